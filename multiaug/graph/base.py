@@ -1,0 +1,120 @@
+"""Graph batches: validation and the base class of graph augmenters.
+
+A batch is a PyG ``Data`` (one graph) or ``Batch`` (several graphs); the output has the same type.
+Per-sample probability ``p`` and composition act per graph. ``edge_index`` must be a long tensor of
+shape (2, E) with entries in ``[0, num_nodes)``.
+"""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import torch
+
+from ..core import Augmenter, ModalityHandler, register_modality
+
+
+def _pyg():
+    from torch_geometric.data import Batch, Data
+
+    return Data, Batch
+
+
+def check_graph(data: Any, name: str = "data") -> None:
+    """Validate a PyG graph; raise ``TypeError``/``ValueError`` naming the problem."""
+    Data, Batch = _pyg()
+    if not isinstance(data, Data):
+        raise TypeError(f"{name}: expected a torch_geometric.data.Data or Batch, got {type(data).__name__}")
+    ei = data.edge_index
+    n = data.num_nodes
+    if n is None:
+        raise ValueError(f"{name}: the graph has no nodes (set x or num_nodes)")
+    if ei is None:
+        raise ValueError(f"{name}: edge_index is missing (use an empty (2, 0) long tensor for a graph without edges)")
+    if not isinstance(ei, torch.Tensor) or ei.dim() != 2 or ei.shape[0] != 2:
+        raise ValueError(f"{name}: edge_index must be a tensor of shape (2, E), got {getattr(ei, 'shape', type(ei))}")
+    if ei.dtype != torch.long:
+        raise TypeError(f"{name}: edge_index must have dtype torch.long, got {ei.dtype}")
+    if ei.numel() and (int(ei.min()) < 0 or int(ei.max()) >= n):
+        raise ValueError(f"{name}: edge_index has entries outside [0, {n}) (min {int(ei.min())}, max {int(ei.max())})")
+    E = ei.shape[1]
+    for key in ("edge_attr", "edge_weight"):
+        v = getattr(data, key, None)
+        if isinstance(v, torch.Tensor) and v.shape[0] != E:
+            raise ValueError(f"{name}: {key} has {v.shape[0]} rows but edge_index has {E} edges")
+    x = getattr(data, "x", None)
+    if isinstance(x, torch.Tensor) and x.shape[0] != n:
+        raise ValueError(f"{name}: x has {x.shape[0]} rows but the graph has {n} nodes")
+
+
+class GraphHandler(ModalityHandler):
+    name = "graph"
+
+    def check(self, x: Any, aug: Any = None) -> tuple[Any, None]:
+        check_graph(x, "data")
+        dev = getattr(aug, "device", None)
+        if dev is not None:
+            x = x.to(dev)
+        return x, None
+
+    def restore(self, x: Any, ctx: Any) -> Any:
+        return x
+
+    def length(self, x: Any) -> int:
+        _, Batch = _pyg()
+        return x.num_graphs if isinstance(x, Batch) else 1
+
+    def device(self, x: Any) -> torch.device:
+        ei = x.edge_index
+        return ei.device
+
+    def take(self, x: Any, index: torch.Tensor) -> Any:
+        _, Batch = _pyg()
+        idx = index.tolist()
+        if not isinstance(x, Batch):
+            if idx != [0]:
+                raise IndexError(f"a single graph has only sample 0, asked for {idx}")
+            return x
+        return Batch.from_data_list([x.get_example(i) for i in idx])
+
+    def merge(self, x: Any, index: torch.Tensor, part: Any) -> Any:
+        _, Batch = _pyg()
+        if not isinstance(x, Batch):
+            return part
+        graphs = x.to_data_list()
+        parts = part.to_data_list() if isinstance(part, Batch) else [part]
+        for i, g in zip(index.tolist(), parts):
+            graphs[i] = g
+        return Batch.from_data_list(graphs)
+
+    def concat(self, batches: Sequence[Any]) -> Any:
+        _, Batch = _pyg()
+        graphs = []
+        for b in batches:
+            graphs.extend(b.to_data_list() if isinstance(b, Batch) else [b])
+        return Batch.from_data_list(graphs)
+
+
+register_modality(GraphHandler())
+
+
+class GraphAugmenter(Augmenter):
+    """Base class of graph augmenters. Kernels see a PyG ``Data`` or ``Batch``."""
+
+    modality = "graph"
+
+
+def graph_sizes(data: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """(node-to-graph index, nodes per graph, edges per graph) for a Data (one graph) or Batch."""
+    _, Batch = _pyg()
+    dev = data.edge_index.device
+    n = data.num_nodes
+    if isinstance(data, Batch):
+        node_graph = data.batch
+        g = data.num_graphs
+    else:
+        node_graph = torch.zeros(n, dtype=torch.long, device=dev)
+        g = 1
+    nodes_per = torch.bincount(node_graph, minlength=g)
+    edge_graph = node_graph[data.edge_index[0]] if data.edge_index.numel() else torch.zeros(0, dtype=torch.long, device=dev)
+    edges_per = torch.bincount(edge_graph, minlength=g)
+    return node_graph, nodes_per, edges_per

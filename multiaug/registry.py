@@ -1,0 +1,110 @@
+"""Registry: short name -> augmenter class, used by the CLI and by configuration files.
+
+Augmenter modules register their classes with the :func:`register` decorator; :func:`load_all`
+imports every modality package so the registry is complete (done lazily, because importing the graph
+and text stacks costs time).
+"""
+from __future__ import annotations
+
+import importlib
+import inspect
+from typing import Any, Callable, TypeVar
+
+_REGISTRY: dict[str, type] = {}
+_LOADED = False
+_MODULES = (
+    "multiaug.core",
+    "multiaug.text",
+    "multiaug.graph",
+    "multiaug.tabular",
+    "multiaug.timeseries",
+)
+T = TypeVar("T", bound=type)
+
+
+def register(name: str) -> Callable[[T], T]:
+    """Class decorator: ``@register("jitter")``. Names are lower-case and unique."""
+    if not isinstance(name, str) or not name or name != name.lower() or " " in name:
+        raise ValueError(f"registry name must be a non-empty lower-case string without spaces, got {name!r}")
+
+    def deco(cls: T) -> T:
+        other = _REGISTRY.get(name)
+        if other is not None and (other.__module__, other.__qualname__) != (cls.__module__, cls.__qualname__):
+            raise ValueError(f"registry name {name!r} is taken by {other.__module__}.{other.__qualname__}")
+        _REGISTRY[name] = cls
+        cls.registry_name = name
+        return cls
+
+    return deco
+
+
+def load_all() -> None:
+    """Import every modality package (each registers its augmenters on import)."""
+    global _LOADED
+    if _LOADED:
+        return
+    _LOADED = True
+    for mod in _MODULES:
+        importlib.import_module(mod)
+
+
+def names() -> list[str]:
+    load_all()
+    return sorted(_REGISTRY)
+
+
+def items() -> list[tuple[str, type]]:
+    load_all()
+    return sorted(_REGISTRY.items())
+
+
+def get(name: str) -> type:
+    """The class registered as ``name`` (a ``ValueError`` lists the known names otherwise)."""
+    if name not in _REGISTRY:
+        load_all()
+    if name not in _REGISTRY:
+        import difflib
+
+        close = difflib.get_close_matches(str(name), list(_REGISTRY), n=3)
+        hint = f"; did you mean {', '.join(close)}?" if close else ""
+        raise ValueError(f"unknown augmenter {name!r}{hint} (see `multiaug list`)")
+    return _REGISTRY[name]
+
+
+def create(name: str, **params: Any):
+    return get(name)(**params)
+
+
+def name_of(cls: type) -> str:
+    n = getattr(cls, "registry_name", None)
+    if n is None or _REGISTRY.get(n) is not cls:
+        raise ValueError(f"{cls.__name__} is not registered; decorate it with @multiaug.registry.register(name)")
+    return n
+
+
+def summary(cls: type) -> str:
+    """First line of the class docstring."""
+    doc = inspect.getdoc(cls) or ""
+    return doc.strip().splitlines()[0] if doc.strip() else ""
+
+
+def describe(name: str) -> str:
+    cls = get(name)
+    lines = [f"{name} ({cls.__module__}.{cls.__qualname__}), modality: {_modality(cls)}", ""]
+    doc = inspect.getdoc(cls) or ""
+    if doc:
+        lines += [doc, ""]
+    lines.append("parameters:")
+    for pname, default in cls.param_defaults().items():
+        d = "(required)" if default is inspect.Parameter.empty else repr(default)
+        lines.append(f"  {pname} = {d}")
+    if getattr(cls, "magnitude_range", None):
+        lines.append(f"magnitude_range: {cls.magnitude_range}")
+    if getattr(cls, "learned", False) is True:
+        lines.append("learned: call fit() first (the CLI fits on the input file unless --load is given)")
+    return "\n".join(lines)
+
+
+def _modality(cls: type) -> str:
+    m = cls.__dict__.get("modality", getattr(cls, "modality", "any"))
+    return m if isinstance(m, str) else "any"

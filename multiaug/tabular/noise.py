@@ -1,0 +1,63 @@
+"""Additive noise for tables."""
+from __future__ import annotations
+
+from typing import Any
+
+import torch
+
+from ..core import Params
+from ..registry import register
+from .base import TabularAugmenter
+
+
+@register("gaussian_noise")
+class GaussianNoise(TabularAugmenter):
+    """Add Gaussian noise scaled per column: ``x + sigma * std(column) * N(0, 1)``.
+
+    The column scale is the batch's standard deviation unless ``fit`` was called, which stores the
+    training data's (``scale_``). ``columns`` restricts the noise to some column positions."""
+
+    magnitude_range = {"sigma": (0.0, 0.3)}
+
+    def __init__(self, sigma: float = 0.1, columns: list[int] | None = None, **kwargs: Any):
+        self.sigma = sigma
+        self.columns = columns
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("sigma", isinstance(self.sigma, (int, float)) and self.sigma >= 0, "a non-negative number")
+        self._check_param(
+            "columns",
+            self.columns is None or (isinstance(self.columns, (list, tuple)) and all(isinstance(c, int) for c in self.columns)),
+            "None or a list of column positions",
+        )
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "GaussianNoise":
+        self._validate_params()
+        t, _ = self._to_internal(X)
+        self.scale_ = t.std(dim=0, unbiased=False) if t.shape[0] > 1 else torch.zeros(t.shape[1], device=t.device)
+        return self
+
+    def _scale(self, x: torch.Tensor) -> torch.Tensor:
+        scale = getattr(self, "scale_", None)
+        if scale is not None:
+            if scale.shape[0] != x.shape[1]:
+                raise ValueError(f"x has {x.shape[1]} columns but GaussianNoise was fitted on {scale.shape[0]}")
+            return scale.to(x.device, x.dtype)
+        return x.std(dim=0, unbiased=False) if x.shape[0] > 1 else torch.zeros(x.shape[1], device=x.device, dtype=x.dtype)
+
+    def _sample(self, x: torch.Tensor) -> Params:
+        noise = torch.randn(x.shape, generator=self.generator(x.device), device=x.device, dtype=torch.float32)
+        return {"noise": noise}
+
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        delta = float(self.sigma) * self._scale(x) * params["noise"].to(x.dtype)
+        if self.columns is not None:
+            keep = torch.zeros(x.shape[1], dtype=torch.bool, device=x.device)
+            cols = torch.as_tensor(list(self.columns), dtype=torch.long, device=x.device)
+            if cols.numel() and (int(cols.min()) < -x.shape[1] or int(cols.max()) >= x.shape[1]):
+                raise ValueError(f"columns {list(self.columns)} out of range for a table with {x.shape[1]} columns")
+            keep[cols] = True
+            delta = delta * keep
+        return x + delta
