@@ -480,12 +480,13 @@ class Augmenter(BaseEstimator):
         ``imblearn.pipeline.Pipeline`` it only runs at fit time."""
         if y is None:
             raise ValueError("fit_resample needs y (labels or regression targets); got None")
-        if label_length(y) != len(X) if hasattr(X, "__len__") and not _is_graph(X) else False:
-            raise ValueError(f"X has {len(X)} samples but y has {label_length(y)}; expected the same number")
+        xi, ctx = self._to_internal(X)
+        n = self.handler.length(xi)
+        if label_length(y) != n:
+            raise ValueError(f"X has {n} samples but y has {label_length(y)}; expected one target per sample")
         self.fit(X, y)
         X_aug, y_aug, _ = self.augment(X, y)
         y_aug = self._resample_labels(y, y_aug)
-        xi, ctx = self._to_internal(X)
         X_orig = self.handler.restore(xi, ctx)
         return self.handler.concat([X_orig, X_aug]), concat_labels([y, y_aug])
 
@@ -629,10 +630,6 @@ class Augmenter(BaseEstimator):
         if cfg.get("fitted") or tensors:
             aug._load_fitted_state(tensors, cfg.get("fitted") or {})
         return aug
-
-
-def _is_graph(x: Any) -> bool:
-    return type(x).__module__.startswith("torch_geometric")
 
 
 def _param_to_config(v: Any, where: str) -> Any:

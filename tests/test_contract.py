@@ -1,0 +1,222 @@
+"""Every registered augmenter goes through the same checks.
+
+An augmenter whose defaults or default batch do not suit it adds an entry to a
+``tests/<modality>/contract_cases*.py`` file: ``CASES = {"name": dict(params=..., x=callable,
+y=callable, fit=bool)}``.
+"""
+from __future__ import annotations
+
+import importlib
+import pathlib
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+
+import multiaug
+from multiaug import registry
+from tests.conftest import default_batch, outputs_equal, requires_cuda
+
+HERE = pathlib.Path(__file__).parent
+
+
+def _load_cases() -> dict:
+    cases: dict = {}
+    for f in sorted(HERE.glob("*/contract_cases*.py")):
+        mod = importlib.import_module(f"tests.{f.parent.name}.{f.stem}")
+        cases.update(getattr(mod, "CASES", {}))
+    return cases
+
+
+CASES = _load_cases()
+NAMES = registry.names()
+COMPOSITIONS = {"sequential", "one_of", "some_of", "sometimes", "rand_augment"}
+
+
+def _case(name):
+    cls = registry.get(name)
+    case = dict(CASES.get(name, {}))
+    params = dict(case.get("params", {}))
+    if name in COMPOSITIONS:
+        from multiaug.timeseries import Jitter
+
+        inner = [Jitter(sigma=0.1), Jitter(sigma=(0.0, 0.5))]
+        params = {"augmenter": inner[0]} if name == "sometimes" else {"augmenters": inner, **params}
+        modality = "timeseries"
+    else:
+        modality = cls.modality
+    make_x = case.get("x") or (lambda: default_batch(modality))
+    make_y = case.get("y") or (lambda: None)
+    fit = case.get("fit", bool(getattr(cls, "learned", False)))
+    return cls, params, make_x, make_y, fit
+
+
+def _build(name, seed=0, **extra):
+    cls, params, make_x, make_y, fit = _case(name)
+    aug = cls(**{**params, **extra}, seed=seed)
+    x, y = make_x(), make_y()
+    if fit:
+        aug.fit(x, y) if y is not None else aug.fit(x)
+    return aug, x, y
+
+
+def _call(aug, x, y):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return aug(x) if y is None else aug(x, y)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_registered_class_is_documented(name):
+    cls = registry.get(name)
+    assert issubclass(cls, multiaug.Augmenter)
+    assert registry.summary(cls), f"{cls.__name__} needs a docstring (its first line is shown by `multiaug list`)"
+    assert cls.registry_name == name
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_same_seed_replays_and_calls_differ(name):
+    a, x, y = _build(name, seed=123)
+    b, _, _ = _build(name, seed=123)
+    out_a1 = _call(a, x, y)
+    out_b1 = _call(b, x, y)
+    assert outputs_equal(out_a1, out_b1), "a fresh instance with the same seed must replay the same output"
+    out_a2 = _call(a, x, y)
+    out_b2 = _call(b, x, y)
+    assert outputs_equal(out_a2, out_b2), "the second call must also replay"
+    assert not outputs_equal(out_a1, out_a2), "two successive calls must differ (the generator advances)"
+    c, _, _ = _build(name, seed=7)
+    assert not outputs_equal(out_a1, _call(c, x, y)), "another seed must give another output"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_output_type_and_size_follow_input(name):
+    aug, x, y = _build(name, seed=1)
+    out = _call(aug, x, y)
+    if y is not None:
+        assert isinstance(out, tuple) and len(out) == 2
+        out, y_out = out
+        assert len(y_out) == len(y)
+    assert type(out) is type(x)
+    modality = aug.modality
+    if modality in ("timeseries", "tabular"):
+        assert tuple(out.shape) == tuple(x.shape)
+        assert out.dtype == x.dtype
+        assert torch.isfinite(torch.as_tensor(np.asarray(out) if not isinstance(out, torch.Tensor) else out)).all()
+    elif modality == "text":
+        assert len(out) == len(x) and all(isinstance(s, str) for s in out)
+    elif modality == "graph":
+        assert out.num_graphs == x.num_graphs if hasattr(x, "num_graphs") else True
+        ei = out.edge_index
+        assert ei.dtype == torch.long and (ei.numel() == 0 or int(ei.max()) < out.num_nodes)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_numpy_input_gives_numpy_output(name):
+    aug, x, y = _build(name, seed=1)
+    if not isinstance(x, torch.Tensor):
+        pytest.skip("default batch is not a tensor")
+    xn = x.numpy()
+    out = _call(aug, xn, y)
+    out = out[0] if y is not None else out
+    assert isinstance(out, np.ndarray) and out.shape == xn.shape
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_clone_and_params_round_trip(name):
+    aug, _, _ = _build(name, seed=5)
+    params = aug.get_params(deep=False)
+    twin = clone(aug)
+    assert type(twin) is type(aug)
+    assert set(twin.get_params(deep=False)) == set(params)
+    assert repr(twin) == repr(aug)
+    aug.set_params(p=0.5)
+    assert aug.p == 0.5
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_config_round_trip(name, tmp_path):
+    aug, x, y = _build(name, seed=11)
+    cfg = aug.to_config()
+    assert cfg["augmenter"] == name
+    rebuilt = multiaug.from_config(cfg)
+    assert type(rebuilt) is type(aug)
+    assert rebuilt.to_config() == cfg
+    for suffix in (".json", ".yaml"):
+        path = tmp_path / f"cfg{suffix}"
+        from multiaug.core import write_config
+
+        write_config(cfg, path)
+        assert multiaug.from_config(path).to_config() == cfg
+    if not getattr(aug, "learned", False):
+        fresh = multiaug.from_config(cfg)
+        twin, _, _ = _build(name, seed=11)
+        assert outputs_equal(_call(fresh, x, y), _call(twin, x, y))
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_save_load_round_trip(name, tmp_path):
+    aug, x, y = _build(name, seed=3)
+    aug.save(tmp_path / "aug")
+    loaded = multiaug.load(tmp_path / "aug")
+    assert type(loaded) is type(aug)
+    assert loaded.to_config() == aug.to_config()
+    twin, _, _ = _build(name, seed=3)
+    assert outputs_equal(_call(loaded, x, y), _call(twin, x, y)), "a saved and loaded augmenter must replay"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_wrong_input_type_raises_helpful_error(name):
+    aug, _, _ = _build(name, seed=0)
+    for bad in (object(), 12345):
+        with pytest.raises((TypeError, ValueError)) as err:
+            aug(bad)
+        assert len(str(err.value)) > 10
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_bad_common_params_raise(name):
+    cls, params, _, _, _ = _case(name)
+    for bad in ({"p": 1.5}, {"n_aug": 0}, {"seed": "abc"}):
+        with pytest.raises((TypeError, ValueError)):
+            cls(**params, **bad)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_augment_returns_n_aug_copies_with_lineage(name):
+    aug, x, y = _build(name, seed=2)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        X_aug, y_aug, src = aug.augment(x, y, n_aug=2)
+    src = np.asarray(src)
+    n = len(x) if not hasattr(x, "num_graphs") else x.num_graphs
+    assert src.ndim == 1 and (src >= 0).all() and (src < n).all()
+    assert len(src) <= 2 * n
+    if aug.modality != "text":  # text augmenters may drop outputs that could not change (reported)
+        assert len(src) == 2 * n
+    if y is not None:
+        assert len(y_aug) == len(src)
+
+
+@requires_cuda
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", NAMES)
+def test_device_is_kept_on_cuda(name):
+    aug, x, y = _build(name, seed=0)
+    if isinstance(x, torch.Tensor) or hasattr(x, "edge_index"):
+        xc = x.to("cuda")
+        out = _call(aug, xc, y)
+        out = out[0] if y is not None else out
+        dev = out.device if isinstance(out, torch.Tensor) else out.edge_index.device
+        assert dev.type == "cuda"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_device_argument_is_honoured_on_cpu(name):
+    aug, x, y = _build(name, seed=0, device="cpu")
+    out = _call(aug, x, y)
+    out = out[0] if y is not None else out
+    if isinstance(out, torch.Tensor):
+        assert out.device.type == "cpu"
