@@ -9,12 +9,12 @@ float); float16/bfloat16/float64 are kept. NaN or inf values raise ``ValueError`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Sequence
+from typing import Any, ClassVar, Sequence
 
 import numpy as np
 import torch
 
-from ..core import Augmenter, ModalityHandler, register_modality
+from ..core import _ACTIVE, _INNER, Augmenter, ModalityHandler, Params, register_modality
 
 
 @dataclass
@@ -107,10 +107,131 @@ register_modality(TimeSeriesHandler())
 
 
 class TimeSeriesAugmenter(Augmenter):
-    """Base class of time-series augmenters. Kernels see a float tensor ``(N, C, T)``."""
+    """Base class of time-series augmenters. Kernels see a float tensor ``(N, C, T)``.
+
+    Variable-length batches: pad every series at the end to a common ``T`` and pass the valid
+    lengths, ``aug(x, lengths=lengths)`` (or ``aug.sample(x, lengths=lengths)`` then
+    ``aug.apply(x, params)``), with ``lengths`` an ``(N,)`` integer tensor/array/list in ``[1, T]``.
+    Augmenters then act on each series' valid part only and leave its padding as it was.
+    Compositions (``Sequential``, ``OneOf``...) do not forward ``lengths``: call the augmenters in
+    turn, or compose with equal lengths.
+
+    Paired per-time-step data (a mask or segmentation labels, tsaug's ``Y``): draw once with
+    ``params = aug.sample(x)``, then ``aug.apply(x, params)`` for the series and
+    ``aug.apply_mask(mask, params)`` for the mask (``(N, T)`` or ``(N, K, T)``, any dtype; time-axis
+    augmenters move it with the series by nearest-step lookup, value-only augmenters leave it as it
+    is). Time-axis augmenters also accept an integer/bool mask directly in ``aug.apply(mask, params)``.
+    """
 
     modality = "timeseries"
+    #: True when the augmenter moves values along the time axis (params hold a position map ``pos``)
+    warps_time: ClassVar[bool] = False
+    #: fewest valid time steps a series needs for this augmenter
+    min_length: ClassVar[int] = 1
 
     def __init__(self, *, channels_last: bool = False, **kwargs: Any):
         self.channels_last = channels_last
         super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if not isinstance(self.channels_last, (bool, np.bool_)):
+            raise TypeError(f"{type(self).__name__}: channels_last must be a bool, got {self.channels_last!r}")
+
+    # ---- variable lengths ------------------------------------------------------------------------
+
+    def _check_lengths(self, lengths: Any, x: torch.Tensor) -> torch.Tensor | None:
+        n, t = x.shape[0], x.shape[-1]
+        if lengths is None:
+            if t < self.min_length:
+                raise ValueError(
+                    f"x: series of {t} time steps are too short for {type(self).__name__} "
+                    f"(needs at least {self.min_length})"
+                )
+            return None
+        if isinstance(lengths, (list, tuple, np.ndarray)):
+            lengths = torch.as_tensor(np.asarray(lengths))
+        if not isinstance(lengths, torch.Tensor) or lengths.dim() != 1 or lengths.shape[0] != n:
+            raise ValueError(f"lengths: expected {n} integers (one per series), got {lengths!r:.200}")
+        if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+            if not lengths.is_floating_point() or not torch.equal(lengths, lengths.round()):
+                raise TypeError(f"lengths: expected integers, got dtype {lengths.dtype}")
+        lengths = lengths.to(device=x.device, dtype=torch.long)
+        if int(lengths.min()) < 1 or int(lengths.max()) > t:
+            raise ValueError(f"lengths: every length must be in [1, {t}] (the padded length), got {lengths.tolist()[:20]}")
+        if int(lengths.min()) < self.min_length:
+            raise ValueError(
+                f"lengths: series of {int(lengths.min())} valid steps are too short for {type(self).__name__} "
+                f"(needs at least {self.min_length})"
+            )
+        return lengths
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:  # noqa: D401
+        return {}
+
+    def _sample_with(self, x: torch.Tensor, lengths: torch.Tensor | None) -> Params:
+        params = self._sample(x, lengths)
+        if lengths is not None:
+            params["lengths"] = lengths
+        return params
+
+    def sample(self, x: Any, lengths: Any = None) -> Params:
+        """Draw the parameters for batch ``x`` ((N, C, T) tensor), one draw per series; ``lengths``
+        optional (see the class docstring)."""
+        lengths = self._check_lengths(lengths, x)
+        active = self._draw_active(x.shape[0], x.device)
+        if active is None:
+            return self._sample_with(x, lengths)
+        if active.numel() == 0:
+            return {_ACTIVE: active, _INNER: {}}
+        sub_len = None if lengths is None else lengths[active]
+        return {_ACTIVE: active, _INNER: self._sample_with(x[active], sub_len)}
+
+    def _forward(self, x: Any, y: Any = None, lengths: Any = None) -> tuple[Any, Any]:
+        if lengths is None:
+            return super()._forward(x, y)
+        if self.learned:
+            self._check_fitted()
+        if y is not None and len(y) != x.shape[0]:
+            raise ValueError(f"y has {len(y)} labels but the batch has {x.shape[0]} samples; expected one label per sample")
+        params = self.sample(x, lengths)
+        out = self.apply(x, params)
+        return out, (self.apply_labels(y, params) if y is not None else None)
+
+    def __call__(self, x: Any, y: Any = None, *, lengths: Any = None) -> Any:
+        """Augment a batch: ``aug(x)`` -> ``x'``; ``aug(x, y)`` -> ``(x', y')``; ``lengths`` optional."""
+        if lengths is None:
+            return super().__call__(x, y)
+        xi, ctx = self._to_internal(x)
+        out, y_out = self._forward(xi, y, lengths)
+        out = self.handler.restore(out, ctx)
+        return out if y is None else (out, y_out)
+
+    # ---- paired masks ----------------------------------------------------------------------------
+
+    def apply_mask(self, mask: Any, params: Params) -> Any:
+        """Replay ``params`` (from :meth:`sample`) on a per-time-step mask or segmentation label
+        ``(N, T)`` or ``(N, K, T)`` (tensor or array, any dtype). Returns the same type and shape."""
+        is_np = isinstance(mask, np.ndarray)
+        m = torch.from_numpy(np.ascontiguousarray(mask)) if is_np else mask
+        if not isinstance(m, torch.Tensor) or m.dim() not in (2, 3):
+            raise ValueError(f"mask: expected a (N, T) or (N, K, T) tensor or array, got {type(mask).__name__} "
+                             f"of shape {tuple(getattr(mask, 'shape', ()))}")
+        squeeze = m.dim() == 2
+        mi = m[:, None, :] if squeeze else m
+        if _ACTIVE in params:
+            active = params[_ACTIVE].to(mi.device)
+            out = mi.clone()
+            if active.numel():
+                out[active] = self._apply_mask(mi[active], params[_INNER]).to(out.dtype)
+        else:
+            out = self._apply_mask(mi, params)
+        out = out[:, 0, :] if squeeze else out
+        return out.cpu().numpy() if is_np else out
+
+    def _apply_mask(self, mask: torch.Tensor, params: Params) -> torch.Tensor:
+        if self.warps_time and "pos" in params:
+            from .functional import resample
+
+            return resample(mask, params["pos"], mode="nearest")
+        return mask.clone()

@@ -1,9 +1,370 @@
-"""Time-series kernels: pure functions of a ``(N, C, T)`` tensor and explicit random parameters."""
+"""Time-series kernels: pure functions of a ``(N, C, T)`` tensor and explicit random parameters.
+
+Nothing here draws random numbers except the ``draw_*`` helpers, which take an explicit
+``torch.Generator``. Every kernel is vectorised over the batch (no Python loop over series) and runs
+on the input's device.
+
+Time-axis operations (warps, crops, permutation, reversal) are expressed as a *source position map*
+``pos`` of shape ``(N, T)``: output step ``t`` of series ``i`` reads the input at (fractional) time
+``pos[i, t]``. :func:`resample` applies such a map with linear interpolation (series) or nearest
+neighbour (masks / segmentation labels, any dtype), so one map can be replayed on paired data.
+
+Variable lengths: ``lengths`` is an ``(N,)`` integer tensor (valid steps per series, the rest is
+padding at the end). Maps built with ``lengths`` act on ``[0, lengths[i])`` only and leave the padding
+where it is (``pos[i, t] = t`` for ``t >= lengths[i]``).
+"""
 from __future__ import annotations
 
+import math
+
 import torch
+
+# --------------------------------------------------------------------------------------------------
+# helpers
+# --------------------------------------------------------------------------------------------------
+
+
+def valid_mask(lengths: torch.Tensor | None, n: int, t: int, device: torch.device) -> torch.Tensor | None:
+    """``(N, T)`` bool, True on valid steps (None when every series has full length)."""
+    if lengths is None:
+        return None
+    return torch.arange(t, device=device)[None, :] < lengths.to(device)[:, None]
+
+
+def keep_padding(out: torch.Tensor, x: torch.Tensor, lengths: torch.Tensor | None) -> torch.Tensor:
+    """Put ``x``'s padding (steps past ``lengths``) back into ``out``."""
+    if lengths is None:
+        return out
+    m = valid_mask(lengths, x.shape[0], x.shape[-1], x.device)
+    return torch.where(m[:, None, :], out, x.to(out.dtype))
+
+
+def _span(lengths: torch.Tensor | None, n: int, t: int, device: torch.device) -> torch.Tensor:
+    """``(N, 1)`` float: last valid index per series (``T - 1`` when no lengths)."""
+    if lengths is None:
+        return torch.full((n, 1), float(t - 1), device=device)
+    return (lengths.to(device).to(torch.float32) - 1.0)[:, None]
+
+
+def _finish_pos(pos_valid: torch.Tensor, lengths: torch.Tensor | None, t: int) -> torch.Tensor:
+    """Identity on the padding, ``pos_valid`` on valid steps."""
+    if lengths is None:
+        return pos_valid
+    ar = torch.arange(t, device=pos_valid.device, dtype=pos_valid.dtype).expand_as(pos_valid)
+    m = valid_mask(lengths, pos_valid.shape[0], t, pos_valid.device)
+    return torch.where(m, pos_valid, ar)
+
+
+def _unit_grid(n: int, t: int, lengths: torch.Tensor | None, device: torch.device) -> torch.Tensor:
+    """``(N, T)`` output positions scaled to [0, 1] over each series' valid part."""
+    span = _span(lengths, n, t, device)
+    ar = torch.arange(t, device=device, dtype=torch.float32)[None, :]
+    return (ar / span.clamp_min(1.0)).clamp(0.0, 1.0)
+
+
+def smooth_curve(knots: torch.Tensor, t: int) -> torch.Tensor:
+    """Cubic (Keys/bicubic) interpolation of knot values ``(N, C, K)`` at ``t`` evenly spaced points
+    (first and last knots on the first and last step) -> ``(N, C, T)``. Smooth (C1) and vectorised."""
+    n, c, k = knots.shape
+    if k == 1:
+        return knots.expand(n, c, t).clone()
+    out = torch.nn.functional.interpolate(
+        knots.reshape(n * c, 1, 1, k).float(), size=(1, t), mode="bicubic", align_corners=True
+    )
+    return out.reshape(n, c, t).to(knots.dtype)
+
+
+def linear_curve(knots: torch.Tensor, t: int) -> torch.Tensor:
+    """Piecewise-linear interpolation of ``(N, C, K)`` knots at ``t`` evenly spaced points."""
+    n, c, k = knots.shape
+    if k == 1:
+        return knots.expand(n, c, t).clone()
+    return torch.nn.functional.interpolate(knots.float(), size=t, mode="linear", align_corners=True).to(knots.dtype)
+
+
+def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> torch.Tensor:
+    """Read ``x`` (``(N, C, T)``, any dtype) at source positions ``pos`` (``(N, T_out)``).
+
+    ``mode='linear'`` (default for floating ``x``) interpolates between neighbouring steps;
+    ``mode='nearest'`` (default for integer/bool ``x``: masks, segmentation labels) rounds the
+    position, so labels stay labels. Positions are clamped to ``[0, T - 1]``."""
+    n, c, t = x.shape
+    if mode is None:
+        mode = "linear" if x.is_floating_point() else "nearest"
+    pos = pos.to(x.device).float().clamp(0.0, float(t - 1))
+    if mode == "nearest":
+        idx = pos.round().long()
+        return x.gather(2, idx[:, None, :].expand(n, c, idx.shape[1]))
+    if mode != "linear":
+        raise ValueError(f"mode must be 'linear' or 'nearest', got {mode!r}")
+    i0 = pos.floor().long().clamp(0, t - 1)
+    i1 = (i0 + 1).clamp(max=t - 1)
+    w = (pos - i0.to(pos.dtype)).to(x.dtype)[:, None, :]
+    shape = (n, c, pos.shape[1])
+    a = x.gather(2, i0[:, None, :].expand(shape))
+    b = x.gather(2, i1[:, None, :].expand(shape))
+    return a + w * (b - a)
+
+
+# --------------------------------------------------------------------------------------------------
+# random draws (explicit generator)
+# --------------------------------------------------------------------------------------------------
+
+
+def draw_uniform(shape, low, high, g: torch.Generator, device) -> torch.Tensor:
+    return float(low) + (float(high) - float(low)) * torch.rand(shape, generator=g, device=device)
+
+
+def draw_range(value, n: int, g: torch.Generator, device) -> torch.Tensor:
+    """``(n,)`` float: ``value`` repeated, or drawn uniformly per series when ``value`` is (low, high)."""
+    if isinstance(value, (list, tuple)):
+        return draw_uniform((n,), value[0], value[1], g, device)
+    return torch.full((n,), float(value), device=device)
+
+
+def draw_gamma(alpha: torch.Tensor, g: torch.Generator, tries: int = 16) -> torch.Tensor:
+    """Gamma(alpha, 1) samples (one per entry of ``alpha``) with Marsaglia–Tsang, vectorised, from an
+    explicit generator (``torch.distributions`` only uses the global RNG). ``alpha < 1`` uses the
+    boost ``Gamma(alpha + 1) * U ** (1 / alpha)``."""
+    dev = alpha.device
+    a = alpha.float()
+    boost = a < 1
+    a1 = torch.where(boost, a + 1.0, a)
+    d = a1 - 1.0 / 3.0
+    c = 1.0 / torch.sqrt(9.0 * d)
+    shape = (tries,) + tuple(a.shape)
+    z = torch.randn(shape, generator=g, device=dev)
+    u = torch.rand(shape, generator=g, device=dev)
+    v = (1.0 + c * z) ** 3
+    ok = (v > 0) & (torch.log(u.clamp_min(1e-30)) < 0.5 * z * z + d - d * v + d * torch.log(v.clamp_min(1e-30)))
+    # first accepted try (the acceptance rate is > 95%, so 16 tries all failing is ~1e-21)
+    first = torch.where(ok.any(0), ok.float().argmax(0), torch.zeros_like(a, dtype=torch.long))
+    vv = v.gather(0, first[None]).squeeze(0)
+    sample = torch.where(ok.any(0), d * vv, d)
+    ub = torch.rand(a.shape, generator=g, device=dev).clamp_min(1e-30)
+    return torch.where(boost, sample * ub ** (1.0 / a), sample)
+
+
+def draw_beta(alpha: float, beta: float, n: int, g: torch.Generator, device) -> torch.Tensor:
+    """``(n,)`` Beta(alpha, beta) samples from an explicit generator."""
+    ga = draw_gamma(torch.full((n,), float(alpha), device=device), g)
+    gb = draw_gamma(torch.full((n,), float(beta), device=device), g)
+    return (ga / (ga + gb).clamp_min(1e-30)).clamp(0.0, 1.0)
+
+
+# --------------------------------------------------------------------------------------------------
+# value (magnitude) kernels
+# --------------------------------------------------------------------------------------------------
 
 
 def jitter(x: torch.Tensor, noise: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     """``x + sigma * noise``; ``noise`` has x's shape (standard normal), ``sigma`` is per series (N,)."""
     return x + sigma.to(x.dtype).view(-1, 1, 1) * noise.to(x.dtype)
+
+
+def scale(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
+    """``x * factor`` with ``factor`` of shape ``(N, C)`` (per series and channel)."""
+    return x * factor.to(x.dtype)[:, :, None]
+
+
+def magnitude_warp(x: torch.Tensor, knots: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """Multiply by a smooth random curve through ``knots`` ``(N, C, K)`` (values around 1), stretched
+    over each series' valid length."""
+    n, c, t = x.shape
+    if lengths is None:
+        curve = smooth_curve(knots, t)
+    else:
+        # evaluate the curve at u in [0, 1] of each series' own length
+        fine = smooth_curve(knots, 1024)
+        u = _unit_grid(n, t, lengths, x.device) * 1023.0
+        curve = resample(fine, u)
+    return x * curve.to(x.dtype)
+
+
+def drift(x: torch.Tensor, knots: torch.Tensor, max_drift: torch.Tensor, normalize: bool = True,
+          lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """Add a smooth random trend (tsaug ``Drift``): a cubic curve through the random-walk ``knots``
+    ``(N, C, K)``, shifted to start at 0, scaled to a maximal absolute value of ``max_drift`` ``(N, C)``
+    and, when ``normalize``, multiplied by each channel's range (max - min)."""
+    n, c, t = x.shape
+    if lengths is None:
+        curve = smooth_curve(knots, t)
+    else:
+        fine = smooth_curve(knots, 1024)
+        curve = resample(fine, _unit_grid(n, t, lengths, x.device) * 1023.0)
+    curve = curve - curve[:, :, :1]
+    m = valid_mask(lengths, n, t, x.device)
+    absmax = curve.abs() if m is None else curve.abs() * m[:, None, :]
+    curve = curve / absmax.amax(dim=2, keepdim=True).clamp_min(1e-12)
+    curve = curve * max_drift.to(curve.dtype)[:, :, None]
+    if normalize:
+        if m is None:
+            rng = x.amax(dim=2, keepdim=True) - x.amin(dim=2, keepdim=True)
+        else:
+            big = torch.finfo(x.dtype).max
+            mm = m[:, None, :]
+            rng = torch.where(mm, x, -big).amax(2, keepdim=True) - torch.where(mm, x, big).amin(2, keepdim=True)
+        curve = curve * rng.to(curve.dtype)
+    return keep_padding(x + curve.to(x.dtype), x, lengths)
+
+
+def dropout(x: torch.Tensor, drop: torch.Tensor, fill: float = 0.0) -> torch.Tensor:
+    """Set the entries where ``drop`` (bool, x's shape) is True to ``fill``."""
+    return torch.where(drop, torch.as_tensor(fill, dtype=x.dtype, device=x.device), x)
+
+
+def rotation_matrices(skew: torch.Tensor, angle: torch.Tensor) -> torch.Tensor:
+    """Rotation matrices ``exp(angle * A)`` ``(N, C, C)`` from random skew-symmetric directions.
+
+    ``skew`` is ``(N, C, C)`` Gaussian; ``A = (S - S^T)`` normalised to unit spectral norm, so ``angle``
+    is the largest rotation angle (radians) in any plane."""
+    a = skew - skew.transpose(1, 2)
+    norm = torch.linalg.matrix_norm(a, ord=2).clamp_min(1e-12)
+    a = a / norm[:, None, None]
+    return torch.linalg.matrix_exp(a * angle.to(a.dtype)[:, None, None])
+
+
+def rotate(x: torch.Tensor, rot: torch.Tensor) -> torch.Tensor:
+    """Apply per-series channel rotations ``rot`` ``(N, C, C)``: ``x'[i] = rot[i] @ x[i]``."""
+    return torch.bmm(rot.to(x.dtype), x)
+
+
+def frequency_mask(x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """Zero the rFFT bins where ``keep`` ``(N, C, T // 2 + 1)`` is False; back to the time domain."""
+    dt = x.dtype
+    xf = x.float() if dt in (torch.float16, torch.bfloat16) else x
+    spec = torch.fft.rfft(xf, dim=2)
+    out = torch.fft.irfft(spec * keep.to(spec.real.dtype), n=x.shape[2], dim=2)
+    return keep_padding(out.to(dt), x, lengths)
+
+
+def frequency_mix(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor,
+                  lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """FreqMix: rFFT bins where ``keep`` is True come from the series itself, the others from its
+    partner ``x[perm]``. Returns the mixed batch and ``lam`` ``(N,)``, the share of spectral energy
+    that comes from the series itself (used to mix labels)."""
+    dt = x.dtype
+    xf = x.float() if dt in (torch.float16, torch.bfloat16) else x
+    spec = torch.fft.rfft(xf, dim=2)
+    other = spec[perm]
+    k = keep.to(spec.real.dtype)
+    mixed = spec * k + other * (1 - k)
+    own = (spec.abs() ** 2 * k).sum(dim=(1, 2))
+    part = (other.abs() ** 2 * (1 - k)).sum(dim=(1, 2))
+    lam = own / (own + part).clamp_min(1e-30)
+    lam = torch.where(own + part > 0, lam, k.mean(dim=(1, 2)))
+    out = torch.fft.irfft(mixed, n=x.shape[2], dim=2)
+    return keep_padding(out.to(dt), x, lengths), lam.float()
+
+
+def mixup(x: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
+    """``lam * x + (1 - lam) * x[perm]`` with ``lam`` per series (N,)."""
+    l = lam.to(x.dtype)[:, None, None]
+    return l * x + (1 - l) * x[perm]
+
+
+def cut_mask(start: torch.Tensor, length: torch.Tensor, t: int) -> torch.Tensor:
+    """``(N, T)`` bool: True on ``[start, start + length)`` per series."""
+    ar = torch.arange(t, device=start.device)[None, :]
+    return (ar >= start[:, None]) & (ar < (start + length)[:, None])
+
+
+def cutmix(x: torch.Tensor, perm: torch.Tensor, cut: torch.Tensor) -> torch.Tensor:
+    """Replace the steps where ``cut`` ``(N, T)`` is True with the partner's (``x[perm]``)."""
+    return torch.where(cut[:, None, :], x[perm], x)
+
+
+def mix_targets(y: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor, n_classes: int | None) -> torch.Tensor:
+    """Mix targets like the inputs. Integer/bool 1-D labels become soft targets ``(N, K)``; float
+    1-D values (regression) and 2-D soft targets are mixed as values."""
+    lam = lam.to(y.device)
+    if not y.is_floating_point() and y.dim() == 1:
+        k = int(y.max().item()) + 1 if n_classes is None else int(n_classes)
+        oh = torch.nn.functional.one_hot(y.long(), k).to(torch.float32)
+        return lam[:, None] * oh + (1 - lam[:, None]) * oh[perm.to(y.device)]
+    yf = y.to(torch.float32) if not y.is_floating_point() else y
+    l = lam.to(yf.dtype).view(-1, *([1] * (yf.dim() - 1)))
+    return l * yf + (1 - l) * yf[perm.to(y.device)]
+
+
+# --------------------------------------------------------------------------------------------------
+# time-axis kernels: source position maps (N, T)
+# --------------------------------------------------------------------------------------------------
+
+
+def time_warp_pos(speed_knots: torch.Tensor, t: int, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """Monotone time warp from positive speeds at ``K`` knots ``(N, K)``.
+
+    The speed is linearly interpolated over the output axis and integrated (cumulative sum), then
+    rescaled so the warp maps the first valid step to 0 and the last to ``length - 1``. Speeds > 0
+    make it strictly increasing."""
+    n = speed_knots.shape[0]
+    dev = speed_knots.device
+    res = 1024 if lengths is not None else t
+    speed = linear_curve(speed_knots[:, None, :].float(), res)[:, 0]  # (N, res)
+    cum = torch.cumsum(speed, dim=1)
+    cum = cum - cum[:, :1]
+    cum = cum / cum[:, -1:].clamp_min(1e-12)  # [0, 1], increasing
+    span = _span(lengths, n, t, dev)
+    if lengths is None:
+        return cum * span
+    u = _unit_grid(n, t, lengths, dev) * float(res - 1)
+    pos = resample(cum[:, None, :], u)[:, 0] * span
+    return _finish_pos(pos, lengths, t)
+
+
+def crop_pos(start: torch.Tensor, size: torch.Tensor, t: int, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """Window ``[start, start + size]`` (fractions of each series' valid span, ``(N,)`` each) stretched
+    over the whole series (window slicing / random resized crop)."""
+    n = start.shape[0]
+    dev = start.device
+    u = _unit_grid(n, t, lengths, dev)
+    pos = (start[:, None] + u * size[:, None]) * _span(lengths, n, t, dev)
+    return _finish_pos(pos, lengths, t)
+
+
+def window_warp_pos(start: torch.Tensor, width: torch.Tensor, speed: torch.Tensor, t: int,
+                    lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """Window warping (Le Guennec et al.): the window ``[start, start + width]`` (fractions of the valid
+    span) is stretched by ``speed`` (2 = twice as long, 0.5 = half) and the whole series resampled back
+    to its length. Piecewise linear and increasing."""
+    n = start.shape[0]
+    dev = start.device
+    a = start[:, None]
+    w = width[:, None]
+    s = speed[:, None].to(torch.float32)
+    total = 1.0 + (s - 1.0) * w
+    v = _unit_grid(n, t, lengths, dev) * total  # position on the warped axis
+    src = torch.where(v < a, v, torch.where(v < a + s * w, a + (v - a) / s, v - (s - 1.0) * w))
+    pos = src.clamp(0.0, 1.0) * _span(lengths, n, t, dev)
+    return _finish_pos(pos, lengths, t)
+
+
+def reverse_pos(n: int, t: int, lengths: torch.Tensor | None, device) -> torch.Tensor:
+    """Time reversal within each series' valid part."""
+    span = _span(lengths, n, t, device)
+    ar = torch.arange(t, device=device, dtype=torch.float32)[None, :].expand(n, t)
+    return _finish_pos(span - ar, lengths, t)
+
+
+def permutation_pos(cuts: torch.Tensor, order: torch.Tensor, t: int, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """Segment permutation. ``cuts`` ``(N, S - 1)`` are sorted cut fractions in (0, 1) that split each
+    series into ``S`` segments; ``order`` ``(N, S)`` is the permutation: output segment ``j`` is input
+    segment ``order[:, j]``. Integer positions (no interpolation)."""
+    n, s = order.shape
+    dev = order.device
+    length = (lengths.to(dev) if lengths is not None else torch.full((n,), t, device=dev)).long()
+    bounds = (cuts * length[:, None].float()).round().long()
+    zero = torch.zeros(n, 1, dtype=torch.long, device=dev)
+    edges = torch.cat([zero, bounds, length[:, None]], dim=1)  # (N, S + 1)
+    seg_start = edges[:, :-1]
+    seg_len = edges[:, 1:] - seg_start  # (N, S), may be 0
+    out_len = seg_len.gather(1, order)
+    out_end = torch.cumsum(out_len, dim=1)  # (N, S)
+    out_start = out_end - out_len
+    ar = torch.arange(t, device=dev)[None, :].expand(n, t).contiguous()
+    j = torch.searchsorted(out_end, ar, right=True).clamp(max=s - 1)  # output segment of each step
+    src_seg = order.gather(1, j)
+    pos = seg_start.gather(1, src_seg) + (ar - out_start.gather(1, j))
+    pos = pos.float()
+    return _finish_pos(pos, lengths, t)

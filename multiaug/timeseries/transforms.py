@@ -1,14 +1,55 @@
-"""Classic time-series augmentations (classes; the math lives in :mod:`.functional`)."""
+"""Classic time-series augmentations (classes; the math lives in :mod:`.functional`).
+
+All of them work on ``(N, C, T)`` batches with one random draw per series, vectorised (no Python
+loop over series), on the input's device, with the instance's generator. Parameters given as a
+``(low, high)`` pair are drawn uniformly per series. ``lengths`` (variable-length batches) and
+``apply_mask`` (paired masks / segmentation labels) are described in
+:class:`~multiaug.timeseries.base.TimeSeriesAugmenter`.
+"""
 from __future__ import annotations
 
+import math
 from typing import Any
 
+import numpy as np
 import torch
 
 from ..core import Params
 from ..registry import register
 from . import functional as F
 from .base import TimeSeriesAugmenter
+
+_NUM = (int, float, np.integer, np.floating)
+
+
+def _is_num(v: Any) -> bool:
+    return isinstance(v, _NUM) and not isinstance(v, bool) and math.isfinite(float(v))
+
+
+def _is_range(v: Any, lo: float = -math.inf, hi: float = math.inf) -> bool:
+    """A number or a (low, high) pair, within [lo, hi]."""
+    if _is_num(v):
+        return lo <= float(v) <= hi
+    return (
+        isinstance(v, (list, tuple))
+        and len(v) == 2
+        and all(_is_num(e) for e in v)
+        and lo <= float(v[0]) <= float(v[1]) <= hi
+    )
+
+
+def _is_int(v: Any, lo: int = 1) -> bool:
+    return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= lo
+
+
+class _TimeMap(TimeSeriesAugmenter):
+    """Base of time-axis augmenters: ``_sample`` returns a position map ``pos`` (N, T)."""
+
+    warps_time = True
+    min_length = 2
+
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        return F.resample(x, params["pos"])
 
 
 @register("jitter")
@@ -25,22 +66,487 @@ class Jitter(TimeSeriesAugmenter):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        s = self.sigma
-        ok = (isinstance(s, (int, float)) and s >= 0) or (
-            isinstance(s, (list, tuple)) and len(s) == 2 and all(isinstance(v, (int, float)) for v in s) and 0 <= s[0] <= s[1]
-        )
-        self._check_param("sigma", ok, "a non-negative float or a (low, high) range")
+        self._check_param("sigma", _is_range(self.sigma, 0.0), "a non-negative float or a (low, high) range")
 
-    def _sample(self, x: torch.Tensor) -> Params:
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
-        n = x.shape[0]
-        if isinstance(self.sigma, (list, tuple)):
-            lo, hi = map(float, self.sigma)
-            sigma = lo + (hi - lo) * torch.rand(n, generator=g, device=x.device)
-        else:
-            sigma = torch.full((n,), float(self.sigma), device=x.device)
+        sigma = F.draw_range(self.sigma, x.shape[0], g, x.device)
         noise = torch.randn(x.shape, generator=g, device=x.device, dtype=torch.float32)
         return {"sigma": sigma, "noise": noise}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
-        return F.jitter(x, params["noise"], params["sigma"])
+        return F.keep_padding(F.jitter(x, params["noise"], params["sigma"]), x, params.get("lengths"))
+
+
+@register("scaling")
+class Scaling(TimeSeriesAugmenter):
+    """Multiply each channel of each series by a random factor ``~ N(1, sigma)`` (Um et al. 2017)."""
+
+    magnitude_range = {"sigma": (0.0, 0.5)}
+
+    def __init__(self, sigma: float = 0.1, **kwargs: Any):
+        self.sigma = sigma
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("sigma", _is_num(self.sigma) and self.sigma >= 0, "a non-negative float")
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        z = torch.randn(x.shape[:2], generator=g, device=x.device)
+        return {"factor": 1.0 + float(self.sigma) * z}
+
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        return F.keep_padding(F.scale(x, params["factor"]), x, params.get("lengths"))
+
+
+@register("magnitude_warp")
+class MagnitudeWarp(TimeSeriesAugmenter):
+    """Multiply by a smooth random curve (cubic through ``n_knots`` values ``~ N(1, sigma)``), one curve
+    per series and channel (Um et al. 2017)."""
+
+    magnitude_range = {"sigma": (0.0, 0.5)}
+
+    def __init__(self, sigma: float = 0.2, n_knots: int = 4, **kwargs: Any):
+        self.sigma = sigma
+        self.n_knots = n_knots
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("sigma", _is_num(self.sigma) and self.sigma >= 0, "a non-negative float")
+        self._check_param("n_knots", _is_int(self.n_knots, 1), "an integer >= 1")
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n, c, _ = x.shape
+        knots = 1.0 + float(self.sigma) * torch.randn(n, c, int(self.n_knots) + 2, generator=g, device=x.device)
+        return {"knots": knots}
+
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        lengths = params.get("lengths")
+        return F.keep_padding(F.magnitude_warp(x, params["knots"], lengths), x, lengths)
+
+
+@register("time_warp")
+class TimeWarp(_TimeMap):
+    """Smooth monotone time distortion (tsaug ``TimeWarp``): the playback speed changes smoothly across
+    ``n_speed_change + 1`` knots, the fastest being at most ``max_speed_ratio`` times the slowest;
+    start and end stay in place. ``max_speed_ratio`` may be a (low, high) range drawn per series."""
+
+    magnitude_range = {"max_speed_ratio": (1.0, 4.0)}
+
+    def __init__(self, n_speed_change: int = 3, max_speed_ratio: float | tuple[float, float] = 3.0, **kwargs: Any):
+        self.n_speed_change = n_speed_change
+        self.max_speed_ratio = max_speed_ratio
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("n_speed_change", _is_int(self.n_speed_change, 1), "an integer >= 1")
+        self._check_param("max_speed_ratio", _is_range(self.max_speed_ratio, 1.0), "a float >= 1 or a (low, high) range")
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n = x.shape[0]
+        ratio = F.draw_range(self.max_speed_ratio, n, g, x.device)
+        u = torch.rand(n, int(self.n_speed_change) + 1, generator=g, device=x.device)
+        # log-speeds spread over [0, log ratio]: the extremes are exactly `ratio` apart
+        lo, hi = u.amin(1, keepdim=True), u.amax(1, keepdim=True)
+        u = (u - lo) / (hi - lo).clamp_min(1e-12)
+        speed = torch.exp(u * torch.log(ratio)[:, None])
+        return {"pos": F.time_warp_pos(speed, x.shape[-1], lengths)}
+
+
+@register("window_slice")
+class WindowSlice(_TimeMap):
+    """Crop a random window of ``reduce_ratio`` times the length and stretch it back to the full length
+    (Le Guennec et al. 2016)."""
+
+    magnitude_range = {"reduce_ratio": (1.0, 0.5)}
+
+    def __init__(self, reduce_ratio: float = 0.9, **kwargs: Any):
+        self.reduce_ratio = reduce_ratio
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("reduce_ratio", _is_num(self.reduce_ratio) and 0 < self.reduce_ratio <= 1, "a float in (0, 1]")
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n = x.shape[0]
+        size = torch.full((n,), float(self.reduce_ratio), device=x.device)
+        start = torch.rand(n, generator=g, device=x.device) * (1.0 - size)
+        return {"pos": F.crop_pos(start, size, x.shape[-1], lengths)}
+
+
+@register("crop_resize")
+class CropResize(_TimeMap):
+    """Random resized crop: a window whose size is drawn per series in ``scale`` (fractions of the
+    length), at a random offset, stretched back to the full length."""
+
+    magnitude_range = {"min_scale": (1.0, 0.3)}
+
+    def __init__(self, scale: tuple[float, float] = (0.5, 1.0), min_scale: float | None = None, **kwargs: Any):
+        self.scale = scale
+        self.min_scale = min_scale
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("scale", _is_range(self.scale, 1e-6, 1.0) and not _is_num(self.scale), "a (low, high) pair in (0, 1]")
+        self._check_param("min_scale", self.min_scale is None or (_is_num(self.min_scale) and 0 < self.min_scale <= 1),
+                          "None or a float in (0, 1] (overrides scale[0]; set by RandAugment)")
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n = x.shape[0]
+        lo, hi = float(self.scale[0]), float(self.scale[1])
+        if self.min_scale is not None:
+            lo = min(float(self.min_scale), hi)
+        size = F.draw_uniform((n,), lo, hi, g, x.device)
+        start = torch.rand(n, generator=g, device=x.device) * (1.0 - size)
+        return {"pos": F.crop_pos(start, size, x.shape[-1], lengths)}
+
+
+@register("window_warp")
+class WindowWarp(_TimeMap):
+    """Window warping (Le Guennec et al. 2016): a random window of ``window_ratio`` of the length is
+    slowed down or sped up by a factor chosen per series among ``scales``; the series is resampled
+    back to its length."""
+
+    magnitude_range = {"window_ratio": (0.0, 0.3)}
+
+    def __init__(self, window_ratio: float = 0.1, scales: tuple[float, ...] = (0.5, 2.0), **kwargs: Any):
+        self.window_ratio = window_ratio
+        self.scales = scales
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("window_ratio", _is_num(self.window_ratio) and 0 <= self.window_ratio <= 1, "a float in [0, 1]")
+        ok = isinstance(self.scales, (list, tuple)) and len(self.scales) > 0 and all(_is_num(s) and s > 0 for s in self.scales)
+        self._check_param("scales", ok, "a non-empty list of positive speed factors")
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n = x.shape[0]
+        width = torch.full((n,), float(self.window_ratio), device=x.device)
+        start = torch.rand(n, generator=g, device=x.device) * (1.0 - width)
+        choices = torch.tensor([float(s) for s in self.scales], device=x.device)
+        speed = choices[torch.randint(0, len(choices), (n,), generator=g, device=x.device)]
+        return {"pos": F.window_warp_pos(start, width, speed, x.shape[-1], lengths)}
+
+
+@register("permutation")
+class Permutation(_TimeMap):
+    """Cut each series into ``n_segments`` pieces at random points and shuffle them (Um et al. 2017).
+    ``equal_segments=True`` uses equal-length pieces."""
+
+    magnitude_range = {"n_segments": (1, 10)}
+
+    def __init__(self, n_segments: int = 5, equal_segments: bool = False, **kwargs: Any):
+        self.n_segments = n_segments
+        self.equal_segments = equal_segments
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("n_segments", _is_int(self.n_segments, 1), "an integer >= 1")
+        self._check_param("equal_segments", isinstance(self.equal_segments, bool), "a bool")
+
+    def _check_lengths(self, lengths: Any, x: torch.Tensor) -> torch.Tensor | None:
+        out = super()._check_lengths(lengths, x)
+        shortest = x.shape[-1] if out is None else int(out.min())
+        if shortest < int(self.n_segments):
+            raise ValueError(
+                f"Permutation: n_segments={self.n_segments} but a series has only {shortest} time steps; "
+                "use fewer segments or longer series"
+            )
+        return out
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n, s = x.shape[0], int(self.n_segments)
+        if self.equal_segments:
+            cuts = (torch.arange(1, s, device=x.device, dtype=torch.float32) / s).expand(n, s - 1)
+        else:
+            cuts = torch.rand(n, s - 1, generator=g, device=x.device).sort(dim=1).values
+        order = torch.rand(n, s, generator=g, device=x.device).argsort(dim=1)
+        return {"pos": F.permutation_pos(cuts, order, x.shape[-1], lengths)}
+
+
+@register("reverse")
+class Reverse(_TimeMap):
+    """Reverse time (within each series' valid length). Each series is reversed with probability
+    ``p`` (default 0.5, like a random flip)."""
+
+    def __init__(self, *, p: float = 0.5, **kwargs: Any):
+        super().__init__(p=p, **kwargs)
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        return {"pos": F.reverse_pos(x.shape[0], x.shape[-1], lengths, x.device)}
+
+
+@register("rotation")
+class Rotation(TimeSeriesAugmenter):
+    """Rotate the channel vector of each series by a random rotation (multivariate series, e.g. 3-axis
+    sensors; Um et al. 2017): ``exp(angle * A)`` with ``A`` a random unit skew-symmetric direction and
+    ``angle`` drawn per series in ``[0, max_angle]`` radians. For univariate series the only rotations
+    are +-1: the sign is flipped with probability 1/2 per series."""
+
+    magnitude_range = {"max_angle": (0.0, math.pi)}
+
+    def __init__(self, max_angle: float = math.pi, **kwargs: Any):
+        self.max_angle = max_angle
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("max_angle", _is_num(self.max_angle) and 0 <= self.max_angle <= math.pi, "a float in [0, pi]")
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n, c, _ = x.shape
+        if c == 1:
+            sign = torch.where(torch.rand(n, generator=g, device=x.device) < 0.5, -1.0, 1.0)
+            return {"rot": sign.view(n, 1, 1)}
+        skew = torch.randn(n, c, c, generator=g, device=x.device)
+        angle = torch.rand(n, generator=g, device=x.device) * float(self.max_angle)
+        return {"rot": F.rotation_matrices(skew, angle)}
+
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        rot = params["rot"]
+        if rot.shape[1] != x.shape[1]:
+            raise ValueError(f"x: params were drawn for {rot.shape[1]} channels, got {x.shape[1]}")
+        return F.keep_padding(F.rotate(x, rot), x, params.get("lengths"))
+
+
+@register("frequency_mask")
+class FrequencyMask(TimeSeriesAugmenter):
+    """Remove random frequency components: each rFFT bin of each series (shared across channels) is
+    zeroed with probability ``rate``; the mean (DC bin) is kept (Zhang et al. 2022, TF-C)."""
+
+    magnitude_range = {"rate": (0.0, 0.5)}
+
+    def __init__(self, rate: float = 0.1, **kwargs: Any):
+        self.rate = rate
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("rate", _is_num(self.rate) and 0 <= self.rate <= 1, "a probability in [0, 1]")
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n, _, t = x.shape
+        keep = torch.rand(n, 1, t // 2 + 1, generator=g, device=x.device) >= float(self.rate)
+        keep[:, :, 0] = True
+        return {"keep": keep}
+
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        return F.frequency_mask(x, params["keep"], params.get("lengths"))
+
+
+class _Mixing(TimeSeriesAugmenter):
+    """Base of the mixing augmenters: a random partner per series (a permutation of the batch) and a
+    per-series weight ``lam`` of the series itself; labels are mixed with the same weights."""
+
+    def __init__(self, n_classes: int | None = None, **kwargs: Any):
+        self.n_classes = n_classes
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("n_classes", self.n_classes is None or _is_int(self.n_classes, 2), "None or an integer >= 2")
+
+    def _partner(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.randperm(x.shape[0], generator=self.generator(x.device), device=x.device)
+
+    def _apply_labels(self, y: Any, params: Params) -> Any:
+        is_np = isinstance(y, np.ndarray)
+        if is_np or isinstance(y, (list, tuple)):
+            arr = np.asarray(y)
+            if arr.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"{type(self).__name__}: y must hold integer class labels or numbers to mix, got dtype {arr.dtype}; "
+                    "encode string classes first (e.g. sklearn LabelEncoder)"
+                )
+            yt = torch.from_numpy(np.ascontiguousarray(arr))
+        elif isinstance(y, torch.Tensor):
+            yt = y
+        else:
+            raise TypeError(f"{type(self).__name__}: y must be a tensor, array or list, got {type(y).__name__}")
+        if not yt.is_floating_point() and yt.dim() == 1 and yt.numel() and int(yt.min()) < 0:
+            raise ValueError(f"{type(self).__name__}: class labels must be >= 0, got {int(yt.min())}")
+        if self.n_classes is not None and not yt.is_floating_point() and yt.numel() and int(yt.max()) >= self.n_classes:
+            raise ValueError(f"{type(self).__name__}: label {int(yt.max())} >= n_classes={self.n_classes}")
+        out = F.mix_targets(yt, params["perm"], params["lam"], self.n_classes)
+        return out.cpu().numpy() if is_np or not isinstance(y, torch.Tensor) else out
+
+    def _apply_mask(self, mask: torch.Tensor, params: Params) -> torch.Tensor:
+        # a per-step label cannot be "mixed": take the partner's where it dominates
+        take = (params["lam"] < 0.5).to(mask.device)[:, None, None]
+        return torch.where(take, mask[params["perm"].to(mask.device)], mask)
+
+
+class _BetaMixing(_Mixing):
+    """Mixing whose own-weight ``lam`` is drawn per series from ``Beta(alpha, alpha)``."""
+
+    def __init__(self, alpha: float = 1.0, n_classes: int | None = None, **kwargs: Any):
+        self.alpha = alpha
+        super().__init__(n_classes=n_classes, **kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("alpha", _is_num(self.alpha) and self.alpha > 0, "a positive float")
+
+    def _draw_lam(self, x: torch.Tensor) -> torch.Tensor:
+        return F.draw_beta(float(self.alpha), float(self.alpha), x.shape[0], self.generator(x.device), x.device)
+
+
+@register("ts_mixup")
+class TSMixup(_BetaMixing):
+    """Mixup for series: ``lam * x + (1 - lam) * x[partner]`` with ``lam ~ Beta(alpha, alpha)`` per
+    series; labels mixed the same way (soft targets ``(N, K)`` for integer class labels, mixed values
+    for float targets). ``n_classes`` fixes K (default: largest label + 1)."""
+
+    magnitude_range = {"alpha": (0.05, 1.0)}
+
+    def __init__(self, alpha: float = 0.2, n_classes: int | None = None, **kwargs: Any):
+        super().__init__(alpha=alpha, n_classes=n_classes, **kwargs)
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        return {"perm": self._partner(x), "lam": self._draw_lam(x)}
+
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        return F.mixup(x, params["perm"].to(x.device), params["lam"])
+
+
+@register("ts_cutmix")
+class TSCutMix(_BetaMixing):
+    """CutMix for series: a random time segment is replaced by the same segment of a partner series.
+    The segment covers a fraction ``1 - lam`` of the length, ``lam ~ Beta(alpha, alpha)`` per series;
+    labels are mixed with the actual fraction kept. A paired mask is cut and pasted the same way."""
+
+    magnitude_range = {"alpha": (0.1, 2.0)}
+
+    def __init__(self, alpha: float = 1.0, n_classes: int | None = None, **kwargs: Any):
+        super().__init__(alpha=alpha, n_classes=n_classes, **kwargs)
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n, _, t = x.shape
+        length = torch.full((n,), t, device=x.device) if lengths is None else lengths
+        lam0 = self._draw_lam(x)
+        cut_len = ((1.0 - lam0) * length).round().long()
+        start = (torch.rand(n, generator=g, device=x.device) * (length - cut_len + 1)).floor().long()
+        start = torch.minimum(start, length - cut_len)
+        cut = F.cut_mask(start, cut_len, t)
+        lam = 1.0 - cut_len.float() / length.float()
+        return {"perm": self._partner(x), "lam": lam, "cut": cut}
+
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        return F.cutmix(x, params["perm"].to(x.device), params["cut"].to(x.device))
+
+    def _apply_mask(self, mask: torch.Tensor, params: Params) -> torch.Tensor:
+        return F.cutmix(mask, params["perm"].to(mask.device), params["cut"].to(mask.device))
+
+
+@register("frequency_mix")
+class FrequencyMix(_Mixing):
+    """FreqMix: each rFFT bin (shared across channels) comes from a partner series with probability
+    ``rate``, from the series itself otherwise. Labels are mixed with ``lam`` = the share of spectral
+    energy that comes from the series itself."""
+
+    magnitude_range = {"rate": (0.0, 0.5)}
+
+    def __init__(self, rate: float = 0.2, n_classes: int | None = None, **kwargs: Any):
+        self.rate = rate
+        super().__init__(n_classes=n_classes, **kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("rate", _is_num(self.rate) and 0 <= self.rate <= 1, "a probability in [0, 1]")
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n, _, t = x.shape
+        keep = torch.rand(n, 1, t // 2 + 1, generator=g, device=x.device) >= float(self.rate)
+        perm = self._partner(x)
+        _, lam = F.frequency_mix(x, perm, keep)  # lam depends on the data: computed once here
+        return {"perm": perm, "keep": keep, "lam": lam}
+
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        out, _ = F.frequency_mix(x, params["perm"].to(x.device), params["keep"], params.get("lengths"))
+        return out
+
+
+@register("drift")
+class Drift(TimeSeriesAugmenter):
+    """Add a smooth random trend (tsaug ``Drift``): a cubic curve through ``n_drift_points + 2`` points
+    of a random walk, starting at 0, whose largest absolute value is ``max_drift`` (a float or a
+    (low, high) range drawn per series) times the channel's range when ``normalize`` (tsaug's default).
+    ``per_channel``: independent trends per channel."""
+
+    magnitude_range = {"max_drift": (0.0, 1.0)}
+
+    def __init__(self, max_drift: float | tuple[float, float] = 0.5, n_drift_points: int = 3,
+                 per_channel: bool = True, normalize: bool = True, **kwargs: Any):
+        self.max_drift = max_drift
+        self.n_drift_points = n_drift_points
+        self.per_channel = per_channel
+        self.normalize = normalize
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("max_drift", _is_range(self.max_drift, 0.0), "a non-negative float or a (low, high) range")
+        self._check_param("n_drift_points", _is_int(self.n_drift_points, 1), "an integer >= 1")
+        self._check_param("per_channel", isinstance(self.per_channel, bool), "a bool")
+        self._check_param("normalize", isinstance(self.normalize, bool), "a bool")
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n, c, _ = x.shape
+        cc = c if self.per_channel else 1
+        knots = torch.cumsum(torch.randn(n, cc, int(self.n_drift_points) + 2, generator=g, device=x.device), dim=2)
+        if isinstance(self.max_drift, (list, tuple)):
+            amp = F.draw_uniform((n, cc), self.max_drift[0], self.max_drift[1], g, x.device)
+        else:
+            amp = torch.full((n, cc), float(self.max_drift), device=x.device)
+        return {"knots": knots.expand(n, c, -1), "amp": amp.expand(n, c)}
+
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        return F.drift(x, params["knots"], params["amp"], self.normalize, params.get("lengths"))
+
+
+@register("dropout")
+class Dropout(TimeSeriesAugmenter):
+    """Set random time steps to ``fill`` (default 0): each (series, channel, step) entry is dropped with
+    probability ``rate``; ``per_channel=False`` drops whole time steps (all channels)."""
+
+    magnitude_range = {"rate": (0.0, 0.3)}
+
+    def __init__(self, rate: float = 0.05, fill: float = 0.0, per_channel: bool = True, **kwargs: Any):
+        self.rate = rate
+        self.fill = fill
+        self.per_channel = per_channel
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("rate", _is_num(self.rate) and 0 <= self.rate <= 1, "a probability in [0, 1]")
+        self._check_param("fill", _is_num(self.fill), "a finite number (NaN fill is not allowed)")
+        self._check_param("per_channel", isinstance(self.per_channel, bool), "a bool")
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        g = self.generator(x.device)
+        n, c, t = x.shape
+        drop = torch.rand(n, c if self.per_channel else 1, t, generator=g, device=x.device) < float(self.rate)
+        return {"drop": drop.expand(n, c, t)}
+
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        return F.keep_padding(F.dropout(x, params["drop"], float(self.fill)), x, params.get("lengths"))
