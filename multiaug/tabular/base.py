@@ -1,9 +1,31 @@
 """Tabular batches: conversion and the base class of tabular augmenters.
 
 A batch is ``(N, F)``: a torch tensor, a NumPy array or a pandas DataFrame. Kernels see a float tensor
-``(N, F)``; the output has the input's type (a DataFrame keeps its index, column names and dtypes;
-integer columns are rounded back). Non-numeric columns raise ``TypeError`` naming them, and NaN/inf
-raise ``ValueError``.
+``(N, F)``; the output has the input's type (a DataFrame keeps its index, column names and dtypes).
+
+Column kinds (DataFrames, and arrays/tensors through ``categorical_columns``):
+
+* **numeric** float columns are transformed as floats;
+* **integer** columns are transformed as floats and *rounded* back to integers (mixing two integer
+  values gives the nearest integer of the interpolation); declare them in ``categorical_columns``
+  to treat them as categories instead;
+* **categorical** columns (pandas ``category`` dtype, ``bool`` columns, and any column named in the
+  augmenter's ``categorical_columns``; ``object``/``string`` columns must be declared there) are
+  encoded to integer codes internally and flagged to the kernels, which never interpolate them:
+  mixing takes the value of the side with the larger weight and noise leaves them unchanged. They are
+  decoded back to their categories on output. Undeclared non-numeric columns raise ``TypeError``.
+
+Missing values: ``nan_policy="raise"`` (default) raises ``ValueError`` naming the columns with NaN;
+``nan_policy="keep"`` lets NaN through: a cell where either side is NaN is not interpolated (it takes
+the value, NaN or not, of the side with the larger weight) and noise leaves NaN as NaN. ``inf`` always
+raises.
+
+Augmenters that work on per-feature token embeddings (``FeatMix``, ``HidMix``) also accept 3-D
+tensors/arrays ``(N, F, D)``.
+
+Per-sample probability ``p``: tabular augmenters draw their parameters for the whole batch (mixing
+partners are drawn from the whole batch) plus a per-row ``active`` mask; rows that are not active are
+returned unchanged (and keep their own label).
 """
 from __future__ import annotations
 
@@ -13,17 +35,50 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ..core import Augmenter, ModalityHandler, register_modality
+from ..core import Augmenter, ModalityHandler, Params, register_modality
+
+NAN_POLICIES = ("raise", "keep")
 
 
 @dataclass
 class _Ctx:
     kind: str  # "tensor" | "numpy" | "frame"
     np_dtype: Any = None
+    torch_dtype: Any = None
     columns: Any = None
     index: Any = None
     dtypes: Any = None
+    categories: dict = field(default_factory=dict)  # column position -> pandas Index of categories
     extra: dict = field(default_factory=dict)
+
+
+def _resolve_columns(spec: Any, columns: Sequence[Any] | None, n_cols: int, who: str) -> list[int]:
+    """Positions of the columns named (or indexed) in ``spec``."""
+    if spec is None:
+        return []
+    if isinstance(spec, (str, int, np.integer)):
+        spec = [spec]
+    out = []
+    cols = list(columns) if columns is not None else None
+    for c in spec:
+        if cols is not None and c in cols:
+            out.append(cols.index(c))
+        elif isinstance(c, (int, np.integer)) and not isinstance(c, bool) and -n_cols <= int(c) < n_cols:
+            out.append(int(c) % n_cols)
+        else:
+            raise ValueError(
+                f"{who}: categorical_columns entry {c!r} is neither a column name nor a position of a table "
+                f"with {n_cols} columns"
+            )
+    return sorted(set(out))
+
+
+def _walk(aug: Any):
+    if aug is None:
+        return
+    yield aug
+    for child in getattr(aug, "_children", lambda: [])():
+        yield from _walk(child)
 
 
 class TabularHandler(ModalityHandler):
@@ -32,15 +87,45 @@ class TabularHandler(ModalityHandler):
     def check(self, x: Any, aug: Any = None) -> tuple[torch.Tensor, _Ctx]:
         import pandas as pd
 
+        who = type(aug).__name__ if aug is not None else "x"
+        cat_spec = getattr(aug, "categorical_columns", None)
+        nan_policy = getattr(aug, "nan_policy", "raise")
+        tokens_ok = bool(getattr(aug, "accepts_tokens", False))
+        hard: list[int] = []
         if isinstance(x, pd.DataFrame):
-            bad = [c for c in x.columns if not (pd.api.types.is_numeric_dtype(x[c]) or pd.api.types.is_bool_dtype(x[c]))]
+            if x.shape[1] == 0 or x.shape[0] == 0:
+                raise ValueError(f"x: empty table of shape {x.shape}")
+            declared = set(_resolve_columns(cat_spec, x.columns, x.shape[1], who))
+            arr = np.empty(x.shape, dtype=np.float64)
+            ctx = _Ctx("frame", columns=x.columns, index=x.index, dtypes=x.dtypes)
+            bad = []
+            for j, c in enumerate(x.columns):
+                col = x.iloc[:, j]
+                dt = col.dtype
+                if isinstance(dt, pd.CategoricalDtype) or (j in declared and not pd.api.types.is_numeric_dtype(dt)) or (
+                    j in declared and pd.api.types.is_bool_dtype(dt)
+                ):
+                    cat = col.astype("category") if not isinstance(dt, pd.CategoricalDtype) else col
+                    codes = cat.cat.codes.to_numpy().astype(np.float64)
+                    codes[codes < 0] = np.nan
+                    arr[:, j] = codes
+                    ctx.categories[j] = cat.cat.categories
+                    hard.append(j)
+                elif pd.api.types.is_bool_dtype(dt):
+                    arr[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+                    hard.append(j)
+                elif pd.api.types.is_numeric_dtype(dt):
+                    arr[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+                    if j in declared:
+                        hard.append(j)
+                else:
+                    bad.append(c)
             if bad:
                 raise TypeError(
-                    f"x: columns {bad} are not numeric; encode them or declare them categorical where the augmenter supports it"
+                    f"x: columns {bad} are not numeric; declare them categorical (categorical_columns={bad!r} "
+                    "or pandas 'category' dtype) or encode them first"
                 )
-            arr = x.to_numpy(dtype=np.float64)
             t = torch.from_numpy(arr).to(torch.float32)
-            ctx = _Ctx("frame", columns=x.columns, index=x.index, dtypes=x.dtypes)
         elif isinstance(x, np.ndarray):
             if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
                 raise TypeError(f"x: expected a numeric array, got dtype {x.dtype}")
@@ -48,25 +133,53 @@ class TabularHandler(ModalityHandler):
             ctx = _Ctx("numpy", np_dtype=x.dtype)
         elif isinstance(x, torch.Tensor):
             t = x
-            ctx = _Ctx("tensor")
+            ctx = _Ctx("tensor", torch_dtype=x.dtype)
+            if x.is_complex():
+                raise TypeError(f"x: expected a real-valued tensor, got dtype {x.dtype}")
         else:
             raise TypeError(f"x: expected a torch.Tensor, numpy.ndarray or pandas.DataFrame of shape (N, F), got {type(x).__name__}")
-        if t.dim() != 2:
-            raise ValueError(f"x: expected a 2-D table (N, F), got shape {tuple(t.shape)}")
-        if t.shape[0] == 0 or t.shape[1] == 0:
+        if tokens_ok and t.dim() == 3:
+            pass
+        elif t.dim() != 2:
+            expected = "a 2-D table (N, F) or token embeddings (N, F, D)" if tokens_ok else "a 2-D table (N, F)"
+            raise ValueError(f"x: expected {expected}, got shape {tuple(t.shape)}")
+        if any(s == 0 for s in t.shape):
             raise ValueError(f"x: empty table of shape {tuple(t.shape)}")
+        if ctx.kind != "frame":
+            hard = _resolve_columns(cat_spec, None, t.shape[1], who)
+            if t.dtype == torch.bool:
+                hard = list(range(t.shape[1]))
         if not t.is_floating_point():
             t = t.to(torch.float32)
-        if not torch.isfinite(t).all():
-            raise ValueError("x: contains NaN or inf values; impute them first")
+        finite = torch.isfinite(t)
+        if not bool(finite.all()):
+            if bool(torch.isinf(t).any()):
+                raise ValueError("x: contains inf values; replace them first")
+            if nan_policy == "raise":
+                bad_cols = torch.nonzero(torch.isnan(t).reshape(t.shape[0], t.shape[1], -1).any(dim=(0, 2))).flatten().tolist()
+                names = [ctx.columns[j] for j in bad_cols] if ctx.columns is not None else bad_cols
+                raise ValueError(
+                    f"x: columns {names} contain NaN; impute them first or pass nan_policy='keep' "
+                    "(NaN cells are then never interpolated)"
+                )
         dev = getattr(aug, "device", None)
         if dev is not None:
             t = t.to(dev)
+        mask = np.zeros(t.shape[1], dtype=bool)
+        mask[hard] = True
+        for a in _walk(aug):
+            a.__dict__["_tab_hard_columns"] = mask
+        ctx.extra["hard"] = mask
         return t, ctx
 
     def restore(self, x: torch.Tensor, ctx: _Ctx) -> Any:
         if ctx.kind == "tensor":
-            return x
+            dt = ctx.torch_dtype
+            if dt == torch.bool:
+                return x >= 0.5
+            if dt is not None and not dt.is_floating_point:
+                return torch.round(x).to(dt)
+            return x.to(dt) if dt is not None and dt != x.dtype else x
         arr = x.detach().cpu().numpy()
         if ctx.kind == "numpy":
             if np.issubdtype(ctx.np_dtype, np.integer):
@@ -76,14 +189,24 @@ class TabularHandler(ModalityHandler):
             return arr.astype(ctx.np_dtype, copy=False)
         import pandas as pd
 
-        df = pd.DataFrame(arr, columns=ctx.columns)
-        for c, dt in zip(ctx.columns, ctx.dtypes):
-            if pd.api.types.is_bool_dtype(dt):
-                df[c] = df[c] >= 0.5
+        data = {}
+        for j, (c, dt) in enumerate(zip(ctx.columns, ctx.dtypes)):
+            v = arr[:, j].astype(np.float64)
+            nan = np.isnan(v)
+            if j in ctx.categories:
+                cats = ctx.categories[j]
+                codes = np.where(nan, -1, np.rint(np.nan_to_num(v, nan=-1.0))).astype(np.int64)
+                s = pd.Series(pd.Categorical.from_codes(codes, categories=cats))
+                data[j] = s if isinstance(dt, pd.CategoricalDtype) else s.astype(object if dt == object else dt)
+            elif pd.api.types.is_bool_dtype(dt):
+                data[j] = pd.Series(v >= 0.5) if not nan.any() else pd.Series(np.where(nan, None, v >= 0.5), dtype="boolean")
             elif pd.api.types.is_integer_dtype(dt):
-                df[c] = np.rint(df[c].to_numpy()).astype(dt)
+                r = np.rint(v)
+                data[j] = pd.Series(r.astype(dt)) if not nan.any() else pd.Series(r).astype("Int64")
             else:
-                df[c] = df[c].astype(dt)
+                data[j] = pd.Series(v).astype(dt)
+        df = pd.concat([data[j] for j in range(len(ctx.columns))], axis=1)
+        df.columns = ctx.columns
         if len(df) == len(ctx.index):
             df.index = ctx.index
         return df
@@ -117,6 +240,66 @@ register_modality(TabularHandler())
 
 
 class TabularAugmenter(Augmenter):
-    """Base class of tabular augmenters. Kernels see a float tensor ``(N, F)``."""
+    """Base class of tabular augmenters. Kernels see a float tensor ``(N, F)``.
+
+    Modality parameters: ``categorical_columns`` (names or positions of columns never interpolated,
+    see the module docstring) and ``nan_policy`` (``"raise"`` or ``"keep"``)."""
 
     modality = "tabular"
+    #: True when the augmenter also accepts token embeddings (N, F, D)
+    accepts_tokens = False
+
+    def __init__(self, categorical_columns: Sequence[Any] | None = None, nan_policy: str = "raise", **kwargs: Any):
+        self.categorical_columns = categorical_columns
+        self.nan_policy = nan_policy
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        cc = self.categorical_columns
+        self._check_param(
+            "categorical_columns",
+            cc is None or isinstance(cc, (list, tuple)) and all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in cc),
+            "None or a list of column names or positions",
+        )
+        self._check_param("nan_policy", self.nan_policy in NAN_POLICIES, f"one of {NAN_POLICIES}")
+
+    def _hard_columns(self, x: torch.Tensor) -> torch.Tensor:
+        """Boolean ``(F,)``: columns the kernels must never interpolate (categorical/boolean)."""
+        mask = self.__dict__.get("_tab_hard_columns")
+        if mask is None or len(mask) != x.shape[1]:
+            return torch.zeros(x.shape[1], dtype=torch.bool, device=x.device)
+        return torch.as_tensor(mask, dtype=torch.bool, device=x.device)
+
+    # p is handled with a per-row mask over the whole batch, so that kernels (mixing partners,
+    # column statistics) always see the full batch.
+    def sample(self, x: Any, y: Any = None) -> Params:
+        n = x.shape[0]
+        active = None
+        if float(self.p) < 1.0:
+            active = torch.rand(n, generator=self.generator(x.device), device=x.device) < float(self.p)
+        params = self._sample_xy(x, y)
+        params["hard"] = self._hard_columns(x)
+        if active is not None:
+            params["active"] = active
+        return params
+
+    def _sample_xy(self, x: torch.Tensor, y: Any) -> Params:
+        """Hook for augmenters whose draws depend on the targets (RegMix); default: ``_sample(x)``."""
+        return self._sample(x)
+
+    def apply(self, x: Any, params: Params) -> Any:
+        out = self._apply(x, params)
+        active = params.get("active")
+        if active is not None:
+            out = torch.where(active.reshape((-1,) + (1,) * (x.dim() - 1)), out, x)
+        return out
+
+    def _forward(self, x: Any, y: Any = None) -> tuple[Any, Any]:
+        if self.learned:
+            self._check_fitted()
+        if y is not None and len(y) != x.shape[0]:
+            raise ValueError(f"y has {len(y)} labels but the batch has {x.shape[0]} rows; expected one label per row")
+        params = self.sample(x, y)
+        out = self.apply(x, params)
+        return out, (self.apply_labels(y, params) if y is not None else None)

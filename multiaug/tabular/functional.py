@@ -1,0 +1,167 @@
+"""Pure tensor kernels for tabular augmentation.
+
+Every function here is deterministic given its inputs; random numbers come in as arguments or are
+drawn from an explicit ``torch.Generator`` (never a global RNG). Everything runs on the input's
+device.
+"""
+from __future__ import annotations
+
+import math
+
+import torch
+
+__all__ = [
+    "sample_gamma",
+    "sample_beta",
+    "knn",
+    "mix_rows",
+    "mix_targets",
+    "column_mask",
+    "draw_partners_among_neighbours",
+]
+
+
+# --------------------------------------------------------------------------------------------------
+# Random draws with an explicit generator (torch's Beta/Gamma distributions take no generator)
+# --------------------------------------------------------------------------------------------------
+
+
+def sample_gamma(shape_param: float, n: int, generator: torch.Generator, device=None) -> torch.Tensor:
+    """``n`` draws of Gamma(shape_param, 1) in float64 (Marsaglia & Tsang 2000, vectorised rejection).
+
+    For ``shape_param < 1`` uses ``Gamma(a) = Gamma(a + 1) * U ** (1 / a)``."""
+    a = float(shape_param)
+    if not a > 0:
+        raise ValueError(f"gamma shape must be > 0, got {shape_param!r}")
+    boost = a < 1.0
+    a_eff = a + 1.0 if boost else a
+    d = a_eff - 1.0 / 3.0
+    c = 1.0 / math.sqrt(9.0 * d)
+    out = torch.empty(n, dtype=torch.float64, device=device)
+    pending = torch.arange(n, device=device)
+    while pending.numel():
+        m = pending.numel()
+        z = torch.randn(m, generator=generator, device=device, dtype=torch.float64)
+        u = torch.rand(m, generator=generator, device=device, dtype=torch.float64)
+        v = (1.0 + c * z) ** 3
+        ok = (v > 0) & (torch.log(u.clamp_min(1e-300)) < 0.5 * z * z + d - d * v + d * torch.log(v.clamp_min(1e-300)))
+        out[pending[ok]] = (d * v)[ok]
+        pending = pending[~ok]
+    if boost:
+        u = torch.rand(n, generator=generator, device=device, dtype=torch.float64)
+        out = out * u.clamp_min(1e-300) ** (1.0 / a)
+    return out
+
+
+def sample_beta(a: float, b: float, n: int, generator: torch.Generator, device=None) -> torch.Tensor:
+    """``n`` draws of Beta(a, b) as float32 (ratio of two Gammas; 0/0 underflow gives 0.5)."""
+    g1 = sample_gamma(a, n, generator, device)
+    g2 = sample_gamma(b, n, generator, device)
+    s = g1 + g2
+    lam = torch.where(s > 0, g1 / s.clamp_min(1e-300), torch.full_like(s, 0.5))
+    return lam.to(torch.float32)
+
+
+# --------------------------------------------------------------------------------------------------
+# Nearest neighbours: chunked distances + top-k (never an N x N matrix)
+# --------------------------------------------------------------------------------------------------
+
+
+def knn(
+    ref: torch.Tensor,
+    k: int,
+    query: torch.Tensor | None = None,
+    *,
+    exclude_self: bool | None = None,
+    chunk_size: int | None = None,
+    max_chunk_elements: int = 1 << 24,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The ``k`` nearest rows of ``ref`` (Euclidean) for each row of ``query`` (default: ``ref``).
+
+    Distances are computed for ``chunk_size`` query rows at a time (default: as many as fit in
+    ``max_chunk_elements`` distance entries, 64 MiB in float32), followed by ``topk``, so memory is
+    ``O(chunk_size * len(ref))``. When ``query`` is ``ref`` (or ``None``) the point itself is excluded
+    unless ``exclude_self=False``. Returns ``(squared_distances, indices)``, both ``(n_query, k)``,
+    sorted by distance."""
+    if ref.dim() != 2:
+        raise ValueError(f"ref: expected a 2-D tensor (N, D), got shape {tuple(ref.shape)}")
+    same = query is None or query is ref
+    q_all = ref if query is None else query
+    if exclude_self is None:
+        exclude_self = same
+    n_ref = ref.shape[0]
+    avail = n_ref - (1 if exclude_self else 0)
+    if not 1 <= k <= avail:
+        raise ValueError(f"k must be in [1, {avail}] for {n_ref} reference rows, got {k}")
+    if chunk_size is None:
+        chunk_size = max(1, min(q_all.shape[0], max_chunk_elements // max(n_ref, 1)))
+    ref_f = ref.to(torch.float32)
+    ref_sq = (ref_f * ref_f).sum(1)
+    dists, idxs = [], []
+    for start in range(0, q_all.shape[0], chunk_size):
+        q = q_all[start : start + chunk_size].to(torch.float32)
+        d = torch.addmm(ref_sq[None, :], q, ref_f.T, alpha=-2.0)  # |r|^2 - 2 q.r
+        d.add_((q * q).sum(1, keepdim=True)).clamp_min_(0.0)
+        if exclude_self:
+            rows = torch.arange(q.shape[0], device=q.device)
+            d[rows, rows + start] = float("inf")
+        v, i = torch.topk(d, k, dim=1, largest=False, sorted=True)
+        dists.append(v)
+        idxs.append(i)
+    return torch.cat(dists), torch.cat(idxs)
+
+
+def draw_partners_among_neighbours(neighbours: torch.Tensor, k: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Partner of row ``i``: ``neighbours[i, floor(u_i * k_i)]`` (uniform among its ``k_i`` nearest).
+
+    ``neighbours`` is ``(N, K_max)`` sorted by distance, ``k`` holds per-row counts in ``[1, K_max]``
+    and ``u`` uniforms in ``[0, 1)``."""
+    k = k.clamp(1, neighbours.shape[1])
+    col = torch.minimum((u * k.to(u.dtype)).long(), k - 1)
+    return neighbours.gather(1, col[:, None]).squeeze(1)
+
+
+# --------------------------------------------------------------------------------------------------
+# Mixing
+# --------------------------------------------------------------------------------------------------
+
+
+def _expand(w: torch.Tensor, like: torch.Tensor) -> torch.Tensor:
+    return w.reshape(w.shape + (1,) * (like.dim() - w.dim()))
+
+
+def mix_rows(
+    x: torch.Tensor,
+    partner: torch.Tensor,
+    weight: torch.Tensor,
+    hard: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """``weight * x + (1 - weight) * x[partner]``, cell by cell.
+
+    ``weight`` is ``(N,)`` (one λ per row), ``(N, F)`` (per cell: a column mask) or broadcastable to
+    ``x``. Columns flagged in ``hard`` (``(F,)`` bool: categorical, boolean) and cells where either side
+    is NaN are never interpolated: they take the value of the side with the larger weight (the row's
+    own value on a tie)."""
+    other = x[partner]
+    w = _expand(weight.to(x.dtype), x)
+    soft = w * x + (1.0 - w) * other
+    take_own = w >= 0.5
+    pick = torch.where(take_own, x, other)
+    nan = torch.isnan(x) | torch.isnan(other)
+    if hard is not None and bool(hard.any()):
+        h = hard.to(x.device).reshape((1, -1) + (1,) * (x.dim() - 2))
+        nan = nan | h
+    if bool(nan.any()):
+        soft = torch.where(nan, pick, soft)
+    return soft
+
+
+def mix_targets(y: torch.Tensor, partner: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
+    """``lam * y + (1 - lam) * y[partner]`` for targets ``(N,)`` or ``(N, K)`` (one λ per row)."""
+    lam = _expand(lam.to(y.dtype), y)
+    return lam * y + (1.0 - lam) * y[partner]
+
+
+def column_mask(keep_rate: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Boolean ``(N, F)`` mask of the cells a row keeps: ``u[i, f] < keep_rate[i]``."""
+    return u < keep_rate[:, None].to(u.dtype)

@@ -1,0 +1,176 @@
+"""Targets of tabular mixing augmenters: task detection, encoding to float tensors and back.
+
+Rules (documented on :class:`multiaug.tabular.mixup.MixingAugmenter`):
+
+* ``task="auto"``: 1-D ``bool``, string/object/category labels -> classification; integer labels with
+  at most :data:`MAX_AUTO_CLASSES` distinct values -> classification (more -> regression, e.g. counts);
+  float labels -> regression. 2-D targets are mixed row-wise as they are (soft targets or multi-output
+  regression). ``num_classes`` given -> classification.
+* Classification soft targets are ``(N, K)`` float32. Class ``j`` of the soft target is the label ``j``
+  itself when all labels are non-negative integers (``K = max label + 1``, or ``num_classes``);
+  otherwise the ``j``-th of the sorted distinct labels (seen in ``fit`` when it was called, else in the
+  batch).
+* Output container: a torch tensor stays a tensor on its device; everything else gives a NumPy array,
+  except regression targets in a pandas Series, which stay a Series (same index and name).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import torch
+
+MAX_AUTO_CLASSES = 32
+TASKS = ("auto", "classification", "regression")
+
+
+@dataclass
+class Targets:
+    values: torch.Tensor  # (N,) or (N, K) float
+    task: str  # "classification" | "regression" | "rows" (2-D, mixed as given)
+    kind: str  # "tensor" | "numpy" | "series" | "list"
+    classes: list | None = None
+    integer_classes: bool = False
+    series: Any = None
+    device: Any = None
+    dtype: Any = None
+
+
+def _as_numpy(y: Any) -> np.ndarray:
+    if isinstance(y, torch.Tensor):
+        return y.detach().cpu().numpy()
+    if hasattr(y, "to_numpy"):
+        return y.to_numpy()
+    return np.asarray(y)
+
+
+def infer_task(y: Any) -> str:
+    """``"classification"``, ``"regression"`` or ``"rows"`` (2-D targets) for ``task="auto"``."""
+    import pandas as pd
+
+    if isinstance(y, torch.Tensor):
+        if y.dim() == 2:
+            return "rows"
+        if y.dtype == torch.bool:
+            return "classification"
+        if y.is_floating_point():
+            return "regression"
+        return "classification" if torch.unique(y).numel() <= MAX_AUTO_CLASSES else "regression"
+    if isinstance(getattr(y, "dtype", None), pd.CategoricalDtype):
+        return "classification"
+    arr = _as_numpy(y)
+    if arr.ndim == 2:
+        return "rows"
+    if arr.dtype == bool or arr.dtype == object or arr.dtype.kind in "USO":
+        return "classification"
+    if np.issubdtype(arr.dtype, np.integer):
+        return "classification" if len(np.unique(arr)) <= MAX_AUTO_CLASSES else "regression"
+    if np.issubdtype(arr.dtype, np.number):
+        return "regression"
+    return "classification"
+
+
+def class_list(labels: Any) -> tuple[list, bool]:
+    """Sorted distinct labels (as Python scalars) and whether they are non-negative integers."""
+    arr = _as_numpy(labels)
+    if arr.ndim != 1:
+        raise ValueError(f"y: expected 1-D class labels, got shape {arr.shape}")
+    uniq = np.unique(arr.astype(object) if arr.dtype == object else arr)
+    integer = (np.issubdtype(uniq.dtype, np.integer) or uniq.dtype == bool) and (len(uniq) == 0 or uniq.min() >= 0)
+    return [u.item() if hasattr(u, "item") else u for u in uniq], bool(integer)
+
+
+def encode(
+    y: Any,
+    task: str,
+    *,
+    num_classes: int | None = None,
+    classes: list | None = None,
+    device: Any = None,
+    who: str = "augmenter",
+) -> Targets:
+    """Float tensor form of ``y``: regression values ``(N,)``/``(N, T)``, one-hot ``(N, K)``, or 2-D
+    rows as given."""
+    import pandas as pd
+
+    kind = "tensor" if isinstance(y, torch.Tensor) else "series" if isinstance(y, pd.Series) else "numpy" if isinstance(y, np.ndarray) else "list"
+    dev = y.device if isinstance(y, torch.Tensor) else device
+    if task == "auto":
+        task = "classification" if num_classes is not None else infer_task(y)
+    nd = y.dim() if isinstance(y, torch.Tensor) else np.ndim(_as_numpy(y))
+    if nd == 2:
+        task = "rows"
+    elif nd != 1:
+        raise ValueError(f"y: expected 1-D labels/targets or 2-D soft targets, got {nd} dimensions")
+    if task in ("regression", "rows"):
+        if isinstance(y, torch.Tensor):
+            if not (y.is_floating_point() or y.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8, torch.bool)):
+                raise TypeError(f"{who}: regression targets must be numeric, got dtype {y.dtype}")
+            vals = y.to(y.dtype if y.is_floating_point() else torch.float32)
+        else:
+            arr = _as_numpy(y)
+            if not np.issubdtype(arr.dtype, np.number) and arr.dtype != bool:
+                raise TypeError(f"{who}: regression targets must be numeric, got dtype {arr.dtype}; pass task='classification' for labels")
+            arr = arr.astype(arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float32)
+            vals = torch.from_numpy(np.ascontiguousarray(arr)).to(dev)
+        if not bool(torch.isfinite(vals).all()):
+            raise ValueError(f"{who}: y contains NaN or inf")
+        return Targets(vals, task, kind, series=y if kind == "series" else None, device=dev,
+                       dtype=y.dtype if isinstance(y, torch.Tensor) else None)
+    # classification
+    if isinstance(y, torch.Tensor) and y.dtype != torch.bool and not y.is_floating_point():
+        labels_np = None
+    else:
+        labels_np = _as_numpy(y)
+    if num_classes is not None:
+        idx = y.long() if labels_np is None else torch.as_tensor(np.asarray(labels_np).astype(np.int64), device=dev)
+        if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= num_classes):
+            raise ValueError(f"{who}: labels must be integers in [0, {num_classes}) when num_classes={num_classes}")
+        return Targets(torch.nn.functional.one_hot(idx, num_classes).float(), "classification", kind,
+                       classes=list(range(num_classes)), integer_classes=True, device=dev)
+    batch_classes, integer = class_list(y if labels_np is None else labels_np)
+    if classes is not None:
+        unseen = [c for c in batch_classes if c not in set(classes)]
+        if unseen:
+            raise ValueError(f"{who}: labels {unseen[:5]} were not seen in fit (classes {classes[:10]})")
+        integer = all(isinstance(c, (int, bool, np.integer)) and c >= 0 for c in classes)
+        batch_classes = list(classes)
+    if integer:
+        k = int(max(batch_classes)) + 1 if batch_classes else 1
+        idx = y.long() if labels_np is None else torch.as_tensor(np.asarray(labels_np).astype(np.int64), device=dev)
+    else:
+        lookup = {c: i for i, c in enumerate(batch_classes)}
+        arr = labels_np if labels_np is not None else _as_numpy(y)
+        idx = torch.as_tensor([lookup[v.item() if hasattr(v, "item") else v] for v in arr], dtype=torch.long, device=dev)
+        k = len(batch_classes)
+    return Targets(torch.nn.functional.one_hot(idx, k).float(), "classification", kind, classes=batch_classes,
+                   integer_classes=integer, device=dev)
+
+
+def decode(t: Targets, values: torch.Tensor) -> Any:
+    """Put mixed ``values`` back into the caller's container (see the module docstring)."""
+    if t.kind == "tensor":
+        return values
+    arr = values.detach().cpu().numpy()
+    if t.kind == "series" and t.task == "regression":
+        import pandas as pd
+
+        return pd.Series(arr, index=t.series.index, name=t.series.name)
+    return arr
+
+
+def hard_labels(soft: Any, classes: list | None, integer: bool, like: Any) -> Any:
+    """Dominant class of soft targets, as labels of ``like``'s kind (for ``fit_resample``)."""
+    arg = soft.argmax(dim=1) if isinstance(soft, torch.Tensor) else np.asarray(soft).argmax(axis=1)
+    if isinstance(like, torch.Tensor):
+        arg = torch.as_tensor(arg, device=like.device)
+        if integer or classes is None:
+            return arg.to(like.dtype)
+        return arg
+    arg = arg.cpu().numpy() if isinstance(arg, torch.Tensor) else arg
+    like_arr = _as_numpy(like)
+    if integer or classes is None:
+        return arg.astype(like_arr.dtype)
+    out = np.asarray(classes, dtype=object)[arg]
+    return out.astype(like_arr.dtype) if like_arr.dtype != object else out
