@@ -1,5 +1,7 @@
 """Time-series augmentation on ``(N, C, T)`` batches (see :mod:`multiaug.timeseries.base`)."""
 from .base import TimeSeriesAugmenter
+from .encoders import DilatedConvEncoder
+from .parametric import AutoTCL, fit_contrastive
 from .transforms import (
     CropResize,
     Drift,
@@ -37,4 +39,7 @@ __all__ = [
     "Dropout",
     "TSMixup",
     "TSCutMix",
+    "AutoTCL",
+    "DilatedConvEncoder",
+    "fit_contrastive",
 ]

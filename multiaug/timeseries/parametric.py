@@ -1,0 +1,437 @@
+"""AutoTCL: parametric (learned) augmentation for time-series contrastive learning.
+
+Zheng et al., "Parametric Augmentation for Time Series Contrastive Learning" (ICLR 2024); authors'
+code: AutoTCL_CoST.py and models/losses.py. An augmentation network factorises a series into an
+informative part, kept by a mask ``M`` over time steps, and the rest; the view is
+``x' = g(x) * M(x) * x`` with ``g(x)`` a positive rescaling. The augmentation network and a
+contrastive encoder are trained alternately:
+
+* augmentation step (encoder frozen): ``MMD(z(x), z(x'))`` + ``sparsity_weight * relu(mean(h) -
+  sparsity_threshold)`` + ``smoothness_weight * mean |h_t - h_{t+1}|``, with ``h = sigmoid(logits)``
+  the keep probability (``aug_objective="adversarial"``: ``-InfoNCE(z(x), z(x'))`` instead);
+* encoder step (augmentation frozen): global InfoNCE between the pooled representations of ``x`` and
+  ``x'`` + ``local_weight`` * a local InfoNCE between neighbouring segments of each series.
+
+Where the paper and the code differ, and which one this follows, is written down in
+docs/timeseries_autotcl.md.
+"""
+from __future__ import annotations
+
+import copy
+import math
+from typing import Any, Callable
+
+import numpy as np
+import torch
+from torch import nn
+
+from ..core import Params
+from ..registry import register
+from . import functional as F
+from .base import TimeSeriesAugmenter
+from .encoders import DilatedConvEncoder, build_module, pool
+
+# --------------------------------------------------------------------------------------------------
+# networks and losses
+# --------------------------------------------------------------------------------------------------
+
+
+class AugmentationNet(nn.Module):
+    """``x`` ``(N, C, T)`` -> (mask logits ``(N, 1, T)``, scale ``g(x)`` in (0, 1) ``(N, 1, T)``).
+
+    A small dilated-convolution encoder (same family as the contrastive encoder) followed by two
+    per-time-step linear heads; both are shared across channels (the authors' ``agu_channel=1``)."""
+
+    def __init__(self, in_channels: int, hidden_dims: int = 64, depth: int = 3, aug_dims: int = 16):
+        super().__init__()
+        self.body = DilatedConvEncoder(in_channels, output_dims=aug_dims, hidden_dims=hidden_dims, depth=depth)
+        self.mask_head = nn.Conv1d(aug_dims, 1, 1)
+        self.scale_head = nn.Conv1d(aug_dims, 1, 1)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        e = self.body(x)
+        return self.mask_head(e), torch.sigmoid(self.scale_head(e))
+
+
+def hard_concrete(logits: torch.Tensor, u: torch.Tensor, temperature: float = 1.0, gamma: float = -0.05,
+                  zeta: float = 1.0, hard: bool = True) -> torch.Tensor:
+    """Hard-concrete mask from ``logits`` and uniform noise ``u`` (same shape): a logistic (Gumbel-
+    sigmoid) sample, stretched to ``(gamma, zeta)`` and clipped to [0, 1]; with ``hard`` it is binarised
+    at 0.5 with a straight-through gradient."""
+    s = torch.sigmoid((torch.log(u) - torch.log1p(-u) + logits) / temperature)
+    m = (s * (zeta - gamma) + gamma).clamp(0.0, 1.0)
+    if hard:
+        m = (m > 0.5).to(m.dtype) - m.detach() + m
+    return m
+
+
+def info_nce(z1: torch.Tensor, z2: torch.Tensor, temperature: float = 1.0) -> torch.Tensor:
+    """InfoNCE between pooled representations ``(N, D)``: ``z1[i]`` must pick ``z2[i]`` among all ``z2``
+    (cosine similarity / temperature), as in the authors' ``InfoNCE``."""
+    a = nn.functional.normalize(z1, dim=1)
+    b = nn.functional.normalize(z2, dim=1)
+    logits = a @ b.T / temperature
+    return nn.functional.cross_entropy(logits, torch.arange(a.shape[0], device=a.device))
+
+
+def local_info_nce(reps: torch.Tensor, segments: int = 16, temperature: float = 1.0,
+                   start: int = 0) -> torch.Tensor:
+    """Local InfoNCE within each series: the time axis of ``reps`` ``(N, D, T)`` is cut into
+    ``segments`` max-pooled pieces; each piece must pick its right neighbour (the last one its left
+    neighbour) among the pieces that are not adjacent to it. Zero when there are fewer than 4 pieces."""
+    n, d, t = reps.shape
+    k = min(int(segments), t)
+    size = t // k if k else 0
+    if k < 4 or size < 1:
+        return reps.new_zeros(())
+    z = reps[:, :, start : start + k * size].reshape(n, d, k, size).amax(dim=3).transpose(1, 2)  # (N, k, D)
+    z = nn.functional.normalize(z, dim=2)
+    sim = z @ z.transpose(1, 2) / temperature  # (N, k, k)
+    idx = torch.arange(k, device=reps.device)
+    pos = torch.where(idx < k - 1, idx + 1, idx - 1)
+    other = torch.where(idx < k - 1, idx - 1, idx - 2)  # the other neighbour: neither positive nor negative
+    excluded = (idx[None, :] == idx[:, None]) | (idx[None, :] == other[:, None])
+    excluded = excluded & ~(idx[None, :] == pos[:, None])
+    sim = sim.masked_fill(excluded[None], float("-inf"))
+    return nn.functional.cross_entropy(sim.reshape(n * k, k), pos.repeat(n))
+
+
+def mmd(z1: torch.Tensor, z2: torch.Tensor, kernel_mul: float = 2.0, kernel_num: int = 5) -> torch.Tensor:
+    """Maximum mean discrepancy between two sets of representations ``(N, D)`` with a sum of
+    ``kernel_num`` Gaussian kernels whose bandwidths are spread around the mean pairwise distance
+    (the authors' ``mmdx``)."""
+    n = z1.shape[0]
+    total = torch.cat([z1, z2], dim=0)
+    d2 = torch.cdist(total, total).pow(2)
+    m = total.shape[0]
+    bandwidth = d2.detach().sum() / max(m * m - m, 1)
+    bandwidth = bandwidth.clamp_min(1e-12) / (kernel_mul ** (kernel_num // 2))
+    k = sum(torch.exp(-d2 / (bandwidth * kernel_mul**i)) for i in range(kernel_num))
+    return (k[:n, :n] + k[n:, n:] - k[:n, n:] - k[n:, :n]).mean()
+
+
+def contrastive_loss(encoder: nn.Module, x: torch.Tensor, view: torch.Tensor, temperature: float = 1.0,
+                     local_weight: float = 0.1, local_segments: int = 16, local_start: int = 0) -> torch.Tensor:
+    """Encoder objective: InfoNCE(pool(f(x)), pool(f(view))) + local_weight * local InfoNCE on f(x)."""
+    rx = encoder(x)
+    rv = encoder(view)
+    loss = info_nce(pool(rx), pool(rv), temperature)
+    if local_weight and rx.dim() == 3:
+        loss = loss + local_weight * local_info_nce(rx, local_segments, temperature, local_start)
+    return loss
+
+
+class _Averager:
+    """Running equal-weight average of a module's parameters, like the authors' SWA copy
+    (``torch.optim.swa_utils.AveragedModel``): ``update`` after each step; ``module`` holds the average."""
+
+    def __init__(self, module: nn.Module):
+        self.module = copy.deepcopy(module)
+        self.module.requires_grad_(False)
+        self.count = 1
+
+    @torch.no_grad()
+    def update(self, module: nn.Module) -> None:
+        self.count += 1
+        for a, p in zip(self.module.parameters(), module.parameters()):
+            a.add_((p.detach() - a) / self.count)
+        for a, b in zip(self.module.buffers(), module.buffers()):
+            a.copy_(b)
+
+
+def _batches(n: int, batch_size: int, n_iters: int, g: torch.Generator):
+    """Yield index tensors of shuffled mini-batches (dropping the last incomplete one) for ``n_iters``."""
+    bs = min(batch_size, n)
+    it = 0
+    while True:
+        perm = torch.randperm(n, generator=g)
+        for b in range(0, n - bs + 1, bs):
+            if it >= n_iters:
+                return
+            yield perm[b : b + bs]
+            it += 1
+
+
+def fit_contrastive(encoder: nn.Module, X: torch.Tensor, make_view: Callable[[torch.Tensor], torch.Tensor],
+                    n_iters: int = 200, batch_size: int = 16, lr: float = 1e-3, temperature: float = 1.0,
+                    local_weight: float = 0.1, local_segments: int = 16, seed: int = 0,
+                    average: bool = True) -> nn.Module:
+    """Train ``encoder`` contrastively on ``X`` ``(N, C, T)`` with views from ``make_view`` (e.g. a
+    fixed multiaug pipeline): the same objective and loop as AutoTCL's encoder step, without the
+    augmentation network. Returns the (averaged) encoder in eval mode. Used by the benchmarks."""
+    g = torch.Generator().manual_seed(int(seed))
+    opt = torch.optim.AdamW(encoder.parameters(), lr=lr)
+    avg = _Averager(encoder) if average else None
+    encoder.train()
+    for idx in _batches(X.shape[0], batch_size, n_iters, g):
+        x = X[idx.to(X.device)]
+        with torch.no_grad():
+            view = make_view(x)
+        start = int(torch.randint(0, 2**31 - 1, (1,), generator=g)) if local_segments else 0
+        loss = contrastive_loss(encoder, x, view, temperature, local_weight, local_segments,
+                                _local_start(x.shape[-1], local_segments, start))
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        if avg is not None:
+            avg.update(encoder)
+    out = avg.module if avg is not None else encoder
+    return out.eval()
+
+
+def _local_start(t: int, segments: int, r: int) -> int:
+    k = min(int(segments), t)
+    if k < 1:
+        return 0
+    return r % (t - (t // k) * k + 1)
+
+
+# --------------------------------------------------------------------------------------------------
+# the augmenter
+# --------------------------------------------------------------------------------------------------
+
+
+@register("autotcl")
+class AutoTCL(TimeSeriesAugmenter):
+    """AutoTCL learned augmentation: ``fit(X)`` trains a mask/scale network with a contrastive encoder.
+
+    ``fit(X)`` (unlabelled series) alternates between the augmentation network and the encoder (see
+    the module docstring). Afterwards ``aug(X)`` returns learned views ``g(x) * M(x) * x`` (a fresh
+    hard-concrete mask sample per call, drawn with the instance's generator), ``encode(X)`` returns
+    the encoder's ``(N, D)`` representations and ``transform(X)`` returns views or representations
+    according to ``output``.
+
+    Parameters: ``encoder`` (None = :class:`~multiaug.timeseries.encoders.DilatedConvEncoder` with
+    ``output_dims``/``hidden_dims``/``depth``; or any ``nn.Module`` mapping ``(N, C, T)`` to ``(N, D)``
+    or ``(N, D, T')``; it is copied, not modified; an encoder module cannot be written to a config,
+    so ``save`` needs ``encoder=None``), ``aug_hidden_dims``/``aug_depth``/``aug_dims`` (augmentation
+    network), ``n_iters`` (training iterations, overridden by ``epochs`` when given), ``batch_size``,
+    ``lr`` (encoder), ``aug_lr`` (augmentation network), ``aug_every`` (an augmentation step every
+    that many iterations), ``aug_objective`` ("mmd" or "adversarial"), ``hard_mask``,
+    ``mask_temperature``, ``gumbel_bias``, ``stretch`` ((gamma, zeta) of the hard-concrete),
+    ``sparsity_threshold``/``sparsity_weight``, ``smoothness_weight``, ``local_weight``,
+    ``local_segments``, ``temperature`` (InfoNCE), ``average`` (use the running average of the encoder
+    weights, as the authors' SWA copy), ``output`` ("views" or "representations", for ``transform``).
+    Labels pass through unchanged."""
+
+    learned = True
+
+    def __init__(self, encoder: nn.Module | None = None, output_dims: int = 320, hidden_dims: int = 64, depth: int = 10,
+                 aug_hidden_dims: int = 64, aug_depth: int = 3, aug_dims: int = 16, n_iters: int = 200,
+                 epochs: int | None = None, batch_size: int = 16, lr: float = 1e-3, aug_lr: float = 1e-2,
+                 aug_every: int = 1, aug_objective: str = "mmd", hard_mask: bool = True, mask_temperature: float = 1.0,
+                 gumbel_bias: float = 0.001, stretch: tuple[float, float] = (-0.05, 1.0),
+                 sparsity_threshold: float = 0.4, sparsity_weight: float = 0.001, smoothness_weight: float = 0.001,
+                 local_weight: float = 0.1, local_segments: int = 16, temperature: float = 1.0, average: bool = True,
+                 output: str = "views", **kwargs: Any):
+        self.encoder = encoder
+        self.output_dims = output_dims
+        self.hidden_dims = hidden_dims
+        self.depth = depth
+        self.aug_hidden_dims = aug_hidden_dims
+        self.aug_depth = aug_depth
+        self.aug_dims = aug_dims
+        self.n_iters = n_iters
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.aug_lr = aug_lr
+        self.aug_every = aug_every
+        self.aug_objective = aug_objective
+        self.hard_mask = hard_mask
+        self.mask_temperature = mask_temperature
+        self.gumbel_bias = gumbel_bias
+        self.stretch = stretch
+        self.sparsity_threshold = sparsity_threshold
+        self.sparsity_weight = sparsity_weight
+        self.smoothness_weight = smoothness_weight
+        self.local_weight = local_weight
+        self.local_segments = local_segments
+        self.temperature = temperature
+        self.average = average
+        self.output = output
+        super().__init__(**kwargs)
+
+    # ---- validation ------------------------------------------------------------------------------
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.encoder is not None and not isinstance(self.encoder, nn.Module):
+            raise TypeError(f"AutoTCL: encoder must be None or a torch.nn.Module, got {type(self.encoder).__name__}")
+
+        def pos_int(v: Any) -> bool:
+            return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
+
+        def pos_num(v: Any) -> bool:
+            return isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
+
+        def nonneg(v: Any) -> bool:
+            return isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
+
+        for name in ("output_dims", "hidden_dims", "depth", "aug_hidden_dims", "aug_depth", "aug_dims", "n_iters",
+                     "batch_size", "aug_every", "local_segments"):
+            self._check_param(name, pos_int(getattr(self, name)), "an integer >= 1")
+        self._check_param("epochs", self.epochs is None or pos_int(self.epochs), "None or an integer >= 1")
+        for name in ("lr", "aug_lr", "mask_temperature", "temperature"):
+            self._check_param(name, pos_num(getattr(self, name)), "a positive number")
+        for name in ("sparsity_threshold", "sparsity_weight", "smoothness_weight", "local_weight"):
+            self._check_param(name, nonneg(getattr(self, name)), "a non-negative number")
+        self._check_param("gumbel_bias", nonneg(self.gumbel_bias) and self.gumbel_bias < 0.5, "a number in [0, 0.5)")
+        st = self.stretch
+        ok = isinstance(st, (list, tuple)) and len(st) == 2 and all(isinstance(v, (int, float)) for v in st) and st[0] <= 0 < 1 <= st[1]
+        self._check_param("stretch", ok, "a (gamma, zeta) pair with gamma <= 0 and zeta >= 1")
+        self._check_param("aug_objective", self.aug_objective in ("mmd", "adversarial"), "'mmd' or 'adversarial'")
+        self._check_param("output", self.output in ("views", "representations"), "'views' or 'representations'")
+        self._check_param("hard_mask", isinstance(self.hard_mask, bool), "a bool")
+        self._check_param("average", isinstance(self.average, bool), "a bool")
+
+    # ---- networks --------------------------------------------------------------------------------
+
+    def _new_encoder(self, n_channels: int, device: Any, g: torch.Generator | None) -> nn.Module:
+        if self.encoder is not None:
+            return copy.deepcopy(self.encoder).to(device)
+        return build_module(
+            lambda: DilatedConvEncoder(n_channels, int(self.output_dims), int(self.hidden_dims), int(self.depth)), device, g
+        )
+
+    def _new_aug_net(self, n_channels: int, device: Any, g: torch.Generator | None) -> nn.Module:
+        return build_module(
+            lambda: AugmentationNet(n_channels, int(self.aug_hidden_dims), int(self.aug_depth), int(self.aug_dims)),
+            device, g,
+        )
+
+    def _build_fitted_modules(self, meta: dict[str, Any]) -> dict[str, nn.Module]:
+        c = int(meta["n_channels_"])
+        return {"encoder_": self._new_encoder(c, "cpu", None), "aug_net_": self._new_aug_net(c, "cpu", None)}
+
+    def _mask(self, logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        gamma, zeta = map(float, self.stretch)
+        return hard_concrete(logits, u, float(self.mask_temperature), gamma, zeta, bool(self.hard_mask))
+
+    def _draw_u(self, shape: tuple[int, ...], device: torch.device, g: torch.Generator | None = None) -> torch.Tensor:
+        b = float(self.gumbel_bias)
+        if g is None:
+            u = torch.rand(shape, generator=self.generator(device), device=device)
+        else:  # the fitting stream lives on the CPU
+            u = torch.rand(shape, generator=g).to(device)
+        return (b + (1 - 2 * b) * u).clamp(1e-6, 1 - 1e-6)
+
+    def _view(self, x: torch.Tensor, u: torch.Tensor, aug_net: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
+        logits, scale = aug_net(x)
+        return scale * self._mask(logits, u) * x, logits
+
+    # ---- fitting ---------------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "AutoTCL":
+        """Train the augmentation network and the encoder on unlabelled series ``X`` (``y`` is ignored)."""
+        self._validate_params()
+        x_all, _ = self._to_internal(X)
+        x_all = x_all.float()
+        n, c, t = x_all.shape
+        if n < 2:
+            raise ValueError(f"X: AutoTCL.fit needs at least 2 series (contrastive negatives), got {n}")
+        dev = x_all.device
+        # fitting draws from its own stream (derived from the seed), so that the augmentation stream
+        # of a fitted instance and of one saved and loaded again are the same
+        g_cpu = torch.Generator().manual_seed((self.generator("cpu").initial_seed() + 0x9E3779B97F4A7C15) % 2**63)
+        encoder = self._new_encoder(c, dev, g_cpu)
+        aug_net = self._new_aug_net(c, dev, g_cpu)
+        opt = torch.optim.AdamW(encoder.parameters(), lr=float(self.lr))
+        aug_opt = torch.optim.AdamW(aug_net.parameters(), lr=float(self.aug_lr))
+        avg = _Averager(encoder) if self.average else None
+        bs = min(int(self.batch_size), n)
+        n_iters = int(self.n_iters) if self.epochs is None else int(self.epochs) * max(n // bs, 1)
+        history: list[list[float | None]] = []
+        for it, idx in enumerate(_batches(n, bs, n_iters, g_cpu)):
+            x = x_all[idx.to(dev)]
+            aug_loss = None
+            if it % int(self.aug_every) == 0:
+                aug_loss = self._aug_step(encoder, aug_net, aug_opt, x, g_cpu)
+            aug_net.eval()
+            encoder.train()
+            with torch.no_grad():
+                view, _ = self._view(x, self._draw_u((x.shape[0], 1, t), dev, g_cpu), aug_net)
+            start = _local_start(t, int(self.local_segments), int(torch.randint(0, 2**31 - 1, (1,), generator=g_cpu)))
+            loss = contrastive_loss(encoder, x, view, float(self.temperature), float(self.local_weight),
+                                    int(self.local_segments), start)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if avg is not None:
+                avg.update(encoder)
+            history.append([float(loss.detach()), aug_loss])
+        final = avg.module if avg is not None else encoder
+        final.requires_grad_(False)
+        aug_net.requires_grad_(False)
+        self.encoder_ = final.eval()
+        self.aug_net_ = aug_net.eval()
+        self.n_channels_ = int(c)
+        self.n_iter_ = len(history)
+        self.loss_history_ = history
+        return self
+
+    def _aug_step(self, encoder: nn.Module, aug_net: nn.Module, aug_opt: torch.optim.Optimizer, x: torch.Tensor,
+                  g: torch.Generator) -> float:
+        encoder.eval()
+        aug_net.train()
+        encoder.requires_grad_(False)
+        try:
+            view, logits = self._view(x, self._draw_u((x.shape[0], 1, x.shape[-1]), x.device, g), aug_net)
+            zx, zv = pool(encoder(x)), pool(encoder(view))
+            if self.aug_objective == "adversarial":
+                loss = -info_nce(zx, zv, float(self.temperature))
+            else:
+                keep = torch.sigmoid(logits)
+                sparsity = torch.relu(keep.mean() - float(self.sparsity_threshold))
+                smooth = (keep[:, :, 1:] - keep[:, :, :-1]).abs().mean() if keep.shape[-1] > 1 else keep.new_zeros(())
+                loss = mmd(zx, zv) + float(self.sparsity_weight) * sparsity + float(self.smoothness_weight) * smooth
+            aug_opt.zero_grad()
+            loss.backward()
+            aug_opt.step()
+        finally:
+            encoder.requires_grad_(True)
+        return float(loss.detach())
+
+    # ---- augmenting ------------------------------------------------------------------------------
+
+    def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
+        self._check_channels(x)
+        return {"u": self._draw_u((x.shape[0], 1, x.shape[-1]), x.device)}
+
+    def _check_channels(self, x: torch.Tensor) -> None:
+        if x.shape[1] != self.n_channels_:
+            raise ValueError(f"x: AutoTCL was fitted on {self.n_channels_} channels, got {x.shape[1]}")
+
+    @torch.no_grad()
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        self._check_channels(x)
+        net = self.aug_net_.to(x.device)
+        view, _ = self._view(x.float(), params["u"].to(x.device), net)
+        return F.keep_padding(view.to(x.dtype), x, params.get("lengths"))
+
+    @torch.no_grad()
+    def mask(self, X: Any, params: Params | None = None) -> torch.Tensor:
+        """The learned keep-mask ``M`` ``(N, T)`` for ``X`` (a fresh sample unless ``params`` is given)."""
+        self._check_fitted()
+        x, _ = self._to_internal(X)
+        self._check_channels(x)
+        params = params if params is not None else self._sample(x)
+        logits, _ = self.aug_net_.to(x.device)(x.float())
+        return self._mask(logits, params["u"].to(x.device))[:, 0]
+
+    @torch.no_grad()
+    def encode(self, X: Any, batch_size: int = 256) -> Any:
+        """Series representations ``(N, D)`` from the trained encoder (max-pooled over time). Returns a
+        NumPy array for NumPy input, a tensor otherwise."""
+        self._check_fitted()
+        x, ctx = self._to_internal(X)
+        self._check_channels(x)
+        enc = self.encoder_.to(x.device).eval()
+        out = torch.cat([pool(enc(x[i : i + batch_size].float())) for i in range(0, x.shape[0], batch_size)])
+        return out.cpu().numpy() if ctx.kind == "numpy" else out
+
+    def transform(self, X: Any) -> Any:
+        """Learned views (``output="views"``) or representations (``output="representations"``)."""
+        if self.output == "representations":
+            return self.encode(X)
+        return self(X)
