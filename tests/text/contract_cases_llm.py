@@ -1,0 +1,124 @@
+"""Contract-suite cases for the model-based text augmenters, and the tiny offline models they use.
+
+The models are randomly initialised from small configs with tokenizers built here (no download),
+saved once per test process in a temporary directory and loaded by path.
+"""
+from __future__ import annotations
+
+import atexit
+import inspect
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+WORDS = (
+    "the a an of to and in is was it for on with as by at from that this be are were he she they we you i "
+    "cat dog bird car house tree city river road film movie book story song food meal weather day night "
+    "good bad great nice lovely terrible fine happy sad quick slow big small old new red blue green "
+    "runs walks eats sees likes loves hates reads writes sings makes takes gives goes comes today "
+    "very really quite rather too so not no yes all some many few more most other such only own same "
+    "man woman child people friend family team game work school world life time year way home water"
+).split()
+PUNCT = [".", ",", "!", "?", "'", ":", ";", "-"]
+
+_DIR: Path | None = None
+
+
+def _root() -> Path:
+    global _DIR
+    if _DIR is None:
+        _DIR = Path(tempfile.mkdtemp(prefix="multiaug-tiny-models-"))
+        atexit.register(shutil.rmtree, str(_DIR), True)
+    return _DIR
+
+
+CHATML = (
+    "{% for m in messages %}<|im_start|>{{ m['role'] }}\n{{ m['content'] }}<|im_end|>\n{% endfor %}"
+    "{% if add_generation_prompt %}<|im_start|>assistant\n{% endif %}"
+)
+
+
+def tiny_causal_lm(chat: bool = True, seq2seq: bool = False) -> str:
+    """A tiny random Llama (or T5 with ``seq2seq=True``) and a word-level tokenizer; returns its path."""
+    name = "t5" if seq2seq else ("llama-chat" if chat else "llama-plain")
+    path = _root() / name
+    if (path / "config.json").exists():
+        return str(path)
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import PreTrainedTokenizerFast
+
+    specials = ["<pad>", "<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
+    vocab = {t: i for i, t in enumerate(specials + WORDS + PUNCT + ["\n", "system", "user", "assistant"])}
+    tk = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    tk.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok = PreTrainedTokenizerFast(
+        tokenizer_object=tk, unk_token="<unk>", pad_token="<pad>", bos_token="<s>", eos_token="</s>"
+    )
+    if chat and not seq2seq:
+        tok.chat_template = CHATML
+    with torch.random.fork_rng():  # fixed random weights, global RNG state left as it was
+        torch.manual_seed(0)
+        model = _build_generator(len(vocab), seq2seq)
+    model.save_pretrained(path)
+    tok.save_pretrained(path)
+    return str(path)
+
+
+def _build_generator(vocab_size: int, seq2seq: bool):
+    if seq2seq:
+        from transformers import T5Config, T5ForConditionalGeneration
+
+        cfg = T5Config(
+            vocab_size=vocab_size, d_model=32, d_kv=8, d_ff=64, num_layers=1, num_decoder_layers=1, num_heads=2,
+            pad_token_id=0, eos_token_id=3, decoder_start_token_id=0,
+        )
+        return T5ForConditionalGeneration(cfg)
+    else:
+        from transformers import LlamaConfig, LlamaForCausalLM
+
+        cfg = LlamaConfig(
+            vocab_size=vocab_size, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+            num_key_value_heads=2, max_position_embeddings=256, pad_token_id=0, bos_token_id=2, eos_token_id=3,
+        )
+        return LlamaForCausalLM(cfg)
+
+
+def tiny_masked_lm() -> str:
+    """A tiny random BERT masked LM with a WordPiece vocabulary; returns its path."""
+    path = _root() / "bert"
+    if (path / "config.json").exists():
+        return str(path)
+    import torch
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+
+    path.mkdir(parents=True, exist_ok=True)
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"] + WORDS + PUNCT + ["##s", "##ed", "##ing"]
+    (path / "vocab.txt").write_text("\n".join(vocab) + "\n")
+    if "vocab" in inspect.signature(BertTokenizerFast.__init__).parameters:  # transformers >= 5
+        tok = BertTokenizerFast(vocab={t: i for i, t in enumerate(vocab)}, do_lower_case=True)
+    else:
+        tok = BertTokenizerFast(vocab_file=str(path / "vocab.txt"), do_lower_case=True)
+    cfg = BertConfig(
+        vocab_size=len(vocab), hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=2,
+        max_position_embeddings=128,
+    )
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = BertForMaskedLM(cfg)
+    model.save_pretrained(path)
+    tok.save_pretrained(path)
+    return str(path)
+
+
+# Lenient filter bounds: a random model's words have random lengths.
+PARAPHRASE_TEST_PARAMS = dict(max_new_tokens=8, min_length_ratio=0.0, max_length_ratio=100.0, batch_size=8)
+
+CASES = {
+    "paraphrase": dict(params=dict(model=tiny_causal_lm(), **PARAPHRASE_TEST_PARAMS)),
+    "contextual_substitution": dict(params=dict(model=tiny_masked_lm())),
+}
