@@ -118,3 +118,25 @@ def graph_sizes(data: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     edge_graph = node_graph[data.edge_index[0]] if data.edge_index.numel() else torch.zeros(0, dtype=torch.long, device=dev)
     edges_per = torch.bincount(edge_graph, minlength=g)
     return node_graph, nodes_per, edges_per
+
+
+def is_range(value: Any) -> bool:
+    """True for a ``(low, high)`` pair of numbers."""
+    return isinstance(value, (list, tuple)) and len(value) == 2 and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in value
+    )
+
+
+def valid_rate(value: Any, low: float = 0.0, high: float = 1.0) -> bool:
+    """A number in [low, high] or a ``(a, b)`` range with low <= a <= b <= high."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return low <= float(value) <= high
+    return is_range(value) and low <= float(value[0]) <= float(value[1]) <= high
+
+
+def per_graph_value(value: Any, n_graphs: int, generator: torch.Generator, device: Any) -> torch.Tensor:
+    """One value per graph: ``value`` itself, or uniform in ``(low, high)`` drawn per graph."""
+    if is_range(value):
+        lo, hi = float(value[0]), float(value[1])
+        return lo + (hi - lo) * torch.rand(n_graphs, generator=generator, device=device)
+    return torch.full((n_graphs,), float(value), device=device)

@@ -1,4 +1,12 @@
-"""Structural graph views on PyG ``Data``/``Batch``."""
+"""Structural graph views on PyG ``Data``/``Batch``.
+
+Every augmenter here takes a ``Data`` (one graph) or a ``Batch`` and returns the same type. Rates
+are per graph: a number, or a ``(low, high)`` range drawn once per graph. Node-level and edge-level
+attributes (``x``, ``y``, masks, ``edge_attr``, ``edge_weight``, ``batch``, ``ptr``, ...) follow the
+nodes and edges they belong to, and a Batch keeps its slice bookkeeping so ``to_data_list()`` gives
+the augmented graphs back. Undirected graphs stay undirected: both directions of an edge share one
+random draw. ``sample`` draws every random number; ``apply`` is deterministic given them.
+"""
 from __future__ import annotations
 
 from typing import Any
@@ -7,43 +15,39 @@ import torch
 
 from ..core import Params
 from ..registry import register
-from .base import GraphAugmenter, graph_sizes
+from . import functional as F
+from .base import GraphAugmenter, graph_sizes, per_graph_value, valid_rate
+
+__all__ = [
+    "EdgeDrop",
+    "EdgeAdd",
+    "NodeDrop",
+    "FeatureMask",
+    "FeatureNoise",
+    "RandomWalkSubgraph",
+    "DiffusionView",
+    "undirected_pair_id",
+    "keep_edges",
+]
 
 
 def undirected_pair_id(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
     """Id of each edge's unordered pair {u, v}: both directions of an edge share it."""
-    lo = torch.minimum(edge_index[0], edge_index[1])
-    hi = torch.maximum(edge_index[0], edge_index[1])
-    return torch.unique(lo * num_nodes + hi, return_inverse=True)[1]
+    return torch.unique(F.pair_keys(edge_index, num_nodes), return_inverse=True)[1]
 
 
 def keep_edges(data: Any, keep: torch.Tensor) -> Any:
     """Copy of ``data`` with only the edges where ``keep`` is True; edge attributes follow."""
-    out = data.clone()
-    E = data.edge_index.shape[1]
-    for key, value in data.items():
-        if isinstance(value, torch.Tensor) and data.is_edge_attr(key) and value.shape[0] == E and key != "edge_index":
-            out[key] = value[keep]
-    out.edge_index = data.edge_index[:, keep]
-    if hasattr(out, "_slice_dict") and "edge_index" in getattr(out, "_slice_dict", {}):
-        # a Batch: edges per graph changed, so rebuild the slices
-        _, _, before = graph_sizes(data)
-        graph_of_edge = data.batch[data.edge_index[0]]
-        after = torch.bincount(graph_of_edge[keep], minlength=before.numel())
-        sl = torch.zeros(after.numel() + 1, dtype=torch.long)
-        sl[1:] = torch.cumsum(after.cpu(), 0)
-        for key in list(out._slice_dict):
-            if key == "edge_index" or (data.is_edge_attr(key) and key in out._slice_dict):
-                out._slice_dict[key] = sl
-    return out
+    return F.subgraph(data, edge_keep=keep)
 
 
-@register("edge_drop")
-class EdgeDrop(GraphAugmenter):
-    """Drop each edge with probability ``rate`` (a float, or a ``(low, high)`` range drawn per graph).
+def _seed(g: torch.Generator, device: Any) -> torch.Tensor:
+    """A 62-bit key for :func:`functional.hash_uniform`, drawn on ``device``."""
+    return torch.randint(0, 2**62, (), generator=g, device=device)
 
-    Both directions of an undirected edge are dropped together, so undirected graphs stay undirected;
-    ``edge_attr``/``edge_weight`` and every other edge attribute follow."""
+
+class _RateAugmenter(GraphAugmenter):
+    """Shared hyperparameter ``rate``: a probability, or a (low, high) range drawn per graph."""
 
     magnitude_range = {"rate": (0.0, 0.5)}
 
@@ -53,32 +57,360 @@ class EdgeDrop(GraphAugmenter):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        r = self.rate
-        ok = (isinstance(r, (int, float)) and 0 <= r <= 1) or (
-            isinstance(r, (list, tuple)) and len(r) == 2 and all(isinstance(v, (int, float)) for v in r) and 0 <= r[0] <= r[1] <= 1
-        )
-        self._check_param("rate", ok, "a probability in [0, 1] or a (low, high) range in [0, 1]")
+        self._check_param("rate", valid_rate(self.rate), "a probability in [0, 1] or a (low, high) range in [0, 1]")
+
+    def _rates(self, data: Any, g: torch.Generator) -> torch.Tensor:
+        _, n_graphs = F.node_graph_index(data)
+        return per_graph_value(self.rate, n_graphs, g, data.edge_index.device)
+
+
+@register("edge_drop")
+class EdgeDrop(_RateAugmenter):
+    """Drop each edge with probability ``rate`` (a float, or a ``(low, high)`` range drawn per graph).
+
+    Both directions of an undirected edge are dropped together (they share one draw, computed by a
+    counter-based hash of the pair, so no sort is needed), so undirected graphs stay undirected;
+    ``edge_attr``/``edge_weight`` and every other edge attribute follow."""
+
+    def _sample(self, data: Any) -> Params:
+        g = self.generator(data.edge_index.device)
+        return {"rate": self._rates(data, g), "key": _seed(g, data.edge_index.device)}
+
+    def _apply(self, data: Any, params: Params) -> Any:
+        ei = data.edge_index
+        u = F.hash_uniform(F.pair_keys(ei, data.num_nodes), params["key"])
+        rate = params["rate"]
+        if rate.numel() == 1:
+            keep = u >= rate[0]
+        else:
+            keep = u >= rate[data.batch[ei[0]]]
+        return F.subgraph(data, edge_keep=keep)
+
+
+@register("edge_add")
+class EdgeAdd(_RateAugmenter):
+    """Add ``rate`` × (number of edges) new edges to each graph, between nodes chosen uniformly.
+
+    Per graph, the new pairs are distinct, are not existing edges and are not self-loops (unless
+    ``self_loops=True``); every node, the last one included, can be chosen. For an undirected graph
+    (``directed=False``) both directions are added and ``rate`` counts undirected edges. New edges
+    get ``edge_weight = weight`` and zero rows in other edge attributes (``edge_attr``...). When a
+    graph has fewer free pairs than asked, all free pairs are added."""
+
+    def __init__(self, rate: float | tuple[float, float] = 0.2, directed: bool = False, self_loops: bool = False,
+                 weight: float = 1.0, **kwargs: Any):
+        self.directed = directed
+        self.self_loops = self_loops
+        self.weight = weight
+        super().__init__(rate=rate, **kwargs)
+
+    def _validate_params(self) -> None:
+        GraphAugmenter._validate_params(self)
+        self._check_param("rate", valid_rate(self.rate, 0.0, 1e6), "a non-negative number or a (low, high) range")
+        self._check_param("directed", isinstance(self.directed, bool), "True or False")
+        self._check_param("self_loops", isinstance(self.self_loops, bool), "True or False")
+        self._check_param("weight", isinstance(self.weight, (int, float)) and not isinstance(self.weight, bool), "a number")
+
+    def _sample(self, data: Any) -> Params:
+        ei = data.edge_index
+        dev = ei.device
+        g = self.generator(dev)
+        N = int(data.num_nodes)
+        node_graph, nodes_per, _ = graph_sizes(data)
+        G = nodes_per.numel()
+        rate = self._rates(data, g)
+        ptr = F.segment_offsets(nodes_per)
+        if self.directed:
+            keys = ei[0] * N + ei[1]
+            if not self.self_loops:
+                keys = keys[ei[0] != ei[1]]
+        else:
+            keys = F.pair_keys(ei, N)
+            if not self.self_loops:
+                keys = keys[ei[0] != ei[1]]
+        existing = torch.unique(keys)
+        m_g = torch.bincount(node_graph[torch.div(existing, N, rounding_mode="floor")], minlength=G)
+        n64 = nodes_per.to(torch.float64)
+        free = n64 * (n64 - 1) if self.directed else n64 * (n64 - 1) / 2
+        if self.self_loops:
+            free = free + n64
+        free = (free - m_g.to(torch.float64)).clamp(min=0).to(torch.long)
+        need = torch.minimum(torch.round(rate.to(torch.float64) * m_g.to(torch.float64)).to(torch.long), free)
+        chosen = existing[:0]
+        taken = existing
+        for _ in range(64):
+            if int(need.sum()) == 0:
+                break
+            # oversample candidate pairs per graph, reject bad ones, keep a random subset
+            c = torch.where(need > 0, 2 * need + 8, torch.zeros_like(need))
+            gid = torch.repeat_interleave(torch.arange(G, device=dev), c)
+            n_c = nodes_per[gid]
+            a = ptr[gid] + (torch.rand(gid.numel(), generator=g, device=dev) * n_c).to(torch.long).clamp(max=n_c - 1)
+            b = ptr[gid] + (torch.rand(gid.numel(), generator=g, device=dev) * n_c).to(torch.long).clamp(max=n_c - 1)
+            key = a * N + b if self.directed else torch.minimum(a, b) * N + torch.maximum(a, b)
+            ok = torch.ones_like(key, dtype=torch.bool) if self.self_loops else a != b
+            if taken.numel():
+                pos = torch.searchsorted(taken, key).clamp(max=taken.numel() - 1)
+                ok &= taken[pos] != key
+            key, gid = key[ok], gid[ok]
+            key, inv = torch.unique(key, return_inverse=True)
+            first = torch.full((key.numel(),), gid.numel(), dtype=torch.long, device=dev)
+            first = first.scatter_reduce(0, inv, torch.arange(gid.numel(), device=dev), reduce="amin")
+            gid = gid[first]
+            pick = F.sample_per_group(gid, need, torch.rand(key.numel(), generator=g, device=dev))
+            new = key[pick]
+            need = need - torch.bincount(gid[pick], minlength=G)
+            chosen = torch.cat([chosen, new])
+            taken = torch.sort(torch.cat([taken, new]))[0]
+        if int(need.sum()) > 0:  # pragma: no cover - only with adversarial draws
+            raise RuntimeError("EdgeAdd: could not find enough free node pairs")
+        new_ei = torch.stack([torch.div(chosen, N, rounding_mode="floor"), chosen % N])
+        return {"new_edge_index": new_ei}
+
+    def _apply(self, data: Any, params: Params) -> Any:
+        new = params["new_edge_index"]
+        if not self.directed:
+            new = torch.cat([new, new.flip(0)], dim=1)
+        ei = data.edge_index
+        _, edge_keys = F.node_edge_keys(data)
+        K = new.shape[1]
+        values = {}
+        for key in edge_keys:
+            v = data[key]
+            fill = torch.full((K, *v.shape[1:]), float(self.weight) if key == "edge_weight" else 0, dtype=v.dtype, device=v.device)
+            values[key] = torch.cat([v, fill])
+        all_ei = torch.cat([ei, new], dim=1)
+        node_graph, _ = F.node_graph_index(data)
+        out = F.sort_edges_by_graph(all_ei, node_graph, *values.values())
+        return F.replace_edges(data, out[0], dict(zip(values, out[1:])))
+
+
+@register("node_drop")
+class NodeDrop(_RateAugmenter):
+    """Remove each node with probability ``rate`` (per graph), with its edges; nodes are relabelled.
+
+    Node attributes (``x``, ``y``, masks, ``batch``) and edge attributes follow. At least
+    ``min_nodes`` nodes of each graph are kept (those with the largest draws)."""
+
+    def __init__(self, rate: float | tuple[float, float] = 0.2, min_nodes: int = 1, **kwargs: Any):
+        self.min_nodes = min_nodes
+        super().__init__(rate=rate, **kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("min_nodes", isinstance(self.min_nodes, int) and not isinstance(self.min_nodes, bool)
+                          and self.min_nodes >= 0, "an integer >= 0")
 
     def _sample(self, data: Any) -> Params:
         dev = data.edge_index.device
         g = self.generator(dev)
-        _, nodes_per, _ = graph_sizes(data)
-        n_graphs = nodes_per.numel()
-        if isinstance(self.rate, (list, tuple)):
-            lo, hi = map(float, self.rate)
-            rate = lo + (hi - lo) * torch.rand(n_graphs, generator=g, device=dev)
-        else:
-            rate = torch.full((n_graphs,), float(self.rate), device=dev)
-        pair = undirected_pair_id(data.edge_index, data.num_nodes)
-        n_pairs = int(pair.max()) + 1 if pair.numel() else 0
-        u = torch.rand(n_pairs, generator=g, device=dev)
-        return {"rate": rate, "u": u}
+        return {"rate": self._rates(data, g), "u": torch.rand(int(data.num_nodes), generator=g, device=dev)}
 
     def _apply(self, data: Any, params: Params) -> Any:
-        if data.edge_index.numel() == 0:
-            return data.clone()
-        node_graph, _, _ = graph_sizes(data)
-        pair = undirected_pair_id(data.edge_index, data.num_nodes)
-        rate = params["rate"][node_graph[data.edge_index[0]]]
-        keep = params["u"][pair] >= rate
-        return keep_edges(data, keep)
+        node_graph, nodes_per, _ = graph_sizes(data)
+        u = params["u"]
+        keep = u >= params["rate"][node_graph]
+        if self.min_nodes > 0 and u.numel():
+            # the min_nodes largest draws of each graph are always kept
+            k = torch.clamp(nodes_per, max=self.min_nodes)
+            keep |= F.sample_per_group(node_graph, k, -u)
+        return F.subgraph(data, node_keep=keep)
+
+
+@register("feature_mask")
+class FeatureMask(_RateAugmenter):
+    """Set node features to ``value`` with probability ``rate`` (per graph).
+
+    ``mode='column'``: whole feature columns, drawn per graph (GRACE/PyGCL's feature masking);
+    ``'row'``: whole nodes' feature vectors; ``'entry'``: single entries. Only ``x`` changes."""
+
+    def __init__(self, rate: float | tuple[float, float] = 0.2, mode: str = "column", value: float = 0.0, **kwargs: Any):
+        self.mode = mode
+        self.value = value
+        super().__init__(rate=rate, **kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("mode", self.mode in ("column", "row", "entry"), "'column', 'row' or 'entry'")
+        self._check_param("value", isinstance(self.value, (int, float)) and not isinstance(self.value, bool), "a number")
+
+    def _sample(self, data: Any) -> Params:
+        x = _features(data, type(self).__name__)
+        dev = x.device
+        g = self.generator(data.edge_index.device)
+        rate = self._rates(data, g).to(dev)
+        _, n_graphs = F.node_graph_index(data)
+        shape = {"column": (n_graphs, x.shape[1]), "row": (x.shape[0],), "entry": tuple(x.shape[:2])}[self.mode]
+        return {"rate": rate, "u": torch.rand(shape, generator=g, device=data.edge_index.device).to(dev)}
+
+    def _apply(self, data: Any, params: Params) -> Any:
+        x = _features(data, type(self).__name__)
+        node_graph, _ = F.node_graph_index(data)
+        node_graph = node_graph.to(x.device)
+        rate, u = params["rate"], params["u"]
+        if self.mode == "column":
+            mask = (u < rate[:, None])[node_graph]
+        elif self.mode == "row":
+            mask = (u < rate[node_graph])[:, None]
+        else:
+            mask = u < rate[node_graph][:, None]
+        if x.dim() > 2:
+            mask = mask.reshape(*mask.shape, *([1] * (x.dim() - 2)))
+        out = data.__copy__()
+        out.x = torch.where(mask, torch.as_tensor(self.value, dtype=x.dtype, device=x.device), x)
+        return out
+
+
+def _features(data: Any, who: str) -> torch.Tensor:
+    x = getattr(data, "x", None)
+    if not isinstance(x, torch.Tensor) or x.dim() < 2:
+        raise ValueError(f"{who}: the graph needs node features x of shape (num_nodes, num_features), got "
+                         f"{None if x is None else tuple(getattr(x, 'shape', ()))}")
+    return x
+
+
+@register("feature_noise")
+class FeatureNoise(GraphAugmenter):
+    """Add Gaussian noise of standard deviation ``sigma`` (a float, or a range drawn per graph) to
+    the node features ``x`` (floating point)."""
+
+    magnitude_range = {"sigma": (0.0, 0.5)}
+
+    def __init__(self, sigma: float | tuple[float, float] = 0.1, **kwargs: Any):
+        self.sigma = sigma
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("sigma", valid_rate(self.sigma, 0.0, float("inf")), "a non-negative number or a (low, high) range")
+
+    def _sample(self, data: Any) -> Params:
+        x = _features(data, "FeatureNoise")
+        if not x.is_floating_point():
+            raise TypeError(f"FeatureNoise: x must be floating point, got {x.dtype}")
+        dev = data.edge_index.device
+        g = self.generator(dev)
+        _, n_graphs = F.node_graph_index(data)
+        return {"sigma": per_graph_value(self.sigma, n_graphs, g, dev).to(x.device),
+                "noise": torch.randn(x.shape, generator=g, device=dev).to(x.device, x.dtype)}
+
+    def _apply(self, data: Any, params: Params) -> Any:
+        x = _features(data, "FeatureNoise")
+        node_graph, _ = F.node_graph_index(data)
+        sigma = params["sigma"][node_graph.to(x.device)].to(x.dtype)
+        out = data.__copy__()
+        out.x = x + sigma.reshape(-1, *([1] * (x.dim() - 1))) * params["noise"]
+        return out
+
+
+@register("random_walk_subgraph")
+class RandomWalkSubgraph(GraphAugmenter):
+    """Keep the subgraph induced by the nodes visited by random walks (GraphCL's subgraph view).
+
+    Per graph, ``root_fraction`` of the nodes (at least one) start a uniform random walk of
+    ``walk_length`` steps; visited nodes are kept with all edges between them and relabelled."""
+
+    magnitude_range = {"walk_length": (20, 2)}
+
+    def __init__(self, root_fraction: float = 0.1, walk_length: int = 10, **kwargs: Any):
+        self.root_fraction = root_fraction
+        self.walk_length = walk_length
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("root_fraction", valid_rate(self.root_fraction) and not isinstance(self.root_fraction, (list, tuple)),
+                          "a number in [0, 1]")
+        self._check_param("walk_length", isinstance(self.walk_length, int) and not isinstance(self.walk_length, bool)
+                          and self.walk_length >= 0, "an integer >= 0")
+
+    def _sample(self, data: Any) -> Params:
+        dev = data.edge_index.device
+        g = self.generator(dev)
+        node_graph, nodes_per, _ = graph_sizes(data)
+        k = torch.where(nodes_per > 0, torch.clamp(torch.ceil(nodes_per * float(self.root_fraction)).long(), min=1), nodes_per)
+        pick = F.sample_per_group(node_graph, k, torch.rand(int(data.num_nodes), generator=g, device=dev))
+        roots = pick.nonzero().flatten()
+        return {"roots": roots, "u": torch.rand(roots.numel(), int(self.walk_length), generator=g, device=dev)}
+
+    def _apply(self, data: Any, params: Params) -> Any:
+        walks = F.random_walks(data.edge_index, int(data.num_nodes), params["roots"], params["u"])
+        keep = torch.zeros(int(data.num_nodes), dtype=torch.bool, device=data.edge_index.device)
+        keep[walks.flatten()] = True
+        return F.subgraph(data, node_keep=keep)
+
+
+@register("diffusion_view")
+class DiffusionView(_RateAugmenter):
+    """Graph diffusion view (MVGRL): personalized PageRank or heat kernel, sparse and sparsified.
+
+    ``method='ppr'`` (teleport ``alpha``) or ``'heat'`` (time ``t``), with T = D^-1/2 A D^-1/2 and
+    ``edge_weight`` when present. Sparsification keeps entries ``>= eps`` and/or the ``top_k``
+    largest per node (then symmetrised). The diffusion is deterministic, so it is computed once per
+    input graph and cached (``cache_size`` graphs); the per-call randomness is an edge dropout of
+    the diffusion graph with probability ``rate`` per graph (0 gives the plain diffusion). Output:
+    the diffusion edges with their values in ``edge_weight``; other edge attributes are removed."""
+
+    magnitude_range = {"rate": (0.0, 0.5)}
+
+    def __init__(self, method: str = "ppr", alpha: float = 0.15, t: float = 3.0, eps: float | None = 1e-3,
+                 top_k: int | None = None, self_loops: bool = False, rate: float | tuple[float, float] = 0.1,
+                 cache_size: int = 8, **kwargs: Any):
+        self.method = method
+        self.alpha = alpha
+        self.t = t
+        self.eps = eps
+        self.top_k = top_k
+        self.self_loops = self_loops
+        self.cache_size = cache_size
+        super().__init__(rate=rate, **kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        num = (int, float)
+        self._check_param("method", self.method in ("ppr", "heat"), "'ppr' or 'heat'")
+        self._check_param("alpha", isinstance(self.alpha, num) and 0 < self.alpha <= 1, "a number in (0, 1]")
+        self._check_param("t", isinstance(self.t, num) and self.t > 0, "a positive number")
+        self._check_param("eps", self.eps is None or (isinstance(self.eps, num) and self.eps >= 0), "None or a number >= 0")
+        self._check_param("top_k", self.top_k is None or (isinstance(self.top_k, int) and self.top_k >= 1), "None or an integer >= 1")
+        self._check_param("self_loops", isinstance(self.self_loops, bool), "True or False")
+        self._check_param("cache_size", isinstance(self.cache_size, int) and self.cache_size >= 0, "an integer >= 0")
+
+    def _fingerprint(self, data: Any) -> tuple:
+        ei = data.edge_index
+        w = getattr(data, "edge_weight", None)
+        pos = torch.arange(1, ei.shape[1] + 1, device=ei.device, dtype=torch.float64)
+        h = float(((ei[0].double() * 1.000003 + ei[1].double() * 0.7071) * pos.sin()).sum()) if ei.numel() else 0.0
+        hw = float((w.double() * pos.cos()).sum()) if isinstance(w, torch.Tensor) and w.numel() else 0.0
+        return (str(ei.device), int(data.num_nodes), int(ei.shape[1]), h, hw, self.method, float(self.alpha),
+                float(self.t), self.eps, self.top_k, self.self_loops)
+
+    def diffusion(self, data: Any) -> tuple[torch.Tensor, torch.Tensor]:
+        """(edge_index, value) of the sparsified diffusion of ``data`` (cached)."""
+        cache = self.__dict__.setdefault("_cache", {})
+        key = self._fingerprint(data)
+        if key in cache:
+            return cache[key]
+        N = int(data.num_nodes)
+        ei, val = F.diffusion_matrix(data.edge_index, getattr(data, "edge_weight", None), N, self.method,
+                                     alpha=float(self.alpha), t=float(self.t),
+                                     tol=min(1e-4, float(self.eps) * 0.1) if self.eps else 1e-4)
+        ei, val = F.sparsify(ei, val, N, top_k=self.top_k, eps=self.eps, self_loops=self.self_loops)
+        if self.cache_size:
+            while len(cache) >= self.cache_size:
+                cache.pop(next(iter(cache)))
+            cache[key] = (ei, val)
+        return ei, val
+
+    def _sample(self, data: Any) -> Params:
+        g = self.generator(data.edge_index.device)
+        return {"rate": self._rates(data, g), "key": _seed(g, data.edge_index.device)}
+
+    def _apply(self, data: Any, params: Params) -> Any:
+        ei, val = self.diffusion(data)
+        node_graph, _ = F.node_graph_index(data)
+        u = F.hash_uniform(F.pair_keys(ei, data.num_nodes), params["key"])
+        keep = u >= params["rate"][node_graph[ei[0]]]
+        ei, val = ei[:, keep], val[keep]
+        ei, val = F.sort_edges_by_graph(ei, node_graph, val)
+        return F.replace_edges(data, ei, {"edge_weight": val.to(torch.float32)})

@@ -1,0 +1,611 @@
+"""Pure graph kernels: functions of tensors (and of PyG ``Data``/``Batch`` containers) with every
+random number passed in explicitly.
+
+Two groups:
+
+* container helpers that keep a ``Data``/``Batch`` consistent when nodes or edges change:
+  :func:`node_edge_keys`, :func:`subgraph` (drop nodes and/or edges, relabel), :func:`replace_edges`
+  (new edge set, node attributes kept or filtered). For a ``Batch`` they also rebuild ``batch``,
+  ``ptr``, the per-graph node counts and the internal slice/increment dictionaries, so
+  ``to_data_list()`` still returns the individual graphs;
+* array kernels: :func:`hash_uniform` (counter-based uniforms, so both directions of an undirected
+  edge share one draw without a sort), :func:`pair_keys`, :func:`segment_*` helpers,
+  :func:`sample_per_group` (choose k items per group), :func:`random_walks`, the diffusion kernels
+  (:func:`diffusion_matrix`) and the randomized Schur complement (:func:`approx_schur`,
+  :func:`sample_clique_trees`) with the dense exact reference :func:`dense_schur_complement`.
+"""
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any, Callable
+
+import torch
+
+__all__ = [
+    "hash_uniform",
+    "pair_keys",
+    "node_graph_index",
+    "node_edge_keys",
+    "subgraph",
+    "replace_edges",
+    "sort_edges_by_graph",
+    "segment_offsets",
+    "sample_per_group",
+    "random_walks",
+    "coalesce_undirected",
+    "diffusion_matrix",
+    "sparsify",
+    "sample_clique_trees",
+    "approx_schur",
+    "laplacian",
+    "dense_schur_complement",
+]
+
+_MASK = {s: (1 << (64 - s)) - 1 for s in (27, 30, 31, 32, 40)}
+_C1 = 0xBF58476D1CE4E5B9 - (1 << 64)  # splitmix64 constants as signed int64
+_C2 = 0x94D049BB133111EB - (1 << 64)
+_GOLDEN = 0x9E3779B97F4A7C15 - (1 << 64)
+
+
+def _srl(z: torch.Tensor, s: int) -> torch.Tensor:
+    """Logical right shift of int64 (torch's ``>>`` is arithmetic)."""
+    return (z >> s) & _MASK[s]
+
+
+def hash_uniform(keys: torch.Tensor, seed: "int | torch.Tensor") -> torch.Tensor:
+    """Uniform floats in [0, 1) (float32), a pure function of ``(keys, seed)`` (splitmix64 finaliser).
+
+    Equal keys get equal numbers; different keys get independent-looking numbers. Used where one
+    draw must be shared by several entries (both directions of an edge) without sorting them."""
+    if isinstance(seed, torch.Tensor):
+        seed = seed.to(device=keys.device, dtype=torch.int64)
+    else:
+        seed = int(seed) & ((1 << 62) - 1)
+    z = keys.to(torch.int64) * _GOLDEN + seed
+    z = (z ^ _srl(z, 30)) * _C1
+    z = (z ^ _srl(z, 27)) * _C2
+    z = z ^ _srl(z, 31)
+    return _srl(z, 40).to(torch.float32) * (1.0 / (1 << 24))
+
+
+def pair_keys(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """One int64 per edge identifying the unordered pair {u, v} (both directions share it)."""
+    lo = torch.minimum(edge_index[0], edge_index[1])
+    hi = torch.maximum(edge_index[0], edge_index[1])
+    return lo * int(num_nodes) + hi
+
+
+# --------------------------------------------------------------------------------------------------
+# Data / Batch bookkeeping
+# --------------------------------------------------------------------------------------------------
+
+
+def _is_batch(data: Any) -> bool:
+    from torch_geometric.data import Batch
+
+    return isinstance(data, Batch)
+
+
+def node_graph_index(data: Any) -> tuple[torch.Tensor, int]:
+    """(graph id of every node, number of graphs); a ``Data`` is one graph."""
+    dev = data.edge_index.device
+    if _is_batch(data):
+        return data.batch.to(dev), int(data.num_graphs)
+    return torch.zeros(int(data.num_nodes), dtype=torch.long, device=dev), 1
+
+
+def node_edge_keys(data: Any) -> tuple[list[str], list[str]]:
+    """Names of the node-level and edge-level tensor attributes of ``data`` (``edge_index`` and the
+    ``batch``/``ptr`` bookkeeping excluded).
+
+    For a ``Batch`` the slice dictionary decides (an attribute sliced like the nodes is a node
+    attribute); otherwise, and when nodes and edges have the same counts, the size along the
+    concatenation dimension decides, with names containing ``edge`` taken as edge attributes."""
+    n = int(data.num_nodes)
+    e = int(data.edge_index.shape[1])
+    node_keys, edge_keys = [], []
+    slices = getattr(data, "_slice_dict", None) if _is_batch(data) else None
+    node_sl = edge_sl = None
+    if slices is not None:
+        node_sl = data.ptr.detach().cpu() if getattr(data, "ptr", None) is not None else None
+        edge_sl = slices.get("edge_index")
+        edge_sl = edge_sl.cpu() if isinstance(edge_sl, torch.Tensor) else None
+    for key in data.keys():
+        if key in ("edge_index", "batch", "ptr", "num_nodes"):
+            continue
+        value = data[key]
+        if not isinstance(value, torch.Tensor) or value.dim() == 0:
+            continue
+        cat = data.__cat_dim__(key, value)
+        if cat is None:
+            continue
+        size = value.shape[cat]
+        named_edge = "edge" in key
+        if slices is not None and key in slices and node_sl is not None and edge_sl is not None:
+            sl = slices[key].cpu()
+            is_node = sl.shape == node_sl.shape and torch.equal(sl, node_sl)
+            is_edge = sl.shape == edge_sl.shape and torch.equal(sl, edge_sl)
+            if is_node and is_edge:
+                (edge_keys if named_edge else node_keys).append(key)
+            elif is_node:
+                node_keys.append(key)
+            elif is_edge:
+                edge_keys.append(key)
+            continue
+        if size == e and (named_edge or size != n):
+            edge_keys.append(key)
+        elif size == n:
+            node_keys.append(key)
+    return node_keys, edge_keys
+
+
+def _take(value: torch.Tensor, index: torch.Tensor, dim: int) -> torch.Tensor:
+    return value.index_select(dim, index) if index.dtype == torch.long else (value[index] if dim == 0 else value[..., index])
+
+
+def _fix_batch(out: Any, data: Any, node_keys: list[str], edge_keys: list[str], node_graph: torch.Tensor,
+               nodes_per: torch.Tensor, edges_per: torch.Tensor, removed: list[str]) -> None:
+    """Rebuild ``batch``, ``ptr``, node counts and the slice/increment dicts of a Batch ``out``."""
+    cpu_nodes = nodes_per.detach().cpu()
+    cpu_edges = edges_per.detach().cpu()
+    node_sl = torch.zeros(cpu_nodes.numel() + 1, dtype=torch.long)
+    node_sl[1:] = torch.cumsum(cpu_nodes, 0)
+    edge_sl = torch.zeros(cpu_edges.numel() + 1, dtype=torch.long)
+    edge_sl[1:] = torch.cumsum(cpu_edges, 0)
+    out.batch = node_graph
+    out.ptr = node_sl.to(node_graph.device)
+    old_slices = dict(getattr(data, "_slice_dict", {}) or {})
+    old_incs = dict(getattr(data, "_inc_dict", {}) or {})
+    slices, incs = {}, {}
+    for key, sl in old_slices.items():
+        if key in removed:
+            continue
+        if key == "edge_index" or key in edge_keys:
+            slices[key] = edge_sl
+        elif key in node_keys:
+            slices[key] = node_sl
+        else:
+            slices[key] = sl
+        incs[key] = old_incs.get(key)
+    for key in ["edge_index", *edge_keys]:
+        if key not in slices and key in out.keys():  # an edge attribute this view created
+            slices[key] = edge_sl
+            incs[key] = torch.zeros(cpu_edges.numel(), dtype=torch.long)
+    incs["edge_index"] = node_sl[:-1].clone()
+    out._slice_dict = slices
+    out._inc_dict = incs
+    store = out._store
+    if "_num_nodes" in store.__dict__:
+        store.__dict__["_num_nodes"] = cpu_nodes.tolist()
+    if "num_nodes" in store.keys():
+        store["num_nodes"] = int(cpu_nodes.sum())
+
+
+def _rebuild(data: Any, node_keep: torch.Tensor | None, edge_index: torch.Tensor,
+             edge_values: dict[str, torch.Tensor], removed_edge_keys: list[str]) -> Any:
+    """Shared body of :func:`subgraph` and :func:`replace_edges` (``edge_index`` already relabelled)."""
+    node_keys, _ = node_edge_keys(data)
+    out = data.__copy__()  # shallow: tensors are replaced, never modified in place
+    node_graph, n_graphs = node_graph_index(data)
+    if node_keep is not None:
+        keep_idx = node_keep.nonzero().flatten() if node_keep.dtype == torch.bool else node_keep
+        for key in node_keys:
+            value = data[key]
+            out[key] = value.index_select(data.__cat_dim__(key, value), keep_idx.to(value.device))
+        node_graph = node_graph[keep_idx]
+        n_new = int(keep_idx.numel())
+    else:
+        n_new = int(data.num_nodes)
+    for key in removed_edge_keys:
+        if key in out.keys():
+            del out[key]
+    out.edge_index = edge_index
+    for key, value in edge_values.items():
+        out[key] = value
+    if not _is_batch(data):
+        if "num_nodes" in data._store.keys() or node_keep is not None:
+            out.num_nodes = n_new
+        return out
+    nodes_per = torch.bincount(node_graph, minlength=n_graphs)
+    edge_graph = node_graph[edge_index[0]] if edge_index.numel() else edge_index.new_zeros(0)
+    edges_per = torch.bincount(edge_graph, minlength=n_graphs)
+    _fix_batch(out, data, node_keys, list(edge_values), node_graph, nodes_per, edges_per, removed_edge_keys)
+    return out
+
+
+def subgraph(data: Any, node_keep: torch.Tensor | None = None, edge_keep: torch.Tensor | None = None) -> Any:
+    """Copy of ``data`` keeping the nodes where ``node_keep`` (bool mask or sorted long index) and the
+    edges where ``edge_keep`` (bool mask) hold; edges touching a removed node go too. Nodes are
+    relabelled ``0..n'-1`` in their original order; every node and edge attribute follows, and a
+    Batch keeps working with ``to_data_list()``. The input is not modified."""
+    ei = data.edge_index
+    N = int(data.num_nodes)
+    _, edge_keys = node_edge_keys(data)
+    keep_e = edge_keep
+    new_id = None
+    if node_keep is not None:
+        mask = node_keep if node_keep.dtype == torch.bool else torch.zeros(N, dtype=torch.bool, device=ei.device).index_fill_(0, node_keep, True)
+        ok = mask[ei[0]] & mask[ei[1]]
+        keep_e = ok if keep_e is None else (keep_e & ok)
+        new_id = torch.cumsum(mask.to(torch.long), 0) - 1
+        node_keep = mask
+    if keep_e is None:
+        new_ei = ei.clone()
+        values = {k: data[k] for k in edge_keys}
+    else:
+        idx = keep_e.nonzero().flatten()
+        new_ei = ei.index_select(1, idx)
+        values = {k: data[k].index_select(data.__cat_dim__(k, data[k]), idx.to(data[k].device)) for k in edge_keys}
+    if new_id is not None:
+        new_ei = new_id[new_ei]
+    return _rebuild(data, node_keep, new_ei, values, [])
+
+
+def replace_edges(data: Any, edge_index: torch.Tensor, edge_values: dict[str, torch.Tensor] | None = None,
+                  node_keep: torch.Tensor | None = None) -> Any:
+    """Copy of ``data`` with a new edge set (indices already in the output's numbering). Edge
+    attributes of ``data`` not given in ``edge_values`` are removed (they cannot follow new edges).
+    For a Batch the edges must be grouped by graph in graph order (see :func:`sort_edges_by_graph`)."""
+    edge_values = dict(edge_values or {})
+    _, edge_keys = node_edge_keys(data)
+    removed = [k for k in edge_keys if k not in edge_values]
+    return _rebuild(data, node_keep, edge_index, edge_values, removed)
+
+
+def sort_edges_by_graph(edge_index: torch.Tensor, node_graph: torch.Tensor, *values: torch.Tensor):
+    """Stable sort of edges by the graph of their source (needed to slice a Batch)."""
+    if edge_index.numel() == 0:
+        return (edge_index, *values)
+    order = torch.sort(node_graph[edge_index[0]], stable=True)[1]
+    return (edge_index[:, order], *(v[order] for v in values))
+
+
+# --------------------------------------------------------------------------------------------------
+# Segments and per-group sampling
+# --------------------------------------------------------------------------------------------------
+
+
+def segment_offsets(counts: torch.Tensor) -> torch.Tensor:
+    """Exclusive cumulative sum: start of each segment."""
+    return torch.cumsum(counts, 0) - counts
+
+
+def sample_per_group(group: torch.Tensor, k: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Bool mask choosing ``k[g]`` items of each group ``g`` uniformly without replacement.
+
+    ``group``: group id of every item; ``u``: one uniform per item (the randomness). The items with
+    the smallest ``u`` in their group are chosen."""
+    if group.numel() == 0:
+        return torch.zeros(0, dtype=torch.bool, device=group.device)
+    order = torch.argsort(u)
+    order = order[torch.sort(group[order], stable=True)[1]]
+    counts = torch.bincount(group, minlength=k.numel())
+    start = segment_offsets(counts)
+    rank = torch.empty_like(order)
+    rank[order] = torch.arange(order.numel(), device=group.device) - start[group[order]]
+    return rank < k[group]
+
+
+def _csr(edge_index: torch.Tensor, num_nodes: int) -> tuple[torch.Tensor, torch.Tensor]:
+    order = torch.sort(edge_index[0], stable=True)[1]
+    col = edge_index[1, order]
+    deg = torch.bincount(edge_index[0], minlength=num_nodes)
+    rowptr = torch.zeros(num_nodes + 1, dtype=torch.long, device=edge_index.device)
+    rowptr[1:] = torch.cumsum(deg, 0)
+    return rowptr, col
+
+
+def random_walks(edge_index: torch.Tensor, num_nodes: int, start: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Uniform random walks, all at once: ``u`` is (len(start), walk_length) uniforms; returns the
+    visited nodes (len(start), walk_length + 1). A walk at a node without out-edges stays there."""
+    rowptr, col = _csr(edge_index, num_nodes)
+    deg = rowptr[1:] - rowptr[:-1]
+    cur = start
+    path = [cur]
+    for t in range(u.shape[1]):
+        d = deg[cur]
+        off = torch.clamp((u[:, t] * d).to(torch.long), max=torch.clamp(d - 1, min=0))
+        nxt = col[torch.clamp(rowptr[cur] + off, max=max(col.numel() - 1, 0))] if col.numel() else cur
+        cur = torch.where(d > 0, nxt, cur)
+        path.append(cur)
+    return torch.stack(path, dim=1)
+
+
+# --------------------------------------------------------------------------------------------------
+# Undirected weighted graphs
+# --------------------------------------------------------------------------------------------------
+
+
+def coalesce_undirected(edge_index: torch.Tensor, edge_weight: torch.Tensor, num_nodes: int,
+                        symmetrize: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Check and merge an undirected weighted graph given in both directions.
+
+    Returns ``(lo, hi, w)``: each undirected pair once (lo < hi), parallel edges summed. Raises
+    ``ValueError`` for self-loops, non-positive or non-finite weights, and for a directed graph (a
+    pair whose two directions differ) unless ``symmetrize`` is True, in which case each pair takes
+    the larger of its two directed weights (a one-way edge becomes two-way)."""
+    src, dst = edge_index[0], edge_index[1]
+    if bool((src == dst).any()):
+        n_loops = int((src == dst).sum())
+        raise ValueError(f"the graph has {n_loops} self-loop(s); remove them first (e.g. torch_geometric.utils.remove_self_loops)")
+    if edge_weight.numel() and (not bool(torch.isfinite(edge_weight).all()) or bool((edge_weight <= 0).any())):
+        bad = edge_weight[~torch.isfinite(edge_weight) | (edge_weight <= 0)][:3].tolist()
+        raise ValueError(f"edge_weight must be positive and finite, found {bad} (expected weights > 0)")
+    N = int(num_nodes)
+    fwd = src < dst
+    kf = src[fwd] * N + dst[fwd]
+    kb = dst[~fwd] * N + src[~fwd]
+    uf, invf = torch.unique(kf, return_inverse=True)
+    ub, invb = torch.unique(kb, return_inverse=True)
+    wf = torch.zeros(uf.numel(), dtype=edge_weight.dtype, device=edge_weight.device).index_add_(0, invf, edge_weight[fwd])
+    wb = torch.zeros(ub.numel(), dtype=edge_weight.dtype, device=edge_weight.device).index_add_(0, invb, edge_weight[~fwd])
+    same = uf.numel() == ub.numel() and bool(torch.equal(uf, ub)) and bool(torch.allclose(wf, wb, rtol=1e-5, atol=0.0))
+    if same:
+        key, w = uf, wf
+    elif symmetrize:
+        key, inv = torch.unique(torch.cat([uf, ub]), return_inverse=True)
+        w = torch.zeros(key.numel(), dtype=edge_weight.dtype, device=edge_weight.device)
+        w = w.scatter_reduce(0, inv, torch.cat([wf, wb]), reduce="amax", include_self=False)
+    else:
+        raise ValueError(
+            "the graph is directed: some edges (u, v) have no reverse (v, u) with the same weight "
+            f"({uf.numel()} pairs one way, {ub.numel()} the other); pass symmetrize=True to use the undirected "
+            "version, or make it undirected with torch_geometric.utils.to_undirected"
+        )
+    return torch.div(key, N, rounding_mode="floor"), key % N, w
+
+
+def _both_directions(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    return torch.stack([torch.cat([lo, hi]), torch.cat([hi, lo])]), torch.cat([w, w])
+
+
+def laplacian(edge_index: torch.Tensor, edge_weight: torch.Tensor, num_nodes: int) -> torch.Tensor:
+    """Dense Laplacian D - A of a graph given as directed entries (each undirected edge twice)."""
+    A = torch.zeros(num_nodes, num_nodes, dtype=torch.float64, device=edge_index.device)
+    A.index_put_((edge_index[0], edge_index[1]), edge_weight.to(torch.float64), accumulate=True)
+    A.fill_diagonal_(0.0)
+    return torch.diag(A.sum(1)) - A
+
+
+def dense_schur_complement(L: torch.Tensor, eliminate: torch.Tensor) -> torch.Tensor:
+    """Exact Schur complement of the dense matrix ``L`` onto the nodes not in ``eliminate`` (bool)."""
+    k = ~eliminate
+    Lkk = L[k][:, k]
+    Lke = L[k][:, eliminate]
+    Lee = L[eliminate][:, eliminate]
+    if Lee.numel() == 0:
+        return Lkk
+    return Lkk - Lke @ torch.linalg.solve(Lee, Lke.T)
+
+
+# --------------------------------------------------------------------------------------------------
+# Diffusion (personalized PageRank, heat kernel)
+# --------------------------------------------------------------------------------------------------
+
+
+def diffusion_matrix(edge_index: torch.Tensor, edge_weight: torch.Tensor | None, num_nodes: int, method: str = "ppr",
+                     alpha: float = 0.15, t: float = 3.0, tol: float = 1e-4, max_terms: int = 128) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sparse graph diffusion S = Σ_k θ_k T^k with T = D^-1/2 A D^-1/2 (symmetric normalisation).
+
+    ``method='ppr'``: θ_k = α(1-α)^k; ``'heat'``: θ_k = e^-t t^k / k!. The series is summed term by
+    term with sparse products; entries of a term below ``eps`` are dropped after each product (a
+    truncation that keeps every step sparse), and the series stops once the remaining mass of the
+    coefficients is below ``eps``. Returns ``(edge_index, value)`` of S, symmetrised, self-loops kept.
+    Block-diagonal inputs (a Batch) give block-diagonal outputs."""
+    dev = edge_index.device
+    N = int(num_nodes)
+    w = torch.ones(edge_index.shape[1], device=dev) if edge_weight is None else edge_weight.to(torch.float32)
+    deg = torch.zeros(N, device=dev).index_add_(0, edge_index[0], w)
+    dinv = torch.where(deg > 0, deg.clamp(min=1e-30).rsqrt(), torch.zeros_like(deg))
+    tv = dinv[edge_index[0]] * w * dinv[edge_index[1]]
+    T = torch.sparse_coo_tensor(edge_index, tv, (N, N), check_invariants=False).coalesce()
+    eye_idx = torch.arange(N, device=dev).repeat(2, 1)
+    term = torch.sparse_coo_tensor(eye_idx, torch.ones(N, device=dev), (N, N), check_invariants=False).coalesce()
+    if method == "ppr":
+        coef = [alpha * (1 - alpha) ** k for k in range(max_terms)]
+    elif method == "heat":
+        coef = [math.exp(-t + k * math.log(t) - math.lgamma(k + 1)) if t > 0 else float(k == 0) for k in range(max_terms)]
+    else:
+        raise ValueError(f"method must be 'ppr' or 'heat', got {method!r}")
+    total = term * coef[0]
+    used = coef[0]
+    for k in range(1, max_terms):
+        if 1.0 - used < tol:
+            break
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
+            term = torch.sparse.mm(T, term).coalesce()
+        keep = term.values().abs() * coef[k] >= tol
+        term = torch.sparse_coo_tensor(term.indices()[:, keep], term.values()[keep], (N, N), check_invariants=False).coalesce()
+        total = (total + term * coef[k]).coalesce()
+        used += coef[k]
+    total = ((total + total.t()) * 0.5).coalesce()
+    return total.indices(), total.values()
+
+
+def sparsify(edge_index: torch.Tensor, value: torch.Tensor, num_nodes: int, top_k: int | None = None,
+             eps: float | None = None, self_loops: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
+    """Keep entries ``>= eps`` and/or the ``top_k`` largest of each row; the result is made
+    symmetric again (an entry kept in either direction is kept in both)."""
+    keep = torch.ones(value.numel(), dtype=torch.bool, device=value.device)
+    if not self_loops:
+        keep &= edge_index[0] != edge_index[1]
+    if eps is not None:
+        keep &= value >= eps
+    ei, v = edge_index[:, keep], value[keep]
+    if top_k is not None and v.numel():
+        order = torch.argsort(v, descending=True)
+        order = order[torch.sort(ei[0, order], stable=True)[1]]
+        counts = torch.bincount(ei[0], minlength=num_nodes)
+        start = segment_offsets(counts)
+        rank = torch.arange(order.numel(), device=v.device) - start[ei[0, order]]
+        chosen = torch.zeros_like(keep[: v.numel()])
+        chosen[order[rank < top_k]] = True
+        key = ei[0] * num_nodes + ei[1]
+        rkey = ei[1] * num_nodes + ei[0]
+        kept_keys = torch.sort(key[chosen])[0]
+        pos = torch.searchsorted(kept_keys, rkey).clamp(max=max(kept_keys.numel() - 1, 0))
+        mirrored = (kept_keys.numel() > 0) & (kept_keys[pos] == rkey) if kept_keys.numel() else torch.zeros_like(chosen)
+        sel = chosen | mirrored
+        ei, v = ei[:, sel], v[sel]
+    return ei, v
+
+
+# --------------------------------------------------------------------------------------------------
+# Randomized Schur complement (rLap / Kyng–Sachdeva)
+# --------------------------------------------------------------------------------------------------
+
+
+def sample_clique_trees(center: torch.Tensor, nbr: torch.Tensor, w: torch.Tensor, u: torch.Tensor
+                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Replace each eliminated node's neighbour clique by a sampled tree (rLap / Kyng–Sachdeva).
+
+    Input: the star edges ``(center, nbr, w)`` of the eliminated nodes, **sorted by center** and,
+    within a center, in the neighbour order to use; neighbours of one center are distinct. ``u``:
+    one uniform per star edge. For the neighbour at position t of a star with weights w_0..w_{d-1},
+    total W and R_t = Σ_{s>=t} w_s, the reference's recursion (f = w·colScale/wdeg, colScale *= 1-f,
+    wdeg *= (1-f)²) reduces to f_t = w_t/R_t; it adds the edge (nbr_t, nbr_k) of weight
+    f_t(1-f_t)·wdeg_t = w_t·R_{t+1}/W, with k > t drawn with probability w_k/R_{t+1}. Hence the
+    expected weight on (j, k) is w_j·w_k/W, the clique of the exact Schur complement.
+    Returns the new edges ``(a, b, weight)`` (d-1 per star of d neighbours)."""
+    n = w.numel()
+    if n == 0:
+        return nbr[:0], nbr[:0], w[:0]
+    w64 = w.to(torch.float64)
+    csum = torch.cumsum(w64, 0)  # inclusive
+    first = torch.ones(n, dtype=torch.bool, device=w.device)
+    first[1:] = center[1:] != center[:-1]
+    seg = torch.cumsum(first.to(torch.long), 0) - 1
+    starts = first.nonzero().flatten()
+    ends = torch.cat([starts[1:], starts.new_tensor([n])]) - 1  # last position of each star
+    base = (csum - w64)[starts]  # cumulative sum before each star
+    total = csum[ends] - base  # W per star
+    end_pos = ends[seg]
+    W = total[seg]
+    rest = csum[end_pos] - csum  # R_{t+1}
+    not_last = torch.arange(n, device=w.device) < end_pos
+    new_w = w64 * rest / W
+    r = csum + u.to(torch.float64) * rest  # a point in (csum_t, csum_end]
+    k = torch.searchsorted(csum, r, right=True)
+    k = torch.minimum(torch.maximum(k, torch.arange(n, device=w.device) + 1), end_pos)
+    sel = not_last.nonzero().flatten()
+    return nbr[sel], nbr[k[sel]], new_w[sel].to(w.dtype)
+
+
+def _local_minima(lo: torch.Tensor, hi: torch.Tensor, prio: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
+    """Candidates whose priority is below that of every candidate neighbour (an independent set)."""
+    inf = torch.full_like(prio, float("inf"))
+    p_c = torch.where(cand, prio, inf)
+    both = cand[lo] & cand[hi]
+    a, b = lo[both], hi[both]
+    nmin = inf.scatter_reduce(0, a, p_c[b], reduce="amin").scatter_reduce(0, b, p_c[a], reduce="amin")
+    return cand & (p_c < nmin)
+
+
+def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes: int, eliminate: torch.Tensor | None,
+                 priority: torch.Tensor, generator: torch.Generator, neighbor_order: str = "asc",
+                 quota: torch.Tensor | None = None, node_graph: torch.Tensor | None = None,
+                 tree_sampler: Callable = sample_clique_trees, max_rounds: int = 100000
+                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, int]:
+    """Randomized approximate Gaussian elimination of a weighted undirected graph, in rounds.
+
+    The graph is ``(lo, hi, w)``, each undirected edge once (parallel edges allowed). Two modes:
+
+    * fixed set: ``eliminate`` (bool per node) lists the nodes to eliminate; each round eliminates
+      those whose ``priority`` is smaller than that of all their neighbours still to eliminate (an
+      independent set, so their cliques are sampled independently, given the current graph). This
+      is the sequential elimination in increasing ``priority``, reordered only where eliminations
+      commute, so its distribution is the sequential one;
+    * dynamic (``eliminate=None``, degree order): each round the alive nodes whose (current degree,
+      ``priority``) is a local minimum among alive neighbours are candidates, and per graph at most
+      the remaining ``quota`` of them, lowest degree first, are eliminated.
+
+    Each eliminated node's star is merged (parallel edges summed), ordered by ``neighbor_order``
+    ('asc'/'desc' weight, or 'random') and replaced by :func:`tree_sampler`'s tree. Returns
+    ``(lo, hi, w, eliminated_mask, rounds)`` for the final graph (self-loops dropped, parallel edges
+    not yet merged)."""
+    dev = lo.device
+    N = int(num_nodes)
+    # unique integer ranks (ties broken by node id) so that local minima always exist
+    rank = torch.empty(N, dtype=torch.long, device=dev)
+    rank[torch.argsort(priority, stable=True)] = torch.arange(N, device=dev)
+    priority = rank.to(torch.float64)
+    alive = torch.ones(N, dtype=torch.bool, device=dev)
+    done = torch.zeros(N, dtype=torch.bool, device=dev)
+    pending = eliminate.clone() if eliminate is not None else None
+    if eliminate is None:
+        if quota is None or node_graph is None:
+            raise ValueError("approx_schur: the dynamic (degree) mode needs quota and node_graph")
+        remaining = quota.clone()
+    frozen_lo, frozen_hi, frozen_w = [], [], []
+    rounds = 0
+    while rounds < max_rounds:
+        if pending is not None:
+            if not bool(pending.any()):
+                break
+            # edges between two nodes that will never be eliminated are final: set them aside
+            act = pending[lo] | pending[hi]
+            if not bool(act.all()):
+                fz = ~act
+                frozen_lo.append(lo[fz]); frozen_hi.append(hi[fz]); frozen_w.append(w[fz])
+                lo, hi, w = lo[act], hi[act], w[act]
+            sel = _local_minima(lo, hi, priority, pending)
+        else:
+            if int(remaining.sum()) <= 0:
+                break
+            deg = torch.bincount(lo, minlength=N) + torch.bincount(hi, minlength=N)
+            key = deg.to(torch.float64) * N + priority
+            cand = alive & (remaining[node_graph] > 0)
+            sel = _local_minima(lo, hi, key, cand)
+            # at most the remaining quota per graph, lowest degree first
+            ids = sel.nonzero().flatten()
+            order = ids[torch.argsort(key[ids])]
+            order = order[torch.sort(node_graph[order], stable=True)[1]]
+            gcount = torch.bincount(node_graph[order], minlength=remaining.numel())
+            rank = torch.arange(order.numel(), device=dev) - segment_offsets(gcount)[node_graph[order]]
+            take = order[rank < remaining[node_graph[order]]]
+            sel = torch.zeros(N, dtype=torch.bool, device=dev)
+            sel[take] = True
+            remaining = remaining - torch.bincount(node_graph[take], minlength=remaining.numel())
+        rounds += 1
+        s_lo, s_hi = sel[lo], sel[hi]
+        star = s_lo | s_hi
+        # star edges (center, neighbour); an independent set never has both ends selected
+        center = torch.where(s_lo[star], lo[star], hi[star])
+        nbr = torch.where(s_lo[star], hi[star], lo[star])
+        sw = w[star]
+        keep = ~star
+        lo, hi, w = lo[keep], hi[keep], w[keep]
+        # merge parallel edges inside each star
+        skey = center * N + nbr
+        uk, inv = torch.unique(skey, return_inverse=True)
+        mw = torch.zeros(uk.numel(), dtype=sw.dtype, device=dev).index_add_(0, inv, sw)
+        center = torch.div(uk, N, rounding_mode="floor")
+        nbr = uk % N
+        # order inside each star
+        if neighbor_order == "asc":
+            okey = mw.to(torch.float64)
+        elif neighbor_order == "desc":
+            okey = -mw.to(torch.float64)
+        elif neighbor_order == "random":
+            okey = torch.rand(mw.numel(), generator=generator, device=dev, dtype=torch.float64)
+        else:
+            raise ValueError(f"neighbor_order must be 'asc', 'desc' or 'random', got {neighbor_order!r}")
+        order = torch.argsort(okey, stable=True)
+        order = order[torch.sort(center[order], stable=True)[1]]
+        center, nbr, mw = center[order], nbr[order], mw[order]
+        u = torch.rand(mw.numel(), generator=generator, device=dev, dtype=torch.float64)
+        a, b, nw = tree_sampler(center, nbr, mw, u)
+        ok = a != b
+        a, b, nw = a[ok], b[ok], nw[ok]
+        lo = torch.cat([lo, torch.minimum(a, b)])
+        hi = torch.cat([hi, torch.maximum(a, b)])
+        w = torch.cat([w, nw.to(w.dtype)])
+        alive &= ~sel
+        done |= sel
+        if pending is not None:
+            pending &= ~sel
+    if frozen_lo:
+        lo = torch.cat([*frozen_lo, lo]); hi = torch.cat([*frozen_hi, hi]); w = torch.cat([*frozen_w, w])
+    return lo, hi, w, done, rounds
