@@ -1,0 +1,224 @@
+"""Offline synonym tables as CSR id arrays (WordNet 3.0 ships with the package).
+
+A :class:`SynonymTable` holds a vocabulary of words (``words``, ``index``) and, for word id ``w``,
+its synonyms ``indices[indptr[w]:indptr[w + 1]]`` (ids into the same vocabulary). Augmenters look
+synonyms up on whole tensors of ids: ``indices[indptr[w] + floor(u * degree[w])]``.
+
+Sources (the ``synonyms`` hyperparameter of the EDA augmenters):
+
+* ``"wordnet"`` (default): ``data/wordnet_synsets.tsv.gz``, derived from WordNet 3.0 (licence in
+  ``data/LICENSE``; regenerate with ``scripts/build_synonyms.py``). Two words are synonyms when they
+  share a synset, like NLTK's ``wordnet.synsets(w)`` lemmas. Inflected words are mapped to their base
+  form first (WordNet's exception lists + its suffix rules, as NLTK's ``morphy``); the synonyms are
+  base forms, as with NLTK.
+* a ``dict`` ``{word: [synonym, ...]}`` (another language, a domain thesaurus); not symmetrised.
+* a path to a ``.json`` file holding such a dict, or a ``.tsv``/``.tsv.gz`` file with lines
+  ``word<TAB>synonym<TAB>synonym...``.
+
+Lookups are case-insensitive (the table is lower-case).
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterable, Mapping
+
+import numpy as np
+import torch
+
+DATA_DIR = Path(__file__).resolve().parent / "data"
+WORDNET_FILE = DATA_DIR / "wordnet_synsets.tsv.gz"
+
+# English stop words (the list the EDA reference code uses, which is NLTK's): never replaced.
+STOP_WORDS = frozenset(
+    """i me my myself we our ours ourselves you your yours yourself yourselves he him his himself she
+    her hers herself it its itself they them their theirs themselves what which who whom this that these
+    those am is are was were be been being have has had having do does did doing a an the and but if or
+    because as until while of at by for with about against between into through during before after
+    above below to from up down in out on off over under again further then once here there when where
+    why how all any both each few more most other some such no nor not only own same so than too very s
+    t can will just don should now""".split()
+)
+
+# WordNet's detachment rules (morph.c / NLTK morphy): suffix -> replacement, tried in order.
+_MORPH_RULES = (
+    ("ses", "s"), ("xes", "x"), ("zes", "z"), ("ches", "ch"), ("shes", "sh"), ("men", "man"),
+    ("ies", "y"), ("es", "e"), ("es", ""), ("s", ""), ("ed", "e"), ("ed", ""), ("ing", "e"),
+    ("ing", ""), ("er", ""), ("est", ""), ("er", "e"), ("est", "e"),
+)
+
+
+class SynonymTable:
+    """Words and their synonyms as a CSR table of ids (see the module docstring)."""
+
+    def __init__(self, words: list[str], indptr: np.ndarray, indices: np.ndarray,
+                 exceptions: Mapping[str, str] | None = None, morphology: bool = False, name: str = "custom"):
+        self.words = np.array(words, dtype=object)
+        self.index = {w: i for i, w in enumerate(words)}
+        self.indptr = torch.as_tensor(np.asarray(indptr, dtype=np.int64))
+        self.indices = torch.as_tensor(np.asarray(indices, dtype=np.int64))
+        self.degree = self.indptr[1:] - self.indptr[:-1]
+        self.exceptions = dict(exceptions or {})
+        self.morphology = morphology
+        self.name = name
+        self._on: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def __repr__(self) -> str:
+        return f"SynonymTable({self.name!r}, words={len(self)}, pairs={int(self.indices.numel())})"
+
+    # ---- construction -------------------------------------------------------------------------
+
+    @classmethod
+    def from_groups(cls, groups: Iterable[Iterable[str]], **kw: Any) -> "SynonymTable":
+        """Every word of a group is a synonym of every other word of the group (synsets)."""
+        index: dict[str, int] = {}
+        occ: list[int] = []
+        sizes: list[int] = []
+        for g in groups:
+            ids = [index.setdefault(w, len(index)) for w in dict.fromkeys(g)]
+            occ.extend(ids)
+            sizes.append(len(ids))
+        occ_a = np.asarray(occ, dtype=np.int64)
+        size = np.asarray(sizes, dtype=np.int64)
+        start = np.repeat(np.cumsum(size) - size, size)  # group start of each occurrence
+        k = np.repeat(size, size)  # group size of each occurrence
+        a = np.repeat(occ_a, k)  # each occurrence paired with every member of its group
+        offs = np.arange(len(a)) - np.repeat(np.cumsum(k) - k, k)
+        b = occ_a[np.repeat(start, k) + offs]
+        return cls._from_pairs(list(index), a, b, **kw)
+
+    @classmethod
+    def from_dict(cls, mapping: Mapping[str, Iterable[str]], **kw: Any) -> "SynonymTable":
+        """Directed pairs ``word -> synonym`` (words lower-cased)."""
+        index: dict[str, int] = {}
+        a: list[int] = []
+        b: list[int] = []
+        for w, syns in mapping.items():
+            if not isinstance(w, str) or isinstance(syns, str) or not all(isinstance(s, str) for s in syns):
+                raise TypeError(f"synonyms: expected a dict of str -> list of str, got {w!r}: {syns!r:.80}")
+            wi = index.setdefault(w.lower(), len(index))
+            for s in syns:
+                a.append(wi)
+                b.append(index.setdefault(s.lower(), len(index)))
+        return cls._from_pairs(list(index), np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), **kw)
+
+    @classmethod
+    def _from_pairs(cls, words: list[str], a: np.ndarray, b: np.ndarray, **kw: Any) -> "SynonymTable":
+        keep = a != b
+        a, b = a[keep], b[keep]
+        v = len(words)
+        key = np.unique(a * max(v, 1) + b)
+        a, b = key // max(v, 1), key % max(v, 1)
+        indptr = np.zeros(v + 1, dtype=np.int64)
+        np.cumsum(np.bincount(a, minlength=v), out=indptr[1:])
+        return cls(words, indptr, b, **kw)
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> "SynonymTable":
+        path = Path(path)
+        if not path.exists():
+            raise FileNotFoundError(f"synonyms: file {str(path)!r} does not exist")
+        if path.suffix.lower() == ".json":
+            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")), name=str(path))
+        opener = gzip.open if path.suffix.lower() == ".gz" else open
+        groups: list[list[str]] = []
+        exc: dict[str, str] = {}
+        mapping: dict[str, list[str]] = {}
+        with opener(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                if line.startswith("#") or not line.strip():
+                    continue
+                f = line.rstrip("\n").split("\t")
+                if f[0] == "S":
+                    groups.append(f[1:])
+                elif f[0] == "X" and len(f) == 3:
+                    exc.setdefault(f[1], f[2])
+                else:
+                    mapping.setdefault(f[0].lower(), []).extend(f[1:])
+        if groups:
+            return cls.from_groups(groups, exceptions=exc, morphology=True, name=str(path))
+        return cls.from_dict(mapping, name=str(path))
+
+    # ---- lookups --------------------------------------------------------------------------------
+
+    def lookup(self, word: str) -> int:
+        """Id of ``word`` (lower-cased; base form when the table does morphology) with at least one
+        synonym, or -1."""
+        w = word.lower()
+        i = self.index.get(w, -1)
+        if i >= 0 and self.degree[i] > 0:
+            return i
+        if not self.morphology:
+            return -1
+        base = self.exceptions.get(w)
+        if base is not None and self.index.get(base, -1) >= 0:
+            return self.index[base]
+        for suf, rep in _MORPH_RULES:
+            if w.endswith(suf) and len(w) > len(suf) + 1:
+                j = self.index.get(w[: len(w) - len(suf)] + rep, -1)
+                if j >= 0 and self.degree[j] > 0:
+                    return j
+        return -1
+
+    def synonyms(self, word: str) -> list[str]:
+        """The synonyms of ``word`` as strings (convenience; augmenters use the id arrays)."""
+        i = self.lookup(word)
+        if i < 0:
+            return []
+        return self.words[self.indices[self.indptr[i] : self.indptr[i + 1]].numpy()].tolist()
+
+    def tensors(self, device: Any = "cpu") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """``(indptr, indices, degree)`` on ``device`` (cached)."""
+        key = str(torch.device(device))
+        if key not in self._on:
+            self._on[key] = tuple(t.to(device) for t in (self.indptr, self.indices, self.degree))  # type: ignore[assignment]
+        return self._on[key]
+
+
+@lru_cache(maxsize=1)
+def wordnet() -> SynonymTable:
+    """The packaged WordNet 3.0 table (loaded once per process)."""
+    if not WORDNET_FILE.exists():
+        raise FileNotFoundError(
+            f"{WORDNET_FILE} is missing; regenerate it with scripts/build_synonyms.py (needs Debian's wordnet-base)"
+        )
+    table = SynonymTable.from_file(WORDNET_FILE)
+    table.name = "wordnet"
+    return table
+
+
+_TABLES: dict[str, SynonymTable] = {}
+
+
+def source_key(source: Any) -> str:
+    """A hashable key describing a synonym source (used for caching)."""
+    if isinstance(source, str):
+        return source
+    if isinstance(source, Path):
+        return str(source)
+    if isinstance(source, Mapping):
+        return "dict:" + hashlib.sha1(json.dumps(source, sort_keys=True, default=str).encode()).hexdigest()
+    raise TypeError(f"synonyms must be 'wordnet', a dict of word -> list of synonyms or a file path, got {type(source).__name__}")
+
+
+def get_table(source: Any = "wordnet") -> SynonymTable:
+    """Resolve a ``synonyms`` hyperparameter to a (cached) :class:`SynonymTable`."""
+    if isinstance(source, SynonymTable):
+        return source
+    key = source_key(source)
+    if key not in _TABLES:
+        if source == "wordnet":
+            _TABLES[key] = wordnet()
+        elif isinstance(source, Mapping):
+            _TABLES[key] = SynonymTable.from_dict(source, name="dict")
+        else:
+            _TABLES[key] = SynonymTable.from_file(source)
+        if len(_TABLES) > 16:
+            _TABLES.pop(next(iter(_TABLES)))
+    return _TABLES[key]
