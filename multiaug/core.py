@@ -24,6 +24,7 @@ import copy
 import inspect
 import json
 import os
+import sys
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,6 +34,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
+from sklearn.utils._available_if import available_if
 
 __all__ = [
     "Augmenter",
@@ -449,10 +451,16 @@ class Augmenter(BaseEstimator):
         self._to_internal(X)
         return self
 
+    @available_if(lambda self: not _asked_by_imblearn())
     def transform(self, X: Any) -> Any:
-        """Augment ``X`` (scikit-learn transformer API; meant for the training side)."""
+        """Augment ``X`` (scikit-learn transformer API; meant for the training side).
+
+        Inside ``imblearn.pipeline.Pipeline`` an augmenter presents itself as a sampler only
+        (``fit_resample``), because imblearn refuses steps that are both; it is then skipped at
+        predict time, as augmentation should be."""
         return self(X)
 
+    @available_if(lambda self: not _asked_by_imblearn())
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
         return self.fit(X, y, **fit_params).transform(X)
 
@@ -630,6 +638,18 @@ class Augmenter(BaseEstimator):
         if cfg.get("fitted") or tensors:
             aug._load_fitted_state(tensors, cfg.get("fitted") or {})
         return aug
+
+
+def _asked_by_imblearn(depth: int = 6) -> bool:
+    """True when imblearn's pipeline is checking which API a step has (see ``Augmenter.transform``)."""
+    frame = sys._getframe(2)
+    for _ in range(depth):
+        if frame is None:
+            return False
+        if str(frame.f_globals.get("__name__", "")).startswith("imblearn."):
+            return True
+        frame = frame.f_back
+    return False
 
 
 def _param_to_config(v: Any, where: str) -> Any:

@@ -1,0 +1,232 @@
+"""The real `multiaug` command on temporary files, for every format and the failure cases."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+
+
+def run(*args, cwd=None, check=True):
+    exe = shutil.which("multiaug", path=os.path.dirname(sys.executable)) or shutil.which("multiaug")
+    cmd = [exe, *map(str, args)] if exe else [sys.executable, "-m", "multiaug.cli", *map(str, args)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=cwd, env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    if check and proc.returncode != 0:
+        raise AssertionError(f"{cmd} failed ({proc.returncode}):\n{proc.stdout}\n{proc.stderr}")
+    return proc
+
+
+class _Proc:
+    def __init__(self, returncode, stdout, stderr):
+        self.returncode, self.stdout, self.stderr = returncode, stdout, stderr
+
+
+def run_inproc(*args, capsys):
+    """The same entry point in this process (fast); the subprocess runs above prove the installed command."""
+    from multiaug.cli import main
+
+    capsys.readouterr()
+    try:
+        main([str(a) for a in args])
+        code = 0
+    except SystemExit as e:
+        code = e.code
+    out, err = capsys.readouterr()
+    return _Proc(code, out, err)
+
+
+def test_list_shows_every_modality():
+    out = run("list").stdout
+    for modality in ("text", "graph", "tabular", "timeseries"):
+        assert f" {modality} " in out
+    assert "jitter" in out and "edge_drop" in out
+
+
+def test_describe():
+    out = run("describe", "jitter").stdout
+    assert "sigma = 0.03" in out and "seed = None" in out
+    bad = run("describe", "nope", check=False)
+    assert bad.returncode == 2 and "unknown augmenter" in bad.stderr and "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+def test_text_round_trip_every_table_format(tmp_path, suffix):
+    df = pd.read_csv(EXAMPLES / "reviews.csv")
+    inp = tmp_path / f"in{suffix}"
+    from multiaug.io import write_table
+
+    write_table(df, inp)
+    out = tmp_path / f"out{suffix}"
+    run("augment", inp, "-o", out, "-a", "random_swap", "--column", "text", "--label-column", "label", "-n", "2", "--seed", "1", "--batch-size", "5")
+    from multiaug.io import read_table
+
+    res = read_table(out)
+    assert len(res) == 3 * len(df)
+    assert res["is_augmented"].sum() == 2 * len(df)
+    orig = res[~res["is_augmented"].astype(bool)]
+    assert orig["text"].tolist() == df["text"].tolist()
+    aug = res[res["is_augmented"].astype(bool)]
+    assert (aug["label"].to_numpy() == df["label"].to_numpy()[aug["source_index"].to_numpy()]).all()
+    # same seed, same output
+    out2 = tmp_path / f"again{suffix}"
+    run("augment", inp, "-o", out2, "-a", "random_swap", "--column", "text", "--label-column", "label", "-n", "2", "--seed", "1", "--batch-size", "5")
+    assert read_table(out2).equals(res)
+
+
+def test_tabular_csv_with_label_and_params(tmp_path):
+    out = tmp_path / "d.csv"
+    run("augment", EXAMPLES / "diabetes.csv", "-o", out, "-a", "gaussian_noise", "--param", "sigma=0.1", "--label-column", "target", "--exclude-original", "--seed", "0")
+    res = pd.read_csv(out)
+    src = pd.read_csv(EXAMPLES / "diabetes.csv")
+    assert len(res) == len(src) and res["is_augmented"].all()
+    assert np.allclose(res["target"], src["target"])
+    assert not np.allclose(res["bmi"], src["bmi"])
+
+
+def test_series_npz_and_npy(tmp_path):
+    out = tmp_path / "s.npz"
+    run("augment", EXAMPLES / "series.npz", "-o", out, "--config", EXAMPLES / "pipeline_timeseries.yaml", "-n", "2", "--seed", "0")
+    z = np.load(out)
+    assert z["x"].shape == (72, 2, 96) and z["y"].shape == (72,) and z["is_augmented"].sum() == 48
+    x = np.load(EXAMPLES / "series.npz")["x"]
+    np.save(tmp_path / "in.npy", x)
+    run("augment", tmp_path / "in.npy", "-o", tmp_path / "o.npy", "-a", "jitter", "--batch-size", "7", "--seed", "3")
+    o = np.load(tmp_path / "o.npy")
+    assert o.shape == (48, 2, 96) and np.array_equal(o[:7], x[:7])
+
+
+def test_graphs_pt(tmp_path):
+    out = tmp_path / "g.pt"
+    run("augment", EXAMPLES / "graphs.pt", "-o", out, "-a", "edge_drop", "--param", "rate=0.5", "-n", "3", "--seed", "0")
+    from multiaug.io import read_graphs
+
+    gs = read_graphs(out)
+    assert len(gs) == 6 * 4
+    assert sum(bool(g.is_augmented) for g in gs) == 18
+    assert all(g.edge_index.max() < g.num_nodes for g in gs)
+
+
+def test_config_and_save_load(tmp_path):
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({"augmenter": "jitter", "params": {"sigma": 0.5}}))
+    run("augment", EXAMPLES / "series.npz", "-o", tmp_path / "a.npz", "--config", cfg, "--save", tmp_path / "saved", "--seed", "1")
+    assert (tmp_path / "saved" / "config.json").exists()
+    run("augment", EXAMPLES / "series.npz", "-o", tmp_path / "b.npz", "--load", tmp_path / "saved", "--seed", "1")
+    assert np.array_equal(np.load(tmp_path / "a.npz")["x"], np.load(tmp_path / "b.npz")["x"])
+
+
+@pytest.mark.parametrize("args,message", [
+    (["augment", "{missing}", "-o", "{out}", "-a", "jitter"], "does not exist"),
+    (["augment", "{csv}", "-o", "{csv}", "-a", "random_swap", "--column", "text"], "refusing to overwrite the input"),
+    (["augment", "{csv}", "-o", "{out}", "-a", "nope"], "unknown augmenter"),
+    (["augment", "{csv}", "-o", "{out}", "-a", "random_swap"], "--column"),
+    (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "nope"], "not in the input"),
+    (["augment", "{csv}", "-o", "{out}", "-a", "jitter"], "works on timeseries data"),
+    (["augment", "{csv}", "-o", "{out_npy}", "-a", "jitter"], "needs a table output"),
+    (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "--param", "alpha=7"], "alpha"),
+    (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "--param", "bogus"], "key=value"),
+    (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "--param", "nope=1"], "nope"),
+    (["augment", "{csv}", "-o", "{out}"], "exactly one of"),
+    (["augment", "{garbage}", "-o", "{out_parquet}", "-a", "gaussian_noise"], "cannot read"),
+    (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "-n", "0"], "n_aug"),
+    (["augment", "{csv}", "-o", "{noext}", "-a", "random_swap", "--column", "text"], "unsupported file type"),
+])
+def test_user_errors_are_one_line_without_traceback(tmp_path, args, message, capsys):
+    garbage = tmp_path / "g.parquet"
+    garbage.write_text("nope")
+    csv = tmp_path / "r.csv"
+    shutil.copy(EXAMPLES / "reviews.csv", csv)
+    before = csv.read_bytes()
+    subs = {"missing": tmp_path / "missing.csv", "out": tmp_path / "out.csv", "csv": csv, "out_npy": tmp_path / "o.npy",
+            "garbage": garbage, "out_parquet": tmp_path / "o2.parquet", "noext": tmp_path / "out"}
+    proc = run_inproc(*[a.format(**subs) for a in args], capsys=capsys)
+    assert proc.returncode == 2, proc.stderr
+    assert message in proc.stderr
+    assert "Traceback" not in proc.stderr and proc.stderr.strip().count("\n") == 0
+    assert csv.read_bytes() == before
+    assert not (tmp_path / "out.csv").exists() and not list(tmp_path.glob(".*tmp*"))
+
+
+def test_existing_output_needs_overwrite(tmp_path, capsys):
+    out = tmp_path / "o.csv"
+    out.write_text("keep me")
+    proc = run_inproc("augment", EXAMPLES / "reviews.csv", "-o", out, "-a", "random_swap", "--column", "text", capsys=capsys)
+    assert proc.returncode == 2 and "--overwrite" in proc.stderr and out.read_text() == "keep me"
+    assert run_inproc("augment", EXAMPLES / "reviews.csv", "-o", out, "-a", "random_swap", "--column", "text", "--overwrite", capsys=capsys).returncode == 0
+    assert len(pd.read_csv(out)) == 32
+
+
+def test_crash_mid_run_leaves_no_output(tmp_path, monkeypatch):
+    """A failure in the middle of a streamed file removes the partial output."""
+    from multiaug.engines import local
+    from multiaug.text import RandomSwap
+
+    df = pd.DataFrame({"text": [f"word{i} other{i} more{i}" for i in range(50)]})
+    df.loc[30, "text"] = None
+    inp = tmp_path / "in.csv"
+    df.to_csv(inp, index=False)
+    out = tmp_path / "out.csv"
+    with pytest.raises(ValueError, match="row 30"):
+        local.augment_file(RandomSwap(seed=0), inp, out, column="text", batch_size=8)
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+    calls = {"n": 0}
+    orig = RandomSwap._apply
+
+    def boom(self, x, params):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return orig(self, x, params)
+
+    monkeypatch.setattr(RandomSwap, "_apply", boom)
+    df.loc[30, "text"] = "fine now"
+    df.to_csv(inp, index=False)
+    with pytest.raises(KeyboardInterrupt):
+        local.augment_file(RandomSwap(seed=0), inp, out, column="text", batch_size=8)
+    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_streaming_equals_library_path(tmp_path):
+    """Same seed and batch size: the CLI's streamed output equals the library's in-memory path."""
+    from multiaug.engines.local import augment_table_batch, batch_seed
+    from multiaug.text import RandomSwap
+
+    df = pd.DataFrame({"text": [f"alpha{i} beta gamma delta{i} eps" for i in range(40)], "label": np.arange(40) % 2})
+    inp = tmp_path / "in.jsonl"
+    df.to_json(inp, orient="records", lines=True)
+    run("augment", inp, "-o", tmp_path / "o.jsonl", "-a", "random_swap", "--column", "text", "-n", "2", "--seed", "5", "--batch-size", "16")
+    streamed = pd.read_json(tmp_path / "o.jsonl", lines=True)
+    aug = RandomSwap(seed=5)
+    parts = []
+    for start in range(0, 40, 16):
+        chunk = df.iloc[start : start + 16]
+        aug.reseed(batch_seed(5, start))
+        parts.append(augment_table_batch(aug, chunk, n_aug=2, column="text"))
+    expected = pd.concat(parts, ignore_index=True)
+    assert streamed["text"].tolist() == expected["text"].tolist()
+    assert streamed["source_index"].tolist() == expected["source_index"].tolist()
+
+
+def test_imblearn_pipeline_end_to_end():
+    """An augmenter inside an imblearn Pipeline with a scikit-learn regressor fits and predicts."""
+    from imblearn.pipeline import Pipeline
+    from sklearn.ensemble import RandomForestRegressor
+
+    from multiaug.tabular import GaussianNoise
+
+    df = pd.read_csv(EXAMPLES / "diabetes.csv")
+    X, y = df.drop(columns="target"), df["target"].to_numpy()
+    pipe = Pipeline([("aug", GaussianNoise(sigma=0.05, n_aug=2, seed=0)), ("rf", RandomForestRegressor(n_estimators=20, random_state=0))])
+    pipe.fit(X, y)
+    assert pipe.predict(X).shape == y.shape

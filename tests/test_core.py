@@ -1,0 +1,386 @@
+"""The shared contract: parameters, randomness, composition, scikit-learn/imblearn, persistence."""
+from __future__ import annotations
+
+import json
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+from sklearn.exceptions import NotFittedError
+
+import multiaug
+from multiaug import OneOf, RandAugment, Sequential, SomeOf, Sometimes
+from multiaug.core import Augmenter, concat_labels, merge_labels, take_labels
+from multiaug.graph import EdgeDrop
+from multiaug.registry import register
+from multiaug.tabular import GaussianNoise
+from multiaug.text import RandomSwap
+from multiaug.timeseries import Jitter
+from multiaug.timeseries.base import TimeSeriesAugmenter
+from tests.conftest import default_batch, outputs_equal
+
+
+def series(n=16, c=2, t=32, seed=0):
+    return torch.randn(n, c, t, generator=torch.Generator().manual_seed(seed))
+
+
+class Shift(TimeSeriesAugmenter):
+    """Adds a per-series constant drawn from N(0, 1) (test helper, not registered)."""
+
+    def _sample(self, x):
+        return {"c": torch.randn(x.shape[0], generator=self.generator(x.device), device=x.device)}
+
+    def _apply(self, x, params):
+        return x + params["c"][:, None, None]
+
+
+@register("_test_learned_scale")
+class LearnedScale(TimeSeriesAugmenter):
+    """Scales series by a learned factor plus noise (test helper)."""
+
+    learned = True
+
+    def __init__(self, hidden=3, **kwargs):
+        self.hidden = hidden
+        super().__init__(**kwargs)
+
+    def fit(self, X, y=None):
+        x, _ = self._to_internal(X)
+        self.scale_ = x.std().reshape(1)
+        self.net_ = torch.nn.Linear(1, self.hidden)
+        self.n_seen_ = int(x.shape[0])
+        return self
+
+    def _build_fitted_modules(self, meta):
+        return {"net_": torch.nn.Linear(1, self.hidden)}
+
+    def _sample(self, x):
+        return {"e": torch.rand(x.shape[0], generator=self.generator(x.device), device=x.device)}
+
+    def _apply(self, x, params):
+        w = self.net_.weight.sum().detach()
+        return x * (self.scale_ + params["e"][:, None, None] + w)
+
+
+# ---- randomness ------------------------------------------------------------------------------------
+
+
+def test_generator_is_per_instance_and_never_global():
+    torch.manual_seed(0)
+    state = torch.get_rng_state()
+    np_state = np.random.get_state()[1].copy()
+    Jitter(seed=1)(series())
+    Jitter()(series())
+    assert torch.equal(state, torch.get_rng_state())
+    assert np.array_equal(np_state, np.random.get_state()[1])
+
+
+def test_unseeded_instances_differ():
+    x = series()
+    assert not torch.equal(Jitter()(x), Jitter()(x))
+
+
+def test_one_draw_per_sample_not_per_batch():
+    x = torch.zeros(64, 1, 8)
+    out = Shift(seed=0)(x)
+    shifts = out[:, 0, 0]
+    assert shifts.unique().numel() == 64
+    assert torch.allclose(out, shifts[:, None, None].expand_as(out))
+
+
+def test_sample_then_apply_replays_on_paired_data():
+    aug = Shift(seed=3)
+    x = series()
+    params = aug.sample(x)
+    a = aug.apply(x, params)
+    b = aug.apply(x.clone(), params)
+    assert torch.equal(a, b)
+    assert torch.equal(aug.apply(torch.zeros_like(x), params)[:, 0, 0], params["c"])
+
+
+@settings(max_examples=25, deadline=None)
+@given(p=st.floats(0.0, 1.0), seed=st.integers(0, 2**31))
+def test_p_is_a_per_sample_probability(p, seed):
+    x = torch.zeros(200, 1, 4)
+    out = Shift(p=p, seed=seed)(x)
+    changed = (out != 0).any(dim=(1, 2)).float()
+    if p == 0:
+        assert changed.sum() == 0
+    elif p == 1:
+        assert changed.sum() == 200
+    else:
+        assert abs(changed.mean().item() - p) < 0.2
+
+
+def test_deepcopy_keeps_the_random_stream():
+    import copy
+
+    a = Jitter(seed=5)
+    x = series()
+    a(x)
+    b = copy.deepcopy(a)
+    assert torch.equal(a(x), b(x))
+
+
+# ---- parameters ------------------------------------------------------------------------------------
+
+
+def test_params_stored_unchanged_and_cloned():
+    a = Jitter(sigma=(0.1, 0.2), p=0.3, seed=4, n_aug=2)
+    assert a.sigma == (0.1, 0.2) and a.p == 0.3 and a.seed == 4 and a.n_aug == 2
+    b = clone(a)
+    assert b.get_params() == a.get_params()
+    assert "sigma=(0.1, 0.2)" in repr(a)
+
+
+@pytest.mark.parametrize("bad", [{"p": -0.1}, {"p": "x"}, {"n_aug": 0}, {"n_aug": 1.5}, {"seed": 1.5}, {"device": "nodevice"}, {"sigma": -1}])
+def test_bad_params_name_the_argument(bad):
+    with pytest.raises((ValueError, TypeError)) as e:
+        Jitter(**bad)
+    assert list(bad)[0] in str(e.value)
+
+
+def test_set_params_validates():
+    with pytest.raises(ValueError, match="sigma"):
+        Jitter().set_params(sigma=-2)
+
+
+# ---- labels ----------------------------------------------------------------------------------------
+
+
+def test_call_with_labels_returns_pair_and_checks_length():
+    x = series(8)
+    y = np.arange(8)
+    out, y_out = Jitter(seed=0)(x, y)
+    assert out.shape == x.shape and np.array_equal(y_out, y)
+    with pytest.raises(ValueError, match="labels"):
+        Jitter()(x, np.arange(5))
+
+
+def test_label_helpers_upgrade_hard_labels_to_soft():
+    y = np.array([0, 1, 2, 1])
+    soft = np.array([[0.5, 0.5, 0.0]], dtype=np.float32)
+    out = merge_labels(y, torch.tensor([2]), soft)
+    assert out.shape == (4, 3) and np.allclose(out[2], [0.5, 0.5, 0]) and np.allclose(out[0], [1, 0, 0])
+    assert concat_labels([y, np.array([[0.2, 0.8, 0.0]])]).shape == (5, 3)
+    assert take_labels(pd.Series([1, 2, 3]), torch.tensor([2, 0])).tolist() == [3, 1]
+    assert take_labels(["a", "b"], torch.tensor([1])) == ["b"]
+
+
+# ---- composition -----------------------------------------------------------------------------------
+
+
+def test_sequential_applies_in_order_and_replays():
+    x = series()
+    s1 = Sequential([Jitter(sigma=0.1), Shift()], seed=2)
+    s2 = Sequential([Jitter(sigma=0.1), Shift()], seed=2)
+    assert torch.equal(s1(x), s2(x))
+    assert not torch.equal(s1(x), s2.augmenters[0](x))
+
+
+def test_one_of_chooses_per_sample():
+    x = torch.zeros(300, 1, 4)
+    big, small = Shift(), Jitter(sigma=0.0)
+    out = OneOf([big, small], seed=0)(x)
+    shifted = (out != 0).any(dim=(1, 2)).float().mean().item()
+    assert 0.35 < shifted < 0.65
+    out = OneOf([big, small], weights=[1, 0], seed=0)(x)
+    assert (out != 0).any(dim=(1, 2)).all()
+
+
+def test_some_of_applies_n_distinct():
+    class Add(TimeSeriesAugmenter):
+        """adds a constant"""
+
+        def __init__(self, c=1.0, **kw):
+            self.c = c
+            super().__init__(**kw)
+
+        def _apply(self, x, params):
+            return x + self.c
+
+    x = torch.zeros(100, 1, 2)
+    out = SomeOf([Add(1.0), Add(10.0), Add(100.0)], n=2, seed=0)(x)
+    vals = set(out[:, 0, 0].tolist())
+    assert vals <= {11.0, 101.0, 110.0} and len(vals) == 3
+    out = SomeOf([Add(1.0), Add(10.0), Add(100.0)], n=(0, 3), seed=0)(x)
+    assert len(set(out[:, 0, 0].tolist())) > 3
+
+
+def test_sometimes_is_per_sample():
+    x = torch.zeros(400, 1, 2)
+    out = Sometimes(Shift(), p=0.25, seed=1)(x)
+    frac = (out != 0).any(dim=(1, 2)).float().mean().item()
+    assert 0.15 < frac < 0.35
+
+
+def test_rand_augment_scales_magnitude():
+    x = torch.zeros(50, 1, 64)
+    low = RandAugment([Jitter()], n=1, magnitude=0.0, seed=0)(x)
+    high = RandAugment([Jitter()], n=1, magnitude=1.0, seed=0)(x)
+    assert low.abs().max() == 0
+    assert 0.1 < high.std().item() < 0.3
+    with pytest.raises(ValueError, match="magnitude_range"):
+        RandAugment([Shift()])
+
+
+def test_composing_modalities_is_an_error():
+    with pytest.raises(ValueError, match="modalities"):
+        Sequential([Jitter(), GaussianNoise()])
+    with pytest.raises(TypeError, match="augmenters\\[1\\]"):
+        Sequential([Jitter(), "jitter"])
+
+
+@pytest.mark.parametrize("modality,aug", [
+    ("text", OneOf([RandomSwap(), RandomSwap(alpha=0.5)])),
+    ("graph", Sometimes(EdgeDrop(rate=0.5), p=0.5)),
+    ("tabular", SomeOf([GaussianNoise(), GaussianNoise(sigma=0.5)], n=1)),
+    ("timeseries", RandAugment([Jitter()], n=2)),
+])
+def test_composition_works_for_every_modality(modality, aug):
+    x = default_batch(modality)
+    aug.set_params(seed=0)
+    out = aug(x)
+    assert type(out) is type(x)
+    assert not outputs_equal(out, aug(x))
+
+
+def test_composition_labels_follow_subsets():
+    x = series(20)
+    y = np.arange(20)
+    out, y_out = OneOf([Jitter(), Shift()], seed=0)(x, y)
+    assert np.array_equal(y_out, y)
+
+
+# ---- fitting ---------------------------------------------------------------------------------------
+
+
+def test_learned_augmenter_requires_fit():
+    with pytest.raises(NotFittedError):
+        LearnedScale()(series())
+    aug = LearnedScale(seed=0).fit(series())
+    assert aug(series()).shape == series().shape
+
+
+def test_non_learned_fit_returns_self():
+    j = Jitter()
+    assert j.fit(series()) is j
+    assert j.fit_transform(series()).shape == series().shape
+
+
+# ---- scikit-learn / imblearn -----------------------------------------------------------------------
+
+
+def test_fit_resample_returns_originals_plus_copies():
+    X = np.random.default_rng(0).normal(size=(30, 4))
+    y = np.arange(30) % 3
+    Xr, yr = GaussianNoise(n_aug=2, seed=0).fit_resample(X, y)
+    assert Xr.shape == (90, 4) and np.array_equal(Xr[:30], X)
+    assert np.array_equal(yr, np.tile(y, 3))
+    with pytest.raises(ValueError, match="samples"):
+        GaussianNoise().fit_resample(X, y[:10])
+
+
+def test_imblearn_pipeline_regression_and_classification():
+    from imblearn.pipeline import Pipeline
+    from sklearn.datasets import load_diabetes, load_wine
+    from sklearn.linear_model import LogisticRegression, Ridge
+    from sklearn.preprocessing import StandardScaler
+
+    X, y = load_diabetes(return_X_y=True)
+    pipe = Pipeline([("aug", GaussianNoise(sigma=0.05, n_aug=2, seed=0)), ("reg", Ridge())])
+    pipe.fit(X, y)
+    pred = pipe.predict(X)
+    assert pred.shape == y.shape and np.corrcoef(pred, y)[0, 1] > 0.5
+
+    X, y = load_wine(return_X_y=True)
+    pipe = Pipeline([("scale", StandardScaler()), ("aug", GaussianNoise(sigma=0.1, n_aug=1, seed=0)),
+                     ("clf", LogisticRegression(max_iter=500))])
+    pipe.fit(X, y)
+    assert (pipe.predict(X) == y).mean() > 0.9
+
+
+def test_imblearn_pipeline_with_dataframe_input():
+    from imblearn.pipeline import Pipeline
+    from sklearn.linear_model import LinearRegression
+
+    df = pd.DataFrame({"a": np.arange(40.0), "b": np.arange(40.0) ** 0.5})
+    y = 2 * df["a"].to_numpy() + 1
+    pipe = Pipeline([("aug", GaussianNoise(sigma=0.01, seed=0)), ("lr", LinearRegression())]).fit(df, y)
+    assert np.allclose(pipe.predict(df), y, atol=1.0)
+
+
+# ---- persistence -----------------------------------------------------------------------------------
+
+
+def test_nested_config_round_trip(tmp_path):
+    pipe = Sequential([Jitter(sigma=0.2), OneOf([Jitter(), Sometimes(Jitter(sigma=(0.1, 0.3)), p=0.3)], weights=[1, 2])], seed=9)
+    cfg = pipe.to_config()
+    json.dumps(cfg)
+    again = multiaug.from_config(cfg)
+    assert again.to_config() == cfg
+    x = series()
+    assert torch.equal(again(x), multiaug.from_config(cfg)(x))
+    path = tmp_path / "p.yaml"
+    from multiaug.core import write_config
+
+    write_config(cfg, path)
+    assert multiaug.from_config(path).to_config() == cfg
+
+
+def test_config_errors_are_clear(tmp_path):
+    with pytest.raises(ValueError, match="unknown augmenter"):
+        multiaug.from_config({"augmenter": "nope"})
+    with pytest.raises(ValueError, match="unknown parameter"):
+        multiaug.from_config({"augmenter": "jitter", "params": {"sgma": 1}})
+    with pytest.raises(ValueError, match="augmenter"):
+        multiaug.from_config({"params": {}})
+    with pytest.raises(FileNotFoundError):
+        multiaug.from_config(tmp_path / "missing.yaml")
+
+
+def test_fitted_state_saved_as_safetensors(tmp_path):
+    aug = LearnedScale(hidden=4, seed=1).fit(series())
+    aug.save(tmp_path / "m")
+    assert (tmp_path / "m" / "state.safetensors").exists()
+    assert not list(tmp_path.glob("m/*.pkl"))
+    loaded = multiaug.load(tmp_path / "m")
+    assert loaded.n_seen_ == 16 and torch.equal(loaded.scale_, aug.scale_)
+    assert torch.equal(loaded.net_.weight, aug.net_.weight)
+    twin = LearnedScale(hidden=4, seed=1)
+    twin.__dict__.update({k: v for k, v in vars(aug).items() if k.endswith("_") and not k.startswith("_")})
+    assert torch.equal(loaded(series()), twin(series()))
+    nested = Sequential([LearnedScale(hidden=2)], seed=0).fit(series())
+    nested.save(tmp_path / "n")
+    back = multiaug.load(tmp_path / "n")
+    assert torch.equal(back.augmenters[0].net_.bias, nested.augmenters[0].net_.bias)
+
+
+def test_load_missing_dir_is_clear(tmp_path):
+    with pytest.raises(FileNotFoundError, match="no saved augmenter"):
+        multiaug.load(tmp_path / "none")
+
+
+def test_unregistered_class_cannot_write_config():
+    with pytest.raises(ValueError, match="not registered"):
+        Shift().to_config()
+
+
+def test_augment_lineage():
+    x = series(5)
+    X_aug, y_aug, src = Jitter(seed=0).augment(x, np.arange(5), n_aug=3)
+    assert X_aug.shape == (15, 2, 32) and list(src) == [0, 1, 2, 3, 4] * 3
+    assert list(y_aug) == [0, 1, 2, 3, 4] * 3
+    with pytest.raises(ValueError, match="n_aug"):
+        Jitter().augment(x, n_aug=0)
+
+
+def test_no_warning_noise_in_normal_use():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Sequential([Jitter(), Jitter()], seed=0)(series())
