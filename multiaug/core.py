@@ -904,23 +904,20 @@ class RandAugment(Composition):
                 )
 
     def _scaled(self) -> list[Augmenter]:
-        key = float(self.magnitude)
-        cache = self.__dict__.get("_scaled_cache")
-        if cache is None or cache[0] != key:
-            scaled = []
-            for a in self.augmenters:
-                vals = {}
-                for name, (lo, hi) in a.magnitude_range.items():
-                    v = lo + key * (hi - lo)
-                    vals[name] = int(round(v)) if isinstance(lo, int) and isinstance(hi, int) else float(v)
-                # same object when nothing changes; otherwise a copy sharing the child's random stream
-                b = copy.copy(a)
-                b.__dict__ = dict(a.__dict__)
-                b.__dict__.update(vals)
-                scaled.append(b)
-            cache = (key, scaled)
-            self.__dict__["_scaled_cache"] = cache
-        return cache[1]
+        """Shallow copies of the children with their magnitude hyperparameters set from ``magnitude``;
+        each copy shares its child's random stream (same generator objects)."""
+        m = float(self.magnitude)
+        scaled = []
+        for a in self.augmenters:
+            a.generator("cpu")  # make sure the child's generator dict exists, so the copy shares it
+            vals = {}
+            for name, (lo, hi) in a.magnitude_range.items():
+                v = lo + m * (hi - lo)
+                vals[name] = int(round(v)) if isinstance(lo, int) and isinstance(hi, int) else float(v)
+            b = copy.copy(a)
+            b.__dict__ = {**a.__dict__, **vals}
+            scaled.append(b)
+        return scaled
 
     def _route(self, x: Any, y: Any) -> tuple[Any, Any]:
         h = self.handler
@@ -933,9 +930,6 @@ class RandAugment(Composition):
                 x, y = self._run_on(a, x, y, torch.nonzero(choice == j).flatten())
         return x, y
 
-    def set_params(self, **params: Any) -> "RandAugment":
-        self.__dict__.pop("_scaled_cache", None)
-        return super().set_params(**params)
 
 
 @dataclass
