@@ -75,7 +75,7 @@ class FeatMix(MixingAugmenter):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        self._check_param("beta", isinstance(self.beta, (int, float)) and not isinstance(self.beta, bool) and self.beta > 0, "a positive number")
+        self._check_positive("beta")
         imp = self.importance
         ok = imp in ("mi", "uniform") or (
             isinstance(imp, (list, tuple)) and len(imp) > 0 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in imp) and sum(imp) > 0
@@ -105,7 +105,8 @@ class FeatMix(MixingAugmenter):
             if bool(np.isnan(xn).any()):
                 raise ValueError("FeatMix.fit: mutual information cannot be computed with NaN in X; impute first or pass importance='uniform'")
             mi = mutual_information(xn, target.cpu().numpy(), task, hard, seed)
-            mi = np.clip(mi, 0.0, None)
+            mi = np.where(mi > 1e-9, mi, 0.0)  # estimator round-off on constant columns
+            mi[np.ptp(xn, axis=0) == 0] = 0.0
             if not mi.sum() > 0:
                 raise ValueError(
                     "FeatMix.fit: every feature has zero mutual information with y (constant columns or y "
@@ -154,7 +155,7 @@ class HidMix(MixingAugmenter):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        self._check_param("beta", isinstance(self.beta, (int, float)) and not isinstance(self.beta, bool) and self.beta > 0, "a positive number")
+        self._check_positive("beta")
 
     def _sample(self, x: torch.Tensor) -> Params:
         if x.dim() != 3:

@@ -48,6 +48,10 @@ class MixingAugmenter(TabularAugmenter):
             "None or a positive integer",
         )
 
+    def _check_positive(self, name: str) -> None:
+        v = getattr(self, name)
+        self._check_param(name, isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, "a positive number")
+
     # ---- fitting: remember the task and the classes ---------------------------------------------
 
     def _fit_targets(self, X: Any, y: Any) -> torch.Tensor:
@@ -123,7 +127,7 @@ class Mixup(MixingAugmenter):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        self._check_param("alpha", isinstance(self.alpha, (int, float)) and not isinstance(self.alpha, bool) and self.alpha > 0, "a positive number")
+        self._check_positive("alpha")
 
     def _sample(self, x: torch.Tensor) -> Params:
         partner = self._partners(x)
@@ -150,7 +154,7 @@ class CutMix(MixingAugmenter):
 
     def _validate_params(self) -> None:
         super()._validate_params()
-        self._check_param("alpha", isinstance(self.alpha, (int, float)) and not isinstance(self.alpha, bool) and self.alpha > 0, "a positive number")
+        self._check_positive("alpha")
 
     def _keep_rate(self, x: torch.Tensor) -> torch.Tensor:
         return F.sample_beta(self.alpha, self.alpha, x.shape[0], self.generator(x.device), x.device)

@@ -15,7 +15,10 @@ class GaussianNoise(TabularAugmenter):
     """Add Gaussian noise scaled per column: ``x + sigma * std(column) * N(0, 1)``.
 
     The column scale is the batch's standard deviation unless ``fit`` was called, which stores the
-    training data's (``scale_``). ``columns`` restricts the noise to some column positions."""
+    training data's (``scale_``); a single-row batch has no spread, so it needs ``fit`` first.
+    ``columns`` restricts the noise to some column positions. Categorical/boolean columns (see
+    :mod:`multiaug.tabular.base`) and NaN cells are left unchanged; integer columns are rounded. The
+    labels are unchanged."""
 
     magnitude_range = {"sigma": (0.0, 0.3)}
 
@@ -36,7 +39,9 @@ class GaussianNoise(TabularAugmenter):
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "GaussianNoise":
         self._validate_params()
         t, _ = self._to_internal(X)
-        self.scale_ = t.std(dim=0, unbiased=False) if t.shape[0] > 1 else torch.zeros(t.shape[1], device=t.device)
+        if t.shape[0] < 2:
+            raise ValueError(f"GaussianNoise.fit: needs at least 2 rows to measure column spread, got {t.shape[0]}")
+        self.scale_ = _nanstd(t)
         return self
 
     def _scale(self, x: torch.Tensor) -> torch.Tensor:
@@ -45,7 +50,11 @@ class GaussianNoise(TabularAugmenter):
             if scale.shape[0] != x.shape[1]:
                 raise ValueError(f"x has {x.shape[1]} columns but GaussianNoise was fitted on {scale.shape[0]}")
             return scale.to(x.device, x.dtype)
-        return x.std(dim=0, unbiased=False) if x.shape[0] > 1 else torch.zeros(x.shape[1], device=x.device, dtype=x.dtype)
+        if x.shape[0] < 2:
+            raise ValueError(
+                "GaussianNoise: a single row has no column spread to scale the noise; call fit() on training data first"
+            )
+        return _nanstd(x)
 
     def _sample(self, x: torch.Tensor) -> Params:
         noise = torch.randn(x.shape, generator=self.generator(x.device), device=x.device, dtype=torch.float32)
@@ -60,4 +69,16 @@ class GaussianNoise(TabularAugmenter):
                 raise ValueError(f"columns {list(self.columns)} out of range for a table with {x.shape[1]} columns")
             keep[cols] = True
             delta = delta * keep
+        hard = params.get("hard")
+        if hard is not None:
+            delta = delta * (~hard.to(x.device))
         return x + delta
+
+
+def _nanstd(t: torch.Tensor) -> torch.Tensor:
+    """Per-column population standard deviation ignoring NaN cells (0 for all-NaN columns)."""
+    ok = ~torch.isnan(t)
+    cnt = ok.sum(0).clamp_min(1)
+    mean = torch.where(ok, t, torch.zeros_like(t)).sum(0) / cnt
+    var = torch.where(ok, (t - mean) ** 2, torch.zeros_like(t)).sum(0) / cnt
+    return var.sqrt()

@@ -1,0 +1,125 @@
+import numpy as np
+import pandas as pd
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from imblearn.pipeline import Pipeline
+from sklearn.datasets import load_diabetes, load_wine
+from sklearn.linear_model import LogisticRegression, Ridge
+from sklearn.preprocessing import StandardScaler
+
+from multiaug.tabular import CutMix, Mixup
+from multiaug.tabular.labels import infer_task
+
+
+def test_regression_targets_are_mixed_with_the_same_lambda():
+    x = torch.randn(50, 4)
+    y = torch.randn(50)
+    aug = Mixup(seed=0)
+    xi, _ = aug._to_internal(x)
+    params = aug.sample(xi)
+    lam, p = params["lam"], params["partner"]
+    assert torch.allclose(aug.apply(xi, params), lam[:, None] * x + (1 - lam[:, None]) * x[p])
+    assert torch.allclose(aug.apply_labels(y, params), lam * y + (1 - lam) * y[p])
+
+
+@settings(max_examples=20, deadline=None)
+@given(n=st.integers(2, 40), k=st.integers(2, 6), seed=st.integers(0, 10_000), cut=st.booleans())
+def test_classification_gives_soft_targets_summing_to_one(n, k, seed, cut):
+    g = torch.Generator().manual_seed(seed)
+    x = torch.randn(n, 3, generator=g)
+    y = torch.randint(0, k, (n,), generator=g)
+    aug = (CutMix if cut else Mixup)(seed=seed, num_classes=k)
+    xo, yo = aug(x, y)
+    assert xo.shape == x.shape and yo.shape == (n, k)
+    assert torch.allclose(yo.sum(1), torch.ones(n), atol=1e-5) and bool((yo >= 0).all())
+
+
+def test_cutmix_label_weight_is_share_of_kept_columns():
+    x = torch.randn(30, 8)
+    aug = CutMix(seed=2)
+    xi, _ = aug._to_internal(x)
+    params = aug.sample(xi)
+    keep = params["keep"]
+    assert torch.allclose(params["lam"], keep.float().mean(1))
+    out = aug.apply(xi, params)
+    assert torch.equal(out[keep], x[keep])
+    assert torch.equal(out[~keep], x[params["partner"]][~keep])
+
+
+def test_string_labels_use_sorted_classes_and_fit_fixes_k():
+    x = np.random.default_rng(0).normal(size=(6, 2))
+    y = np.array(["b", "a", "c", "a", "b", "c"])
+    aug = Mixup(seed=0).fit(x, y)
+    assert aug.classes_ == ["a", "b", "c"]
+    _, yo = aug(x[:2], y[:2])  # only "a"/"b" in the batch, still 3 columns after fit
+    assert yo.shape == (2, 3) and np.allclose(yo[:, 2], 0)
+    with pytest.raises(ValueError, match="not seen in fit"):
+        aug(x[:2], np.array(["a", "z"]))
+
+
+def test_task_detection_rules():
+    assert infer_task(np.array([0, 1, 2])) == "classification"
+    assert infer_task(np.arange(100)) == "regression"
+    assert infer_task(np.array([0.5, 1.0])) == "regression"
+    assert infer_task(np.array(["a", "b"])) == "classification"
+    assert infer_task(torch.tensor([True, False])) == "classification"
+    assert infer_task(np.zeros((3, 2))) == "rows"
+    # forcing the task
+    x, y = torch.randn(5, 2), torch.tensor([0.0, 1.0, 0.0, 1.0, 1.0])
+    assert Mixup(seed=0, task="classification")(x, y)[1].shape == (5, 2)
+    assert Mixup(seed=0)(x, y)[1].shape == (5,)
+    with pytest.raises(ValueError, match="task"):
+        Mixup(task="multiclass")
+
+
+def test_series_targets_keep_index_for_regression():
+    x = pd.DataFrame({"a": np.arange(5.0), "b": np.arange(5.0) ** 2}, index=list("vwxyz"))
+    y = pd.Series(np.arange(5.0), index=x.index, name="t")
+    xo, yo = Mixup(seed=0)(x, y)
+    assert isinstance(yo, pd.Series) and list(yo.index) == list("vwxyz") and yo.name == "t"
+
+
+def test_bad_input_errors():
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        Mixup()(np.ones((1, 3)))
+    with pytest.raises(ValueError, match="labels but the batch has"):
+        Mixup()(np.ones((4, 3)), np.arange(3))
+    with pytest.raises(ValueError, match="rows but y has"):
+        Mixup().fit(np.ones((4, 3)), np.arange(3))
+    with pytest.raises(ValueError, match="alpha"):
+        Mixup(alpha=0)
+    with pytest.raises(ValueError, match="num_classes"):
+        Mixup(num_classes=0)
+    with pytest.raises(ValueError, match="num_classes"):
+        Mixup(num_classes=2)(np.ones((3, 2)), np.array([0, 1, 2]))
+
+
+def test_fit_resample_gives_dominant_labels():
+    x = np.random.default_rng(0).normal(size=(40, 3))
+    y = np.array(["cat", "dog"] * 20)
+    aug = Mixup(seed=0, n_aug=2)
+    xr, yr = aug.fit_resample(x, y)
+    assert xr.shape == (120, 3) and yr.shape == (120,)
+    assert set(yr) <= {"cat", "dog"}
+    # recompute: the dominant label is the side with the larger lam
+    aug2 = Mixup(seed=0, n_aug=2).fit(x, y)
+    _, soft, _ = aug2.augment(x, y)
+    assert list(yr[40:]) == list(np.array(["cat", "dog"])[soft.argmax(1)])
+
+
+def test_imblearn_pipeline_regressor_and_classifier():
+    X, y = load_diabetes(return_X_y=True)
+    pipe = Pipeline([("scale", StandardScaler()), ("aug", Mixup(seed=0, n_aug=2)), ("reg", Ridge())])
+    pipe.fit(X, y)
+    assert pipe.predict(X).shape == y.shape and pipe.score(X, y) > 0.3
+    Xw, yw = load_wine(return_X_y=True)
+    for aug in (Mixup(seed=0), CutMix(seed=0)):
+        clf = Pipeline([("scale", StandardScaler()), ("aug", aug), ("clf", LogisticRegression(max_iter=500))])
+        clf.fit(Xw, yw)
+        assert clf.score(Xw, yw) > 0.9
+    df = pd.DataFrame(Xw[:, :3], columns=["a", "b", "c"])
+    clf = Pipeline([("aug", CutMix(seed=0)), ("clf", LogisticRegression(max_iter=500))])
+    clf.fit(df, pd.Series(np.array(["x", "y", "z"])[yw]))
+    assert set(clf.predict(df)) <= {"x", "y", "z"}

@@ -1,0 +1,106 @@
+import numpy as np
+import pytest
+import torch
+from imblearn.pipeline import Pipeline
+from sklearn.linear_model import Ridge
+
+import multiaug
+from multiaug.core import NotFittedError
+from multiaug.tabular import RegMix
+from multiaug.tabular import functional as F
+
+SMALL = dict(n_iter=3, episodes=2, n_random_features=16, k_candidates=[1, 2, 4])
+
+
+def data(n=80, seed=0):
+    g = np.random.default_rng(seed)
+    x = g.uniform(-2, 2, size=(n, 3))
+    y = np.sin(3 * x[:, 0]) + 0.1 * x[:, 1]
+    return x, y
+
+
+def test_fit_learns_policy_and_reports():
+    x, y = data()
+    aug = RegMix(seed=0, **SMALL).fit(x, y)
+    rep = aug.fit_report_
+    for key in ("val_mse_no_mixing", "val_mse_random_partner_mixup", "val_mse_learned_policy", "mean_k", "history"):
+        assert key in rep
+    assert len(rep["history"]) == 3 and rep["n_val"] == 16
+    assert aug.k_marginal_.shape == (3,) and abs(float(aug.k_marginal_.sum()) - 1) < 1e-5
+
+
+def test_partners_are_among_k_nearest_neighbours_and_same_lambda():
+    x, y = data()
+    aug = RegMix(seed=1, **SMALL).fit(x, y)
+    xi, _ = aug._to_internal(x)
+    params = aug.sample(xi, y)
+    xs, ys = aug._standardise(xi, torch.as_tensor(y, dtype=torch.float32)[:, None])
+    nbr = F.knn(aug._knn_space(xs, ys), 4)[1]
+    for i in range(len(x)):
+        k = int(params["k"][i])
+        assert int(params["partner"][i]) in nbr[i, :k].tolist()
+    xo, yo = aug(x, y)
+    lam, p = params["lam"].numpy(), params["partner"].numpy()
+    xo2 = aug.apply(xi, params).numpy()
+    assert np.allclose(xo2, lam[:, None] * x + (1 - lam[:, None]) * x[p], atol=1e-5)
+    assert np.allclose(aug.apply_labels(y, params), lam * y + (1 - lam) * y[p], atol=1e-5)
+
+
+def test_without_y_uses_marginal_and_validation_set():
+    x, y = data()
+    xv, yv = data(30, seed=1)
+    aug = RegMix(seed=0, **SMALL).fit(x, y, X_val=xv, y_val=yv)
+    assert aug.fit_report_["n_val"] == 30 and aug.fit_report_["n_train"] == 80
+    assert aug(x).shape == x.shape
+
+
+def test_errors():
+    x, y = data()
+    with pytest.raises(NotFittedError):
+        RegMix()(x, y)
+    with pytest.raises(ValueError, match="class labels"):
+        RegMix(**SMALL).fit(x, np.arange(80) % 3)
+    with pytest.raises(ValueError, match="too few"):
+        RegMix(**SMALL).fit(x[:3], y[:3])
+    with pytest.raises(ValueError, match="needs y"):
+        RegMix(**SMALL).fit(x)
+    with pytest.raises(ValueError, match="without y_val"):
+        RegMix(**SMALL).fit(x, y, X_val=x)
+    with pytest.raises(ValueError, match="k_candidates"):
+        RegMix(k_candidates=[0, 2])
+    with pytest.raises(ValueError, match="task"):
+        RegMix(task="classification")
+    aug = RegMix(seed=0, **SMALL).fit(x, y)
+    with pytest.raises(ValueError, match="fitted on 3"):
+        aug(np.ones((5, 2)))
+    with pytest.raises(ValueError, match="at least 2 rows"):
+        aug(x[:1], y[:1])
+
+
+def test_save_load_replays(tmp_path):
+    x, y = data()
+    aug = RegMix(seed=5, **SMALL).fit(x, y)
+    aug.save(tmp_path / "rm")
+    back = multiaug.load(tmp_path / "rm")
+    twin = RegMix(seed=5, **SMALL).fit(x, y)
+    a, ya = back(x, y)
+    b, yb = twin(x, y)
+    assert np.array_equal(a, b) and np.array_equal(ya, yb)
+
+
+def test_in_imblearn_pipeline_with_regressor():
+    x, y = data(120)
+    pipe = Pipeline([("aug", RegMix(seed=0, n_aug=2, **SMALL)), ("reg", Ridge())])
+    pipe.fit(x, y)
+    assert pipe.predict(x).shape == y.shape
+
+
+def test_categorical_columns_not_interpolated():
+    import pandas as pd
+
+    x, y = data()
+    df = pd.DataFrame(x, columns=["a", "b", "c"])
+    df["kind"] = pd.Categorical(np.where(x[:, 2] > 0, "hi", "lo"))
+    aug = RegMix(seed=0, **SMALL).fit(df, y)
+    out, yo = aug(df, y)
+    assert set(out["kind"]) <= {"hi", "lo"} and yo.shape == y.shape
