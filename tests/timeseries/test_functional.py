@@ -1,0 +1,112 @@
+"""Kernels of multiaug.timeseries.functional: position maps, resampling, random draws."""
+from __future__ import annotations
+
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from multiaug.timeseries import functional as F
+
+FAST = settings(max_examples=25, deadline=None)
+
+
+def _gen(seed: int = 0) -> torch.Generator:
+    return torch.Generator().manual_seed(seed)
+
+
+def test_resample_identity_and_dtypes():
+    x = torch.randn(3, 2, 20)
+    pos = torch.arange(20.0).expand(3, 20)
+    assert torch.equal(F.resample(x, pos), x)
+    labels = torch.randint(0, 5, (3, 1, 20))
+    out = F.resample(labels, pos + 0.4)
+    assert out.dtype == labels.dtype and torch.equal(out, labels)
+    with_half = F.resample(labels, pos + 0.6)
+    assert torch.equal(with_half[:, :, :-1], labels[:, :, 1:])
+
+
+def test_resample_linear_between_steps():
+    x = torch.arange(10.0).view(1, 1, 10)
+    pos = torch.tensor([[0.25, 3.5, 8.75]])
+    assert torch.allclose(F.resample(x, pos), pos[:, None, :])
+
+
+@FAST
+@given(k=st.integers(1, 8), ratio=st.floats(1.0, 6.0), t=st.integers(2, 300), seed=st.integers(0, 100))
+def test_time_warp_pos_is_monotone_and_keeps_ends(k, ratio, t, seed):
+    speed = torch.exp(torch.rand(4, k + 1, generator=_gen(seed)) * torch.log(torch.tensor(ratio)))
+    pos = F.time_warp_pos(speed, t)
+    assert pos.shape == (4, t)
+    assert (pos[:, 1:] >= pos[:, :-1] - 1e-5).all()
+    assert torch.allclose(pos[:, 0], torch.zeros(4), atol=1e-4)
+    assert torch.allclose(pos[:, -1], torch.full((4,), float(t - 1)), atol=1e-3)
+
+
+@FAST
+@given(t=st.integers(4, 200), width=st.floats(0.0, 1.0), speed=st.sampled_from([0.25, 0.5, 1.0, 2.0, 3.0]),
+       seed=st.integers(0, 100))
+def test_window_warp_pos_is_monotone(t, width, speed, seed):
+    g = _gen(seed)
+    w = torch.full((5,), width)
+    start = torch.rand(5, generator=g) * (1 - w)
+    pos = F.window_warp_pos(start, w, torch.full((5,), speed), t)
+    assert (pos[:, 1:] >= pos[:, :-1] - 1e-4).all()
+    assert pos.min() >= 0 and pos.max() <= t - 1 + 1e-4
+    assert torch.allclose(pos[:, -1], torch.full((5,), float(t - 1)), atol=1e-3)
+
+
+@FAST
+@given(t=st.integers(2, 200), s=st.integers(1, 10), seed=st.integers(0, 100))
+def test_permutation_pos_is_a_permutation(t, s, seed):
+    s = min(s, t)
+    g = _gen(seed)
+    cuts = torch.rand(6, s - 1, generator=g).sort(dim=1).values
+    order = torch.rand(6, s, generator=g).argsort(dim=1)
+    pos = F.permutation_pos(cuts, order, t)
+    assert torch.equal(pos.long().sort(dim=1).values, torch.arange(t).expand(6, t))
+
+
+def test_variable_length_maps_stay_inside_each_series():
+    lengths = torch.tensor([10, 4, 30])
+    t = 30
+    speed = torch.tensor([[1.0, 3.0, 1.0], [2.0, 1.0, 1.0], [1.0, 1.0, 1.0]])
+    pos = F.time_warp_pos(speed, t, lengths)
+    for i, n in enumerate(lengths.tolist()):
+        assert pos[i, :n].max() <= n - 1 + 1e-4
+        assert torch.equal(pos[i, n:], torch.arange(n, t, dtype=pos.dtype))
+    rev = F.reverse_pos(3, t, lengths, torch.device("cpu"))
+    assert torch.equal(rev[1, :4], torch.tensor([3.0, 2.0, 1.0, 0.0]))
+
+
+def test_beta_and_gamma_draws_follow_their_law():
+    g = _gen(3)
+    for a, b in [(0.2, 0.2), (1.0, 1.0), (2.0, 5.0)]:
+        s = F.draw_beta(a, b, 20000, g, "cpu")
+        assert s.min() >= 0 and s.max() <= 1
+        assert abs(s.mean().item() - a / (a + b)) < 0.02
+    gam = F.draw_gamma(torch.full((20000,), 0.5), g)
+    assert abs(gam.mean().item() - 0.5) < 0.03
+
+
+def test_smooth_curve_hits_end_knots():
+    knots = torch.randn(2, 3, 5)
+    curve = F.smooth_curve(knots, 101)
+    assert torch.allclose(curve[:, :, 0], knots[:, :, 0], atol=1e-5)
+    assert torch.allclose(curve[:, :, -1], knots[:, :, -1], atol=1e-5)
+
+
+def test_rotation_matrices_are_orthogonal():
+    rot = F.rotation_matrices(torch.randn(7, 3, 3, generator=_gen(1)), torch.rand(7, generator=_gen(2)) * 3)
+    eye = torch.eye(3).expand(7, 3, 3)
+    assert torch.allclose(rot @ rot.transpose(1, 2), eye, atol=1e-5)
+    assert torch.allclose(torch.linalg.det(rot), torch.ones(7), atol=1e-5)
+
+
+def test_mix_targets_soft_and_regression():
+    perm = torch.tensor([1, 0, 2])
+    lam = torch.tensor([0.7, 0.4, 1.0])
+    soft = F.mix_targets(torch.tensor([0, 2, 1]), perm, lam, None)
+    assert soft.shape == (3, 3) and torch.allclose(soft.sum(1), torch.ones(3))
+    assert torch.allclose(soft[0], torch.tensor([0.7, 0.0, 0.3]))
+    reg = F.mix_targets(torch.tensor([1.0, 3.0, 5.0]), perm, lam, None)
+    assert torch.allclose(reg, torch.tensor([0.7 * 1 + 0.3 * 3, 0.4 * 3 + 0.6 * 1, 5.0]))

@@ -1,0 +1,301 @@
+"""Classic time-series augmenters: properties, variable lengths, paired masks, labels, bad input."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import multiaug
+from multiaug import registry
+from multiaug.timeseries import (
+    CropResize,
+    Drift,
+    FrequencyMix,
+    Jitter,
+    Permutation,
+    Reverse,
+    Rotation,
+    Scaling,
+    TimeWarp,
+    TSCutMix,
+    TSMixup,
+    WindowSlice,
+    WindowWarp,
+)
+from multiaug.timeseries.base import TimeSeriesAugmenter
+from tests.conftest import requires_cuda
+
+CLASSIC = [n for n, c in registry.items() if issubclass(c, TimeSeriesAugmenter) and not c.learned]
+WARPS = [n for n in CLASSIC if registry.get(n).warps_time]
+FAST = settings(max_examples=15, deadline=None)
+
+
+def _walks(n=6, c=2, t=50, seed=0) -> torch.Tensor:
+    return torch.randn(n, c, t, generator=torch.Generator().manual_seed(seed)).cumsum(-1)
+
+
+def test_all_expected_names_are_registered():
+    expected = {"jitter", "scaling", "magnitude_warp", "time_warp", "window_slice", "window_warp", "permutation",
+                "rotation", "frequency_mask", "frequency_mix", "drift", "dropout", "crop_resize", "reverse",
+                "ts_mixup", "ts_cutmix", "autotcl"}
+    assert expected <= set(registry.names())
+
+
+@FAST
+@pytest.mark.parametrize("name", CLASSIC)
+@given(n=st.integers(1, 5), c=st.integers(1, 3), t=st.integers(10, 80), seed=st.integers(0, 2**31))
+def test_shape_finite_and_seed_determinism(name, n, c, t, seed):
+    x = torch.randn(n, c, t, generator=torch.Generator().manual_seed(seed % 1000)).cumsum(-1)
+    a, b = registry.create(name, seed=seed), registry.create(name, seed=seed)
+    out = a(x)
+    assert out.shape == x.shape and out.dtype == x.dtype
+    assert torch.isfinite(out).all()
+    assert torch.equal(out, b(x))
+
+
+@FAST
+@pytest.mark.parametrize("name", WARPS)
+@given(t=st.integers(10, 120), seed=st.integers(0, 10_000))
+def test_warps_are_monotone_on_a_ramp(name, t, seed):
+    if name in ("permutation", "reverse"):
+        pytest.skip("segment shuffling and reversal are not meant to be monotone")
+    ramp = torch.arange(float(t)).expand(4, 1, t).contiguous()
+    out = registry.create(name, seed=seed)(ramp)
+    assert (out[:, :, 1:] >= out[:, :, :-1] - 1e-4).all()
+    assert out.min() >= -1e-4 and out.max() <= t - 1 + 1e-4
+
+
+def test_one_draw_per_series():
+    x = torch.zeros(64, 1, 40) + torch.arange(40.0)
+    out = TimeWarp(seed=0)(x)
+    assert len({tuple(r.round(decimals=3).tolist()) for r in out[:, 0]}) == 64
+    sc = Scaling(seed=0).sample(torch.ones(64, 3, 10))["factor"]
+    assert sc.shape == (64, 3) and sc.std() > 0
+
+
+def test_successive_calls_differ_and_instances_replay():
+    x = _walks()
+    a = TimeWarp(seed=5)
+    first, second = a(x), a(x)
+    assert not torch.equal(first, second)
+    b = TimeWarp(seed=5)
+    assert torch.equal(b(x), first) and torch.equal(b(x), second)
+
+
+# ---- variable lengths ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", CLASSIC)
+def test_lengths_keep_padding(name):
+    x = _walks(n=5, t=40)
+    lengths = torch.tensor([40, 12, 25, 6, 39])
+    out = registry.create(name, seed=1)(x, lengths=lengths)
+    assert torch.isfinite(out).all()
+    if name in ("ts_mixup", "ts_cutmix", "frequency_mix"):
+        return  # mixing reads the partner's steps
+    pad = (torch.arange(40)[None, :] >= lengths[:, None])[:, None, :].expand_as(x)
+    assert torch.equal(out[pad], x[pad])
+
+
+def test_lengths_warps_read_only_valid_steps():
+    t = 30
+    ramp = torch.arange(float(t)).expand(3, 1, t).contiguous()
+    lengths = [30, 10, 5]
+    for aug in (TimeWarp(seed=0), WindowWarp(seed=0), WindowSlice(seed=0), CropResize(seed=0), Reverse(p=1.0),
+                Permutation(n_segments=3, seed=0)):
+        out = aug(ramp, lengths=lengths)
+        for i, n in enumerate(lengths):
+            assert out[i, 0, :n].max() <= n - 1 + 1e-4, type(aug).__name__
+
+
+def test_lengths_validation():
+    x = _walks(n=3, t=20)
+    with pytest.raises(ValueError, match="lengths"):
+        Jitter()(x, lengths=[20, 30, 5])
+    with pytest.raises(ValueError, match="lengths"):
+        Jitter()(x, lengths=[20, 5])
+    with pytest.raises(TypeError, match="lengths"):
+        Jitter()(x, lengths=torch.tensor([1.5, 2.0, 3.0]))
+    with pytest.raises(ValueError, match="too short"):
+        TimeWarp()(x, lengths=[20, 1, 5])
+    with pytest.raises(ValueError, match="n_segments"):
+        Permutation(n_segments=8)(x, lengths=[20, 4, 5])
+
+
+def test_lengths_with_p_below_one():
+    x = _walks(n=40, t=30)
+    lengths = torch.randint(5, 31, (40,), generator=torch.Generator().manual_seed(0))
+    out = TimeWarp(p=0.5, seed=2)(x, lengths=lengths)
+    changed = (out != x).flatten(1).any(1)
+    assert 0 < changed.sum() < 40
+
+
+# ---- paired masks (tsaug's Y) ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", WARPS)
+def test_mask_replay_follows_the_series(name):
+    t = 48
+    ramp = torch.arange(float(t)).expand(5, 1, t).contiguous()
+    seg = (torch.arange(t) // 8).expand(5, t).contiguous()  # segmentation labels
+    aug = registry.create(name, seed=3, **({"p": 1.0} if name == "reverse" else {}))
+    params = aug.sample(ramp)
+    out = aug.apply(ramp, params)
+    mask = aug.apply_mask(seg, params)
+    assert mask.dtype == seg.dtype and mask.shape == seg.shape
+    # the series is a ramp, so its value says where each output step was read from
+    assert torch.equal(mask, (out[:, 0].round().long() // 8))
+    # integer masks can also be replayed with apply() directly
+    assert torch.equal(aug.apply(seg[:, None, :], params)[:, 0], mask)
+    # numpy masks come back as numpy
+    assert isinstance(aug.apply_mask(seg.numpy(), params), np.ndarray)
+
+
+def test_mask_unchanged_by_value_augmenters_and_cut_by_cutmix():
+    x = _walks(n=6, t=32)
+    seg = torch.randint(0, 3, (6, 32), generator=torch.Generator().manual_seed(0))
+    for aug in (Jitter(seed=0), Scaling(seed=0), Drift(seed=0), Rotation(seed=0)):
+        assert torch.equal(aug.apply_mask(seg, aug.sample(x)), seg)
+    cm = TSCutMix(seed=1)
+    params = cm.sample(x)
+    mixed = cm.apply_mask(seg, params)
+    cut = params["cut"]
+    assert torch.equal(mixed[cut], seg[params["perm"]][cut]) and torch.equal(mixed[~cut], seg[~cut])
+
+
+def test_mask_replay_with_p_below_one():
+    x = torch.arange(30.0).expand(20, 1, 30).contiguous()
+    seg = (torch.arange(30) // 5).expand(20, 30).contiguous()
+    aug = TimeWarp(p=0.5, seed=0)
+    params = aug.sample(x)
+    out, mask = aug.apply(x, params), aug.apply_mask(seg, params)
+    assert torch.equal(mask, out[:, 0].round().long() // 5)
+
+
+# ---- labels ------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [TSMixup, TSCutMix, FrequencyMix])
+def test_mixing_gives_soft_targets_and_mixed_regression_values(cls):
+    x = _walks(n=10)
+    y = torch.arange(10) % 3
+    out, soft = cls(seed=0)(x, y)
+    assert soft.shape == (10, 3) and torch.allclose(soft.sum(1), torch.ones(10))
+    assert (soft >= 0).all()
+    aug = cls(seed=1)
+    params = aug.sample(x)
+    yr = torch.linspace(0, 1, 10)
+    mixed = aug.apply_labels(yr, params)
+    lam = params["lam"]
+    assert torch.allclose(mixed, lam * yr + (1 - lam) * yr[params["perm"]], atol=1e-6)
+    # numpy labels stay numpy; n_classes fixes K
+    _, soft_np = cls(seed=0, n_classes=5)(x.numpy(), y.numpy())
+    assert isinstance(soft_np, np.ndarray) and soft_np.shape == (10, 5)
+    with pytest.raises(TypeError, match="LabelEncoder"):
+        cls(seed=0)(x, np.array(["a", "b"] * 5))
+
+
+def test_cutmix_lambda_matches_the_cut():
+    x = _walks(n=8, t=40)
+    params = TSCutMix(seed=0).sample(x)
+    assert torch.allclose(params["lam"], 1 - params["cut"].float().mean(1))
+
+
+def test_mixup_fit_resample_regression_and_classification():
+    x = _walks(n=12).numpy()
+    y = np.arange(12) % 2
+    X2, y2 = TSMixup(seed=0, n_aug=2).fit_resample(x, y)
+    assert X2.shape == (36, 2, 50) and y2.shape == (36,)
+    X3, y3 = TSMixup(seed=0).fit_resample(x, np.linspace(0, 1, 12))
+    assert X3.shape == (24, 2, 50) and y3.dtype.kind == "f"
+
+
+# ---- specific behaviour ------------------------------------------------------------------------------
+
+
+def test_rotation_keeps_the_norm_of_each_step_and_flips_univariate():
+    x = torch.randn(5, 3, 20)
+    out = Rotation(seed=0)(x)
+    assert torch.allclose(out.norm(dim=1), x.norm(dim=1), atol=1e-4)
+    uni = torch.randn(64, 1, 10)
+    flipped = Rotation(seed=0)(uni)
+    signs = (flipped / uni)[:, 0, 0]
+    assert set(signs.round().tolist()) == {-1.0, 1.0}
+
+
+def test_permutation_is_a_rearrangement():
+    x = _walks(n=4, t=30)
+    out = Permutation(n_segments=4, seed=0)(x)
+    assert torch.allclose(out.sort(dim=2).values, x.sort(dim=2).values)
+
+
+def test_reverse_and_p():
+    x = _walks(n=3)
+    assert torch.equal(Reverse(p=1.0)(x), x.flip(-1))
+    assert Reverse.param_defaults()["p"] == 0.5
+
+
+def test_rand_augment_over_timeseries():
+    ops = [registry.create(n) for n in CLASSIC if registry.get(n).magnitude_range]
+    ra = multiaug.RandAugment(ops, n=2, magnitude=0.7, seed=0)
+    out = ra(_walks(n=16))
+    assert out.shape == (16, 2, 50) and torch.isfinite(out).all()
+
+
+# ---- input conventions and bad input -----------------------------------------------------------------
+
+
+def test_input_shapes_and_types():
+    aug = TimeWarp(seed=0)
+    assert aug(torch.randn(40)).shape == (40,)
+    assert aug(torch.randn(3, 40)).shape == (3, 40)
+    out = aug(np.random.default_rng(0).normal(size=(3, 2, 40)).astype(np.float32))
+    assert isinstance(out, np.ndarray) and out.dtype == np.float32
+    cl = TimeWarp(seed=0, channels_last=True)
+    assert cl(torch.randn(3, 40, 2)).shape == (3, 40, 2)
+    assert cl(torch.randn(40, 2)).shape == (40, 2)
+    ints = aug(torch.arange(40).expand(2, 40))
+    assert ints.dtype == torch.float32  # integers are cast to float32
+    half = Jitter(seed=0)(torch.randn(2, 1, 16, dtype=torch.float64))
+    assert half.dtype == torch.float64
+
+
+@pytest.mark.parametrize("name", CLASSIC)
+def test_bad_input_raises(name):
+    aug = registry.create(name, seed=0)
+    bad = _walks(n=2, t=20)
+    bad[0, 0, 3] = float("nan")
+    with pytest.raises(ValueError, match="NaN"):
+        aug(bad)
+    inf = _walks(n=2, t=20)
+    inf[1, 1, 0] = float("inf")
+    with pytest.raises(ValueError, match="NaN or inf"):
+        aug(inf)
+    with pytest.raises(ValueError, match="dimensions"):
+        aug(torch.randn(2, 2, 2, 20))
+    with pytest.raises(TypeError):
+        aug([[1.0, 2.0]])
+
+
+def test_too_short_series_and_bad_hyperparameters():
+    with pytest.raises(ValueError, match="too short"):
+        TimeWarp()(torch.randn(3, 1, 1))
+    with pytest.raises(ValueError, match="n_segments"):
+        Permutation(n_segments=10)(torch.randn(2, 1, 5))
+    for bad in (lambda: Jitter(sigma=-1), lambda: TimeWarp(max_speed_ratio=0.5), lambda: WindowSlice(reduce_ratio=0),
+                lambda: WindowWarp(scales=()), lambda: TSMixup(alpha=0), lambda: Drift(max_drift=(0.5, 0.1)),
+                lambda: Scaling(channels_last="yes")):
+        with pytest.raises((ValueError, TypeError)):
+            bad()
+
+
+@requires_cuda
+@pytest.mark.gpu
+@pytest.mark.parametrize("name", CLASSIC)
+def test_runs_on_cuda(name):
+    x = _walks(n=16, t=64).cuda()
+    out = registry.create(name, seed=0)(x)
+    assert out.device == x.device and out.shape == x.shape and torch.isfinite(out).all()
+    assert torch.equal(out, registry.create(name, seed=0)(x))
