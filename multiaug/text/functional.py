@@ -131,3 +131,72 @@ def random_deletion(ids: torch.Tensor, sent: torch.Tensor, n: int, p: torch.Tens
     drop &= ~((kept[sent] == 0) & (u == umax[sent]))
     keep = ~drop
     return ids[keep], sent[keep]
+
+
+# --------------------------------------------------------------------------------------------------
+# Character kernels: flat int64 code points of the whole batch (sentences separated by a sentinel
+# code that is never a word character), words = maximal runs of word characters.
+# --------------------------------------------------------------------------------------------------
+
+
+def char_words(is_word_char: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Word segmentation of a flat code array: ``(word_id (C,) or -1, word_start (W,), word_len (W,))``."""
+    prev = torch.zeros_like(is_word_char)
+    prev[1:] = is_word_char[:-1]
+    start = is_word_char & ~prev
+    word_id = torch.cumsum(start.long(), 0) - 1
+    word_id = torch.where(is_word_char, word_id, torch.full_like(word_id, -1))
+    starts = torch.nonzero(start).flatten()
+    w = starts.numel()
+    lens = torch.bincount(word_id[is_word_char], minlength=w) if w else torch.zeros(0, dtype=torch.long, device=starts.device)
+    return word_id, starts, lens
+
+
+def choose_chars(word_id: torch.Tensor, cand: torch.Tensor, n_per_word: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    """Mask of ``n_per_word[w]`` distinct random candidate characters in each word (0: none)."""
+    w = n_per_word.numel()
+    out = torch.zeros_like(cand)
+    if w == 0 or word_id.numel() == 0:
+        return out
+    wc = torch.nonzero(word_id >= 0).flatten()  # word characters: contiguous per word, words in order
+    seg = word_id[wc]
+    rank, _, _ = segment_rank(seg, u[wc], cand[wc], w)
+    out[wc] = cand[wc] & (rank < n_per_word[seg])
+    return out
+
+
+def substitute_chars(codes: torch.Tensor, chosen: torch.Tensor, indptr: torch.Tensor, indices: torch.Tensor,
+                     u: torch.Tensor) -> torch.Tensor:
+    """Replace each chosen code by a random entry of its row in the CSR map (codes must have one)."""
+    idx = torch.nonzero(chosen).flatten()
+    out = codes.clone()
+    if idx.numel():
+        c = codes[idx]
+        deg = indptr[c + 1] - indptr[c]
+        k = torch.minimum((u[idx] * deg.to(u.dtype)).long(), deg - 1)
+        out[idx] = indices[indptr[c] + k]
+    return out
+
+
+def insert_chars(codes: torch.Tensor, after: torch.Tensor, new: torch.Tensor) -> torch.Tensor:
+    """Insert ``new[i]`` after every position ``i`` marked in ``after``."""
+    idx = torch.nonzero(after).flatten()
+    if idx.numel() == 0:
+        return codes
+    pos = torch.arange(codes.numel(), device=codes.device)
+    key = torch.cat([2 * pos, 2 * idx + 1])
+    order = torch.argsort(key)
+    return torch.cat([codes, new[idx]])[order]
+
+
+def swap_next_chars(codes: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
+    """Swap every chosen character with the next one (callers make sure the next one is in the same
+    word); a choice right after another one is skipped so that swaps do not overlap."""
+    prev = torch.zeros_like(chosen)
+    prev[1:] = chosen[:-1]
+    idx = torch.nonzero(chosen & ~prev).flatten()
+    out = codes.clone()
+    if idx.numel():
+        out[idx] = codes[idx + 1]
+        out[idx + 1] = codes[idx]
+    return out

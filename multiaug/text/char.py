@@ -1,0 +1,260 @@
+"""Character noise, batched: keyboard typos, OCR confusions, random insert/delete/swap/substitute.
+
+Behaviour follows nlpaug's char augmenters (KeyboardAug, OcrAug, RandomCharAug): in each text,
+``max(1, round(word_p * n))`` of its ``n`` eligible words (at most ``word_max``) are chosen, and in each
+chosen word ``max(1, round(char_p * len))`` characters (at most ``char_max``). A word is a maximal
+run of letters/digits of at least ``min_word_len`` characters; punctuation and spaces are never
+touched, so whitespace is kept exactly.
+
+The batch is encoded once into one flat tensor of Unicode code points (texts separated by a
+sentinel), words are found with a cumulative sum, characters are chosen with per-text and per-word
+random ranks, and the result is decoded once: no per-character Python loop. Non-ASCII letters count
+as word characters (they can be deleted, swapped or get an insertion after them) but keyboard and OCR
+maps cover ASCII only.
+"""
+from __future__ import annotations
+
+import string
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..core import Params
+from ..registry import register
+from . import functional as F
+from .base import TextAugmenter
+
+_SENTINELS = ("\x00", "\ue000", "\U000f0000")
+_KEYBOARD_ROWS = ("1234567890", "qwertyuiop", "asdfghjkl", "zxcvbnm")
+_OCR = {
+    "0": "OoD", "1": "lIi", "2": "Zz", "5": "Ss", "6": "bG", "8": "B", "9": "gq",
+    "O": "0QD", "o": "0", "D": "O0", "Q": "O", "l": "1Ii", "I": "1l", "i": "l1j", "j": "i",
+    "Z": "2", "z": "2", "S": "5", "s": "5", "B": "8", "b": "6h", "g": "9q", "q": "9g", "G": "6C", "C": "G",
+    "e": "c", "c": "e", "u": "v", "v": "u", "n": "h", "h": "nb", "m": "n", "a": "o", "E": "F", "F": "E",
+    "t": "f", "f": "t",
+}
+
+
+def _keyboard_map() -> dict[str, str]:
+    pos = {ch: (r, c) for r, row in enumerate(_KEYBOARD_ROWS) for c, ch in enumerate(row)}
+    out: dict[str, str] = {}
+    for ch, (r, c) in pos.items():
+        cand = [(r, c - 1), (r, c + 1), (r - 1, c), (r - 1, c + 1), (r + 1, c - 1), (r + 1, c)]
+        nb = "".join(_KEYBOARD_ROWS[rr][cc] for rr, cc in cand if 0 <= rr < 4 and 0 <= cc < len(_KEYBOARD_ROWS[rr]))
+        out[ch] = nb
+        if ch.isalpha():
+            out[ch.upper()] = nb.upper()
+    return out
+
+
+def _csr(mapping: dict[str, str]) -> tuple[torch.Tensor, torch.Tensor]:
+    """CSR over ASCII codes 0..127 (+1 row end): code -> replacement codes."""
+    rows = [[ord(c) for c in mapping.get(chr(k), "")] for k in range(128)]
+    indptr = torch.tensor(np.concatenate([[0], np.cumsum([len(r) for r in rows])]), dtype=torch.long)
+    indices = torch.tensor([c for r in rows for c in r], dtype=torch.long)
+    return indptr, indices
+
+
+_MAPS = {"keyboard": _csr(_keyboard_map()), "ocr": _csr(_OCR)}
+_ALPHABETS = {"letters": string.ascii_lowercase, "alphanumeric": string.ascii_lowercase + string.digits}
+
+
+def _word_char_mask(codes: torch.Tensor) -> torch.Tensor:
+    """Letters and digits (ASCII), and non-ASCII code points outside the punctuation/space blocks."""
+    ascii_tab = torch.zeros(128, dtype=torch.bool, device=codes.device)
+    ascii_tab[torch.tensor([ord(c) for c in string.ascii_letters + string.digits], device=codes.device)] = True
+    low = ascii_tab[codes.clamp(max=127)] & (codes < 128)
+    high = (codes >= 0xC0) & (codes != 0xD7) & (codes != 0xF7) & ~((codes >= 0x2000) & (codes <= 0x2BFF)) & ~(
+        (codes >= 0x3000) & (codes <= 0x303F)) & (codes != 0xE000) & (codes != 0xF0000) & (codes != 0xFEFF)
+    return low | high
+
+
+class _CharNoise(TextAugmenter):
+    """Shared machinery (not registered)."""
+
+    magnitude_range = {"char_p": (0.0, 0.6)}
+
+    def __init__(self, word_p: float = 0.3, char_p: float = 0.3, word_max: int = 10, char_max: int = 10,
+                 min_word_len: int = 4, **kwargs: Any):
+        self.word_p = word_p
+        self.char_p = char_p
+        self.word_max = word_max
+        self.char_max = char_max
+        self.min_word_len = min_word_len
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        for name in ("word_p", "char_p"):
+            v = getattr(self, name)
+            self._check_param(name, isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 1, "a number in (0, 1]")
+        for name, lo in (("word_max", 1), ("char_max", 1), ("min_word_len", 1)):
+            v = getattr(self, name)
+            self._check_param(name, isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= lo, f"an integer >= {lo}")
+
+    # subclasses: which characters can be chosen, and what happens to them
+    action = "substitute"
+
+    def _candidates(self, codes: torch.Tensor, is_wc: torch.Tensor, word_id: torch.Tensor, word_end: torch.Tensor) -> torch.Tensor:
+        return is_wc
+
+    def _char_map(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor] | None:
+        return None
+
+    def _dev(self) -> torch.device:
+        return torch.device(self.device) if self.device is not None else torch.device("cpu")
+
+    def _sample(self, x: list[str]) -> Params:
+        joined = None
+        for sep in _SENTINELS:
+            joined = sep.join(x)
+            if joined.count(sep) == len(x) - 1:
+                break
+        else:  # pragma: no cover - all three sentinels inside the text
+            raise ValueError("x: texts contain every sentinel character (U+0000, U+E000, U+F0000); cannot encode them")
+        dev = self._dev()
+        codes = torch.from_numpy(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)).to(dev)
+        g = self.generator(dev)
+        c = codes.numel()
+        return {"codes": codes, "sep": ord(sep), "u": torch.rand(4, c, generator=g, device=dev)}
+
+    def _apply(self, x: list[str], params: Params) -> list[str]:
+        codes, sep = params["codes"], params["sep"]
+        u = params["u"]
+        n = len(x)
+        if codes.numel() == 0:
+            return list(x)
+        is_wc = _word_char_mask(codes)
+        word_id, starts, lens = F.char_words(is_wc)
+        w = starts.numel()
+        if w == 0:
+            return list(x)
+        sent_of_char = torch.cumsum((codes == sep).long(), 0)
+        word_sent = sent_of_char[starts]
+        word_end = starts + lens - 1
+        cand = self._candidates(codes, is_wc, word_id, word_end)
+        n_cand = torch.zeros(w, dtype=torch.long, device=codes.device).index_add_(
+            0, word_id.clamp(min=0), (cand & (word_id >= 0)).long())
+        eligible = (lens >= int(self.min_word_len)) & (n_cand > 0)
+        # words per text
+        n_elig = F.segment_sum(eligible, word_sent, n)
+        n_words = torch.round(n_elig.float() * float(self.word_p)).long().clamp(min=1, max=int(self.word_max))
+        n_words = torch.where(n_elig > 0, n_words, torch.zeros_like(n_words))
+        rank, _, _ = F.segment_rank(word_sent, u[0][starts], eligible, n)
+        chosen_w = eligible & (rank < n_words[word_sent])
+        # characters per chosen word
+        n_chars = torch.round(lens.float() * float(self.char_p)).long().clamp(min=1, max=int(self.char_max))
+        if self.action == "delete":
+            n_chars = torch.minimum(n_chars, lens - 1)
+        n_chars = torch.where(chosen_w, torch.minimum(n_chars, n_cand), torch.zeros_like(n_chars))
+        chosen = F.choose_chars(word_id, cand, n_chars, u[1])
+        return self._decode(self._act(codes, chosen, u), sep, n)
+
+    def _act(self, codes: torch.Tensor, chosen: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        if self.action == "substitute":
+            indptr, indices = self._char_map(codes.device)
+            return F.substitute_chars(codes, chosen, indptr, indices, u[2])
+        if self.action == "delete":
+            return codes[~chosen]
+        return F.swap_next_chars(codes, chosen)
+
+    @staticmethod
+    def _decode(codes: torch.Tensor, sep: int, n: int) -> list[str]:
+        text = codes.to("cpu", torch.int64).numpy().astype(np.uint32).tobytes().decode("utf-32-le")
+        out = text.split(chr(sep))
+        assert len(out) == n
+        return out
+
+
+def _map_tensors(name: str, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+    indptr, indices = _MAPS[name]
+    return indptr.to(device), indices.to(device)
+
+
+class _MappedSubstitution(_CharNoise):
+    map_name = "keyboard"
+
+    def _candidates(self, codes, is_wc, word_id, word_end):
+        indptr, _ = _map_tensors(self.map_name, codes.device)
+        c = codes.clamp(max=127)
+        return is_wc & (codes < 128) & (indptr[c + 1] > indptr[c])
+
+    def _char_map(self, device):
+        return _map_tensors(self.map_name, device)
+
+
+@register("keyboard_typo")
+class KeyboardTypo(_MappedSubstitution):
+    """Keyboard typos: replace characters by a neighbouring key on a QWERTY keyboard (case kept).
+
+    ``word_p``: fraction of eligible words changed per text (at least 1, at most ``word_max``);
+    ``char_p``: fraction of characters changed per chosen word (at least 1, at most ``char_max``);
+    ``min_word_len``: shorter words are left alone (nlpaug's ``min_char``). Letters and digits only;
+    texts without an eligible word are reported. Labels are unchanged."""
+
+    map_name = "keyboard"
+
+
+@register("ocr_noise")
+class OCRNoise(_MappedSubstitution):
+    """OCR errors: replace characters by ones an OCR engine confuses them with (0/O, 1/l/I, 5/S, ...).
+
+    Same selection hyperparameters as :class:`KeyboardTypo`; only characters with a known confusion
+    are candidates (single-character confusions; "rn" -> "m" is not modelled)."""
+
+    map_name = "ocr"
+
+
+@register("char_noise")
+class CharNoise(_CharNoise):
+    """Random character noise: ``action`` = "insert" (a random character after the chosen one),
+    "delete", "swap" (with the next character of the word) or "substitute" (a random character).
+
+    ``alphabet``: "letters" (a-z, default), "alphanumeric" or a string of characters to draw from
+    (inserted/substituted letters take the case of the character they replace or follow). Same
+    selection hyperparameters as :class:`KeyboardTypo`. Deletion leaves at least one character per
+    word. Labels are unchanged."""
+
+    def __init__(self, action: str = "substitute", alphabet: str = "letters", **kwargs: Any):
+        self.action = action
+        self.alphabet = alphabet
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        self._check_param("action", self.action in ("insert", "delete", "swap", "substitute"),
+                          "one of 'insert', 'delete', 'swap', 'substitute'")
+        self._check_param("alphabet", isinstance(self.alphabet, str) and len(set(self._alphabet())) >= 2,
+                          "'letters', 'alphanumeric' or a string of at least 2 distinct characters")
+
+    def _alphabet(self) -> str:
+        return _ALPHABETS.get(self.alphabet, self.alphabet) if isinstance(self.alphabet, str) else ""
+
+    def _candidates(self, codes, is_wc, word_id, word_end):
+        if self.action == "swap":  # the next character must be in the same word and differ
+            nxt = torch.cat([codes[1:], codes[-1:]])
+            pos = torch.arange(codes.numel(), device=codes.device)
+            return is_wc & (pos < word_end[word_id.clamp(min=0)]) & (nxt != codes)
+        return is_wc
+
+    def _act(self, codes: torch.Tensor, chosen: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        if self.action not in ("substitute", "insert"):
+            return super()._act(codes, chosen, u)
+        alpha = torch.tensor([ord(ch) for ch in dict.fromkeys(self._alphabet())], device=codes.device)
+        a = alpha.numel()
+        if self.action == "substitute":  # a different character: skip the original's slot
+            k = torch.minimum((u[2] * (a - 1)).long(), torch.tensor(a - 2, device=codes.device))
+            low = torch.where((codes >= 65) & (codes <= 90), codes + 32, codes)
+            pos_orig = (alpha[None, :] == low[chosen][:, None]).long().argmax(1)
+            has = (alpha[None, :] == low[chosen][:, None]).any(1)
+            k_sel = k[chosen]
+            k_sel = torch.where(has & (k_sel >= pos_orig), k_sel + 1, k_sel)
+            new = alpha[k_sel]
+            upper = (codes[chosen] >= 65) & (codes[chosen] <= 90) & (new >= 97) & (new <= 122)
+            out = codes.clone()
+            out[chosen] = torch.where(upper, new - 32, new)
+            return out
+        new = alpha[torch.minimum((u[2] * a).long(), torch.tensor(a - 1, device=codes.device))]
+        upper = (codes >= 65) & (codes <= 90) & (new >= 97) & (new <= 122)
+        return F.insert_chars(codes, chosen, torch.where(upper, new - 32, new))

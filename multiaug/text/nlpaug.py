@@ -1,0 +1,138 @@
+"""Adapter: any nlpaug augmenter as a multiaug text augmenter (composition, seeding, CLI, configs).
+
+nlpaug draws from Python's global ``random`` and NumPy's global ``np.random``. The adapter draws one
+seed per call from the instance's own generator, seeds those two global RNGs with it *inside a
+save/restore of their state* around the nlpaug call, and puts the previous state back afterwards, so
+the program's global streams are left as they were and a fresh instance with the same ``seed``
+replays the same outputs.
+
+What can be made deterministic, and what cannot:
+
+* nlpaug augmenters that only use ``random``/``np.random`` (RandomWordAug, SynonymAug, SpellingAug,
+  KeyboardAug, OcrAug, RandomCharAug, flows of those, ...) replay exactly, **single-threaded**: another
+  thread drawing from the global RNGs during the call changes the result, and nlpaug's own
+  ``num_thread > 1`` is not used;
+* model-based augmenters (ContextualWordEmbsAug, BackTranslationAug, ...) also draw from torch's global
+  RNG, which the adapter does not seed (seeding it would touch CUDA state): they are not reproducible
+  here (and they download models, which multiaug never does at run time).
+
+Configs: ``aug`` given as a class name (``"RandomWordAug"``, ``"nlpaug.augmenter.word.RandomWordAug"``,
+``"nlpaug.flow.Sequential"``) plus ``aug_params`` (JSON-able keyword arguments) round-trips through
+``to_config``/the CLI. An augmenter *object* works in the library, but ``to_config`` cannot describe it
+and raises ``TypeError``. Only classes under the ``nlpaug`` package can be named.
+"""
+from __future__ import annotations
+
+import importlib
+import json
+import random
+from typing import Any
+
+import numpy as np
+import torch
+
+from ..core import Params
+from ..registry import register
+from .base import TextAugmenter
+
+_SEARCH = ("nlpaug.augmenter.word", "nlpaug.augmenter.char", "nlpaug.augmenter.sentence", "nlpaug.flow")
+
+
+def resolve_nlpaug_class(name: str) -> type:
+    """The nlpaug class named ``name`` (short name or dotted path inside the ``nlpaug`` package)."""
+    if not isinstance(name, str) or not name:
+        raise TypeError(f"aug must be an nlpaug augmenter or its class name, got {name!r}")
+    if "." in name:
+        if not name.startswith("nlpaug."):
+            raise ValueError(f"aug: only classes from the nlpaug package can be named, got {name!r}")
+        mod, _, cls = name.rpartition(".")
+        candidates = [(mod, cls)]
+    else:
+        candidates = [(m, name) for m in _SEARCH]
+    for mod, cls in candidates:
+        try:
+            obj = getattr(importlib.import_module(mod), cls, None)
+        except ImportError as err:
+            if mod == candidates[0][0] and "nlpaug" in str(err) and mod.startswith("nlpaug.augmenter"):
+                raise ImportError("NlpaugAugmenter needs nlpaug: pip install nlpaug") from err
+            continue
+        if isinstance(obj, type):
+            return obj
+    raise ValueError(f"aug: no nlpaug class {name!r} (looked in {', '.join(m for m, _ in candidates)})")
+
+
+@register("nlpaug")
+class NlpaugAugmenter(TextAugmenter):
+    """Wrap an nlpaug augmenter (object, or class name + ``aug_params``) as a multiaug augmenter.
+
+    ``aug``: an nlpaug augmenter/flow object, or a class name such as ``"RandomWordAug"`` or
+    ``"nlpaug.augmenter.char.KeyboardAug"``; ``aug_params``: keyword arguments for that class. One
+    output per input; nlpaug's global-RNG draws are seeded per call from this instance's generator
+    inside a save/restore of the global state (reproducible single-threaded; see the module doc).
+    Inputs nlpaug returns unchanged are counted and reported. Labels are unchanged."""
+
+    def __init__(self, aug: Any = "nlpaug.augmenter.word.RandomWordAug", aug_params: dict | None = None, **kwargs: Any):
+        self.aug = aug
+        self.aug_params = aug_params
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.aug_params is not None and not isinstance(self.aug_params, dict):
+            raise TypeError(f"NlpaugAugmenter: aug_params must be a dict of keyword arguments or None, got {type(self.aug_params).__name__}")
+        if isinstance(self.aug, str):
+            resolve_nlpaug_class(self.aug)
+        elif not callable(getattr(self.aug, "augment", None)):
+            raise TypeError(f"NlpaugAugmenter: aug must be an nlpaug augmenter (with .augment) or a class name, got {type(self.aug).__name__}")
+        elif self.aug_params:
+            raise ValueError("NlpaugAugmenter: aug_params only applies when aug is a class name, not an augmenter object")
+
+    def _built(self) -> Any:
+        if not isinstance(self.aug, str):
+            return self.aug
+        key = (self.aug, json.dumps(self.aug_params or {}, sort_keys=True, default=str))
+        cached = self.__dict__.get("_built_aug")
+        if cached is None or cached[0] != key:
+            cls = resolve_nlpaug_class(self.aug)
+            try:
+                obj = cls(**(self.aug_params or {}))
+            except TypeError as err:
+                raise ValueError(f"NlpaugAugmenter: cannot build {self.aug} with aug_params={self.aug_params!r}: {err}") from None
+            cached = (key, obj)
+            self.__dict__["_built_aug"] = cached
+        return cached[1]
+
+    def to_config(self) -> dict:
+        if not isinstance(self.aug, str):
+            raise TypeError(
+                "NlpaugAugmenter.to_config: an nlpaug augmenter object cannot be written to a config; "
+                "construct it as NlpaugAugmenter(aug='<nlpaug class name>', aug_params={...}) instead"
+            )
+        return super().to_config()
+
+    def __getstate__(self) -> dict:
+        state = super().__getstate__()
+        state.pop("_built_aug", None)  # rebuilt on demand
+        return state
+
+    def _sample(self, x: list[str]) -> Params:
+        g = self.generator("cpu")
+        return {"seed": torch.randint(0, 2**31 - 1, (1,), generator=g)}
+
+    def _apply(self, x: list[str], params: Params) -> list[str]:
+        aug = self._built()
+        seed = int(params["seed"])
+        py_state, np_state = random.getstate(), np.random.get_state()
+        try:
+            random.seed(seed)
+            np.random.seed(seed)
+            out = aug.augment(list(x)) if x else []
+            if not isinstance(out, list) or len(out) != len(x):
+                out = []
+                for s in x:
+                    r = aug.augment(s)
+                    out.append(r[0] if isinstance(r, list) and r else r if isinstance(r, str) else s)
+        finally:
+            random.setstate(py_state)
+            np.random.set_state(np_state)
+        return [s if isinstance(s, str) else str(s) for s in out]
