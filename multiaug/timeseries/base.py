@@ -52,7 +52,8 @@ class TimeSeriesHandler(ModalityHandler):
             raise TypeError("x: complex series are not supported")
         if not t.is_floating_point():
             t = t.to(torch.float32)
-        if not torch.isfinite(t).all():
+        # max/min reductions propagate NaN and expose +-inf; much faster than isfinite(t).all()
+        if not (torch.isfinite(t.amax()) and torch.isfinite(t.amin())):
             raise ValueError("x: contains NaN or inf values; clean or impute them first")
         ndim = t.dim()
         if ndim == 1:
@@ -170,7 +171,8 @@ class TimeSeriesAugmenter(Augmenter):
         return {}
 
     def _sample_with(self, x: torch.Tensor, lengths: torch.Tensor | None) -> Params:
-        params = self._sample(x, lengths)
+        # subclasses written to the core contract take only x; pass lengths only when there are some
+        params = self._sample(x) if lengths is None else self._sample(x, lengths)
         if lengths is not None:
             params["lengths"] = lengths
         return params

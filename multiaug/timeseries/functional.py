@@ -62,24 +62,35 @@ def _unit_grid(n: int, t: int, lengths: torch.Tensor | None, device: torch.devic
     return (ar / span.clamp_min(1.0)).clamp(0.0, 1.0)
 
 
-def smooth_curve(knots: torch.Tensor, t: int) -> torch.Tensor:
-    """Cubic (Keys/bicubic) interpolation of knot values ``(N, C, K)`` at ``t`` evenly spaced points
-    (first and last knots on the first and last step) -> ``(N, C, T)``. Smooth (C1) and vectorised."""
+def _basis(k: int, t: int, mode: str, device, dtype) -> torch.Tensor:
+    """``(K, T)`` interpolation weights: row ``j`` is the curve through the ``j``-th unit knot."""
+    eye = torch.eye(k, device=device, dtype=torch.float32)
+    if mode == "bicubic":
+        w = torch.nn.functional.interpolate(eye.reshape(k, 1, 1, k), size=(1, t), mode="bicubic", align_corners=True)
+    else:
+        w = torch.nn.functional.interpolate(eye.reshape(k, 1, k), size=t, mode="linear", align_corners=True)
+    return w.reshape(k, t).to(dtype)
+
+
+def _curve(knots: torch.Tensor, t: int, mode: str) -> torch.Tensor:
     n, c, k = knots.shape
     if k == 1:
         return knots.expand(n, c, t).clone()
-    out = torch.nn.functional.interpolate(
-        knots.reshape(n * c, 1, 1, k).float(), size=(1, t), mode="bicubic", align_corners=True
-    )
-    return out.reshape(n, c, t).to(knots.dtype)
+    dtype = knots.dtype if knots.dtype in (torch.float32, torch.float64) else torch.float32
+    # interpolation is linear in the knots: one small matrix product for the whole batch
+    out = knots.reshape(n * c, k).to(dtype) @ _basis(k, t, mode, knots.device, dtype)
+    return out.reshape(n, c, t)
+
+
+def smooth_curve(knots: torch.Tensor, t: int) -> torch.Tensor:
+    """Cubic (Keys/bicubic) interpolation of knot values ``(N, C, K)`` at ``t`` evenly spaced points
+    (first and last knots on the first and last step) -> ``(N, C, T)``. Smooth (C1) and vectorised."""
+    return _curve(knots, t, "bicubic")
 
 
 def linear_curve(knots: torch.Tensor, t: int) -> torch.Tensor:
     """Piecewise-linear interpolation of ``(N, C, K)`` knots at ``t`` evenly spaced points."""
-    n, c, k = knots.shape
-    if k == 1:
-        return knots.expand(n, c, t).clone()
-    return torch.nn.functional.interpolate(knots.float(), size=t, mode="linear", align_corners=True).to(knots.dtype)
+    return _curve(knots, t, "linear")
 
 
 def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> torch.Tensor:
@@ -91,12 +102,21 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> tor
     n, c, t = x.shape
     if mode is None:
         mode = "linear" if x.is_floating_point() else "nearest"
+    if mode not in ("linear", "nearest"):
+        raise ValueError(f"mode must be 'linear' or 'nearest', got {mode!r}")
+    if x.dtype in (torch.float32, torch.float64) and t > 1:
+        # grid_sample reads all channels at each position in one vectorised pass
+        gx = pos.to(device=x.device, dtype=x.dtype) * (2.0 / (t - 1)) - 1.0
+        grid = torch.stack([gx, torch.zeros_like(gx)], dim=-1)[:, None]  # (N, 1, T_out, 2)
+        out = torch.nn.functional.grid_sample(
+            x[:, :, None, :], grid, mode="bilinear" if mode == "linear" else "nearest",
+            padding_mode="border", align_corners=True,
+        )
+        return out[:, :, 0, :]
     pos = pos.to(x.device).float().clamp(0.0, float(t - 1))
     if mode == "nearest":
         idx = pos.round().long()
         return x.gather(2, idx[:, None, :].expand(n, c, idx.shape[1]))
-    if mode != "linear":
-        raise ValueError(f"mode must be 'linear' or 'nearest', got {mode!r}")
     i0 = pos.floor().long().clamp(0, t - 1)
     i1 = (i0 + 1).clamp(max=t - 1)
     w = (pos - i0.to(pos.dtype)).to(x.dtype)[:, None, :]
@@ -159,7 +179,7 @@ def draw_beta(alpha: float, beta: float, n: int, g: torch.Generator, device) -> 
 
 def jitter(x: torch.Tensor, noise: torch.Tensor, sigma: torch.Tensor) -> torch.Tensor:
     """``x + sigma * noise``; ``noise`` has x's shape (standard normal), ``sigma`` is per series (N,)."""
-    return x + sigma.to(x.dtype).view(-1, 1, 1) * noise.to(x.dtype)
+    return torch.addcmul(x, noise.to(x.dtype), sigma.to(x.dtype).view(-1, 1, 1))
 
 
 def scale(x: torch.Tensor, factor: torch.Tensor) -> torch.Tensor:
@@ -187,16 +207,21 @@ def drift(x: torch.Tensor, knots: torch.Tensor, max_drift: torch.Tensor, normali
     ``(N, C, K)``, shifted to start at 0, scaled to a maximal absolute value of ``max_drift`` ``(N, C)``
     and, when ``normalize``, multiplied by each channel's range (max - min)."""
     n, c, t = x.shape
+    # interpolation weights sum to one, so shifting the knots shifts the curve: it starts at 0
+    knots = knots - knots[:, :, :1]
     if lengths is None:
         curve = smooth_curve(knots, t)
     else:
         fine = smooth_curve(knots, 1024)
         curve = resample(fine, _unit_grid(n, t, lengths, x.device) * 1023.0)
-    curve = curve - curve[:, :, :1]
+    # out = x + curve * factor with one (N, C) factor: a single pass over (N, C, T)
     m = valid_mask(lengths, n, t, x.device)
-    absmax = curve.abs() if m is None else curve.abs() * m[:, None, :]
-    curve = curve / absmax.amax(dim=2, keepdim=True).clamp_min(1e-12)
-    curve = curve * max_drift.to(curve.dtype)[:, :, None]
+    if m is None:
+        hi, lo = curve.amax(dim=2, keepdim=True), curve.amin(dim=2, keepdim=True)
+    else:
+        masked = torch.where(m[:, None, :], curve, 0.0)
+        hi, lo = masked.amax(dim=2, keepdim=True), masked.amin(dim=2, keepdim=True)
+    factor = max_drift.to(curve.dtype)[:, :, None] / torch.maximum(hi, -lo).clamp_min(1e-12)
     if normalize:
         if m is None:
             rng = x.amax(dim=2, keepdim=True) - x.amin(dim=2, keepdim=True)
@@ -204,8 +229,8 @@ def drift(x: torch.Tensor, knots: torch.Tensor, max_drift: torch.Tensor, normali
             big = torch.finfo(x.dtype).max
             mm = m[:, None, :]
             rng = torch.where(mm, x, -big).amax(2, keepdim=True) - torch.where(mm, x, big).amin(2, keepdim=True)
-        curve = curve * rng.to(curve.dtype)
-    return keep_padding(x + curve.to(x.dtype), x, lengths)
+        factor = factor * rng.to(curve.dtype)
+    return keep_padding(torch.addcmul(x, curve.to(x.dtype), factor.to(x.dtype)), x, lengths)
 
 
 def dropout(x: torch.Tensor, drop: torch.Tensor, fill: float = 0.0) -> torch.Tensor:
@@ -234,33 +259,38 @@ def frequency_mask(x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | 
     dt = x.dtype
     xf = x.float() if dt in (torch.float16, torch.bfloat16) else x
     spec = torch.fft.rfft(xf, dim=2)
-    out = torch.fft.irfft(spec * keep.to(spec.real.dtype), n=x.shape[2], dim=2)
+    out = torch.fft.irfft(torch.where(keep, spec, 0), n=x.shape[2], dim=2)
     return keep_padding(out.to(dt), x, lengths)
 
 
-def frequency_mix(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor,
-                  lengths: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """FreqMix: rFFT bins where ``keep`` is True come from the series itself, the others from its
-    partner ``x[perm]``. Returns the mixed batch and ``lam`` ``(N,)``, the share of spectral energy
-    that comes from the series itself (used to mix labels)."""
-    dt = x.dtype
-    xf = x.float() if dt in (torch.float16, torch.bfloat16) else x
-    spec = torch.fft.rfft(xf, dim=2)
-    other = spec[perm]
-    k = keep.to(spec.real.dtype)
-    mixed = spec * k + other * (1 - k)
-    own = (spec.abs() ** 2 * k).sum(dim=(1, 2))
-    part = (other.abs() ** 2 * (1 - k)).sum(dim=(1, 2))
+def _spectrum(x: torch.Tensor) -> torch.Tensor:
+    xf = x.float() if x.dtype in (torch.float16, torch.bfloat16) else x
+    return torch.fft.rfft(xf, dim=2)
+
+
+def frequency_mix_lambda(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """``(N,)`` share of the spectral energy of :func:`frequency_mix`'s output that comes from the
+    series itself (used to mix labels)."""
+    energy = _spectrum(x).abs().square().sum(dim=1)  # (N, F)
+    k = keep[:, 0].to(energy.dtype)
+    own = (energy * k).sum(1)
+    part = (energy[perm] * (1 - k)).sum(1)
     lam = own / (own + part).clamp_min(1e-30)
-    lam = torch.where(own + part > 0, lam, k.mean(dim=(1, 2)))
-    out = torch.fft.irfft(mixed, n=x.shape[2], dim=2)
-    return keep_padding(out.to(dt), x, lengths), lam.float()
+    return torch.where(own + part > 0, lam, k.mean(1)).float()
+
+
+def frequency_mix(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor,
+                  lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """FreqMix: rFFT bins where ``keep`` ``(N, 1, F)`` is True come from the series itself, the others
+    from its partner ``x[perm]``."""
+    spec = _spectrum(x)
+    out = torch.fft.irfft(torch.where(keep, spec, spec[perm]), n=x.shape[2], dim=2)
+    return keep_padding(out.to(x.dtype), x, lengths)
 
 
 def mixup(x: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
     """``lam * x + (1 - lam) * x[perm]`` with ``lam`` per series (N,)."""
-    l = lam.to(x.dtype)[:, None, None]
-    return l * x + (1 - l) * x[perm]
+    return torch.lerp(x[perm], x, lam.to(x.dtype)[:, None, None])
 
 
 def cut_mask(start: torch.Tensor, length: torch.Tensor, t: int) -> torch.Tensor:

@@ -47,9 +47,12 @@ class _TimeMap(TimeSeriesAugmenter):
 
     warps_time = True
     min_length = 2
+    #: "linear" for fractional positions, "nearest" for maps that only move whole steps (exact copies)
+    resample_mode = "linear"
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
-        return F.resample(x, params["pos"])
+        mode = self.resample_mode if x.is_floating_point() else "nearest"
+        return F.keep_padding(F.resample(x, params["pos"], mode), x, params.get("lengths"))
 
 
 @register("jitter")
@@ -246,6 +249,7 @@ class Permutation(_TimeMap):
     ``equal_segments=True`` uses equal-length pieces."""
 
     magnitude_range = {"n_segments": (1, 10)}
+    resample_mode = "nearest"
 
     def __init__(self, n_segments: int = 5, equal_segments: bool = False, **kwargs: Any):
         self.n_segments = n_segments
@@ -282,6 +286,8 @@ class Permutation(_TimeMap):
 class Reverse(_TimeMap):
     """Reverse time (within each series' valid length). Each series is reversed with probability
     ``p`` (default 0.5, like a random flip)."""
+
+    resample_mode = "nearest"
 
     def __init__(self, *, p: float = 0.5, **kwargs: Any):
         super().__init__(p=p, **kwargs)
@@ -476,12 +482,11 @@ class FrequencyMix(_Mixing):
         n, _, t = x.shape
         keep = torch.rand(n, 1, t // 2 + 1, generator=g, device=x.device) >= float(self.rate)
         perm = self._partner(x)
-        _, lam = F.frequency_mix(x, perm, keep)  # lam depends on the data: computed once here
+        lam = F.frequency_mix_lambda(x, perm, keep)  # depends on the data: computed once, here
         return {"perm": perm, "keep": keep, "lam": lam}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
-        out, _ = F.frequency_mix(x, params["perm"].to(x.device), params["keep"], params.get("lengths"))
-        return out
+        return F.frequency_mix(x, params["perm"].to(x.device), params["keep"], params.get("lengths"))
 
 
 @register("drift")

@@ -1,0 +1,111 @@
+"""Speed of multiaug's batched time-series augmentations versus tsaug, in one run.
+
+Data: N=2000 random walks, C=3 channels, T=512 steps (float32).
+
+1. tsaug ``TimeWarp() + Drift(max_drift=0.5, n_drift_points=3) + AddNoise(scale=0.01)`` on the
+   ``(N, T, C)`` NumPy array tsaug expects, versus the multiaug equivalent
+   ``Sequential([TimeWarp(), Drift(max_drift=0.5, n_drift_points=3), Jitter(sigma=0.01)])`` on the
+   ``(N, C, T)`` tensor (and on the NumPy array, conversion included). Medians and the ratio.
+2. Each multiaug augmenter alone, as a multiple of a plain copy of the batch (``x.clone()``).
+3. The same on a GPU when one is available (synchronised timings).
+
+Run: ``python benchmarks/timeseries_speed.py [--threads 1] [--repeats 7]``. The default is one
+PyTorch thread (the machine this was written on is shared); tsaug is single-threaded NumPy/SciPy.
+"""
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+import warnings
+
+import numpy as np
+import torch
+
+from multiaug import Sequential, registry
+from multiaug.timeseries import Drift, Jitter, TimeWarp
+from multiaug.timeseries.base import TimeSeriesAugmenter
+
+N, C, T = 2000, 3, 512
+
+
+def _median_time(fn, repeats: int, sync=None) -> float:
+    fn()  # warm-up
+    if sync:
+        sync()
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        if sync:
+            sync()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
+def _single_augmenters() -> list[tuple[str, TimeSeriesAugmenter]]:
+    out = []
+    for name, cls in registry.items():
+        if isinstance(cls, type) and issubclass(cls, TimeSeriesAugmenter) and not cls.learned:
+            kwargs = {"p": 1.0} if name == "reverse" else {}
+            out.append((name, cls(seed=0, **kwargs)))
+    return out
+
+
+def run(repeats: int, device: str) -> list[str]:
+    lines = []
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(N, C, T, generator=g).cumsum(-1).to(device)
+    sync = torch.cuda.synchronize if device.startswith("cuda") else None
+    pipe = Sequential([TimeWarp(), Drift(max_drift=0.5, n_drift_points=3), Jitter(sigma=0.01)], seed=0)
+
+    if device == "cpu":
+        import tsaug
+
+        x_np_tc = x.cpu().numpy().transpose(0, 2, 1).copy()  # (N, T, C) for tsaug
+        tsaug_pipe = tsaug.TimeWarp() + tsaug.Drift(max_drift=0.5, n_drift_points=3) + tsaug.AddNoise(scale=0.01)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            t_tsaug = _median_time(lambda: tsaug_pipe.augment(x_np_tc), max(3, repeats // 2))
+        x_np = x.cpu().numpy()
+        t_np = _median_time(lambda: pipe(x_np), repeats)
+    t_ma = _median_time(lambda: pipe(x), repeats, sync)
+
+    lines.append(f"## TimeWarp + Drift + AddNoise/Jitter, N={N}, C={C}, T={T}, device={device}, "
+                 f"torch threads={torch.get_num_threads()}")
+    lines.append("| implementation | median s | x faster than tsaug |")
+    lines.append("|---|---|---|")
+    if device == "cpu":
+        lines.append(f"| tsaug 0.2.1 (NumPy (N,T,C)) | {t_tsaug:.4f} | 1.0 |")
+        lines.append(f"| multiaug (NumPy in/out, conversion included) | {t_np:.4f} | {t_tsaug / t_np:.1f} |")
+        lines.append(f"| multiaug (torch tensor) | {t_ma:.4f} | {t_tsaug / t_ma:.1f} |")
+    else:
+        lines.append(f"| multiaug (torch tensor) | {t_ma:.4f} | n/a |")
+    lines.append("")
+
+    t_copy = _median_time(lambda: x.clone(), repeats * 3, sync)
+    lines.append(f"## Single augmentations as a multiple of a plain copy (x.clone(): {t_copy * 1e3:.2f} ms), device={device}")
+    lines.append("| augmenter | median ms | x copy |")
+    lines.append("|---|---|---|")
+    for name, aug in _single_augmenters():
+        t_a = _median_time(lambda a=aug: a(x), repeats, sync)
+        lines.append(f"| {name} | {t_a * 1e3:.2f} | {t_a / t_copy:.1f} |")
+    lines.append("")
+    return lines
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--threads", type=int, default=1, help="torch CPU threads (default 1)")
+    ap.add_argument("--repeats", type=int, default=7)
+    ap.add_argument("--no-gpu", action="store_true")
+    args = ap.parse_args()
+    torch.set_num_threads(args.threads)
+    lines = run(args.repeats, "cpu")
+    if torch.cuda.is_available() and not args.no_gpu:
+        lines += [f"GPU: {torch.cuda.get_device_name()}", ""] + run(args.repeats, "cuda")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()
