@@ -82,10 +82,19 @@ def name_of(cls: type) -> str:
     return n
 
 
-def summary(cls: type) -> str:
-    """First line of the class docstring."""
-    doc = inspect.getdoc(cls) or ""
-    return doc.strip().splitlines()[0] if doc.strip() else ""
+def summary(cls: type, width: int = 110) -> str:
+    """The class docstring's first sentence (its own docstring, not an inherited one), shortened."""
+    doc = inspect.cleandoc(cls.__dict__.get("__doc__") or "")
+    para = " ".join(doc.split("\n\n", 1)[0].split())
+    if not para:
+        return ""
+    if len(para) > width:
+        import re
+
+        m = next((m for m in re.finditer(r"\.\s+(?=[A-Z`])", para) if 20 < m.start() < width), None)
+        if m is not None:
+            return para[: m.start() + 1]
+    return para if len(para) <= width else para[: width - 1].rstrip() + "…"
 
 
 def describe(name: str) -> str:
