@@ -482,6 +482,8 @@ class OpenAIBackend(Backend):
             try:
                 for fut in cf.as_completed(futs):
                     i = futs[fut]
+                    if fut.cancelled():
+                        continue
                     try:
                         res = fut.result()
                     except (GenerationError, _Fatal) as e:
@@ -499,6 +501,9 @@ class OpenAIBackend(Backend):
                 raise
         if errors:
             done = sum(r is not None for r in results)
+            not_sent = sum(f.cancelled() for f in futs)
+            if not_sent:
+                errors[0] += f" ({not_sent} requests not sent)"
             raise GenerationError(
                 f"{len(errors)} of {len(requests)} requests to {self.url} failed ({done} completed and kept): {errors[0]}"
             )

@@ -51,7 +51,7 @@ _PREAMBLE = re.compile(r"^(?:sure|here|certainly|of course|okay|ok)\b.*|.*:\s*$"
 
 
 def _clean(s: str) -> str:
-    s = _MARKER.sub("", s.strip())
+    s = _MARKER.sub("", s.strip().lstrip("*_").strip())
     m = _LABEL.match(s)
     if m and m.end() < len(s):
         s = s[m.end() :]

@@ -1,0 +1,277 @@
+"""Backends: the OpenAI-compatible client against a real HTTP server on 127.0.0.1, and the local HF
+backend on tiny random models (causal with and without chat template, seq2seq)."""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+import torch
+
+from multiaug.text.backends import (
+    GenerationError,
+    GenerationRequest,
+    GenerationSettings,
+    HFBackend,
+    ItemError,
+    OpenAIBackend,
+    SeededSampler,
+    resolve_model_path,
+)
+from tests.text.contract_cases_llm import tiny_causal_lm
+
+SETTINGS = GenerationSettings(temperature=0.8, top_p=0.9, max_new_tokens=6)
+
+
+class FakeServer:
+    """A chat-completions server. ``script`` maps a request count to a behaviour for that request:
+    an int HTTP status, "garbage", "sleep", or None (a normal reply echoing the prompt, or the part
+    after "Sentence:")."""
+
+    def __init__(self, script=None, delay: float = 0.0, default=None):
+        self.script = dict(script or {})
+        self.default = default
+        self.delay = delay
+        self.count = 0
+        self.bodies: list[dict] = []
+        self.headers: list[dict] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *a):  # quiet
+                pass
+
+            def do_POST(self):
+                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                with outer.lock:
+                    k = outer.count
+                    outer.count += 1
+                    outer.bodies.append(body)
+                    outer.headers.append(dict(self.headers))
+                    outer.in_flight += 1
+                    outer.max_in_flight = max(outer.max_in_flight, outer.in_flight)
+                try:
+                    what = outer.script.get(k, outer.default)
+                    if outer.delay:
+                        time.sleep(outer.delay)
+                    if isinstance(what, int):
+                        self.send_response(what)
+                        if what == 429:
+                            self.send_header("Retry-After", "0")
+                        self.end_headers()
+                        self.wfile.write(b'{"error": "nope"}')
+                        return
+                    if what == "sleep":
+                        time.sleep(1.0)
+                    if what == "garbage":
+                        payload = b"<html>not json</html>"
+                    else:
+                        user = body["messages"][-1]["content"].split("Sentence:")[-1].strip()
+                        n = body.get("n", 1)
+                        payload = json.dumps(
+                            {"choices": [{"index": i, "message": {"role": "assistant", "content": f"1. {user} v{i}"}} for i in range(n)]}
+                        ).encode()
+                    self.send_response(200)
+                    self.send_header("Content-Type", "application/json")
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                except (BrokenPipeError, ConnectionResetError):  # the client timed out and left
+                    pass
+                finally:
+                    with outer.lock:
+                        outer.in_flight -= 1
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def _reqs(n, prefix="hello"):
+    return [GenerationRequest([{"role": "user", "content": f"{prefix} {i}"}], 1, seed=i) for i in range(n)]
+
+
+def _client(url, **kw):
+    kw = {"backoff": 0.01, "max_backoff": 0.05, "timeout": 5.0, **kw}
+    return OpenAIBackend(url, model="m", **kw)
+
+
+def test_endpoint_replies_in_request_order_with_seed_and_settings():
+    with FakeServer() as srv:
+        out = _client(srv.url).generate(_reqs(5), SETTINGS)
+    assert out == [[f"1. hello {i} v0"] for i in range(5)]
+    body = srv.bodies[0]
+    assert body["model"] == "m" and body["temperature"] == 0.8 and body["top_p"] == 0.9 and body["max_tokens"] == 6
+    assert sorted(b["seed"] for b in srv.bodies) == list(range(5))
+
+
+def test_endpoint_n_samples_field():
+    with FakeServer() as srv:
+        out = _client(srv.url).generate([GenerationRequest([{"role": "user", "content": "x"}], 3, 1)], SETTINGS)
+    assert srv.bodies[0]["n"] == 3 and len(out[0]) == 3
+
+
+def test_endpoint_retries_429_and_500_then_succeeds():
+    with FakeServer({0: 429, 1: 500, 2: 503}) as srv:
+        out = _client(srv.url, concurrency=1).generate(_reqs(1), SETTINGS)
+    assert out == [["1. hello 0 v0"]] and srv.count == 4
+
+
+def test_endpoint_retries_garbage_then_gives_clear_error():
+    with FakeServer(default="garbage") as srv:
+        with pytest.raises(GenerationError, match="not a chat completion"):
+            _client(srv.url, max_retries=2).generate(_reqs(1), SETTINGS)
+    assert srv.count == 3
+
+
+def test_endpoint_timeout_is_retried_then_raises():
+    with FakeServer(default="sleep") as srv:
+        t = time.perf_counter()
+        with pytest.raises(GenerationError, match="after 2 attempts"):
+            _client(srv.url, timeout=0.2, max_retries=1).generate(_reqs(1), SETTINGS)
+    assert time.perf_counter() - t < 5
+
+
+def test_endpoint_unreachable_gives_clear_error():
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    with pytest.raises(GenerationError, match="cannot reach"):
+        _client(f"http://127.0.0.1:{port}/v1", max_retries=1).generate(_reqs(2), SETTINGS)
+
+
+def test_endpoint_400_is_a_per_item_error_and_401_is_fatal():
+    with FakeServer({0: 400}) as srv:
+        out = _client(srv.url, concurrency=1).generate(_reqs(2), SETTINGS)
+    assert isinstance(out[0], ItemError) and out[0].reason == "http_400" and out[1] == ["1. hello 1 v0"]
+    with FakeServer(default=401) as srv:
+        with pytest.raises(GenerationError, match="HTTP 401"):
+            _client(srv.url, concurrency=1).generate(_reqs(3), SETTINGS)
+
+
+def test_endpoint_failure_keeps_completed_results_via_callback():
+    done = {}
+    with FakeServer({3: 500, 4: 500, 5: 500}) as srv:  # request 3 fails on all its attempts
+        with pytest.raises(GenerationError, match="1 of 5 requests"):
+            _client(srv.url, concurrency=1, max_retries=2).generate(_reqs(5), SETTINGS, on_result=done.__setitem__)
+    assert sorted(done) == [0, 1, 2, 4]
+
+
+def test_endpoint_concurrency_limit_is_respected():
+    with FakeServer(delay=0.05) as srv:
+        _client(srv.url, concurrency=3).generate(_reqs(12), SETTINGS)
+    assert 1 < srv.max_in_flight <= 3
+
+
+def test_api_key_only_from_env_and_never_shown(monkeypatch, caplog):
+    secret = "sk-test-SECRET-123"
+    monkeypatch.setenv("MULTIAUG_TEST_KEY", secret)
+    client = _client("http://127.0.0.1:1/v1", api_key_env="MULTIAUG_TEST_KEY")
+    assert secret not in repr(client) and secret not in json.dumps(client.identity())
+    assert all(secret not in repr(v) for v in vars(client).values())
+    with FakeServer(default=401) as srv:
+        client = _client(srv.url, api_key_env="MULTIAUG_TEST_KEY")
+        with caplog.at_level(logging.DEBUG):
+            with pytest.raises(GenerationError) as err:
+                client.generate(_reqs(1), SETTINGS)
+    assert srv.headers[0]["Authorization"] == "Bearer " + secret
+    assert secret not in str(err.value) and secret not in caplog.text
+    monkeypatch.delenv("MULTIAUG_TEST_KEY")
+    with FakeServer() as srv:
+        _client(srv.url, api_key_env="MULTIAUG_TEST_KEY").generate(_reqs(1), SETTINGS)
+    assert "Authorization" not in srv.headers[0]
+
+
+def test_bad_base_url():
+    with pytest.raises(ValueError, match="base_url"):
+        OpenAIBackend("127.0.0.1:8000")
+
+
+# ---- local Hugging Face backend ---------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def hf():
+    return HFBackend(tiny_causal_lm(), batch_size=3, device="cpu")
+
+
+def test_hf_chat_template_is_used(hf):
+    s = hf.render([{"role": "user", "content": "the cat"}])
+    assert s.startswith("<|im_start|>user") and s.endswith("<|im_start|>assistant\n")
+
+
+def test_hf_batched_generation_same_seed_same_output(hf):
+    reqs = [GenerationRequest([{"role": "user", "content": "the cat runs"}], 2, seed=5)] * 2 + _reqs(3)
+    out = hf.generate(reqs, SETTINGS)
+    assert [len(o) for o in out] == [2, 2, 1, 1, 1]
+    assert out[0] == out[1]  # same prompt and seed, same batch or not
+    assert out[0][0] != out[0][1]  # two samples of one request differ
+    again = hf.generate(reqs[:1], SETTINGS)
+    assert again[0] == out[0]  # independent of batch composition (same prompt length here)
+
+
+def test_hf_greedy_and_on_result(hf):
+    got = {}
+    greedy = GenerationSettings(temperature=0.0, top_p=1.0, max_new_tokens=4)
+    a = hf.generate(_reqs(2), greedy, on_result=got.__setitem__)
+    b = hf.generate([GenerationRequest(r.messages, 1, seed=99) for r in _reqs(2)], greedy)
+    assert a == b and sorted(got) == [0, 1]
+
+
+def test_hf_overlong_prompt_is_per_item_error():
+    be = HFBackend(tiny_causal_lm(), device="cpu", max_input_tokens=30)
+    out = be.generate([GenerationRequest([{"role": "user", "content": "the cat"}], 1, 0),
+                       GenerationRequest([{"role": "user", "content": "the cat " * 50}], 1, 0)], SETTINGS)
+    assert isinstance(out[1], ItemError) and out[1].reason == "too_long" and isinstance(out[0], list)
+
+
+def test_hf_plain_and_seq2seq_models():
+    plain = HFBackend(tiny_causal_lm(chat=False), device="cpu")
+    assert plain.render([{"role": "user", "content": "the cat"}]) == "the cat\n"
+    assert len(plain.generate(_reqs(2), SETTINGS)) == 2
+    t5 = HFBackend(tiny_causal_lm(seq2seq=True), device="cpu")
+    out = t5.generate(_reqs(2), SETTINGS)
+    assert t5.encoder_decoder and all(isinstance(o, list) and len(o) == 1 for o in out)
+
+
+def test_seeded_sampler_follows_the_distribution_without_global_rng():
+    logits = torch.log(torch.tensor([[0.5, 0.3, 0.2, 1e-9]]))
+    state = torch.get_rng_state()
+    counts = torch.zeros(4)
+    s = SeededSampler([0] * 1, 1.0, 1.0, torch.device("cpu"))
+    for _ in range(3000):
+        counts[s(None, logits.clone()).argmax()] += 1
+    assert torch.equal(state, torch.get_rng_state())
+    assert torch.allclose(counts / 3000, torch.tensor([0.5, 0.3, 0.2, 0.0]), atol=0.04)
+    top = SeededSampler([1], 1.0, 0.6, torch.device("cpu"))  # top-p 0.6 keeps the two best tokens
+    picks = {int(top(None, logits.clone()).argmax()) for _ in range(300)}
+    assert picks == {0, 1}
+
+
+def test_resolve_model_path(tmp_path):
+    f = tmp_path / "m.gguf"
+    f.write_bytes(b"GGUF")
+    assert resolve_model_path(str(f)) == (str(tmp_path), "m.gguf")
+    assert resolve_model_path("some/dir") == ("some/dir", None)
+    with pytest.raises(ValueError, match="GGUF file not found"):
+        resolve_model_path(str(tmp_path / "missing.gguf"))
+    with pytest.raises(ValueError, match="model must be"):
+        resolve_model_path("")
