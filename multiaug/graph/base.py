@@ -34,8 +34,10 @@ def check_graph(data: Any, name: str = "data") -> None:
         raise ValueError(f"{name}: edge_index must be a tensor of shape (2, E), got {getattr(ei, 'shape', type(ei))}")
     if ei.dtype != torch.long:
         raise TypeError(f"{name}: edge_index must have dtype torch.long, got {ei.dtype}")
-    if ei.numel() and (int(ei.min()) < 0 or int(ei.max()) >= n):
-        raise ValueError(f"{name}: edge_index has entries outside [0, {n}) (min {int(ei.min())}, max {int(ei.max())})")
+    if ei.numel():
+        lo, hi = (int(v) for v in torch.aminmax(ei))  # one pass
+        if lo < 0 or hi >= n:
+            raise ValueError(f"{name}: edge_index has entries outside [0, {n}) (min {lo}, max {hi})")
     E = ei.shape[1]
     for key in ("edge_attr", "edge_weight"):
         v = getattr(data, key, None)

@@ -8,8 +8,8 @@ Two groups:
   (new edge set, node attributes kept or filtered). For a ``Batch`` they also rebuild ``batch``,
   ``ptr``, the per-graph node counts and the internal slice/increment dictionaries, so
   ``to_data_list()`` still returns the individual graphs;
-* array kernels: :func:`hash_uniform` (counter-based uniforms, so both directions of an undirected
-  edge share one draw without a sort), :func:`pair_keys`, :func:`segment_*` helpers,
+* array kernels: :func:`drop_mask` (undirected edge dropout: both directions of an edge share one
+  draw, the sum of per-node draws, without a sort), :func:`pair_keys`, :func:`segment_*` helpers,
   :func:`sample_per_group` (choose k items per group), :func:`random_walks`, the diffusion kernels
   (:func:`diffusion_matrix`) and the randomized Schur complement (:func:`approx_schur`,
   :func:`sample_clique_trees`) with the dense exact reference :func:`dense_schur_complement`.
@@ -23,7 +23,8 @@ from typing import Any, Callable
 import torch
 
 __all__ = [
-    "hash_uniform",
+    "symmetric_edge_draws",
+    "drop_mask",
     "pair_keys",
     "node_graph_index",
     "node_edge_keys",
@@ -38,35 +39,42 @@ __all__ = [
     "sparsify",
     "sample_clique_trees",
     "approx_schur",
+    "undirected_to_edge_index",
     "laplacian",
     "dense_schur_complement",
 ]
 
-_MASK = {s: (1 << (64 - s)) - 1 for s in (27, 30, 31, 32, 40)}
-_C1 = 0xBF58476D1CE4E5B9 - (1 << 64)  # splitmix64 constants as signed int64
-_C2 = 0x94D049BB133111EB - (1 << 64)
-_GOLDEN = 0x9E3779B97F4A7C15 - (1 << 64)
+def symmetric_edge_draws(edge_index: torch.Tensor, node_draws: torch.Tensor) -> torch.Tensor:
+    """One integer per edge, ``node_draws[u] + node_draws[v]`` (wrapping): both directions (and parallel
+    copies) of an edge get the same value. With ``node_draws`` uniform over int32, each edge's value
+    is uniform and edges are pairwise independent (two edges share at most one endpoint), which is
+    what an edge dropout needs; it costs two gathers and an add, with no sort and no hashing."""
+    return node_draws[edge_index[0]] + node_draws[edge_index[1]]
 
 
-def _srl(z: torch.Tensor, s: int) -> torch.Tensor:
-    """Logical right shift of int64 (torch's ``>>`` is arithmetic)."""
-    return (z >> s) & _MASK[s]
+def keep_threshold(rate: torch.Tensor) -> torch.Tensor:
+    """int32 thresholds t with P(uniform int32 >= t) = 1 - rate (rate 1 is handled by the caller)."""
+    t = torch.round(rate.to(torch.float64) * 2.0**32 - 2.0**31)
+    return t.clamp(max=2.0**31 - 1).to(torch.int32)
 
 
-def hash_uniform(keys: torch.Tensor, seed: "int | torch.Tensor") -> torch.Tensor:
-    """Uniform floats in [0, 1) (float32), a pure function of ``(keys, seed)`` (splitmix64 finaliser).
+def drop_mask(edge_index: torch.Tensor, node_draws: torch.Tensor, rate: torch.Tensor,
+              edge_graph: torch.Tensor | None = None) -> torch.Tensor:
+    """Keep-mask of an undirected edge dropout: edge kept iff its symmetric draw clears its graph's
+    threshold (``rate`` per graph; ``edge_graph`` maps edges to graphs when there are several)."""
+    draws = symmetric_edge_draws(edge_index, node_draws)
+    thr = keep_threshold(rate)
+    if rate.numel() == 1:
+        return draws >= thr[0] if float(rate[0]) < 1 else torch.zeros_like(draws, dtype=torch.bool)
+    keep = draws >= thr[edge_graph]
+    if bool((rate >= 1).any()):
+        keep &= (rate < 1)[edge_graph]
+    return keep
 
-    Equal keys get equal numbers; different keys get independent-looking numbers. Used where one
-    draw must be shared by several entries (both directions of an edge) without sorting them."""
-    if isinstance(seed, torch.Tensor):
-        seed = seed.to(device=keys.device, dtype=torch.int64)
-    else:
-        seed = int(seed) & ((1 << 62) - 1)
-    z = keys.to(torch.int64) * _GOLDEN + seed
-    z = (z ^ _srl(z, 30)) * _C1
-    z = (z ^ _srl(z, 27)) * _C2
-    z = z ^ _srl(z, 31)
-    return _srl(z, 40).to(torch.float32) * (1.0 / (1 << 24))
+
+def random_int32(n: int, generator: torch.Generator, device: Any) -> torch.Tensor:
+    """``n`` integers uniform over the whole int32 range (drawn as int64, wrapped to int32)."""
+    return torch.randint(0, 2**32, (n,), generator=generator, device=device, dtype=torch.int64).to(torch.int32)
 
 
 def pair_keys(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
@@ -356,10 +364,6 @@ def coalesce_undirected(edge_index: torch.Tensor, edge_weight: torch.Tensor, num
     return torch.div(key, N, rounding_mode="floor"), key % N, w
 
 
-def _both_directions(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    return torch.stack([torch.cat([lo, hi]), torch.cat([hi, lo])]), torch.cat([w, w])
-
-
 def laplacian(edge_index: torch.Tensor, edge_weight: torch.Tensor, num_nodes: int) -> torch.Tensor:
     """Dense Laplacian D - A of a graph given as directed entries (each undirected edge twice)."""
     A = torch.zeros(num_nodes, num_nodes, dtype=torch.float64, device=edge_index.device)
@@ -493,14 +497,16 @@ def sample_clique_trees(center: torch.Tensor, nbr: torch.Tensor, w: torch.Tensor
     return nbr[sel], nbr[k[sel]], new_w[sel].to(w.dtype)
 
 
-def _local_minima(lo: torch.Tensor, hi: torch.Tensor, prio: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
-    """Candidates whose priority is below that of every candidate neighbour (an independent set)."""
-    inf = torch.full_like(prio, float("inf"))
-    p_c = torch.where(cand, prio, inf)
-    both = cand[lo] & cand[hi]
-    a, b = lo[both], hi[both]
-    nmin = inf.scatter_reduce(0, a, p_c[b], reduce="amin").scatter_reduce(0, b, p_c[a], reduce="amin")
-    return cand & (p_c < nmin)
+def _local_minima(ed: torch.Tensor, prio: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
+    """Candidates whose (integer) priority is below that of every candidate neighbour: an
+    independent set. ``ed`` is (2, E); ``prio`` holds distinct int64 values."""
+    big = torch.iinfo(torch.int64).max
+    both = (cand[ed[0]] & cand[ed[1]]).nonzero().squeeze(1)
+    a, b = ed[0].index_select(0, both), ed[1].index_select(0, both)
+    nmin = torch.full_like(prio, big)
+    nmin = nmin.scatter_reduce(0, a, prio.index_select(0, b), reduce="amin")
+    nmin = nmin.scatter_reduce(0, b, prio.index_select(0, a), reduce="amin")
+    return cand & (prio < nmin)
 
 
 def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes: int, eliminate: torch.Tensor | None,
@@ -525,87 +531,114 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
     ('asc'/'desc' weight, or 'random') and replaced by :func:`tree_sampler`'s tree. Returns
     ``(lo, hi, w, eliminated_mask, rounds)`` for the final graph (self-loops dropped, parallel edges
     not yet merged)."""
+    if neighbor_order not in ("asc", "desc", "random"):
+        raise ValueError(f"neighbor_order must be 'asc', 'desc' or 'random', got {neighbor_order!r}")
     dev = lo.device
     N = int(num_nodes)
-    # unique integer ranks (ties broken by node id) so that local minima always exist
+    # distinct integer ranks (ties broken by node id) so that local minima always exist
     rank = torch.empty(N, dtype=torch.long, device=dev)
     rank[torch.argsort(priority, stable=True)] = torch.arange(N, device=dev)
-    priority = rank.to(torch.float64)
-    alive = torch.ones(N, dtype=torch.bool, device=dev)
     done = torch.zeros(N, dtype=torch.bool, device=dev)
     pending = eliminate.clone() if eliminate is not None else None
     if eliminate is None:
         if quota is None or node_graph is None:
             raise ValueError("approx_schur: the dynamic (degree) mode needs quota and node_graph")
         remaining = quota.clone()
-    frozen_lo, frozen_hi, frozen_w = [], [], []
+    ed = torch.stack([lo, hi])
+    frozen_ed, frozen_w = [], []
     rounds = 0
     while rounds < max_rounds:
         if pending is not None:
             if not bool(pending.any()):
                 break
             # edges between two nodes that will never be eliminated are final: set them aside
-            act = pending[lo] | pending[hi]
-            if not bool(act.all()):
-                fz = ~act
-                frozen_lo.append(lo[fz]); frozen_hi.append(hi[fz]); frozen_w.append(w[fz])
-                lo, hi, w = lo[act], hi[act], w[act]
-            sel = _local_minima(lo, hi, priority, pending)
+            act = pending[ed[0]] | pending[ed[1]]
+            n_act = int(act.sum())
+            if n_act < 0.9 * act.numel():
+                fz = (~act).nonzero().squeeze(1)
+                frozen_ed.append(ed.index_select(1, fz))
+                frozen_w.append(w.index_select(0, fz))
+                ai = act.nonzero().squeeze(1)
+                ed, w = ed.index_select(1, ai), w.index_select(0, ai)
+            sel = _local_minima(ed, rank, pending)
         else:
             if int(remaining.sum()) <= 0:
                 break
-            deg = torch.bincount(lo, minlength=N) + torch.bincount(hi, minlength=N)
-            key = deg.to(torch.float64) * N + priority
-            cand = alive & (remaining[node_graph] > 0)
-            sel = _local_minima(lo, hi, key, cand)
+            deg = torch.bincount(ed.flatten(), minlength=N)
+            key = deg * N + rank
+            cand = ~done & (remaining[node_graph] > 0)
+            sel = _local_minima(ed, key, cand)
             # at most the remaining quota per graph, lowest degree first
-            ids = sel.nonzero().flatten()
+            ids = sel.nonzero().squeeze(1)
             order = ids[torch.argsort(key[ids])]
             order = order[torch.sort(node_graph[order], stable=True)[1]]
             gcount = torch.bincount(node_graph[order], minlength=remaining.numel())
-            rank = torch.arange(order.numel(), device=dev) - segment_offsets(gcount)[node_graph[order]]
-            take = order[rank < remaining[node_graph[order]]]
+            r = torch.arange(order.numel(), device=dev) - segment_offsets(gcount)[node_graph[order]]
+            take = order[r < remaining[node_graph[order]]]
             sel = torch.zeros(N, dtype=torch.bool, device=dev)
             sel[take] = True
             remaining = remaining - torch.bincount(node_graph[take], minlength=remaining.numel())
         rounds += 1
-        s_lo, s_hi = sel[lo], sel[hi]
-        star = s_lo | s_hi
-        # star edges (center, neighbour); an independent set never has both ends selected
-        center = torch.where(s_lo[star], lo[star], hi[star])
-        nbr = torch.where(s_lo[star], hi[star], lo[star])
-        sw = w[star]
-        keep = ~star
-        lo, hi, w = lo[keep], hi[keep], w[keep]
-        # merge parallel edges inside each star
-        skey = center * N + nbr
-        uk, inv = torch.unique(skey, return_inverse=True)
+        s_lo = sel[ed[0]]
+        star = s_lo | sel[ed[1]]
+        si = star.nonzero().squeeze(1)
+        ki = (~star).nonzero().squeeze(1)
+        sed = ed.index_select(1, si)
+        s_lo = s_lo.index_select(0, si)
+        sw = w.index_select(0, si)
+        ed, w = ed.index_select(1, ki), w.index_select(0, ki)
+        # star edges (center, neighbour): an independent set never has both ends selected
+        center = torch.where(s_lo, sed[0], sed[1])
+        nbr = torch.where(s_lo, sed[1], sed[0])
+        # merge parallel edges inside each star (sorted by center, then neighbour)
+        uk, inv = torch.unique(center * N + nbr, return_inverse=True)
         mw = torch.zeros(uk.numel(), dtype=sw.dtype, device=dev).index_add_(0, inv, sw)
         center = torch.div(uk, N, rounding_mode="floor")
-        nbr = uk % N
-        # order inside each star
+        nbr = uk - center * N
+        # order inside each star: a stable sort by the key, then by center
         if neighbor_order == "asc":
-            okey = mw.to(torch.float64)
+            okey = mw
         elif neighbor_order == "desc":
-            okey = -mw.to(torch.float64)
-        elif neighbor_order == "random":
-            okey = torch.rand(mw.numel(), generator=generator, device=dev, dtype=torch.float64)
+            okey = -mw
         else:
-            raise ValueError(f"neighbor_order must be 'asc', 'desc' or 'random', got {neighbor_order!r}")
+            okey = torch.rand(mw.numel(), generator=generator, device=dev)
         order = torch.argsort(okey, stable=True)
         order = order[torch.sort(center[order], stable=True)[1]]
         center, nbr, mw = center[order], nbr[order], mw[order]
         u = torch.rand(mw.numel(), generator=generator, device=dev, dtype=torch.float64)
         a, b, nw = tree_sampler(center, nbr, mw, u)
-        ok = a != b
-        a, b, nw = a[ok], b[ok], nw[ok]
-        lo = torch.cat([lo, torch.minimum(a, b)])
-        hi = torch.cat([hi, torch.maximum(a, b)])
+        ok = (a != b).nonzero().squeeze(1)
+        a, b, nw = a.index_select(0, ok), b.index_select(0, ok), nw.index_select(0, ok)
+        ed = torch.cat([ed, torch.stack([torch.minimum(a, b), torch.maximum(a, b)])], dim=1)
         w = torch.cat([w, nw.to(w.dtype)])
-        alive &= ~sel
         done |= sel
         if pending is not None:
             pending &= ~sel
-    if frozen_lo:
-        lo = torch.cat([*frozen_lo, lo]); hi = torch.cat([*frozen_hi, hi]); w = torch.cat([*frozen_w, w])
-    return lo, hi, w, done, rounds
+    if frozen_ed:
+        ed = torch.cat([*frozen_ed, ed], dim=1)
+        w = torch.cat([*frozen_w, w])
+    return ed[0], ed[1], w, done, rounds
+
+
+def undirected_to_edge_index(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, node_graph: torch.Tensor,
+                             num_graphs: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Both directions of each edge ``(lo, hi, w)``, grouped by graph in graph order (as a Batch
+    needs): per graph its forward edges then their reverses. No sort: positions are computed."""
+    if num_graphs <= 1 or lo.numel() == 0:
+        return torch.stack([torch.cat([lo, hi]), torch.cat([hi, lo])]), torch.cat([w, w])
+    g = node_graph[lo]
+    order = torch.sort(g, stable=True)[1] if bool((g[1:] < g[:-1]).any()) else None
+    if order is not None:
+        lo, hi, w, g = lo[order], hi[order], w[order], g[order]
+    counts = torch.bincount(g, minlength=num_graphs)
+    start = segment_offsets(counts)
+    r = torch.arange(lo.numel(), device=lo.device) - start[g]
+    pos_f = 2 * start[g] + r
+    pos_b = pos_f + counts[g]
+    E = 2 * lo.numel()
+    src = torch.empty(E, dtype=lo.dtype, device=lo.device)
+    dst = torch.empty(E, dtype=lo.dtype, device=lo.device)
+    ww = torch.empty(E, dtype=w.dtype, device=w.device)
+    src[pos_f], dst[pos_f], ww[pos_f] = lo, hi, w
+    src[pos_b], dst[pos_b], ww[pos_b] = hi, lo, w
+    return torch.stack([src, dst]), ww

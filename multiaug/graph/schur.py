@@ -116,18 +116,18 @@ class SchurView(GraphAugmenter):
         gen.manual_seed(int(params["seed"]))
         lo, hi, w, done, _ = F.approx_schur(lo, hi, w, N, eliminate, priority, gen, self.neighbor_order,
                                             quota=params.get("quota"), node_graph=node_graph)
-        # merge parallel edges, emit both directions grouped by (source) node, hence by graph
+        # merge parallel edges (sorted by (lo, hi), hence by graph), emit both directions per graph
         key, inv = torch.unique(lo * N + hi, return_inverse=True)
         wsum = torch.zeros(key.numel(), dtype=w.dtype, device=dev).index_add_(0, inv, w)
-        a, b = torch.div(key, N, rounding_mode="floor"), key % N
-        src, dst, ww = torch.cat([a, b]), torch.cat([b, a]), torch.cat([wsum, wsum])
-        order = torch.argsort(src * N + dst)
-        src, dst, ww = src[order], dst[order], ww[order]
-        if self.keep_eliminated:
-            return F.replace_edges(data, torch.stack([src, dst]), {"edge_weight": ww})
-        keep = ~done
-        new_id = torch.cumsum(keep.long(), 0) - 1
-        return F.replace_edges(data, torch.stack([new_id[src], new_id[dst]]), {"edge_weight": ww}, node_keep=keep)
+        a = torch.div(key, N, rounding_mode="floor")
+        b = key - a * N
+        if not self.keep_eliminated:
+            new_id = torch.cumsum((~done).long(), 0) - 1
+            a, b = new_id[a], new_id[b]
+            node_graph = node_graph[~done]
+        _, n_graphs = F.node_graph_index(data)
+        ei, ww = F.undirected_to_edge_index(a, b, wsum, node_graph, n_graphs)
+        return F.replace_edges(data, ei, {"edge_weight": ww}, node_keep=None if self.keep_eliminated else ~done)
 
     # ---- explicit elimination ----------------------------------------------------------------------
 

@@ -41,11 +41,6 @@ def keep_edges(data: Any, keep: torch.Tensor) -> Any:
     return F.subgraph(data, edge_keep=keep)
 
 
-def _seed(g: torch.Generator, device: Any) -> torch.Tensor:
-    """A 62-bit key for :func:`functional.hash_uniform`, drawn on ``device``."""
-    return torch.randint(0, 2**62, (), generator=g, device=device)
-
-
 class _RateAugmenter(GraphAugmenter):
     """Shared hyperparameter ``rate``: a probability, or a (low, high) range drawn per graph."""
 
@@ -68,22 +63,20 @@ class _RateAugmenter(GraphAugmenter):
 class EdgeDrop(_RateAugmenter):
     """Drop each edge with probability ``rate`` (a float, or a ``(low, high)`` range drawn per graph).
 
-    Both directions of an undirected edge are dropped together (they share one draw, computed by a
-    counter-based hash of the pair, so no sort is needed), so undirected graphs stay undirected;
-    ``edge_attr``/``edge_weight`` and every other edge attribute follow."""
+    Both directions of an undirected edge are dropped together, so undirected graphs stay
+    undirected: each node draws a random 32-bit integer and an edge's draw is the (wrapping) sum of
+    its endpoints' (uniform, pairwise independent over edges, no sort needed); ``edge_attr``/
+    ``edge_weight`` and every other edge attribute follow."""
 
     def _sample(self, data: Any) -> Params:
-        g = self.generator(data.edge_index.device)
-        return {"rate": self._rates(data, g), "key": _seed(g, data.edge_index.device)}
+        dev = data.edge_index.device
+        g = self.generator(dev)
+        return {"rate": self._rates(data, g), "node_draws": F.random_int32(int(data.num_nodes), g, dev)}
 
     def _apply(self, data: Any, params: Params) -> Any:
         ei = data.edge_index
-        u = F.hash_uniform(F.pair_keys(ei, data.num_nodes), params["key"])
-        rate = params["rate"]
-        if rate.numel() == 1:
-            keep = u >= rate[0]
-        else:
-            keep = u >= rate[data.batch[ei[0]]]
+        edge_graph = data.batch[ei[0]] if params["rate"].numel() > 1 else None
+        keep = F.drop_mask(ei, params["node_draws"], params["rate"], edge_graph)
         return F.subgraph(data, edge_keep=keep)
 
 
@@ -169,8 +162,8 @@ class EdgeAdd(_RateAugmenter):
 
     def _apply(self, data: Any, params: Params) -> Any:
         new = params["new_edge_index"]
-        if not self.directed:
-            new = torch.cat([new, new.flip(0)], dim=1)
+        if not self.directed:  # the reverse direction too (a self-loop once)
+            new = torch.cat([new, new[:, new[0] != new[1]].flip(0)], dim=1)
         ei = data.edge_index
         _, edge_keys = F.node_edge_keys(data)
         K = new.shape[1]
@@ -403,14 +396,14 @@ class DiffusionView(_RateAugmenter):
         return ei, val
 
     def _sample(self, data: Any) -> Params:
-        g = self.generator(data.edge_index.device)
-        return {"rate": self._rates(data, g), "key": _seed(g, data.edge_index.device)}
+        dev = data.edge_index.device
+        g = self.generator(dev)
+        return {"rate": self._rates(data, g), "node_draws": F.random_int32(int(data.num_nodes), g, dev)}
 
     def _apply(self, data: Any, params: Params) -> Any:
         ei, val = self.diffusion(data)
         node_graph, _ = F.node_graph_index(data)
-        u = F.hash_uniform(F.pair_keys(ei, data.num_nodes), params["key"])
-        keep = u >= params["rate"][node_graph[ei[0]]]
+        keep = F.drop_mask(ei, params["node_draws"], params["rate"], node_graph[ei[0]])
         ei, val = ei[:, keep], val[keep]
         ei, val = F.sort_edges_by_graph(ei, node_graph, val)
         return F.replace_edges(data, ei, {"edge_weight": val.to(torch.float32)})

@@ -1,0 +1,164 @@
+"""Graph views: PyG's ``dropout_edge`` vs multiaug ``EdgeDrop``; ``SchurView`` (rLap) timings.
+
+One run, CPU by default (``--device cuda`` for GPU figures). Prints medians and ratios:
+
+* EdgeDrop vs ``torch_geometric.utils.dropout_edge`` on a random undirected graph with 1M edge
+  entries (``force_undirected`` both ways, since EdgeDrop keeps undirected graphs undirected);
+* SchurView at fraction 0.5 on random graphs of about 10k, 100k and 1M edge entries, against the
+  reference C++ figures quoted in the issue (3.5 ms Cora, 0.08 s 100k, 1.6 s 1M; single thread);
+* Cora (Planetoid read from a temporary copy of ``../shared/data/planetoid/Cora/raw``, no download).
+
+Usage: ``python benchmarks/graph_views.py [--device cpu|cuda] [--threads N] [--quick]``
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+
+from multiaug.graph import DiffusionView, EdgeDrop, SchurView
+from multiaug.graph import functional as F
+
+REFERENCE_S = {"cora": 0.0035, "100k": 0.08, "1M": 1.6}
+CORA_RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "planetoid" / "Cora" / "raw"
+
+
+def timeit(fn, repeat: int, device: str) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(repeat):
+        if device == "cuda":
+            torch.cuda.synchronize()
+        t = time.perf_counter()
+        fn()
+        if device == "cuda":
+            torch.cuda.synchronize()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def random_graph(num_entries: int, avg_degree: int, seed: int, device: str):
+    """Random undirected graph with about ``num_entries`` edge_index columns (both directions)."""
+    from torch_geometric.data import Data
+
+    n = max(2, num_entries // avg_degree)
+    g = torch.Generator().manual_seed(seed)
+    m = num_entries // 2
+    a = torch.randint(0, n, (m,), generator=g)
+    b = torch.randint(0, n, (m,), generator=g)
+    ok = a != b
+    key = torch.unique(torch.minimum(a[ok], b[ok]) * n + torch.maximum(a[ok], b[ok]))
+    lo, hi = key // n, key % n
+    ei = torch.stack([torch.cat([lo, hi]), torch.cat([hi, lo])])
+    w = torch.rand(key.numel(), generator=g) + 0.5
+    return Data(edge_index=ei, edge_weight=torch.cat([w, w]), num_nodes=n).to(device)
+
+
+def load_cora(device: str):
+    from torch_geometric.datasets import Planetoid
+
+    tmp = tempfile.mkdtemp(prefix="cora_")
+    shutil.copytree(CORA_RAW, Path(tmp) / "Cora" / "raw")
+    try:
+        return Planetoid(tmp, "Cora")[0].to(device)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--device", default="cpu")
+    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
+    dev = args.device
+    rep_small, rep_big = (3, 1) if args.quick else (7, 3)
+    from torch_geometric.utils import dropout_edge
+
+    print(f"device={dev} torch={torch.__version__} threads={torch.get_num_threads()} load={os.getloadavg()[0]:.1f}")
+    rows = []
+
+    # ---- EdgeDrop vs dropout_edge, 1M edge entries ------------------------------------------------
+    big = random_graph(1_000_000, 10, 0, dev)
+    E = big.edge_index.shape[1]
+    t_pyg = timeit(lambda: dropout_edge(big.edge_index, p=0.2), rep_big + 4, dev)
+    t_pyg_u = timeit(lambda: dropout_edge(big.edge_index, p=0.2, force_undirected=True), rep_big + 4, dev)
+    aug = EdgeDrop(rate=0.2, seed=0)
+    plain = big.__copy__()
+    del plain.edge_weight
+    t_ours = timeit(lambda: aug(plain), rep_big + 4, dev)
+    t_ours_w = timeit(lambda: aug(big), rep_big + 4, dev)
+    print(f"\nEdgeDrop vs PyG dropout_edge, random graph, {E} edge entries, p=0.2 (median seconds)")
+    print(f"  PyG dropout_edge                          {t_pyg:.4f}")
+    print(f"  PyG dropout_edge(force_undirected=True)   {t_pyg_u:.4f}")
+    print(f"  multiaug EdgeDrop (Data, edge_index only) {t_ours:.4f}  ratio vs plain {t_ours / t_pyg:.2f}x, vs undirected {t_ours / t_pyg_u:.2f}x")
+    print(f"  multiaug EdgeDrop (+ edge_weight follows) {t_ours_w:.4f}  ratio vs plain {t_ours_w / t_pyg:.2f}x")
+    from torch_geometric.data import Batch
+
+    parts = [random_graph(10_000, 10, s, "cpu") for s in range(100)]
+    batch = Batch.from_data_list(parts).to(dev)
+    aug_b = EdgeDrop(rate=(0.1, 0.4), seed=0)
+    t_b = timeit(lambda: aug_b(batch), rep_big + 2, dev)
+    t_b_pyg = timeit(lambda: dropout_edge(batch.edge_index, p=0.2), rep_big + 2, dev)
+    print(f"  Batch of 100 graphs ({batch.edge_index.shape[1]} entries), per-graph rates: EdgeDrop {t_b:.4f} "
+          f"vs dropout_edge (one rate, no slices) {t_b_pyg:.4f}  ratio {t_b / t_b_pyg:.2f}x")
+    rows.append(("edge_drop_1M", t_pyg, t_ours))
+
+    # ---- SchurView on growing random graphs ---------------------------------------------------------
+    print("\nSchurView(fraction=0.5), random graphs with average degree 10 (median seconds)")
+    print(f"  {'edges':>9} {'nodes':>8} {'random/asc':>11} {'degree/asc':>11} {'random/rand':>11} {'out edges':>10} {'reference':>10}")
+    prev = None
+    for target, label, rep in ((10_000, "10k", rep_small), (100_000, "100k", rep_small), (1_000_000, "1M", rep_big)):
+        gdata = random_graph(target, 10, 1, dev)
+        a1 = SchurView(fraction=0.5, seed=0)
+        a2 = SchurView(fraction=0.5, order="degree", seed=0)
+        a3 = SchurView(fraction=0.5, neighbor_order="random", seed=0)
+        t1 = timeit(lambda: a1(gdata), rep, dev)
+        t2 = timeit(lambda: a2(gdata), rep, dev)
+        t3 = timeit(lambda: a3(gdata), rep, dev)
+        out = a1(gdata)
+        ref = REFERENCE_S.get(label)
+        grow = f"  x{t1 / prev:.1f} for 10x edges" if prev else ""
+        print(f"  {gdata.edge_index.shape[1]:>9} {gdata.num_nodes:>8} {t1:>11.4f} {t2:>11.4f} {t3:>11.4f} "
+              f"{out.edge_index.shape[1]:>10} {('%.3f' % ref) if ref else '-':>10}{grow}")
+        prev = t1
+        rows.append((f"schur_{label}", ref, t1))
+
+    # ---- Cora ----------------------------------------------------------------------------------------
+    try:
+        cora = load_cora(dev)
+    except Exception as err:  # pragma: no cover - data missing
+        print(f"\nCora: not available ({err})")
+        return
+    print(f"\nCora ({cora.num_nodes} nodes, {cora.edge_index.shape[1]} edge entries; median seconds)")
+    s = SchurView(fraction=0.5, seed=0)
+    sd = SchurView(fraction=0.5, order="degree", seed=0)
+    t_s = timeit(lambda: s(cora), rep_small * 3, dev)
+    t_sd = timeit(lambda: sd(cora), rep_small * 3, dev)
+    print(f"  SchurView fraction 0.5 random  {t_s:.4f}  (reference C++ {REFERENCE_S['cora']:.4f}, ratio {t_s / REFERENCE_S['cora']:.2f}x)")
+    print(f"  SchurView fraction 0.5 degree  {t_sd:.4f}")
+    t_e = timeit(lambda: EdgeDrop(rate=0.2, seed=0)(cora), rep_small * 3, dev)
+    t_ep = timeit(lambda: dropout_edge(cora.edge_index, p=0.2, force_undirected=True), rep_small * 3, dev)
+    print(f"  EdgeDrop 0.2 {t_e:.5f} vs dropout_edge(force_undirected) {t_ep:.5f}  ratio {t_e / t_ep:.2f}x")
+    dv = DiffusionView(method="ppr", alpha=0.15, eps=1e-3, seed=0)
+    t0 = time.perf_counter()
+    first = dv(cora)
+    t_first = time.perf_counter() - t0
+    t_next = timeit(lambda: dv(cora), rep_small * 3, dev)
+    print(f"  DiffusionView ppr eps=1e-3: first call (diffusion, cached) {t_first:.3f}, later calls {t_next:.5f}, "
+          f"{first.edge_index.shape[1]} edges")
+    v = s(cora)
+    print(f"  one SchurView: {v.num_nodes} nodes, {v.edge_index.shape[1]} edges, x {tuple(v.x.shape)}, "
+          f"train_mask {int(v.train_mask.sum())}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,283 @@
+"""Structural views: invariants (property tests) and per-augmenter behaviour."""
+from __future__ import annotations
+
+import pytest
+import torch
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from torch_geometric.data import Batch, Data
+
+from multiaug.graph import (
+    DiffusionView,
+    EdgeAdd,
+    EdgeDrop,
+    FeatureMask,
+    FeatureNoise,
+    NodeDrop,
+    RandomWalkSubgraph,
+    SchurView,
+)
+from multiaug.graph import functional as F
+from tests.conftest import outputs_equal, small_graph, small_graph_batch
+
+
+def make_graph(n: int, m: int, seed: int) -> Data:
+    """Undirected graph with symmetric edge_weight/edge_attr, node ids in x[:, 0], y, a mask."""
+    g = torch.Generator().manual_seed(seed)
+    e = torch.randint(0, max(n, 1), (2, m), generator=g)
+    e = e[:, e[0] != e[1]]
+    key = torch.unique(torch.minimum(e[0], e[1]) * n + torch.maximum(e[0], e[1])) if e.numel() else torch.zeros(0, dtype=torch.long)
+    lo, hi = key // max(n, 1), key % max(n, 1)
+    w = torch.rand(key.numel(), generator=g) + 0.1
+    attr = torch.rand(key.numel(), 2, generator=g)
+    ei = torch.stack([torch.cat([lo, hi]), torch.cat([hi, lo])])
+    x = torch.cat([torch.arange(n, dtype=torch.float32)[:, None], torch.rand(n, 3, generator=g)], 1)
+    return Data(x=x, edge_index=ei, edge_weight=torch.cat([w, w]), edge_attr=torch.cat([attr, attr]),
+                y=torch.randint(0, 3, (n,), generator=g), train_mask=torch.rand(n, generator=g) > 0.5, num_nodes=n)
+
+
+@st.composite
+def graphs(draw, batch: bool = True):
+    k = draw(st.integers(1, 4)) if batch else 1
+    parts = [make_graph(draw(st.integers(1, 12)), draw(st.integers(0, 30)), draw(st.integers(0, 10**6))) for _ in range(k)]
+    return Batch.from_data_list(parts) if batch else parts[0]
+
+
+def edge_dict(data, key="edge_weight"):
+    v = data[key]
+    return {(a, b): (tuple(v[i].flatten().tolist())) for i, (a, b) in enumerate(data.edge_index.t().tolist())}
+
+
+def assert_consistent(out, symmetric=True):
+    ei = out.edge_index
+    n = out.num_nodes
+    assert ei.dtype == torch.long and ei.shape[0] == 2
+    assert ei.numel() == 0 or (int(ei.min()) >= 0 and int(ei.max()) < n)
+    for key in ("x", "y", "train_mask"):
+        if key in out:
+            assert out[key].shape[0] == n, key
+    for key in ("edge_weight", "edge_attr"):
+        if key in out:
+            assert out[key].shape[0] == ei.shape[1], key
+    if "edge_weight" in out:
+        assert bool((out.edge_weight > 0).all())
+    if symmetric and "edge_weight" in out:
+        d = edge_dict(out)
+        assert all(d.get((b, a)) == v for (a, b), v in d.items()), "undirected input must stay undirected"
+    if isinstance(out, Batch):
+        parts = out.to_data_list()
+        assert len(parts) == out.num_graphs
+        assert sum(p.num_nodes for p in parts) == n
+        assert out.ptr.tolist()[-1] == n and out.batch.numel() == n
+        for p in parts:
+            assert_consistent(p, symmetric)
+
+
+AUGMENTERS = [
+    lambda s: EdgeDrop(rate=(0.0, 0.8), seed=s),
+    lambda s: EdgeAdd(rate=(0.0, 1.0), seed=s),
+    lambda s: NodeDrop(rate=(0.0, 0.8), seed=s),
+    lambda s: FeatureMask(rate=0.5, mode="entry", seed=s),
+    lambda s: FeatureNoise(sigma=(0.0, 1.0), seed=s),
+    lambda s: RandomWalkSubgraph(root_fraction=0.2, walk_length=4, seed=s),
+    lambda s: DiffusionView(rate=0.2, seed=s),
+    lambda s: SchurView(fraction=(0.0, 0.8), seed=s),
+    lambda s: SchurView(fraction=0.5, order="degree", neighbor_order="random", seed=s),
+]
+
+
+@pytest.mark.parametrize("make", AUGMENTERS)
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=graphs(), seed=st.integers(0, 2**31))
+def test_invariants_on_batches(make, data, seed):
+    out = make(seed)(data)
+    assert type(out) is type(data) and out.num_graphs == data.num_graphs
+    assert_consistent(out)
+    again = make(seed)(data)
+    assert outputs_equal(out, again), "same seed, same output"
+
+
+@pytest.mark.parametrize("make", AUGMENTERS)
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(data=graphs(batch=False), seed=st.integers(0, 2**31))
+def test_invariants_on_single_graphs(make, data, seed):
+    out = make(seed)(data)
+    assert type(out) is Data
+    assert_consistent(out)
+
+
+def test_input_is_not_modified():
+    b = small_graph_batch()
+    before = {k: v.clone() for k, v in b.items() if isinstance(v, torch.Tensor)}
+    for make in AUGMENTERS:
+        make(0)(b)
+    for k, v in before.items():
+        assert torch.equal(b[k], v), k
+
+
+# ---- per-graph rates ------------------------------------------------------------------------------
+
+
+def test_edge_drop_rate_is_per_graph():
+    b = small_graph_batch()
+    aug = EdgeDrop(seed=0)
+    params = aug.sample(b)
+    params["rate"] = torch.tensor([0.0, 1.0, 0.0])
+    parts = aug.apply(b, params).to_data_list()
+    orig = b.to_data_list()
+    assert parts[0].edge_index.shape[1] == orig[0].edge_index.shape[1]
+    assert parts[1].edge_index.shape[1] == 0
+    assert torch.equal(parts[2].edge_weight, orig[2].edge_weight)
+
+
+def test_edge_drop_rate_statistics_and_pairs():
+    data = make_graph(300, 3000, 1)
+    m = data.edge_index.shape[1] // 2
+    out = EdgeDrop(rate=0.3, seed=0)(data)
+    kept = out.edge_index.shape[1] // 2
+    assert abs(kept / m - 0.7) < 4 * (0.21 / m) ** 0.5
+    # every kept edge keeps its own weight and attribute row
+    before_w, before_a = edge_dict(data), edge_dict(data, "edge_attr")
+    assert all(before_w[k] == v for k, v in edge_dict(out).items())
+    assert all(before_a[k] == v for k, v in edge_dict(out, "edge_attr").items())
+
+
+def test_node_drop_per_graph_and_relabel():
+    b = Batch.from_data_list([make_graph(10, 30, 1), make_graph(8, 20, 2)])
+    aug = NodeDrop(seed=0)
+    params = aug.sample(b)
+    params["rate"] = torch.tensor([0.0, 1.0])
+    parts = aug.apply(b, params).to_data_list()
+    assert parts[0].num_nodes == 10 and parts[1].num_nodes == 1  # min_nodes=1 keeps one
+    out = NodeDrop(rate=0.5, seed=3)(make_graph(30, 80, 5))
+    ids = out.x[:, 0].long()
+    assert bool((ids[1:] > ids[:-1]).all()), "kept nodes keep their order"
+    src = make_graph(30, 80, 5)
+    orig_pairs = set(map(tuple, src.edge_index.t().tolist()))
+    new_pairs = {(int(ids[a]), int(ids[b])) for a, b in out.edge_index.t().tolist()}
+    kept = set(ids.tolist())
+    assert new_pairs == {(a, b) for a, b in orig_pairs if a in kept and b in kept}
+
+
+def test_edge_add_properties():
+    data = make_graph(12, 20, 0)
+    n = data.num_nodes
+    existing = set(map(tuple, data.edge_index.t().tolist()))
+    seen_last = False
+    for s in range(20):
+        out = EdgeAdd(rate=0.5, seed=s)(data)
+        pairs = list(map(tuple, out.edge_index.t().tolist()))
+        assert len(pairs) == len(set(pairs)), "no duplicates"
+        assert all(a != b for a, b in pairs), "no self-loops"
+        assert existing <= set(pairs)
+        new = set(pairs) - existing
+        assert len(new) == 2 * round(0.5 * len(existing) / 2)
+        seen_last |= any(n - 1 in p for p in new)
+        w = edge_dict(out)
+        assert all(w[p] == (1.0,) for p in new)
+    assert seen_last, "the last node must be choosable"
+
+
+def test_edge_add_saturates_and_self_loops():
+    data = make_graph(4, 50, 0)  # nearly complete
+    out = EdgeAdd(rate=10.0, seed=0)(data)
+    assert out.edge_index.shape[1] == 4 * 3
+    out = EdgeAdd(rate=10.0, self_loops=True, seed=0)(data)
+    assert out.edge_index.shape[1] == 4 * 3 + 4
+
+
+def test_feature_mask_modes():
+    data = make_graph(20, 40, 0)
+    out = FeatureMask(rate=1.0, mode="column", seed=0)(data)
+    assert bool((out.x == 0).all())
+    out = FeatureMask(rate=0.5, mode="column", seed=1)(data)
+    cols = (out.x == 0).all(0)
+    assert bool(((out.x == data.x) | (out.x == 0)).all()) and 0 < int(cols.sum()) < 4
+    out = FeatureMask(rate=0.5, mode="row", seed=1)(data)
+    rows = (out.x == 0).all(1)
+    assert bool(torch.equal(out.x[~rows], data.x[~rows]))
+    assert torch.equal(out.edge_index, data.edge_index)
+    with pytest.raises(ValueError, match="mode"):
+        FeatureMask(mode="pixels")
+    with pytest.raises(ValueError, match="features x"):
+        FeatureMask()(Data(edge_index=torch.zeros(2, 0, dtype=torch.long), num_nodes=3))
+
+
+def test_feature_noise_per_graph_sigma():
+    b = Batch.from_data_list([make_graph(50, 10, 1), make_graph(50, 10, 2)])
+    aug = FeatureNoise(seed=0)
+    params = aug.sample(b)
+    params["sigma"] = torch.tensor([0.0, 2.0])
+    out = aug.apply(b, params)
+    assert torch.equal(out.x[:50], b.x[:50]) and not torch.equal(out.x[50:], b.x[50:])
+    assert torch.equal(out.edge_index, b.edge_index)
+
+
+def test_random_walk_subgraph_keeps_walk_nodes():
+    data = make_graph(40, 120, 0)
+    out = RandomWalkSubgraph(root_fraction=0.05, walk_length=3, seed=0)(data)
+    assert 1 <= out.num_nodes <= 2 * 4
+    path = small_graph(20, 1)
+    full = RandomWalkSubgraph(root_fraction=1.0, walk_length=0, seed=0)(path)
+    assert full.num_nodes == 20 and full.edge_index.shape == path.edge_index.shape
+
+
+def test_diffusion_matches_dense_ppr_and_is_cached():
+    data = make_graph(15, 40, 3)
+    del data.edge_attr
+    aug = DiffusionView(method="ppr", alpha=0.2, eps=0.0, rate=0.0, self_loops=True, seed=0)
+    out = aug(data)
+    n = data.num_nodes
+    A = torch.zeros(n, n, dtype=torch.float64)
+    A[data.edge_index[0], data.edge_index[1]] = data.edge_weight.double()
+    d = A.sum(1)
+    dinv = torch.where(d > 0, d.rsqrt(), torch.zeros_like(d))
+    T = dinv[:, None] * A * dinv[None, :]
+    S = 0.2 * torch.linalg.inv(torch.eye(n, dtype=torch.float64) - 0.8 * T)
+    got = torch.zeros(n, n, dtype=torch.float64)
+    got[out.edge_index[0], out.edge_index[1]] = out.edge_weight.double()
+    assert torch.allclose(got, S, atol=2e-3)
+    assert len(aug._cache) == 1
+    a2 = aug(data)
+    assert len(aug._cache) == 1 and outputs_equal(a2, out)
+    heat = DiffusionView(method="heat", t=2.0, top_k=3, rate=0.3, seed=0)(data)
+    assert_consistent(heat)
+    assert "edge_attr" not in heat
+
+
+def test_bad_params_name_the_argument():
+    for cls, kw in [(EdgeDrop, {"rate": 2}), (EdgeDrop, {"rate": (0.5, 0.1)}), (NodeDrop, {"min_nodes": -1}),
+                    (EdgeAdd, {"rate": -1}), (FeatureNoise, {"sigma": -0.1}), (RandomWalkSubgraph, {"walk_length": 1.5}),
+                    (DiffusionView, {"method": "katz"}), (DiffusionView, {"alpha": 0})]:
+        with pytest.raises(ValueError, match=list(kw)[0]):
+            cls(**kw)
+
+
+def test_bad_graph_input():
+    with pytest.raises(ValueError, match="outside"):
+        EdgeDrop()(Data(edge_index=torch.tensor([[0, 9], [9, 0]]), num_nodes=3))
+    with pytest.raises(ValueError, match="edge_attr"):
+        EdgeDrop()(Data(edge_index=torch.tensor([[0, 1], [1, 0]]), edge_attr=torch.ones(5, 1), num_nodes=3))
+    with pytest.raises(TypeError):
+        NodeDrop()(torch.zeros(3, 3))
+
+
+def test_p_and_composition_keep_batches_consistent():
+    from multiaug import Sequential
+
+    b = small_graph_batch()
+    out = Sequential([NodeDrop(rate=0.3), EdgeAdd(rate=0.3), SchurView(fraction=0.3)], seed=0)(b)
+    assert_consistent(out)
+    out = EdgeDrop(rate=0.5, p=0.5, seed=1)(b)
+    assert_consistent(out)
+    assert out.num_graphs == 3
+
+
+def test_legacy_helpers_still_work():
+    from multiaug.graph.structural import keep_edges, undirected_pair_id
+
+    d = small_graph(8, 0)
+    pid = undirected_pair_id(d.edge_index, d.num_nodes)
+    assert int(pid.max()) + 1 == d.edge_index.shape[1] // 2
+    out = keep_edges(d, torch.ones(d.edge_index.shape[1], dtype=torch.bool))
+    assert torch.equal(out.edge_index, d.edge_index)
