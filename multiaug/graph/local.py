@@ -1,0 +1,397 @@
+"""Local Augmentation for GNNs (LA-GNN, Liu et al., ICML 2022).
+
+A conditional VAE learns the distribution of a node's *neighbours'* features given the node's own
+features; features sampled from it are fed to a GNN as extra inputs (see :mod:`multiaug.graph.models`
+for ``LAGCN``/``LAGAT`` and ``docs/graph_local_augmentation.md`` for the recipe with any GNN).
+
+Differences from the reference code (SongtaoLiu0823/LAGNN): (centre, neighbour) pairs are drawn as
+mini-batches of edge ids from ``edge_index`` (O(batch * F) memory instead of a dense |E| x F matrix),
+all randomness comes from the instance's generator, and the fitted generator is saved as safetensors
+(no pickled modules).
+"""
+from __future__ import annotations
+
+import math
+import time
+from typing import Any
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+from ..core import Params, concat_labels
+from ..registry import register
+from .base import GraphAugmenter, check_graph, graph_sizes
+
+__all__ = ["CVAE", "LocalAugmentation", "row_normalize"]
+
+_FIT_SALT = 0x5DEECE66D  # separates the fitting stream from the sampling stream of the same seed
+
+
+def row_normalize(x: torch.Tensor) -> torch.Tensor:
+    """Divide each row by its sum (rows summing to 0 are left at 0), like PyG's ``NormalizeFeatures``."""
+    s = x.sum(dim=-1, keepdim=True)
+    return x / torch.where(s == 0, torch.ones_like(s), s)
+
+
+def _linear(n_in: int, n_out: int) -> nn.Linear:
+    # built without drawing from torch's global RNG; weights are set by CVAE.reset_parameters
+    return torch.nn.utils.skip_init(nn.Linear, n_in, n_out)
+
+
+class CVAE(nn.Module):
+    """Conditional VAE of the reference (citation variant): encoder ``[x, c] -> hidden -> (mu, log var)``,
+    decoder ``[z, c] -> hidden -> F``. ``decode`` returns raw outputs (logits for the BCE loss)."""
+
+    def __init__(self, num_features: int, latent_dim: int = 10, hidden_dim: int = 256):
+        super().__init__()
+        self.num_features = int(num_features)
+        self.latent_dim = int(latent_dim)
+        self.enc = _linear(2 * num_features, hidden_dim)
+        self.enc_mean = _linear(hidden_dim, latent_dim)
+        self.enc_log_var = _linear(hidden_dim, latent_dim)
+        self.dec = _linear(latent_dim + num_features, hidden_dim)
+        self.dec_out = _linear(hidden_dim, num_features)
+
+    @torch.no_grad()
+    def reset_parameters(self, generator: torch.Generator) -> None:
+        """PyTorch's default ``nn.Linear`` initialisation, drawn from ``generator``."""
+        for lin in (self.enc, self.enc_mean, self.enc_log_var, self.dec, self.dec_out):
+            bound = 1.0 / math.sqrt(lin.in_features)
+            for prm in (lin.weight, lin.bias):
+                u = torch.rand(prm.shape, generator=generator, device=prm.device, dtype=prm.dtype)
+                prm.copy_((2 * u - 1) * bound)
+
+    def encode(self, x: torch.Tensor, c: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        h = F.relu(self.enc(torch.cat([x, c], dim=-1)))
+        return self.enc_mean(h), self.enc_log_var(h)
+
+    def decode(self, z: torch.Tensor, c: torch.Tensor) -> torch.Tensor:
+        """``z``: (..., N, latent); ``c``: (N, F). The condition's share of the first layer is computed
+        once and broadcast over the leading sample dimensions (cheap for several samples)."""
+        w = self.dec.weight
+        h_c = F.linear(c, w[:, self.latent_dim :], self.dec.bias)
+        h = F.relu(F.linear(z, w[:, : self.latent_dim]) + h_c)
+        return self.dec_out(h)
+
+    def forward(self, x: torch.Tensor, c: torch.Tensor, eps: torch.Tensor):
+        mean, log_var = self.encode(x, c)
+        z = mean + eps * torch.exp(0.5 * log_var)
+        return self.decode(z, c), mean, log_var
+
+
+@register("local_augmentation")
+class LocalAugmentation(GraphAugmenter):
+    """LA-GNN: generate neighbour-like node features with a CVAE fitted on (node, neighbour) pairs.
+
+    ``fit(data)`` trains a conditional VAE on (centre features, neighbour features) pairs taken from
+    ``data.edge_index`` (for an edge ``j -> i``, ``i`` is the centre and ``j`` the neighbour), drawn as
+    mini-batches of edge ids, so memory stays O(batch_size * F). ``generate(data, k)`` returns ``k``
+    generated feature matrices of shape ``(k, N, F)``, each node's sample decoded from ``z ~ N(0, I)``
+    with the node's own features as the condition (nodes without neighbours get samples too), drawn with
+    the instance's generator. ``aug(data)`` returns a copy of the graph with ``x_aug`` of shape
+    ``(k, N, F)``; for a ``Batch``, ``x_aug`` covers all nodes of the batch (index it with
+    ``data.batch``; ``Batch.to_data_list()`` does not split it). With ``p < 1``, the rows of graphs that
+    were not drawn hold a copy of their original features.
+
+    Parameters
+    ----------
+    k : int
+        Generated feature matrices per call (the reference's ``concat``; 1 on Cora).
+    latent_dim, hidden_dim : int
+        CVAE sizes (reference: 10 and 256).
+    epochs : int
+        Passes over the edges (an epoch is ``ceil(E / batch_size)`` mini-batches of edge ids).
+    lr, batch_size : float, int
+        Adam learning rate and pairs per step (reference: 0.01, 64).
+    loss : "auto", "bce" or "mse"
+        Reconstruction loss. "auto": BCE (sum over features, the reference's choice for
+        bag-of-words) when every feature lies in [0, 1] (after the row rescaling below), MSE on
+        standardised features otherwise.
+    normalize : "auto", True or False
+        Row-normalise generated features (divide by the row sum). "auto": when the fitted features are
+        row-normalised (non-negative rows summing to 1, as after PyG's ``NormalizeFeatures``). In that
+        case the CVAE itself works on each row divided by its maximum (which restores the 0/1
+        bag-of-words of Cora), exactly like the reference, which trains on raw binary features and
+        row-normalises what it generates.
+    kl_weight : float
+        Weight of the KL term (1 in the reference).
+    max_steps : int or None
+        Optional cap on the total number of mini-batches.
+
+    Fitted attributes: ``cvae_`` (the :class:`CVAE`), ``num_features_``, ``loss_`` ("bce"/"mse"),
+    ``row_normalized_``, ``feature_mean_``/``feature_std_`` (MSE only), ``loss_history_`` (mean loss
+    per epoch) and ``fit_time_`` (seconds).
+
+    Labels are not changed. Errors: ``fit`` on a graph without edges, features that are missing, not
+    floating point or not finite, and a feature width at call time other than the fitted one raise
+    ``ValueError``/``TypeError``.
+    """
+
+    learned = True
+
+    def __init__(
+        self,
+        k: int = 1,
+        latent_dim: int = 10,
+        hidden_dim: int = 256,
+        epochs: int = 10,
+        lr: float = 0.01,
+        batch_size: int = 64,
+        loss: str = "auto",
+        normalize: Any = "auto",
+        kl_weight: float = 1.0,
+        max_steps: int | None = None,
+        **kwargs: Any,
+    ):
+        self.k = k
+        self.latent_dim = latent_dim
+        self.hidden_dim = hidden_dim
+        self.epochs = epochs
+        self.lr = lr
+        self.batch_size = batch_size
+        self.loss = loss
+        self.normalize = normalize
+        self.kl_weight = kl_weight
+        self.max_steps = max_steps
+        super().__init__(**kwargs)
+
+    # ---- validation -------------------------------------------------------------------------------
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+
+        def pos_int(v: Any) -> bool:
+            return isinstance(v, int) and not isinstance(v, bool) and v >= 1
+
+        for name in ("k", "latent_dim", "hidden_dim", "epochs", "batch_size"):
+            self._check_param(name, pos_int(getattr(self, name)), "an integer >= 1")
+        self._check_param("max_steps", self.max_steps is None or pos_int(self.max_steps), "None or an integer >= 1")
+        self._check_param("lr", isinstance(self.lr, (int, float)) and not isinstance(self.lr, bool) and self.lr > 0, "a positive number")
+        self._check_param(
+            "kl_weight", isinstance(self.kl_weight, (int, float)) and not isinstance(self.kl_weight, bool) and self.kl_weight >= 0,
+            "a non-negative number",
+        )
+        self._check_param("loss", self.loss in ("auto", "bce", "mse"), "one of 'auto', 'bce', 'mse'")
+        self._check_param("normalize", self.normalize == "auto" or isinstance(self.normalize, bool), "'auto', True or False")
+
+    def _features(self, data: Any, where: str) -> torch.Tensor:
+        check_graph(data, where)
+        x = getattr(data, "x", None)
+        if not isinstance(x, torch.Tensor):
+            raise ValueError(f"{where}.x: LocalAugmentation needs node features in data.x, got {type(x).__name__}")
+        if x.dim() != 2:
+            raise ValueError(f"{where}.x must have shape (num_nodes, num_features), got {tuple(x.shape)}")
+        if not x.is_floating_point():
+            raise TypeError(f"{where}.x must be a floating-point tensor, got dtype {x.dtype} (convert with x.float())")
+        if not bool(torch.isfinite(x).all()):
+            raise ValueError(f"{where}.x contains NaN or infinite values; clean or impute them first")
+        nf = self.__dict__.get("num_features_")
+        if nf is not None and x.shape[1] != nf:
+            raise ValueError(
+                f"{where}.x has {x.shape[1]} features but LocalAugmentation was fitted on {nf}; "
+                "use graphs with the fitted feature width or fit again"
+            )
+        return x
+
+    # ---- the CVAE's view of the features -----------------------------------------------------------
+
+    def _encode_features(self, x: torch.Tensor) -> torch.Tensor:
+        """Features as the CVAE sees them (targets and conditions)."""
+        x = x.float()
+        if self.loss_ == "mse":
+            return (x - self.feature_mean_.to(x.device)) / self.feature_std_.to(x.device)
+        if self.row_normalized_:
+            m = x.amax(dim=1, keepdim=True)
+            return x / torch.where(m > 0, m, torch.ones_like(m))
+        return x
+
+    def _decode_output(self, out: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        if self.loss_ == "bce":
+            out = torch.sigmoid(out)
+        else:
+            out = out * self.feature_std_.to(out.device) + self.feature_mean_.to(out.device)
+        norm = self.row_normalized_ if self.normalize == "auto" else bool(self.normalize)
+        if norm:
+            out = row_normalize(out)
+        return out.to(dtype)
+
+    # ---- fitting ------------------------------------------------------------------------------------
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "LocalAugmentation":
+        """Train the CVAE on (centre, neighbour) feature pairs of the graph ``X`` (``Data`` or ``Batch``).
+        ``y`` is ignored."""
+        self._validate_params()
+        data, _ = self._to_internal(X)
+        for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
+            delattr(self, name)  # refitting starts from scratch (a new feature width is fine)
+        x = self._features(data, "data")
+        ei = data.edge_index
+        E = ei.shape[1]
+        if E == 0:
+            raise ValueError("data: LocalAugmentation.fit needs a graph with edges (edge_index has 0 columns); "
+                             "the neighbour distribution cannot be learned without neighbours")
+        dev = x.device
+        xf = x.float()
+        nonneg = bool((xf >= 0).all())
+        sums = xf.sum(dim=1)
+        nz = sums > 0
+        row_norm = nonneg and bool(nz.any()) and bool(torch.allclose(sums[nz], torch.ones_like(sums[nz]), atol=1e-4))
+        self.row_normalized_ = row_norm
+        in_unit = nonneg and bool((xf <= 1).all())
+        loss = self.loss if self.loss != "auto" else ("bce" if in_unit else "mse")
+        if loss == "bce" and not in_unit:
+            raise ValueError(
+                f"LocalAugmentation: loss='bce' needs features in [0, 1], got values in [{float(xf.min()):.4g}, {float(xf.max()):.4g}]; "
+                "use loss='mse' or 'auto'"
+            )
+        self.loss_ = loss
+        if loss == "mse":
+            self.feature_mean_ = xf.mean(dim=0).detach()
+            self.feature_std_ = xf.std(dim=0).clamp_min(1e-6).detach() if xf.shape[0] > 1 else torch.ones_like(xf[0])
+        else:
+            self.feature_mean_ = None
+            self.feature_std_ = None
+        self.num_features_ = int(x.shape[1])
+        feats = self._encode_features(xf)
+
+        # a private stream: fitting does not move the sampling stream, so a saved and reloaded
+        # augmenter replays what the fitted one generates
+        self.generator("cpu")
+        g = torch.Generator(device=dev)
+        g.manual_seed((int(self.__dict__["_rng_seed"]) ^ _FIT_SALT) % (2**63))
+
+        cvae = CVAE(self.num_features_, self.latent_dim, self.hidden_dim).to(dev)
+        cvae.reset_parameters(g)
+        opt = torch.optim.Adam(cvae.parameters(), lr=float(self.lr))
+        src, dst = ei[0], ei[1]
+        bs = int(self.batch_size)
+        steps_per_epoch = math.ceil(E / bs)
+        budget = None if self.max_steps is None else int(self.max_steps)
+        history: list[float] = []
+        t0 = time.perf_counter()
+        cvae.train()
+        step = 0
+        for _ in range(int(self.epochs)):
+            perm = torch.randperm(E, generator=g, device=dev)
+            total, count = torch.zeros((), device=dev), 0
+            for b in range(steps_per_epoch):
+                if budget is not None and step >= budget:
+                    break
+                ids = perm[b * bs : (b + 1) * bs]
+                target, cond = feats[src[ids]], feats[dst[ids]]
+                eps = torch.randn(ids.numel(), self.latent_dim, generator=g, device=dev)
+                out, mean, log_var = cvae(target, cond, eps)
+                if loss == "bce":
+                    rec = F.binary_cross_entropy_with_logits(out, target, reduction="sum")
+                else:
+                    rec = F.mse_loss(out, target, reduction="sum")
+                kld = -0.5 * torch.sum(1 + log_var - mean.pow(2) - log_var.exp())
+                batch_loss = (rec + float(self.kl_weight) * kld) / ids.numel()
+                opt.zero_grad(set_to_none=True)
+                batch_loss.backward()
+                opt.step()
+                total = total + batch_loss.detach() * ids.numel()
+                count += ids.numel()
+                step += 1
+            if count:
+                history.append(float(total) / count)
+            if budget is not None and step >= budget:
+                break
+        cvae.eval()
+        for prm in cvae.parameters():
+            prm.requires_grad_(False)
+        self.fit_time_ = time.perf_counter() - t0
+        self.loss_history_ = history
+        self.cvae_ = cvae
+        return self
+
+    def _build_fitted_modules(self, meta: dict[str, Any]) -> dict[str, nn.Module]:
+        cvae = CVAE(int(meta["num_features_"]), self.latent_dim, self.hidden_dim)
+        for prm in cvae.parameters():
+            prm.requires_grad_(False)
+        return {"cvae_": cvae}
+
+    # ---- generation -----------------------------------------------------------------------------------
+
+    def _decode(self, data: Any, z: torch.Tensor) -> torch.Tensor:
+        x = self._features(data, "data")
+        cvae = self.cvae_
+        if next(cvae.parameters()).device != x.device:
+            cvae = cvae.to(x.device)
+            self.cvae_ = cvae
+        with torch.no_grad():
+            out = cvae.decode(z, self._encode_features(x))
+        return self._decode_output(out, x.dtype)
+
+    def generate(self, data: Any, k: int | None = None) -> torch.Tensor:
+        """``k`` (default ``self.k``) generated feature matrices for the nodes of ``data``: a tensor of
+        shape ``(k, N, F)`` on the data's device, drawn with the instance's generator."""
+        self._check_fitted()
+        k = self.k if k is None else k
+        if isinstance(k, bool) or not isinstance(k, int) or k < 1:
+            raise ValueError(f"k must be an integer >= 1, got {k!r}")
+        data, _ = self._to_internal(data)
+        x = self._features(data, "data")
+        g = self.generator(x.device)
+        z = torch.randn(k, x.shape[0], self.latent_dim, generator=g, device=x.device)
+        return self._decode(data, z)
+
+    def sample(self, x: Any) -> Params:
+        """Latent draws ``z`` of shape (k, N, latent_dim) and, with ``p < 1``, the graphs that are augmented.
+        (``p`` is handled here rather than by splitting the batch, because ``x_aug`` spans the batch.)"""
+        feats = self._features(x, "data")
+        dev = feats.device
+        n_graphs = self.handler.length(x)
+        active = self._draw_active(n_graphs, dev)
+        params: Params = self._sample(x)
+        if active is not None:
+            mask = torch.zeros(n_graphs, dtype=torch.bool, device=dev)
+            mask[active] = True
+            params["graph_active"] = mask
+        return params
+
+    def _sample(self, data: Any) -> Params:
+        dev = data.edge_index.device
+        g = self.generator(dev)
+        return {"z": torch.randn(int(self.k), data.num_nodes, self.latent_dim, generator=g, device=dev)}
+
+    def apply(self, x: Any, params: Params) -> Any:
+        return self._apply(x, params)
+
+    def apply_labels(self, y: Any, params: Params) -> Any:
+        return y
+
+    def _apply(self, data: Any, params: Params) -> Any:
+        x_aug = self._decode(data, params["z"])
+        if "graph_active" in params:
+            node_graph, _, _ = graph_sizes(data)
+            keep = ~params["graph_active"][node_graph]
+            x_aug[:, keep] = data.x[keep].to(x_aug.dtype)
+        out = data.clone()
+        out.x_aug = x_aug
+        return out
+
+    def augment(self, X: Any, y: Any = None, n_aug: int | None = None):
+        """``n_aug`` augmented copies of the graph(s), concatenated into one ``Batch`` whose ``x_aug``
+        (k, total nodes, F) follows the concatenated nodes."""
+        n_aug = self.n_aug if n_aug is None else n_aug
+        if isinstance(n_aug, bool) or not isinstance(n_aug, int) or n_aug < 1:
+            raise ValueError(f"n_aug must be an integer >= 1, got {n_aug!r}")
+        xi, _ = self._to_internal(X)
+        outs, ys = [], []
+        for _ in range(n_aug):
+            o, yo = self._forward(xi, y)
+            outs.append(o)
+            ys.append(yo)
+        x_aug = torch.cat([o.x_aug for o in outs], dim=1)
+        stripped = []
+        for o in outs:
+            o = o.clone()
+            del o.x_aug
+            stripped.append(o)
+        batch = self.handler.concat(stripped)
+        batch.x_aug = x_aug
+        src = np.tile(np.arange(self.handler.length(xi)), n_aug)
+        return batch, (concat_labels(ys) if y is not None else None), src

@@ -1,0 +1,90 @@
+"""LAGCN / LAGAT, the consistency loss, the fast dropout, and a fast end-to-end LA-GNN run."""
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from multiaug.graph import LAGAT, LAGCN, LocalAugmentation
+from multiaug.graph.models import consistency_loss, dropout, lagnn_loss
+from tests.graph.test_local import _one_thread, bow_graph  # noqa: F401 (autouse fixture)
+
+
+def test_consistency_loss_is_zero_for_identical_confident_predictions_and_positive_otherwise():
+    lg = torch.full((5, 3), -30.0)
+    lg[:, 1] = 30.0
+    assert float(consistency_loss([lg, lg.clone()])) < 1e-10
+    a = torch.randn(5, 3, generator=torch.Generator().manual_seed(0), requires_grad=True)
+    b = torch.randn(5, 3, generator=torch.Generator().manual_seed(1))
+    loss = consistency_loss([a, b], temperature=0.5)
+    assert float(loss.detach()) > 0
+    loss.backward()
+    assert a.grad is not None and torch.isfinite(a.grad).all()
+    with pytest.raises(ValueError):
+        consistency_loss([])
+    with pytest.raises(ValueError):
+        consistency_loss([a], temperature=0)
+
+
+def test_lagnn_loss_is_cross_entropy_plus_weighted_consistency():
+    g = torch.Generator().manual_seed(0)
+    lgs = [torch.randn(6, 3, generator=g) for _ in range(3)]
+    y = torch.tensor([0, 1, 2, 0, 1, 2])
+    mask = torch.tensor([True, True, False, False, True, False])
+    ce = torch.stack([F.cross_entropy(lg[mask], y[mask]) for lg in lgs]).mean()
+    assert torch.allclose(lagnn_loss(lgs, y, mask, lam=0.0), ce)
+    assert torch.allclose(lagnn_loss(lgs, y, mask, lam=2.0), ce + 2 * consistency_loss(lgs))
+
+
+@pytest.mark.parametrize("p", [0.5, 0.6, 0.25, 0.3])
+def test_dropout_keeps_the_rate_and_the_mean(p):
+    x = torch.ones(200, 300)
+    y = dropout(x, p)
+    assert abs(float((y == 0).float().mean()) - p) < 0.01
+    assert abs(float(y.mean()) - 1.0) < 0.03
+    vals = torch.unique(y)
+    assert vals.numel() == 2 and vals[0] == 0 and torch.isclose(vals[1], torch.tensor(1 / (1 - p)))
+    assert dropout(x, p, training=False) is x
+
+
+@pytest.mark.parametrize("k", [1, 2])
+def test_models_output_shapes_and_check_x_aug(k):
+    data = bow_graph()
+    x_aug = torch.rand(k, 40, 30)
+    for model in (LAGCN(30, 8, 3, k=k), LAGAT(30, 4, 3, k=k, heads=2)):
+        out = model(data.x, x_aug, data.edge_index)
+        assert out.shape == (40, 3)
+        out.sum().backward()
+        model.eval()
+        assert torch.equal(model(data.x, list(x_aug), data.edge_index), model(data.x, x_aug, data.edge_index))
+        with pytest.raises(ValueError, match="k="):
+            model(data.x, torch.rand(k + 1, 40, 30), data.edge_index)
+        with pytest.raises(ValueError, match="shape"):
+            model(data.x, torch.rand(k, 40, 29), data.edge_index)
+    with pytest.raises(ValueError):
+        LAGCN(30, 8, 3, k=0)
+
+
+@pytest.mark.parametrize("Model", [LAGCN, LAGAT])
+def test_fast_la_gnn_pipeline_learns_above_chance(Model):
+    """A few epochs of the paper's recipe on a small planted-partition graph (chance = 1/3)."""
+    torch.manual_seed(0)
+    data = bow_graph(n=150, f=30, seed=1)
+    g = torch.Generator().manual_seed(0)
+    train = torch.zeros(150, dtype=torch.bool)
+    train[torch.randperm(150, generator=g)[:30]] = True
+    aug = LocalAugmentation(seed=0, hidden_dim=32, epochs=2).fit(data)
+    model = Model(30, 8, 3, k=1) if Model is LAGCN else Model(30, 8, 3, k=1, heads=2)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
+    for _ in range(40):
+        model.train()
+        opt.zero_grad()
+        xa = aug.generate(data, 4)
+        logits = [model(data.x, xa[s : s + 1], data.edge_index) for s in range(4)]
+        lagnn_loss(logits, data.y, train).backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        pred = model(data.x, aug(data).x_aug, data.edge_index).argmax(-1)
+    acc = float((pred[~train] == data.y[~train]).float().mean())
+    assert acc > 0.6
