@@ -97,7 +97,10 @@ class MixingAugmenter(TabularAugmenter):
         nd_a = y_aug.dim() if isinstance(y_aug, torch.Tensor) else np.ndim(y_aug)
         if nd_y == 1 and nd_a == 2:
             classes = self.__dict__.get("classes_")
-            integer = classes is None or all(isinstance(c, (int, bool)) and c >= 0 for c in classes)
+            if classes is None:  # not fitted: the classes the batch was encoded with
+                classes, integer = L.class_list(y)
+            else:
+                integer = all(isinstance(c, (int, bool)) and c >= 0 for c in classes)
             return L.hard_labels(y_aug, classes, integer, y)
         return y_aug
 

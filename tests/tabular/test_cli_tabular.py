@@ -1,0 +1,48 @@
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from multiaug.cli import cli
+
+
+@pytest.fixture
+def table(tmp_path):
+    g = np.random.default_rng(0)
+    df = pd.DataFrame(g.normal(size=(40, 3)), columns=["a", "b", "c"])
+    df["kind"] = np.where(df["a"] > 0, "hi", "lo")
+    df["target"] = df["a"] * 2 + df["b"]
+    df["label"] = np.array(["x", "y"])[(df["b"] > 0).astype(int)]
+    return df
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet"])
+@pytest.mark.parametrize("name,label,extra", [
+    ("mixup", "label", []),
+    ("cutmix", "target", []),
+    ("regmix", "target", ["-p", "n_iter=2", "-p", "episodes=2", "-p", "n_random_features=8"]),
+])
+def test_cli_mixes_labels(tmp_path, table, suffix, name, label, extra):
+    src = tmp_path / f"in{suffix}"
+    df = table.drop(columns=["kind", "label" if label == "target" else "target"])
+    df.to_csv(src, index=False) if suffix == ".csv" else df.to_parquet(src)
+    out = tmp_path / f"out{suffix}"
+    res = CliRunner().invoke(cli, ["augment", str(src), "-o", str(out), "-a", name, "--label-column", label, "--seed", "0", "--no-progress", *extra])
+    assert res.exit_code == 0, res.output
+    got = pd.read_csv(out) if suffix == ".csv" else pd.read_parquet(out)
+    assert len(got) == 80
+    if label == "label":
+        assert set(got[label]) <= {"x", "y"}
+    else:
+        assert np.isfinite(got[label]).all()
+
+
+def test_cli_rejects_undeclared_text_column(tmp_path, table):
+    src = tmp_path / "in.csv"
+    table.drop(columns=["label"]).to_csv(src, index=False)
+    res = CliRunner().invoke(cli, ["augment", str(src), "-o", str(tmp_path / "o.csv"), "-a", "mixup", "--label-column", "target", "--no-progress"])
+    assert res.exit_code != 0 and "kind" in (res.output + str(res.exception))
+    res = CliRunner().invoke(cli, ["augment", str(src), "-o", str(tmp_path / "o.csv"), "-a", "mixup", "--label-column", "target",
+                                   "-p", 'categorical_columns=["kind"]', "--no-progress"])
+    assert res.exit_code == 0, res.output
+    assert set(pd.read_csv(tmp_path / "o.csv")["kind"]) <= {"hi", "lo"}
