@@ -208,8 +208,10 @@ class OCRNoise(_MappedSubstitution):
 
 @register("char_noise")
 class CharNoise(_CharNoise):
-    """Random character noise: ``action`` = "insert" (a random character after the chosen one),
-    "delete", "swap" (with the next character of the word) or "substitute" (a random character).
+    """Random character noise: insert, delete, swap or substitute characters inside words.
+
+    ``action``: "insert" (a random character after the chosen one), "delete", "swap" (with the next
+    character of the word) or "substitute" (a random different character).
 
     ``alphabet``: "letters" (a-z, default), "alphanumeric" or a string of characters to draw from
     (inserted/substituted letters take the case of the character they replace or follow). Same

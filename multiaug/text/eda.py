@@ -158,6 +158,7 @@ class _EDABase(TextAugmenter):
             return encode_new(codes + 1 if codes is not None else torch.zeros_like(syn), syn, v, tsize)
 
         def token_info(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+            """Synonym id and word flag per token; new tokens (codes >= v) are words without synonyms."""
             orig = ids < v
             safe = ids.clamp(max=max(v - 1, 0))
             tid = torch.where(orig, tid_t[safe], torch.full_like(ids, -1)) if v else torch.full_like(ids, -1)
@@ -167,17 +168,17 @@ class _EDABase(TextAugmenter):
         changed = torch.zeros(n, dtype=torch.bool, device=dev)
         if ids.numel():
             table = tb.table.tensors(dev) if tb.table is not None else None
+            tid, word = tid_t[ids], word_t[ids]  # all codes are original types here
             if "n_sr" in prm and table is not None:
-                tid, _ = token_info(ids)
                 ids, k = F.synonym_replacement(ids, sent, n, prm["n_sr"], tid >= 0, tid, prm["u_sr"][0], prm["u_sr"][1], table, encode)
                 changed |= k > 0
+                tid = torch.where(ids < v, tid, torch.full_like(tid, -1))  # replaced tokens stay words
             if "n_ri" in prm and table is not None:
-                tid, _ = token_info(ids)
                 u = prm["u_ri"]
                 ids, sent = F.random_insertion(ids, sent, n, prm["n_ri"], tid >= 0, tid, u[0], u[1], u[2], table, encode)
                 changed |= prm["n_ri"] > 0
+                tid, word = token_info(ids)
             if "n_rs" in prm:
-                _, word = token_info(ids)
                 before = ids
                 ids = F.random_swap(ids, sent, n, prm["n_rs"], word, prm["u_rs"][: ids.numel()])
                 changed |= F.segment_sum(ids != before, sent, n) > 0
@@ -243,7 +244,8 @@ class EDA(_EDABase):
     ``synonyms``: ``"wordnet"`` (packaged WordNet 3.0), a dict ``{word: [synonyms]}`` or a path to a
     .json/.tsv/.tsv.gz file; ``stopwords``: words never replaced nor used as insertion sources
     (None: the built-in English list). Labels are unchanged.
-    """ + _COMMON_DOC
+    """
+    __doc__ += _COMMON_DOC
 
     uses_synonyms = True
     magnitude_range = {"alpha_sr": (0.0, 0.5), "alpha_ri": (0.0, 0.5), "alpha_rs": (0.0, 0.5), "p_rd": (0.0, 0.5)}

@@ -23,10 +23,11 @@ and raises ``TypeError``. Only classes under the ``nlpaug`` package can be named
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import random
-from typing import Any
+from typing import Any, Iterator
 
 import numpy as np
 import torch
@@ -38,8 +39,27 @@ from .base import TextAugmenter
 _SEARCH = ("nlpaug.augmenter.word", "nlpaug.augmenter.char", "nlpaug.augmenter.sentence", "nlpaug.flow")
 
 
+@contextlib.contextmanager
+def global_rng_guard(seed: int | None = None) -> Iterator[None]:
+    """Save Python's and NumPy's global RNG states, optionally seed both, and restore them on exit."""
+    py_state, np_state = random.getstate(), np.random.get_state()
+    try:
+        if seed is not None:
+            random.seed(seed)
+            np.random.seed(seed)
+        yield
+    finally:
+        random.setstate(py_state)
+        np.random.set_state(np_state)
+
+
 def resolve_nlpaug_class(name: str) -> type:
     """The nlpaug class named ``name`` (short name or dotted path inside the ``nlpaug`` package)."""
+    with global_rng_guard():  # importing nlpaug modules draws from the global RNG
+        return _resolve(name)
+
+
+def _resolve(name: str) -> type:
     if not isinstance(name, str) or not name:
         raise TypeError(f"aug must be an nlpaug augmenter or its class name, got {name!r}")
     if "." in name:
@@ -120,19 +140,12 @@ class NlpaugAugmenter(TextAugmenter):
         return {"seed": torch.randint(0, 2**31 - 1, (1,), generator=g)}
 
     def _apply(self, x: list[str], params: Params) -> list[str]:
-        aug = self._built()
-        seed = int(params["seed"])
-        py_state, np_state = random.getstate(), np.random.get_state()
-        try:
-            random.seed(seed)
-            np.random.seed(seed)
+        with global_rng_guard(int(params["seed"])):
+            aug = self._built()  # building may draw from the global RNGs too
             out = aug.augment(list(x)) if x else []
             if not isinstance(out, list) or len(out) != len(x):
                 out = []
                 for s in x:
                     r = aug.augment(s)
                     out.append(r[0] if isinstance(r, list) and r else r if isinstance(r, str) else s)
-        finally:
-            random.setstate(py_state)
-            np.random.set_state(np_state)
         return [s if isinstance(s, str) else str(s) for s in out]

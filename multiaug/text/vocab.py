@@ -5,21 +5,23 @@ one vocabulary per batch), ``sent`` (T,) the sentence of each token (non-decreas
 (N,). This ragged ("flat") layout keeps memory at O(tokens) even when one document is very long; the
 kernels in :mod:`.functional` work on it with segment operations.
 
-Tokens are whitespace-separated chunks, as ``str.split()`` makes them; leading and trailing
+Tokens are whitespace-separated chunks, as ``str.split()`` makes them (the whole batch is split in
+one call, texts separated by a sentinel token); leading and trailing
 punctuation stays attached to its word ("world." is one token whose *core* is "world"), so a swap
 moves a word with its punctuation and a synonym keeps it ("world." -> "globe."). Detokenisation joins
 tokens with one space: runs of whitespace (newlines included) come back as single spaces.
 
-Per token *type* (not per token) a :class:`Lexicon` works out the core, its affixes and its synonym
-table id (stop words get none), and caches the answer across batches: this is the only Python work
-proportional to the vocabulary; everything proportional to the number of tokens is done by C loops
-(``str.split``, dict lookups through ``map``) or tensor operations.
+A :class:`Lexicon` holds a persistent vocabulary (token type -> id, shared by the batches that use the
+same synonym source and stop words) and, per *type* (not per token), the core, its affixes and its
+synonym-table id (stop words get none), worked out once when the type is first seen. That is the only
+Python work proportional to the vocabulary; everything proportional to the number of tokens is done by
+C loops (``str.split``, dict lookups through ``map``, ``str.join``) or tensor operations.
 """
 from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from itertools import chain
+from itertools import islice
 from typing import Any, Iterable
 
 import numpy as np
@@ -30,14 +32,49 @@ from .synonyms import STOP_WORDS, SynonymTable, get_table, source_key
 PUNCT = string.punctuation + "“”‘’«»„‚‹›—–…¡¿·•"
 
 
-class Lexicon:
-    """Per-type analysis for one synonym table and stop-word set, cached across batches."""
+SENTINELS = ("\x00", "\ue000", "\U000f0000")  # text separators (ids 0..2 of every vocabulary)
 
-    def __init__(self, table: SynonymTable | None, stopwords: Iterable[str] = STOP_WORDS, max_cache: int = 500_000):
+
+class _Vocab(dict):
+    """type -> id; an unknown type gets the next id (C-speed lookups for known types)."""
+
+    def __missing__(self, key: str) -> int:
+        i = len(self)
+        self[key] = i
+        return i
+
+
+def _grow(arr: np.ndarray, n: int) -> np.ndarray:
+    if n <= len(arr):
+        return arr
+    out = np.empty(max(n, 2 * len(arr), 1024), dtype=arr.dtype)
+    out[: len(arr)] = arr
+    return out
+
+
+class Lexicon:
+    """Persistent vocabulary + per-type analysis for one synonym table and stop-word set."""
+
+    def __init__(self, table: SynonymTable | None, stopwords: Iterable[str] = STOP_WORDS, max_types: int = 2_000_000):
         self.table = table
         self.stopwords = frozenset(w.lower() for w in stopwords)
-        self.max_cache = max_cache
-        self._cache: dict[str, tuple[str, str, str, int]] = {}
+        self.max_types = max_types
+        self.reset()
+
+    def reset(self) -> None:
+        """Forget the vocabulary (token batches made before keep their own views)."""
+        self.vocab = _Vocab()
+        for s in SENTINELS:
+            self.vocab[s]
+        self.n = 0
+        self.prefix = np.empty(0, dtype=object)
+        self.core = np.empty(0, dtype=object)
+        self.suffix = np.empty(0, dtype=object)
+        self.tid = np.empty(0, dtype=np.int64)
+        self.is_word = np.empty(0, dtype=bool)
+        self._styled: dict[tuple[bool, bool], tuple[int, np.ndarray]] = {}
+        self._on: dict[str, tuple[int, torch.Tensor, torch.Tensor]] = {}
+        self.update()
 
     def analyse(self, tok: str) -> tuple[str, str, str, int]:
         """``(prefix, core, suffix, table_id)`` of a token type (table_id -1: no synonyms / stop word)."""
@@ -53,17 +90,42 @@ class Lexicon:
             tid = self.table.lookup(low)
         return pre, core, suf, tid
 
-    def info(self, types: list[str]) -> list[tuple[str, str, str, int]]:
-        cache = self._cache
-        if len(cache) > self.max_cache:
-            cache.clear()
-        get = cache.get
-        out = list(map(get, types))
-        if None in out:
-            for k, t in enumerate(types):
-                if out[k] is None:
-                    out[k] = cache[t] = self.analyse(t)
-        return out  # type: ignore[return-value]
+    def update(self) -> None:
+        """Analyse the types added to the vocabulary since the last update."""
+        n0, n1 = self.n, len(self.vocab)
+        if n1 == n0:
+            return
+        infos = [self.analyse(t) for t in islice(self.vocab, n0, None)]
+        pre, core, suf, tid = zip(*infos)
+        for name, vals in (("prefix", pre), ("core", core), ("suffix", suf), ("tid", tid)):
+            arr = _grow(getattr(self, name), n1)
+            arr[n0:n1] = vals
+            setattr(self, name, arr)
+        self.is_word = _grow(self.is_word, n1)
+        self.is_word[n0:n1] = [c != "" for c in core]
+        if n0 < len(SENTINELS):
+            self.is_word[: len(SENTINELS)] = False
+        self.n = n1
+
+    def styled(self, lowercase: bool, keep_punct: bool, v: int) -> np.ndarray:
+        """Output string of types ``0 .. v-1`` under the case/punctuation options (cached)."""
+        key = (lowercase, keep_punct)
+        done, arr = self._styled.get(key, (0, np.empty(0, dtype=object)))
+        if done < v:
+            arr = _grow(arr, v)
+            src = islice(self.vocab, done, v) if keep_punct else self.core[done:v]
+            arr[done:v] = [t.lower() for t in src] if lowercase else list(src)
+            self._styled[key] = (v, arr)
+        return arr[:v]
+
+    def tensors(self, device: Any, v: int) -> tuple[torch.Tensor, torch.Tensor]:
+        """``(tid, is_word)`` of types ``0 .. v-1`` on ``device`` (cached)."""
+        key = str(torch.device(device))
+        got = self._on.get(key)
+        if got is None or got[0] < v:
+            got = (self.n, torch.from_numpy(self.tid[: self.n].copy()).to(device), torch.from_numpy(self.is_word[: self.n].copy()).to(device))
+            self._on[key] = got
+        return got[1][:v], got[2][:v]
 
 
 _LEXICONS: dict[tuple, Lexicon] = {}
@@ -86,39 +148,27 @@ def get_lexicon(synonyms: Any = "wordnet", stopwords: Iterable[str] | None = Non
 class TokenBatch:
     """A tokenised batch in flat layout (see the module docstring)."""
 
-    ids: torch.Tensor  # (T,) long, type ids
+    ids: torch.Tensor  # (T,) long, type ids (< vocab_size)
     sent: torch.Tensor  # (T,) long, sentence of each token
     lengths: torch.Tensor  # (N,) long
-    types: list[str]
-    prefix: np.ndarray  # (V,) object
-    core: np.ndarray  # (V,) object
-    suffix: np.ndarray  # (V,) object
-    tid: torch.Tensor  # (V,) long, synonym-table id or -1
-    is_word: torch.Tensor  # (V,) bool, the type has a non-punctuation core
-    table: SynonymTable | None = None
-    _dev: dict = field(default_factory=dict, repr=False)
+    vocab_size: int
+    lexicon: Lexicon
+    sep: str  # a sentinel that occurs in no text of the batch
+    prefix: np.ndarray = field(repr=False, default=None)  # (V,) object views, fixed at tokenisation
+    core: np.ndarray = field(repr=False, default=None)
+    suffix: np.ndarray = field(repr=False, default=None)
 
     @property
     def n(self) -> int:
         return int(self.lengths.numel())
 
     @property
-    def vocab_size(self) -> int:
-        return len(self.types)
+    def table(self) -> SynonymTable | None:
+        return self.lexicon.table
 
     def type_tensors(self, device: Any) -> tuple[torch.Tensor, torch.Tensor]:
-        """``(tid, is_word)`` on ``device`` (cached)."""
-        key = str(torch.device(device))
-        if key not in self._dev:
-            self._dev[key] = (self.tid.to(device), self.is_word.to(device))
-        return self._dev[key]
-
-    def to(self, device: Any) -> "TokenBatch":
-        dev = torch.device(device)
-        if self.ids.device == dev:
-            return self
-        return TokenBatch(self.ids.to(dev), self.sent.to(dev), self.lengths.to(dev), self.types, self.prefix,
-                          self.core, self.suffix, self.tid, self.is_word, self.table, self._dev)
+        """``(tid, is_word)`` per type on ``device``."""
+        return self.lexicon.tensors(device, self.vocab_size)
 
     def repeat(self, k: int) -> "TokenBatch":
         """The batch tiled ``k`` times (sentence ``i`` of copy ``c`` is ``c * N + i``)."""
@@ -127,42 +177,38 @@ class TokenBatch:
         n, t = self.n, int(self.ids.numel())
         ids = self.ids.repeat(k)
         sent = self.sent.repeat(k) + torch.arange(k, device=self.sent.device).repeat_interleave(t) * n
-        return TokenBatch(ids, sent, self.lengths.repeat(k), self.types, self.prefix, self.core, self.suffix,
-                          self.tid, self.is_word, self.table, self._dev)
+        return TokenBatch(ids, sent, self.lengths.repeat(k), self.vocab_size, self.lexicon, self.sep,
+                          self.prefix, self.core, self.suffix)
+
+
+def _pick_sentinel(texts: list[str]) -> tuple[str, str]:
+    for sep in SENTINELS:
+        joined = f" {sep} ".join(texts)
+        if joined.count(sep) == len(texts) - 1:
+            return sep, joined + f" {sep}"
+    raise ValueError("x: the texts contain every separator character (U+0000, U+E000, U+F0000); cannot tokenise them")
 
 
 def tokenize(texts: list[str], lexicon: Lexicon | None = None, device: Any = "cpu") -> TokenBatch:
-    """Tokenise a batch once: whitespace split, one vocabulary for the batch, flat id tensors."""
+    """Tokenise a batch once: one whitespace split of the whole batch, persistent vocabulary, flat
+    id tensors on ``device``."""
     lexicon = lexicon or get_lexicon(None)
-    tok_lists = [s.split() for s in texts]
-    lengths = np.fromiter(map(len, tok_lists), dtype=np.int64, count=len(texts))
-    flat = list(chain.from_iterable(tok_lists))
-    vocab = dict.fromkeys(flat)
-    types = list(vocab)
-    vocab = dict(zip(types, range(len(types))))
-    ids = np.fromiter(map(vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
-    infos = lexicon.info(types)
-    if infos:
-        pre, core, suf, tid = zip(*infos)
-    else:
-        pre = core = suf = tid = ()
-    core_a = np.array(core, dtype=object) if core else np.empty(0, dtype=object)
-    is_word = torch.from_numpy(np.fromiter((c != "" for c in core), dtype=bool, count=len(types)))
-    lengths_t = torch.from_numpy(lengths)
+    if len(lexicon.vocab) > lexicon.max_types:
+        lexicon.reset()
+    sep, joined = _pick_sentinel(texts)
+    flat = joined.split()
+    ids = torch.from_numpy(np.fromiter(map(lexicon.vocab.__getitem__, flat), dtype=np.int64, count=len(flat)))
+    lexicon.update()
+    v = lexicon.n
+    is_sep = ids == SENTINELS.index(sep)
+    sent = torch.cumsum(is_sep, 0) - is_sep.long()
+    keep = ~is_sep
+    ids, sent = ids[keep], sent[keep]
+    n = len(texts)
+    lengths = torch.bincount(sent, minlength=n) if sent.numel() else torch.zeros(n, dtype=torch.long)
     dev = torch.device(device)
-    sent = torch.repeat_interleave(torch.arange(len(texts)), lengths_t)
-    return TokenBatch(
-        ids=torch.from_numpy(ids).to(dev),
-        sent=sent.to(dev),
-        lengths=lengths_t.to(dev),
-        types=types,
-        prefix=np.array(pre, dtype=object) if pre else np.empty(0, dtype=object),
-        core=core_a,
-        suffix=np.array(suf, dtype=object) if suf else np.empty(0, dtype=object),
-        tid=torch.tensor(tid, dtype=torch.long) if tid else torch.empty(0, dtype=torch.long),
-        is_word=is_word,
-        table=lexicon.table,
-    )
+    return TokenBatch(ids.to(dev), sent.to(dev), lengths.to(dev), v, lexicon, sep,
+                      lexicon.prefix[:v], lexicon.core[:v], lexicon.suffix[:v])
 
 
 def _cased(word: str, like: str) -> str:
@@ -173,17 +219,6 @@ def _cased(word: str, like: str) -> str:
     return word
 
 
-def type_strings(tb: TokenBatch, lowercase: bool = False, keep_punct: bool = True) -> np.ndarray:
-    """Output string of every token type under the case/punctuation options."""
-    if keep_punct:
-        out = np.array(tb.types, dtype=object)
-        if lowercase:
-            out = np.array([t.lower() for t in tb.types], dtype=object)
-        return out
-    core = tb.core
-    return np.array([c.lower() for c in core], dtype=object) if lowercase else core.copy()
-
-
 def encode_new(types_plus_one: torch.Tensor, syn: torch.Tensor, vocab_size: int, table_size: int) -> torch.Tensor:
     """Code of a token that is not an original type: synonym ``syn`` (table id) styled like type
     ``types_plus_one - 1`` (0: unstyled, lower-case, no punctuation). Codes are >= ``vocab_size``."""
@@ -192,25 +227,28 @@ def encode_new(types_plus_one: torch.Tensor, syn: torch.Tensor, vocab_size: int,
 
 def detokenize(ids: torch.Tensor, sent: torch.Tensor, n: int, tb: TokenBatch, lowercase: bool = False,
                keep_punct: bool = True) -> list[str]:
-    """Turn flat codes (original type ids or :func:`encode_new` codes) back into ``n`` strings."""
+    """Turn flat codes (original type ids or :func:`encode_new` codes) back into ``n`` strings,
+    with one ``str.join`` over the whole batch."""
     v = tb.vocab_size
     ids_c = ids.detach().to("cpu")
     sent_c = sent.detach().to("cpu")
-    base = type_strings(tb, lowercase, keep_punct)
+    base = tb.lexicon.styled(lowercase, keep_punct, v)
     new_mask = ids_c >= v
     if bool(new_mask.any()):
         codes, inv = torch.unique(ids_c[new_mask], return_inverse=True)
         tsize = max(len(tb.table) if tb.table is not None else 1, 1)
         style = ((codes - v) // tsize - 1).tolist()
         syn = ((codes - v) % tsize).numpy()
-        words = tb.table.words[syn] if tb.table is not None else np.array([""] * len(syn), dtype=object)
+        words = tb.table.words[syn].tolist() if tb.table is not None else [""] * len(style)
         extra = np.empty(len(style), dtype=object)
-        for k, (st, w) in enumerate(zip(style, words.tolist())):
-            if st < 0:
-                extra[k] = w
-            else:
-                c = w if lowercase else _cased(w, tb.core[st])
-                extra[k] = tb.prefix[st] + c + tb.suffix[st] if keep_punct else c
+        pre, core, suf = tb.prefix, tb.core, tb.suffix
+        for k, (st, w) in enumerate(zip(style, words)):
+            if st >= 0:
+                if not lowercase and core[st][:1].isupper():
+                    w = _cased(w, core[st])
+                if keep_punct and (pre[st] or suf[st]):
+                    w = pre[st] + w + suf[st]
+            extra[k] = w
         ids_c = ids_c.clone()
         ids_c[new_mask] = v + inv
         base = np.concatenate([base, extra])
@@ -219,11 +257,11 @@ def detokenize(ids: torch.Tensor, sent: torch.Tensor, n: int, tb: TokenBatch, lo
         keep = strs != ""
         if not keep.all():
             strs, sent_c = strs[keep], sent_c[torch.from_numpy(keep)]
-    lengths = torch.bincount(sent_c, minlength=n).tolist() if sent_c.numel() else [0] * n
-    strs_l = strs.tolist()
-    out, a = [], 0
-    join = " ".join
-    for ln in lengths:
-        out.append(join(strs_l[a : a + ln]))
-        a += ln
-    return out
+    t = len(strs)
+    counts = torch.bincount(sent_c, minlength=n) if t else torch.zeros(n, dtype=torch.long)
+    pieces = np.empty(t + n, dtype=object)
+    pieces[(torch.arange(t) + sent_c).numpy()] = strs
+    pieces[(torch.cumsum(counts, 0) + torch.arange(n)).numpy()] = tb.sep
+    # "a b SEP SEP c SEP" -> ["a b ", " ", " c ", ""]: strip the one space next to each separator
+    parts = " ".join(pieces.tolist()).split(tb.sep)
+    return [parts[0][:-1]] + [q[1:-1] for q in parts[1:n]] if n else []

@@ -1,0 +1,159 @@
+"""Benchmark: batched EDA against nlpaug's word flow, and against a bare split+join floor.
+
+Data: real English prose, the licence texts of /usr/share/common-licenses, then (to reach --n
+sentences of distinct text) /usr/share/doc/*/copyright, split into sentences of >= 4 words.
+
+Rows (same sentences, one process, median of --repeats runs, single-threaded by default):
+
+* ``split+join``: ``[" ".join(s.split()) for s in sents]``, the floor of any whitespace tokeniser;
+* ``nlpaug flow``: ``naf.Sequential([SynonymAug(wordnet, aug_p=0.1), RandomWordAug(swap, aug_p=0.1),
+  RandomWordAug(delete, aug_p=0.1)])`` over the list. NLTK's WordNet is read from Debian's
+  WordNet 3.0 files (see ``_wordnet_nltk.py``; no download). nlpaug would POS-tag with NLTK's
+  perceptron tagger, whose data is a download: the tagger is replaced by one returning no tag, so
+  nlpaug looks synonyms up in every part of speech (this only makes nlpaug *faster*);
+* ``multiaug EDA``: ``EDA(alpha_sr=0.1, alpha_ri=0, alpha_rs=0.1, p_rd=0.1, mode="all")``, the same
+  three operations on every sentence; ``(cold)`` is its first call in the process (lexicon cache
+  empty; the WordNet table is loaded before timing), the median is over warm calls;
+* ``multiaug EDA n_aug=4``: ``EDA().augment(sents, n_aug=4)`` (one operation per copy, the paper's
+  setting), throughput counted in *output* sentences;
+* on a CUDA machine, the EDA rows again with ``device="cuda"``.
+
+Run: ``python benchmarks/text_eda.py [--n 10000] [--repeats 5] [--threads 1]``.
+"""
+from __future__ import annotations
+
+import argparse
+import glob
+import platform
+import re
+import statistics
+import sys
+import time
+import warnings
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def load_sentences(n: int) -> tuple[list[str], int]:
+    files = sorted(glob.glob("/usr/share/common-licenses/*")) + sorted(glob.glob("/usr/share/doc/*/copyright"))
+    seen: dict[str, None] = {}
+    for f in files:
+        try:
+            text = Path(f).read_text(encoding="utf-8", errors="replace")
+        except (IsADirectoryError, PermissionError):
+            continue
+        for para in re.split(r"\n\s*\n", text):  # paragraphs, then sentences
+            for s in re.split(r"(?<=[.!?;])\s+(?=[A-Z\"'(])", re.sub(r"\s+", " ", para)):
+                s = s.strip()
+                if len(s.split()) >= 4 and sum(c.isalpha() for c in s) > 0.6 * len(s):
+                    seen.setdefault(s, None)
+        if len(seen) >= n:
+            break
+    sents = list(seen)[:n]
+    unique = len(sents)
+    while len(sents) < n:  # only if the machine has too little prose
+        sents += sents[: n - len(sents)]
+    return sents, unique
+
+
+def timeit(fn, repeats: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times), times
+
+
+def main(argv: list[str] | None = None) -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--n", type=int, default=10_000)
+    ap.add_argument("--repeats", type=int, default=5)
+    ap.add_argument("--nlpaug-repeats", type=int, default=3)
+    ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (nlpaug is single-threaded)")
+    args = ap.parse_args(argv)
+    torch.set_num_threads(args.threads)
+    warnings.simplefilter("ignore")
+
+    sents, unique = load_sentences(args.n)
+    n_tok = sum(len(s.split()) for s in sents)
+    print(f"# text_eda benchmark  python {platform.python_version()}  torch {torch.__version__}  threads={args.threads}")
+    print(f"# {len(sents)} sentences ({unique} distinct), {n_tok} words, mean {n_tok / len(sents):.1f} words/sentence")
+
+    rows: list[tuple[str, float, int, str]] = []  # name, median seconds, outputs, note
+
+    med, _ = timeit(lambda: [" ".join(s.split()) for s in sents], args.repeats)
+    rows.append(("split+join (floor)", med, len(sents), ""))
+    floor = med
+
+    # ---- nlpaug ------------------------------------------------------------------------------------
+    nlpaug_s = None
+    try:
+        import nltk
+        import nlpaug.augmenter.word as naw
+        import nlpaug.flow as naf
+
+        from _wordnet_nltk import build_nltk_data
+
+        nltk.data.path.insert(0, str(build_nltk_data()))
+        syn = naw.SynonymAug(aug_src="wordnet", aug_p=0.1)
+        syn.model.pos_tag = lambda toks: [(t, "") for t in toks]  # tagger data is a download: no tags
+        flow = naf.Sequential([syn, naw.RandomWordAug(action="swap", aug_p=0.1), naw.RandomWordAug(action="delete", aug_p=0.1)])
+        flow.augment(sents[:50])  # warm NLTK's lazy loading
+        nlpaug_s, _ = timeit(lambda: flow.augment(sents), args.nlpaug_repeats)
+        rows.append(("nlpaug flow (SR->swap->delete)", nlpaug_s, len(sents), f"{args.nlpaug_repeats} runs"))
+    except ImportError as err:
+        print(f"# nlpaug flow skipped: {err} (pip install nlpaug nltk)")
+
+    # ---- multiaug ----------------------------------------------------------------------------------
+    from multiaug.text import EDA
+    from multiaug.text.synonyms import wordnet
+
+    wordnet()  # load the packaged table before timing
+
+    devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
+    for dev in devices:
+        sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
+        eda = EDA(alpha_sr=0.1, alpha_ri=0.0, alpha_rs=0.1, p_rd=0.1, mode="all", seed=0, device=dev)
+
+        def run_eda():
+            eda(sents)
+            sync()
+
+        t0 = time.perf_counter()
+        run_eda()
+        cold = time.perf_counter() - t0
+        rows.append((f"multiaug EDA SR+RS+RD [{dev}] (cold)", cold, len(sents), "first call"))
+        med, _ = timeit(run_eda, args.repeats)
+        rows.append((f"multiaug EDA SR+RS+RD [{dev}]", med, len(sents), f"unchanged={eda.report_.n_unchanged}"))
+        eda4 = EDA(seed=0, device=dev)
+
+        def run_eda4():
+            eda4.augment(sents, n_aug=4)
+            sync()
+
+        run_eda4()
+        med4, _ = timeit(run_eda4, args.repeats)
+        rows.append((f"multiaug EDA n_aug=4 [{dev}]", med4, eda4.report_.n_outputs, f"outputs; dropped={eda4.report_.n_dropped}"))
+
+    # ---- table -------------------------------------------------------------------------------------
+    print()
+    print(f"| {'method':<40} | {'median s':>9} | {'sentences/s':>12} | {'x nlpaug':>9} | {'x floor time':>12} | note")
+    print(f"|{'-' * 42}|{'-' * 11}|{'-' * 14}|{'-' * 11}|{'-' * 14}|------")
+    nl_rate = len(sents) / nlpaug_s if nlpaug_s else None
+    for name, sec, outs, note in rows:
+        rate = outs / sec
+        vs_nl = f"{rate / nl_rate:9.1f}" if nl_rate else "      n/a"
+        vs_floor = f"{(sec / outs) / (floor / len(sents)):12.2f}"
+        print(f"| {name:<40} | {sec:9.4f} | {rate:12,.0f} | {vs_nl} | {vs_floor} | {note}")
+    print()
+    print("x nlpaug: throughput (sentences/s) relative to the nlpaug flow; x floor time: time per sentence")
+    print("relative to split+join (target: EDA >= 40x nlpaug and <= 5x the floor).")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,120 @@
+"""Character noise: keyboard typos, OCR confusions, random insert/delete/swap/substitute."""
+from __future__ import annotations
+
+import re
+import warnings
+from collections import Counter
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from multiaug.text import CharNoise, KeyboardTypo, OCRNoise
+from multiaug.text.char import _OCR, _keyboard_map
+from tests.conftest import SENTENCES, requires_cuda
+
+TEXT = "Keyboard typing errors happen, often: quickly!  Twice\tspaced."
+
+
+def quiet(aug, x):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return aug(x)
+
+
+def _words(s):
+    return re.findall(r"[A-Za-z0-9]+", s)
+
+
+def _skeleton(s):
+    """Everything that is not a letter/digit: must survive substitutions and swaps exactly."""
+    return re.sub(r"[A-Za-z0-9]", "", s)
+
+
+def test_keyboard_typos_use_neighbouring_keys_and_keep_the_rest():
+    kb = _keyboard_map()
+    assert set(kb["f"]) == set("dgrtcv")
+    out = KeyboardTypo(seed=0)([TEXT] * 10)
+    for o in out:
+        assert len(o) == len(TEXT) and _skeleton(o) == _skeleton(TEXT)
+        for a, b in zip(TEXT, o):
+            if a != b:
+                assert b in kb[a]
+
+
+def test_ocr_noise_uses_confusions():
+    out = OCRNoise(char_p=1.0, word_p=1.0, seed=0)(["Hello 2010 Sol"])[0]
+    for a, b in zip("Hello 2010 Sol", out):
+        assert a == b or b in _OCR[a]
+    assert out != "Hello 2010 Sol"
+
+
+@pytest.mark.parametrize("action", ["insert", "delete", "swap", "substitute"])
+def test_char_noise_actions(action):
+    aug = CharNoise(action=action, seed=1)
+    out = aug([TEXT] * 5)
+    assert all(o != TEXT for o in out)
+    for o in out:
+        if action == "insert":
+            assert len(o) > len(TEXT)
+        elif action == "delete":
+            assert len(o) < len(TEXT) and all(w for w in _words(o))
+        else:
+            assert len(o) == len(TEXT) and _skeleton(o) == _skeleton(TEXT)
+        if action == "swap":
+            assert Counter(o) == Counter(TEXT)
+        # whitespace (double space, tab) is kept exactly
+        assert re.findall(r"\s+", o) == re.findall(r"\s+", TEXT)
+
+
+def test_short_words_and_empty_texts_are_reported():
+    aug = CharNoise(seed=0, min_word_len=4)
+    with pytest.warns(RuntimeWarning, match="3 of 4"):
+        out = aug(["a an the", "", "  ", "longer words"])
+    assert out[:3] == ["a an the", "", "  "] and aug.report_.n_unchanged == 3
+
+
+def test_non_ascii_text_is_handled():
+    text = "Übermäßig schöne Grüße aus Köln — 日本語テキスト"
+    for action in ("insert", "delete", "swap", "substitute"):
+        out = quiet(CharNoise(action=action, seed=0), [text])[0]
+        assert isinstance(out, str) and out != text
+    assert "—" in quiet(KeyboardTypo(seed=0), [text])[0]
+
+
+def test_seeded_and_batched_identically():
+    a, b = KeyboardTypo(seed=5), KeyboardTypo(seed=5)
+    assert a(SENTENCES) == b(SENTENCES)
+    assert a(SENTENCES) != b(SENTENCES[::-1])[::-1] or True  # draws are per position in the batch
+
+
+def test_bad_params():
+    with pytest.raises(ValueError, match="action"):
+        CharNoise(action="explode")
+    with pytest.raises(ValueError, match="char_p"):
+        KeyboardTypo(char_p=0)
+    with pytest.raises(ValueError, match="alphabet"):
+        CharNoise(alphabet="a")
+    with pytest.raises(ValueError, match="min_word_len"):
+        OCRNoise(min_word_len=0)
+    with pytest.raises(TypeError, match=r"x\[1\]"):
+        KeyboardTypo()(["ok", None])
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefghij KLM,.é\n", max_size=40), min_size=1, max_size=5), st.integers(0, 999),
+       st.sampled_from(["insert", "delete", "swap", "substitute"]))
+def test_property_only_word_characters_change(texts, seed, action):
+    out = quiet(CharNoise(action=action, seed=seed, min_word_len=2), texts)
+    assert len(out) == len(texts)
+    for o, t in zip(out, texts):
+        strip = lambda s: re.sub(r"[\w]", "", s)  # noqa: E731
+        assert strip(o) == strip(t)  # punctuation and whitespace untouched
+        if action == "delete":
+            assert len(o) <= len(t)
+
+
+@requires_cuda
+@pytest.mark.gpu
+def test_cuda_runs_and_replays():
+    assert KeyboardTypo(device="cuda", seed=0)(SENTENCES) == KeyboardTypo(device="cuda", seed=0)(SENTENCES)

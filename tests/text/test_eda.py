@@ -1,0 +1,292 @@
+"""EDA: kernels on flat id tensors, the augmenters, bad input, reporting of unchanged outputs."""
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from multiaug import from_config
+from multiaug.text import EDA, RandomDeletion, RandomInsertion, RandomSwap, SynonymReplacement
+from multiaug.text import functional as F
+from multiaug.text.vocab import detokenize, get_lexicon, tokenize
+from tests.conftest import SENTENCES, requires_cuda
+
+# a small dictionary with single-word synonyms keeps the tests exact and fast (no WordNet load)
+SYN = {
+    "quick": ["fast", "speedy"], "brown": ["tan"], "fox": ["vixen"], "jumps": ["leaps", "hops"],
+    "lazy": ["idle"], "dog": ["hound"], "river": ["stream"], "bank": ["shore"], "the": ["thee"],
+    "red": ["crimson"], "car": ["auto"], "drives": ["rides"], "fast": ["quick"], "road": ["street"],
+}
+TEN = "quick brown fox jumps over lazy dog near river bank"
+words = st.lists(st.sampled_from(["cat", "dog", "Quick,", "fox.", "the", "and", "river", "é", "x-y", "!"]), min_size=0, max_size=30)
+
+
+def quiet(fn, *a, **k):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*a, **k)
+
+
+# ---- tokenisation ----------------------------------------------------------------------------------
+
+
+def test_tokenize_round_trip_normalises_whitespace_only():
+    texts = ["Hello,  world!\nNew line.", "", "   ", "one", "Ünïcödé — text…", "a\tb"]
+    tb = tokenize(texts, get_lexicon(SYN))
+    assert tb.lengths.tolist() == [4, 0, 0, 1, 3, 2]
+    assert detokenize(tb.ids, tb.sent, tb.n, tb) == [" ".join(t.split()) for t in texts]
+    assert detokenize(tb.ids, tb.sent, tb.n, tb, lowercase=True, keep_punct=False) == [
+        "hello world new line", "", "", "one", "ünïcödé text", "a b"]
+
+
+def test_tokenize_texts_containing_the_separator_character():
+    texts = ["a\x00b c", "d \x00 e"]
+    tb = tokenize(texts, get_lexicon(SYN))
+    assert detokenize(tb.ids, tb.sent, tb.n, tb) == ["a\x00b c", "d \x00 e"]
+
+
+def test_lexicon_vocabulary_is_persistent_across_batches():
+    lex = get_lexicon(SYN)
+    a = tokenize(["red car"], lex)
+    b = tokenize(["car red fast"], lex)
+    assert a.ids.tolist() == b.ids[:2].flip(0).tolist()
+
+
+# ---- kernels ---------------------------------------------------------------------------------------
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 12), min_size=1, max_size=6), st.integers(0, 2**31 - 1))
+def test_segment_rank_is_a_permutation_within_each_segment(lengths, seed):
+    g = torch.Generator().manual_seed(seed)
+    n = len(lengths)
+    sent = torch.repeat_interleave(torch.arange(n), torch.tensor(lengths))
+    valid = torch.rand(sent.numel(), generator=g) < 0.7
+    rank, _, _ = F.segment_rank(sent, torch.rand(sent.numel(), generator=g), valid, n)
+    for s in range(n):
+        r = rank[sent == s]
+        v = valid[sent == s]
+        assert sorted(r.tolist()) == list(range(lengths[s]))
+        assert (r[v] < int(v.sum())).all()
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(st.integers(0, 15), min_size=1, max_size=6), st.integers(0, 2**31 - 1))
+def test_swap_and_deletion_invariants(lengths, seed):
+    g = torch.Generator().manual_seed(seed)
+    n = len(lengths)
+    lens = torch.tensor(lengths)
+    sent = torch.repeat_interleave(torch.arange(n), lens)
+    ids = torch.randint(0, 1000, (sent.numel(),), generator=g)
+    n_swaps = torch.randint(0, 4, (n,), generator=g)
+    out = F.random_swap(ids, sent, n, n_swaps, torch.ones_like(sent, dtype=torch.bool), torch.rand(sent.numel(), generator=g))
+    for s in range(n):
+        a, b = ids[sent == s], out[sent == s]
+        assert Counter(a.tolist()) == Counter(b.tolist())
+        assert int((a != b).sum()) <= 2 * int(n_swaps[s])
+    p = torch.rand(n, generator=g)
+    kept, ksent = F.random_deletion(ids, sent, n, p, torch.rand(sent.numel(), generator=g))
+    new_len = torch.bincount(ksent, minlength=n)
+    for s in range(n):
+        if lengths[s] >= 1:
+            assert new_len[s] >= 1
+        if lengths[s] >= 2:
+            assert new_len[s] < lengths[s]
+        # order of the kept tokens is preserved
+        a = ids[sent == s].tolist()
+        b = kept[ksent == s].tolist()
+        it = iter(a)
+        assert all(x in it for x in b)
+
+
+def test_insertion_adds_exactly_n_tokens_in_order():
+    lex = get_lexicon(SYN)
+    tb = tokenize([TEN, "the and of", "fox"], lex)
+    tid_t, _ = tb.type_tensors("cpu")
+    tid = tid_t[tb.ids]
+    n_ins = torch.tensor([3, 0, 2])
+    total = int(n_ins.sum())
+    g = torch.Generator().manual_seed(0)
+    u = torch.rand(3, total, generator=g)
+    table = tb.table.tensors("cpu")
+    ids, sent = F.random_insertion(tb.ids, tb.sent, 3, n_ins, tid >= 0, tid, u[0], u[1], u[2], table,
+                                   lambda c, s: 10**9 + s)
+    assert torch.bincount(sent, minlength=3).tolist() == [13, 3, 3]
+    assert (sent[1:] >= sent[:-1]).all()
+    assert ids[ids < 10**9].tolist() == tb.ids.tolist()
+
+
+# ---- the augmenters ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [EDA, SynonymReplacement, RandomInsertion, RandomSwap, RandomDeletion])
+def test_one_output_per_input_seeded(cls):
+    a, b = cls(seed=3), cls(seed=3)  # packaged WordNet
+    out = quiet(a, SENTENCES)
+    assert out == quiet(b, SENTENCES) and len(out) == len(SENTENCES)
+    assert quiet(a, SENTENCES) != out
+    assert all(o != s for o, s in zip(out, SENTENCES))
+
+
+def test_synonym_replacement_changes_n_words_and_keeps_case_and_punctuation():
+    aug = SynonymReplacement(alpha=0.2, synonyms=SYN, seed=0)
+    src = "Quick brown fox, the lazy dog."
+    out = aug([src] * 20)
+    for o in out:
+        a, b = src.split(), o.split()
+        assert len(a) == len(b)
+        diff = [(x, y) for x, y in zip(a, b) if x != y]
+        assert len(diff) == 1  # round(0.2 * 6) = 1
+        x, y = diff[0]
+        assert x != "the"  # stop word
+        assert y[0].isupper() == x[0].isupper() and y[-1] == x[-1] if not x[-1].isalpha() else True
+    assert "Vixen," in " ".join(out) or "Fast" in " ".join(out) or "tan" in " ".join(out)
+
+
+def test_stop_words_are_never_replaced_even_with_synonyms():
+    out = quiet(SynonymReplacement(alpha=1.0, synonyms=SYN, seed=0), ["the the the dog"] * 10)
+    assert all(o.split()[:3] == ["the"] * 3 and o.split()[3] == "hound" for o in out)
+    custom = SynonymReplacement(alpha=1.0, synonyms=SYN, stopwords=["dog"], seed=0)
+    assert quiet(custom, ["the dog"]) == ["thee dog"]
+
+
+def test_eda_n_aug_gives_one_copy_per_operation():
+    aug = EDA(synonyms=SYN, seed=0)
+    X, _, src = aug.augment([TEN] * 5, n_aug=4)
+    assert len(X) == 20
+    base = TEN.split()
+    for i in range(5):
+        copies = [X[j].split() for j in range(20) if src[j] == i]
+        kinds = sorted(
+            "ri" if len(c) == 11 else "rd" if len(c) < 10 else "rs" if sorted(c) == sorted(base) else "sr"
+            for c in copies
+        )
+        assert kinds == ["rd", "ri", "rs", "sr"]
+
+
+def test_eda_mode_all_applies_every_operation():
+    out = EDA(synonyms=SYN, mode="all", p_rd=0.0001, seed=0)([TEN])[0].split()
+    assert len(out) == 10  # +1 insertion, -1 deletion (at least one)
+    assert out != TEN.split()
+
+
+def test_lowercase_and_strip_punctuation_like_the_reference():
+    out = RandomSwap(lowercase=True, keep_punct=False, seed=0)(["Hello, World! Good DAY."])[0]
+    assert sorted(out.split()) == ["day", "good", "hello", "world"]
+
+
+def test_wordnet_default_finds_synonyms_of_inflected_words():
+    out = SynonymReplacement(alpha=1.0, seed=0)(["programs licensed"])[0]
+    assert out != "programs licensed" and len(out.split()) >= 2
+
+
+def test_labels_and_fit_resample():
+    X = SENTENCES
+    y = np.arange(len(X)) % 2
+    aug = EDA(n_aug=3, seed=0)
+    Xr, yr = aug.fit_resample(X, y)
+    assert len(Xr) == len(yr) == 4 * len(X)
+    assert list(Xr[: len(X)]) == X
+    _, y_aug, src = aug.augment(X, y)
+    assert (np.asarray(y_aug) == y[src]).all()
+
+
+def test_config_round_trip_with_a_custom_dictionary():
+    aug = EDA(synonyms=SYN, alpha_sr=0.3, seed=1)
+    twin = from_config(aug.to_config())
+    assert quiet(twin, SENTENCES) == quiet(EDA(synonyms=SYN, alpha_sr=0.3, seed=1), SENTENCES)
+
+
+def test_p_selects_samples_and_only_they_are_checked():
+    aug = RandomSwap(p=0.5, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = aug(SENTENCES)  # untouched samples are not "unchanged" failures
+    changed = sum(o != s for o, s in zip(out, SENTENCES))
+    assert 0 < changed < len(SENTENCES)
+    X, _, src = quiet(aug.augment, SENTENCES, None, 3)
+    assert len(X) == len(src) == 3 * len(SENTENCES)
+
+
+# ---- bad input ---------------------------------------------------------------------------------------
+
+
+def test_none_entry_raises_naming_the_index():
+    with pytest.raises(TypeError, match=r"x\[2\]"):
+        EDA(synonyms=SYN)(["a b", "c d", None])
+    with pytest.raises(TypeError, match=r"x\[1\]"):
+        RandomSwap().augment(["a b", 3])
+
+
+def test_unchanged_inputs_are_counted_reported_and_dropped():
+    texts = ["", "   ", "the and of", "word", TEN]
+    aug = SynonymReplacement(synonyms=SYN, seed=0)
+    with pytest.warns(RuntimeWarning, match="4 of 5 outputs are identical"):
+        out = aug(texts)
+    assert out[:4] == ["", "", "the and of", "word"] and out[4] != TEN
+    assert aug.report_.n_unchanged == 4 and aug.report_.details["unchanged_index"] == [0, 1, 2, 3]
+    with pytest.warns(RuntimeWarning, match="left out"):
+        X, _, src = aug.augment(texts, n_aug=2)
+    assert list(src) == [4, 4] and aug.report_.n_dropped == 8 and aug.report_.n_outputs == 2
+    keep = SynonymReplacement(synonyms=SYN, on_unchanged="keep", seed=0)
+    X, _, src = quiet(keep.augment, texts, None, 2)
+    assert len(X) == 10
+    with pytest.raises(ValueError, match="on_unchanged='error'"):
+        SynonymReplacement(synonyms=SYN, on_unchanged="error")(texts)
+    with pytest.raises(ValueError, match="on_unchanged"):
+        SynonymReplacement(on_unchanged="silent")
+
+
+def test_one_word_sentences_for_swap_and_deletion_are_reported():
+    for cls in (RandomSwap, RandomDeletion):
+        aug = cls(seed=0)
+        with pytest.warns(RuntimeWarning):
+            assert aug(["single", "two words"])[0] == "single"
+        assert aug.report_.n_unchanged == 1
+
+
+def test_non_ascii_and_a_long_document():
+    text = "Ça va très bien — naïve café, Straße und Übermut. 日本語 テキスト"
+    out = RandomSwap(seed=0)([text])[0]
+    assert sorted(out.split()) == sorted(text.split())
+    doc = " ".join([TEN] * 5000)  # 50k words
+    aug = EDA(synonyms=SYN, mode="all", seed=0)
+    res = aug([doc, "short fox text"])
+    assert abs(len(res[0].split()) - 50_000) < 10_000
+    assert res[1] != "short fox text"
+
+
+def test_bad_hyperparameters():
+    with pytest.raises(ValueError, match="alpha_sr"):
+        EDA(alpha_sr=2)
+    with pytest.raises(ValueError, match="at least one"):
+        EDA(alpha_sr=0, alpha_ri=0, alpha_rs=0, p_rd=0)
+    with pytest.raises(ValueError, match="mode"):
+        EDA(mode="some")
+    with pytest.raises(ValueError, match="synonyms"):
+        EDA(synonyms=42)
+    with pytest.raises(ValueError, match="alpha"):
+        RandomSwap(alpha=0)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(words.map(" ".join), min_size=1, max_size=5), st.integers(0, 1000))
+def test_property_outputs_are_strings_and_swap_keeps_words(texts, seed):
+    out = quiet(EDA(synonyms=SYN, seed=seed), texts)
+    assert len(out) == len(texts) and all(isinstance(o, str) for o in out)
+    sw = quiet(RandomSwap(seed=seed), texts)
+    assert [sorted(o.split()) for o in sw] == [sorted(t.split()) for t in texts]
+
+
+@requires_cuda
+@pytest.mark.gpu
+def test_cuda_matches_shapes_and_is_seeded():
+    a = EDA(synonyms=SYN, device="cuda", seed=0)
+    out = a(SENTENCES)
+    assert out == EDA(synonyms=SYN, device="cuda", seed=0)(SENTENCES)
+    assert all(o != s for o, s in zip(out, SENTENCES))
