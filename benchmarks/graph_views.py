@@ -29,10 +29,11 @@ REFERENCE_S = {"cora": 0.0035, "100k": 0.08, "1M": 1.6}
 CORA_RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "planetoid" / "Cora" / "raw"
 
 
-def timeit(fn, repeat: int, device: str) -> float:
-    fn()  # warm-up
+def timeit(fn, repeat: int, device: str, warm: bool = True) -> float:
+    if warm:
+        fn()  # warm-up
     times = []
-    for _ in range(repeat):
+    for _ in range(max(repeat, 1)):
         if device == "cuda":
             torch.cuda.synchronize()
         t = time.perf_counter()
@@ -41,6 +42,16 @@ def timeit(fn, repeat: int, device: str) -> float:
             torch.cuda.synchronize()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def paired(fa, fb, repeat: int, device: str) -> tuple[float, float]:
+    """Medians of ``fa`` and ``fb`` timed alternately (fair on a machine whose load varies)."""
+    ta, tb = [], []
+    fa(), fb()
+    for _ in range(repeat):
+        ta.append(timeit(fa, 0, device, warm=False))
+        tb.append(timeit(fb, 0, device, warm=False))
+    return statistics.median(ta), statistics.median(tb)
 
 
 def random_graph(num_entries: int, avg_degree: int, seed: int, device: str):
@@ -74,7 +85,7 @@ def load_cora(device: str):
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cpu")
-    ap.add_argument("--threads", type=int, default=None)
+    ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1, like the reference)")
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
     args = ap.parse_args()
     if args.threads:
@@ -83,34 +94,35 @@ def main() -> None:
     rep_small, rep_big = (3, 1) if args.quick else (7, 3)
     from torch_geometric.utils import dropout_edge
 
-    print(f"device={dev} torch={torch.__version__} threads={torch.get_num_threads()} load={os.getloadavg()[0]:.1f}")
-    rows = []
+    print(f"device={dev} torch={torch.__version__} threads={torch.get_num_threads()} load={os.getloadavg()[0]:.1f} "
+          f"cpus={os.cpu_count()}")
+    calib = torch.randint(0, 10**10, (1_000_000,))
+    print(f"machine calibration: torch.sort of 1M int64 takes {timeit(lambda: torch.sort(calib), 5, 'cpu') * 1000:.1f} ms")
 
     # ---- EdgeDrop vs dropout_edge, 1M edge entries ------------------------------------------------
     big = random_graph(1_000_000, 10, 0, dev)
     E = big.edge_index.shape[1]
-    t_pyg = timeit(lambda: dropout_edge(big.edge_index, p=0.2), rep_big + 4, dev)
-    t_pyg_u = timeit(lambda: dropout_edge(big.edge_index, p=0.2, force_undirected=True), rep_big + 4, dev)
     aug = EdgeDrop(rate=0.2, seed=0)
     plain = big.__copy__()
     del plain.edge_weight
-    t_ours = timeit(lambda: aug(plain), rep_big + 4, dev)
-    t_ours_w = timeit(lambda: aug(big), rep_big + 4, dev)
+    reps = rep_big * 3 + 2
+    t_pyg, t_ours = paired(lambda: dropout_edge(big.edge_index, p=0.2), lambda: aug(plain), reps, dev)
+    t_pyg_u, t_ours2 = paired(lambda: dropout_edge(big.edge_index, p=0.2, force_undirected=True), lambda: aug(plain), reps, dev)
+    t_ours_w = timeit(lambda: aug(big), reps, dev)
     print(f"\nEdgeDrop vs PyG dropout_edge, random graph, {E} edge entries, p=0.2 (median seconds)")
     print(f"  PyG dropout_edge                          {t_pyg:.4f}")
     print(f"  PyG dropout_edge(force_undirected=True)   {t_pyg_u:.4f}")
-    print(f"  multiaug EdgeDrop (Data, edge_index only) {t_ours:.4f}  ratio vs plain {t_ours / t_pyg:.2f}x, vs undirected {t_ours / t_pyg_u:.2f}x")
+    print(f"  multiaug EdgeDrop (Data, edge_index only) {t_ours:.4f} / {t_ours2:.4f} (timed alternately with each)  "
+          f"ratio vs plain {t_ours / t_pyg:.2f}x, vs force_undirected {t_ours2 / t_pyg_u:.2f}x")
     print(f"  multiaug EdgeDrop (+ edge_weight follows) {t_ours_w:.4f}  ratio vs plain {t_ours_w / t_pyg:.2f}x")
     from torch_geometric.data import Batch
 
     parts = [random_graph(10_000, 10, s, "cpu") for s in range(100)]
     batch = Batch.from_data_list(parts).to(dev)
     aug_b = EdgeDrop(rate=(0.1, 0.4), seed=0)
-    t_b = timeit(lambda: aug_b(batch), rep_big + 2, dev)
-    t_b_pyg = timeit(lambda: dropout_edge(batch.edge_index, p=0.2), rep_big + 2, dev)
+    t_b_pyg, t_b = paired(lambda: dropout_edge(batch.edge_index, p=0.2), lambda: aug_b(batch), reps, dev)
     print(f"  Batch of 100 graphs ({batch.edge_index.shape[1]} entries), per-graph rates: EdgeDrop {t_b:.4f} "
           f"vs dropout_edge (one rate, no slices) {t_b_pyg:.4f}  ratio {t_b / t_b_pyg:.2f}x")
-    rows.append(("edge_drop_1M", t_pyg, t_ours))
 
     # ---- SchurView on growing random graphs ---------------------------------------------------------
     print("\nSchurView(fraction=0.5), random graphs with average degree 10 (median seconds)")
@@ -130,7 +142,6 @@ def main() -> None:
         print(f"  {gdata.edge_index.shape[1]:>9} {gdata.num_nodes:>8} {t1:>11.4f} {t2:>11.4f} {t3:>11.4f} "
               f"{out.edge_index.shape[1]:>10} {('%.3f' % ref) if ref else '-':>10}{grow}")
         prev = t1
-        rows.append((f"schur_{label}", ref, t1))
 
     # ---- Cora ----------------------------------------------------------------------------------------
     try:
@@ -145,8 +156,8 @@ def main() -> None:
     t_sd = timeit(lambda: sd(cora), rep_small * 3, dev)
     print(f"  SchurView fraction 0.5 random  {t_s:.4f}  (reference C++ {REFERENCE_S['cora']:.4f}, ratio {t_s / REFERENCE_S['cora']:.2f}x)")
     print(f"  SchurView fraction 0.5 degree  {t_sd:.4f}")
-    t_e = timeit(lambda: EdgeDrop(rate=0.2, seed=0)(cora), rep_small * 3, dev)
-    t_ep = timeit(lambda: dropout_edge(cora.edge_index, p=0.2, force_undirected=True), rep_small * 3, dev)
+    ed = EdgeDrop(rate=0.2, seed=0)
+    t_ep, t_e = paired(lambda: dropout_edge(cora.edge_index, p=0.2, force_undirected=True), lambda: ed(cora), rep_small * 5, dev)
     print(f"  EdgeDrop 0.2 {t_e:.5f} vs dropout_edge(force_undirected) {t_ep:.5f}  ratio {t_e / t_ep:.2f}x")
     dv = DiffusionView(method="ppr", alpha=0.15, eps=1e-3, seed=0)
     t0 = time.perf_counter()

@@ -35,6 +35,7 @@ __all__ = [
     "sample_per_group",
     "random_walks",
     "coalesce_undirected",
+    "coalesce_sum",
     "diffusion_matrix",
     "sparsify",
     "sample_clique_trees",
@@ -325,14 +326,57 @@ def random_walks(edge_index: torch.Tensor, num_nodes: int, start: torch.Tensor, 
 # --------------------------------------------------------------------------------------------------
 
 
+def coalesce_sum(key: torch.Tensor, value: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sorted distinct ``key`` values and the sums of ``value`` over equal keys (one sort, cheaper
+    than ``torch.unique(return_inverse=True)``)."""
+    if key.numel() == 0:
+        return key, value
+    ks, order = torch.sort(key)
+    vs = value[order]
+    first = torch.ones(ks.numel(), dtype=torch.bool, device=ks.device)
+    first[1:] = ks[1:] != ks[:-1]
+    if bool(first.all()):
+        return ks, vs
+    seg = torch.cumsum(first, 0) - 1
+    out = torch.zeros(int(seg[-1]) + 1, dtype=value.dtype, device=value.device).index_add_(0, seg, vs)
+    return ks[first], out
+
+
+_C1 = 0xBF58476D1CE4E5B9 - (1 << 64)  # splitmix64 constants as signed int64
+_C2 = 0x94D049BB133111EB - (1 << 64)
+
+
+def _mix64(z: torch.Tensor) -> torch.Tensor:
+    """splitmix64 finaliser on int64 (wrapping arithmetic, logical shifts)."""
+    z = (z ^ ((z >> 30) & ((1 << 34) - 1))) * _C1
+    z = (z ^ ((z >> 27) & ((1 << 37) - 1))) * _C2
+    return z ^ ((z >> 31) & ((1 << 33) - 1))
+
+
+def _same_multiset(ka: torch.Tensor, wa: torch.Tensor, kb: torch.Tensor, wb: torch.Tensor) -> bool:
+    """Fast probabilistic test that the (key, weight) multisets are equal: sums of a 64-bit hash of
+    the keys (exact, wrapping) and of hash-weighted weights (float64, relative tolerance 1e-9)."""
+    if ka.numel() != kb.numel():
+        return False
+    ha, hb = _mix64(ka), _mix64(kb)
+    if int(ha.sum()) != int(hb.sum()):
+        return False
+    fa = ((ha >> 11) & ((1 << 53) - 1)).to(torch.float64)
+    fb = ((hb >> 11) & ((1 << 53) - 1)).to(torch.float64)
+    sa, sb = float((fa * wa.to(torch.float64)).sum()), float((fb * wb.to(torch.float64)).sum())
+    return abs(sa - sb) <= 1e-9 * max(abs(sa), abs(sb), 1e-300)
+
+
 def coalesce_undirected(edge_index: torch.Tensor, edge_weight: torch.Tensor, num_nodes: int,
                         symmetrize: bool = False) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Check and merge an undirected weighted graph given in both directions.
+    """Check an undirected weighted graph given in both directions; return each edge once.
 
-    Returns ``(lo, hi, w)``: each undirected pair once (lo < hi), parallel edges summed. Raises
-    ``ValueError`` for self-loops, non-positive or non-finite weights, and for a directed graph (a
-    pair whose two directions differ) unless ``symmetrize`` is True, in which case each pair takes
-    the larger of its two directed weights (a one-way edge becomes two-way)."""
+    Returns ``(lo, hi, w)`` with lo < hi. Raises ``ValueError`` for self-loops, non-positive or
+    non-finite weights, and for a directed graph (a pair whose two directions differ) unless
+    ``symmetrize`` is True, in which case each pair takes the larger of its two directed weights (a
+    one-way edge becomes two-way). The common case (each entry mirrored exactly) is recognised in
+    O(E) without sorting, and parallel edges are then returned as they are (not merged); otherwise
+    pairs are merged (parallel edges summed) and compared exactly."""
     src, dst = edge_index[0], edge_index[1]
     if bool((src == dst).any()):
         n_loops = int((src == dst).sum())
@@ -342,12 +386,15 @@ def coalesce_undirected(edge_index: torch.Tensor, edge_weight: torch.Tensor, num
         raise ValueError(f"edge_weight must be positive and finite, found {bad} (expected weights > 0)")
     N = int(num_nodes)
     fwd = src < dst
-    kf = src[fwd] * N + dst[fwd]
-    kb = dst[~fwd] * N + src[~fwd]
-    uf, invf = torch.unique(kf, return_inverse=True)
-    ub, invb = torch.unique(kb, return_inverse=True)
-    wf = torch.zeros(uf.numel(), dtype=edge_weight.dtype, device=edge_weight.device).index_add_(0, invf, edge_weight[fwd])
-    wb = torch.zeros(ub.numel(), dtype=edge_weight.dtype, device=edge_weight.device).index_add_(0, invb, edge_weight[~fwd])
+    fi, bi = fwd.nonzero().squeeze(1), (~fwd).nonzero().squeeze(1)
+    lo_f, hi_f, w_f = src.index_select(0, fi), dst.index_select(0, fi), edge_weight.index_select(0, fi)
+    kf = lo_f * N + hi_f
+    kb = dst.index_select(0, bi) * N + src.index_select(0, bi)
+    w_b = edge_weight.index_select(0, bi)
+    if _same_multiset(kf, w_f, kb, w_b):
+        return lo_f, hi_f, w_f
+    uf, wf = coalesce_sum(kf, w_f)
+    ub, wb = coalesce_sum(kb, w_b)
     same = uf.numel() == ub.numel() and bool(torch.equal(uf, ub)) and bool(torch.allclose(wf, wb, rtol=1e-5, atol=0.0))
     if same:
         key, w = uf, wf
@@ -497,22 +544,47 @@ def sample_clique_trees(center: torch.Tensor, nbr: torch.Tensor, w: torch.Tensor
     return nbr[sel], nbr[k[sel]], new_w[sel].to(w.dtype)
 
 
-def _local_minima(ed: torch.Tensor, prio: torch.Tensor, cand: torch.Tensor) -> torch.Tensor:
+def _local_minima(ed: torch.Tensor, prio: torch.Tensor, cand: torch.Tensor, maximal: bool = False,
+                  max_iter: int = 6) -> torch.Tensor:
     """Candidates whose (integer) priority is below that of every candidate neighbour: an
-    independent set. ``ed`` is (2, E); ``prio`` holds distinct int64 values."""
+    independent set. ``ed`` is (2, E); ``prio`` holds distinct int64 values. With ``maximal``,
+    Luby-style passes then add local minima among the candidates not adjacent to a chosen node,
+    until the set is maximal (or ``max_iter`` passes), which eliminates more nodes per round."""
     big = torch.iinfo(torch.int64).max
     both = (cand[ed[0]] & cand[ed[1]]).nonzero().squeeze(1)
     a, b = ed[0].index_select(0, both), ed[1].index_select(0, both)
-    nmin = torch.full_like(prio, big)
-    nmin = nmin.scatter_reduce(0, a, prio.index_select(0, b), reduce="amin")
-    nmin = nmin.scatter_reduce(0, b, prio.index_select(0, a), reduce="amin")
-    return cand & (prio < nmin)
+    sel = torch.zeros_like(cand)
+    rem = cand
+    for it in range(max_iter if maximal else 1):
+        nmin = torch.full_like(prio, big)
+        nmin = nmin.scatter_reduce(0, a, prio.index_select(0, b), reduce="amin")
+        nmin = nmin.scatter_reduce(0, b, prio.index_select(0, a), reduce="amin")
+        new = rem & (prio < nmin)
+        sel |= new
+        if not maximal:
+            break
+        # drop the new nodes and their neighbours from the candidates, and their edges
+        blocked = new.clone()
+        blocked[a[new[b]]] = True
+        blocked[b[new[a]]] = True
+        rem = rem & ~blocked
+        live = (rem[a] & rem[b]).nonzero().squeeze(1)
+        a, b = a.index_select(0, live), b.index_select(0, live)
+        if live.numel() == 0:
+            break
+    if maximal:
+        # candidates left without candidate neighbours are independent of everything chosen
+        isolated = rem.clone()
+        isolated[a] = False
+        isolated[b] = False
+        sel |= isolated
+    return sel
 
 
 def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes: int, eliminate: torch.Tensor | None,
                  priority: torch.Tensor, generator: torch.Generator, neighbor_order: str = "asc",
                  quota: torch.Tensor | None = None, node_graph: torch.Tensor | None = None,
-                 tree_sampler: Callable = sample_clique_trees, max_rounds: int = 100000
+                 tree_sampler: Callable = sample_clique_trees, max_rounds: int = 100000, strict_order: bool = True
                  ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, int]:
     """Randomized approximate Gaussian elimination of a weighted undirected graph, in rounds.
 
@@ -522,7 +594,9 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
       those whose ``priority`` is smaller than that of all their neighbours still to eliminate (an
       independent set, so their cliques are sampled independently, given the current graph). This
       is the sequential elimination in increasing ``priority``, reordered only where eliminations
-      commute, so its distribution is the sequential one;
+      commute, so its distribution is the sequential one. With ``strict_order=False`` each round
+      grows that set to a maximal independent set (Luby passes), so fewer rounds are needed; the
+      order is then still random but no longer exactly increasing ``priority``;
     * dynamic (``eliminate=None``, degree order): each round the alive nodes whose (current degree,
       ``priority``) is a local minimum among alive neighbours are candidates, and per graph at most
       the remaining ``quota`` of them, lowest degree first, are eliminated.
@@ -560,7 +634,7 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
                 frozen_w.append(w.index_select(0, fz))
                 ai = act.nonzero().squeeze(1)
                 ed, w = ed.index_select(1, ai), w.index_select(0, ai)
-            sel = _local_minima(ed, rank, pending)
+            sel = _local_minima(ed, rank, pending, maximal=not strict_order)
         else:
             if int(remaining.sum()) <= 0:
                 break
@@ -591,19 +665,17 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
         center = torch.where(s_lo, sed[0], sed[1])
         nbr = torch.where(s_lo, sed[1], sed[0])
         # merge parallel edges inside each star (sorted by center, then neighbour)
-        uk, inv = torch.unique(center * N + nbr, return_inverse=True)
-        mw = torch.zeros(uk.numel(), dtype=sw.dtype, device=dev).index_add_(0, inv, sw)
+        uk, mw = coalesce_sum(center * N + nbr, sw)
         center = torch.div(uk, N, rounding_mode="floor")
         nbr = uk - center * N
-        # order inside each star: a stable sort by the key, then by center
-        if neighbor_order == "asc":
-            okey = mw
-        elif neighbor_order == "desc":
-            okey = -mw
+        # order inside each star with one sort of center + a fraction in [0, 0.5) ranking the
+        # neighbours (weight up or down, or random)
+        if neighbor_order == "random":
+            frac = torch.rand(mw.numel(), generator=generator, device=dev, dtype=torch.float64)
         else:
-            okey = torch.rand(mw.numel(), generator=generator, device=dev)
-        order = torch.argsort(okey, stable=True)
-        order = order[torch.sort(center[order], stable=True)[1]]
+            frac = mw.to(torch.float64) / (float(mw.max()) * 1.0000001) if mw.numel() else mw.to(torch.float64)
+            frac = frac if neighbor_order == "asc" else 1.0 - frac
+        order = torch.argsort(center.to(torch.float64) + 0.5 * frac)
         center, nbr, mw = center[order], nbr[order], mw[order]
         u = torch.rand(mw.numel(), generator=generator, device=dev, dtype=torch.float64)
         a, b, nw = tree_sampler(center, nbr, mw, u)

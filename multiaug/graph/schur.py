@@ -35,7 +35,8 @@ class SchurView(GraphAugmenter):
         Share of each graph's nodes to eliminate (drawn per graph for a range); at most n - 1 nodes
         of a graph are eliminated.
     order : 'random' | 'degree'
-        'random': a uniformly random set and order. 'degree': approximate minimum degree — each
+        'random': a uniformly random set, eliminated in a random order (each round a maximal
+        independent set of the remaining nodes, chosen by random priorities). 'degree': approximate minimum degree — each
         round eliminates nodes whose current degree is smallest among their neighbours (ties at
         random), lowest degrees first, until the graph's quota is reached (the reference uses a
         global minimum-degree queue; this parallel rule approximates it).
@@ -83,7 +84,8 @@ class SchurView(GraphAugmenter):
         priority = torch.rand(int(data.num_nodes), generator=g, device=dev)
         eliminate = F.sample_per_group(node_graph, quota, priority) if self.order == "random" else None
         seed = torch.randint(0, 2**62, (), generator=g, device=dev)
-        return {"eliminate": eliminate, "priority": priority, "quota": quota, "seed": seed}
+        # random order: rounds are grown to maximal independent sets (fewer rounds; the order stays random)
+        return {"eliminate": eliminate, "priority": priority, "quota": quota, "seed": seed, "strict_order": False}
 
     def _apply(self, data: Any, params: Params) -> Any:
         ei = data.edge_index
@@ -115,10 +117,10 @@ class SchurView(GraphAugmenter):
         gen = torch.Generator(device=dev)
         gen.manual_seed(int(params["seed"]))
         lo, hi, w, done, _ = F.approx_schur(lo, hi, w, N, eliminate, priority, gen, self.neighbor_order,
-                                            quota=params.get("quota"), node_graph=node_graph)
+                                            quota=params.get("quota"), node_graph=node_graph,
+                                            strict_order=bool(params.get("strict_order", True)))
         # merge parallel edges (sorted by (lo, hi), hence by graph), emit both directions per graph
-        key, inv = torch.unique(lo * N + hi, return_inverse=True)
-        wsum = torch.zeros(key.numel(), dtype=w.dtype, device=dev).index_add_(0, inv, w)
+        key, wsum = F.coalesce_sum(lo * N + hi, w)
         a = torch.div(key, N, rounding_mode="floor")
         b = key - a * N
         if not self.keep_eliminated:
@@ -142,6 +144,7 @@ class SchurView(GraphAugmenter):
             eliminate = torch.zeros(N, dtype=torch.bool, device=dev).index_fill_(0, eliminate.to(dev).long(), True)
         params = self._sample(xi)
         params["eliminate"] = eliminate.to(dev)
+        params["strict_order"] = True
         if priority is not None:
             params["priority"] = torch.as_tensor(priority, device=dev).to(torch.float64)
         return self._apply(xi, params)
