@@ -333,7 +333,9 @@ class Rotation(TimeSeriesAugmenter):
 @register("frequency_mask")
 class FrequencyMask(TimeSeriesAugmenter):
     """Remove random frequency components: each rFFT bin of each series (shared across channels) is
-    zeroed with probability ``rate``; the mean (DC bin) is kept (Zhang et al. 2022, TF-C)."""
+    zeroed with probability ``rate``; the mean (DC bin) is kept (Zhang et al. 2022, TF-C). With
+    ``lengths`` the spectrum is that of the padded series (padding kept in the output): pad with values
+    that continue the series (e.g. its last value) rather than zeros."""
 
     magnitude_range = {"rate": (0.0, 0.5)}
 
@@ -465,7 +467,8 @@ class TSCutMix(_BetaMixing):
 class FrequencyMix(_Mixing):
     """FreqMix: each rFFT bin (shared across channels) comes from a partner series with probability
     ``rate``, from the series itself otherwise. Labels are mixed with ``lam`` = the share of spectral
-    energy that comes from the series itself."""
+    energy that comes from the series itself. Mixing augmenters ignore ``lengths`` when choosing what to
+    read from the partner (its padding may be mixed in); TSCutMix cuts within the series' own length."""
 
     magnitude_range = {"rate": (0.0, 0.5)}
 
