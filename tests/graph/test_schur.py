@@ -37,7 +37,7 @@ def independent_set(lo, hi, n, want: int) -> torch.Tensor:
 
 
 def sample_laplacians(lo, hi, w, n, eliminate, priority, copies: int, seed: int, sampler=F.sample_clique_trees,
-                      neighbor_order="asc"):
+                      neighbor_order="asc", strict_order=True):
     """Laplacians (copies, k, k) onto the kept nodes of ``copies`` independent views, all sampled in
     one call on the disjoint union of ``copies`` copies of the graph."""
     off = (torch.arange(copies) * n).repeat_interleave(lo.numel())
@@ -45,7 +45,7 @@ def sample_laplacians(lo, hi, w, n, eliminate, priority, copies: int, seed: int,
     gen = torch.Generator().manual_seed(seed)
     big_lo, big_hi, big_w, done, rounds = F.approx_schur(
         L_lo, L_hi, L_w, n * copies, eliminate.repeat(copies), priority.repeat(copies),
-        gen, neighbor_order, tree_sampler=sampler,
+        gen, neighbor_order, tree_sampler=sampler, strict_order=strict_order,
     )
     copy = big_lo // n
     a, b = big_lo % n, big_hi % n
@@ -97,7 +97,7 @@ def dropped_clique(center, nbr, w, u):
     return nbr[:0], nbr[:0], w[:0]
 
 
-N_COPIES = 4000
+N_COPIES = 3000
 
 
 @pytest.fixture(scope="module")
@@ -126,24 +126,36 @@ def test_biased_variants_fail_the_unbiasedness_check(one_round_case, sampler):
     assert z > 4.5, f"the biased sampler {sampler.__name__} was not detected (max z = {z:.2f})"
 
 
-def relative_bias(n=30, extra=45, n_elim=15, copies=4000, seed=5):
+def relative_bias(n=30, extra=45, n_elim=15, copies=1500, seed=5, strict_order=True):
+    """(relative Frobenius bias of the mean view Laplacian, noise level of that estimate, rounds)."""
     lo, hi, w = weighted_graph(n, extra, seed=seed)
     g = torch.Generator().manual_seed(seed)
     elim = torch.zeros(n, dtype=torch.bool)
     elim[torch.randperm(n, generator=g)[:n_elim]] = True
     prio = torch.rand(n, generator=g)
-    Ls, rounds = sample_laplacians(lo, hi, w, n, elim, prio, copies, seed=seed + 1)
+    Ls, rounds = sample_laplacians(lo, hi, w, n, elim, prio, copies, seed=seed + 1, strict_order=strict_order)
     exact = exact_schur(lo, hi, w, n, elim)
     mean = Ls.mean(0)
     noise = float(((Ls.var(0) / copies).sum()).sqrt() / exact.norm())
     return float((mean - exact).norm() / exact.norm()), noise, rounds
 
 
-def test_multi_round_bias_is_small():
-    bias, noise, rounds = relative_bias()
+@pytest.mark.parametrize("strict_order", [True, False])
+def test_multi_round_bias_is_small(strict_order):
+    bias, noise, rounds = relative_bias(strict_order=strict_order)
     assert rounds > 1
-    # measured: relative Frobenius bias of a few tenths of a percent; noise level ~0.1 %
+    # measured with 20000 views (see the report): 0.75-1.3 % relative Frobenius bias on such graphs,
+    # the same as a one-node-at-a-time Python implementation of the reference algorithm
     assert bias < 0.03, f"relative bias {bias:.4f} (noise {noise:.4f}) over {rounds} rounds"
+
+
+@pytest.mark.gpu
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_runs_on_cuda():
+    b = Batch.from_data_list([small_graph(30, 1), small_graph(20, 2)]).to("cuda")
+    out = SchurView(fraction=0.5, seed=0)(b)
+    assert out.edge_index.device.type == "cuda" and out.edge_weight.device.type == "cuda"
+    assert [p.num_nodes for p in out.to_data_list()] == [15, 10]
 
 
 def path(n, w):
