@@ -60,16 +60,22 @@ def keep_threshold(rate: torch.Tensor) -> torch.Tensor:
 
 
 def drop_mask(edge_index: torch.Tensor, node_draws: torch.Tensor, rate: torch.Tensor,
-              edge_graph: torch.Tensor | None = None) -> torch.Tensor:
+              edge_graph: torch.Tensor | None = None, data: Any = None) -> torch.Tensor:
     """Keep-mask of an undirected edge dropout: edge kept iff its symmetric draw clears its graph's
-    threshold (``rate`` per graph; ``edge_graph`` maps edges to graphs when there are several)."""
+    threshold (``rate`` per graph). With several graphs, give ``edge_graph`` (graph of each edge) or
+    the Batch ``data`` whose edges these are."""
     draws = symmetric_edge_draws(edge_index, node_draws)
     thr = keep_threshold(rate)
     if rate.numel() == 1:
         return draws >= thr[0] if float(rate[0]) < 1 else torch.zeros_like(draws, dtype=torch.bool)
-    keep = draws >= thr[edge_graph]
+    if edge_graph is not None:
+        keep = draws >= thr[edge_graph]
+        if bool((rate >= 1).any()):
+            keep &= (rate < 1)[edge_graph]
+        return keep
+    keep = draws >= edge_graph_values(data, thr)
     if bool((rate >= 1).any()):
-        keep &= (rate < 1)[edge_graph]
+        keep &= edge_graph_values(data, rate < 1)
     return keep
 
 
@@ -191,8 +197,30 @@ def _fix_batch(out: Any, data: Any, node_keys: list[str], edge_keys: list[str], 
         store["num_nodes"] = int(cpu_nodes.sum())
 
 
+def edge_slices(data: Any) -> torch.Tensor | None:
+    """Edge offsets per graph of a Batch (from its slice dict), on the edges' device; None when
+    unknown or inconsistent with ``edge_index``."""
+    if not _is_batch(data):
+        return None
+    sl = (getattr(data, "_slice_dict", None) or {}).get("edge_index")
+    if not isinstance(sl, torch.Tensor) or sl.numel() != int(data.num_graphs) + 1 or int(sl[-1]) != data.edge_index.shape[1]:
+        return None
+    return sl.to(data.edge_index.device)
+
+
+def edge_graph_values(data: Any, per_graph: torch.Tensor) -> torch.Tensor:
+    """``per_graph[graph of each edge]``: a sequential repeat when the Batch's edge slices are known
+    (edges are stored graph by graph), otherwise a gather through the source node's graph."""
+    sl = edge_slices(data)
+    if sl is not None:
+        return per_graph.repeat_interleave(sl[1:] - sl[:-1], output_size=data.edge_index.shape[1])
+    node_graph, _ = node_graph_index(data)
+    return per_graph[node_graph[data.edge_index[0]]]
+
+
 def _rebuild(data: Any, node_keep: torch.Tensor | None, edge_index: torch.Tensor,
-             edge_values: dict[str, torch.Tensor], removed_edge_keys: list[str]) -> Any:
+             edge_values: dict[str, torch.Tensor], removed_edge_keys: list[str],
+             edges_per: torch.Tensor | None = None) -> Any:
     """Shared body of :func:`subgraph` and :func:`replace_edges` (``edge_index`` already relabelled)."""
     node_keys, _ = node_edge_keys(data)
     out = data.__copy__()  # shallow: tensors are replaced, never modified in place
@@ -217,8 +245,9 @@ def _rebuild(data: Any, node_keep: torch.Tensor | None, edge_index: torch.Tensor
             out.num_nodes = n_new
         return out
     nodes_per = torch.bincount(node_graph, minlength=n_graphs)
-    edge_graph = node_graph[edge_index[0]] if edge_index.numel() else edge_index.new_zeros(0)
-    edges_per = torch.bincount(edge_graph, minlength=n_graphs)
+    if edges_per is None:
+        edge_graph = node_graph[edge_index[0]] if edge_index.numel() else edge_index.new_zeros(0)
+        edges_per = torch.bincount(edge_graph, minlength=n_graphs)
     _fix_batch(out, data, node_keys, list(edge_values), node_graph, nodes_per, edges_per, removed_edge_keys)
     return out
 
@@ -239,6 +268,7 @@ def subgraph(data: Any, node_keep: torch.Tensor | None = None, edge_keep: torch.
         keep_e = ok if keep_e is None else (keep_e & ok)
         new_id = torch.cumsum(mask.to(torch.long), 0) - 1
         node_keep = mask
+    edges_per = None
     if keep_e is None:
         new_ei = ei.clone()
         values = {k: data[k] for k in edge_keys}
@@ -246,9 +276,12 @@ def subgraph(data: Any, node_keep: torch.Tensor | None = None, edge_keep: torch.
         idx = keep_e.nonzero().flatten()
         new_ei = ei.index_select(1, idx)
         values = {k: data[k].index_select(data.__cat_dim__(k, data[k]), idx.to(data[k].device)) for k in edge_keys}
+        sl = edge_slices(data)
+        if sl is not None:  # kept edges stay in order, so the old slices cut them per graph
+            edges_per = torch.diff(torch.searchsorted(idx, sl))
     if new_id is not None:
         new_ei = new_id[new_ei]
-    return _rebuild(data, node_keep, new_ei, values, [])
+    return _rebuild(data, node_keep, new_ei, values, [], edges_per=edges_per)
 
 
 def replace_edges(data: Any, edge_index: torch.Tensor, edge_values: dict[str, torch.Tensor] | None = None,

@@ -74,9 +74,7 @@ class EdgeDrop(_RateAugmenter):
         return {"rate": self._rates(data, g), "node_draws": F.random_int32(int(data.num_nodes), g, dev)}
 
     def _apply(self, data: Any, params: Params) -> Any:
-        ei = data.edge_index
-        edge_graph = data.batch[ei[0]] if params["rate"].numel() > 1 else None
-        keep = F.drop_mask(ei, params["node_draws"], params["rate"], edge_graph)
+        keep = F.drop_mask(data.edge_index, params["node_draws"], params["rate"], data=data)
         return F.subgraph(data, edge_keep=keep)
 
 
@@ -403,7 +401,7 @@ class DiffusionView(_RateAugmenter):
     def _apply(self, data: Any, params: Params) -> Any:
         ei, val = self.diffusion(data)
         node_graph, _ = F.node_graph_index(data)
-        keep = F.drop_mask(ei, params["node_draws"], params["rate"], node_graph[ei[0]])
+        keep = F.drop_mask(ei, params["node_draws"], params["rate"], edge_graph=node_graph[ei[0]])
         ei, val = ei[:, keep], val[keep]
         ei, val = F.sort_edges_by_graph(ei, node_graph, val)
         return F.replace_edges(data, ei, {"edge_weight": val.to(torch.float32)})
