@@ -7,8 +7,8 @@ informative part, kept by a mask ``M`` over time steps, and the rest; the view i
 contrastive encoder are trained alternately:
 
 * augmentation step (encoder frozen): ``MMD(z(x), z(x'))`` + ``sparsity_weight * relu(mean(h) -
-  sparsity_threshold)`` + ``smoothness_weight * mean |h_t - h_{t+1}|``, with ``h = sigmoid(logits)``
-  the keep probability (``aug_objective="adversarial"``: ``-InfoNCE(z(x), z(x'))`` instead);
+  sparsity_threshold)`` + ``smoothness_weight * mean |h_t - h_{t+1}|``, with ``h = sigmoid(head)``
+  (by default, as in the authors' code, ``h`` is also the logit of the hard-concrete mask) (``aug_objective="adversarial"``: ``-InfoNCE(z(x), z(x'))`` instead);
 * encoder step (augmentation frozen): global InfoNCE between the pooled representations of ``x`` and
   ``x'`` + ``local_weight`` * a local InfoNCE between neighbouring segments of each series.
 
@@ -209,6 +209,9 @@ class AutoTCL(TimeSeriesAugmenter):
     ``lr`` (encoder), ``aug_lr`` (augmentation network), ``aug_every`` (an augmentation step every
     that many iterations), ``aug_objective`` ("mmd" or "adversarial"), ``hard_mask``,
     ``mask_temperature``, ``gumbel_bias``, ``stretch`` ((gamma, zeta) of the hard-concrete),
+    ``mask_logits`` ("bounded", the authors' code: ``h(x) = sigmoid(head)`` is used as the concrete
+    logit, so each step is kept with probability about 0.48-0.71 and views stay random; "free": the head
+    output is the logit, which lets the MMD objective collapse the view to the identity),
     ``sparsity_threshold``/``sparsity_weight``, ``smoothness_weight``, ``local_weight``,
     ``local_segments``, ``temperature`` (InfoNCE), ``average`` (use the running average of the encoder
     weights, as the authors' SWA copy), ``output`` ("views" or "representations", for ``transform``).
@@ -221,7 +224,7 @@ class AutoTCL(TimeSeriesAugmenter):
                  epochs: int | None = None, batch_size: int = 16, lr: float = 1e-3, aug_lr: float = 1e-2,
                  aug_every: int = 1, aug_objective: str = "mmd", hard_mask: bool = True, mask_temperature: float = 1.0,
                  gumbel_bias: float = 0.001, stretch: tuple[float, float] = (-0.05, 1.0),
-                 sparsity_threshold: float = 0.4, sparsity_weight: float = 0.001, smoothness_weight: float = 0.001,
+                 mask_logits: str = "bounded", sparsity_threshold: float = 0.4, sparsity_weight: float = 0.001, smoothness_weight: float = 0.001,
                  local_weight: float = 0.1, local_segments: int = 16, temperature: float = 1.0, average: bool = True,
                  output: str = "views", **kwargs: Any):
         self.encoder = encoder
@@ -242,6 +245,7 @@ class AutoTCL(TimeSeriesAugmenter):
         self.mask_temperature = mask_temperature
         self.gumbel_bias = gumbel_bias
         self.stretch = stretch
+        self.mask_logits = mask_logits
         self.sparsity_threshold = sparsity_threshold
         self.sparsity_weight = sparsity_weight
         self.smoothness_weight = smoothness_weight
@@ -281,6 +285,7 @@ class AutoTCL(TimeSeriesAugmenter):
         ok = isinstance(st, (list, tuple)) and len(st) == 2 and all(isinstance(v, (int, float)) for v in st) and st[0] <= 0 < 1 <= st[1]
         self._check_param("stretch", ok, "a (gamma, zeta) pair with gamma <= 0 and zeta >= 1")
         self._check_param("aug_objective", self.aug_objective in ("mmd", "adversarial"), "'mmd' or 'adversarial'")
+        self._check_param("mask_logits", self.mask_logits in ("bounded", "free"), "'bounded' or 'free'")
         self._check_param("output", self.output in ("views", "representations"), "'views' or 'representations'")
         self._check_param("hard_mask", isinstance(self.hard_mask, bool), "a bool")
         self._check_param("average", isinstance(self.average, bool), "a bool")
@@ -304,9 +309,13 @@ class AutoTCL(TimeSeriesAugmenter):
         c = int(meta["n_channels_"])
         return {"encoder_": self._new_encoder(c, "cpu", None), "aug_net_": self._new_aug_net(c, "cpu", None)}
 
-    def _mask(self, logits: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    def _weight(self, raw: torch.Tensor) -> torch.Tensor:
+        """``h(x)`` from the mask head's raw output: the logit of the concrete distribution."""
+        return torch.sigmoid(raw) if self.mask_logits == "bounded" else raw
+
+    def _mask(self, raw: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         gamma, zeta = map(float, self.stretch)
-        return hard_concrete(logits, u, float(self.mask_temperature), gamma, zeta, bool(self.hard_mask))
+        return hard_concrete(self._weight(raw), u, float(self.mask_temperature), gamma, zeta, bool(self.hard_mask))
 
     def _draw_u(self, shape: tuple[int, ...], device: torch.device, g: torch.Generator | None = None) -> torch.Tensor:
         b = float(self.gumbel_bias)
@@ -381,7 +390,7 @@ class AutoTCL(TimeSeriesAugmenter):
             if self.aug_objective == "adversarial":
                 loss = -info_nce(zx, zv, float(self.temperature))
             else:
-                keep = torch.sigmoid(logits)
+                keep = torch.sigmoid(logits)  # h(x), the authors' weight_h, in both mask_logits modes
                 sparsity = torch.relu(keep.mean() - float(self.sparsity_threshold))
                 smooth = (keep[:, :, 1:] - keep[:, :, :-1]).abs().mean() if keep.shape[-1] > 1 else keep.new_zeros(())
                 loss = mmd(zx, zv) + float(self.sparsity_weight) * sparsity + float(self.smoothness_weight) * smooth

@@ -83,6 +83,8 @@ def test_fit_views_representations(fitted):
     assert not torch.equal(aug(x), views)  # a fresh mask per call
     m = aug.mask(x)
     assert m.shape == (x.shape[0], x.shape[2]) and set(m.unique().tolist()) <= {0.0, 1.0}
+    # bounded mask logits (the authors' code): some steps are always dropped, views never collapse to x
+    assert 0.3 < m.float().mean() < 0.8
     reps = aug.encode(x)
     assert reps.shape == (x.shape[0], TINY_AUTOTCL["output_dims"])
     assert isinstance(aug.encode(x.numpy()), np.ndarray)
@@ -144,6 +146,8 @@ def test_errors():
         AutoTCL(encoder="big")
     with pytest.raises(ValueError, match="aug_objective"):
         AutoTCL(aug_objective="max")
+    with pytest.raises(ValueError, match="mask_logits"):
+        AutoTCL(mask_logits="soft")
     with pytest.raises(ValueError, match="output"):
         AutoTCL(output="both")
     a = AutoTCL(**TINY_AUTOTCL, seed=0).fit(x)
@@ -151,10 +155,12 @@ def test_errors():
         a(torch.randn(2, 3, 48))
 
 
-def test_adversarial_objective_runs():
+def test_adversarial_objective_and_free_mask_run():
     x, _ = _two_classes(n_per=4)
     a = AutoTCL(**{**TINY_AUTOTCL, "aug_objective": "adversarial"}, seed=0).fit(x)
     assert a(x).shape == x.shape
+    b = AutoTCL(**TINY_AUTOTCL, mask_logits="free", seed=0).fit(x)
+    assert b(x).shape == x.shape
 
 
 def test_learning_above_chance_fast():
