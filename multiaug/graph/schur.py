@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from ..core import Params
+from ..core import Params, warn_unchanged
 from ..registry import register
 from . import functional as F
 from .base import GraphAugmenter, graph_sizes, per_graph_value, valid_rate
@@ -81,6 +81,8 @@ class SchurView(GraphAugmenter):
         node_graph, nodes_per, _ = graph_sizes(data)
         frac = per_graph_value(self.fraction, nodes_per.numel(), g, dev)
         quota = torch.minimum(torch.floor(frac.double() * nodes_per.double() + 1e-9).long(), (nodes_per - 1).clamp(min=0))
+        warn_unchanged(self, int(((quota == 0) & (frac > 0)).sum()), nodes_per.numel(),
+                       "too few nodes to eliminate any at this fraction")
         priority = torch.rand(int(data.num_nodes), generator=g, device=dev)
         eliminate = F.sample_per_group(node_graph, quota, priority) if self.order == "random" else None
         seed = torch.randint(0, 2**62, (), generator=g, device=dev)

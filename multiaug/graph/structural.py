@@ -13,7 +13,7 @@ from typing import Any
 
 import torch
 
-from ..core import Params
+from ..core import Params, warn_unchanged
 from ..registry import register
 from . import functional as F
 from .base import GraphAugmenter, graph_sizes, per_graph_value, valid_rate
@@ -126,7 +126,9 @@ class EdgeAdd(_RateAugmenter):
         if self.self_loops:
             free = free + n64
         free = (free - m_g.to(torch.float64)).clamp(min=0).to(torch.long)
-        need = torch.minimum(torch.round(rate.to(torch.float64) * m_g.to(torch.float64)).to(torch.long), free)
+        want = torch.round(rate.to(torch.float64) * m_g.to(torch.float64)).to(torch.long)
+        need = torch.minimum(want, free)
+        warn_unchanged(self, int(((need < want) & (need == 0)).sum()), G, "no free node pairs left")
         chosen = existing[:0]
         taken = existing
         for _ in range(64):

@@ -281,3 +281,11 @@ def test_legacy_helpers_still_work():
     assert int(pid.max()) + 1 == d.edge_index.shape[1] // 2
     out = keep_edges(d, torch.ones(d.edge_index.shape[1], dtype=torch.bool))
     assert torch.equal(out.edge_index, d.edge_index)
+
+
+def test_unchangeable_inputs_are_reported():
+    full = Data(edge_index=torch.tensor([[0, 1], [1, 0]]), num_nodes=2)
+    with pytest.warns(RuntimeWarning, match="could not be changed"):
+        EdgeAdd(rate=1.0, seed=0)(full)
+    with pytest.warns(RuntimeWarning, match="could not be changed"):
+        SchurView(fraction=0.5, seed=0)(Data(edge_index=torch.zeros(2, 0, dtype=torch.long), num_nodes=1))
