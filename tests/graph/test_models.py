@@ -47,6 +47,17 @@ def test_dropout_keeps_the_rate_and_the_mean(p):
     assert dropout(x, p, training=False) is x
 
 
+def test_dropout_on_sparse_input_drops_stored_values_only():
+    x = torch.zeros(100, 200)
+    x[::2, ::3] = 1.0
+    y = dropout(x.to_sparse(), 0.5)
+    assert y.is_sparse and y.shape == x.shape
+    kept = y.to_dense()
+    assert ((kept != 0) <= (x != 0)).all()
+    assert abs(float((kept != 0).sum()) / float((x != 0).sum()) - 0.5) < 0.03
+    assert torch.allclose(kept[kept != 0], torch.tensor(2.0))
+
+
 @pytest.mark.parametrize("k", [1, 2])
 def test_models_output_shapes_and_check_x_aug(k):
     data = bow_graph()
