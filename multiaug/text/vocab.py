@@ -258,10 +258,18 @@ def detokenize(ids: torch.Tensor, sent: torch.Tensor, n: int, tb: TokenBatch, lo
         if not keep.all():
             strs, sent_c = strs[keep], sent_c[torch.from_numpy(keep)]
     t = len(strs)
-    counts = torch.bincount(sent_c, minlength=n) if t else torch.zeros(n, dtype=torch.long)
-    pieces = np.empty(t + n, dtype=object)
-    pieces[(torch.arange(t) + sent_c).numpy()] = strs
-    pieces[(torch.cumsum(counts, 0) + torch.arange(n)).numpy()] = tb.sep
-    # "a b SEP SEP c SEP" -> ["a b ", " ", " c ", ""]: strip the one space next to each separator
-    parts = " ".join(pieces.tolist()).split(tb.sep)
-    return [parts[0][:-1]] + [q[1:-1] for q in parts[1:n]] if n else []
+    if t == 0:
+        return [""] * n
+    counts = torch.bincount(sent_c, minlength=n)
+    # mark the last token of every non-empty text, join the whole batch once and split it back:
+    # "a b<SEP> c d<SEP> e<SEP>" -> ["a b", "c d", "e<SEP>"]
+    sep = tb.sep
+    last = (torch.cumsum(counts, 0) - 1)[counts > 0].numpy()
+    strs[last] = [w + sep for w in strs[last].tolist()]  # (not `+ sep`: NumPy would drop a NUL)
+    parts = " ".join(strs.tolist()).split(sep + " ")
+    parts[-1] = parts[-1][: -len(sep)]
+    if len(parts) == n:
+        return parts
+    out = np.full(n, "", dtype=object)
+    out[(counts > 0).numpy()] = parts
+    return out.tolist()

@@ -290,3 +290,32 @@ def test_cuda_matches_shapes_and_is_seeded():
     out = a(SENTENCES)
     assert out == EDA(synonyms=SYN, device="cuda", seed=0)(SENTENCES)
     assert all(o != s for o, s in zip(out, SENTENCES))
+
+
+@pytest.mark.slow  # loads every modality through the CLI
+def test_cli_augments_a_csv_with_eda(tmp_path):
+    import pandas as pd
+    from click.testing import CliRunner
+
+    from multiaug.cli import cli
+
+    src = tmp_path / "reviews.csv"
+    pd.DataFrame({"text": [TEN, "the and of", "Red car drives fast on the road."], "label": [1, 0, 1]}).to_csv(src, index=False)
+    out = tmp_path / "out.jsonl"
+    res = CliRunner().invoke(cli, ["augment", str(src), "-o", str(out), "--augmenter", "eda", "--column", "text",
+                                   "--label-column", "label", "--n-aug", "4", "--seed", "0",
+                                   "--param", "synonyms=" + str(_dict_file(tmp_path))])
+    assert res.exit_code == 0, res.output
+    df = pd.read_json(out, lines=True)
+    aug = df[df["is_augmented"]]
+    # the stop-word-only row has no synonyms: its SR and RI copies are dropped (and reported)
+    assert aug["source_index"].value_counts().to_dict() == {0: 4, 1: 2, 2: 4}
+    assert (aug["label"].to_numpy() == df["label"].to_numpy()[aug["source_index"].to_numpy()]).all()
+
+
+def _dict_file(tmp_path):
+    import json
+
+    path = tmp_path / "syn.json"
+    path.write_text(json.dumps(SYN))
+    return path
