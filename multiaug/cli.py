@@ -5,9 +5,15 @@
     multiaug augment INPUT -o OUTPUT (--augmenter NAME [--param k=v ...] | --config pipeline.yaml | --load DIR)
                      [--n-aug N] [--seed S] [--column COL] [--label-column COL] [--columns a,b]
                      [--device DEV] [--batch-size B] [--exclude-original] [--overwrite] [--save DIR]
+                     [--engine local|ray] [--ray-address ADDR] [--ray-num-cpus N]
 
 User errors (bad arguments, unreadable files, bad data) end with a one-line message and exit code 2;
 no traceback. The output is written to a temporary file and renamed at the end.
+
+``--engine local`` (default) streams the file on this machine, batch by batch (memory bounded by
+``--batch-size``). ``--engine ray`` runs the same batches on Ray Data (``--ray-address`` of a running
+cluster, else a local instance); OUTPUT is then a file gathered in input order, or, when it ends with
+``/``, a directory of files written by the workers (see :mod:`multiaug.engines.ray`).
 """
 from __future__ import annotations
 
@@ -107,7 +113,7 @@ def build_augmenter(augmenter: str | None, params: dict, config: str | None, loa
 
 @cli.command("augment")
 @click.argument("input_path", metavar="INPUT", type=click.Path(dir_okay=False))
-@click.option("-o", "--output", "output_path", required=True, type=click.Path(dir_okay=False), help="Output file (type from its suffix).")
+@click.option("-o", "--output", "output_path", required=True, type=click.Path(), help="Output file (type from its suffix); with --engine ray, a path ending in / is a directory.")
 @click.option("-a", "--augmenter", default=None, help="Registered augmenter name (see `multiaug list`).")
 @click.option("-p", "--param", "params", multiple=True, help="Augmenter parameter key=value (repeatable).")
 @click.option("--config", default=None, type=click.Path(dir_okay=False), help="Augmenter or pipeline config (.json/.yaml).")
@@ -123,11 +129,18 @@ def build_augmenter(augmenter: str | None, params: dict, config: str | None, loa
 @click.option("--exclude-original", is_flag=True, help="Write only the augmented rows.")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists (never the input).")
 @click.option("--progress/--no-progress", default=None, help="Progress bar (default: on a terminal).")
+@click.option("--engine", type=click.Choice(["local", "ray"]), default="local", show_default=True,
+              help="local: stream on this machine; ray: Ray Data (csv/jsonl/parquet).")
+@click.option("--ray-address", default=None, help="Ray cluster to connect to (default: start a local one).")
+@click.option("--ray-num-cpus", type=int, default=None, help="CPUs of the local Ray instance (default: all).")
 def augment_cmd(input_path, output_path, augmenter, params, config, load, save_dir, n_aug, seed, column,
-                label_column, columns, device, batch_size, exclude_original, overwrite, progress) -> None:
+                label_column, columns, device, batch_size, exclude_original, overwrite, progress, engine,
+                ray_address, ray_num_cpus) -> None:
     """Augment INPUT (csv, jsonl, parquet, npy, npz, pt) into OUTPUT."""
     from .engines.local import augment_file
 
+    if engine == "local" and (ray_address or ray_num_cpus is not None):
+        raise UserError("--ray-address and --ray-num-cpus need --engine ray")
     extra = parse_params(params)
     if device is not None:
         extra["device"] = device
@@ -135,11 +148,14 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
         extra["seed"] = seed
     aug = build_augmenter(augmenter, extra, config, load)
     feats = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
-    report = augment_file(
-        aug, input_path, output_path, n_aug=n_aug, seed=seed, column=column, label_column=label_column,
-        feature_columns=feats, batch_size=batch_size, exclude_original=exclude_original,
-        overwrite=overwrite, progress=progress,
-    )
+    common = dict(n_aug=n_aug, seed=seed, column=column, label_column=label_column, feature_columns=feats,
+                  batch_size=batch_size, exclude_original=exclude_original, overwrite=overwrite, progress=progress)
+    if engine == "ray":
+        from .engines.ray import augment_path
+
+        report = augment_path(aug, input_path, output_path, address=ray_address, num_cpus=ray_num_cpus, **common)
+    else:
+        report = augment_file(aug, input_path, output_path, **common)
     if save_dir:
         aug.save(save_dir)
     for w in report.warnings[:5]:

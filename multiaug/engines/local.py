@@ -172,6 +172,20 @@ def _fit_if_needed(aug: Augmenter, load_all: Callable[[], tuple[Any, Any]]) -> N
         aug.fit(X, y) if y is not None else aug.fit(X)
 
 
+def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_column: str | None,
+                        feature_columns: list[str] | None) -> None:
+    """Fit a learned, unfitted augmenter on the whole table (the one step that reads it all at once)."""
+
+    def load_all():
+        df = io.read_table(inp)
+        y = df[label_column].to_numpy() if label_column else None
+        if aug.modality == "tabular":
+            return df[feature_columns or [c for c in df.columns if c != label_column]], y
+        return df[column].tolist(), y
+
+    _fit_if_needed(aug, load_all)
+
+
 def augment_file(
     aug: Augmenter,
     input_path: str | os.PathLike,
@@ -209,14 +223,7 @@ def _augment_table_file(aug, inp, out, n_aug, seed, column, label_column, featur
     if aug.modality not in ("text", "tabular"):
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
 
-    def load_all():
-        df = io.read_table(inp)
-        if aug.modality == "tabular":
-            feats = feature_columns or [c for c in df.columns if c != label_column]
-            return df[feats], (df[label_column].to_numpy() if label_column else None)
-        return df[column].tolist(), (df[label_column].to_numpy() if label_column else None)
-
-    _fit_if_needed(aug, load_all)
+    fit_table_if_needed(aug, inp, column, label_column, feature_columns)
     first = True
     with io.atomic_output(out) as tmp, io.TableWriter(tmp, fmt=out.suffix) as writer, _progress(io.count_rows(inp), progress) as bar:
         for df in io.iter_table(inp, batch_size):

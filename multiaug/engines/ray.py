@@ -1,0 +1,455 @@
+"""The Ray engine: augment a table (text or tabular) with Ray Data, on one machine or a cluster.
+
+Needs Ray (``pip install "multiaug[ray]"``); the local engine does not. Used by
+``multiaug augment --engine ray`` and, for library users, :func:`augment_dataset`::
+
+    import ray
+    from multiaug.engines.ray import augment_dataset
+    ds = ray.data.read_parquet("s3://bucket/corpus/")
+    out = augment_dataset(ds, EDA(), n_aug=2, seed=0, column="text")
+    out.write_parquet("s3://bucket/augmented/")
+
+Pipeline: ``read_*`` → a global row index (one light, ordered actor numbers the rows as they stream
+past) → ``repartition(target_num_rows_per_block=batch_size, strict=True)`` (streaming; every block but
+the last holds exactly ``batch_size`` rows, so blocks are the local engine's batches) →
+``map_batches`` (augmentation; one CPU per task, or one GPU when the augmenter's device is CUDA) →
+``write_*`` or a gather into one file by the driver.
+
+Shipping the augmenter: workers get its configuration (:meth:`Augmenter.to_config`) and its fitted
+state as safetensors bytes (what :meth:`Augmenter.save` writes), and rebuild it once per worker
+process; the augmenter object itself is never pickled.
+
+Reproducibility: every batch is reseeded from the run seed and the index of its first row with
+:func:`multiaug.engines.local.batch_seed`, exactly as in the local engine, so for the same seed and
+batch size the Ray engine produces the same rows as the local engine. Should a batch that Ray hands to
+a worker ever straddle two of those aligned batches, the worker splits it at the boundary and seeds
+each part from its own first row, so results never depend on how Ray cut the blocks beyond that.
+
+Output row order: the same as the local engine: batch by batch in input order; in each batch its
+original rows (unless ``exclude_original``) then its augmented rows, copy by copy. The pipeline runs
+with Ray Data's ``preserve_order`` on: the row numbering needs the blocks in input order, and it
+keeps the output deterministic (the price: a slow batch holds back the ones after it). Lineage columns ``source_index`` (global row number of the input
+row) and ``is_augmented`` are added as in the local engine.
+
+What OUTPUT means for ``--engine ray`` (see :func:`augment_path`):
+
+* a file path with a table suffix (``out.csv``, ``out.jsonl``, ``out.parquet``): the workers augment,
+  the driver streams their batches, in order, into one file (written to a temporary file beside it,
+  renamed at the end, as in the local engine);
+* a path ending with ``/`` (or an existing directory, with ``--overwrite``): a directory of files written
+  by the workers themselves (Ray's ``write_csv``/``write_json``/``write_parquet``, in the input's format);
+  it is written into a temporary directory beside the target and renamed when complete, so a crash
+  never leaves a half-written output directory.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import re
+import shutil
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .. import io
+from ..core import Augmenter
+from .local import (
+    IS_AUGMENTED,
+    SOURCE_INDEX,
+    RunReport,
+    _progress,
+    augment_table_batch,
+    batch_seed,
+    check_paths,
+    fit_table_if_needed,
+)
+
+#: the global row index carried between the indexing and the augmentation stages
+ROW_INDEX = "__multiaug_row__"
+
+
+def _import_ray():
+    try:
+        import ray
+        import ray.data  # noqa: F401
+    except ImportError:
+        raise ImportError("the ray engine needs Ray Data: pip install 'multiaug[ray]' (or 'ray[data]')") from None
+    return ray
+
+
+# --------------------------------------------------------------------------------------------------
+# Shipping the augmenter: config + safetensors bytes, never the object
+# --------------------------------------------------------------------------------------------------
+
+
+def augmenter_payload(aug: Augmenter) -> dict[str, Any]:
+    """``{"config", "fitted", "state"}``: the JSON config, fitted metadata and safetensors bytes."""
+    from safetensors.torch import save as st_save
+
+    tensors, meta = aug._fitted_state()
+    payload = {"config": aug.to_config(), "fitted": meta, "state": st_save(tensors) if tensors else b""}
+    json.dumps([payload["config"], payload["fitted"]])  # plain data only
+    return payload
+
+
+def augmenter_from_payload(payload: dict[str, Any]) -> Augmenter:
+    """Rebuild what :func:`augmenter_payload` describes (as :meth:`Augmenter.load` does)."""
+    from safetensors.torch import load as st_load
+
+    aug = Augmenter.from_config(payload["config"])
+    if payload.get("fitted") or payload.get("state"):
+        tensors = st_load(payload["state"]) if payload.get("state") else {}
+        aug._load_fitted_state(tensors, payload.get("fitted") or {})
+    return aug
+
+
+def _payload_key(payload: dict[str, Any]) -> str:
+    h = hashlib.sha256(json.dumps([payload["config"], payload["fitted"]], sort_keys=True, default=str).encode())
+    h.update(payload["state"])
+    return h.hexdigest()
+
+
+_WORKER_AUGMENTERS: dict[str, Augmenter] = {}
+
+
+def _worker_augmenter(payload: dict[str, Any], key: str) -> Augmenter:
+    """One augmenter per worker process and payload (Ray reuses worker processes across tasks)."""
+    aug = _WORKER_AUGMENTERS.get(key)
+    if aug is None:
+        _WORKER_AUGMENTERS.clear()
+        aug = _WORKER_AUGMENTERS[key] = augmenter_from_payload(payload)
+    return aug
+
+
+# --------------------------------------------------------------------------------------------------
+# The two stages
+# --------------------------------------------------------------------------------------------------
+
+
+def _row_indexer() -> type:
+    """The stage numbering rows as they stream past; run as ONE actor on an order-preserving dataset.
+
+    Defined in a function so that Ray ships the class by value: the actor process does not import
+    multiaug (nor torch) and starts in a moment."""
+
+    class RowIndexer:
+        def __init__(self) -> None:
+            self.next = 0
+
+        def __call__(self, batch: Any) -> Any:
+            import numpy
+            import pyarrow
+
+            if ROW_INDEX in batch.column_names:
+                raise ValueError(f"the dataset already has a column {ROW_INDEX!r}")
+            n = batch.num_rows
+            idx = pyarrow.array(numpy.arange(self.next, self.next + n, dtype=numpy.int64))
+            self.next += n
+            return batch.append_column(ROW_INDEX, idx)
+
+    return RowIndexer
+
+
+def split_points(rows: np.ndarray, batch_size: int) -> list[tuple[int, int]]:
+    """``(start, stop)`` positions cutting ``rows`` (global row numbers, in order) at multiples of
+    ``batch_size`` and wherever the numbering jumps, so each part lies inside one local-engine batch."""
+    if len(rows) == 0:
+        return []
+    cut = np.flatnonzero((np.diff(rows // batch_size) != 0) | (np.diff(rows) != 1)) + 1
+    starts = np.concatenate([[0], cut])
+    stops = np.concatenate([cut, [len(rows)]])
+    return list(zip(starts.tolist(), stops.tolist()))
+
+
+def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, seed: int | None, column: str | None,
+                 label_column: str | None, feature_columns: list[str] | None, exclude_original: bool,
+                 batch_size: int) -> Any:
+    import pandas as pd
+
+    aug = _worker_augmenter(payload, key)
+    rows = df[ROW_INDEX].to_numpy(dtype=np.int64)
+    df = df.drop(columns=[ROW_INDEX])
+    df.index = pd.Index(rows)
+    parts = []
+    for s, e in split_points(rows, batch_size):
+        if seed is not None:
+            aug.reseed(batch_seed(seed, int(rows[s])))
+        parts.append(augment_table_batch(
+            aug, df.iloc[s:e], n_aug=n_aug, column=column, label_column=label_column,
+            feature_columns=feature_columns, exclude_original=exclude_original, report=RunReport(),
+        ))
+    if not parts:
+        return df.assign(**{SOURCE_INDEX: np.zeros(0, np.int64), IS_AUGMENTED: np.zeros(0, bool)})
+    return pd.concat(parts, ignore_index=True)
+
+
+def _wants_gpu(aug: Augmenter) -> bool:
+    dev = getattr(aug, "device", None)
+    return dev is not None and str(dev).startswith("cuda")
+
+
+def augment_dataset(
+    ds: Any,
+    augmenter: Augmenter,
+    *,
+    n_aug: int | None = None,
+    seed: int | None = None,
+    column: str | None = None,
+    label_column: str | None = None,
+    feature_columns: list[str] | None = None,
+    exclude_original: bool = False,
+    batch_size: int = 1024,
+    num_gpus: float | None = None,
+    concurrency: int | None = None,
+) -> Any:
+    """The augmented ``ray.data.Dataset`` (lazy) for ``ds``; see the module doc.
+
+    ``augmenter`` must be fitted already if it is a learned one. ``num_gpus`` per task defaults to 1
+    when the augmenter's ``device`` is CUDA, else 0. ``concurrency`` caps the augmentation tasks
+    running at once (default: as many as the cluster fits)."""
+    from sklearn.exceptions import NotFittedError
+
+    ray = _import_ray()
+    n_aug = augmenter.n_aug if n_aug is None else n_aug
+    if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
+        raise ValueError(f"n_aug must be an integer >= 1, got {n_aug!r}")
+    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    if augmenter.modality not in ("text", "tabular"):
+        raise ValueError(f"augmenter {type(augmenter).__name__} works on {augmenter.modality} data; "
+                         "the ray engine handles tables (text or tabular columns)")
+    if getattr(augmenter, "learned", False) and not augmenter.__sklearn_is_fitted__():
+        raise NotFittedError(f"{type(augmenter).__name__} is a learned augmenter: fit it before augment_dataset")
+    payload = augmenter_payload(augmenter)
+    gpus = (1.0 if _wants_gpu(augmenter) else 0.0) if num_gpus is None else float(num_gpus)
+
+    indexed = ds.map_batches(_row_indexer(), batch_format="pyarrow", batch_size=None, num_cpus=0,
+                             compute=ray.data.ActorPoolStrategy(size=1, max_tasks_in_flight_per_actor=1))
+    blocks = indexed.repartition(target_num_rows_per_block=int(batch_size), strict=True)
+    remote = {"num_gpus": gpus} if gpus else {"num_cpus": 1}
+    out = blocks.map_batches(
+        _augment_udf,
+        batch_format="pandas",
+        batch_size=int(batch_size),
+        zero_copy_batch=False,
+        fn_kwargs=dict(payload=payload, key=_payload_key(payload), n_aug=int(n_aug), seed=seed, column=column,
+                       label_column=label_column, feature_columns=feature_columns,
+                       exclude_original=bool(exclude_original), batch_size=int(batch_size)),
+        concurrency=concurrency,
+        **remote,
+    )
+    out.context.execution_options.preserve_order = True  # the row numbering needs blocks in input order
+    return out
+
+
+# --------------------------------------------------------------------------------------------------
+# Files: `multiaug augment --engine ray`
+# --------------------------------------------------------------------------------------------------
+
+
+@contextlib.contextmanager
+def ray_session(address: str | None = None, num_cpus: int | None = None, progress: bool | None = False):
+    """Use the running Ray, connect to ``address``, or start a local instance (shut down on exit)."""
+    ray = _import_ray()
+    started = False
+    if not ray.is_initialized():
+        kwargs: dict[str, Any] = dict(include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
+                                      configure_logging=True)
+        # Ray Data's actor pools log a C++ notice about actor restarts at every run; keep the CLI quiet
+        os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+        if address:
+            ray.init(address=address, **kwargs)
+        else:
+            ray.init(num_cpus=num_cpus, object_store_memory=1 << 30, **kwargs)
+        started = True
+    from ray.data import DataContext
+
+    ctx = DataContext.get_current()
+    old = (ctx.enable_progress_bars, ctx.print_on_execution_start)
+    ctx.enable_progress_bars = bool(progress)
+    ctx.print_on_execution_start = False
+    # task failures come back as exceptions; Ray Data's own log line about them would repeat them
+    loggers = {name: logging.getLogger(name) for name in ("ray", "ray.data")}
+    levels = {name: lg.level for name, lg in loggers.items()}
+    for lg in loggers.values():
+        lg.setLevel(logging.CRITICAL)
+    try:
+        yield ray
+    finally:
+        ctx.enable_progress_bars, ctx.print_on_execution_start = old
+        for name, lg in loggers.items():
+            lg.setLevel(levels[name])
+        if started:
+            ray.shutdown()
+
+
+def read_dataset(path: str | os.PathLike) -> Any:
+    """``ray.data.read_csv`` / ``read_json(lines=True)`` / ``read_parquet`` chosen by suffix."""
+    ray = _import_ray()
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix == ".csv":
+        from pyarrow import csv
+
+        # empty fields and NA/null/NaN markers become missing values, as with pandas (the local engine)
+        return ray.data.read_csv(str(p.resolve()), convert_options=csv.ConvertOptions(strings_can_be_null=True))
+    if suffix == ".jsonl":
+        return ray.data.read_json(str(p.resolve()), lines=True)
+    if suffix == ".parquet":
+        return ray.data.read_parquet(str(p.resolve()))
+    raise ValueError(f"input {str(p)!r}: the ray engine reads .csv, .jsonl or .parquet, got {suffix!r}")
+
+
+def _user_error(e: BaseException) -> BaseException | None:
+    """The user's ValueError/TypeError raised inside a Ray task (a bad row, ...), else None."""
+    seen = set()
+    cur: BaseException | None = e
+    while cur is not None and id(cur) not in seen:
+        seen.add(id(cur))
+        if type(cur) in (ValueError, TypeError):
+            return cur
+        cause = getattr(cur, "cause", None)
+        cur = cause if isinstance(cause, BaseException) else cur.__cause__
+    # the chain does not always survive serialisation: read the worker's traceback text
+    text = re.sub(r"\x1b\[[0-9;]*m", "", str(e))
+    found = re.findall(r"^(ValueError|TypeError): (.+)$", text, flags=re.M)
+    if found:
+        kind, msg = found[-1]
+        return {"ValueError": ValueError, "TypeError": TypeError}[kind](msg)
+    return None
+
+
+def _is_dir_target(output_path: str | os.PathLike) -> bool:
+    s = str(output_path)
+    return s.endswith(("/", os.sep)) or Path(s).is_dir()
+
+
+def _validate_on_head(aug, inp: Path, n_aug, column, label_column, feature_columns, exclude_original) -> None:
+    """Run the first few rows on the driver: argument errors become one clear message, not a task error."""
+    head = next(io.iter_table(inp, batch_size=8), None)
+    if head is None:
+        raise ValueError(f"input {str(inp)!r} has no rows")
+    for c in (SOURCE_INDEX, IS_AUGMENTED, ROW_INDEX):
+        if c in head.columns:
+            raise ValueError(f"input already has a {c!r} column (is it an augmented file?); rename it first")
+    probe = augmenter_from_payload(augmenter_payload(aug))  # also proves the augmenter ships
+    augment_table_batch(probe, head, n_aug=n_aug, column=column, label_column=label_column,
+                        feature_columns=feature_columns, exclude_original=exclude_original, report=RunReport())
+
+
+def augment_path(
+    aug: Augmenter,
+    input_path: str | os.PathLike,
+    output_path: str | os.PathLike,
+    *,
+    n_aug: int | None = None,
+    seed: int | None = None,
+    column: str | None = None,
+    label_column: str | None = None,
+    feature_columns: list[str] | None = None,
+    batch_size: int = 1024,
+    exclude_original: bool = False,
+    overwrite: bool = False,
+    progress: bool | None = None,
+    address: str | None = None,
+    num_cpus: int | None = None,
+) -> RunReport:
+    """Augment a csv/jsonl/parquet file with Ray; OUTPUT is a file or a directory (see the module doc)."""
+    _import_ray()
+    n_aug = aug.n_aug if n_aug is None else n_aug
+    dir_mode = _is_dir_target(output_path)
+    if dir_mode:
+        inp = Path(input_path)
+        out = Path(str(output_path).rstrip("/").rstrip(os.sep) or ".")
+        if not inp.exists():
+            raise FileNotFoundError(f"input file {str(inp)!r} does not exist")
+        if inp.is_dir():
+            raise ValueError(f"input {str(inp)!r} is a directory; expected a file")
+        if out.exists() and not overwrite:
+            raise ValueError(f"output {str(out)!r} already exists; pass --overwrite to replace it")
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"output {str(out)!r} is a file; a path ending with '/' means an output directory")
+        if not out.parent.exists():
+            raise FileNotFoundError(f"output folder {str(out.parent)!r} does not exist")
+    else:
+        inp, out = check_paths(input_path, output_path, overwrite)
+    if io.kind_of(inp, "input") != "table":
+        raise ValueError(f"input {str(inp)!r}: the ray engine handles .csv, .jsonl and .parquet; use --engine local for {inp.suffix} files")
+    if aug.modality not in ("text", "tabular"):
+        raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
+
+    fit_table_if_needed(aug, inp, column, label_column, feature_columns)
+    _validate_on_head(aug, inp, n_aug, column, label_column, feature_columns, exclude_original)
+    report = RunReport()
+    with ray_session(address, num_cpus, progress=progress if dir_mode else False):
+        ds = augment_dataset(read_dataset(inp), aug, n_aug=n_aug, seed=seed, column=column, label_column=label_column,
+                             feature_columns=feature_columns, exclude_original=exclude_original,
+                             batch_size=batch_size)
+        try:
+            if dir_mode:
+                _write_directory(ds, inp.suffix.lower(), out, report)
+            else:
+                _gather_file(ds, out, progress, report)
+        except Exception as e:  # a worker's ValueError reaches the user as itself
+            err = _user_error(e)
+            if err is None:
+                raise
+            raise type(err)(str(err).splitlines()[0] if str(err) else type(err).__name__) from None
+    return report
+
+
+def _gather_file(ds: Any, out: Path, progress: bool | None, report: RunReport) -> None:
+    seen_max = -1
+    with io.atomic_output(out) as tmp, io.TableWriter(tmp, fmt=out.suffix) as writer, _progress(None, progress) as bar:
+        for df in ds.iter_batches(batch_size=None, batch_format="pandas", prefetch_batches=2):
+            if len(df) == 0:
+                continue
+            writer.write(df)
+            aug_mask = df[IS_AUGMENTED].to_numpy(dtype=bool)
+            report.rows_out += len(df)
+            report.rows_augmented += int(aug_mask.sum())
+            new_max = int(df[SOURCE_INDEX].max())
+            if new_max > seen_max:
+                bar.update(new_max - seen_max)
+                seen_max = new_max
+    report.rows_in = seen_max + 1
+
+
+def _write_directory(ds: Any, suffix: str, out: Path, report: RunReport) -> None:
+    import pyarrow.compute as pc
+    import pyarrow.dataset as pds
+
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        files = tmp / "data"
+        if suffix == ".csv":
+            ds.write_csv(str(files))
+            fmt = "csv"
+        elif suffix == ".jsonl":
+            ds.write_json(str(files))
+            fmt = "json"
+        else:
+            ds.write_parquet(str(files))
+            fmt = "parquet"
+        written = pds.dataset(str(files), format=fmt)
+        report.rows_out = written.count_rows()
+        report.rows_augmented = written.count_rows(filter=pc.field(IS_AUGMENTED) == True)  # noqa: E712
+        top = -1
+        for b in written.to_batches(columns=[SOURCE_INDEX]):
+            if b.num_rows:
+                top = max(top, int(pc.max(b.column(0)).as_py()))
+        report.rows_in = top + 1
+        old = None
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
+            os.replace(out, old / "prev")
+        os.replace(files, out)
+        if old is not None:
+            shutil.rmtree(old, ignore_errors=True)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)

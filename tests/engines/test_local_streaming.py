@@ -1,0 +1,155 @@
+"""The local engine streams: a file many batches long gives the in-memory result, memory stays flat,
+a crash leaves nothing behind, and the progress bar reports rows/s."""
+from __future__ import annotations
+
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from multiaug import io
+from multiaug.engines import local
+from multiaug.engines.local import augment_file, augment_table_batch, batch_seed
+
+
+def _texts(n: int) -> pd.DataFrame:
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa".split()
+    return pd.DataFrame({
+        "text": [" ".join(words[(i + k) % 10] + str(i % 7) for k in range(4 + i % 5)) for i in range(n)],
+        "label": np.arange(n) % 3,
+    })
+
+
+def in_memory(aug, df, batch_size, seed, **kw):
+    """The reference: the whole table in memory, cut into batches, each reseeded like the engine."""
+    parts = []
+    for start in range(0, len(df), batch_size):
+        aug.reseed(batch_seed(seed, start))
+        parts.append(augment_table_batch(aug, df.iloc[start : start + batch_size], **kw))
+    return pd.concat(parts, ignore_index=True)
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
+@pytest.mark.parametrize("exclude_original", [False, True])
+def test_text_stream_many_batches_equals_in_memory(tmp_path, suffix, exclude_original):
+    from multiaug.text import RandomSwap
+
+    df = _texts(1000)  # 1000 rows / 37 = 28 batches, the last one short
+    inp, out = tmp_path / f"in{suffix}", tmp_path / f"out{suffix}"
+    io.write_table(df, inp)
+    rep = augment_file(RandomSwap(seed=1), inp, out, n_aug=2, seed=9, column="text", label_column="label",
+                       batch_size=37, exclude_original=exclude_original, progress=False)
+    got = io.read_table(out)
+    want = in_memory(RandomSwap(seed=1), df, 37, 9, n_aug=2, column="text", exclude_original=exclude_original)
+    assert got["text"].tolist() == want["text"].tolist()
+    assert got["source_index"].tolist() == want["source_index"].tolist()
+    assert got["is_augmented"].astype(bool).tolist() == want["is_augmented"].tolist()
+    assert (got["label"].to_numpy() == df["label"].to_numpy()[got["source_index"].to_numpy()]).all()
+    assert rep.rows_in == 1000 and rep.rows_out == len(got)
+
+
+def test_tabular_stream_equals_in_memory(tmp_path):
+    from multiaug.tabular import GaussianNoise
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(500, 4)), columns=list("abcd"))
+    df["target"] = rng.normal(size=500)
+    inp = tmp_path / "t.parquet"
+    io.write_table(df, inp)
+    augment_file(GaussianNoise(sigma=0.1), inp, tmp_path / "o.parquet", n_aug=1, seed=3, label_column="target",
+                 batch_size=64, progress=False)
+    got = io.read_table(tmp_path / "o.parquet")
+    want = in_memory(GaussianNoise(sigma=0.1), df, 64, 3, n_aug=1, label_column="target")
+    assert np.allclose(got[list("abcd")].to_numpy(), want[list("abcd")].to_numpy())
+    assert got["source_index"].tolist() == want["source_index"].tolist()
+
+
+def test_npy_is_memory_mapped_and_streamed(tmp_path):
+    from multiaug.timeseries import Jitter
+
+    x = np.random.default_rng(0).normal(size=(300, 2, 16)).astype(np.float32)
+    np.save(tmp_path / "x.npy", x)
+    augment_file(Jitter(), tmp_path / "x.npy", tmp_path / "o.npy", n_aug=1, seed=4, batch_size=32, progress=False)
+    got = np.load(tmp_path / "o.npy", mmap_mode="r")
+    aug = Jitter()
+    expected = []
+    for start in range(0, 300, 32):
+        aug.reseed(batch_seed(4, start))
+        xb = x[start : start + 32]
+        expected += [xb, aug.augment(xb, None, n_aug=1)[0]]
+    assert np.array_equal(np.asarray(got), np.concatenate(expected))
+
+
+def test_memory_stays_flat_as_the_file_grows(tmp_path, monkeypatch):
+    """Peak traced memory (numpy/pandas buffers included) per batch does not grow along a long stream:
+    the last 40 batches of a 120-batch file peak no higher than the first 40 (plus gc-timing slack)."""
+    from multiaug.text import RandomSwap
+
+    path = tmp_path / "big.csv"
+    pd.concat([_texts(1500)] * 8, ignore_index=True).to_csv(path, index=False)
+    peaks = []
+    orig = local.augment_table_batch
+
+    def measured(*args, **kwargs):
+        res = orig(*args, **kwargs)
+        peaks.append(tracemalloc.get_traced_memory()[1])
+        tracemalloc.reset_peak()
+        return res
+
+    monkeypatch.setattr(local, "augment_table_batch", measured)
+    augment_file(RandomSwap(seed=0), path, tmp_path / "warm.csv", column="text", batch_size=100, progress=False)
+    peaks.clear()
+    tracemalloc.start()
+    try:
+        rep = augment_file(RandomSwap(seed=0), path, tmp_path / "o.csv", n_aug=1, seed=0, column="text",
+                           batch_size=100, progress=False)
+    finally:
+        tracemalloc.stop()
+    assert rep.rows_in == 12000 and len(peaks) == 120
+    first, last = max(peaks[:40]), max(peaks[-40:])
+    assert last < 2 * first + 256 * 1024, (first, last)
+    assert max(peaks) < 8 * 2**20  # a few MB for 100-row batches, whatever the file size
+
+
+@pytest.mark.parametrize("suffix", [".jsonl", ".parquet", ".npy"])
+def test_crash_mid_stream_leaves_no_output(tmp_path, monkeypatch, suffix):
+    from multiaug.text import RandomSwap
+    from multiaug.timeseries import Jitter
+
+    aug_cls = Jitter if suffix == ".npy" else RandomSwap
+    inp, out = tmp_path / f"in{suffix}", tmp_path / f"out{suffix}"
+    if suffix == ".npy":
+        np.save(inp, np.zeros((200, 1, 8), np.float32))
+    else:
+        io.write_table(_texts(200), inp)
+    calls = {"n": 0}
+    orig = local._augment_quiet
+
+    def boom(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 4:
+            raise RuntimeError("worker died")
+        return orig(*args, **kwargs)
+
+    monkeypatch.setattr(local, "_augment_quiet", boom)
+    kw = {} if suffix == ".npy" else {"column": "text"}
+    with pytest.raises(RuntimeError, match="worker died"):
+        augment_file(aug_cls(), inp, out, seed=0, batch_size=16, progress=False, **kw)
+    assert calls["n"] == 4
+    assert sorted(p.name for p in tmp_path.iterdir()) == [inp.name]
+
+
+def test_progress_bar_shows_rows_per_second(tmp_path, capsys):
+    from multiaug.text import RandomSwap
+
+    io.write_table(_texts(100), tmp_path / "i.csv")
+    augment_file(RandomSwap(), tmp_path / "i.csv", tmp_path / "o.csv", column="text", batch_size=10, progress=True)
+    err = capsys.readouterr().err
+    assert "100rows" in err.replace(" ", "") and "rows/s" in err
+
+
+def test_batch_seed_depends_on_seed_and_start_only():
+    assert batch_seed(1, 0) == batch_seed(1, 0)
+    assert len({batch_seed(s, st) for s in range(3) for st in (0, 64, 128)}) == 9
+    assert local.batch_seed(2**70, 5) == local.batch_seed(2**70, 5)

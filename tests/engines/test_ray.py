@@ -1,0 +1,146 @@
+"""The Ray engine on a local 2-CPU Ray instance: same rows as the local engine for the same seed,
+from the library and the CLI, file and directory outputs, and no output after a crash.
+
+One Ray instance serves the whole module (starting Ray is the slow part)."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from multiaug import io
+from multiaug.engines import ray as ray_engine
+from multiaug.engines.local import augment_file, batch_seed
+
+from .test_local_streaming import _texts
+
+ray = pytest.importorskip("ray", reason="the ray engine needs ray[data]")
+pytest.importorskip("ray.data")
+
+
+@pytest.fixture(scope="module")
+def ray_local():
+    with ray_engine.ray_session(num_cpus=2) as r:
+        yield r
+
+
+def _local(tmp_path, df, suffix=".csv", name="local", **kw):
+    inp = tmp_path / f"{name}_in{suffix}"
+    io.write_table(df, inp)
+    out = tmp_path / f"{name}_out{suffix}"
+    augment_file(kw.pop("aug"), inp, out, progress=False, **kw)
+    return inp, io.read_table(out)
+
+
+def _key(df):
+    cols = [c for c in df.columns]
+    return sorted(map(tuple, df[cols].astype(str).to_numpy().tolist()))
+
+
+def test_payload_round_trip_keeps_config_and_fitted_state():
+    """Workers rebuild the augmenter from its config and safetensors bytes, fitted state included."""
+    from multiaug.tabular import FeatMix
+
+    rng = np.random.default_rng(0)
+    X = pd.DataFrame(rng.normal(size=(60, 4)), columns=list("abcd"))
+    y = X["a"].to_numpy() * 2 + rng.normal(size=60) * 0.1
+    aug = FeatMix(beta=0.3).fit(X, y)
+    payload = ray_engine.augmenter_payload(aug)
+    assert isinstance(payload["state"], bytes) and set(payload) == {"config", "fitted", "state"}
+    back = ray_engine.augmenter_from_payload(payload)
+    assert back.get_params() == aug.get_params() and back.__sklearn_is_fitted__()
+    aug.reseed(3)
+    back.reseed(3)
+    a, b = aug(X, y), back(X, y)
+    assert np.allclose(np.asarray(a[0]), np.asarray(b[0])) and np.allclose(np.asarray(a[1]), np.asarray(b[1]))
+
+
+def test_split_points_cut_at_batch_boundaries_and_gaps():
+    rows = np.array([5, 6, 7, 8, 9, 10, 20, 21])
+    assert ray_engine.split_points(rows, 4) == [(0, 3), (3, 6), (6, 8)]
+    assert ray_engine.split_points(np.array([3, 5, 6]), 8) == [(0, 1), (1, 3)]
+    assert ray_engine.split_points(np.arange(8, 16), 8) == [(0, 8)]
+    assert ray_engine.split_points(np.array([], dtype=np.int64), 8) == []
+
+
+def test_dataset_with_misaligned_blocks_equals_local_engine(tmp_path, ray_local):
+    """Blocks of 37, 50 and 113 rows, batches of 16: Ray reproduces the local engine row for row."""
+    from multiaug.text import RandomSwap
+
+    df = _texts(200)
+    _, want = _local(tmp_path, df, aug=RandomSwap(), n_aug=2, seed=7, column="text", label_column="label", batch_size=16)
+    ds = ray_local.data.from_pandas([df.iloc[:37], df.iloc[37:87], df.iloc[87:]])
+    out = ray_engine.augment_dataset(ds, RandomSwap(), n_aug=2, seed=7, column="text", label_column="label", batch_size=16)
+    got = pd.concat(list(out.iter_batches(batch_size=None, batch_format="pandas")), ignore_index=True)
+    assert list(got.columns) == list(want.columns)
+    assert got["text"].tolist() == want["text"].tolist()  # same order too (preserve_order)
+    assert got["source_index"].tolist() == want["source_index"].tolist()
+    assert got["is_augmented"].tolist() == want["is_augmented"].astype(bool).tolist()
+
+
+def test_cli_ray_engine_file_and_directory_outputs(tmp_path, ray_local, capsys):
+    from tests.test_cli import run_inproc
+
+    df = _texts(150)
+    inp = tmp_path / "in.jsonl"
+    io.write_table(df, inp)
+    common = ["-a", "random_swap", "--column", "text", "--label-column", "label", "-n", "2", "--seed", "3", "--batch-size", "20"]
+    assert run_inproc("augment", inp, "-o", tmp_path / "local.jsonl", *common, capsys=capsys).returncode == 0
+    proc = run_inproc("augment", inp, "-o", tmp_path / "ray.jsonl", "--engine", "ray", *common, capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert "150 input rows -> 450 output rows" in proc.stderr
+    local_out = pd.read_json(tmp_path / "local.jsonl", lines=True)
+    assert pd.read_json(tmp_path / "ray.jsonl", lines=True).equals(local_out)
+    # a directory written by the workers: the same set of rows
+    proc = run_inproc("augment", inp, "-o", f"{tmp_path / 'ray_dir'}/", "--engine", "ray", *common, capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    files = sorted((tmp_path / "ray_dir").glob("*.json*"))
+    assert files and not list(tmp_path.glob(".ray_dir*"))
+    got = pd.concat([pd.read_json(f, lines=True) for f in files], ignore_index=True)
+    assert _key(got) == _key(local_out)
+    # tabular through parquet, with --exclude-original
+    from multiaug.tabular import GaussianNoise
+
+    rng = np.random.default_rng(1)
+    tab = pd.DataFrame(rng.normal(size=(90, 3)), columns=["x", "y", "z"]).assign(t=np.arange(90) % 2)
+    _, want = _local(tmp_path, tab, ".parquet", name="tab", aug=GaussianNoise(sigma=0.2), seed=1,
+                     label_column="t", batch_size=25, exclude_original=True)
+    proc = run_inproc("augment", tmp_path / "tab_in.parquet", "-o", tmp_path / "tab_ray.parquet", "--engine", "ray",
+                      "-a", "gaussian_noise", "-p", "sigma=0.2", "--seed", "1", "--label-column", "t",
+                      "--batch-size", "25", "--exclude-original", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    got = pd.read_parquet(tmp_path / "tab_ray.parquet")
+    assert np.allclose(got[["x", "y", "z"]].to_numpy(), want[["x", "y", "z"]].to_numpy())
+    assert got["source_index"].tolist() == want["source_index"].tolist() and got["is_augmented"].all()
+
+
+@pytest.mark.parametrize("target", ["out.csv", "outdir/"])
+def test_crash_in_a_worker_leaves_no_output(tmp_path, ray_local, target):
+    """Row 30 (in the fourth batch, inside a Ray task) is not text: the user's ValueError, no output."""
+    from multiaug.text import RandomSwap
+
+    df = _texts(60)
+    df.loc[30, "text"] = None
+    inp = tmp_path / "in.csv"
+    df.to_csv(inp, index=False)
+    with pytest.raises(ValueError, match="row 30"):
+        ray_engine.augment_path(RandomSwap(), inp, f"{tmp_path}/{target}", column="text", seed=0, batch_size=8, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_cli_errors_for_the_ray_engine(tmp_path, capsys):
+    from tests.test_cli import run_inproc
+
+    np.save(tmp_path / "s.npy", np.zeros((4, 1, 8), np.float32))
+    proc = run_inproc("augment", tmp_path / "s.npy", "-o", tmp_path / "o.npy", "-a", "jitter", "--engine", "ray", capsys=capsys)
+    assert proc.returncode == 2 and "--engine local" in proc.stderr
+    proc = run_inproc("augment", tmp_path / "s.npy", "-o", tmp_path / "o.npy", "-a", "jitter", "--ray-address", "x", capsys=capsys)
+    assert proc.returncode == 2 and "need --engine ray" in proc.stderr
+    io.write_table(_texts(5), tmp_path / "t.csv")
+    proc = run_inproc("augment", tmp_path / "t.csv", "-o", tmp_path / "o.csv", "-a", "random_swap", "--column", "nope",
+                      "--engine", "ray", capsys=capsys)
+    assert proc.returncode == 2 and "not in the input" in proc.stderr and not (tmp_path / "o.csv").exists()
+
+
+def test_batch_seed_is_shared_with_the_local_engine():
+    assert ray_engine.batch_seed is batch_seed
