@@ -20,6 +20,7 @@ already in flight has finished and been handed to ``on_result`` (so a cache keep
 from __future__ import annotations
 
 import concurrent.futures as cf
+import copy
 import importlib.util
 import json
 import os
@@ -177,15 +178,20 @@ _HF_CACHE: dict[tuple, "HFBackend"] = {}
 _HF_LOCK = threading.Lock()
 
 
-def get_hf_backend(model: str, gguf_file: str | None = None, dtype: str | None = None, device: Any = None, **kw: Any) -> "HFBackend":
-    """A shared :class:`HFBackend` (a model is loaded once per process for the same settings)."""
+def get_hf_backend(
+    model: str, gguf_file: str | None = None, dtype: str | None = None, device: Any = None, batch_size: int = 16, **kw: Any
+) -> "HFBackend":
+    """An :class:`HFBackend` whose loaded model is shared per process (same model, file, dtype,
+    device and options): a model is loaded once however many augmenters use it."""
     key = (model, gguf_file, dtype, str(device), tuple(sorted(kw.items())))
     with _HF_LOCK:
         if key not in _HF_CACHE:
             if len(_HF_CACHE) >= 4:
                 _HF_CACHE.pop(next(iter(_HF_CACHE)))
             _HF_CACHE[key] = HFBackend(model, gguf_file=gguf_file, dtype=dtype, device=device, **kw)
-        return _HF_CACHE[key]
+        be = copy.copy(_HF_CACHE[key])  # shares the loaded model (``_shared``), own batch size
+    be.batch_size = int(batch_size)
+    return be
 
 
 _DTYPES = {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}
@@ -221,41 +227,45 @@ class HFBackend(Backend):
         self.max_input_tokens = max_input_tokens
         self._model = None
         self._tok = None
-        self._lock = threading.Lock()
+        self._shared: dict[str, Any] = {"lock": threading.Lock()}  # loaded state, shared by copies
 
     def identity(self) -> dict[str, Any]:
         return {"backend": self.kind, "model": self.path, "gguf_file": self.gguf_file, "dtype": self.dtype}
 
     # -- loading ----------------------------------------------------------------------------------
     def load(self) -> "HFBackend":
-        with self._lock:
-            if self._model is not None:
-                return self
-            from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
-
-            kw: dict[str, Any] = {}
-            if self.gguf_file:
-                kw["gguf_file"] = self.gguf_file
-            try:
-                cfg = AutoConfig.from_pretrained(self.path, **kw)
-                tok = AutoTokenizer.from_pretrained(self.path, **kw)
-                dt = _DTYPES[self.dtype] if self.dtype else (torch.bfloat16 if self.device.type == "cuda" else torch.float32)
-                klass = AutoModelForSeq2SeqLM if getattr(cfg, "is_encoder_decoder", False) else AutoModelForCausalLM
-                model = klass.from_pretrained(self.path, dtype=dt, **kw)
-            except OSError as e:
-                raise ValueError(
-                    f"model={self.model_name!r} could not be loaded offline ({e}); give a local directory, a .gguf "
-                    "file or a model already in the local Hugging Face cache"
-                ) from e
-            self.encoder_decoder = bool(getattr(cfg, "is_encoder_decoder", False))
-            tok.padding_side = "right" if self.encoder_decoder else "left"
-            if tok.pad_token is None:
-                tok.pad_token = tok.eos_token if tok.eos_token is not None else tok.unk_token
-            model.to(self.device).eval()
-            limit = getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions", None)
-            self.context_length = int(limit) if limit else None
-            self._tok, self._model = tok, model
+        sh = self._shared
+        with sh["lock"]:
+            if "model" not in sh:
+                sh.update(self._load())
+        self._model, self._tok = sh["model"], sh["tok"]
+        self.encoder_decoder, self.context_length = sh["encoder_decoder"], sh["context_length"]
         return self
+
+    def _load(self) -> dict[str, Any]:
+        from transformers import AutoConfig, AutoModelForCausalLM, AutoModelForSeq2SeqLM, AutoTokenizer
+
+        kw: dict[str, Any] = {}
+        if self.gguf_file:
+            kw["gguf_file"] = self.gguf_file
+        try:
+            cfg = AutoConfig.from_pretrained(self.path, **kw)
+            tok = AutoTokenizer.from_pretrained(self.path, **kw)
+            dt = _DTYPES[self.dtype] if self.dtype else (torch.bfloat16 if self.device.type == "cuda" else torch.float32)
+            klass = AutoModelForSeq2SeqLM if getattr(cfg, "is_encoder_decoder", False) else AutoModelForCausalLM
+            model = klass.from_pretrained(self.path, dtype=dt, **kw)
+        except OSError as e:
+            raise ValueError(
+                f"model={self.model_name!r} could not be loaded offline ({e}); give a local directory, a .gguf "
+                "file or a model already in the local Hugging Face cache"
+            ) from e
+        encoder_decoder = bool(getattr(cfg, "is_encoder_decoder", False))
+        tok.padding_side = "right" if encoder_decoder else "left"
+        if tok.pad_token is None:
+            tok.pad_token = tok.eos_token if tok.eos_token is not None else tok.unk_token
+        model.to(self.device).eval()
+        limit = getattr(cfg, "max_position_embeddings", None) or getattr(cfg, "n_positions", None)
+        return {"model": model, "tok": tok, "encoder_decoder": encoder_decoder, "context_length": int(limit) if limit else None}
 
     @property
     def tokenizer(self):

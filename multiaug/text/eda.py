@@ -24,6 +24,7 @@ synonyms for a replacement) are counted and reported, see :class:`.base.TextAugm
 from __future__ import annotations
 
 import re
+from pathlib import Path
 from typing import Any, Mapping
 
 import numpy as np
@@ -70,8 +71,9 @@ class _EDABase(TextAugmenter):
             self._check_param(name, isinstance(getattr(self, name), bool), "True or False")
         if self.uses_synonyms:
             syn = self.synonyms
-            ok = syn == "wordnet" or isinstance(syn, Mapping) or (isinstance(syn, str) and syn.endswith((".json", ".tsv", ".tsv.gz", ".gz")))
-            self._check_param("synonyms", ok, "'wordnet', a dict {word: [synonyms]} or a path to a .json/.tsv/.tsv.gz file")
+            ok = syn == "wordnet" or isinstance(syn, Mapping) or (
+                isinstance(syn, str) and syn.endswith((".json", ".tsv", ".tsv.gz", ".gz")) and Path(syn).is_file())
+            self._check_param("synonyms", ok, "'wordnet', a dict {word: [synonyms]} or the path of an existing .json/.tsv/.tsv.gz file")
             sw = self.stopwords
             self._check_param(
                 "stopwords", sw is None or (isinstance(sw, (list, tuple, set, frozenset)) and all(isinstance(w, str) for w in sw)),

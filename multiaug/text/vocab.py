@@ -55,7 +55,7 @@ def _grow(arr: np.ndarray, n: int) -> np.ndarray:
 class Lexicon:
     """Persistent vocabulary + per-type analysis for one synonym table and stop-word set."""
 
-    def __init__(self, table: SynonymTable | None, stopwords: Iterable[str] = STOP_WORDS, max_types: int = 2_000_000):
+    def __init__(self, table: SynonymTable | None, stopwords: Iterable[str] = STOP_WORDS, max_types: int = 1_000_000):
         self.table = table
         self.stopwords = frozenset(w.lower() for w in stopwords)
         self.max_types = max_types
