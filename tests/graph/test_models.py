@@ -99,3 +99,35 @@ def test_fast_la_gnn_pipeline_learns_above_chance(Model):
         pred = model(data.x, aug(data).x_aug, data.edge_index).argmax(-1)
     acc = float((pred[~train] == data.y[~train]).float().mean())
     assert acc > 0.6
+
+
+CORA_RAW = __import__("pathlib").Path(__file__).resolve().parents[2] / ".." / "shared" / "data" / "planetoid" / "Cora" / "raw"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not CORA_RAW.exists(), reason="needs the raw Planetoid Cora files in ../shared/data/planetoid")
+def test_cora_la_gcn_short_run_learns_above_chance(tmp_path):
+    """The benchmark's pipeline on Cora with a tiny budget (the full run is benchmarks/graph_lagnn.py)."""
+    import shutil
+
+    import torch_geometric.transforms as T
+    from torch_geometric.datasets import Planetoid
+
+    shutil.copytree(CORA_RAW, tmp_path / "Cora" / "raw")
+    data = Planetoid(str(tmp_path), "Cora", transform=T.NormalizeFeatures())[0]
+    aug = LocalAugmentation(seed=0, hidden_dim=64, max_steps=60).fit(data)
+    assert aug.row_normalized_ and aug.loss_ == "bce"
+    torch.manual_seed(0)
+    model = LAGCN(data.num_features, 8, 7, k=1, cached=True)
+    opt = torch.optim.Adam(model.parameters(), lr=0.01, weight_decay=5e-4)
+    for _ in range(30):
+        model.train()
+        opt.zero_grad()
+        xa = aug.generate(data, 2)
+        logits = [model(data.x, xa[s : s + 1], data.edge_index) for s in range(2)]
+        lagnn_loss(logits, data.y, data.train_mask).backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        pred = model(data.x, aug.generate(data, 1), data.edge_index).argmax(-1)
+    assert float((pred[data.test_mask] == data.y[data.test_mask]).float().mean()) > 0.4

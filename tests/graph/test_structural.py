@@ -86,6 +86,7 @@ AUGMENTERS = [
 ]
 
 
+@pytest.mark.filterwarnings("ignore:.*could not be changed")
 @pytest.mark.parametrize("make", AUGMENTERS)
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=graphs(), seed=st.integers(0, 2**31))
@@ -97,6 +98,7 @@ def test_invariants_on_batches(make, data, seed):
     assert outputs_equal(out, again), "same seed, same output"
 
 
+@pytest.mark.filterwarnings("ignore:.*could not be changed")
 @pytest.mark.parametrize("make", AUGMENTERS)
 @settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(data=graphs(batch=False), seed=st.integers(0, 2**31))
