@@ -89,7 +89,12 @@ def count_rows(path: str | os.PathLike) -> int | None:
     if p.suffix.lower() == ".parquet":
         import pyarrow.parquet as pq
 
-        return pq.ParquetFile(p).metadata.num_rows
+        try:
+            return pq.ParquetFile(_check_readable(p)).metadata.num_rows
+        except Exception as e:  # pyarrow's errors: say which file and what kind
+            if type(e).__module__.startswith("pyarrow"):
+                raise ValueError(f"cannot read {str(p)!r} as parquet: {str(e).splitlines()[0]}") from None
+            raise
     return None
 
 

@@ -181,15 +181,15 @@ def test_crash_mid_run_leaves_no_output(tmp_path, monkeypatch):
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
     calls = {"n": 0}
-    orig = RandomSwap._apply
+    orig = RandomSwap.augment
 
-    def boom(self, x, params):
+    def boom(self, *args, **kwargs):  # the engine calls augment once per batch
         calls["n"] += 1
         if calls["n"] == 3:
             raise KeyboardInterrupt
-        return orig(self, x, params)
+        return orig(self, *args, **kwargs)
 
-    monkeypatch.setattr(RandomSwap, "_apply", boom)
+    monkeypatch.setattr(RandomSwap, "augment", boom)
     df.loc[30, "text"] = "fine now"
     df.to_csv(inp, index=False)
     with pytest.raises(KeyboardInterrupt):
