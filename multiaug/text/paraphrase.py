@@ -44,7 +44,10 @@ LIST_PROMPT = (
 
 _MARKER = re.compile(r"^\s*(?:\(?\d{1,3}[\.\):\]]|[-*•·+]|#+)\s*")
 _LABEL = re.compile(
-    r"^\s*(?:rephrased|paraphrased?|rephrasing|rewritten|new|augmented)?\s*(?:sentence|version|text|paraphrase|rephrasing)?\s*\d*\s*:\s*",
+    r"^\s*(?:rephrased|paraphrased?|rephrasing|rewritten|new|augmented)?\s*(?:sentence|version|text|paraphrase|rephrasing)?\s*\d*\s*:\s*"
+    # "The sentence is rephrased to:", "The text can be rewritten as:" (small chat models say this)
+    r"|^\s*(?:the\s+)?(?:sentence|text|input)\s+(?:is|can\s+be|has\s+been|was)\s+(?:rephrased|paraphrased|rewritten|reworded)"
+    r"(?:\s+(?:as|to|like\s+this))?\s*:\s*",
     re.I,
 )
 _PREAMBLE = re.compile(r"^(?:sure|here|certainly|of course|okay|ok)\b.*|.*:\s*$", re.I)
