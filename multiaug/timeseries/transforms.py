@@ -553,7 +553,7 @@ class Dropout(TimeSeriesAugmenter):
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
         n, c, t = x.shape
-        drop = torch.rand(n, c if self.per_channel else 1, t, generator=g, device=x.device) < float(self.rate)
+        drop = F.draw_bernoulli((n, c if self.per_channel else 1, t), float(self.rate), g, x.device)
         return {"drop": drop.expand(n, c, t)}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:

@@ -110,3 +110,38 @@ def test_mix_targets_soft_and_regression():
     assert torch.allclose(soft[0], torch.tensor([0.7, 0.0, 0.3]))
     reg = F.mix_targets(torch.tensor([1.0, 3.0, 5.0]), perm, lam, None)
     assert torch.allclose(reg, torch.tensor([0.7 * 1 + 0.3 * 3, 0.4 * 3 + 0.6 * 1, 5.0]))
+
+
+@FAST
+@given(t=st.integers(2, 60), s=st.integers(1, 8), seed=st.integers(0, 100))
+def test_permutation_pos_matches_searchsorted_reference(t, s, seed):
+    # the segment lookup is a scatter + running sum; it must agree with a plain searchsorted,
+    # including empty segments (repeated cuts)
+    s = min(s, t)
+    g = _gen(seed)
+    cuts = (torch.randint(0, 4, (5, s - 1), generator=g).float() / 4).sort(dim=1).values
+    order = torch.rand(5, s, generator=g).argsort(dim=1)
+    pos = F.permutation_pos(cuts, order, t)
+    length = torch.full((5,), t)
+    edges = torch.cat([torch.zeros(5, 1, dtype=torch.long), (cuts * t).round().long(), length[:, None]], 1)
+    seg_len = edges[:, 1:] - edges[:, :-1]
+    out_end = seg_len.gather(1, order).cumsum(1)
+    ar = torch.arange(t).expand(5, t).contiguous()
+    j = torch.searchsorted(out_end, ar, right=True).clamp(max=s - 1)
+    ref = edges[:, :-1].gather(1, order.gather(1, j)) + ar - (out_end - seg_len.gather(1, order)).gather(1, j)
+    assert torch.equal(pos.long(), ref)
+
+
+def test_draw_bernoulli_rate_gaps_and_determinism():
+    for rate in (0.0, 0.01, 0.1, 0.5, 1.0):
+        m = F.draw_bernoulli((40, 3, 500), rate, _gen(1), "cpu")
+        assert m.dtype == torch.bool and m.shape == (40, 3, 500)
+        assert abs(m.float().mean().item() - rate) < 0.01
+        assert torch.equal(m, F.draw_bernoulli((40, 3, 500), rate, _gen(1), "cpu"))
+    # sparse path: gaps between drops are Geometric(rate) (mean 1/rate, variance (1-rate)/rate^2)
+    m = F.draw_bernoulli((400000,), 0.05, _gen(2), "cpu")
+    gaps = m.nonzero().flatten().diff().double()
+    assert abs(gaps.mean().item() - 20.0) < 0.5
+    assert abs(gaps.var().item() - 380.0) < 30.0
+    first = torch.stack([F.draw_bernoulli((3,), 0.1, _gen(i), "cpu") for i in range(3000)]).double().mean(0)
+    assert torch.allclose(first, torch.full((3,), 0.1, dtype=torch.float64), atol=0.025)
