@@ -7,7 +7,13 @@ Data: N=2000 random walks, C=3 channels, T=512 steps (float32).
    ``Sequential([TimeWarp(), Drift(max_drift=0.5, n_drift_points=3), Jitter(sigma=0.01)])`` on the
    ``(N, C, T)`` tensor (and on the NumPy array, conversion included). Medians and the ratio.
 2. Each multiaug augmenter alone, as a multiple of a plain copy of the batch (``x.clone()``).
+   Reference rows ("floor") time the work some augmenters cannot avoid: drawing one Gaussian
+   (Jitter) or uniform per entry, an rFFT + irFFT round trip (FrequencyMask / FrequencyMix), one
+   ``grid_sample`` pass (the linear resampling of the time-warping augmenters).
 3. The same on a GPU when one is available (synchronised timings).
+
+tsaug and multiaug are timed in turns (one call of each per round), so load from other processes on
+a shared machine hits both alike.
 
 Run: ``python benchmarks/timeseries_speed.py [--threads 1] [--repeats 7]``. The default is one
 PyTorch thread (the machine this was written on is shared); tsaug is single-threaded NumPy/SciPy.
@@ -43,6 +49,24 @@ def _median_time(fn, repeats: int, sync=None) -> float:
     return statistics.median(times)
 
 
+def _interleaved_medians(fns: dict, repeats: int, sync=None) -> dict:
+    """Median time of each function, timed in turns (one call of each per round) so that load
+    from other processes on a shared machine hits all of them alike."""
+    times = {k: [] for k in fns}
+    for fn in fns.values():  # warm-up
+        fn()
+    for _ in range(repeats):
+        for k, fn in fns.items():
+            if sync:
+                sync()
+            t0 = time.perf_counter()
+            fn()
+            if sync:
+                sync()
+            times[k].append(time.perf_counter() - t0)
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
 def _single_augmenters() -> list[tuple[str, TimeSeriesAugmenter]]:
     out = []
     for name, cls in registry.items():
@@ -64,12 +88,15 @@ def run(repeats: int, device: str) -> list[str]:
 
         x_np_tc = x.cpu().numpy().transpose(0, 2, 1).copy()  # (N, T, C) for tsaug
         tsaug_pipe = tsaug.TimeWarp() + tsaug.Drift(max_drift=0.5, n_drift_points=3) + tsaug.AddNoise(scale=0.01)
+        x_np = x.cpu().numpy()
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            t_tsaug = _median_time(lambda: tsaug_pipe.augment(x_np_tc), max(3, repeats // 2))
-        x_np = x.cpu().numpy()
-        t_np = _median_time(lambda: pipe(x_np), repeats)
-    t_ma = _median_time(lambda: pipe(x), repeats, sync)
+            med = _interleaved_medians(
+                {"tsaug": lambda: tsaug_pipe.augment(x_np_tc), "np": lambda: pipe(x_np), "ma": lambda: pipe(x)}, repeats
+            )
+        t_tsaug, t_np, t_ma = med["tsaug"], med["np"], med["ma"]
+    else:
+        t_ma = _median_time(lambda: pipe(x), repeats, sync)
 
     lines.append(f"## TimeWarp + Drift + AddNoise/Jitter, N={N}, C={C}, T={T}, device={device}, "
                  f"torch threads={torch.get_num_threads()}")
@@ -87,6 +114,19 @@ def run(repeats: int, device: str) -> list[str]:
     lines.append(f"## Single augmentations as a multiple of a plain copy (x.clone(): {t_copy * 1e3:.2f} ms), device={device}")
     lines.append("| augmenter | median ms | x copy |")
     lines.append("|---|---|---|")
+    # floors: work that an augmenter cannot avoid (one Gaussian per entry for jitter, an FFT round
+    # trip for the frequency augmenters)
+    gen = torch.Generator(device=x.device).manual_seed(1)
+    floors = {
+        "(floor) torch.randn of x's shape": lambda: torch.randn(x.shape, generator=gen, device=x.device),
+        "(floor) torch.rand of x's shape": lambda: torch.rand(x.shape, generator=gen, device=x.device),
+        "(floor) rfft + irfft": lambda: torch.fft.irfft(torch.fft.rfft(x, dim=2), n=T, dim=2),
+        "(floor) F.grid_sample, 1 position map": lambda: torch.nn.functional.grid_sample(
+            x[:, :, None, :], torch.zeros(N, 1, T, 2, device=x.device), align_corners=True),
+    }
+    for name, fn in floors.items():
+        t_f = _median_time(fn, repeats, sync)
+        lines.append(f"| {name} | {t_f * 1e3:.2f} | {t_f / t_copy:.1f} |")
     for name, aug in _single_augmenters():
         t_a = _median_time(lambda a=aug: a(x), repeats, sync)
         lines.append(f"| {name} | {t_a * 1e3:.2f} | {t_a / t_copy:.1f} |")

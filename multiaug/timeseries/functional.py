@@ -56,7 +56,10 @@ def _finish_pos(pos_valid: torch.Tensor, lengths: torch.Tensor | None, t: int) -
 
 
 def _unit_grid(n: int, t: int, lengths: torch.Tensor | None, device: torch.device) -> torch.Tensor:
-    """``(N, T)`` output positions scaled to [0, 1] over each series' valid part."""
+    """``(N, T)`` output positions scaled to [0, 1] over each series' valid part (a ``(1, T)`` row,
+    broadcast by the caller, when every series has full length)."""
+    if lengths is None:
+        return (torch.arange(t, device=device, dtype=torch.float32) / max(t - 1, 1)).clamp_(0.0, 1.0)[None, :]
     span = _span(lengths, n, t, device)
     ar = torch.arange(t, device=device, dtype=torch.float32)[None, :]
     return (ar / span.clamp_min(1.0)).clamp(0.0, 1.0)
@@ -109,10 +112,11 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> tor
         idx = pos.to(x.device).float().clamp(0.0, float(t - 1)).round().long()
         return x.gather(2, idx[:, None, :].expand(n, c, idx.shape[1]))
     if x.dtype in (torch.float32, torch.float64) and t > 1:
-        # grid_sample reads all channels at each position in one vectorised pass; the grid's y
-        # column stays 0 and x is written in place (torch.stack of the two columns is ~10x slower)
-        grid = torch.zeros(n, 1, pos.shape[1], 2, device=x.device, dtype=x.dtype)
-        torch.mul(pos.to(device=x.device, dtype=x.dtype), 2.0 / (t - 1), out=grid[:, 0, :, 0]).sub_(1.0)
+        # grid_sample reads all channels at each position in one vectorised pass. The input has
+        # height 1, so with align_corners=True any y coordinate maps to row 0: the grid is the x
+        # column expanded to (x, x) (no copy; torch.stack of (x, 0) costs ~10x more)
+        gx = pos.to(device=x.device, dtype=x.dtype).mul(2.0 / (t - 1)).sub_(1.0)
+        grid = gx[:, None, :, None].expand(n, 1, gx.shape[1], 2)
         out = torch.nn.functional.grid_sample(
             x[:, :, None, :], grid, mode="bilinear", padding_mode="border", align_corners=True,
         )
@@ -398,8 +402,12 @@ def window_warp_pos(start: torch.Tensor, width: torch.Tensor, speed: torch.Tenso
     s = speed[:, None].to(torch.float32)
     total = 1.0 + (s - 1.0) * w
     v = _unit_grid(n, t, lengths, dev) * total  # position on the warped axis
-    src = torch.where(v < a, v, torch.where(v < a + s * w, a + (v - a) / s, v - (s - 1.0) * w))
-    pos = src.clamp(0.0, 1.0) * _span(lengths, n, t, dev)
+    # slope 1 before the window, 1 / s inside (width s * w on the warped axis), 1 after:
+    # src = v - (1 - 1/s) * clamp(v - a, 0, s * w)
+    inside = (v - a).clamp_(min=0.0)
+    inside = torch.minimum(inside, s * w, out=inside)
+    src = v.sub_(inside.mul_(1.0 - 1.0 / s))
+    pos = src.clamp_(0.0, 1.0).mul_(_span(lengths, n, t, dev))
     return _finish_pos(pos, lengths, t)
 
 
@@ -423,15 +431,13 @@ def permutation_pos(cuts: torch.Tensor, order: torch.Tensor, t: int, lengths: to
     seg_start = edges[:, :-1]
     seg_len = edges[:, 1:] - seg_start  # (N, S), may be 0
     out_len = seg_len.gather(1, order)
-    out_end = torch.cumsum(out_len, dim=1)  # (N, S)
-    out_start = out_end - out_len
-    ar = torch.arange(t, device=dev)[None, :].expand(n, t)
-    # output segment of each step = number of segment ends <= step (a step function: scatter the
-    # ends, then a running sum; several times faster than searchsorted over (N, T))
-    marks = torch.zeros(n, t + 1, dtype=torch.int32, device=dev)
-    marks.scatter_add_(1, out_end, torch.ones_like(out_end, dtype=torch.int32))
-    j = marks[:, :t].cumsum(1).clamp_(max=s - 1).long()
-    src_seg = order.gather(1, j)
-    pos = seg_start.gather(1, src_seg) + (ar - out_start.gather(1, j))
-    pos = pos.float()
+    out_start = torch.cumsum(out_len, dim=1) - out_len  # (N, S)
+    # inside output segment j, pos = step + delta[j] with delta[j] = its source start - its output
+    # start. delta as a step function of the step: scatter its increments at the segment starts and
+    # take a running sum (no (N, T) search or gathers; empty segments telescope away)
+    delta = (seg_start.gather(1, order) - out_start).float()
+    inc = torch.diff(delta, dim=1, prepend=torch.zeros(n, 1, device=dev))
+    marks = torch.zeros(n, t + 1, device=dev)
+    marks.scatter_add_(1, out_start, inc)
+    pos = marks[:, :t].cumsum_(1).add_(torch.arange(t, device=dev, dtype=torch.float32))
     return _finish_pos(pos, lengths, t)

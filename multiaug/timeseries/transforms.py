@@ -295,6 +295,11 @@ class Reverse(_TimeMap):
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         return {"pos": F.reverse_pos(x.shape[0], x.shape[-1], lengths, x.device)}
 
+    def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
+        if params.get("lengths") is None:
+            return x.flip(-1)  # the same as reading x at pos = T - 1 - t, in one copy
+        return super()._apply(x, params)
+
 
 @register("rotation")
 class Rotation(TimeSeriesAugmenter):
