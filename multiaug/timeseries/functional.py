@@ -294,8 +294,8 @@ def frequency_mask(x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | 
     """Zero the rFFT bins where ``keep`` ``(N, C, T // 2 + 1)`` is False; back to the time domain."""
     dt = x.dtype
     xf = x.float() if dt in (torch.float16, torch.bfloat16) else x
-    spec = torch.fft.rfft(xf, dim=2)
-    out = torch.fft.irfft(torch.where(keep, spec, 0), n=x.shape[2], dim=2)
+    spec = torch.fft.rfft(xf, dim=2).mul_(keep)  # the spectrum is ours: zero the bins in place
+    out = torch.fft.irfft(spec, n=x.shape[2], dim=2)
     return keep_padding(out.to(dt), x, lengths)
 
 
@@ -370,11 +370,11 @@ def time_warp_pos(speed_knots: torch.Tensor, t: int, lengths: torch.Tensor | Non
     res = 1024 if lengths is not None else t
     speed = linear_curve(speed_knots[:, None, :].float(), res)[:, 0]  # (N, res)
     cum = torch.cumsum(speed, dim=1)
-    cum = cum - cum[:, :1]
-    cum = cum / cum[:, -1:].clamp_min(1e-12)  # [0, 1], increasing
+    cum = cum.sub_(cum[:, :1].clone())
     span = _span(lengths, n, t, dev)
-    if lengths is None:
-        return cum * span
+    if lengths is None:  # [0, T - 1], increasing, in one pass
+        return cum.mul_(span / cum[:, -1:].clamp_min(1e-12))
+    cum = cum.div_(cum[:, -1:].clamp_min(1e-12))  # [0, 1], increasing
     u = _unit_grid(n, t, lengths, dev) * float(res - 1)
     pos = resample(cum[:, None, :], u)[:, 0] * span
     return _finish_pos(pos, lengths, t)
