@@ -327,7 +327,7 @@ def frequency_mix(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor,
 
 def mixup(x: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
     """``lam * x + (1 - lam) * x[perm]`` with ``lam`` per series (N,)."""
-    return torch.lerp(x[perm], x, lam.to(x.dtype)[:, None, None])
+    return x[perm].lerp_(x, lam.to(x.dtype)[:, None, None])  # x[perm] is a fresh copy: mix into it
 
 
 def cut_mask(start: torch.Tensor, length: torch.Tensor, t: int) -> torch.Tensor:
@@ -338,7 +338,8 @@ def cut_mask(start: torch.Tensor, length: torch.Tensor, t: int) -> torch.Tensor:
 
 def cutmix(x: torch.Tensor, perm: torch.Tensor, cut: torch.Tensor) -> torch.Tensor:
     """Replace the steps where ``cut`` ``(N, T)`` is True with the partner's (``x[perm]``)."""
-    return torch.where(cut[:, None, :], x[perm], x)
+    part = x[perm]  # a fresh copy: keep x outside the cut, in place
+    return torch.where(cut[:, None, :], part, x, out=part)
 
 
 def mix_targets(y: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor, n_classes: int | None) -> torch.Tensor:
