@@ -32,7 +32,6 @@ import statistics
 import time
 import warnings
 
-import numpy as np
 import torch
 
 from multiaug import Sequential, registry

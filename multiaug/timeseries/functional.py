@@ -351,8 +351,8 @@ def mix_targets(y: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor, n_classe
         oh = torch.nn.functional.one_hot(y.long(), k).to(torch.float32)
         return lam[:, None] * oh + (1 - lam[:, None]) * oh[perm.to(y.device)]
     yf = y.to(torch.float32) if not y.is_floating_point() else y
-    l = lam.to(yf.dtype).view(-1, *([1] * (yf.dim() - 1)))
-    return l * yf + (1 - l) * yf[perm.to(y.device)]
+    w = lam.to(yf.dtype).view(-1, *([1] * (yf.dim() - 1)))
+    return w * yf + (1 - w) * yf[perm.to(y.device)]
 
 
 # --------------------------------------------------------------------------------------------------
