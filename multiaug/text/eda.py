@@ -185,9 +185,9 @@ class _EDABase(TextAugmenter):
                 ids = F.random_swap(ids, sent, n, prm["n_rs"], word, prm["u_rs"][: ids.numel()])
                 changed |= F.segment_sum(ids != before, sent, n) > 0
             if "p_rd" in prm:
-                before = F.segment_sum(torch.ones_like(sent), sent, n)
+                before = torch.bincount(sent, minlength=n)
                 ids, sent = F.random_deletion(ids, sent, n, prm["p_rd"], prm["u_rd"][: ids.numel()])
-                changed |= F.segment_sum(torch.ones_like(sent), sent, n) < before
+                changed |= torch.bincount(sent, minlength=n) < before
         # which outputs differ from their input (beyond the case/punctuation/whitespace options)
         self.__dict__["_changed"] = changed.cpu()
         return detokenize(ids, sent, n, tb, self.lowercase, self.keep_punct)

@@ -36,10 +36,12 @@ def segment_rank(sent: torch.Tensor, key: torch.Tensor, valid: torch.Tensor, n: 
     t = sent.numel()
     counts = torch.bincount(sent, minlength=n) if t else torch.zeros(n, dtype=torch.long, device=sent.device)
     starts = segment_starts(counts)
-    k = sent.to(torch.float64) * 2.0 + torch.where(valid, key.to(torch.float64), torch.full_like(key, 1.5, dtype=torch.float64))
-    if k.device.type == "cpu":  # NumPy's introsort is ~3x faster than torch's CPU sort on these keys
-        order = torch.from_numpy(np.argsort(k.numpy()))
+    if sent.device.type == "cpu":  # NumPy's introsort is ~3x faster than torch's CPU sort on these keys
+        k = np.where(valid.numpy(), key.numpy().astype(np.float64), 1.5)
+        k += sent.numpy() * 2.0  # same keys as the torch branch (sent * 2 + key)
+        order = torch.from_numpy(np.argsort(k))
     else:
+        k = sent.to(torch.float64) * 2.0 + torch.where(valid, key.to(torch.float64), torch.full_like(key, 1.5, dtype=torch.float64))
         order = torch.argsort(k)
     rank = torch.empty_like(sent)
     rank[order] = torch.arange(t, device=sent.device) - starts[sent[order]]
