@@ -197,17 +197,17 @@ def tokenize(texts: list[str], lexicon: Lexicon | None = None, device: Any = "cp
         lexicon.reset()
     sep, joined = _pick_sentinel(texts)
     flat = joined.split()
-    ids = torch.from_numpy(np.fromiter(map(lexicon.vocab.__getitem__, flat), dtype=np.int64, count=len(flat)))
+    all_ids = np.fromiter(map(lexicon.vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
     lexicon.update()
     v = lexicon.n
-    is_sep = ids == SENTINELS.index(sep)
-    sent = torch.cumsum(is_sep, 0) - is_sep.long()
-    keep = ~is_sep
-    ids, sent = ids[keep], sent[keep]
+    # every text is followed by exactly one separator token: its length is the gap between them
+    pos = np.flatnonzero(all_ids == SENTINELS.index(sep))
     n = len(texts)
-    lengths = torch.bincount(sent, minlength=n) if sent.numel() else torch.zeros(n, dtype=torch.long)
+    lengths = np.diff(pos, prepend=-1) - 1
+    ids = torch.from_numpy(np.delete(all_ids, pos))
+    sent = torch.from_numpy(np.repeat(np.arange(n, dtype=np.int64), lengths))
     dev = torch.device(device)
-    return TokenBatch(ids.to(dev), sent.to(dev), lengths.to(dev), v, lexicon, sep,
+    return TokenBatch(ids.to(dev), sent.to(dev), torch.from_numpy(lengths).to(dev), v, lexicon, sep,
                       lexicon.prefix[:v], lexicon.core[:v], lexicon.suffix[:v])
 
 
