@@ -67,6 +67,9 @@ def sample_beta(a: float, b: float, n: int, generator: torch.Generator, device=N
 # --------------------------------------------------------------------------------------------------
 
 
+_KNN_BLOCK = 8
+
+
 def knn(
     ref: torch.Tensor,
     k: int,
@@ -75,14 +78,23 @@ def knn(
     exclude_self: bool | None = None,
     chunk_size: int | None = None,
     max_chunk_elements: int = 1 << 23,
+    tile_columns: int = 8192,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` nearest rows of ``ref`` (Euclidean) for each row of ``query`` (default: ``ref``).
 
-    Distances are computed for ``chunk_size`` query rows at a time (default: as many as fit in
-    ``max_chunk_elements`` distance entries, 32 MiB in float32), followed by ``topk``, so memory is
-    ``O(chunk_size * len(ref))``. When ``query`` is ``ref`` (or ``None``) the point itself is excluded
-    unless ``exclude_self=False``. Returns ``(squared_distances, indices)``, both ``(n_query, k)``,
-    sorted by distance."""
+    Exact, in float32, without an N x N matrix. For large ``ref`` (two-pass, block-min prefilter):
+    for ``chunk_size`` query rows (default 1024) the distances to ``tile_columns`` reference rows at a
+    time (one GEMM tile) are reduced at once to the minimum of each block of 8
+    consecutive reference rows (tiles and chunks are large enough that per-call overhead and thread
+    hand-offs stay small on a loaded machine); the ``k`` (``k + 1`` with ``exclude_self``) smallest block minima
+    pick candidate blocks, whose distances are recomputed exactly and ranked. This is exact: every
+    block left out has its minimum >= the ``k``-th (``k + 1``-th) smallest selected block minimum,
+    which bounds the distance of the ``k``-th neighbour from above, since each selected block holds a
+    row at most that far (ties at the boundary may resolve to either row). Small ``ref``: one
+    distance chunk (``max_chunk_elements`` entries) + ``topk``. Memory is ``O(chunk_size * len(ref)
+    / 8 + chunk_size * tile_columns)``. When ``query`` is ``ref`` (or ``None``) the point itself is excluded unless
+    ``exclude_self=False``. Returns ``(squared_distances, indices)``, both ``(n_query, k)``, sorted
+    by distance."""
     if ref.dim() != 2:
         raise ValueError(f"ref: expected a 2-D tensor (N, D), got shape {tuple(ref.shape)}")
     same = query is None or query is ref
@@ -93,10 +105,13 @@ def knn(
     avail = n_ref - (1 if exclude_self else 0)
     if not 1 <= k <= avail:
         raise ValueError(f"k must be in [1, {avail}] for {n_ref} reference rows, got {k}")
-    if chunk_size is None:
-        chunk_size = max(1, min(q_all.shape[0], max_chunk_elements // max(n_ref, 1)))
     ref_f = ref.to(torch.float32)
     ref_sq = (ref_f * ref_f).sum(1)
+    n_blocks_needed = k + (1 if exclude_self else 0)
+    if n_ref >= 8 * _KNN_BLOCK * n_blocks_needed and n_ref > tile_columns:
+        return _knn_blockmin(ref_f, ref_sq, q_all, k, n_blocks_needed, exclude_self, chunk_size or 1024, tile_columns)
+    if chunk_size is None:
+        chunk_size = max(1, min(q_all.shape[0], max_chunk_elements // max(n_ref, 1)))
     ref_t = ref_f.T.contiguous()
     dists, idxs = [], []
     for start in range(0, q_all.shape[0], chunk_size):
@@ -108,11 +123,63 @@ def knn(
             rows = torch.arange(q.shape[0], device=q.device)
             d[rows, rows + start] = float("inf")
         v, i = torch.topk(d, k, dim=1, largest=False, sorted=False)
-        v = (v + (q * q).sum(1, keepdim=True)).clamp_min_(0.0)
-        v, order = torch.sort(v, dim=1)
         dists.append(v)
-        idxs.append(i.gather(1, order))
-    return torch.cat(dists), torch.cat(idxs)
+        idxs.append(i)
+    return _finish_knn(torch.cat(dists), torch.cat(idxs), q_all.to(torch.float32))
+
+
+def _finish_knn(v: torch.Tensor, i: torch.Tensor, q: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Adds ``|q|^2`` to the ``k`` ranked ``|r|^2 - 2 q.r`` values and sorts them."""
+    v = (v + (q * q).sum(1, keepdim=True)).clamp_min_(0.0)
+    v, order = torch.sort(v, dim=1)
+    return v, i.gather(1, order)
+
+
+def _knn_blockmin(ref_f, ref_sq, q_all, k, n_sel, exclude_self, chunk_size, tile_columns):
+    """Block-min prefilter + exact re-rank (see ``knn``)."""
+    B = _KNN_BLOCK
+    n_ref, dim = ref_f.shape
+    dev = ref_f.device
+    pad = (-n_ref) % B
+    if pad:  # padded rows: zero features, infinite |r|^2 -> never selected
+        ref_f = torch.cat([ref_f, ref_f.new_zeros(pad, dim)])
+        ref_sq = torch.cat([ref_sq, ref_sq.new_full((pad,), float("inf"))])
+    n_pad = n_ref + pad
+    n_blocks = n_pad // B
+    tile = max(B, tile_columns // B * B)
+    # augmented rows [-2 r, |r|^2] and [q, 1]: one plain GEMM gives |r|^2 - 2 q.r (no bias copy)
+    ref_blocks = torch.cat([-2.0 * ref_f, ref_sq[:, None]], 1).view(n_blocks, B, dim + 1)
+    # GEMM order: inside each tile, row s * (w / B) + j is row j * B + s of the tile, so block j
+    # (rows j * B .. j * B + B - 1) is the strided column set {s * (w / B) + j}: a min over the
+    # middle axis of a (c, B, w / B) view, much faster than over a contiguous inner axis of B
+    tiles = [(t0, min(tile, n_pad - t0)) for t0 in range(0, n_pad, tile)]
+    ref_g = torch.cat([ref_blocks[t0 // B : (t0 + w) // B].transpose(0, 1).reshape(w, dim + 1) for t0, w in tiles])
+    offs = torch.arange(B, device=dev)
+    buf = torch.empty(chunk_size * tile, device=dev)
+    dists, idxs = [], []
+    for start in range(0, q_all.shape[0], chunk_size):
+        q = q_all[start : start + chunk_size].to(torch.float32)
+        c = q.shape[0]
+        qa = torch.cat([q, q.new_ones(c, 1)], 1)
+        bmin = torch.empty(c, n_blocks, device=dev)
+        for t0, w in tiles:
+            d = buf[: c * w].view(c, w)
+            torch.mm(qa, ref_g[t0 : t0 + w].T, out=d)
+            for _ in range(B.bit_length() - 1):  # halve: min of the two halves (blocks are strided)
+                w //= 2
+                torch.minimum(d[:, :w], d[:, w : 2 * w], out=d[:, :w])
+            bmin[:, t0 // B : t0 // B + w] = d[:, :w]
+        blk = torch.topk(bmin, n_sel, dim=1, largest=False, sorted=False)[1]  # (c, n_sel)
+        cand = (blk[:, :, None] * B + offs).reshape(c, -1)  # (c, n_sel * B) reference rows
+        # exact re-rank: |r|^2 - 2 q.r for the candidates, by one batched matmul
+        rv = torch.nn.functional.embedding(blk, ref_blocks.view(n_blocks, -1)).view(c, -1, dim + 1)
+        dc = torch.bmm(rv, qa[:, :, None]).squeeze(2)
+        if exclude_self:
+            dc.masked_fill_(cand == torch.arange(start, start + c, device=dev)[:, None], float("inf"))
+        v, j = torch.topk(dc, k, dim=1, largest=False, sorted=False)
+        dists.append(v)
+        idxs.append(cand.gather(1, j))
+    return _finish_knn(torch.cat(dists), torch.cat(idxs), q_all.to(torch.float32))
 
 
 def draw_partners_among_neighbours(neighbours: torch.Tensor, k: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
