@@ -184,20 +184,20 @@ class TabularHandler(ModalityHandler):
         if ctx.kind == "numpy":
             if np.issubdtype(ctx.np_dtype, np.integer):
                 return np.rint(arr).astype(ctx.np_dtype)
-            if ctx.np_dtype == bool:
+            if np.issubdtype(ctx.np_dtype, np.bool_):
                 return arr >= 0.5
             return arr.astype(ctx.np_dtype, copy=False)
         import pandas as pd
 
         data = {}
-        for j, (c, dt) in enumerate(zip(ctx.columns, ctx.dtypes)):
+        for j, dt in enumerate(ctx.dtypes):
             v = arr[:, j].astype(np.float64)
             nan = np.isnan(v)
             if j in ctx.categories:
                 cats = ctx.categories[j]
                 codes = np.where(nan, -1, np.rint(np.nan_to_num(v, nan=-1.0))).astype(np.int64)
                 s = pd.Series(pd.Categorical.from_codes(codes, categories=cats))
-                data[j] = s if isinstance(dt, pd.CategoricalDtype) else s.astype(object if dt == object else dt)
+                data[j] = s if isinstance(dt, pd.CategoricalDtype) else s.astype(object if pd.api.types.is_object_dtype(dt) else dt)
             elif pd.api.types.is_bool_dtype(dt):
                 data[j] = pd.Series(v >= 0.5) if not nan.any() else pd.Series(np.where(nan, None, v >= 0.5), dtype="boolean")
             elif pd.api.types.is_integer_dtype(dt):

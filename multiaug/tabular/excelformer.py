@@ -38,7 +38,6 @@ from torch import nn
 from ..core import Params
 from ..registry import register
 from . import functional as F
-from . import labels as L
 from .mixup import MixingAugmenter
 
 __all__ = ["FeatMix", "HidMix", "HidMixLayer", "MixInfo", "mix_loss", "GatedTokenizer", "TokenMLP"]
