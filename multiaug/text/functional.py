@@ -36,10 +36,14 @@ def segment_rank(sent: torch.Tensor, key: torch.Tensor, valid: torch.Tensor, n: 
     t = sent.numel()
     counts = torch.bincount(sent, minlength=n) if t else torch.zeros(n, dtype=torch.long, device=sent.device)
     starts = segment_starts(counts)
-    if sent.device.type == "cpu":  # NumPy's introsort is ~3x faster than torch's CPU sort on these keys
-        k = np.where(valid.numpy(), key.numpy().astype(np.float64), 1.5)
-        k += sent.numpy() * 2.0  # same keys as the torch branch (sent * 2 + key)
-        order = torch.from_numpy(np.argsort(k))
+    if sent.device.type == "cpu":
+        # integer keys (sentence << 32) | (key * 2^31), invalid = 2^31: the same order as the torch
+        # branch's sent * 2 + key. NumPy's stable sort (timsort) runs ~4x faster than its introsort
+        # here (keys come in sentence order, so runs are long) and ~30x faster than torch's CPU sort.
+        kq = (key.numpy().astype(np.float64) * 2.0**31).astype(np.int64)
+        kq[~valid.numpy()] = 1 << 31
+        kq |= sent.numpy().astype(np.int64) << 32
+        order = torch.from_numpy(np.argsort(kq, kind="stable"))
     else:
         k = sent.to(torch.float64) * 2.0 + torch.where(valid, key.to(torch.float64), torch.full_like(key, 1.5, dtype=torch.float64))
         order = torch.argsort(k)
