@@ -140,6 +140,9 @@ def test_config_and_save_load(tmp_path):
     (["augment", "{garbage}", "-o", "{out_parquet}", "-a", "gaussian_noise"], "cannot read"),
     (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "-n", "0"], "n_aug"),
     (["augment", "{csv}", "-o", "{noext}", "-a", "random_swap", "--column", "text"], "unsupported file type"),
+    (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "--threads", "0"], "--threads"),
+    (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "--threads", "1", "--engine", "ray"],
+     "--threads is for --engine local"),
 ])
 def test_user_errors_are_one_line_without_traceback(tmp_path, args, message, capsys):
     garbage = tmp_path / "g.parquet"
@@ -155,6 +158,18 @@ def test_user_errors_are_one_line_without_traceback(tmp_path, args, message, cap
     assert "Traceback" not in proc.stderr and proc.stderr.strip().count("\n") == 0
     assert csv.read_bytes() == before
     assert not (tmp_path / "out.csv").exists() and not list(tmp_path.glob(".*tmp*"))
+
+
+def test_threads_option_sets_torch_threads(tmp_path, capsys):
+    before = torch.get_num_threads()
+    try:
+        proc = run_inproc("augment", str(EXAMPLES / "reviews.csv"), "-o", str(tmp_path / "o.csv"), "-a", "random_swap",
+                          "--column", "text", "--seed", "0", "--threads", "1", capsys=capsys)
+        assert proc.returncode == 0, proc.stderr
+        assert torch.get_num_threads() == 1
+    finally:
+        torch.set_num_threads(before)
+    assert (tmp_path / "o.csv").exists()
 
 
 def test_existing_output_needs_overwrite(tmp_path, capsys):
