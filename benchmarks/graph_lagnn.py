@@ -5,7 +5,10 @@ multiaug.graph.LocalAugmentation (the CVAE) and multiaug.graph.models (LAGCN/LAG
 
 * features row-normalised (PyG NormalizeFeatures); the augmenter detects that, trains its CVAE on the
   0/1 bag-of-words (row / row max) with BCE + KL, and row-normalises what it generates;
-* CVAE: latent 10, hidden 256, Adam lr 0.01, batch 64, 10 epochs over the edges, fitted once;
+* CVAE: latent 10, hidden 256, Adam lr 0.01, batch 64, 10 epochs over the edges, fitted once; as in the
+  reference, the checkpoint kept is the one whose generated features score best on a pre-trained GCN's
+  uncertainty (``fit(score=...)``; scored every --select-every steps after --warmup steps, where the
+  reference scores every step and also fine-tunes that GCN on each new best; --select-every 0: last);
 * every model: Adam lr 0.01, weight decay 5e-4, at most --epochs epochs, early stopping on the validation
   loss (patience --patience), test accuracy of the best-validation-loss checkpoint;
 * GCN: 2 layers, hidden 16, dropout 0.5.  LA-GCN: 2 parallel first layers (original + k=1 generated)
@@ -78,6 +81,33 @@ class GAT(nn.Module):
         return self.c2(dropout(h, self.p, self.training), ei)
 
 
+def uncertainty_score(data, passes, seed=0):
+    """The reference's CVAE checkpoint score: a 2-layer GCN (hidden 32, dropout 0.5) trained 100 epochs
+    on the original features; for generated features, U = NLL of the mean prediction over ``passes``
+    dropout passes minus the mean NLL of the passes, on the training nodes. U <= 0 (Jensen); the
+    closer to 0, the more the dropout passes agree on the training nodes' classes given the generated
+    features. The kept checkpoint maximises U, as in the reference."""
+    torch.manual_seed(seed)
+    gcn = GCN(data.num_features, 32, int(data.y.max()) + 1)
+    opt = torch.optim.Adam(gcn.parameters(), lr=0.01, weight_decay=5e-4)
+    m, y = data.train_mask, data.y
+    for _ in range(100):
+        gcn.train()
+        opt.zero_grad()
+        F.cross_entropy(gcn(data.x, None, data.edge_index)[m], y[m]).backward()
+        opt.step()
+    gcn.train()  # dropout on while scoring
+
+    def score(x_gen):
+        with torch.no_grad():
+            logp = torch.stack([F.log_softmax(gcn(x_gen, None, data.edge_index)[m], -1) for _ in range(passes)])
+            mean_nll = float(torch.stack([F.nll_loss(lp, y[m]) for lp in logp]).mean())
+            nll_mean = float(F.nll_loss(torch.logsumexp(logp, 0) - torch.log(torch.tensor(float(passes))), y[m]))
+        return nll_mean - mean_nll
+
+    return score
+
+
 def build(name, f, c, k):
     if name == "gcn":
         return GCN(f, 16, c)
@@ -140,6 +170,10 @@ def main():
     ap.add_argument("--tem", type=float, default=0.5)
     ap.add_argument("--cvae-epochs", type=int, default=10)
     ap.add_argument("--pool", type=int, default=32, help="generated matrices made once (0: fresh ones at every step)")
+    ap.add_argument("--select-every", type=int, default=10,
+                    help="score the CVAE every N steps with the reference's GCN-uncertainty score and keep the best (0: keep the last)")
+    ap.add_argument("--warmup", type=int, default=200, help="CVAE steps before checkpoints are scored")
+    ap.add_argument("--u-passes", type=int, default=20, help="dropout passes of the uncertainty score")
     ap.add_argument("--models", default="gcn,lagcn,gat,lagat")
     ap.add_argument("--threads", type=int, default=1)
     ap.add_argument("--raw", default=str(RAW), help="folder with the raw Planetoid Cora files")
@@ -163,8 +197,14 @@ def main():
         else:
             aug = LocalAugmentation(k=args.k, epochs=args.cvae_epochs, seed=0)
             t0 = time.perf_counter()
-            aug.fit(dense)
-            print(f"CVAE fit: {time.perf_counter() - t0:.1f} s ({args.cvae_epochs} epochs)", flush=True)
+            if args.select_every > 0:
+                aug.fit(dense, score=uncertainty_score(data, args.u_passes), score_every=args.select_every,
+                        warmup=args.warmup)
+                sel = f", checkpoint of step {aug.selected_step_} kept (U score {aug.selection_score_:.4f})"
+            else:
+                aug.fit(dense)
+                sel = ", last checkpoint"
+            print(f"CVAE fit: {time.perf_counter() - t0:.1f} s ({args.cvae_epochs} epochs{sel})", flush=True)
             if args.cvae_dir:
                 aug.save(args.cvae_dir)
         print(f"  loss {aug.loss_}, row-normalised input: {aug.row_normalized_}, epoch losses "

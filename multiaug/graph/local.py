@@ -219,9 +219,26 @@ class LocalAugmentation(GraphAugmenter):
 
     # ---- fitting ------------------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "LocalAugmentation":
+    def fit(self, X: Any, y: Any = None, *, score: Any = None, score_every: int = 10, warmup: int = 200,
+            **fit_params: Any) -> "LocalAugmentation":
         """Train the CVAE on (centre, neighbour) feature pairs of the graph ``X`` (``Data`` or ``Batch``).
-        ``y`` is ignored."""
+        ``y`` is ignored.
+
+        Checkpoint selection (the reference's, optional): with ``score`` — a callable taking one
+        generated feature matrix ``(N, F)`` (in the input's feature space, as ``generate`` returns it)
+        and returning a number, higher is better — every ``score_every`` steps after the first
+        ``warmup`` steps one matrix is generated (from a stream of its own, so training is the same
+        with or without ``score``) and scored, and the CVAE weights with the best score are kept (``selected_step_``, ``selection_score_``). The
+        reference scores with a pre-trained GCN's uncertainty on the training nodes (NLL of the mean
+        prediction over dropout passes minus the mean NLL) at every step; see
+        ``benchmarks/graph_lagnn.py``."""
+        if fit_params:
+            raise TypeError(f"LocalAugmentation.fit: unexpected arguments {sorted(fit_params)}")
+        if score is not None and not callable(score):
+            raise TypeError(f"score: expected a callable (generated features -> number), got {type(score).__name__}")
+        for name, v in (("score_every", score_every), ("warmup", warmup)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "score_every" else 0):
+                raise ValueError(f"{name}: expected an integer >= {1 if name == 'score_every' else 0}, got {v!r}")
         self._validate_params()
         data, _ = self._to_internal(X)
         for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
@@ -273,6 +290,10 @@ class LocalAugmentation(GraphAugmenter):
         t0 = time.perf_counter()
         cvae.train()
         step = 0
+        best = None  # (score, step, weights) with ``score``
+        # scoring draws from a stream of their own: training is the same with or without ``score``
+        g_score = torch.Generator(device=dev)
+        g_score.manual_seed((int(self.__dict__["_rng_seed"]) ^ _FIT_SALT ^ 0x5C0E) % (2**63))
         for _ in range(int(self.epochs)):
             perm = torch.randperm(E, generator=g, device=dev)
             total, count = torch.zeros((), device=dev), 0
@@ -295,10 +316,25 @@ class LocalAugmentation(GraphAugmenter):
                 total = total + batch_loss.detach() * ids.numel()
                 count += ids.numel()
                 step += 1
+                if score is not None and step > warmup and (step - warmup) % score_every == 0:
+                    with torch.no_grad():
+                        z = torch.randn(xf.shape[0], self.latent_dim, generator=g_score, device=dev)
+                        cand = self._decode_output(cvae.decode(z, feats), x.dtype)
+                    value = float(score(cand))
+                    if not math.isfinite(value):
+                        raise ValueError(f"score: returned {value!r} at step {step}; expected a finite number")
+                    if best is None or value > best[0]:
+                        best = (value, step, {k: v.detach().clone() for k, v in cvae.state_dict().items()})
             if count:
                 history.append(float(total) / count)
             if budget is not None and step >= budget:
                 break
+        if score is not None:
+            if best is None:
+                raise ValueError(f"score: no checkpoint was scored (warmup={warmup} of {step} steps, "
+                                 f"score_every={score_every}); lower warmup or train longer")
+            cvae.load_state_dict(best[2])
+            self.selection_score_, self.selected_step_ = best[0], best[1]
         cvae.eval()
         for prm in cvae.parameters():
             prm.requires_grad_(False)

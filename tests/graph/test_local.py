@@ -148,6 +148,42 @@ def test_max_steps_caps_training():
     assert len(aug.loss_history_) == 1
 
 
+def test_score_selects_the_best_scored_checkpoint():
+    data = bow_graph()
+    seen = []
+
+    def score(x_gen):
+        assert x_gen.shape == data.x.shape and torch.allclose(x_gen.sum(1), torch.ones(data.num_nodes), atol=1e-4)
+        seen.append((len(seen), x_gen.clone()))
+        return -abs(len(seen) - 3)  # best: the third scored checkpoint
+
+    aug = LocalAugmentation(seed=0, hidden_dim=16, epochs=2, batch_size=8).fit(data, score=score, score_every=2, warmup=4)
+    assert len(seen) >= 4
+    assert aug.selected_step_ == 4 + 3 * 2 and aug.selection_score_ == 0
+    # the kept weights are those of step 10: a fit stopped there has the same CVAE
+    ref = LocalAugmentation(seed=0, hidden_dim=16, epochs=2, batch_size=8, max_steps=10).fit(data)
+    for (name, a), b in zip(aug.cvae_.state_dict().items(), ref.cvae_.state_dict().values()):
+        torch.testing.assert_close(a, b, msg=name)
+    # without a score, nothing is selected
+    plain = LocalAugmentation(seed=0, hidden_dim=16, epochs=2, batch_size=8).fit(data)
+    assert not hasattr(plain, "selected_step_")
+
+
+def test_score_errors():
+    data = bow_graph()
+    aug = LocalAugmentation(seed=0, hidden_dim=16, epochs=1, batch_size=8)
+    with pytest.raises(TypeError, match="score"):
+        aug.fit(data, score=3)
+    with pytest.raises(ValueError, match="score_every"):
+        aug.fit(data, score=lambda x: 0.0, score_every=0)
+    with pytest.raises(ValueError, match="no checkpoint was scored"):
+        aug.fit(data, score=lambda x: 0.0, warmup=10**6)
+    with pytest.raises(ValueError, match="finite"):
+        aug.fit(data, score=lambda x: float("nan"), warmup=0)
+    with pytest.raises(TypeError, match="unexpected"):
+        aug.fit(data, bogus=1)
+
+
 def test_save_load_round_trip_uses_safetensors(tmp_path):
     data = bow_graph()
     aug = LocalAugmentation(seed=5, k=2, **SMALL).fit(data)
