@@ -78,7 +78,7 @@ def knn(
     exclude_self: bool | None = None,
     chunk_size: int | None = None,
     max_chunk_elements: int = 1 << 23,
-    tile_columns: int = 8192,
+    tile_columns: int = 2048,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """The ``k`` nearest rows of ``ref`` (Euclidean) for each row of ``query`` (default: ``ref``).
 
@@ -92,7 +92,8 @@ def knn(
     which bounds the distance of the ``k``-th neighbour from above, since each selected block holds a
     row at most that far (ties at the boundary may resolve to either row). Small ``ref``: one
     distance chunk (``max_chunk_elements`` entries) + ``topk``. Memory is ``O(chunk_size * len(ref)
-    / 8 + chunk_size * tile_columns)``. When ``query`` is ``ref`` (or ``None``) the point itself is excluded unless
+    / 8 + chunk_size * tile_columns)``; the block minima are chosen in two levels (minima of 8 blocks
+    first), which gives the same blocks. When ``query`` is ``ref`` (or ``None``) the point itself is excluded unless
     ``exclude_self=False``. Returns ``(squared_distances, indices)``, both ``(n_query, k)``, sorted
     by distance."""
     if ref.dim() != 2:
@@ -140,13 +141,13 @@ def _knn_blockmin(ref_f, ref_sq, q_all, k, n_sel, exclude_self, chunk_size, tile
     B = _KNN_BLOCK
     n_ref, dim = ref_f.shape
     dev = ref_f.device
-    pad = (-n_ref) % B
+    pad = (-n_ref) % (B * B)  # whole super-blocks of B blocks
     if pad:  # padded rows: zero features, infinite |r|^2 -> never selected
         ref_f = torch.cat([ref_f, ref_f.new_zeros(pad, dim)])
         ref_sq = torch.cat([ref_sq, ref_sq.new_full((pad,), float("inf"))])
     n_pad = n_ref + pad
     n_blocks = n_pad // B
-    tile = max(B, tile_columns // B * B)
+    tile = max(B * B, tile_columns // (B * B) * (B * B))
     # augmented rows [-2 r, |r|^2] and [q, 1]: one plain GEMM gives |r|^2 - 2 q.r (no bias copy)
     ref_blocks = torch.cat([-2.0 * ref_f, ref_sq[:, None]], 1).view(n_blocks, B, dim + 1)
     # GEMM order: inside each tile, row s * (w / B) + j is row j * B + s of the tile, so block j
@@ -155,9 +156,16 @@ def _knn_blockmin(ref_f, ref_sq, q_all, k, n_sel, exclude_self, chunk_size, tile
     tiles = [(t0, min(tile, n_pad - t0)) for t0 in range(0, n_pad, tile)]
     ref_g = torch.cat([ref_blocks[t0 // B : (t0 + w) // B].transpose(0, 1).reshape(w, dim + 1) for t0, w in tiles])
     offs = torch.arange(B, device=dev)
+    # super-block u of a tile of wb blocks: its blocks {u + m * wb / B}, m < B (the halvings' order)
+    n_super = n_blocks // B
+    sb_blocks = torch.empty(n_super, B, dtype=torch.long, device=dev)
+    for t0, w in tiles:
+        per = w // (B * B)
+        sb_blocks[t0 // (B * B) : t0 // (B * B) + per] = t0 // B + torch.arange(per, device=dev)[:, None] + offs * per
     # buffers made once: fresh multi-MB tensors per chunk cost page faults on every chunk
     buf = torch.empty(chunk_size * tile, device=dev)
     bmin_buf = torch.empty(chunk_size * n_blocks, device=dev)
+    sbmin_buf = torch.empty(chunk_size * n_super, device=dev)
     rv_buf = torch.empty(chunk_size * n_sel, B * (dim + 1), device=dev)
     dc_buf = torch.empty(chunk_size * n_sel * B, device=dev)
     dists, idxs = [], []
@@ -166,6 +174,7 @@ def _knn_blockmin(ref_f, ref_sq, q_all, k, n_sel, exclude_self, chunk_size, tile
         c = q.shape[0]
         qa = torch.cat([q, q.new_ones(c, 1)], 1)
         bmin = bmin_buf[: c * n_blocks].view(c, n_blocks)
+        sbmin = sbmin_buf[: c * n_super].view(c, n_super)
         for t0, w in tiles:
             d = buf[: c * w].view(c, w)
             torch.mm(qa, ref_g[t0 : t0 + w].T, out=d)
@@ -173,7 +182,17 @@ def _knn_blockmin(ref_f, ref_sq, q_all, k, n_sel, exclude_self, chunk_size, tile
                 w //= 2
                 torch.minimum(d[:, :w], d[:, w : 2 * w], out=d[:, :w])
             bmin[:, t0 // B : t0 // B + w] = d[:, :w]
-        blk = torch.topk(bmin, n_sel, dim=1, largest=False, sorted=False)[1]  # (c, n_sel)
+            for _ in range(B.bit_length() - 1):  # and on to super-block minima (B blocks each)
+                w //= 2
+                torch.minimum(d[:, :w], d[:, w : 2 * w], out=d[:, :w])
+            sbmin[:, t0 // (B * B) : t0 // (B * B) + w] = d[:, :w]
+        # two-level selection, the same blocks as a top-n_sel over all block minima: the n_sel smallest
+        # super-block minima, then the n_sel smallest block minima inside those super-blocks (a block
+        # outside them has a minimum >= the n_sel-th selected super-block minimum >= the n_sel-th
+        # selected block minimum)
+        sb = torch.topk(sbmin, n_sel, dim=1, largest=False, sorted=False)[1]  # (c, n_sel)
+        cb = sb_blocks[sb].view(c, -1)  # (c, n_sel * B) candidate blocks
+        blk = cb.gather(1, torch.topk(bmin.gather(1, cb), n_sel, dim=1, largest=False, sorted=False)[1])
         cand = (blk[:, :, None] * B + offs).reshape(c, -1)  # (c, n_sel * B) reference rows
         # exact re-rank: |r|^2 - 2 q.r for the candidates, by one batched matmul
         rv = torch.index_select(ref_blocks.view(n_blocks, -1), 0, blk.view(-1), out=rv_buf[: c * n_sel])

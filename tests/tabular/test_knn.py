@@ -5,7 +5,7 @@ import torch
 from multiaug.tabular import functional as F
 
 # tile_columns=64 forces the block-min path on a few hundred rows (it needs n >= 64 * (k + 1))
-PATHS = [dict(tile_columns=64, chunk_size=50), dict(tile_columns=10**9)]
+PATHS = [dict(tile_columns=64, chunk_size=50), dict(tile_columns=192, chunk_size=77), dict(tile_columns=10**9)]
 
 
 def _brute(ref, q, exclude_self):
