@@ -228,8 +228,8 @@ class LocalAugmentation(GraphAugmenter):
         generated feature matrix ``(N, F)`` (in the input's feature space, as ``generate`` returns it)
         and returning a number, higher is better — every ``score_every`` steps after the first
         ``warmup`` steps one matrix is generated (from a stream of its own, so training is the same
-        with or without ``score``) and scored, and the CVAE weights with the best score are kept (``selected_step_``, ``selection_score_``). The
-        reference scores with a pre-trained GCN's uncertainty on the training nodes (NLL of the mean
+        with or without ``score``) and scored, and the CVAE weights with the best score are kept
+        (``selected_step_``, ``selection_score_``). The reference scores with a pre-trained GCN's uncertainty on the training nodes (NLL of the mean
         prediction over dropout passes minus the mean NLL) at every step; see
         ``benchmarks/graph_lagnn.py``."""
         if fit_params:
