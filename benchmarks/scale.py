@@ -10,7 +10,7 @@ Each run is the real command in a fresh process::
 while this script samples, every 0.5 s, the resident memory (RSS) of the command's process tree:
 the driver (the `multiaug` process) and, for Ray, every process it started (raylet, GCS, the
 ``ray::`` workers). RSS of Ray workers counts the shared object-store pages they touch, so the Ray
-"tree" figure over-states real use. Memory must stay flat as the file grows (compare the sizes);
+"tree" RSS over-states real use; "tree PSS" (proportional set size) counts each shared page once. Memory must stay flat as the file grows (compare the sizes);
 rows/s = input rows / wall time (start-up included).
 
 A run that goes past ``--time-limit`` seconds is stopped (its temporary output is removed by the
@@ -68,8 +68,18 @@ def make_csv(path: Path, size_mb: int) -> int:
     return rows
 
 
+def _pss(p: psutil.Process) -> int:
+    """Proportional set size: shared pages (Ray's object store) split among the processes mapping them,
+    so a sum over processes counts each page once. RSS where the kernel does not report it."""
+    try:
+        return p.memory_full_info().pss
+    except (psutil.AccessDenied, AttributeError):
+        return p.memory_info().rss
+
+
 class Sampler(threading.Thread):
-    """Peak RSS of a process (the driver) and of its whole process tree, sampled every ``dt`` s."""
+    """Peak RSS of a process (the driver) and of its whole process tree (RSS, and PSS, which counts
+    shared pages once), sampled every ``dt`` s."""
 
     def __init__(self, pid: int, dt: float = 0.5):
         super().__init__(daemon=True)
@@ -78,6 +88,7 @@ class Sampler(threading.Thread):
         self.peak_driver = 0
         self.peak_tree = 0
         self.peak_workers = 0
+        self.peak_tree_pss = 0
         self.timeline: list[tuple[float, int, int]] = []
         self._halt = threading.Event()
         self.t0 = time.perf_counter()
@@ -87,10 +98,12 @@ class Sampler(threading.Thread):
             try:
                 drv = self.proc.memory_info().rss
                 tree = drv
+                pss = _pss(self.proc)
                 workers = 0
                 for c in self.proc.children(recursive=True):
                     try:
                         r = c.memory_info().rss
+                        pss += _pss(c)
                         tree += r
                         if c.name().startswith("ray::") or "default_worker" in " ".join(c.cmdline()[:3]):
                             workers += r
@@ -101,6 +114,7 @@ class Sampler(threading.Thread):
             self.peak_driver = max(self.peak_driver, drv)
             self.peak_tree = max(self.peak_tree, tree)
             self.peak_workers = max(self.peak_workers, workers)
+            self.peak_tree_pss = max(self.peak_tree_pss, pss)
             self.timeline.append((time.perf_counter() - self.t0, drv, tree))
             self._halt.wait(self.dt)
 
@@ -149,7 +163,7 @@ def run_once(inp: Path, out: Path, engine: str, args) -> dict:
     wall = time.perf_counter() - t0
     sampler.stop()
     res = {"engine": engine, "wall": wall, "peak_driver": sampler.peak_driver, "peak_tree": sampler.peak_tree,
-           "peak_workers": sampler.peak_workers, "timed_out": timed_out, "rc": proc.returncode, "timeline": sampler.timeline}
+           "peak_workers": sampler.peak_workers, "peak_tree_pss": sampler.peak_tree_pss, "timed_out": timed_out, "rc": proc.returncode, "timeline": sampler.timeline}
     if timed_out:
         res["rows_out"] = max(done_out - 1, 0)  # minus the header
         res["note"] = f"stopped after {args.time_limit:.0f} s; {res['rows_out']} output rows had been written"
@@ -191,7 +205,7 @@ def main() -> None:
 
     emit(lines[0])
     hdr = (f"{'file':>8} {'rows in':>9} {'engine':>6} {'wall s':>8} {'rows/s':>8} {'peak driver MB':>15} "
-           f"{'peak workers MB':>16} {'peak tree MB':>13} {'driver RSS q25/50/75/99 MB':>27}  note")
+           f"{'peak workers MB':>16} {'peak tree MB':>13} {'tree PSS MB':>12} {'driver RSS q25/50/75/99 MB':>27}  note")
     try:
         results = []
         for size in [int(s) for s in args.sizes_mb.split(",") if s]:
@@ -210,7 +224,7 @@ def main() -> None:
                     done_in = r["rows_out"] // 2  # originals + one augmented copy per row (a few unchanged rows are left out)
                 rps = (done_in / r["wall"]) if done_in else float("nan")
                 row = (f"{size:>6}MB {rows:>9} {engine:>6} {r['wall']:>8.1f} {rps:>8.0f} {r['peak_driver'] / 2**20:>15.0f} "
-                       f"{r['peak_workers'] / 2**20:>16.0f} {r['peak_tree'] / 2**20:>13.0f} {quartile_rss(r['timeline'], 1):>27}  {r['note']}")
+                       f"{r['peak_workers'] / 2**20:>16.0f} {r['peak_tree'] / 2**20:>13.0f} {r['peak_tree_pss'] / 2**20:>12.0f} {quartile_rss(r['timeline'], 1):>27}  {r['note']}")
                 results.append(row)
                 emit(hdr)
                 emit(row)
