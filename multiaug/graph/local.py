@@ -236,9 +236,9 @@ class LocalAugmentation(GraphAugmenter):
             raise TypeError(f"LocalAugmentation.fit: unexpected arguments {sorted(fit_params)}")
         if score is not None and not callable(score):
             raise TypeError(f"score: expected a callable (generated features -> number), got {type(score).__name__}")
-        for name, v in (("score_every", score_every), ("warmup", warmup)):
-            if isinstance(v, bool) or not isinstance(v, int) or v < (1 if name == "score_every" else 0):
-                raise ValueError(f"{name}: expected an integer >= {1 if name == 'score_every' else 0}, got {v!r}")
+        for name, v, least in (("score_every", score_every, 1), ("warmup", warmup, 0)):
+            if isinstance(v, bool) or not isinstance(v, int) or v < least:
+                raise ValueError(f"{name}: expected an integer >= {least}, got {v!r}")
         self._validate_params()
         data, _ = self._to_internal(X)
         for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
