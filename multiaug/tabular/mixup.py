@@ -31,7 +31,16 @@ class MixingAugmenter(TabularAugmenter):
       larger weight) because scikit-learn classifiers need hard labels.
 
     A tensor ``y`` gives a tensor on its device; other containers give NumPy arrays (a pandas Series of
-    regression targets stays a Series)."""
+    regression targets stays a Series).
+
+    A batch of one row has nothing to mix with: calling the augmenter (``aug(X)``, ``augment``,
+    ``fit_resample``, ``fit``) on a single row raises ``ValueError`` (the same rule as the time-series
+    mixing augmenters). Inside a composition that routes a single row of a larger batch to it
+    (``OneOf``, ``SomeOf``...), that row is its own partner and comes back unchanged. The command line
+    engines mix a lone last row with partners from the previous batch."""
+
+    #: the augmenter combines samples of the batch (the engines give a lone row partner rows)
+    mixes_samples = True
 
     def __init__(self, task: str = "auto", num_classes: int | None = None, **kwargs: Any):
         self.task = task
@@ -54,12 +63,19 @@ class MixingAugmenter(TabularAugmenter):
 
     # ---- fitting: remember the task and the classes ---------------------------------------------
 
+    def _to_internal(self, x: Any) -> tuple[torch.Tensor, Any]:
+        t, ctx = super()._to_internal(x)
+        if t.shape[0] < 2:
+            raise ValueError(
+                f"{type(self).__name__}: a mixing augmenter needs at least 2 rows in the batch to draw partners "
+                f"from, got {t.shape[0]}; pass a larger batch"
+            )
+        return t, ctx
+
     def _fit_targets(self, X: Any, y: Any) -> torch.Tensor:
         """Validate ``X``/``y`` (same length, at least 2 rows) and remember the task and classes."""
         self._validate_params()
         x, _ = self._to_internal(X)
-        if x.shape[0] < 2:
-            raise ValueError(f"{type(self).__name__}: needs at least 2 rows to mix, got {x.shape[0]}")
         if y is not None:
             if len(y) != x.shape[0]:
                 raise ValueError(f"X has {x.shape[0]} rows but y has {len(y)}; expected one target per row")
@@ -104,12 +120,8 @@ class MixingAugmenter(TabularAugmenter):
             return L.hard_labels(y_aug, classes, integer, y)
         return y_aug
 
-    def _check_rows(self, x: torch.Tensor) -> None:
-        if x.shape[0] < 2:
-            raise ValueError(f"{type(self).__name__}: needs at least 2 rows to mix, got a batch of {x.shape[0]}")
-
     def _partners(self, x: torch.Tensor) -> torch.Tensor:
-        self._check_rows(x)
+        # a single row (routed here by a composition) is its own partner: see the class docstring
         return torch.randperm(x.shape[0], generator=self.generator(x.device), device=x.device)
 
 

@@ -16,6 +16,8 @@ class GaussianNoise(TabularAugmenter):
 
     The column scale is the batch's standard deviation unless ``fit`` was called, which stores the
     training data's (``scale_``); a single-row batch has no spread, so it needs ``fit`` first.
+    ``partial_fit`` accumulates the statistics over several batches (streaming; ``multiaug augment``
+    uses it to scale every batch by the whole file's spread, whatever the batch size).
     ``columns`` restricts the noise to some column positions. Categorical/boolean columns (see
     :mod:`multiaug.tabular.base`) and NaN cells are left unchanged; integer columns are rounded. The
     labels are unchanged."""
@@ -41,7 +43,35 @@ class GaussianNoise(TabularAugmenter):
         t, _ = self._to_internal(X)
         if t.shape[0] < 2:
             raise ValueError(f"GaussianNoise.fit: needs at least 2 rows to measure column spread, got {t.shape[0]}")
+        self.__dict__.pop("_stats", None)
+        self.n_rows_seen_ = int(t.shape[0])
         self.scale_ = _nanstd(t)
+        return self
+
+    def partial_fit(self, X: Any, y: Any = None, **fit_params: Any) -> "GaussianNoise":
+        """Update ``scale_`` with one more batch: the per-column population standard deviation of all
+        rows seen since the last ``fit`` (NaN cells ignored; Chan et al.'s pairwise update in float64)."""
+        self._validate_params()
+        t, _ = self._to_internal(X)
+        t = t.detach().to("cpu", torch.float64).reshape(t.shape[0], -1)
+        ok = ~torch.isnan(t)
+        cnt = ok.sum(0).to(torch.float64)
+        mean = torch.where(ok, t, torch.zeros_like(t)).sum(0) / cnt.clamp_min(1)
+        m2 = torch.where(ok, (t - mean) ** 2, torch.zeros_like(t)).sum(0)
+        stats = self.__dict__.get("_stats")
+        if stats is not None and stats[0].shape == cnt.shape:
+            n0, mean0, m20 = stats
+            tot = n0 + cnt
+            delta = mean - mean0
+            w = torch.where(tot > 0, cnt / tot.clamp_min(1), torch.zeros_like(tot))
+            mean = mean0 + delta * w
+            m2 = m20 + m2 + delta**2 * n0 * w
+            cnt = tot
+        elif stats is not None:
+            raise ValueError(f"GaussianNoise.partial_fit: x has {t.shape[1]} columns but earlier batches had {stats[0].shape[0]}")
+        self.__dict__["_stats"] = (cnt, mean, m2)
+        self.n_rows_seen_ = int(self.__dict__.get("n_rows_seen_", 0) if stats is not None else 0) + int(t.shape[0])
+        self.scale_ = (m2 / cnt.clamp_min(1)).sqrt().to(torch.float32)  # 0 while a column has < 2 values
         return self
 
     def _scale(self, x: torch.Tensor) -> torch.Tensor:

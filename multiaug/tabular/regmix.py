@@ -367,13 +367,16 @@ class RegMix(MixingAugmenter):
         return self._sample_xy(x, None)
 
     def _sample_xy(self, x: torch.Tensor, y: Any) -> Params:
-        self._check_rows(x)
         if x.dim() != 2:
             raise ValueError(f"RegMix: expected a 2-D table, got shape {tuple(x.shape)}")
         Y = self._targets(y) if y is not None else None
         xs, ys = self._standardise(x, Y)
         n = x.shape[0]
         g = self.generator(x.device)
+        if n == 1:  # a single row routed here by a composition: its own partner (see MixingAugmenter)
+            lam = F.sample_beta(self.alpha, self.alpha, 1, g, x.device)
+            zero = torch.zeros(1, dtype=torch.long, device=x.device)
+            return {"partner": zero, "lam": lam, "k": zero + 1}
         kmax = min(max(int(k) for k in self.k_candidates), n - 1)
         ks = self._k_tensor(kmax, x.device)
         with torch.no_grad():

@@ -5,11 +5,19 @@ array. Also accepted: ``(T,)`` (one univariate series) and ``(N, T)`` (N univari
 has the shape of the input. With ``channels_last=True`` a 3-D input is ``(N, T, C)`` and a 2-D input is
 ``(T, C)`` (one multivariate series). Integer and boolean inputs are cast to float32 (the output stays
 float); float16/bfloat16/float64 are kept. NaN or inf values raise ``ValueError``.
+
+Channels-last data passed without ``channels_last=True`` would be read with its time axis as
+channels: a 3-D input whose channel axis is at least 64 long and at least 8 times longer than its time
+axis (say ``(N, 500, 3)``: 500 "channels" of 3 steps) gets a ``RuntimeWarning`` (once per call) saying
+so; pass ``channels_last=True`` if the array is ``(N, T, C)``. Genuine short multichannel series
+(``(N, 64, 32)``, ``(N, 12, 5)``) are below the rule and get no warning.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
+
+import warnings
 
 import numpy as np
 import torch
@@ -27,6 +35,23 @@ class _Ctx:
 
 def _channels_last(aug: Any) -> bool:
     return bool(getattr(aug, "channels_last", False))
+
+
+#: a (N, C, T) input with C >= _CL_MIN_CHANNELS and C >= _CL_RATIO * T looks channels-last
+_CL_MIN_CHANNELS = 64
+_CL_RATIO = 8
+
+
+def _warn_if_channels_last(shape: tuple[int, ...], aug: Any) -> None:
+    n, c, t = shape
+    if c >= _CL_MIN_CHANNELS and c >= _CL_RATIO * t:
+        who = type(aug).__name__ if aug is not None else "x"
+        warnings.warn(
+            f"{who}: x of shape {tuple(shape)} is read as (N, C, T) = {n} series of {c} channels x {t} time steps; "
+            f"if it is channels-last (N, T, C), pass channels_last=True",
+            RuntimeWarning,
+            stacklevel=4,
+        )
 
 
 class TimeSeriesHandler(ModalityHandler):
@@ -56,6 +81,8 @@ class TimeSeriesHandler(ModalityHandler):
         if not (torch.isfinite(t.amax()) and torch.isfinite(t.amin())):
             raise ValueError("x: contains NaN or inf values; clean or impute them first")
         ndim = t.dim()
+        if ndim == 3 and not cl:
+            _warn_if_channels_last(tuple(t.shape), aug)
         if ndim == 1:
             t = t[None, None, :]
         elif ndim == 2:

@@ -365,7 +365,16 @@ class FrequencyMask(TimeSeriesAugmenter):
 
 class _Mixing(TimeSeriesAugmenter):
     """Base of the mixing augmenters: a random partner per series (a permutation of the batch) and a
-    per-series weight ``lam`` of the series itself; labels are mixed with the same weights."""
+    per-series weight ``lam`` of the series itself; labels are mixed with the same weights.
+
+    A batch of one series has nothing to mix with: calling the augmenter (``aug(x)``, ``augment``,
+    ``fit_resample``) on a single series raises ``ValueError`` (the same rule as the tabular mixing
+    augmenters). When ``p`` or a composition (``OneOf``, ``SomeOf``...) hands it a single series of a
+    larger batch, that series is its own partner and comes back unchanged. The command line engine
+    mixes a lone last series with partners from the previous batch."""
+
+    #: the augmenter combines samples of the batch (the engines give a lone series partner series)
+    mixes_samples = True
 
     def __init__(self, n_classes: int | None = None, **kwargs: Any):
         self.n_classes = n_classes
@@ -374,6 +383,15 @@ class _Mixing(TimeSeriesAugmenter):
     def _validate_params(self) -> None:
         super()._validate_params()
         self._check_param("n_classes", self.n_classes is None or _is_int(self.n_classes, 2), "None or an integer >= 2")
+
+    def _to_internal(self, x: Any) -> tuple[torch.Tensor, Any]:
+        t, ctx = super()._to_internal(x)
+        if t.shape[0] < 2:
+            raise ValueError(
+                f"{type(self).__name__}: a mixing augmenter needs at least 2 series in the batch to draw partners "
+                f"from, got {t.shape[0]}; pass a larger batch"
+            )
+        return t, ctx
 
     def _partner(self, x: torch.Tensor) -> torch.Tensor:
         return torch.randperm(x.shape[0], generator=self.generator(x.device), device=x.device)
