@@ -35,6 +35,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 from sklearn.utils._available_if import available_if
+from torch.utils.data import get_worker_info
 
 __all__ = [
     "Augmenter",
@@ -59,6 +60,47 @@ _INNER = "_inner"  # key in params: the subclass's own params for those samples
 def fresh_seed() -> int:
     """A 63-bit seed from the operating system's entropy (never from a global RNG)."""
     return int.from_bytes(os.urandom(8), "little") >> 1
+
+
+def mix_seeds(*parts: int) -> int:
+    """A 63-bit seed mixing ``parts`` (ints of any sign and size) with numpy's ``SeedSequence``."""
+    words = [int(v) % 2**64 for v in parts]
+    return int(np.random.SeedSequence(words).generate_state(1, np.uint64)[0]) >> 1
+
+
+def worker_seed() -> int | None:
+    """The seed PyTorch gave this DataLoader worker process (``get_worker_info().seed``), or None
+    outside DataLoader workers. PyTorch draws it from the main process's RNG (or the loader's
+    ``generator``) each time workers start, so it differs between workers and between the epochs of
+    non-persistent workers, and ``torch.manual_seed`` reproduces it."""
+    info = get_worker_info()
+    return None if info is None else int(info.seed)
+
+
+def device_unavailable(device: torch.device) -> str | None:
+    """Why ``device`` cannot be used on this machine (a short phrase), or None when it can."""
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            return "torch.cuda.is_available() is False"
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            return f"this machine has {torch.cuda.device_count()} CUDA device(s)"
+    elif device.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            return "torch.backends.mps.is_available() is False"
+    elif device.type not in ("cpu", "meta"):
+        backend = getattr(torch, device.type, None)
+        available = getattr(backend, "is_available", None)
+        if callable(available) and not available():
+            return f"torch.{device.type}.is_available() is False"
+    return None
+
+
+# Salt for augmenters without a seed inside a worker (so that their streams differ from a seeded
+# augmenter's whose seed happens to equal the counter).
+_UNSEEDED_SALT = 0x6D756C7469617567  # "multiaug"
+# worker seed -> number of unseeded augmenters that started a stream in this worker, in order of use
+_UNSEEDED_IN_WORKER: dict[int, int] = {}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -294,9 +336,17 @@ class Augmenter(BaseEstimator):
             raise TypeError(f"seed must be an int or None, got {type(self.seed).__name__} {self.seed!r}")
         if self.device is not None:
             try:
-                torch.device(self.device)
+                dev = torch.device(self.device)
             except (RuntimeError, TypeError):
                 raise ValueError(f"device must be None or a torch device such as 'cpu' or 'cuda', got {self.device!r}") from None
+            self._check_device_available(dev)
+
+    def _check_device_available(self, dev: torch.device) -> None:
+        why = device_unavailable(dev)
+        if why:
+            raise ValueError(
+                f"{type(self).__name__}: device {str(self.device)!r} is not available ({why}); use device='cpu' or None"
+            )
 
     def _check_param(self, name: str, ok: bool, expected: str) -> None:
         if not ok:
@@ -308,28 +358,95 @@ class Augmenter(BaseEstimator):
         """This instance's generator for ``device``, seeded from ``seed`` on first use.
 
         Draw with ``torch.rand(..., generator=self.generator(x.device), device=x.device)`` so that
-        random numbers are made where the data lives (no host round trip)."""
+        random numbers are made where the data lives (no host round trip).
+
+        Inside a PyTorch DataLoader worker the stream is derived from ``seed`` *and* the worker's seed
+        (``torch.utils.data.get_worker_info().seed``), re-derived whenever the process runs as a worker
+        with a seed other than the one the cached generators were made for (the augmenter is copied
+        into each worker). So workers draw different numbers, every epoch of non-persistent workers
+        differs, persistent workers' streams advance across epochs, and one ``torch.manual_seed`` (or
+        the loader's ``generator=``) reproduces the whole run. Without a ``seed``, an augmenter in a
+        worker takes its stream from the worker's seed and its order of first use in that worker, so
+        that run is reproducible too. Outside workers nothing of this applies."""
         device = torch.device(device)
         if device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
         gens = self.__dict__.setdefault("_generators", {})
+        wseed = worker_seed()
+        if self.__dict__.get("_stream_for") != wseed:
+            # first use in this worker (or in a new worker): derive a new stream; clear in place so
+            # copies sharing the dict (RandAugment's scaled children) follow
+            gens.clear()
+            self.__dict__["_stream_for"] = wseed
+            self.__dict__["_stream_seed"] = None if wseed is None else self._worker_stream_seed(wseed)
+            self.__dict__["_stream_adopted"] = False
+            if wseed is not None:
+                self._started_worker_stream(wseed)
         key = str(device)
         if key not in gens:
-            seed = self.__dict__.get("_rng_seed")
-            if seed is None:
-                seed = fresh_seed() if self.seed is None else int(self.seed)
-                self.__dict__["_rng_seed"] = seed
+            if wseed is not None:
+                seed = self.__dict__["_stream_seed"]
+            else:
+                seed = self.__dict__.get("_rng_seed")
+                if seed is None:
+                    if self.seed is None:
+                        seed = fresh_seed()
+                        self.__dict__["_rng_entropy"] = True
+                    else:
+                        seed = int(self.seed)
+                    self.__dict__["_rng_seed"] = seed
             g = torch.Generator(device=device)
             g.manual_seed(seed)
             gens[key] = g
         return gens[key]
 
+    def _worker_stream_seed(self, wseed: int) -> int:
+        """The seed of this instance's stream in the DataLoader worker seeded ``wseed``."""
+        base = self.__dict__.get("_rng_seed")
+        if base is None or self.__dict__.get("_rng_entropy"):
+            base = None if self.seed is None else int(self.seed)
+        if base is not None:
+            if self.__dict__.get("_rng_seed") is None:  # as outside workers, set after first use
+                self.__dict__["_rng_seed"] = base
+            return mix_seeds(base, wseed)
+        k = _UNSEEDED_IN_WORKER.get(wseed, 0)
+        _UNSEEDED_IN_WORKER[wseed] = k + 1
+        stream = mix_seeds(_UNSEEDED_SALT, wseed, k)
+        self._set_stand_in_seed(stream)
+        return stream
+
+    def _set_stand_in_seed(self, seed: int) -> None:
+        """Fill ``_rng_seed`` (always set after first use, as outside workers) with a worker stream's
+        seed, flagged as not the user's: a later worker derives its own stream."""
+        if self.__dict__.get("_rng_seed") is None:
+            self.__dict__["_rng_seed"] = int(seed)
+            self.__dict__["_rng_entropy"] = True
+
+    def _started_worker_stream(self, wseed: int) -> None:
+        """Hook run when a new worker stream starts (compositions reseed their children from it)."""
+
+    def _adopt_worker_stream(self, seed: int, wseed: int) -> None:
+        """Use ``seed`` as this instance's stream in the worker seeded ``wseed`` (set by a parent
+        composition, whose stream is already specific to the worker)."""
+        self.__dict__.setdefault("_generators", {}).clear()
+        self.__dict__["_stream_for"] = wseed
+        self.__dict__["_stream_seed"] = int(seed)
+        self.__dict__["_stream_adopted"] = True
+        self._set_stand_in_seed(seed)
+        self._started_worker_stream(wseed)
+
     def reseed(self, seed: int | None) -> "Augmenter":
-        """Restart the random stream from ``seed`` (the ``seed`` hyperparameter is left as it is)."""
+        """Restart the random stream from ``seed`` (the ``seed`` hyperparameter is left as it is).
+        Inside a DataLoader worker the new stream is still mixed with the worker's seed."""
         self.__dict__["_generators"] = {}
         self.__dict__["_rng_seed"] = None if seed is None else int(seed)
+        self.__dict__.pop("_rng_entropy", None)
+        self.__dict__.pop("_stream_for", None)
+        self.__dict__.pop("_stream_seed", None)
+        self.__dict__.pop("_stream_adopted", None)
         for child in self._children():
             child.reseed(None if seed is None else int(torch.randint(0, 2**62, (1,), generator=self.generator()).item()))
+        self.__dict__["_children_reseeded"] = seed is not None
         return self
 
     def _children(self) -> list["Augmenter"]:
@@ -364,6 +481,14 @@ class Augmenter(BaseEstimator):
         return get_modality(self.modality)
 
     def _to_internal(self, x: Any) -> tuple[Any, Any]:
+        if self.device is not None:
+            # checked at use too: ``aug.device = "cuda"`` assigned directly skips set_params
+            try:
+                dev = torch.device(self.device)
+            except (RuntimeError, TypeError):
+                dev = None  # a malformed device is reported by _validate_params
+            if dev is not None:
+                self._check_device_available(dev)
         return self.handler.check(x, self)
 
     # ---- the two phases ----------------------------------------------------------------------------
@@ -612,14 +737,33 @@ class Augmenter(BaseEstimator):
         from safetensors.torch import save_file
 
         path = Path(path)
-        path.mkdir(parents=True, exist_ok=True)
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"save: {str(path)!r} is a file; expected a directory (it is created when missing)")
         tensors, meta = self._fitted_state()
         cfg = self.to_config()
         if meta or tensors:
             cfg["fitted"] = meta
-        (path / "config.json").write_text(json.dumps(cfg, indent=2))
+        text = json.dumps(cfg, indent=2)
+        path.mkdir(parents=True, exist_ok=True)
+        state_file = path / "state.safetensors"
+        # each file is written to a temporary name and renamed into place; a state file left by an
+        # earlier save into the same directory is removed when this augmenter has no state, so that
+        # load never pairs this config with someone else's weights
         if tensors:
-            save_file(tensors, str(path / "state.safetensors"))
+            tmp = path / f".state.safetensors.{os.getpid()}.tmp"
+            try:
+                save_file(tensors, str(tmp))
+                os.replace(tmp, state_file)
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            state_file.unlink(missing_ok=True)
+        tmp = path / f".config.json.{os.getpid()}.tmp"
+        try:
+            tmp.write_text(text)
+            os.replace(tmp, path / "config.json")
+        finally:
+            tmp.unlink(missing_ok=True)
         return path
 
     @classmethod
@@ -681,17 +825,58 @@ def _param_from_config(v: Any) -> Any:
 
 
 def read_config(path: str | os.PathLike) -> dict:
+    """Read a .json/.yaml/.yml config file holding a mapping. A file that cannot be parsed, or whose
+    top level is not a mapping, raises a one-line ``ValueError`` naming the file and the place."""
     path = Path(path)
     if not path.exists():
         raise FileNotFoundError(f"config file {str(path)!r} does not exist")
-    text = path.read_text()
-    if path.suffix.lower() in (".yaml", ".yml"):
+    if path.is_dir():
+        raise ValueError(f"config file {str(path)!r} is a directory; expected a .json, .yaml or .yml file")
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        kind = "YAML"
+    elif suffix == ".json":
+        kind = "JSON"
+    else:
+        raise ValueError(f"config file {str(path)!r}: expected a .json, .yaml or .yml file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"config file {str(path)!r} is not UTF-8 text (byte {e.start}: {e.reason})") from None
+    if kind == "YAML":
         import yaml
 
-        return yaml.safe_load(text)
-    if path.suffix.lower() == ".json":
-        return json.loads(text)
-    raise ValueError(f"config file {str(path)!r}: expected a .json, .yaml or .yml file")
+        try:
+            config = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise ValueError(f"config file {str(path)!r} is not valid YAML: {_yaml_error(e)}") from None
+    else:
+        try:
+            config = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(
+                f"config file {str(path)!r} is not valid JSON: line {e.lineno}, column {e.colno}: {e.msg}"
+            ) from None
+    if not isinstance(config, dict):
+        got = "nothing (the file is empty)" if config is None else f"a {type(config).__name__} ({config!r:.60})"
+        raise ValueError(
+            f"config file {str(path)!r} must hold a mapping such as {{augmenter: jitter, params: {{sigma: 0.1}}}} "
+            f"at the top level, got {got}"
+        )
+    return config
+
+
+def _yaml_error(e: Exception) -> str:
+    """``line L, column C: problem`` (1-based) from a PyYAML error, on one line."""
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or getattr(e, "context", None) or str(e)
+    problem = " ".join(str(problem).split())
+    context = getattr(e, "context", None)
+    if context and getattr(e, "problem", None):
+        problem = f"{problem} ({' '.join(str(context).split())})"
+    if mark is None:
+        return problem
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
 
 
 def write_config(config: dict, path: str | os.PathLike) -> None:
@@ -745,6 +930,9 @@ class Composition(Augmenter):
         return list(self.augmenters)
 
     def generator(self, device: Any = "cpu") -> torch.Generator:
+        if worker_seed() is not None:
+            # in a DataLoader worker: _started_worker_stream seeds the children from our stream
+            return super().generator(device)
         fresh = "_rng_seed" not in self.__dict__ or not self.__dict__.get("_generators")
         g = super().generator(device)
         if fresh and self.__dict__.get("_seeded_children") is None and self.seed is not None:
@@ -754,6 +942,23 @@ class Composition(Augmenter):
                 if child.seed is None and "_rng_seed" not in child.__dict__:
                     child.reseed(int(torch.randint(0, 2**62, (1,), generator=super().generator("cpu")).item()))
         return g
+
+    def _started_worker_stream(self, wseed: int) -> None:
+        """In a DataLoader worker, the children that outside workers take their stream from ours
+        (those without their own ``seed`` when we have one; all of them after ``reseed(int)`` or when
+        our own stream comes from a parent) take it from our worker stream, so the whole tree follows
+        (seed, worker seed) alone, whatever ran in the main process before."""
+        adopted = bool(self.__dict__.get("_stream_adopted"))
+        seeded = adopted or self.seed is not None or (
+            self.__dict__.get("_rng_seed") is not None and not self.__dict__.get("_rng_entropy")
+        )
+        if not seeded:
+            return  # children derive their own worker streams
+        everyone = adopted or bool(self.__dict__.get("_children_reseeded"))
+        g = self.generator("cpu")
+        for child in self.augmenters:
+            if everyone or child.seed is None:
+                child._adopt_worker_stream(int(torch.randint(0, 2**62, (1,), generator=g).item()), wseed)
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "Composition":
         self._validate_params()
