@@ -1,0 +1,174 @@
+"""First-hour failures: a device the machine lacks, malformed config files, saving over an old save."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import multiaug
+from multiaug.core import mix_seeds, read_config, worker_seed
+from multiaug.tabular import GaussianNoise
+from multiaug.timeseries import Jitter
+
+ROOT = Path(__file__).resolve().parents[1]
+no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message on a machine without CUDA")
+
+
+# ---- device ---------------------------------------------------------------------------------------
+
+
+@no_cuda
+@pytest.mark.parametrize("device", ["cuda", "cuda:0", torch.device("cuda")])
+def test_cuda_without_cuda_is_a_clear_value_error_at_construction(device):
+    with pytest.raises(ValueError) as e:
+        Jitter(device=device)
+    msg = str(e.value)
+    assert msg.startswith("Jitter: device 'cuda") and "torch.cuda.is_available() is False" in msg
+    assert "use device='cpu' or None" in msg and "\n" not in msg
+
+
+@no_cuda
+def test_cuda_without_cuda_via_set_params_and_at_use():
+    aug = Jitter()
+    with pytest.raises(ValueError, match="Jitter: device 'cuda' is not available"):
+        aug.set_params(device="cuda")
+    aug.device = "cuda"  # assigned directly: caught at first use instead of an AssertionError deep in torch
+    with pytest.raises(ValueError, match="Jitter: device 'cuda' is not available"):
+        aug(np.zeros((2, 1, 8), dtype=np.float32))
+    with pytest.raises(ValueError, match="Sequential: device 'cuda' is not available"):
+        multiaug.Sequential([Jitter()], device="cuda")
+
+
+def test_cpu_and_malformed_devices():
+    assert Jitter(device="cpu").device == "cpu"
+    assert Jitter(device=torch.device("cpu")).device == torch.device("cpu")
+    with pytest.raises(ValueError, match="device must be None or a torch device"):
+        Jitter(device="gpu0")
+
+
+@no_cuda
+def test_cli_device_cuda_without_cuda_exits_2_with_one_line(tmp_path):
+    out = tmp_path / "x.npz"
+    r = subprocess.run(
+        [sys.executable, "-m", "multiaug.cli", "augment", str(ROOT / "examples/series.npz"), "-o", str(out),
+         "-a", "jitter", "--device", "cuda"],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert r.returncode == 2, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert lines == [
+        "multiaug: error: Jitter: device 'cuda' is not available (torch.cuda.is_available() is False); "
+        "use device='cpu' or None"
+    ]
+    assert not out.exists()
+
+
+# ---- config files ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "name, text, expected",
+    [
+        ("x.yaml", "augmenter: jitter\nparams:\n  sigma: [0.1\n  p: 1\n",
+         "is not valid YAML: line 4, column 4: expected ',' or ']', but got ':'"),
+        ("x.yml", "augmenter: jitter\n  params: {}\n", "is not valid YAML: line 2, column 9: mapping values are not allowed here"),
+        ("x.yaml", "a: b\n\tc: d\n", "is not valid YAML: line 2, column 1: found character '\\t' that cannot start any token"),
+        ("x.json", '{"augmenter": "jitter",\n "params": {"sigma": 0.1,}}\n',
+         "is not valid JSON: line 2, column 26: Expecting property name enclosed in double quotes"),
+        ("x.yaml", "- jitter\n- scaling\n", "must hold a mapping such as {augmenter: jitter, params: {sigma: 0.1}} at the top level, got a list"),
+        ("x.json", "[1, 2]", "at the top level, got a list ([1, 2])"),
+        ("x.yaml", "", "at the top level, got nothing (the file is empty)"),
+        ("x.yaml", "jitter\n", "at the top level, got a str ('jitter')"),
+    ],
+)
+def test_malformed_config_is_one_line_value_error(tmp_path, name, text, expected):
+    path = tmp_path / name
+    path.write_text(text)
+    for load in (read_config, multiaug.from_config):
+        with pytest.raises(ValueError) as e:
+            load(path)
+        msg = str(e.value)
+        assert msg.startswith(f"config file {str(path)!r} ") and expected in msg, msg
+        assert "\n" not in msg
+
+
+def test_config_that_is_not_text_or_a_directory(tmp_path):
+    binary = tmp_path / "b.yaml"
+    binary.write_bytes(b"\xff\xfe\x00augmenter")
+    with pytest.raises(ValueError, match="is not UTF-8 text"):
+        read_config(binary)
+    folder = tmp_path / "d.json"
+    folder.mkdir()
+    with pytest.raises(ValueError, match="is a directory"):
+        read_config(folder)
+
+
+def test_cli_malformed_config_exits_2_with_one_line(tmp_path):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text("augmenter: jitter\n  params: {}\n")
+    r = subprocess.run(
+        [sys.executable, "-m", "multiaug.cli", "augment", str(ROOT / "examples/series.npz"), "-o",
+         str(tmp_path / "x.npz"), "--config", str(cfg)],
+        capture_output=True, text=True, cwd=ROOT,
+    )
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        f"multiaug: error: config file {str(cfg)!r} is not valid YAML: line 2, column 9: mapping values are not allowed here"
+    ]
+
+
+def test_valid_config_still_reads(tmp_path):
+    cfg = {"augmenter": "jitter", "params": {"sigma": 0.3, "seed": 2}}
+    for name, text in (("a.json", json.dumps(cfg)), ("a.yaml", "augmenter: jitter\nparams: {sigma: 0.3, seed: 2}\n")):
+        (tmp_path / name).write_text(text)
+        assert read_config(tmp_path / name) == cfg
+        assert multiaug.from_config(tmp_path / name).get_params() == Jitter(sigma=0.3, seed=2).get_params()
+
+
+# ---- save over an earlier save ----------------------------------------------------------------------
+
+
+def test_save_without_state_removes_stale_state_file(tmp_path):
+    X = np.random.default_rng(0).normal(size=(20, 3)).astype("float32")
+    fitted = GaussianNoise(sigma=0.1, seed=0).fit(X)
+    fitted.save(tmp_path)
+    assert (tmp_path / "state.safetensors").exists()  # the per-column spread learned by fit
+
+    Jitter(sigma=0.2, seed=1).save(tmp_path)
+    assert not (tmp_path / "state.safetensors").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json"]  # no temporary files left
+    loaded = multiaug.load(tmp_path)
+    assert type(loaded) is Jitter and loaded.get_params() == Jitter(sigma=0.2, seed=1).get_params()
+
+
+def test_save_replaces_state_of_the_same_kind(tmp_path):
+    rng = np.random.default_rng(0)
+    a = GaussianNoise(sigma=0.1, seed=0).fit(rng.normal(size=(20, 3)).astype("float32"))
+    b = GaussianNoise(sigma=0.1, seed=0).fit(10 * rng.normal(size=(20, 3)).astype("float32"))
+    a.save(tmp_path)
+    b.save(tmp_path)
+    loaded = multiaug.load(tmp_path)
+    torch.testing.assert_close(torch.as_tensor(loaded.scale_), torch.as_tensor(b.scale_))
+    assert not torch.allclose(torch.as_tensor(loaded.scale_), torch.as_tensor(a.scale_))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["config.json", "state.safetensors"]
+
+
+def test_save_into_a_file_path_is_a_value_error(tmp_path):
+    f = tmp_path / "file"
+    f.write_text("x")
+    with pytest.raises(ValueError, match="is a file; expected a directory"):
+        Jitter().save(f)
+
+
+# ---- seed mixing helpers ------------------------------------------------------------------------------
+
+
+def test_mix_seeds_and_worker_seed_outside_workers():
+    assert worker_seed() is None
+    assert mix_seeds(0, 1) == mix_seeds(0, 1) != mix_seeds(1, 0)
+    assert 0 <= mix_seeds(-5, 2**70) < 2**63
