@@ -12,7 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ..core import _ACTIVE, AugmentReport, Augmenter, ModalityHandler, Params, concat_labels, register_modality, take_labels
+from ..core import _ACTIVE, _INNER, AugmentReport, Augmenter, ModalityHandler, Params, concat_labels, register_modality, take_labels
 
 
 @dataclass
@@ -123,6 +123,14 @@ class TextAugmenter(Augmenter):
     def report_(self) -> AugmentReport | None:
         """Counts from the last call (None before the first one)."""
         return self.__dict__.get("_report")
+
+    def sample(self, x: list[str]) -> Params:
+        """As :meth:`multiaug.core.Augmenter.sample`; an empty batch draws nothing and selects no sample
+        (its params have the ``p < 1`` layout with an empty ``active`` index), so every text augmenter
+        maps ``[]`` to ``[]`` without reaching its kernel."""
+        if len(x) == 0:
+            return {_ACTIVE: torch.zeros(0, dtype=torch.long), _INNER: {}}
+        return super().sample(x)
 
     def apply(self, x: list[str], params: Params) -> list[str]:
         out = super().apply(x, params)

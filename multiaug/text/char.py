@@ -109,7 +109,7 @@ class _CharNoise(TextAugmenter):
         joined = None
         for sep in _SENTINELS:
             joined = sep.join(x)
-            if joined.count(sep) == len(x) - 1:
+            if joined.count(sep) == max(len(x) - 1, 0):
                 break
         else:  # pragma: no cover - all three sentinels inside the text
             raise ValueError("x: texts contain every sentinel character (U+0000, U+E000, U+F0000); cannot encode them")

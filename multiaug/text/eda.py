@@ -201,7 +201,7 @@ class _EDABase(TextAugmenter):
     # ---- n_aug copies in one batched pass ------------------------------------------------------------
 
     def _augment_internal(self, xi: list[str], y: Any, n_aug: int) -> tuple[list[str], Any, list[int]]:
-        if float(self.p) < 1.0:
+        if float(self.p) < 1.0 or not xi:
             return super()._augment_internal(xi, y, n_aug)
         n = len(xi)
         tb = tokenize(xi, self._lexicon(), self._dev()).repeat(n_aug)

@@ -184,7 +184,7 @@ class TokenBatch:
 def _pick_sentinel(texts: list[str]) -> tuple[str, str]:
     for sep in SENTINELS:
         joined = f" {sep} ".join(texts)
-        if joined.count(sep) == len(texts) - 1:
+        if joined.count(sep) == max(len(texts) - 1, 0):
             return sep, joined + f" {sep}"
     raise ValueError("x: the texts contain every separator character (U+0000, U+E000, U+F0000); cannot tokenise them")
 

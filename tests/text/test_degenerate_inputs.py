@@ -1,0 +1,85 @@
+"""Degenerate but valid text batches: every text augmenter maps an empty batch to an empty result (of
+the input's type), with labels and lineage, and never blames the input for it; a paraphrase endpoint
+is not even contacted."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from multiaug import Sequential, registry
+from multiaug.text import EDA, CharNoise, Paraphrase, RandomSwap
+from tests.text.test_backends import FakeServer
+
+
+def _factories():
+    from tests.text.contract_cases_llm import tiny_masked_lm
+
+    out = {}
+    for name, cls in registry.items():
+        if not cls.__module__.startswith("multiaug.text"):
+            continue
+        if name == "nlpaug":
+            pytest.importorskip("nlpaug")
+            out[name] = lambda cls=cls: cls(aug="nlpaug.augmenter.word.RandomWordAug", aug_params={"action": "swap"}, seed=0)
+        elif name == "contextual_substitution":
+            out[name] = lambda cls=cls: cls(model=tiny_masked_lm(), seed=0)
+        elif name == "paraphrase":
+            continue  # needs a server: see test_paraphrase_endpoint_is_not_called_for_an_empty_batch
+        else:
+            out[name] = lambda cls=cls: cls(seed=0)
+    return out
+
+
+FACTORIES = _factories()
+
+
+@pytest.mark.parametrize("name", sorted(FACTORIES))
+def test_empty_batch_gives_empty_result(name):
+    make = FACTORIES[name]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # an empty batch is not "unchanged output": no warning either
+        assert make()([]) == []
+        assert make()([], []) == ([], [])
+        assert make()(()) == ()
+        X, y, src = make().augment([])
+        assert X == [] and y is None and src.shape == (0,) and src.dtype.kind == "i"
+        X, y, src = make().augment([], [], n_aug=3)
+        assert X == [] and list(y) == [] and src.shape == (0,)
+        out = make()(pd.Series([], dtype=object))
+        assert isinstance(out, pd.Series) and len(out) == 0
+        assert make()(np.array([], dtype=object)).shape == (0,)
+        aug = make()
+        Xr, yr = aug.fit_resample([], np.array([], dtype=int))
+        assert list(Xr) == [] and len(yr) == 0
+        assert aug.report_.n_inputs == 0 and aug.report_.n_outputs == 0
+
+
+@pytest.mark.parametrize("p", [1.0, 0.5])
+def test_empty_batch_keeps_the_stream_and_p_layout(p):
+    # an empty batch draws nothing: the next call equals a fresh instance's first call
+    a, b = EDA(seed=3, p=p), EDA(seed=3, p=p)
+    assert a([]) == []
+    texts = ["the quick brown fox jumps over the lazy dog", "a small cat sat on the warm mat today"]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert a(texts) == b(texts)
+    params = EDA(seed=0, p=p).sample([])
+    assert params["_active"].numel() == 0  # the same layout whatever p is
+
+
+def test_empty_batch_through_a_composition():
+    seq = Sequential([RandomSwap(), CharNoise()], seed=0)
+    assert seq([]) == [] and seq([], []) == ([], [])
+
+
+def test_paraphrase_endpoint_is_not_called_for_an_empty_batch():
+    with FakeServer() as srv:
+        aug = Paraphrase(base_url=srv.url, model="m", timeout=5.0, max_retries=0, seed=0)
+        assert aug([]) == [] and aug([], []) == ([], [])
+        X, y, src = aug.augment([], [], n_aug=2)
+        assert X == [] and list(y) == [] and src.shape == (0,)
+        assert aug(["the cat runs on the road"]) == ["the cat runs on the road v0"]  # the server does answer
+    assert srv.count == 1
