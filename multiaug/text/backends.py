@@ -10,7 +10,9 @@
   server, Ollama, ...): many requests in flight under a concurrency limit, per-request timeout,
   retries with exponential backoff on connection errors, timeouts, 429 and 5xx (``Retry-After``
   honoured), a ``seed`` field in each request. The API key is read from the environment variable
-  named by ``api_key_env`` at request time; it is never stored on an object, printed or logged.
+  named by ``api_key_env`` at request time; it is never stored on an object, printed or logged, and
+  an endpoint that echoes it (in an error body, say) has it replaced by ``[REDACTED]`` in every
+  message, exception and per-item error, as is any ``Bearer ...`` token.
 
 A backend's :meth:`~Backend.generate` returns, per request, either a list of completions (strings)
 or an :class:`ItemError` (a per-item problem such as an overlong input); backend-wide failures
@@ -21,14 +23,17 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import copy
+import http.client
 import importlib.util
 import json
 import os
 import random
+import re
 import socket
 import threading
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
@@ -364,6 +369,32 @@ class _Fatal(Exception):
     pass
 
 
+REDACTED = "[REDACTED]"
+_BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s\"',;}\])]+")
+_BODY_LIMIT = 65536  # bytes of an error body read to redact it before quoting a snippet
+
+
+def redact(text: str, secret: str | None) -> str:
+    """``text`` with ``secret`` (as is, JSON-escaped and URL-encoded) and every ``Bearer <token>``
+    value replaced by ``[REDACTED]``."""
+    if secret:
+        for form in sorted({secret, json.dumps(secret)[1:-1], urllib.parse.quote(secret, safe="")}, key=len, reverse=True):
+            text = text.replace(form, REDACTED)
+    return _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+
+
+def _read_body(fp: Any, secret: str | None) -> str:
+    """The body (at most ``_BODY_LIMIT`` bytes) of a response, decoded and redacted. When the limit
+    cuts the body, its tail (where a cut key could start) is dropped before redacting."""
+    try:
+        raw = fp.read(_BODY_LIMIT + 1) if fp is not None else b""
+    except (OSError, ValueError, http.client.HTTPException):  # connection broken while reading: no body to quote
+        return ""
+    if len(raw) > _BODY_LIMIT:
+        raw = raw[: _BODY_LIMIT - max(len(secret or ""), 256)]
+    return redact(raw.decode("utf-8", "replace"), secret)
+
+
 class OpenAIBackend(Backend):
     """OpenAI-compatible chat-completions endpoint (``base_url`` like ``http://127.0.0.1:8000/v1``).
 
@@ -407,9 +438,15 @@ class OpenAIBackend(Backend):
     def identity(self) -> dict[str, Any]:
         return {"backend": self.kind, "base_url": self.base_url, "model": self.model}
 
-    def _headers(self) -> dict[str, str]:
+    def _key(self) -> str | None:
+        return (os.environ.get(self.api_key_env) or None) if self.api_key_env else None
+
+    def _redact(self, text: str) -> str:
+        """``text`` without the API key's value or any bearer token (see :func:`redact`)."""
+        return redact(text, self._key())
+
+    def _headers(self, key: str | None = None) -> dict[str, str]:
         h = {"Content-Type": "application/json", "Accept": "application/json"}
-        key = os.environ.get(self.api_key_env) if self.api_key_env else None
         if key:
             h["Authorization"] = "Bearer " + key
         return h
@@ -429,26 +466,27 @@ class OpenAIBackend(Backend):
         return json.dumps(body).encode("utf-8")
 
     def _post_once(self, data: bytes) -> list[str]:
-        request = urllib.request.Request(self.url, data=data, headers=self._headers(), method="POST")
+        key = self._key()
+        request = urllib.request.Request(self.url, data=data, headers=self._headers(key), method="POST")
         try:
             with urllib.request.urlopen(request, timeout=self.timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as e:
             code = e.code
-            snippet = e.read(300).decode("utf-8", "replace") if e.fp is not None else ""
+            snippet = _read_body(e, key)[:300]  # redacted before it is cut: no partial key survives
             if code == 429 or code >= 500:
                 ra = e.headers.get("Retry-After") if e.headers else None
                 try:
                     retry_after = float(ra) if ra is not None else None
                 except ValueError:
                     retry_after = None
-                raise _Retryable(f"HTTP {code} from {self.url}", retry_after) from None
+                raise _Retryable(f"HTTP {code} from {self.url}: {snippet[:120]!r}", retry_after) from None
             if code in (400, 413, 422):
                 raise ItemErrorSignal(ItemError(f"http_{code}", snippet)) from None
             raise _Fatal(f"HTTP {code} from {self.url}: {snippet!r}") from None
         except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as e:
             reason = getattr(e, "reason", e)
-            raise _Retryable(f"cannot reach {self.url}: {type(reason).__name__}: {reason}") from None
+            raise _Retryable(redact(f"cannot reach {self.url}: {type(reason).__name__}: {reason}", key)) from None
         try:
             payload = json.loads(raw)
             choices = payload["choices"]
@@ -461,7 +499,9 @@ class OpenAIBackend(Backend):
                 out.append(content if isinstance(content, str) else "")
             return out
         except (ValueError, KeyError, TypeError, AttributeError) as e:
-            raise _Retryable(f"reply from {self.url} is not a chat completion ({type(e).__name__}: {str(e)[:80]}; body {raw[:80]!r})") from None
+            body = redact(raw[:_BODY_LIMIT].decode("utf-8", "replace"), key)[:80]
+            why = redact(str(e), key)[:80]
+            raise _Retryable(f"reply from {self.url} is not a chat completion ({type(e).__name__}: {why}; body {body!r})") from None
 
     def _post(self, req: GenerationRequest, settings: GenerationSettings) -> list[str] | ItemError:
         data = self._body(req, settings)
@@ -480,7 +520,7 @@ class OpenAIBackend(Backend):
                 if e.retry_after is not None:
                     delay = min(self.max_backoff, max(delay, e.retry_after))
                 time.sleep(delay)
-        raise GenerationError(f"request failed after {self.max_retries + 1} attempts: {last}")
+        raise GenerationError(self._redact(f"request failed after {self.max_retries + 1} attempts: {last}"))
 
     def generate(
         self, requests: Sequence[GenerationRequest], settings: GenerationSettings, on_result: OnResult | None = None
@@ -497,7 +537,7 @@ class OpenAIBackend(Backend):
                     try:
                         res = fut.result()
                     except (GenerationError, _Fatal) as e:
-                        errors.append(str(e))
+                        errors.append(self._redact(str(e)))
                         if isinstance(e, _Fatal):  # configuration problem: stop sending
                             for f in futs:
                                 f.cancel()
@@ -514,9 +554,9 @@ class OpenAIBackend(Backend):
             not_sent = sum(f.cancelled() for f in futs)
             if not_sent:
                 errors[0] += f" ({not_sent} requests not sent)"
-            raise GenerationError(
+            raise GenerationError(self._redact(
                 f"{len(errors)} of {len(requests)} requests to {self.url} failed ({done} completed and kept): {errors[0]}"
-            )
+            ))
         return results  # type: ignore[return-value]
 
 
