@@ -12,15 +12,24 @@ graph         .pt                     PyG graphs: a ``Data``, a list of them, or
 ============  ======================  ==============================================================
 
 Writers write to a temporary file beside the target and rename it at the end
-(:func:`atomic_output`), so a crash or Ctrl-C never leaves a half-written output.
+(:func:`atomic_output`), so a crash, Ctrl-C or (in the ``multiaug`` command) SIGTERM never leaves a
+half-written output. A new output gets the mode any new file gets (``0o666`` less the umask); an
+output that replaces an existing file (``--overwrite``) keeps that file's permission bits.
+
+Text columns: ``iter_table``/``read_table`` take ``text_columns``, columns read as text with no
+missing-value conversion, so cells such as ``NA``, ``null``, ``None`` or ``nan`` stay those strings
+and an empty cell (csv), a JSON ``null`` (jsonl) or a null (parquet) becomes ``""``; numbers in such a
+column become their text. Other columns keep pandas' usual missing-value handling.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import stat
 import tempfile
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 
@@ -56,12 +65,34 @@ def _check_readable(path: str | os.PathLike) -> Path:
 # --------------------------------------------------------------------------------------------------
 
 
+def current_umask() -> int:
+    """The process umask (read from /proc where it can be, so that it is never changed, even briefly)."""
+    with contextlib.suppress(OSError, ValueError):
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _output_mode(target: Path) -> int:
+    """Permission bits for ``target``: those of the file it replaces, else ``0o666 & ~umask``."""
+    with contextlib.suppress(OSError):
+        st = target.stat()
+        if stat.S_ISREG(st.st_mode):
+            return stat.S_IMODE(st.st_mode)
+    return 0o666 & ~current_umask()
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it to ``path`` only on success.
 
-    On any exception (KeyboardInterrupt included) the temporary file is removed and ``path`` is left
-    as it was."""
+    On any exception (KeyboardInterrupt and SystemExit included) the temporary file is removed and
+    ``path`` is left as it was. The result gets the mode a new file gets (``0o666 & ~umask``, not
+    ``mkstemp``'s 0600); when it replaces an existing file, that file's permission bits are kept."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.exists():
@@ -71,6 +102,7 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     tmp_path = Path(tmp)
     try:
         yield tmp_path
+        os.chmod(tmp_path, _output_mode(target))
         os.replace(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -98,32 +130,129 @@ def count_rows(path: str | os.PathLike) -> int | None:
     return None
 
 
-def iter_table(path: str | os.PathLike, batch_size: int = 1024) -> Iterator["Any"]:
-    """Yield pandas DataFrames of at most ``batch_size`` rows; memory stays bounded by the batch."""
+# pandas' default missing-value strings (read_csv's ``na_values`` documentation)
+_DEFAULT_NA = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
+               "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
+# column names pandas' read_json converts to dates by default (``keep_default_dates``)
+
+
+def _json_date_like(name: Any) -> bool:
+    if not isinstance(name, str):
+        return False
+    low = name.lower()
+    return low.endswith(("_at", "_time")) or low.startswith("timestamp") or low in ("modified", "date", "datetime")
+
+
+def _as_text(v: Any) -> str:
+    if v is None or (isinstance(v, float) and v != v):
+        return ""
+    return v if isinstance(v, str) else str(v)
+
+
+def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
+    import pandas as pd
+
+    if not text_columns:
+        return pd.read_csv(p, chunksize=batch_size)
+    header = list(pd.read_csv(p, nrows=0).columns)
+    text = [c for c in header if c in set(text_columns)]
+    if not text:
+        return pd.read_csv(p, chunksize=batch_size)
+    # keep_default_na=False is file-wide: give every other column pandas' default NA strings back
+    return pd.read_csv(
+        p, chunksize=batch_size, dtype={c: str for c in text}, keep_default_na=False,
+        na_values={c: _DEFAULT_NA for c in header if c not in text},
+    )
+
+
+def _jsonl_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
+    import pandas as pd
+
+    if not text_columns:
+        return pd.read_json(p, lines=True, chunksize=batch_size)
+    kwargs: dict[str, Any] = {"dtype": {c: object for c in text_columns}}
+    if any(_json_date_like(c) for c in text_columns):
+        # a text column named like a date ('date', 'created_at', ...) must not be parsed as one
+        keys: list[str] = []
+        with open(p, encoding="utf-8") as fh:
+            for line in fh:
+                if line.strip():
+                    with contextlib.suppress(ValueError, AttributeError):
+                        keys = list(json.loads(line).keys())
+                    break
+        kwargs["convert_dates"] = [k for k in keys if _json_date_like(k) and k not in set(text_columns)]
+        kwargs["keep_default_dates"] = False
+    reader = pd.read_json(p, lines=True, chunksize=batch_size, **kwargs)
+
+    def chunks():
+        for chunk in reader:
+            for c in text_columns:
+                if c in chunk.columns:
+                    chunk[c] = [_as_text(v) for v in chunk[c].tolist()]
+            yield chunk
+
+    return chunks()
+
+
+def _parquet_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pf = pq.ParquetFile(p)
+    names = set(pf.schema_arrow.names)
+    text = [c for c in text_columns if c in names]
+
+    def to_text(arr):
+        t = arr.type
+        if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
+            try:
+                arr = arr.cast(pa.string())
+            except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError):
+                return arr  # not convertible (nested data): the augmenter reports the cell
+        return arr.fill_null("")
+
+    for b in pf.iter_batches(batch_size=batch_size):
+        if text:
+            b = pa.RecordBatch.from_arrays([to_text(b.column(n)) if n in text else b.column(n) for n in b.schema.names],
+                              names=b.schema.names)
+        yield b.to_pandas()
+
+
+def iter_table(path: str | os.PathLike, batch_size: int = 1024,
+               text_columns: Sequence[str] | None = None) -> Iterator["Any"]:
+    """Yield pandas DataFrames of at most ``batch_size`` rows; memory stays bounded by the batch.
+
+    The frames' index holds the global row numbers. ``text_columns`` are read as text with no
+    missing-value conversion (see the module doc); names not in the file are ignored. A file with no
+    rows (empty, or a csv header alone) is a ``ValueError``."""
     import pandas as pd
 
     p = _check_readable(path)
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if isinstance(text_columns, str):
+        text_columns = [text_columns]
+    text_columns = list(text_columns or [])
     suffix = p.suffix.lower()
     start = 0
     try:
         if suffix == ".csv":
-            reader = pd.read_csv(p, chunksize=batch_size)
+            reader = _csv_reader(p, batch_size, text_columns)
         elif suffix == ".jsonl":
-            reader = pd.read_json(p, lines=True, chunksize=batch_size)
+            reader = _jsonl_reader(p, batch_size, text_columns)
         elif suffix == ".parquet":
-            import pyarrow.parquet as pq
-
-            pf = pq.ParquetFile(p)
-            reader = (b.to_pandas() for b in pf.iter_batches(batch_size=batch_size))
+            reader = _parquet_reader(p, batch_size, text_columns)
         else:
             raise ValueError(f"input {str(p)!r}: expected .csv, .jsonl or .parquet, got {suffix!r}")
         for chunk in reader:
+            if len(chunk) == 0:
+                continue
             chunk.index = pd.RangeIndex(start, start + len(chunk))
             start += len(chunk)
             yield chunk
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, ValueError, UnicodeDecodeError) as e:
+    except pd.errors.EmptyDataError:
+        raise ValueError(f"input {str(p)!r} is empty (no header and no rows)") from None
+    except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as e:
         if isinstance(e, ValueError) and str(e).startswith("input "):
             raise
         raise ValueError(f"cannot read {str(p)!r} as {suffix[1:]}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
@@ -131,19 +260,43 @@ def iter_table(path: str | os.PathLike, batch_size: int = 1024) -> Iterator["Any
         if type(e).__module__.startswith("pyarrow"):
             raise ValueError(f"cannot read {str(p)!r} as {suffix[1:]}: {str(e).splitlines()[0]}") from None
         raise
+    if start == 0:
+        if suffix == ".csv":
+            detail = " (only a header)"
+        elif p.stat().st_size == 0:
+            detail = " (the file is empty)"
+        elif suffix == ".parquet":
+            detail = " (columns but no rows)"
+        else:
+            detail = ""
+        raise ValueError(f"input {str(p)!r} has no rows{detail}")
 
 
-def read_table(path: str | os.PathLike) -> "Any":
+def read_table(path: str | os.PathLike, text_columns: Sequence[str] | None = None) -> "Any":
+    """The whole table as one DataFrame (``text_columns`` as in :func:`iter_table`)."""
     import pandas as pd
 
-    chunks = list(iter_table(path, batch_size=1 << 16))
-    if not chunks:
-        raise ValueError(f"input {str(path)!r} has no rows")
-    return pd.concat(chunks)
+    return pd.concat(list(iter_table(path, batch_size=1 << 16, text_columns=text_columns)))
+
+
+def _is_all_null(col: Any) -> bool:
+    return col.null_count == len(col)
+
+
+def _arrow_message(e: BaseException) -> str:
+    text = " ".join(str(e).split())
+    return text[:300] if text else type(e).__name__
 
 
 class TableWriter:
-    """Append DataFrames to a csv / jsonl / parquet file, one batch at a time."""
+    """Append DataFrames to a csv / jsonl / parquet file, one batch at a time.
+
+    Parquet holds one type per column, but a streamed batch only knows its own rows: a column of
+    integers may gain a missing value (floats) in a later batch, or a column empty so far may later
+    hold text. The writer promotes such a column (integers -> floats, all-missing -> the later type,
+    narrower -> wider numbers) and rewrites what it has written so far once, when the type changes;
+    a batch whose values cannot share a type with the earlier ones (text after numbers, say) is a
+    one-line ``ValueError`` naming the column and the batch."""
 
     def __init__(self, path: str | os.PathLike, fmt: str | None = None):
         self.path = Path(path)
@@ -152,21 +305,15 @@ class TableWriter:
             raise ValueError(f"output {str(path)!r}: expected .csv, .jsonl or .parquet")
         self._writer = None
         self._schema = None
+        self._all_null: dict[str, bool] = {}
         self._fh = None
         self.rows = 0
+        self.batches = 0
 
     def write(self, df: "Any") -> None:
+        self.batches += 1
         if self.fmt == "parquet":
-            import pyarrow as pa
-            import pyarrow.parquet as pq
-
-            table = pa.Table.from_pandas(df, preserve_index=False)
-            if self._writer is None:
-                self._schema = table.schema
-                self._writer = pq.ParquetWriter(self.path, self._schema)
-            else:
-                table = table.cast(self._schema)
-            self._writer.write_table(table)
+            self._write_parquet(df)
         else:
             if self._fh is None:
                 self._fh = open(self.path, "w", encoding="utf-8", newline="")
@@ -180,6 +327,100 @@ class TableWriter:
                 text = df.to_json(orient="records", lines=True, force_ascii=False)
                 self._fh.write(text if text.endswith("\n") or not text else text + "\n")
         self.rows += len(df)
+
+    # ---- parquet -------------------------------------------------------------------------------
+
+    def _where(self, n: int) -> str:
+        return f"batch {self.batches} (output rows {self.rows}-{self.rows + n - 1})"
+
+    def _write_parquet(self, df: "Any") -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            table = pa.Table.from_pandas(df, preserve_index=False)
+        except pa.ArrowException as e:
+            raise ValueError(f"output {self._where(len(df))}: cannot convert to parquet: {_arrow_message(e)}") from None
+        if self._writer is None:
+            self._schema = table.schema
+            self._writer = pq.ParquetWriter(self.path, self._schema)
+            self._all_null = {f.name: _is_all_null(table.column(f.name)) for f in self._schema}
+            self._writer.write_table(table)
+            return
+        old_names, new_names = self._schema.names, table.schema.names
+        if sorted(map(str, old_names)) != sorted(map(str, new_names)) or len(set(new_names)) != len(new_names):
+            raise ValueError(f"output {self._where(len(table))} has columns {new_names}; earlier batches had {old_names}")
+        fields, columns, nullify, changed = [], [], set(), False
+        for f in self._schema:
+            col = table.column(f.name)
+            ftype, col = self._resolve(f.name, f.type, col)
+            if ftype != f.type:
+                changed = True
+                if self._all_null[f.name]:
+                    nullify.add(f.name)
+            fields.append(pa.field(f.name, ftype, nullable=True))
+            columns.append(col)
+        if changed:
+            schema = pa.schema(fields)  # the first batch's pandas metadata would describe the old types
+            self._rewrite(schema, nullify)
+        table = pa.Table.from_arrays(columns, schema=self._schema)
+        self._writer.write_table(table)
+        for f in self._schema:
+            self._all_null[f.name] = self._all_null[f.name] and _is_all_null(table.column(f.name))
+
+    def _resolve(self, name: str, old: Any, col: Any) -> tuple[Any, Any]:
+        """The column's type from now on, and this batch's column in it."""
+        import pyarrow as pa
+
+        new = col.type
+        if new == old:
+            return old, col
+        if _is_all_null(col):
+            return old, pa.nulls(len(col), old)
+        if self._all_null[name] or pa.types.is_null(old):
+            return new, col
+        numeric = (pa.types.is_integer(old) or pa.types.is_floating(old)) and (
+            pa.types.is_integer(new) or pa.types.is_floating(new))
+        if numeric:
+            with contextlib.suppress(pa.ArrowException):
+                return old, col.cast(old, safe=True)  # e.g. whole floats with gaps into an int column
+        try:
+            wide = pa.unify_schemas([pa.schema([pa.field(name, old)]), pa.schema([pa.field(name, new)])],
+                                    promote_options="permissive").field(name).type
+            return wide, col.cast(wide, safe=True)
+        except pa.ArrowException:
+            raise ValueError(
+                f"output column {name!r}: {self._where(len(col))} holds {new} values but earlier batches held "
+                f"{old}; a parquet column has one type (write .csv or .jsonl, or make the column consistent)"
+            ) from None
+
+    def _rewrite(self, schema: Any, nullify: set) -> None:
+        """Rewrite what is written so far with ``schema`` (columns in ``nullify`` were all missing)."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        self._writer.close()
+        self._writer = None
+        old = self.path.with_name(self.path.name + ".promote")
+        os.replace(self.path, old)
+        writer = None
+        try:
+            writer = pq.ParquetWriter(self.path, schema)
+            for b in pq.ParquetFile(old).iter_batches(batch_size=1 << 16):
+                cols = [pa.nulls(b.num_rows, f.type) if f.name in nullify else b.column(f.name).cast(f.type, safe=True)
+                        for f in schema]
+                writer.write_table(pa.Table.from_arrays(cols, schema=schema))
+        except BaseException as e:
+            if writer is not None:
+                with contextlib.suppress(Exception):
+                    writer.close()
+            if isinstance(e, pa.ArrowException):
+                raise ValueError(f"output: cannot widen the earlier batches' columns: {_arrow_message(e)}") from None
+            raise
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                old.unlink()
+        self._writer, self._schema = writer, schema
 
     def close(self) -> None:
         if self._writer is not None:
@@ -279,9 +520,15 @@ def read_graphs(path: str | os.PathLike) -> list:
         with torch.serialization.safe_globals(_safe_pyg_globals()):
             obj = torch.load(p, weights_only=True, map_location="cpu")
     except pickle.UnpicklingError as e:
+        # torch's own message advises loading with weights_only=False: never repeat that advice here
+        import re
+
+        found = re.search(r"GLOBAL ([\w.]+)", str(e))
+        what = f"it holds a pickled {found.group(1)}" if found else "it holds pickled Python objects"
         raise ValueError(
-            f"{str(p)!r} holds objects that are not allowed without pickle ({str(e).splitlines()[0][:200]}); "
-            "save graphs as dicts of tensors (multiaug.io.write_graphs)"
+            f"{str(p)!r} is not a tensor-only .pt file ({what}): multiaug reads .pt files with "
+            "torch.load(weights_only=True), because unpickling can run arbitrary code, so only tensors, PyG "
+            "Data objects and lists/dicts of them are accepted; write graphs with multiaug.io.write_graphs"
         ) from None
     except (RuntimeError, EOFError, OSError) as e:
         raise ValueError(f"cannot read {str(p)!r} as a torch file: {str(e).splitlines()[0][:200]}") from None
@@ -298,6 +545,11 @@ def read_graphs(path: str | os.PathLike) -> list:
             raise ValueError(f"{str(p)!r}: item {i} is a {type(it).__name__}; expected a graph (Data or dict of tensors)")
     if not graphs:
         raise ValueError(f"{str(p)!r} holds no graphs")
+    first = sorted(graphs[0].keys())
+    for i, g in enumerate(graphs[1:], 1):
+        if sorted(g.keys()) != first:
+            raise ValueError(f"{str(p)!r}: graph {i} has attributes {sorted(g.keys())} but graph 0 has {first}; "
+                             "every graph of a file needs the same attributes")
     return graphs
 
 

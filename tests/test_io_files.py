@@ -1,0 +1,205 @@
+"""multiaug.io on awkward files: no rows, text cells that look missing, output modes, parquet type
+drift across batches, pickled .pt files."""
+from __future__ import annotations
+
+import json
+import os
+import stat
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import torch
+
+from multiaug import io
+
+MISSING_LOOKING = ["NA", "null", "None", "", "nan", "N/A", "NaN"]
+
+
+# ---- no rows ----------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,content,match", [
+    ("h.csv", "text,label\n", r"has no rows \(only a header\)"),
+    ("e.csv", "", r"is empty \(no header and no rows\)"),
+    ("e.jsonl", "", r"has no rows \(the file is empty\)"),
+])
+def test_no_rows_is_a_value_error(tmp_path, name, content, match):
+    p = tmp_path / name
+    p.write_text(content)
+    for text_columns in (None, ["text"]):
+        with pytest.raises(ValueError, match=match):
+            list(io.iter_table(p, 4, text_columns=text_columns))
+        with pytest.raises(ValueError, match=match):
+            io.read_table(p, text_columns=text_columns)
+
+
+def test_parquet_without_rows(tmp_path):
+    p = tmp_path / "z.parquet"
+    pq.write_table(pa.table({"text": pa.array([], pa.string())}), p)
+    with pytest.raises(ValueError, match=r"has no rows \(columns but no rows\)"):
+        list(io.iter_table(p))
+
+
+# ---- text columns ------------------------------------------------------------------------------------
+
+
+def test_csv_text_columns_keep_missing_looking_cells(tmp_path):
+    p = tmp_path / "t.csv"
+    lines = ["text,num,other"] + [f"{t},{i},{t}" for i, t in enumerate(MISSING_LOOKING)] + ["007,7,x", "plain,,y"]
+    p.write_text("\n".join(lines) + "\n")
+    for batch in (3, 100):
+        df = pd.concat(list(io.iter_table(p, batch, text_columns=["text"])))
+        assert df["text"].tolist() == MISSING_LOOKING + ["007", "plain"]
+        assert all(isinstance(v, str) for v in df["text"])
+        # other columns keep pandas' missing values
+        assert df["num"].isna().tolist() == [False] * 8 + [True]
+        assert df["num"].dtype.kind == "f"
+        assert df["other"].isna().tolist() == [True, True, True, True, True, True, True, False, False]
+    # without text_columns: pandas' usual reading
+    plain = io.read_table(p)
+    assert plain["text"].isna().sum() == len(MISSING_LOOKING)
+    assert io.read_table(p, text_columns=["text", "not_there"])["text"].tolist()[:3] == ["NA", "null", "None"]
+
+
+def test_jsonl_text_columns(tmp_path):
+    p = tmp_path / "t.jsonl"
+    values = MISSING_LOOKING + [None, 12, 1.5, "2020-01-01"]
+    p.write_text("".join(json.dumps({"text": v, "date": v if isinstance(v, str) else "x", "n": i}) + "\n"
+                         for i, v in enumerate(values)))
+    df = io.read_table(p, text_columns=["text", "date"])
+    assert df["text"].tolist() == MISSING_LOOKING + ["", "12", "1.5", "2020-01-01"]  # a JSON null reads as ""
+    assert df["date"].tolist() == MISSING_LOOKING + ["x", "x", "x", "2020-01-01"]  # not parsed as a date
+    assert df["n"].tolist() == list(range(len(values)))
+    chunks = list(io.iter_table(p, 4, text_columns="text"))
+    assert [len(c) for c in chunks] == [4, 4, 3] and chunks[2]["text"].tolist() == ["12", "1.5", "2020-01-01"]
+
+
+def test_parquet_text_columns(tmp_path):
+    p = tmp_path / "t.parquet"
+    pq.write_table(pa.table({"text": pa.array(MISSING_LOOKING + [None]), "num": pa.array([1, 2, None, 4, 5, 6, 7, 8]),
+                             "v": pa.array([0.5] * 7 + [None])}), p)
+    df = io.read_table(p, text_columns=["text", "num"])
+    assert df["text"].tolist() == MISSING_LOOKING + [""]
+    assert df["num"].tolist() == ["1", "2", "", "4", "5", "6", "7", "8"]
+    assert df["v"].isna().tolist() == [False] * 7 + [True]
+    assert pd.concat(list(io.iter_table(p, 3, text_columns=["text"])))["text"].tolist() == MISSING_LOOKING + [""]
+
+
+# ---- output modes ------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def umask022():
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def _mode(p: Path) -> int:
+    return stat.S_IMODE(p.stat().st_mode)
+
+
+def test_new_outputs_get_the_umask_mode(tmp_path, umask022):
+    assert io.current_umask() == 0o022
+    io.write_table(pd.DataFrame({"a": [1]}), tmp_path / "t.csv")
+    io.write_array(tmp_path / "a.npy", np.zeros(3))
+    with io.atomic_output(tmp_path / "raw.bin") as tmp:
+        tmp.write_bytes(b"x")
+    for name in ("t.csv", "a.npy", "raw.bin"):
+        assert _mode(tmp_path / name) == 0o644, name
+    os.umask(0o077)
+    io.write_table(pd.DataFrame({"a": [1]}), tmp_path / "private.parquet")
+    assert _mode(tmp_path / "private.parquet") == 0o600
+
+
+def test_replaced_output_keeps_its_mode(tmp_path, umask022):
+    target = tmp_path / "t.csv"
+    target.write_text("old")
+    os.chmod(target, 0o640)
+    io.write_table(pd.DataFrame({"a": [1]}), target)
+    assert _mode(target) == 0o640 and target.read_text().startswith("a")
+
+
+def test_cli_output_mode(tmp_path, umask022, capsys):
+    from .test_cli import EXAMPLES, run_inproc
+
+    proc = run_inproc("augment", EXAMPLES / "diabetes.csv", "-o", tmp_path / "o.csv", "-a", "gaussian_noise", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert _mode(tmp_path / "o.csv") == 0o644
+
+
+# ---- parquet writer across batches --------------------------------------------------------------------
+
+
+def _write(path: Path, *frames: pd.DataFrame) -> None:
+    with io.TableWriter(path) as w:
+        for f in frames:
+            w.write(f)
+
+
+def test_writer_promotes_int_to_float(tmp_path):
+    p = tmp_path / "w.parquet"
+    _write(p, pd.DataFrame({"k": [1, 2], "s": ["a", "b"]}), pd.DataFrame({"k": [3.0, np.nan], "s": ["c", "d"]}),
+           pd.DataFrame({"k": [4.5, 5.0], "s": ["e", "f"]}))
+    t = pq.read_table(p)
+    assert t.schema.field("k").type == pa.float64()
+    assert t.column("k").to_pylist() == [1.0, 2.0, 3.0, None, 4.5, 5.0]
+    assert t.column("s").to_pylist() == list("abcdef")
+    assert sorted(x.name for x in tmp_path.iterdir()) == ["w.parquet"]
+
+
+def test_writer_keeps_int_when_a_gap_is_all_it_gets(tmp_path):
+    p = tmp_path / "w.parquet"
+    _write(p, pd.DataFrame({"k": [1, 2]}), pd.DataFrame({"k": [np.nan, 4.0]}))
+    t = pq.read_table(p)
+    assert t.schema.field("k").type == pa.int64() and t.column("k").to_pylist() == [1, 2, None, 4]
+
+
+def test_writer_fills_an_empty_column_with_later_text(tmp_path):
+    p = tmp_path / "w.parquet"
+    _write(p, pd.DataFrame({"e": [np.nan, np.nan], "v": [1, 2]}), pd.DataFrame({"e": [None, None], "v": [3, 4]}),
+           pd.DataFrame({"e": ["x", None], "v": [5, 6]}), pd.DataFrame({"e": [np.nan, np.nan], "v": [7, 8]}))
+    t = pq.read_table(p)
+    assert t.column("e").to_pylist() == [None] * 4 + ["x"] + [None] * 3
+    assert t.column("v").to_pylist() == list(range(1, 9))
+
+
+def test_writer_reorders_columns_and_refuses_conflicts(tmp_path):
+    p = tmp_path / "w.parquet"
+    _write(p, pd.DataFrame({"a": [1], "b": ["x"]}), pd.DataFrame({"b": ["y"], "a": [2]}))
+    assert pq.read_table(p).to_pylist() == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
+    with pytest.raises(ValueError, match=r"output column 'a': batch 2 \(output rows 1-1\) holds .*string.* earlier batches held int64"):
+        _write(tmp_path / "bad.parquet", pd.DataFrame({"a": [1]}), pd.DataFrame({"a": ["one"]}))
+    with pytest.raises(ValueError, match=r"batch 2 .* has columns \['c'\]; earlier batches had \['a'\]"):
+        _write(tmp_path / "bad2.parquet", pd.DataFrame({"a": [1]}), pd.DataFrame({"c": [1]}))
+
+
+# ---- graphs -------------------------------------------------------------------------------------------
+
+
+class Gadget:
+    pass
+
+
+def test_pickled_pt_message_is_safe(tmp_path):
+    p = tmp_path / "evil.pt"
+    torch.save({"x": Gadget()}, p)
+    with pytest.raises(ValueError) as info:
+        io.read_graphs(p)
+    msg = str(info.value)
+    assert "weights_only=True" in msg and "arbitrary code" in msg and "multiaug.io.write_graphs" in msg
+    assert "Gadget" in msg and "weights_only=False" not in msg and "\n" not in msg
+
+
+def test_graphs_with_different_attributes(tmp_path):
+    p = tmp_path / "g.pt"
+    torch.save([{"x": torch.zeros(2, 1), "edge_index": torch.zeros(2, 0, dtype=torch.long)},
+                {"edge_index": torch.zeros(2, 0, dtype=torch.long)}], p)
+    with pytest.raises(ValueError, match="graph 1 has attributes"):
+        io.read_graphs(p)
