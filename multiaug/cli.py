@@ -7,8 +7,10 @@
                      [--device DEV] [--batch-size B] [--threads N] [--exclude-original] [--overwrite]
                      [--save DIR] [--engine local|ray] [--ray-address ADDR] [--ray-num-cpus N]
 
-User errors (bad arguments, unreadable files, bad data) end with a one-line message and exit code 2;
-no traceback. The output is written to a temporary file and renamed at the end.
+User errors (bad arguments, unreadable files, bad data, and any error of pyarrow or of the operating
+system) end with a one-line message and exit code 2; no traceback (set ``MULTIAUG_DEBUG=1`` to see
+one). The output is written to a temporary file and renamed at the end: Ctrl-C (exit code 130) and
+SIGTERM (exit code 143) remove the temporary file and leave no output.
 
 ``--engine local`` (default) streams the file on this machine, batch by batch (memory bounded by
 ``--batch-size``). ``--engine ray`` runs the same batches on Ray Data (``--ray-address`` of a running
@@ -18,7 +20,9 @@ cluster, else a local instance); OUTPUT is then a file gathered in input order, 
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 from typing import Any
 
 import click
@@ -92,21 +96,27 @@ def describe_cmd(name: str) -> None:
 
 
 def build_augmenter(augmenter: str | None, params: dict, config: str | None, load: str | None):
+    """The augmenter of ``--augmenter``/``--config``/``--load``, with ``--param`` values set on it.
+    A parameter the augmenter does not have is a ``ValueError`` naming the augmenter and its parameters."""
+    import yaml
+
+    from . import registry
     from .core import Augmenter
 
     given = [o for o, v in (("--augmenter", augmenter), ("--config", config), ("--load", load)) if v]
     if len(given) != 1:
         raise UserError("give exactly one of --augmenter NAME, --config FILE or --load DIR" + (f" (got {', '.join(given)})" if given else ""))
-    if load:
-        aug = Augmenter.load(load)
-    elif config:
-        aug = Augmenter.from_config(config)
-    else:
-        from . import registry
-
-        aug = registry.create(augmenter, **params)
-        params = {}
+    try:
+        if load:
+            aug = Augmenter.load(load)
+        elif config:
+            aug = Augmenter.from_config(config)
+        else:
+            return registry.create(augmenter, **params)
+    except yaml.YAMLError as e:
+        raise UserError(f"{given[0]} {str(load or config)!r} is not valid YAML: {' '.join(str(e).split())}") from None
     if params:
+        registry.check_params(type(aug), params)
         aug.set_params(**params)
     return aug
 
@@ -178,12 +188,40 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
     )
 
 
+class Terminated(BaseException):
+    """Raised in the main thread by SIGTERM, so that temporary outputs are removed on the way out
+    (a ``BaseException``, like ``KeyboardInterrupt``, so that ``except Exception`` does not swallow it)."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)  # a second SIGTERM ends the process at once
+    raise Terminated()
+
+
+def _is_arrow_error(e: BaseException) -> bool:
+    arrow = sys.modules.get("pyarrow.lib")
+    return arrow is not None and isinstance(e, arrow.ArrowException)
+
+
+def _one_line(e: BaseException) -> str:
+    text = str(e).strip()
+    if not text:
+        return type(e).__name__
+    return text.splitlines()[0].strip() or " ".join(text.split())
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and exit code 2."""
     from sklearn.exceptions import NotFittedError
 
+    previous = None
+    if threading.current_thread() is threading.main_thread():
+        previous = signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         cli.main(args=argv, prog_name="multiaug", standalone_mode=False)
+    except Terminated:
+        click.echo("multiaug: terminated (SIGTERM); no output written", err=True)
+        sys.exit(128 + signal.SIGTERM)
     except click.exceptions.Abort:
         click.echo("multiaug: interrupted; no output written", err=True)
         sys.exit(130)
@@ -196,12 +234,20 @@ def main(argv: list[str] | None = None) -> None:
         else:
             click.echo(f"multiaug: error: {e.format_message()}", err=True)
         sys.exit(EXIT_USER_ERROR)
-    except (ValueError, TypeError, FileNotFoundError, IsADirectoryError, PermissionError, NotFittedError, ImportError) as e:
-        msg = str(e).splitlines()[0] if str(e) else type(e).__name__
+    except Exception as e:
+        if isinstance(e, (ValueError, TypeError, OSError, NotFittedError, ImportError)):
+            msg = _one_line(e)
+        elif _is_arrow_error(e):  # every pyarrow error class, NotImplementedError-based ones included
+            msg = f"{_one_line(e)} (pyarrow {type(e).__name__})"
+        else:
+            raise
         click.echo(f"multiaug: error: {msg}", err=True)
         if os.environ.get("MULTIAUG_DEBUG"):
             raise
         sys.exit(EXIT_USER_ERROR)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     sys.exit(0)
 
 

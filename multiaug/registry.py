@@ -71,8 +71,38 @@ def get(name: str) -> type:
     return _REGISTRY[name]
 
 
+def check_params(cls: type, params: Any, where: str = "parameter") -> None:
+    """Raise a one-line ``ValueError`` when ``params`` (names, or a mapping) holds a name that is not a
+    hyperparameter of augmenter class ``cls``: it names the augmenter, suggests close names and lists
+    the parameters. ``step__param`` keys (scikit-learn's nested form) are checked by their first part."""
+    import difflib
+
+    known = list(cls._get_param_names()) if hasattr(cls, "_get_param_names") else list(inspect.signature(cls).parameters)
+    label = getattr(cls, "registry_name", None) or cls.__name__
+    for key in params:
+        top = str(key).split("__", 1)[0]
+        if top in known:
+            continue
+        close = difflib.get_close_matches(top, known, n=2, cutoff=0.6)
+        hint = f" (did you mean {' or '.join(repr(c) for c in close)}?)" if close else ""
+        raise ValueError(
+            f"augmenter {label!r} has no {where} {str(key)!r}{hint}; its parameters are {', '.join(known)} "
+            f"(see `multiaug describe {label}`)"
+        )
+
+
 def create(name: str, **params: Any):
-    return get(name)(**params)
+    """An instance of the augmenter registered as ``name``; unknown or missing parameters are a
+    one-line ``ValueError`` that names the augmenter and lists its parameters."""
+    cls = get(name)
+    check_params(cls, params)
+    missing = [k for k, d in cls.param_defaults().items() if d is inspect.Parameter.empty and k not in params]
+    if missing:
+        raise ValueError(
+            f"augmenter {name!r} needs parameter(s) {', '.join(missing)} (give them as --param NAME=VALUE; "
+            f"see `multiaug describe {name}`)"
+        )
+    return cls(**params)
 
 
 def name_of(cls: type) -> str:

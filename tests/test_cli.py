@@ -181,40 +181,38 @@ def test_existing_output_needs_overwrite(tmp_path, capsys):
     assert len(pd.read_csv(out)) == 32
 
 
-def test_crash_mid_run_leaves_no_output(tmp_path, monkeypatch):
-    """A failure in the middle of a streamed file removes the partial output."""
+@pytest.mark.parametrize("error", [ValueError("bad row in batch 3"), KeyboardInterrupt()], ids=["ValueError", "KeyboardInterrupt"])
+def test_crash_mid_run_leaves_no_output(tmp_path, monkeypatch, error):
+    """A failure (or Ctrl-C) in the middle of a streamed file, after two batches were written, removes
+    the partial output."""
     from multiaug.engines import local
     from multiaug.text import RandomSwap
 
     df = pd.DataFrame({"text": [f"word{i} other{i} more{i}" for i in range(50)]})
-    df.loc[30, "text"] = None
     inp = tmp_path / "in.csv"
     df.to_csv(inp, index=False)
     out = tmp_path / "out.csv"
-    with pytest.raises(ValueError, match="row 30"):
-        local.augment_file(RandomSwap(seed=0), inp, out, column="text", batch_size=8)
-    assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
-
-    calls = {"n": 0}
+    calls = {"n": 0, "tmp_sizes": []}
     orig = RandomSwap.augment
 
     def boom(self, *args, **kwargs):  # the engine calls augment once per batch
         calls["n"] += 1
+        calls["tmp_sizes"] += [p.stat().st_size for p in tmp_path.glob(".out.csv.*")]
         if calls["n"] == 3:
-            raise KeyboardInterrupt
+            raise error
         return orig(self, *args, **kwargs)
 
     monkeypatch.setattr(RandomSwap, "augment", boom)
-    df.loc[30, "text"] = "fine now"
-    df.to_csv(inp, index=False)
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(type(error)):
         local.augment_file(RandomSwap(seed=0), inp, out, column="text", batch_size=8)
+    assert calls["n"] == 3 and len(calls["tmp_sizes"]) == 3  # a temporary output existed during the run
     assert not out.exists() and sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
 
 
-def test_streaming_equals_library_path(tmp_path):
-    """Same seed and batch size: the CLI's streamed output equals the library's in-memory path."""
-    from multiaug.engines.local import augment_table_batch, batch_seed
+def test_streaming_follows_the_documented_batch_schedule(tmp_path):
+    """The CLI's streamed output, rebuilt independently of the engine's code: batches of 16 rows; each
+    batch reseeded from SeedSequence([seed, first row]) (the schedule written out here, not the engine's
+    batch_seed); per batch the original rows, then copy 1 of every row, then copy 2."""
     from multiaug.text import RandomSwap
 
     df = pd.DataFrame({"text": [f"alpha{i} beta gamma delta{i} eps" for i in range(40)], "label": np.arange(40) % 2})
@@ -222,15 +220,33 @@ def test_streaming_equals_library_path(tmp_path):
     df.to_json(inp, orient="records", lines=True)
     run("augment", inp, "-o", tmp_path / "o.jsonl", "-a", "random_swap", "--column", "text", "-n", "2", "--seed", "5", "--batch-size", "16")
     streamed = pd.read_json(tmp_path / "o.jsonl", lines=True)
+
+    starts = [0, 16, 32]
+    sizes = [16, 16, 8]
+    schedule = []
+    for start in starts:
+        a, b = np.random.SeedSequence([5, start]).generate_state(2, np.uint32)
+        schedule.append((int(a) << 31) ^ int(b))
+    exp_text, exp_src, exp_aug = [], [], []
     aug = RandomSwap(seed=5)
-    parts = []
-    for start in range(0, 40, 16):
-        chunk = df.iloc[start : start + 16]
-        aug.reseed(batch_seed(5, start))
-        parts.append(augment_table_batch(aug, chunk, n_aug=2, column="text"))
-    expected = pd.concat(parts, ignore_index=True)
-    assert streamed["text"].tolist() == expected["text"].tolist()
-    assert streamed["source_index"].tolist() == expected["source_index"].tolist()
+    for start, size, s in zip(starts, sizes, schedule):
+        rows = list(range(start, start + size))
+        texts = df["text"].iloc[rows].tolist()
+        aug.reseed(s)
+        out, _, src = aug.augment(texts, n_aug=2)
+        assert list(src) == list(range(size)) * 2  # copy 1 of every row, then copy 2
+        exp_text += texts + list(out)
+        exp_src += rows + [start + int(i) for i in src]
+        exp_aug += [False] * size + [True] * (2 * size)
+    assert len(streamed) == 120
+    assert streamed["source_index"].tolist() == exp_src
+    assert streamed["is_augmented"].tolist() == exp_aug
+    assert streamed["text"].tolist() == exp_text
+    assert streamed["label"].tolist() == [int(df["label"].iloc[i]) for i in exp_src]
+    # random_swap only reorders words, and it did change some rows
+    for t, i in zip(streamed["text"], streamed["source_index"]):
+        assert sorted(t.split()) == sorted(df["text"].iloc[i].split())
+    assert sum(t != df["text"].iloc[i] for t, i, a in zip(streamed["text"], exp_src, exp_aug) if a) > 40
 
 
 def test_imblearn_pipeline_end_to_end():

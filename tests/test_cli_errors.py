@@ -1,0 +1,265 @@
+"""Bad inputs to the real `multiaug` command: each ends in exit code 2 (143 for SIGTERM) and ONE line
+``multiaug: error: ...`` that names the problem, with no traceback and no output left behind."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+import torch
+
+from .test_cli import EXAMPLES, run_inproc
+
+
+def one_error_line(proc, *needles: str) -> str:
+    assert proc.returncode == 2, (proc.returncode, proc.stderr)
+    line = proc.stderr.strip()
+    assert "Traceback" not in line and line.count("\n") == 0, proc.stderr
+    assert line.startswith("multiaug: error: "), line
+    for n in needles:
+        assert n in line, (n, line)
+    return line
+
+
+def no_leftovers(folder: Path, *keep: str) -> None:
+    assert sorted(p.name for p in folder.iterdir()) == sorted(keep)
+
+
+# ---- 1. inputs without rows ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name,content,needle", [
+    ("head.csv", "text,label\n", "has no rows (only a header)"),
+    ("empty.csv", "", "is empty"),
+    ("empty.jsonl", "", "has no rows (the file is empty)"),
+    ("blank.jsonl", "\n\n", "has no rows"),
+])
+def test_input_without_rows(tmp_path, capsys, name, content, needle):
+    inp = tmp_path / name
+    inp.write_text(content)
+    out = tmp_path / ("o" + inp.suffix)
+    proc = run_inproc("augment", inp, "-o", out, "-a", "random_swap", "--column", "text", capsys=capsys)
+    line = one_error_line(proc, needle)
+    assert repr(str(inp)) in line
+    no_leftovers(tmp_path, name)
+
+
+def test_parquet_without_rows(tmp_path, capsys):
+    inp = tmp_path / "z.parquet"
+    pq.write_table(pa.table({"text": pa.array([], pa.string()), "v": pa.array([], pa.float64())}), inp)
+    for args in (["-a", "random_swap", "--column", "text"], ["-a", "gaussian_noise", "--columns", "v"]):
+        proc = run_inproc("augment", inp, "-o", tmp_path / "o.parquet", *args, capsys=capsys)
+        one_error_line(proc, "has no rows (columns but no rows)")
+    no_leftovers(tmp_path, "z.parquet")
+
+
+# ---- 2. unknown parameters ---------------------------------------------------------------------------
+
+
+def test_unknown_param_names_augmenter_and_suggests(tmp_path, capsys):
+    out = tmp_path / "o.csv"
+    proc = run_inproc("augment", EXAMPLES / "diabetes.csv", "-o", out, "-a", "gaussian_noise", "--param", "sigmaa=0.1", capsys=capsys)
+    line = one_error_line(proc, "'gaussian_noise'", "'sigmaa'", "did you mean 'sigma'?", "seed, sigma (see")
+    assert "__init__" not in line and "unexpected keyword" not in line
+    for p in ("n_aug", "seed", "p", "device"):  # the parameter list is there
+        assert p in line
+    no_leftovers(tmp_path)
+
+
+def test_unknown_param_without_close_match(tmp_path, capsys):
+    proc = run_inproc("augment", EXAMPLES / "diabetes.csv", "-o", tmp_path / "o.csv", "-a", "gaussian_noise",
+                      "--param", "zzzzz=1", capsys=capsys)
+    line = one_error_line(proc, "'gaussian_noise' has no parameter 'zzzzz'", "its parameters are")
+    assert "did you mean" not in line
+
+
+def test_unknown_param_with_config_and_load(tmp_path, capsys):
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({"augmenter": "jitter", "params": {"sigma": 0.5}}))
+    proc = run_inproc("augment", EXAMPLES / "series.npz", "-o", tmp_path / "a.npz", "--config", cfg,
+                      "--param", "sigmaa=1", capsys=capsys)
+    one_error_line(proc, "'jitter' has no parameter 'sigmaa'", "did you mean 'sigma'?")
+    assert not (tmp_path / "a.npz").exists()
+    # a good --param on --config is applied; then --load with a bad one
+    proc = run_inproc("augment", EXAMPLES / "series.npz", "-o", tmp_path / "a.npz", "--config", cfg, "--param", "sigma=0.1",
+                      "--save", tmp_path / "saved", "--seed", "0", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads((tmp_path / "saved" / "config.json").read_text())["params"]["sigma"] == 0.1
+    proc = run_inproc("augment", EXAMPLES / "series.npz", "-o", tmp_path / "b.npz", "--load", tmp_path / "saved",
+                      "--param", "sgima=1", capsys=capsys)
+    one_error_line(proc, "'jitter' has no parameter 'sgima'", "did you mean 'sigma'?")
+    assert not (tmp_path / "b.npz").exists()
+
+
+def test_registry_create_and_check_params():
+    from multiaug import registry
+    from multiaug.tabular import GaussianNoise
+
+    with pytest.raises(ValueError, match=r"augmenter 'gaussian_noise' has no parameter 'sigmaa' \(did you mean 'sigma'\?\)"):
+        registry.create("gaussian_noise", sigmaa=0.1)
+    assert registry.create("gaussian_noise", sigma=0.2).sigma == 0.2
+    registry.check_params(GaussianNoise, {"sigma": 1, "seed": 0})  # known names pass
+    with pytest.raises(ValueError, match="no parameter 'colums'.*did you mean 'columns'"):
+        registry.check_params(GaussianNoise, ["colums"])
+
+
+# ---- 3. pickled .pt ------------------------------------------------------------------------------------
+
+
+class Payload:
+    pass
+
+
+def test_pickled_pt_is_refused_without_unsafe_advice(tmp_path, capsys):
+    evil = tmp_path / "evil.pt"
+    torch.save([{"x": torch.zeros(2)}, Payload()], evil)
+    proc = run_inproc("augment", evil, "-o", tmp_path / "o.pt", "-a", "edge_drop", capsys=capsys)
+    line = one_error_line(proc, "weights_only=True", "arbitrary code", "multiaug.io.write_graphs", "Payload")
+    assert "weights_only=False" not in line and "trust" not in line
+    no_leftovers(tmp_path, "evil.pt")
+
+
+# ---- 4. see tests/test_io_files.py (modes); 5. SIGTERM ---------------------------------------------------
+
+
+def test_sigterm_mid_run_removes_the_temporary_output(tmp_path):
+    inp = tmp_path / "big.csv"
+    with open(inp, "w") as fh:
+        fh.write("text\n")
+        for i in range(60_000):
+            fh.write(f"alpha{i} beta gamma delta epsilon zeta eta theta\n")
+    out = tmp_path / "out.csv"
+    cmd = [sys.executable, "-c", "from multiaug.cli import main; main()", "augment", str(inp), "-o", str(out),
+           "-a", "random_swap", "--column", "text", "-n", "2", "--seed", "0", "--batch-size", "200"]
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "HF_HUB_OFFLINE": "1"})
+    try:
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob(".out.csv.*.tmp.csv")):
+            assert proc.poll() is None, proc.communicate()
+            assert time.monotonic() < deadline, "no temporary output appeared"
+            time.sleep(0.02)
+        tmp = next(tmp_path.glob(".out.csv.*.tmp.csv"))
+        deadline = time.monotonic() + 30  # wait until some batches are written, then stop the run
+        while tmp.exists() and tmp.stat().st_size == 0 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert proc.poll() is None, "the run ended before SIGTERM; make the input bigger"
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 143, (proc.returncode, err)
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1] == "multiaug: terminated (SIGTERM); no output written"
+    no_leftovers(tmp_path, "big.csv")
+
+
+def test_main_restores_the_sigterm_handler(tmp_path, capsys):
+    before = signal.getsignal(signal.SIGTERM)
+    proc = run_inproc("augment", EXAMPLES / "diabetes.csv", "-o", tmp_path / "o.csv", "-a", "gaussian_noise", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert signal.getsignal(signal.SIGTERM) is before
+
+
+# ---- 7. parquet type drift across batches ------------------------------------------------------------------
+
+
+def _csv(path: Path, header: str, rows: list[str]) -> Path:
+    path.write_text(header + "\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_int_column_gains_missing_and_fractions_in_later_batches(tmp_path, capsys):
+    # k: integers, a gap in batch 4, fractions from batch 5 on
+    rows = [f"{i}.5,{i if i < 16 else i + 0.25}" if i != 13 else f"{i}.5," for i in range(20)]
+    inp = _csv(tmp_path / "in.csv", "a,k", rows)
+    out = tmp_path / "o.parquet"
+    proc = run_inproc("augment", inp, "-o", out, "-a", "gaussian_noise", "--columns", "a", "--batch-size", "4",
+                      "--seed", "0", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    got = pd.read_parquet(out)
+    orig = got[~got["is_augmented"]]
+    expected_k = [float(i if i < 16 else i + 0.25) for i in range(20)]
+    assert orig["k"].isna().tolist() == [i == 13 for i in range(20)]
+    assert orig["k"].fillna(-1).tolist() == [(-1.0 if i == 13 else v) for i, v in enumerate(expected_k)]
+    assert pq.read_schema(out).field("k").type == pa.float64()
+    assert len(got) == 40
+    no_leftovers(tmp_path, "in.csv", "o.parquet")
+
+
+def test_empty_column_later_holding_text(tmp_path, capsys):
+    rows = [f"{i}.5," if i < 10 else f"{i}.5,s{i}" for i in range(20)]
+    inp = _csv(tmp_path / "in.csv", "a,e", rows)
+    out = tmp_path / "o.parquet"
+    proc = run_inproc("augment", inp, "-o", out, "-a", "gaussian_noise", "--columns", "a", "--batch-size", "4",
+                      "--exclude-original", "--seed", "0", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    got = pd.read_parquet(out)
+    assert got["e"].tolist()[:10] == [None] * 10 or got["e"].isna().tolist()[:10] == [True] * 10
+    assert got["e"].tolist()[10:] == [f"s{i}" for i in range(10, 20)]
+    assert pa.types.is_string(pq.read_schema(out).field("e").type) or pa.types.is_large_string(pq.read_schema(out).field("e").type)
+
+
+def test_numbers_then_text_is_one_line_naming_column_and_batch(tmp_path, capsys):
+    rows = [f"{i}.5,{i}" if i < 10 else f"{i}.5,s{i}" for i in range(20)]
+    inp = _csv(tmp_path / "in.csv", "a,t", rows)
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.parquet", "-a", "gaussian_noise", "--columns", "a",
+                      "--batch-size", "4", capsys=capsys)
+    one_error_line(proc, "column 't'", "batch 3", "int64")
+    no_leftovers(tmp_path, "in.csv")
+
+
+def _arrow_error_classes():
+    seen, todo = [], [pa.lib.ArrowException]
+    while todo:
+        c = todo.pop()
+        if c not in seen:
+            seen.append(c)
+            todo.extend(c.__subclasses__())
+    return sorted(seen, key=lambda c: c.__name__)
+
+
+@pytest.mark.parametrize("cls", _arrow_error_classes(), ids=lambda c: c.__name__)
+def test_every_pyarrow_error_is_one_line(tmp_path, capsys, monkeypatch, cls):
+    from multiaug.engines import local
+
+    def boom(*args, **kwargs):
+        raise cls("first line of the arrow message\nsecond line")
+
+    monkeypatch.setattr(local, "augment_file", boom)
+    proc = run_inproc("augment", EXAMPLES / "diabetes.csv", "-o", tmp_path / "o.parquet", "-a", "gaussian_noise", capsys=capsys)
+    one_error_line(proc, "first line of the arrow message")
+
+
+def test_other_exceptions_still_show_a_traceback(tmp_path, capsys, monkeypatch):
+    """A bug (not a user error) is not hidden behind a one-line message."""
+    from multiaug.engines import local
+
+    def boom(*args, **kwargs):
+        raise KeyError("internal")
+
+    monkeypatch.setattr(local, "augment_file", boom)
+    with pytest.raises(KeyError):
+        run_inproc("augment", EXAMPLES / "diabetes.csv", "-o", tmp_path / "o.csv", "-a", "gaussian_noise", capsys=capsys)
+
+
+# ---- 9. malformed config ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("text", ["augmenter: jitter\nparams: {sigma: [1,\n", "augmenter: [jitter\n", "\t- :"])
+def test_malformed_yaml_config_is_one_line(tmp_path, capsys, text):
+    cfg = tmp_path / "bad.yaml"
+    cfg.write_text(text)
+    proc = run_inproc("augment", EXAMPLES / "series.npz", "-o", tmp_path / "o.npz", "--config", cfg, capsys=capsys)
+    one_error_line(proc, "bad.yaml")
+    no_leftovers(tmp_path, "bad.yaml")
