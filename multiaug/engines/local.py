@@ -11,10 +11,34 @@ augmented rows, copy by copy (copy 1 of every row of the batch, then copy 2, ...
 Reproducibility: with a ``seed``, the augmenter is reseeded at every batch from ``(seed, index of the
 batch's first row)``, so a batch's output does not depend on the batches before it (the Ray engine
 relies on this); results still depend on ``batch_size`` for augmenters that mix rows within a batch.
+
+Results never *fail* because of how the file divides into batches:
+
+* statistics that need several rows come from the whole file: an augmenter with ``partial_fit`` that
+  holds no fitted state (``GaussianNoise``'s column spread) is fitted batch by batch over the whole
+  file before augmenting (a streaming pass; learned augmenters are fitted on the whole table first);
+* a mixing augmenter (``mixes_samples``, also inside a composition) given a batch of one row (the
+  last batch of ``N = k * batch_size + 1`` rows, or every batch with ``batch_size=1``) mixes it with
+  partners from the previous batch (the next one for the first batch): the batch is augmented
+  together with those partner rows and only its own augmented rows are written, so the output still
+  holds exactly one augmented row per input row and copy, with its own ``source_index``. A file of a
+  single row gives a ``ValueError`` (nothing to mix with).
+
+Text columns are read as strings with no NA conversion (``NA``, ``null``, ``None`` stay text; an empty
+cell is ``""``). Empty texts are kept like any row and handled as the augmenter's Python API does
+(not augmented, counted as unchanged, dropped from the augmented rows under the default
+``on_unchanged="drop"``); the run report counts them.
+
+Labels keep their representation: original rows are written as read, augmented rows' labels in the
+same type. An integer label column with missing cells (which pandas reads as floats) is written as
+integers with empty cells (pandas ``Int64``), for csv when the column's text holds only integers, for
+parquet when its schema type is an integer. Mixing augmenters need a label on every row: a missing
+one is a ``ValueError`` naming the row.
 """
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from dataclasses import dataclass, field
@@ -36,6 +60,8 @@ class RunReport:
     rows_out: int = 0
     rows_augmented: int = 0
     unchanged: int = 0
+    #: text rows whose cell is empty (kept, never augmented)
+    empty_texts: int = 0
     warnings: list[str] = field(default_factory=list)
 
 
@@ -97,6 +123,85 @@ def _hard_labels(aug: Augmenter, y: Any, y_aug: Any) -> Any:
     return aug._resample_labels(y, y_aug)
 
 
+def _walk(aug: Augmenter):
+    yield aug
+    for child in aug._children():
+        yield from _walk(child)
+
+
+def mixer_of(aug: Augmenter) -> Augmenter | None:
+    """The first augmenter in ``aug`` (itself or a child of a composition) that mixes samples."""
+    return next((a for a in _walk(aug) if getattr(a, "mixes_samples", False)), None)
+
+
+def _holds_fitted_state(aug: Augmenter) -> bool:
+    return any(k.endswith("_") and not k.startswith("_") for k in vars(aug))
+
+
+def _needs_statistics(aug: Augmenter) -> list[Augmenter]:
+    """Augmenters in ``aug`` that measure the data (``partial_fit``) and have not been fitted yet."""
+    return [a for a in _walk(aug) if callable(getattr(a, "partial_fit", None)) and not _holds_fitted_state(a)]
+
+
+def _with_partners(batches: Any, mixer: Augmenter | None, what: str):
+    """Yield ``(batch, partners)``: ``partners`` is None, or, for a one-row batch of a mixing
+    augmenter, the previous batch (the next one for the first batch)."""
+    it = iter(batches)
+    prev, ahead = None, []
+    while True:
+        cur = ahead.pop() if ahead else next(it, None)
+        if cur is None:
+            return
+        partners = None
+        if mixer is not None and len(cur) < 2:
+            partners = prev
+            if partners is None:
+                nxt = next(it, None)
+                if nxt is None:
+                    raise ValueError(
+                        f"the input holds a single {what}: {type(mixer).__name__} mixes each {what} with another "
+                        f"one and has nothing to mix it with (it needs at least 2)"
+                    )
+                ahead.append(nxt)
+                partners = nxt
+        yield cur, partners
+        prev = cur
+
+
+def _same_labels(a: Any, b: Any) -> bool:
+    a, b = np.asarray(a), np.asarray(b)
+    if a.shape != b.shape:
+        return False
+    if a.dtype.kind in "fc" or b.dtype.kind in "fc":
+        try:
+            return bool(np.array_equal(a.astype(np.float64), b.astype(np.float64), equal_nan=True))
+        except (TypeError, ValueError):
+            return False
+    return bool(np.array_equal(a, b))
+
+
+def _label_array(col: Any) -> np.ndarray:
+    """The label column as the augmenters take it (nullable integer/float columns -> float with NaN)."""
+    import pandas as pd
+
+    if isinstance(col.dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(col.dtype) \
+            and not pd.api.types.is_bool_dtype(col.dtype):
+        if col.isna().any():
+            return col.to_numpy(dtype=np.float64, na_value=np.nan)
+        return col.to_numpy(dtype=np.int64 if pd.api.types.is_integer_dtype(col.dtype) else np.float64)
+    return col.to_numpy()
+
+
+def _integral_with_missing(col: Any) -> bool:
+    import pandas as pd
+
+    if not pd.api.types.is_float_dtype(col.dtype):
+        return False
+    v = col.to_numpy(dtype=np.float64, na_value=np.nan)
+    nan = np.isnan(v)
+    return bool(nan.any()) and bool(np.all(v[~nan] == np.round(v[~nan])))
+
+
 # --------------------------------------------------------------------------------------------------
 # Tables: text and tabular augmenters
 # --------------------------------------------------------------------------------------------------
@@ -112,23 +217,36 @@ def augment_table_batch(
     feature_columns: list[str] | None = None,
     exclude_original: bool = False,
     report: RunReport | None = None,
+    partners: Any = None,
+    integer_labels: bool | None = None,
 ) -> Any:
-    """Augment one DataFrame batch (its index = global row numbers) and return the output rows."""
+    """Augment one DataFrame batch (its index = global row numbers) and return the output rows.
+
+    ``partners``: rows (another batch, same columns, index = their global row numbers) augmented
+    together with ``df`` so that a mixing augmenter has rows to mix a one-row batch with; only the
+    rows of ``df`` and their augmented copies are returned. ``integer_labels``: write a label column
+    with missing cells as nullable integers (True), as read (False), or decide from the values
+    (None: whole numbers with missing cells are integers)."""
     import pandas as pd
 
     report = report if report is not None else RunReport()
+    work = df
+    if partners is not None and len(partners):
+        work = pd.concat([partners, df] if partners.index[0] < df.index[0] else [df, partners])
+    own = work.index.isin(df.index)
     if aug.modality == "text":
         if column is None:
             raise ValueError("--column is required for text augmenters (the column that holds the text)")
         if column not in df.columns:
             raise ValueError(f"--column {column!r} is not in the input; columns are {list(df.columns)}")
-        texts = df[column]
+        texts = work[column]
         bad = texts.map(lambda v: not isinstance(v, str))
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])
-            raise ValueError(f"row {int(df.index[i])}: column {column!r} holds {texts.iloc[i]!r}; expected text")
+            raise ValueError(f"row {int(work.index[i])}: column {column!r} holds {texts.iloc[i]!r}; expected text")
+        report.empty_texts += int((df[column].str.strip() == "").sum())
         X_aug, _, src = _augment_quiet(aug, texts.tolist(), None, n_aug, report)
-        out = df.iloc[src].copy()
+        out = work.iloc[src].copy()
         out[column] = list(X_aug)
     elif aug.modality == "tabular":
         if label_column is not None and label_column not in df.columns:
@@ -137,21 +255,36 @@ def augment_table_batch(
         missing = [c for c in feats if c not in df.columns]
         if missing:
             raise ValueError(f"--columns {missing} are not in the input; columns are {list(df.columns)}")
-        X = df[feats]
-        y = df[label_column].to_numpy() if label_column is not None else None
+        X = work[feats]
+        y = None
+        if label_column is not None:
+            y = _label_array(work[label_column])
+            mixer = mixer_of(aug)
+            if mixer is not None:
+                na = np.asarray(pd.isna(work[label_column]))
+                if na.any():
+                    row = int(work.index[int(na.nonzero()[0][0])])
+                    raise ValueError(
+                        f"row {row}: --label-column {label_column!r} is missing; {type(mixer).__name__} mixes labels, "
+                        "so every row needs one (fill or drop that row)"
+                    )
         X_aug, y_aug, src = _augment_quiet(aug, X, y, n_aug, report)
-        out = df.iloc[src].copy()
+        out = work.iloc[src].copy()
         X_aug = X_aug if isinstance(X_aug, pd.DataFrame) else pd.DataFrame(np.asarray(X_aug), columns=feats)
         for c in feats:
             out[c] = X_aug[c].to_numpy()
         if label_column is not None:
-            out[label_column] = np.asarray(_hard_labels(aug, y, y_aug))
+            labels = np.asarray(_hard_labels(aug, y, y_aug))
+            if not _same_labels(labels, y[src]):  # changed by the augmenter (mixed targets)
+                out[label_column] = labels
+            # unchanged labels keep the column as read (out holds the source rows' cells)
     else:
         raise ValueError(
             f"augmenter {type(aug).__name__} works on {aug.modality} data; csv/jsonl/parquet files hold text or tables"
         )
-    out[SOURCE_INDEX] = df.index.to_numpy()[src]
+    out[SOURCE_INDEX] = work.index.to_numpy()[src]
     out[IS_AUGMENTED] = True
+    out = out[own[src]]
     parts = []
     if not exclude_original:
         orig = df.copy()
@@ -160,10 +293,46 @@ def augment_table_batch(
         parts.append(orig)
     parts.append(out)
     res = pd.concat(parts, ignore_index=True)
+    if label_column is not None and aug.modality == "tabular":
+        col = res[label_column]
+        if integer_labels is None:
+            integer_labels = _integral_with_missing(df[label_column])
+        if integer_labels and _integral_with_missing(col):
+            res[label_column] = col.astype("Int64")
     report.rows_in += len(df)
     report.rows_out += len(res)
     report.rows_augmented += len(out)
     return res
+
+
+_INT_TEXT = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def _file_label_is_integer(inp: Path, label_column: str) -> bool | None:
+    """Whether the label column of the file holds integers (for its cells pandas reads as floats):
+    csv: every non-missing cell's text is an integer; parquet: an integer schema type; else None."""
+    import pandas as pd
+
+    suffix = inp.suffix.lower()
+    if suffix == ".parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        schema = pq.read_schema(inp)
+        if label_column not in schema.names:
+            return None
+        return bool(pa.types.is_integer(schema.field(label_column).type))
+    if suffix == ".csv":
+        try:
+            from pandas._libs.parsers import STR_NA_VALUES as na_tokens
+        except ImportError:  # pragma: no cover - older/newer pandas
+            na_tokens = {"", "NA", "N/A", "NaN", "nan", "null", "NULL", "None", "<NA>", "n/a", "-NaN", "-nan"}
+        for chunk in pd.read_csv(inp, usecols=[label_column], dtype=str, keep_default_na=False, chunksize=1 << 16):
+            for v in chunk[label_column]:
+                if v not in na_tokens and not _INT_TEXT.fullmatch(v):
+                    return False
+        return True
+    return None
 
 
 def _fit_if_needed(aug: Augmenter, load_all: Callable[[], tuple[Any, Any]]) -> None:
@@ -172,18 +341,48 @@ def _fit_if_needed(aug: Augmenter, load_all: Callable[[], tuple[Any, Any]]) -> N
         aug.fit(X, y) if y is not None else aug.fit(X)
 
 
+def _feature_frame(df: Any, label_column: str | None, feature_columns: list[str] | None) -> Any:
+    return df[feature_columns or [c for c in df.columns if c != label_column and c not in (SOURCE_INDEX, IS_AUGMENTED)]]
+
+
+def _text_kw(aug: Augmenter, column: str | None) -> dict[str, Any]:
+    """``iter_table``/``read_table`` keywords: a text augmenter's column is read as plain strings."""
+    return {"text_columns": [column]} if aug.modality == "text" and column is not None else {}
+
+
 def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_column: str | None,
-                        feature_columns: list[str] | None) -> None:
-    """Fit a learned, unfitted augmenter on the whole table (the one step that reads it all at once)."""
+                        feature_columns: list[str] | None, batch_size: int = 1 << 16) -> None:
+    """Fit a learned, unfitted augmenter on the whole table (the one step that reads it all at once),
+    then stream the table through ``partial_fit`` of the augmenters that measure the data (column
+    statistics of the whole file, never of one batch)."""
 
     def load_all():
-        df = io.read_table(inp)
-        y = df[label_column].to_numpy() if label_column else None
+        df = io.read_table(inp, **_text_kw(aug, column))
+        y = _label_array(df[label_column]) if label_column else None
         if aug.modality == "tabular":
-            return df[feature_columns or [c for c in df.columns if c != label_column]], y
+            return _feature_frame(df, label_column, feature_columns), y
         return df[column].tolist(), y
 
     _fit_if_needed(aug, load_all)
+    pending = _needs_statistics(aug) if aug.modality == "tabular" else []
+    if not pending:
+        return
+    rows = 0
+    for df in io.iter_table(inp, batch_size):
+        if label_column is not None and label_column not in df.columns:
+            raise ValueError(f"--label-column {label_column!r} is not in the input; columns are {list(df.columns)}")
+        missing = [c for c in (feature_columns or []) if c not in df.columns]
+        if missing:
+            raise ValueError(f"--columns {missing} are not in the input; columns are {list(df.columns)}")
+        X = _feature_frame(df, label_column, feature_columns)
+        for a in pending:
+            a.partial_fit(X)
+        rows += len(df)
+    if rows < 2:
+        raise ValueError(
+            f"the input holds a single row: {type(pending[0]).__name__} scales by each column's spread, which one row "
+            "does not have; fit it on training data first (save it and pass --load)"
+        )
 
 
 def augment_file(
@@ -223,10 +422,20 @@ def _augment_table_file(aug, inp, out, n_aug, seed, column, label_column, featur
     if aug.modality not in ("text", "tabular"):
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
 
-    fit_table_if_needed(aug, inp, column, label_column, feature_columns)
+    fit_table_if_needed(aug, inp, column, label_column, feature_columns, batch_size=max(int(batch_size), 1 << 12))
     first = True
+    integer_labels: list[bool | None] = []  # decided once, when a batch first needs it
+
+    def labels_integer(df):
+        if label_column is None or label_column not in df.columns or not _integral_with_missing(df[label_column]):
+            return None
+        if not integer_labels:
+            integer_labels.append(_file_label_is_integer(inp, label_column))
+        return integer_labels[0]
+
+    batches = io.iter_table(inp, batch_size, **_text_kw(aug, column))
     with io.atomic_output(out) as tmp, io.TableWriter(tmp, fmt=out.suffix) as writer, _progress(io.count_rows(inp), progress) as bar:
-        for df in io.iter_table(inp, batch_size):
+        for df, partners in _with_partners(batches, mixer_of(aug), "row"):
             if first:
                 first = False
                 for c in (SOURCE_INDEX, IS_AUGMENTED):
@@ -237,11 +446,14 @@ def _augment_table_file(aug, inp, out, n_aug, seed, column, label_column, featur
                 augment_table_batch(
                     aug, df, n_aug=n_aug, column=column, label_column=label_column,
                     feature_columns=feature_columns, exclude_original=exclude_original, report=report,
+                    partners=partners, integer_labels=labels_integer(df),
                 )
             )
             bar.update(len(df))
         if first:
             raise ValueError(f"input {str(inp)!r} has no rows")
+    if report.empty_texts:
+        report.warnings.insert(0, f"column {column!r}: {report.empty_texts} row(s) hold empty text (kept as they are, not augmented)")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -271,13 +483,38 @@ def _augment_array_file(aug, inp, out, n_aug, seed, batch_size, exclude_original
         else:
             dest = np.empty((total,) + X.shape[1:], dtype=np.result_type(X.dtype, np.float32))
         pos = 0
+        mixer = mixer_of(aug)
+        if mixer is not None and N < 2:
+            raise ValueError(
+                f"the input holds a single series: {type(mixer).__name__} mixes each series with another one and "
+                "has nothing to mix it with (it needs at least 2)"
+            )
         for start in range(0, N, batch_size):
             xb = np.asarray(X[start : start + batch_size])
             yb = None if y is None else np.asarray(y[start : start + batch_size])
             _reseed(aug, seed, start)
-            X_aug, y_aug, src = _augment_quiet(aug, xb, yb, n_aug, report)
+            if mixer is not None and len(xb) < 2:
+                # a lone series: mixed with the previous batch (the next one for the first batch)
+                lo, hi = (max(0, start - batch_size), start) if start > 0 else (start + 1, start + 1 + batch_size)
+                ctx_x = np.asarray(X[lo:hi])
+                ctx_y = None if y is None else np.asarray(y[lo:hi])
+                before = lo < start
+                xe = np.concatenate([ctx_x, xb] if before else [xb, ctx_x])
+                ye = None if y is None else np.concatenate([ctx_y, yb] if before else [yb, ctx_y])
+                X_aug, y_aug, src = _augment_quiet(aug, xe, ye, n_aug, report)
+                own = len(ctx_x) if before else 0
+                keep = (src >= own) & (src < own + len(xb))
+                X_aug = np.asarray(X_aug)[keep]
+                if y_aug is not None:
+                    y_aug = _hard_labels(aug, ye, y_aug)
+                    y_aug = np.asarray(y_aug)[keep]
+                src = src[keep] - own
+                yb_labels = y_aug
+            else:
+                X_aug, y_aug, src = _augment_quiet(aug, xb, yb, n_aug, report)
+                yb_labels = _hard_labels(aug, yb, y_aug) if yb is not None else None
             blocks = [] if exclude_original else [(xb, np.arange(len(xb)), False, yb)]
-            blocks.append((np.asarray(X_aug), src, True, _hard_labels(aug, yb, y_aug) if yb is not None else None))
+            blocks.append((np.asarray(X_aug), src, True, yb_labels))
             for arr, s, is_aug, lab in blocks:
                 k = len(arr)
                 dest[pos : pos + k] = arr

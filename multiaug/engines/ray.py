@@ -25,6 +25,12 @@ batch size the Ray engine produces the same rows as the local engine. Should a b
 a worker ever straddle two of those aligned batches, the worker splits it at the boundary and seeds
 each part from its own first row, so results never depend on how Ray cut the blocks beyond that.
 
+One-row batches of a mixing augmenter: as in the local engine, a lone last row (``N = k * batch_size
++ 1``) is mixed with partners from the previous batch; :func:`augment_path` reads that batch on the
+driver and ships it with the task (``partners`` of :func:`augment_dataset`). ``batch_size=1`` with a
+mixing augmenter is refused by the Ray engine (every batch would need its neighbour's rows; use
+``--batch-size 2`` or more, or the local engine).
+
 Output row order: the same as the local engine: batch by batch in input order; in each batch its
 original rows (unless ``exclude_original``) then its augmented rows, copy by copy. The pipeline runs
 with Ray Data's ``preserve_order`` on: the row numbering needs the blocks in input order, and it
@@ -62,11 +68,14 @@ from .local import (
     IS_AUGMENTED,
     SOURCE_INDEX,
     RunReport,
+    _file_label_is_integer,
     _progress,
+    _text_kw,
     augment_table_batch,
     batch_seed,
     check_paths,
     fit_table_if_needed,
+    mixer_of,
 )
 
 #: the global row index carried between the indexing and the augmentation stages
@@ -168,7 +177,7 @@ def split_points(rows: np.ndarray, batch_size: int) -> list[tuple[int, int]]:
 
 def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, seed: int | None, column: str | None,
                  label_column: str | None, feature_columns: list[str] | None, exclude_original: bool,
-                 batch_size: int) -> Any:
+                 batch_size: int, partners: dict | None = None, integer_labels: bool | None = None) -> Any:
     import pandas as pd
 
     aug = _worker_augmenter(payload, key)
@@ -179,9 +188,12 @@ def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, seed: int | No
     for s, e in split_points(rows, batch_size):
         if seed is not None:
             aug.reseed(batch_seed(seed, int(rows[s])))
+        part = df.iloc[s:e]
+        integer = integer_labels if label_column is not None and label_column in part.columns else None
         parts.append(augment_table_batch(
-            aug, df.iloc[s:e], n_aug=n_aug, column=column, label_column=label_column,
+            aug, part, n_aug=n_aug, column=column, label_column=label_column,
             feature_columns=feature_columns, exclude_original=exclude_original, report=RunReport(),
+            partners=(partners or {}).get(int(rows[s])), integer_labels=integer,
         ))
     if not parts:
         return df.assign(**{SOURCE_INDEX: np.zeros(0, np.int64), IS_AUGMENTED: np.zeros(0, bool)})
@@ -206,12 +218,16 @@ def augment_dataset(
     batch_size: int = 1024,
     num_gpus: float | None = None,
     concurrency: int | None = None,
+    partners: dict[int, Any] | None = None,
+    integer_labels: bool | None = None,
 ) -> Any:
     """The augmented ``ray.data.Dataset`` (lazy) for ``ds``; see the module doc.
 
     ``augmenter`` must be fitted already if it is a learned one. ``num_gpus`` per task defaults to 1
     when the augmenter's ``device`` is CUDA, else 0. ``concurrency`` caps the augmentation tasks
-    running at once (default: as many as the cluster fits)."""
+    running at once (default: as many as the cluster fits). ``partners``: ``{first row of a batch:
+    DataFrame of partner rows}`` for one-row batches of a mixing augmenter (see the module doc);
+    ``integer_labels``: see :func:`multiaug.engines.local.augment_table_batch`."""
     from sklearn.exceptions import NotFittedError
 
     ray = _import_ray()
@@ -239,7 +255,8 @@ def augment_dataset(
         zero_copy_batch=False,
         fn_kwargs=dict(payload=payload, key=_payload_key(payload), n_aug=int(n_aug), seed=seed, column=column,
                        label_column=label_column, feature_columns=feature_columns,
-                       exclude_original=bool(exclude_original), batch_size=int(batch_size)),
+                       exclude_original=bool(exclude_original), batch_size=int(batch_size),
+                       partners=partners, integer_labels=integer_labels),
         concurrency=concurrency,
         **remote,
     )
@@ -288,14 +305,22 @@ def ray_session(address: str | None = None, num_cpus: int | None = None, progres
             ray.shutdown()
 
 
-def read_dataset(path: str | os.PathLike) -> Any:
-    """``ray.data.read_csv`` / ``read_json(lines=True)`` / ``read_parquet`` chosen by suffix."""
+def read_dataset(path: str | os.PathLike, text_columns: list[str] | None = None) -> Any:
+    """``ray.data.read_csv`` / ``read_json(lines=True)`` / ``read_parquet`` chosen by suffix.
+
+    ``text_columns`` (csv): read as strings with no NA conversion (``NA``/``null``/empty stay text),
+    as the local engine reads a text augmenter's column."""
     ray = _import_ray()
     p = Path(path)
     suffix = p.suffix.lower()
     if suffix == ".csv":
+        import pyarrow as pa
         from pyarrow import csv
 
+        if text_columns:
+            # string columns keep their text (pyarrow cannot exempt only some of them from NA markers)
+            opts = csv.ConvertOptions(strings_can_be_null=False, column_types={c: pa.string() for c in text_columns})
+            return ray.data.read_csv(str(p.resolve()), convert_options=opts)
         # empty fields and NA/null/NaN markers become missing values, as with pandas (the local engine)
         return ray.data.read_csv(str(p.resolve()), convert_options=csv.ConvertOptions(strings_can_be_null=True))
     if suffix == ".jsonl":
@@ -331,13 +356,19 @@ def _is_dir_target(output_path: str | os.PathLike) -> bool:
 
 def _validate_on_head(aug, inp: Path, n_aug, column, label_column, feature_columns, exclude_original) -> None:
     """Run the first few rows on the driver: argument errors become one clear message, not a task error."""
-    head = next(io.iter_table(inp, batch_size=8), None)
+    head = next(io.iter_table(inp, batch_size=8, **_text_kw(aug, column)), None)
     if head is None:
         raise ValueError(f"input {str(inp)!r} has no rows")
     for c in (SOURCE_INDEX, IS_AUGMENTED, ROW_INDEX):
         if c in head.columns:
             raise ValueError(f"input already has a {c!r} column (is it an augmented file?); rename it first")
     probe = augmenter_from_payload(augmenter_payload(aug))  # also proves the augmenter ships
+    mixer = mixer_of(aug)
+    if mixer is not None and len(head) < 2:
+        raise ValueError(
+            f"the input holds a single row: {type(mixer).__name__} mixes each row with another one and has nothing "
+            "to mix it with (it needs at least 2)"
+        )
     augment_table_batch(probe, head, n_aug=n_aug, column=column, label_column=label_column,
                         feature_columns=feature_columns, exclude_original=exclude_original, report=RunReport())
 
@@ -383,13 +414,24 @@ def augment_path(
     if aug.modality not in ("text", "tabular"):
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
 
+    if mixer_of(aug) is not None and int(batch_size) == 1:
+        raise ValueError(
+            f"--engine ray with --batch-size 1: {type(mixer_of(aug)).__name__} mixes rows and every batch would be a "
+            "single row; use --batch-size 2 or more, or --engine local"
+        )
     fit_table_if_needed(aug, inp, column, label_column, feature_columns)
     _validate_on_head(aug, inp, n_aug, column, label_column, feature_columns, exclude_original)
+    partners = _last_row_partners(aug, inp, int(batch_size), column)
+    integer_labels = None
+    if aug.modality == "tabular" and label_column is not None:
+        integer_labels = _file_label_is_integer(inp, label_column)
     report = RunReport()
+    text_columns = [column] if aug.modality == "text" and column is not None else None
     with ray_session(address, num_cpus, progress=progress if dir_mode else False):
-        ds = augment_dataset(read_dataset(inp), aug, n_aug=n_aug, seed=seed, column=column, label_column=label_column,
-                             feature_columns=feature_columns, exclude_original=exclude_original,
-                             batch_size=batch_size)
+        ds = augment_dataset(read_dataset(inp, text_columns), aug, n_aug=n_aug, seed=seed, column=column,
+                             label_column=label_column, feature_columns=feature_columns,
+                             exclude_original=exclude_original, batch_size=batch_size, partners=partners,
+                             integer_labels=integer_labels)
         try:
             if dir_mode:
                 _write_directory(ds, inp.suffix.lower(), out, report)
@@ -401,6 +443,22 @@ def augment_path(
                 raise
             raise type(err)(str(err).splitlines()[0] if str(err) else type(err).__name__) from None
     return report
+
+
+def _last_row_partners(aug: Augmenter, inp: Path, batch_size: int, column: str | None) -> dict[int, Any] | None:
+    """``{N - 1: previous batch}`` when a mixing augmenter's last batch is a single row (one pass on
+    the driver, holding two batches at most), else None."""
+    if mixer_of(aug) is None:
+        return None
+    n = io.count_rows(inp)
+    if n is not None and n % batch_size != 1:
+        return None
+    prev = cur = None
+    for df in io.iter_table(inp, batch_size, **_text_kw(aug, column)):
+        prev, cur = cur, df
+    if cur is None or len(cur) != 1 or prev is None:
+        return None
+    return {int(cur.index[0]): prev}
 
 
 def _gather_file(ds: Any, out: Path, progress: bool | None, report: RunReport) -> None:

@@ -10,7 +10,7 @@ import pytest
 
 from multiaug import io
 from multiaug.engines import local
-from multiaug.engines.local import augment_file, augment_table_batch, batch_seed
+from multiaug.engines.local import augment_file, batch_seed
 
 
 def _texts(n: int) -> pd.DataFrame:
@@ -21,13 +21,18 @@ def _texts(n: int) -> pd.DataFrame:
     })
 
 
-def in_memory(aug, df, batch_size, seed, **kw):
-    """The reference: the whole table in memory, cut into batches, each reseeded like the engine."""
-    parts = []
+def expected_text_stream(aug, df, batch_size, seed, n_aug, exclude_original):
+    """The reference, computed without the engine: the augmenter called directly on each batch's texts
+    (reseeded from (seed, first row), the documented contract), rows laid out as the module doc says."""
+    rows = []
     for start in range(0, len(df), batch_size):
+        part = df["text"].iloc[start : start + batch_size].tolist()
         aug.reseed(batch_seed(seed, start))
-        parts.append(augment_table_batch(aug, df.iloc[start : start + batch_size], **kw))
-    return pd.concat(parts, ignore_index=True)
+        texts, _, src = aug.augment(part, n_aug=n_aug)
+        if not exclude_original:
+            rows += [(t, start + i, False) for i, t in enumerate(part)]
+        rows += [(t, start + int(s), True) for t, s in zip(texts, src)]
+    return rows
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".jsonl", ".parquet"])
@@ -41,28 +46,48 @@ def test_text_stream_many_batches_equals_in_memory(tmp_path, suffix, exclude_ori
     rep = augment_file(RandomSwap(seed=1), inp, out, n_aug=2, seed=9, column="text", label_column="label",
                        batch_size=37, exclude_original=exclude_original, progress=False)
     got = io.read_table(out)
-    want = in_memory(RandomSwap(seed=1), df, 37, 9, n_aug=2, column="text", exclude_original=exclude_original)
-    assert got["text"].tolist() == want["text"].tolist()
-    assert got["source_index"].tolist() == want["source_index"].tolist()
-    assert got["is_augmented"].astype(bool).tolist() == want["is_augmented"].tolist()
+    want = expected_text_stream(RandomSwap(seed=1), df, 37, 9, 2, exclude_original)
+    assert list(zip(got["text"], got["source_index"], got["is_augmented"].astype(bool))) == want
     assert (got["label"].to_numpy() == df["label"].to_numpy()[got["source_index"].to_numpy()]).all()
+    # by hand: a swap keeps the words of its source row, and every row is there with <= 2 copies
+    for t, s in zip(got["text"], got["source_index"]):
+        assert sorted(t.split()) == sorted(df["text"].iloc[s].split())
+    aug_src = got["source_index"][got["is_augmented"].astype(bool)]
+    assert aug_src.value_counts().max() <= 2 and len(aug_src) > 1500
     assert rep.rows_in == 1000 and rep.rows_out == len(got)
 
 
 def test_tabular_stream_equals_in_memory(tmp_path):
+    """GaussianNoise over a 500-row file in 64-row batches: every batch is scaled by the whole file's
+    column spread (computed here with NumPy), whatever the batch."""
+    import torch
+
     from multiaug.tabular import GaussianNoise
 
     rng = np.random.default_rng(0)
-    df = pd.DataFrame(rng.normal(size=(500, 4)), columns=list("abcd"))
+    df = pd.DataFrame(rng.normal(size=(500, 4)) * [1, 2, 5, 0.1], columns=list("abcd"))
     df["target"] = rng.normal(size=500)
     inp = tmp_path / "t.parquet"
     io.write_table(df, inp)
     augment_file(GaussianNoise(sigma=0.1), inp, tmp_path / "o.parquet", n_aug=1, seed=3, label_column="target",
                  batch_size=64, progress=False)
     got = io.read_table(tmp_path / "o.parquet")
-    want = in_memory(GaussianNoise(sigma=0.1), df, 64, 3, n_aug=1, label_column="target")
-    assert np.allclose(got[list("abcd")].to_numpy(), want[list("abcd")].to_numpy())
-    assert got["source_index"].tolist() == want["source_index"].tolist()
+    feats = df[list("abcd")].to_numpy()
+    scale = feats.std(axis=0)  # population std of the whole file
+    ref = GaussianNoise(sigma=0.1)
+    ref.scale_ = torch.tensor(scale, dtype=torch.float32)
+    want = []
+    for start in range(0, 500, 64):
+        ref.reseed(batch_seed(3, start))
+        part = feats[start : start + 64]
+        want += [part, ref(part)]
+    assert np.allclose(got[list("abcd")].to_numpy(), np.concatenate(want), atol=1e-5)
+    src = got["source_index"].to_numpy()
+    assert src.tolist() == [i for s in range(0, 500, 64) for i in list(range(s, min(s + 64, 500))) * 2]
+    assert np.array_equal(got["target"].to_numpy(), df["target"].to_numpy()[src])
+    aug_rows = got["is_augmented"].to_numpy(dtype=bool)
+    z = (got[list("abcd")].to_numpy()[aug_rows] - feats[src[aug_rows]]) / (0.1 * scale)
+    assert abs(z.mean()) < 0.1 and 0.9 < z.std() < 1.1  # noise ~ N(0, 1) in units of the file's spread
 
 
 def test_npy_is_memory_mapped_and_streamed(tmp_path):

@@ -116,16 +116,49 @@ def test_cli_ray_engine_file_and_directory_outputs(tmp_path, ray_local, capsys):
 
 @pytest.mark.parametrize("target", ["out.csv", "outdir/"])
 def test_crash_in_a_worker_leaves_no_output(tmp_path, ray_local, target):
-    """Row 30 (in the fourth batch, inside a Ray task) is not text: the user's ValueError, no output."""
-    from multiaug.text import RandomSwap
+    """Row 30 (in the fourth batch, inside a Ray task) has no label for Mixup to mix: the user's
+    ValueError, no output."""
+    from multiaug.tabular import Mixup
 
-    df = _texts(60)
-    df.loc[30, "text"] = None
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(60, 3)), columns=list("abc"))
+    df["label"] = (np.arange(60) % 2).astype(float)
+    df.loc[30, "label"] = np.nan
     inp = tmp_path / "in.csv"
     df.to_csv(inp, index=False)
     with pytest.raises(ValueError, match="row 30"):
-        ray_engine.augment_path(RandomSwap(), inp, f"{tmp_path}/{target}", column="text", seed=0, batch_size=8, progress=False)
+        ray_engine.augment_path(Mixup(), inp, f"{tmp_path}/{target}", label_column="label", seed=0, batch_size=8,
+                                progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+
+
+def test_lone_last_row_mixes_with_the_previous_batch_as_in_the_local_engine(tmp_path, ray_local):
+    """17 rows in batches of 8: the last batch is one row; Ray mixes it with the previous batch, as the
+    local engine does, and gives the same rows. Text cells reading NA/null/empty stay text."""
+    from multiaug.tabular import Mixup
+    from multiaug.text import RandomSwap
+
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(size=(17, 3)), columns=list("abc"))
+    df["label"] = np.arange(17) % 3
+    inp, want = _local(tmp_path, df, ".csv", name="mix", aug=Mixup(), seed=2, n_aug=2, label_column="label",
+                       batch_size=8)
+    ray_engine.augment_path(Mixup(), inp, tmp_path / "ray_mix.csv", seed=2, n_aug=2, label_column="label",
+                            batch_size=8, progress=False)
+    got = io.read_table(tmp_path / "ray_mix.csv")
+    assert _key(got) == _key(want)
+    last = got[got["is_augmented"].astype(bool) & (got["source_index"] == 16)]
+    assert len(last) == 2 and not np.allclose(last[list("abc")].to_numpy(), df.loc[[16, 16], list("abc")].to_numpy())
+    with pytest.raises(ValueError, match="batch-size 1"):
+        ray_engine.augment_path(Mixup(), inp, tmp_path / "b1.csv", label_column="label", batch_size=1, progress=False)
+
+    texts = _texts(12)
+    texts.loc[[2, 5, 7], "text"] = ["NA", "null", ""]
+    inp, want = _local(tmp_path, texts, ".csv", name="na", aug=RandomSwap(), seed=0, column="text", batch_size=4)
+    ray_engine.augment_path(RandomSwap(), inp, tmp_path / "ray_na.csv", column="text", seed=0, batch_size=4, progress=False)
+    raw = pd.read_csv(tmp_path / "ray_na.csv", dtype=str, keep_default_na=False)
+    orig = raw[raw["is_augmented"] == "False"]
+    assert orig["text"].tolist()[2] == "NA" and orig["text"].tolist()[5] == "null" and orig["text"].tolist()[7] == ""
 
 
 def test_cli_errors_for_the_ray_engine(tmp_path, capsys):
