@@ -3,6 +3,11 @@
 A batch is a PyG ``Data`` (one graph) or ``Batch`` (several graphs); the output has the same type.
 Per-sample probability ``p`` and composition act per graph. ``edge_index`` must be a long tensor of
 shape (2, E) with entries in ``[0, num_nodes)``.
+
+Non-finite values: NaN or inf in the node features ``x`` raise ``ValueError`` (naming the augmenter
+and the count) for every graph augmenter, as tables and series do; so do NaN or inf in the edge
+attributes an augmenter reads (its ``reads_edge_attributes``, e.g. ``edge_weight`` for the diffusion
+and Schur views). Other edge attributes are carried along, never read, and not checked.
 """
 from __future__ import annotations
 
@@ -48,11 +53,45 @@ def check_graph(data: Any, name: str = "data") -> None:
         raise ValueError(f"{name}: x has {x.shape[0]} rows but the graph has {n} nodes")
 
 
+def _walk(aug: Any):
+    if aug is None:
+        return
+    yield aug
+    for child in getattr(aug, "_children", lambda: [])():
+        yield from _walk(child)
+
+
+def _count_non_finite(t: torch.Tensor) -> int:
+    """Number of NaN/inf entries of a floating tensor (0 for other dtypes); one cheap pass when clean."""
+    if not (t.is_floating_point() or t.is_complex()) or t.numel() == 0:
+        return 0
+    if t.is_floating_point() and bool(torch.isfinite(t.amax())) and bool(torch.isfinite(t.amin())):
+        return 0  # max/min propagate NaN and expose +-inf
+    return int((~torch.isfinite(t)).sum())
+
+
+def check_finite(data: Any, aug: Any = None) -> None:
+    """Refuse NaN/inf in ``data.x`` and in the edge attributes that ``aug`` (or one of its children) reads."""
+    who = type(aug).__name__ if aug is not None else "data"
+    keys = ["x"]
+    for a in _walk(aug):
+        keys += [k for k in getattr(a, "reads_edge_attributes", ()) if k not in keys]
+    for key in keys:
+        v = getattr(data, key, None)
+        if isinstance(v, torch.Tensor):
+            bad = _count_non_finite(v)
+            if bad:
+                raise ValueError(
+                    f"{who}: data.{key} contains {bad} NaN or inf values (of {v.numel()}); clean or impute them first"
+                )
+
+
 class GraphHandler(ModalityHandler):
     name = "graph"
 
     def check(self, x: Any, aug: Any = None) -> tuple[Any, None]:
         check_graph(x, "data")
+        check_finite(x, aug)
         dev = getattr(aug, "device", None)
         if dev is not None:
             x = x.to(dev)
@@ -100,9 +139,13 @@ register_modality(GraphHandler())
 
 
 class GraphAugmenter(Augmenter):
-    """Base class of graph augmenters. Kernels see a PyG ``Data`` or ``Batch``."""
+    """Base class of graph augmenters. Kernels see a PyG ``Data`` or ``Batch``.
+
+    ``reads_edge_attributes``: the edge attributes whose values the augmenter reads (checked for
+    NaN/inf like ``x``); attributes it only carries along are not listed."""
 
     modality = "graph"
+    reads_edge_attributes: tuple[str, ...] = ()
 
 
 def graph_sizes(data: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

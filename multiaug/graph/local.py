@@ -22,7 +22,7 @@ from torch.nn import functional as F
 
 from ..core import Params, concat_labels
 from ..registry import register
-from .base import GraphAugmenter, check_graph, graph_sizes
+from .base import GraphAugmenter, _count_non_finite, check_graph, graph_sizes
 
 __all__ = ["CVAE", "LocalAugmentation", "row_normalize"]
 
@@ -185,8 +185,11 @@ class LocalAugmentation(GraphAugmenter):
             raise ValueError(f"{where}.x must have shape (num_nodes, num_features), got {tuple(x.shape)}")
         if not x.is_floating_point():
             raise TypeError(f"{where}.x must be a floating-point tensor, got dtype {x.dtype} (convert with x.float())")
-        if not bool(torch.isfinite(x).all()):
-            raise ValueError(f"{where}.x contains NaN or infinite values; clean or impute them first")
+        bad = _count_non_finite(x)
+        if bad:
+            raise ValueError(
+                f"LocalAugmentation: {where}.x contains {bad} NaN or inf values (of {x.numel()}); clean or impute them first"
+            )
         nf = self.__dict__.get("num_features_")
         if nf is not None and x.shape[1] != nf:
             raise ValueError(

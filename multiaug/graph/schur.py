@@ -55,6 +55,7 @@ class SchurView(GraphAugmenter):
     """
 
     magnitude_range = {"fraction": (0.1, 0.7)}
+    reads_edge_attributes = ("edge_weight",)
 
     def __init__(self, fraction: float | tuple[float, float] = 0.5, order: str = "random", neighbor_order: str = "asc",
                  keep_eliminated: bool = False, symmetrize: bool = False, **kwargs: Any):
@@ -93,8 +94,8 @@ class SchurView(GraphAugmenter):
         ei = data.edge_index
         dev = ei.device
         N = int(data.num_nodes)
-        if N == 0:
-            raise ValueError("SchurView: the graph is empty (0 nodes); expected at least one node")
+        if N == 0:  # nothing to eliminate (already counted as unchanged by _sample): the same empty view
+            return F.replace_edges(data, ei, {"edge_weight": torch.zeros(0, device=dev)})
         w = getattr(data, "edge_weight", None)
         if w is None:
             w = torch.ones(ei.shape[1], device=dev)

@@ -345,6 +345,7 @@ class DiffusionView(_RateAugmenter):
     the diffusion edges with their values in ``edge_weight``; other edge attributes are removed."""
 
     magnitude_range = {"rate": (0.0, 0.5)}
+    reads_edge_attributes = ("edge_weight",)
 
     def __init__(self, method: str = "ppr", alpha: float = 0.15, t: float = 3.0, eps: float | None = 1e-3,
                  top_k: int | None = None, self_loops: bool = False, rate: float | tuple[float, float] = 0.1,

@@ -245,8 +245,10 @@ def test_bad_input_errors_name_the_problem():
         aug(neg)
     with pytest.raises(ValueError, match="outside"):
         aug(Data(edge_index=torch.tensor([[0, 5], [5, 0]]), num_nodes=3))
-    with pytest.raises(ValueError, match="empty|no nodes"):
-        aug(Data(edge_index=torch.zeros(2, 0, dtype=torch.long), num_nodes=0))
+    # a graph without nodes is valid (as for every graph augmenter): nothing to eliminate, said so
+    with pytest.warns(RuntimeWarning, match="could not be changed"):
+        empty = aug(Data(edge_index=torch.zeros(2, 0, dtype=torch.long), num_nodes=0))
+    assert empty.num_nodes == 0 and empty.edge_index.shape == (2, 0) and empty.edge_weight.shape == (0,)
     with pytest.raises(ValueError, match="edge_attr"):
         aug(Data(edge_index=torch.tensor([[0, 1], [1, 0]]), edge_attr=torch.ones(3, 2), num_nodes=2))
     for bad in (dict(fraction=1.5), dict(order="x"), dict(neighbor_order="up"), dict(keep_eliminated=1)):
