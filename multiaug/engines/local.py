@@ -358,6 +358,12 @@ def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_col
 
     def load_all():
         df = io.read_table(inp, **_text_kw(aug, column))
+        mixer = mixer_of(aug)
+        if mixer is not None and len(df) < 2:
+            raise ValueError(
+                f"the input holds a single row: {type(mixer).__name__} mixes each row with another one and has "
+                "nothing to mix it with (it needs at least 2)"
+            )
         y = _label_array(df[label_column]) if label_column else None
         if aug.modality == "tabular":
             return _feature_frame(df, label_column, feature_columns), y

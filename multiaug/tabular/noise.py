@@ -44,9 +44,7 @@ class GaussianNoise(TabularAugmenter):
         if t.shape[0] < 2:
             raise ValueError(f"GaussianNoise.fit: needs at least 2 rows to measure column spread, got {t.shape[0]}")
         self.__dict__.pop("_stats", None)
-        self.n_rows_seen_ = int(t.shape[0])
-        self.scale_ = _nanstd(t)
-        return self
+        return self.partial_fit(X)
 
     def partial_fit(self, X: Any, y: Any = None, **fit_params: Any) -> "GaussianNoise":
         """Update ``scale_`` with one more batch: the per-column population standard deviation of all

@@ -123,3 +123,30 @@ def test_imblearn_pipeline_regressor_and_classifier():
     clf = Pipeline([("aug", CutMix(seed=0)), ("clf", LogisticRegression(max_iter=500))])
     clf.fit(df, pd.Series(np.array(["x", "y", "z"])[yw]))
     assert set(clf.predict(df)) <= {"x", "y", "z"}
+
+
+def test_a_single_row_is_an_error_for_every_mixing_augmenter_and_a_routed_one_its_own_partner():
+    from multiaug import OneOf
+    from multiaug.tabular import FeatMix, GaussianNoise, HidMix, RegMix
+
+    x = np.random.default_rng(0).normal(size=(12, 3))
+    y = x[:, 0] * 2
+    for aug in (Mixup(), CutMix(), RegMix(seed=0, n_iter=2, episodes=2).fit(x, y), FeatMix(seed=0).fit(x, y), HidMix()):
+        with pytest.raises(ValueError, match=f"{type(aug).__name__}: a mixing augmenter needs at least 2 rows"):
+            aug(x[:1], y[:1])
+    for mixer in (Mixup(), RegMix(seed=0, n_iter=2, episodes=2).fit(x, y)):
+        for seed in range(8):  # routings that hand the mixer a single row included
+            out = OneOf([mixer, GaussianNoise(sigma=0.0).fit(x)], seed=seed)(x[:3])
+            assert out.shape == (3, 3)
+
+
+def test_gaussian_noise_partial_fit_equals_fit_on_everything():
+    from multiaug.tabular import GaussianNoise
+
+    x = np.random.default_rng(1).normal(size=(101, 4)) * [1, 10, 0.1, 3]
+    x[7, 2] = np.nan
+    aug = GaussianNoise(nan_policy="keep")
+    for start in range(0, 101, 1):  # one row at a time, the worst case
+        aug.partial_fit(x[start : start + 1])
+    assert np.allclose(aug.scale_.numpy(), np.nanstd(x, axis=0), rtol=1e-5) and aug.n_rows_seen_ == 101
+    assert np.allclose(GaussianNoise(nan_policy="keep").fit(x[:50]).partial_fit(x[50:]).scale_.numpy(), np.nanstd(x, axis=0), rtol=1e-5)

@@ -303,3 +303,31 @@ def test_runs_on_cuda(name):
     out = registry.create(name, seed=0)(x)
     assert out.device == x.device and out.shape == x.shape and torch.isfinite(out).all()
     assert torch.equal(out, registry.create(name, seed=0)(x))
+
+
+def test_channels_last_looking_input_warns_once_per_call():
+    x = np.random.default_rng(0).normal(size=(4, 500, 3)).astype(np.float32)  # (N, T, C) without channels_last
+    with pytest.warns(RuntimeWarning, match=r"channels_last=True") as rec:
+        Jitter(seed=0)(x)
+    assert len([w for w in rec if issubclass(w.category, RuntimeWarning)]) == 1
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Jitter(seed=0, channels_last=True)(x)  # said so: no warning
+        Jitter(seed=0)(np.zeros((4, 64, 32), np.float32))  # 64 channels of 32 steps: a legit batch
+        Jitter(seed=0)(np.zeros((4, 12, 5), np.float32))
+
+
+def test_mixing_a_single_series_is_an_error_and_a_routed_one_is_its_own_partner():
+    from multiaug import OneOf
+    from multiaug.timeseries import FrequencyMix, TSCutMix, TSMixup
+
+    for cls in (TSMixup, TSCutMix, FrequencyMix):
+        with pytest.raises(ValueError, match=f"{cls.__name__}: a mixing augmenter needs at least 2 series"):
+            cls(seed=0)(np.ones((1, 1, 16), np.float32))
+        with pytest.raises(ValueError, match="at least 2 series"):
+            cls(seed=0).augment(np.ones(16, np.float32))
+    x = torch.randn(6, 1, 16)
+    out = OneOf([TSMixup(), Jitter(sigma=0.0)], seed=0)(x)  # whatever the routing, never an error
+    assert out.shape == x.shape
