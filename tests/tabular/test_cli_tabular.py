@@ -46,3 +46,30 @@ def test_cli_rejects_undeclared_text_column(tmp_path, table):
                                    "-p", 'categorical_columns=["kind"]', "--no-progress"])
     assert res.exit_code == 0, res.output
     assert set(pd.read_csv(tmp_path / "o.csv")["kind"]) <= {"hi", "lo"}
+
+
+@pytest.mark.parametrize("name", ["gaussian_noise", "mixup", "cutmix"])
+def test_cli_1025_rows_at_the_default_batch_size(tmp_path, name):
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(1025, 3)), columns=list("abc"))
+    df["label"] = pd.array(np.arange(1025) % 2, dtype="Int64")
+    if name == "gaussian_noise":  # an integer label column with gaps (pandas reads it as floats)
+        df.loc[[3, 1024], "label"] = pd.NA
+    df.to_csv(tmp_path / "in.csv", index=False)
+    res = CliRunner().invoke(cli, ["augment", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"), "-a", name,
+                                   "--label-column", "label", "--seed", "0"])
+    assert res.exit_code == 0, res.output
+    raw = pd.read_csv(tmp_path / "o.csv", dtype=str, keep_default_na=False)
+    assert len(raw) == 2050 and sorted(raw["source_index"].astype(int).tolist()) == sorted(list(range(1025)) * 2)
+    assert set(raw["label"]) <= {"0", "1", ""}  # labels as read, never 1.0
+
+
+def test_cli_single_row_file_with_a_mixing_augmenter(tmp_path, capsys):
+    from multiaug.cli import main
+
+    pd.DataFrame({"a": [1.0], "b": [2.0], "label": [1]}).to_csv(tmp_path / "in.csv", index=False)
+    with pytest.raises(SystemExit) as exit_info:
+        main(["augment", str(tmp_path / "in.csv"), "-o", str(tmp_path / "o.csv"), "-a", "mixup", "--label-column", "label"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 2 and "single row" in err and "Mixup" in err
+    assert not (tmp_path / "o.csv").exists()
