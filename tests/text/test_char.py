@@ -84,8 +84,16 @@ def test_non_ascii_text_is_handled():
 
 def test_seeded_and_batched_identically():
     a, b = KeyboardTypo(seed=5), KeyboardTypo(seed=5)
-    assert a(SENTENCES) == b(SENTENCES)
-    assert a(SENTENCES) != b(SENTENCES[::-1])[::-1] or True  # draws are per position in the batch
+    first = a(SENTENCES)
+    assert first == b(SENTENCES)  # same seed, same batch: the same outputs
+    assert a(SENTENCES) != first  # the stream advances between calls
+    # one draw per sample, not one per batch: copies of a text in one batch get their own typos
+    copies = KeyboardTypo(seed=5)([TEXT] * 20)
+    assert len(set(copies)) >= 15 and all(o != TEXT for o in copies)
+    # draws follow the position in the batch: the same seed on the reversed batch gives each text
+    # other typos (deterministic under the seed)
+    rev = KeyboardTypo(seed=5)(SENTENCES[::-1])[::-1]
+    assert all(r != f for r, f in zip(rev, first))
 
 
 def test_bad_params():

@@ -144,8 +144,14 @@ def test_synonym_replacement_changes_n_words_and_keeps_case_and_punctuation():
         assert len(diff) == 1  # round(0.2 * 6) = 1
         x, y = diff[0]
         assert x != "the"  # stop word
-        assert y[0].isupper() == x[0].isupper() and y[-1] == x[-1] if not x[-1].isalpha() else True
-    assert "Vixen," in " ".join(out) or "Fast" in " ".join(out) or "tan" in " ".join(out)
+        # a synonym from the table, with the word's capitalisation and trailing punctuation kept
+        allowed = {"Quick": {"Fast", "Speedy"}, "brown": {"tan"}, "fox,": {"vixen,"}, "lazy": {"idle"}, "dog.": {"hound."}}
+        assert y in allowed[x], (x, y)
+        assert y[0].isupper() == x[0].isupper()
+        if not x[-1].isalpha():
+            assert y[-1] == x[-1]
+    replaced = {next(a for a, b in zip(src.split(), o.split()) if a != b) for o in out}
+    assert len(replaced) >= 3  # the replaced word is drawn per output, not fixed
 
 
 def test_stop_words_are_never_replaced_even_with_synonyms():

@@ -134,10 +134,16 @@ def test_augment_gives_distinct_paraphrases_with_lineage():
 
 def test_augment_drops_failures_and_keep_mode():
     texts = ["the cat runs", ""]
-    X, _, src = quiet(local(seed=0).augment, texts, n_aug=2)
-    assert 0 not in [] and set(src.tolist()) <= {0} and "" not in X
-    X, _, src = quiet(local(seed=0, on_unchanged="keep").augment, texts, n_aug=2)
-    assert "" in X and 1 in src.tolist()
+    aug = local(seed=0)
+    X, _, src = quiet(aug.augment, texts, n_aug=2)
+    # the empty input cannot be paraphrased: it is left out, and said so; the other one is augmented
+    assert 1 not in src.tolist() and "" not in X and len(X) == len(src)
+    assert 0 in src.tolist() and all(x != texts[0] for x in X)
+    assert aug.report_.details["failed_items"] == {"empty_input": 1} and aug.report_.n_dropped >= 1
+    keep = local(seed=0, on_unchanged="keep")
+    X, _, src = quiet(keep.augment, texts, n_aug=2)
+    assert "" in X and 1 in src.tolist() and keep.report_.n_dropped == 0
+    assert all(X[k] == "" for k in range(len(X)) if src[k] == 1)
     with pytest.raises(ValueError, match="n_aug"):
         local().augment(texts, n_aug=0)
 
