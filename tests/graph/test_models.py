@@ -1,6 +1,8 @@
 """LAGCN / LAGAT, the consistency loss, the fast dropout, and a fast end-to-end LA-GNN run."""
 from __future__ import annotations
 
+import math
+
 import pytest
 import torch
 import torch.nn.functional as F
@@ -26,14 +28,66 @@ def test_consistency_loss_is_zero_for_identical_confident_predictions_and_positi
         consistency_loss([a], temperature=0)
 
 
+def _softmax_row(row):
+    m = max(row)
+    e = [math.exp(v - m) for v in row]
+    return [v / sum(e) for v in e]
+
+
+def naive_consistency(logits, temperature=0.5):
+    """GRAND / LA-GNN consistency regularisation, written out with Python loops: per node, the
+    predictions p_s, their average, the sharpened average q = avg^(1/T) / sum(avg^(1/T)); the loss is
+    the mean over nodes and predictions of sum_c (p_s,c - q_c)^2."""
+    rows = [lg.tolist() for lg in logits]
+    S, N = len(rows), len(rows[0])
+    total = 0.0
+    for n in range(N):
+        ps = [_softmax_row(r[n]) for r in rows]
+        avg = [sum(p[c] for p in ps) / S for c in range(len(ps[0]))]
+        sharp = [a ** (1.0 / temperature) for a in avg]
+        q = [v / sum(sharp) for v in sharp]
+        total += sum(sum((p[c] - q[c]) ** 2 for c in range(len(q))) for p in ps)
+    return total / (N * S)
+
+
+def naive_cross_entropy(logits, y, mask):
+    per = []
+    for lg in logits:
+        rows = [(r, int(t)) for r, t, m in zip(lg.tolist(), y.tolist(), mask.tolist()) if m]
+        per.append(sum(-math.log(_softmax_row(r)[t]) for r, t in rows) / len(rows))
+    return sum(per) / len(per)
+
+
+def test_consistency_loss_matches_a_hand_computed_value():
+    # one node, two classes: p1 = (0.8, 0.2), p2 = (0.4, 0.6); mean (0.6, 0.4); T = 0.5 squares it:
+    # q = (0.36, 0.16) / 0.52 = (9/13, 4/13); ||p1 - q||^2 = 2 (1.4/13)^2, ||p2 - q||^2 = 2 (3.8/13)^2
+    p1 = torch.tensor([[math.log(0.8), math.log(0.2)]], dtype=torch.float64)
+    p2 = torch.tensor([[math.log(0.4), math.log(0.6)]], dtype=torch.float64)
+    expected = (2 * (1.4 / 13) ** 2 + 2 * (3.8 / 13) ** 2) / 2
+    assert float(consistency_loss([p1, p2], temperature=0.5)) == pytest.approx(expected, rel=1e-12)
+    # T = 1: no sharpening, q is the mean: 0.2^2 * 2 for each prediction
+    assert float(consistency_loss([p1, p2], temperature=1.0)) == pytest.approx(0.08, rel=1e-12)
+
+
+@pytest.mark.parametrize("temperature", [0.5, 0.3, 1.0, 2.0])
+def test_consistency_loss_matches_a_naive_reference(temperature):
+    g = torch.Generator().manual_seed(7)
+    lgs = [3 * torch.randn(9, 4, generator=g, dtype=torch.float64) for _ in range(3)]
+    got = float(consistency_loss(lgs, temperature=temperature))
+    assert got == pytest.approx(naive_consistency(lgs, temperature), rel=1e-9, abs=1e-15)
+
+
 def test_lagnn_loss_is_cross_entropy_plus_weighted_consistency():
     g = torch.Generator().manual_seed(0)
-    lgs = [torch.randn(6, 3, generator=g) for _ in range(3)]
+    lgs = [torch.randn(6, 3, generator=g, dtype=torch.float64) for _ in range(3)]
     y = torch.tensor([0, 1, 2, 0, 1, 2])
     mask = torch.tensor([True, True, False, False, True, False])
-    ce = torch.stack([F.cross_entropy(lg[mask], y[mask]) for lg in lgs]).mean()
-    assert torch.allclose(lagnn_loss(lgs, y, mask, lam=0.0), ce)
-    assert torch.allclose(lagnn_loss(lgs, y, mask, lam=2.0), ce + 2 * consistency_loss(lgs))
+    ce = naive_cross_entropy(lgs, y, mask)
+    assert float(lagnn_loss(lgs, y, mask, lam=0.0)) == pytest.approx(ce, rel=1e-9)
+    expected = ce + 2 * naive_consistency(lgs, 0.5)
+    assert float(lagnn_loss(lgs, y, mask, lam=2.0)) == pytest.approx(expected, rel=1e-9)
+    assert float(lagnn_loss(lgs, y, mask, lam=1.0, temperature=0.3)) == pytest.approx(
+        ce + naive_consistency(lgs, 0.3), rel=1e-9)
 
 
 @pytest.mark.parametrize("p", [0.5, 0.6, 0.25, 0.3])
