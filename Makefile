@@ -8,7 +8,7 @@ TORCH_PIN ?= torch==2.13.0+cpu
 EXTRAS ?= dev,llm,ray
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-all bench lint clean
+.PHONY: install demo test test-all bench lint mutation clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ demo: $(STAMP)
 	PATH="$(CURDIR)/$(BIN):$$PATH" PYTHON="$(CURDIR)/$(BIN)/python" bash examples/demo.sh
 
 test: $(STAMP)
-	$(BIN)/python -m pytest -q -m "not slow and not gpu" $(PYTEST_ARGS)
+	$(BIN)/python -m pytest -q -m "not slow and not gpu" --durations=10 $(PYTEST_ARGS)
 
 test-all: $(STAMP)
 	$(BIN)/python -m pytest -q $(PYTEST_ARGS)
@@ -34,6 +34,13 @@ bench: $(STAMP)
 	# WordNet 3.0 for nlpaug's side of text_eda.py (Debian's files, read through NLTK; no download at run time)
 	test -f /usr/share/wordnet/data.noun || apt-get install -y wordnet-base wordnet-sense-index \
 		|| (apt-get update && apt-get install -y wordnet-base wordnet-sense-index)
+
+# mutation testing of multiaug/<modality>/functional.py against tests/<modality> (slow; not in CI):
+# make mutation MODALITIES="tabular timeseries" MUTATION_JOBS=2
+MODALITIES ?= text graph tabular timeseries
+mutation: $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e ".[mutation]"
+	PYTHON="$(CURDIR)/$(BIN)/python" scripts/mutation.sh $(MODALITIES)
 
 lint: $(STAMP)
 	$(BIN)/ruff check multiaug tests benchmarks

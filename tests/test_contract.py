@@ -220,3 +220,9 @@ def test_device_argument_is_honoured_on_cpu(name):
     out = out[0] if y is not None else out
     if isinstance(out, torch.Tensor):
         assert out.device.type == "cpu"
+    elif hasattr(out, "edge_index"):  # graphs: every tensor attribute on the CPU
+        assert all(v.device.type == "cpu" for v in out.values() if isinstance(v, torch.Tensor))
+    else:  # text: strings back, in order and number
+        assert isinstance(out, type(x)) and len(out) == len(x) and all(isinstance(s, str) for s in out)
+    gens = aug.__dict__.get("_generators", {})
+    assert set(gens) == {"cpu"}, f"random draws must come from the CPU generator only, got {sorted(gens)}"

@@ -175,8 +175,23 @@ def test_label_helpers_upgrade_hard_labels_to_soft():
 # ---- composition -----------------------------------------------------------------------------------
 
 
+class _Affine(TimeSeriesAugmenter):
+    """``x * a + b`` (deterministic test helper: two of them do not commute)."""
+
+    def __init__(self, a=1.0, b=0.0, **kw):
+        self.a = a
+        self.b = b
+        super().__init__(**kw)
+
+    def _apply(self, x, params):
+        return x * self.a + self.b
+
+
 def test_sequential_applies_in_order_and_replays():
     x = series()
+    double, plus_one = _Affine(a=2.0), _Affine(b=1.0)
+    assert torch.allclose(Sequential([double, plus_one])(x), 2 * x + 1)  # listed order
+    assert torch.allclose(Sequential([plus_one, double])(x), 2 * (x + 1))  # and not the other
     s1 = Sequential([Jitter(sigma=0.1), Shift()], seed=2)
     s2 = Sequential([Jitter(sigma=0.1), Shift()], seed=2)
     assert torch.equal(s1(x), s2(x))

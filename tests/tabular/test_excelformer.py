@@ -72,6 +72,15 @@ def test_hidmix_masks_dimensions_and_uses_rate_as_label_weight():
     keep = params["keep"].expand_as(h)
     assert torch.equal(out[keep], h[keep]) and torch.equal(out[~keep], h[params["partner"]][~keep])
     assert params["keep"].shape == (12, 1, 6)
+    # the label weight is the drawn keep rate r (as the reference), not the realised share of kept dims
+    y = torch.arange(12, dtype=torch.float32) * 10.0
+    twin = HidMix(seed=0)
+    p2 = twin.sample(h)
+    lam, partner = p2["lam"], p2["partner"]
+    _, y_out = HidMix(seed=0)(h, y)
+    assert torch.allclose(y_out, lam * y + (1 - lam) * y[partner], atol=1e-4)
+    share = p2["keep"].float().mean(dim=(1, 2))
+    assert not torch.allclose(lam, share), "lam must be the rate r, not the share of kept dimensions"
     with pytest.raises(ValueError, match="N, F, D"):
         aug(torch.randn(4, 3))
 

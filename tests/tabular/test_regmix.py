@@ -19,7 +19,7 @@ def data(n=80, seed=0):
     return x, y
 
 
-def test_fit_learns_policy_and_reports():
+def test_fit_reports_policy_and_marginal():
     x, y = data()
     aug = RegMix(seed=0, **SMALL).fit(x, y)
     rep = aug.fit_report_
@@ -27,6 +27,22 @@ def test_fit_learns_policy_and_reports():
         assert key in rep
     assert len(rep["history"]) == 3 and rep["n_val"] == 16
     assert aug.k_marginal_.shape == (3,) and abs(float(aug.k_marginal_.sum()) - 1) < 1e-5
+
+
+def sharp_sinusoid(n=400, seed=0):
+    """benchmarks/tabular_mixing.py's sharp sinusoid: local structure that far-apart mixing destroys."""
+    g = np.random.default_rng(seed)
+    x = g.uniform(0, 1, size=(n, 3))
+    y = np.sin(4 * np.pi * x[:, 0]) + 0.5 * x[:, 1] + 0.1 * g.normal(size=n)
+    return x, y
+
+
+def test_learned_policy_beats_no_mixing_and_random_mixup_on_a_sharp_sinusoid(seed=0):
+    x, y = sharp_sinusoid()
+    xv, yv = sharp_sinusoid(200, seed=99)
+    rep = RegMix(seed=seed, n_iter=30).fit(x, y, X_val=xv, y_val=yv).fit_report_
+    assert rep["val_mse_learned_policy"] <= rep["val_mse_no_mixing"], rep
+    assert rep["val_mse_learned_policy"] < 0.9 * rep["val_mse_random_partner_mixup"], rep
 
 
 def test_partners_are_among_k_nearest_neighbours_and_same_lambda():
