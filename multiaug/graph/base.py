@@ -179,9 +179,12 @@ def valid_rate(value: Any, low: float = 0.0, high: float = 1.0) -> bool:
     return is_range(value) and low <= float(value[0]) <= float(value[1]) <= high
 
 
-def per_graph_value(value: Any, n_graphs: int, generator: torch.Generator, device: Any) -> torch.Tensor:
-    """One value per graph: ``value`` itself, or uniform in ``(low, high)`` drawn per graph."""
+def per_graph_value(value: Any, n_graphs: int, generator: torch.Generator, device: Any,
+                    dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """One value per graph: ``value`` itself, or uniform in ``(low, high)`` drawn per graph (the
+    draw is float32 whatever ``dtype``; ask float64 where the value is multiplied into a count, so
+    that e.g. 0.9 x 20 nodes gives 18, not float32's 17.9999996)."""
     if is_range(value):
         lo, hi = float(value[0]), float(value[1])
-        return lo + (hi - lo) * torch.rand(n_graphs, generator=generator, device=device)
-    return torch.full((n_graphs,), float(value), device=device)
+        return lo + (hi - lo) * torch.rand(n_graphs, generator=generator, device=device).to(dtype)
+    return torch.full((n_graphs,), float(value), device=device, dtype=dtype)

@@ -80,8 +80,8 @@ class SchurView(GraphAugmenter):
         dev = data.edge_index.device
         g = self.generator(dev)
         node_graph, nodes_per, _ = graph_sizes(data)
-        frac = per_graph_value(self.fraction, nodes_per.numel(), g, dev)
-        quota = torch.minimum(torch.floor(frac.double() * nodes_per.double() + 1e-9).long(), (nodes_per - 1).clamp(min=0))
+        frac = per_graph_value(self.fraction, nodes_per.numel(), g, dev, dtype=torch.float64)
+        quota = torch.minimum(torch.floor(frac * nodes_per.double() + 1e-9).long(), (nodes_per - 1).clamp(min=0))
         warn_unchanged(self, int(((quota == 0) & (frac > 0)).sum()), nodes_per.numel(),
                        "too few nodes to eliminate any at this fraction")
         priority = torch.rand(int(data.num_nodes), generator=g, device=dev)

@@ -300,7 +300,8 @@ class FeatureNoise(GraphAugmenter):
 class RandomWalkSubgraph(GraphAugmenter):
     """Keep the subgraph induced by the nodes visited by random walks (GraphCL's subgraph view).
 
-    Per graph, ``root_fraction`` of the nodes (at least one) start a uniform random walk of
+    Per graph, ``ceil(root_fraction * n)`` of its ``n`` nodes (at least one), chosen uniformly,
+    start a uniform random walk of
     ``walk_length`` steps; visited nodes are kept with all edges between them and relabelled."""
 
     magnitude_range = {"walk_length": (20, 2)}
@@ -321,7 +322,7 @@ class RandomWalkSubgraph(GraphAugmenter):
         dev = data.edge_index.device
         g = self.generator(dev)
         node_graph, nodes_per, _ = graph_sizes(data)
-        k = torch.where(nodes_per > 0, torch.clamp(torch.ceil(nodes_per * float(self.root_fraction)).long(), min=1), nodes_per)
+        k = torch.where(nodes_per > 0, torch.clamp(torch.ceil(nodes_per.double() * float(self.root_fraction) - 1e-9).long(), min=1), nodes_per)
         pick = F.sample_per_group(node_graph, k, torch.rand(int(data.num_nodes), generator=g, device=dev))
         roots = pick.nonzero().flatten()
         return {"roots": roots, "u": torch.rand(roots.numel(), int(self.walk_length), generator=g, device=dev)}
