@@ -40,8 +40,11 @@ class UserError(click.ClickException):
 def _parse_value(text: str) -> Any:
     import yaml
 
+    t = text.strip()
+    if t.startswith("(") and t.endswith(")"):
+        t = "[" + t[1:-1] + "]"  # Python's tuple spelling, as the Python API accepts: (0.1, 0.2) == [0.1, 0.2]
     try:
-        return yaml.safe_load(text) if text.strip() else text
+        return yaml.safe_load(t) if t else text
     except yaml.YAMLError:
         return text
 

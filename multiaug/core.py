@@ -194,6 +194,26 @@ def _one_hot(y: Any, num_classes: int) -> Any:
     return out
 
 
+def _n_columns(y: Any) -> int:
+    """Classes a label container spans: its width for soft targets (N, K), max label + 1 for hard ones."""
+    nd = y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)
+    if nd == 2:
+        return int(y.shape[1])
+    if len(y) == 0:
+        return 0
+    return int(y.max().item()) + 1 if isinstance(y, torch.Tensor) else int(np.max(np.asarray(y))) + 1
+
+
+def _pad_columns(y: Any, k: int) -> Any:
+    """Soft targets (N, K) widened with zero columns to (N, k)."""
+    if y.shape[1] >= k:
+        return y
+    if isinstance(y, torch.Tensor):
+        return torch.nn.functional.pad(y, (0, k - y.shape[1]))
+    arr = np.asarray(y)
+    return np.pad(arr, ((0, 0), (0, k - arr.shape[1])))
+
+
 def merge_labels(y: Any, index: torch.Tensor, part: Any) -> Any:
     """Put ``part`` back into ``y`` at ``index``. Hard labels are upgraded to one-hot rows when the
     augmented part carries soft targets (a mixing augmenter applied to some samples only)."""
@@ -201,8 +221,15 @@ def merge_labels(y: Any, index: torch.Tensor, part: Any) -> Any:
         return None
     ndim_y = np.ndim(y) if not isinstance(y, torch.Tensor) else y.dim()
     ndim_p = np.ndim(part) if not isinstance(part, torch.Tensor) else part.dim()
-    if ndim_y == 1 and ndim_p == 2:
-        y = _one_hot(y, part.shape[1])
+    if ndim_p == 2:
+        # a mixing child run on a subset sizes its soft targets by the labels it saw: widen both sides
+        # to the classes of the whole batch (a label absent from the subset still has its column)
+        k = max(int(part.shape[1]), _n_columns(y))
+        if ndim_y == 1:
+            y = _one_hot(y, k)
+        else:
+            y = _pad_columns(y, k)
+        part = _pad_columns(part, k)
     if isinstance(y, torch.Tensor):
         out = y.clone() if y.dtype == torch.as_tensor(part).dtype else y.to(torch.as_tensor(part).dtype)
         out[index.to(out.device)] = torch.as_tensor(part, device=out.device, dtype=out.dtype)
@@ -231,9 +258,9 @@ def concat_labels(ys: Sequence[Any]) -> Any:
         {(np.ndim(y) if not isinstance(y, torch.Tensor) else y.dim()) for y in ys}
     ) > 1:
         # hard labels next to soft targets: upgrade the hard ones
-        k = max(y.shape[1] for y in ys if (y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)) == 2)
+        k = max(_n_columns(y) for y in ys)
         ys = [
-            _one_hot(y, k) if (y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)) == 1 else y
+            _one_hot(y, k) if (y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)) == 1 else _pad_columns(y, k)
             for y in ys
         ]
         first = ys[0]
@@ -929,6 +956,19 @@ class Composition(Augmenter):
     def _children(self) -> list[Augmenter]:
         return list(self.augmenters)
 
+    def _to_internal(self, x: Any) -> tuple[Any, Any]:
+        xi, ctx = super()._to_internal(x)
+        # the rule of the mixing augmenters, for a composition called on a batch: one sample has no partner
+        n = self.handler.length(xi)
+        if n < 2:
+            mixer = next((a for a in _descendants(self) if getattr(a, "mixes_samples", False)), None)
+            if mixer is not None:
+                raise ValueError(
+                    f"{type(self).__name__}: holds the mixing augmenter {type(mixer).__name__}, which needs at least 2 "
+                    f"samples in the batch to draw partners from, got {n}; pass a larger batch"
+                )
+        return xi, ctx
+
     def generator(self, device: Any = "cpu") -> torch.Generator:
         if worker_seed() is not None:
             # in a DataLoader worker: _started_worker_stream seeds the children from our stream
@@ -991,6 +1031,8 @@ class Composition(Augmenter):
         active = self._draw_active(h.length(x), h.device(x))
         if active is None:
             return self._route(x, y)
+        if active.numel() == 0:  # no sample drawn (always at p=0): the children see nothing
+            return x, y
         part, ypart = self._route(h.take(x, active), take_labels(y, active))
         x = h.merge(x, active, part)
         return x, (merge_labels(y, active, ypart) if y is not None else None)
@@ -1002,6 +1044,14 @@ class Composition(Augmenter):
         raise NotImplementedError(
             f"{type(self).__name__} draws its children's parameters while applying them; call it directly"
         )
+
+
+def _descendants(aug: Augmenter) -> list[Augmenter]:
+    out = []
+    for child in aug._children():
+        out.append(child)
+        out.extend(_descendants(child))
+    return out
 
 
 class Sequential(Composition):

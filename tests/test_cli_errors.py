@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -263,3 +264,19 @@ def test_malformed_yaml_config_is_one_line(tmp_path, capsys, text):
     proc = run_inproc("augment", EXAMPLES / "series.npz", "-o", tmp_path / "o.npz", "--config", cfg, capsys=capsys)
     one_error_line(proc, "bad.yaml")
     no_leftovers(tmp_path, "bad.yaml")
+
+
+def test_tuple_and_list_params_are_the_same(tmp_path, capsys):
+    """`--param sigma=(0.1,0.2)` is read as the Python API reads it: like `[0.1, 0.2]`."""
+    from multiaug.cli import parse_params
+
+    assert parse_params(("sigma=(0.1,0.2)",)) == parse_params(("sigma=[0.1, 0.2]",)) == {"sigma": [0.1, 0.2]}
+    assert parse_params(("sigma=( 0.1 , 0.2 )",)) == {"sigma": [0.1, 0.2]}
+    outs = []
+    for spelling in ("(0.1,0.2)", "[0.1,0.2]"):
+        out = tmp_path / f"o{len(outs)}.npz"
+        proc = run_inproc("augment", EXAMPLES / "series.npz", "-o", out, "-a", "jitter", "--param",
+                          f"sigma={spelling}", "--seed", "3", capsys=capsys)
+        assert proc.returncode == 0, proc.stderr
+        outs.append(np.load(out)["x"])
+    assert np.array_equal(outs[0], outs[1])

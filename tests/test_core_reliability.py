@@ -172,3 +172,18 @@ def test_mix_seeds_and_worker_seed_outside_workers():
     assert worker_seed() is None
     assert mix_seeds(0, 1) == mix_seeds(0, 1) != mix_seeds(1, 0)
     assert 0 <= mix_seeds(-5, 2**70) < 2**63
+
+
+def test_composition_with_a_mixer_refuses_a_single_sample_like_the_mixer():
+    import numpy as np
+
+    import multiaug
+    from multiaug.timeseries import Jitter, TSMixup
+
+    x = np.zeros((1, 2, 16), dtype="float32")
+    for comp in (multiaug.Sequential([TSMixup()]), multiaug.OneOf([Jitter(), multiaug.Sometimes(TSMixup())])):
+        with pytest.raises(ValueError, match=r"holds the mixing augmenter TSMixup, which needs at least 2 samples.*got 1"):
+            comp(x, np.array([0]))
+    with pytest.raises(ValueError, match="at least 2"):
+        TSMixup()(x, np.array([0]))
+    assert multiaug.Sequential([Jitter(seed=0)])(x).shape == (1, 2, 16)  # nothing to mix: fine
