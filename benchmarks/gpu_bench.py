@@ -273,7 +273,8 @@ def bench_timeseries(rep: Report, dev: torch.device, args) -> None:
     t_floor = timed(lambda: (torch.randn_like(xd), xd.clone()), dev, args.repeats * 3)
     ratio = t_dev / t_floor
     rep.row("timeseries", "warp+drift+noise pipeline", size, t_cpu, t_dev, ref="device randn_like+clone", ref_s=t_floor,
-            goal=f"<= {GOALS['ts_pipeline_vs_floor']:.0f}x floor", met=ratio <= GOALS["ts_pipeline_vs_floor"], note=f"{ratio:.2f}x floor")
+            goal=f"<= {GOALS['ts_pipeline_vs_floor']:.0f}x floor", met=(ratio <= GOALS["ts_pipeline_vs_floor"]) if not args.quick else None,
+            note=f"{ratio:.2f}x floor")
     try:
         import tsaug
     except ImportError:
