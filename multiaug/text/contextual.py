@@ -197,7 +197,10 @@ class ContextualSubstitution(TextAugmenter):
             masked_texts.append(" ".join(w))
             originals.append(orig)
         dev = allowed.device
-        enc = tok(masked_texts, return_tensors="pt", padding=True, truncation=True, max_length=int(self.max_length)).to(dev)
+        # never past the model's position table (a small model may have fewer than max_length positions)
+        limit = getattr(mlm.config, "max_position_embeddings", None)
+        max_len = int(self.max_length) if not limit else min(int(self.max_length), int(limit))
+        enc = tok(masked_texts, return_tensors="pt", padding=True, truncation=True, max_length=max_len).to(dev)
         logits = mlm(**enc).logits.float()
         is_mask = enc["input_ids"] == tok.mask_token_id
         rows, cols = torch.nonzero(is_mask, as_tuple=True)

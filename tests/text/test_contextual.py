@@ -89,3 +89,12 @@ def test_output_is_one_string_per_input(texts):
     out = quiet(aug(seed=0, aug_p=0.3), texts)
     assert len(out) == len(texts) and all(isinstance(s, str) for s in out)
     assert all(len(o.split()) == len(t.split()) for o, t in zip(out, texts))
+
+
+def test_long_input_is_truncated_at_the_models_positions():
+    """The tiny model has 128 positions; the default max_length (512) must not overrun them: words past
+    the model's window stay as they are."""
+    long_text = " ".join(WORDS[i % len(WORDS)] for i in range(400))
+    out = quiet(aug(seed=0, aug_p=0.1), [long_text, TEXTS[0]])
+    assert len(out) == 2 and len(out[0].split()) == 400
+    assert out[0].split()[200:] == long_text.split()[200:]
