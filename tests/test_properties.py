@@ -99,7 +99,7 @@ def _composition_case(name: str, modality: str) -> Case:
     )
 
 
-CASES = [_registered_case(n) for n in registry.names() if n not in COMPOSITIONS] + [
+CASES = [_registered_case(n) for n in registry.names() if n not in COMPOSITIONS and not n.startswith("_")] + [
     _composition_case(c, m) for c in sorted(COMPOSITIONS) for m in ("tabular", "timeseries", "text", "graph")
 ]
 BY_ID = {c.id: c for c in CASES}
@@ -131,26 +131,6 @@ def as_kind(x: Any, kind: str) -> Any:
     raise ValueError(kind)
 
 
-# Library bugs found by these properties (strict: the mark must go when the bug is fixed).
-EMPTY_ROUTE = (
-    "multiaug/core.py Composition._forward: when p < 1 draws no sample (always at p=0) it still runs "
-    "_route on the empty batch h.take(x, []): GraphHandler.take raises IndexError (Data) / "
-    "Batch.from_data_list([]) IndexError (Batch); Sequential/Sometimes run their children on 0 samples "
-    "(GaussianNoise: 'a single row has no column spread'; TSMixup: y.max() of an empty tensor)"
-)
-SUBSET_CLASSES = (
-    "multiaug/core.py merge_labels: a mixing child run on a subset (OneOf/SomeOf/Sometimes) returns soft "
-    "targets with K = the subset's largest label + 1; merge_labels one-hots the whole batch's labels with "
-    "that K, so a label absent from the subset raises 'Class values must be smaller than num_classes'"
-)
-XFAIL = {
-    ("p_zero", cid): EMPTY_ROUTE
-    for cid in ("sequential[tabular]", "sequential[timeseries]", "sequential[graph]", "sometimes[tabular]",
-                "sometimes[timeseries]", "sometimes[graph]", "one_of[graph]", "some_of[graph]", "rand_augment[graph]")
-}
-XFAIL.update({("not_modified", f"{c}[timeseries]"): SUBSET_CLASSES for c in ("one_of", "some_of", "sometimes")})
-
-
 def kind_cases(test: str) -> list:
     out = []
     for cid in IDS:
@@ -161,8 +141,7 @@ def kind_cases(test: str) -> list:
                 continue  # token embeddings (N, F, D) are not a table
             if kind == "data" and (c.mixing or c.make_y() is not None):
                 continue
-            marks = [pytest.mark.xfail(strict=True, reason=XFAIL[test, cid])] if (test, cid) in XFAIL else []
-            out.append(pytest.param(cid, kind, id=f"{cid}-{kind}", marks=marks))
+            out.append(pytest.param(cid, kind, id=f"{cid}-{kind}"))
     return out
 
 
@@ -370,7 +349,6 @@ def test_compositions_with_a_mixing_child_give_soft_targets(comp, modality):
     assert torch.equal(y_out[untouched].argmax(1), y[untouched]), "unchanged samples keep their class"
 
 
-@pytest.mark.xfail(strict=True, reason=SUBSET_CLASSES)
 def test_one_of_mixing_on_a_subset_missing_the_largest_class():
     """OneOf routes a subset to Mixup: its soft targets must have as many columns as the whole batch
     has classes, even when the subset lacks the largest label."""
