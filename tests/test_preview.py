@@ -1,0 +1,240 @@
+"""multiaug.preview: pictures per modality (checked for size and content), the text HTML diff, the
+missing-matplotlib message, and preview_file on the repository's example files."""
+from __future__ import annotations
+
+import html
+import re
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+import multiaug
+from multiaug.preview import preview, preview_file, text_diff_html, word_opcodes
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+try:
+    import matplotlib  # noqa: F401
+
+    HAVE_MPL = True
+except ImportError:
+    HAVE_MPL = False
+needs_mpl = pytest.mark.skipif(not HAVE_MPL, reason="matplotlib not installed (pip install 'multiaug[plot]')")
+
+
+def check_image(path: Path, min_w: int = 400, min_h: int = 250) -> np.ndarray:
+    """Read a PNG back: big enough, not blank (some non-white pixels, more than a few colours)."""
+    import matplotlib.image as mpimg
+
+    img = mpimg.imread(str(path))
+    assert img.ndim == 3 and img.shape[0] >= min_h and img.shape[1] >= min_w, img.shape
+    rgb = (img[..., :3] * 255).astype(np.uint8).reshape(-1, 3)
+    non_white = (rgb < 245).any(axis=1).mean()
+    assert non_white > 0.01, f"only {non_white:.3%} of the pixels are not white"
+    assert len(np.unique(rgb, axis=0)) > 20
+    return img
+
+
+def coloured(img: np.ndarray, rgb: tuple[int, int, int], tol: int = 40) -> int:
+    """Number of pixels close to ``rgb``."""
+    px = (img[..., :3] * 255).astype(int)
+    return int((np.abs(px - np.array(rgb)).sum(axis=-1) < tol).sum())
+
+
+# ---- text: HTML diff ------------------------------------------------------------------------------
+
+
+def test_word_opcodes_on_a_known_edit():
+    ops = word_opcodes("the quick brown fox jumps", "the slow brown fox really jumps")
+    assert [(t, a, b) for t, a, b in ops if t != "equal"] == [("replace", ["quick"], ["slow"]), ("insert", [], ["really"])]
+    ops = word_opcodes("a b c d", "a c d")
+    assert [(t, a, b) for t, a, b in ops if t != "equal"] == [("delete", ["b"], [])]
+
+
+def test_text_diff_html_marks_replaced_inserted_deleted_and_escapes():
+    out = text_diff_html("the quick brown fox <script>alert(1)</script> runs far",
+                         "the slow brown fox <script>alert(1)</script> runs very")
+    assert re.search(r'class="ma-replaced-from"[^>]*>quick</span>', out)
+    assert re.search(r'class="ma-replaced"[^>]*>slow</span>', out)
+    assert "<script>" not in out and "&lt;script&gt;alert(1)&lt;/script&gt;" in out
+    ins = text_diff_html("one two three", "one two new three")
+    assert re.search(r'class="ma-inserted"[^>]*>new</span>', ins) and "ma-deleted" not in ins
+    dele = text_diff_html("one two three", "one three")
+    assert re.search(r'class="ma-deleted"[^>]*>two</span>', dele) and "ma-inserted" not in dele
+    # inline CSS so the marks show without a stylesheet; unchanged text stays plain
+    assert 'style="color:#14532d;background:#bbf7d0' in ins
+    assert text_diff_html("same words", "same words") == "same words"
+    # an inserted word that itself holds markup is escaped too
+    esc = text_diff_html("a b", "a <b>x</b> b")
+    assert "<b>" not in esc and html.escape("<b>x</b>") in esc
+
+
+def test_text_preview_html_needs_no_matplotlib(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    texts = ["the battery lasts all day", "<script>x</script> shipping was slow and bad"]
+    aug = multiaug.create("random_deletion", alpha=0.4, seed=0)
+    page = preview(aug, texts, path=tmp_path / "p.html")
+    assert page == (tmp_path / "p.html").read_text(encoding="utf-8")
+    assert page.startswith("<!DOCTYPE html>") and page.count("<tr>") == 1 + len(texts)
+    assert "<script>" not in page and "&lt;script&gt;" in page
+    assert "ma-deleted" in page  # random deletion deletes at least one word of a sentence of two or more
+
+
+def test_missing_matplotlib_gives_a_clear_import_error(monkeypatch, tmp_path):
+    monkeypatch.setitem(sys.modules, "matplotlib", None)
+    monkeypatch.setitem(sys.modules, "matplotlib.figure", None)
+    x = np.zeros((2, 1, 16), dtype="float32")
+    with pytest.raises(ImportError, match=r"needs matplotlib: pip install 'multiaug\[plot\]'"):
+        preview(multiaug.create("jitter", seed=0), x)
+    with pytest.raises(ImportError, match="needs matplotlib"):
+        preview(multiaug.create("eda", seed=0), ["a b c"], fmt="png")
+    assert not list(tmp_path.iterdir())
+
+
+# ---- pictures per modality ------------------------------------------------------------------------
+
+
+@needs_mpl
+def test_series_preview_png(tmp_path):
+    x = np.cumsum(np.random.default_rng(0).normal(size=(10, 2, 64)), axis=-1).astype("float32")
+    fig = preview(multiaug.create("jitter", sigma=0.3, seed=0), x, n=6, path=tmp_path / "s.png")
+    assert len([ax for ax in fig.axes if ax.get_visible()]) == 6
+    check_image(tmp_path / "s.png")
+    # 2-D (N, T) input works too, and svg
+    preview(multiaug.create("scaling", seed=0), x[:, 0], n=3, path=tmp_path / "s.svg")
+    assert (tmp_path / "s.svg").read_text().lstrip().startswith("<?xml")
+
+
+@needs_mpl
+def test_series_mixing_names_partner():
+    x = np.random.default_rng(1).normal(size=(6, 1, 32)).astype("float32")
+    fig = preview(multiaug.create("ts_mixup", seed=0), x, np.arange(6) % 2, n=6)
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert any("mixed with" in t for t in titles), titles
+
+
+@needs_mpl
+def test_graph_preview_marks_removed_added_and_dropped(tmp_path):
+    from torch_geometric.data import Data
+
+    ring = torch.arange(10)
+    ei = torch.stack([torch.cat([ring, (ring + 1) % 10]), torch.cat([(ring + 1) % 10, ring])])
+    g = Data(x=torch.randn(10, 3), edge_index=ei)
+    fig = preview(multiaug.create("node_drop", rate=0.3, seed=0), [g, g.clone()], n=2, path=tmp_path / "g.png")
+    img = check_image(tmp_path / "g.png")
+    assert "dropped" in " ".join(ax.get_title() for ax in fig.axes)
+    assert coloured(img, (214, 39, 40)) > 50  # C3 red: removed edges / dropped nodes are drawn
+    preview(multiaug.create("edge_add", rate=0.5, seed=0), g, path=tmp_path / "a.png")
+    assert coloured(check_image(tmp_path / "a.png"), (44, 160, 44)) > 50  # C2 green: added edges
+    fig = preview(multiaug.create("feature_noise", sigma=0.5, seed=0), g, path=tmp_path / "f.png")
+    check_image(tmp_path / "f.png")
+    assert any("|x' - x|" in ax.get_title() for ax in fig.axes)
+
+
+@needs_mpl
+def test_table_preview_mixing_lines_and_columns(tmp_path):
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame({"a": rng.normal(size=40), "b": rng.normal(size=40) * 5, "c": rng.normal(size=40) * 3})
+    fig = preview(multiaug.create("mixup", seed=0), df, n=8, path=tmp_path / "t.png")
+    ax = fig.axes[0]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("b", "c")  # largest variance by default
+    labels = ax.get_legend_handles_labels()[1]
+    assert "copy -> its mixing partner" in labels and "augmented copies" in labels
+    check_image(tmp_path / "t.png")
+    fig = preview(multiaug.create("gaussian_noise", seed=0), df.to_numpy(), columns=(0, 2), n=5)
+    assert fig.axes[0].get_xlabel() == "column 0"
+    assert "copy -> its mixing partner" not in fig.axes[0].get_legend_handles_labels()[1]
+    with pytest.raises(ValueError, match="columns entry 'zz'"):
+        preview(multiaug.create("mixup", seed=0), df, columns=("a", "zz"))
+
+
+@needs_mpl
+def test_text_png_and_html_for_other_modalities(tmp_path):
+    preview(multiaug.create("eda", seed=0), ["the screen is bright and sharp"] * 3, path=tmp_path / "t.png")
+    check_image(tmp_path / "t.png")
+    x = np.random.default_rng(0).normal(size=(4, 1, 32)).astype("float32")
+    page = preview(multiaug.create("jitter", seed=0), x, path=tmp_path / "s.html")
+    assert page.startswith("<!DOCTYPE html>") and "data:image/png;base64," in page
+
+
+@needs_mpl
+def test_seed_replays_and_leaves_the_augmenter_alone():
+    x = np.random.default_rng(0).normal(size=(3, 1, 16)).astype("float32")
+    aug = multiaug.create("jitter", seed=5)
+    before = aug(x)
+    aug2 = multiaug.create("jitter", seed=5)
+    f1 = preview(aug2, x, seed=3)
+    f2 = preview(aug2, x, seed=3)
+    y1 = [ln.get_ydata() for ln in f1.axes[0].lines]
+    y2 = [ln.get_ydata() for ln in f2.axes[0].lines]
+    assert all(np.array_equal(a, b) for a, b in zip(y1, y2))
+    assert np.array_equal(aug2(x), before)  # preview with a seed did not advance aug2's own stream
+
+
+def test_bad_arguments():
+    aug = multiaug.create("jitter", seed=0)
+    x = np.zeros((2, 1, 8), dtype="float32")
+    with pytest.raises(ValueError, match="n must be an integer >= 1"):
+        preview(aug, x, n=0)
+    with pytest.raises(ValueError, match=r"must end in \.png, \.svg or \.html"):
+        preview(aug, x, path="out.jpg")
+    with pytest.raises(ValueError, match="columns is for tables"):
+        preview(aug, x, columns=(0, 1))
+    with pytest.raises(TypeError, match="must be a multiaug Augmenter"):
+        preview(object(), x)
+
+
+# ---- files ----------------------------------------------------------------------------------------
+
+
+def test_preview_file_text_html(tmp_path):
+    out = tmp_path / "reviews.html"
+    page = preview_file(multiaug.create("eda", seed=0), EXAMPLES / "reviews.csv", out, n=5)
+    assert out.read_text(encoding="utf-8") == page and page.count("<tr>") == 6
+    assert "battery" in page
+
+
+@needs_mpl
+@pytest.mark.parametrize("name,file,kw", [
+    ("mixup", "diabetes.csv", {"label_column": "target"}),
+    ("regmix", "diabetes.csv", {"label_column": "target", "columns": ("bmi", "s5")}),
+    ("window_warp", "series.npz", {}),
+    ("ts_cutmix", "series.npz", {}),
+    ("edge_drop", "graphs.pt", {}),
+])
+def test_preview_file_examples(tmp_path, name, file, kw):
+    aug = multiaug.create(name, seed=0)
+    out = tmp_path / f"{name}.png"
+    preview_file(aug, EXAMPLES / file, out, n=4, **kw)
+    check_image(out)
+    assert not aug.learned or not aug.__sklearn_is_fitted__()  # the caller's augmenter is not fitted in place
+    assert [p.name for p in tmp_path.iterdir()] == [out.name]  # no temporary file left
+
+
+def test_preview_file_errors(tmp_path):
+    src = tmp_path / "in.csv"
+    src.write_text("text,label\nhello world,1\n")
+    aug = multiaug.create("eda", seed=0)
+    with pytest.raises(ValueError, match="is the input file"):
+        preview_file(aug, src, src.with_suffix(".csv"))
+    with pytest.raises(ValueError, match="must end in"):
+        preview_file(aug, src, tmp_path / "o.txt")
+    with pytest.raises(ValueError, match="label_column 'nope' is not in"):
+        preview_file(aug, src, tmp_path / "o.html", label_column="nope")
+    with pytest.raises(ValueError, match="column 'body' is not in"):
+        preview_file(aug, src, tmp_path / "o.html", column="body")
+    with pytest.raises(ValueError, match="a timeseries augmenter"):
+        preview_file(multiaug.create("jitter"), src, tmp_path / "o.html")
+    with pytest.raises(ValueError, match="input_path"):
+        preview_file(aug, tmp_path / "in.xlsx", tmp_path / "o.html")
+    two = tmp_path / "two.csv"
+    two.write_text("title,body\na b,c d\n")
+    with pytest.raises(ValueError, match="column is required"):
+        preview_file(aug, two, tmp_path / "o.html")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "two.csv"]
