@@ -129,7 +129,7 @@ def summary(cls: type, width: int = 110) -> str:
 
 def describe(name: str) -> str:
     cls = get(name)
-    lines = [f"{name} ({cls.__module__}.{cls.__qualname__}), modality: {_modality(cls)}", ""]
+    lines = [f"{name} ({cls.__module__}.{cls.__qualname__}), modality: {modality_of(cls)}", ""]
     doc = inspect.getdoc(cls) or ""
     if doc:
         lines += [doc, ""]
@@ -144,6 +144,11 @@ def describe(name: str) -> str:
     return "\n".join(lines)
 
 
-def _modality(cls: type) -> str:
+def modality_of(cls: type) -> str:
+    """The modality a registered class declares ("text", "graph", "tabular", "timeseries"), or "any"
+    (compositions, whose modality comes from their children)."""
     m = cls.__dict__.get("modality", getattr(cls, "modality", "any"))
     return m if isinstance(m, str) else "any"
+
+
+_modality = modality_of  # the name the CLI used before it was public

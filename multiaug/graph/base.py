@@ -145,6 +145,8 @@ class GraphAugmenter(Augmenter):
     NaN/inf like ``x``); attributes it only carries along are not listed."""
 
     modality = "graph"
+    #: with p < 1, _sample and _apply see only the graphs drawn (taken out of the batch and put back)
+    p_mode = "subset"
     reads_edge_attributes: tuple[str, ...] = ()
 
 

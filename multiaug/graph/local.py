@@ -130,6 +130,8 @@ class LocalAugmentation(GraphAugmenter):
     """
 
     learned = True
+    #: x_aug spans the batch: _apply keeps the original features of the graphs p did not draw
+    p_mode = "kernel"
 
     def __init__(
         self,
@@ -280,7 +282,7 @@ class LocalAugmentation(GraphAugmenter):
         # augmenter replays what the fitted one generates
         self.generator("cpu")
         g = torch.Generator(device=dev)
-        g.manual_seed((int(self.__dict__["_rng_seed"]) ^ _FIT_SALT) % (2**63))
+        g.manual_seed((self.stream_seed() ^ _FIT_SALT) % (2**63))
 
         cvae = CVAE(self.num_features_, self.latent_dim, self.hidden_dim).to(dev)
         cvae.reset_parameters(g)
@@ -296,7 +298,7 @@ class LocalAugmentation(GraphAugmenter):
         best = None  # (score, step, weights) with ``score``
         # scoring draws from a stream of their own: training is the same with or without ``score``
         g_score = torch.Generator(device=dev)
-        g_score.manual_seed((int(self.__dict__["_rng_seed"]) ^ _FIT_SALT ^ 0x5C0E) % (2**63))
+        g_score.manual_seed((self.stream_seed() ^ _FIT_SALT ^ 0x5C0E) % (2**63))
         for _ in range(int(self.epochs)):
             perm = torch.randperm(E, generator=g, device=dev)
             total, count = torch.zeros((), device=dev), 0
@@ -377,51 +379,31 @@ class LocalAugmentation(GraphAugmenter):
         z = torch.randn(k, x.shape[0], self.latent_dim, generator=g, device=x.device)
         return self._decode(data, z)
 
-    def sample(self, x: Any) -> Params:
-        """Latent draws ``z`` of shape (k, N, latent_dim) and, with ``p < 1``, the graphs that are augmented.
-        (``p`` is handled here rather than by splitting the batch, because ``x_aug`` spans the batch.)"""
-        feats = self._features(x, "data")
-        dev = feats.device
-        n_graphs = self.handler.length(x)
-        active = self._draw_active(n_graphs, dev)
-        params: Params = self._sample(x)
-        if active is not None:
-            mask = torch.zeros(n_graphs, dtype=torch.bool, device=dev)
-            mask[active] = True
-            params["graph_active"] = mask
-        return params
-
     def _sample(self, data: Any) -> Params:
+        """Latent draws ``z`` of shape (k, N, latent_dim) for every node of the batch; ``p`` is read by
+        ``_apply`` from ``params["active"]`` (``p_mode = "kernel"``: ``x_aug`` spans the batch)."""
+        self._features(data, "data")
         dev = data.edge_index.device
         g = self.generator(dev)
         return {"z": torch.randn(int(self.k), data.num_nodes, self.latent_dim, generator=g, device=dev)}
 
-    def apply(self, x: Any, params: Params) -> Any:
-        return self._apply(x, params)
-
-    def apply_labels(self, y: Any, params: Params) -> Any:
-        return y
-
     def _apply(self, data: Any, params: Params) -> Any:
         x_aug = self._decode(data, params["z"])
-        if "graph_active" in params:
+        active = params["active"]
+        if not bool(active.all()):
             node_graph, _, _ = graph_sizes(data)
-            keep = ~params["graph_active"][node_graph]
+            keep = ~active.to(node_graph.device)[node_graph]
             x_aug[:, keep] = data.x[keep].to(x_aug.dtype)
         out = data.clone()
         out.x_aug = x_aug
         return out
 
-    def augment(self, X: Any, y: Any = None, n_aug: int | None = None):
-        """``n_aug`` augmented copies of the graph(s), concatenated into one ``Batch`` whose ``x_aug``
-        (k, total nodes, F) follows the concatenated nodes."""
-        n_aug = self.n_aug if n_aug is None else n_aug
-        if isinstance(n_aug, bool) or not isinstance(n_aug, int) or n_aug < 1:
-            raise ValueError(f"n_aug must be an integer >= 1, got {n_aug!r}")
-        xi, _ = self._to_internal(X)
+    def _augment_batch(self, xi: Any, ctx: Any, y: Any, n_aug: int, inputs: dict):
+        """``augment``: ``n_aug`` augmented copies of the graph(s), concatenated into one ``Batch`` whose
+        ``x_aug`` (k, total nodes, F) follows the concatenated nodes."""
         outs, ys = [], []
         for _ in range(n_aug):
-            o, yo = self._forward(xi, y)
+            o, yo = self._forward(xi, y, **inputs)
             outs.append(o)
             ys.append(yo)
         x_aug = torch.cat([o.x_aug for o in outs], dim=1)

@@ -24,8 +24,12 @@ Augmenters that work on per-feature token embeddings (``FeatMix``, ``HidMix``) a
 tensors/arrays ``(N, F, D)``.
 
 Per-sample probability ``p``: tabular augmenters draw their parameters for the whole batch (mixing
-partners are drawn from the whole batch) plus a per-row ``active`` mask; rows that are not active are
-returned unchanged (and keep their own label).
+partners are drawn from the whole batch) plus the per-row ``active`` mask (``p_mode = "mask"``); rows
+that are not active are returned unchanged (and keep their own label).
+
+Params of a tabular augmenter: ``{"active": (N,) bool, "hard": (F,) bool, **draws}``, ``hard`` being
+the columns never interpolated (found by the conversion and passed to :meth:`sample` as the ``hard``
+keyword; a bare tensor given to ``sample`` without it has none).
 """
 from __future__ import annotations
 
@@ -35,7 +39,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ..core import Augmenter, ModalityHandler, Params, register_modality
+from ..core import Augmenter, Params, TensorHandler, register_modality
 
 NAN_POLICIES = ("raise", "keep")
 
@@ -73,16 +77,9 @@ def _resolve_columns(spec: Any, columns: Sequence[Any] | None, n_cols: int, who:
     return sorted(set(out))
 
 
-def _walk(aug: Any):
-    if aug is None:
-        return
-    yield aug
-    for child in getattr(aug, "_children", lambda: [])():
-        yield from _walk(child)
-
-
-class TabularHandler(ModalityHandler):
+class TabularHandler(TensorHandler):
     name = "tabular"
+    batch_inputs = ("hard",)
 
     def check(self, x: Any, aug: Any = None) -> tuple[torch.Tensor, _Ctx]:
         import pandas as pd
@@ -167,8 +164,6 @@ class TabularHandler(ModalityHandler):
             t = t.to(dev)
         mask = np.zeros(t.shape[1], dtype=bool)
         mask[hard] = True
-        for a in _walk(aug):
-            a.__dict__["_tab_hard_columns"] = mask
         ctx.extra["hard"] = mask
         return t, ctx
 
@@ -211,26 +206,13 @@ class TabularHandler(ModalityHandler):
             df.index = ctx.index
         return df
 
-    def length(self, x: torch.Tensor) -> int:
-        return x.shape[0]
-
-    def device(self, x: torch.Tensor) -> torch.device:
-        return x.device
-
-    def take(self, x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-        return x[index.to(x.device)]
-
-    def merge(self, x: torch.Tensor, index: torch.Tensor, part: torch.Tensor) -> torch.Tensor:
-        out = x.clone()
-        out[index.to(x.device)] = part.to(out.dtype)
-        return out
+    def inputs(self, ctx: _Ctx) -> dict[str, Any]:
+        """The ``hard`` column mask found by :meth:`check` travels to ``sample``."""
+        return {"hard": ctx.extra["hard"]}
 
     def concat(self, batches: Sequence[Any]) -> Any:
-        b0 = batches[0]
-        if isinstance(b0, torch.Tensor):
-            return torch.cat(list(batches))
-        if isinstance(b0, np.ndarray):
-            return np.concatenate(batches)
+        if isinstance(batches[0], (torch.Tensor, np.ndarray)):
+            return super().concat(batches)
         import pandas as pd
 
         return pd.concat(list(batches), ignore_index=True)
@@ -264,42 +246,38 @@ class TabularAugmenter(Augmenter):
         )
         self._check_param("nan_policy", self.nan_policy in NAN_POLICIES, f"one of {NAN_POLICIES}")
 
+    def _to_internal(self, x: Any) -> tuple[torch.Tensor, _Ctx]:
+        xi, ctx = super()._to_internal(x)
+        # read only by _hard_columns, for the fit code of RegMix/FeatMix (sampling takes the mask
+        # from the conversion as the ``hard`` input and keeps it in params)
+        self.__dict__["_fit_hard_columns"] = ctx.extra["hard"]
+        return xi, ctx
+
     def _hard_columns(self, x: torch.Tensor) -> torch.Tensor:
-        """Boolean ``(F,)``: columns the kernels must never interpolate (categorical/boolean)."""
-        mask = self.__dict__.get("_tab_hard_columns")
+        """Boolean ``(F,)``: columns of the table last converted by this augmenter that the kernels must
+        never interpolate (categorical/boolean). For ``fit`` code; sampling uses ``params["hard"]``."""
+        mask = self.__dict__.get("_fit_hard_columns")
         if mask is None or len(mask) != x.shape[1]:
             return torch.zeros(x.shape[1], dtype=torch.bool, device=x.device)
         return torch.as_tensor(mask, dtype=torch.bool, device=x.device)
 
-    # p is handled with a per-row mask over the whole batch, so that kernels (mixing partners,
-    # column statistics) always see the full batch.
-    def sample(self, x: Any, y: Any = None) -> Params:
-        n = x.shape[0]
-        active = None
-        if float(self.p) < 1.0:
-            active = torch.rand(n, generator=self.generator(x.device), device=x.device) < float(self.p)
-        params = self._sample_xy(x, y)
-        params["hard"] = self._hard_columns(x)
-        if active is not None:
-            params["active"] = active
+    p_mode = "mask"
+
+    def _extra_inputs(self, x: torch.Tensor, y: Any = None, hard: Any = None, **extra: Any) -> dict[str, Any]:
+        """``y`` (RegMix draws from the targets) and ``hard``: boolean ``(F,)``, the columns the kernels
+        must never interpolate (categorical/boolean; found by the conversion; none when not given)."""
+        super()._extra_inputs(x, **extra)
+        if hard is None or len(hard) != x.shape[1]:
+            mask = torch.zeros(x.shape[1], dtype=torch.bool, device=x.device)
+        else:
+            mask = torch.as_tensor(hard, dtype=torch.bool, device=x.device)
+        return {"y": y, "hard": mask}
+
+    def _sample_with(self, x: torch.Tensor, inputs: dict[str, Any]) -> Params:
+        params = self._sample_xy(x, inputs["y"])
+        params["hard"] = inputs["hard"]
         return params
 
     def _sample_xy(self, x: torch.Tensor, y: Any) -> Params:
         """Hook for augmenters whose draws depend on the targets (RegMix); default: ``_sample(x)``."""
         return self._sample(x)
-
-    def apply(self, x: Any, params: Params) -> Any:
-        out = self._apply(x, params)
-        active = params.get("active")
-        if active is not None:
-            out = torch.where(active.reshape((-1,) + (1,) * (x.dim() - 1)), out, x)
-        return out
-
-    def _forward(self, x: Any, y: Any = None) -> tuple[Any, Any]:
-        if self.learned:
-            self._check_fitted()
-        if y is not None and len(y) != x.shape[0]:
-            raise ValueError(f"y has {len(y)} labels but the batch has {x.shape[0]} rows; expected one label per row")
-        params = self.sample(x, y)
-        out = self.apply(x, params)
-        return out, (self.apply_labels(y, params) if y is not None else None)

@@ -20,7 +20,11 @@ class GaussianNoise(TabularAugmenter):
     uses it to scale every batch by the whole file's spread, whatever the batch size).
     ``columns`` restricts the noise to some column positions. Categorical/boolean columns (see
     :mod:`multiaug.tabular.base`) and NaN cells are left unchanged; integer columns are rounded. The
-    labels are unchanged."""
+    labels are unchanged.
+
+    Fitted attributes: ``scale_``, ``n_rows_seen_`` and the per-column running statistics that
+    ``partial_fit`` updates, ``count_``, ``mean_`` and ``m2_`` (float64; saved with the augmenter, so
+    ``partial_fit`` continues after ``load``)."""
 
     magnitude_range = {"sigma": (0.0, 0.3)}
 
@@ -43,7 +47,8 @@ class GaussianNoise(TabularAugmenter):
         t, _ = self._to_internal(X)
         if t.shape[0] < 2:
             raise ValueError(f"GaussianNoise.fit: needs at least 2 rows to measure column spread, got {t.shape[0]}")
-        self.__dict__.pop("_stats", None)
+        for k in ("count_", "mean_", "m2_", "n_rows_seen_"):
+            self.__dict__.pop(k, None)
         return self.partial_fit(X)
 
     def partial_fit(self, X: Any, y: Any = None, **fit_params: Any) -> "GaussianNoise":
@@ -56,7 +61,8 @@ class GaussianNoise(TabularAugmenter):
         cnt = ok.sum(0).to(torch.float64)
         mean = torch.where(ok, t, torch.zeros_like(t)).sum(0) / cnt.clamp_min(1)
         m2 = torch.where(ok, (t - mean) ** 2, torch.zeros_like(t)).sum(0)
-        stats = self.__dict__.get("_stats")
+        # running per-column statistics since the last fit (fitted attributes, saved with the augmenter)
+        stats = (self.count_, self.mean_, self.m2_) if "count_" in self.__dict__ else None
         if stats is not None and stats[0].shape == cnt.shape:
             n0, mean0, m20 = stats
             tot = n0 + cnt
@@ -67,7 +73,7 @@ class GaussianNoise(TabularAugmenter):
             cnt = tot
         elif stats is not None:
             raise ValueError(f"GaussianNoise.partial_fit: x has {t.shape[1]} columns but earlier batches had {stats[0].shape[0]}")
-        self.__dict__["_stats"] = (cnt, mean, m2)
+        self.count_, self.mean_, self.m2_ = cnt, mean, m2
         self.n_rows_seen_ = int(self.__dict__.get("n_rows_seen_", 0) if stats is not None else 0) + int(t.shape[0])
         self.scale_ = (m2 / cnt.clamp_min(1)).sqrt().to(torch.float32)  # 0 while a column has < 2 values
         return self

@@ -12,7 +12,26 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from ..core import _ACTIVE, _INNER, AugmentReport, Augmenter, ModalityHandler, Params, concat_labels, register_modality, take_labels
+from ..core import AugmentReport, Augmenter, ModalityHandler, Params, concat_labels, register_modality, take_labels
+
+
+class TextOutput(list):
+    """``list[str]`` returned by a text kernel and by :meth:`TextAugmenter.apply`, carrying what is
+    known about the call (it travels in the return value, never on the augmenter):
+
+    * ``changed``: per text, True/False when the kernel knows whether it changed it, None otherwise
+      (the base class then compares strings);
+    * ``unchanged``: positions of the samples drawn by ``p`` whose output is not augmented (set by
+      ``apply``);
+    * ``details``: extra counts for ``report_`` (e.g. Paraphrase's generation and filter counts).
+    """
+
+    def __init__(self, texts: Sequence[str] = (), changed: list | None = None, details: dict | None = None,
+                 unchanged: list[int] | None = None):
+        super().__init__(texts)
+        self.changed = changed
+        self.details = details
+        self.unchanged = unchanged
 
 
 @dataclass
@@ -60,9 +79,17 @@ class TextHandler(ModalityHandler):
 
     def merge(self, x: list[str], index: torch.Tensor, part: list[str]) -> list[str]:
         out = list(x)
-        for i, s in zip(index.tolist(), part):
+        pos = index.tolist()
+        for i, s in zip(pos, part):
             out[i] = s
-        return out
+        if not isinstance(part, TextOutput):
+            return out
+        changed = None
+        if part.changed is not None:
+            changed = [None] * len(out)
+            for i, c in zip(pos, part.changed):
+                changed[i] = c
+        return TextOutput(out, changed=changed, details=part.details)
 
     def concat(self, batches: Sequence[Any]) -> Any:
         b0 = batches[0]
@@ -119,36 +146,27 @@ class TextAugmenter(Augmenter):
         """Whether output ``out`` counts as not augmented w.r.t. its input ``src``."""
         return _same(out, src)
 
-    @property
-    def report_(self) -> AugmentReport | None:
-        """Counts from the last call (None before the first one)."""
-        return self.__dict__.get("_report")
+    def _finish(self, out: list[str], x: list[str], params: Params) -> TextOutput:
+        """Count the drawn samples whose output is not augmented (returned with the texts)."""
+        idx = torch.nonzero(params["active"]).flatten().tolist()
+        changed = getattr(out, "changed", None)
+        unchanged = self._unchanged_positions(x, out, idx, changed)
+        return TextOutput(out, changed=changed, details=getattr(out, "details", None), unchanged=unchanged)
 
-    def sample(self, x: list[str]) -> Params:
-        """As :meth:`multiaug.core.Augmenter.sample`; an empty batch draws nothing and selects no sample
-        (its params have the ``p < 1`` layout with an empty ``active`` index), so every text augmenter
-        maps ``[]`` to ``[]`` without reaching its kernel."""
-        if len(x) == 0:
-            return {_ACTIVE: torch.zeros(0, dtype=torch.long), _INNER: {}}
-        return super().sample(x)
+    def _unchanged_positions(self, x: list[str], out: list[str], idx: list[int], changed: list | None = None) -> list[int]:
+        """Positions (among ``idx``, the samples ``_apply`` saw) whose output is not augmented: by the
+        kernel's own ``changed`` flags where it gives them, else by comparing strings (``_same``)."""
+        return [
+            i for i in idx
+            if (not changed[i] if changed is not None and changed[i] is not None else self._same(out[i], x[i]))
+        ]
 
-    def apply(self, x: list[str], params: Params) -> list[str]:
-        out = super().apply(x, params)
-        active = params.get(_ACTIVE) if isinstance(params, dict) else None
-        idx = list(range(len(x))) if active is None else active.tolist()
-        self.__dict__["_last_unchanged"] = self._unchanged_positions(x, out, idx)
-        return out
-
-    def _unchanged_positions(self, x: list[str], out: list[str], idx: list[int]) -> list[int]:
-        """Positions (among ``idx``, the samples ``_apply`` saw) whose output is not augmented.
-        Subclasses that know which samples they changed may answer without comparing strings."""
-        return [i for i in idx if self._same(out[i], x[i])]
-
-    def _record(self, n_in: int, n_out: int, unchanged: list[int], dropped: int, action: str) -> None:
-        self.__dict__["_report"] = AugmentReport(
+    def _record(self, n_in: int, n_out: int, unchanged: list[int], dropped: int, action: str,
+                details: dict | None = None) -> None:
+        self._set_report(AugmentReport(
             n_inputs=n_in, n_outputs=n_out, n_unchanged=len(unchanged), n_dropped=dropped,
             details={"unchanged_index": unchanged[:100]},
-        )
+        ))
         if not unchanged:
             return
         msg = (
@@ -157,42 +175,35 @@ class TextAugmenter(Augmenter):
         )
         if self.on_unchanged == "error":
             raise ValueError(msg + " (on_unchanged='error')")
-        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+        warnings.warn(msg, RuntimeWarning, stacklevel=4)
 
-    def __call__(self, x: Any, y: Any = None) -> Any:
-        self.__dict__["_last_unchanged"] = []
-        res = super().__call__(x, y)
-        unchanged = self.__dict__.pop("_last_unchanged", [])
-        n = len(res[0] if y is not None else res) if not isinstance(x, str) else 1
-        self._record(n, n, unchanged, 0, "they are returned as they are (1:1 call)")
-        return res
+    def _after_call(self, x: list[str], out: TextOutput) -> None:
+        n = len(x)
+        self._record(n, n, list(getattr(out, "unchanged", None) or []), 0, "they are returned as they are (1:1 call)",
+                     getattr(out, "details", None))
 
-    def _augment_internal(self, xi: list[str], y: Any, n_aug: int) -> tuple[list[str], Any, list[int]]:
-        """``n_aug`` copies of ``xi`` concatenated, their labels and the positions of unchanged
-        outputs. Subclasses may override it to do all copies in one batched pass."""
+    def _augment_internal(self, xi: list[str], y: Any, n_aug: int) -> tuple[list[str], Any, list[int], dict | None]:
+        """``n_aug`` copies of ``xi`` concatenated, their labels, the positions of unchanged outputs
+        and the kernel's report details. Subclasses may override it to do all copies in one pass."""
         outs: list[str] = []
         ys, unchanged = [], []
         n = len(xi)
+        details = None
         for c in range(int(n_aug)):
-            self.__dict__["_last_unchanged"] = []
             o, yo = self._forward(xi, y)
-            unchanged.extend(c * n + i for i in self.__dict__.pop("_last_unchanged", []))
+            unchanged.extend(c * n + i for i in (o.unchanged or []))
+            details = o.details
             outs.extend(o)
             ys.append(yo)
-        return outs, (concat_labels(ys) if y is not None else None), unchanged
+        return outs, (concat_labels(ys) if y is not None else None), unchanged, details
 
-    def augment(self, X: Any, y: Any = None, n_aug: int | None = None) -> tuple[Any, Any, np.ndarray]:
-        """``n_aug`` augmented copies of ``X`` as in :meth:`multiaug.core.Augmenter.augment`, except that
+    def _augment_batch(self, xi: list[str], ctx: _Ctx, y: Any, n_aug: int, inputs: dict) -> tuple[Any, Any, np.ndarray]:
+        """``n_aug`` augmented copies as in :meth:`multiaug.core.Augmenter.augment`, except that
         outputs identical to their input are left out when ``on_unchanged="drop"`` (see the class doc)."""
-        n_aug = self.n_aug if n_aug is None else n_aug
-        if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
-            raise ValueError(f"n_aug must be an integer >= 1, got {n_aug!r}")
+        self._extra_inputs(xi, **inputs)
         self._validate_params()
-        xi, ctx = self._to_internal(X)
         n = len(xi)
-        if y is not None and len(y) != n:
-            raise ValueError(f"y has {len(y)} labels but the batch has {n} samples; expected one label per sample")
-        outs, y_out, unchanged = self._augment_internal(xi, y, int(n_aug))
+        outs, y_out, unchanged, details = self._augment_internal(xi, y, int(n_aug))
         src = np.tile(np.arange(n), int(n_aug))
         drop = self.on_unchanged == "drop" and len(unchanged) > 0
         if drop:
@@ -203,7 +214,7 @@ class TextAugmenter(Augmenter):
             if y_out is not None:
                 y_out = take_labels(y_out, torch.from_numpy(np.nonzero(keep)[0]))
         self._record(n * int(n_aug), len(outs), [int(u % max(n, 1)) for u in unchanged], len(unchanged) if drop else 0,
-                     "left out of the augmented data" if drop else "kept")
+                     "left out of the augmented data" if drop else "kept", details)
         return self._restore_many(outs, ctx), y_out, src
 
     @staticmethod

@@ -33,7 +33,7 @@ import torch
 from ..core import Params, concat_labels, take_labels
 from ..registry import register
 from . import functional as F
-from .base import TextAugmenter
+from .base import TextAugmenter, TextOutput
 from .vocab import PUNCT, TokenBatch, detokenize, encode_new, get_lexicon, tokenize
 
 _OPS = ("sr", "ri", "rs", "rd")
@@ -149,7 +149,9 @@ class _EDABase(TextAugmenter):
     def _apply(self, x: list[str], params: Params) -> list[str]:
         return self._run(params["tokens"], params)
 
-    def _run(self, tb: TokenBatch, prm: Params) -> list[str]:
+    def _run(self, tb: TokenBatch, prm: Params) -> TextOutput:
+        """The texts after the drawn operations, with ``changed``: which outputs differ from their input
+        (beyond the case/punctuation/whitespace options)."""
         ids, sent, n = tb.ids, tb.sent, tb.n
         dev = ids.device
         v = tb.vocab_size
@@ -188,19 +190,11 @@ class _EDABase(TextAugmenter):
                 before = torch.bincount(sent, minlength=n)
                 ids, sent = F.random_deletion(ids, sent, n, prm["p_rd"], prm["u_rd"][: ids.numel()])
                 changed |= torch.bincount(sent, minlength=n) < before
-        # which outputs differ from their input (beyond the case/punctuation/whitespace options)
-        self.__dict__["_changed"] = changed.cpu()
-        return detokenize(ids, sent, n, tb, self.lowercase, self.keep_punct)
-
-    def _unchanged_positions(self, x: list[str], out: list[str], idx: list[int]) -> list[int]:
-        changed = self.__dict__.pop("_changed", None)
-        if changed is None or len(changed) != len(idx):
-            return super()._unchanged_positions(x, out, idx)
-        return [idx[k] for k in torch.nonzero(~changed).flatten().tolist()]
+        return TextOutput(detokenize(ids, sent, n, tb, self.lowercase, self.keep_punct), changed=changed.cpu().tolist())
 
     # ---- n_aug copies in one batched pass ------------------------------------------------------------
 
-    def _augment_internal(self, xi: list[str], y: Any, n_aug: int) -> tuple[list[str], Any, list[int]]:
+    def _augment_internal(self, xi: list[str], y: Any, n_aug: int) -> tuple[list[str], Any, list[int], dict | None]:
         if float(self.p) < 1.0 or not xi:
             return super()._augment_internal(xi, y, n_aug)
         n = len(xi)
@@ -217,11 +211,11 @@ class _EDABase(TextAugmenter):
             copy = torch.arange(n_aug, device=dev).repeat_interleave(n)
             op = torch.tensor(enabled, device=dev)[(copy + offset.repeat(n_aug)) % k]
         out = self._run(tb, self._draw(tb, op))
-        unchanged = torch.nonzero(~self.__dict__.pop("_changed")).flatten().tolist()
+        unchanged = [i for i, c in enumerate(out.changed) if not c]
         y_out = None
         if y is not None:
             y_out = concat_labels([y] * n_aug) if n_aug > 1 else take_labels(y, torch.arange(n))
-        return out, y_out, unchanged
+        return list(out), y_out, unchanged, None
 
 
 _COMMON_DOC = """

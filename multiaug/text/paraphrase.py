@@ -27,7 +27,7 @@ from .backends import (
     OpenAIBackend,
     get_hf_backend,
 )
-from .base import TextAugmenter
+from .base import TextAugmenter, TextOutput
 from .filters import FilterReport, ParaphraseFilter
 
 __all__ = ["Paraphrase", "parse_reply", "SINGLE_PROMPT", "LIST_PROMPT", "SYSTEM_PROMPT", "GenerationError"]
@@ -376,10 +376,11 @@ class Paraphrase(TextAugmenter):
             "parsed": info["parsed"],
         }
 
-    def _record(self, n_in: int, n_out: int, unchanged: list[int], dropped: int, action: str) -> None:
+    def _record(self, n_in: int, n_out: int, unchanged: list[int], dropped: int, action: str,
+                details: dict | None = None) -> None:
         """Set ``report_`` (with the generation and filter counts) and warn about inputs without output."""
-        details = {"unchanged_index": list(unchanged)[:100], **(self.__dict__.pop("_para_details", None) or {})}
-        self.__dict__["_report"] = AugmentReport(n_in, n_out, len(unchanged), dropped, details)
+        details = {"unchanged_index": list(unchanged)[:100], **(details or {})}
+        self._set_report(AugmentReport(n_in, n_out, len(unchanged), dropped, details))
         if not unchanged:
             return
         msg = (
@@ -389,7 +390,7 @@ class Paraphrase(TextAugmenter):
         )
         if getattr(self, "on_unchanged", "drop") == "error":
             raise ValueError(msg + " (on_unchanged='error')")
-        warnings.warn(msg, RuntimeWarning, stacklevel=3)
+        warnings.warn(msg, RuntimeWarning, stacklevel=4)
 
     # ---- 1:1 augmentation (__call__) ------------------------------------------------------------------
     def _sample(self, x: list[str]) -> Params:
@@ -399,26 +400,19 @@ class Paraphrase(TextAugmenter):
         if not x:
             return []
         kept, info = self.generate(x, params["seed"].tolist(), 1)
-        self.__dict__["_para_details"] = self._details(info)
         # an input without a usable paraphrase is returned as it is; the base class counts it
-        # (identical to its input) in report_ and warns through _record
-        return [k[0] if k else s for s, k in zip(x, kept)]
+        # (identical to its input) in report_ and warns through _record, with these details
+        return TextOutput([k[0] if k else s for s, k in zip(x, kept)], details=self._details(info))
 
     # ---- 1:n augmentation -------------------------------------------------------------------------------
-    def augment(self, X: Any, y: Any = None, n_aug: int | None = None) -> tuple[Any, Any, np.ndarray]:
-        """Up to ``n_aug`` (default ``self.n_aug``) distinct paraphrases per input, one generation
-        request per input. Returns ``(X_aug, y_aug, source_index)``; inputs without usable output
-        contribute nothing (see ``report_``)."""
-        n_aug = self.n_aug if n_aug is None else n_aug
-        if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
-            raise ValueError(f"n_aug must be an integer >= 1, got {n_aug!r}")
+    def _augment_batch(self, xi: list[str], ctx: Any, y: Any, n_aug: int, inputs: dict) -> tuple[Any, Any, np.ndarray]:
+        """``augment``: up to ``n_aug`` (default ``self.n_aug``) distinct paraphrases per input, one
+        generation request per input. Returns ``(X_aug, y_aug, source_index)``; inputs without usable
+        output contribute nothing (see ``report_``)."""
+        self._extra_inputs(xi, **inputs)
         self._validate_params()
-        xi, ctx = self._to_internal(X)
-        if y is not None and len(y) != len(xi):
-            raise ValueError(f"y has {len(y)} labels but X has {len(xi)} texts; expected one label per text")
         n = len(xi)
-        active = self._draw_active(n, torch.device("cpu"))
-        idx = list(range(n)) if active is None else active.tolist()
+        idx = torch.nonzero(self._active_mask(n, torch.device("cpu"))).flatten().tolist()
         seeds = self._draw_seeds(len(idx)).tolist()
         kept, info = self.generate([xi[i] for i in idx], seeds, int(n_aug)) if idx else ([], {"failed": {}, "filter": FilterReport(), "cache_hits": 0, "generated": 0, "parsed": 0})
         texts: list[str] = []
@@ -431,10 +425,10 @@ class Paraphrase(TextAugmenter):
             for i in no_output:
                 texts.append(xi[i])
                 src.append(i)
-        self.__dict__["_para_details"] = self._details(info) if idx else {}
         self._record(
             len(idx), len(texts), no_output, len(no_output) if self.on_unchanged == "drop" else 0,
             "they contribute no augmented sample" if self.on_unchanged == "drop" else "their input is returned in their place",
+            self._details(info) if idx else {},
         )
         source_index = np.asarray(src, dtype=np.int64)
         out = texts if ctx.kind == "str" else self._restore_many(texts, ctx)

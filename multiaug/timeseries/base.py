@@ -22,7 +22,7 @@ import warnings
 import numpy as np
 import torch
 
-from ..core import _ACTIVE, _INNER, Augmenter, ModalityHandler, Params, register_modality
+from ..core import Augmenter, Params, TensorHandler, register_modality
 
 
 @dataclass
@@ -54,7 +54,7 @@ def _warn_if_channels_last(shape: tuple[int, ...], aug: Any) -> None:
         )
 
 
-class TimeSeriesHandler(ModalityHandler):
+class TimeSeriesHandler(TensorHandler):
     name = "timeseries"
 
     def check(self, x: Any, aug: Any = None) -> tuple[torch.Tensor, _Ctx]:
@@ -108,27 +108,10 @@ class TimeSeriesHandler(ModalityHandler):
             return arr
         return x
 
-    def length(self, x: torch.Tensor) -> int:
-        return x.shape[0]
-
-    def device(self, x: torch.Tensor) -> torch.device:
-        return x.device
-
-    def take(self, x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
-        return x[index.to(x.device)]
-
-    def merge(self, x: torch.Tensor, index: torch.Tensor, part: torch.Tensor) -> torch.Tensor:
-        out = x.clone()
-        out[index.to(x.device)] = part.to(out.dtype)
-        return out
-
     def concat(self, batches: Sequence[Any]) -> Any:
-        if isinstance(batches[0], torch.Tensor):
-            return torch.cat(list(batches))
-        b0 = np.asarray(batches[0])
-        if b0.ndim == 1:
+        if isinstance(batches[0], np.ndarray) and batches[0].ndim == 1:
             return np.stack(batches)
-        return np.concatenate(batches)
+        return super().concat(batches)
 
 
 register_modality(TimeSeriesHandler())
@@ -144,6 +127,10 @@ class TimeSeriesAugmenter(Augmenter):
     Compositions (``Sequential``, ``OneOf``...) do not forward ``lengths``: call the augmenters in
     turn, or compose with equal lengths.
 
+    Params: ``{"active": (N,) bool, **draws}`` plus ``"lengths"`` when lengths were given; with
+    ``p < 1`` the draws are made for every series (``p_mode = "mask"``) and the inactive series are
+    returned as they were.
+
     Paired per-time-step data (a mask or segmentation labels, tsaug's ``Y``): draw once with
     ``params = aug.sample(x)``, then ``aug.apply(x, params)`` for the series and
     ``aug.apply_mask(mask, params)`` for the mask (``(N, T)`` or ``(N, K, T)``, any dtype; time-axis
@@ -152,6 +139,8 @@ class TimeSeriesAugmenter(Augmenter):
     """
 
     modality = "timeseries"
+    #: draws for the whole batch (mixing partners from the whole batch), inactive series put back
+    p_mode = "mask"
     #: True when the augmenter moves values along the time axis (params hold a position map ``pos``)
     warps_time: ClassVar[bool] = False
     #: fewest valid time steps a series needs for this augmenter
@@ -197,44 +186,18 @@ class TimeSeriesAugmenter(Augmenter):
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:  # noqa: D401
         return {}
 
-    def _sample_with(self, x: torch.Tensor, lengths: torch.Tensor | None) -> Params:
+    def _extra_inputs(self, x: torch.Tensor, y: Any = None, lengths: Any = None, **extra: Any) -> dict[str, Any]:
+        """``lengths``: the valid length of each series (see the class docstring), checked here."""
+        super()._extra_inputs(x, **extra)
+        return {"lengths": self._check_lengths(lengths, x)}
+
+    def _sample_with(self, x: torch.Tensor, inputs: dict[str, Any]) -> Params:
         # subclasses written to the core contract take only x; pass lengths only when there are some
+        lengths = inputs["lengths"]
         params = self._sample(x) if lengths is None else self._sample(x, lengths)
         if lengths is not None:
             params["lengths"] = lengths
         return params
-
-    def sample(self, x: Any, lengths: Any = None) -> Params:
-        """Draw the parameters for batch ``x`` ((N, C, T) tensor), one draw per series; ``lengths``
-        optional (see the class docstring)."""
-        lengths = self._check_lengths(lengths, x)
-        active = self._draw_active(x.shape[0], x.device)
-        if active is None:
-            return self._sample_with(x, lengths)
-        if active.numel() == 0:
-            return {_ACTIVE: active, _INNER: {}}
-        sub_len = None if lengths is None else lengths[active]
-        return {_ACTIVE: active, _INNER: self._sample_with(x[active], sub_len)}
-
-    def _forward(self, x: Any, y: Any = None, lengths: Any = None) -> tuple[Any, Any]:
-        if lengths is None:
-            return super()._forward(x, y)
-        if self.learned:
-            self._check_fitted()
-        if y is not None and len(y) != x.shape[0]:
-            raise ValueError(f"y has {len(y)} labels but the batch has {x.shape[0]} samples; expected one label per sample")
-        params = self.sample(x, lengths)
-        out = self.apply(x, params)
-        return out, (self.apply_labels(y, params) if y is not None else None)
-
-    def __call__(self, x: Any, y: Any = None, *, lengths: Any = None) -> Any:
-        """Augment a batch: ``aug(x)`` -> ``x'``; ``aug(x, y)`` -> ``(x', y')``; ``lengths`` optional."""
-        if lengths is None:
-            return super().__call__(x, y)
-        xi, ctx = self._to_internal(x)
-        out, y_out = self._forward(xi, y, lengths)
-        out = self.handler.restore(out, ctx)
-        return out if y is None else (out, y_out)
 
     # ---- paired masks ----------------------------------------------------------------------------
 
@@ -248,13 +211,8 @@ class TimeSeriesAugmenter(Augmenter):
                              f"of shape {tuple(getattr(mask, 'shape', ()))}")
         squeeze = m.dim() == 2
         mi = m[:, None, :] if squeeze else m
-        if _ACTIVE in params:
-            active = params[_ACTIVE].to(mi.device)
-            out = mi.clone()
-            if active.numel():
-                out[active] = self._apply_mask(mi[active], params[_INNER]).to(out.dtype)
-        else:
-            out = self._apply_mask(mi, params)
+        active = self._params_active(mi, params).to(mi.device)
+        out = self.handler.where(active, self._apply_mask(mi, params).to(mi.dtype), mi)
         out = out[:, 0, :] if squeeze else out
         return out.cpu().numpy() if is_np else out
 

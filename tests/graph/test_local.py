@@ -107,7 +107,7 @@ def test_p_keeps_original_features_for_graphs_not_drawn():
         for gi in range(3):
             nodes = batch.batch == gi
             same = torch.equal(out.x_aug[0, nodes], batch.x[nodes])
-            assert same != bool(params["graph_active"][gi])
+            assert same != bool(params["active"][gi])
             seen_active |= not same
             seen_idle |= same
     assert seen_active and seen_idle

@@ -67,7 +67,7 @@ def test_empty_batch_keeps_the_stream_and_p_layout(p):
         warnings.simplefilter("ignore")
         assert a(texts) == b(texts)
     params = EDA(seed=0, p=p).sample([])
-    assert params["_active"].numel() == 0  # the same layout whatever p is
+    assert params["active"].numel() == 0  # the same layout whatever p is
 
 
 def test_empty_batch_through_a_composition():

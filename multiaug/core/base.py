@@ -1,0 +1,444 @@
+"""The Augmenter base class: the one contract every augmenter follows.
+
+Every augmenter in multiaug is a scikit-learn estimator with:
+
+* keyword hyperparameters stored unchanged (``get_params``/``set_params``/``clone``/``repr``);
+* ``n_aug`` (copies made by :meth:`Augmenter.augment`, :meth:`Augmenter.fit_resample` and the CLI),
+  ``p`` (probability that each *sample* is augmented), ``seed`` and ``device``;
+* its own :class:`torch.Generator` per device, seeded from ``seed`` on first use, whose state
+  advances across calls (two calls differ; a fresh instance with the same seed replays them)
+  (:mod:`multiaug.core.seeding`);
+* two phases: :meth:`Augmenter.sample` draws every random number (one draw per sample, vectorised)
+  and :meth:`Augmenter.apply` is deterministic given those parameters; ``__call__`` does both. The
+  public methods are closed: subclasses fill hooks (see :class:`Augmenter`);
+* ``fit`` for learned augmenters (fitted attributes end in ``_``; calling an unfitted learned
+  augmenter raises scikit-learn's ``NotFittedError``);
+* ``to_config``/``from_config`` and ``save``/``load`` (JSON or YAML config + safetensors state)
+  (:mod:`multiaug.core.persistence`).
+"""
+from __future__ import annotations
+
+import inspect
+import sys
+from typing import Any, ClassVar
+
+import numpy as np
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import NotFittedError
+from sklearn.utils._available_if import available_if
+
+from .handlers import ModalityHandler, get_modality
+from .labels import concat_labels, label_length, merge_labels, resample_labels, take_labels
+from .persistence import Persistence
+from .report import AugmentReport
+from .seeding import RandomStreams
+
+__all__ = ["Augmenter", "Params", "NotFittedError", "device_unavailable"]
+
+Params = dict[str, Any]
+
+#: how ``p`` is applied (see :attr:`Augmenter.p_mode`)
+P_MODES = ("mask", "subset", "kernel")
+
+
+def device_unavailable(device: torch.device) -> str | None:
+    """Why ``device`` cannot be used on this machine (a short phrase), or None when it can."""
+    if device.type == "cuda":
+        if not torch.cuda.is_available():
+            return "torch.cuda.is_available() is False"
+        if device.index is not None and device.index >= torch.cuda.device_count():
+            return f"this machine has {torch.cuda.device_count()} CUDA device(s)"
+    elif device.type == "mps":
+        mps = getattr(torch.backends, "mps", None)
+        if mps is None or not mps.is_available():
+            return "torch.backends.mps.is_available() is False"
+    elif device.type not in ("cpu", "meta"):
+        backend = getattr(torch, device.type, None)
+        available = getattr(backend, "is_available", None)
+        if callable(available) and not available():
+            return f"torch.{device.type}.is_available() is False"
+    return None
+
+
+class Augmenter(RandomStreams, Persistence, BaseEstimator):
+    """Base class of every augmenter (see the module docstring for the contract).
+
+    **The params layout.** ``params = aug.sample(x)`` is a flat ``dict``, the same keys whatever ``p``::
+
+        {"active": <bool tensor (N,) on the data's device: the samples that are augmented>,
+         **<the subclass's draws, e.g. "noise", "sigma", "partner", "lam">,
+         **<modality inputs kept for apply: "lengths" (time series), "hard" (tabular categorical mask)>}
+
+    ``active`` is all True when ``p == 1`` (no random number is spent on it). How the subclass's draws
+    relate to ``active`` is the class's :attr:`p_mode`:
+
+    * ``"mask"`` (tables, time series): ``_sample`` draws for the whole batch (one draw per sample,
+      mixing partners from the whole batch) and ``_apply`` runs on the whole batch; ``apply`` then
+      keeps the inactive samples of the input (``handler.where``) and ``apply_labels`` their labels;
+    * ``"subset"`` (text, graphs, the default): ``_sample`` and ``_apply`` see only the active samples
+      (``handler.take`` then ``handler.merge``), so their per-sample draws have ``active.sum()`` rows;
+      nothing is drawn, and no kernel runs, when no sample is active (an empty batch);
+    * ``"kernel"``: as ``"mask"``, but ``_apply`` reads ``params["active"]`` itself (LA-GNN, whose
+      output spans the batch).
+
+    A params dict is plain tensors (and small Python values), so it can be logged, inspected, edited
+    and replayed: ``aug.apply(x, params)`` is deterministic, and the same ``params`` replays the draw on
+    paired data (``apply_labels``, a time series' ``apply_mask``).
+
+    **Hooks** (the public ``sample``/``apply``/``apply_labels``/``__call__``/``augment`` live here only):
+
+    * ``_sample(x)`` -> params and ``_apply(x, params)`` -> batch, on the modality's internal
+      representation (a float tensor for tables and series, ``list[str]`` for text, a PyG
+      ``Data``/``Batch`` for graphs); ``_apply_labels(y, params)`` when labels change;
+    * ``_extra_inputs(x, y=None, **extra)`` -> dict: checks the keyword inputs ``sample`` accepts
+      besides ``x`` (time series: ``lengths``; tables: ``y`` and ``hard``); ``_sample_with(x, inputs)``
+      passes them to ``_sample`` (and keeps those ``apply`` needs in params);
+    * ``_finish(out, x, params)``: a last step after the blend (text: counts unchanged outputs);
+    * ``_after_call(x, out)``: bookkeeping after ``__call__`` (text: ``report_``);
+    * ``_augment_batch(x, ctx, y, n_aug, inputs)``: how ``augment`` makes ``n_aug`` copies (batched
+      text operations, paraphrase generation, LA-GNN's ``x_aug``);
+    * ``_resample_labels(y, y_aug)``: the labels ``fit_resample`` gives estimators.
+
+    Per-call results never stay on the estimator, except the last call's :class:`AugmentReport` in
+    ``report_``, written by :meth:`_set_report` alone.
+    """
+
+    #: "text", "graph", "tabular", "timeseries" (or "any" for compositions, resolved from children)
+    modality: ClassVar[str] = "any"
+    #: how ``p`` is applied: "mask", "subset" or "kernel" (see the class docstring)
+    p_mode: ClassVar[str] = "subset"
+    #: For RandAugment: hyperparameter name -> (value at magnitude 0, value at magnitude 1)
+    magnitude_range: ClassVar[dict[str, tuple[float, float]]] = {}
+    #: True when the augmenter must be fitted before use
+    learned: ClassVar[bool] = False
+    #: Name in the registry (set by ``registry.register``)
+    registry_name: ClassVar[str | None] = None
+
+    def __init__(self, *, n_aug: int = 1, p: float = 1.0, seed: int | None = None, device: Any = None):
+        self.n_aug = n_aug
+        self.p = p
+        self.seed = seed
+        self.device = device
+        self._validate_params()
+
+    # ---- scikit-learn plumbing -------------------------------------------------------------------
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """Hyperparameters of every ``__init__`` along the MRO (subclasses may forward ``**kwargs``)."""
+        names: list[str] = []
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is None or klass is BaseEstimator or klass is object:
+                continue
+            for prm in inspect.signature(init).parameters.values():
+                if prm.name == "self" or prm.kind in (prm.VAR_KEYWORD, prm.VAR_POSITIONAL):
+                    continue
+                if prm.name not in names:
+                    names.append(prm.name)
+            if klass is Augmenter:
+                break
+        return sorted(names)
+
+    @classmethod
+    def param_defaults(cls) -> dict[str, Any]:
+        """Hyperparameter -> default value (``inspect.Parameter.empty`` when required)."""
+        out: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            init = klass.__dict__.get("__init__")
+            if init is None or not issubclass(klass, Augmenter):
+                continue
+            for prm in inspect.signature(init).parameters.values():
+                if prm.name == "self" or prm.kind in (prm.VAR_KEYWORD, prm.VAR_POSITIONAL):
+                    continue
+                out[prm.name] = prm.default
+        return {k: out[k] for k in cls._get_param_names() if k in out}
+
+    def set_params(self, **params: Any) -> "Augmenter":
+        super().set_params(**params)
+        self._validate_params()
+        return self
+
+    def __sklearn_is_fitted__(self) -> bool:
+        if not self.learned:
+            return True
+        return any(k.endswith("_") and not k.startswith("_") for k in vars(self))
+
+    def _more_tags(self) -> dict:  # older scikit-learn
+        return {"stateless": not self.learned, "requires_y": False}
+
+    # ---- parameter validation ---------------------------------------------------------------------
+
+    def _validate_params(self) -> None:
+        """Raise ``ValueError``/``TypeError`` naming a bad hyperparameter. Subclasses extend and call
+        ``super()._validate_params()``. Called at construction, by ``set_params`` and at each use."""
+        if isinstance(self.n_aug, bool) or not isinstance(self.n_aug, (int, np.integer)) or self.n_aug < 1:
+            raise ValueError(f"n_aug must be an integer >= 1, got {self.n_aug!r}")
+        if isinstance(self.p, bool) or not isinstance(self.p, (int, float, np.floating)) or not 0.0 <= float(self.p) <= 1.0:
+            raise ValueError(f"p must be a probability in [0, 1], got {self.p!r}")
+        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))):
+            raise TypeError(f"seed must be an int or None, got {type(self.seed).__name__} {self.seed!r}")
+        if self.device is not None:
+            try:
+                dev = torch.device(self.device)
+            except (RuntimeError, TypeError):
+                raise ValueError(f"device must be None or a torch device such as 'cpu' or 'cuda', got {self.device!r}") from None
+            self._check_device_available(dev)
+
+    def _check_device_available(self, dev: torch.device) -> None:
+        why = device_unavailable(dev)
+        if why:
+            raise ValueError(
+                f"{type(self).__name__}: device {str(self.device)!r} is not available ({why}); use device='cpu' or None"
+            )
+
+    def _check_param(self, name: str, ok: bool, expected: str) -> None:
+        if not ok:
+            raise ValueError(f"{type(self).__name__}: {name} must be {expected}, got {getattr(self, name)!r}")
+
+    # ---- modality ------------------------------------------------------------------------------------
+
+    @property
+    def handler(self) -> ModalityHandler:
+        return get_modality(self.modality)
+
+    def _to_internal(self, x: Any) -> tuple[Any, Any]:
+        if self.device is not None:
+            # checked at use too: ``aug.device = "cuda"`` assigned directly skips set_params
+            try:
+                dev = torch.device(self.device)
+            except (RuntimeError, TypeError):
+                dev = None  # a malformed device is reported by _validate_params
+            if dev is not None:
+                self._check_device_available(dev)
+        return self.handler.check(x, self)
+
+    # ---- the two phases ----------------------------------------------------------------------------
+
+    def _sample(self, x: Any) -> Params:
+        """Draw all random parameters for the batch ``x`` (internal representation)."""
+        return {}
+
+    def _apply(self, x: Any, params: Params) -> Any:
+        raise NotImplementedError
+
+    def _apply_labels(self, y: Any, params: Params) -> Any:
+        """Labels after ``_apply``; the default leaves them as they are."""
+        return y
+
+    def _extra_inputs(self, x: Any, y: Any = None, **extra: Any) -> dict[str, Any]:
+        """Check the keyword inputs of :meth:`sample` besides ``x`` (``y``: the batch's labels, which
+        most augmenters ignore). The default accepts no other keyword."""
+        if extra:
+            raise TypeError(
+                f"{type(self).__name__}.sample: unexpected keyword argument(s) {sorted(extra)}; "
+                "this augmenter takes only x (and y)"
+            )
+        return {}
+
+    def _sample_with(self, x: Any, inputs: dict[str, Any]) -> Params:
+        """The subclass's draws for ``x`` given the checked extra inputs (default: ``_sample(x)``)."""
+        return self._sample(x)
+
+    def _finish(self, out: Any, x: Any, params: Params) -> Any:
+        """Last step of :meth:`apply`, after inactive samples were put back (default: none)."""
+        return out
+
+    def _after_call(self, x: Any, out: Any) -> None:
+        """Bookkeeping after ``__call__`` on the internal input and output (default: none)."""
+
+    def _active_mask(self, n: int, device: torch.device) -> torch.Tensor:
+        """Boolean ``(n,)``: the samples drawn with probability ``p`` (all, without a draw, at p = 1)."""
+        if float(self.p) >= 1.0:
+            return torch.ones(n, dtype=torch.bool, device=device)
+        return torch.rand(n, generator=self.generator(device), device=device) < float(self.p)
+
+    def sample(self, x: Any, y: Any = None, **extra: Any) -> Params:
+        """Draw every random number for batch ``x`` (internal representation: see the modality's
+        handler), one draw per sample; the result has the layout documented in the class docstring
+        (always with the ``active`` mask) and can be logged and replayed with :meth:`apply`.
+        Keyword inputs: ``y`` (labels; used by the draws of a few augmenters) and the modality's
+        (``lengths`` for time series)."""
+        inputs = self._extra_inputs(x, y=y, **extra)
+        h = self.handler
+        active = self._active_mask(h.length(x), h.device(x))
+        if self.p_mode != "subset":
+            return {"active": active, **self._sample_with(x, inputs)}
+        if not bool(active.any()):
+            return {"active": active}
+        if bool(active.all()):
+            return {"active": active, **self._sample_with(x, inputs)}
+        return {"active": active, **self._sample_with(h.take(x, torch.nonzero(active).flatten()), inputs)}
+
+    def apply(self, x: Any, params: Params) -> Any:
+        """Deterministic: transform ``x`` (internal representation) with ``params`` from :meth:`sample`;
+        samples whose ``active`` entry is False come back as they were."""
+        active = self._params_active(x, params)
+        h = self.handler
+        if self.p_mode == "kernel":
+            out = self._apply(x, params)
+        elif self.p_mode == "mask":
+            out = h.where(active, self._apply(x, params), x) if bool(active.any()) else x
+        elif not bool(active.any()):
+            out = x
+        elif bool(active.all()):
+            out = self._apply(x, params)
+        else:
+            idx = torch.nonzero(active).flatten()
+            out = h.merge(x, idx, self._apply(h.take(x, idx), params))
+        return self._finish(out, x, params)
+
+    def apply_labels(self, y: Any, params: Params) -> Any:
+        """Labels after :meth:`apply` with the same ``params``; inactive samples keep their label
+        (hard labels become one-hot rows when the active ones get soft targets)."""
+        if y is None:
+            return None
+        active = params["active"]
+        if self.p_mode == "subset" and not bool(active.any()):
+            return y
+        if self.p_mode == "kernel" or bool(active.all()):
+            return self._apply_labels(y, params)
+        idx = torch.nonzero(active).flatten()
+        if self.p_mode == "subset":
+            return merge_labels(y, idx, self._apply_labels(take_labels(y, idx), params))
+        out = self._apply_labels(y, params)
+        return y if out is y else merge_labels(y, idx, take_labels(out, idx))
+
+    def _params_active(self, x: Any, params: Params) -> torch.Tensor:
+        if not isinstance(params, dict) or "active" not in params:
+            raise ValueError(
+                f"{type(self).__name__}.apply: params must be the dict returned by sample(), with its 'active' "
+                f"mask; got {type(params).__name__} with keys {sorted(params) if isinstance(params, dict) else None}"
+            )
+        return params["active"]
+
+    def _check_y(self, x: Any, y: Any) -> None:
+        n = self.handler.length(x)
+        if y is not None and label_length(y) != n:
+            raise ValueError(
+                f"y has {label_length(y)} labels but the batch has {n} samples; expected one label per sample"
+            )
+
+    def _forward(self, x: Any, y: Any = None, **inputs: Any) -> tuple[Any, Any]:
+        """sample + apply on the internal representation (used by ``__call__``, ``augment`` and compositions)."""
+        if self.learned:
+            self._check_fitted()
+        self._check_y(x, y)
+        params = self.sample(x, y=y, **inputs)
+        out = self.apply(x, params)
+        return out, (self.apply_labels(y, params) if y is not None else None)
+
+    def __call__(self, x: Any, y: Any = None, **extra: Any) -> Any:
+        """Augment a batch: ``aug(x)`` returns ``x'``; ``aug(x, y)`` returns ``(x', y')``. Keyword
+        inputs are passed to :meth:`sample` (``lengths`` for time series)."""
+        xi, ctx = self._to_internal(x)
+        out, y_out = self._forward(xi, y, **{**self.handler.inputs(ctx), **extra})
+        self._after_call(xi, out)
+        out = self.handler.restore(out, ctx)
+        return out if y is None else (out, y_out)
+
+    # ---- what stays on the estimator after a call ------------------------------------------------
+
+    @property
+    def report_(self) -> AugmentReport | None:
+        """Counts from the last call that reports any (None before; see :class:`AugmentReport`)."""
+        return self.__dict__.get("_report")
+
+    def _set_report(self, report: AugmentReport | None) -> None:
+        """The one writer of ``report_``."""
+        self.__dict__["_report"] = report
+
+    # ---- fitting -----------------------------------------------------------------------------------
+
+    def _check_fitted(self) -> None:
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
+                "arguments before using this augmenter."
+            )
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "Augmenter":
+        """Non-learned augmenters have nothing to learn: ``fit`` validates ``X`` and returns ``self``."""
+        self._validate_params()
+        self._to_internal(X)
+        return self
+
+    @available_if(lambda self: not _asked_by_imblearn())
+    def transform(self, X: Any) -> Any:
+        """Augment ``X`` (scikit-learn transformer API; meant for the training side).
+
+        Inside ``imblearn.pipeline.Pipeline`` an augmenter presents itself as a sampler only
+        (``fit_resample``), because imblearn refuses steps that are both; it is then skipped at
+        predict time, as augmentation should be."""
+        return self(X)
+
+    @available_if(lambda self: not _asked_by_imblearn())
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        return self.fit(X, y, **fit_params).transform(X)
+
+    def _check_n_aug(self, n_aug: Any) -> int:
+        n_aug = self.n_aug if n_aug is None else n_aug
+        if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
+            raise ValueError(f"{type(self).__name__}: n_aug must be an integer >= 1, got {n_aug!r}")
+        return int(n_aug)
+
+    def augment(self, X: Any, y: Any = None, n_aug: int | None = None, **extra: Any) -> tuple[Any, Any, np.ndarray]:
+        """``n_aug`` augmented copies of ``X`` (default ``self.n_aug``), concatenated.
+
+        Returns ``(X_aug, y_aug, source_index)`` where ``source_index[i]`` is the row of ``X`` that
+        augmented sample ``i`` comes from. ``y_aug`` is None when ``y`` is None. Keyword inputs are
+        passed to :meth:`sample` as in ``__call__``."""
+        n_aug = self._check_n_aug(n_aug)
+        xi, ctx = self._to_internal(X)
+        self._check_y(xi, y)
+        return self._augment_batch(xi, ctx, y, n_aug, {**self.handler.inputs(ctx), **extra})
+
+    def _augment_batch(self, xi: Any, ctx: Any, y: Any, n_aug: int, inputs: dict) -> tuple[Any, Any, np.ndarray]:
+        """Hook of :meth:`augment`: ``n_aug`` copies of the internal batch ``xi`` (default: one
+        ``_forward`` per copy, restored and concatenated)."""
+        outs, ys = [], []
+        for _ in range(n_aug):
+            o, yo = self._forward(xi, y, **inputs)
+            outs.append(self.handler.restore(o, ctx))
+            ys.append(yo)
+        src = np.tile(np.arange(self.handler.length(xi)), n_aug)
+        return self.handler.concat(outs), (concat_labels(ys) if y is not None else None), src
+
+    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+        """imblearn sampler API: fit, then return the originals followed by ``n_aug`` augmented
+        copies. Works for classification and regression targets; inside an
+        ``imblearn.pipeline.Pipeline`` it only runs at fit time."""
+        if y is None:
+            raise ValueError("fit_resample needs y (labels or regression targets); got None")
+        xi, ctx = self._to_internal(X)
+        n = self.handler.length(xi)
+        if label_length(y) != n:
+            raise ValueError(f"X has {n} samples but y has {label_length(y)}; expected one target per sample")
+        self.fit(X, y)
+        X_aug, y_aug, _ = self.augment(X, y)
+        y_aug = self.resample_labels(y, y_aug)
+        X_orig = self.handler.restore(xi, ctx)
+        return self.handler.concat([X_orig, X_aug]), concat_labels([y, y_aug])
+
+    def resample_labels(self, y: Any, y_aug: Any) -> Any:
+        """Labels given to estimators by ``fit_resample`` for the augmented copies ``y_aug`` of ``y``:
+        soft targets (N, K) from mixing become the dominant class when ``y`` holds hard labels, because
+        scikit-learn classifiers need them (the engines call this too). Subclasses adapt it through
+        the ``_resample_labels`` hook."""
+        return self._resample_labels(y, y_aug)
+
+    def _resample_labels(self, y: Any, y_aug: Any) -> Any:
+        return resample_labels(y, y_aug)
+
+
+def _asked_by_imblearn(depth: int = 6) -> bool:
+    """True when imblearn's pipeline is checking which API a step has (see ``Augmenter.transform``)."""
+    frame = sys._getframe(2)
+    for _ in range(depth):
+        if frame is None:
+            return False
+        if str(frame.f_globals.get("__name__", "")).startswith("imblearn."):
+            return True
+        frame = frame.f_back
+    return False

@@ -1,0 +1,305 @@
+"""Composition operators: Sequential, OneOf, SomeOf, Sometimes, RandAugment.
+
+A composition is one step with its own ``p``: the samples it draws (its ``active`` mask) go through
+``_route``, which runs the children on the internal representation, each child drawing its own
+parameters; its ``sample``/``apply`` pair is therefore not available (call the composition directly)."""
+from __future__ import annotations
+
+import copy
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+from .base import Augmenter, Params
+from .labels import merge_labels, take_labels
+from .seeding import worker_seed
+
+__all__ = ["Composition", "Sequential", "OneOf", "SomeOf", "Sometimes", "RandAugment"]
+
+
+class Composition(Augmenter):
+    """Base of the composition operators: holds child augmenters of a single modality."""
+
+    def __init__(self, augmenters: Sequence[Augmenter] = (), **kwargs: Any):
+        self.augmenters = augmenters
+        super().__init__(**kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        augs = self.augmenters
+        if not isinstance(augs, (list, tuple)) or not augs:
+            raise ValueError(f"{type(self).__name__}: augmenters must be a non-empty list of Augmenter, got {augs!r}")
+        for i, a in enumerate(augs):
+            if not isinstance(a, Augmenter):
+                raise TypeError(f"{type(self).__name__}: augmenters[{i}] must be an Augmenter, got {type(a).__name__}")
+        mods = {a.modality for a in augs} - {"any"}
+        if len(mods) > 1:
+            desc = ", ".join(f"{type(a).__name__} ({a.modality})" for a in augs)
+            raise ValueError(f"{type(self).__name__}: cannot compose augmenters of different modalities: {desc}")
+
+    @property
+    def modality(self) -> str:  # type: ignore[override]
+        mods = {a.modality for a in self.augmenters} - {"any"}
+        return mods.pop() if mods else "any"
+
+    @property
+    def learned(self) -> bool:  # type: ignore[override]
+        return any(a.learned for a in self.augmenters)
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return all(a.__sklearn_is_fitted__() for a in self.augmenters)
+
+    def _children(self) -> list[Augmenter]:
+        return list(self.augmenters)
+
+    def _to_internal(self, x: Any) -> tuple[Any, Any]:
+        xi, ctx = super()._to_internal(x)
+        # the rule of the mixing augmenters, for a composition called on a batch: one sample has no partner
+        n = self.handler.length(xi)
+        if n < 2:
+            mixer = next((a for a in _descendants(self) if getattr(a, "mixes_samples", False)), None)
+            if mixer is not None:
+                raise ValueError(
+                    f"{type(self).__name__}: holds the mixing augmenter {type(mixer).__name__}, which needs at least 2 "
+                    f"samples in the batch to draw partners from, got {n}; pass a larger batch"
+                )
+        return xi, ctx
+
+    def generator(self, device: Any = "cpu") -> torch.Generator:
+        if worker_seed() is not None:
+            # in a DataLoader worker: _started_worker_stream seeds the children from our stream
+            return super().generator(device)
+        fresh = "_rng_seed" not in self.__dict__ or not self.__dict__.get("_generators")
+        g = super().generator(device)
+        if fresh and self.__dict__.get("_seeded_children") is None and self.seed is not None:
+            # children without their own seed draw theirs from ours, so the whole tree replays
+            self.__dict__["_seeded_children"] = True
+            for child in self.augmenters:
+                if child.seed is None and "_rng_seed" not in child.__dict__:
+                    child.reseed(int(torch.randint(0, 2**62, (1,), generator=super().generator("cpu")).item()))
+        return g
+
+    def _started_worker_stream(self, wseed: int) -> None:
+        """In a DataLoader worker, the children that outside workers take their stream from ours
+        (those without their own ``seed`` when we have one; all of them after ``reseed(int)`` or when
+        our own stream comes from a parent) take it from our worker stream, so the whole tree follows
+        (seed, worker seed) alone, whatever ran in the main process before."""
+        adopted = bool(self.__dict__.get("_stream_adopted"))
+        seeded = adopted or self.seed is not None or (
+            self.__dict__.get("_rng_seed") is not None and not self.__dict__.get("_rng_entropy")
+        )
+        if not seeded:
+            return  # children derive their own worker streams
+        everyone = adopted or bool(self.__dict__.get("_children_reseeded"))
+        g = self.generator("cpu")
+        for child in self.augmenters:
+            if everyone or child.seed is None:
+                child._adopt_worker_stream(int(torch.randint(0, 2**62, (1,), generator=g).item()), wseed)
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "Composition":
+        self._validate_params()
+        for a in self.augmenters:
+            a.fit(X, y, **fit_params)
+        return self
+
+    def _apply_labels(self, y: Any, params: Params) -> Any:
+        return params.get("_labels", y)
+
+    def _run_on(self, aug: Augmenter, x: Any, y: Any, index: torch.Tensor | None, inputs: dict) -> tuple[Any, Any]:
+        """Run ``aug`` on the samples at ``index`` (all when None) and put them back."""
+        if index is None:
+            return aug._forward(x, y, **inputs)
+        if index.numel() == 0:
+            return x, y
+        h = self.handler
+        part, ypart = aug._forward(h.take(x, index), take_labels(y, index), **inputs)
+        x = h.merge(x, index, part)
+        if y is not None:
+            y = merge_labels(y, index, ypart)
+        return x, y
+
+    # Compositions are applied as one step: sample() draws the routing, apply() runs the children.
+    def _forward(self, x: Any, y: Any = None, **inputs: Any) -> tuple[Any, Any]:
+        if self.learned:
+            self._check_fitted()
+        h = self.handler
+        unknown = sorted(set(inputs) - set(h.batch_inputs))
+        if unknown:
+            raise TypeError(
+                f"{type(self).__name__}: compositions do not forward {', '.join(unknown)} to their children; "
+                "call the augmenters in turn instead"
+            )
+        self._check_y(x, y)
+        self.generator(h.device(x))  # seed the children first
+        active = self._active_mask(h.length(x), h.device(x))
+        if bool(active.all()):
+            return self._route(x, y, inputs)
+        if not bool(active.any()):  # no sample drawn (always at p=0): the children see nothing
+            return x, y
+        idx = torch.nonzero(active).flatten()
+        part, ypart = self._route(h.take(x, idx), take_labels(y, idx), inputs)
+        x = h.merge(x, idx, part)
+        return x, (merge_labels(y, idx, ypart) if y is not None else None)
+
+    def _route(self, x: Any, y: Any, inputs: dict) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def _sample(self, x: Any) -> Params:
+        raise NotImplementedError(
+            f"{type(self).__name__} draws its children's parameters while applying them; call it directly"
+        )
+
+
+def _descendants(aug: Augmenter) -> list[Augmenter]:
+    out = []
+    for child in aug._children():
+        out.append(child)
+        out.extend(_descendants(child))
+    return out
+
+
+class Sequential(Composition):
+    """Apply every augmenter in order."""
+
+    def _route(self, x: Any, y: Any, inputs: dict) -> tuple[Any, Any]:
+        for a in self.augmenters:
+            x, y = a._forward(x, y, **inputs)
+        return x, y
+
+
+class OneOf(Composition):
+    """Apply exactly one augmenter to each sample, chosen per sample (``weights`` optional)."""
+
+    def __init__(self, augmenters: Sequence[Augmenter] = (), weights: Sequence[float] | None = None, **kwargs: Any):
+        self.weights = weights
+        super().__init__(augmenters, **kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if self.weights is not None:
+            w = list(self.weights)
+            if len(w) != len(self.augmenters) or any(not isinstance(v, (int, float)) or v < 0 for v in w) or sum(w) <= 0:
+                raise ValueError(
+                    f"OneOf: weights must be {len(self.augmenters)} non-negative numbers with a positive sum, got {self.weights!r}"
+                )
+
+    def _route(self, x: Any, y: Any, inputs: dict) -> tuple[Any, Any]:
+        h = self.handler
+        n, dev = h.length(x), h.device(x)
+        k = len(self.augmenters)
+        w = torch.ones(k) if self.weights is None else torch.tensor([float(v) for v in self.weights])
+        choice = torch.multinomial(w.to(dev).expand(n, k), 1, replacement=True, generator=self.generator(dev)).flatten()
+        for j, a in enumerate(self.augmenters):
+            x, y = self._run_on(a, x, y, torch.nonzero(choice == j).flatten(), inputs)
+        return x, y
+
+
+class SomeOf(Composition):
+    """Apply ``n`` distinct augmenters to each sample (chosen per sample), in the listed order.
+    ``n`` may be an int or a ``(low, high)`` inclusive range drawn per sample."""
+
+    def __init__(self, augmenters: Sequence[Augmenter] = (), n: int | Sequence[int] = 1, **kwargs: Any):
+        self.n = n
+        super().__init__(augmenters, **kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        k = len(self.augmenters)
+        rng = (self.n, self.n) if isinstance(self.n, (int, np.integer)) else tuple(self.n) if isinstance(self.n, (list, tuple)) else None
+        if rng is None or len(rng) != 2 or not all(isinstance(v, (int, np.integer)) for v in rng) or not 0 <= rng[0] <= rng[1] <= k:
+            raise ValueError(f"SomeOf: n must be an int or (low, high) with 0 <= low <= high <= {k}, got {self.n!r}")
+
+    def _route(self, x: Any, y: Any, inputs: dict) -> tuple[Any, Any]:
+        h = self.handler
+        n, dev = h.length(x), h.device(x)
+        k = len(self.augmenters)
+        g = self.generator(dev)
+        lo, hi = (self.n, self.n) if isinstance(self.n, (int, np.integer)) else self.n
+        count = torch.randint(int(lo), int(hi) + 1, (n,), generator=g, device=dev)
+        rank = torch.rand(n, k, generator=g, device=dev).argsort(dim=1).argsort(dim=1)
+        chosen = rank < count[:, None]
+        for j, a in enumerate(self.augmenters):
+            x, y = self._run_on(a, x, y, torch.nonzero(chosen[:, j]).flatten(), inputs)
+        return x, y
+
+
+class Sometimes(Composition):
+    """Apply ``augmenter`` to each sample with probability ``p`` (alias of setting ``p``)."""
+
+    def __init__(self, augmenter: Augmenter | None = None, **kwargs: Any):
+        self.augmenter = augmenter
+        kwargs.setdefault("p", 0.5)
+        super().__init__([augmenter] if augmenter is not None else [], **kwargs)
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        return [n for n in super()._get_param_names() if n != "augmenters"]
+
+    def _route(self, x: Any, y: Any, inputs: dict) -> tuple[Any, Any]:
+        return self.augmenter._forward(x, y, **inputs)
+
+
+class RandAugment(Composition):
+    """RandAugment policy: for each sample apply ``n`` augmenters drawn uniformly (with replacement)
+    from ``augmenters``, each with its strength set by the shared ``magnitude`` in [0, 1]. Every
+    augmenter must declare ``magnitude_range`` (hyperparameter -> (value at 0, value at 1))."""
+
+    def __init__(self, augmenters: Sequence[Augmenter] = (), n: int = 2, magnitude: float = 0.5, **kwargs: Any):
+        self.n = n
+        self.magnitude = magnitude
+        super().__init__(augmenters, **kwargs)
+
+    def _validate_params(self) -> None:
+        super()._validate_params()
+        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
+            raise ValueError(f"RandAugment: n must be an integer >= 1, got {self.n!r}")
+        if not isinstance(self.magnitude, (int, float)) or not 0.0 <= self.magnitude <= 1.0:
+            raise ValueError(f"RandAugment: magnitude must be in [0, 1], got {self.magnitude!r}")
+        for a in self.augmenters:
+            if not a.magnitude_range:
+                raise ValueError(
+                    f"RandAugment: {type(a).__name__} declares no magnitude_range, so its strength cannot be set; "
+                    "use augmenters that declare one"
+                )
+
+    def _scaled(self) -> list[Augmenter]:
+        """Shallow copies of the children with their magnitude hyperparameters set from ``magnitude``;
+        each copy shares its child's random stream (same generator objects)."""
+        m = float(self.magnitude)
+        scaled = []
+        for a in self.augmenters:
+            a.generator("cpu")  # make sure the child's generator dict exists, so the copy shares it
+            vals = {}
+            for name, (lo, hi) in a.magnitude_range.items():
+                v = lo + m * (hi - lo)
+                vals[name] = int(round(v)) if isinstance(lo, int) and isinstance(hi, int) else float(v)
+            b = copy.copy(a)
+            b.__dict__ = {**a.__dict__, **vals}
+            scaled.append(b)
+        return scaled
+
+    def _route(self, x: Any, y: Any, inputs: dict) -> tuple[Any, Any]:
+        h = self.handler
+        n, dev = h.length(x), h.device(x)
+        ops = self._scaled()
+        g = self.generator(dev)
+        for _ in range(int(self.n)):
+            choice = torch.randint(0, len(ops), (n,), generator=g, device=dev)
+            for j, a in enumerate(ops):
+                x, y = self._run_on(a, x, y, torch.nonzero(choice == j).flatten(), inputs)
+        return x, y
+
+
+
+def _register_compositions() -> None:
+    from ..registry import register
+
+    register("sequential")(Sequential)
+    register("one_of")(OneOf)
+    register("some_of")(SomeOf)
+    register("sometimes")(Sometimes)
+    register("rand_augment")(RandAugment)
+
+
+_register_compositions()

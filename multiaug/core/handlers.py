@@ -1,0 +1,115 @@
+"""Modality handlers: how a modality's batches are validated, converted, indexed, blended and joined,
+and the registry of handlers by modality name."""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Sequence
+
+import numpy as np
+import torch
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .base import Augmenter
+
+__all__ = ["ModalityHandler", "TensorHandler", "register_modality", "get_modality"]
+
+
+class ModalityHandler:
+    """How a modality's batches are validated, converted, indexed and concatenated.
+
+    ``check`` turns a user batch into the internal representation plus a context object that
+    ``restore`` uses to give the caller back the type it passed in; ``inputs(ctx)`` names what the
+    conversion found that travels with the internal batch into :meth:`Augmenter.sample` (tabular: the
+    ``hard`` column mask). ``take``/``merge`` select and put back samples, ``where`` keeps the active
+    samples of an output and the inactive ones of the input (the one place ``p`` is blended),
+    ``concat`` joins external batches (used by ``augment``/``fit_resample``).
+    """
+
+    name: str = "any"
+    #: keyword inputs found by ``check`` (batch-level, not per sample) that compositions pass on
+    batch_inputs: tuple[str, ...] = ()
+
+    def check(self, x: Any, aug: "Augmenter | None" = None) -> tuple[Any, Any]:
+        raise NotImplementedError
+
+    def restore(self, x: Any, ctx: Any) -> Any:
+        raise NotImplementedError
+
+    def inputs(self, ctx: Any) -> dict[str, Any]:
+        """Extra inputs of :meth:`Augmenter.sample` found while converting the batch (default: none)."""
+        return {}
+
+    def length(self, x: Any) -> int:
+        return len(x)
+
+    def device(self, x: Any) -> torch.device:
+        return torch.device("cpu")
+
+    def take(self, x: Any, index: torch.Tensor) -> Any:
+        raise NotImplementedError
+
+    def merge(self, x: Any, index: torch.Tensor, part: Any) -> Any:
+        """Return ``x`` with the samples at ``index`` replaced by ``part`` (in order)."""
+        raise NotImplementedError
+
+    def where(self, active: torch.Tensor, out: Any, x: Any) -> Any:
+        """Samples of ``out`` where ``active`` (a boolean ``(N,)`` mask) is True, of ``x`` elsewhere."""
+        if bool(active.all()):
+            return out
+        idle = torch.nonzero(~active).flatten()
+        return self.merge(out, idle, self.take(x, idle))
+
+    def concat(self, batches: Sequence[Any]) -> Any:
+        """Concatenate *external* batches (as returned to users) along the sample axis."""
+        raise NotImplementedError
+
+
+class TensorHandler(ModalityHandler):
+    """Shared indexing of modalities whose internal batch is one tensor with samples on axis 0
+    (tables ``(N, F)``, series ``(N, C, T)``)."""
+
+    def length(self, x: torch.Tensor) -> int:
+        return x.shape[0]
+
+    def device(self, x: torch.Tensor) -> torch.device:
+        return x.device
+
+    def take(self, x: torch.Tensor, index: torch.Tensor) -> torch.Tensor:
+        return x[index.to(x.device)]
+
+    def merge(self, x: torch.Tensor, index: torch.Tensor, part: torch.Tensor) -> torch.Tensor:
+        out = x.clone()
+        out[index.to(x.device)] = part.to(out.dtype)
+        return out
+
+    def where(self, active: torch.Tensor, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        if bool(active.all()):
+            return out
+        return torch.where(active.to(x.device).reshape((-1,) + (1,) * (x.dim() - 1)), out, x.to(out.dtype))
+
+    def concat(self, batches: Sequence[Any]) -> Any:
+        b0 = batches[0]
+        if isinstance(b0, torch.Tensor):
+            return torch.cat(list(batches))
+        if isinstance(b0, np.ndarray):
+            return np.concatenate(batches)
+        raise TypeError(f"cannot concatenate batches of type {type(b0).__name__}")
+
+
+_MODALITIES: dict[str, ModalityHandler] = {}
+
+
+def register_modality(handler: ModalityHandler) -> ModalityHandler:
+    _MODALITIES[handler.name] = handler
+    return handler
+
+
+def get_modality(name: str) -> ModalityHandler:
+    if name not in _MODALITIES:
+        # Modality packages register their handler on import.
+        from .. import registry
+
+        registry.load_all()
+    try:
+        return _MODALITIES[name]
+    except KeyError:
+        raise ValueError(f"unknown modality {name!r}; expected one of {sorted(_MODALITIES)}") from None

@@ -1,0 +1,139 @@
+"""Label helpers shared by every modality: take/merge/concat labels of any container (torch tensor,
+NumPy array, pandas Series, list), hard labels upgraded to one-hot rows next to soft targets, and the
+hard-label resampling used by ``fit_resample``."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+import torch
+
+__all__ = ["label_length", "take_labels", "merge_labels", "concat_labels", "resample_labels"]
+
+
+def label_length(y: Any) -> int:
+    return len(y)
+
+
+def take_labels(y: Any, index: torch.Tensor) -> Any:
+    if y is None:
+        return None
+    if isinstance(y, torch.Tensor):
+        return y[index.to(y.device)]
+    idx = index.detach().cpu().numpy()
+    if isinstance(y, np.ndarray):
+        return y[idx]
+    if hasattr(y, "iloc"):
+        return y.iloc[idx]
+    return [y[i] for i in idx.tolist()]
+
+
+def _one_hot(y: Any, num_classes: int) -> Any:
+    if isinstance(y, torch.Tensor):
+        return torch.nn.functional.one_hot(y.long(), num_classes).to(torch.float32)
+    arr = np.asarray(y)
+    out = np.zeros((len(arr), num_classes), dtype=np.float32)
+    out[np.arange(len(arr)), arr.astype(np.int64)] = 1.0
+    return out
+
+
+def _n_columns(y: Any) -> int:
+    """Classes a label container spans: its width for soft targets (N, K), max label + 1 for hard ones."""
+    nd = y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)
+    if nd == 2:
+        return int(y.shape[1])
+    if len(y) == 0:
+        return 0
+    return int(y.max().item()) + 1 if isinstance(y, torch.Tensor) else int(np.max(np.asarray(y))) + 1
+
+
+def _pad_columns(y: Any, k: int) -> Any:
+    """Soft targets (N, K) widened with zero columns to (N, k)."""
+    if y.shape[1] >= k:
+        return y
+    if isinstance(y, torch.Tensor):
+        return torch.nn.functional.pad(y, (0, k - y.shape[1]))
+    arr = np.asarray(y)
+    return np.pad(arr, ((0, 0), (0, k - arr.shape[1])))
+
+
+def merge_labels(y: Any, index: torch.Tensor, part: Any) -> Any:
+    """Put ``part`` back into ``y`` at ``index``. Hard labels are upgraded to one-hot rows when the
+    augmented part carries soft targets (a mixing augmenter applied to some samples only)."""
+    if y is None:
+        return None
+    ndim_y = np.ndim(y) if not isinstance(y, torch.Tensor) else y.dim()
+    ndim_p = np.ndim(part) if not isinstance(part, torch.Tensor) else part.dim()
+    if ndim_p == 2:
+        # a mixing child run on a subset sizes its soft targets by the labels it saw: widen both sides
+        # to the classes of the whole batch (a label absent from the subset still has its column)
+        k = max(int(part.shape[1]), _n_columns(y))
+        if ndim_y == 1:
+            y = _one_hot(y, k)
+        else:
+            y = _pad_columns(y, k)
+        part = _pad_columns(part, k)
+    if isinstance(y, torch.Tensor):
+        out = y.clone() if y.dtype == torch.as_tensor(part).dtype else y.to(torch.as_tensor(part).dtype)
+        out[index.to(out.device)] = torch.as_tensor(part, device=out.device, dtype=out.dtype)
+        return out
+    idx = index.detach().cpu().numpy()
+    if isinstance(y, np.ndarray):
+        part_np = part.detach().cpu().numpy() if isinstance(part, torch.Tensor) else np.asarray(part)
+        out = y.astype(np.result_type(y.dtype, part_np.dtype), copy=True)
+        out[idx] = part_np
+        return out
+    if hasattr(y, "iloc"):
+        out = y.copy()
+        out.iloc[idx] = list(part) if not hasattr(part, "values") else part.values
+        return out
+    out = list(y)
+    for i, v in zip(idx.tolist(), list(part)):
+        out[i] = v
+    return out
+
+
+def concat_labels(ys: Sequence[Any]) -> Any:
+    if any(y is None for y in ys):
+        return None
+    first = ys[0]
+    if any(np.ndim(y) if not isinstance(y, torch.Tensor) else y.dim() for y in ys) and len(
+        {(np.ndim(y) if not isinstance(y, torch.Tensor) else y.dim()) for y in ys}
+    ) > 1:
+        # hard labels next to soft targets: upgrade the hard ones
+        k = max(_n_columns(y) for y in ys)
+        ys = [
+            _one_hot(y, k) if (y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)) == 1 else _pad_columns(y, k)
+            for y in ys
+        ]
+        first = ys[0]
+    if isinstance(first, torch.Tensor):
+        return torch.cat([torch.as_tensor(y, device=first.device) for y in ys])
+    if isinstance(first, np.ndarray):
+        return np.concatenate(
+            [y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else np.asarray(y) for y in ys]
+        )
+    if hasattr(first, "iloc"):
+        import pandas as pd
+
+        return pd.concat([pd.Series(np.asarray(y), name=first.name) for y in ys], ignore_index=True)
+    out: list = []
+    for y in ys:
+        out.extend(list(y))
+    return out
+
+
+def resample_labels(y: Any, y_aug: Any) -> Any:
+    """Labels given to estimators by ``fit_resample``: soft targets ``(N, K)`` from mixing become the
+    dominant class when ``y`` holds hard labels (scikit-learn classifiers need them); anything else is
+    returned as it is."""
+    nd_y = y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)
+    nd_a = y_aug.dim() if isinstance(y_aug, torch.Tensor) else np.ndim(y_aug)
+    if nd_y == 1 and nd_a == 2:
+        if isinstance(y_aug, torch.Tensor):
+            arg = y_aug.argmax(dim=1)
+            return arg.to(y.dtype) if isinstance(y, torch.Tensor) else arg.cpu().numpy()
+        arg = np.asarray(y_aug).argmax(axis=1)
+        classes = np.unique(np.asarray(y))
+        return arg if isinstance(y, torch.Tensor) else arg.astype(np.asarray(y).dtype) if np.array_equal(classes, np.arange(len(classes))) else arg
+    return y_aug

@@ -1,0 +1,270 @@
+"""Persistence: configs (``to_config``/``from_config``, JSON/YAML files) and fitted state
+(``fitted_state``/``load_fitted_state``, ``save``/``load`` as config.json + state.safetensors; no pickle)."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+__all__ = ["Persistence", "read_config", "write_config"]
+
+
+class Persistence:
+    """Mixin of :class:`multiaug.core.Augmenter`: configuration and fitted-state persistence."""
+
+    def to_config(self) -> dict:
+        """A JSON/YAML-able description: ``{"augmenter": name, "params": {...}}`` (nested for compositions)."""
+        from ..registry import name_of
+
+        params = {}
+        for k, v in self.get_params(deep=False).items():
+            params[k] = _param_to_config(v, f"{type(self).__name__}.{k}")
+        return {"augmenter": name_of(type(self)), "params": params}
+
+    @classmethod
+    def from_config(cls, config: dict | str | os.PathLike) -> "Augmenter":
+        """Build an augmenter from :meth:`to_config`'s output, or from a .json/.yaml file holding it."""
+        if isinstance(config, (str, os.PathLike)):
+            config = read_config(config)
+        from ..registry import get
+
+        if not isinstance(config, dict) or "augmenter" not in config:
+            raise ValueError(f"config must be a mapping with an 'augmenter' key, got {config!r:.200}")
+        klass = get(config["augmenter"])
+        from .base import Augmenter
+
+        if cls is not Augmenter and not issubclass(klass, cls):
+            raise TypeError(f"config describes {klass.__name__}, which is not a {cls.__name__}")
+        params = {k: _param_from_config(v) for k, v in (config.get("params") or {}).items()}
+        unknown = set(params) - set(klass._get_param_names())
+        if unknown:
+            raise ValueError(
+                f"unknown parameter(s) {sorted(unknown)} for augmenter {config['augmenter']!r}; "
+                f"expected some of {klass._get_param_names()}"
+            )
+        return klass(**params)
+
+    # fitted state: tensors and modules go to safetensors, small metadata to the config
+    def fitted_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """The fitted attributes (names ending in ``_``) of this augmenter and its children, split into
+        ``(tensors, meta)``: tensors and ``nn.Module`` weights (safetensors-able, on the CPU) and
+        JSON-able metadata. :meth:`load_fitted_state` puts them back; ``save``/``load`` and the Ray
+        engine's payload use the pair."""
+        tensors: dict[str, torch.Tensor] = {}
+        meta: dict[str, Any] = {}
+        for k, v in vars(self).items():
+            if not k.endswith("_") or k.startswith("_"):
+                continue
+            if isinstance(v, torch.nn.Module):
+                for sk, sv in v.state_dict().items():
+                    tensors[f"{k}.{sk}"] = sv.detach().cpu().contiguous()
+                meta[k] = {"__module__": True}
+            elif isinstance(v, torch.Tensor):
+                tensors[k] = v.detach().cpu().contiguous()
+            elif isinstance(v, np.ndarray) and v.dtype != object:
+                tensors[k] = torch.from_numpy(np.ascontiguousarray(v))
+                meta[k] = {"__ndarray__": True}
+            else:
+                try:
+                    json.dumps(v)
+                except TypeError:
+                    raise TypeError(
+                        f"{type(self).__name__}.{k} ({type(v).__name__}) cannot be saved; override "
+                        "fitted_state/load_fitted_state"
+                    ) from None
+                meta[k] = {"value": v}
+        for i, child in enumerate(self._children()):
+            ct, cm = child.fitted_state()
+            tensors.update({f"child{i}.{k}": v for k, v in ct.items()})
+            if cm:
+                meta[f"child{i}"] = cm
+        return tensors, meta
+
+    def _build_fitted_modules(self, meta: dict[str, Any]) -> dict[str, torch.nn.Module]:
+        """Learned augmenters holding ``nn.Module`` fitted attributes return freshly built (untrained)
+        modules here, from the hyperparameters and the plain fitted metadata; weights are loaded next."""
+        return {}
+
+    def load_fitted_state(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+        """Restore what :meth:`fitted_state` returned (on this augmenter and, in order, its children)."""
+        own_meta = {k: v for k, v in meta.items() if not k.startswith("child")}
+        for k, m in own_meta.items():
+            if "value" in m:
+                setattr(self, k, m["value"])
+        modules = self._build_fitted_modules({k: m.get("value") for k, m in own_meta.items() if "value" in m})
+        for k, m in own_meta.items():
+            if m.get("__module__"):
+                if k not in modules:
+                    raise ValueError(f"{type(self).__name__} cannot rebuild fitted module {k!r}")
+                mod = modules[k]
+                sd = {sk[len(k) + 1 :]: v for sk, v in tensors.items() if sk.startswith(k + ".")}
+                mod.load_state_dict(sd)
+                mod.eval()
+                setattr(self, k, mod)
+            elif m.get("__ndarray__"):
+                setattr(self, k, tensors[k].numpy())
+        for k, v in tensors.items():
+            if "." not in k and not k.startswith("child") and k not in own_meta:
+                setattr(self, k, v)
+        for i, child in enumerate(self._children()):
+            pre = f"child{i}."
+            child.load_fitted_state(
+                {k[len(pre) :]: v for k, v in tensors.items() if k.startswith(pre)}, meta.get(f"child{i}", {})
+            )
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Save to a directory: ``config.json`` (+ ``state.safetensors`` when fitted state exists)."""
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        if path.exists() and not path.is_dir():
+            raise ValueError(f"save: {str(path)!r} is a file; expected a directory (it is created when missing)")
+        tensors, meta = self.fitted_state()
+        cfg = self.to_config()
+        if meta or tensors:
+            cfg["fitted"] = meta
+        text = json.dumps(cfg, indent=2)
+        path.mkdir(parents=True, exist_ok=True)
+        state_file = path / "state.safetensors"
+        # each file is written to a temporary name and renamed into place; a state file left by an
+        # earlier save into the same directory is removed when this augmenter has no state, so that
+        # load never pairs this config with someone else's weights
+        if tensors:
+            tmp = path / f".state.safetensors.{os.getpid()}.tmp"
+            try:
+                save_file(tensors, str(tmp))
+                os.replace(tmp, state_file)
+            finally:
+                tmp.unlink(missing_ok=True)
+        else:
+            state_file.unlink(missing_ok=True)
+        tmp = path / f".config.json.{os.getpid()}.tmp"
+        try:
+            tmp.write_text(text)
+            os.replace(tmp, path / "config.json")
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path
+
+    # the names the engines used before these methods were public (kept for one release)
+    def _fitted_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        return self.fitted_state()
+
+    def _load_fitted_state(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+        self.load_fitted_state(tensors, meta)
+
+    @classmethod
+    def load(cls, path: str | os.PathLike) -> "Augmenter":
+        """Load what :meth:`save` wrote (no pickle: JSON + safetensors)."""
+        from safetensors.torch import load_file
+
+        path = Path(path)
+        cfg_file = path / "config.json" if path.is_dir() else path
+        if not cfg_file.exists():
+            raise FileNotFoundError(f"no saved augmenter at {str(path)!r} (expected a directory with config.json)")
+        cfg = read_config(cfg_file)
+        aug = cls.from_config(cfg)
+        state_file = cfg_file.parent / "state.safetensors"
+        tensors = load_file(str(state_file)) if state_file.exists() else {}
+        if cfg.get("fitted") or tensors:
+            aug.load_fitted_state(tensors, cfg.get("fitted") or {})
+        return aug
+
+
+def _param_to_config(v: Any, where: str) -> Any:
+    if isinstance(v, Persistence):
+        return v.to_config()
+    if isinstance(v, (list, tuple)):
+        return [_param_to_config(e, where) for e in v]
+    if isinstance(v, dict):
+        return {str(k): _param_to_config(e, where) for k, e in v.items()}
+    if isinstance(v, (np.integer,)):
+        return int(v)
+    if isinstance(v, (np.floating,)):
+        return float(v)
+    if isinstance(v, torch.device):
+        return str(v)
+    if v is None or isinstance(v, (bool, int, float, str)):
+        return v
+    raise TypeError(f"{where}={v!r} cannot be written to a config (expected numbers, strings, lists, dicts or augmenters)")
+
+
+def _param_from_config(v: Any) -> Any:
+    if isinstance(v, dict) and "augmenter" in v and set(v) <= {"augmenter", "params", "fitted"}:
+        from .base import Augmenter
+
+        return Augmenter.from_config(v)
+    if isinstance(v, list):
+        return [_param_from_config(e) for e in v]
+    if isinstance(v, dict):
+        return {k: _param_from_config(e) for k, e in v.items()}
+    return v
+
+
+def read_config(path: str | os.PathLike) -> dict:
+    """Read a .json/.yaml/.yml config file holding a mapping. A file that cannot be parsed, or whose
+    top level is not a mapping, raises a one-line ``ValueError`` naming the file and the place."""
+    path = Path(path)
+    if not path.exists():
+        raise FileNotFoundError(f"config file {str(path)!r} does not exist")
+    if path.is_dir():
+        raise ValueError(f"config file {str(path)!r} is a directory; expected a .json, .yaml or .yml file")
+    suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        kind = "YAML"
+    elif suffix == ".json":
+        kind = "JSON"
+    else:
+        raise ValueError(f"config file {str(path)!r}: expected a .json, .yaml or .yml file")
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"config file {str(path)!r} is not UTF-8 text (byte {e.start}: {e.reason})") from None
+    if kind == "YAML":
+        import yaml
+
+        try:
+            config = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise ValueError(f"config file {str(path)!r} is not valid YAML: {_yaml_error(e)}") from None
+    else:
+        try:
+            config = json.loads(text)
+        except json.JSONDecodeError as e:
+            raise ValueError(
+                f"config file {str(path)!r} is not valid JSON: line {e.lineno}, column {e.colno}: {e.msg}"
+            ) from None
+    if not isinstance(config, dict):
+        got = "nothing (the file is empty)" if config is None else f"a {type(config).__name__} ({config!r:.60})"
+        raise ValueError(
+            f"config file {str(path)!r} must hold a mapping such as {{augmenter: jitter, params: {{sigma: 0.1}}}} "
+            f"at the top level, got {got}"
+        )
+    return config
+
+
+def _yaml_error(e: Exception) -> str:
+    """``line L, column C: problem`` (1-based) from a PyYAML error, on one line."""
+    mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+    problem = getattr(e, "problem", None) or getattr(e, "context", None) or str(e)
+    problem = " ".join(str(problem).split())
+    context = getattr(e, "context", None)
+    if context and getattr(e, "problem", None):
+        problem = f"{problem} ({' '.join(str(context).split())})"
+    if mark is None:
+        return problem
+    return f"line {mark.line + 1}, column {mark.column + 1}: {problem}"
+
+
+def write_config(config: dict, path: str | os.PathLike) -> None:
+    path = Path(path)
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml
+
+        path.write_text(yaml.safe_dump(config, sort_keys=False))
+    else:
+        path.write_text(json.dumps(config, indent=2))
