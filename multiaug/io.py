@@ -51,13 +51,61 @@ def kind_of(path: str | os.PathLike, argname: str = "path") -> str:
     raise ValueError(f"{argname} {str(path)!r}: unsupported file type {suffix or '(none)'!r}; expected one of {', '.join(ALL_SUFFIXES)}")
 
 
-def _check_readable(path: str | os.PathLike) -> Path:
+def check_input(path: str | os.PathLike) -> Path:
+    """``path`` as a ``Path`` when it is a file to read: ``FileNotFoundError`` when it does not exist,
+    ``ValueError`` when it is a directory. Every reader, both engines and the CLI check inputs here."""
     p = Path(path)
     if not p.exists():
         raise FileNotFoundError(f"input file {str(p)!r} does not exist")
     if p.is_dir():
         raise ValueError(f"input {str(p)!r} is a directory; expected a file")
     return p
+
+
+def _same_path(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    with contextlib.suppress(OSError):
+        return os.path.samefile(a, b)
+    return False
+
+
+def check_output(path: str | os.PathLike, input_path: str | os.PathLike | None = None, overwrite: bool = False,
+                 *, directory: bool = False) -> Path:
+    """``path`` as a ``Path`` when a run may write it (checked before anything is read or written).
+
+    A file output (``directory=False``) must not be ``input_path`` (also through a link), must not
+    exist unless ``overwrite``, must not be a directory, must have a known suffix of the input's kind
+    (a table input needs a table output, ...), and its folder must exist. A directory output
+    (``directory=True``, the Ray engine's ``out/``) must not exist unless ``overwrite``, must not be a
+    file, must not hold ``input_path`` (replacing it would delete the input), and its parent must
+    exist. ``ValueError`` (``FileNotFoundError`` for a missing folder) naming the path otherwise."""
+    out = Path(path)
+    inp = None if input_path is None else Path(input_path)
+    if directory:
+        if out.exists() and not overwrite:
+            raise ValueError(f"output {str(out)!r} already exists; pass --overwrite to replace it")
+        if out.exists() and not out.is_dir():
+            raise ValueError(f"output {str(out)!r} is a file; a path ending with '/' means an output directory")
+        if inp is not None and out.exists() and inp.resolve().is_relative_to(out.resolve()):
+            raise ValueError(f"output {str(out)!r} holds the input file; refusing to replace it (choose another directory)")
+        if not out.parent.exists():
+            raise FileNotFoundError(f"output folder {str(out.parent)!r} does not exist")
+        return out
+    if inp is not None and _same_path(out, inp):
+        raise ValueError(f"output {str(out)!r} is the input file; refusing to overwrite the input")
+    if out.exists() and not overwrite:
+        raise ValueError(f"output {str(out)!r} already exists; pass --overwrite to replace it")
+    if out.is_dir():
+        raise ValueError(f"output {str(out)!r} is a directory; expected a file path")
+    kin = None if inp is None else kind_of(inp, "input")
+    kout = kind_of(out, "output")
+    if kin is not None and kin != kout:
+        raise ValueError(f"output {str(out)!r}: a {kin} input ({inp.suffix}) needs a {kin} output, got {out.suffix!r}")
+    folder = out.parent if str(out.parent) else Path(".")
+    if not folder.exists():
+        raise FileNotFoundError(f"output folder {str(folder)!r} does not exist")
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -122,7 +170,7 @@ def count_rows(path: str | os.PathLike) -> int | None:
         import pyarrow.parquet as pq
 
         try:
-            return pq.ParquetFile(_check_readable(p)).metadata.num_rows
+            return pq.ParquetFile(check_input(p)).metadata.num_rows
         except Exception as e:  # pyarrow's errors: say which file and what kind
             if type(e).__module__.startswith("pyarrow"):
                 raise ValueError(f"cannot read {str(p)!r} as parquet: {str(e).splitlines()[0]}") from None
@@ -227,7 +275,7 @@ def iter_table(path: str | os.PathLike, batch_size: int = 1024,
     rows (empty, or a csv header alone) is a ``ValueError``."""
     import pandas as pd
 
-    p = _check_readable(path)
+    p = check_input(path)
     if batch_size < 1:
         raise ValueError(f"batch_size must be >= 1, got {batch_size}")
     if isinstance(text_columns, str):
@@ -451,7 +499,7 @@ def write_table(df: "Any", path: str | os.PathLike) -> None:
 
 def read_array(path: str | os.PathLike, mmap: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
     """``(X, y)`` from a .npy (memory-mapped, y=None) or .npz (keys x/X and optional y/Y)."""
-    p = _check_readable(path)
+    p = check_input(path)
     suffix = p.suffix.lower()
     magic = {".npy": b"\x93NUMPY", ".npz": b"PK"}.get(suffix)
     if magic is not None:
@@ -515,7 +563,7 @@ def read_graphs(path: str | os.PathLike) -> list:
     import torch
     from torch_geometric.data import Batch, Data
 
-    p = _check_readable(path)
+    p = check_input(path)
     try:
         with torch.serialization.safe_globals(_safe_pyg_globals()):
             obj = torch.load(p, weights_only=True, map_location="cpu")

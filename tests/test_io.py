@@ -102,3 +102,67 @@ def test_unreadable_content_is_a_clear_error(tmp_path):
     bad.write_bytes(b"garbage")
     with pytest.raises(ValueError, match="cannot read"):
         io.read_array(bad)
+
+
+# ---- the one path check (io.check_input / io.check_output), used by the readers and both engines ----
+
+
+def test_check_input(tmp_path):
+    with pytest.raises(FileNotFoundError, match=r"input file '.*none\.csv' does not exist"):
+        io.check_input(tmp_path / "none.csv")
+    with pytest.raises(ValueError, match="is a directory; expected a file"):
+        io.check_input(tmp_path)
+    (tmp_path / "a.csv").write_text("x\n1\n")
+    assert io.check_input(str(tmp_path / "a.csv")) == tmp_path / "a.csv"
+    for read in (io.read_table, io.read_array, io.read_graphs, lambda p: list(io.iter_table(p))):
+        with pytest.raises(ValueError, match="is a directory"):
+            read(tmp_path)
+
+
+@pytest.mark.parametrize("case, kw, err, match", [
+    ("same", {}, ValueError, "is the input file; refusing to overwrite the input"),
+    ("same_overwrite", {"overwrite": True}, ValueError, "is the input file"),
+    ("link", {"overwrite": True}, ValueError, "is the input file"),
+    ("exists", {}, ValueError, "already exists; pass --overwrite to replace it"),
+    ("dir", {"overwrite": True}, ValueError, "is a directory; expected a file path"),
+    ("kind", {}, ValueError, r"a table input \(\.csv\) needs a table output, got '\.npy'"),
+    ("suffix", {}, ValueError, "output .*unsupported file type '.txt'"),
+    ("no_folder", {}, FileNotFoundError, "output folder .* does not exist"),
+])
+def test_check_output_file(tmp_path, case, kw, err, match):
+    inp = tmp_path / "in.csv"
+    inp.write_text("x\n1\n")
+    (tmp_path / "old.csv").write_text("x\n")
+    (tmp_path / "d.csv").mkdir()
+    (tmp_path / "ln.csv").symlink_to(inp)
+    out = {"same": inp, "same_overwrite": tmp_path / "." / "in.csv", "link": tmp_path / "ln.csv",
+           "exists": tmp_path / "old.csv", "dir": tmp_path / "d.csv", "kind": tmp_path / "o.npy",
+           "suffix": tmp_path / "o.txt", "no_folder": tmp_path / "nope" / "o.csv"}[case]
+    with pytest.raises(err, match=match):
+        io.check_output(out, inp, **kw)
+    assert inp.read_text() == "x\n1\n"
+
+
+def test_check_output_accepts_what_it_should(tmp_path):
+    inp = tmp_path / "in.parquet"
+    inp.write_text("")
+    assert io.check_output(tmp_path / "o.csv", inp) == tmp_path / "o.csv"  # any table suffix for a table
+    (tmp_path / "old.jsonl").write_text("")
+    assert io.check_output(tmp_path / "old.jsonl", inp, overwrite=True) == tmp_path / "old.jsonl"
+    assert io.check_output(tmp_path / "o.npz") == tmp_path / "o.npz"  # no input: only the output's own checks
+
+
+def test_check_output_directory(tmp_path):
+    inp = tmp_path / "in.csv"
+    inp.write_text("x\n1\n")
+    (tmp_path / "out").mkdir()
+    assert io.check_output(tmp_path / "new", inp, directory=True) == tmp_path / "new"
+    assert io.check_output(tmp_path / "out", inp, overwrite=True, directory=True) == tmp_path / "out"
+    with pytest.raises(ValueError, match="already exists; pass --overwrite"):
+        io.check_output(tmp_path / "out", inp, directory=True)
+    with pytest.raises(ValueError, match="is a file; a path ending with '/' means an output directory"):
+        io.check_output(inp, None, overwrite=True, directory=True)
+    with pytest.raises(ValueError, match="holds the input file; refusing to replace it"):
+        io.check_output(tmp_path, inp, overwrite=True, directory=True)
+    with pytest.raises(FileNotFoundError, match="output folder .* does not exist"):
+        io.check_output(tmp_path / "nope" / "out", inp, directory=True)

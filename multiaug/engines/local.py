@@ -49,6 +49,7 @@ import numpy as np
 
 from .. import io
 from ..core import Augmenter
+from .options import RunOptions
 
 SOURCE_INDEX = "source_index"
 IS_AUGMENTED = "is_augmented"
@@ -69,26 +70,6 @@ def batch_seed(seed: int, start: int) -> int:
     """A seed for the batch starting at row ``start`` of a run seeded with ``seed`` (no global RNG)."""
     state = np.random.SeedSequence([int(seed) & (2**63 - 1), int(start)]).generate_state(2, np.uint32)
     return int((int(state[0]) << 31) ^ int(state[1]))
-
-
-def check_paths(input_path: str | os.PathLike, output_path: str | os.PathLike, overwrite: bool = False) -> tuple[Path, Path]:
-    inp, out = Path(input_path), Path(output_path)
-    if not inp.exists():
-        raise FileNotFoundError(f"input file {str(inp)!r} does not exist")
-    if inp.is_dir():
-        raise ValueError(f"input {str(inp)!r} is a directory; expected a file")
-    if out.exists() and (out.resolve() == inp.resolve() or os.path.samefile(out, inp)):
-        raise ValueError(f"output {str(out)!r} is the input file; refusing to overwrite the input")
-    if out.resolve() == inp.resolve():
-        raise ValueError(f"output {str(out)!r} is the input file; refusing to overwrite the input")
-    if out.exists() and not overwrite:
-        raise ValueError(f"output {str(out)!r} already exists; pass --overwrite to replace it")
-    if out.is_dir():
-        raise ValueError(f"output {str(out)!r} is a directory; expected a file path")
-    kin, kout = io.kind_of(inp, "input"), io.kind_of(out, "output")
-    if kin != kout:
-        raise ValueError(f"output {str(out)!r}: a {kin} input ({inp.suffix}) needs a {kin} output, got {out.suffix!r}")
-    return inp, out
 
 
 def _progress(total: int | None, enabled: bool | None):
@@ -395,40 +376,35 @@ def augment_file(
     aug: Augmenter,
     input_path: str | os.PathLike,
     output_path: str | os.PathLike,
-    *,
-    n_aug: int | None = None,
-    seed: int | None = None,
-    column: str | None = None,
-    label_column: str | None = None,
-    feature_columns: list[str] | None = None,
-    batch_size: int = 1024,
-    exclude_original: bool = False,
-    overwrite: bool = False,
-    progress: bool | None = None,
+    options: RunOptions | None = None,
+    **kwargs: Any,
 ) -> RunReport:
-    """Augment ``input_path`` into ``output_path`` (kinds chosen by suffix); see the module doc."""
-    inp, out = check_paths(input_path, output_path, overwrite)
-    n_aug = aug.n_aug if n_aug is None else n_aug
-    if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
-        raise ValueError(f"n_aug must be an integer >= 1, got {n_aug!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    """Augment ``input_path`` into ``output_path`` (kinds chosen by suffix); see the module doc.
+
+    ``options``: a :class:`~multiaug.engines.options.RunOptions`, or its fields as keywords
+    (``n_aug``, ``seed``, ``column``, ``label_column``, ``feature_columns``, ``batch_size``,
+    ``exclude_original``, ``overwrite``, ``progress``); not both."""
+    opts = RunOptions.from_call(options, kwargs, "augment_file")
+    inp = io.check_input(input_path)
+    out = io.check_output(output_path, inp, opts.overwrite)
+    n_aug = opts.n_aug_for(aug)
     kind = io.kind_of(inp, "input")
     report = RunReport()
     if kind == "table":
-        _augment_table_file(aug, inp, out, n_aug, seed, column, label_column, feature_columns, batch_size, exclude_original, progress, report)
+        _augment_table_file(aug, inp, out, n_aug, opts, report)
     elif kind == "array":
-        _augment_array_file(aug, inp, out, n_aug, seed, batch_size, exclude_original, progress, report)
+        _augment_array_file(aug, inp, out, n_aug, opts, report)
     else:
-        _augment_graph_file(aug, inp, out, n_aug, seed, batch_size, exclude_original, progress, report)
+        _augment_graph_file(aug, inp, out, n_aug, opts, report)
     return report
 
 
-def _augment_table_file(aug, inp, out, n_aug, seed, column, label_column, feature_columns, batch_size, exclude_original, progress, report):
+def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: RunOptions, report: RunReport) -> None:
+    column, label_column, batch_size = opts.column, opts.label_column, opts.batch_size
     if aug.modality not in ("text", "tabular"):
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
 
-    fit_table_if_needed(aug, inp, column, label_column, feature_columns, batch_size=max(int(batch_size), 1 << 12))
+    fit_table_if_needed(aug, inp, column, label_column, opts.feature_columns, batch_size=max(batch_size, 1 << 12))
     first = True
     integer_labels: list[bool | None] = []  # decided once, when a batch first needs it
 
@@ -440,18 +416,18 @@ def _augment_table_file(aug, inp, out, n_aug, seed, column, label_column, featur
         return integer_labels[0]
 
     batches = io.iter_table(inp, batch_size, **_text_kw(aug, column))
-    with io.atomic_output(out) as tmp, io.TableWriter(tmp, fmt=out.suffix) as writer, _progress(io.count_rows(inp), progress) as bar:
+    with io.atomic_output(out) as tmp, io.TableWriter(tmp, fmt=out.suffix) as writer, _progress(io.count_rows(inp), opts.progress) as bar:
         for df, partners in _with_partners(batches, mixer_of(aug), "row"):
             if first:
                 first = False
                 for c in (SOURCE_INDEX, IS_AUGMENTED):
                     if c in df.columns:
                         raise ValueError(f"input already has a {c!r} column (is it an augmented file?); rename it first")
-            _reseed(aug, seed, int(df.index[0]))
+            _reseed(aug, opts.seed, int(df.index[0]))
             writer.write(
                 augment_table_batch(
                     aug, df, n_aug=n_aug, column=column, label_column=label_column,
-                    feature_columns=feature_columns, exclude_original=exclude_original, report=report,
+                    feature_columns=opts.feature_columns, exclude_original=opts.exclude_original, report=report,
                     partners=partners, integer_labels=labels_integer(df),
                 )
             )
@@ -467,7 +443,8 @@ def _augment_table_file(aug, inp, out, n_aug, seed, column, label_column, featur
 # --------------------------------------------------------------------------------------------------
 
 
-def _augment_array_file(aug, inp, out, n_aug, seed, batch_size, exclude_original, progress, report):
+def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: RunOptions, report: RunReport) -> None:
+    seed, batch_size, exclude_original = opts.seed, opts.batch_size, opts.exclude_original
     if aug.modality != "timeseries":
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold time series")
     X, y = io.read_array(inp, mmap=True)
@@ -482,7 +459,7 @@ def _augment_array_file(aug, inp, out, n_aug, seed, batch_size, exclude_original
     src_all = np.empty(total, dtype=np.int64)
     isaug_all = np.empty(total, dtype=bool)
     y_parts = []
-    with io.atomic_output(out) as tmp, _progress(N, progress) as bar:
+    with io.atomic_output(out) as tmp, _progress(N, opts.progress) as bar:
         dest = None
         if out.suffix.lower() == ".npy":
             dest = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.result_type(X.dtype, np.float32), shape=(total,) + X.shape[1:])
@@ -549,7 +526,8 @@ def _augment_array_file(aug, inp, out, n_aug, seed, batch_size, exclude_original
 # --------------------------------------------------------------------------------------------------
 
 
-def _augment_graph_file(aug, inp, out, n_aug, seed, batch_size, exclude_original, progress, report):
+def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: RunOptions, report: RunReport) -> None:
+    seed, batch_size, exclude_original = opts.seed, opts.batch_size, opts.exclude_original
     import torch
     from torch_geometric.data import Batch
 
@@ -558,7 +536,7 @@ def _augment_graph_file(aug, inp, out, n_aug, seed, batch_size, exclude_original
     graphs = io.read_graphs(inp)
     _fit_if_needed(aug, lambda: (graphs[0] if len(graphs) == 1 else Batch.from_data_list(graphs), None))
     result = []
-    with _progress(len(graphs), progress) as bar:
+    with _progress(len(graphs), opts.progress) as bar:
         for start in range(0, len(graphs), batch_size):
             chunk = graphs[start : start + batch_size]
             x = chunk[0] if len(chunk) == 1 else Batch.from_data_list(chunk)

@@ -57,6 +57,7 @@ import os
 import re
 import shutil
 import tempfile
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -73,10 +74,10 @@ from .local import (
     _text_kw,
     augment_table_batch,
     batch_seed,
-    check_paths,
     fit_table_if_needed,
     mixer_of,
 )
+from .options import RunOptions
 
 #: the global row index carried between the indexing and the augmentation stages
 ROW_INDEX = "__multiaug_row__"
@@ -175,9 +176,8 @@ def split_points(rows: np.ndarray, batch_size: int) -> list[tuple[int, int]]:
     return list(zip(starts.tolist(), stops.tolist()))
 
 
-def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, seed: int | None, column: str | None,
-                 label_column: str | None, feature_columns: list[str] | None, exclude_original: bool,
-                 batch_size: int, partners: dict | None = None, integer_labels: bool | None = None) -> Any:
+def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, opts: RunOptions, partners: dict | None = None,
+                 integer_labels: bool | None = None) -> Any:
     import pandas as pd
 
     aug = _worker_augmenter(payload, key)
@@ -185,14 +185,14 @@ def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, seed: int | No
     df = df.drop(columns=[ROW_INDEX])
     df.index = pd.Index(rows)
     parts = []
-    for s, e in split_points(rows, batch_size):
-        if seed is not None:
-            aug.reseed(batch_seed(seed, int(rows[s])))
+    for s, e in split_points(rows, opts.batch_size):
+        if opts.seed is not None:
+            aug.reseed(batch_seed(opts.seed, int(rows[s])))
         part = df.iloc[s:e]
-        integer = integer_labels if label_column is not None and label_column in part.columns else None
+        integer = integer_labels if opts.label_column is not None and opts.label_column in part.columns else None
         parts.append(augment_table_batch(
-            aug, part, n_aug=n_aug, column=column, label_column=label_column,
-            feature_columns=feature_columns, exclude_original=exclude_original, report=RunReport(),
+            aug, part, n_aug=n_aug, column=opts.column, label_column=opts.label_column,
+            feature_columns=opts.feature_columns, exclude_original=opts.exclude_original, report=RunReport(),
             partners=(partners or {}).get(int(rows[s])), integer_labels=integer,
         ))
     if not parts:
@@ -208,34 +208,30 @@ def _wants_gpu(aug: Augmenter) -> bool:
 def augment_dataset(
     ds: Any,
     augmenter: Augmenter,
+    options: RunOptions | None = None,
     *,
-    n_aug: int | None = None,
-    seed: int | None = None,
-    column: str | None = None,
-    label_column: str | None = None,
-    feature_columns: list[str] | None = None,
-    exclude_original: bool = False,
-    batch_size: int = 1024,
     num_gpus: float | None = None,
     concurrency: int | None = None,
     partners: dict[int, Any] | None = None,
     integer_labels: bool | None = None,
+    **kwargs: Any,
 ) -> Any:
     """The augmented ``ray.data.Dataset`` (lazy) for ``ds``; see the module doc.
 
-    ``augmenter`` must be fitted already if it is a learned one. ``num_gpus`` per task defaults to 1
-    when the augmenter's ``device`` is CUDA, else 0. ``concurrency`` caps the augmentation tasks
-    running at once (default: as many as the cluster fits). ``partners``: ``{first row of a batch:
-    DataFrame of partner rows}`` for one-row batches of a mixing augmenter (see the module doc);
-    ``integer_labels``: see :func:`multiaug.engines.local.augment_table_batch`."""
+    ``options``: a :class:`~multiaug.engines.options.RunOptions` or its fields as keywords (``n_aug``,
+    ``seed``, ``column``, ``label_column``, ``feature_columns``, ``batch_size``, ``exclude_original``;
+    ``overwrite`` and ``progress`` do not apply to a dataset). ``augmenter`` must be fitted already if
+    it is a learned one. ``num_gpus`` per task defaults to 1 when the augmenter's ``device`` is CUDA,
+    else 0. ``concurrency`` caps the augmentation tasks running at once (default: as many as the
+    cluster fits). ``partners``: ``{first row of a batch: DataFrame of partner rows}`` for one-row
+    batches of a mixing augmenter (see the module doc); ``integer_labels``: see
+    :func:`multiaug.engines.local.augment_table_batch`."""
     from sklearn.exceptions import NotFittedError
 
+    opts = RunOptions.from_call(options, kwargs, "augment_dataset")
     ray = _import_ray()
-    n_aug = augmenter.n_aug if n_aug is None else n_aug
-    if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
-        raise ValueError(f"n_aug must be an integer >= 1, got {n_aug!r}")
-    if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"batch_size must be an integer >= 1, got {batch_size!r}")
+    n_aug = opts.n_aug_for(augmenter)
+    batch_size = opts.batch_size
     if augmenter.modality not in ("text", "tabular"):
         raise ValueError(f"augmenter {type(augmenter).__name__} works on {augmenter.modality} data; "
                          "the ray engine handles tables (text or tabular columns)")
@@ -246,17 +242,15 @@ def augment_dataset(
 
     indexed = ds.map_batches(_row_indexer(), batch_format="pyarrow", batch_size=None, num_cpus=0,
                              compute=ray.data.ActorPoolStrategy(size=1, max_tasks_in_flight_per_actor=1))
-    blocks = indexed.repartition(target_num_rows_per_block=int(batch_size), strict=True)
+    blocks = indexed.repartition(target_num_rows_per_block=batch_size, strict=True)
     remote = {"num_gpus": gpus} if gpus else {"num_cpus": 1}
     out = blocks.map_batches(
         _augment_udf,
         batch_format="pandas",
-        batch_size=int(batch_size),
+        batch_size=batch_size,
         zero_copy_batch=False,
-        fn_kwargs=dict(payload=payload, key=_payload_key(payload), n_aug=int(n_aug), seed=seed, column=column,
-                       label_column=label_column, feature_columns=feature_columns,
-                       exclude_original=bool(exclude_original), batch_size=int(batch_size),
-                       partners=partners, integer_labels=integer_labels),
+        fn_kwargs=dict(payload=payload, key=_payload_key(payload), n_aug=n_aug, opts=opts, partners=partners,
+                       integer_labels=integer_labels),
         concurrency=concurrency,
         **remote,
     )
@@ -354,9 +348,9 @@ def _is_dir_target(output_path: str | os.PathLike) -> bool:
     return s.endswith(("/", os.sep)) or Path(s).is_dir()
 
 
-def _validate_on_head(aug, inp: Path, n_aug, column, label_column, feature_columns, exclude_original) -> None:
+def _validate_on_head(aug: Augmenter, inp: Path, n_aug: int, opts: RunOptions) -> None:
     """Run the first few rows on the driver: argument errors become one clear message, not a task error."""
-    head = next(io.iter_table(inp, batch_size=8, **_text_kw(aug, column)), None)
+    head = next(io.iter_table(inp, batch_size=8, **_text_kw(aug, opts.column)), None)
     if head is None:
         raise ValueError(f"input {str(inp)!r} has no rows")
     for c in (SOURCE_INDEX, IS_AUGMENTED, ROW_INDEX):
@@ -369,74 +363,62 @@ def _validate_on_head(aug, inp: Path, n_aug, column, label_column, feature_colum
             f"the input holds a single row: {type(mixer).__name__} mixes each row with another one and has nothing "
             "to mix it with (it needs at least 2)"
         )
-    augment_table_batch(probe, head, n_aug=n_aug, column=column, label_column=label_column,
-                        feature_columns=feature_columns, exclude_original=exclude_original, report=RunReport())
+    augment_table_batch(probe, head, n_aug=n_aug, column=opts.column, label_column=opts.label_column,
+                        feature_columns=opts.feature_columns, exclude_original=opts.exclude_original, report=RunReport())
 
 
 def augment_path(
     aug: Augmenter,
     input_path: str | os.PathLike,
     output_path: str | os.PathLike,
+    options: RunOptions | None = None,
     *,
-    n_aug: int | None = None,
-    seed: int | None = None,
-    column: str | None = None,
-    label_column: str | None = None,
-    feature_columns: list[str] | None = None,
-    batch_size: int = 1024,
-    exclude_original: bool = False,
-    overwrite: bool = False,
-    progress: bool | None = None,
     address: str | None = None,
     num_cpus: int | None = None,
+    **kwargs: Any,
 ) -> RunReport:
-    """Augment a csv/jsonl/parquet file with Ray; OUTPUT is a file or a directory (see the module doc)."""
+    """Augment a csv/jsonl/parquet file with Ray; OUTPUT is a file or a directory (see the module doc).
+
+    ``options``: a :class:`~multiaug.engines.options.RunOptions` or its fields as keywords, as
+    :func:`multiaug.engines.local.augment_file` takes them; ``address``/``num_cpus``: the Ray cluster
+    to connect to, or the CPUs of the local instance started for the run."""
+    opts = RunOptions.from_call(options, kwargs, "augment_path")
     _import_ray()
-    n_aug = aug.n_aug if n_aug is None else n_aug
+    n_aug = opts.n_aug_for(aug)
+    batch_size, column, label_column = opts.batch_size, opts.column, opts.label_column
     dir_mode = _is_dir_target(output_path)
+    inp = io.check_input(input_path)
     if dir_mode:
-        inp = Path(input_path)
-        out = Path(str(output_path).rstrip("/").rstrip(os.sep) or ".")
-        if not inp.exists():
-            raise FileNotFoundError(f"input file {str(inp)!r} does not exist")
-        if inp.is_dir():
-            raise ValueError(f"input {str(inp)!r} is a directory; expected a file")
-        if out.exists() and not overwrite:
-            raise ValueError(f"output {str(out)!r} already exists; pass --overwrite to replace it")
-        if out.exists() and not out.is_dir():
-            raise ValueError(f"output {str(out)!r} is a file; a path ending with '/' means an output directory")
-        if not out.parent.exists():
-            raise FileNotFoundError(f"output folder {str(out.parent)!r} does not exist")
+        out = io.check_output(str(output_path).rstrip("/").rstrip(os.sep) or ".", inp, opts.overwrite, directory=True)
     else:
-        inp, out = check_paths(input_path, output_path, overwrite)
+        out = io.check_output(output_path, inp, opts.overwrite)
     if io.kind_of(inp, "input") != "table":
         raise ValueError(f"input {str(inp)!r}: the ray engine handles .csv, .jsonl and .parquet; use --engine local for {inp.suffix} files")
     if aug.modality not in ("text", "tabular"):
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
 
-    if mixer_of(aug) is not None and int(batch_size) == 1:
+    mixer = mixer_of(aug)
+    if mixer is not None and batch_size == 1:
         raise ValueError(
-            f"--engine ray with --batch-size 1: {type(mixer_of(aug)).__name__} mixes rows and every batch would be a "
+            f"--engine ray with --batch-size 1: {type(mixer).__name__} mixes rows and every batch would be a "
             "single row; use --batch-size 2 or more, or --engine local"
         )
-    fit_table_if_needed(aug, inp, column, label_column, feature_columns)
-    _validate_on_head(aug, inp, n_aug, column, label_column, feature_columns, exclude_original)
-    partners = _last_row_partners(aug, inp, int(batch_size), column)
+    fit_table_if_needed(aug, inp, column, label_column, opts.feature_columns)
+    _validate_on_head(aug, inp, n_aug, opts)
+    partners = _last_row_partners(aug, inp, batch_size, column)
     integer_labels = None
     if aug.modality == "tabular" and label_column is not None:
         integer_labels = _file_label_is_integer(inp, label_column)
     report = RunReport()
     text_columns = [column] if aug.modality == "text" and column is not None else None
-    with ray_session(address, num_cpus, progress=progress if dir_mode else False):
-        ds = augment_dataset(read_dataset(inp, text_columns), aug, n_aug=n_aug, seed=seed, column=column,
-                             label_column=label_column, feature_columns=feature_columns,
-                             exclude_original=exclude_original, batch_size=batch_size, partners=partners,
+    with ray_session(address, num_cpus, progress=opts.progress if dir_mode else False):
+        ds = augment_dataset(read_dataset(inp, text_columns), aug, replace(opts, n_aug=n_aug), partners=partners,
                              integer_labels=integer_labels)
         try:
             if dir_mode:
                 _write_directory(ds, inp.suffix.lower(), out, report)
             else:
-                _gather_file(ds, out, progress, report)
+                _gather_file(ds, out, opts.progress, report)
         except Exception as e:  # a worker's ValueError reaches the user as itself
             err = _user_error(e)
             if err is None:

@@ -4,6 +4,8 @@ from the library and the CLI, file and directory outputs, and no output after a 
 One Ray instance serves the whole module (starting Ray is the slow part)."""
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -177,3 +179,25 @@ def test_cli_errors_for_the_ray_engine(tmp_path, capsys):
 
 def test_batch_seed_is_shared_with_the_local_engine():
     assert ray_engine.batch_seed is batch_seed
+
+
+def test_ray_takes_the_same_run_options_as_the_local_engine(tmp_path, ray_local):
+    """One RunOptions object drives both engines to the same file; giving options and keywords, or an
+    output directory that holds the input (replacing it would delete the input), is refused first."""
+    from multiaug.engines import RunOptions
+    from multiaug.text import RandomSwap
+
+    opts = RunOptions(n_aug=2, seed=5, column="text", label_column="label", batch_size=10, progress=False)
+    inp = tmp_path / "in.csv"
+    io.write_table(_texts(35), inp)
+    augment_file(RandomSwap(), inp, tmp_path / "local.csv", opts)
+    rep = ray_engine.augment_path(RandomSwap(), inp, tmp_path / "ray.csv", opts)
+    assert (tmp_path / "ray.csv").read_bytes() == (tmp_path / "local.csv").read_bytes()
+    assert (rep.rows_in, rep.rows_out, rep.rows_augmented) == (35, 105, 70)
+    with pytest.raises(TypeError, match="augment_path: pass either options or the keywords"):
+        ray_engine.augment_path(RandomSwap(), inp, tmp_path / "x.csv", opts, seed=1)
+    with pytest.raises(TypeError, match="augment_dataset: pass either options or the keywords"):
+        ray_engine.augment_dataset(ray_local.data.from_pandas(_texts(4)), RandomSwap(), opts, n_aug=1)
+    with pytest.raises(ValueError, match="holds the input file; refusing to replace it"):
+        ray_engine.augment_path(RandomSwap(), inp, f"{tmp_path}/", dataclasses.replace(opts, overwrite=True))
+    assert io.read_table(inp)["text"].tolist() == _texts(35)["text"].tolist()
