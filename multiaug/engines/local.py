@@ -101,7 +101,7 @@ def _augment_quiet(aug: Augmenter, X: Any, y: Any, n_aug: int, report: RunReport
 def _hard_labels(aug: Augmenter, y: Any, y_aug: Any) -> Any:
     if y_aug is None:
         return None
-    return aug._resample_labels(y, y_aug)
+    return aug.resample_labels(y, y_aug)
 
 
 def _walk(aug: Augmenter):

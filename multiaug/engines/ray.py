@@ -101,7 +101,7 @@ def augmenter_payload(aug: Augmenter) -> dict[str, Any]:
     """``{"config", "fitted", "state"}``: the JSON config, fitted metadata and safetensors bytes."""
     from safetensors.torch import save as st_save
 
-    tensors, meta = aug._fitted_state()
+    tensors, meta = aug.fitted_state()
     payload = {"config": aug.to_config(), "fitted": meta, "state": st_save(tensors) if tensors else b""}
     json.dumps([payload["config"], payload["fitted"]])  # plain data only
     return payload
@@ -114,7 +114,7 @@ def augmenter_from_payload(payload: dict[str, Any]) -> Augmenter:
     aug = Augmenter.from_config(payload["config"])
     if payload.get("fitted") or payload.get("state"):
         tensors = st_load(payload["state"]) if payload.get("state") else {}
-        aug._load_fitted_state(tensors, payload.get("fitted") or {})
+        aug.load_fitted_state(tensors, payload.get("fitted") or {})
     return aug
 
 
