@@ -6,6 +6,11 @@
                      [--n-aug N] [--seed S] [--column COL] [--label-column COL] [--columns a,b]
                      [--device DEV] [--batch-size B] [--threads N] [--exclude-original] [--overwrite]
                      [--save DIR] [--engine local|ray] [--ray-address ADDR] [--ray-num-cpus N]
+    multiaug evaluate FILE [--label-column COL] [--column TEXT | --columns a,b] (-a NAME | --config FILE)...
+                     [--cv 5] [--repeats 3] [--seed 0] [--n-aug 1] [--scoring NAME] [--max-time S]
+                     [--graph-mode node|graph] [--report report.md|.json|.html]
+    multiaug search FILE ... -o best.yaml        (the best augmenter's config, for `augment --config`)
+    multiaug preview FILE (-a NAME | --config FILE) [--n 8] -o preview.png|svg|html
 
 User errors (bad arguments, unreadable files, bad data, and any error of pyarrow or of the operating
 system) end with a one-line message and exit code 2; no traceback (set ``MULTIAUG_DEBUG=1`` to see
@@ -23,9 +28,11 @@ import os
 import signal
 import sys
 import threading
+from pathlib import Path
 from typing import Any
 
 import click
+import numpy as np
 
 EXIT_USER_ERROR = 2
 
@@ -189,6 +196,198 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
         f"({report.rows_augmented} augmented) written to {output_path}",
         err=True,
     )
+
+
+def _eval_data(input_path: str, label_column: str | None, column: str | None, columns: str | None):
+    """``(X, y)`` for ``evaluate``/``search`` from a file: a text column or feature columns of a
+    csv/jsonl/parquet table (labels from ``--label-column``), x/y of an .npz (series or table), or the
+    graphs of a .pt file (one graph: node classification with its ``y``; several: graph classification)."""
+    from . import io as mio
+
+    kind = mio.kind_of(input_path, "FILE")
+    if kind == "table":
+        if not label_column:
+            raise UserError("--label-column is required for a table (the labels or targets to predict)")
+        if column and columns:
+            raise UserError("give --column (a text column) or --columns (feature columns), not both")
+        df = mio.read_table(input_path, text_columns=[column] if column else None)
+        need = [label_column] + ([column] if column else []) + ([c.strip() for c in columns.split(",") if c.strip()] if columns else [])
+        missing = [c for c in need if c not in df.columns]
+        if missing:
+            raise UserError(f"column(s) {missing} not in {input_path!r}; it has {list(df.columns)}")
+        y = df[label_column].to_numpy()
+        if column:
+            return [str(v) for v in df[column].tolist()], y
+        feats = [c.strip() for c in columns.split(",") if c.strip()] if columns else [c for c in df.columns if c != label_column]
+        X = df[feats]
+        bad = [c for c in feats if X[c].dtype.kind not in "biuf"]
+        if bad:
+            raise UserError(f"feature column(s) {bad} are not numeric; pick numeric ones with --columns or a text one with --column")
+        return X.to_numpy(dtype="float32"), y
+    if kind == "array":
+        if column or columns or label_column:
+            raise UserError("--column/--columns/--label-column are for tables; an .npz holds x and y")
+        X, y = mio.read_array(input_path, mmap=False)
+        if y is None:
+            raise UserError(f"{input_path!r} holds no labels: save an .npz with arrays x and y")
+        return np.asarray(X), np.asarray(y)
+    graphs = mio.read_graphs(input_path)
+    if len(graphs) == 1:
+        return graphs[0], None
+    return graphs, None
+
+
+def _eval_candidates(augmenters: tuple[str, ...], configs: tuple[str, ...]) -> list:
+    if not augmenters and not configs:
+        return None  # the modality's default candidates
+    from . import from_config, registry
+
+    out = []
+    for a in augmenters:
+        out.append("none" if a.strip().lower() == "none" else registry.create(a))
+    for c in configs:
+        out.append((Path(c).stem, from_config(c)))
+    return out
+
+
+def _eval_options(f):
+    opts = [
+        click.argument("input_path", metavar="FILE", type=click.Path(dir_okay=False)),
+        click.option("-a", "--augmenter", "augmenters", multiple=True, help="Candidate augmenter name (repeatable; 'none' is always compared)."),
+        click.option("--config", "configs", multiple=True, type=click.Path(dir_okay=False), help="Candidate augmenter/pipeline config (repeatable)."),
+        click.option("--label-column", default=None, help="Label/target column (tables)."),
+        click.option("--column", default=None, help="Text column (text data)."),
+        click.option("--columns", default=None, help="Comma-separated numeric feature columns (tables; default: all but the label)."),
+        click.option("--cv", type=int, default=5, show_default=True, help="Folds."),
+        click.option("--repeats", type=int, default=None, help="Repeats of the k-fold (evaluate: 3, search: 1)."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Seed of the splits, augmenters and model."),
+        click.option("-n", "--n-aug", type=int, default=1, show_default=True, help="Augmented copies per training sample."),
+        click.option("--scoring", default=None, help="scikit-learn scoring name (default: accuracy, or r2 for regression)."),
+        click.option("--task", type=click.Choice(["auto", "classification", "regression"]), default="auto", show_default=True),
+        click.option("--graph-mode", type=click.Choice(["node", "graph"]), default=None, help="Graph setting (default: one graph = node)."),
+        click.option("--max-time", type=float, default=None, help="Seconds; no new split starts after this."),
+        click.option("--threads", type=int, default=None, help="CPU threads for PyTorch, OpenMP and BLAS in this process (1 is often faster on a busy machine)."),
+        click.option("--progress/--no-progress", default=None, help="Progress bar over the fits (default: on a terminal)."),
+    ]
+    for o in reversed(opts):
+        f = o(f)
+    return f
+
+
+def _eval_setup(threads, cv, repeats):
+    if threads is not None:
+        if threads < 1:
+            raise UserError(f"--threads: expected a positive number of threads, got {threads}")
+        import torch
+        from threadpoolctl import threadpool_limits
+
+        torch.set_num_threads(threads)  # the command owns its process
+        threadpool_limits(threads)  # OpenMP/BLAS of the scikit-learn models too
+    if cv < 2:
+        raise UserError(f"--cv: expected an integer >= 2, got {cv}")
+    if repeats is not None and repeats < 1:
+        raise UserError(f"--repeats: expected an integer >= 1, got {repeats}")
+
+
+def _report_path(report: str | None) -> None:
+    if report and Path(report).suffix.lower() not in (".md", ".markdown", ".txt", ".json", ".html", ".htm"):
+        raise UserError(f"--report {report!r}: expected a .md, .json or .html file")
+
+
+@cli.command("evaluate")
+@_eval_options
+@click.option("--report", default=None, type=click.Path(dir_okay=False), help="Write the report (.md, .json or .html with the plot).")
+def evaluate_cmd(input_path, augmenters, configs, label_column, column, columns, cv, repeats, seed, n_aug, scoring, task,
+                 graph_mode, max_time, threads, progress, report) -> None:
+    """Does augmentation help? Cross-validated score with and without each augmenter (leakage-free)."""
+    from .evaluation import evaluate
+
+    _eval_setup(threads, cv, repeats)
+    _report_path(report)
+    X, y = _eval_data(input_path, label_column, column, columns)
+    res = evaluate(_eval_candidates(augmenters, configs), X, y, cv=cv, repeats=3 if repeats is None else repeats,
+                   scoring=scoring, n_aug=n_aug, seed=seed, task=task, graph_mode=graph_mode, max_time=max_time,
+                   progress=progress)
+    click.echo(res.to_markdown())
+    if report:
+        res.write(report)
+        click.echo(f"multiaug: report written to {report}", err=True)
+
+
+@cli.command("search")
+@_eval_options
+@click.option("-o", "--output", "output_path", required=True, type=click.Path(dir_okay=False),
+              help="Where to write the best augmenter's config (.yaml/.yml/.json), for `multiaug augment --config`.")
+@click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the evaluation report (.md, .json, .html).")
+@click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
+def search_cmd(input_path, augmenters, configs, label_column, column, columns, cv, repeats, seed, n_aug, scoring, task,
+               graph_mode, max_time, threads, progress, output_path, report, overwrite) -> None:
+    """Pick the augmenter that helps most and write its config (early stop of clearly worse ones)."""
+    import json
+
+    import yaml
+
+    from .evaluation import AugmentationSearchCV
+
+    _eval_setup(threads, cv, repeats)
+    _report_path(report)
+    out = Path(output_path)
+    if out.suffix.lower() not in (".yaml", ".yml", ".json"):
+        raise UserError(f"--output {output_path!r}: expected a .yaml, .yml or .json file")
+    if out.exists() and not overwrite:
+        raise UserError(f"--output {output_path!r} exists; pass --overwrite to replace it")
+    X, y = _eval_data(input_path, label_column, column, columns)
+    s = AugmentationSearchCV(None, _eval_candidates(augmenters, configs), cv=cv, repeats=1 if repeats is None else repeats,
+                             scoring=scoring, n_aug=n_aug, seed=seed, task=task, graph_mode=graph_mode,
+                             max_time=max_time, refit=False, progress=progress)
+    s.fit(X, y)
+    res = s.result_
+    click.echo(res.to_markdown())
+    if report:
+        res.write(report)
+    aug = s.best_augmenter_
+    if aug is None:
+        rows = [r for r in res.summary() if r["candidate"] != "none" and r["splits"] == s.n_splits_]
+        if not rows:
+            raise UserError("no candidate augmenter ran on every split; nothing to write")
+        best = max(rows, key=lambda r: r["mean"])
+        aug = dict(s.result_.configs)[best["candidate"]]
+        click.echo(f"multiaug: warning: no augmentation scored best ({s.best_score_:.4f}); writing the best augmenter, "
+                   f"{best['candidate']} ({best['mean']:.4f}), to {output_path}", err=True)
+        config = aug
+    else:
+        config = aug.to_config()
+    if config is None:
+        raise UserError("the best augmenter has no registry name; it cannot be written as a config")
+    text = yaml.safe_dump(config, sort_keys=False) if out.suffix.lower() in (".yaml", ".yml") else json.dumps(config, indent=2) + "\n"
+    out.write_text(text)
+    click.echo(f"multiaug: best {s.best_params_} ({s.best_score_:.4f}); config written to {output_path}", err=True)
+
+
+@cli.command("preview")
+@click.argument("input_path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("-o", "--output", "output_path", required=True, type=click.Path(dir_okay=False), help="Image (.png/.svg) or .html.")
+@click.option("-a", "--augmenter", default=None, help="Registered augmenter name.")
+@click.option("-p", "--param", "params", multiple=True, help="Augmenter parameter key=value (repeatable).")
+@click.option("--config", default=None, type=click.Path(dir_okay=False), help="Augmenter or pipeline config (.json/.yaml).")
+@click.option("--load", default=None, type=click.Path(), help="Directory of a saved (fitted) augmenter.")
+@click.option("--n", "n", type=int, default=8, show_default=True, help="Samples shown.")
+@click.option("--seed", type=int, default=None, help="Seed of the augmentation shown.")
+@click.option("--column", default=None, help="Text column.")
+@click.option("--columns", default=None, help="Two table columns for the scatter, a,b.")
+@click.option("--label-column", default=None, help="Label/target column.")
+def preview_cmd(input_path, output_path, augmenter, params, config, load, n, seed, column, columns, label_column) -> None:
+    """Show what an augmenter does to a few samples of FILE (series, graphs, tables, text diffs)."""
+    try:
+        from .preview import preview_file
+    except ImportError as e:
+        raise UserError(f"preview is not available: {_one_line(e)}") from None
+    if n < 1:
+        raise UserError(f"--n: expected a positive number of samples, got {n}")
+    aug = build_augmenter(augmenter, parse_params(params), config, load)
+    cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    preview_file(aug, input_path, output_path, n=n, column=column, columns=cols, label_column=label_column, seed=seed)
+    click.echo(f"multiaug: preview written to {output_path}", err=True)
 
 
 class Terminated(BaseException):

@@ -1,0 +1,275 @@
+"""Modality adapters: how to index, split, augment (training rows only) and score each kind of data.
+
+Every adapter exposes the *units* that cross-validation splits (rows, texts, series, labelled nodes or
+graphs) and builds, for one fold, the training set "training units + augmented copies of them" and the
+test set "held-out units, never augmented".
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import torch
+
+MODALITIES = ("text", "tabular", "timeseries", "graph-node", "graph-graph")
+
+
+def _is_graph(x: Any) -> bool:
+    try:
+        from torch_geometric.data import Data, HeteroData
+        from torch_geometric.data.data import BaseData
+    except ImportError:  # pragma: no cover
+        return False
+    return isinstance(x, (Data, HeteroData, BaseData))
+
+
+def detect_modality(X: Any, graph_mode: str | None = None) -> str:
+    """"text", "tabular", "timeseries", "graph-node" or "graph-graph" from the type and shape of ``X``."""
+    if graph_mode not in (None, "node", "graph"):
+        raise ValueError(f"graph_mode: expected None, 'node' or 'graph', got {graph_mode!r}")
+    try:
+        from torch_geometric.data import Batch
+    except ImportError:  # pragma: no cover
+        Batch = ()  # noqa: N806
+    if isinstance(X, Batch) or (isinstance(X, (list, tuple)) and len(X) and _is_graph(X[0])):
+        if graph_mode == "node":
+            raise ValueError("graph_mode='node' needs one graph (a Data with y), got a list/Batch of graphs")
+        return "graph-graph"
+    if _is_graph(X):
+        if graph_mode == "graph":
+            raise ValueError("graph_mode='graph' needs a list or Batch of graphs, got a single Data")
+        return "graph-node"
+    if graph_mode is not None:
+        raise ValueError(f"graph_mode={graph_mode!r} is for graph data, got {type(X).__name__}")
+    if isinstance(X, (list, tuple)) and len(X) and all(isinstance(s, str) for s in X):
+        return "text"
+    if type(X).__module__.startswith("pandas"):
+        return "tabular"
+    if isinstance(X, (np.ndarray, torch.Tensor)):
+        if X.ndim == 2:
+            return "tabular"
+        if X.ndim == 3:
+            return "timeseries"
+        raise ValueError(f"X: expected a table (N, F) or series (N, C, T), got an array of shape {tuple(X.shape)}")
+    raise TypeError(
+        f"X: expected a list of str, an (N, F) table or DataFrame, an (N, C, T) series array, a graph (Data) "
+        f"or a list/Batch of graphs, got {type(X).__name__}"
+    )
+
+
+def detect_task(y: np.ndarray, task: str) -> str:
+    if task in ("classification", "regression"):
+        return task
+    if task != "auto":
+        raise ValueError(f"task: expected 'auto', 'classification' or 'regression', got {task!r}")
+    from sklearn.utils.multiclass import type_of_target
+
+    return "regression" if type_of_target(y) in ("continuous", "continuous-multioutput") else "classification"
+
+
+def _take(X: Any, idx: np.ndarray) -> Any:
+    if isinstance(X, list):
+        return [X[i] for i in idx]
+    if isinstance(X, tuple):
+        return [X[i] for i in idx]
+    if hasattr(X, "iloc"):
+        return X.iloc[idx]
+    if isinstance(X, torch.Tensor):
+        return X[torch.as_tensor(idx, dtype=torch.long)]
+    return X[idx]
+
+
+def _concat(parts: list) -> Any:
+    a = parts[0]
+    if isinstance(a, list):
+        return [v for p in parts for v in (p if isinstance(p, list) else list(p))]
+    if hasattr(a, "iloc"):
+        import pandas as pd
+
+        return pd.concat(parts, ignore_index=True)
+    if isinstance(a, torch.Tensor):
+        return torch.cat([torch.as_tensor(p) for p in parts])
+    return np.concatenate([np.asarray(p) for p in parts])
+
+
+def _labels_np(y: Any) -> np.ndarray:
+    if isinstance(y, torch.Tensor):
+        return y.detach().cpu().numpy()
+    if hasattr(y, "to_numpy"):
+        return y.to_numpy()
+    return np.asarray(y)
+
+
+def harden(y_aug: Any, task: str) -> np.ndarray:
+    """Soft targets (N, K) of mixing augmenters -> the dominant class (scikit-learn models need hard labels)."""
+    ya = _labels_np(y_aug)
+    if task == "classification" and ya.ndim == 2:
+        return ya.argmax(axis=1)
+    return ya
+
+
+class ArrayAdapter:
+    """Text lists, tables (ndarray/tensor/DataFrame) and series (N, C, T): units are rows."""
+
+    def __init__(self, X: Any, y: Any, modality: str, task: str):
+        if y is None:
+            raise ValueError(f"y: labels or targets are needed to evaluate on {modality} data, got None")
+        self.X = X
+        self.modality = modality
+        y = _labels_np(y)
+        n = len(X)
+        if len(y) != n:
+            raise ValueError(f"X has {n} samples but y has {len(y)}; expected one label/target per sample")
+        self.task = detect_task(y, task)
+        if self.task == "classification":
+            self.classes_, self.y = np.unique(y, return_inverse=True)
+        else:
+            self.classes_, self.y = None, y.astype(float)
+        self.n = n
+
+    def units(self) -> tuple[np.ndarray, np.ndarray]:
+        return np.arange(self.n), self.y
+
+    def test_set(self, idx: np.ndarray) -> tuple[Any, np.ndarray]:
+        return _take(self.X, idx), self.y[idx]
+
+    def train_set(self, aug: Any, idx: np.ndarray, n_aug: int, times: dict) -> tuple[Any, np.ndarray]:
+        import time
+
+        X_tr, y_tr = _take(self.X, idx), self.y[idx]
+        if aug is None:
+            return X_tr, y_tr
+        t0 = time.perf_counter()
+        aug.fit(X_tr, y_tr)
+        t1 = time.perf_counter()
+        X_a, y_a, _ = aug.augment(X_tr, y_tr, n_aug=n_aug)
+        times["augment_fit"] += t1 - t0
+        times["augment"] += time.perf_counter() - t1
+        if len(X_a) == 0:
+            return X_tr, y_tr
+        return _concat([X_tr, X_a]), np.concatenate([y_tr, harden(y_a, self.task).astype(y_tr.dtype, copy=False)])
+
+
+class NodeAdapter:
+    """One graph, node classification: units are the labelled nodes (``y >= 0``, and inside
+    ``label_mask`` when the graph has one). In a fold the augmenter sees the graph with every label
+    outside the training fold set to -1 and ``train_mask`` marking the training fold; the model is
+    trained on that graph plus its augmented copies and predicts the test nodes of the original graph."""
+
+    def __init__(self, data: Any, y: Any, task: str):
+        if getattr(data, "x", None) is None or getattr(data, "edge_index", None) is None:
+            raise ValueError("graph: node-level evaluation needs data.x and data.edge_index")
+        yy = data.y if y is None else torch.as_tensor(_labels_np(y))
+        if yy is None:
+            raise ValueError("y: node-level evaluation needs labels (data.y or y=), got None")
+        yy = torch.as_tensor(yy).view(-1).long()
+        if yy.numel() != data.num_nodes:
+            raise ValueError(f"y: expected one label per node ({data.num_nodes}), got {yy.numel()}")
+        if task == "regression":
+            raise ValueError("task='regression' is not supported for node-level graphs; labels must be classes")
+        self.task = "classification"
+        labelled = yy >= 0
+        mask = getattr(data, "label_mask", None)
+        if mask is not None:
+            labelled &= torch.as_tensor(mask).bool()
+        self.nodes = torch.nonzero(labelled).view(-1).numpy()
+        if len(self.nodes) < 2:
+            raise ValueError(f"graph: node-level evaluation needs labelled nodes (y >= 0), got {len(self.nodes)}")
+        self.data = data
+        self.full_y = yy
+        self.y = yy[self.nodes].numpy()
+        self.classes_ = None  # labels are class indices already; not re-encoded
+        self.n = len(self.nodes)
+        self.modality = "graph-node"
+
+    def units(self):
+        return np.arange(self.n), self.y
+
+    def test_set(self, idx):
+        from .models import NodeSubset
+
+        return NodeSubset(self.data, self.nodes[idx]), self.y[idx]
+
+    def fold_graph(self, idx):
+        g = self.data.clone()
+        for k in ("train_mask", "val_mask", "test_mask", "label_mask"):
+            if k in g:
+                del g[k]
+        nodes = torch.as_tensor(self.nodes[idx], dtype=torch.long)
+        y = torch.full_like(self.full_y, -1)
+        y[nodes] = self.full_y[nodes]
+        g.y = y
+        m = torch.zeros(self.data.num_nodes, dtype=torch.bool)
+        m[nodes] = True
+        g.train_mask = m
+        return g
+
+    def train_set(self, aug, idx, n_aug, times):
+        import time
+
+        g = self.fold_graph(idx)
+        if aug is None:
+            return [g], None
+        t0 = time.perf_counter()
+        aug.fit(g)
+        t1 = time.perf_counter()
+        out, _, _ = aug.augment(g, None, n_aug=n_aug)
+        times["augment_fit"] += t1 - t0
+        times["augment"] += time.perf_counter() - t1
+        return [g, out], None
+
+
+class GraphListAdapter:
+    """A list (or Batch) of graphs, graph classification: units are graphs."""
+
+    def __init__(self, graphs: Any, y: Any, task: str):
+        from torch_geometric.data import Batch
+
+        self.graphs = graphs.to_data_list() if isinstance(graphs, Batch) else list(graphs)
+        if y is None:
+            try:
+                y = torch.cat([torch.as_tensor(g.y).view(-1)[:1] for g in self.graphs])
+            except (AttributeError, TypeError, RuntimeError):
+                raise ValueError("y: graph-level evaluation needs one label per graph (y= or each graph's .y)") from None
+        y = _labels_np(y).reshape(len(self.graphs), -1)[:, 0] if len(_labels_np(y)) == len(self.graphs) else None
+        if y is None:
+            raise ValueError(f"y: expected one label per graph ({len(self.graphs)})")
+        if task == "regression":
+            raise ValueError("task='regression' is not supported for graph-level evaluation; labels must be classes")
+        self.task = "classification"
+        self.classes_, self.y = np.unique(y, return_inverse=True)
+        self.n = len(self.graphs)
+        self.modality = "graph-graph"
+
+    def units(self):
+        return np.arange(self.n), self.y
+
+    def test_set(self, idx):
+        return [self.graphs[i] for i in idx], self.y[idx]
+
+    def train_set(self, aug, idx, n_aug, times):
+        import time
+
+        from torch_geometric.data import Batch
+
+        gs, y_tr = [self.graphs[i] for i in idx], self.y[idx]
+        if aug is None:
+            return gs, y_tr
+        b = Batch.from_data_list(gs)
+        t0 = time.perf_counter()
+        aug.fit(b, torch.as_tensor(y_tr))
+        t1 = time.perf_counter()
+        out, y_a, _ = aug.augment(b, torch.as_tensor(y_tr), n_aug=n_aug)
+        times["augment_fit"] += t1 - t0
+        times["augment"] += time.perf_counter() - t1
+        extra = out.to_data_list() if isinstance(out, Batch) else list(out)
+        return gs + extra, np.concatenate([y_tr, harden(y_a, "classification")])
+
+
+def make_adapter(X: Any, y: Any, task: str = "auto", graph_mode: str | None = None):
+    modality = detect_modality(X, graph_mode)
+    if modality == "graph-node":
+        return NodeAdapter(X, y, task)
+    if modality == "graph-graph":
+        return GraphListAdapter(X, y, task)
+    return ArrayAdapter(X, y, modality, task)

@@ -1,0 +1,319 @@
+"""Leakage-free cross-validated evaluation of augmenters against no augmentation.
+
+Protocol, for every split of a repeated (stratified) k-fold over the *units* (rows, texts, series,
+labelled nodes, graphs), and for every candidate including ``"none"``:
+
+1. the candidate is cloned (``sklearn.base.clone``) and its random stream restarted from a seed derived
+   from ``seed``, the split and the candidate;
+2. it is fitted on the split's training part only and augments only the training part
+   (``augment(X_train, y_train, n_aug)``); for a node-level graph it sees the graph with every label
+   outside the training fold hidden (-1);
+3. a clone of the model is trained on the training part plus its augmented copies and scored on the
+   untouched test part.
+
+All candidates see the same splits and the same model seed, so the differences to ``"none"`` are paired.
+"""
+from __future__ import annotations
+
+import os
+import time
+from typing import Any, Callable
+
+import numpy as np
+
+from ._data import make_adapter
+from .results import EvaluationResult
+
+NONE = "none"
+
+
+# ---- candidates ----------------------------------------------------------------------------------
+
+
+def _label(aug: Any) -> str:
+    """``name(param=value, ...)`` with the parameters that differ from the class defaults."""
+    if aug is None:
+        return NONE
+    try:
+        cfg = aug.to_config()
+    except Exception:  # noqa: BLE001 - a user augmenter without a registry name
+        return type(aug).__name__
+    return _label_cfg(cfg)
+
+
+def _label_cfg(cfg: dict) -> str:
+    from .. import registry
+
+    name = cfg["augmenter"]
+    params = cfg.get("params") or {}
+    try:
+        defaults = registry.get(name).param_defaults()
+    except ValueError:
+        defaults = {}
+    parts = []
+    for k, v in params.items():
+        if k in ("seed", "device") or (k in defaults and _same(defaults[k], v)):
+            continue
+        if isinstance(v, dict) and "augmenter" in v:
+            v = _label_cfg(v)
+        elif isinstance(v, list) and v and all(isinstance(c, dict) and "augmenter" in c for c in v):
+            v = "[" + ", ".join(_label_cfg(c) for c in v) + "]"
+        parts.append(f"{k}={v}")
+    return f"{name}({', '.join(parts)})" if parts else name
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, bool) != isinstance(b, bool):
+        return False
+    try:
+        return bool(a == b) or (isinstance(a, tuple) and list(a) == b)
+    except Exception:  # noqa: BLE001
+        return False
+
+
+def as_candidate(c: Any) -> Any:
+    """An augmenter (or None for no augmentation) from an augmenter, a registry name, ``"none"``, a config
+    dict or a .json/.yaml config file path."""
+    from sklearn.base import BaseEstimator
+
+    from .. import registry
+
+    if c is None or (isinstance(c, str) and c.strip().lower() == NONE):
+        return None
+    if isinstance(c, (str, os.PathLike)):
+        s = os.fspath(c)
+        if s.lower().endswith((".yaml", ".yml", ".json")):
+            from .. import from_config
+
+            return from_config(s)
+        return registry.create(s)
+    if isinstance(c, dict):
+        from .. import from_config
+
+        return from_config(c)
+    if isinstance(c, BaseEstimator) and hasattr(c, "augment"):
+        return c
+    raise TypeError(
+        f"candidate: expected an augmenter, a registry name, 'none', a config dict or a .yaml/.json path, got {type(c).__name__}"
+    )
+
+
+def normalize_candidates(candidates: Any, modality: str) -> list[tuple[str, Any]]:
+    """``[(label, augmenter or None), ...]`` with ``"none"`` first; labels are unique."""
+    from .models import default_candidates
+
+    if candidates is None:
+        items = [None, *default_candidates(modality)]
+    elif isinstance(candidates, (list, tuple)):
+        items = list(candidates)
+    else:
+        items = [candidates]
+    out: list[tuple[str, Any]] = []
+    for it in items:
+        if isinstance(it, tuple) and len(it) == 2 and isinstance(it[0], str):
+            label, aug = it[0], as_candidate(it[1])
+        else:
+            aug = as_candidate(it)
+            label = _label(aug)
+        out.append((label, aug))
+    if not any(a is None for _, a in out):
+        out.insert(0, (NONE, None))
+    else:  # the baseline first
+        out.sort(key=lambda t: t[1] is not None)
+    seen: dict[str, int] = {}
+    uniq = []
+    for label, aug in out:
+        if aug is None:
+            label = NONE
+        seen[label] = seen.get(label, 0) + 1
+        uniq.append((label if seen[label] == 1 else f"{label}#{seen[label]}", aug))
+    if sum(a is None for _, a in uniq) > 1:
+        uniq = [uniq[0]] + [t for t in uniq[1:] if t[1] is not None]
+    return uniq
+
+
+# ---- the cross-validation engine -----------------------------------------------------------------
+
+
+def make_splitter(cv: Any, repeats: int, task: str, seed: int | None):
+    from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
+
+    if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)):
+        if hasattr(cv, "split"):
+            try:
+                n = int(cv.get_n_splits())
+            except (TypeError, ValueError, AttributeError):
+                n = 0
+            r = int(getattr(cv, "n_repeats", 1) or 1)
+            return cv, n // r, r
+        raise TypeError(f"cv: expected an integer >= 2 or a scikit-learn splitter, got {type(cv).__name__}")
+    if cv < 2:
+        raise ValueError(f"cv: expected an integer >= 2, got {cv}")
+    if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
+        raise ValueError(f"repeats: expected an integer >= 1, got {repeats!r}")
+    cls = RepeatedStratifiedKFold if task == "classification" else RepeatedKFold
+    return cls(n_splits=int(cv), n_repeats=int(repeats), random_state=seed), int(cv), int(repeats)
+
+
+def _split_seed(seed: int | None, split: int, cand: int) -> int:
+    base = 0 if seed is None else int(seed)
+    return int(np.random.SeedSequence([base, split, cand]).generate_state(1)[0])
+
+
+def _scorer(model: Any, scoring: Any, task: str) -> tuple[Callable, str]:
+    from sklearn.metrics import check_scoring
+
+    if scoring is None:
+        scoring = "r2" if task == "regression" else "accuracy"
+    name = scoring if isinstance(scoring, str) else getattr(scoring, "__name__", type(scoring).__name__)
+    return check_scoring(model, scoring=scoring), name
+
+
+def _fit_score(adapter, model, scorer, label_aug, split_no, cand_no, train, test, n_aug, seed):
+    from sklearn.base import clone
+
+    label, aug = label_aug
+    times = {"augment_fit": 0.0, "augment": 0.0}
+    a = None
+    if aug is not None:
+        a = clone(aug)
+        a.reseed(_split_seed(seed, split_no, cand_no))
+    X_fit, y_fit = adapter.train_set(a, train, n_aug, times)
+    m = clone(model)
+    t0 = time.perf_counter()
+    m.fit(X_fit, y_fit)
+    fit_t = time.perf_counter() - t0
+    X_te, y_te = adapter.test_set(test)
+    return float(scorer(m, X_te, y_te)), fit_t, times["augment_fit"] + times["augment"]
+
+
+class CVRun:
+    """The shared engine of :func:`evaluate` and :class:`AugmentationSearchCV`: splits in order, all
+    active candidates on each split; ``prune(run, split_no)`` may deactivate candidates after a split."""
+
+    def __init__(self, X, y, candidates, model=None, cv=5, repeats=3, scoring=None, n_aug=1, seed=0,
+                 task="auto", graph_mode=None, max_time=None, n_jobs=None, progress=None):
+        from .models import default_model
+
+        if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
+            raise ValueError(f"n_aug: expected an integer >= 1, got {n_aug!r}")
+        if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, (int, float)) or max_time <= 0):
+            raise ValueError(f"max_time: expected None or a positive number of seconds, got {max_time!r}")
+        self.adapter = make_adapter(X, y, task, graph_mode)
+        self.task = self.adapter.task
+        self.modality = self.adapter.modality
+        self.candidates = normalize_candidates(candidates, self.modality)
+        self.model = default_model(self.modality, self.task, seed) if model is None else model
+        self.splitter, self.n_splits, self.repeats = make_splitter(cv, repeats, self.task, seed)
+        self.scorer, self.scoring = _scorer(self.model, scoring, self.task)
+        self.n_aug, self.seed, self.max_time, self.n_jobs, self.progress = int(n_aug), seed, max_time, n_jobs, progress
+        names = [n for n, _ in self.candidates]
+        self.scores = {n: [] for n in names}
+        self.fit_time = {n: [] for n in names}
+        self.augment_time = {n: [] for n in names}
+        self.active = set(names)
+        self.notes: list[str] = []
+        self.ratios: list[float] = []
+
+    def run(self, prune: Callable[["CVRun", int], None] | None = None) -> "CVRun":
+        from tqdm.auto import tqdm
+
+        units, y_units = self.adapter.units()
+        splits = list(self.splitter.split(units, y_units))
+        if self.n_splits == 0:
+            self.n_splits = len(splits)
+        show = os.sys.stderr.isatty() if self.progress is None else bool(self.progress)
+        bar = tqdm(total=len(splits) * len(self.candidates), unit="fit", disable=not show, dynamic_ncols=True,
+                   desc="multiaug evaluate")
+        t_start = time.perf_counter()
+        jobs = 1 if self.n_jobs in (None, 1) else int(self.n_jobs)
+        step = 1 if jobs == 1 else (jobs if jobs > 0 else os.cpu_count() or 1)  # splits per parallel round
+        try:
+            for start in range(0, len(splits), step):
+                chunk = list(enumerate(splits))[start:start + step]
+                work = [(s, ci, tr, te) for s, (tr, te) in chunk
+                        for ci, (n, _) in enumerate(self.candidates) if n in self.active]
+                if jobs == 1:
+                    outs = []
+                    for s, ci, tr, te in work:
+                        outs.append(_fit_score(self.adapter, self.model, self.scorer, self.candidates[ci], s, ci, tr, te,
+                                               self.n_aug, self.seed))
+                        bar.update(1)
+                else:
+                    from joblib import Parallel, delayed
+
+                    outs = Parallel(n_jobs=jobs)(
+                        delayed(_fit_score)(self.adapter, self.model, self.scorer, self.candidates[ci], s, ci, tr, te,
+                                            self.n_aug, self.seed) for s, ci, tr, te in work)
+                    bar.update(len(work))
+                for (_, ci, _, _), (sc, ft, at) in zip(work, outs):
+                    n = self.candidates[ci][0]
+                    self.scores[n].append(sc)
+                    self.fit_time[n].append(ft)
+                    self.augment_time[n].append(at)
+                for s, (tr, te) in chunk:
+                    self.ratios.append(len(te) / len(tr))
+                    if prune is not None:
+                        prune(self, s)
+                done = chunk[-1][0] + 1
+                if self.max_time is not None and time.perf_counter() - t_start > self.max_time and done < len(splits):
+                    self.notes.append(f"max_time={self.max_time}s reached: stopped after {done} of {len(splits)} splits.")
+                    break
+        finally:
+            bar.close()
+        return self
+
+    def result(self, ci: str = "corrected", level: float = 0.95) -> EvaluationResult:
+        names = [n for n, _ in self.candidates]
+        return EvaluationResult(
+            names=names, scores={n: np.asarray(self.scores[n]) for n in names},
+            fit_time={n: np.asarray(self.fit_time[n]) for n in names},
+            augment_time={n: np.asarray(self.augment_time[n]) for n in names},
+            configs={n: (None if a is None else _config(a)) for n, a in self.candidates},
+            scoring=self.scoring, modality=self.modality, task=self.task, n_splits=self.n_splits,
+            repeats=self.repeats, test_train_ratio=float(np.mean(self.ratios)) if self.ratios else 0.0,
+            ci=ci, level=level, notes=list(self.notes),
+        )
+
+
+def _config(aug: Any) -> Any:
+    try:
+        return aug.to_config()
+    except Exception:  # noqa: BLE001 - an augmenter without a registry name
+        return None
+
+
+def evaluate(candidates: Any = None, X: Any = None, y: Any = None, model: Any = None, cv: Any = 5, repeats: int = 3,
+             scoring: Any = None, n_aug: int = 1, seed: int | None = 0, task: str = "auto",
+             graph_mode: str | None = None, max_time: float | None = None, n_jobs: int | None = None,
+             progress: bool | None = None, ci: str = "corrected", level: float = 0.95) -> EvaluationResult:
+    """Cross-validated downstream score without augmentation (``"none"``) and with each candidate.
+
+    Parameters
+    ----------
+    candidates : augmenter, registry name, config dict / .yaml / .json path, or a list of them
+        (``(label, candidate)`` pairs name a candidate). ``None``: the modality's default set
+        (:data:`multiaug.evaluation.models.DEFAULT_CANDIDATES`). ``"none"`` is always added.
+    X, y : the data: ``list[str]`` (text), ``(N, F)`` array/tensor/DataFrame (tables), ``(N, C, T)``
+        array/tensor (series), one ``torch_geometric`` ``Data`` (node classification; ``y`` defaults to
+        ``data.y``, nodes with ``y < 0`` are unlabelled) or a list/``Batch`` of graphs (graph
+        classification; ``y`` defaults to each graph's ``y``).
+    model : a scikit-learn style estimator (``fit``/``predict``), cloned per split; ``None``: the
+        modality's default (:func:`multiaug.evaluation.models.default_model`).
+    cv, repeats : ``RepeatedStratifiedKFold`` (classification) / ``RepeatedKFold`` (regression) with
+        ``cv`` folds and ``repeats`` repeats, seeded by ``seed``; or any scikit-learn splitter as ``cv``.
+    scoring : a scikit-learn scoring name or callable (``check_scoring``); default accuracy / r2.
+    n_aug : augmented copies of each training sample added to the training fold.
+    task : "auto" (``type_of_target``), "classification" or "regression".
+    graph_mode : "node" or "graph" to insist on one graph setting (default: from the type of ``X``).
+    max_time : seconds; after the split during which it is exceeded no further split is started (all
+        candidates keep the same splits; a note says how many ran).
+    n_jobs : splits evaluated in parallel with joblib (``None``/1: sequential).
+    progress : tqdm bar over the fits (default: on when stderr is a terminal).
+    ci, level : how the interval of the paired difference is computed (see
+        :func:`multiaug.evaluation.results.paired_stats`).
+    """
+    if X is None:
+        raise ValueError("X: the data to evaluate on is required, got None")
+    run = CVRun(X, y, candidates, model, cv, repeats, scoring, n_aug, seed, task, graph_mode, max_time, n_jobs, progress)
+    return run.run().result(ci=ci, level=level)

@@ -1,0 +1,227 @@
+"""The result of :func:`multiaug.evaluation.evaluate`: per-split scores and their paired statistics."""
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+
+def paired_stats(diff: np.ndarray, test_train_ratio: float, ci: str = "corrected", level: float = 0.95) -> dict:
+    """Mean of the paired differences ``diff`` (one per split) with a ``level`` confidence interval and a
+    two-sided p-value.
+
+    ``ci="corrected"`` (default): Nadeau & Bengio's corrected resampled t-test. The splits of repeated
+    k-fold share training rows, so their differences are correlated and the plain t-interval is too
+    narrow; the variance of the mean is inflated to ``(1/J + n_test/n_train) * s^2`` (``J`` splits),
+    with ``J - 1`` degrees of freedom. ``ci="t"``: the plain t-interval ``s^2/J`` (optimistic, shown for
+    comparison). ``ci="bootstrap"``: percentile bootstrap of the mean over splits (10,000 resamples,
+    seeded; as optimistic as ``"t"`` because it also ignores the correlation)."""
+    from scipy import stats
+
+    d = np.asarray(diff, dtype=float)
+    j = len(d)
+    mean = float(d.mean()) if j else math.nan
+    if j < 2:
+        return {"diff": mean, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan}
+    s2 = float(d.var(ddof=1))
+    if ci == "bootstrap":
+        rng = np.random.default_rng(0)
+        means = d[rng.integers(0, j, (10_000, j))].mean(axis=1)
+        lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
+        p = float(min(1.0, 2 * min((means <= 0).mean(), (means >= 0).mean())))
+        return {"diff": mean, "ci_low": float(lo), "ci_high": float(hi), "p_value": p}
+    if ci == "corrected":
+        var = (1.0 / j + test_train_ratio) * s2
+    elif ci == "t":
+        var = s2 / j
+    else:
+        raise ValueError(f"ci: expected 'corrected', 't' or 'bootstrap', got {ci!r}")
+    if var == 0:
+        return {"diff": mean, "ci_low": mean, "ci_high": mean, "p_value": 1.0 if mean == 0 else 0.0}
+    se = math.sqrt(var)
+    tq = float(stats.t.ppf((1 + level) / 2, j - 1))
+    p = float(2 * stats.t.sf(abs(mean) / se, j - 1))
+    return {"diff": mean, "ci_low": mean - tq * se, "ci_high": mean + tq * se, "p_value": p}
+
+
+@dataclass
+class EvaluationResult:
+    """Scores of each candidate on the same splits (``scores[name]``: one value per split, in split
+    order), with fit/augment times, and the paired comparison against the baseline ``"none"``."""
+
+    names: list[str]
+    scores: dict[str, np.ndarray]
+    fit_time: dict[str, np.ndarray]
+    augment_time: dict[str, np.ndarray]
+    configs: dict[str, Any]
+    scoring: str
+    modality: str
+    task: str
+    n_splits: int
+    repeats: int
+    test_train_ratio: float
+    ci: str = "corrected"
+    level: float = 0.95
+    baseline: str = "none"
+    notes: list[str] = field(default_factory=list)
+
+    def summary(self) -> list[dict]:
+        """One row per candidate: mean, std, paired difference to the baseline with its interval and
+        p-value, wins/ties/losses over the splits, mean fit and augment seconds per split."""
+        base = self.scores.get(self.baseline)
+        rows = []
+        for name in self.names:
+            s = self.scores[name]
+            row = {"candidate": name, "mean": float(np.mean(s)) if len(s) else math.nan,
+                   "std": float(np.std(s, ddof=1)) if len(s) > 1 else math.nan, "splits": int(len(s))}
+            if base is not None and name != self.baseline:
+                m = min(len(s), len(base))
+                d = s[:m] - base[:m]
+                row.update(paired_stats(d, self.test_train_ratio, self.ci, self.level))
+                row.update(wins=int((d > 0).sum()), ties=int((d == 0).sum()), losses=int((d < 0).sum()))
+            else:
+                row.update(diff=0.0 if name == self.baseline else math.nan, ci_low=math.nan, ci_high=math.nan,
+                           p_value=math.nan, wins=0, ties=0, losses=0)
+            row["fit_time_s"] = float(np.mean(self.fit_time[name])) if len(self.fit_time[name]) else math.nan
+            row["augment_time_s"] = float(np.mean(self.augment_time[name])) if len(self.augment_time[name]) else math.nan
+            rows.append(row)
+        return rows
+
+    @property
+    def best(self) -> str:
+        """The candidate with the highest mean score (the baseline included)."""
+        rows = self.summary()
+        return max(rows, key=lambda r: -math.inf if math.isnan(r["mean"]) else r["mean"])["candidate"]
+
+    def to_frame(self):
+        """A pandas DataFrame of :meth:`summary`, indexed by candidate."""
+        import pandas as pd
+
+        return pd.DataFrame(self.summary()).set_index("candidate")
+
+    def to_markdown(self, digits: int = 4) -> str:
+        """A Markdown table (no extra dependency) followed by how the interval was computed."""
+        lvl = int(round(self.level * 100))
+        head = ["candidate", f"mean {self.scoring}", "std", f"diff vs {self.baseline} [{lvl}% CI]", "p", "wins/ties/losses",
+                "fit s", "augment s"]
+        lines = ["| " + " | ".join(head) + " |", "|" + "|".join(["---"] * len(head)) + "|"]
+
+        def f(v: float) -> str:
+            return "" if v is None or (isinstance(v, float) and math.isnan(v)) else f"{v:.{digits}f}"
+
+        for r in self.summary():
+            if r["candidate"] == self.baseline:
+                diff, p, wtl = "(baseline)", "", ""
+            else:
+                diff = f"{r['diff']:+.{digits}f} [{f(r['ci_low'])}, {f(r['ci_high'])}]"
+                p, wtl = f(r["p_value"]), f"{r['wins']}/{r['ties']}/{r['losses']}"
+            lines.append("| " + " | ".join([r["candidate"], f(r["mean"]), f(r["std"]), diff, p, wtl,
+                                             f"{r['fit_time_s']:.3f}", f"{r['augment_time_s']:.3f}"]) + " |")
+        how = {"corrected": "Nadeau-Bengio corrected resampled t", "t": "plain t over splits (optimistic)",
+               "bootstrap": "percentile bootstrap over splits (optimistic)"}[self.ci]
+        n = len(self.scores[self.names[0]]) if self.names else 0
+        lines.append("")
+        lines.append(f"{self.modality} ({self.task}), {n} splits ({self.n_splits}-fold x {self.repeats}); "
+                     f"interval: {how}.")
+        lines.extend(self.notes)
+        return "\n".join(lines)
+
+    def to_dict(self) -> dict:
+        def clean(v: Any) -> Any:
+            if isinstance(v, float) and math.isnan(v):
+                return None
+            return v
+
+        return {
+            "scoring": self.scoring, "modality": self.modality, "task": self.task, "n_splits": self.n_splits,
+            "repeats": self.repeats, "ci": self.ci, "level": self.level, "baseline": self.baseline,
+            "summary": [{k: clean(v) for k, v in r.items()} for r in self.summary()],
+            "scores": {k: [float(x) for x in v] for k, v in self.scores.items()},
+            "configs": self.configs, "notes": self.notes,
+        }
+
+    def to_json(self, path: Any = None, indent: int = 2) -> str:
+        """JSON text of the summary, per-split scores and candidate configs (written to ``path`` if given)."""
+        text = json.dumps(self.to_dict(), indent=indent)
+        if path is not None:
+            from pathlib import Path
+
+            Path(path).write_text(text + "\n")
+        return text
+
+    def plot(self, ax: Any = None):
+        """Paired difference to the baseline with its interval, one row per candidate (matplotlib)."""
+        try:
+            from matplotlib.figure import Figure
+        except ImportError:
+            raise ImportError("EvaluationResult.plot needs matplotlib: pip install 'multiaug[plot]'") from None
+        rows = [r for r in self.summary() if r["candidate"] != self.baseline]
+        if ax is None:  # a Figure without pyplot: no global figure registry, no backend switch
+            fig = Figure(figsize=(6.4, 0.5 * max(len(rows), 2) + 1.2))
+            ax = fig.add_subplot()
+        else:
+            fig = ax.figure
+        ys = np.arange(len(rows))
+        d = np.array([r["diff"] for r in rows], dtype=float)
+        lo = np.array([r["ci_low"] for r in rows], dtype=float)
+        hi = np.array([r["ci_high"] for r in rows], dtype=float)
+        err = np.vstack([np.nan_to_num(d - lo), np.nan_to_num(hi - d)])
+        colors = ["tab:green" if a > 0 else "tab:red" if b < 0 else "tab:gray" for a, b in zip(lo, hi)]
+        for i in range(len(rows)):
+            ax.errorbar(d[i], ys[i], xerr=err[:, i:i + 1], fmt="none", ecolor=colors[i], capsize=4)
+        ax.scatter(d, ys, c=colors, zorder=3)
+        ax.axvline(0, color="black", lw=0.8)
+        ax.set_yticks(ys, [r["candidate"] for r in rows])
+        ax.invert_yaxis()
+        ax.set_xlabel(f"{self.scoring}: candidate - {self.baseline} ({int(self.level * 100)}% CI)")
+        ax.set_title(f"{self.modality}: does augmentation help?")
+        fig.tight_layout()
+        return fig
+
+    def to_html(self) -> str:
+        """A standalone HTML report: the table, and the plot embedded as PNG when matplotlib is present."""
+        import base64
+        import html
+        import io
+
+        rows = self.summary()
+        cols = ["candidate", "mean", "std", "diff", "ci_low", "ci_high", "p_value", "wins", "ties", "losses",
+                "fit_time_s", "augment_time_s"]
+
+        def cell(v: Any) -> str:
+            if isinstance(v, float):
+                return "" if math.isnan(v) else f"{v:.4f}"
+            return html.escape(str(v))
+
+        body = "".join("<tr>" + "".join(f"<td>{cell(r.get(c))}</td>" for c in cols) + "</tr>" for r in rows)
+        table = "<table border=1 cellspacing=0 cellpadding=4><tr>" + "".join(f"<th>{c}</th>" for c in cols) + "</tr>" + body + "</table>"
+        img = ""
+        try:
+            fig = self.plot()
+            buf = io.BytesIO()
+            fig.savefig(buf, format="png", dpi=100)
+            img = f'<p><img alt="paired differences" src="data:image/png;base64,{base64.b64encode(buf.getvalue()).decode()}"></p>'
+        except ImportError:
+            img = "<p>(install matplotlib for the plot: pip install 'multiaug[plot]')</p>"
+        notes = "".join(f"<p>{html.escape(n)}</p>" for n in self.to_markdown().split("\n\n", 1)[1].splitlines() if n)
+        return (f"<!DOCTYPE html><html><head><meta charset='utf-8'><title>multiaug evaluation</title></head><body>"
+                f"<h1>multiaug evaluation ({html.escape(self.scoring)})</h1>{table}{img}{notes}</body></html>\n")
+
+    def write(self, path: Any) -> None:
+        """Write the report; the type follows the suffix: .md, .json or .html."""
+        from pathlib import Path
+
+        p = Path(path)
+        suf = p.suffix.lower()
+        if suf == ".json":
+            self.to_json(p)
+        elif suf in (".md", ".markdown", ".txt"):
+            p.write_text(self.to_markdown() + "\n")
+        elif suf in (".html", ".htm"):
+            p.write_text(self.to_html())
+        else:
+            raise ValueError(f"report {str(path)!r}: expected a .md, .json or .html file")
+

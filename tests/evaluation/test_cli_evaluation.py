@@ -1,0 +1,97 @@
+"""`multiaug evaluate`, `search` (its YAML accepted by `augment --config`) and `preview`, end to end."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from tests.test_cli import run, run_inproc
+
+
+@pytest.fixture
+def table_csv(tmp_path):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    df["y"] = (X[:, 0] > 0).astype(int)
+    p = tmp_path / "t.csv"
+    df.to_csv(p, index=False)
+    return p
+
+
+def test_evaluate_reports(table_csv, tmp_path, capsys):
+    for suffix in ("md", "json", "html"):
+        rep = tmp_path / f"r.{suffix}"
+        r = run_inproc("evaluate", table_csv, "--label-column", "y", "-a", "gaussian_noise", "--cv", "2", "--repeats", "1",
+                       "--threads", "1", "--report", rep, capsys=capsys)
+        assert r.returncode == 0, r.stderr
+        assert "| gaussian_noise |" in r.stdout
+        assert rep.stat().st_size > 100
+    assert json.loads((tmp_path / "r.json").read_text())["summary"][0]["candidate"] == "none"
+
+
+def test_search_writes_config_that_augment_accepts(table_csv, tmp_path):
+    best = tmp_path / "best.yaml"
+    r = run("search", table_csv, "--label-column", "y", "-a", "gaussian_noise", "-a", "mixup", "--cv", "2",
+            "--threads", "1", "-o", best, "--no-progress")
+    cfg = yaml.safe_load(best.read_text())
+    assert cfg["augmenter"] in ("gaussian_noise", "mixup"), r.stderr
+    out = tmp_path / "aug.csv"
+    run("augment", table_csv, "-o", out, "--config", best, "--label-column", "y", "--seed", "0")
+    assert len(pd.read_csv(out)) == 80
+
+
+def test_text_and_series_inputs(tmp_path, capsys):
+    p = tmp_path / "t.jsonl"
+    rows = [{"text": t, "label": lab} for t, lab in
+            [("good great fun", 1), ("bad awful boring", 0), ("great good story", 1), ("awful bad plot", 0)] * 3]
+    p.write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    r = run_inproc("evaluate", p, "--label-column", "label", "--column", "text", "-a", "random_swap", "--cv", "2",
+                   "--repeats", "1", capsys=capsys)
+    assert r.returncode == 0, r.stderr and "text (classification)" in r.stdout
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(20, 1, 16)).astype("float32")
+    y = np.repeat([0, 1], 10)
+    x[y == 1, 0, :4] += 3
+    np.savez(tmp_path / "s.npz", x=x, y=y)
+    r = run_inproc("evaluate", tmp_path / "s.npz", "-a", "jitter", "--cv", "2", "--repeats", "1", capsys=capsys)
+    assert r.returncode == 0 and "timeseries" in r.stdout, r.stderr
+
+
+@pytest.mark.parametrize("args,msg", [
+    (["--cv", "1"], "--cv: expected an integer >= 2"),
+    (["--report", "r.pdf"], "expected a .md, .json or .html"),
+    (["-a", "nosuch"], "unknown augmenter 'nosuch'"),
+    (["--columns", "a,zz"], "column(s) ['zz'] not in"),
+])
+def test_evaluate_errors_are_one_line(table_csv, capsys, args, msg):
+    r = run_inproc("evaluate", table_csv, "--label-column", "y", *args, capsys=capsys)
+    assert r.returncode == 2 and msg in r.stderr and len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_evaluate_needs_label_column(table_csv, capsys):
+    r = run_inproc("evaluate", table_csv, "-a", "gaussian_noise", capsys=capsys)
+    assert r.returncode == 2 and "--label-column is required" in r.stderr
+
+
+def test_search_refuses_existing_output(table_csv, tmp_path, capsys):
+    out = tmp_path / "b.yaml"
+    out.write_text("x")
+    r = run_inproc("search", table_csv, "--label-column", "y", "-o", out, capsys=capsys)
+    assert r.returncode == 2 and "--overwrite" in r.stderr
+
+
+def test_preview_command(tmp_path, capsys):
+    pytest.importorskip("matplotlib")
+    pytest.importorskip("multiaug.preview")
+    rng = np.random.default_rng(0)
+    np.savez(tmp_path / "s.npz", x=rng.normal(size=(10, 2, 32)).astype("float32"), y=np.arange(10) % 2)
+    out = tmp_path / "p.png"
+    r = run_inproc("preview", tmp_path / "s.npz", "-a", "jitter", "--n", "3", "-o", out, capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    assert out.stat().st_size > 1000
+    r = run_inproc("preview", tmp_path / "s.npz", "-a", "jitter", "--n", "0", "-o", out, capsys=capsys)
+    assert r.returncode == 2 and "--n" in r.stderr

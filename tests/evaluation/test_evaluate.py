@@ -1,0 +1,244 @@
+"""evaluate(): leakage-freedom, paired statistics, each modality's default path on small data."""
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+import torch
+from sklearn.model_selection import KFold, cross_val_score
+from sklearn.neighbors import KNeighborsClassifier
+
+import multiaug
+from multiaug.evaluation import EvaluationResult, evaluate, paired_stats
+
+
+def test_random_labels_leaky_protocol_scores_high_evaluate_stays_at_chance():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 8))
+    y = rng.integers(0, 2, 80)  # labels carry no information
+    aug = multiaug.create("gaussian_noise", sigma=0.01, seed=0)  # near-duplicates
+    knn = KNeighborsClassifier(n_neighbors=1)
+    # leaky protocol: augment everything, then split -> a near-duplicate of each test row is in training
+    Xa, ya, _ = aug.augment(X, y, n_aug=3)
+    X_all, y_all = np.concatenate([X, Xa]), np.concatenate([y, ya])
+    leaky = cross_val_score(knn, X_all, y_all, cv=KFold(5, shuffle=True, random_state=0)).mean()
+    assert leaky > 0.9
+    res = evaluate([aug], X, y, model=knn, cv=5, repeats=2, n_aug=3, seed=0)
+    s = res.scores["gaussian_noise(sigma=0.01)"]
+    assert len(s) == 10
+    assert abs(s.mean() - 0.5) < 0.12, s.mean()
+    # and the augmented model matches the plain one up to noise (near-duplicates add nothing)
+    assert abs(res.scores["none"].mean() - 0.5) < 0.12
+
+
+def test_augmenter_only_sees_training_rows():
+    X = np.arange(40, dtype=float).reshape(20, 2)
+    y = np.repeat([0, 1], 10)
+    seen = []
+
+    class Spy(KNeighborsClassifier):
+        def fit(self, X, y):
+            seen.append(np.asarray(X).copy())
+            return super().fit(X, y)
+
+    aug = multiaug.create("gaussian_noise", sigma=0.0)  # copies equal to their source rows
+    res = evaluate([aug], X, y, model=Spy(n_neighbors=1), cv=4, repeats=1)
+    from sklearn.model_selection import RepeatedStratifiedKFold
+
+    splits = list(RepeatedStratifiedKFold(n_splits=4, n_repeats=1, random_state=0).split(X, y))
+    assert len(seen) == 8  # none + candidate, 4 splits each
+    for i, (tr, te) in enumerate(splits):
+        for Xfit in seen[2 * i:2 * i + 2]:
+            rows = {tuple(r) for r in Xfit}
+            assert not rows & {tuple(r) for r in X[te]}  # no test row, nor a copy of one
+        assert len(seen[2 * i + 1]) == 2 * len(tr)  # training fold + one copy of each training row
+    assert np.isfinite(res.to_frame()["mean"]).all()
+
+
+def test_destructive_augmenter_gets_significantly_negative_difference(bump_series, nn1_series):
+    X, y = bump_series
+    res = evaluate(["reverse", "jitter"], X, y, model=nn1_series, cv=5, repeats=2, seed=0)
+    rows = {r["candidate"]: r for r in res.summary()}
+    assert rows["none"]["mean"] > 0.95
+    rev = rows["reverse"]
+    assert rev["ci_high"] < 0 and rev["p_value"] < 0.05 and rev["losses"] >= 8
+    jit = rows["jitter"]
+    assert jit["ci_low"] <= 0 <= jit["ci_high"] or jit["diff"] > -0.05
+
+
+def test_paired_stats_corrected_interval_is_wider_than_plain_t():
+    d = np.array([0.02, 0.05, -0.01, 0.03, 0.04, 0.0, 0.02, 0.06, 0.01, 0.03])
+    c = paired_stats(d, 0.25, "corrected")
+    t = paired_stats(d, 0.25, "t")
+    b = paired_stats(d, 0.25, "bootstrap")
+    assert c["diff"] == pytest.approx(d.mean()) == t["diff"]
+    assert c["ci_high"] - c["ci_low"] > t["ci_high"] - t["ci_low"]
+    # hand-computed corrected t: var = (1/10 + 0.25) * s^2, df = 9
+    from scipy import stats
+
+    se = math.sqrt((0.1 + 0.25) * d.var(ddof=1))
+    assert c["ci_high"] == pytest.approx(d.mean() + stats.t.ppf(0.975, 9) * se)
+    assert b["ci_low"] < d.mean() < b["ci_high"]
+    with pytest.raises(ValueError, match="ci"):
+        paired_stats(d, 0.25, "wilson")
+
+
+def test_result_exports(bump_series, nn1_series, tmp_path):
+    X, y = bump_series
+    res = evaluate(["jitter"], X, y, model=nn1_series, cv=2, repeats=1)
+    assert isinstance(res, EvaluationResult)
+    df = res.to_frame()
+    assert list(df.index) == ["none", "jitter"] and {"mean", "diff", "ci_low", "ci_high", "wins"} <= set(df.columns)
+    md = res.to_markdown()
+    assert md.startswith("| candidate") and "jitter" in md and "Nadeau-Bengio" in md
+    data = json.loads(res.to_json())
+    assert len(data["scores"]["jitter"]) == 2 and data["configs"]["jitter"]["augmenter"] == "jitter"
+    pytest.importorskip("matplotlib")
+    fig = res.plot()
+    assert len(fig.axes) == 1
+    res.write(tmp_path / "r.html")
+    html = (tmp_path / "r.html").read_text()
+    assert "data:image/png;base64," in html and "<table" in html
+    with pytest.raises(ValueError, match="expected a .md, .json or .html"):
+        res.write(tmp_path / "r.pdf")
+
+
+def test_candidates_forms_and_errors(bump_series, nn1_series, tmp_path):
+    X, y = bump_series
+    cfg = tmp_path / "p.yaml"
+    cfg.write_text("augmenter: scaling\nparams: {sigma: 0.2}\n")
+    res = evaluate(["none", "jitter", {"augmenter": "jitter", "params": {"sigma": 0.5}}, str(cfg),
+                    ("mine", multiaug.create("scaling"))], X, y, model=nn1_series, cv=2, repeats=1)
+    assert res.names == ["none", "jitter", "jitter(sigma=0.5)", "scaling(sigma=0.2)", "mine"]
+    with pytest.raises(ValueError, match="unknown augmenter"):
+        evaluate(["jiter"], X, y, model=nn1_series, cv=2, repeats=1)
+    with pytest.raises(TypeError, match="candidate"):
+        evaluate([3.5], X, y, model=nn1_series)
+    with pytest.raises(ValueError, match="cv"):
+        evaluate(["jitter"], X, y, model=nn1_series, cv=1)
+    with pytest.raises(ValueError, match="n_aug"):
+        evaluate(["jitter"], X, y, model=nn1_series, n_aug=0)
+    with pytest.raises(ValueError, match="one label"):
+        evaluate(["jitter"], X, y[:-1], model=nn1_series)
+    with pytest.raises(TypeError, match="X: expected"):
+        evaluate(["jitter"], {"a": 1}, y)
+
+
+def test_same_seed_same_scores_and_max_time(bump_series, nn1_series):
+    X, y = bump_series
+    a = evaluate(["jitter"], X, y, model=nn1_series, cv=2, repeats=2, seed=3)
+    b = evaluate(["jitter"], X, y, model=nn1_series, cv=2, repeats=2, seed=3)
+    assert np.array_equal(a.scores["jitter"], b.scores["jitter"])
+    c = evaluate(["jitter"], X, y, model=nn1_series, cv=2, repeats=3, max_time=1e-6)
+    assert len(c.scores["jitter"]) == len(c.scores["none"]) == 1 and "max_time" in c.notes[0]
+
+
+# ---- each modality's default path (default model, default or given candidates) -------------------
+
+
+def test_text_default_path():
+    good = ["a good great film", "great fun and good", "really good acting", "good story great cast", "great and fine"]
+    bad = ["a bad awful film", "awful and boring", "really bad acting", "bad story awful cast", "boring and bad"]
+    texts, y = (good + bad) * 2, ["pos"] * 5 + ["neg"] * 5 + ["pos"] * 5 + ["neg"] * 5
+    res = evaluate(["random_swap", "random_deletion"], texts, y, cv=2, repeats=1)
+    assert res.modality == "text" and res.task == "classification"
+    assert res.scores["none"].mean() > 0.8 and len(res.scores["random_swap"]) == 2
+
+
+def test_tabular_default_paths_classification_and_regression():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(80, 3))
+    y = (X[:, 0] > 0).astype(int)
+    res = evaluate(["gaussian_noise", "mixup"], X, y, cv=2, repeats=1)
+    assert res.task == "classification" and res.scores["none"].mean() > 0.8
+    yr = 2 * X[:, 0] + 0.1 * rng.normal(size=80)
+    import pandas as pd
+
+    res = evaluate(["gaussian_noise"], pd.DataFrame(X, columns=list("abc")), yr, cv=2, repeats=1)
+    assert res.task == "regression" and res.scoring == "r2" and res.scores["none"].mean() > 0.5
+
+
+def test_timeseries_default_path(bump_series):
+    X, y = bump_series
+    res = evaluate(None, X, y, cv=2, repeats=1)  # default candidates and model
+    assert res.modality == "timeseries"
+    assert res.names[0] == "none" and len(res.names) == 1 + len(multiaug.evaluation.DEFAULT_CANDIDATES["timeseries"])
+    assert res.scores["none"].mean() > 0.9
+
+
+def _two_block_graph(n=40, seed=0):
+    from torch_geometric.data import Data
+
+    g = torch.Generator().manual_seed(seed)
+    y = torch.arange(n) % 2
+    x = torch.randn(n, 6, generator=g) + 1.5 * y[:, None].float()
+    src = torch.randint(0, n, (300,), generator=g)
+    dst = torch.randint(0, n, (300,), generator=g)
+    keep = y[src] == y[dst]
+    return Data(x=x, edge_index=torch.stack([src[keep], dst[keep]]), y=y)
+
+
+def test_node_graph_default_path_hides_test_labels():
+    from multiaug.evaluation import GCNNodeClassifier
+
+    data = _two_block_graph()
+    data.y[:4] = -1  # unlabelled nodes are never split nor used
+    seen = []
+
+    class Spy(GCNNodeClassifier):
+        def fit(self, graphs, y=None):
+            seen.append(graphs)
+            return super().fit(graphs, y)
+
+    res = evaluate(["edge_drop", "feature_noise"], data, model=Spy(epochs=30), cv=2, repeats=1)
+    assert res.modality == "graph-node" and res.scores["none"].mean() > 0.8
+    for graphs in seen:
+        g0 = graphs[0]
+        assert (g0.y[~g0.train_mask] == -1).all() and (g0.y[g0.train_mask] >= 0).all()
+        assert int(g0.train_mask.sum()) == 18  # half of the 36 labelled nodes
+        for aug in graphs[1:]:
+            assert (aug.y[~aug.train_mask] == -1).all()
+    res = evaluate(["edge_drop"], data, cv=2, repeats=1)  # the default GCN
+    assert res.scores["none"].mean() > 0.8
+
+
+def test_graph_level_default_path():
+    from torch_geometric.data import Batch, Data
+
+    g = torch.Generator().manual_seed(0)
+    graphs = []
+    for i in range(24):
+        c = i % 2
+        graphs.append(Data(x=torch.randn(6, 3, generator=g) + 2 * c, edge_index=torch.randint(0, 6, (2, 12), generator=g),
+                           y=torch.tensor([c])))
+    res = evaluate(["edge_drop", "node_drop"], graphs, cv=2, repeats=1)
+    assert res.modality == "graph-graph" and res.scores["none"].mean() > 0.8
+    res2 = evaluate(["edge_drop"], Batch.from_data_list(graphs), cv=2, repeats=1)
+    assert np.array_equal(res2.scores["none"], res.scores["none"])
+    with pytest.raises(ValueError, match="graph_mode='node'"):
+        evaluate(["edge_drop"], graphs, graph_mode="node")
+
+
+def test_tables_fold_equals_imblearn_pipeline():
+    """Each tabular fold trains what imblearn's Pipeline([augmenter, model]) trains (same augmenter seed)."""
+    imblearn = pytest.importorskip("imblearn")
+    from sklearn.base import clone
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedKFold
+
+    from multiaug.evaluation.evaluate import _split_seed
+
+    rng = np.random.default_rng(1)
+    X = rng.normal(size=(50, 3))
+    y = (X[:, 0] + 0.5 * rng.normal(size=50) > 0).astype(int)
+    aug = multiaug.create("gaussian_noise", sigma=0.3)
+    model = LogisticRegression()
+    cv = StratifiedKFold(2, shuffle=True, random_state=0)
+    res = evaluate([aug], X, y, model=model, cv=cv)
+    for s, (tr, te) in enumerate(cv.split(X, y)):
+        a = clone(aug)
+        a.reseed(_split_seed(0, s, 1))
+        pipe = imblearn.pipeline.Pipeline([("augment", a), ("model", clone(model))]).fit(X[tr], y[tr])
+        assert pipe.score(X[te], y[te]) == pytest.approx(res.scores["gaussian_noise(sigma=0.3)"][s])
