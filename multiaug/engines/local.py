@@ -124,6 +124,14 @@ def _needs_statistics(aug: Augmenter) -> list[Augmenter]:
     return [a for a in _walk(aug) if callable(getattr(a, "partial_fit", None)) and not _holds_fitted_state(a)]
 
 
+def lone_sample_error(mixer: Augmenter, what: str) -> ValueError:
+    """The error for an input of a single ``what`` (row, series) given to a mixing augmenter."""
+    return ValueError(
+        f"the input holds a single {what}: {type(mixer).__name__} mixes each {what} with another one and has "
+        "nothing to mix it with (it needs at least 2)"
+    )
+
+
 def _with_partners(batches: Any, mixer: Augmenter | None, what: str):
     """Yield ``(batch, partners)``: ``partners`` is None, or, for a one-row batch of a mixing
     augmenter, the previous batch (the next one for the first batch)."""
@@ -139,10 +147,7 @@ def _with_partners(batches: Any, mixer: Augmenter | None, what: str):
             if partners is None:
                 nxt = next(it, None)
                 if nxt is None:
-                    raise ValueError(
-                        f"the input holds a single {what}: {type(mixer).__name__} mixes each {what} with another "
-                        f"one and has nothing to mix it with (it needs at least 2)"
-                    )
+                    raise lone_sample_error(mixer, what)
                 ahead.append(nxt)
                 partners = nxt
         yield cur, partners
@@ -341,10 +346,7 @@ def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_col
         df = io.read_table(inp, **_text_kw(aug, column))
         mixer = mixer_of(aug)
         if mixer is not None and len(df) < 2:
-            raise ValueError(
-                f"the input holds a single row: {type(mixer).__name__} mixes each row with another one and has "
-                "nothing to mix it with (it needs at least 2)"
-            )
+            raise lone_sample_error(mixer, "row")
         y = _label_array(df[label_column]) if label_column else None
         if aug.modality == "tabular":
             return _feature_frame(df, label_column, feature_columns), y
@@ -468,10 +470,7 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
         pos = 0
         mixer = mixer_of(aug)
         if mixer is not None and N < 2:
-            raise ValueError(
-                f"the input holds a single series: {type(mixer).__name__} mixes each series with another one and "
-                "has nothing to mix it with (it needs at least 2)"
-            )
+            raise lone_sample_error(mixer, "series")
         for start in range(0, N, batch_size):
             xb = np.asarray(X[start : start + batch_size])
             yb = None if y is None else np.asarray(y[start : start + batch_size])

@@ -75,6 +75,7 @@ from .local import (
     augment_table_batch,
     batch_seed,
     fit_table_if_needed,
+    lone_sample_error,
     mixer_of,
 )
 from .options import RunOptions
@@ -359,10 +360,7 @@ def _validate_on_head(aug: Augmenter, inp: Path, n_aug: int, opts: RunOptions) -
     probe = augmenter_from_payload(augmenter_payload(aug))  # also proves the augmenter ships
     mixer = mixer_of(aug)
     if mixer is not None and len(head) < 2:
-        raise ValueError(
-            f"the input holds a single row: {type(mixer).__name__} mixes each row with another one and has nothing "
-            "to mix it with (it needs at least 2)"
-        )
+        raise lone_sample_error(mixer, "row")
     augment_table_batch(probe, head, n_aug=n_aug, column=opts.column, label_column=opts.label_column,
                         feature_columns=opts.feature_columns, exclude_original=opts.exclude_original, report=RunReport())
 
