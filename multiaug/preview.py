@@ -125,8 +125,6 @@ def _partners(params: Any, n: int) -> np.ndarray | None:
         return None
     out = np.full(n, -1, dtype=np.int64)
     key = next((k for k in _PARTNER_KEYS if k in params), None)
-    inner = params.get("_inner")
-    inner_key = next((k for k in _PARTNER_KEYS if k in inner), None) if isinstance(inner, dict) else None
     if key is not None:
         p = _as_numpy(params[key]).astype(np.int64).reshape(-1)
         if p.shape[0] != n:
@@ -135,9 +133,6 @@ def _partners(params: Any, n: int) -> np.ndarray | None:
         active = params.get("active")
         if active is not None:
             out[~_as_numpy(active).astype(bool).reshape(-1)] = -1
-    elif "_active" in params and inner_key is not None:
-        active = _as_numpy(params["_active"]).astype(np.int64).reshape(-1)
-        out[active] = active[_as_numpy(inner[inner_key]).astype(np.int64).reshape(-1)]
     else:
         return None
     out[out == np.arange(n)] = -1

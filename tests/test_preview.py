@@ -238,3 +238,24 @@ def test_preview_file_errors(tmp_path):
     with pytest.raises(ValueError, match="column is required"):
         preview_file(aug, two, tmp_path / "o.html")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv", "two.csv"]
+
+
+def test_augmenter_preview_method_and_partners_at_p_below_one():
+    """``aug.preview(x)`` is the module function; with p < 1 the flat params layout still gives the
+    partners of the active rows (inactive rows have none)."""
+    pytest.importorskip("matplotlib")
+    import numpy as np
+
+    from multiaug.preview import _partners
+    from multiaug.tabular import Mixup
+
+    x = np.random.default_rng(0).normal(size=(64, 3)).astype("float32")
+    aug = Mixup(p=0.5, seed=0)
+    fig = aug.preview(x, n=8)
+    assert fig is not None and len(fig.axes) >= 1
+    xi, _ = aug._to_internal(x)
+    params = aug.sample(xi)
+    part = _partners(params, 64)
+    active = params["active"].numpy()
+    assert part is not None and (part[~active] == -1).all() and (part[active] >= -1).all()
+    assert (part[active] >= 0).sum() > 10

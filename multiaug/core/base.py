@@ -383,6 +383,13 @@ class Augmenter(RandomStreams, Persistence, BaseEstimator):
             raise ValueError(f"{type(self).__name__}: n_aug must be an integer >= 1, got {n_aug!r}")
         return int(n_aug)
 
+    def preview(self, x: Any, y: Any = None, **kwargs: Any) -> Any:
+        """Originals next to augmented samples (see :func:`multiaug.preview.preview`): a matplotlib
+        Figure for series, graphs and tables, HTML for text; ``path=`` writes .png/.svg/.html."""
+        from ..preview import preview
+
+        return preview(self, x, y, **kwargs)
+
     def augment(self, X: Any, y: Any = None, n_aug: int | None = None, **extra: Any) -> tuple[Any, Any, np.ndarray]:
         """``n_aug`` augmented copies of ``X`` (default ``self.n_aug``), concatenated.
 
