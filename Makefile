@@ -34,6 +34,8 @@ bench: $(STAMP)
 	# WordNet 3.0 for nlpaug's side of text_eda.py (Debian's files, read through NLTK; no download at run time)
 	test -f /usr/share/wordnet/data.noun || apt-get install -y wordnet-base wordnet-sense-index \
 		|| (apt-get update && apt-get install -y wordnet-base wordnet-sense-index)
+	# text corpus of benchmarks/evaluation.py: Debian's fortunes, one category per label
+	test -d /usr/share/games/fortunes || apt-get install -y fortunes || (apt-get update && apt-get install -y fortunes)
 
 # mutation testing of multiaug/<modality>/functional.py against tests/<modality> (slow; not in CI):
 # make mutation MODALITIES="tabular timeseries" MUTATION_JOBS=2

@@ -64,7 +64,12 @@ def detect_task(y: np.ndarray, task: str) -> str:
         raise ValueError(f"task: expected 'auto', 'classification' or 'regression', got {task!r}")
     from sklearn.utils.multiclass import type_of_target
 
-    return "regression" if type_of_target(y) in ("continuous", "continuous-multioutput") else "classification"
+    if type_of_target(y) in ("continuous", "continuous-multioutput"):
+        return "regression"
+    # whole-number floats (e.g. scikit-learn's diabetes targets) with many values are targets, not classes
+    if np.asarray(y).dtype.kind == "f" and len(np.unique(y)) > 20:
+        return "regression"
+    return "classification"
 
 
 def _take(X: Any, idx: np.ndarray) -> Any:

@@ -242,3 +242,14 @@ def test_tables_fold_equals_imblearn_pipeline():
         a.reseed(_split_seed(0, s, 1))
         pipe = imblearn.pipeline.Pipeline([("augment", a), ("model", clone(model))]).fit(X[tr], y[tr])
         assert pipe.score(X[te], y[te]) == pytest.approx(res.scores["gaussian_noise(sigma=0.3)"][s])
+
+
+def test_task_detection():
+    from multiaug.evaluation._data import detect_task
+
+    assert detect_task(np.arange(100, dtype=float), "auto") == "regression"  # whole-number targets (diabetes)
+    assert detect_task(np.array([0.0, 1.0, 1.0, 2.0]), "auto") == "classification"
+    assert detect_task(np.array(["a", "b"]), "auto") == "classification"
+    assert detect_task(np.array([0.5, 1.7, 2.2]), "auto") == "regression"
+    with pytest.raises(ValueError, match="task"):
+        detect_task(np.array([0, 1]), "ranking")
