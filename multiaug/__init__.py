@@ -8,6 +8,7 @@ from .core import (
     SomeOf,
     Sometimes,
 )
+from .core.sklearn import sklearn_expected_failed_checks
 from .registry import create, get, names, register
 
 __version__ = "0.1.0"
@@ -37,5 +38,6 @@ __all__ = [
     "load",
     "names",
     "register",
+    "sklearn_expected_failed_checks",
     "__version__",
 ]

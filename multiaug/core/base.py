@@ -18,23 +18,24 @@ Every augmenter in multiaug is a scikit-learn estimator with:
 """
 from __future__ import annotations
 
-import inspect
-import sys
 from typing import Any, ClassVar
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
-from sklearn.utils._available_if import available_if
 
+from .constraints import (
+    Boolean, Integral, InvalidParameterError, Interval, Real, Satisfies, short_repr, validate_parameters,
+)
 from .handlers import ModalityHandler, get_modality
-from .labels import concat_labels, label_length, merge_labels, resample_labels, take_labels
+from .labels import concat_labels, label_length, merge_labels, take_labels
 from .persistence import Persistence
 from .report import AugmentReport
 from .seeding import RandomStreams
+from .sklearn import SklearnMixin, _asked_by_imblearn  # noqa: F401 (re-exported by core)
 
-__all__ = ["Augmenter", "Params", "NotFittedError", "device_unavailable"]
+__all__ = ["Augmenter", "Params", "NotFittedError", "device_unavailable", "InvalidParameterError"]
 
 Params = dict[str, Any]
 
@@ -61,7 +62,7 @@ def device_unavailable(device: torch.device) -> str | None:
     return None
 
 
-class Augmenter(RandomStreams, Persistence, BaseEstimator):
+class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
     """Base class of every augmenter (see the module docstring for the contract).
 
     **The params layout.** ``params = aug.sample(x)`` is a flat ``dict``, the same keys whatever ``p``::
@@ -120,82 +121,61 @@ class Augmenter(RandomStreams, Persistence, BaseEstimator):
         self.p = p
         self.seed = seed
         self.device = device
-        self._validate_params()
 
-    # ---- scikit-learn plumbing -------------------------------------------------------------------
-
-    @classmethod
-    def _get_param_names(cls) -> list[str]:
-        """Hyperparameters of every ``__init__`` along the MRO (subclasses may forward ``**kwargs``)."""
-        names: list[str] = []
-        for klass in cls.__mro__:
-            init = klass.__dict__.get("__init__")
-            if init is None or klass is BaseEstimator or klass is object:
-                continue
-            for prm in inspect.signature(init).parameters.values():
-                if prm.name == "self" or prm.kind in (prm.VAR_KEYWORD, prm.VAR_POSITIONAL):
-                    continue
-                if prm.name not in names:
-                    names.append(prm.name)
-            if klass is Augmenter:
-                break
-        return sorted(names)
-
-    @classmethod
-    def param_defaults(cls) -> dict[str, Any]:
-        """Hyperparameter -> default value (``inspect.Parameter.empty`` when required)."""
-        out: dict[str, Any] = {}
-        for klass in reversed(cls.__mro__):
-            init = klass.__dict__.get("__init__")
-            if init is None or not issubclass(klass, Augmenter):
-                continue
-            for prm in inspect.signature(init).parameters.values():
-                if prm.name == "self" or prm.kind in (prm.VAR_KEYWORD, prm.VAR_POSITIONAL):
-                    continue
-                out[prm.name] = prm.default
-        return {k: out[k] for k in cls._get_param_names() if k in out}
-
-    def set_params(self, **params: Any) -> "Augmenter":
-        super().set_params(**params)
-        self._validate_params()
-        return self
-
-    def __sklearn_is_fitted__(self) -> bool:
-        if not self.learned:
-            return True
-        return any(k.endswith("_") and not k.startswith("_") for k in vars(self))
-
-    def _more_tags(self) -> dict:  # older scikit-learn
-        return {"stateless": not self.learned, "requires_y": False}
+    # scikit-learn/imblearn plumbing (param names, tags, transform, fit_resample): SklearnMixin
 
     # ---- parameter validation ---------------------------------------------------------------------
 
-    def _validate_params(self) -> None:
-        """Raise ``ValueError``/``TypeError`` naming a bad hyperparameter. Subclasses extend and call
-        ``super()._validate_params()``. Called at construction, by ``set_params`` and at each use."""
-        if isinstance(self.n_aug, bool) or not isinstance(self.n_aug, (int, np.integer)) or self.n_aug < 1:
-            raise ValueError(f"n_aug must be an integer >= 1, got {self.n_aug!r}")
-        if isinstance(self.p, bool) or not isinstance(self.p, (int, float, np.floating)) or not 0.0 <= float(self.p) <= 1.0:
-            raise ValueError(f"p must be a probability in [0, 1], got {self.p!r}")
-        if self.seed is not None and (isinstance(self.seed, bool) or not isinstance(self.seed, (int, np.integer))):
-            raise TypeError(f"seed must be an int or None, got {type(self.seed).__name__} {self.seed!r}")
-        if self.device is not None:
-            try:
-                dev = torch.device(self.device)
-            except (RuntimeError, TypeError):
-                raise ValueError(f"device must be None or a torch device such as 'cpu' or 'cuda', got {self.device!r}") from None
-            self._check_device_available(dev)
+    #: hyperparameter -> accepted values (see :mod:`multiaug.core.constraints`); merged along the MRO,
+    #: a subclass's entry replaces its parent's. Every name of ``_get_param_names()`` needs one.
+    _parameter_constraints: ClassVar[dict[str, Any]] = {
+        "n_aug": [Interval(Integral, 1, None)],
+        "p": [Interval(Real, 0, 1, desc="a probability in [0, 1]")],
+        "seed": [None, Interval(Integral, desc="an int")],
+        "device": [None, Satisfies(lambda d: _as_device(d) is not None, "a torch device such as 'cpu' or 'cuda'")],
+    }
 
-    def _check_device_available(self, dev: torch.device) -> None:
-        why = device_unavailable(dev)
-        if why:
-            raise ValueError(
-                f"{type(self).__name__}: device {str(self.device)!r} is not available ({why}); use device='cpu' or None"
-            )
+    def _check_extra(self) -> None:
+        """Rules spanning several fields, after each field passed its constraint. Each class of the
+        MRO that defines ``_check_extra`` has its own run (base first): no ``super()`` call needed.
+        Raise ``InvalidParameterError`` (or ``ValueError``) naming the augmenter and the fields."""
+        if self.device is not None:
+            why = device_unavailable(_as_device(self.device))
+            if why:
+                raise InvalidParameterError(
+                    f"{type(self).__name__}: device {str(self.device)!r} is not available ({why}); "
+                    "use device='cpu' or None"
+                )
+
+    def _validate_params(self) -> None:
+        """The one check of the hyperparameters: each against its declared constraint (merged along
+        the MRO), then each class's ``_check_extra``. Runs at ``fit`` and first use (``sample``,
+        ``apply``, ``__call__``, ``augment``, ``fit_resample``, ``transform``), not in ``__init__`` or
+        ``set_params``, so ``clone``/``set_params`` round-trip any value; see :meth:`_ensure_valid`."""
+        validate_parameters(self, self._get_param_names())
+        for klass in reversed(type(self).__mro__):
+            hook = klass.__dict__.get("_check_extra")
+            if hook is not None:
+                hook(self)
+
+    def _ensure_valid(self) -> None:
+        """:meth:`_validate_params` once per set of values: the check is cached until a hyperparameter
+        is assigned another object (``set_params``, ``aug.sigma = ...``), so hot paths pay an identity
+        comparison. (Mutating a list hyperparameter in place is not seen: assign a new one.)"""
+        names = _param_names(type(self))
+        d = self.__dict__
+        snap = d.get("_valid_params")
+        if snap is not None and all(d.get(n, _MISSING) is v for n, v in zip(names, snap)):
+            return
+        self._validate_params()
+        d["_valid_params"] = tuple(d.get(n, _MISSING) for n in names)
 
     def _check_param(self, name: str, ok: bool, expected: str) -> None:
+        """For ``_check_extra``: raise naming the augmenter and ``name`` unless ``ok``."""
         if not ok:
-            raise ValueError(f"{type(self).__name__}: {name} must be {expected}, got {getattr(self, name)!r}")
+            raise InvalidParameterError(
+                f"{type(self).__name__}: {name} must be {expected}, got {short_repr(getattr(self, name))}"
+            )
 
     # ---- modality ------------------------------------------------------------------------------------
 
@@ -204,14 +184,7 @@ class Augmenter(RandomStreams, Persistence, BaseEstimator):
         return get_modality(self.modality)
 
     def _to_internal(self, x: Any) -> tuple[Any, Any]:
-        if self.device is not None:
-            # checked at use too: ``aug.device = "cuda"`` assigned directly skips set_params
-            try:
-                dev = torch.device(self.device)
-            except (RuntimeError, TypeError):
-                dev = None  # a malformed device is reported by _validate_params
-            if dev is not None:
-                self._check_device_available(dev)
+        self._ensure_valid()
         return self.handler.check(x, self)
 
     # ---- the two phases ----------------------------------------------------------------------------
@@ -260,6 +233,7 @@ class Augmenter(RandomStreams, Persistence, BaseEstimator):
         (always with the ``active`` mask) and can be logged and replayed with :meth:`apply`.
         Keyword inputs: ``y`` (labels; used by the draws of a few augmenters) and the modality's
         (``lengths`` for time series)."""
+        self._ensure_valid()
         inputs = self._extra_inputs(x, y=y, **extra)
         h = self.handler
         active = self._active_mask(h.length(x), h.device(x))
@@ -274,6 +248,7 @@ class Augmenter(RandomStreams, Persistence, BaseEstimator):
     def apply(self, x: Any, params: Params) -> Any:
         """Deterministic: transform ``x`` (internal representation) with ``params`` from :meth:`sample`;
         samples whose ``active`` entry is False come back as they were."""
+        self._ensure_valid()
         active = self._params_active(x, params)
         h = self.handler
         if self.p_mode == "kernel":
@@ -360,27 +335,17 @@ class Augmenter(RandomStreams, Persistence, BaseEstimator):
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "Augmenter":
         """Non-learned augmenters have nothing to learn: ``fit`` validates ``X`` and returns ``self``."""
-        self._validate_params()
+        self._ensure_valid()
         self._to_internal(X)
         return self
 
-    @available_if(lambda self: not _asked_by_imblearn())
-    def transform(self, X: Any) -> Any:
-        """Augment ``X`` (scikit-learn transformer API; meant for the training side).
-
-        Inside ``imblearn.pipeline.Pipeline`` an augmenter presents itself as a sampler only
-        (``fit_resample``), because imblearn refuses steps that are both; it is then skipped at
-        predict time, as augmentation should be."""
-        return self(X)
-
-    @available_if(lambda self: not _asked_by_imblearn())
-    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
-        return self.fit(X, y, **fit_params).transform(X)
-
     def _check_n_aug(self, n_aug: Any) -> int:
-        n_aug = self.n_aug if n_aug is None else n_aug
-        if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
-            raise ValueError(f"{type(self).__name__}: n_aug must be an integer >= 1, got {n_aug!r}")
+        """``augment``'s ``n_aug`` argument (None: the hyperparameter), checked as the hyperparameter is."""
+        self._ensure_valid()
+        if n_aug is None:
+            return int(self.n_aug)
+        if not Augmenter._parameter_constraints["n_aug"][0].accepts(n_aug):
+            raise InvalidParameterError(f"{type(self).__name__}: n_aug must be an integer >= 1, got {short_repr(n_aug)}")
         return int(n_aug)
 
     def preview(self, x: Any, y: Any = None, **kwargs: Any) -> Any:
@@ -412,40 +377,25 @@ class Augmenter(RandomStreams, Persistence, BaseEstimator):
         src = np.tile(np.arange(self.handler.length(xi)), n_aug)
         return self.handler.concat(outs), (concat_labels(ys) if y is not None else None), src
 
-    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
-        """imblearn sampler API: fit, then return the originals followed by ``n_aug`` augmented
-        copies. Works for classification and regression targets; inside an
-        ``imblearn.pipeline.Pipeline`` it only runs at fit time."""
-        if y is None:
-            raise ValueError("fit_resample needs y (labels or regression targets); got None")
-        xi, ctx = self._to_internal(X)
-        n = self.handler.length(xi)
-        if label_length(y) != n:
-            raise ValueError(f"X has {n} samples but y has {label_length(y)}; expected one target per sample")
-        self.fit(X, y)
-        X_aug, y_aug, _ = self.augment(X, y)
-        y_aug = self.resample_labels(y, y_aug)
-        X_orig = self.handler.restore(xi, ctx)
-        return self.handler.concat([X_orig, X_aug]), concat_labels([y, y_aug])
 
-    def resample_labels(self, y: Any, y_aug: Any) -> Any:
-        """Labels given to estimators by ``fit_resample`` for the augmented copies ``y_aug`` of ``y``:
-        soft targets (N, K) from mixing become the dominant class when ``y`` holds hard labels, because
-        scikit-learn classifiers need them (the engines call this too). Subclasses adapt it through
-        the ``_resample_labels`` hook."""
-        return self._resample_labels(y, y_aug)
-
-    def _resample_labels(self, y: Any, y_aug: Any) -> Any:
-        return resample_labels(y, y_aug)
+_MISSING = object()
+_PARAM_NAMES: dict[type, tuple[str, ...]] = {}
 
 
-def _asked_by_imblearn(depth: int = 6) -> bool:
-    """True when imblearn's pipeline is checking which API a step has (see ``Augmenter.transform``)."""
-    frame = sys._getframe(2)
-    for _ in range(depth):
-        if frame is None:
-            return False
-        if str(frame.f_globals.get("__name__", "")).startswith("imblearn."):
-            return True
-        frame = frame.f_back
-    return False
+def _param_names(cls: type) -> tuple[str, ...]:
+    names = _PARAM_NAMES.get(cls)
+    if names is None:
+        names = _PARAM_NAMES[cls] = tuple(cls._get_param_names())
+    return names
+
+
+def _as_device(value: Any) -> torch.device | None:
+    """``torch.device(value)``, or None when ``value`` names no device."""
+    if isinstance(value, torch.device):
+        return value
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    try:
+        return torch.device(value)
+    except (RuntimeError, TypeError, ValueError):
+        return None

@@ -40,6 +40,7 @@ import numpy as np
 import torch
 
 from ..core import Augmenter, Params, TensorHandler, register_modality
+from ..core.constraints import Options, Satisfies, SequenceOf
 
 NAN_POLICIES = ("raise", "keep")
 
@@ -77,6 +78,46 @@ def _resolve_columns(spec: Any, columns: Sequence[Any] | None, n_cols: int, who:
     return sorted(set(out))
 
 
+def _check_not_empty(shape: tuple, who: str) -> None:
+    if len(shape) >= 2 and shape[0] == 0:
+        raise ValueError(f"{who}: 0 sample(s) (shape={tuple(shape)}) while a minimum of 1 is required.")
+    if len(shape) >= 2 and shape[1] == 0:
+        raise ValueError(f"{who}: 0 feature(s) (shape={tuple(shape)}) while a minimum of 1 is required.")
+    if any(s == 0 for s in shape):
+        raise ValueError(f"{who}: empty table of shape {tuple(shape)}")
+
+
+def _as_array(x: Any, who: str) -> np.ndarray:
+    """A real numeric NumPy array from an array or an array-like (nested lists, objects with
+    ``__array__``); sparse matrices, complex numbers and non-numeric values are refused."""
+    if hasattr(x, "tocsr") or type(x).__module__.startswith("scipy.sparse"):
+        raise TypeError(
+            f"{who}: sparse input ({type(x).__name__}) is not supported; pass a dense array (x.toarray())"
+        )
+    if not isinstance(x, np.ndarray):
+        if isinstance(x, (str, bytes, dict)) or not (hasattr(x, "__array__") or isinstance(x, (list, tuple))):
+            raise TypeError(
+                f"{who}: expected a torch.Tensor, numpy.ndarray, pandas.DataFrame or array-like of shape (N, F), "
+                f"got {type(x).__name__}"
+            )
+        try:
+            x = np.asarray(x)
+        except (TypeError, ValueError) as err:
+            raise TypeError(f"{who}: could not read x as a numeric table ({err})") from None
+    if np.iscomplexobj(x):
+        raise ValueError(f"{who}: Complex data not supported: x has dtype {x.dtype}; expected real numbers")
+    if x.dtype == object:
+        try:
+            x = x.astype(np.float64)
+        except (TypeError, ValueError):
+            raise TypeError(f"{who}: expected a numeric array, got dtype object with non-numeric values") from None
+        if np.iscomplexobj(x):
+            raise ValueError(f"{who}: Complex data not supported: x holds complex numbers; expected real numbers")
+    if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
+        raise TypeError(f"{who}: expected a numeric array, got dtype {x.dtype}")
+    return x
+
+
 class TabularHandler(TensorHandler):
     name = "tabular"
     batch_inputs = ("hard",)
@@ -90,8 +131,7 @@ class TabularHandler(TensorHandler):
         tokens_ok = bool(getattr(aug, "accepts_tokens", False))
         hard: list[int] = []
         if isinstance(x, pd.DataFrame):
-            if x.shape[1] == 0 or x.shape[0] == 0:
-                raise ValueError(f"x: empty table of shape {x.shape}")
+            _check_not_empty(x.shape, who)
             declared = set(_resolve_columns(cat_spec, x.columns, x.shape[1], who))
             arr = np.empty(x.shape, dtype=np.float64)
             ctx = _Ctx("frame", columns=x.columns, index=x.index, dtypes=x.dtypes)
@@ -111,6 +151,8 @@ class TabularHandler(TensorHandler):
                 elif pd.api.types.is_bool_dtype(dt):
                     arr[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
                     hard.append(j)
+                elif pd.api.types.is_complex_dtype(dt):
+                    raise ValueError(f"{who}: Complex data not supported: column {c!r} has dtype {dt}; expected real numbers")
                 elif pd.api.types.is_numeric_dtype(dt):
                     arr[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
                     if j in declared:
@@ -123,25 +165,25 @@ class TabularHandler(TensorHandler):
                     "or pandas 'category' dtype) or encode them first"
                 )
             t = torch.from_numpy(arr).to(torch.float32)
-        elif isinstance(x, np.ndarray):
-            if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-                raise TypeError(f"x: expected a numeric array, got dtype {x.dtype}")
-            t = torch.from_numpy(np.ascontiguousarray(x))
-            ctx = _Ctx("numpy", np_dtype=x.dtype)
         elif isinstance(x, torch.Tensor):
+            if x.is_complex():
+                raise ValueError(f"{who}: Complex data not supported: x has dtype {x.dtype}; expected real numbers")
             t = x
             ctx = _Ctx("tensor", torch_dtype=x.dtype)
-            if x.is_complex():
-                raise TypeError(f"x: expected a real-valued tensor, got dtype {x.dtype}")
         else:
-            raise TypeError(f"x: expected a torch.Tensor, numpy.ndarray or pandas.DataFrame of shape (N, F), got {type(x).__name__}")
+            arr = _as_array(x, who)
+            # torch.from_numpy shares memory; the kernels never write to their input, and restore
+            # copies when the output would still be the caller's array (read-only arrays included)
+            t = torch.from_numpy(np.ascontiguousarray(arr)) if arr.flags.writeable else torch.from_numpy(arr.copy())
+            ctx = _Ctx("numpy", np_dtype=arr.dtype)
+            ctx.extra["source"] = x if isinstance(x, np.ndarray) else None
         if tokens_ok and t.dim() == 3:
             pass
         elif t.dim() != 2:
             expected = "a 2-D table (N, F) or token embeddings (N, F, D)" if tokens_ok else "a 2-D table (N, F)"
-            raise ValueError(f"x: expected {expected}, got shape {tuple(t.shape)}")
-        if any(s == 0 for s in t.shape):
-            raise ValueError(f"x: empty table of shape {tuple(t.shape)}")
+            hint = "; Reshape your data: x.reshape(-1, 1) for one feature, x.reshape(1, -1) for one sample" if t.dim() < 2 else ""
+            raise ValueError(f"{who}: expected {expected}, got shape {tuple(t.shape)}{hint}")
+        _check_not_empty(tuple(t.shape), who)
         if ctx.kind != "frame":
             hard = _resolve_columns(cat_spec, None, t.shape[1], who)
             if t.dtype == torch.bool:
@@ -150,13 +192,18 @@ class TabularHandler(TensorHandler):
             t = t.to(torch.float32)
         finite = torch.isfinite(t)
         if not bool(finite.all()):
-            if bool(torch.isinf(t).any()):
-                raise ValueError("x: contains inf values; replace them first")
+            inf = torch.isinf(t)
+            if bool(inf.any()):
+                bad_cols = torch.nonzero(inf.reshape(t.shape[0], t.shape[1], -1).any(dim=(0, 2))).flatten().tolist()
+                names = [ctx.columns[j] for j in bad_cols] if ctx.columns is not None else bad_cols
+                raise ValueError(
+                    f"{who}: x contains inf values ({int(inf.sum())} cells, columns {names}); replace them first"
+                )
             if nan_policy == "raise":
                 bad_cols = torch.nonzero(torch.isnan(t).reshape(t.shape[0], t.shape[1], -1).any(dim=(0, 2))).flatten().tolist()
                 names = [ctx.columns[j] for j in bad_cols] if ctx.columns is not None else bad_cols
                 raise ValueError(
-                    f"x: columns {names} contain NaN; impute them first or pass nan_policy='keep' "
+                    f"{who}: x columns {names} contain NaN; impute them first or pass nan_policy='keep' "
                     "(NaN cells are then never interpolated)"
                 )
         dev = getattr(aug, "device", None)
@@ -181,7 +228,10 @@ class TabularHandler(TensorHandler):
                 return np.rint(arr).astype(ctx.np_dtype)
             if np.issubdtype(ctx.np_dtype, np.bool_):
                 return arr >= 0.5
-            return arr.astype(ctx.np_dtype, copy=False)
+            out = arr.astype(ctx.np_dtype, copy=False)
+            src = ctx.extra.get("source")
+            # the output is always a fresh array, never the caller's (e.g. no row was active)
+            return out.copy() if src is not None and np.shares_memory(out, src) else out
         import pandas as pd
 
         data = {}
@@ -236,15 +286,11 @@ class TabularAugmenter(Augmenter):
         self.nan_policy = nan_policy
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        cc = self.categorical_columns
-        self._check_param(
-            "categorical_columns",
-            cc is None or isinstance(cc, (list, tuple)) and all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in cc),
-            "None or a list of column names or positions",
-        )
-        self._check_param("nan_policy", self.nan_policy in NAN_POLICIES, f"one of {NAN_POLICIES}")
+    _parameter_constraints = {
+        "categorical_columns": [None, SequenceOf(Satisfies(lambda c: isinstance(c, (str, int)) and not isinstance(c, bool), "name"),
+                                                 desc="a list of column names or positions")],
+        "nan_policy": [Options(*NAN_POLICIES)],
+    }
 
     def _to_internal(self, x: Any) -> tuple[torch.Tensor, _Ctx]:
         xi, ctx = super()._to_internal(x)

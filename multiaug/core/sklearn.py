@@ -1,0 +1,298 @@
+"""scikit-learn and imbalanced-learn plumbing of every augmenter (mixed into :class:`~multiaug.Augmenter`).
+
+* **Hyperparameters**: ``get_params``/``set_params``/``clone`` see every keyword of every ``__init__``
+  along the class hierarchy (subclasses forward ``**kwargs``).
+* **Tags** (``__sklearn_tags__``, read by ``sklearn.utils.get_tags``): a transformer (and an imblearn
+  sampler), input tags from the modality (tables: 2-D arrays and DataFrames with categorical columns,
+  NaN allowed only with ``nan_policy="keep"``), ``requires_fit`` for learned augmenters only, and
+  ``non_deterministic``: ``transform`` draws new random numbers at every call, seeded or not (the seed
+  fixes the *sequence* of draws, not one output), so checks that compare two outputs of the same
+  input do not apply.
+* **Two faces, one object.** ``transform``/``fit_transform`` augment one copy (scikit-learn
+  transformer); ``fit_resample`` returns the originals plus ``n_aug`` copies (imblearn sampler).
+  ``imblearn.pipeline.Pipeline`` decides what a step is by ``hasattr`` alone: a step with ``transform``
+  is a transformer (applied at predict time too) and a step with both is refused. Which face an
+  augmenter shows is therefore explicit, set by :meth:`SklearnMixin.set_sklearn_api` (kept by
+  ``clone``):
+
+  - ``"sampler"``: only ``fit_resample`` (``transform``/``fit_transform`` are absent);
+  - ``"transformer"``: only ``transform``/``fit_transform`` (``fit_resample`` is absent);
+  - ``"auto"`` (default): both, except that the attribute lookups made *by imblearn's Pipeline
+    code itself* (the function that calls ``hasattr``, not any frame further up) see a sampler; so
+    ``imblearn.pipeline.Pipeline([("aug", GaussianNoise(n_aug=2)), ("model", Ridge())])`` augments
+    at fit time only, and ``GaussianNoise().fit_transform(X)`` works everywhere else.
+
+* :func:`sklearn_expected_failed_checks`: the estimator checks of scikit-learn and imblearn that do
+  not apply to an augmenter, each with the reason, in the form ``parametrize_with_checks`` and
+  ``check_estimator`` take as ``expected_failed_checks``.
+"""
+from __future__ import annotations
+
+import inspect
+import sys
+from typing import Any
+
+from sklearn.base import BaseEstimator
+from sklearn.utils._available_if import available_if
+
+from .labels import concat_labels, label_length, resample_labels
+
+__all__ = ["SklearnMixin", "SKLEARN_APIS", "sklearn_expected_failed_checks"]
+
+#: the values of :meth:`SklearnMixin.set_sklearn_api`
+SKLEARN_APIS = ("auto", "transformer", "sampler")
+
+#: modules whose frames sit between an attribute lookup and the availability check below
+_LOOKUP_MACHINERY = frozenset({__name__, "sklearn.utils._available_if"})
+
+
+def _asked_by_imblearn() -> bool:
+    """True when the attribute lookup being answered was made by imblearn's Pipeline code.
+
+    The availability check runs inside scikit-learn's ``available_if`` descriptor; the first frame
+    outside that machinery is the code that called ``hasattr``/``getattr``. Only that frame is looked
+    at: it asks for a sampler when it is a function of ``imblearn.pipeline`` (``_validate_steps``,
+    ``_fit``, ``_iter``...) or a method of an ``imblearn.pipeline.Pipeline`` subclass."""
+    frame = sys._getframe(1)
+    while frame is not None and frame.f_globals.get("__name__") in _LOOKUP_MACHINERY:
+        frame = frame.f_back
+    if frame is None:
+        return False
+    if frame.f_globals.get("__name__") == "imblearn.pipeline":
+        return True
+    owner = frame.f_locals.get("self")
+    imb = sys.modules.get("imblearn.pipeline")
+    return imb is not None and isinstance(owner, imb.Pipeline)
+
+
+def _api(est: Any) -> str:
+    return est.__dict__.get("_sklearn_api", "auto")
+
+
+def _shows_transform(est: Any) -> bool:
+    api = _api(est)
+    if api == "auto":
+        return not _asked_by_imblearn()
+    return api == "transformer"
+
+
+def _shows_fit_resample(est: Any) -> bool:
+    return _api(est) != "transformer"
+
+
+class SklearnMixin:
+    """scikit-learn/imblearn plumbing of :class:`~multiaug.Augmenter` (see the module docstring)."""
+
+    # ---- hyperparameters -------------------------------------------------------------------------
+
+    @classmethod
+    def _get_param_names(cls) -> list[str]:
+        """Hyperparameters of every ``__init__`` along the MRO (subclasses may forward ``**kwargs``)."""
+        names: list[str] = []
+        for klass in cls.__mro__:
+            init = klass.__dict__.get("__init__")
+            if init is not None and klass not in (BaseEstimator, object):
+                for prm in inspect.signature(init).parameters.values():
+                    if prm.name == "self" or prm.kind in (prm.VAR_KEYWORD, prm.VAR_POSITIONAL):
+                        continue
+                    if prm.name not in names:
+                        names.append(prm.name)
+            if SklearnMixin in klass.__bases__:  # the Augmenter base: its parents take no hyperparameter
+                break
+        return sorted(names)
+
+    @classmethod
+    def param_defaults(cls) -> dict[str, Any]:
+        """Hyperparameter -> default value (``inspect.Parameter.empty`` when required)."""
+        out: dict[str, Any] = {}
+        for klass in reversed(cls.__mro__):
+            init = klass.__dict__.get("__init__")
+            if init is None or not issubclass(klass, SklearnMixin) or klass is SklearnMixin:
+                continue
+            for prm in inspect.signature(init).parameters.values():
+                if prm.name == "self" or prm.kind in (prm.VAR_KEYWORD, prm.VAR_POSITIONAL):
+                    continue
+                out[prm.name] = prm.default
+        return {k: out[k] for k in cls._get_param_names() if k in out}
+
+    # ---- which face the augmenter shows -------------------------------------------------------------
+
+    def set_sklearn_api(self, api: str) -> "SklearnMixin":
+        """Choose the scikit-learn face: ``"sampler"`` (``fit_resample`` only), ``"transformer"``
+        (``transform``/``fit_transform`` only) or ``"auto"`` (both; a sampler to imblearn's Pipeline).
+        Returns ``self``; ``clone`` keeps the choice (it is not a hyperparameter, like ``set_output``)."""
+        if api not in SKLEARN_APIS:
+            raise ValueError(f"{type(self).__name__}.set_sklearn_api: api must be one of {SKLEARN_APIS}, got {api!r}")
+        self.__dict__["_sklearn_api"] = api
+        return self
+
+    def __sklearn_clone__(self) -> Any:
+        new = _clone_params(self)
+        if "_sklearn_api" in self.__dict__:
+            new.__dict__["_sklearn_api"] = self.__dict__["_sklearn_api"]
+        return new
+
+    # ---- tags ------------------------------------------------------------------------------------------
+
+    def __sklearn_is_fitted__(self) -> bool:
+        if not self.learned:
+            return True
+        return any(k.endswith("_") and not k.startswith("_") for k in vars(self))
+
+    def _more_tags(self) -> dict:  # scikit-learn < 1.6
+        return {"stateless": not self.learned, "requires_y": False, "non_deterministic": True,
+                "allow_nan": self._allows_nan(), "requires_fit": bool(self.learned)}
+
+    def _allows_nan(self) -> bool:
+        return getattr(self, "nan_policy", "raise") == "keep"
+
+    def __sklearn_tags__(self) -> Any:
+        from sklearn.utils import TransformerTags
+
+        tags = super().__sklearn_tags__()
+        api = _api(self)
+        tags.requires_fit = bool(self.learned)
+        tags.non_deterministic = True
+        tags.target_tags.required = api == "sampler"
+        if api != "sampler":
+            tags.transformer_tags = TransformerTags(preserves_dtype=["float64", "float32"])
+        it = tags.input_tags
+        it.allow_nan = self._allows_nan()
+        modality = self.modality
+        it.two_d_array = modality in ("tabular", "timeseries")
+        it.three_d_array = modality == "timeseries" or bool(getattr(self, "accepts_tokens", False))
+        it.categorical = modality == "tabular"
+        it.string = modality == "text"
+        it.sparse = False
+        if api != "transformer":
+            tags = _with_sampler_tags(tags)
+        return tags
+
+    # ---- transformer face --------------------------------------------------------------------------
+
+    @available_if(_shows_transform)
+    def transform(self, X: Any) -> Any:
+        """Augment ``X`` (scikit-learn transformer API; one copy, the size of ``X``; meant for the
+        training side). Absent when the augmenter is used as a sampler (see :meth:`set_sklearn_api`)."""
+        return self(X)
+
+    @available_if(_shows_transform)
+    def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
+        """``fit(X, y)`` then ``transform(X)``."""
+        return self.fit(X, y, **fit_params).transform(X)
+
+    # ---- sampler face --------------------------------------------------------------------------------
+
+    @available_if(_shows_fit_resample)
+    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+        """imblearn sampler API: fit, then return the originals followed by ``n_aug`` augmented
+        copies. Works for classification and regression targets; inside an
+        ``imblearn.pipeline.Pipeline`` it only runs at fit time."""
+        if y is None:
+            raise ValueError(f"{type(self).__name__}.fit_resample needs y (labels or regression targets); got None")
+        xi, ctx = self._to_internal(X)
+        n = self.handler.length(xi)
+        if label_length(y) != n:
+            raise ValueError(
+                f"{type(self).__name__}.fit_resample: X has {n} samples but y has {label_length(y)}; "
+                "expected one target per sample"
+            )
+        self.fit(X, y)
+        X_aug, y_aug, _ = self.augment(X, y)
+        y_aug = self.resample_labels(y, y_aug)
+        X_orig = self.handler.restore(xi, ctx)
+        return self.handler.concat([X_orig, X_aug]), concat_labels([y, y_aug])
+
+    def resample_labels(self, y: Any, y_aug: Any) -> Any:
+        """Labels given to estimators by ``fit_resample`` for the augmented copies ``y_aug`` of ``y``:
+        soft targets (N, K) from mixing become the dominant class when ``y`` holds hard labels, because
+        scikit-learn classifiers need them (the engines call this too). Subclasses adapt it through
+        the ``_resample_labels`` hook."""
+        return self._resample_labels(y, y_aug)
+
+    def _resample_labels(self, y: Any, y_aug: Any) -> Any:
+        return resample_labels(y, y_aug)
+
+
+def _clone_params(est: Any) -> Any:
+    """scikit-learn's default clone (a new instance from ``get_params(deep=False)``, cloned)."""
+    from sklearn.base import _clone_parametrized
+
+    return _clone_parametrized(est)
+
+
+def _with_sampler_tags(tags: Any) -> Any:
+    """``tags`` as imblearn's ``Tags`` with ``sampler_tags`` (what imblearn's checks read), when
+    imblearn is installed; unchanged otherwise."""
+    try:
+        from imblearn.utils._tags import InputTags, SamplerTags, Tags
+    except ImportError:
+        return tags
+    import dataclasses
+
+    def fields(obj: Any) -> dict[str, Any]:
+        return {f.name: getattr(obj, f.name) for f in dataclasses.fields(obj) if f.init}
+
+    out = fields(tags)
+    out["input_tags"] = InputTags(**fields(tags.input_tags), dataframe=tags.input_tags.categorical)
+    out["sampler_tags"] = SamplerTags(sample_indices=False)
+    return Tags(**out)
+
+
+# ---- the estimator checks that do not apply ----------------------------------------------------------------
+
+_RANDOM = "augmentation draws new random numbers at every call, so two outputs for the same input differ"
+_BALANCE = "imblearn's class-balancing expectation; an augmenter adds n_aug copies of every sample, whatever the classes"
+
+#: checks of ``imblearn.utils.estimator_checks`` (run on the sampler face)
+_SAMPLER_CHECKS: dict[str, str] = {
+    "check_target_type": "regression targets are accepted on purpose (augmentation is not class balancing)",
+    "check_samplers_one_label": _BALANCE + " (one class is fine)",
+    "check_samplers_fit": _BALANCE + " (no sampling_strategy_)",
+    "check_samplers_multiclass_ova": _RANDOM + " (compares two fit_resample results)",
+    "check_samplers_list": _RANDOM + " (compares two fit_resample results)",
+    "check_samplers_pandas": _RANDOM + " (compares fit_resample results for DataFrame and array input)",
+    "check_samplers_pandas_sparse": "sparse input is refused (augmenters work on dense tensors)",
+    "check_sampler_get_feature_names_out": "no get_feature_names_out: columns are kept as given, DataFrames keep their names",
+    "check_sampler_get_feature_names_out_pandas": "no get_feature_names_out: columns are kept as given, DataFrames keep their names",
+}
+
+#: checks of ``sklearn.utils.estimator_checks`` (run on the transformer face)
+_TRANSFORMER_CHECKS: dict[str, str] = {
+    "check_do_not_raise_errors_in_init_or_set_params": (
+        "subclasses forward **kwargs to the base __init__, and the check passes a keyword literally named 'kwargs'"
+    ),
+    "check_n_features_in": "an augmenter transforms any width at each call: it records no n_features_in_",
+    "check_n_features_in_after_fitting": "an augmenter transforms any width at each call: it records no n_features_in_",
+    "check_dict_unchanged": (
+        "transform draws from the augmenter's own random stream (created on first use, then advancing), "
+        "which lives on the instance by contract"
+    ),
+    "check_estimators_pickle": _RANDOM + " (compares transform before and after pickling)",
+    "check_fit_idempotent": _RANDOM + " (compares transform after two fits)",
+    "check_transformer_data_not_an_array": "mixing augmenters read y with len(), which the check's array wrapper lacks",
+    "check_fit2d_1feature": "RegMix's kNN search needs more rows/features than the check's one-feature table gives",
+    "check_positive_only_tag_during_fit": "RegMix's policy fit on the check's tiny table fails for reasons other than sign",
+    "check_dtype_object": "object arrays of numbers are converted, but the refusal of strings is worded differently",
+    "check_fit2d_1sample": (
+        "a single row is refused with 'needs at least 2 rows ... got 1' (noise.py/mixup.py wording) "
+        "instead of sklearn's '1 sample'"
+    ),
+}
+
+
+def sklearn_expected_failed_checks(estimator: Any) -> dict[str, str]:
+    """The checks of ``sklearn.utils.estimator_checks`` and ``imblearn.utils.estimator_checks`` that
+    ``estimator`` (an augmenter) is expected to fail, as ``{check name: reason}``: pass it as
+    ``expected_failed_checks`` to ``parametrize_with_checks``/``check_estimator`` to rerun the checks
+    multiaug's test suite runs. Every other check passes (or is skipped by scikit-learn itself from the
+    augmenter's tags, e.g. ``non_deterministic``)."""
+    out: dict[str, str] = {}
+    api = _api(estimator)
+    if api != "sampler":
+        out.update(_TRANSFORMER_CHECKS)
+    if api != "transformer":
+        out.update(_SAMPLER_CHECKS)
+        if getattr(estimator, "task", None) == "regression":
+            out["check_samplers_preserve_dtype"] = "regression targets are mixed, so integer targets come back as floats"
+    return out
