@@ -12,6 +12,7 @@ import numpy as np
 import torch
 
 from .base import Augmenter, Params
+from .constraints import Integral, InstanceOf, Interval, Pair, Real, SequenceOf
 from .labels import merge_labels, take_labels
 from .seeding import worker_seed
 
@@ -25,10 +26,13 @@ class Composition(Augmenter):
         self.augmenters = augmenters
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
+    _parameter_constraints = {
+        "augmenters": [SequenceOf(object, min_len=1, desc="a non-empty list of Augmenter")],
+    }
+
+    def _check_extra(self) -> None:
         augs = self.augmenters
-        if not isinstance(augs, (list, tuple)) or not augs:
+        if not isinstance(augs, (list, tuple)) or not augs:  # Sometimes(None): no child
             raise ValueError(f"{type(self).__name__}: augmenters must be a non-empty list of Augmenter, got {augs!r}")
         for i, a in enumerate(augs):
             if not isinstance(a, Augmenter):
@@ -98,7 +102,7 @@ class Composition(Augmenter):
                 child._adopt_worker_stream(int(torch.randint(0, 2**62, (1,), generator=g).item()), wseed)
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "Composition":
-        self._validate_params()
+        self._ensure_valid()
         for a in self.augmenters:
             a.fit(X, y, **fit_params)
         return self
@@ -175,14 +179,16 @@ class OneOf(Composition):
         self.weights = weights
         super().__init__(augmenters, **kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        if self.weights is not None:
-            w = list(self.weights)
-            if len(w) != len(self.augmenters) or any(not isinstance(v, (int, float)) or v < 0 for v in w) or sum(w) <= 0:
-                raise ValueError(
-                    f"OneOf: weights must be {len(self.augmenters)} non-negative numbers with a positive sum, got {self.weights!r}"
-                )
+    _parameter_constraints = {
+        "weights": [None, SequenceOf(Interval(Real, 0, None), min_len=1, positive_sum=True)],
+    }
+
+    def _check_extra(self) -> None:
+        if self.weights is not None and len(self.weights) != len(self.augmenters):
+            raise ValueError(
+                f"OneOf: weights must be {len(self.augmenters)} non-negative numbers with a positive sum (one per "
+                f"augmenter), got {self.weights!r}"
+            )
 
     def _route(self, x: Any, y: Any, inputs: dict) -> tuple[Any, Any]:
         h = self.handler
@@ -203,11 +209,11 @@ class SomeOf(Composition):
         self.n = n
         super().__init__(augmenters, **kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
+    _parameter_constraints = {"n": [Interval(Integral, 0, None), Pair(Integral, 0, None)]}
+
+    def _check_extra(self) -> None:
         k = len(self.augmenters)
-        rng = (self.n, self.n) if isinstance(self.n, (int, np.integer)) else tuple(self.n) if isinstance(self.n, (list, tuple)) else None
-        if rng is None or len(rng) != 2 or not all(isinstance(v, (int, np.integer)) for v in rng) or not 0 <= rng[0] <= rng[1] <= k:
+        if (self.n if isinstance(self.n, (int, np.integer)) else self.n[1]) > k:
             raise ValueError(f"SomeOf: n must be an int or (low, high) with 0 <= low <= high <= {k}, got {self.n!r}")
 
     def _route(self, x: Any, y: Any, inputs: dict) -> tuple[Any, Any]:
@@ -232,6 +238,8 @@ class Sometimes(Composition):
         kwargs.setdefault("p", 0.5)
         super().__init__([augmenter] if augmenter is not None else [], **kwargs)
 
+    _parameter_constraints = {"augmenter": [InstanceOf(Augmenter, "an Augmenter")]}
+
     @classmethod
     def _get_param_names(cls) -> list[str]:
         return [n for n in super()._get_param_names() if n != "augmenters"]
@@ -250,12 +258,9 @@ class RandAugment(Composition):
         self.magnitude = magnitude
         super().__init__(augmenters, **kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        if isinstance(self.n, bool) or not isinstance(self.n, (int, np.integer)) or self.n < 1:
-            raise ValueError(f"RandAugment: n must be an integer >= 1, got {self.n!r}")
-        if not isinstance(self.magnitude, (int, float)) or not 0.0 <= self.magnitude <= 1.0:
-            raise ValueError(f"RandAugment: magnitude must be in [0, 1], got {self.magnitude!r}")
+    _parameter_constraints = {"n": [Interval(Integral, 1, None)], "magnitude": [Interval(Real, 0, 1)]}
+
+    def _check_extra(self) -> None:
         for a in self.augmenters:
             if not a.magnitude_range:
                 raise ValueError(

@@ -174,13 +174,6 @@ def is_range(value: Any) -> bool:
     )
 
 
-def valid_rate(value: Any, low: float = 0.0, high: float = 1.0) -> bool:
-    """A number in [low, high] or a ``(a, b)`` range with low <= a <= b <= high."""
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return low <= float(value) <= high
-    return is_range(value) and low <= float(value[0]) <= float(value[1]) <= high
-
-
 def per_graph_value(value: Any, n_graphs: int, generator: torch.Generator, device: Any,
                     dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """One value per graph: ``value`` itself, or uniform in ``(low, high)`` drawn per graph (the

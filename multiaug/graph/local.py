@@ -22,6 +22,7 @@ from torch.nn import functional as F
 
 from ..core import Params, concat_labels
 from ..registry import register
+from ..core.constraints import Boolean, Integral, Interval, Options, Real
 from .base import GraphAugmenter, _count_non_finite, check_graph, graph_sizes
 
 __all__ = ["CVAE", "LocalAugmentation", "row_normalize"]
@@ -161,22 +162,14 @@ class LocalAugmentation(GraphAugmenter):
 
     # ---- validation -------------------------------------------------------------------------------
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-
-        def pos_int(v: Any) -> bool:
-            return isinstance(v, int) and not isinstance(v, bool) and v >= 1
-
-        for name in ("k", "latent_dim", "hidden_dim", "epochs", "batch_size"):
-            self._check_param(name, pos_int(getattr(self, name)), "an integer >= 1")
-        self._check_param("max_steps", self.max_steps is None or pos_int(self.max_steps), "None or an integer >= 1")
-        self._check_param("lr", isinstance(self.lr, (int, float)) and not isinstance(self.lr, bool) and self.lr > 0, "a positive number")
-        self._check_param(
-            "kl_weight", isinstance(self.kl_weight, (int, float)) and not isinstance(self.kl_weight, bool) and self.kl_weight >= 0,
-            "a non-negative number",
-        )
-        self._check_param("loss", self.loss in ("auto", "bce", "mse"), "one of 'auto', 'bce', 'mse'")
-        self._check_param("normalize", self.normalize == "auto" or isinstance(self.normalize, bool), "'auto', True or False")
+    _parameter_constraints = {
+        **{name: [Interval(Integral, 1, None)] for name in ("k", "latent_dim", "hidden_dim", "epochs", "batch_size")},
+        "max_steps": [None, Interval(Integral, 1, None)],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "kl_weight": [Interval(Real, 0, None)],
+        "loss": [Options("auto", "bce", "mse")],
+        "normalize": [Options("auto"), Boolean()],
+    }
 
     def _features(self, data: Any, where: str) -> torch.Tensor:
         check_graph(data, where)
@@ -244,7 +237,7 @@ class LocalAugmentation(GraphAugmenter):
         for name, v, least in (("score_every", score_every, 1), ("warmup", warmup, 0)):
             if isinstance(v, bool) or not isinstance(v, int) or v < least:
                 raise ValueError(f"{name}: expected an integer >= {least}, got {v!r}")
-        self._validate_params()
+        self._ensure_valid()
         data, _ = self._to_internal(X)
         for name in [n for n in vars(self) if n.endswith("_") and not n.startswith("_")]:
             delattr(self, name)  # refitting starts from scratch (a new feature width is fine)

@@ -20,7 +20,8 @@ import torch
 from ..core import Params, warn_unchanged
 from ..registry import register
 from . import functional as F
-from .base import GraphAugmenter, graph_sizes, per_graph_value, valid_rate
+from ..core.constraints import Boolean, Interval, Options, Pair, Real
+from .base import GraphAugmenter, graph_sizes, per_graph_value
 
 __all__ = ["SchurView"]
 
@@ -66,13 +67,13 @@ class SchurView(GraphAugmenter):
         self.symmetrize = symmetrize
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("fraction", valid_rate(self.fraction), "a number in [0, 1] or a (low, high) range in [0, 1]")
-        self._check_param("order", self.order in ("random", "degree"), "'random' or 'degree'")
-        self._check_param("neighbor_order", self.neighbor_order in ("asc", "desc", "random"), "'asc', 'desc' or 'random'")
-        self._check_param("keep_eliminated", isinstance(self.keep_eliminated, bool), "True or False")
-        self._check_param("symmetrize", isinstance(self.symmetrize, bool), "True or False")
+    _parameter_constraints = {
+        "fraction": [Interval(Real, 0, 1), Pair(Real, 0, 1)],
+        "order": [Options("random", "degree")],
+        "neighbor_order": [Options("asc", "desc", "random")],
+        "keep_eliminated": [Boolean()],
+        "symmetrize": [Boolean()],
+    }
 
     # ---- the two phases ---------------------------------------------------------------------------
 

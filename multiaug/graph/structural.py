@@ -16,7 +16,8 @@ import torch
 from ..core import Params, warn_unchanged
 from ..registry import register
 from . import functional as F
-from .base import GraphAugmenter, graph_sizes, per_graph_value, valid_rate
+from ..core.constraints import Boolean, Integral, Interval, Options, Pair, Real
+from .base import GraphAugmenter, graph_sizes, per_graph_value
 
 __all__ = [
     "EdgeDrop",
@@ -50,9 +51,7 @@ class _RateAugmenter(GraphAugmenter):
         self.rate = rate
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("rate", valid_rate(self.rate), "a probability in [0, 1] or a (low, high) range in [0, 1]")
+    _parameter_constraints = {"rate": [Interval(Real, 0, 1), Pair(Real, 0, 1)]}
 
     def _rates(self, data: Any, g: torch.Generator) -> torch.Tensor:
         _, n_graphs = F.node_graph_index(data)
@@ -95,12 +94,13 @@ class EdgeAdd(_RateAugmenter):
         self.weight = weight
         super().__init__(rate=rate, **kwargs)
 
-    def _validate_params(self) -> None:
-        GraphAugmenter._validate_params(self)
-        self._check_param("rate", valid_rate(self.rate, 0.0, 1e6), "a non-negative number or a (low, high) range")
-        self._check_param("directed", isinstance(self.directed, bool), "True or False")
-        self._check_param("self_loops", isinstance(self.self_loops, bool), "True or False")
-        self._check_param("weight", isinstance(self.weight, (int, float)) and not isinstance(self.weight, bool), "a number")
+    # more edges than the graph has is fine: rate is a multiple of the edge count
+    _parameter_constraints = {
+        "rate": [Interval(Real, 0, None), Pair(Real, 0, None)],
+        "directed": [Boolean()],
+        "self_loops": [Boolean()],
+        "weight": [Interval(Real)],
+    }
 
     def _sample(self, data: Any) -> Params:
         ei = data.edge_index
@@ -189,10 +189,7 @@ class NodeDrop(_RateAugmenter):
         self.min_nodes = min_nodes
         super().__init__(rate=rate, **kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("min_nodes", isinstance(self.min_nodes, int) and not isinstance(self.min_nodes, bool)
-                          and self.min_nodes >= 0, "an integer >= 0")
+    _parameter_constraints = {"min_nodes": [Interval(Integral, 0, None)]}
 
     def _sample(self, data: Any) -> Params:
         dev = data.edge_index.device
@@ -222,10 +219,7 @@ class FeatureMask(_RateAugmenter):
         self.value = value
         super().__init__(rate=rate, **kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("mode", self.mode in ("column", "row", "entry"), "'column', 'row' or 'entry'")
-        self._check_param("value", isinstance(self.value, (int, float)) and not isinstance(self.value, bool), "a number")
+    _parameter_constraints = {"mode": [Options("column", "row", "entry")], "value": [Interval(Real)]}
 
     def _sample(self, data: Any) -> Params:
         x = _features(data, type(self).__name__)
@@ -273,9 +267,7 @@ class FeatureNoise(GraphAugmenter):
         self.sigma = sigma
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("sigma", valid_rate(self.sigma, 0.0, float("inf")), "a non-negative number or a (low, high) range")
+    _parameter_constraints = {"sigma": [Interval(Real, 0, None), Pair(Real, 0, None)]}
 
     def _sample(self, data: Any) -> Params:
         x = _features(data, "FeatureNoise")
@@ -311,12 +303,7 @@ class RandomWalkSubgraph(GraphAugmenter):
         self.walk_length = walk_length
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("root_fraction", valid_rate(self.root_fraction) and not isinstance(self.root_fraction, (list, tuple)),
-                          "a number in [0, 1]")
-        self._check_param("walk_length", isinstance(self.walk_length, int) and not isinstance(self.walk_length, bool)
-                          and self.walk_length >= 0, "an integer >= 0")
+    _parameter_constraints = {"root_fraction": [Interval(Real, 0, 1)], "walk_length": [Interval(Integral, 0, None)]}
 
     def _sample(self, data: Any) -> Params:
         dev = data.edge_index.device
@@ -360,16 +347,15 @@ class DiffusionView(_RateAugmenter):
         self.cache_size = cache_size
         super().__init__(rate=rate, **kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        num = (int, float)
-        self._check_param("method", self.method in ("ppr", "heat"), "'ppr' or 'heat'")
-        self._check_param("alpha", isinstance(self.alpha, num) and 0 < self.alpha <= 1, "a number in (0, 1]")
-        self._check_param("t", isinstance(self.t, num) and self.t > 0, "a positive number")
-        self._check_param("eps", self.eps is None or (isinstance(self.eps, num) and self.eps >= 0), "None or a number >= 0")
-        self._check_param("top_k", self.top_k is None or (isinstance(self.top_k, int) and self.top_k >= 1), "None or an integer >= 1")
-        self._check_param("self_loops", isinstance(self.self_loops, bool), "True or False")
-        self._check_param("cache_size", isinstance(self.cache_size, int) and self.cache_size >= 0, "an integer >= 0")
+    _parameter_constraints = {
+        "method": [Options("ppr", "heat")],
+        "alpha": [Interval(Real, 0, 1, closed="right")],
+        "t": [Interval(Real, 0, None, closed="neither")],
+        "eps": [None, Interval(Real, 0, None)],
+        "top_k": [None, Interval(Integral, 1, None)],
+        "self_loops": [Boolean()],
+        "cache_size": [Interval(Integral, 0, None)],
+    }
 
     def _fingerprint(self, data: Any) -> tuple:
         ei = data.edge_index

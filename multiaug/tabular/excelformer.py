@@ -36,6 +36,7 @@ import torch
 from torch import nn
 
 from ..core import Params
+from ..core.constraints import Interval, Options, Real, SequenceOf
 from ..registry import register
 from . import functional as F
 from .mixup import MixingAugmenter
@@ -72,14 +73,11 @@ class FeatMix(MixingAugmenter):
         self.importance = importance
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_positive("beta")
-        imp = self.importance
-        ok = imp in ("mi", "uniform") or (
-            isinstance(imp, (list, tuple)) and len(imp) > 0 and all(isinstance(v, (int, float)) and not isinstance(v, bool) and v >= 0 for v in imp) and sum(imp) > 0
-        )
-        self._check_param("importance", ok, "'mi', 'uniform' or a list of non-negative weights with a positive sum")
+    _parameter_constraints = {
+        "beta": [Interval(Real, 0, None, closed="neither")],
+        "importance": [Options("mi", "uniform"), SequenceOf(Interval(Real, 0, None), min_len=1, positive_sum=True,
+                                                            desc="a list of non-negative weights with a positive sum")],
+    }
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "FeatMix":
         x = self._fit_targets(X, y)
@@ -152,9 +150,7 @@ class HidMix(MixingAugmenter):
         self.beta = beta
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_positive("beta")
+    _parameter_constraints = {"beta": [Interval(Real, 0, None, closed="neither")]}
 
     def _sample(self, x: torch.Tensor) -> Params:
         if x.dim() != 3:

@@ -7,6 +7,7 @@ import numpy as np
 import torch
 
 from ..core import Params
+from ..core.constraints import Integral, Interval, Options, Real
 from ..registry import register
 from . import functional as F
 from . import labels as L
@@ -47,19 +48,7 @@ class MixingAugmenter(TabularAugmenter):
         self.num_classes = num_classes
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("task", self.task in L.TASKS, f"one of {L.TASKS}")
-        nc = self.num_classes
-        self._check_param(
-            "num_classes",
-            nc is None or (isinstance(nc, (int, np.integer)) and not isinstance(nc, bool) and nc >= 1),
-            "None or a positive integer",
-        )
-
-    def _check_positive(self, name: str) -> None:
-        v = getattr(self, name)
-        self._check_param(name, isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0, "a positive number")
+    _parameter_constraints = {"task": [Options(*L.TASKS)], "num_classes": [None, Interval(Integral, 1, None)]}
 
     # ---- fitting: remember the task and the classes ---------------------------------------------
 
@@ -74,7 +63,7 @@ class MixingAugmenter(TabularAugmenter):
 
     def _fit_targets(self, X: Any, y: Any) -> torch.Tensor:
         """Validate ``X``/``y`` (same length, at least 2 rows) and remember the task and classes."""
-        self._validate_params()
+        self._ensure_valid()
         x, _ = self._to_internal(X)
         if y is not None:
             if len(y) != x.shape[0]:
@@ -140,9 +129,7 @@ class Mixup(MixingAugmenter):
         self.alpha = alpha
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_positive("alpha")
+    _parameter_constraints = {"alpha": [Interval(Real, 0, None, closed="neither")]}
 
     def _sample(self, x: torch.Tensor) -> Params:
         partner = self._partners(x)
@@ -167,9 +154,7 @@ class CutMix(MixingAugmenter):
         self.alpha = alpha
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_positive("alpha")
+    _parameter_constraints = {"alpha": [Interval(Real, 0, None, closed="neither")]}
 
     def _keep_rate(self, x: torch.Tensor) -> torch.Tensor:
         return F.sample_beta(self.alpha, self.alpha, x.shape[0], self.generator(x.device), x.device)

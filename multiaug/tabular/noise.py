@@ -6,6 +6,7 @@ from typing import Any
 import torch
 
 from ..core import Params
+from ..core.constraints import Integral, Interval, Real, SequenceOf
 from ..registry import register
 from .base import TabularAugmenter
 
@@ -33,17 +34,13 @@ class GaussianNoise(TabularAugmenter):
         self.columns = columns
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("sigma", isinstance(self.sigma, (int, float)) and self.sigma >= 0, "a non-negative number")
-        self._check_param(
-            "columns",
-            self.columns is None or (isinstance(self.columns, (list, tuple)) and all(isinstance(c, int) for c in self.columns)),
-            "None or a list of column positions",
-        )
+    _parameter_constraints = {
+        "sigma": [Interval(Real, 0, None)],
+        "columns": [None, SequenceOf(Interval(Integral), desc="a list of column positions")],
+    }
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "GaussianNoise":
-        self._validate_params()
+        self._ensure_valid()
         t, _ = self._to_internal(X)
         if t.shape[0] < 2:
             raise ValueError(f"GaussianNoise.fit: needs at least 2 rows to measure column spread, got {t.shape[0]}")
@@ -54,7 +51,7 @@ class GaussianNoise(TabularAugmenter):
     def partial_fit(self, X: Any, y: Any = None, **fit_params: Any) -> "GaussianNoise":
         """Update ``scale_`` with one more batch: the per-column population standard deviation of all
         rows seen since the last ``fit`` (NaN cells ignored; Chan et al.'s pairwise update in float64)."""
-        self._validate_params()
+        self._ensure_valid()
         t, _ = self._to_internal(X)
         t = t.detach().to("cpu", torch.float64).reshape(t.shape[0], -1)
         ok = ~torch.isnan(t)

@@ -54,6 +54,7 @@ import torch
 from torch import nn
 
 from ..core import Params, fresh_seed
+from ..core.constraints import Boolean, Integral, Interval, Options, Real, SequenceOf
 from ..registry import register
 from . import functional as F
 from .mixup import MixingAugmenter
@@ -111,35 +112,23 @@ class RegMix(MixingAugmenter):
         self.chunk_size = chunk_size
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-
-        def pos_int(v):
-            return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
-
-        def pos_num(v, allow_zero=False):
-            return isinstance(v, (int, float)) and not isinstance(v, bool) and (v >= 0 if allow_zero else v > 0)
-
-        kc = self.k_candidates
-        self._check_param(
-            "k_candidates",
-            isinstance(kc, (list, tuple)) and len(kc) >= 1 and all(pos_int(k) for k in kc) and len(set(kc)) == len(kc),
-            "a non-empty list of distinct positive integers",
-        )
-        self._check_param("alpha", pos_num(self.alpha), "a positive number")
-        self._check_param("use_target", isinstance(self.use_target, bool), "True or False")
-        self._check_param("target_weight", pos_num(self.target_weight, True), "a non-negative number")
-        self._check_param("val_fraction", pos_num(self.val_fraction) and self.val_fraction < 1, "a number in (0, 1)")
-        for name in ("n_iter", "episodes", "policy_hidden", "n_random_features", "reward_neighbours"):
-            self._check_param(name, pos_int(getattr(self, name)), "a positive integer")
-        self._check_param("episodes", self.episodes >= 2, "an integer >= 2 (the baseline needs several episodes)")
-        self._check_param("policy_lr", pos_num(self.policy_lr), "a positive number")
-        self._check_param("entropy_coef", pos_num(self.entropy_coef, True), "a non-negative number")
-        self._check_param("ridge", pos_num(self.ridge), "a positive number")
-        self._check_param("lengthscale", self.lengthscale is None or pos_num(self.lengthscale), "None or a positive number")
-        self._check_param("chunk_size", self.chunk_size is None or pos_int(self.chunk_size), "None or a positive integer")
-        self._check_param("task", self.task in ("auto", "regression"), "'auto' or 'regression' (RegMix is for regression)")
-        self._check_param("num_classes", self.num_classes is None, "None (RegMix is for regression)")
+    _parameter_constraints = {
+        "k_candidates": [SequenceOf(Interval(Integral, 1, None), min_len=1, distinct=True,
+                                    desc="a non-empty list of distinct positive integers")],
+        "alpha": [Interval(Real, 0, None, closed="neither")],
+        "use_target": [Boolean()],
+        "target_weight": [Interval(Real, 0, None)],
+        "val_fraction": [Interval(Real, 0, 1, closed="neither")],
+        **{name: [Interval(Integral, 1, None)] for name in ("n_iter", "policy_hidden", "n_random_features", "reward_neighbours")},
+        "episodes": [Interval(Integral, 2, None, desc="an integer >= 2 (the baseline needs several episodes)")],
+        "policy_lr": [Interval(Real, 0, None, closed="neither")],
+        "entropy_coef": [Interval(Real, 0, None)],
+        "ridge": [Interval(Real, 0, None, closed="neither")],
+        "lengthscale": [None, Interval(Real, 0, None, closed="neither")],
+        "chunk_size": [None, Interval(Integral, 1, None)],
+        "task": [Options("auto", "regression", desc="'auto' or 'regression' (RegMix is for regression)")],
+        "num_classes": [Options(None, desc="None (RegMix is for regression)")],
+    }
 
     # ---- helpers ------------------------------------------------------------------------------------
 

@@ -12,6 +12,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from ..core.constraints import Options
 from ..core import AugmentReport, Augmenter, ModalityHandler, Params, concat_labels, register_modality, take_labels
 
 
@@ -135,12 +136,7 @@ class TextAugmenter(Augmenter):
         self.on_unchanged = on_unchanged
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        if getattr(self, "on_unchanged", "drop") not in ("drop", "keep", "error"):
-            raise ValueError(
-                f"{type(self).__name__}: on_unchanged must be 'drop', 'keep' or 'error', got {self.on_unchanged!r}"
-            )
+    _parameter_constraints = {"on_unchanged": [Options("drop", "keep", "error")]}
 
     def _same(self, out: str, src: str) -> bool:
         """Whether output ``out`` counts as not augmented w.r.t. its input ``src``."""
@@ -201,7 +197,7 @@ class TextAugmenter(Augmenter):
         """``n_aug`` augmented copies as in :meth:`multiaug.core.Augmenter.augment`, except that
         outputs identical to their input are left out when ``on_unchanged="drop"`` (see the class doc)."""
         self._extra_inputs(xi, **inputs)
-        self._validate_params()
+        self._ensure_valid()
         n = len(xi)
         outs, y_out, unchanged, details = self._augment_internal(xi, y, int(n_aug))
         src = np.tile(np.arange(n), int(n_aug))

@@ -21,6 +21,7 @@ import numpy as np
 import torch
 
 from ..core import Params
+from ..core.constraints import Integral, Interval, Options, Real, Satisfies
 from ..registry import register
 from . import functional as F
 from .base import TextAugmenter
@@ -84,14 +85,13 @@ class _CharNoise(TextAugmenter):
         self.min_word_len = min_word_len
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        for name in ("word_p", "char_p"):
-            v = getattr(self, name)
-            self._check_param(name, isinstance(v, (int, float)) and not isinstance(v, bool) and 0 < v <= 1, "a number in (0, 1]")
-        for name, lo in (("word_max", 1), ("char_max", 1), ("min_word_len", 1)):
-            v = getattr(self, name)
-            self._check_param(name, isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= lo, f"an integer >= {lo}")
+    _parameter_constraints = {
+        "word_p": [Interval(Real, 0, 1, closed="right")],
+        "char_p": [Interval(Real, 0, 1, closed="right")],
+        "word_max": [Interval(Integral, 1, None)],
+        "char_max": [Interval(Integral, 1, None)],
+        "min_word_len": [Interval(Integral, 1, None)],
+    }
 
     # subclasses: which characters can be chosen, and what happens to them
     action = "substitute"
@@ -223,12 +223,11 @@ class CharNoise(_CharNoise):
         self.alphabet = alphabet
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("action", self.action in ("insert", "delete", "swap", "substitute"),
-                          "one of 'insert', 'delete', 'swap', 'substitute'")
-        self._check_param("alphabet", isinstance(self.alphabet, str) and len(set(self._alphabet())) >= 2,
-                          "'letters', 'alphanumeric' or a string of at least 2 distinct characters")
+    _parameter_constraints = {
+        "action": [Options("insert", "delete", "swap", "substitute")],
+        "alphabet": [Satisfies(lambda a: isinstance(a, str) and len(set(_ALPHABETS.get(a, a))) >= 2,
+                               "'letters', 'alphanumeric' or a string of at least 2 distinct characters")],
+    }
 
     def _alphabet(self) -> str:
         return _ALPHABETS.get(self.alphabet, self.alphabet) if isinstance(self.alphabet, str) else ""

@@ -25,6 +25,7 @@ import numpy as np
 import torch
 
 from ..core import Params
+from ..core.constraints import Integral, Interval, Options, Real, Satisfies, SequenceOf
 from ..registry import register
 from .base import TextAugmenter
 
@@ -106,23 +107,21 @@ class ContextualSubstitution(TextAugmenter):
         self.max_length = max_length
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        is_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool)  # noqa: E731
-        self._check_param("model", self.model is None or (isinstance(self.model, str) and self.model), "a masked LM path or hub id")
-        self._check_param("action", self.action in ("substitute", "insert"), "'substitute' or 'insert'")
-        self._check_param("aug_p", isinstance(self.aug_p, (int, float)) and not isinstance(self.aug_p, bool) and 0 <= self.aug_p <= 1, "in [0, 1]")
-        self._check_param("aug_min", is_int(self.aug_min) and self.aug_min >= 0, "an integer >= 0")
-        self._check_param("aug_max", is_int(self.aug_max) and self.aug_max >= max(1, self.aug_min if is_int(self.aug_min) else 1), "an integer >= max(1, aug_min)")
-        self._check_param("top_k", is_int(self.top_k) and self.top_k >= 1, "an integer >= 1")
-        self._check_param("temperature", isinstance(self.temperature, (int, float)) and not isinstance(self.temperature, bool) and self.temperature >= 0, "a number >= 0")
-        self._check_param(
-            "stopwords",
-            self.stopwords is None or (isinstance(self.stopwords, (list, tuple, set, frozenset)) and all(isinstance(w, str) for w in self.stopwords)),
-            "None or a list of str",
-        )
-        self._check_param("batch_size", is_int(self.batch_size) and self.batch_size >= 1, "an integer >= 1")
-        self._check_param("max_length", is_int(self.max_length) and self.max_length >= 4, "an integer >= 4")
+    _parameter_constraints = {
+        "model": [None, Satisfies(lambda m: isinstance(m, str) and m != "", "a masked LM path or hub id")],
+        "action": [Options("substitute", "insert")],
+        "aug_p": [Interval(Real, 0, 1)],
+        "aug_min": [Interval(Integral, 0, None)],
+        "aug_max": [Interval(Integral, 1, None)],
+        "top_k": [Interval(Integral, 1, None)],
+        "temperature": [Interval(Real, 0, None)],
+        "stopwords": [None, SequenceOf(str, containers=(list, tuple, set, frozenset), desc="a list of str")],
+        "batch_size": [Interval(Integral, 1, None)],
+        "max_length": [Interval(Integral, 4, None)],
+    }
+
+    def _check_extra(self) -> None:
+        self._check_param("aug_max", self.aug_max >= self.aug_min, "an integer >= max(1, aug_min)")
 
     def _device(self) -> torch.device:
         if self.device is not None:

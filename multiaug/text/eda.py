@@ -31,6 +31,7 @@ import numpy as np
 import torch
 
 from ..core import Params, concat_labels, take_labels
+from ..core.constraints import Boolean, InvalidParameterError, Interval, Options, Real, Satisfies, SequenceOf
 from ..registry import register
 from . import functional as F
 from .base import TextAugmenter, TextOutput
@@ -40,8 +41,18 @@ _OPS = ("sr", "ri", "rs", "rd")
 _PUNCT_EDGE = re.compile(r"(?<!\S)[" + re.escape(PUNCT) + r"]+|[" + re.escape(PUNCT) + r"]+(?!\S)")
 
 
-def _is_rate(v: Any) -> bool:
-    return isinstance(v, (int, float, np.floating)) and not isinstance(v, bool) and 0.0 <= float(v) <= 1.0
+def _is_synonym_source(syn: Any) -> bool:
+    return syn == "wordnet" or isinstance(syn, Mapping) or (
+        isinstance(syn, str) and syn.endswith((".json", ".tsv", ".tsv.gz", ".gz")) and Path(syn).is_file())
+
+
+#: the constraints of ``synonyms`` and ``stopwords`` (EDA and the synonym operations)
+_SYNONYM_CONSTRAINTS = {
+    "synonyms": [Satisfies(_is_synonym_source,
+                           "'wordnet', a dict {word: [synonyms]} or the path of an existing .json/.tsv/.tsv.gz file")],
+    "stopwords": [None, SequenceOf(str, containers=(list, tuple, set, frozenset),
+                                   desc="a list of words (None: the built-in English list)")],
+}
 
 
 class _EDABase(TextAugmenter):
@@ -65,20 +76,7 @@ class _EDABase(TextAugmenter):
 
     # ---- validation ---------------------------------------------------------------------------------
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        for name in ("lowercase", "keep_punct"):
-            self._check_param(name, isinstance(getattr(self, name), bool), "True or False")
-        if self.uses_synonyms:
-            syn = self.synonyms
-            ok = syn == "wordnet" or isinstance(syn, Mapping) or (
-                isinstance(syn, str) and syn.endswith((".json", ".tsv", ".tsv.gz", ".gz")) and Path(syn).is_file())
-            self._check_param("synonyms", ok, "'wordnet', a dict {word: [synonyms]} or the path of an existing .json/.tsv/.tsv.gz file")
-            sw = self.stopwords
-            self._check_param(
-                "stopwords", sw is None or (isinstance(sw, (list, tuple, set, frozenset)) and all(isinstance(w, str) for w in sw)),
-                "None (built-in English list) or a list of words",
-            )
+    _parameter_constraints = {"lowercase": [Boolean()], "keep_punct": [Boolean()]}
 
     # ---- helpers ------------------------------------------------------------------------------------
 
@@ -257,13 +255,15 @@ class EDA(_EDABase):
         self.stopwords = stopwords
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        for name in ("alpha_sr", "alpha_ri", "alpha_rs", "p_rd"):
-            self._check_param(name, _is_rate(getattr(self, name)), "a number in [0, 1]")
+    _parameter_constraints = {
+        **{name: [Interval(Real, 0, 1)] for name in ("alpha_sr", "alpha_ri", "alpha_rs", "p_rd")},
+        "mode": [Options("one", "all")],
+        **_SYNONYM_CONSTRAINTS,
+    }
+
+    def _check_extra(self) -> None:
         if not any(float(r) > 0 for r in self._rates()):
-            raise ValueError("EDA: at least one of alpha_sr, alpha_ri, alpha_rs, p_rd must be > 0, got all 0")
-        self._check_param("mode", self.mode in ("one", "all"), "'one' or 'all'")
+            raise InvalidParameterError("EDA: at least one of alpha_sr, alpha_ri, alpha_rs, p_rd must be > 0, got all 0")
 
     def _rates(self) -> tuple[float, float, float, float]:
         return (self.alpha_sr, self.alpha_ri, self.alpha_rs, self.p_rd)
@@ -280,9 +280,7 @@ class _SingleOp(_EDABase):
         self.alpha = alpha
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("alpha", _is_rate(self.alpha) and float(self.alpha) > 0, "a number in (0, 1]")
+    _parameter_constraints = {"alpha": [Interval(Real, 0, 1, closed="right")]}
 
     def _rates(self) -> tuple[float, float, float, float]:
         r = [0.0, 0.0, 0.0, 0.0]
@@ -292,6 +290,8 @@ class _SingleOp(_EDABase):
 
 class _SingleSynonymOp(_SingleOp):
     uses_synonyms = True
+
+    _parameter_constraints = dict(_SYNONYM_CONSTRAINTS)
 
     def __init__(self, alpha: float = 0.1, synonyms: Any = "wordnet", stopwords: list[str] | None = None, **kwargs: Any):
         self.synonyms = synonyms

@@ -33,6 +33,7 @@ import numpy as np
 import torch
 
 from ..core import Params
+from ..core.constraints import InstanceOf, InvalidParameterError, Satisfies
 from ..registry import register
 from .base import TextAugmenter
 
@@ -96,16 +97,17 @@ class NlpaugAugmenter(TextAugmenter):
         self.aug_params = aug_params
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        if self.aug_params is not None and not isinstance(self.aug_params, dict):
-            raise TypeError(f"NlpaugAugmenter: aug_params must be a dict of keyword arguments or None, got {type(self.aug_params).__name__}")
+    _parameter_constraints = {
+        "aug": [Satisfies(lambda a: isinstance(a, str) or callable(getattr(a, "augment", None)),
+                          "an nlpaug augmenter (with .augment) or a class name")],
+        "aug_params": [None, InstanceOf(dict, "a dict of keyword arguments")],
+    }
+
+    def _check_extra(self) -> None:
         if isinstance(self.aug, str):
             resolve_nlpaug_class(self.aug)
-        elif not callable(getattr(self.aug, "augment", None)):
-            raise TypeError(f"NlpaugAugmenter: aug must be an nlpaug augmenter (with .augment) or a class name, got {type(self.aug).__name__}")
         elif self.aug_params:
-            raise ValueError("NlpaugAugmenter: aug_params only applies when aug is a class name, not an augmenter object")
+            raise InvalidParameterError("NlpaugAugmenter: aug_params only applies when aug is a class name, not an augmenter object")
 
     def _built(self) -> Any:
         if not isinstance(self.aug, str):

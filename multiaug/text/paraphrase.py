@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..core import AugmentReport, Params, take_labels
+from ..core.constraints import InstanceOf, Integral, Interval, InvalidParameterError, Options, Real, Satisfies
 from ..registry import register
 from .backends import (
     Backend,
@@ -211,43 +212,47 @@ class Paraphrase(TextAugmenter):
         super().__init__(**kwargs)
 
     # ---- validation -------------------------------------------------------------------------------
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        num = lambda v: isinstance(v, (int, float, np.integer, np.floating)) and not isinstance(v, bool)  # noqa: E731
-        pos_int = lambda v: isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1  # noqa: E731
-        self._check_param("backend", self.backend in ("auto", "hf", "openai"), "one of 'auto', 'hf', 'openai'")
-        self._check_param("model", self.model is None or (isinstance(self.model, str) and self.model), "None or a non-empty str")
-        self._check_param(
-            "base_url",
-            self.base_url is None or (isinstance(self.base_url, str) and self.base_url.startswith(("http://", "https://"))),
-            "None or an http(s) URL such as 'http://127.0.0.1:8000/v1'",
-        )
+    _parameter_constraints = {
+        "backend": [Options("auto", "hf", "openai")],
+        "model": [None, Satisfies(lambda m: isinstance(m, str) and m != "", "a non-empty str")],
+        "base_url": [None, Satisfies(lambda u: isinstance(u, str) and u.startswith(("http://", "https://")),
+                                     "an http(s) URL such as 'http://127.0.0.1:8000/v1'")],
+        "api_key_env": [None, InstanceOf(str, "the name of an environment variable")],
+        "prompt": [None, Satisfies(lambda t: isinstance(t, str) and "{text}" in t, "a template containing '{text}'")],
+        "system_prompt": [None, str],
+        "temperature": [Interval(Real, 0, 5, desc="a float in [0, 5] (0 = greedy)")],
+        "top_p": [Interval(Real, 0, 1, closed="right")],
+        **{name: [Interval(Integral, 1, None)] for name in ("max_new_tokens", "batch_size", "concurrency", "max_input_chars")},
+        "timeout": [Interval(Real, 0, None, closed="neither", desc="a positive number of seconds")],
+        "max_retries": [Interval(Integral, 0, None)],
+        "dtype": [Options(None, "float32", "float16", "bfloat16", desc="None, 'float32', 'float16' or 'bfloat16'")],
+        "gguf_file": [None, InstanceOf(str, "a file name")],
+        "cache": [None, InstanceOf(str, "the path of an sqlite file")],
+        "filter_model": [None, InstanceOf(str, "an embedding model")],
+        "min_similarity": [Interval(Real, -1, 1, desc="a cosine similarity in [-1, 1]")],
+        "max_similarity": [Interval(Real, -1, 1, desc="a cosine similarity in [-1, 1]")],
+        "min_length_ratio": [Interval(Real, 0, None)],
+        "max_length_ratio": [Interval(Real, 0, None)],
+        "on_error": [Options("raise", "skip")],
+    }
+
+    def _check_extra(self) -> None:
         if self.backend == "openai" and self.base_url is None:
-            raise ValueError("Paraphrase: backend='openai' needs base_url (e.g. 'http://127.0.0.1:8000/v1'), got None")
+            raise InvalidParameterError("Paraphrase: backend='openai' needs base_url (e.g. 'http://127.0.0.1:8000/v1'), got None")
         if self.backend == "hf" and self.base_url is not None:
-            raise ValueError(f"Paraphrase: base_url={self.base_url!r} is only used with backend 'openai' or 'auto', got backend='hf'")
-        self._check_param("api_key_env", self.api_key_env is None or isinstance(self.api_key_env, str), "None or the name of an environment variable")
+            raise InvalidParameterError(f"Paraphrase: base_url={self.base_url!r} is only used with backend 'openai' or 'auto', got backend='hf'")
         if self.prompt is not None:
-            self._check_param("prompt", isinstance(self.prompt, str) and "{text}" in self.prompt, "None or a template containing '{text}'")
             try:
                 self.prompt.format(text="x", n=1)
             except (KeyError, IndexError, ValueError):
-                raise ValueError(
+                raise InvalidParameterError(
                     f"Paraphrase: prompt may only use the fields {{text}} and {{n}} (double other braces), got {self.prompt!r}"
                 ) from None
-        self._check_param("system_prompt", self.system_prompt is None or isinstance(self.system_prompt, str), "None or a str")
-        self._check_param("temperature", num(self.temperature) and 0 <= self.temperature <= 5, "a number in [0, 5] (0 = greedy)")
-        self._check_param("top_p", num(self.top_p) and 0 < self.top_p <= 1, "a number in (0, 1]")
-        for name in ("max_new_tokens", "batch_size", "concurrency", "max_input_chars"):
-            self._check_param(name, pos_int(getattr(self, name)), "an integer >= 1")
-        self._check_param("timeout", num(self.timeout) and self.timeout > 0, "a positive number of seconds")
-        self._check_param("max_retries", isinstance(self.max_retries, (int, np.integer)) and not isinstance(self.max_retries, bool) and self.max_retries >= 0, "an integer >= 0")
-        self._check_param("dtype", self.dtype in (None, "float32", "float16", "bfloat16"), "None, 'float32', 'float16' or 'bfloat16'")
-        self._check_param("gguf_file", self.gguf_file is None or isinstance(self.gguf_file, str), "None or a file name")
-        self._check_param("cache", self.cache is None or isinstance(self.cache, str), "None or the path of an sqlite file")
-        self._check_param("filter_model", self.filter_model is None or isinstance(self.filter_model, str), "None or an embedding model")
-        self._check_param("on_error", self.on_error in ("raise", "skip"), "'raise' or 'skip'")
-        ParaphraseFilter(None, self.min_similarity, self.max_similarity, self.min_length_ratio, self.max_length_ratio)
+        for lo, hi in (("min_similarity", "max_similarity"), ("min_length_ratio", "max_length_ratio")):
+            if getattr(self, lo) > getattr(self, hi):
+                raise InvalidParameterError(
+                    f"Paraphrase: {lo} ({getattr(self, lo)}) must not exceed {hi} ({getattr(self, hi)})"
+                )
 
     # ---- collaborators (built lazily, never part of the hyperparameters) ----------------------------
     def _backend_kind(self) -> str:
@@ -410,7 +415,7 @@ class Paraphrase(TextAugmenter):
         generation request per input. Returns ``(X_aug, y_aug, source_index)``; inputs without usable
         output contribute nothing (see ``report_``)."""
         self._extra_inputs(xi, **inputs)
-        self._validate_params()
+        self._ensure_valid()
         n = len(xi)
         idx = torch.nonzero(self._active_mask(n, torch.device("cpu"))).flatten().tolist()
         seeds = self._draw_seeds(len(idx)).tolist()

@@ -23,6 +23,7 @@ import numpy as np
 import torch
 
 from ..core import Augmenter, Params, TensorHandler, register_modality
+from ..core.constraints import Boolean
 
 
 @dataclass
@@ -150,10 +151,7 @@ class TimeSeriesAugmenter(Augmenter):
         self.channels_last = channels_last
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        if not isinstance(self.channels_last, (bool, np.bool_)):
-            raise TypeError(f"{type(self).__name__}: channels_last must be a bool, got {self.channels_last!r}")
+    _parameter_constraints = {"channels_last": [Boolean()]}
 
     # ---- variable lengths ------------------------------------------------------------------------
 

@@ -26,6 +26,7 @@ import torch
 from torch import nn
 
 from ..core import Params
+from ..core.constraints import Boolean, InstanceOf, Integral, Interval, Options, Real, Satisfies
 from ..registry import register
 from . import functional as F
 from .base import TimeSeriesAugmenter
@@ -258,37 +259,24 @@ class AutoTCL(TimeSeriesAugmenter):
 
     # ---- validation ------------------------------------------------------------------------------
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        if self.encoder is not None and not isinstance(self.encoder, nn.Module):
-            raise TypeError(f"AutoTCL: encoder must be None or a torch.nn.Module, got {type(self.encoder).__name__}")
-
-        def pos_int(v: Any) -> bool:
-            return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= 1
-
-        def pos_num(v: Any) -> bool:
-            return isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and math.isfinite(v) and v > 0
-
-        def nonneg(v: Any) -> bool:
-            return isinstance(v, (int, float, np.number)) and not isinstance(v, bool) and math.isfinite(v) and v >= 0
-
-        for name in ("output_dims", "hidden_dims", "depth", "aug_hidden_dims", "aug_depth", "aug_dims", "n_iters",
-                     "batch_size", "aug_every", "local_segments"):
-            self._check_param(name, pos_int(getattr(self, name)), "an integer >= 1")
-        self._check_param("epochs", self.epochs is None or pos_int(self.epochs), "None or an integer >= 1")
-        for name in ("lr", "aug_lr", "mask_temperature", "temperature"):
-            self._check_param(name, pos_num(getattr(self, name)), "a positive number")
-        for name in ("sparsity_threshold", "sparsity_weight", "smoothness_weight", "local_weight"):
-            self._check_param(name, nonneg(getattr(self, name)), "a non-negative number")
-        self._check_param("gumbel_bias", nonneg(self.gumbel_bias) and self.gumbel_bias < 0.5, "a number in [0, 0.5)")
-        st = self.stretch
-        ok = isinstance(st, (list, tuple)) and len(st) == 2 and all(isinstance(v, (int, float)) for v in st) and st[0] <= 0 < 1 <= st[1]
-        self._check_param("stretch", ok, "a (gamma, zeta) pair with gamma <= 0 and zeta >= 1")
-        self._check_param("aug_objective", self.aug_objective in ("mmd", "adversarial"), "'mmd' or 'adversarial'")
-        self._check_param("mask_logits", self.mask_logits in ("bounded", "free"), "'bounded' or 'free'")
-        self._check_param("output", self.output in ("views", "representations"), "'views' or 'representations'")
-        self._check_param("hard_mask", isinstance(self.hard_mask, bool), "a bool")
-        self._check_param("average", isinstance(self.average, bool), "a bool")
+    _parameter_constraints = {
+        "encoder": [None, InstanceOf(nn.Module, "a torch.nn.Module")],
+        **{name: [Interval(Integral, 1, None)] for name in (
+            "output_dims", "hidden_dims", "depth", "aug_hidden_dims", "aug_depth", "aug_dims", "n_iters",
+            "batch_size", "aug_every", "local_segments")},
+        "epochs": [None, Interval(Integral, 1, None)],
+        **{name: [Interval(Real, 0, None, closed="neither")] for name in ("lr", "aug_lr", "mask_temperature", "temperature")},
+        **{name: [Interval(Real, 0, None)] for name in (
+            "sparsity_threshold", "sparsity_weight", "smoothness_weight", "local_weight")},
+        "gumbel_bias": [Interval(Real, 0, 0.5, closed="left")],
+        "stretch": [Satisfies(lambda st: isinstance(st, (list, tuple)) and len(st) == 2 and st[0] <= 0 < 1 <= st[1],
+                              "a (gamma, zeta) pair with gamma <= 0 and zeta >= 1")],
+        "aug_objective": [Options("mmd", "adversarial")],
+        "mask_logits": [Options("bounded", "free")],
+        "output": [Options("views", "representations")],
+        "hard_mask": [Boolean()],
+        "average": [Boolean()],
+    }
 
     # ---- networks --------------------------------------------------------------------------------
 
@@ -333,7 +321,7 @@ class AutoTCL(TimeSeriesAugmenter):
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "AutoTCL":
         """Train the augmentation network and the encoder on unlabelled series ``X`` (``y`` is ignored)."""
-        self._validate_params()
+        self._ensure_valid()
         x_all, _ = self._to_internal(X)
         x_all = x_all.float()
         n, c, t = x_all.shape

@@ -15,31 +15,10 @@ import numpy as np
 import torch
 
 from ..core import Params
+from ..core.constraints import Boolean, Integral, Interval, Pair, Real, SequenceOf
 from ..registry import register
 from . import functional as F
 from .base import TimeSeriesAugmenter
-
-_NUM = (int, float, np.integer, np.floating)
-
-
-def _is_num(v: Any) -> bool:
-    return isinstance(v, _NUM) and not isinstance(v, bool) and math.isfinite(float(v))
-
-
-def _is_range(v: Any, lo: float = -math.inf, hi: float = math.inf) -> bool:
-    """A number or a (low, high) pair, within [lo, hi]."""
-    if _is_num(v):
-        return lo <= float(v) <= hi
-    return (
-        isinstance(v, (list, tuple))
-        and len(v) == 2
-        and all(_is_num(e) for e in v)
-        and lo <= float(v[0]) <= float(v[1]) <= hi
-    )
-
-
-def _is_int(v: Any, lo: int = 1) -> bool:
-    return isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v >= lo
 
 
 class _TimeMap(TimeSeriesAugmenter):
@@ -67,9 +46,7 @@ class Jitter(TimeSeriesAugmenter):
         self.sigma = sigma
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("sigma", _is_range(self.sigma, 0.0), "a non-negative float or a (low, high) range")
+    _parameter_constraints = {"sigma": [Interval(Real, 0, None), Pair(Real, 0, None)]}
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
@@ -91,9 +68,7 @@ class Scaling(TimeSeriesAugmenter):
         self.sigma = sigma
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("sigma", _is_num(self.sigma) and self.sigma >= 0, "a non-negative float")
+    _parameter_constraints = {"sigma": [Interval(Real, 0, None)]}
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
@@ -116,10 +91,7 @@ class MagnitudeWarp(TimeSeriesAugmenter):
         self.n_knots = n_knots
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("sigma", _is_num(self.sigma) and self.sigma >= 0, "a non-negative float")
-        self._check_param("n_knots", _is_int(self.n_knots, 1), "an integer >= 1")
+    _parameter_constraints = {"sigma": [Interval(Real, 0, None)], "n_knots": [Interval(Integral, 1, None)]}
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
@@ -145,10 +117,10 @@ class TimeWarp(_TimeMap):
         self.max_speed_ratio = max_speed_ratio
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("n_speed_change", _is_int(self.n_speed_change, 1), "an integer >= 1")
-        self._check_param("max_speed_ratio", _is_range(self.max_speed_ratio, 1.0), "a float >= 1 or a (low, high) range")
+    _parameter_constraints = {
+        "n_speed_change": [Interval(Integral, 1, None)],
+        "max_speed_ratio": [Interval(Real, 1, None), Pair(Real, 1, None)],
+    }
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
@@ -173,9 +145,7 @@ class WindowSlice(_TimeMap):
         self.reduce_ratio = reduce_ratio
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("reduce_ratio", _is_num(self.reduce_ratio) and 0 < self.reduce_ratio <= 1, "a float in (0, 1]")
+    _parameter_constraints = {"reduce_ratio": [Interval(Real, 0, 1, closed="right")]}
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
@@ -197,11 +167,10 @@ class CropResize(_TimeMap):
         self.min_scale = min_scale
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("scale", _is_range(self.scale, 1e-6, 1.0) and not _is_num(self.scale), "a (low, high) pair in (0, 1]")
-        self._check_param("min_scale", self.min_scale is None or (_is_num(self.min_scale) and 0 < self.min_scale <= 1),
-                          "None or a float in (0, 1] (overrides scale[0]; set by RandAugment)")
+    _parameter_constraints = {
+        "scale": [Pair(Real, 0, 1, closed="right")],
+        "min_scale": [None, Interval(Real, 0, 1, closed="right", desc="a float in (0, 1] (overrides scale[0]; set by RandAugment)")],
+    }
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
@@ -227,11 +196,10 @@ class WindowWarp(_TimeMap):
         self.scales = scales
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("window_ratio", _is_num(self.window_ratio) and 0 <= self.window_ratio <= 1, "a float in [0, 1]")
-        ok = isinstance(self.scales, (list, tuple)) and len(self.scales) > 0 and all(_is_num(s) and s > 0 for s in self.scales)
-        self._check_param("scales", ok, "a non-empty list of positive speed factors")
+    _parameter_constraints = {
+        "window_ratio": [Interval(Real, 0, 1)],
+        "scales": [SequenceOf(Interval(Real, 0, None, closed="neither"), min_len=1, desc="a non-empty list of positive speed factors")],
+    }
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
@@ -256,10 +224,7 @@ class Permutation(_TimeMap):
         self.equal_segments = equal_segments
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("n_segments", _is_int(self.n_segments, 1), "an integer >= 1")
-        self._check_param("equal_segments", isinstance(self.equal_segments, bool), "a bool")
+    _parameter_constraints = {"n_segments": [Interval(Integral, 1, None)], "equal_segments": [Boolean()]}
 
     def _check_lengths(self, lengths: Any, x: torch.Tensor) -> torch.Tensor | None:
         out = super()._check_lengths(lengths, x)
@@ -314,9 +279,7 @@ class Rotation(TimeSeriesAugmenter):
         self.max_angle = max_angle
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("max_angle", _is_num(self.max_angle) and 0 <= self.max_angle <= math.pi, "a float in [0, pi]")
+    _parameter_constraints = {"max_angle": [Interval(Real, 0, math.pi)]}
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
@@ -348,9 +311,7 @@ class FrequencyMask(TimeSeriesAugmenter):
         self.rate = rate
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("rate", _is_num(self.rate) and 0 <= self.rate <= 1, "a probability in [0, 1]")
+    _parameter_constraints = {"rate": [Interval(Real, 0, 1, desc="a probability in [0, 1]")]}
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
@@ -380,9 +341,7 @@ class _Mixing(TimeSeriesAugmenter):
         self.n_classes = n_classes
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("n_classes", self.n_classes is None or _is_int(self.n_classes, 2), "None or an integer >= 2")
+    _parameter_constraints = {"n_classes": [None, Interval(Integral, 2, None)]}
 
     def _to_internal(self, x: Any) -> tuple[torch.Tensor, Any]:
         t, ctx = super()._to_internal(x)
@@ -430,9 +389,7 @@ class _BetaMixing(_Mixing):
         self.alpha = alpha
         super().__init__(n_classes=n_classes, **kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("alpha", _is_num(self.alpha) and self.alpha > 0, "a positive float")
+    _parameter_constraints = {"alpha": [Interval(Real, 0, None, closed="neither")]}
 
     def _draw_lam(self, x: torch.Tensor) -> torch.Tensor:
         return F.draw_beta(float(self.alpha), float(self.alpha), x.shape[0], self.generator(x.device), x.device)
@@ -499,9 +456,7 @@ class FrequencyMix(_Mixing):
         self.rate = rate
         super().__init__(n_classes=n_classes, **kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("rate", _is_num(self.rate) and 0 <= self.rate <= 1, "a probability in [0, 1]")
+    _parameter_constraints = {"rate": [Interval(Real, 0, 1, desc="a probability in [0, 1]")]}
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
@@ -532,12 +487,12 @@ class Drift(TimeSeriesAugmenter):
         self.normalize = normalize
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("max_drift", _is_range(self.max_drift, 0.0), "a non-negative float or a (low, high) range")
-        self._check_param("n_drift_points", _is_int(self.n_drift_points, 1), "an integer >= 1")
-        self._check_param("per_channel", isinstance(self.per_channel, bool), "a bool")
-        self._check_param("normalize", isinstance(self.normalize, bool), "a bool")
+    _parameter_constraints = {
+        "max_drift": [Interval(Real, 0, None), Pair(Real, 0, None)],
+        "n_drift_points": [Interval(Integral, 1, None)],
+        "per_channel": [Boolean()],
+        "normalize": [Boolean()],
+    }
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
@@ -567,11 +522,11 @@ class Dropout(TimeSeriesAugmenter):
         self.per_channel = per_channel
         super().__init__(**kwargs)
 
-    def _validate_params(self) -> None:
-        super()._validate_params()
-        self._check_param("rate", _is_num(self.rate) and 0 <= self.rate <= 1, "a probability in [0, 1]")
-        self._check_param("fill", _is_num(self.fill), "a finite number (NaN fill is not allowed)")
-        self._check_param("per_channel", isinstance(self.per_channel, bool), "a bool")
+    _parameter_constraints = {
+        "rate": [Interval(Real, 0, 1, desc="a probability in [0, 1]")],
+        "fill": [Interval(Real, desc="a finite float (NaN fill is not allowed)")],
+        "per_channel": [Boolean()],
+    }
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)

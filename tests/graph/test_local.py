@@ -238,7 +238,7 @@ def test_bad_input_raises_clear_errors():
 )
 def test_bad_params_name_the_argument(bad):
     with pytest.raises(ValueError, match=next(iter(bad))):
-        LocalAugmentation(**bad)
+        LocalAugmentation(**bad).fit(bow_graph())  # checked at fit / first use, not in __init__
 
 
 def test_refit_on_another_width():

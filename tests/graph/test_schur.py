@@ -253,7 +253,7 @@ def test_bad_input_errors_name_the_problem():
         aug(Data(edge_index=torch.tensor([[0, 1], [1, 0]]), edge_attr=torch.ones(3, 2), num_nodes=2))
     for bad in (dict(fraction=1.5), dict(order="x"), dict(neighbor_order="up"), dict(keep_eliminated=1)):
         with pytest.raises(ValueError):
-            SchurView(**bad)
+            SchurView(**bad)(Data(edge_index=torch.tensor([[0, 1], [1, 0]]), num_nodes=2))  # checked at first use
 
 
 def test_isolated_nodes_and_edgeless_graph():

@@ -200,7 +200,7 @@ def test_feature_mask_modes():
     assert bool(torch.equal(out.x[~rows], data.x[~rows]))
     assert torch.equal(out.edge_index, data.edge_index)
     with pytest.raises(ValueError, match="mode"):
-        FeatureMask(mode="pixels")
+        FeatureMask(mode="pixels")(small_graph_batch())  # checked at first use
     with pytest.raises(ValueError, match="features x"):
         FeatureMask()(Data(edge_index=torch.zeros(2, 0, dtype=torch.long), num_nodes=3))
 
@@ -252,7 +252,7 @@ def test_bad_params_name_the_argument():
                     (EdgeAdd, {"rate": -1}), (FeatureNoise, {"sigma": -0.1}), (RandomWalkSubgraph, {"walk_length": 1.5}),
                     (DiffusionView, {"method": "katz"}), (DiffusionView, {"alpha": 0})]:
         with pytest.raises(ValueError, match=list(kw)[0]):
-            cls(**kw)
+            cls(**kw)(small_graph_batch())  # checked at first use, not in __init__
 
 
 def test_bad_graph_input():

@@ -53,7 +53,7 @@ def test_bad_categorical_columns_entry_raises():
     with pytest.raises(ValueError, match="categorical_columns"):
         Mixup(categorical_columns=["nope"])(frame())
     with pytest.raises(ValueError, match="categorical_columns"):
-        Mixup(categorical_columns="o")
+        Mixup(categorical_columns="o")(frame())  # checked at first use, not in __init__
 
 
 def test_nan_raises_unless_policy_keep():
@@ -66,7 +66,7 @@ def test_nan_raises_unless_policy_keep():
     with pytest.raises(ValueError, match="inf"):
         Mixup(nan_policy="keep")(np.array([[1.0, np.inf], [2.0, 3.0]]))
     with pytest.raises(ValueError, match="nan_policy"):
-        Mixup(nan_policy="drop")
+        Mixup(nan_policy="drop")(x)
 
 
 def test_numpy_integer_columns_declared_categorical_are_not_interpolated():

@@ -50,7 +50,7 @@ def test_featmix_errors():
     with pytest.raises(ValueError, match="importance"):
         FeatMix(importance=[1, 2]).fit(x, y)
     with pytest.raises(ValueError, match="importance"):
-        FeatMix(importance="entropy")
+        FeatMix(importance="entropy").fit(x, y)  # checked at fit, not in __init__
     with pytest.raises(ValueError, match="fitted on 4"):
         FeatMix(seed=0).fit(x, y)(np.ones((5, 3)))
 

@@ -71,7 +71,7 @@ def test_task_detection_rules():
     assert Mixup(seed=0, task="classification")(x, y)[1].shape == (5, 2)
     assert Mixup(seed=0)(x, y)[1].shape == (5,)
     with pytest.raises(ValueError, match="task"):
-        Mixup(task="multiclass")
+        Mixup(task="multiclass")(x, y)  # checked at first use, not in __init__
 
 
 def test_series_targets_keep_index_for_regression():
@@ -89,9 +89,9 @@ def test_bad_input_errors():
     with pytest.raises(ValueError, match="rows but y has"):
         Mixup().fit(np.ones((4, 3)), np.arange(3))
     with pytest.raises(ValueError, match="alpha"):
-        Mixup(alpha=0)
+        Mixup(alpha=0)(np.ones((4, 3)))  # checked at first use
     with pytest.raises(ValueError, match="num_classes"):
-        Mixup(num_classes=0)
+        Mixup(num_classes=0)(np.ones((4, 3)))
     with pytest.raises(ValueError, match="num_classes"):
         Mixup(num_classes=2)(np.ones((3, 2)), np.array([0, 1, 2]))
 

@@ -83,9 +83,9 @@ def test_errors():
     with pytest.raises(ValueError, match="without y_val"):
         RegMix(**SMALL).fit(x, y, X_val=x)
     with pytest.raises(ValueError, match="k_candidates"):
-        RegMix(k_candidates=[0, 2])
+        RegMix(k_candidates=[0, 2]).fit(x, y)  # checked at fit, not in __init__
     with pytest.raises(ValueError, match="task"):
-        RegMix(task="classification")
+        RegMix(task="classification").fit(x, y)
     aug = RegMix(seed=0, **SMALL).fit(x, y)
     with pytest.raises(ValueError, match="fitted on 3"):
         aug(np.ones((5, 2)))

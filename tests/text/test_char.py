@@ -98,13 +98,13 @@ def test_seeded_and_batched_identically():
 
 def test_bad_params():
     with pytest.raises(ValueError, match="action"):
-        CharNoise(action="explode")
+        CharNoise(action="explode")(["the cat runs"])  # checked at first use
     with pytest.raises(ValueError, match="char_p"):
-        KeyboardTypo(char_p=0)
+        KeyboardTypo(char_p=0)(["the cat runs"])
     with pytest.raises(ValueError, match="alphabet"):
-        CharNoise(alphabet="a")
+        CharNoise(alphabet="a")(["the cat runs"])
     with pytest.raises(ValueError, match="min_word_len"):
-        OCRNoise(min_word_len=0)
+        OCRNoise(min_word_len=0)(["the cat runs"])
     with pytest.raises(TypeError, match=r"x\[1\]"):
         KeyboardTypo()(["ok", None])
 

@@ -78,7 +78,7 @@ def test_no_global_rng_and_bad_params():
                      ({"aug_min": 5, "aug_max": 2}, "aug_max"), ({"stopwords": "the"}, "stopwords"),
                      ({"temperature": -1}, "temperature")]:
         with pytest.raises(ValueError, match=name):
-            aug(**kw)
+            aug(**kw)(["the cat runs"])  # checked at first use, before the model loads
     with pytest.raises(ValueError, match="model is None"):
         ContextualSubstitution(seed=0)(["the cat runs"])
 

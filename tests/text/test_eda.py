@@ -245,7 +245,7 @@ def test_unchanged_inputs_are_counted_reported_and_dropped():
     with pytest.raises(ValueError, match="on_unchanged='error'"):
         SynonymReplacement(synonyms=SYN, on_unchanged="error")(texts)
     with pytest.raises(ValueError, match="on_unchanged"):
-        SynonymReplacement(on_unchanged="silent")
+        SynonymReplacement(on_unchanged="silent")(texts)
 
 
 def test_one_word_sentences_for_swap_and_deletion_are_reported():
@@ -269,15 +269,15 @@ def test_non_ascii_and_a_long_document():
 
 def test_bad_hyperparameters():
     with pytest.raises(ValueError, match="alpha_sr"):
-        EDA(alpha_sr=2)
+        EDA(alpha_sr=2)(["the cat runs"])  # checked at first use
     with pytest.raises(ValueError, match="at least one"):
-        EDA(alpha_sr=0, alpha_ri=0, alpha_rs=0, p_rd=0)
+        EDA(alpha_sr=0, alpha_ri=0, alpha_rs=0, p_rd=0)(["the cat runs"])
     with pytest.raises(ValueError, match="mode"):
-        EDA(mode="some")
+        EDA(mode="some")(["the cat runs"])
     with pytest.raises(ValueError, match="synonyms"):
-        EDA(synonyms=42)
+        EDA(synonyms=42)(["the cat runs"])
     with pytest.raises(ValueError, match="alpha"):
-        RandomSwap(alpha=0)
+        RandomSwap(alpha=0)(["the cat runs"])
 
 
 @settings(max_examples=30, deadline=None)

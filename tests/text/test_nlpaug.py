@@ -61,13 +61,13 @@ def test_unchanged_outputs_are_reported():
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match="only classes from the nlpaug"):
-        NlpaugAugmenter(aug="os.system")
+        NlpaugAugmenter(aug="os.system")(SENTENCES)  # checked at first use
     with pytest.raises(ValueError, match="no nlpaug class"):
-        NlpaugAugmenter(aug="NoSuchAug")
+        NlpaugAugmenter(aug="NoSuchAug")(SENTENCES)
     with pytest.raises(TypeError, match="aug_params"):
-        NlpaugAugmenter(aug_params=["action"])
+        NlpaugAugmenter(aug_params=["action"])(SENTENCES)
     with pytest.raises(TypeError, match="nlpaug augmenter"):
-        NlpaugAugmenter(aug=42)
+        NlpaugAugmenter(aug=42)(SENTENCES)
     with pytest.raises(ValueError, match="cannot build"):
         NlpaugAugmenter(aug="RandomWordAug", aug_params={"bogus": 1})(SENTENCES)
     assert resolve_nlpaug_class("Sequential").__module__.startswith("nlpaug.flow")

@@ -256,7 +256,7 @@ def test_endpoint_garbage_content_is_reported_per_item():
 )
 def test_bad_params_raise(kw, match):
     with pytest.raises((ValueError, TypeError), match=match):
-        Paraphrase(model="x", **kw)
+        Paraphrase(model="x", **kw).fit(["a sentence"])  # checked at fit / first use, not in __init__
 
 
 def test_model_required_for_local_backend():

@@ -143,13 +143,13 @@ def test_errors():
     with pytest.raises(ValueError, match="at least 2"):
         AutoTCL(**TINY_AUTOTCL).fit(x[:1])
     with pytest.raises(TypeError, match="encoder"):
-        AutoTCL(encoder="big")
+        AutoTCL(encoder="big").fit(x)  # checked at first use, not in __init__
     with pytest.raises(ValueError, match="aug_objective"):
-        AutoTCL(aug_objective="max")
+        AutoTCL(aug_objective="max").fit(x)  # checked at first use, not in __init__
     with pytest.raises(ValueError, match="mask_logits"):
-        AutoTCL(mask_logits="soft")
+        AutoTCL(mask_logits="soft").fit(x)  # checked at first use, not in __init__
     with pytest.raises(ValueError, match="output"):
-        AutoTCL(output="both")
+        AutoTCL(output="both").fit(x)  # checked at first use, not in __init__
     a = AutoTCL(**TINY_AUTOTCL, seed=0).fit(x)
     with pytest.raises(ValueError, match="channels"):
         a(torch.randn(2, 3, 48))
