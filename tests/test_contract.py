@@ -177,11 +177,50 @@ def test_wrong_input_type_raises_helpful_error(name):
 
 
 @pytest.mark.parametrize("name", NAMES)
-def test_bad_common_params_raise(name):
-    cls, params, _, _, _ = _case(name)
+def test_bad_common_params_raise_at_first_use(name):
+    """Hyperparameters are stored unchecked (so clone/set_params round-trip anything, as scikit-learn
+    expects) and checked at fit / first use, in one line naming the augmenter and the parameter."""
+    cls, params, make_x, make_y, fit = _case(name)
+    x, y = make_x(), make_y()
     for bad in ({"p": 1.5}, {"n_aug": 0}, {"seed": "abc"}):
-        with pytest.raises((TypeError, ValueError)):
-            cls(**params, **bad)
+        aug = cls(**params, **bad)  # no error at construction
+        assert clone(aug).get_params()[next(iter(bad))] == next(iter(bad.values()))
+        with pytest.raises((TypeError, ValueError), match=rf"^{cls.__name__}: {next(iter(bad))} must be .*, got "):
+            if fit:
+                aug.fit(x, y) if y is not None else aug.fit(x)
+            else:
+                aug(x)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_hyperparameter_declares_a_constraint(name):
+    """A new augmenter cannot forget one: each name of get_params has an entry in the merged
+    _parameter_constraints, and every entry names a hyperparameter (no stale ones)."""
+    from multiaug.core.constraints import merged_constraints
+
+    cls = registry.get(name)
+    declared = merged_constraints(cls)
+    names = set(cls._get_param_names())
+    assert names <= set(declared), f"{cls.__name__}: no constraint for {sorted(names - set(declared))}"
+    assert set(declared) <= names | {"augmenters"}, f"{cls.__name__}: constraints for unknown {sorted(set(declared) - names)}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_validation_is_cached_until_a_hyperparameter_changes(name):
+    aug, x, y = _build(name, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        aug(x) if y is None else aug(x, y)
+    calls = []
+    orig = type(aug)._validate_params
+    aug._validate_params = lambda: (calls.append(1), orig(aug))[1]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        aug(x) if y is None else aug(x, y)
+    assert calls == []  # the hot path does not re-check unchanged hyperparameters
+    aug.set_params(p=2.0)  # stored as given ...
+    with pytest.raises(ValueError, match=rf"^{type(aug).__name__}: p must be a probability in \[0, 1\], got 2.0"):
+        aug(x) if y is None else aug(x, y)  # ... and caught at the next use
 
 
 @pytest.mark.parametrize("name", NAMES)
