@@ -290,7 +290,7 @@ def bench_timeseries(rep: Report, dev: torch.device, args) -> None:
     y = torch.arange(n) % 4
     yd = y.to(dev)
     for name, cls in registry.items():
-        if registry._modality(cls) != "timeseries" or getattr(cls, "learned", False):
+        if registry.modality_of(cls) != "timeseries" or getattr(cls, "learned", False):
             continue
         a_cpu, a_dev = cls(seed=0), cls(seed=0)
         tc = timed(lambda a_cpu=a_cpu: a_cpu(x, y), CPU, args.repeats)

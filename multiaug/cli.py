@@ -84,7 +84,7 @@ def list_cmd(modality: str | None) -> None:
 
     rows = []
     for name, cls in registry.items():
-        mod = registry._modality(cls)
+        mod = registry.modality_of(cls)
         if modality and mod != modality:
             continue
         rows.append((name, mod, registry.summary(cls)))
@@ -179,14 +179,16 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
         extra["seed"] = seed
     aug = build_augmenter(augmenter, extra, config, load)
     feats = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
-    common = dict(n_aug=n_aug, seed=seed, column=column, label_column=label_column, feature_columns=feats,
-                  batch_size=batch_size, exclude_original=exclude_original, overwrite=overwrite, progress=progress)
+    from .engines import RunOptions
+
+    opts = RunOptions(n_aug=n_aug, seed=seed, column=column, label_column=label_column, feature_columns=feats,
+                      batch_size=batch_size, exclude_original=exclude_original, overwrite=overwrite, progress=progress)
     if engine == "ray":
         from .engines.ray import augment_path
 
-        report = augment_path(aug, input_path, output_path, address=ray_address, num_cpus=ray_num_cpus, **common)
+        report = augment_path(aug, input_path, output_path, opts, address=ray_address, num_cpus=ray_num_cpus)
     else:
-        report = augment_file(aug, input_path, output_path, **common)
+        report = augment_file(aug, input_path, output_path, opts)
     if save_dir:
         aug.save(save_dir)
     for w in report.warnings[:5]:

@@ -426,7 +426,7 @@ def test_hid_mix_tokens_and_layer_on_device(dev):
 def _timeseries_names() -> list[str]:
     from multiaug import registry
 
-    return [n for n, c in registry.items() if registry._modality(c) == "timeseries" and not getattr(c, "learned", False)]
+    return [n for n, c in registry.items() if registry.modality_of(c) == "timeseries" and not getattr(c, "learned", False)]
 
 
 @pytest.mark.parametrize("name", _timeseries_names())

@@ -18,7 +18,7 @@ ESTIMATORS = [
     Mixup(),
     CutMix(),
     FeatMix(importance="uniform"),
-    RegMix(task="regression", n_iter=2, episodes=1, k_candidates=(1, 2)),
+    RegMix(task="regression", n_iter=2, episodes=2, k_candidates=(1, 2)),
 ]
 
 

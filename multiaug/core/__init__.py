@@ -24,7 +24,8 @@ from .labels import (
 from .seeding import _UNSEEDED_IN_WORKER, _UNSEEDED_SALT, RandomStreams, fresh_seed, mix_seeds, worker_seed
 from .report import AugmentReport, ensure_callable, warn_unchanged
 from .persistence import Persistence, _param_from_config, _param_to_config, _yaml_error, read_config, write_config
-from .base import Augmenter, NotFittedError, Params, _asked_by_imblearn, device_unavailable
+from .base import Augmenter, NotFittedError, Params, device_unavailable
+from .sklearn import _asked_by_imblearn  # noqa: F401 (kept importable from multiaug.core)
 from .compose import Composition, OneOf, RandAugment, Sequential, SomeOf, Sometimes, _descendants
 
 __all__ = [

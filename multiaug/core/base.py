@@ -33,7 +33,7 @@ from .labels import concat_labels, label_length, merge_labels, take_labels
 from .persistence import Persistence
 from .report import AugmentReport
 from .seeding import RandomStreams
-from .sklearn import SklearnMixin, _asked_by_imblearn  # noqa: F401 (re-exported by core)
+from .sklearn import SklearnMixin
 
 __all__ = ["Augmenter", "Params", "NotFittedError", "device_unavailable", "InvalidParameterError"]
 

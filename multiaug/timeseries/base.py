@@ -74,8 +74,9 @@ class TimeSeriesHandler(TensorHandler):
             raise ValueError(f"x: expected 1, 2 or 3 dimensions ((T,), (N, T), (N, C, T)), got shape {tuple(t.shape)}")
         if t.numel() == 0:
             raise ValueError(f"x: empty batch of shape {tuple(t.shape)}")
-        if t.is_complex():
-            raise TypeError("x: complex series are not supported")
+        if t.is_complex():  # the tables' policy: refused with ValueError, never cast to real
+            who = type(aug).__name__ if aug is not None else "x"
+            raise ValueError(f"{who}: Complex data not supported: x has dtype {x.dtype}; expected real numbers")
         if not t.is_floating_point():
             t = t.to(torch.float32)
         # max/min reductions propagate NaN and expose +-inf; much faster than isfinite(t).all()

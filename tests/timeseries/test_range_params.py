@@ -6,7 +6,9 @@ import inspect
 import json
 import warnings
 
+import numpy as np
 import pytest
+import torch
 from sklearn.base import clone
 
 import multiaug
@@ -56,3 +58,13 @@ def test_tuple_accepted_where_list_is(name, param, value):
     assert list(getattr(back, param)) == list(value)
     assert back.to_config() == cfg
     assert getattr(clone(as_tuple), param) == tuple(value)
+
+
+@pytest.mark.parametrize("make", [lambda a: a.astype(np.complex64), lambda a: torch.from_numpy(a).to(torch.complex64)])
+def test_complex_series_are_refused_like_complex_tables(make):
+    """One policy with the tables: complex input is a ValueError naming the augmenter, never cast to real."""
+    from multiaug.timeseries import Jitter
+
+    x = make(np.ones((2, 1, 8), dtype=np.float32))
+    with pytest.raises(ValueError, match=r"^Jitter: Complex data not supported: x has dtype .*complex64"):
+        Jitter(seed=0)(x)
