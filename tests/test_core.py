@@ -140,14 +140,16 @@ def test_params_stored_unchanged_and_cloned():
 
 @pytest.mark.parametrize("bad", [{"p": -0.1}, {"p": "x"}, {"n_aug": 0}, {"n_aug": 1.5}, {"seed": 1.5}, {"device": "nodevice"}, {"sigma": -1}])
 def test_bad_params_name_the_argument(bad):
+    aug = Jitter(**bad)  # stored unchanged, as scikit-learn requires; refused at first use
     with pytest.raises((ValueError, TypeError)) as e:
-        Jitter(**bad)
+        aug(torch.zeros(2, 1, 8))
     assert list(bad)[0] in str(e.value)
 
 
 def test_set_params_validates():
+    aug = Jitter().set_params(sigma=-2)
     with pytest.raises(ValueError, match="sigma"):
-        Jitter().set_params(sigma=-2)
+        aug(torch.zeros(2, 1, 8))
 
 
 # ---- labels ----------------------------------------------------------------------------------------
@@ -241,14 +243,15 @@ def test_rand_augment_scales_magnitude():
     assert low.abs().max() == 0
     assert 0.1 < high.std().item() < 0.3
     with pytest.raises(ValueError, match="magnitude_range"):
-        RandAugment([Shift()])
+        RandAugment([Shift()])(x)
 
 
 def test_composing_modalities_is_an_error():
+    x = torch.zeros(4, 1, 8)
     with pytest.raises(ValueError, match="modalities"):
-        Sequential([Jitter(), GaussianNoise()])
+        Sequential([Jitter(), GaussianNoise()])(x)
     with pytest.raises(TypeError, match="augmenters\\[1\\]"):
-        Sequential([Jitter(), "jitter"])
+        Sequential([Jitter(), "jitter"])(x)
 
 
 @pytest.mark.parametrize("modality,aug", [

@@ -24,9 +24,10 @@ no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="checks the messa
 
 @no_cuda
 @pytest.mark.parametrize("device", ["cuda", "cuda:0", torch.device("cuda")])
-def test_cuda_without_cuda_is_a_clear_value_error_at_construction(device):
+def test_cuda_without_cuda_is_a_clear_value_error_at_first_use(device):
+    aug = Jitter(device=device)  # stored unchanged (clone/set_params round-trip); checked at first use
     with pytest.raises(ValueError) as e:
-        Jitter(device=device)
+        aug(np.zeros((2, 1, 8), dtype=np.float32))
     msg = str(e.value)
     assert msg.startswith("Jitter: device 'cuda") and "torch.cuda.is_available() is False" in msg
     assert "use device='cpu' or None" in msg and "\n" not in msg
@@ -34,21 +35,24 @@ def test_cuda_without_cuda_is_a_clear_value_error_at_construction(device):
 
 @no_cuda
 def test_cuda_without_cuda_via_set_params_and_at_use():
+    x = np.zeros((2, 1, 8), dtype=np.float32)
     aug = Jitter()
+    aug(x)
+    aug.set_params(device="cuda")  # caught at the next use, not later as an AssertionError deep in torch
     with pytest.raises(ValueError, match="Jitter: device 'cuda' is not available"):
-        aug.set_params(device="cuda")
-    aug.device = "cuda"  # assigned directly: caught at first use instead of an AssertionError deep in torch
+        aug(x)
+    aug.device = "cuda"  # assigned directly: caught at use too
     with pytest.raises(ValueError, match="Jitter: device 'cuda' is not available"):
-        aug(np.zeros((2, 1, 8), dtype=np.float32))
+        aug(x)
     with pytest.raises(ValueError, match="Sequential: device 'cuda' is not available"):
-        multiaug.Sequential([Jitter()], device="cuda")
+        multiaug.Sequential([Jitter()], device="cuda")(x)
 
 
 def test_cpu_and_malformed_devices():
     assert Jitter(device="cpu").device == "cpu"
     assert Jitter(device=torch.device("cpu")).device == torch.device("cpu")
     with pytest.raises(ValueError, match="device must be None or a torch device"):
-        Jitter(device="gpu0")
+        Jitter(device="gpu0")(np.zeros((2, 1, 8), dtype=np.float32))
 
 
 @no_cuda
