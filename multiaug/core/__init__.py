@@ -10,7 +10,9 @@
 
 Everything importable from ``multiaug.core`` before the split is re-exported here.
 """
-from .handlers import ModalityHandler, TensorHandler, _MODALITIES, get_modality, register_modality
+from .base import Augmenter, NotFittedError, Params, device_unavailable
+from .compose import Composition, OneOf, RandAugment, Sequential, SomeOf, Sometimes, _descendants
+from .handlers import _MODALITIES, ModalityHandler, TensorHandler, get_modality, register_modality
 from .labels import (
     _n_columns,
     _one_hot,
@@ -21,12 +23,10 @@ from .labels import (
     resample_labels,
     take_labels,
 )
-from .seeding import _UNSEEDED_IN_WORKER, _UNSEEDED_SALT, RandomStreams, fresh_seed, mix_seeds, worker_seed
-from .report import AugmentReport, ensure_callable, warn_unchanged
 from .persistence import Persistence, _param_from_config, _param_to_config, _yaml_error, read_config, write_config
-from .base import Augmenter, NotFittedError, Params, device_unavailable
+from .report import AugmentReport, ensure_callable, warn_unchanged
+from .seeding import _UNSEEDED_IN_WORKER, _UNSEEDED_SALT, RandomStreams, fresh_seed, mix_seeds, worker_seed
 from .sklearn import _asked_by_imblearn  # noqa: F401 (kept importable from multiaug.core)
-from .compose import Composition, OneOf, RandAugment, Sequential, SomeOf, Sometimes, _descendants
 
 __all__ = [
     "Augmenter",

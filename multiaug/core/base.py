@@ -26,7 +26,13 @@ from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
 from .constraints import (
-    Boolean, Integral, InvalidParameterError, Interval, Real, Satisfies, short_repr, validate_parameters,
+    Integral,
+    Interval,
+    InvalidParameterError,
+    Real,
+    Satisfies,
+    short_repr,
+    validate_parameters,
 )
 from .handlers import ModalityHandler, get_modality
 from .labels import concat_labels, label_length, merge_labels, take_labels

@@ -12,7 +12,7 @@ import numpy as np
 import torch
 
 from .base import Augmenter, Params
-from .constraints import Integral, InstanceOf, Interval, Pair, Real, SequenceOf
+from .constraints import InstanceOf, Integral, Interval, Pair, Real, SequenceOf
 from .labels import merge_labels, take_labels
 from .seeding import worker_seed
 

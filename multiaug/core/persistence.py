@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
+
+if TYPE_CHECKING:  # annotations only (base imports this module)
+    from .base import Augmenter
 
 __all__ = ["Persistence", "read_config", "write_config"]
 

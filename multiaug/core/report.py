@@ -3,7 +3,10 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:  # annotations only (base imports this module)
+    from .base import Augmenter
 
 __all__ = ["AugmentReport", "warn_unchanged", "ensure_callable"]
 

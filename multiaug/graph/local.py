@@ -21,8 +21,8 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..core import Params, concat_labels
-from ..registry import register
 from ..core.constraints import Boolean, Integral, Interval, Options, Real
+from ..registry import register
 from .base import GraphAugmenter, _count_non_finite, check_graph, graph_sizes
 
 __all__ = ["CVAE", "LocalAugmentation", "row_normalize"]

@@ -14,9 +14,9 @@ from typing import Any
 import torch
 
 from ..core import Params, warn_unchanged
+from ..core.constraints import Boolean, Integral, Interval, Options, Pair, Real
 from ..registry import register
 from . import functional as F
-from ..core.constraints import Boolean, Integral, Interval, Options, Pair, Real
 from .base import GraphAugmenter, graph_sizes, per_graph_value
 
 __all__ = [

@@ -49,7 +49,6 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
-import numpy as np
 import torch
 from torch import nn
 

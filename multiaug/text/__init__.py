@@ -1,9 +1,9 @@
 """Text augmentation on lists of strings (see :mod:`multiaug.text.base`)."""
 from .base import TextAugmenter
 from .char import CharNoise, KeyboardTypo, OCRNoise
-from .nlpaug import NlpaugAugmenter
-from .eda import EDA, RandomDeletion, RandomInsertion, RandomSwap, SynonymReplacement
 from .contextual import ContextualSubstitution
+from .eda import EDA, RandomDeletion, RandomInsertion, RandomSwap, SynonymReplacement
+from .nlpaug import NlpaugAugmenter
 from .paraphrase import Paraphrase
 
 __all__ = ["TextAugmenter", "EDA", "SynonymReplacement", "RandomInsertion", "RandomSwap", "RandomDeletion", "KeyboardTypo", "OCRNoise", "CharNoise", "NlpaugAugmenter", "ContextualSubstitution", "Paraphrase"]

@@ -12,8 +12,8 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from ..core import Augmenter, AugmentReport, ModalityHandler, Params, concat_labels, register_modality, take_labels
 from ..core.constraints import Options
-from ..core import AugmentReport, Augmenter, ModalityHandler, Params, concat_labels, register_modality, take_labels
 
 
 class TextOutput(list):

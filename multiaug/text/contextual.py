@@ -21,7 +21,6 @@ import re
 import threading
 from typing import Any, Sequence
 
-import numpy as np
 import torch
 
 from ..core import Params

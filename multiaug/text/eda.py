@@ -27,11 +27,10 @@ import re
 from pathlib import Path
 from typing import Any, Mapping
 
-import numpy as np
 import torch
 
 from ..core import Params, concat_labels, take_labels
-from ..core.constraints import Boolean, InvalidParameterError, Interval, Options, Real, Satisfies, SequenceOf
+from ..core.constraints import Boolean, Interval, InvalidParameterError, Options, Real, Satisfies, SequenceOf
 from ..registry import register
 from . import functional as F
 from .base import TextAugmenter, TextOutput

@@ -14,10 +14,9 @@ so; pass ``channels_last=True`` if the array is ``(N, T, C)``. Genuine short mul
 """
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
-
-import warnings
 
 import numpy as np
 import torch

@@ -18,10 +18,8 @@ docs/timeseries_autotcl.md.
 from __future__ import annotations
 
 import copy
-import math
 from typing import Any, Callable
 
-import numpy as np
 import torch
 from torch import nn
 
