@@ -593,10 +593,30 @@ def read_graphs(path: str | os.PathLike) -> list:
             raise ValueError(f"{str(p)!r}: item {i} is a {type(it).__name__}; expected a graph (Data or dict of tensors)")
     if not graphs:
         raise ValueError(f"{str(p)!r} holds no graphs")
+    return harmonize_graphs(graphs, where=repr(str(p)))
+
+
+def harmonize_graphs(graphs: list, where: str = "graphs") -> list:
+    """Give every graph the same attributes, as batching needs: a graph without ``edge_weight`` next to
+    weighted ones (e.g. originals beside SchurView or DiffusionView outputs) gets weight 1 on each
+    edge, which is what an unweighted edge means; any other difference is a ``ValueError``."""
+    import torch
+
+    if not graphs:
+        return graphs
+    if any("edge_weight" in g for g in graphs) and not all("edge_weight" in g for g in graphs):
+        ref = next(g.edge_weight for g in graphs if "edge_weight" in g)
+        out = []
+        for g in graphs:
+            if "edge_weight" not in g:
+                g = g.clone()
+                g.edge_weight = torch.ones(g.edge_index.shape[1], dtype=ref.dtype)
+            out.append(g)
+        graphs = out
     first = sorted(graphs[0].keys())
     for i, g in enumerate(graphs[1:], 1):
         if sorted(g.keys()) != first:
-            raise ValueError(f"{str(p)!r}: graph {i} has attributes {sorted(g.keys())} but graph 0 has {first}; "
+            raise ValueError(f"{where}: graph {i} has attributes {sorted(g.keys())} but graph 0 has {first}; "
                              "every graph of a file needs the same attributes")
     return graphs
 
@@ -606,7 +626,7 @@ def write_graphs(path: str | os.PathLike, graphs: list) -> None:
     import torch
 
     payload = []
-    for g in graphs:
+    for g in harmonize_graphs(list(graphs), where=f"output {str(path)!r}"):
         d = {}
         for k, v in g.to_dict().items():
             if isinstance(v, (torch.Tensor, int, float, bool, str)) or v is None:

@@ -203,3 +203,26 @@ def test_graphs_with_different_attributes(tmp_path):
                 {"edge_index": torch.zeros(2, 0, dtype=torch.long)}], p)
     with pytest.raises(ValueError, match="graph 1 has attributes"):
         io.read_graphs(p)
+
+
+def test_weighted_and_unweighted_graphs_share_a_file(tmp_path, capsys):
+    """Originals beside SchurView outputs: the unweighted ones get weight 1 per edge, so the file
+    reads back and batches (and the CLI's own output can be augmented again)."""
+    from torch_geometric.data import Batch, Data
+
+    from .test_cli import EXAMPLES, run_inproc
+
+    ei = torch.tensor([[0, 1], [1, 0]])
+    p = tmp_path / "g.pt"
+    io.write_graphs(p, [Data(x=torch.ones(2, 1), edge_index=ei),
+                        Data(x=torch.ones(2, 1), edge_index=ei, edge_weight=torch.tensor([0.5, 0.5]))])
+    gs = io.read_graphs(p)
+    assert torch.equal(gs[0].edge_weight, torch.ones(2)) and torch.equal(gs[1].edge_weight, torch.tensor([0.5, 0.5]))
+    assert Batch.from_data_list(gs).num_graphs == 2
+    out1, out2 = tmp_path / "a.pt", tmp_path / "b.pt"
+    for src, dst in ((EXAMPLES / "graphs.pt", out1), (out1, out2)):
+        proc = run_inproc("augment", src, "-o", dst, "-a", "schur_view", "--param", "fraction=0.5", "--seed", "0",
+                          capsys=capsys)
+        assert proc.returncode == 0, proc.stderr
+    assert all("edge_weight" in g for g in io.read_graphs(out1))
+    assert len(io.read_graphs(out2)) == 2 * len(io.read_graphs(out1))

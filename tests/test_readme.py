@@ -136,3 +136,20 @@ def test_readme_cli_lines_run_in_a_shell(fresh_checkout):
         r = subprocess.run(cmd, shell=True, cwd=fresh_checkout, env=_env(), capture_output=True, text=True,
                            timeout=600)
         assert r.returncode == 0, f"{cmd!r} exited {r.returncode}: {r.stderr[-2000:]}"
+
+
+def test_demo_script_runs(tmp_path):
+    """`make demo`'s script, end to end (it reads every output back), into a temporary folder."""
+    import os
+    import subprocess
+    import sys
+
+    root = README.parent
+    env = dict(os.environ, OUT_DIR=str(tmp_path / "out"), PYTHON=sys.executable,
+               PATH=f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}")
+    r = subprocess.run(["bash", str(root / "examples" / "demo.sh")], capture_output=True, text=True, env=env,
+                       cwd=root, timeout=280)
+    assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
+    assert "demo finished" in r.stdout
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == [
+        "diabetes_aug.parquet", "graphs_aug.pt", "reviews_aug.csv", "series_aug.npz"]
