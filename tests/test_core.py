@@ -15,7 +15,8 @@ from sklearn.exceptions import NotFittedError
 
 import multiaug
 from multiaug import OneOf, RandAugment, Sequential, SomeOf, Sometimes
-from multiaug.core import Augmenter, concat_labels, merge_labels, take_labels
+from multiaug.core import concat_labels, merge_labels, take_labels
+from multiaug.core.constraints import Integral, Interval
 from multiaug.graph import EdgeDrop
 from multiaug.registry import register
 from multiaug.tabular import GaussianNoise
@@ -44,6 +45,7 @@ class LearnedScale(TimeSeriesAugmenter):
     """Scales series by a learned factor plus noise (test helper)."""
 
     learned = True
+    _parameter_constraints = {"hidden": [Interval(Integral, 1, None)]}
 
     def __init__(self, hidden=3, **kwargs):
         self.hidden = hidden
@@ -53,6 +55,9 @@ class LearnedScale(TimeSeriesAugmenter):
         x, _ = self._to_internal(X)
         self.scale_ = x.std().reshape(1)
         self.net_ = torch.nn.Linear(1, self.hidden)
+        with torch.no_grad():  # fixed weights: the helper's fit must replay whatever the global RNG did
+            self.net_.weight.fill_(0.1)
+            self.net_.bias.zero_()
         self.n_seen_ = int(x.shape[0])
         return self
 
