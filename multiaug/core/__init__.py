@@ -11,7 +11,7 @@
 Everything importable from ``multiaug.core`` before the split is re-exported here.
 """
 from .base import Augmenter, NotFittedError, Params, device_unavailable
-from .compose import Composition, OneOf, RandAugment, Sequential, SomeOf, Sometimes, _descendants
+from .compose import Composition, OneOf, RandAugment, Sequential, SomeOf, Sometimes
 from .handlers import _MODALITIES, ModalityHandler, TensorHandler, get_modality, register_modality
 from .labels import (
     _n_columns,

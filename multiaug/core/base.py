@@ -191,7 +191,31 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
 
     def _to_internal(self, x: Any) -> tuple[Any, Any]:
         self._ensure_valid()
-        return self.handler.check(x, self)
+        xi, ctx = self.handler.check(x, self)
+        self._check_partners(xi)
+        return xi, ctx
+
+    def _check_partners(self, xi: Any) -> None:
+        """The one rule of the mixing augmenters (``mixes_samples``), also inside a composition: a batch
+        called with a single sample has no partner to mix it with."""
+        n = self.handler.length(xi)
+        if n >= 2:
+            return
+        stack, mixer = [self], None
+        while stack and mixer is None:
+            a = stack.pop()
+            mixer = a if getattr(a, "mixes_samples", False) else None
+            stack.extend(a._children())
+        if mixer is self:
+            raise ValueError(
+                f"{type(self).__name__}: a mixing augmenter needs at least 2 {self.handler.unit} in the batch to draw "
+                f"partners from, got {n}; pass a larger batch"
+            )
+        if mixer is not None:
+            raise ValueError(
+                f"{type(self).__name__}: holds the mixing augmenter {type(mixer).__name__}, which needs at least 2 "
+                f"samples in the batch to draw partners from, got {n}; pass a larger batch"
+            )
 
     # ---- the two phases ----------------------------------------------------------------------------
 

@@ -57,19 +57,6 @@ class Composition(Augmenter):
     def _children(self) -> list[Augmenter]:
         return list(self.augmenters)
 
-    def _to_internal(self, x: Any) -> tuple[Any, Any]:
-        xi, ctx = super()._to_internal(x)
-        # the rule of the mixing augmenters, for a composition called on a batch: one sample has no partner
-        n = self.handler.length(xi)
-        if n < 2:
-            mixer = next((a for a in _descendants(self) if getattr(a, "mixes_samples", False)), None)
-            if mixer is not None:
-                raise ValueError(
-                    f"{type(self).__name__}: holds the mixing augmenter {type(mixer).__name__}, which needs at least 2 "
-                    f"samples in the batch to draw partners from, got {n}; pass a larger batch"
-                )
-        return xi, ctx
-
     def generator(self, device: Any = "cpu") -> torch.Generator:
         if worker_seed() is not None:
             # in a DataLoader worker: _started_worker_stream seeds the children from our stream
@@ -154,13 +141,6 @@ class Composition(Augmenter):
             f"{type(self).__name__} draws its children's parameters while applying them; call it directly"
         )
 
-
-def _descendants(aug: Augmenter) -> list[Augmenter]:
-    out = []
-    for child in aug._children():
-        out.append(child)
-        out.extend(_descendants(child))
-    return out
 
 
 class Sequential(Composition):

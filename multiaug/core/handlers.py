@@ -25,6 +25,8 @@ class ModalityHandler:
     """
 
     name: str = "any"
+    #: what one sample of a batch is called in messages ("rows", "series", ...)
+    unit: str = "samples"
     #: keyword inputs found by ``check`` (batch-level, not per sample) that compositions pass on
     batch_inputs: tuple[str, ...] = ()
 

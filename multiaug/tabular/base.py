@@ -120,6 +120,7 @@ def _as_array(x: Any, who: str) -> np.ndarray:
 
 class TabularHandler(TensorHandler):
     name = "tabular"
+    unit = "rows"
     batch_inputs = ("hard",)
 
     def check(self, x: Any, aug: Any = None) -> tuple[torch.Tensor, _Ctx]:

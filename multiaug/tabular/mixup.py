@@ -52,15 +52,6 @@ class MixingAugmenter(TabularAugmenter):
 
     # ---- fitting: remember the task and the classes ---------------------------------------------
 
-    def _to_internal(self, x: Any) -> tuple[torch.Tensor, Any]:
-        t, ctx = super()._to_internal(x)
-        if t.shape[0] < 2:
-            raise ValueError(
-                f"{type(self).__name__}: a mixing augmenter needs at least 2 rows in the batch to draw partners "
-                f"from, got {t.shape[0]}; pass a larger batch"
-            )
-        return t, ctx
-
     def _fit_targets(self, X: Any, y: Any) -> torch.Tensor:
         """Validate ``X``/``y`` (same length, at least 2 rows) and remember the task and classes."""
         self._ensure_valid()

@@ -56,6 +56,7 @@ def _warn_if_channels_last(shape: tuple[int, ...], aug: Any) -> None:
 
 class TimeSeriesHandler(TensorHandler):
     name = "timeseries"
+    unit = "series"
 
     def check(self, x: Any, aug: Any = None) -> tuple[torch.Tensor, _Ctx]:
         cl = _channels_last(aug)

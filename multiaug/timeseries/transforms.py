@@ -343,15 +343,6 @@ class _Mixing(TimeSeriesAugmenter):
 
     _parameter_constraints = {"n_classes": [None, Interval(Integral, 2, None)]}
 
-    def _to_internal(self, x: Any) -> tuple[torch.Tensor, Any]:
-        t, ctx = super()._to_internal(x)
-        if t.shape[0] < 2:
-            raise ValueError(
-                f"{type(self).__name__}: a mixing augmenter needs at least 2 series in the batch to draw partners "
-                f"from, got {t.shape[0]}; pass a larger batch"
-            )
-        return t, ctx
-
     def _partner(self, x: torch.Tensor) -> torch.Tensor:
         return torch.randperm(x.shape[0], generator=self.generator(x.device), device=x.device)
 
