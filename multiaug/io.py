@@ -9,6 +9,10 @@ array         .npy .npz               time series (N, C, T) or (N, T); ``.npy`` 
                                       ``.npz`` holds ``x`` (or ``X``) and optionally ``y``
 graph         .pt                     PyG graphs: a ``Data``, a list of them, or dicts of tensors;
                                       loaded with ``torch.load(weights_only=True)`` (no pickle)
+table         .conll .bio .iob        tagged sentences (NER): one token per line, its tag in the last
+                                      column, a blank line between sentences; read as a table with one
+                                      row per sentence (``tokens`` and ``tags`` list columns), see
+                                      :func:`iter_conll` and :class:`TableWriter`
 ============  ======================  ==============================================================
 
 Writers write to a temporary file beside the target and rename it at the end
@@ -33,7 +37,8 @@ from typing import Any, Iterator, Sequence
 
 import numpy as np
 
-TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet")
+CONLL_SUFFIXES = (".conll", ".bio", ".iob")
+TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet") + CONLL_SUFFIXES
 ARRAY_SUFFIXES = (".npy", ".npz")
 GRAPH_SUFFIXES = (".pt",)
 ALL_SUFFIXES = TABLE_SUFFIXES + ARRAY_SUFFIXES + GRAPH_SUFFIXES
@@ -290,8 +295,10 @@ def iter_table(path: str | os.PathLike, batch_size: int = 1024,
             reader = _jsonl_reader(p, batch_size, text_columns)
         elif suffix == ".parquet":
             reader = _parquet_reader(p, batch_size, text_columns)
+        elif suffix in CONLL_SUFFIXES:
+            reader = iter_conll(p, batch_size)
         else:
-            raise ValueError(f"input {str(p)!r}: expected .csv, .jsonl or .parquet, got {suffix!r}")
+            raise ValueError(f"input {str(p)!r}: expected .csv, .jsonl, .parquet or .conll, got {suffix!r}")
         for chunk in reader:
             if len(chunk) == 0:
                 continue
@@ -311,6 +318,8 @@ def iter_table(path: str | os.PathLike, batch_size: int = 1024,
     if start == 0:
         if suffix == ".csv":
             detail = " (only a header)"
+        elif suffix in CONLL_SUFFIXES:
+            detail = " (no sentences)"
         elif p.stat().st_size == 0:
             detail = " (the file is empty)"
         elif suffix == ".parquet":
@@ -337,7 +346,15 @@ def _arrow_message(e: BaseException) -> str:
 
 
 class TableWriter:
-    """Append DataFrames to a csv / jsonl / parquet file, one batch at a time.
+    """Append DataFrames to a csv / jsonl / parquet / CoNLL file, one batch at a time.
+
+    CoNLL (``.conll``, ``.bio``, ``.iob``): each row is a sentence; its ``tokens`` and ``tags`` columns
+    (lists of equal length) are written one token and tag per line (separated by a space), with a
+    blank line after each sentence, and a ``-DOCSTART- O`` line before each change of the
+    ``document`` column when there is one (see :func:`iter_conll`). Other columns (the lineage
+    columns ``source_index``/``is_augmented`` included) have no place in CoNLL and are not written:
+    write ``.jsonl`` or ``.parquet`` to keep them. A row that is no valid sentence (no tokens, a token
+    holding whitespace, lengths that differ) is a ``ValueError`` naming the output row.
 
     Parquet holds one type per column, but a streamed batch only knows its own rows: a column of
     integers may gain a missing value (floats) in a later batch, or a column empty so far may later
@@ -349,8 +366,11 @@ class TableWriter:
     def __init__(self, path: str | os.PathLike, fmt: str | None = None):
         self.path = Path(path)
         self.fmt = (fmt or self.path.suffix).lower().lstrip(".")
-        if self.fmt not in ("csv", "jsonl", "parquet"):
-            raise ValueError(f"output {str(path)!r}: expected .csv, .jsonl or .parquet")
+        if self.fmt in ("bio", "iob"):
+            self.fmt = "conll"
+        if self.fmt not in ("csv", "jsonl", "parquet", "conll"):
+            raise ValueError(f"output {str(path)!r}: expected .csv, .jsonl, .parquet or .conll")
+        self._document: Any = None  # CoNLL: the document of the last sentence written
         self._writer = None
         self._schema = None
         self._all_null: dict[str, bool] = {}
@@ -362,6 +382,10 @@ class TableWriter:
         self.batches += 1
         if self.fmt == "parquet":
             self._write_parquet(df)
+        elif self.fmt == "conll":
+            if self._fh is None:
+                self._fh = open(self.path, "w", encoding="utf-8", newline="\n")
+            self._document = _write_conll_rows(self._fh, df, self.rows, self._document)
         else:
             if self._fh is None:
                 self._fh = open(self.path, "w", encoding="utf-8", newline="")
@@ -490,6 +514,198 @@ class TableWriter:
 def write_table(df: "Any", path: str | os.PathLike) -> None:
     with atomic_output(path) as tmp, TableWriter(tmp, fmt=Path(path).suffix) as w:
         w.write(df)
+
+
+# --------------------------------------------------------------------------------------------------
+# Tagged sentences (CoNLL; tokens/tags list columns of jsonl and parquet)
+# --------------------------------------------------------------------------------------------------
+
+DOCSTART = "-DOCSTART-"
+TOKENS_COLUMN = "tokens"
+TAGS_COLUMN = "tags"
+DOCUMENT_COLUMN = "document"
+
+
+def _conll_fields(line: str) -> list[str]:
+    # tab-separated files may hold spaces inside a column; otherwise any run of whitespace separates
+    return [f.strip() for f in line.split("\t")] if "\t" in line else line.split()
+
+
+def _has_docstart(p: Path) -> bool:
+    with open(p, encoding="utf-8", errors="replace") as fh:
+        return any(line.lstrip().startswith(DOCSTART) for line in fh)
+
+
+def iter_conll(path: str | os.PathLike, batch_size: int = 1024) -> Iterator["Any"]:
+    """Yield pandas DataFrames of at most ``batch_size`` sentences of a CoNLL file, streaming it.
+
+    The format: one token per line, whitespace-separated columns (a tab-separated file is split on
+    tabs only, so its tokens may hold spaces), the **first** column the token and the **last** its
+    tag (BIO/IOB/BIOES/IO, read as they are), a blank line between sentences. Each row holds one
+    sentence: ``tokens`` and ``tags`` (lists of str of equal length). Middle columns (CoNLL-2003's
+    part-of-speech and chunk tags) are **dropped**: they would not match an augmented sentence.
+
+    ``-DOCSTART-`` lines are document boundaries, not sentences: when a file has any, the rows get a
+    ``document`` column (0, 1, ... in file order; sentences before the first boundary belong to
+    document 0), from which :class:`TableWriter` writes the boundaries back. Every token line must
+    have as many columns as the first one; a line with one column (no tag), a different number of
+    columns or undecodable UTF-8 is a ``ValueError`` naming the line. The frames' index holds the
+    global sentence numbers."""
+    import pandas as pd
+
+    p = check_input(path)
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    with_doc = _has_docstart(p)
+    ncols, first_line = None, 0
+    doc, docs_seen = 0, 0
+    tokens: list[str] = []
+    tags: list[str] = []
+    rows: dict[str, list] = {TOKENS_COLUMN: [], TAGS_COLUMN: []}
+    if with_doc:
+        rows[DOCUMENT_COLUMN] = []
+    start = 0
+
+    def end_sentence() -> None:
+        if tokens:
+            rows[TOKENS_COLUMN].append(list(tokens))
+            rows[TAGS_COLUMN].append(list(tags))
+            if with_doc:
+                rows[DOCUMENT_COLUMN].append(doc)
+            tokens.clear()
+            tags.clear()
+
+    def flush() -> "Any":
+        nonlocal start
+        n = len(rows[TOKENS_COLUMN])
+        df = pd.DataFrame(rows, index=pd.RangeIndex(start, start + n))
+        start += n
+        for v in rows.values():
+            v.clear()
+        return df
+
+    lineno = 0
+    try:
+        with open(p, encoding="utf-8") as fh:
+            for lineno, line in enumerate(fh, 1):  # noqa: B007 (lineno is read after the loop)
+                text = line.rstrip("\r\n")
+                if lineno == 1 and text.startswith("\ufeff"):
+                    text = text[1:]
+                if not text.strip():
+                    end_sentence()
+                elif text.lstrip().startswith(DOCSTART):
+                    end_sentence()
+                    if docs_seen or any(rows[TOKENS_COLUMN]) or start:
+                        doc += 1
+                    docs_seen += 1
+                else:
+                    fields = _conll_fields(text)
+                    if len(fields) < 2 or not fields[0] or not fields[-1]:
+                        raise ValueError(
+                            f"input {str(p)!r}, line {lineno}: expected a token and its tag separated by whitespace "
+                            f"(tag in the last column), got {text.strip()!r:.80}"
+                        )
+                    if ncols is None:
+                        ncols, first_line = len(fields), lineno
+                    elif len(fields) != ncols:
+                        raise ValueError(
+                            f"input {str(p)!r}, line {lineno}: expected {ncols} columns as on line {first_line} "
+                            f"(token first, tag last), got {len(fields)}: {text.strip()!r:.80}"
+                        )
+                    tokens.append(fields[0])
+                    tags.append(fields[-1])
+                if len(rows[TOKENS_COLUMN]) >= batch_size:
+                    yield flush()
+    except UnicodeDecodeError as e:
+        raise ValueError(f"input {str(p)!r}, line {lineno + 1}: not UTF-8 text ({e.reason})") from None
+    end_sentence()
+    if rows[TOKENS_COLUMN]:
+        yield flush()
+
+
+def read_conll(path: str | os.PathLike) -> tuple[list[list[str]], list[list[str]]]:
+    """``(tokens, tags)`` of every sentence of a CoNLL file (see :func:`iter_conll`)."""
+    tokens: list[list[str]] = []
+    tags: list[list[str]] = []
+    for df in iter_table(path, batch_size=1 << 14):
+        tokens.extend(df[TOKENS_COLUMN].tolist())
+        tags.extend(df[TAGS_COLUMN].tolist())
+    return tokens, tags
+
+
+def _str_list(v: Any, what: str) -> list[str]:
+    if isinstance(v, str) or not isinstance(v, (list, tuple, np.ndarray)):
+        raise ValueError(f"{what}: expected a list of str, got {type(v).__name__} {v!r:.60}")
+    out = list(v.tolist() if isinstance(v, np.ndarray) else v)
+    for j, t in enumerate(out):
+        if not isinstance(t, str):
+            raise ValueError(f"{what}[{j}]: expected str, got {type(t).__name__} {t!r:.40}")
+    return out
+
+
+def tagged_rows(df: "Any", tokens_column: str = TOKENS_COLUMN, tags_column: str = TAGS_COLUMN,
+                ) -> tuple[list[list[str]], list[list[str]]]:
+    """``(tokens, tags)`` of a table's rows: two columns holding a list of str per row (jsonl arrays,
+    parquet list columns, or what :func:`iter_conll` reads). A missing column, a cell that is no list
+    of str, or a row whose lists differ in length is a ``ValueError`` naming the row (the frame's
+    index) and the column."""
+    for opt, c in (("--tokens-column", tokens_column), ("--tags-column", tags_column)):
+        if c not in df.columns:
+            raise ValueError(f"{opt} {c!r} is not in the input; columns are {list(df.columns)}")
+    rows = df.index.tolist()
+    tokens = [_str_list(v, f"row {r}: column {tokens_column!r}") for r, v in zip(rows, df[tokens_column].tolist())]
+    tags = [_str_list(v, f"row {r}: column {tags_column!r}") for r, v in zip(rows, df[tags_column].tolist())]
+    for r, a, b in zip(rows, tokens, tags):
+        if len(a) != len(b):
+            raise ValueError(f"row {r}: {len(a)} tokens (column {tokens_column!r}) but {len(b)} tags (column {tags_column!r})")
+    return tokens, tags
+
+
+def _write_conll_rows(fh: Any, df: "Any", first_row: int, document: Any) -> Any:
+    """Write ``df``'s sentences to the open CoNLL file ``fh``; returns the last document written."""
+    if TOKENS_COLUMN not in df.columns or TAGS_COLUMN not in df.columns:
+        raise ValueError(
+            f"a CoNLL output needs the columns {TOKENS_COLUMN!r} and {TAGS_COLUMN!r} (lists per row), got "
+            f"{list(df.columns)}; write .jsonl or .parquet for other column names"
+        )
+    import pandas as pd
+
+    local = df.reset_index(drop=True)
+    local.index = pd.RangeIndex(first_row, first_row + len(df))
+    tokens, tags = tagged_rows(local, TOKENS_COLUMN, TAGS_COLUMN)
+    docs = df[DOCUMENT_COLUMN].tolist() if DOCUMENT_COLUMN in df.columns else [None] * len(df)
+    parts: list[str] = []
+    for r, toks, tgs, d in zip(local.index.tolist(), tokens, tags, docs):
+        if not toks:
+            raise ValueError(f"output row {r} holds no tokens; a CoNLL file cannot hold an empty sentence")
+        if d is not None and d != document:
+            parts.append(f"{DOCSTART} O\n\n")
+            document = d
+        for t, g in zip(toks, tgs):
+            if not t or t != "".join(t.split()) or not g or g != "".join(g.split()):
+                raise ValueError(f"output row {r}: token {t!r} with tag {g!r} is empty or holds whitespace, "
+                                 "which a CoNLL line cannot hold")
+            parts.append(f"{t} {g}\n")
+        parts.append("\n")
+    fh.write("".join(parts))
+    return document
+
+
+def write_conll(path: str | os.PathLike, tokens: Sequence[Sequence[str]], tags: Sequence[Sequence[str]],
+                documents: Sequence[Any] | None = None) -> None:
+    """Write sentences to a CoNLL file (``token tag`` lines, a blank line after each sentence)
+    atomically; ``documents`` (one value per sentence) adds ``-DOCSTART-`` lines where it changes."""
+    import pandas as pd
+
+    if len(tokens) != len(tags):
+        raise ValueError(f"write_conll: {len(tokens)} token lists but {len(tags)} tag lists")
+    cols: dict[str, Any] = {TOKENS_COLUMN: list(tokens), TAGS_COLUMN: list(tags)}
+    if documents is not None:
+        if len(documents) != len(tokens):
+            raise ValueError(f"write_conll: {len(documents)} documents for {len(tokens)} sentences")
+        cols[DOCUMENT_COLUMN] = list(documents)
+    with atomic_output(path) as tmp, TableWriter(tmp, fmt="conll") as w:
+        w.write(pd.DataFrame(cols))
 
 
 # --------------------------------------------------------------------------------------------------
