@@ -5,6 +5,13 @@ samples with different wording. Here the requests are batched (local model) or s
 (endpoint), every completed generation is kept in an optional sqlite cache, replies are parsed
 robustly (numbered or bulleted lists, JSON, plain lines) and filtered (copies, duplicates, empty,
 length ratio, sentence-embedding similarity bounds).
+
+Protected spans (entities of span or tagged NER data): each span is replaced by a placeholder
+(``<E0>``, ``<E1>``, ...) before generation and restored after, so the model never sees, and cannot
+corrupt, the entities; a candidate that lost, repeated or invented a placeholder is rejected and
+counted (``report_.details["dropped"]``: ``placeholder_lost``, ``placeholder_duplicated``,
+``placeholder_unknown``) like the filter's rejections. See :meth:`Paraphrase.augment_spans` and
+:meth:`Paraphrase.augment_tagged`.
 """
 from __future__ import annotations
 
@@ -31,7 +38,8 @@ from .backends import (
 from .base import TextAugmenter, TextOutput
 from .filters import FilterReport, ParaphraseFilter
 
-__all__ = ["Paraphrase", "parse_reply", "SINGLE_PROMPT", "LIST_PROMPT", "SYSTEM_PROMPT", "GenerationError"]
+__all__ = ["Paraphrase", "parse_reply", "SINGLE_PROMPT", "LIST_PROMPT", "SYSTEM_PROMPT", "PROTECT_NOTE", "GenerationError",
+           "mask_spans", "restore_placeholders"]
 
 SYSTEM_PROMPT = "You rewrite sentences for data augmentation. Keep the meaning, change the wording."
 #: One rephrasing per completion (the local default: ``n`` completions are sampled per input).
@@ -42,6 +50,81 @@ LIST_PROMPT = (
     "sentence but use different words and structure. Reply with a numbered list of {n} sentences and nothing else.\n"
     "Sentence: {text}"
 )
+
+#: Put before the prompt of an input with protected spans ({names}: its placeholders).
+PROTECT_NOTE = "Keep each placeholder ({names}) exactly as written, exactly once, in every rephrasing."
+#: Placeholder rejections (counted in ``report_.details["dropped"]``).
+PLACEHOLDER_REASONS = ("placeholder_lost", "placeholder_duplicated", "placeholder_unknown")
+
+Span = tuple  # (start, end, label): character offsets, end exclusive
+
+
+def _placeholder_regex(template: str) -> "re.Pattern[str]":
+    pre, post = template.split("{i}", 1)
+    return re.compile(re.escape(pre) + r"(\d+)" + re.escape(post))
+
+
+def check_spans(text: str, spans: Any, where: str = "spans") -> list[Span]:
+    """``spans`` of ``text`` as sorted ``(start, end, label)`` tuples: integer character offsets with
+    ``0 <= start < end <= len(text)``, not overlapping; otherwise a ``ValueError`` naming the span."""
+    if spans is None or isinstance(spans, (str, bytes)) or not hasattr(spans, "__iter__"):
+        raise ValueError(f"{where}: expected a list of (start, end, label) tuples, got {spans!r:.60}")
+    out = []
+    for j, sp in enumerate(spans):
+        if isinstance(sp, (str, bytes)) or not hasattr(sp, "__len__") or len(sp) != 3:
+            raise ValueError(f"{where}[{j}]: expected a (start, end, label) tuple, got {sp!r:.60}")
+        a, b, lab = sp
+        ok = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (a, b))
+        if not ok or not 0 <= a < b <= len(text):
+            raise ValueError(f"{where}[{j}]: expected integer offsets with 0 <= start < end <= {len(text)} "
+                             f"(the text's length), got ({a!r}, {b!r})")
+        out.append((int(a), int(b), lab))
+    out.sort(key=lambda t: (t[0], t[1]))
+    for (a0, b0, _), (a1, b1, _) in zip(out, out[1:]):
+        if a1 < b0:
+            raise ValueError(f"{where}: spans ({a0}, {b0}) and ({a1}, {b1}) overlap; protected spans must not")
+    return out
+
+
+def mask_spans(text: str, spans: Sequence[Span], placeholder: str = "<E{i}>") -> tuple[str, list[tuple[str, Any]]]:
+    """``text`` with each span (sorted, non-overlapping, see :func:`check_spans`) replaced by
+    ``placeholder`` numbered from 0, and the ``(surface, label)`` of each placeholder in order."""
+    parts, ents, pos = [], [], 0
+    for i, (a, b, lab) in enumerate(spans):
+        parts.append(text[pos:a])
+        parts.append(placeholder.format(i=i))
+        ents.append((text[a:b], lab))
+        pos = b
+    parts.append(text[pos:])
+    return "".join(parts), ents
+
+
+def restore_placeholders(text: str, entities: Sequence[tuple[str, Any]], placeholder: str = "<E{i}>",
+                         ) -> tuple[str, list[Span]] | str:
+    """Put the entities back into a generated ``text``: ``(restored_text, spans)`` with the spans'
+    new character offsets (in the order they now appear), or the reason the text is rejected:
+    ``"placeholder_duplicated"`` (one appears twice or more), ``"placeholder_unknown"`` (a number
+    that was never given) or ``"placeholder_lost"`` (one is missing)."""
+    matches = list(_placeholder_regex(placeholder).finditer(text))
+    seen = [int(m.group(1)) for m in matches]
+    if len(set(seen)) != len(seen):
+        return "placeholder_duplicated"
+    if any(k >= len(entities) for k in seen):
+        return "placeholder_unknown"
+    if len(seen) != len(entities):
+        return "placeholder_lost"
+    parts, spans, pos, length = [], [], 0, 0
+    for m in matches:
+        before = text[pos:m.start()]
+        surface, lab = entities[int(m.group(1))]
+        parts += [before, surface]
+        length += len(before)
+        spans.append((length, length + len(surface), lab))
+        length += len(surface)
+        pos = m.end()
+    parts.append(text[pos:])
+    return "".join(parts), spans
+
 
 _MARKER = re.compile(r"^\s*(?:\(?\d{1,3}[\.\):\]]|[-*•·+]|#+)\s*")
 _LABEL = re.compile(
@@ -157,6 +240,18 @@ class Paraphrase(TextAugmenter):
     fails for good raises :class:`GenerationError` (after the retries; completed work stays in the
     cache) unless ``on_error="skip"``, which reports those items as failed instead.
     Labels are unchanged (paraphrases keep the label of their source).
+
+    Protected spans: ``aug(texts, spans=...)``, ``aug.augment(texts, spans=...)`` or
+    :meth:`augment_spans` take, per text, a list of ``(start, end, label)`` character spans
+    (entities). Each is replaced by ``placeholder`` (a template with ``{i}``: ``<E0>``, ``<E1>``, ...)
+    in the prompt, with :data:`PROTECT_NOTE` asking the model to keep them, and restored in the
+    reply. Candidates that lost, repeated or invented a placeholder are rejected before the filter,
+    and counted in ``report_.details["dropped"]`` (``placeholder_lost``, ``placeholder_duplicated``,
+    ``placeholder_unknown``); an input left without a candidate is handled as any input without
+    usable output (``on_unchanged``). An input that already holds text shaped like a placeholder is
+    not sent (``failed_items["placeholder_in_input"]``). :meth:`augment_spans` returns the new spans
+    (offsets recomputed, entity text unchanged); :meth:`augment_tagged` does the same for token/tag
+    sequences.
     """
 
     def __init__(
@@ -184,6 +279,7 @@ class Paraphrase(TextAugmenter):
         max_length_ratio: float = 3.0,
         max_input_chars: int = 2000,
         on_error: str = "raise",
+        placeholder: str = "<E{i}>",
         **kwargs: Any,
     ):
         self.model = model
@@ -209,6 +305,7 @@ class Paraphrase(TextAugmenter):
         self.max_length_ratio = max_length_ratio
         self.max_input_chars = max_input_chars
         self.on_error = on_error
+        self.placeholder = placeholder
         super().__init__(**kwargs)
 
     # ---- validation -------------------------------------------------------------------------------
@@ -234,6 +331,9 @@ class Paraphrase(TextAugmenter):
         "min_length_ratio": [Interval(Real, 0, None)],
         "max_length_ratio": [Interval(Real, 0, None)],
         "on_error": [Options("raise", "skip")],
+        "placeholder": [Satisfies(lambda t: isinstance(t, str) and t.count("{i}") == 1 and t.strip() == t
+                                  and len(t) > 3 and "{i}" not in (t[:3], t[-3:]) and not any(c.isspace() for c in t),
+                                  "a template with one '{i}' between fixed characters and no spaces, such as '<E{i}>'")],
     }
 
     def _check_extra(self) -> None:
@@ -283,18 +383,47 @@ class Paraphrase(TextAugmenter):
             return self.prompt
         return LIST_PROMPT if self._backend_kind() == "openai" else SINGLE_PROMPT
 
-    def _messages(self, text: str, n: int) -> list[dict[str, str]]:
+    def _messages(self, text: str, n: int, protected: int = 0) -> list[dict[str, str]]:
         system = SYSTEM_PROMPT if self.system_prompt is None else self.system_prompt
         msgs = [{"role": "system", "content": system}] if system else []
-        msgs.append({"role": "user", "content": self._template().format(text=text, n=n)})
+        content = self._template().format(text=text, n=n)
+        if protected:
+            names = ", ".join(self.placeholder.format(i=i) for i in range(protected))
+            content = PROTECT_NOTE.format(names=names) + "\n" + content
+        msgs.append({"role": "user", "content": content})
         return msgs
+
+    # ---- protected spans ----------------------------------------------------------------------------
+    def _extra_inputs(self, x: Any, y: Any = None, spans: Any = None, **extra: Any) -> dict[str, Any]:
+        """``spans``: None, or one list of ``(start, end, label)`` character spans per text."""
+        super()._extra_inputs(x, y=y, **extra)
+        if spans is None:
+            return {}
+        if isinstance(spans, (str, bytes)) or not hasattr(spans, "__len__") or len(spans) != len(x):
+            n = len(spans) if hasattr(spans, "__len__") and not isinstance(spans, (str, bytes)) else None
+            raise ValueError(f"{type(self).__name__}: spans must hold one list of (start, end, label) spans per text "
+                             f"({len(x)} texts), got {n if n is not None else type(spans).__name__}")
+        return {"spans": [check_spans(t, s, f"spans[{i}]") for i, (t, s) in enumerate(zip(x, spans))]}
+
+    def sample(self, x: Any, y: Any = None, **extra: Any) -> Params:
+        """As :meth:`multiaug.core.Augmenter.sample`; with ``spans=`` the checked spans of the drawn
+        texts are part of the params (``params["spans"]``), so that :meth:`apply` protects them."""
+        params = super().sample(x, y=y, **extra)
+        if extra.get("spans") is not None and "seed" in params:
+            spans = self._extra_inputs(x, **extra)["spans"]
+            params["spans"] = [spans[i] for i in torch.nonzero(params["active"]).flatten().tolist()]
+        return params
 
     # ---- generation ---------------------------------------------------------------------------------
     def _draw_seeds(self, n: int) -> torch.Tensor:
         return torch.randint(0, 2**62, (n,), generator=self.generator("cpu"))
 
-    def generate(self, texts: Sequence[str], seeds: Sequence[int], n: int) -> tuple[list[list[str]], dict[str, Any]]:
-        """Up to ``n`` filtered paraphrases per text (deterministic given ``seeds``) and the counts."""
+    def generate(self, texts: Sequence[str], seeds: Sequence[int], n: int,
+                 spans: Sequence[Sequence[Span]] | None = None) -> tuple[list[list[str]], dict[str, Any]]:
+        """Up to ``n`` filtered paraphrases per text (deterministic given ``seeds``) and the counts.
+
+        ``spans`` (checked, sorted spans per text, or None): protected as the class doc says; the
+        kept candidates' new spans are then in ``info["spans"]`` (parallel to the returned lists)."""
         from .cache import GenerationCache, cache_key
 
         texts = list(texts)
@@ -303,15 +432,22 @@ class Paraphrase(TextAugmenter):
         settings = GenerationSettings(float(self.temperature), float(self.top_p), int(self.max_new_tokens))
         failed: dict[int, str] = {}
         todo: list[int] = []
+        prompts, entities = list(texts), [[] for _ in texts]
+        pattern = _placeholder_regex(self.placeholder) if spans is not None else None
         for i, t in enumerate(texts):
             if not t.strip():
                 failed[i] = "empty_input"
             elif len(t) > int(self.max_input_chars):
                 failed[i] = "too_long"
+            elif pattern is not None and pattern.search(t):
+                failed[i] = "placeholder_in_input"
             else:
+                if spans is not None:
+                    prompts[i], entities[i] = mask_spans(t, spans[i], self.placeholder)
                 todo.append(i)
         backend = self.get_backend()
-        requests = {i: GenerationRequest(self._messages(texts[i], n), 1 if listed else n, seeds[i]) for i in todo}
+        requests = {i: GenerationRequest(self._messages(prompts[i], n, len(entities[i])), 1 if listed else n, seeds[i])
+                    for i in todo}
         ident = backend.identity()
         keys = {
             i: cache_key(id=ident, messages=r.messages, n=r.n, seed=r.seed, settings=settings.as_dict()) for i, r in requests.items()
@@ -347,23 +483,42 @@ class Paraphrase(TextAugmenter):
             if store is not None:
                 store.close()
         cands = [[] for _ in texts]
+        rejected = dict.fromkeys(PLACEHOLDER_REASONS, 0)
+        new_spans: list[dict[str, list[Span]]] = [{} for _ in texts]
+        parsed = 0
         for i, rep in replies.items():
             out: list[str] = []
             for r in rep:
                 out.extend(parse_reply(r, n if listed else 1))
+            parsed += len(out)
+            if spans is not None:
+                restored = []
+                for c in out:
+                    res = restore_placeholders(c, entities[i], self.placeholder)
+                    if isinstance(res, str):
+                        rejected[res] += 1
+                    else:
+                        restored.append(res[0])
+                        new_spans[i].setdefault(res[0], res[1])
+                out = restored
             cands[i] = out
         filt = ParaphraseFilter(
             self.filter_model, self.min_similarity, self.max_similarity, self.min_length_ratio, self.max_length_ratio, device=self.device
         )
         kept, frep = filt(texts, cands)
         kept = [k[:n] for k in kept]
+        if spans is not None:
+            frep.n_candidates += sum(rejected.values())
+            frep.dropped.update(rejected)
         info = {
             "failed": failed,
             "filter": frep,
             "cache_hits": hits,
             "generated": len(replies) - hits,
-            "parsed": sum(len(c) for c in cands),
+            "parsed": parsed,
         }
+        if spans is not None:
+            info["spans"] = [[new_spans[i][k] for k in ks] for i, ks in enumerate(kept)]
         return kept, info
 
     @staticmethod
@@ -404,7 +559,7 @@ class Paraphrase(TextAugmenter):
     def _apply(self, x: list[str], params: Params) -> list[str]:
         if not x:
             return []
-        kept, info = self.generate(x, params["seed"].tolist(), 1)
+        kept, info = self.generate(x, params["seed"].tolist(), 1, params.get("spans"))
         # an input without a usable paraphrase is returned as it is; the base class counts it
         # (identical to its input) in report_ and warns through _record, with these details
         return TextOutput([k[0] if k else s for s, k in zip(x, kept)], details=self._details(info))
@@ -414,22 +569,30 @@ class Paraphrase(TextAugmenter):
         """``augment``: up to ``n_aug`` (default ``self.n_aug``) distinct paraphrases per input, one
         generation request per input. Returns ``(X_aug, y_aug, source_index)``; inputs without usable
         output contribute nothing (see ``report_``)."""
-        self._extra_inputs(xi, **inputs)
+        spans = self._extra_inputs(xi, **inputs).get("spans")
         self._ensure_valid()
         n = len(xi)
         idx = torch.nonzero(self._active_mask(n, torch.device("cpu"))).flatten().tolist()
         seeds = self._draw_seeds(len(idx)).tolist()
-        kept, info = self.generate([xi[i] for i in idx], seeds, int(n_aug)) if idx else ([], {"failed": {}, "filter": FilterReport(), "cache_hits": 0, "generated": 0, "parsed": 0})
+        if idx:
+            kept, info = self.generate([xi[i] for i in idx], seeds, int(n_aug), None if spans is None else [spans[i] for i in idx])
+        else:
+            kept, info = [], {"failed": {}, "filter": FilterReport(), "cache_hits": 0, "generated": 0, "parsed": 0, "spans": []}
         texts: list[str] = []
         src: list[int] = []
-        for i, k in zip(idx, kept):
+        out_spans: list[list[Span]] = []
+        for j, (i, k) in enumerate(zip(idx, kept)):
             texts.extend(k)
             src.extend([i] * len(k))
+            if spans is not None:
+                out_spans.extend(info["spans"][j])
         no_output = [i for i, k in zip(idx, kept) if not k]
         if self.on_unchanged == "keep":  # explicitly asked for: the input stands in for its paraphrase
             for i in no_output:
                 texts.append(xi[i])
                 src.append(i)
+                if spans is not None:
+                    out_spans.append(list(spans[i]))
         self._record(
             len(idx), len(texts), no_output, len(no_output) if self.on_unchanged == "drop" else 0,
             "they contribute no augmented sample" if self.on_unchanged == "drop" else "their input is returned in their place",
@@ -437,5 +600,17 @@ class Paraphrase(TextAugmenter):
         )
         source_index = np.asarray(src, dtype=np.int64)
         out = texts if ctx.kind == "str" else self._restore_many(texts, ctx)
+        if spans is not None and isinstance(out, list):
+            out = TextOutput(out)
+            out.spans = out_spans  # the outputs' spans travel with them (read by augment_spans)
         y_aug = take_labels(y, torch.as_tensor(source_index, dtype=torch.long)) if y is not None else None
         return out, y_aug, source_index
+
+    # ---- span and tagged data ------------------------------------------------------------------------
+    def augment_spans(self, texts: Sequence[str], spans: Sequence[Sequence[Span]], y: Any = None,
+                      n_aug: int | None = None) -> tuple[list[str], list[list[Span]], Any, np.ndarray]:
+        """Up to ``n_aug`` paraphrases per text with its entity ``spans`` (``(start, end, label)``
+        character offsets) protected: returns ``(texts_aug, spans_aug, y_aug, source_index)``, each
+        output's spans pointing at the same entity text as in its source (offsets recomputed)."""
+        out, y_aug, src = self.augment(list(texts), y, n_aug=n_aug, spans=spans)
+        return list(out), [list(s) for s in out.spans], y_aug, src
