@@ -113,7 +113,7 @@ def test_output_type_and_size_follow_input(name):
         assert ei.dtype == torch.long and (ei.numel() == 0 or int(ei.max()) < out.num_nodes)
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if registry.modality_of(registry.get(n)) != "graph"])
+@pytest.mark.parametrize("name", [n for n in NAMES if registry.modality_of(registry.get(n)) not in ("graph", "tagged")])
 def test_numpy_input_gives_numpy_output(name):
     """Tensor modalities take the ndarray of their batch; text takes an ndarray of str (graphs have no
     NumPy form: PyG Data is their only input, covered by the other tests)."""
@@ -241,7 +241,7 @@ def test_augment_returns_n_aug_copies_with_lineage(name):
     n = len(x) if not hasattr(x, "num_graphs") else x.num_graphs
     assert src.ndim == 1 and (src >= 0).all() and (src < n).all()
     assert len(src) <= 2 * n
-    if aug.modality != "text":  # text augmenters may drop outputs that could not change (reported)
+    if aug.modality not in ("text", "tagged"):  # text augmenters may drop outputs that could not change (reported)
         assert len(src) == 2 * n
     if y is not None:
         assert len(y_aug) == len(src)
@@ -269,6 +269,8 @@ def test_device_argument_is_honoured_on_cpu(name):
         assert out.device.type == "cpu"
     elif hasattr(out, "edge_index"):  # graphs: every tensor attribute on the CPU
         assert all(v.device.type == "cpu" for v in out.values() if isinstance(v, torch.Tensor))
+    elif aug.modality == "tagged":  # (tokens, tags) pairs back, in order and number
+        assert isinstance(out, type(x)) and len(out) == len(x) and all(len(a) == len(b) for a, b in out)
     else:  # text: strings back, in order and number
         assert isinstance(out, type(x)) and len(out) == len(x) and all(isinstance(s, str) for s in out)
     gens = aug.__dict__.get("_generators", {})

@@ -110,7 +110,7 @@ IDS = list(BY_ID)
 # --------------------------------------------------------------------------------------------------
 
 KINDS = {"tabular": ("tensor", "numpy", "dataframe"), "timeseries": ("tensor", "numpy"),
-         "text": ("list", "series"), "graph": ("batch", "data")}
+         "text": ("list", "series"), "graph": ("batch", "data"), "tagged": ("list",)}
 
 
 def as_kind(x: Any, kind: str) -> Any:
@@ -174,6 +174,8 @@ def big_batch(c: Case, n: int) -> tuple[Any, Any]:
         x = torch.cumsum(torch.randn((n,) + tuple(x0.shape[1:]), generator=g), dim=-1)
     elif c.modality == "text":
         x = [SENTENCES[i % len(SENTENCES)] for i in range(n)]
+    elif c.modality == "tagged":  # (tokens, tags) pairs: the case's sentences, repeated
+        x = [x0[i % len(x0)] for i in range(n)]
     else:
         from torch_geometric.data import Batch
 
@@ -209,7 +211,7 @@ def repeated(c: Case, n: int) -> Any:
     x0 = c.make_x()
     if c.modality in ("tabular", "timeseries"):
         return x0[:1].repeat((n,) + (1,) * (x0.dim() - 1)).clone()
-    if c.modality == "text":
+    if c.modality in ("text", "tagged"):
         return [x0[0]] * n
     from torch_geometric.data import Batch
 
@@ -220,7 +222,7 @@ def n_distinct(out: Any) -> int:
     if isinstance(out, torch.Tensor):
         return int(torch.unique(out.flatten(1), dim=0).shape[0])
     if isinstance(out, list):
-        return len(set(out))
+        return len({repr(o) for o in out})  # (tokens, tags) pairs hold lists
     keys = []
     for i in range(out.num_graphs):
         if getattr(out, "x_aug", None) is not None:
@@ -276,7 +278,7 @@ def test_input_and_labels_are_not_modified(cid, kind):
         assert same(y, y_before), "augment() modified the caller's labels"
 
 
-BIG = {"tabular": 400, "timeseries": 400, "text": 200, "graph": 160}
+BIG = {"tabular": 400, "timeseries": 400, "text": 200, "graph": 160, "tagged": 200}
 
 
 @pytest.mark.parametrize("cid", IDS)

@@ -19,8 +19,8 @@ def _factories():
 
     out = {}
     for name, cls in registry.items():
-        if not cls.__module__.startswith("multiaug.text"):
-            continue
+        if not cls.__module__.startswith("multiaug.text") or registry.modality_of(cls) != "text":
+            continue  # tagged sequences: tests/text/test_tagged.py
         if name == "nlpaug":
             pytest.importorskip("nlpaug")
             out[name] = lambda cls=cls: cls(aug="nlpaug.augmenter.word.RandomWordAug", aug_params={"action": "swap"}, seed=0)

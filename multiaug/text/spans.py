@@ -1,0 +1,130 @@
+"""Span data: ``(text, spans)`` with ``spans = [(start, end, label), ...]`` in character offsets.
+
+This is the layout of spaCy's ``doc.ents`` (``start_char``, ``end_char``, ``label_``) and of Hugging
+Face QA answers: offsets are Python ``str`` indices (code points, end exclusive), so accents, CJK and
+emoji count one per code point, as ``text[start:end]`` reads them.
+
+Every augmenter of :mod:`multiaug.text.tagged` takes a list of such pairs: :func:`to_tagged` splits each
+text into tokens with their offsets (runs of word characters with their combining marks, runs of
+other non-space characters, and a cut at every span boundary, so each span covers whole tokens), tags
+them in BIO (or the augmenter's ``scheme``) and keeps the whitespace around every token; after the
+operation :func:`from_tagged` joins the tokens back (the original whitespace between tokens that are
+still neighbours, one space elsewhere) and recomputes every span's offsets from the tags. A span thus
+always covers exactly the text of its mention in the output: mention replacement or a synonym updates
+it, a mention deleted entirely (``protect=None``) disappears and is counted in
+``report_.details["mentions_lost"]``.
+"""
+from __future__ import annotations
+
+import re
+from typing import Any, Sequence
+
+__all__ = ["tokenize_with_offsets", "to_tagged", "from_tagged", "check_spans"]
+
+_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
+_TOKEN = re.compile(rf"[\w{_MARKS}]+|[^\w\s{_MARKS}][{_MARKS}]*(?:[^\w\s][{_MARKS}]*)*")
+
+
+def tokenize_with_offsets(text: str, cuts: Sequence[int] = ()) -> list[tuple[int, int]]:
+    """``(start, end)`` of the tokens of ``text``: runs of word characters (with combining marks) and runs
+    of other non-space characters, each also cut at every offset in ``cuts``."""
+    cut = sorted(set(cuts))
+    out: list[tuple[int, int]] = []
+    for m in _TOKEN.finditer(text):
+        s, e = m.span()
+        for c in cut:
+            if s < c < e:
+                out.append((s, c))
+                s = c
+        out.append((s, e))
+    return out
+
+
+def check_spans(text: Any, spans: Any, where: str = "x[0]") -> list[tuple[int, int, str]]:
+    """``spans`` as a sorted list of ``(start, end, label)`` tuples, checked against ``text``: integer offsets
+    with ``0 <= start < end <= len(text)``, a non-empty string label, no overlap."""
+    if not isinstance(text, str):
+        raise TypeError(f"{where}: expected (text, spans) with text a str, got {type(text).__name__}")
+    if not isinstance(spans, (list, tuple)):
+        raise TypeError(f"{where}: spans must be a list of (start, end, label) triples, got {type(spans).__name__}")
+    out = []
+    for k, sp in enumerate(spans):
+        if not isinstance(sp, (list, tuple)) or len(sp) != 3:
+            raise ValueError(f"{where} spans[{k}]: expected a (start, end, label) triple, got {sp!r:.60}")
+        s, e, lab = sp
+        if isinstance(s, bool) or isinstance(e, bool) or not all(isinstance(v, int) or hasattr(v, "__index__") for v in (s, e)):
+            raise TypeError(f"{where} spans[{k}]: start and end must be integers (character offsets), got {sp!r:.60}")
+        s, e = int(s), int(e)
+        if not 0 <= s < e <= len(text):
+            raise ValueError(f"{where} spans[{k}]: expected 0 <= start < end <= len(text) = {len(text)}, got ({s}, {e})")
+        if not isinstance(lab, str) or not lab or lab == "O" or any(c.isspace() for c in lab):
+            raise ValueError(f"{where} spans[{k}]: label must be a non-empty string without spaces (not 'O'), got {lab!r}")
+        if not text[s:e].strip():
+            raise ValueError(f"{where} spans[{k}]: ({s}, {e}, {lab!r}) covers only whitespace")
+        out.append((s, e, lab))
+    out.sort()
+    for a, b in zip(out, out[1:]):
+        if b[0] < a[1]:
+            raise ValueError(f"{where}: spans {a} and {b} overlap; expected non-overlapping (flat) spans")
+    return out
+
+
+def _one(text: str, spans: list[tuple[int, int, str]], scheme: str):
+    from .tagged import expand_tags
+
+    bounds = tokenize_with_offsets(text, [c for s, e, _ in spans for c in (s, e)])
+    tokens = [text[s:e] for s, e in bounds]
+    tags = ["O"] * len(bounds)
+    j = 0
+    for s, e, lab in spans:
+        while j < len(bounds) and bounds[j][1] <= s:
+            j += 1
+        k = j
+        while k < len(bounds) and bounds[k][0] < e:
+            k += 1
+        tags[j:k] = expand_tags(lab, k - j, scheme)
+        j = k
+    lead = text[: bounds[0][0]] if bounds else text
+    space = [text[e: (bounds[i + 1][0] if i + 1 < len(bounds) else len(text))] for i, (_, e) in enumerate(bounds)]
+    return tokens, tags, space, lead
+
+
+def to_tagged(items: Sequence[Any], scheme: str = "auto", name: str = "x"):
+    """A :class:`~multiaug.text.tagged.TaggedBatch` of the ``(text, spans)`` pairs ``items``, with the
+    whitespace kept for :func:`from_tagged` (``scheme="auto"`` tags in BIO)."""
+    from .tagged import TaggedBatch, _check_scheme
+
+    _check_scheme(scheme)
+    scheme = "BIO" if scheme == "auto" else scheme
+    tokens, tags, space, lead = [], [], [], []
+    for i, it in enumerate(items):
+        if not isinstance(it, (list, tuple)) or len(it) != 2:
+            raise TypeError(f"{name}[{i}]: expected a (text, spans) pair, got {type(it).__name__} {it!r:.60}")
+        text, spans = it
+        a, b, c, d = _one(text, check_spans(text, spans, f"{name}[{i}]"), scheme)
+        tokens.append(a)
+        tags.append(b)
+        space.append(c)
+        lead.append(d)
+    return TaggedBatch(tokens, tags, scheme, space, lead, check=False)
+
+
+def from_tagged(batch) -> list[tuple[str, list[tuple[int, int, str]]]]:
+    """``(text, spans)`` pairs from a batch made by :func:`to_tagged` (and augmented): the text joined
+    from the tokens and their whitespace, each mention's character offsets recomputed."""
+    from .tagged import spans_from_tags
+
+    out = []
+    space = batch.space if batch.space is not None else [[" "] * max(len(t) - 1, 0) + [""] * bool(t) for t in batch.tokens]
+    lead = batch.lead if batch.lead is not None else [""] * len(batch)
+    for toks, tags, ws, ld in zip(batch.tokens, batch.tags, space, lead):
+        starts, pos, parts = [], len(ld), [ld]
+        for t, w in zip(toks, ws):
+            starts.append(pos)
+            parts.append(t)
+            parts.append(w)
+            pos += len(t) + len(w)
+        text = "".join(parts)
+        spans = [(starts[s], starts[e - 1] + len(toks[e - 1]), lab) for s, e, lab in spans_from_tags(tags, batch.scheme)]
+        out.append((text, spans))
+    return out
