@@ -1,6 +1,7 @@
 """multiaug: data augmentation for text, graphs, tables and time series behind one contract."""
 from .core import (
     Augmenter,
+    LabelConsistent,
     NotFittedError,
     OneOf,
     RandAugment,
@@ -26,6 +27,7 @@ def from_config(config):
 
 __all__ = [
     "Augmenter",
+    "LabelConsistent",
     "NotFittedError",
     "OneOf",
     "RandAugment",

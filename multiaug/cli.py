@@ -6,6 +6,7 @@
                      [--n-aug N] [--seed S] [--column COL] [--label-column COL] [--columns a,b]
                      [--device DEV] [--batch-size B] [--threads N] [--exclude-original] [--overwrite]
                      [--save DIR] [--engine local|ray] [--ray-address ADDR] [--ray-num-cpus N]
+                     [--balance STRATEGY] [--consistency-model MODEL.skops|model.json [--consistency-threshold P]]
     multiaug evaluate FILE [--label-column COL] [--column TEXT | --columns a,b] (-a NAME | --config FILE)...
                      [--cv 5] [--repeats 3] [--seed 0] [--n-aug 1] [--scoring NAME] [--max-time S]
                      [--graph-mode node|graph] [--report report.md|.json|.html]
@@ -156,9 +157,19 @@ def build_augmenter(augmenter: str | None, params: dict, config: str | None, loa
               help="local: stream on this machine; ray: Ray Data (csv/jsonl/parquet).")
 @click.option("--ray-address", default=None, help="Ray cluster to connect to (default: start a local one).")
 @click.option("--ray-num-cpus", type=int, default=None, help="CPUs of the local Ray instance (default: all).")
+@click.option("--balance", default=None, metavar="STRATEGY",
+              help="Class balancing instead of --n-aug: auto, not-majority, minority, not-minority, all, a float "
+                   "(two classes) or target counts 'a=100,b=80' (needs the labels: --label-column, .npz y, graph y).")
+@click.option("--consistency-model", default=None, type=click.Path(dir_okay=False),
+              help="Keep only augmented rows a reference model still gives their label: a .skops model, or a "
+                   "model config (.json/.yaml, {\"model\": \"default\"}) fitted on INPUT's labels. Never a pickle.")
+@click.option("--consistency-threshold", type=float, default=None,
+              help="Least probability of the source label (default: the config's threshold, else 0.5).")
+@click.option("--trust-type", "trust_types", multiple=True,
+              help="A type the .skops model holds that skops does not trust by default (repeatable).")
 def augment_cmd(input_path, output_path, augmenter, params, config, load, save_dir, n_aug, seed, column,
                 label_column, columns, device, batch_size, threads, exclude_original, overwrite, progress, engine,
-                ray_address, ray_num_cpus) -> None:
+                ray_address, ray_num_cpus, balance, consistency_model, consistency_threshold, trust_types) -> None:
     """Augment INPUT (csv, jsonl, parquet, npy, npz, pt) into OUTPUT."""
     from .engines.local import augment_file
 
@@ -181,8 +192,19 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
     feats = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     from .engines import RunOptions
 
+    strategy = parse_balance(balance) if balance is not None else None
+    if strategy is not None and n_aug is not None:
+        raise UserError("give --n-aug or --balance, not both (--balance sets each row's copies from the class counts)")
+    if engine == "ray" and (strategy is not None or consistency_model):
+        raise UserError("--balance and --consistency-model need --engine local")
+    if consistency_model:
+        aug = with_consistency(aug, consistency_model, input_path, column=column, label_column=label_column,
+                               feature_columns=feats, threshold=consistency_threshold, trusted=trust_types, seed=seed)
+    elif consistency_threshold is not None or trust_types:
+        raise UserError("--consistency-threshold and --trust-type need --consistency-model")
     opts = RunOptions(n_aug=n_aug, seed=seed, column=column, label_column=label_column, feature_columns=feats,
-                      batch_size=batch_size, exclude_original=exclude_original, overwrite=overwrite, progress=progress)
+                      batch_size=batch_size, exclude_original=exclude_original, overwrite=overwrite, progress=progress,
+                      balance=strategy)
     if engine == "ray":
         from .engines.ray import augment_path
 
@@ -190,7 +212,9 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
     else:
         report = augment_file(aug, input_path, output_path, opts)
     if save_dir:
-        aug.save(save_dir)
+        from .core import LabelConsistent
+
+        (aug.augmenter if isinstance(aug, LabelConsistent) else aug).save(save_dir)
     for w in report.warnings[:5]:
         click.echo(f"multiaug: warning: {w}", err=True)
     click.echo(
@@ -198,6 +222,77 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
         f"({report.rows_augmented} augmented) written to {output_path}",
         err=True,
     )
+
+
+def parse_balance(text: str) -> Any:
+    """``--balance``: a strategy name (``not-majority`` = ``not majority``), a float, or target counts
+    (``a=100,b=80`` or YAML ``{a: 100, b: 80}``)."""
+    from .core.balance import STRATEGIES, STRATEGY_DESC, valid_strategy
+
+    t = text.strip()
+    name = t.replace("-", " ").replace("_", " ").lower()
+    if name in STRATEGIES:
+        return name
+    if "=" in t and not t.startswith("{"):
+        value: Any = {}
+        for part in t.split(","):
+            k, sep, v = part.partition("=")
+            if not sep or not k.strip():
+                raise UserError(f"--balance {text!r}: expected class=count pairs separated by commas")
+            value[_parse_value(k)] = _parse_value(v)
+    else:
+        value = _parse_value(t)
+    if isinstance(value, str) or not valid_strategy(value):
+        raise UserError(f"--balance {text!r}: expected {STRATEGY_DESC.replace('a callable y -> dict', 'class=count pairs')}")
+    return value
+
+
+def with_consistency(aug, model_path: str, input_path: str, *, column: str | None, label_column: str | None,
+                     feature_columns: list[str] | None, threshold: float | None, trusted: tuple[str, ...],
+                     seed: int | None):
+    """``aug`` wrapped in :class:`multiaug.LabelConsistent` with the model of ``--consistency-model``
+    (a .skops model, or a default model fitted here on INPUT's labels; never a pickle)."""
+    from . import io as mio
+    from .core import LabelConsistent
+    from .core.consistency import read_reference_model
+
+    model, settings, needs_fit = read_reference_model(model_path, aug.modality, trusted)
+    if threshold is not None:
+        settings["threshold"] = threshold
+    if needs_fit:
+        X, y = _labelled_input(aug, mio, input_path, column, label_column, feature_columns)
+        model.fit(X, y)
+    return LabelConsistent(aug, model, **settings)
+
+
+def _labelled_input(aug, mio, input_path, column, label_column, feature_columns):
+    """``(X, y)`` of INPUT as the engine hands batches to the augmenter (to fit a reference model)."""
+    from .engines.local import _feature_frame, _label_array
+
+    kind = mio.kind_of(input_path, "INPUT")
+    if kind == "table":
+        if not label_column:
+            raise UserError("--consistency-model needs --label-column (the labels the model checks)")
+        df = mio.read_table(input_path, text_columns=[column] if aug.modality == "text" and column else None)
+        if label_column not in df.columns:
+            raise UserError(f"--label-column {label_column!r} is not in the input; columns are {list(df.columns)}")
+        y = _label_array(df[label_column])
+        if aug.modality == "text":
+            if not column or column not in df.columns:
+                raise UserError("--column is required for text augmenters (the column that holds the text)")
+            return df[column].tolist(), y
+        return _feature_frame(df, label_column, feature_columns), y
+    if kind == "array":
+        X, y = mio.read_array(input_path, mmap=False)
+        if y is None:
+            raise UserError(f"--consistency-model needs labels: {input_path!r} holds no y array (save an .npz with x and y)")
+        return np.asarray(X), np.asarray(y)
+    graphs = mio.read_graphs(input_path)
+    try:
+        y = np.asarray([int(g.y.view(-1)[0]) for g in graphs])
+    except (AttributeError, TypeError, RuntimeError, IndexError):
+        raise UserError("--consistency-model on graphs needs one class label per graph (each graph's y)") from None
+    return graphs, y
 
 
 def _eval_data(input_path: str, label_column: str | None, column: str | None, columns: str | None):

@@ -6,12 +6,15 @@
 * :mod:`.base` -- the :class:`Augmenter` base class (closed ``sample``/``apply``/``__call__`` template);
 * :mod:`.persistence` -- configs and fitted state (``read_config``, ``write_config``, save/load);
 * :mod:`.compose` -- ``Sequential``, ``OneOf``, ``SomeOf``, ``Sometimes``, ``RandAugment``;
-* :mod:`.report` -- ``AugmentReport`` and message helpers.
+* :mod:`.report` -- ``AugmentReport`` and message helpers;
+* :mod:`.consistency` -- ``LabelConsistent`` (keep augmented samples a reference model still labels as their source);
+* :mod:`.balance` -- class balancing (``sampling_strategy``) for ``augment``/``fit_resample``.
 
 Everything importable from ``multiaug.core`` before the split is re-exported here.
 """
 from .base import Augmenter, NotFittedError, Params, device_unavailable
 from .compose import Composition, OneOf, RandAugment, Sequential, SomeOf, Sometimes
+from .consistency import LabelConsistent
 from .handlers import _MODALITIES, ModalityHandler, TensorHandler, get_modality, register_modality
 from .labels import (
     _n_columns,
@@ -36,6 +39,7 @@ __all__ = [
     "SomeOf",
     "Sometimes",
     "RandAugment",
+    "LabelConsistent",
     "ModalityHandler",
     "TensorHandler",
     "register_modality",

@@ -25,6 +25,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
+from .balance import STRATEGY_DESC, balanced_augment, valid_strategy
 from .constraints import (
     Integral,
     Interval,
@@ -122,11 +123,13 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
     #: Name in the registry (set by ``registry.register``)
     registry_name: ClassVar[str | None] = None
 
-    def __init__(self, *, n_aug: int = 1, p: float = 1.0, seed: int | None = None, device: Any = None):
+    def __init__(self, *, n_aug: int = 1, p: float = 1.0, seed: int | None = None, device: Any = None,
+                 sampling_strategy: Any = None):
         self.n_aug = n_aug
         self.p = p
         self.seed = seed
         self.device = device
+        self.sampling_strategy = sampling_strategy
 
     # scikit-learn/imblearn plumbing (param names, tags, transform, fit_resample): SklearnMixin
 
@@ -139,6 +142,8 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         "p": [Interval(Real, 0, 1, desc="a probability in [0, 1]")],
         "seed": [None, Interval(Integral, desc="an int")],
         "device": [None, Satisfies(lambda d: _as_device(d) is not None, "a torch device such as 'cpu' or 'cuda'")],
+        # class balancing (multiaug/core/balance.py): imblearn's over-sampling strategies
+        "sampling_strategy": [Satisfies(valid_strategy, STRATEGY_DESC)],
     }
 
     def _check_extra(self) -> None:
@@ -385,12 +390,30 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
 
         return preview(self, x, y, **kwargs)
 
-    def augment(self, X: Any, y: Any = None, n_aug: int | None = None, **extra: Any) -> tuple[Any, Any, np.ndarray]:
+    def augment(self, X: Any, y: Any = None, n_aug: int | None = None, *, sampling_strategy: Any = None,
+                **extra: Any) -> tuple[Any, Any, np.ndarray]:
         """``n_aug`` augmented copies of ``X`` (default ``self.n_aug``), concatenated.
 
         Returns ``(X_aug, y_aug, source_index)`` where ``source_index[i]`` is the row of ``X`` that
         augmented sample ``i`` comes from. ``y_aug`` is None when ``y`` is None. Keyword inputs are
-        passed to :meth:`sample` as in ``__call__``."""
+        passed to :meth:`sample` as in ``__call__``.
+
+        Class balancing: with ``sampling_strategy`` (this argument, else the hyperparameter) the copies
+        are not ``n_aug`` per sample but those that bring each class of ``y`` to its target count
+        (imblearn's strategies: see :mod:`multiaug.core.balance`); ``n_aug`` does not apply then, and
+        giving both arguments is an error."""
+        strategy = self.sampling_strategy if sampling_strategy is None else sampling_strategy
+        if strategy is not None:
+            if sampling_strategy is not None and n_aug is not None:
+                raise ValueError(f"{type(self).__name__}.augment: give n_aug or sampling_strategy, not both")
+            self._ensure_valid()
+            if not valid_strategy(strategy):
+                raise InvalidParameterError(
+                    f"{type(self).__name__}: sampling_strategy must be {STRATEGY_DESC}, got {short_repr(strategy)}"
+                )
+            xi, ctx = self._to_internal(X)
+            self._check_y(xi, y)
+            return balanced_augment(self, xi, ctx, y, {**self.handler.inputs(ctx), **extra}, strategy)
         n_aug = self._check_n_aug(n_aug)
         xi, ctx = self._to_internal(X)
         self._check_y(xi, y)

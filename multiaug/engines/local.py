@@ -64,6 +64,10 @@ class RunReport:
     #: text rows whose cell is empty (kept, never augmented)
     empty_texts: int = 0
     warnings: list[str] = field(default_factory=list)
+    #: balanced runs (``balance``): augmented rows asked for, generated and missing, per class
+    balance: dict | None = None
+    #: balanced runs: augmented rows written per input row (filled while running)
+    balance_done: Any = None
 
 
 def batch_seed(seed: int, start: int) -> int:
@@ -84,10 +88,18 @@ def _reseed(aug: Augmenter, seed: int | None, start: int) -> None:
         aug.reseed(batch_seed(seed, start))
 
 
-def _augment_quiet(aug: Augmenter, X: Any, y: Any, n_aug: int, report: RunReport) -> tuple[Any, Any, np.ndarray]:
+def _augment_quiet(aug: Augmenter, X: Any, y: Any, n_aug: int, report: RunReport,
+                   copies: np.ndarray | None = None) -> tuple[Any, Any, np.ndarray]:
+    """``aug.augment(X, y, n_aug)``, or ``copies[i]`` copies of row ``i`` in a balanced run, with the
+    warnings collected into ``report``."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        X_aug, y_aug, src = aug.augment(X, y, n_aug=n_aug)
+        if copies is None:
+            X_aug, y_aug, src = aug.augment(X, y, n_aug=n_aug)
+        else:
+            from ..core.balance import augment_copies
+
+            X_aug, y_aug, src = augment_copies(aug, X, y, copies)
     for w in caught:
         msg = str(w.message)
         if msg not in report.warnings:
@@ -205,6 +217,7 @@ def augment_table_batch(
     report: RunReport | None = None,
     partners: Any = None,
     integer_labels: bool | None = None,
+    copies: np.ndarray | None = None,
 ) -> Any:
     """Augment one DataFrame batch (its index = global row numbers) and return the output rows.
 
@@ -212,7 +225,9 @@ def augment_table_batch(
     together with ``df`` so that a mixing augmenter has rows to mix a one-row batch with; only the
     rows of ``df`` and their augmented copies are returned. ``integer_labels``: write a label column
     with missing cells as nullable integers (True), as read (False), or decide from the values
-    (None: whole numbers with missing cells are integers)."""
+    (None: whole numbers with missing cells are integers). ``copies``: augmented copies per row of
+    ``df`` (a balanced run) instead of ``n_aug`` each. Text augmenters get the label column as ``y``
+    when there is one (``LabelConsistent`` checks it)."""
     import pandas as pd
 
     report = report if report is not None else RunReport()
@@ -231,7 +246,8 @@ def augment_table_batch(
             i = int(bad.to_numpy().nonzero()[0][0])
             raise ValueError(f"row {int(work.index[i])}: column {column!r} holds {texts.iloc[i]!r}; expected text")
         report.empty_texts += int((df[column].str.strip() == "").sum())
-        X_aug, _, src = _augment_quiet(aug, texts.tolist(), None, n_aug, report)
+        y_text = _label_array(work[label_column]) if label_column is not None and label_column in work.columns else None
+        X_aug, _, src = _augment_quiet(aug, texts.tolist(), y_text, n_aug, report, copies)
         out = work.iloc[src].copy()
         out[column] = list(X_aug)
     elif aug.modality == "tabular":
@@ -254,7 +270,7 @@ def augment_table_batch(
                         f"row {row}: --label-column {label_column!r} is missing; {type(mixer).__name__} mixes labels, "
                         "so every row needs one (fill or drop that row)"
                     )
-        X_aug, y_aug, src = _augment_quiet(aug, X, y, n_aug, report)
+        X_aug, y_aug, src = _augment_quiet(aug, X, y, n_aug, report, copies)
         out = work.iloc[src].copy()
         X_aug = X_aug if isinstance(X_aug, pd.DataFrame) else pd.DataFrame(np.asarray(X_aug), columns=feats)
         for c in feats:
@@ -271,6 +287,7 @@ def augment_table_batch(
     out[SOURCE_INDEX] = work.index.to_numpy()[src]
     out[IS_AUGMENTED] = True
     out = out[own[src]]
+    _note_balanced(report, out[SOURCE_INDEX].to_numpy())
     parts = []
     if not exclude_original:
         orig = df.copy()
@@ -319,6 +336,64 @@ def _file_label_is_integer(inp: Path, label_column: str) -> bool | None:
                     return False
         return True
     return None
+
+
+def _note_balanced(report: RunReport, sources: np.ndarray) -> None:
+    """Count the augmented rows written per input row of a balanced run."""
+    if report.balance_done is not None and len(sources):
+        np.add.at(report.balance_done, np.asarray(sources, dtype=np.int64), 1)
+
+
+def balance_plan(aug: Augmenter, inp: Path, kind: str, opts: RunOptions) -> tuple[np.ndarray, dict, np.ndarray]:
+    """``(labels, asked per class, copies per row)`` of a balanced run: the class counts of the whole
+    file turned into augmented copies per row (:mod:`multiaug.core.balance`), seeded by the run's
+    seed (else the augmenter's stream)."""
+    import torch
+
+    from ..core.balance import check_balanceable, class_labels, class_targets, copies_per_sample
+    from ..core.seeding import mix_seeds
+
+    check_balanceable(aug)
+    if opts.n_aug is not None:
+        raise ValueError("give n_aug or balance, not both (balancing sets the copies of each row from the class counts)")
+    if kind == "table":
+        lab = opts.label_column
+        if lab is None:
+            raise ValueError("--balance needs --label-column (the classes to balance)")
+        parts = []
+        for df in io.iter_table(inp, 1 << 16, **_text_kw(aug, opts.column)):
+            if lab not in df.columns:
+                raise ValueError(f"--label-column {lab!r} is not in the input; columns are {list(df.columns)}")
+            parts.append(_label_array(df[lab]))
+        labels = np.concatenate(parts) if parts else np.zeros(0)
+    elif kind == "array":
+        _, y = io.read_array(inp, mmap=True)
+        if y is None:
+            raise ValueError(f"--balance needs labels: {str(inp)!r} holds no y array (save an .npz with x and y)")
+        labels = np.asarray(y)
+    else:
+        ys = []
+        for i, g in enumerate(io.read_graphs(inp)):
+            gy = getattr(g, "y", None)
+            if gy is None or gy.numel() != 1:
+                raise ValueError(f"--balance needs one class label per graph (graph {i} has y={gy!r:.60}); graph classification only")
+            ys.append(gy.view(-1)[0].item())
+        labels = np.asarray(ys)
+    labels = class_labels(labels, "--balance")
+    need = class_targets(opts.balance, labels)
+    gen = torch.Generator().manual_seed(mix_seeds(opts.seed, 0x62616C)) if opts.seed is not None else aug.generator("cpu")
+    return labels, dict(need), copies_per_sample(labels, need, gen)
+
+
+def _balance_summary(report: RunReport, plan: tuple[np.ndarray, dict, np.ndarray]) -> None:
+    labels, need, _ = plan
+    done = report.balance_done
+    got = {c: int(done[labels == c].sum()) for c in need}
+    short = {c: need[c] - got[c] for c in need if need[c] > got[c]}
+    report.balance = {"asked": need, "generated": got, "shortfall": short}
+    if short:
+        report.warnings.insert(0, f"--balance: {sum(short.values())} augmented rows missing (per class {short}): "
+                                  "outputs dropped as unchanged or rejected by the consistency model")
 
 
 def _fit_if_needed(aug: Augmenter, load_all: Callable[[], tuple[Any, Any]]) -> None:
@@ -389,19 +464,26 @@ def augment_file(
     opts = RunOptions.from_call(options, kwargs, "augment_file")
     inp = io.check_input(input_path)
     out = io.check_output(output_path, inp, opts.overwrite)
-    n_aug = opts.n_aug_for(aug)
     kind = io.kind_of(inp, "input")
     report = RunReport()
+    plan = None
+    if opts.balance is not None:
+        plan = balance_plan(aug, inp, kind, opts)
+        report.balance_done = np.zeros(len(plan[0]), dtype=np.int64)
+    n_aug = opts.n_aug_for(aug) if plan is None else 1
     if kind == "table":
-        _augment_table_file(aug, inp, out, n_aug, opts, report)
+        _augment_table_file(aug, inp, out, n_aug, opts, report, plan)
     elif kind == "array":
-        _augment_array_file(aug, inp, out, n_aug, opts, report)
+        _augment_array_file(aug, inp, out, n_aug, opts, report, plan)
     else:
-        _augment_graph_file(aug, inp, out, n_aug, opts, report)
+        _augment_graph_file(aug, inp, out, n_aug, opts, report, plan)
+    if plan is not None:
+        _balance_summary(report, plan)
     return report
 
 
-def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: RunOptions, report: RunReport) -> None:
+def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: RunOptions, report: RunReport,
+                        plan: Any = None) -> None:
     column, label_column, batch_size = opts.column, opts.label_column, opts.batch_size
     if aug.modality not in ("text", "tabular"):
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
@@ -431,6 +513,7 @@ def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
                     aug, df, n_aug=n_aug, column=column, label_column=label_column,
                     feature_columns=opts.feature_columns, exclude_original=opts.exclude_original, report=report,
                     partners=partners, integer_labels=labels_integer(df),
+                    copies=None if plan is None else plan[2][df.index.to_numpy()],
                 )
             )
             bar.update(len(df))
@@ -445,7 +528,8 @@ def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
 # --------------------------------------------------------------------------------------------------
 
 
-def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: RunOptions, report: RunReport) -> None:
+def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: RunOptions, report: RunReport,
+                        plan: Any = None) -> None:
     seed, batch_size, exclude_original = opts.seed, opts.batch_size, opts.exclude_original
     if aug.modality != "timeseries":
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold time series")
@@ -457,7 +541,7 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
     _fit_if_needed(aug, lambda: (np.asarray(X), y))
     N = X.shape[0]
     per_batch = (0 if exclude_original else 1) + n_aug
-    total = N * per_batch
+    total = N * per_batch if plan is None else (0 if exclude_original else N) + int(plan[2].sum())
     src_all = np.empty(total, dtype=np.int64)
     isaug_all = np.empty(total, dtype=bool)
     y_parts = []
@@ -493,8 +577,10 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
                 src = src[keep] - own
                 yb_labels = y_aug
             else:
-                X_aug, y_aug, src = _augment_quiet(aug, xb, yb, n_aug, report)
+                X_aug, y_aug, src = _augment_quiet(aug, xb, yb, n_aug, report,
+                                                   None if plan is None else plan[2][start : start + len(xb)])
                 yb_labels = _hard_labels(aug, yb, y_aug) if yb is not None else None
+                _note_balanced(report, start + np.asarray(src, dtype=np.int64))
             blocks = [] if exclude_original else [(xb, np.arange(len(xb)), False, yb)]
             blocks.append((np.asarray(X_aug), src, True, yb_labels))
             for arr, s, is_aug, lab in blocks:
@@ -511,7 +597,12 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
         report.rows_out = pos
         if out.suffix.lower() == ".npy":
             dest.flush()
-            del dest
+            if pos < total:  # augmented series were dropped (e.g. rejected by LabelConsistent): shrink the file
+                kept = np.array(dest[:pos])
+                del dest
+                np.save(tmp, kept)
+            else:
+                del dest
         else:
             with open(tmp, "wb") as fh:
                 extra = {SOURCE_INDEX: src_all[:pos], IS_AUGMENTED: isaug_all[:pos]}
@@ -525,7 +616,8 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
 # --------------------------------------------------------------------------------------------------
 
 
-def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: RunOptions, report: RunReport) -> None:
+def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: RunOptions, report: RunReport,
+                        plan: Any = None) -> None:
     seed, batch_size, exclude_original = opts.seed, opts.batch_size, opts.exclude_original
     import torch
     from torch_geometric.data import Batch
@@ -540,8 +632,10 @@ def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
             chunk = graphs[start : start + batch_size]
             x = chunk[0] if len(chunk) == 1 else Batch.from_data_list(chunk)
             _reseed(aug, seed, start)
-            X_aug, _, src = _augment_quiet(aug, x, None, n_aug, report)
-            aug_list = X_aug.to_data_list() if isinstance(X_aug, Batch) else [X_aug]
+            X_aug, _, src = _augment_quiet(aug, x, None, n_aug, report,
+                                           None if plan is None else plan[2][start : start + len(chunk)])
+            aug_list = X_aug.to_data_list() if isinstance(X_aug, Batch) else list(X_aug) if isinstance(X_aug, list) else [X_aug]
+            _note_balanced(report, start + np.asarray(src, dtype=np.int64))
             if not exclude_original:
                 for i, g in enumerate(chunk):
                     g = g.clone()

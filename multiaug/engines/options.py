@@ -46,7 +46,8 @@ class RunOptions:
     features); ``feature_columns``: the tabular features (None: every other column);
     ``batch_size``: rows (series, graphs) per batch; ``exclude_original``: write only the augmented
     rows; ``overwrite``: replace an existing output (never the input); ``progress``: progress bar
-    (None: when stderr is a terminal)."""
+    (None: when stderr is a terminal); ``balance``: a ``sampling_strategy`` (imblearn's) that sets the
+    augmented copies per row from the class counts of the whole file instead of ``n_aug``."""
 
     n_aug: int | None = None
     seed: int | None = None
@@ -57,6 +58,8 @@ class RunOptions:
     exclude_original: bool = False
     overwrite: bool = False
     progress: bool | None = None
+    #: class balancing over the whole file (imblearn's sampling_strategy; see multiaug/core/balance.py)
+    balance: Any = None
 
     def __post_init__(self) -> None:
         if self.n_aug is not None:
@@ -77,6 +80,11 @@ class RunOptions:
                 raise TypeError(f"RunOptions: {name} must be True or False, got {getattr(self, name)!r}")
             object.__setattr__(self, name, bool(getattr(self, name)))
         _optional("progress", self.progress, (bool, np.bool_), "True or False")
+        if self.balance is not None:
+            from ..core.balance import STRATEGY_DESC, valid_strategy
+
+            if not valid_strategy(self.balance):
+                raise ValueError(f"RunOptions: balance must be {STRATEGY_DESC}, got {self.balance!r}")
 
     def n_aug_for(self, aug: Any) -> int:
         """The copies per row for ``aug``: ``n_aug``, or the augmenter's own when it is None."""
