@@ -37,6 +37,7 @@ from .backends import (
 )
 from .base import TextAugmenter, TextOutput
 from .filters import FilterReport, ParaphraseFilter
+from .spans import check_spans, tokenize_with_offsets
 
 __all__ = ["Paraphrase", "parse_reply", "SINGLE_PROMPT", "LIST_PROMPT", "SYSTEM_PROMPT", "PROTECT_NOTE", "GenerationError",
            "mask_spans", "restore_placeholders"]
@@ -64,30 +65,8 @@ def _placeholder_regex(template: str) -> "re.Pattern[str]":
     return re.compile(re.escape(pre) + r"(\d+)" + re.escape(post))
 
 
-def check_spans(text: str, spans: Any, where: str = "spans") -> list[Span]:
-    """``spans`` of ``text`` as sorted ``(start, end, label)`` tuples: integer character offsets with
-    ``0 <= start < end <= len(text)``, not overlapping; otherwise a ``ValueError`` naming the span."""
-    if spans is None or isinstance(spans, (str, bytes)) or not hasattr(spans, "__iter__"):
-        raise ValueError(f"{where}: expected a list of (start, end, label) tuples, got {spans!r:.60}")
-    out = []
-    for j, sp in enumerate(spans):
-        if isinstance(sp, (str, bytes)) or not hasattr(sp, "__len__") or len(sp) != 3:
-            raise ValueError(f"{where}[{j}]: expected a (start, end, label) tuple, got {sp!r:.60}")
-        a, b, lab = sp
-        ok = all(isinstance(v, (int, np.integer)) and not isinstance(v, bool) for v in (a, b))
-        if not ok or not 0 <= a < b <= len(text):
-            raise ValueError(f"{where}[{j}]: expected integer offsets with 0 <= start < end <= {len(text)} "
-                             f"(the text's length), got ({a!r}, {b!r})")
-        out.append((int(a), int(b), lab))
-    out.sort(key=lambda t: (t[0], t[1]))
-    for (a0, b0, _), (a1, b1, _) in zip(out, out[1:]):
-        if a1 < b0:
-            raise ValueError(f"{where}: spans ({a0}, {b0}) and ({a1}, {b1}) overlap; protected spans must not")
-    return out
-
-
 def mask_spans(text: str, spans: Sequence[Span], placeholder: str = "<E{i}>") -> tuple[str, list[tuple[str, Any]]]:
-    """``text`` with each span (sorted, non-overlapping, see :func:`check_spans`) replaced by
+    """``text`` with each span (sorted, non-overlapping: :func:`multiaug.text.spans.check_spans`) replaced by
     ``placeholder`` numbered from 0, and the ``(surface, label)`` of each placeholder in order."""
     parts, ents, pos = [], [], 0
     for i, (a, b, lab) in enumerate(spans):
@@ -403,7 +382,7 @@ class Paraphrase(TextAugmenter):
             n = len(spans) if hasattr(spans, "__len__") and not isinstance(spans, (str, bytes)) else None
             raise ValueError(f"{type(self).__name__}: spans must hold one list of (start, end, label) spans per text "
                              f"({len(x)} texts), got {n if n is not None else type(spans).__name__}")
-        return {"spans": [check_spans(t, s, f"spans[{i}]") for i, (t, s) in enumerate(zip(x, spans))]}
+        return {"spans": [check_spans(t, s, f"x[{i}]") for i, (t, s) in enumerate(zip(x, spans))]}
 
     def sample(self, x: Any, y: Any = None, **extra: Any) -> Params:
         """As :meth:`multiaug.core.Augmenter.sample`; with ``spans=`` the checked spans of the drawn
@@ -614,3 +593,48 @@ class Paraphrase(TextAugmenter):
         output's spans pointing at the same entity text as in its source (offsets recomputed)."""
         out, y_aug, src = self.augment(list(texts), y, n_aug=n_aug, spans=spans)
         return list(out), [list(s) for s in out.spans], y_aug, src
+
+    def augment_tagged(self, X: Any, y: Any = None, n_aug: int | None = None) -> tuple[Any, Any, np.ndarray]:
+        """Up to ``n_aug`` paraphrases per tagged sentence with its mentions protected.
+
+        ``X``: any form of the ``tagged`` modality (:mod:`multiaug.text.tagged`: a list of ``(tokens,
+        tags)`` pairs, a dict ``{"tokens", "tags"}``, a ``TaggedBatch``); the same form comes back with
+        ``(X_aug, y_aug, source_index)``. The tokens are joined by spaces and each mention becomes a
+        placeholder; in the paraphrase each placeholder gets its mention's own tokens and tags back
+        (re-expanded in the batch's scheme) and the other text is split into tokens tagged ``O``
+        (:func:`multiaug.text.spans.tokenize_with_offsets`)."""
+        from ..core.handlers import get_modality
+        from .tagged import TaggedBatch, expand_tags, spans_from_tags
+
+        handler = get_modality("tagged")
+        batch, ctx = handler.check(X)
+        texts, spans, mentions = [], [], []
+        for toks, tags in zip(batch.tokens, batch.tags):
+            starts, pos = [], 0
+            for t in toks:
+                starts.append(pos)
+                pos += len(t) + 1
+            ms = spans_from_tags(tags, batch.scheme)
+            texts.append(" ".join(toks))
+            # the label of a span is its mention's number, so that each placeholder gets its own tokens back
+            spans.append([(starts[a], starts[b - 1] + len(toks[b - 1]), str(k)) for k, (a, b, _) in enumerate(ms)])
+            mentions.append([(list(toks[a:b]), typ) for a, b, typ in ms])
+        out, y_aug, src = self.augment(texts, y, n_aug=n_aug, spans=spans)
+        new_tokens, new_tags = [], []
+        for text, sp, i in zip(out, out.spans, src.tolist()):
+            toks, tags, pos = [], [], 0
+            for a, b, k in list(sp) + [(len(text), len(text), None)]:
+                seg = text[pos:a]
+                other = [seg[s:e] for s, e in tokenize_with_offsets(seg)]
+                toks += other
+                tags += ["O"] * len(other)
+                if k is not None:
+                    m_toks, typ = mentions[i][int(k)]
+                    toks += m_toks
+                    tags += expand_tags(typ, len(m_toks), batch.scheme)
+                pos = b
+            new_tokens.append(toks)
+            new_tags.append(tags)
+        res = TaggedBatch(new_tokens, new_tags, batch.scheme, check=False)
+        kind = {"one": "pairs", "one_span": "spans"}.get(ctx.kind, ctx.kind)
+        return handler.restore(res, type(ctx)(kind, batch.scheme)), y_aug, src

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from multiaug.text import Paraphrase
 from multiaug.text.backends import Backend
-from multiaug.text.paraphrase import PROTECT_NOTE, check_spans, mask_spans, restore_placeholders
+from multiaug.text.paraphrase import PROTECT_NOTE, mask_spans, restore_placeholders
+from multiaug.text.spans import check_spans
 from tests.text.contract_cases_llm import PARAPHRASE_TEST_PARAMS, tiny_causal_lm
 from tests.text.test_backends import FakeServer
 
@@ -115,14 +116,14 @@ def test_input_that_already_holds_a_placeholder_is_not_sent():
 
 @pytest.mark.parametrize("spans, match", [
     ([[(0, 12, "PER"), (5, 20, "LOC")]], r"overlap"),
-    ([[(0, 99, "PER")]], r"spans\[0\]\[0\]: expected integer offsets"),
-    ([[(3, 3, "PER")]], r"spans\[0\]\[0\]"),
-    ([[("0", 3, "PER")]], r"spans\[0\]\[0\]"),
-    ([[(0, 3)]], r"spans\[0\]\[0\]: expected a \(start, end, label\)"),
+    ([[(0, 99, "PER")]], r"x\[0\] spans\[0\]: expected 0 <= start < end"),
+    ([[(3, 3, "PER")]], r"x\[0\] spans\[0\]"),
+    ([[("0", 3, "PER")]], r"x\[0\] spans\[0\]"),
+    ([[(0, 3)]], r"x\[0\] spans\[0\]: expected a \(start, end, label\)"),
     ([[], []], r"one list of \(start, end, label\) spans per text \(1 texts\), got 2"),
 ])
 def test_bad_spans_raise_naming_the_span(spans, match):
-    with pytest.raises(ValueError, match=match):
+    with pytest.raises((ValueError, TypeError), match=match):
         scripted(lambda m, k: m).augment([TEXT], spans=spans)
 
 
@@ -191,3 +192,22 @@ def test_tiny_local_model_outputs_are_checked_not_trusted():
     assert 0 not in src.tolist()
     assert sum(d["dropped"][r] for r in ("placeholder_lost", "placeholder_duplicated", "placeholder_unknown")) >= 1
     assert all(s == [] for s in S)
+
+
+def test_augment_tagged_gives_mentions_their_own_tokens_back():
+    from multiaug.text.tagged import is_valid
+
+    tokens = [["U.S.", "envoy", "John", "Smith", "met", "Acme", "Corp", "."], ["nothing", "here"]]
+    tags = [["B-LOC", "O", "B-PER", "I-PER", "O", "B-ORG", "I-ORG", "O"], ["O", "O"]]
+    aug = scripted(lambda m, k: m.replace("envoy <E1> met <E2>", "talks: <E2> hosted the envoy, <E1>"))
+    X, _, src = quiet(aug.augment_tagged, list(zip(tokens, tags)), n_aug=1)
+    assert src.tolist() == [0]  # the second sentence came back as it was: no usable paraphrase
+    toks, tgs = X[0]
+    assert toks == ["U.S.", "talks", ":", "Acme", "Corp", "hosted", "the", "envoy", ",", "John", "Smith", "."]
+    assert tgs == ["B-LOC", "O", "O", "B-ORG", "I-ORG", "O", "O", "O", "O", "B-PER", "I-PER", "O"]
+    assert is_valid(tgs, "BIO")
+    # BIOES and the dict form come back as they went in
+    bioes = {"tokens": [tokens[0]], "tags": [["S-LOC", "O", "B-PER", "E-PER", "O", "B-ORG", "E-ORG", "O"]]}
+    out, _, _ = aug.augment_tagged(bioes, n_aug=1)
+    assert set(out) == {"tokens", "tags"} and out["tags"][0][-3:] == ["B-PER", "E-PER", "O"]
+    assert "John" not in aug.script_backend.requests[-1].messages[-1]["content"]
