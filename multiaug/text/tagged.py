@@ -759,12 +759,11 @@ class _Fitted(TaggedAugmenter):
 
     def _cache(self, name: str, build):
         """Lookup tensors derived from the fitted attributes (rebuilt when they are refitted or loaded)."""
-        key = (name, id(self.__dict__.get(self._fitted_key)))
-        cache = self.__dict__.setdefault("_derived", {})
-        if key not in cache:
-            cache.clear()
-            cache[key] = build()
-        return cache[key]
+        fitted = self.__dict__.get(self._fitted_key)
+        cache = self.__dict__.get("_derived")
+        if cache is None or cache[0] is not fitted:  # identity: a refit or a load gives new lists
+            cache = self.__dict__["_derived"] = (fitted, build())
+        return cache[1]
 
 
 @register("label_wise_replacement")
@@ -1199,11 +1198,11 @@ class TaggedCharNoise(TaggedAugmenter):
         seed = int(torch.randint(0, 2**62, (1,), generator=self.generator(self._dev())))
         inner = self._inner(seed)
         inner._ensure_valid()
-        return {"char": inner._sample(texts)}
+        return inner._sample(texts)  # {"codes", "sep", "u"}: the character kernel's own draws
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         texts, idx = self._texts(f)
-        out = self._inner(None)._apply(texts, params["char"])
+        out = self._inner(None)._apply(texts, {k: params[k] for k in ("codes", "sep", "u")})
         counts = F.segment_sum(self._eligible(f), f.sent, f.n).tolist()
         new = [w for t, c in zip(out, counts) if c for w in t.split(_TOKEN_SEP)]
         tok = f.tok.copy()

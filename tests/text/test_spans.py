@@ -1,0 +1,177 @@
+"""Span data ``(text, spans)`` in character offsets (multiaug.text.spans): tokenisation with offsets,
+the round trip, and offsets recomputed after every operation, on Unicode text (accents, combining
+marks, CJK, emoji; offsets are Python str indices)."""
+from __future__ import annotations
+
+import unicodedata
+import warnings
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from multiaug.text.spans import check_spans, from_tagged, to_tagged, tokenize_with_offsets
+from multiaug.text.tagged import (
+    LabelwiseTokenReplacement,
+    MentionReplacement,
+    SegmentShuffle,
+    TaggedCharNoise,
+    TaggedRandomDeletion,
+    TaggedRandomInsertion,
+    TaggedRandomSwap,
+    TaggedSynonymReplacement,
+)
+
+DECOMPOSED = unicodedata.normalize("NFD", "José")  # "Jose" + U+0301
+
+
+def span_of(text, sub, label, start=0):
+    i = text.index(sub, start)
+    return (i, i + len(sub), label)
+
+
+def unicode_examples():
+    t1 = "Jürgen Müller lives in 東京, near the 🎉 Café Ünï."
+    t2 = f"{DECOMPOSED} García visited 北京市 with 👩‍👩‍👧 family!"
+    t3 = "  Zoë   works at Ærø-Bank\tin Kraków.  "
+    t4 = "東京に住む田中さんはソニーで働く"
+    return [
+        (t1, [span_of(t1, "Jürgen Müller", "PER"), span_of(t1, "東京", "LOC"), span_of(t1, "Café Ünï", "LOC")]),
+        (t2, [span_of(t2, f"{DECOMPOSED} García", "PER"), span_of(t2, "北京市", "LOC")]),
+        (t3, [span_of(t3, "Zoë", "PER"), span_of(t3, "Ærø-Bank", "ORG"), span_of(t3, "Kraków", "LOC")]),
+        (t4, [span_of(t4, "東京", "LOC"), span_of(t4, "田中", "PER"), span_of(t4, "ソニー", "ORG")]),
+    ]
+
+
+def quiet(fn, *a, **k):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*a, **k)
+
+
+def check(out):
+    """Every span lies in its text, covers no edge whitespace and does not overlap the next one."""
+    for text, spans in out:
+        assert isinstance(text, str)
+        for (s, e, lab), nxt in zip(spans, spans[1:] + [None]):
+            assert 0 <= s < e <= len(text) and isinstance(lab, str)
+            assert text[s:e] == text[s:e].strip() and text[s:e]
+            if nxt is not None:
+                assert e <= nxt[0]
+
+
+def test_tokenisation_keeps_offsets_and_cuts_at_span_boundaries():
+    text = "Parisian, 東京タワー 🎉!"
+    toks = tokenize_with_offsets(text, cuts=[5])
+    assert [text[s:e] for s, e in toks] == ["Paris", "ian", ",", "東京タワー", "🎉!"]
+    t2 = DECOMPOSED + " x"
+    assert [t2[s:e] for s, e in tokenize_with_offsets(t2)] == [DECOMPOSED, "x"]
+
+
+def test_round_trip_is_exact():
+    data = unicode_examples()
+    assert from_tagged(to_tagged(data)) == data
+    assert quiet(SegmentShuffle(p=0.0, seed=0), data) == data
+    single = data[0]
+    assert quiet(TaggedRandomSwap(p=0.0, seed=0), single) == single
+
+
+def test_bad_spans_name_the_argument():
+    with pytest.raises(ValueError, match=r"^x\[0\] spans\[0\]: expected 0 <= start < end <= len\(text\) = 3"):
+        TaggedRandomSwap()([("abc", [(1, 9, "PER")])])
+    with pytest.raises(ValueError, match=r"overlap"):
+        TaggedRandomSwap()([("abc def", [(0, 5, "PER"), (4, 7, "LOC")])])
+    with pytest.raises(ValueError, match=r"covers only whitespace"):
+        check_spans("a  b", [(1, 3, "PER")])
+    with pytest.raises(ValueError, match=r"label must be"):
+        check_spans("ab", [(0, 2, "")])
+    with pytest.raises(TypeError, match=r"start and end must be integers"):
+        check_spans("ab", [(0.0, 2, "PER")])
+
+
+FIT = [(["Ann", "Lee", "lives", "in", "Oslo", "now"], ["B-PER", "I-PER", "O", "O", "B-LOC", "O"]),
+       (["Sony", "hired", "Bob"], ["B-ORG", "O", "B-PER"])]
+OPS = {
+    "lwtr": lambda **k: LabelwiseTokenReplacement(rate=0.6, **k).fit(FIT),
+    "sr": lambda **k: TaggedSynonymReplacement(rate=0.6, **k),
+    "mr": lambda **k: MentionReplacement(rate=0.8, **k).fit(FIT),
+    "sis": lambda **k: SegmentShuffle(rate=0.8, **k),
+    "swap": lambda **k: TaggedRandomSwap(alpha=0.4, **k),
+    "del": lambda **k: TaggedRandomDeletion(alpha=0.4, **k),
+    "ins": lambda **k: TaggedRandomInsertion(alpha=0.4, **k),
+    "char": lambda **k: TaggedCharNoise(word_p=0.6, min_word_len=2, **k),
+}
+
+
+@pytest.mark.parametrize("op", sorted(OPS))
+@pytest.mark.parametrize("protect", [None, "entities"])
+def test_offsets_follow_every_operation_on_unicode_text(op, protect):
+    if op == "mr" and protect:
+        pytest.skip("mention replacement has no protect")
+    data = unicode_examples()
+    aug = OPS[op](seed=0, **({"protect": protect} if op != "mr" else {}))
+    changed = 0
+    for _ in range(5):
+        out = quiet(aug, data)
+        check(out)
+        for (text, spans), (otext, ospans) in zip(data, out):
+            changed += otext != text
+            if protect == "entities":
+                assert [(text[s:e], lab) for s, e, lab in spans] == [(otext[s:e], lab) for s, e, lab in ospans]
+            if op == "mr":
+                assert [lab for *_, lab in ospans] == [lab for *_, lab in spans]
+                for s, e, _lab in ospans:  # a fitted mention of that type, or the original
+                    assert otext[s:e] in {"Ann Lee", "Oslo", "Sony", "Bob"} | {text[a:b] for a, b, _ in spans}
+    assert changed > 0
+
+
+def test_mention_replacement_updates_offsets_of_later_spans():
+    text = "Bob met Zoë in Kraków."
+    data = [(text, [span_of(text, "Bob", "PER"), span_of(text, "Zoë", "PER"), span_of(text, "Kraków", "LOC")])]
+    aug = MentionReplacement(rate=1.0, seed=0).fit([(["Jean", "Claude", "Van", "Damme"], ["B-PER"] + ["I-PER"] * 3),
+                                                    (["Rio", "de", "Janeiro"], ["B-LOC", "I-LOC", "I-LOC"])])
+    (otext, ospans), = quiet(aug, data)
+    assert otext == "Jean Claude Van Damme met Jean Claude Van Damme in Rio de Janeiro."
+    assert [otext[s:e] for s, e, _ in ospans] == ["Jean Claude Van Damme", "Jean Claude Van Damme", "Rio de Janeiro"]
+
+
+def test_unprotected_deletion_reports_lost_spans():
+    text = "Bob met Zoë"
+    data = [(text, [(0, 3, "PER"), (8, 11, "PER")])] * 40
+    aug = TaggedRandomDeletion(alpha=0.7, protect=None, seed=0)
+    out = quiet(aug, data)
+    check(out)
+    d = aug.report_.details
+    assert d["mentions_in"] == 80 and d["mentions_lost"] == 80 - sum(len(s) for _, s in out)
+
+
+def test_augment_on_span_data():
+    data = unicode_examples()
+    X, y, src = quiet(OPS["swap"](seed=0).augment, data, [0, 1, 2, 3], n_aug=2)
+    assert len(X) == len(src) and list(y) == list(src)
+    check(X)
+
+
+@st.composite
+def span_data(draw):
+    pieces = st.sampled_from(list("abcxyzéüßæ東京北🎉👩,.!-  \t\u0301\u200d") + [DECOMPOSED])
+    words = draw(st.lists(st.lists(pieces, min_size=1, max_size=5).map("".join), min_size=1, max_size=8))
+    text = " ".join(words)
+    spans, pos = [], 0
+    for w in words:
+        s = text.index(w, pos)
+        e = s + len(w)
+        pos = e
+        core = w.strip()
+        if core and draw(st.booleans()):
+            off = w.index(core)
+            spans.append((s + off, s + off + len(core), draw(st.sampled_from(["PER", "LOC"]))))
+    return text, spans
+
+
+@given(st.lists(span_data(), min_size=1, max_size=4), st.integers(0, 1000), st.sampled_from(sorted(OPS)))
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+def test_random_unicode_span_data_round_trips_and_stays_consistent(data, seed, op):
+    assert from_tagged(to_tagged(data)) == data
+    out = quiet(OPS[op](seed=seed), data)
+    check(out)
