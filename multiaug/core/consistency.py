@@ -40,7 +40,7 @@ import torch
 from .balance import _take_inputs
 from .base import Augmenter, Params
 from .compose import Composition
-from .constraints import InstanceOf, Integral, Interval, Options, Real, Satisfies
+from .constraints import Boolean, InstanceOf, Integral, Interval, Options, Real, Satisfies
 from .handlers import ModalityHandler, get_modality
 from .labels import merge_labels, take_labels
 from .report import AugmentReport
@@ -148,7 +148,9 @@ class LabelConsistent(Composition):
     :meth:`augment`/``fit_resample``; a 1:1 call puts its source sample back), ``"keep_original"``
     (its source sample instead), ``"keep"`` (the last draw anyway) or ``"error"``. ``classes``: the
     label of each probability column for a callable model (default ``model.classes_`` or ``0..K-1``).
-    ``n_aug`` None: the wrapped augmenter's. ``sampling_strategy``: class balancing (set it here, not on
+    ``fit_model``: False (the model is fitted already and only read) or True (``fit(X, y)`` fits a clone
+    of it into ``model_``: leakage-free inside cross-validation and imblearn pipelines, where
+    ``fit_resample`` fits on the training fold). ``n_aug`` None: the wrapped augmenter's. ``sampling_strategy``: class balancing (set it here, not on
     the wrapped augmenter); rejected copies are redrawn, then short classes topped up.
 
     Text outputs identical to their input (nothing augmented) are redrawn too, and left out when still
@@ -164,8 +166,10 @@ class LabelConsistent(Composition):
 
     def __init__(self, augmenter: Augmenter | None = None, model: Any = None, threshold: float = 0.5,
                  max_tries: int = 3, on_fail: str = "drop", task: str = "classification",
-                 tolerance: float | None = None, classes: Sequence[Any] | None = None, **kwargs: Any):
+                 tolerance: float | None = None, classes: Sequence[Any] | None = None, fit_model: bool = False,
+                 **kwargs: Any):
         self.augmenter = augmenter
+        self.fit_model = fit_model
         self.model = model
         self.threshold = threshold
         self.max_tries = max_tries
@@ -186,6 +190,7 @@ class LabelConsistent(Composition):
         "task": [Options("classification", "regression")],
         "tolerance": [None, Interval(Real, 0, None)],
         "classes": [None, Satisfies(lambda c: len(c) > 0 and not isinstance(c, str), "a non-empty sequence of labels")],
+        "fit_model": [Boolean()],
         "n_aug": [None, Interval(Integral, 1, None)],
         "p": [Satisfies(lambda v: not isinstance(v, bool) and v == 1, "1 (set p on the wrapped augmenter)")],
     }
@@ -228,7 +233,7 @@ class LabelConsistent(Composition):
                 raise ValueError("LabelConsistent: task='regression' needs tolerance (the largest |prediction - target| kept)")
             if not (hasattr(m, "predict") or callable(m)):
                 raise ValueError(f"LabelConsistent: model {type(m).__name__} has no predict; pass a fitted regressor or a callable")
-        if hasattr(m, "fit") and (hasattr(m, "predict_proba") or hasattr(m, "predict")):
+        if not self.fit_model and hasattr(m, "fit") and (hasattr(m, "predict_proba") or hasattr(m, "predict")):
             from sklearn.exceptions import NotFittedError
             from sklearn.utils.validation import check_is_fitted
 
@@ -267,12 +272,34 @@ class LabelConsistent(Composition):
         return new
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "LabelConsistent":
-        """Fit the wrapped augmenter (a list of graphs is given to it as a ``Batch``); the model is not fitted."""
+        """Fit the wrapped augmenter (a list of graphs is given to it as a ``Batch``). The model is
+        fitted only with ``fit_model=True``: a clone of it, on ``(X, y)`` as given, into ``model_``
+        (so that inside a cross-validation or an imblearn pipeline it sees the training fold only)."""
         self._ensure_valid()
-        if self.modality == "graph" and isinstance(X, (list, tuple)):
-            X = self.handler.check(X)[0]
-        self.augmenter.fit(X, y, **fit_params)
+        Xc = self.handler.check(X)[0] if self.modality == "graph" and isinstance(X, (list, tuple)) else X
+        if self.fit_model:
+            from sklearn.base import clone
+
+            if not hasattr(self.model, "fit"):
+                raise ValueError(f"LabelConsistent: fit_model=True needs a model with fit, got {type(self.model).__name__}")
+            self.model_ = clone(self.model).fit(X, _np(self._source_labels(Xc, y)) if y is None else y)
+        self.augmenter.fit(Xc, y, **fit_params)
         return self
+
+    @property
+    def reference_(self) -> Any:
+        """The model the filter reads: ``model_`` (fitted by ``fit`` with ``fit_model=True``) or ``model``."""
+        if self.fit_model:
+            m = self.__dict__.get("model_")
+            if m is None:
+                from sklearn.exceptions import NotFittedError
+
+                raise NotFittedError("LabelConsistent(fit_model=True) is not fitted yet; call fit(X, y) first")
+            return m
+        return self.model
+
+    def __sklearn_is_fitted__(self) -> bool:
+        return (not self.fit_model or "model_" in self.__dict__) and super().__sklearn_is_fitted__()
 
     def _check_n_aug(self, n_aug: Any) -> int:
         if n_aug is None and self.n_aug is None:
@@ -319,7 +346,7 @@ class LabelConsistent(Composition):
         """``(ok, score)`` per sample: the model's probability of the source label (classification) or
         ``|prediction - target|`` (regression)."""
         X = self._model_input(out, ctx)
-        m = self.model
+        m = self.reference_
         n = len(labels)
         with torch.no_grad():
             if self.task == "regression":
@@ -339,7 +366,7 @@ class LabelConsistent(Composition):
         return score >= float(self.threshold), score
 
     def _columns(self, labels: np.ndarray, k: int) -> np.ndarray:
-        classes = self.classes if self.classes is not None else getattr(self.model, "classes_", None)
+        classes = self.classes if self.classes is not None else getattr(self.reference_, "classes_", None)
         classes = list(_np(classes)) if classes is not None else list(range(k))
         if len(classes) != k:
             raise ValueError(f"LabelConsistent: {len(classes)} classes for {k} probability columns; pass classes=")
