@@ -253,6 +253,44 @@ def _merge_reports(reports: list) -> Any:
     return out
 
 
+def _holds_fitted_state(a: Any) -> bool:
+    return any(k.endswith("_") and not k.startswith("_") for k in vars(a))
+
+
+def batch_standin(aug: Any, xi: Any) -> Any:
+    """``aug``, or -- when it holds augmenters that measure the batch they get (``partial_fit`` and no
+    fitted state, e.g. ``GaussianNoise``'s column spread) -- a stand-in whose such augmenters are fitted
+    on the whole batch ``xi``. Balancing and redraws augment *subsets* of the batch (a class, the
+    rejected rows), whose statistics are not the batch's. The stand-in shares every random stream
+    with ``aug`` (the copies share their generator dicts, as RandAugment's scaled children do), so the
+    draws advance ``aug``'s streams; ``aug`` itself is left unfitted."""
+    import copy
+
+    def walk(a):
+        yield a
+        for c in a._children():
+            yield from walk(c)
+
+    if not any(callable(getattr(a, "partial_fit", None)) and not _holds_fitted_state(a) for a in walk(aug)):
+        return aug
+
+    def standin(a):
+        a.generator("cpu")  # the generator dict exists, so the copy shares it
+        b = copy.copy(a)
+        b.__dict__ = dict(a.__dict__)
+        for key in ("augmenters", "augmenter"):
+            v = a.__dict__.get(key)
+            if isinstance(v, (list, tuple)):
+                b.__dict__[key] = [standin(c) for c in v]
+            elif v is not None and hasattr(v, "_children"):
+                b.__dict__[key] = standin(v)
+        if callable(getattr(b, "partial_fit", None)) and not _holds_fitted_state(a):
+            b.fit(xi)
+        return b
+
+    return standin(aug)
+
+
 def _mixer(aug: Any) -> Any:
     stack = [aug]
     while stack:
@@ -287,9 +325,10 @@ def balanced_augment(aug: Any, xi: Any, ctx: Any, y: Any, inputs: dict, strategy
     rows = allocate(labels, need, g)
     parts: list[tuple[Any, Any, np.ndarray]] = []
     reports = []
+    work = batch_standin(aug, xi) if len(rows) else aug
     if len(rows):
-        parts.append(augment_rows(aug, xi, ctx, y, rows, inputs))
-        reports.append(aug.report_)
+        parts.append(augment_rows(work, xi, ctx, y, rows, inputs))
+        reports.append(work.report_)
     got = OrderedDict((c, 0) for c in need)
     for rnd in range(TOP_UP_ROUNDS + 1):
         got = OrderedDict((c, 0) for c in need)
@@ -299,8 +338,8 @@ def balanced_augment(aug: Any, xi: Any, ctx: Any, y: Any, inputs: dict, strategy
         short = OrderedDict((c, need[c] - got[c]) for c in need if need[c] - got[c] > 0)
         if not short or rnd == TOP_UP_ROUNDS:
             break
-        parts.append(augment_rows(aug, xi, ctx, y, allocate(labels, short, g), inputs))
-        reports.append(aug.report_)
+        parts.append(augment_rows(work, xi, ctx, y, allocate(labels, short, g), inputs))
+        reports.append(work.report_)
     inner = _merge_reports(reports)
     shortfall = {c: need[c] - got[c] for c in need if need[c] > got[c]}
     h = aug.handler

@@ -37,7 +37,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .balance import _take_inputs
+from .balance import _take_inputs, batch_standin
 from .base import Augmenter, Params
 from .compose import Composition
 from .constraints import Boolean, InstanceOf, Integral, Interval, Options, Real, Satisfies
@@ -395,8 +395,8 @@ class LabelConsistent(Composition):
         """Draw one augmented sample per source row in ``rows``, redraw the rejected ones; return the
         draws and what became of each."""
         h = get_modality(self.modality)
-        child = self.augmenter
         n = h.length(xi)
+        child = batch_standin(self.augmenter, xi)  # redraws see subsets: batch statistics from the whole batch
         identity = len(rows) == n and bool(np.all(rows == np.arange(n)))
         idx_all = torch.as_tensor(rows)
         x_rep = xi if identity else _take(h, xi, idx_all)

@@ -1,0 +1,233 @@
+"""Class balancing (sampling_strategy) for every modality: exact counts, lineage, reproducibility, errors."""
+from __future__ import annotations
+
+import warnings
+from collections import Counter
+
+import numpy as np
+import pytest
+import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from sklearn.base import clone
+
+from multiaug import LabelConsistent, Sequential
+from multiaug.core.balance import allocate, class_targets
+from multiaug.tabular import GaussianNoise, Mixup
+from multiaug.timeseries import Jitter, Scaling
+
+
+def quiet(fn, *a, **k):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return fn(*a, **k)
+
+
+def _imbalanced(counts=(12, 5, 2), f=3, seed=0):
+    rng = np.random.default_rng(seed)
+    y = np.concatenate([np.full(n, c) for c, n in enumerate(counts)])
+    return rng.normal(size=(len(y), f)).astype(np.float32), y
+
+
+# ---- the strategies, as imblearn's over-samplers read them ----------------------------------------------
+
+
+@pytest.mark.parametrize("strategy, expected", [
+    ("auto", {0: 0, 1: 7, 2: 10}),
+    ("not majority", {0: 0, 1: 7, 2: 10}),
+    ("minority", {0: 0, 1: 0, 2: 10}),
+    ("not minority", {0: 0, 1: 7, 2: 0}),
+    ("all", {0: 0, 1: 7, 2: 10}),
+    ({1: 9, 2: 4}, {0: 0, 1: 4, 2: 2}),
+    (lambda y: {2: 6}, {0: 0, 1: 0, 2: 4}),
+])
+def test_class_targets(strategy, expected):
+    assert dict(class_targets(strategy, _imbalanced()[1])) == expected
+
+
+def test_float_is_for_two_classes():
+    y = np.array([0] * 10 + [1] * 3)
+    assert dict(class_targets(0.5, y)) == {0: 0, 1: 2}
+    with pytest.raises(ValueError, match="two classes only"):
+        class_targets(0.5, _imbalanced()[1])
+    with pytest.raises(ValueError, match="only adds samples"):
+        class_targets(0.2, y)
+
+
+def test_matches_imblearn_on_names():
+    imb = pytest.importorskip("imblearn.utils")
+    y = _imbalanced((9, 4, 4, 1))[1]
+    for name in ("auto", "not majority", "minority", "not minority", "all"):
+        ours = {k: v for k, v in class_targets(name, y).items() if v}
+        theirs = {k: v for k, v in imb.check_sampling_strategy(name, y, "over-sampling").items() if v}
+        assert ours == theirs, name
+
+
+def test_allocate_spreads_copies_evenly():
+    labels = np.array([0, 0, 0, 1, 1])
+    rows = allocate(labels, {0: 7, 1: 1}, torch.Generator().manual_seed(0))
+    c = Counter(rows.tolist())
+    assert sorted(c[i] for i in (0, 1, 2)) == [2, 2, 3] and c[3] + c[4] == 1
+    # copy-major: rows of the first round come first, in row order
+    first = rows[: len(set(rows.tolist()))]
+    assert list(first) == sorted(first)
+
+
+# ---- every modality ---------------------------------------------------------------------------------------
+
+
+def test_tables_exact_counts_and_lineage():
+    X, y = _imbalanced()
+    aug = GaussianNoise(sigma=0.1, seed=0)
+    Xa, ya, src = aug.augment(X, y, sampling_strategy={0: 12, 1: 15, 2: 20})
+    assert Counter(np.concatenate([y, ya]).tolist()) == {0: 12, 1: 15, 2: 20}
+    np.testing.assert_array_equal(ya, y[src])
+    assert np.abs(Xa - X[src]).max() < 1.5  # each copy is near its source
+    b = aug.report_.details["balance"]
+    assert b["asked"] == {0: 0, 1: 10, 2: 18} and b["shortfall"] == {}
+
+
+def test_fit_resample_with_the_hyperparameter_and_imblearn_pipeline():
+    X, y = _imbalanced()
+    aug = GaussianNoise(sigma=0.1, seed=0, sampling_strategy="auto")
+    Xr, yr = aug.fit_resample(X, y)
+    assert Counter(yr.tolist()) == {0: 12, 1: 12, 2: 12}
+    np.testing.assert_array_equal(Xr[: len(X)], X)
+    assert clone(aug).sampling_strategy == "auto"
+    imblearn = pytest.importorskip("imblearn")
+    from sklearn.linear_model import LogisticRegression
+
+    pipe = imblearn.pipeline.Pipeline([("aug", aug), ("model", LogisticRegression())]).fit(X, y)
+    assert pipe.predict(X).shape == y.shape
+
+
+def test_time_series_dataframe_free_and_lengths_follow_their_series():
+    rng = np.random.default_rng(0)
+    y = np.array([0] * 8 + [1] * 3)
+    X = rng.normal(size=(11, 2, 20)).astype(np.float32)
+    aug = Jitter(sigma=0.01, seed=0)
+    Xa, ya, src = aug.augment(X, y, sampling_strategy="minority")
+    assert Xa.shape == (5, 2, 20) and Counter(ya.tolist()) == {1: 5}
+    np.testing.assert_allclose(Xa, X[src], atol=0.1)
+    lengths = np.array([20] * 8 + [10, 12, 14])
+    Xb, _, sb = aug.augment(X, y, sampling_strategy="minority", lengths=lengths)
+    assert np.all(np.isin(sb, [8, 9, 10]))
+
+
+def test_text_exact_counts_with_string_labels():
+    from multiaug.text import RandomSwap
+
+    texts = [f"alpha beta gamma delta {i}" for i in range(9)] + [f"one two three four {i}" for i in range(3)]
+    labels = ["a"] * 9 + ["b"] * 3
+    aug = RandomSwap(seed=0)
+    out, yo, src = aug.augment(texts, labels, sampling_strategy="auto")
+    assert isinstance(out, list) and len(out) == 6 and yo == ["b"] * 6
+    assert all(o != texts[s] and sorted(o.split()) == sorted(texts[s].split()) for o, s in zip(out, src))
+
+
+def test_text_unchanged_outputs_are_topped_up_or_reported():
+    from multiaug.text import RandomSwap
+
+    # one-word texts cannot be swapped: the class cannot be balanced, and it says so
+    texts = ["alpha beta gamma delta"] * 6 + ["word"] * 2
+    labels = np.array([0] * 6 + [1] * 2)
+    aug = RandomSwap(seed=0)
+    with pytest.warns(RuntimeWarning, match="sampling_strategy could not be met"):
+        out, yo, src = aug.augment(texts, labels, sampling_strategy="auto")
+    assert len(out) == 0 and aug.report_.details["balance"]["shortfall"] == {1: 4}
+
+
+def test_graph_classification_batch():
+    from torch_geometric.data import Batch, Data
+
+    from multiaug.graph import EdgeDrop
+
+    gs = []
+    for i in range(7):
+        ei = torch.tensor([[0, 1, 2, 3], [1, 2, 3, 0]])
+        gs.append(Data(x=torch.randn(4, 2), edge_index=ei, y=torch.tensor([int(i >= 5)])))
+    b = Batch.from_data_list(gs)
+    y = torch.tensor([int(i >= 5) for i in range(7)])
+    out, yo, src = EdgeDrop(rate=0.5, seed=0).augment(b, y, sampling_strategy={1: 6})
+    assert isinstance(out, Batch) and out.num_graphs == 4 and yo.tolist() == [1] * 4
+    assert set(src.tolist()) <= {5, 6}
+
+
+# ---- with the consistency filter ----------------------------------------------------------------------------
+
+
+def test_with_consistency_filter_rejections_are_redrawn_and_topped_up():
+    X, y = _imbalanced((20, 6, 4))
+
+    def model(Xm):  # rejects copies whose first feature moved far
+        x0 = np.asarray(Xm)[:, 0]
+        ok = (np.abs(x0) < 1.2).astype(float)
+        return np.stack([ok, ok, ok], axis=1)
+
+    lc = LabelConsistent(GaussianNoise(sigma=0.6, seed=0), model, threshold=0.5, max_tries=2)
+    Xa, ya, src = quiet(lc.augment, X, y, sampling_strategy="auto")
+    b = lc.report_.details["balance"]
+    got = Counter(np.concatenate([y, ya]).tolist())
+    assert all(got[c] + b["shortfall"].get(c, 0) == 20 for c in (0, 1, 2))
+    assert (np.abs(Xa[:, 0]) < 1.2).all()
+    np.testing.assert_array_equal(ya, y[src])
+    assert "rejected" in lc.report_.details  # the filter's counts, summed over the rounds
+
+
+def test_with_consistency_filter_shortfall_is_reported():
+    X, y = _imbalanced((10, 3))
+
+    def never(Xm):
+        return np.tile([0.5, 0.0], (len(Xm), 1))  # class 1 always rejected
+
+    lc = LabelConsistent(GaussianNoise(seed=0), never, threshold=0.4, max_tries=2)
+    with pytest.warns(RuntimeWarning, match="could not be met"):
+        Xa, ya, src = lc.augment(X, y, sampling_strategy="auto")
+    assert len(src) == 0 and lc.report_.details["balance"]["shortfall"] == {1: 7}
+
+
+# ---- reproducibility, errors ------------------------------------------------------------------------------
+
+
+def test_reproducible_by_seed():
+    X, y = _imbalanced()
+    a = Sequential([Jitter(sigma=0.1), Scaling()], seed=5)
+    a2 = clone(a)
+    Xs = X[:, None, :]
+    r1 = a.augment(Xs, y, sampling_strategy="auto")
+    r2 = a2.augment(Xs, y, sampling_strategy="auto")
+    np.testing.assert_array_equal(r1[0], r2[0])
+    np.testing.assert_array_equal(r1[2], r2[2])
+
+
+def test_errors():
+    X, y = _imbalanced()
+    with pytest.raises(ValueError, match="Mixup, which mixes samples"):
+        Mixup().augment(X, y, sampling_strategy="auto")
+    with pytest.raises(ValueError, match="not both"):
+        GaussianNoise().augment(X, y, n_aug=2, sampling_strategy="auto")
+    with pytest.raises(ValueError, match="needs y"):
+        GaussianNoise().augment(X, sampling_strategy="auto")
+    with pytest.raises(ValueError, match="class 7 is not in y"):
+        GaussianNoise().augment(X, y, sampling_strategy={7: 3})
+    with pytest.raises(ValueError, match="more than its target"):
+        GaussianNoise().augment(X, y, sampling_strategy={0: 3})
+    with pytest.raises(ValueError, match="sampling_strategy must be"):
+        GaussianNoise(sampling_strategy="majority").fit_resample(X, y)
+    with pytest.raises(ValueError, match="regression"):
+        GaussianNoise().augment(X, np.linspace(0, 1, len(X)), sampling_strategy="auto")
+
+
+@settings(max_examples=25, deadline=None)
+@given(counts=st.lists(st.integers(1, 9), min_size=2, max_size=4), extra=st.lists(st.integers(0, 12), min_size=4, max_size=4),
+       seed=st.integers(0, 1000))
+def test_property_dict_targets_are_met_exactly(counts, extra, seed):
+    X, y = _imbalanced(tuple(counts), f=2, seed=seed)
+    target = {c: n + extra[c] for c, n in enumerate(counts)}
+    Xa, ya, src = GaussianNoise(sigma=0.1, seed=seed).augment(X, y, sampling_strategy=target)
+    assert Counter(np.concatenate([y, ya]).tolist()) == target
+    np.testing.assert_array_equal(ya, y[src])
+    # copies are spread evenly inside each class
+    for c, n in enumerate(counts):
+        per = np.bincount(src[y[src] == c] - int(np.flatnonzero(y == c)[0]), minlength=n) if extra[c] else np.zeros(n)
+        assert per.max() - per.min() <= 1
