@@ -95,6 +95,84 @@ def local_info_nce(reps: torch.Tensor, segments: int = 16, temperature: float = 
     return nn.functional.cross_entropy(sim.reshape(n * k, k), pos.repeat(n))
 
 
+def _contrast_pairs(z: torch.Tensor, b: int) -> torch.Tensor:
+    """``z`` ``(G, 2b, D)``: groups of ``2b`` vectors where item ``i`` and ``b + i`` are positives and
+    every other item of the group is a negative (raw dot products, self excluded); mean cross-entropy."""
+    sim = z @ z.transpose(1, 2)
+    eye = torch.eye(2 * b, dtype=torch.bool, device=z.device)
+    logp = torch.log_softmax(sim.masked_fill(eye, float("-inf")), dim=-1)
+    i = torch.arange(b, device=z.device)
+    return -(logp[:, i, b + i].mean() + logp[:, b + i, i].mean()) / 2
+
+
+def hierarchical_contrastive_loss(r1: torch.Tensor, r2: torch.Tensor, alpha: float = 0.5) -> torch.Tensor:
+    """TS2Vec's hierarchical contrastive loss between two aligned per-step representations ``(N, D, T)``
+    (the same time steps of two views). At each scale: ``alpha`` * an instance term (step ``t`` of the
+    other view of the same series is the positive, step ``t`` of the other series are the negatives) +
+    ``1 - alpha`` * a temporal term (the same step of the other view is the positive, the other steps
+    of both views of the same series are the negatives), on raw dot products (no normalisation, no
+    temperature); then the time axis is max-pooled by 2, until one step is left (instance term only);
+    the terms are averaged over scales. Written from Yue et al., TS2Vec (AAAI 2022)."""
+    if r1.shape != r2.shape or r1.dim() != 3:
+        raise ValueError(f"representations: expected two (N, D, T) tensors of one shape, got {tuple(r1.shape)} "
+                         f"and {tuple(r2.shape)}")
+    loss = r1.new_zeros(())
+    scales = 0
+    n = r1.shape[0]
+    while r1.shape[2] >= 1:
+        t = r1.shape[2]
+        if alpha and n > 1:  # instance term: per time step, 2N candidates
+            loss = loss + alpha * _contrast_pairs(torch.cat([r1, r2], 0).permute(2, 0, 1), n)
+        if t > 1 and 1 - alpha:  # temporal term: per series, 2T candidates
+            loss = loss + (1 - alpha) * _contrast_pairs(torch.cat([r1, r2], 2).transpose(1, 2), t)
+        scales += 1
+        if t == 1:
+            break
+        r1 = nn.functional.max_pool1d(r1, 2)
+        r2 = nn.functional.max_pool1d(r2, 2)
+    return loss / scales
+
+
+def ts2vec_crop(n: int, t: int, g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor, tuple[int, int], int]:
+    """TS2Vec's random overlapping crops for ``n`` series of length ``t >= 2``, drawn from ``g``.
+
+    Returns ``(start1, start2, (length1, length2), overlap)``: view 1 of series ``i`` is
+    ``[start1[i], start1[i] + length1)``, view 2 ``[start2[i], start2[i] + length2)``; they share
+    ``overlap >= 2`` steps, the last ``overlap`` steps of view 1 and the first ``overlap`` of view 2.
+    The lengths are common to the batch, the position is shifted by a random offset per series."""
+
+    def draw(lo: int, hi: int, size: tuple[int, ...] = (1,)) -> torch.Tensor:  # uniform on [lo, hi)
+        return torch.randint(lo, hi, size, generator=g)
+
+    overlap = int(draw(2, t + 1))
+    left = int(draw(0, t - overlap + 1))
+    right = left + overlap
+    eleft = int(draw(0, left + 1))
+    eright = int(draw(right, t + 1))
+    offset = draw(-eleft, t - eright + 1, (n,))
+    return offset + eleft, offset + left, (right - eleft, eright - left), overlap
+
+
+def take_per_row(x: torch.Tensor, start: torch.Tensor, length: int) -> torch.Tensor:
+    """``x[i, :, start[i] : start[i] + length]`` for every series ``i`` of ``x`` ``(N, C, T)``."""
+    n, c, _ = x.shape
+    idx = start.to(x.device)[:, None] + torch.arange(length, device=x.device)[None, :]
+    return x.gather(2, idx[:, None, :].expand(n, c, length))
+
+
+def encode_masked(encoder: nn.Module, x: torch.Tensor, p: float, g: torch.Generator | None) -> torch.Tensor:
+    """``encoder(x)`` with TS2Vec's timestamp masking: each time step is zeroed with probability ``p``
+    (drawn from ``g``) after the input projection of a :class:`DilatedConvEncoder` (in the latent space,
+    as TS2Vec), or on the input for any other encoder."""
+    if not p or g is None:
+        return encoder(x)
+    n, _, t = x.shape
+    keep = (torch.rand((n, 1, t), generator=g) >= p).to(device=x.device, dtype=x.dtype)
+    if isinstance(encoder, DilatedConvEncoder):
+        return encoder.blocks(encoder.input_fc(x) * keep)
+    return encoder(x * keep)
+
+
 def mmd(z1: torch.Tensor, z2: torch.Tensor, kernel_mul: float = 2.0, kernel_num: int = 5) -> torch.Tensor:
     """Maximum mean discrepancy between two sets of representations ``(N, D)`` with a sum of
     ``kernel_num`` Gaussian kernels whose bandwidths are spread around the mean pairwise distance
@@ -109,15 +187,53 @@ def mmd(z1: torch.Tensor, z2: torch.Tensor, kernel_mul: float = 2.0, kernel_num:
     return (k[:n, :n] + k[n:, n:] - k[:n, n:] - k[n:, :n]).mean()
 
 
+MODES = ("ts2vec", "reference")
+
+
+def _mask_rate(mode: str, timestamp_mask: float | None) -> float:
+    if timestamp_mask is not None:
+        return float(timestamp_mask)
+    return 0.5 if mode == "ts2vec" else 0.0
+
+
 def contrastive_loss(encoder: nn.Module, x: torch.Tensor, view: torch.Tensor, temperature: float = 1.0,
-                     local_weight: float = 0.1, local_segments: int = 16, local_start: int = 0) -> torch.Tensor:
-    """Encoder objective: InfoNCE(pool(f(x)), pool(f(view))) + local_weight * local InfoNCE on f(x)."""
-    rx = encoder(x)
-    rv = encoder(view)
-    loss = info_nce(pool(rx), pool(rv), temperature)
-    if local_weight and rx.dim() == 3:
-        loss = loss + local_weight * local_info_nce(rx, local_segments, temperature, local_start)
-    return loss
+                     local_weight: float = 0.1, local_segments: int = 16, local_start: int = 0,
+                     mode: str = "reference", timestamp_mask: float | None = None,
+                     g: torch.Generator | None = None, crop: bool = True) -> torch.Tensor:
+    """Encoder objective between series ``x`` and their views ``view`` (both ``(N, C, T)``).
+
+    ``mode="reference"`` (the AutoTCL authors' code): InfoNCE(pool(f(x)), pool(f(view))) at
+    ``temperature`` + ``local_weight`` * local InfoNCE on f(x). ``mode="ts2vec"``: TS2Vec's recipe with
+    ``view`` in place of the second crop: a random overlapping crop of ``x`` and one of ``view``
+    (:func:`ts2vec_crop`, drawn from ``g``), encoded with timestamp masking, and the hierarchical
+    contrastive loss on the overlap (``temperature`` and the local term are not used). With
+    ``crop=False`` (for encoders whose output has no time axis aligned with the input, see
+    :func:`time_aligned`) the whole series and view are compared; unaligned outputs are pooled.
+    ``timestamp_mask`` (None: 0.5 for "ts2vec", 0 for "reference") is the probability of masking a
+    time step inside the encoder (:func:`encode_masked`; needs ``g``)."""
+    p = _mask_rate(mode, timestamp_mask)
+    if mode == "reference":
+        rx = encode_masked(encoder, x, p, g)
+        rv = encode_masked(encoder, view, p, g)
+        loss = info_nce(pool(rx), pool(rv), temperature)
+        if local_weight and rx.dim() == 3:
+            loss = loss + local_weight * local_info_nce(rx, local_segments, temperature, local_start)
+        return loss
+    if mode != "ts2vec":
+        raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
+    n, _, t = x.shape
+    if crop and t >= 2 and g is not None:
+        s1, s2, (l1, l2), overlap = ts2vec_crop(n, t, g)
+        in1, in2 = take_per_row(x, s1, l1), take_per_row(view, s2, l2)
+    else:
+        in1, in2, overlap = x, view, t
+    r1 = encode_masked(encoder, in1, p, g)
+    r2 = encode_masked(encoder, in2, p, g)
+    if r1.dim() == 3 and r1.shape[2] == in1.shape[2] and r2.shape[2] == in2.shape[2]:
+        r1, r2 = r1[:, :, r1.shape[2] - overlap :], r2[:, :, :overlap]
+    else:
+        r1, r2 = pool(r1)[:, :, None], pool(r2)[:, :, None]
+    return hierarchical_contrastive_loss(r1, r2)
 
 
 class _Averager:
@@ -151,29 +267,51 @@ def _batches(n: int, batch_size: int, n_iters: int, g: torch.Generator):
             it += 1
 
 
-def fit_contrastive(encoder: nn.Module, X: torch.Tensor, make_view: Callable[[torch.Tensor], torch.Tensor],
+@torch.no_grad()
+def time_aligned(encoder: nn.Module, x: torch.Tensor) -> bool:
+    """Whether ``encoder`` maps ``(N, C, T)`` to per-step representations ``(N, D, T)`` of the same length
+    for ``x`` and for a shorter crop of it (then TS2Vec's cropping applies)."""
+    if isinstance(encoder, DilatedConvEncoder):
+        return True
+    try:
+        full, part = encoder(x[:2]), encoder(x[:2, :, : max(2, x.shape[-1] // 2)])
+    except RuntimeError:  # e.g. a fixed-length linear layer
+        return False
+    return full.dim() == 3 and full.shape[-1] == x.shape[-1] and part.shape[-1] == max(2, x.shape[-1] // 2)
+
+
+def fit_contrastive(encoder: nn.Module, X: torch.Tensor,
+                    make_view: Callable[[torch.Tensor], torch.Tensor] | None = None,
                     n_iters: int = 200, batch_size: int = 16, lr: float = 1e-3, temperature: float = 1.0,
                     local_weight: float = 0.1, local_segments: int = 16, seed: int = 0,
-                    average: bool = True) -> nn.Module:
+                    average: bool = True, mode: str = "ts2vec", timestamp_mask: float | None = None,
+                    callback: Callable[[int, nn.Module], None] | None = None) -> nn.Module:
     """Train ``encoder`` contrastively on ``X`` ``(N, C, T)`` with views from ``make_view`` (e.g. a
-    fixed multiaug pipeline): the same objective and loop as AutoTCL's encoder step, without the
-    augmentation network. Returns the (averaged) encoder in eval mode. Used by the benchmarks."""
+    fixed multiaug pipeline; None: the series itself, which with ``mode="ts2vec"`` is TS2Vec: two
+    crops + timestamp masking): the same objective (:func:`contrastive_loss`) and loop as AutoTCL's
+    encoder step, without the augmentation network. ``callback(iteration, encoder)`` is called after
+    each step with the (averaged) encoder. Returns the (averaged) encoder in eval mode."""
+    if mode not in MODES:
+        raise ValueError(f"mode: expected one of {MODES}, got {mode!r}")
     g = torch.Generator().manual_seed(int(seed))
     opt = torch.optim.AdamW(encoder.parameters(), lr=lr)
     avg = _Averager(encoder) if average else None
+    crop = mode == "ts2vec" and time_aligned(encoder, X)
     encoder.train()
-    for idx in _batches(X.shape[0], batch_size, n_iters, g):
+    for it, idx in enumerate(_batches(X.shape[0], batch_size, n_iters, g)):
         x = X[idx.to(X.device)]
         with torch.no_grad():
-            view = make_view(x)
+            view = make_view(x) if make_view is not None else x
         start = int(torch.randint(0, 2**31 - 1, (1,), generator=g)) if local_segments else 0
         loss = contrastive_loss(encoder, x, view, temperature, local_weight, local_segments,
-                                _local_start(x.shape[-1], local_segments, start))
+                                _local_start(x.shape[-1], local_segments, start), mode, timestamp_mask, g, crop)
         opt.zero_grad()
         loss.backward()
         opt.step()
         if avg is not None:
             avg.update(encoder)
+        if callback is not None:
+            callback(it + 1, avg.module if avg is not None else encoder)
     out = avg.module if avg is not None else encoder
     return out.eval()
 
@@ -220,12 +358,12 @@ class AutoTCL(TimeSeriesAugmenter):
 
     def __init__(self, encoder: nn.Module | None = None, output_dims: int = 320, hidden_dims: int = 64, depth: int = 10,
                  aug_hidden_dims: int = 64, aug_depth: int = 3, aug_dims: int = 16, n_iters: int = 200,
-                 epochs: int | None = None, batch_size: int = 16, lr: float = 1e-3, aug_lr: float = 1e-2,
+                 epochs: int | None = None, batch_size: int = 8, lr: float = 1e-3, aug_lr: float = 1e-2,
                  aug_every: int = 1, aug_objective: str = "mmd", hard_mask: bool = True, mask_temperature: float = 1.0,
                  gumbel_bias: float = 0.001, stretch: tuple[float, float] = (-0.05, 1.0),
                  mask_logits: str = "bounded", sparsity_threshold: float = 0.4, sparsity_weight: float = 0.001, smoothness_weight: float = 0.001,
                  local_weight: float = 0.1, local_segments: int = 16, temperature: float = 1.0, average: bool = True,
-                 output: str = "views", **kwargs: Any):
+                 output: str = "views", mode: str = "ts2vec", timestamp_mask: float | None = None, **kwargs: Any):
         self.encoder = encoder
         self.output_dims = output_dims
         self.hidden_dims = hidden_dims
@@ -253,6 +391,8 @@ class AutoTCL(TimeSeriesAugmenter):
         self.temperature = temperature
         self.average = average
         self.output = output
+        self.mode = mode
+        self.timestamp_mask = timestamp_mask
         super().__init__(**kwargs)
 
     # ---- validation ------------------------------------------------------------------------------
@@ -272,6 +412,8 @@ class AutoTCL(TimeSeriesAugmenter):
         "aug_objective": [Options("mmd", "adversarial")],
         "mask_logits": [Options("bounded", "free")],
         "output": [Options("views", "representations")],
+        "mode": [Options(*MODES)],
+        "timestamp_mask": [None, Interval(Real, 0, 1, closed="left")],
         "hard_mask": [Boolean()],
         "average": [Boolean()],
     }
@@ -317,8 +459,13 @@ class AutoTCL(TimeSeriesAugmenter):
 
     # ---- fitting ---------------------------------------------------------------------------------
 
-    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "AutoTCL":
-        """Train the augmentation network and the encoder on unlabelled series ``X`` (``y`` is ignored)."""
+    def fit(self, X: Any, y: Any = None, callback: Callable[[int, dict[str, Any]], None] | None = None,
+            **fit_params: Any) -> "AutoTCL":
+        """Train the augmentation network and the encoder on unlabelled series ``X`` (``y`` is ignored).
+
+        ``callback(iteration, state)``, when given, is called after every iteration with ``state`` holding
+        ``encoder`` (the averaged encoder when ``average``), ``aug_net``, the batch ``x`` and its ``view``
+        (for diagnostics; it must not modify them)."""
         self._ensure_valid()
         x_all, _ = self._to_internal(X)
         x_all = x_all.float()
@@ -337,6 +484,8 @@ class AutoTCL(TimeSeriesAugmenter):
         bs = min(int(self.batch_size), n)
         n_iters = int(self.n_iters) if self.epochs is None else int(self.epochs) * max(n // bs, 1)
         history: list[list[float | None]] = []
+        views: list[list[float]] = []
+        crop = self.mode == "ts2vec" and time_aligned(encoder, x_all)
         for it, idx in enumerate(_batches(n, bs, n_iters, g_cpu)):
             x = x_all[idx.to(dev)]
             aug_loss = None
@@ -345,16 +494,22 @@ class AutoTCL(TimeSeriesAugmenter):
             aug_net.eval()
             encoder.train()
             with torch.no_grad():
-                view, _ = self._view(x, self._draw_u((x.shape[0], 1, t), dev, g_cpu), aug_net)
+                logits, scale = aug_net(x)
+                keep = self._mask(logits, self._draw_u((x.shape[0], 1, t), dev, g_cpu))
+                view = scale * keep * x
             start = _local_start(t, int(self.local_segments), int(torch.randint(0, 2**31 - 1, (1,), generator=g_cpu)))
             loss = contrastive_loss(encoder, x, view, float(self.temperature), float(self.local_weight),
-                                    int(self.local_segments), start)
+                                    int(self.local_segments), start, self.mode, self.timestamp_mask, g_cpu, crop)
             opt.zero_grad()
             loss.backward()
             opt.step()
             if avg is not None:
                 avg.update(encoder)
             history.append([float(loss.detach()), aug_loss])
+            views.append([float(keep.mean()), float(scale.mean()), float(scale.std()) if scale.numel() > 1 else 0.0])
+            if callback is not None:
+                callback(it + 1, {"encoder": avg.module if avg is not None else encoder, "aug_net": aug_net,
+                                  "x": x, "view": view})
         final = avg.module if avg is not None else encoder
         final.requires_grad_(False)
         aug_net.requires_grad_(False)
@@ -363,6 +518,7 @@ class AutoTCL(TimeSeriesAugmenter):
         self.n_channels_ = int(c)
         self.n_iter_ = len(history)
         self.loss_history_ = history
+        self.view_history_ = views
         return self
 
     def _aug_step(self, encoder: nn.Module, aug_net: nn.Module, aug_opt: torch.optim.Optimizer, x: torch.Tensor,

@@ -6,13 +6,26 @@ import copy
 import numpy as np
 import pytest
 import torch
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from torch import nn
 
 import multiaug
 from multiaug import NotFittedError
 from multiaug.timeseries import AutoTCL, DilatedConvEncoder, Jitter, fit_contrastive
 from multiaug.timeseries.encoders import build_module, pool
-from multiaug.timeseries.parametric import hard_concrete, info_nce, local_info_nce, mmd
+from multiaug.timeseries.parametric import (
+    contrastive_loss,
+    encode_masked,
+    hard_concrete,
+    hierarchical_contrastive_loss,
+    info_nce,
+    local_info_nce,
+    mmd,
+    take_per_row,
+    time_aligned,
+    ts2vec_crop,
+)
 from tests.timeseries.contract_cases_timeseries import TINY_AUTOTCL
 
 
@@ -200,3 +213,156 @@ def test_fit_contrastive_with_a_fixed_pipeline():
     jit = Jitter(sigma=0.1, seed=0)
     out = fit_contrastive(enc, x, lambda b: jit(b), n_iters=3, batch_size=4, local_segments=4)
     assert not out.training and pool(out(x)).shape == (8, 8)
+
+
+# ---- TS2Vec-style objective (mode="ts2vec") -------------------------------------------------------
+
+
+def _naive_hierarchical(r1, r2, alpha=0.5):
+    """Direct transcription of the definition, loops and all (r: (N, D, T))."""
+
+    def term(anchor_pos_sets):
+        vals = []
+        for anchor, pos, negs in anchor_pos_sets:
+            cands = torch.stack([pos] + negs)
+            vals.append(-torch.log_softmax(cands @ anchor, 0)[0])
+        return torch.stack(vals).mean()
+
+    total, scales = 0.0, 0
+    while True:
+        n, _, t = r1.shape
+        inst, temp = [], []
+        for a, b in ((r1, r2), (r2, r1)):
+            for i in range(n):
+                for s in range(t):
+                    others = [a[j, :, s] for j in range(n) if j != i] + [b[j, :, s] for j in range(n) if j != i]
+                    inst.append((a[i, :, s], b[i, :, s], others))
+                    others_t = [a[i, :, u] for u in range(t) if u != s] + [b[i, :, u] for u in range(t) if u != s]
+                    temp.append((a[i, :, s], b[i, :, s], others_t))
+        loss = alpha * term(inst) if n > 1 else 0.0
+        if t > 1:
+            loss = loss + (1 - alpha) * term(temp)
+        total, scales = total + loss, scales + 1
+        if t == 1:
+            return total / scales
+        r1, r2 = nn.functional.max_pool1d(r1, 2), nn.functional.max_pool1d(r2, 2)
+
+
+def test_hierarchical_loss_matches_its_definition_and_prefers_aligned_views():
+    g = torch.Generator().manual_seed(0)
+    r1 = torch.randn(3, 4, 5, generator=g)
+    r2 = torch.randn(3, 4, 5, generator=g)
+    assert torch.allclose(hierarchical_contrastive_loss(r1, r2), _naive_hierarchical(r1, r2), atol=1e-5)
+    assert torch.allclose(hierarchical_contrastive_loss(r1, r2, alpha=1.0), _naive_hierarchical(r1, r2, 1.0), atol=1e-5)
+    big = 5 * r1
+    assert hierarchical_contrastive_loss(big, big + 0.01 * r2) < hierarchical_contrastive_loss(big, 5 * r2)
+    with pytest.raises(ValueError, match="representations"):
+        hierarchical_contrastive_loss(r1, r2[:, :, :4])
+
+
+@settings(max_examples=40, deadline=None)
+@given(n=st.integers(1, 5), t=st.integers(2, 40), seed=st.integers(0, 2**16))
+def test_ts2vec_crops_overlap_exactly(n, t, seed):
+    s1, s2, (l1, l2), overlap = ts2vec_crop(n, t, torch.Generator().manual_seed(seed))
+    assert 2 <= overlap <= min(l1, l2) and l1 <= t and l2 <= t
+    assert (s1 >= 0).all() and (s2 + l2 <= t).all()
+    x = torch.arange(float(t)).expand(n, 2, t) + 100 * torch.arange(float(n))[:, None, None]
+    a, b = take_per_row(x, s1, l1), take_per_row(x, s2, l2)
+    assert torch.equal(a[:, :, l1 - overlap :], b[:, :, :overlap])  # the same time steps of the same series
+
+
+def test_timestamp_masking_in_the_latent_and_on_the_input():
+    g0 = torch.Generator().manual_seed(0)
+    enc = build_module(lambda: DilatedConvEncoder(2, 8, 8, 2), "cpu", g0)
+    x = torch.randn(3, 2, 20)
+    assert torch.equal(encode_masked(enc, x, 0.0, torch.Generator()), enc(x))
+    state = torch.get_rng_state()
+    a = encode_masked(enc, x, 0.5, torch.Generator().manual_seed(1))
+    b = encode_masked(enc, x, 0.5, torch.Generator().manual_seed(1))
+    assert torch.equal(torch.get_rng_state(), state) and torch.equal(a, b) and not torch.equal(a, enc(x))
+    # latent masking: masking the latent of step t is not the same as zeroing the input at step t
+    keep = (torch.rand((3, 1, 20), generator=torch.Generator().manual_seed(1)) >= 0.5).float()
+    assert torch.allclose(a, enc.blocks(enc.input_fc(x) * keep))
+    seq = nn.Sequential(nn.Conv1d(2, 4, 1))
+    assert torch.allclose(encode_masked(seq, x, 0.5, torch.Generator().manual_seed(1)), seq(x * keep))
+
+
+def test_contrastive_loss_modes_and_pooled_encoders():
+    g0 = torch.Generator().manual_seed(0)
+    enc = build_module(lambda: DilatedConvEncoder(1, 8, 8, 2), "cpu", g0)
+    x = torch.randn(4, 1, 30)
+    for mode in ("ts2vec", "reference"):
+        loss = contrastive_loss(enc, x, x.flip(-1), mode=mode, local_segments=4, g=torch.Generator().manual_seed(0))
+        assert torch.isfinite(loss) and loss.requires_grad
+    flat = nn.Sequential(nn.Flatten(), nn.Linear(30, 5))  # fixed length, no time axis: no cropping
+    assert time_aligned(enc, x) and not time_aligned(flat, x)
+    assert torch.isfinite(contrastive_loss(flat, x, x.flip(-1), mode="ts2vec", g=torch.Generator(), crop=False))
+    with pytest.raises(ValueError, match="mode"):
+        contrastive_loss(enc, x, x, mode="simclr")
+
+
+def test_modes_fit_save_load_and_record_view_statistics(tmp_path):
+    x, _ = _two_classes(n_per=4)
+    calls = []
+    a = AutoTCL(**TINY_AUTOTCL, mode="reference", timestamp_mask=0.25, seed=3).fit(
+        x, callback=lambda it, state: calls.append((it, tuple(state["view"].shape))))
+    assert [c[0] for c in calls] == [1, 2, 3] and calls[0][1] == (4, 1, 48)
+    assert len(a.view_history_) == 3 and all(0 <= k <= 1 and 0 < s < 1 for k, s, _ in a.view_history_)
+    a.save(tmp_path / "r")
+    b = multiaug.load(tmp_path / "r")
+    assert b.mode == "reference" and b.timestamp_mask == 0.25 and torch.allclose(b.encode(x), a.encode(x))
+    assert AutoTCL().mode == "ts2vec"
+    with pytest.raises(ValueError, match="mode"):
+        AutoTCL(**TINY_AUTOTCL, mode="simclr").fit(x)
+    with pytest.raises(ValueError, match="timestamp_mask"):
+        AutoTCL(**TINY_AUTOTCL, timestamp_mask=1.0).fit(x)
+
+
+def test_fit_contrastive_modes_and_callback():
+    x, _ = _two_classes(n_per=4)
+    seen = []
+    for mode in ("ts2vec", "reference"):
+        enc = build_module(lambda: DilatedConvEncoder(1, 8, 8, 2), "cpu", torch.Generator().manual_seed(0))
+        out = fit_contrastive(enc, x, None, n_iters=2, batch_size=4, mode=mode, callback=lambda it, e: seen.append(it))
+        assert pool(out(x)).shape == (8, 8)
+    assert seen == [1, 2, 1, 2]
+    with pytest.raises(ValueError, match="mode"):
+        fit_contrastive(enc, x, None, n_iters=1, mode="other")
+
+
+def _bursts(n_per, t, seed):
+    """A burst of a slow (class 0) or fast (class 1) sine at a random position in noise."""
+    g = torch.Generator().manual_seed(seed)
+    x = 0.3 * torch.randn(2 * n_per, t, generator=g)
+    freq = torch.cat([torch.full((n_per,), 0.1), torch.full((n_per,), 0.25)])
+    length = t // 4
+    pos = torch.randint(0, t - length, (2 * n_per,), generator=g)
+    phase = 6.28 * torch.rand(2 * n_per, generator=g)
+    steps = torch.arange(length)
+    for i in range(2 * n_per):
+        x[i, pos[i] : pos[i] + length] += torch.sin(6.28 * freq[i] * steps + phase[i])
+    return x[:, None], np.r_[np.zeros(n_per), np.ones(n_per)]
+
+
+@pytest.mark.slow
+def test_fitting_beats_the_untrained_encoder_downstream():
+    """The point of fitting (issue 19): on held-out series, an RBF SVM on the fitted encoder's
+    representations must beat the same SVM on the representations of the same encoder at its initial
+    weights (what fit() starts from), by a clear margin on average over two seeds."""
+    from sklearn.svm import SVC
+
+    xtr, ytr = _bursts(20, 64, seed=0)
+    xte, yte = _bursts(60, 64, seed=1)
+    cfg = dict(n_iters=60, batch_size=8, depth=3, hidden_dims=16, output_dims=32, aug_depth=1, aug_hidden_dims=8,
+               aug_dims=4)
+    gains = []
+    for seed in (0, 1):
+        aug = AutoTCL(**cfg, seed=seed).fit(xtr)
+        g_fit = torch.Generator().manual_seed((aug.generator("cpu").initial_seed() + 0x9E3779B97F4A7C15) % 2**63)
+        initial = aug._new_encoder(1, "cpu", g_fit).eval()
+        with torch.no_grad():
+            z0tr, z0te = pool(initial(xtr)).numpy(), pool(initial(xte)).numpy()
+        fitted = SVC(gamma="scale").fit(aug.encode(xtr).numpy(), ytr).score(aug.encode(xte).numpy(), yte)
+        untrained = SVC(gamma="scale").fit(z0tr, ytr).score(z0te, yte)
+        gains.append(fitted - untrained)
+    assert sum(gains) / len(gains) > 0.08, gains
