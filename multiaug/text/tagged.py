@@ -273,8 +273,8 @@ def _check_lists(tokens: Any, tags: Any) -> tuple[list, list]:
             if not all(issubclass(t, str) for t in set(map(type, seq))):
                 j = next(j for j, s in enumerate(seq) if not isinstance(s, str))
                 raise TypeError(f"{name}[{i}][{j}]: expected str, got {type(seq[j]).__name__} {seq[j]!r:.50}")
-    tokens = [list(s) for s in tokens]
-    tags = [list(s) for s in tags]
+    tokens = [s if isinstance(s, list) else list(s) for s in tokens]  # read only: never written
+    tags = [s if isinstance(s, list) else list(s) for s in tags]
     for i, (a, b) in enumerate(zip(tokens, tags)):
         if len(a) != len(b):
             raise ValueError(f"tags[{i}]: {len(b)} tags for {len(a)} tokens; expected one tag per token")
@@ -429,27 +429,38 @@ def _unflatten(f: _Flat, x: TaggedBatch, with_details: bool = False) -> TaggedBa
 
 
 def _mention_report(f_in: _Flat, f_out: _Flat) -> dict:
-    """How the input's mentions fared: kept with the same text, changed text, split in several runs, lost."""
-    n_in = int(f_in.ent.max()) + 1 if f_in.t and bool((f_in.ent >= 0).any()) else 0
-    if n_in == 0:
+    """How the input's mentions fared: their number, and how many changed text, were cut in several runs
+    or were lost (vectorised; token texts compared by hash)."""
+    m_in = f_in.ent >= 0
+    e = int(f_in.ent.max()) + 1 if f_in.t and bool(m_in.any()) else 0
+    if e == 0:
         return {"mentions_in": 0, "mentions_changed": 0, "mentions_split": 0, "mentions_lost": 0}
-    text_in: dict[int, list[str]] = {}
-    for e, tk in zip(f_in.ent.tolist(), f_in.tok.tolist()):
-        if e >= 0:
-            text_in.setdefault(e, []).append(tk)
-    text_out: dict[int, list[str]] = {}
-    runs: dict[int, int] = {}
-    prev = (-2, -1)
-    for e, tk, s in zip(f_out.ent.tolist(), f_out.tok.tolist(), f_out.sent.tolist()):
-        if e >= 0:
-            text_out.setdefault(e, []).append(tk)
-            if (e, s) != prev:
-                runs[e] = runs.get(e, 0) + 1
-        prev = (e, s)
-    lost = sum(1 for e in text_in if e not in text_out)
-    split = sum(1 for e, r in runs.items() if r > 1)
-    changed = sum(1 for e, tx in text_in.items() if e in text_out and text_out[e] != tx)
-    return {"mentions_in": n_in, "mentions_changed": changed, "mentions_split": split, "mentions_lost": lost}
+    m_out = f_out.ent >= 0
+    ent_in, ent_out = f_in.ent[m_in], f_out.ent[m_out]
+    len_in, len_out = torch.bincount(ent_in, minlength=e), torch.bincount(ent_out, minlength=e)
+    prev = torch.full_like(f_out.ent, -1)
+    prev[1:] = torch.where(f_out.sent[1:] == f_out.sent[:-1], f_out.ent[:-1], torch.full_like(f_out.ent[1:], -1))
+    runs = torch.bincount(f_out.ent[m_out & (f_out.ent != prev)], minlength=e)
+
+    def hashes(f: _Flat, m: torch.Tensor) -> torch.Tensor:
+        return torch.from_numpy(np.fromiter(map(hash, f.tok[m.numpy()].tolist()), np.int64, int(m.sum())))
+
+    # token hashes of each mention in order (stable sort by mention id keeps the order of the tokens)
+    h_in = hashes(f_in, m_in)[torch.argsort(ent_in, stable=True)]
+    h_out = hashes(f_out, m_out)[torch.argsort(ent_out, stable=True)]
+    same_len = (len_in == len_out) & (len_out > 0)
+    k = same_len.repeat_interleave(len_in)  # tokens of the input mentions that can be compared
+    off_in = F.segment_starts(len_in)
+    off_out = F.segment_starts(len_out)
+    ids = torch.repeat_interleave(torch.arange(e), len_in)
+    j = torch.arange(ids.numel()) - off_in[ids]
+    diff = torch.zeros(e, dtype=torch.long)
+    if bool(k.any()):
+        neq = h_in[k] != h_out[(off_out[ids] + j)[k]]
+        diff.index_add_(0, ids[k], neq.long())
+    changed = (same_len & (diff > 0)) | ((len_out > 0) & ~same_len)
+    return {"mentions_in": e, "mentions_changed": int(changed.sum()), "mentions_split": int((runs > 1).sum()),
+            "mentions_lost": int((len_out == 0).sum())}
 
 
 def _splice(f: _Flat, keep: torch.Tensor, key_new: torch.Tensor, tok_new: list[str], typ_new: torch.Tensor,
@@ -947,6 +958,33 @@ class MentionReplacement(_Fitted):
         return _replace(f, first[sel].tolist(), [list(flat[i]) for i in pick.tolist()], last[sel].tolist())
 
 
+def _segments(f: _Flat) -> tuple[torch.Tensor, int]:
+    """Segment id of every token (runs of one label: a mention, or a run of O tokens) and their number."""
+    t = f.t
+    if t == 0:
+        return torch.zeros(0, dtype=torch.long), 0
+    new = torch.ones(t, dtype=torch.bool)
+    new[1:] = (f.sent[1:] != f.sent[:-1]) | (f.typ[1:] != f.typ[:-1]) | (f.ent[1:] != f.ent[:-1])
+    seg = torch.cumsum(new.long(), 0) - 1
+    return seg, int(seg[-1]) + 1
+
+
+def _io_guards(f: _Flat, u: torch.Tensor) -> torch.Tensor:
+    """In the IO scheme two mentions of one type that touch are one mention: the tokens (one per O run
+    between two mentions of the same type, the one with the largest draw ``u``) a deletion must keep."""
+    seg, s = _segments(f)
+    keep = torch.zeros(f.t, dtype=torch.bool)
+    if s < 3:
+        return keep
+    first = torch.full((s,), f.t, dtype=torch.long).scatter_reduce(0, seg, torch.arange(f.t), "amin")
+    typ, sent = f.typ[first], f.sent[first]
+    guard = torch.zeros(s, dtype=torch.bool)
+    guard[1:-1] = (typ[1:-1] == 0) & (typ[:-2] > 0) & (typ[:-2] == typ[2:]) & (sent[:-2] == sent[1:-1]) & (
+        sent[2:] == sent[1:-1])
+    umax = torch.full((s,), -1.0, dtype=u.dtype).scatter_reduce(0, seg, u, "amax")
+    return guard[seg] & (u == umax[seg])
+
+
 @register("segment_shuffle")
 class SegmentShuffle(TaggedAugmenter):
     """Shuffle within segments (Dai & Adel, 2020): the sentence is split into segments of one label (a
@@ -964,23 +1002,13 @@ class SegmentShuffle(TaggedAugmenter):
         self.protect = protect
         super().__init__(**kwargs)
 
-    @staticmethod
-    def _segments(f: _Flat) -> tuple[torch.Tensor, int]:
-        t = f.t
-        if t == 0:
-            return torch.zeros(0, dtype=torch.long), 0
-        new = torch.ones(t, dtype=torch.bool)
-        new[1:] = (f.sent[1:] != f.sent[:-1]) | (f.typ[1:] != f.typ[:-1]) | (f.ent[1:] != f.ent[:-1])
-        seg = torch.cumsum(new.long(), 0) - 1
-        return seg, int(seg[-1]) + 1
-
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
-        _, s = self._segments(f)
+        _, s = _segments(f)
         g = self.generator(self._dev())
         return {"u_segment": torch.rand(s, generator=g), "u_token": torch.rand(f.t, generator=g)}
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
-        seg, s = self._segments(f)
+        seg, s = _segments(f)
         if s == 0:
             return f
         elig = self._eligible(f)
@@ -1048,6 +1076,8 @@ class TaggedRandomDeletion(TaggedAugmenter):
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         elig = self._eligible(f)
+        if x.scheme == "IO":  # deleting every O between two mentions of one type would merge them
+            elig = elig & ~_io_guards(f, params["u"])
         m = F.segment_sum(elig, f.sent, f.n)
         p = torch.where(m > 0, torch.full((f.n,), float(self.alpha)), torch.zeros(f.n))
         u = torch.where(elig, params["u"], torch.full_like(params["u"], 2.0))

@@ -170,7 +170,7 @@ def span_data(draw):
 
 
 @given(st.lists(span_data(), min_size=1, max_size=4), st.integers(0, 1000), st.sampled_from(sorted(OPS)))
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 def test_random_unicode_span_data_round_trips_and_stays_consistent(data, seed, op):
     assert from_tagged(to_tagged(data)) == data
     out = quiet(OPS[op](seed=seed), data)
