@@ -90,7 +90,10 @@ class RunOptions:
         """The copies per row for ``aug``: ``n_aug``, or the augmenter's own when it is None."""
         if self.n_aug is not None:
             return self.n_aug
-        return _positive_int("n_aug", getattr(aug, "n_aug", 1), f"{type(aug).__name__}: ")
+        n = getattr(aug, "n_aug", 1)
+        if n is None and callable(getattr(aug, "_check_n_aug", None)):  # a wrapper that takes its child's (LabelConsistent)
+            n = aug._check_n_aug(None)
+        return _positive_int("n_aug", n, f"{type(aug).__name__}: ")
 
     @classmethod
     def from_call(cls, options: "RunOptions | None", kwargs: Mapping[str, Any], where: str) -> "RunOptions":
