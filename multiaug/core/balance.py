@@ -65,11 +65,20 @@ STRATEGY_DESC = (
 )
 
 
+def as_numpy(v: Any) -> np.ndarray:
+    """Labels of any container (tensor, Series, list, array) as a NumPy array."""
+    if isinstance(v, torch.Tensor):
+        return v.detach().cpu().numpy()
+    if hasattr(v, "to_numpy"):
+        return v.to_numpy()
+    return np.asarray(v)
+
+
 def class_labels(y: Any, who: str = "sampling_strategy") -> np.ndarray:
     """``y`` as a 1-D NumPy array of class labels; soft targets and regression targets are refused."""
     if y is None:
         raise ValueError(f"{who}: class balancing needs y (one class label per sample), got None")
-    arr = y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else (y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y))
+    arr = as_numpy(y)
     if arr.ndim != 1:
         raise ValueError(f"{who}: class balancing needs 1-D class labels, got y of shape {arr.shape}")
     if arr.dtype.kind == "f":

@@ -38,6 +38,7 @@ import numpy as np
 import torch
 
 from .balance import _take_inputs, batch_standin
+from .balance import as_numpy as _np
 from .base import Augmenter, Params
 from .compose import Composition
 from .constraints import Boolean, InstanceOf, Integral, Interval, Options, Real, Satisfies
@@ -124,14 +125,6 @@ def _take(h: ModalityHandler, x: Any, index: torch.Tensor) -> Any:
             idx = index.tolist()
             return x if idx == [0] else Batch.from_data_list([x] * len(idx))
     return h.take(x, index)
-
-
-def _np(v: Any) -> np.ndarray:
-    if isinstance(v, torch.Tensor):
-        return v.detach().cpu().numpy()
-    if hasattr(v, "to_numpy"):
-        return v.to_numpy()
-    return np.asarray(v)
 
 
 class LabelConsistent(Composition):
