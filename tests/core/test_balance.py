@@ -231,3 +231,15 @@ def test_property_dict_targets_are_met_exactly(counts, extra, seed):
     for c, n in enumerate(counts):
         per = np.bincount(src[y[src] == c] - int(np.flatnonzero(y == c)[0]), minlength=n) if extra[c] else np.zeros(n)
         assert per.max() - per.min() <= 1
+
+
+def test_config_round_trip_keeps_the_strategy(tmp_path):
+    import multiaug
+
+    X, y = _imbalanced()
+    aug = GaussianNoise(sigma=0.1, seed=0, sampling_strategy={1: 12, 2: 12})
+    aug.save(tmp_path / "a")
+    back = multiaug.load(tmp_path / "a")  # JSON turns the class keys into strings; they still match
+    Xr, yr = back.fit_resample(X, y)
+    assert Counter(yr.tolist()) == {0: 12, 1: 12, 2: 12}
+    assert aug(X).shape == X.shape  # __call__/transform are 1:1 whatever the strategy
