@@ -37,6 +37,11 @@ bench: $(STAMP)
 	# text corpus of benchmarks/evaluation.py: Debian's fortunes, one category per label
 	test -d /usr/share/games/fortunes || apt-get install -y fortunes || (apt-get update && apt-get install -y fortunes)
 
+# AutoTCL at the reference budget (issue 16): needs aeon, kept out of .venv (it downgrades numpy) in BENCH_VENV
+BENCH_VENV ?= .venv-bench
+bench-autotcl:
+	OMP_NUM_THREADS=1 nice -n 5 $(BENCH_VENV)/bin/python benchmarks/timeseries_autotcl.py --reference-budget --seeds 3
+
 # mutation testing of multiaug/<modality>/functional.py against tests/<modality> (slow; not in CI):
 # make mutation MODALITIES="tabular timeseries" MUTATION_JOBS=2
 MODALITIES ?= text graph tabular timeseries

@@ -332,6 +332,17 @@ def _local_start(t: int, segments: int, r: int) -> int:
 class AutoTCL(TimeSeriesAugmenter):
     """AutoTCL learned augmentation: ``fit(X)`` trains a mask/scale network with a contrastive encoder.
 
+    When to prefer fixed views: at the reference budget (benchmarks/timeseries_autotcl.py
+    --reference-budget; GunPoint, ArrowHead, ItalyPowerDemand, BasicMotions) AutoTCL at these defaults
+    ties fixed jitter+scaling or TS2Vec cropping (mean probe accuracy 0.928 vs 0.923 / 0.923, inside the
+    seed spread), loses to an untrained encoder on BasicMotions and stays 1.5 points under TS2Vec's
+    published mean. Its learned scale goes to 1 and its keep rate to a bound of the mask, so the views
+    amount to random time-step dropout. If you only need representations, train the same encoder with
+    ``fit_contrastive(encoder, X, None)`` (TS2Vec cropping) or a fixed ``Jitter`` + ``Scaling`` view:
+    as accurate, 40 % cheaper, no augmentation network. ``mode="reference"`` (the authors' objective)
+    lowers accuracy as it trains (GunPoint 0.980 untrained -> 0.753 after 200 iterations); do not use it
+    for representations. See docs/timeseries_autotcl.md.
+
     ``fit(X)`` (unlabelled series) alternates between the augmentation network and the encoder (see
     the module docstring). Afterwards ``aug(X)`` returns learned views ``g(x) * M(x) * x`` (a fresh
     hard-concrete mask sample per call, drawn with the instance's generator), ``encode(X)`` returns
@@ -351,7 +362,15 @@ class AutoTCL(TimeSeriesAugmenter):
     output is the logit, which lets the MMD objective collapse the view to the identity),
     ``sparsity_threshold``/``sparsity_weight``, ``smoothness_weight``, ``local_weight``,
     ``local_segments``, ``temperature`` (InfoNCE), ``average`` (use the running average of the encoder
-    weights, as the authors' SWA copy), ``output`` ("views" or "representations", for ``transform``).
+    weights, as the authors' SWA copy), ``output`` ("views" or "representations", for ``transform``),
+    ``mode`` ("ts2vec", default: TS2Vec's hierarchical contrastive loss between random overlapping crops
+    of ``x`` and of its learned view, with timestamp masking in the encoder; "reference": the authors'
+    code, global InfoNCE between ``x`` and its view at ``temperature`` + ``local_weight`` * local
+    InfoNCE, no cropping, no masking; ``temperature``, ``local_weight`` and ``local_segments`` apply to
+    "reference" only), ``timestamp_mask`` (probability of masking a time step inside the encoder during
+    training; None: 0.5 for "ts2vec", 0 for "reference"). ``fit(X, callback=f)`` calls
+    ``f(iteration, state)`` after each iteration; ``view_history_`` holds per-iteration keep rate and
+    scale mean/std of the views.
     Labels pass through unchanged."""
 
     learned = True
