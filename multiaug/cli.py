@@ -6,6 +6,7 @@
                      [--n-aug N] [--seed S] [--column COL] [--label-column COL] [--columns a,b]
                      [--device DEV] [--batch-size B] [--threads N] [--exclude-original] [--overwrite]
                      [--save DIR] [--engine local|ray] [--ray-address ADDR] [--ray-num-cpus N]
+                     [--tokens-column COL] [--tags-column COL]     (tagged sentences: .conll/.bio/.iob, jsonl, parquet)
                      [--balance STRATEGY] [--consistency-model MODEL.skops|model.json [--consistency-threshold P]]
     multiaug evaluate FILE [--label-column COL] [--column TEXT | --columns a,b] (-a NAME | --config FILE)...
                      [--cv 5] [--repeats 3] [--seed 0] [--n-aug 1] [--scoring NAME] [--max-time S]
@@ -78,7 +79,7 @@ def cli() -> None:
 
 
 @cli.command("list")
-@click.option("--modality", type=click.Choice(["text", "graph", "tabular", "timeseries", "any"]), default=None)
+@click.option("--modality", type=click.Choice(["text", "tagged", "graph", "tabular", "timeseries", "any"]), default=None)
 def list_cmd(modality: str | None) -> None:
     """List registered augmenters: name, modality and a one-line description."""
     from . import registry
@@ -167,10 +168,22 @@ def build_augmenter(augmenter: str | None, params: dict, config: str | None, loa
               help="Least probability of the source label (default: the config's threshold, else 0.5).")
 @click.option("--trust-type", "trust_types", multiple=True,
               help="A type the .skops model holds that skops does not trust by default (repeatable).")
+@click.option("--tokens-column", default=None,
+              help="Tagged augmenters: the column holding each sentence's tokens (a list; default: tokens).")
+@click.option("--tags-column", default=None,
+              help="Tagged augmenters: the column holding each sentence's tags (a list; default: tags).")
 def augment_cmd(input_path, output_path, augmenter, params, config, load, save_dir, n_aug, seed, column,
                 label_column, columns, device, batch_size, threads, exclude_original, overwrite, progress, engine,
-                ray_address, ray_num_cpus, balance, consistency_model, consistency_threshold, trust_types) -> None:
-    """Augment INPUT (csv, jsonl, parquet, npy, npz, pt) into OUTPUT."""
+                ray_address, ray_num_cpus, balance, consistency_model, consistency_threshold, trust_types,
+                tokens_column, tags_column) -> None:
+    """Augment INPUT (csv, jsonl, parquet, npy, npz, pt; tagged sentences in .conll/.bio/.iob) into OUTPUT.
+
+    Tagged sentences (NER): a CoNLL file (one token per line, its tag in the last column, a blank line
+    between sentences) or jsonl/parquet rows with a list of tokens and a list of tags
+    (--tokens-column, --tags-column), augmented by a tagged augmenter (`multiaug list --modality
+    tagged`); those that learn from the data (mention_replacement, label_wise_replacement) are
+    fitted on INPUT first. A CoNLL output holds the tokens and tags only; write .jsonl or .parquet to
+    keep the lineage columns (source_index, is_augmented)."""
     from .engines.local import augment_file
 
     if engine == "local" and (ray_address or ray_num_cpus is not None):
@@ -192,6 +205,8 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
     feats = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     from .engines import RunOptions
 
+    tagged = _tagged_options(aug, input_path, engine, column, tokens_column, tags_column)
+
     strategy = parse_balance(balance) if balance is not None else None
     if strategy is not None and n_aug is not None:
         raise UserError("give --n-aug or --balance, not both (--balance sets each row's copies from the class counts)")
@@ -204,7 +219,7 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
         raise UserError("--consistency-threshold and --trust-type need --consistency-model")
     opts = RunOptions(n_aug=n_aug, seed=seed, column=column, label_column=label_column, feature_columns=feats,
                       batch_size=batch_size, exclude_original=exclude_original, overwrite=overwrite, progress=progress,
-                      balance=strategy)
+                      balance=strategy, **tagged)
     if engine == "ray":
         from .engines.ray import augment_path
 
@@ -222,6 +237,29 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
         f"({report.rows_augmented} augmented) written to {output_path}",
         err=True,
     )
+
+
+def _tagged_options(aug, input_path: str, engine: str, column: str | None, tokens_column: str | None,
+                    tags_column: str | None) -> dict[str, str]:
+    """The run options of a tagged augmenter (its tokens and tags columns), after checking that the
+    data and the augmenter fit together."""
+    from . import io as mio
+
+    conll = Path(input_path).suffix.lower() in mio.CONLL_SUFFIXES
+    if aug.modality != "tagged":
+        if conll:
+            raise UserError(f"INPUT {input_path!r} holds tagged sentences (CoNLL); {type(aug).__name__} works on "
+                            f"{aug.modality} data: use a tagged augmenter (see `multiaug list --modality tagged`)")
+        if tokens_column or tags_column:
+            raise UserError("--tokens-column and --tags-column are for tagged augmenters (see `multiaug list --modality tagged`)")
+        return {}
+    if engine == "ray":
+        raise UserError("tagged augmenters run with --engine local")
+    if column:
+        raise UserError("--column is for text augmenters; a tagged augmenter reads --tokens-column and --tags-column")
+    if conll and (tokens_column or tags_column):
+        raise UserError("--tokens-column and --tags-column are for jsonl/parquet input; a CoNLL file's columns are fixed")
+    return {"tokens_column": tokens_column or mio.TOKENS_COLUMN, "tags_column": tags_column or mio.TAGS_COLUMN}
 
 
 def parse_balance(text: str) -> Any:

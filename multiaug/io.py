@@ -635,7 +635,8 @@ def read_conll(path: str | os.PathLike) -> tuple[list[list[str]], list[list[str]
 
 def _str_list(v: Any, what: str) -> list[str]:
     if isinstance(v, str) or not isinstance(v, (list, tuple, np.ndarray)):
-        raise ValueError(f"{what}: expected a list of str, got {type(v).__name__} {v!r:.60}")
+        hint = " (a csv cell cannot hold a list: use .jsonl, .parquet or .conll)" if isinstance(v, str) else ""
+        raise ValueError(f"{what}: expected a list of str, got {type(v).__name__} {v!r:.60}{hint}")
     out = list(v.tolist() if isinstance(v, np.ndarray) else v)
     for j, t in enumerate(out):
         if not isinstance(t, str):
