@@ -23,7 +23,7 @@ LwTR ``label_wise_replacement``, SR ``tagged_synonym_replacement`` (packaged Wor
 swap/delete/insert (``tagged_random_*``, alpha 0.1) and char noise (``tagged_char_noise``).
 
 Run: ``OMP_NUM_THREADS=1 nice -n 5 python benchmarks/text_ner.py [--sizes 50,100,200] [--seeds 5]``
-(about 15 minutes on one core); writes ``benchmarks/results/text_ner.txt``.
+(about 10 minutes on one core for 100,200,500 x 3 seeds); writes ``benchmarks/results/text_ner.txt``.
 """
 from __future__ import annotations
 
