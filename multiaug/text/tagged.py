@@ -44,7 +44,7 @@ Utilities: :func:`split_tag`, :func:`detect_scheme`, :func:`spans_from_tags`, :f
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any, Iterable, Sequence
 
@@ -321,6 +321,11 @@ class _Flat:
     @property
     def t(self) -> int:
         return int(self.sent.numel())
+
+    def gather(self, idx: torch.Tensor) -> "_Flat":
+        """The tokens at ``idx`` (a permutation within sentences, or a sorted subset), attributes with them."""
+        return _Flat(self.tok[idx.numpy()], self.typ[idx], self.ent[idx], self.sent[idx], self.left[idx],
+                     self.right[idx], self.n, self.types)
 
     def counts(self) -> torch.Tensor:
         return torch.bincount(self.sent, minlength=self.n) if self.t else torch.zeros(self.n, dtype=torch.long)
@@ -826,7 +831,7 @@ class LabelwiseTokenReplacement(_Fitted):
         pick = _weighted_pick(u[1][idx], group[idx], cum, base, total)
         tok = f.tok.copy()
         tok[idx.numpy()] = [flat[i] for i in pick.tolist()]
-        return _Flat(tok, f.typ, f.ent, f.sent, f.left, f.right, f.n, f.types)
+        return replace(f, tok=tok)
 
 
 def _synonym_ids(tok: np.ndarray, table: Any, stopwords: frozenset) -> tuple[torch.Tensor, np.ndarray]:
@@ -1016,8 +1021,7 @@ class SegmentShuffle(TaggedAugmenter):
         t = f.t
         key = torch.where(chosen, params["u_token"], torch.arange(t, dtype=torch.float32) / (t + 1))
         _, order, _ = F.segment_rank(seg, key, torch.ones(t, dtype=torch.bool), s)
-        o = order.numpy()
-        return _Flat(f.tok[o], f.typ, f.ent, f.sent, f.left[order], f.right[order], f.n, f.types)
+        return f.gather(order)  # a permutation within segments: types and mentions stay in place
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1025,8 +1029,20 @@ class SegmentShuffle(TaggedAugmenter):
 # --------------------------------------------------------------------------------------------------
 
 
+class _AlphaOp(TaggedAugmenter):
+    """EDA-style operations: a rate ``alpha`` and ``protect`` (default "entities"); not registered."""
+
+    magnitude_range = {"alpha": (0.0, 0.5)}
+    _parameter_constraints = {"alpha": _RATE, "protect": _PROTECT}
+
+    def __init__(self, alpha: float = 0.1, protect: str | None = "entities", **kwargs: Any):
+        self.alpha = alpha
+        self.protect = protect
+        super().__init__(**kwargs)
+
+
 @register("tagged_random_swap")
-class TaggedRandomSwap(TaggedAugmenter):
+class TaggedRandomSwap(_AlphaOp):
     """Random swap for tagged sentences: ``n = max(1, round(alpha * m))`` disjoint pairs of the ``m``
     swappable tokens of each sentence trade places (EDA's swap, the same kernel).
 
@@ -1035,14 +1051,6 @@ class TaggedRandomSwap(TaggedAugmenter):
     cut in two becomes two mentions of its type), so they stay valid."""
     __doc__ += _COMMON
 
-    magnitude_range = {"alpha": (0.0, 0.5)}
-    _parameter_constraints = {"alpha": _RATE, "protect": _PROTECT}
-
-    def __init__(self, alpha: float = 0.1, protect: str | None = "entities", **kwargs: Any):
-        self.alpha = alpha
-        self.protect = protect
-        super().__init__(**kwargs)
-
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
         m = F.segment_sum(self._eligible(f), f.sent, f.n)
         return {"n_swaps": F.n_changes(float(self.alpha), m),
@@ -1050,11 +1058,11 @@ class TaggedRandomSwap(TaggedAugmenter):
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         perm = F.random_swap(torch.arange(f.t), f.sent, f.n, params["n_swaps"], self._eligible(f), params["u"])
-        return _Flat(f.tok[perm.numpy()], f.typ[perm], f.ent[perm], f.sent, f.left[perm], f.right[perm], f.n, f.types)
+        return f.gather(perm)
 
 
 @register("tagged_random_deletion")
-class TaggedRandomDeletion(TaggedAugmenter):
+class TaggedRandomDeletion(_AlphaOp):
     """Random deletion for tagged sentences: each deletable token goes with probability ``alpha`` (at
     least one per sentence with two or more tokens and one deletable, never all; EDA's kernel).
 
@@ -1062,14 +1070,6 @@ class TaggedRandomDeletion(TaggedAugmenter):
     takes its tag with it and the tags are re-derived (a mention losing its first token starts at the
     next one); mentions deleted entirely are counted in ``report_.details["mentions_lost"]``."""
     __doc__ += _COMMON
-
-    magnitude_range = {"alpha": (0.0, 0.5)}
-    _parameter_constraints = {"alpha": _RATE, "protect": _PROTECT}
-
-    def __init__(self, alpha: float = 0.1, protect: str | None = "entities", **kwargs: Any):
-        self.alpha = alpha
-        self.protect = protect
-        super().__init__(**kwargs)
 
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
         return {"u": torch.rand(f.t, generator=self.generator(self._dev()))}
@@ -1082,8 +1082,7 @@ class TaggedRandomDeletion(TaggedAugmenter):
         p = torch.where(m > 0, torch.full((f.n,), float(self.alpha)), torch.zeros(f.n))
         u = torch.where(elig, params["u"], torch.full_like(params["u"], 2.0))
         kept, _ = F.random_deletion(torch.arange(f.t), f.sent, f.n, p, u)
-        return _Flat(f.tok[kept.numpy()], f.typ[kept], f.ent[kept], f.sent[kept], f.left[kept], f.right[kept], f.n,
-                     f.types)
+        return f.gather(kept)
 
 
 @register("tagged_random_insertion")
@@ -1237,4 +1236,4 @@ class TaggedCharNoise(TaggedAugmenter):
         new = [w for t, c in zip(out, counts) if c for w in t.split(_TOKEN_SEP)]
         tok = f.tok.copy()
         tok[idx.numpy()] = new
-        return _Flat(tok, f.typ, f.ent, f.sent, f.left, f.right, f.n, f.types)
+        return replace(f, tok=tok)
