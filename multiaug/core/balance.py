@@ -208,7 +208,7 @@ def augment_copies(aug: Any, X: Any, y: Any, copies: np.ndarray, **extra: Any) -
     return augment_rows(aug, xi, ctx, y, rows, {**aug.handler.inputs(ctx), **extra})
 
 
-def _take_inputs(inputs: dict, rows: np.ndarray, n: int, batch_inputs: tuple) -> dict:
+def take_inputs(inputs: dict, rows: np.ndarray, n: int, batch_inputs: tuple) -> dict:
     """Per-sample keyword inputs (time series' ``lengths``) taken at ``rows``; batch-level ones as they are."""
     out = {}
     for k, v in inputs.items():
@@ -231,7 +231,7 @@ def augment_rows(aug: Any, xi: Any, ctx: Any, y: Any, rows: np.ndarray, inputs: 
     part = h.take(xi, idx)
     aug._set_report(None)
     out, y_out, s = aug._augment_batch(part, ctx, take_labels(y, idx) if y is not None else None, 1,
-                                       _take_inputs(inputs, rows, n, h.batch_inputs))
+                                       take_inputs(inputs, rows, n, h.batch_inputs))
     rep = aug.report_
     if rep is not None and rep.details:
         for k, v in list(rep.details.items()):

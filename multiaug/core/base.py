@@ -25,7 +25,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
-from .balance import STRATEGY_DESC, balanced_augment, valid_strategy
+from .balance import STRATEGY_DESC, balanced_augment, take_inputs, valid_strategy
 from .constraints import (
     Integral,
     Interval,
@@ -278,7 +278,9 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
             return {"active": active}
         if bool(active.all()):
             return {"active": active, **self._sample_with(x, inputs)}
-        return {"active": active, **self._sample_with(h.take(x, torch.nonzero(active).flatten()), inputs)}
+        idx = torch.nonzero(active).flatten()
+        sub = take_inputs(inputs, idx.cpu().numpy(), h.length(x), h.batch_inputs)
+        return {"active": active, **self._sample_with(h.take(x, idx), sub)}
 
     def apply(self, x: Any, params: Params) -> Any:
         """Deterministic: transform ``x`` (internal representation) with ``params`` from :meth:`sample`;

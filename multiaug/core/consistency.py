@@ -37,7 +37,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .balance import _take_inputs, batch_standin
+from .balance import take_inputs, batch_standin
 from .balance import as_numpy as _np
 from .base import Augmenter, Params
 from .compose import Composition
@@ -394,7 +394,7 @@ class LabelConsistent(Composition):
         idx_all = torch.as_tensor(rows)
         x_rep = xi if identity else _take(h, xi, idx_all)
         y_rep = y if identity else take_labels(y, idx_all)
-        in_rep = inputs if identity else _take_inputs(inputs, rows, n, h.batch_inputs)
+        in_rep = inputs if identity else take_inputs(inputs, rows, n, h.batch_inputs)
         labels = _np(y_rep)
         if labels.ndim != 1:
             raise ValueError(f"LabelConsistent: y must hold one label per sample (1-D), got shape {labels.shape}")
@@ -411,7 +411,7 @@ class LabelConsistent(Composition):
                 break
             pi = torch.as_tensor(pending)
             sub = _take(h, x_rep, pi)
-            o2, y2 = child._forward(sub, take_labels(y_rep, pi), **_take_inputs(in_rep, pending, len(rows), h.batch_inputs))
+            o2, y2 = child._forward(sub, take_labels(y_rep, pi), **take_inputs(in_rep, pending, len(rows), h.batch_inputs))
             ok2, s2 = self._judge(o2, labels[pending], ctx)
             u2 = self._unchanged(sub, o2)
             out = h.merge(out, pi, o2) if len(pending) < len(rows) else o2

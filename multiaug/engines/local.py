@@ -218,6 +218,7 @@ def augment_table_batch(
     partners: Any = None,
     integer_labels: bool | None = None,
     copies: np.ndarray | None = None,
+    tagged_columns: tuple[str, str] | None = None,
 ) -> Any:
     """Augment one DataFrame batch (its index = global row numbers) and return the output rows.
 
@@ -227,7 +228,8 @@ def augment_table_batch(
     with missing cells as nullable integers (True), as read (False), or decide from the values
     (None: whole numbers with missing cells are integers). ``copies``: augmented copies per row of
     ``df`` (a balanced run) instead of ``n_aug`` each. Text augmenters get the label column as ``y``
-    when there is one (``LabelConsistent`` checks it)."""
+    when there is one (``LabelConsistent`` checks it). Tagged augmenters read the sentences from the
+    list columns ``tagged_columns`` (tokens, tags; default ``("tokens", "tags")``) and write theirs there."""
     import pandas as pd
 
     report = report if report is not None else RunReport()
@@ -250,6 +252,14 @@ def augment_table_batch(
         X_aug, _, src = _augment_quiet(aug, texts.tolist(), y_text, n_aug, report, copies)
         out = work.iloc[src].copy()
         out[column] = list(X_aug)
+    elif aug.modality == "tagged":
+        tok_col, tag_col = tagged_columns or (io.TOKENS_COLUMN, io.TAGS_COLUMN)
+        tokens, tags = io.tagged_rows(work, tok_col, tag_col)
+        y_rows = _label_array(work[label_column]) if label_column is not None and label_column in work.columns else None
+        X_aug, _, src = _augment_quiet(aug, {"tokens": tokens, "tags": tags}, y_rows, n_aug, report, copies)
+        out = work.iloc[src].copy()
+        out[tok_col] = pd.Series(X_aug["tokens"], index=out.index, dtype=object)
+        out[tag_col] = pd.Series(X_aug["tags"], index=out.index, dtype=object)
     elif aug.modality == "tabular":
         if label_column is not None and label_column not in df.columns:
             raise ValueError(f"--label-column {label_column!r} is not in the input; columns are {list(df.columns)}")
@@ -412,7 +422,8 @@ def _text_kw(aug: Augmenter, column: str | None) -> dict[str, Any]:
 
 
 def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_column: str | None,
-                        feature_columns: list[str] | None, batch_size: int = 1 << 16) -> None:
+                        feature_columns: list[str] | None, batch_size: int = 1 << 16,
+                        tagged_columns: tuple[str, str] | None = None) -> None:
     """Fit a learned, unfitted augmenter on the whole table (the one step that reads it all at once),
     then stream the table through ``partial_fit`` of the augmenters that measure the data (column
     statistics of the whole file, never of one batch)."""
@@ -425,6 +436,9 @@ def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_col
         y = _label_array(df[label_column]) if label_column else None
         if aug.modality == "tabular":
             return _feature_frame(df, label_column, feature_columns), y
+        if aug.modality == "tagged":
+            tokens, tags = io.tagged_rows(df, *(tagged_columns or (io.TOKENS_COLUMN, io.TAGS_COLUMN)))
+            return {"tokens": tokens, "tags": tags}, y
         return df[column].tolist(), y
 
     _fit_if_needed(aug, load_all)
@@ -485,10 +499,12 @@ def augment_file(
 def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: RunOptions, report: RunReport,
                         plan: Any = None) -> None:
     column, label_column, batch_size = opts.column, opts.label_column, opts.batch_size
-    if aug.modality not in ("text", "tabular"):
+    if aug.modality not in ("text", "tabular", "tagged"):
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
+    tagged_columns = (opts.tokens_column or io.TOKENS_COLUMN, opts.tags_column or io.TAGS_COLUMN)
 
-    fit_table_if_needed(aug, inp, column, label_column, opts.feature_columns, batch_size=max(batch_size, 1 << 12))
+    fit_table_if_needed(aug, inp, column, label_column, opts.feature_columns, batch_size=max(batch_size, 1 << 12),
+                        tagged_columns=tagged_columns)
     first = True
     integer_labels: list[bool | None] = []  # decided once, when a batch first needs it
 
@@ -513,7 +529,7 @@ def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
                     aug, df, n_aug=n_aug, column=column, label_column=label_column,
                     feature_columns=opts.feature_columns, exclude_original=opts.exclude_original, report=report,
                     partners=partners, integer_labels=labels_integer(df),
-                    copies=None if plan is None else plan[2][df.index.to_numpy()],
+                    copies=None if plan is None else plan[2][df.index.to_numpy()], tagged_columns=tagged_columns,
                 )
             )
             bar.update(len(df))

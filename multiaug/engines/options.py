@@ -46,7 +46,8 @@ class RunOptions:
     features); ``feature_columns``: the tabular features (None: every other column);
     ``batch_size``: rows (series, graphs) per batch; ``exclude_original``: write only the augmented
     rows; ``overwrite``: replace an existing output (never the input); ``progress``: progress bar
-    (None: when stderr is a terminal); ``balance``: a ``sampling_strategy`` (imblearn's) that sets the
+    (None: when stderr is a terminal); ``tokens_column``/``tags_column``: the list columns of tagged
+    sentences (tagged augmenters; None: ``tokens``/``tags``); ``balance``: a ``sampling_strategy`` (imblearn's) that sets the
     augmented copies per row from the class counts of the whole file instead of ``n_aug``."""
 
     n_aug: int | None = None
@@ -58,6 +59,8 @@ class RunOptions:
     exclude_original: bool = False
     overwrite: bool = False
     progress: bool | None = None
+    tokens_column: str | None = None
+    tags_column: str | None = None
     #: class balancing over the whole file (imblearn's sampling_strategy; see multiaug/core/balance.py)
     balance: Any = None
 
@@ -70,6 +73,8 @@ class RunOptions:
             object.__setattr__(self, "seed", int(self.seed))
         _optional("column", self.column, (str,), "a column name (str)")
         _optional("label_column", self.label_column, (str,), "a column name (str)")
+        _optional("tokens_column", self.tokens_column, (str,), "a column name (str)")
+        _optional("tags_column", self.tags_column, (str,), "a column name (str)")
         if self.feature_columns is not None:
             feats = self.feature_columns
             if isinstance(feats, str) or not all(isinstance(c, str) for c in feats):

@@ -230,6 +230,7 @@ def augment_dataset(
     from sklearn.exceptions import NotFittedError
 
     opts = RunOptions.from_call(options, kwargs, "augment_dataset")
+    _refuse_local_only(opts)
     ray = _import_ray()
     n_aug = opts.n_aug_for(augmenter)
     batch_size = opts.batch_size
@@ -349,6 +350,13 @@ def _is_dir_target(output_path: str | os.PathLike) -> bool:
     return s.endswith(("/", os.sep)) or Path(s).is_dir()
 
 
+def _refuse_local_only(opts: RunOptions) -> None:
+    """Options the Ray engine cannot honour: refused, never ignored."""
+    if opts.balance is not None:
+        raise ValueError("balance (class balancing over the whole file) needs the class counts of every row before "
+                         "the first batch; the ray engine streams blocks independently: use the local engine")
+
+
 def _validate_on_head(aug: Augmenter, inp: Path, n_aug: int, opts: RunOptions) -> None:
     """Run the first few rows on the driver: argument errors become one clear message, not a task error."""
     head = next(io.iter_table(inp, batch_size=8, **_text_kw(aug, opts.column)), None)
@@ -381,6 +389,7 @@ def augment_path(
     :func:`multiaug.engines.local.augment_file` takes them; ``address``/``num_cpus``: the Ray cluster
     to connect to, or the CPUs of the local instance started for the run."""
     opts = RunOptions.from_call(options, kwargs, "augment_path")
+    _refuse_local_only(opts)
     _import_ray()
     n_aug = opts.n_aug_for(aug)
     batch_size, column, label_column = opts.batch_size, opts.column, opts.label_column

@@ -384,13 +384,12 @@ class Paraphrase(TextAugmenter):
                              f"({len(x)} texts), got {n if n is not None else type(spans).__name__}")
         return {"spans": [check_spans(t, s, f"x[{i}]") for i, (t, s) in enumerate(zip(x, spans))]}
 
-    def sample(self, x: Any, y: Any = None, **extra: Any) -> Params:
-        """As :meth:`multiaug.core.Augmenter.sample`; with ``spans=`` the checked spans of the drawn
-        texts are part of the params (``params["spans"]``), so that :meth:`apply` protects them."""
-        params = super().sample(x, y=y, **extra)
-        if extra.get("spans") is not None and "seed" in params:
-            spans = self._extra_inputs(x, **extra)["spans"]
-            params["spans"] = [spans[i] for i in torch.nonzero(params["active"]).flatten().tolist()]
+    def _sample_with(self, x: list[str], inputs: dict[str, Any]) -> Params:
+        """With ``spans=`` the checked spans of the drawn texts are part of the params
+        (``params["spans"]``), so that :meth:`apply` protects them."""
+        params = self._sample(x)
+        if inputs.get("spans") is not None:
+            params["spans"] = list(inputs["spans"])
         return params
 
     # ---- generation ---------------------------------------------------------------------------------

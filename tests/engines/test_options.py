@@ -43,7 +43,7 @@ def test_options_normalise_and_stay_frozen():
     with pytest.raises(ValueError, match="batch_size must be"):
         dataclasses.replace(o, batch_size=0)
     assert RunOptions.keywords() == ["n_aug", "seed", "column", "label_column", "feature_columns", "batch_size",
-                                     "exclude_original", "overwrite", "progress", "balance"]
+                                     "exclude_original", "overwrite", "progress", "tokens_column", "tags_column", "balance"]
 
 
 def test_n_aug_defaults_to_the_augmenter():

@@ -201,3 +201,19 @@ def test_ray_takes_the_same_run_options_as_the_local_engine(tmp_path, ray_local)
     with pytest.raises(ValueError, match="holds the input file; refusing to replace it"):
         ray_engine.augment_path(RandomSwap(), inp, f"{tmp_path}/", dataclasses.replace(opts, overwrite=True))
     assert io.read_table(inp)["text"].tolist() == _texts(35)["text"].tolist()
+
+
+def test_ray_refuses_balance_instead_of_ignoring_it(tmp_path):
+    """Class balancing needs the whole file's class counts before the first batch: the Ray engine
+    refuses it (from Python as from the CLI) and writes nothing."""
+    from multiaug.engines import RunOptions
+    from multiaug.text import RandomSwap
+
+    inp = tmp_path / "in.csv"
+    io.write_table(_texts(6), inp)
+    opts = RunOptions(column="text", label_column="label", balance="auto", progress=False)
+    with pytest.raises(ValueError, match="balance .*use the local engine"):
+        ray_engine.augment_path(RandomSwap(), inp, tmp_path / "o.csv", opts)
+    assert not (tmp_path / "o.csv").exists()
+    with pytest.raises(ValueError, match="balance .*use the local engine"):
+        ray_engine.augment_dataset(None, RandomSwap(), opts)

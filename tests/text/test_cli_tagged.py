@@ -7,13 +7,10 @@ import pandas as pd
 import pytest
 
 from multiaug import io
-from multiaug.engines import RunOptions
 from multiaug.text.tagged import is_valid
 from tests.test_cli import run, run_inproc
 from tests.test_cli_errors import no_leftovers, one_error_line
 
-pytestmark = pytest.mark.skipif("tokens_column" not in RunOptions.keywords(),
-                                reason="the local engine has no tagged branch yet (RunOptions.tokens_column)")
 
 SENTENCES = [
     (["John", "Smith", "lives", "in", "New", "York", "."], ["B-PER", "I-PER", "O", "O", "B-LOC", "I-LOC", "O"]),
