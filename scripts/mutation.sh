@@ -9,7 +9,11 @@
 # alone. Prints the kill rate per modality and writes the surviving mutants' diffs to
 # $MUTATION_OUT/<modality>-survivors.txt (default: out/mutation/).
 # Environment: PYTHON (default .venv/bin/python), MUTATION_JOBS (parallel mutants, default 1),
-# MUTATION_OUT (report folder).
+# MUTATION_OUT (report folder), MUTATION_SAMPLE (test only a seeded random sample of this many mutants per
+# modality: the kill rate is then an estimate, printed with its 95% Wilson interval; a full run of the
+# four kernels takes many hours on 2 cores), MUTATION_SEED (sample seed, default 0), MUTATION_KEEP (keep
+# the scratch copy), MUTATION_TIMEOUT_MULTIPLIER (mutmut's per-mutant time limit as a multiple of the
+# tests' measured time, default 60).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$(pwd)
@@ -21,6 +25,8 @@ MODALITIES=("$@")
 [ ${#MODALITIES[@]} -eq 0 ] && MODALITIES=(text graph tabular timeseries)
 "$PYTHON" -c "import mutmut" 2>/dev/null || { echo "mutmut is missing: pip install -e '.[mutation]'" >&2; exit 2; }
 MUTMUT=$(dirname "$PYTHON")/mutmut
+# one thread per mutant: the machine's cores go to parallel mutants (MUTATION_JOBS), not to BLAS pools
+export OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 
 for mod in "${MODALITIES[@]}"; do
     target="multiaug/$mod/functional.py"
@@ -40,17 +46,51 @@ pytest_add_cli_args=-q
     no:timeout
     -x
 pytest_add_cli_args_test_selection=tests/$mod/
+# mutmut's default (15x the tests' measured time) times out equivalent mutants on a loaded 2-core
+# machine, and a timeout would count as a kill: give the tests room, so only real hangs time out
+timeout_multiplier=${MUTATION_TIMEOUT_MULTIPLIER:-60}
+# forking straight from mutmut's process, after the stats run has started torch's thread pools, leaves
+# children deadlocked (asleep at 0% CPU until the time limit: false 'timeouts'); a fork server forks
+# them from a process that only imported the tests
+process_isolation=forkserver
 CFG
     echo "== $mod: mutating $target against tests/$mod/ (scratch copy $work)"
-    (cd "$work" && "$MUTMUT" run --max-children "$JOBS" >"$OUT/$mod-run.log" 2>&1) || echo "(mutmut run exited with $?; see $OUT/$mod-run.log)"
+    if [ -n "${MUTATION_SAMPLE:-}" ]; then
+        # generate the mutants and the test map only (a pattern that matches no mutant stops mutmut there),
+        # then run a seeded random sample of them
+        (cd "$work" && "$MUTMUT" run --max-children "$JOBS" "no-such-mutant-*" >"$OUT/$mod-generate.log" 2>&1) || true
+        (cd "$work" && "$MUTMUT" results --all true >"$OUT/$mod-all.txt" 2>&1) || true
+        mapfile -t sample < <("$PYTHON" - "$OUT/$mod-all.txt" "$MUTATION_SAMPLE" "${MUTATION_SEED:-0}" <<'PY'
+import random, re, sys
+names = sorted({l.strip().rsplit(": ", 1)[0] for l in open(sys.argv[1]) if re.match(r"\s*\S+__mutmut_\d+: ", l)})
+for name in random.Random(int(sys.argv[3])).sample(names, min(int(sys.argv[2]), len(names))):
+    print(name)
+PY
+)
+        echo "   sample: ${#sample[@]} of $(grep -c '__mutmut_' "$OUT/$mod-all.txt") mutants (seed ${MUTATION_SEED:-0})"
+        printf '%s\n' "${sample[@]}" >"$OUT/$mod-sample.txt"
+        (cd "$work" && "$MUTMUT" run --max-children "$JOBS" "${sample[@]}" >"$OUT/$mod-run.log" 2>&1) || echo "(mutmut run exited with $?; see $OUT/$mod-run.log)"
+    else
+        (cd "$work" && "$MUTMUT" run --max-children "$JOBS" >"$OUT/$mod-run.log" 2>&1) || echo "(mutmut run exited with $?; see $OUT/$mod-run.log)"
+    fi
     (cd "$work" && "$MUTMUT" results --all true >"$OUT/$mod-results.txt" 2>&1) || true
-    "$PYTHON" - "$OUT/$mod-results.txt" "$mod" <<'PY'
-import collections, re, sys
-rows = [l.strip() for l in open(sys.argv[1]) if re.match(r"\s*\S+__mutmut_\d+: ", l)]
-status = collections.Counter(l.rsplit(": ", 1)[1] for l in rows)
+    "$PYTHON" - "$OUT/$mod-results.txt" "$mod" "$OUT/$mod-sample.txt" <<'PY'
+import collections, math, os, re, sys
+rows = [l.strip().rsplit(": ", 1) for l in open(sys.argv[1]) if re.match(r"\s*\S+__mutmut_\d+: ", l)]
+sample = sys.argv[3]
+if os.environ.get("MUTATION_SAMPLE") and os.path.exists(sample):
+    chosen = {l.strip() for l in open(sample) if l.strip()}
+    rows = [r for r in rows if r[0] in chosen]
+status = collections.Counter(r[1] for r in rows if r[1] != "not checked")
 killed = status.get("killed", 0) + status.get("timeout", 0) + status.get("segfault", 0)
-total = sum(status.values())
-print(f"{sys.argv[2]}: {total} mutants, {dict(status)}; kill rate {killed / max(total, 1):.1%}")
+n = sum(status.values())
+rate = killed / max(n, 1)
+z = 1.96
+centre = (rate + z * z / (2 * n)) / (1 + z * z / n) if n else 0.0
+half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n) if n else 0.0
+strict = status.get("killed", 0) / max(n, 1)
+print(f"{sys.argv[2]}: {n} mutants checked, {dict(status)}; kill rate {rate:.1%} "
+      f"(95% CI {centre - half:.1%}..{centre + half:.1%}); killed without counting timeouts {strict:.1%}")
 PY
     (cd "$work" && for m in $(grep -E ': (survived|no tests)$' "$OUT/$mod-results.txt" | sed 's/: .*//'); do
         "$MUTMUT" show "$m" 2>/dev/null; echo; done) >"$OUT/$mod-survivors.txt" || true

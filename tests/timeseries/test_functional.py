@@ -145,3 +145,108 @@ def test_draw_bernoulli_rate_gaps_and_determinism():
     assert abs(gaps.var().item() - 380.0) < 30.0
     first = torch.stack([F.draw_bernoulli((3,), 0.1, _gen(i), "cpu") for i in range(3000)]).double().mean(0)
     assert torch.allclose(first, torch.full((3,), 0.1, dtype=torch.float64), atol=0.025)
+
+
+# ---- values computed another way (each one guards a kernel detail that a shape check misses) ----
+
+
+def test_resample_linear_fallback_for_half_precision_matches_numpy_interp():
+    """float16/bfloat16 take the gather path (grid_sample needs float32/64): checked against np.interp,
+    positions on the last step and beyond both ends included."""
+    import numpy as np
+
+    t = 9
+    base = np.array([0.0, 2.0, -1.0, 4.0, 3.0, 0.5, -2.0, 1.0, 6.0])
+    pos = torch.tensor([[-3.0, 0.0, 0.25, 3.5, 7.75, 8.0, 11.0], [8.0, 6.5, 1.0, 0.5, 2.25, 7.0, 4.0]])
+    for dtype in (torch.float16, torch.bfloat16):
+        x = torch.tensor(np.stack([base, base[::-1].copy()]), dtype=dtype).view(2, 1, t)
+        out = F.resample(x, pos).float()
+        for i in range(2):
+            want = np.interp(pos[i].numpy(), np.arange(t), x[i, 0].float().numpy())
+            assert np.allclose(out[i, 0].numpy(), want, atol=2e-2), (dtype, i)
+
+
+def test_smooth_curve_is_keys_cubic_not_linear():
+    """Keys' cubic kernel (a = -0.75, as torch's bicubic) at a half step: knots (0, 1, 0, 0) give
+    W(0.5) = 0.59375 between the 2nd and 3rd knot, where linear interpolation gives 0.5."""
+    knots = torch.tensor([[[0.0, 1.0, 0.0, 0.0]]])
+    curve = F.smooth_curve(knots, 7)  # steps at knot positions 0, 0.5, ..., 3
+    assert torch.allclose(curve[0, 0, ::2], knots[0, 0], atol=1e-6)
+    assert abs(float(curve[0, 0, 3]) - 0.59375) < 1e-5
+    assert abs(float(F.linear_curve(knots, 7)[0, 0, 3]) - 0.5) < 1e-6
+
+
+def test_magnitude_warp_with_full_lengths_equals_the_unpadded_path():
+    g = _gen(3)
+    x = torch.randn(5, 2, 50, generator=g)
+    knots = 1 + 0.2 * torch.randn(5, 2, 4, generator=g)
+    full = torch.full((5,), 50)
+    assert torch.allclose(F.magnitude_warp(x, knots), F.magnitude_warp(x, knots, full), atol=1e-4)
+    assert torch.allclose(F.drift(x, knots, torch.full((5, 2), 0.3)), F.drift(x, knots, torch.full((5, 2), 0.3), lengths=full),
+                          atol=1e-4)
+
+
+def test_drift_reaches_max_drift_times_range_per_series_and_channel_with_lengths():
+    g = _gen(4)
+    n, c, t = 6, 3, 40
+    x = torch.randn(n, c, t, generator=g)
+    knots = torch.cumsum(torch.randn(n, c, 5, generator=g), dim=2)
+    max_drift = torch.rand(n, c, generator=g) * 0.5 + 0.1
+    lengths = torch.tensor([40, 12, 25, 7, 33, 40])
+    out = F.drift(x, knots, max_drift, normalize=True, lengths=lengths)
+    for i, length in enumerate(lengths.tolist()):
+        seg = x[i, :, :length]
+        added = (out[i, :, :length] - seg).abs().amax(dim=1)
+        rng = seg.amax(dim=1) - seg.amin(dim=1)
+        assert torch.allclose(added, max_drift[i] * rng, rtol=1e-4, atol=1e-5), i
+        assert torch.equal(out[i, :, length:], x[i, :, length:])
+    raw = F.drift(x, knots, max_drift, normalize=False)
+    assert torch.allclose((raw - x).abs().amax(dim=2), max_drift, rtol=1e-4)
+
+
+def test_dropout_fills_zero_by_default():
+    x = torch.ones(2, 1, 4)
+    drop = torch.tensor([[[True, False, True, False]], [[False, False, False, True]]])
+    assert F.dropout(x, drop).tolist() == [[[0.0, 1.0, 0.0, 1.0]], [[1.0, 1.0, 1.0, 0.0]]]
+    assert F.dropout(x, drop, fill=-5.0)[0, 0, 0] == -5.0
+
+
+def test_frequency_mix_lambda_is_each_series_energy_share_by_hand():
+    import numpy as np
+
+    g = _gen(5)
+    x = torch.randn(4, 2, 16, generator=g, dtype=torch.float64)
+    perm = torch.tensor([2, 0, 3, 1])
+    keep = (torch.rand(4, 1, 9, generator=g) < 0.5)
+    lam = F.frequency_mix_lambda(x, perm, keep)
+    spec = np.fft.rfft(x.numpy(), axis=2)
+    energy = (np.abs(spec) ** 2).sum(axis=1)  # (N, F)
+    k = keep[:, 0].numpy()
+    for i in range(4):
+        own, part = energy[i][k[i]].sum(), energy[perm[i]][~k[i]].sum()
+        assert abs(float(lam[i]) - own / (own + part)) < 1e-5
+
+
+def test_position_maps_with_lengths_are_identity_on_the_padding_and_exact_inside():
+    t = 20
+    lengths = torch.tensor([20, 8, 13])
+    ar = torch.arange(t, dtype=torch.float32)
+    flat = F.time_warp_pos(torch.ones(3, 4), t, lengths)  # constant speed: the identity
+    crop = F.crop_pos(torch.tensor([0.25, 0.5, 0.0]), torch.tensor([0.5, 0.5, 1.0]), t, lengths)
+    rev = F.reverse_pos(3, t, lengths, torch.device("cpu"))
+    for i, n in enumerate(lengths.tolist()):
+        for pos in (flat, crop, rev):
+            assert torch.equal(pos[i, n:], ar[n:]), i
+        assert torch.allclose(flat[i, :n], ar[:n], atol=1e-3)
+        span = n - 1
+        want = (0.25 + 0.5 * ar[:n] / span) * span if i == 0 else (0.5 + 0.5 * ar[:n] / span) * span if i == 1 else ar[:n]
+        assert torch.allclose(crop[i, :n], want, atol=1e-4), i
+        assert torch.equal(rev[i, :n], span - ar[:n])
+
+
+def test_unit_grid_maps_the_last_step_to_one():
+    for t in (2, 3, 17):
+        pos = F.crop_pos(torch.zeros(1), torch.ones(1), t)  # the whole series: the identity
+        assert torch.allclose(pos[0], torch.arange(t, dtype=torch.float32), atol=1e-5)
+        ww = F.window_warp_pos(torch.tensor([0.2]), torch.tensor([0.3]), torch.tensor([1.0]), t)
+        assert torch.allclose(ww[0], torch.arange(t, dtype=torch.float32), atol=1e-4)
