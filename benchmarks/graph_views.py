@@ -23,7 +23,6 @@ from pathlib import Path
 import torch
 
 from multiaug.graph import DiffusionView, EdgeDrop, SchurView
-from multiaug.graph import functional as F
 
 REFERENCE_S = {"cora": 0.0035, "100k": 0.08, "1M": 1.6}
 CORA_RAW = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "planetoid" / "Cora" / "raw"

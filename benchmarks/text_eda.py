@@ -95,10 +95,9 @@ def main(argv: list[str] | None = None) -> None:
     # ---- nlpaug ------------------------------------------------------------------------------------
     nlpaug_s = None
     try:
-        import nltk
         import nlpaug.augmenter.word as naw
         import nlpaug.flow as naf
-
+        import nltk
         from _wordnet_nltk import build_nltk_data
 
         nltk.data.path.insert(0, str(build_nltk_data()))

@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .labels import concat_labels, take_labels
+from .labels import concat_labels, labels_to_numpy, take_labels
 
 __all__ = ["STRATEGIES", "TOP_UP_ROUNDS", "class_targets", "allocate", "copies_per_sample", "augment_copies",
            "valid_strategy", "balanced_augment"]
@@ -65,20 +65,11 @@ STRATEGY_DESC = (
 )
 
 
-def as_numpy(v: Any) -> np.ndarray:
-    """Labels of any container (tensor, Series, list, array) as a NumPy array."""
-    if isinstance(v, torch.Tensor):
-        return v.detach().cpu().numpy()
-    if hasattr(v, "to_numpy"):
-        return v.to_numpy()
-    return np.asarray(v)
-
-
 def class_labels(y: Any, who: str = "sampling_strategy") -> np.ndarray:
     """``y`` as a 1-D NumPy array of class labels; soft targets and regression targets are refused."""
     if y is None:
         raise ValueError(f"{who}: class balancing needs y (one class label per sample), got None")
-    arr = as_numpy(y)
+    arr = labels_to_numpy(y)
     if arr.ndim != 1:
         raise ValueError(f"{who}: class balancing needs 1-D class labels, got y of shape {arr.shape}")
     if arr.dtype.kind == "f":

@@ -37,12 +37,12 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .balance import take_inputs, batch_standin
-from .balance import as_numpy as _np
+from .balance import batch_standin, take_inputs
 from .base import Augmenter, Params
 from .compose import Composition
 from .constraints import Boolean, InstanceOf, Integral, Interval, Options, Real, Satisfies
 from .handlers import ModalityHandler, get_modality
+from .labels import labels_to_numpy as _np
 from .labels import merge_labels, take_labels
 from .report import AugmentReport
 from .seeding import worker_seed

@@ -137,3 +137,12 @@ def resample_labels(y: Any, y_aug: Any) -> Any:
         classes = np.unique(np.asarray(y))
         return arg if isinstance(y, torch.Tensor) else arg.astype(np.asarray(y).dtype) if np.array_equal(classes, np.arange(len(classes))) else arg
     return y_aug
+
+
+def labels_to_numpy(y: Any) -> np.ndarray:
+    """Labels of any container (tensor on any device, pandas Series, list, array) as a NumPy array."""
+    if isinstance(y, torch.Tensor):
+        return y.detach().cpu().numpy()
+    if hasattr(y, "to_numpy"):
+        return y.to_numpy()
+    return np.asarray(y)

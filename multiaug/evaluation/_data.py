@@ -11,6 +11,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..core.labels import labels_to_numpy
+
 MODALITIES = ("text", "tabular", "timeseries", "graph-node", "graph-graph")
 
 
@@ -97,17 +99,9 @@ def _concat(parts: list) -> Any:
     return np.concatenate([np.asarray(p) for p in parts])
 
 
-def _labels_np(y: Any) -> np.ndarray:
-    if isinstance(y, torch.Tensor):
-        return y.detach().cpu().numpy()
-    if hasattr(y, "to_numpy"):
-        return y.to_numpy()
-    return np.asarray(y)
-
-
 def harden(y_aug: Any, task: str) -> np.ndarray:
     """Soft targets (N, K) of mixing augmenters -> the dominant class (scikit-learn models need hard labels)."""
-    ya = _labels_np(y_aug)
+    ya = labels_to_numpy(y_aug)
     if task == "classification" and ya.ndim == 2:
         return ya.argmax(axis=1)
     return ya
@@ -121,7 +115,7 @@ class ArrayAdapter:
             raise ValueError(f"y: labels or targets are needed to evaluate on {modality} data, got None")
         self.X = X
         self.modality = modality
-        y = _labels_np(y)
+        y = labels_to_numpy(y)
         n = len(X)
         if len(y) != n:
             raise ValueError(f"X has {n} samples but y has {len(y)}; expected one label/target per sample")
@@ -164,7 +158,7 @@ class NodeAdapter:
     def __init__(self, data: Any, y: Any, task: str):
         if getattr(data, "x", None) is None or getattr(data, "edge_index", None) is None:
             raise ValueError("graph: node-level evaluation needs data.x and data.edge_index")
-        yy = data.y if y is None else torch.as_tensor(_labels_np(y))
+        yy = data.y if y is None else torch.as_tensor(labels_to_numpy(y))
         if yy is None:
             raise ValueError("y: node-level evaluation needs labels (data.y or y=), got None")
         yy = torch.as_tensor(yy).view(-1).long()
@@ -236,7 +230,7 @@ class GraphListAdapter:
                 y = torch.cat([torch.as_tensor(g.y).view(-1)[:1] for g in self.graphs])
             except (AttributeError, TypeError, RuntimeError):
                 raise ValueError("y: graph-level evaluation needs one label per graph (y= or each graph's .y)") from None
-        y = _labels_np(y).reshape(len(self.graphs), -1)[:, 0] if len(_labels_np(y)) == len(self.graphs) else None
+        y = labels_to_numpy(y).reshape(len(self.graphs), -1)[:, 0] if len(labels_to_numpy(y)) == len(self.graphs) else None
         if y is None:
             raise ValueError(f"y: expected one label per graph ({len(self.graphs)})")
         if task == "regression":

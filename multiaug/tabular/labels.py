@@ -21,6 +21,8 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..core.labels import labels_to_numpy
+
 MAX_AUTO_CLASSES = 32
 TASKS = ("auto", "classification", "regression")
 
@@ -37,14 +39,6 @@ class Targets:
     dtype: Any = None
 
 
-def _as_numpy(y: Any) -> np.ndarray:
-    if isinstance(y, torch.Tensor):
-        return y.detach().cpu().numpy()
-    if hasattr(y, "to_numpy"):
-        return y.to_numpy()
-    return np.asarray(y)
-
-
 def infer_task(y: Any) -> str:
     """``"classification"``, ``"regression"`` or ``"rows"`` (2-D targets) for ``task="auto"``."""
     import pandas as pd
@@ -59,7 +53,7 @@ def infer_task(y: Any) -> str:
         return "classification" if torch.unique(y).numel() <= MAX_AUTO_CLASSES else "regression"
     if isinstance(getattr(y, "dtype", None), pd.CategoricalDtype):
         return "classification"
-    arr = _as_numpy(y)
+    arr = labels_to_numpy(y)
     if arr.ndim == 2:
         return "rows"
     if arr.dtype == bool or arr.dtype == object or arr.dtype.kind in "USO":
@@ -73,7 +67,7 @@ def infer_task(y: Any) -> str:
 
 def class_list(labels: Any) -> tuple[list, bool]:
     """Sorted distinct labels (as Python scalars) and whether they are non-negative integers."""
-    arr = _as_numpy(labels)
+    arr = labels_to_numpy(labels)
     if arr.ndim != 1:
         raise ValueError(f"y: expected 1-D class labels, got shape {arr.shape}")
     uniq = np.unique(arr.astype(object) if arr.dtype == object else arr)
@@ -98,7 +92,7 @@ def encode(
     dev = y.device if isinstance(y, torch.Tensor) else device
     if task == "auto":
         task = "classification" if num_classes is not None else infer_task(y)
-    nd = y.dim() if isinstance(y, torch.Tensor) else np.ndim(_as_numpy(y))
+    nd = y.dim() if isinstance(y, torch.Tensor) else np.ndim(labels_to_numpy(y))
     if nd == 2:
         task = "rows"
     elif nd != 1:
@@ -109,7 +103,7 @@ def encode(
                 raise TypeError(f"{who}: regression targets must be numeric, got dtype {y.dtype}")
             vals = y.to(y.dtype if y.is_floating_point() else torch.float32)
         else:
-            arr = _as_numpy(y)
+            arr = labels_to_numpy(y)
             if not np.issubdtype(arr.dtype, np.number) and arr.dtype != bool:
                 raise TypeError(f"{who}: regression targets must be numeric, got dtype {arr.dtype}; pass task='classification' for labels")
             arr = arr.astype(arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float32)
@@ -122,7 +116,7 @@ def encode(
     if isinstance(y, torch.Tensor) and y.dtype != torch.bool and not y.is_floating_point():
         labels_np = None
     else:
-        labels_np = _as_numpy(y)
+        labels_np = labels_to_numpy(y)
     if num_classes is not None:
         idx = y.long() if labels_np is None else torch.as_tensor(np.asarray(labels_np).astype(np.int64), device=dev)
         if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= num_classes):
@@ -141,7 +135,7 @@ def encode(
         idx = y.long() if labels_np is None else torch.as_tensor(np.asarray(labels_np).astype(np.int64), device=dev)
     else:
         lookup = {c: i for i, c in enumerate(batch_classes)}
-        arr = labels_np if labels_np is not None else _as_numpy(y)
+        arr = labels_np if labels_np is not None else labels_to_numpy(y)
         idx = torch.as_tensor([lookup[v.item() if hasattr(v, "item") else v] for v in arr], dtype=torch.long, device=dev)
         k = len(batch_classes)
     return Targets(torch.nn.functional.one_hot(idx, k).float(), "classification", kind, classes=batch_classes,
@@ -169,7 +163,7 @@ def hard_labels(soft: Any, classes: list | None, integer: bool, like: Any) -> An
             return arg.to(like.dtype)
         return arg
     arg = arg.cpu().numpy() if isinstance(arg, torch.Tensor) else arg
-    like_arr = _as_numpy(like)
+    like_arr = labels_to_numpy(like)
     if integer or classes is None:
         return arg.astype(like_arr.dtype)
     out = np.asarray(classes, dtype=object)[arg]

@@ -89,7 +89,7 @@ class MixingAugmenter(TabularAugmenter):
         return L.decode(t, F.mix_targets(vals.to(torch.float32) if not vals.is_floating_point() else vals, partner, lam))
 
     def _resample_labels(self, y: Any, y_aug: Any) -> Any:
-        nd_y = y.dim() if isinstance(y, torch.Tensor) else np.ndim(L._as_numpy(y))
+        nd_y = y.dim() if isinstance(y, torch.Tensor) else np.ndim(L.labels_to_numpy(y))
         nd_a = y_aug.dim() if isinstance(y_aug, torch.Tensor) else np.ndim(y_aug)
         if nd_y == 1 and nd_a == 2:
             classes = self.__dict__.get("classes_")

@@ -1,5 +1,4 @@
 """The closed template: one params layout whatever p is, public methods defined only in core."""
-import inspect
 import warnings
 
 import numpy as np
@@ -10,8 +9,8 @@ import multiaug
 from multiaug import registry
 from multiaug.core import Augmenter
 from multiaug.tabular import GaussianNoise, Mixup
-from multiaug.timeseries import Jitter
 from multiaug.text import RandomSwap
+from multiaug.timeseries import Jitter
 
 PUBLIC = ("sample", "apply", "apply_labels", "_forward", "__call__", "augment")
 
