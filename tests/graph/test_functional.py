@@ -113,3 +113,87 @@ def test_batch_without_stored_num_nodes():
     b = Batch.from_data_list(parts)
     out = F.subgraph(b, node_keep=torch.tensor([True, False, True, True, True, True, False, True]))
     assert [p.num_nodes for p in out.to_data_list()] == [3, 3]
+
+
+def test_subgraph_takes_a_sorted_index_as_well_as_a_mask():
+    d = small_graph(12, 1)
+    idx = torch.tensor([0, 2, 3, 7, 11])
+    mask = torch.zeros(12, dtype=torch.bool)
+    mask[idx] = True
+    by_idx, by_mask = F.subgraph(d, node_keep=idx), F.subgraph(d, node_keep=mask)
+    assert by_idx.num_nodes == 5 and torch.equal(by_idx.x, d.x[idx])
+    assert torch.equal(by_idx.edge_index, by_mask.edge_index) and torch.equal(by_idx.edge_weight, by_mask.edge_weight)
+    # by hand: the kept edges are those with both ends in idx, relabelled by position in idx
+    new_id = {int(v): i for i, v in enumerate(idx)}
+    want = sorted((new_id[int(a)], new_id[int(b)]) for a, b in d.edge_index.t() if int(a) in new_id and int(b) in new_id)
+    assert sorted(map(tuple, by_idx.edge_index.t().tolist())) == want
+
+
+def test_coalesce_undirected_names_only_the_bad_weights_and_sees_small_asymmetries():
+    ei = torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]])
+    with pytest.raises(ValueError, match=r"found \[-1\.0, -1\.0\]"):
+        F.coalesce_undirected(ei, torch.tensor([0.5, 0.5, -1.0, -1.0]), 3)
+    with pytest.raises(ValueError, match="directed"):  # 1.0 one way, 1.5 the other: not the same edge
+        F.coalesce_undirected(ei, torch.tensor([1.0, 1.5, 2.0, 2.0]), 3)
+    lo, hi, w = F.coalesce_undirected(ei, torch.tensor([1.0, 1.5, 2.0, 2.0]), 3, symmetrize=True)
+    assert w.tolist() == [1.5, 2.0]
+
+
+def test_heat_diffusion_at_time_zero_is_the_identity_and_ppr_matches_a_dense_series():
+    ei = torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]])
+    idx, val = F.diffusion_matrix(ei, None, 4, method="heat", t=0.0)
+    dense = torch.zeros(4, 4).index_put_((idx[0], idx[1]), val)
+    assert torch.allclose(dense, torch.eye(4))
+    # PPR by a dense matrix power series, computed without the kernel
+    a = torch.zeros(4, 4).index_put_((ei[0], ei[1]), torch.ones(6))
+    dinv = a.sum(1).rsqrt()
+    t = dinv[:, None] * a * dinv[None, :]
+    want = sum(0.15 * 0.85 ** k * torch.linalg.matrix_power(t, k) for k in range(200))
+    idx, val = F.diffusion_matrix(ei, None, 4, method="ppr", alpha=0.15, tol=1e-7, max_terms=200)
+    got = torch.zeros(4, 4).index_put_((idx[0], idx[1]), val)
+    assert torch.allclose(got, want, atol=1e-5)
+
+
+def test_sparsify_top_k_keeps_each_rows_largest_entries():
+    # a star around node 0 with distinct weights: its row keeps the 2 largest; the result is symmetric
+    leaves = torch.arange(1, 6)
+    ei = torch.cat([torch.stack([torch.zeros(5, dtype=torch.long), leaves]), torch.stack([leaves, torch.zeros(5, dtype=torch.long)])], 1)
+    val = torch.tensor([0.1, 0.9, 0.3, 0.7, 0.2] * 2)
+    out, v = F.sparsify(ei, val, 6, top_k=2)
+    # leaves keep their single edge (top_k=2 >= 1), so each kept in either direction stays in both
+    pairs = {(int(a), int(b)) for a, b in out.t()}
+    assert pairs == {(a, b) for a, b in ei.t().tolist()}
+    out, v = F.sparsify(ei, val, 6, top_k=2, eps=0.25)  # eps first: leaves of weight < 0.25 lose their edge
+    kept = sorted({int(b) for a, b in out.t() if int(a) == 0})
+    assert kept == [2, 3, 4]
+    big = torch.tensor([[0, 0, 0, 1, 2, 3], [1, 2, 3, 0, 0, 0]])
+    out, v = F.sparsify(big, torch.tensor([0.2, 0.8, 0.5, 0.2, 0.8, 0.5]), 4, top_k=1)
+    # row 0 keeps 0-2 (largest); rows 1, 2, 3 keep their only edge, so every pair survives in both directions
+    assert {(int(a), int(b)) for a, b in out.t()} == {(0, 1), (0, 2), (0, 3), (1, 0), (2, 0), (3, 0)}
+
+
+def test_sparsify_top_k_picks_the_largest_not_the_smallest():
+    # a 4-clique: every row has 3 entries; top_k=1 with self_loops keeps the row's largest only
+    ei = torch.tensor([[0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3], [1, 2, 3, 0, 2, 3, 0, 1, 3, 0, 1, 2]])
+    w = {(0, 1): 0.9, (0, 2): 0.1, (0, 3): 0.2, (1, 2): 0.3, (1, 3): 0.15, (2, 3): 0.8}
+    val = torch.tensor([w[(min(a, b), max(a, b))] for a, b in ei.t().tolist()])
+    out, v = F.sparsify(ei, val, 4, top_k=1)
+    pairs = {(min(int(a), int(b)), max(int(a), int(b))) for a, b in out.t()}
+    assert pairs == {(0, 1), (2, 3)}  # rows 0, 1 pick 0-1; rows 2, 3 pick 2-3
+
+
+def test_approx_schur_strict_order_eliminates_in_priority_order():
+    """On a path with increasing priority the strict mode can eliminate one node per round (each
+    pending node waits for its lower-priority neighbour); the Luby mode takes several per round."""
+    n = 12
+    lo, hi, w = torch.arange(n - 1), torch.arange(1, n), torch.ones(n - 1)
+    elim = torch.zeros(n, dtype=torch.bool)
+    elim[1:-1] = True
+    prio = torch.arange(n, dtype=torch.float32)
+    strict = F.approx_schur(lo, hi, w, n, elim, prio, torch.Generator().manual_seed(0), strict_order=True)
+    loose = F.approx_schur(lo, hi, w, n, elim, prio, torch.Generator().manual_seed(0), strict_order=False)
+    assert strict[4] == n - 2 and loose[4] < n - 2
+    for out in (strict, loose):
+        assert torch.equal(out[3], elim)
+        # a path's Schur complement onto its ends is one edge of weight 1 / (n - 1) (series resistors)
+        assert out[0].tolist() == [0] and out[1].tolist() == [n - 1] and abs(float(out[2].sum()) - 1 / (n - 1)) < 1e-5
