@@ -32,7 +32,7 @@ for mod in "${MODALITIES[@]}"; do
     target="multiaug/$mod/functional.py"
     [ -f "$target" ] || { echo "no $target" >&2; exit 2; }
     work=$(mktemp -d "${TMPDIR:-/tmp}/multiaug-mutation-$mod.XXXXXX")
-    cp -r multiaug tests pyproject.toml "$work"/
+    cp -r multiaug tests docs examples scripts benchmarks README.md pyproject.toml "$work"/  # tests read docs, scripts and examples too
     cat > "$work/setup.cfg" <<CFG
 [mutmut]
 source_paths=multiaug/
@@ -74,7 +74,7 @@ PY
         (cd "$work" && "$MUTMUT" run --max-children "$JOBS" >"$OUT/$mod-run.log" 2>&1) || echo "(mutmut run exited with $?; see $OUT/$mod-run.log)"
     fi
     (cd "$work" && "$MUTMUT" results --all true >"$OUT/$mod-results.txt" 2>&1) || true
-    "$PYTHON" - "$OUT/$mod-results.txt" "$mod" "$OUT/$mod-sample.txt" <<'PY'
+    if "$PYTHON" - "$OUT/$mod-results.txt" "$mod" "$OUT/$mod-sample.txt" <<'PY'
 import collections, math, os, re, sys
 rows = [l.strip().rsplit(": ", 1) for l in open(sys.argv[1]) if re.match(r"\s*\S+__mutmut_\d+: ", l)]
 sample = sys.argv[3]
@@ -84,7 +84,12 @@ if os.environ.get("MUTATION_SAMPLE") and os.path.exists(sample):
 status = collections.Counter(r[1] for r in rows if r[1] != "not checked")
 killed = status.get("killed", 0) + status.get("timeout", 0) + status.get("segfault", 0)
 n = sum(status.values())
-rate = killed / max(n, 1)
+if n == 0:
+    log = sys.argv[1].replace("-results.txt", "-generate.log" if sample and os.path.exists(sample) else "-run.log")
+    print(f"{sys.argv[2]}: no mutant was checked (mutmut's first run of the tests on the unmutated code failed "
+          f"in the scratch copy?); see {log}", file=sys.stderr)
+    sys.exit(1)
+rate = killed / n
 z = 1.96
 centre = (rate + z * z / (2 * n)) / (1 + z * z / n) if n else 0.0
 half = z * math.sqrt(rate * (1 - rate) / n + z * z / (4 * n * n)) / (1 + z * z / n) if n else 0.0
@@ -92,8 +97,10 @@ strict = status.get("killed", 0) / max(n, 1)
 print(f"{sys.argv[2]}: {n} mutants checked, {dict(status)}; kill rate {rate:.1%} "
       f"(95% CI {centre - half:.1%}..{centre + half:.1%}); killed without counting timeouts {strict:.1%}")
 PY
+    then :; else failed=1; fi
     (cd "$work" && for m in $(grep -E ': (survived|no tests)$' "$OUT/$mod-results.txt" | sed 's/: .*//'); do
         "$MUTMUT" show "$m" 2>/dev/null; echo; done) >"$OUT/$mod-survivors.txt" || true
     echo "   survivors' diffs: $OUT/$mod-survivors.txt"
     [ -n "${MUTATION_KEEP:-}" ] || rm -rf "$work"
 done
+exit "${failed:-0}"
