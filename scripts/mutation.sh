@@ -46,6 +46,13 @@ pytest_add_cli_args=-q
     no:timeout
     -x
 pytest_add_cli_args_test_selection=tests/$mod/
+# mutmut runs the tests inside mutants/, which holds only the sources and tests unless told:
+# some tests read the docs' examples, scripts and the README
+also_copy=docs/
+    scripts/
+    examples/
+    benchmarks/
+    README.md
 # mutmut's default (15x the tests' measured time) times out equivalent mutants on a loaded 2-core
 # machine, and a timeout would count as a kill: give the tests room, so only real hangs time out
 timeout_multiplier=${MUTATION_TIMEOUT_MULTIPLIER:-60}
