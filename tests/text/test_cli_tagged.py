@@ -11,7 +11,6 @@ from multiaug.text.tagged import is_valid
 from tests.test_cli import run, run_inproc
 from tests.test_cli_errors import no_leftovers, one_error_line
 
-
 SENTENCES = [
     (["John", "Smith", "lives", "in", "New", "York", "."], ["B-PER", "I-PER", "O", "O", "B-LOC", "I-LOC", "O"]),
     (["Mary", "works", "for", "Acme", "Corp", "in", "Paris", "."], ["B-PER", "O", "O", "B-ORG", "I-ORG", "O", "B-LOC", "O"]),

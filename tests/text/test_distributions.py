@@ -102,3 +102,20 @@ def test_eda_one_mode_chooses_each_operation_uniformly():
     counts = [int((params[k] > 0).sum()) for k in ("n_sr", "n_rs", "p_rd")]
     assert max(abs(binomial_z(c, n, 1 / 3)) for c in counts) < Z, counts
     assert max(abs(binomial_z(c, n, 0.25)) for c in counts) > Z
+
+
+def test_random_insertion_position_is_uniform_over_every_slot_including_the_end():
+    """EDA inserts at a random position 0..length: over many draws each of the 4 slots of a
+    3-word sentence gets about a quarter (the end included)."""
+    from multiaug.text import RandomInsertion
+
+    syn = {"alpha": ["zulu"], "bravo": ["zulu"], "charlie": ["zulu"]}
+    n = 4000
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        out = RandomInsertion(alpha=0.1, synonyms=syn, seed=0)(["alpha bravo charlie"] * n)
+    slots = [s.split().index("zulu") for s in out]
+    assert all(len(s.split()) == 4 for s in out)
+    for k in range(4):
+        share = slots.count(k) / n
+        assert abs(share - 0.25) <= Z * math.sqrt(0.25 * 0.75 / n), (k, share)
