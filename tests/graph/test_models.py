@@ -5,7 +5,6 @@ import math
 
 import pytest
 import torch
-import torch.nn.functional as F
 
 from multiaug.graph import LAGAT, LAGCN, LocalAugmentation
 from multiaug.graph.models import consistency_loss, dropout, lagnn_loss

@@ -17,7 +17,6 @@ from multiaug.graph import (
     RandomWalkSubgraph,
     SchurView,
 )
-from multiaug.graph import functional as F
 from tests.conftest import outputs_equal, small_graph, small_graph_batch
 
 

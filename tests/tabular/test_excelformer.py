@@ -4,9 +4,8 @@ import torch
 from sklearn.datasets import load_breast_cancer
 
 import multiaug
-from multiaug.tabular import FeatMix, HidMix, HidMixLayer
-from multiaug.tabular import MixInfo, TokenMLP, mix_loss
 from multiaug.core import NotFittedError
+from multiaug.tabular import FeatMix, HidMix, HidMixLayer, MixInfo, TokenMLP, mix_loss
 
 
 def regression_data(n=120):
