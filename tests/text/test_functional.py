@@ -48,3 +48,17 @@ def test_char_words_segments_words_and_has_no_lengths_without_words():
     assert starts.tolist() == [0, 4, 8] and lens.tolist() == [2, 3, 1]
     word_id, starts, lens = F.char_words(torch.tensor([False, False, False]))
     assert word_id.tolist() == [-1, -1, -1] and starts.numel() == 0 and lens.numel() == 0
+
+
+def test_choose_chars_picks_n_distinct_candidates_in_every_word_the_first_included():
+    word_id = torch.tensor([0, 0, 0, -1, 1, 1, -1, 2, 2, 2, 2])
+    cand = torch.tensor([True, True, True, True, True, False, True, True, True, True, True])
+    n_per_word = torch.tensor([1, 1, 3])
+    for seed in range(20):
+        u = torch.rand(11, generator=torch.Generator().manual_seed(seed))
+        out = F.choose_chars(word_id, cand, n_per_word, u)
+        per_word = [int(out[word_id == w].sum()) for w in range(3)]
+        assert per_word == [1, 1, 3] and not bool(out[word_id < 0].any()) and not bool((out & ~cand).any())
+        # inside a word the chosen ones are those of smallest u among its candidates
+        first = [i for i in range(3)]
+        assert int(out[first].nonzero()[0]) == min(first, key=lambda i: float(u[i]))
