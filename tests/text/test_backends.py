@@ -29,9 +29,10 @@ SETTINGS = GenerationSettings(temperature=0.8, top_p=0.9, max_new_tokens=6)
 class FakeServer:
     """A chat-completions server. ``script`` maps a request count to a behaviour for that request:
     an int HTTP status, "garbage", "sleep", or None (a normal reply echoing the prompt, or the part
-    after "Sentence:")."""
+    after "Sentence:"). ``gather``: hold each reply (up to 2 s) until that many requests have been in
+    flight at once, so a concurrency test does not depend on how fast a loaded machine starts threads."""
 
-    def __init__(self, script=None, delay: float = 0.0, default=None):
+    def __init__(self, script=None, delay: float = 0.0, default=None, gather: int = 0):
         self.script = dict(script or {})
         self.default = default
         self.delay = delay
@@ -41,6 +42,8 @@ class FakeServer:
         self.in_flight = 0
         self.max_in_flight = 0
         self.lock = threading.Lock()
+        self.gathered = threading.Condition(self.lock)
+        self.gather = gather
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -56,6 +59,9 @@ class FakeServer:
                     outer.headers.append(dict(self.headers))
                     outer.in_flight += 1
                     outer.max_in_flight = max(outer.max_in_flight, outer.in_flight)
+                    outer.gathered.notify_all()
+                    if outer.gather:
+                        outer.gathered.wait_for(lambda: outer.max_in_flight >= outer.gather, timeout=2.0)
                 try:
                     what = outer.script.get(k, outer.default)
                     if outer.delay:
@@ -176,9 +182,9 @@ def test_endpoint_failure_keeps_completed_results_via_callback():
 
 
 def test_endpoint_concurrency_limit_is_respected():
-    with FakeServer(delay=0.05) as srv:
+    with FakeServer(delay=0.01, gather=3) as srv:
         _client(srv.url, concurrency=3).generate(_reqs(12), SETTINGS)
-    assert 1 < srv.max_in_flight <= 3
+    assert srv.max_in_flight == 3  # the limit is reached and never passed
 
 
 def test_api_key_only_from_env_and_never_shown(monkeypatch, caplog):
