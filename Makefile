@@ -42,7 +42,7 @@ bench: $(STAMP)
 # AutoTCL at the reference budget (issue 16): needs aeon, kept out of .venv (it downgrades numpy) in BENCH_VENV
 BENCH_VENV ?= .venv-bench
 bench-autotcl:
-	OMP_NUM_THREADS=1 nice -n 5 $(BENCH_VENV)/bin/python benchmarks/timeseries_autotcl.py --reference-budget --seeds 3
+	OMP_NUM_THREADS=1 nice -n 5 $(BENCH_VENV)/bin/python benchmarks/timeseries_autotcl.py --reference-budget --seeds 5
 
 # mutation testing of multiaug/<modality>/functional.py against tests/<modality> (slow; not in CI):
 # make mutation MODALITIES="tabular timeseries" MUTATION_JOBS=2   (MUTATION_SAMPLE=60: a seeded sample per modality, with a 95% interval)
