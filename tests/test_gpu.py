@@ -124,6 +124,21 @@ def test_eda_on_device(dev, name):
     means_close([len(s.split()) for s in out], [len(s.split()) for s in ref], f"{name} output length")
 
 
+def test_segment_rank_on_device_gives_the_cpu_ranks(dev):
+    """EDA's per-sentence ranking sorts with torch off the CPU and with NumPy on it: same ranks."""
+    from multiaug.text import functional as F
+
+    g = torch.Generator().manual_seed(0)
+    sent = torch.sort(torch.randint(0, 50, (5000,), generator=g)).values
+    key, valid = torch.rand(5000, generator=g), torch.rand(5000, generator=g) < 0.8
+    r_cpu, _, _ = F.segment_rank(sent, key, valid, 50)
+    r_dev, order, _ = F.segment_rank(sent.to(dev), key.to(dev), valid.to(dev), 50)
+    assert r_dev.device.type == dev.type and order.device.type == dev.type
+    v = valid.numpy()
+    assert torch.equal(r_dev.cpu()[v], r_cpu[v])  # invalid elements: after the valid ones, in no set order
+    assert bool((r_dev.cpu()[~v] >= 0).all())
+
+
 @pytest.mark.parametrize("name", ["char_noise", "keyboard_typo", "ocr_noise"])
 def test_char_noise_on_device(dev, name):
     from multiaug import registry
