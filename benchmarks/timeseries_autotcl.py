@@ -168,7 +168,7 @@ def summarize(args) -> list[str]:
     conds = [c for c in CONDITIONS if any(r["condition"] == c for r in recs)]
     names = [n for n in ALL_DATASETS if any(r["dataset"] == n for r in recs)]
     acc = {(n, c): [r["acc"] for r in recs if r["dataset"] == n and r["condition"] == c] for n in names for c in conds}
-    secs = {c: [r["train_s"] for r in recs if r["condition"] == c] for c in conds}
+    secs = {c: [r["train_s"] for r in recs if r["condition"] == c and r["dataset"] in DATASETS] for c in conds}
     b = recs[0]["budget"]
     seeds = {n: sorted({r["seed"] for r in recs if r["dataset"] == n and r["condition"] == "autotcl"}) for n in names}
     lines = [
