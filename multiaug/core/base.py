@@ -279,8 +279,9 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         if bool(active.all()):
             return {"active": active, **self._sample_with(x, inputs)}
         idx = torch.nonzero(active).flatten()
-        sub = take_inputs(inputs, idx.cpu().numpy(), h.length(x), h.batch_inputs)
-        return {"active": active, **self._sample_with(h.take(x, idx), sub)}
+        if inputs:  # per-sample keyword inputs follow the drawn subset (no host copy of idx without them)
+            inputs = take_inputs(inputs, idx.cpu().numpy(), h.length(x), h.batch_inputs)
+        return {"active": active, **self._sample_with(h.take(x, idx), inputs)}
 
     def apply(self, x: Any, params: Params) -> Any:
         """Deterministic: transform ``x`` (internal representation) with ``params`` from :meth:`sample`;

@@ -253,7 +253,7 @@ def augment_table_batch(
         out = work.iloc[src].copy()
         out[column] = list(X_aug)
     elif aug.modality == "tagged":
-        tok_col, tag_col = tagged_columns or (io.TOKENS_COLUMN, io.TAGS_COLUMN)
+        tok_col, tag_col = _tagged_columns(*(tagged_columns or ()))
         tokens, tags = io.tagged_rows(work, tok_col, tag_col)
         y_rows = _label_array(work[label_column]) if label_column is not None and label_column in work.columns else None
         X_aug, _, src = _augment_quiet(aug, {"tokens": tokens, "tags": tags}, y_rows, n_aug, report, copies)
@@ -421,6 +421,11 @@ def _text_kw(aug: Augmenter, column: str | None) -> dict[str, Any]:
     return {"text_columns": [column]} if aug.modality == "text" and column is not None else {}
 
 
+def _tagged_columns(tokens: str | None = None, tags: str | None = None) -> tuple[str, str]:
+    """The token and tag list columns of tagged sentences (None: ``tokens``/``tags``)."""
+    return tokens or io.TOKENS_COLUMN, tags or io.TAGS_COLUMN
+
+
 def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_column: str | None,
                         feature_columns: list[str] | None, batch_size: int = 1 << 16,
                         tagged_columns: tuple[str, str] | None = None) -> None:
@@ -437,7 +442,7 @@ def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_col
         if aug.modality == "tabular":
             return _feature_frame(df, label_column, feature_columns), y
         if aug.modality == "tagged":
-            tokens, tags = io.tagged_rows(df, *(tagged_columns or (io.TOKENS_COLUMN, io.TAGS_COLUMN)))
+            tokens, tags = io.tagged_rows(df, *_tagged_columns(*(tagged_columns or ())))
             return {"tokens": tokens, "tags": tags}, y
         return df[column].tolist(), y
 
@@ -501,7 +506,7 @@ def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
     column, label_column, batch_size = opts.column, opts.label_column, opts.batch_size
     if aug.modality not in ("text", "tabular", "tagged"):
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
-    tagged_columns = (opts.tokens_column or io.TOKENS_COLUMN, opts.tags_column or io.TAGS_COLUMN)
+    tagged_columns = _tagged_columns(opts.tokens_column, opts.tags_column)
 
     fit_table_if_needed(aug, inp, column, label_column, opts.feature_columns, batch_size=max(batch_size, 1 << 12),
                         tagged_columns=tagged_columns)

@@ -230,7 +230,8 @@ class GraphListAdapter:
                 y = torch.cat([torch.as_tensor(g.y).view(-1)[:1] for g in self.graphs])
             except (AttributeError, TypeError, RuntimeError):
                 raise ValueError("y: graph-level evaluation needs one label per graph (y= or each graph's .y)") from None
-        y = labels_to_numpy(y).reshape(len(self.graphs), -1)[:, 0] if len(labels_to_numpy(y)) == len(self.graphs) else None
+        y = labels_to_numpy(y)
+        y = y.reshape(len(self.graphs), -1)[:, 0] if len(y) == len(self.graphs) else None
         if y is None:
             raise ValueError(f"y: expected one label per graph ({len(self.graphs)})")
         if task == "regression":
