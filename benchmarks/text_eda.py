@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> None:
         sync = torch.cuda.synchronize if dev == "cuda" else (lambda: None)
         eda = EDA(alpha_sr=0.1, alpha_ri=0.0, alpha_rs=0.1, p_rd=0.1, mode="all", seed=0, device=dev)
 
-        def run_eda():
+        def run_eda(eda=eda, sync=sync):
             eda(sents)
             sync()
 
@@ -131,7 +131,7 @@ def main(argv: list[str] | None = None) -> None:
         rows.append((f"multiaug EDA SR+RS+RD [{dev}]", med, len(sents), f"unchanged={eda.report_.n_unchanged}"))
         eda4 = EDA(seed=0, device=dev)
 
-        def run_eda4():
+        def run_eda4(eda4=eda4, sync=sync):
             eda4.augment(sents, n_aug=4)
             sync()
 
@@ -145,7 +145,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"|{'-' * 40}|{'-' * 10}|{'-' * 10}|{'-' * 14}|{'-' * 10}|{'-' * 9}|{'-' * 15}|{'-' * 14}|------")
     n = len(sents)
     for name, (wall, cpu), outs, note in rows:
-        def ratios(k: int) -> tuple[str, str]:
+        def ratios(k: int, wall=wall, cpu=cpu, outs=outs) -> tuple[str, str]:
             per = (wall, cpu)[k] / outs
             nl = f"{(nlpaug_s[k] / n) / per:.1f}" if nlpaug_s else "n/a"
             return nl, f"{per / (floor[k] / n):.2f}"

@@ -10,26 +10,16 @@
 * :mod:`.consistency` -- ``LabelConsistent`` (keep augmented samples a reference model still labels as their source);
 * :mod:`.balance` -- class balancing (``sampling_strategy``) for ``augment``/``fit_resample``.
 
-Everything importable from ``multiaug.core`` before the split is re-exported here.
+The public names are re-exported here; private helpers are imported from their module.
 """
 from .base import Augmenter, NotFittedError, Params, device_unavailable
 from .compose import Composition, OneOf, RandAugment, Sequential, SomeOf, Sometimes
 from .consistency import LabelConsistent
-from .handlers import _MODALITIES, ModalityHandler, TensorHandler, get_modality, register_modality
-from .labels import (
-    _n_columns,
-    _one_hot,
-    _pad_columns,
-    concat_labels,
-    label_length,
-    merge_labels,
-    resample_labels,
-    take_labels,
-)
-from .persistence import Persistence, _param_from_config, _param_to_config, _yaml_error, read_config, write_config
+from .handlers import ModalityHandler, TensorHandler, get_modality, register_modality
+from .labels import concat_labels, label_length, merge_labels, resample_labels, take_labels
+from .persistence import Persistence, read_config, write_config
 from .report import AugmentReport, ensure_callable, warn_unchanged
-from .seeding import _UNSEEDED_IN_WORKER, _UNSEEDED_SALT, RandomStreams, fresh_seed, mix_seeds, worker_seed
-from .sklearn import _asked_by_imblearn  # noqa: F401 (kept importable from multiaug.core)
+from .seeding import RandomStreams, fresh_seed, mix_seeds, worker_seed
 
 __all__ = [
     "Augmenter",
@@ -60,4 +50,6 @@ __all__ = [
     "warn_unchanged",
     "ensure_callable",
     "device_unavailable",
+    "Persistence",
+    "RandomStreams",
 ]

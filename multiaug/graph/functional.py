@@ -590,7 +590,7 @@ def _local_minima(ed: torch.Tensor, prio: torch.Tensor, cand: torch.Tensor, maxi
     a, b = ed[0].index_select(0, both), ed[1].index_select(0, both)
     sel = torch.zeros_like(cand)
     rem = cand
-    for it in range(max_iter if maximal else 1):
+    for _ in range(max_iter if maximal else 1):
         nmin = torch.full_like(prio, big)
         nmin = nmin.scatter_reduce(0, a, prio.index_select(0, b), reduce="amin")
         nmin = nmin.scatter_reduce(0, b, prio.index_select(0, a), reduce="amin")

@@ -18,7 +18,7 @@ PUBLIC = ("sample", "apply", "apply_labels", "_forward", "__call__", "augment")
 def test_no_augmenter_overrides_the_public_template():
     registry.load_all()
     offenders = []
-    for name, cls in registry.items():
+    for _name, cls in registry.items():
         for klass in cls.__mro__:
             if klass is Augmenter or not issubclass(klass, Augmenter):
                 continue

@@ -45,7 +45,7 @@ def test_subgraph_and_replace_edges_keep_batches_sliceable():
     out = F.subgraph(b, node_keep=keep)
     parts = out.to_data_list()
     assert [p.num_nodes for p in parts] == [11, 7, 14]
-    for p, orig in zip(parts, b.to_data_list()):
+    for p in parts:
         assert p.x.shape[0] == p.y.shape[0] == p.num_nodes
         assert p.edge_weight.shape[0] == p.edge_index.shape[1]
     ei, w = F.undirected_to_edge_index(torch.tensor([0, 12, 1]), torch.tensor([1, 13, 2]), torch.tensor([1.0, 2.0, 3.0]),
