@@ -13,6 +13,7 @@
                      [--graph-mode node|graph] [--report report.md|.json|.html]
     multiaug search FILE ... -o best.yaml        (the best augmenter's config, for `augment --config`)
     multiaug preview FILE (-a NAME | --config FILE) [--n 8] -o preview.png|svg|html
+                     [--tokens-column COL] [--tags-column COL]     (tagged sentences in jsonl/parquet)
 
 User errors (bad arguments, unreadable files, bad data, and any error of pyarrow or of the operating
 system) end with a one-line message and exit code 2; no traceback (set ``MULTIAUG_DEBUG=1`` to see
@@ -511,7 +512,10 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, c
 @click.option("--column", default=None, help="Text column.")
 @click.option("--columns", default=None, help="Two table columns for the scatter, a,b.")
 @click.option("--label-column", default=None, help="Label/target column.")
-def preview_cmd(input_path, output_path, augmenter, params, config, load, n, seed, column, columns, label_column) -> None:
+@click.option("--tokens-column", default=None, help="Tagged sentences in jsonl/parquet: the token-list column (default tokens).")
+@click.option("--tags-column", default=None, help="Tagged sentences in jsonl/parquet: the tag-list column (default tags).")
+def preview_cmd(input_path, output_path, augmenter, params, config, load, n, seed, column, columns, label_column,
+                tokens_column, tags_column) -> None:
     """Show what an augmenter does to a few samples of FILE (series, graphs, tables, text diffs)."""
     try:
         from .preview import preview_file
@@ -521,7 +525,8 @@ def preview_cmd(input_path, output_path, augmenter, params, config, load, n, see
         raise UserError(f"--n: expected a positive number of samples, got {n}")
     aug = build_augmenter(augmenter, parse_params(params), config, load)
     cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
-    preview_file(aug, input_path, output_path, n=n, column=column, columns=cols, label_column=label_column, seed=seed)
+    preview_file(aug, input_path, output_path, n=n, column=column, columns=cols, label_column=label_column, seed=seed,
+                 tokens_column=tokens_column, tags_column=tags_column)
     click.echo(f"multiaug: preview written to {output_path}", err=True)
 
 

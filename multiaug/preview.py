@@ -1,6 +1,7 @@
 """Preview what an augmenter does: originals next to augmented samples, one picture per modality.
 
-``preview(aug, x)`` returns a matplotlib ``Figure`` (series, graphs, tables) or an HTML string (text);
+``preview(aug, x)`` returns a matplotlib ``Figure`` (series, graphs, tables) or an HTML string (text,
+tagged sentences);
 ``preview(aug, x, path="p.png")`` also writes it (``.png``, ``.svg`` or ``.html`` by suffix) atomically.
 ``preview_file(aug, "data.csv", "p.html")`` reads the first rows of a file with :mod:`multiaug.io`, fits
 a learned augmenter that is not fitted yet, and writes the preview.
@@ -20,10 +21,15 @@ table          a scatter of two columns (``columns=(a, b)``, default the two of 
 text           an HTML table, one row per sample, with a word-level diff: replaced words (old struck
                through, new highlighted), inserted and deleted words marked (``.png``: the same as
                marked-up text)
+tagged         an HTML table, one row per sentence: the original and the augmented sentence with
+               each mention boxed and labelled with its type (one colour per type), replaced and
+               inserted tokens highlighted, and per sentence the tokens replaced / inserted /
+               deleted and the mentions before and after (``.png``: marked-up text, mentions as
+               ``[TYPE tokens]``)
 =============  =================================================================================
 
 The whole of ``x`` is augmented once for series and tables (so mixing partners come from all of
-``x``), only the first ``n`` samples for text and graphs. With ``seed`` the augmenter is copied and
+``x``), only the first ``n`` samples for text, tagged sentences and graphs. With ``seed`` the augmenter is copied and
 its copy restarted from ``seed`` (the augmenter passed in is left as it is); without it the
 augmenter's own stream advances, as for any call.
 
@@ -185,7 +191,7 @@ def _fmt_for(path: str | os.PathLike | None, fmt: str | None, modality: str) -> 
             raise ValueError(f"preview: fmt {fmt!r} does not match path {str(path)!r}; give one or make them agree")
         f = suffix
     if f is None:
-        f = "html" if modality == "text" else "figure"
+        f = "html" if modality in ("text", "tagged") else "figure"
     return f
 
 
@@ -285,7 +291,7 @@ def _text_html(aug: Any, originals: list[str], augmented: list[str]) -> str:
     return _html_page(f"multiaug preview: {_name(aug)} on {len(originals)} texts", body)
 
 
-def _text_figure(aug: Any, originals: list[str], augmented: list[str]):
+def _text_figure(aug: Any, originals: list[str], augmented: list[str], what: str = "texts"):
     """The same diff as marked-up text: [old -> new] replaced, {+new+} inserted, [-old-] deleted."""
     blocks = []
     for i, (o, a) in enumerate(zip(originals, augmented)):
@@ -305,7 +311,7 @@ def _text_figure(aug: Any, originals: list[str], augmented: list[str]):
     fig = _figure(11, max(2.0, 0.2 * n_lines + 0.8))
     ax = fig.add_subplot()
     ax.set_axis_off()
-    fig.suptitle(f"{_name(aug)} on {len(originals)} texts   ([old -> new] replaced, {{+new+}} inserted, [-old-] deleted)",
+    fig.suptitle(f"{_name(aug)} on {len(originals)} {what}   ([old -> new] replaced, {{+new+}} inserted, [-old-] deleted)",
                  fontsize=10)
     yy, step = 1.0, 1.0 / max(n_lines, 1)
     for orig_lines, aug_lines in blocks:
@@ -317,6 +323,147 @@ def _text_figure(aug: Any, originals: list[str], augmented: list[str]):
             yy -= step
         yy -= step
     return fig
+
+
+# --------------------------------------------------------------------------------------------------
+# tagged sentences (token-level labels)
+# --------------------------------------------------------------------------------------------------
+
+# one colour per mention type, in order of first appearance on the page (cycled past the end)
+_TYPE_COLOURS = ("#2563eb", "#16a34a", "#dc2626", "#9333ea", "#ea580c", "#0891b2", "#be185d", "#4d7c0f",
+                 "#92400e", "#475569")
+
+
+def _tagged_samples(aug: Any, x: Any, n: int) -> tuple[Any, Any]:
+    """The first ``n`` sentences of ``x`` and one augmentation of each, both as TaggedBatch."""
+    batch, _ = aug.handler.check(x, aug)
+    batch = batch.take(range(min(n, len(batch))))
+    _check_fitted(aug)
+    out = aug(batch)
+    if len(out) != len(batch):
+        raise RuntimeError(f"preview: {_name(aug)} gave {len(out)} sentences for {len(batch)}")
+    return batch, out
+
+
+def _token_marks(orig: list[str], new: list[str]) -> tuple[list[str], list[int], dict[str, Any]]:
+    """Per token of ``new``: "equal", "replaced" or "inserted" (difflib over the token lists); per token
+    of ``new`` the index of the equal token of ``orig`` it is (-1 for others); and the counts (replaced
+    / inserted / deleted tokens, the deleted tokens themselves)."""
+    sm = difflib.SequenceMatcher(a=orig, b=new, autojunk=False)
+    marks = ["equal"] * len(new)
+    src = [-1] * len(new)
+    c: dict[str, Any] = {"replaced": 0, "inserted": 0, "deleted": 0, "deleted_tokens": []}
+    for tag, i1, i2, j1, j2 in sm.get_opcodes():
+        if tag == "equal":
+            src[j1:j2] = range(i1, i2)
+        elif tag == "replace":
+            marks[j1:j2] = ["replaced"] * (j2 - j1)
+            c["replaced"] += max(i2 - i1, j2 - j1)
+        elif tag == "insert":
+            marks[j1:j2] = ["inserted"] * (j2 - j1)
+            c["inserted"] += j2 - j1
+        else:
+            c["deleted"] += i2 - i1
+            c["deleted_tokens"].extend(orig[i1:i2])
+    return marks, src, c
+
+
+def _colour(typ: str, colours: dict[str, str]) -> str:
+    if typ not in colours:
+        colours[typ] = _TYPE_COLOURS[len(colours) % len(_TYPE_COLOURS)]
+    return colours[typ]
+
+
+def _tagged_sentence_html(tokens: list[str], spans: list[tuple[int, int, str]], marks: list[str] | None,
+                          colours: dict[str, str]) -> str:
+    def tok(j: int) -> str:
+        m = "equal" if marks is None else marks[j]
+        return html.escape(tokens[j]) if m == "equal" else _span(m, [tokens[j]])
+
+    starts = {s: (e, t) for s, e, t in spans}
+    parts, j = [], 0
+    while j < len(tokens):
+        if j in starts:
+            e, t = starts[j]
+            c = _colour(t, colours)
+            inner = " ".join(tok(k) for k in range(j, e))
+            parts.append(f'<span class="ma-mention" title="{html.escape(t)}" style="border:1.5px solid {c};'
+                         f'border-radius:4px;padding:0 3px">{inner} <sub style="color:{c};font-weight:bold">'
+                         f"{html.escape(t)}</sub></span>")
+            j = e
+        else:
+            parts.append(tok(j))
+            j += 1
+    return " ".join(parts)
+
+
+def _mention_text(tokens: list[str], spans: list[tuple[int, int, str]]) -> str:
+    """Marked-up text: each mention as ``[TYPE tokens]``."""
+    starts = {s: (e, t) for s, e, t in spans}
+    parts, j = [], 0
+    while j < len(tokens):
+        if j in starts:
+            e, t = starts[j]
+            parts.append(f"[{t} " + " ".join(tokens[j:e]) + "]")
+            j = e
+        else:
+            parts.append(tokens[j])
+            j += 1
+    return " ".join(parts)
+
+
+def _tagged_html(aug: Any, originals: Any, augmented: Any) -> str:
+    colours: dict[str, str] = {}
+    rows = []
+    for i in range(len(originals)):
+        ot, og = originals.tokens[i], originals.tags[i]
+        at, ag = augmented.tokens[i], augmented.tags[i]
+        os_, as_ = _spans_of(og, originals.scheme), _spans_of(ag, augmented.scheme)
+        marks, src, c = _token_marks(ot, at)
+        # unchanged tokens whose mention type changed (e.g. a token moved into or out of a mention)
+        retyped = sum(1 for j, i0 in enumerate(src) if i0 >= 0 and _type_of(og[i0]) != _type_of(ag[j]))
+        bits = [f"{c[k]} {k}" for k in ("replaced", "inserted", "deleted") if c[k]]
+        if retyped:
+            bits.append(f"{retyped} retyped")
+        summary = ", ".join(bits) or "unchanged"
+        summary += f"; mentions {len(os_)} \u2192 {len(as_)}"
+        gone = (f"<br><span style=\"color:#666\">deleted: {_span('deleted', c['deleted_tokens'])}</span>"
+                if c["deleted_tokens"] else "")
+        rows.append(
+            f"<tr><td style=\"vertical-align:top;color:#666\">{i}</td>"
+            f"<td style=\"vertical-align:top\">{_tagged_sentence_html(ot, os_, None, colours)}</td>"
+            f"<td style=\"vertical-align:top\">{_tagged_sentence_html(at, as_, marks, colours)}{gone}</td>"
+            f"<td style=\"vertical-align:top;color:#666;white-space:nowrap\">{html.escape(summary)}</td></tr>"
+        )
+    types = " ".join(f'<span style="border:1.5px solid {c};border-radius:4px;padding:0 3px;color:{c}">'
+                     f"{html.escape(t)}</span>" for t, c in colours.items()) or "(no mentions)"
+    legend = " ".join([_span("replaced", ["replaced token"]), _span("inserted", ["inserted token"]),
+                       _span("deleted", ["deleted token"])])
+    body = (
+        f"<p>Mention types: {types}</p>\n<p>Legend: {legend}; tag scheme {html.escape(originals.scheme)}</p>\n"
+        "<table style=\"border-collapse:collapse\" cellpadding=\"6\" border=\"1\">\n"
+        "<tr><th>#</th><th>original</th><th>augmented</th><th>changes</th></tr>\n"
+        + "\n".join(rows) + "\n</table>"
+    )
+    return _html_page(f"multiaug preview: {_name(aug)} on {len(originals)} tagged sentences", body)
+
+
+def _type_of(tag: str) -> str | None:
+    from .text.tagged import split_tag
+
+    return split_tag(tag)[1]
+
+
+def _spans_of(tags: list[str], scheme: str) -> list[tuple[int, int, str]]:
+    from .text.tagged import spans_from_tags
+
+    return spans_from_tags(tags, scheme)
+
+
+def _tagged_figure(aug: Any, originals: Any, augmented: Any):
+    o = [_mention_text(t, _spans_of(g, originals.scheme)) for t, g in zip(originals.tokens, originals.tags)]
+    a = [_mention_text(t, _spans_of(g, augmented.scheme)) for t, g in zip(augmented.tokens, augmented.tags)]
+    return _text_figure(aug, o, a, what="tagged sentences, mentions as [TYPE tokens]")
 
 
 # --------------------------------------------------------------------------------------------------
@@ -588,9 +735,9 @@ def preview(aug: Any, x: Any, y: Any = None, *, n: int = 8, path: str | os.PathL
             columns: Any = None, seed: int | None = None, fmt: str | None = None) -> Any:
     """Draw originals next to augmented samples for ``aug``'s modality (see the module doc).
 
-    Returns a matplotlib ``Figure`` for series, graphs and tables, and for text with ``fmt="png"``;
-    an HTML string for text (the default) or whenever ``fmt``/``path`` is ``html`` (other modalities
-    embed the PNG). ``path`` (``.png``, ``.svg`` or ``.html``) also writes the result atomically.
+    Returns a matplotlib ``Figure`` for series, graphs and tables, and for text or tagged sentences with
+    ``fmt="png"``; an HTML string for text and tagged sentences (the default) or whenever ``fmt``/``path``
+    is ``html`` (other modalities embed the PNG). ``path`` (``.png``, ``.svg`` or ``.html``) also writes the result atomically.
     ``columns=(a, b)`` picks the table columns of the scatter. ``seed`` restarts a copy of ``aug``."""
     n = _check_n(n)
     a = _prepared(aug, seed)
@@ -604,6 +751,9 @@ def preview(aug: Any, x: Any, y: Any = None, *, n: int = 8, path: str | os.PathL
             result = _text_html(a, originals, augmented)
         else:
             result = _text_figure(a, originals, augmented)
+    elif modality == "tagged":
+        originals, augmented = _tagged_samples(a, x, n)
+        result = _tagged_html(a, originals, augmented) if f == "html" else _tagged_figure(a, originals, augmented)
     elif modality == "timeseries":
         result = _series_figure(a, x, y, n)
     elif modality == "tabular":
@@ -611,7 +761,8 @@ def preview(aug: Any, x: Any, y: Any = None, *, n: int = 8, path: str | os.PathL
     elif modality == "graph":
         result = _graph_figure(a, x, n, seed)
     else:
-        raise ValueError(f"preview: {_name(a)} has modality {modality!r}; expected text, timeseries, tabular or graph")
+        raise ValueError(f"preview: {_name(a)} has modality {modality!r}; expected text, tagged, timeseries, tabular "
+                         "or graph")
     if f == "html" and not isinstance(result, str):
         png = base64.b64encode(_fig_to_bytes(result, "png")).decode("ascii")
         result = _html_page(f"multiaug preview: {_name(a)}",
@@ -636,13 +787,15 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def preview_file(aug: Any, input_path: str | os.PathLike, output_path: str | os.PathLike, *, n: int = 8,
                  column: str | None = None, columns: Any = None, label_column: str | None = None,
-                 seed: int | None = None) -> Any:
-    """Read the first rows of ``input_path`` (csv/jsonl/parquet text or table, npy/npz series, pt
-    graphs) with :mod:`multiaug.io`, fit ``aug`` if it is learned and not fitted yet (on the rows
-    read), and write ``preview(...)`` to ``output_path`` (.png, .svg or .html). Returns what
-    :func:`preview` returns. ``column``: the text column (default: the only text column);
-    ``label_column``: labels/targets (tables: left out of the features); ``columns``: the two
-    table columns of the scatter."""
+                 seed: int | None = None, tokens_column: str | None = None, tags_column: str | None = None) -> Any:
+    """Read the first rows of ``input_path`` (csv/jsonl/parquet text or table, tagged sentences in
+    .conll/.bio/.iob or in jsonl/parquet list columns, npy/npz series, pt graphs) with
+    :mod:`multiaug.io`, fit ``aug`` if it is learned and not fitted yet (on the rows read), and write
+    ``preview(...)`` to ``output_path`` (.png, .svg or .html). Returns what :func:`preview` returns.
+    ``column``: the text column (default: the only text column); ``label_column``: labels/targets
+    (tables: left out of the features); ``columns``: the two table columns of the scatter;
+    ``tokens_column``/``tags_column``: the token and tag list columns of tagged sentences (default
+    "tokens" and "tags", the columns a CoNLL file is read into)."""
     from . import io as mio
 
     n = _check_n(n)
@@ -654,12 +807,26 @@ def preview_file(aug: Any, input_path: str | os.PathLike, output_path: str | os.
     rows = max(n, 256)
     a = _prepared(aug, seed)
     modality = a.modality
-    expected = {"table": ("text", "tabular"), "array": ("timeseries",), "graph": ("graph",)}[kind]
+    conll = src.suffix.lower() in mio.CONLL_SUFFIXES
+    expected = {"table": ("text", "tabular", "tagged"), "array": ("timeseries",), "graph": ("graph",)}[kind]
+    if conll:
+        kind, expected = "tagged (CoNLL)", ("tagged",)
     if modality not in expected:
         raise ValueError(f"preview: input_path {str(src)!r} holds {kind} data, which a {modality} augmenter "
                          f"({_name(a)}) cannot take; expected a {' or '.join(expected)} augmenter")
+    if modality != "tagged" and (tokens_column is not None or tags_column is not None):
+        raise ValueError(f"preview: tokens_column and tags_column are for tagged augmenters; {_name(a)} is a "
+                         f"{modality} augmenter")
+    if modality == "tagged" and column is not None:
+        raise ValueError("preview: column is for text augmenters; a tagged augmenter reads tokens_column and tags_column")
     y = None
-    if kind == "table":
+    if modality == "tagged":
+        df = next(mio.iter_table(src, batch_size=rows), None)
+        if df is None or len(df) == 0:
+            raise ValueError(f"preview: input_path {str(src)!r} holds no sentences")
+        tokens, tags = mio.tagged_rows(df, tokens_column or mio.TOKENS_COLUMN, tags_column or mio.TAGS_COLUMN)
+        data: Any = list(zip(tokens, tags))
+    elif kind == "table":
         df = next(mio.iter_table(src, batch_size=rows, text_columns=[column] if column else None))
         if label_column is not None and label_column not in df.columns:
             raise ValueError(f"preview: label_column {label_column!r} is not in {str(src)!r}; columns are {list(df.columns)}")
@@ -677,7 +844,7 @@ def preview_file(aug: Any, input_path: str | os.PathLike, output_path: str | os.
                 df = next(mio.iter_table(src, batch_size=rows, text_columns=[column]))
             if column not in df.columns:
                 raise ValueError(f"preview: column {column!r} is not in {str(src)!r}; columns are {list(df.columns)}")
-            data: Any = [("" if v is None else str(v)) for v in df[column].tolist()]
+            data = [("" if v is None else str(v)) for v in df[column].tolist()]
             y = None
         else:
             data = df.drop(columns=[label_column]) if label_column is not None else df

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 import torch
 
@@ -259,3 +260,88 @@ def test_augmenter_preview_method_and_partners_at_p_below_one():
     active = params["active"].numpy()
     assert part is not None and (part[~active] == -1).all() and (part[active] >= -1).all()
     assert (part[active] >= 0).sum() > 10
+
+
+# ---- tagged sentences -------------------------------------------------------------------------------
+
+TAGGED = [
+    (["John", "Smith", "lives", "in", "New", "York", "."], ["B-PER", "I-PER", "O", "O", "B-LOC", "I-LOC", "O"]),
+    (["Apple", "hired", "Mary", "Jones", "<b>"], ["B-ORG", "O", "B-PER", "I-PER", "O"]),
+    (["Paris", "is", "big", "and", "old"], ["B-LOC", "O", "O", "O", "O"]),
+]
+
+
+def _rows(page: str) -> list[str]:
+    return re.findall(r"<tr><td.*?</tr>", page)
+
+
+def _summaries(page: str) -> list[str]:
+    return [html.unescape(s) for s in re.findall(r'white-space:nowrap">([^<]*)</td></tr>', page)]
+
+
+def test_tagged_preview_boxes_mentions_and_counts_the_changes(tmp_path):
+    aug = multiaug.create("tagged_random_deletion", p=1.0, protect="entities", seed=0)
+    page = preview(aug, TAGGED, n=2, path=tmp_path / "t.html")
+    assert (tmp_path / "t.html").read_text(encoding="utf-8") == page
+    assert len(_rows(page)) == 2  # the first n sentences only
+    out = multiaug.create("tagged_random_deletion", p=1.0, protect="entities", seed=0)(
+        [TAGGED[0], TAGGED[1]])
+    for (tokens, _), (new, _), row, summary in zip(TAGGED, out, _rows(page), _summaries(page)):
+        gone = len(tokens) - len(new)
+        assert gone > 0 and summary.startswith(f"{gone} deleted") and "mentions 2 → 2" in summary
+        # every mention of the original and of the output is boxed with its type
+        assert row.count('class="ma-mention"') == 4
+    # types get one colour each, listed in the legend; tokens are escaped
+    assert all(f'title="{t}"' in page for t in ("PER", "LOC", "ORG"))
+    assert "&lt;b&gt;" in page and "<b>" not in page[page.index("<table"):]
+
+
+def test_tagged_preview_marks_replaced_mentions_and_retyped_tokens():
+    mr = multiaug.create("mention_replacement", rate=1.0, seed=0).fit(TAGGED)
+    page = mr.preview(TAGGED)  # html by default for tagged sentences
+    assert "<html" in page[:200]
+    assert len(_rows(page)) == 3
+    out = multiaug.create("mention_replacement", rate=1.0, seed=0).fit(TAGGED)(TAGGED)
+    for (tokens, _), (new, _), summary in zip(TAGGED, out, _summaries(page)):
+        if tokens == new:
+            assert summary.startswith("unchanged")
+        else:
+            assert "replaced" in summary or "inserted" in summary or "deleted" in summary
+    # an unchanged token whose mention type changed is counted as retyped
+    from multiaug.preview import _tagged_html
+    from multiaug.text.tagged import TaggedBatch
+
+    page = _tagged_html(mr, TaggedBatch([["New", "York", "is"]], [["B-LOC", "I-LOC", "O"]]),
+                        TaggedBatch([["New", "York", "is"]], [["B-ORG", "I-ORG", "O"]]))
+    assert _summaries(page) == ["2 retyped; mentions 1 → 1"]
+
+
+@needs_mpl
+def test_tagged_preview_png(tmp_path):
+    preview(multiaug.create("segment_shuffle", rate=1.0, seed=0), TAGGED * 3, n=6, path=tmp_path / "t.png")
+    check_image(tmp_path / "t.png")
+
+
+def test_preview_file_tagged_conll_and_jsonl(tmp_path):
+    from multiaug import io as mio
+
+    conll = tmp_path / "train.conll"
+    mio.write_conll(conll, [t for t, _ in TAGGED], [g for _, g in TAGGED])
+    aug = multiaug.create("mention_replacement", rate=1.0, seed=0)
+    page = preview_file(aug, conll, tmp_path / "c.html", n=3)
+    assert len(_rows(page)) == 3 and 'title="PER"' in page
+    assert not aug.__sklearn_is_fitted__()  # fitted on a copy
+    jl = tmp_path / "train.jsonl"
+    pd.DataFrame({"words": [t for t, _ in TAGGED], "ner": [g for _, g in TAGGED]}).to_json(jl, orient="records", lines=True)
+    page = preview_file(multiaug.create("tagged_random_swap", seed=0), jl, tmp_path / "j.html",
+                        tokens_column="words", tags_column="ner")
+    assert len(_rows(page)) == 3
+    with pytest.raises(ValueError, match="--tokens-column 'tokens' is not in"):
+        preview_file(multiaug.create("tagged_random_swap", seed=0), jl, tmp_path / "j.html")
+    with pytest.raises(ValueError, match=r"tagged \(CoNLL\) data, which a text augmenter"):
+        preview_file(multiaug.create("eda", seed=0), conll, tmp_path / "e.html")
+    with pytest.raises(ValueError, match="tokens_column and tags_column are for tagged augmenters"):
+        preview_file(multiaug.create("eda", seed=0), jl, tmp_path / "e.html", tokens_column="words")
+    with pytest.raises(ValueError, match="column is for text augmenters"):
+        preview_file(multiaug.create("tagged_random_swap", seed=0), conll, tmp_path / "e.html", column="tokens")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.html", "j.html", "train.conll", "train.jsonl"]

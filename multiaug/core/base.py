@@ -388,7 +388,8 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
 
     def preview(self, x: Any, y: Any = None, **kwargs: Any) -> Any:
         """Originals next to augmented samples (see :func:`multiaug.preview.preview`): a matplotlib
-        Figure for series, graphs and tables, HTML for text; ``path=`` writes .png/.svg/.html."""
+        Figure for series, graphs and tables, HTML for text and tagged sentences; ``path=`` writes
+        .png/.svg/.html."""
         from ..preview import preview
 
         return preview(self, x, y, **kwargs)

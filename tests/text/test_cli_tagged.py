@@ -138,3 +138,23 @@ def test_wrong_augmenter_or_output_kind(tmp_path, conll, capsys):
                    "--tags-column", "t", capsys=capsys)
     one_error_line(p, "are for tagged augmenters")
     no_leftovers(tmp_path, "train.conll", "t.jsonl")
+
+
+def test_preview_of_tagged_sentences(tmp_path, conll, capsys):
+    """`multiaug preview` on a CoNLL file and on jsonl with named token/tag columns; errors in one line."""
+    out = tmp_path / "p.html"
+    r = run_inproc("preview", conll, "-a", "mention_replacement", "-p", "rate=1.0", "--n", "4", "-o", out,
+                   capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    page = out.read_text(encoding="utf-8")
+    assert page.count("<tr><td") == 4 and 'class="ma-mention"' in page
+    jl = tmp_path / "s.jsonl"
+    jl.write_text("".join(json.dumps({"words": t, "ner": g}) + "\n" for t, g in SENTENCES))
+    r = run_inproc("preview", jl, "-a", "tagged_random_swap", "--tokens-column", "words", "--tags-column", "ner",
+                   "-o", tmp_path / "j.html", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    r = run_inproc("preview", jl, "-a", "tagged_random_swap", "-o", tmp_path / "k.html", capsys=capsys)
+    one_error_line(r, "--tokens-column 'tokens' is not in")
+    r = run_inproc("preview", conll, "-a", "eda", "-o", tmp_path / "k.html", capsys=capsys)
+    one_error_line(r, "tagged (CoNLL) data")
+    assert not (tmp_path / "k.html").exists()
