@@ -759,13 +759,19 @@ _COMMON = """
     ``seed``, ``device`` (draws are made on the CPU)."""
 
 
-def _fitted_groups(keys: list, items: list, counts: list[list[int]]) -> tuple[dict, list, torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Tensors for :func:`_weighted_pick` over fitted groups: ``(key -> group, flat items, cum, base, total)``."""
+def _fitted_groups(keys: list, items: list, counts: list[list[int]], weight: Any = None,
+                   ) -> tuple[dict, list, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Tensors for :func:`_weighted_pick` over fitted groups: ``(key -> group, flat items, cum, base, total)``.
+    ``weight(item, count)`` (default: the count) gives each item's weight; 0 leaves it out, and a key
+    whose items all weigh 0 is left out of the index (nothing to draw)."""
+    if weight is not None:
+        counts = [[int(weight(it, k)) for it, k in zip(g, cs)] for g, cs in zip(items, counts)]
     flat = [it for group in items for it in group]
     c = torch.tensor([k for group in counts for k in group], dtype=torch.long)
     total = torch.tensor([sum(g) for g in counts], dtype=torch.long)
     base = torch.cumsum(total, 0) - total
-    return {k: i for i, k in enumerate(keys)}, flat, torch.cumsum(c, 0), base, total
+    index = {k: i for i, k in enumerate(keys) if int(total[i]) > 0}
+    return index, flat, torch.cumsum(c, 0), base, total
 
 
 class _Fitted(TaggedAugmenter):
@@ -773,13 +779,21 @@ class _Fitted(TaggedAugmenter):
 
     learned = True
 
-    def _cache(self, name: str, build):
-        """Lookup tensors derived from the fitted attributes (rebuilt when they are refitted or loaded)."""
+    def _cache(self, name: Any, build):
+        """Lookup tensors derived from the fitted attributes and the hyperparameters in ``name`` (rebuilt
+        when they are refitted or loaded, or when ``name`` changes)."""
         fitted = self.__dict__.get(self._fitted_key)
         cache = self.__dict__.get("_derived")
-        if cache is None or cache[0] is not fitted:  # identity: a refit or a load gives new lists
-            cache = self.__dict__["_derived"] = (fitted, build())
-        return cache[1]
+        # identity: a refit or a load gives new lists
+        if cache is None or cache[0] is not fitted or cache[1] != name:
+            cache = self.__dict__["_derived"] = (fitted, name, build())
+        return cache[2]
+
+
+def _synonym_constraints() -> dict:
+    from .eda import _SYNONYM_CONSTRAINTS
+
+    return dict(_SYNONYM_CONSTRAINTS)
 
 
 @register("label_wise_replacement")
@@ -789,17 +803,26 @@ class LabelwiseTokenReplacement(_Fitted):
 
     ``fit(X)`` learns, per tag (``B-PER``, ``I-PER``, ``O``, ...), the tokens that carry it and their
     counts; the replacement is drawn in proportion to them, so the tag sequence never changes. Tags
-    unseen in ``fit`` are left alone. ``protect="entities"``: only ``O`` tokens are replaced."""
+    unseen in ``fit`` are left alone. ``protect="entities"``: only ``O`` tokens are replaced.
+    ``stopwords`` (None: the built-in English list, as the authors' code, which uses NLTK's; ``[]``:
+    none): stop words (compared lower-cased) are neither replaced nor drawn as replacements."""
     __doc__ += _COMMON
 
     magnitude_range = {"rate": (0.0, 0.6)}
     _fitted_key = "tokens_"
-    _parameter_constraints = {"rate": _RATE, "protect": _PROTECT}
+    _parameter_constraints = {"rate": _RATE, "protect": _PROTECT, "stopwords": _synonym_constraints()["stopwords"]}
 
-    def __init__(self, rate: float = 0.3, protect: str | None = None, **kwargs: Any):
+    def __init__(self, rate: float = 0.3, protect: str | None = None, stopwords: list[str] | None = None,
+                 **kwargs: Any):
         self.rate = rate
         self.protect = protect
+        self.stopwords = stopwords
         super().__init__(**kwargs)
+
+    def _stop(self) -> frozenset:
+        from .synonyms import STOP_WORDS
+
+        return STOP_WORDS if self.stopwords is None else frozenset(w.lower() for w in self.stopwords)
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "LabelwiseTokenReplacement":
         xi, _ = self._to_internal(X)
@@ -820,11 +843,17 @@ class LabelwiseTokenReplacement(_Fitted):
         return {"u": torch.rand(2, f.t, generator=self.generator(self._dev()))}
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
-        index, flat, cum, base, total = self._cache("lw", lambda: _fitted_groups(self.tags_, self.tokens_, self.counts_))
+        stop = self._stop()
+        index, flat, cum, base, total = self._cache(("lw", stop), lambda: _fitted_groups(
+            self.tags_, self.tokens_, self.counts_, lambda w, k: 0 if w.lower() in stop else k))
         u = params["u"]
         tags = _tag_strings(f, self.tag_scheme_).tolist()
         group = torch.tensor([index.get(t, -1) for t in tags], dtype=torch.long)
         chosen = self._eligible(f) & (group >= 0) & (u[0] < float(self.rate))
+        if stop and f.t:
+            uniq, inv = np.unique(f.tok.astype(str), return_inverse=True)
+            is_stop = np.array([w.lower() in stop for w in uniq.tolist()], dtype=bool)[inv.reshape(-1)]
+            chosen &= ~torch.from_numpy(is_stop)
         idx = torch.nonzero(chosen).flatten()
         if idx.numel() == 0:
             return f
@@ -858,12 +887,6 @@ class _SynonymOp(TaggedAugmenter):
         words = table.words[syn.numpy()].tolist() if syn.numel() else []
         return [[_keep_case(src, w) if k == 0 else w for k, w in enumerate(s.split())]
                 for src, s in zip(f.tok[idx.numpy()].tolist(), words)]
-
-
-def _synonym_constraints() -> dict:
-    from .eda import _SYNONYM_CONSTRAINTS
-
-    return dict(_SYNONYM_CONSTRAINTS)
 
 
 @register("tagged_synonym_replacement")
@@ -914,18 +937,21 @@ def _mention_bounds(f: _Flat) -> tuple[torch.Tensor, torch.Tensor]:
 @register("mention_replacement")
 class MentionReplacement(_Fitted):
     """Mention replacement (Dai & Adel, 2020): each mention, with probability ``rate``, is replaced by
-    another mention of the same type seen in ``fit`` (drawn in proportion to its count), its tags
-    re-expanded (``B-PER I-PER`` -> ``B-PER I-PER I-PER`` for a three-token name).
+    a mention of the same type seen in ``fit``, its tags re-expanded (``B-PER I-PER`` -> ``B-PER I-PER
+    I-PER`` for a three-token name).
 
-    Types unseen in ``fit`` are left alone."""
+    ``weights``: ``"distinct"`` (default, as the authors' code) draws uniformly among the distinct
+    mentions of the type, ``"count"`` in proportion to how often each occurred in ``fit``. As in the
+    authors' code the draw may give the mention itself back. Types unseen in ``fit`` are left alone."""
     __doc__ += _COMMON
 
     magnitude_range = {"rate": (0.0, 1.0)}
     _fitted_key = "mentions_"
-    _parameter_constraints = {"rate": _RATE}
+    _parameter_constraints = {"rate": _RATE, "weights": [Options("distinct", "count")]}
 
-    def __init__(self, rate: float = 0.3, **kwargs: Any):
+    def __init__(self, rate: float = 0.3, weights: str = "distinct", **kwargs: Any):
         self.rate = rate
+        self.weights = weights
         super().__init__(**kwargs)
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "MentionReplacement":
@@ -948,8 +974,9 @@ class MentionReplacement(_Fitted):
         return {"u": torch.rand(2, e, generator=self.generator(self._dev()))}
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
-        index, flat, cum, base, total = self._cache(
-            "mr", lambda: _fitted_groups(self.types_, self.mentions_, self.mention_counts_))
+        distinct = self.weights == "distinct"
+        index, flat, cum, base, total = self._cache(("mr", self.weights), lambda: _fitted_groups(
+            self.types_, self.mentions_, self.mention_counts_, (lambda m, k: 1) if distinct else None))
         first, last = _mention_bounds(f)
         if first.numel() == 0:
             return f

@@ -269,7 +269,7 @@ def test_draws_are_per_sample(op):
 def test_label_wise_replacement_draws_from_the_tag_distribution():
     fit = [(["Ann", "lives", "in", "Rome"], ["B-PER", "O", "O", "B-LOC"]),
            (["Bob", "runs", "in", "Oslo"], ["B-PER", "O", "O", "B-LOC"])]
-    aug = LabelwiseTokenReplacement(rate=1.0, seed=0).fit(fit)
+    aug = LabelwiseTokenReplacement(rate=1.0, stopwords=[], seed=0).fit(fit)
     assert aug.tags_ == ["B-LOC", "B-PER", "O"]
     out = quiet(aug.augment, fit * 50, n_aug=1, )[0]
     for tok, tags in out:
@@ -278,6 +278,46 @@ def test_label_wise_replacement_draws_from_the_tag_distribution():
     # an O token is drawn in proportion to its count: "in" is half of the O tokens
     share = np.mean([t[1] == "in" for t, _ in out] + [t[2] == "in" for t, _ in out])
     assert 0.4 < share < 0.6
+
+
+def test_label_wise_replacement_leaves_stop_words_alone_as_the_authors_code():
+    """By default (the built-in English list) a stop word is neither replaced nor drawn as a replacement;
+    changing ``stopwords`` after fitting takes effect (the fitted counts keep every token)."""
+    fit = [(["Ann", "lives", "in", "the", "city"], ["B-PER", "O", "O", "O", "O"]),
+           (["Bob", "works", "at", "the", "port"], ["B-PER", "O", "O", "O", "O"])]
+    aug = LabelwiseTokenReplacement(rate=1.0, seed=0).fit(fit)
+    out, _, index = quiet(aug.augment, fit * 40, n_aug=1)
+    assert len(out) > 40
+    for i, (tok, _) in zip(index, out):
+        src = (fit * 40)[i][0]
+        assert [t for t, s in zip(tok, src) if s in ("in", "the", "at")] == [s for s in src if s in ("in", "the", "at")]
+        assert all(t not in ("in", "the", "at") for t, s in zip(tok, src) if s not in ("in", "the", "at"))
+    aug.set_params(stopwords=[])
+    out = quiet(aug.augment, fit * 40, n_aug=1)[0]
+    assert any(t in ("in", "the", "at") for tok, _ in out for t in (tok[1], tok[4]))
+    assert any(tok[2] not in ("in", "at") for tok, _ in out)
+    # an O group made only of stop words has nothing to draw: left alone, no error
+    only = LabelwiseTokenReplacement(rate=1.0, seed=0).fit([(["Ann", "is", "in"], ["B-PER", "O", "O"])])
+    assert quiet(only, [(["Bo", "was", "here"], ["B-PER", "O", "O"])])[0][0][1:] == ["was", "here"]
+
+
+def test_mention_replacement_weights_distinct_as_the_authors_code_or_by_count():
+    """``weights="distinct"`` (default): each distinct mention of the type is equally likely (the
+    authors' code keeps a set of mentions); ``"count"``: in proportion to its occurrences (3:1 here)."""
+    fit = [(["Ann", "met", "Ann", "and", "Ann", "and", "Bo", "Li"], ["B-PER", "O", "B-PER", "O", "B-PER", "O", "B-PER", "I-PER"])]
+    x = [(["Cy", "ran"], ["B-PER", "O"])] * 4000
+    for weights, expected in (("distinct", 0.5), ("count", 0.75)):
+        aug = MentionReplacement(rate=1.0, weights=weights, seed=0).fit(fit)
+        out = quiet(aug.augment, x, n_aug=1)[0]
+        share = np.mean([tok[0] == "Ann" for tok, _ in out])
+        assert abs(share - expected) < 0.03, (weights, share)
+    aug = MentionReplacement(rate=1.0, seed=0).fit(fit)
+    first = quiet(aug, x[:200])
+    aug.set_params(weights="count")  # takes effect on the next call
+    aug.reseed(0)
+    assert quiet(aug, x[:200]) != first
+    with pytest.raises(Exception, match="weights"):
+        MentionReplacement(weights="uniform")(x[:1])
 
 
 def test_mention_replacement_re_expands_tags_in_each_scheme():
