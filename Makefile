@@ -8,7 +8,7 @@ TORCH_PIN ?= torch==2.13.0+cpu
 EXTRAS ?= dev,llm,ray
 PYTEST_ARGS ?=
 
-.PHONY: install demo test test-all bench lint mutation clean
+.PHONY: install demo test test-all bench bench-autotcl bench-autotcl-acsf1 lint mutation clean
 
 $(STAMP): pyproject.toml Makefile
 	$(PYTHON) -m venv $(VENV)
@@ -41,8 +41,22 @@ bench: $(STAMP)
 
 # AutoTCL at the reference budget (issue 16): needs aeon, kept out of .venv (it downgrades numpy) in BENCH_VENV
 BENCH_VENV ?= .venv-bench
-bench-autotcl:
+BENCH_STAMP := $(BENCH_VENV)/.installed
+$(BENCH_STAMP): pyproject.toml Makefile
+	$(PYTHON) -m venv $(BENCH_VENV)
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check "$(TORCH_PIN)"
+	$(BENCH_VENV)/bin/python -m pip install --quiet --disable-pip-version-check -e . "aeon==1.6.0"
+	touch $(BENCH_STAMP)
+
+# the five small sets, 5 seeds (rewrites benchmarks/results/timeseries_autotcl_reference.jsonl; ~2 h on one core)
+bench-autotcl: $(BENCH_STAMP)
 	OMP_NUM_THREADS=1 nice -n 5 $(BENCH_VENV)/bin/python benchmarks/timeseries_autotcl.py --reference-budget --seeds 5
+
+# ACSF1 (100 x 1460, 600 iterations: 20-27 min per fit on one core), 5 seeds, appended to the same file;
+# split the conditions over several processes to use more cores
+bench-autotcl-acsf1: $(BENCH_STAMP)
+	OMP_NUM_THREADS=1 nice -n 5 $(BENCH_VENV)/bin/python benchmarks/timeseries_autotcl.py --reference-budget --seeds 5 \
+		--datasets ACSF1 --conditions autotcl jitter+scaling ts2vec-crop untrained raw-svm --append
 
 # mutation testing of multiaug/<modality>/functional.py against tests/<modality> (slow; not in CI):
 # make mutation MODALITIES="tabular timeseries" MUTATION_JOBS=2   (MUTATION_SAMPLE=60: a seeded sample per modality, with a 95% interval)
