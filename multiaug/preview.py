@@ -267,6 +267,20 @@ def _text_samples(aug: Any, x: Any, n: int) -> tuple[list[str], list[str]]:
     return texts, list(out)
 
 
+def _diff_row(i: int, original_html: str, augmented_html: str, summary: str) -> str:
+    """One row of a text/tagged preview table (cells already HTML; the summary is escaped here)."""
+    return (f"<tr><td style=\"vertical-align:top;color:#666\">{i}</td>"
+            f"<td style=\"vertical-align:top\">{original_html}</td>"
+            f"<td style=\"vertical-align:top\">{augmented_html}</td>"
+            f"<td style=\"vertical-align:top;color:#666;white-space:nowrap\">{html.escape(summary)}</td></tr>")
+
+
+def _diff_table(augmented_header: str, rows: list[str]) -> str:
+    return ("<table style=\"border-collapse:collapse\" cellpadding=\"6\" border=\"1\">\n"
+            f"<tr><th>#</th><th>original</th><th>{augmented_header}</th><th>changes</th></tr>\n"
+            + "\n".join(rows) + "\n</table>")
+
+
 def _text_html(aug: Any, originals: list[str], augmented: list[str]) -> str:
     legend = " ".join([
         _span("equal", ["unchanged"]), _span("replaced-from", ["replaced (old)"]), _span("replaced", ["replaced (new)"]),
@@ -276,18 +290,8 @@ def _text_html(aug: Any, originals: list[str], augmented: list[str]) -> str:
     for i, (o, a) in enumerate(zip(originals, augmented)):
         c = _text_counts(o, a)
         summary = ", ".join(f"{v} {k}" for k, v in c.items() if v) or "unchanged"
-        rows.append(
-            f"<tr><td style=\"vertical-align:top;color:#666\">{i}</td>"
-            f"<td style=\"vertical-align:top\">{html.escape(o)}</td>"
-            f"<td style=\"vertical-align:top\">{text_diff_html(o, a)}</td>"
-            f"<td style=\"vertical-align:top;color:#666;white-space:nowrap\">{html.escape(summary)}</td></tr>"
-        )
-    body = (
-        f"<p>Legend: {legend}</p>\n"
-        "<table style=\"border-collapse:collapse\" cellpadding=\"6\" border=\"1\">\n"
-        "<tr><th>#</th><th>original</th><th>augmented (word diff)</th><th>changes</th></tr>\n"
-        + "\n".join(rows) + "\n</table>"
-    )
+        rows.append(_diff_row(i, html.escape(o), text_diff_html(o, a), summary))
+    body = f"<p>Legend: {legend}</p>\n" + _diff_table("augmented (word diff)", rows)
     return _html_page(f"multiaug preview: {_name(aug)} on {len(originals)} texts", body)
 
 
@@ -429,22 +433,14 @@ def _tagged_html(aug: Any, originals: Any, augmented: Any) -> str:
         summary += f"; mentions {len(os_)} \u2192 {len(as_)}"
         gone = (f"<br><span style=\"color:#666\">deleted: {_span('deleted', c['deleted_tokens'])}</span>"
                 if c["deleted_tokens"] else "")
-        rows.append(
-            f"<tr><td style=\"vertical-align:top;color:#666\">{i}</td>"
-            f"<td style=\"vertical-align:top\">{_tagged_sentence_html(ot, os_, None, colours)}</td>"
-            f"<td style=\"vertical-align:top\">{_tagged_sentence_html(at, as_, marks, colours)}{gone}</td>"
-            f"<td style=\"vertical-align:top;color:#666;white-space:nowrap\">{html.escape(summary)}</td></tr>"
-        )
+        rows.append(_diff_row(i, _tagged_sentence_html(ot, os_, None, colours),
+                              _tagged_sentence_html(at, as_, marks, colours) + gone, summary))
     types = " ".join(f'<span style="border:1.5px solid {c};border-radius:4px;padding:0 3px;color:{c}">'
                      f"{html.escape(t)}</span>" for t, c in colours.items()) or "(no mentions)"
     legend = " ".join([_span("replaced", ["replaced token"]), _span("inserted", ["inserted token"]),
                        _span("deleted", ["deleted token"])])
-    body = (
-        f"<p>Mention types: {types}</p>\n<p>Legend: {legend}; tag scheme {html.escape(originals.scheme)}</p>\n"
-        "<table style=\"border-collapse:collapse\" cellpadding=\"6\" border=\"1\">\n"
-        "<tr><th>#</th><th>original</th><th>augmented</th><th>changes</th></tr>\n"
-        + "\n".join(rows) + "\n</table>"
-    )
+    body = (f"<p>Mention types: {types}</p>\n<p>Legend: {legend}; tag scheme {html.escape(originals.scheme)}</p>\n"
+            + _diff_table("augmented", rows))
     return _html_page(f"multiaug preview: {_name(aug)} on {len(originals)} tagged sentences", body)
 
 
