@@ -36,6 +36,7 @@ from .constraints import (
     validate_parameters,
 )
 from .handlers import ModalityHandler, get_modality
+from .hostreads import all_true, host_reads_cheap, split_active
 from .labels import concat_labels, label_length, merge_labels, take_labels
 from .persistence import Persistence
 from .report import AugmentReport
@@ -259,7 +260,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
     def _active_mask(self, n: int, device: torch.device) -> torch.Tensor:
         """Boolean ``(n,)``: the samples drawn with probability ``p`` (all, without a draw, at p = 1)."""
         if float(self.p) >= 1.0:
-            return torch.ones(n, dtype=torch.bool, device=device)
+            return all_true(n, device)
         return torch.rand(n, generator=self.generator(device), device=device) < float(self.p)
 
     def sample(self, x: Any, y: Any = None, **extra: Any) -> Params:
@@ -274,11 +275,11 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         active = self._active_mask(h.length(x), h.device(x))
         if self.p_mode != "subset":
             return {"active": active, **self._sample_with(x, inputs)}
-        if not bool(active.any()):
+        state, idx = split_active(active)
+        if state == "none":
             return {"active": active}
-        if bool(active.all()):
+        if state == "all":
             return {"active": active, **self._sample_with(x, inputs)}
-        idx = torch.nonzero(active).flatten()
         if inputs:  # per-sample keyword inputs follow the drawn subset (no host copy of idx without them)
             inputs = take_inputs(inputs, idx.cpu().numpy(), h.length(x), h.batch_inputs)
         return {"active": active, **self._sample_with(h.take(x, idx), inputs)}
@@ -292,14 +293,19 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         if self.p_mode == "kernel":
             out = self._apply(x, params)
         elif self.p_mode == "mask":
-            out = h.where(active, self._apply(x, params), x) if bool(active.any()) else x
-        elif not bool(active.any()):
-            out = x
-        elif bool(active.all()):
-            out = self._apply(x, params)
+            # on the CPU a read skips the work when no sample is drawn; on a device, compute and select
+            if host_reads_cheap(h.device(x)) and not bool(active.any()):
+                out = x
+            else:
+                out = h.where(active, self._apply(x, params), x)
         else:
-            idx = torch.nonzero(active).flatten()
-            out = h.merge(x, idx, self._apply(h.take(x, idx), params))
+            state, idx = split_active(active)
+            if state == "none":
+                out = x
+            elif state == "all":
+                out = self._apply(x, params)
+            else:
+                out = h.merge(x, idx, self._apply(h.take(x, idx), params))
         return self._finish(out, x, params)
 
     def apply_labels(self, y: Any, params: Params) -> Any:
@@ -308,15 +314,20 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         if y is None:
             return None
         active = params["active"]
-        if self.p_mode == "subset" and not bool(active.any()):
-            return y
-        if self.p_mode == "kernel" or bool(active.all()):
+        if self.p_mode == "kernel":
             return self._apply_labels(y, params)
-        idx = torch.nonzero(active).flatten()
         if self.p_mode == "subset":
+            state, idx = split_active(active)
+            if state == "none":
+                return y
+            if state == "all":
+                return self._apply_labels(y, params)
             return merge_labels(y, idx, self._apply_labels(take_labels(y, idx), params))
         out = self._apply_labels(y, params)
-        return y if out is y else merge_labels(y, idx, take_labels(out, idx))
+        if out is y:  # labels this augmenter leaves alone: nothing to merge, nothing to read
+            return y
+        state, idx = split_active(active)
+        return out if state == "all" else merge_labels(y, idx, take_labels(out, idx))
 
     def _params_active(self, x: Any, params: Params) -> torch.Tensor:
         if not isinstance(params, dict) or "active" not in params:

@@ -13,6 +13,7 @@ import torch
 
 from .base import Augmenter, Params
 from .constraints import InstanceOf, Integral, Interval, Pair, Real, SequenceOf
+from .hostreads import split_active
 from .labels import merge_labels, take_labels
 from .seeding import worker_seed
 
@@ -124,11 +125,11 @@ class Composition(Augmenter):
         self._check_y(x, y)
         self.generator(h.device(x))  # seed the children first
         active = self._active_mask(h.length(x), h.device(x))
-        if bool(active.all()):
+        state, idx = split_active(active)
+        if state == "all":
             return self._route(x, y, inputs)
-        if not bool(active.any()):  # no sample drawn (always at p=0): the children see nothing
+        if state == "none":  # no sample drawn (always at p=0): the children see nothing
             return x, y
-        idx = torch.nonzero(active).flatten()
         part, ypart = self._route(h.take(x, idx), take_labels(y, idx), inputs)
         x = h.merge(x, idx, part)
         return x, (merge_labels(y, idx, ypart) if y is not None else None)

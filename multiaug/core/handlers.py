@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Any, Sequence
 import numpy as np
 import torch
 
+from .hostreads import host_reads_cheap, known_all_true
+
 if TYPE_CHECKING:  # pragma: no cover
     from .base import Augmenter
 
@@ -55,9 +57,11 @@ class ModalityHandler:
 
     def where(self, active: torch.Tensor, out: Any, x: Any) -> Any:
         """Samples of ``out`` where ``active`` (a boolean ``(N,)`` mask) is True, of ``x`` elsewhere."""
-        if bool(active.all()):
+        if known_all_true(active):
             return out
         idle = torch.nonzero(~active).flatten()
+        if idle.numel() == 0:
+            return out
         return self.merge(out, idle, self.take(x, idle))
 
     def concat(self, batches: Sequence[Any]) -> Any:
@@ -84,7 +88,8 @@ class TensorHandler(ModalityHandler):
         return out
 
     def where(self, active: torch.Tensor, out: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-        if bool(active.all()):
+        # a mask from all_true needs no look; on the CPU a read may save the select, on a device it costs more
+        if known_all_true(active) or (host_reads_cheap(x.device) and bool(active.all())):
             return out
         return torch.where(active.to(x.device).reshape((-1,) + (1,) * (x.dim() - 1)), out, x.to(out.dtype))
 
