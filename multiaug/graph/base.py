@@ -16,6 +16,7 @@ from typing import Any, Sequence
 import torch
 
 from ..core import Augmenter, ModalityHandler, register_modality
+from ..core.hostreads import all_finite
 
 
 def _pyg():
@@ -40,7 +41,7 @@ def check_graph(data: Any, name: str = "data") -> None:
     if ei.dtype != torch.long:
         raise TypeError(f"{name}: edge_index must have dtype torch.long, got {ei.dtype}")
     if ei.numel():
-        lo, hi = (int(v) for v in torch.aminmax(ei))  # one pass
+        lo, hi = torch.stack(torch.aminmax(ei)).tolist()  # one pass, one host read
         if lo < 0 or hi >= n:
             raise ValueError(f"{name}: edge_index has entries outside [0, {n}) (min {lo}, max {hi})")
     E = ei.shape[1]
@@ -65,8 +66,8 @@ def _count_non_finite(t: torch.Tensor) -> int:
     """Number of NaN/inf entries of a floating tensor (0 for other dtypes); one cheap pass when clean."""
     if not (t.is_floating_point() or t.is_complex()) or t.numel() == 0:
         return 0
-    if t.is_floating_point() and bool(torch.isfinite(t.amax())) and bool(torch.isfinite(t.amin())):
-        return 0  # max/min propagate NaN and expose +-inf
+    if t.is_floating_point() and all_finite(t):
+        return 0
     return int((~torch.isfinite(t)).sum())
 
 

@@ -22,6 +22,8 @@ from typing import Any, Callable
 
 import torch
 
+from ..core.hostreads import host_reads_cheap
+
 __all__ = [
     "symmetric_edge_draws",
     "drop_mask",
@@ -67,16 +69,22 @@ def drop_mask(edge_index: torch.Tensor, node_draws: torch.Tensor, rate: torch.Te
     draws = symmetric_edge_draws(edge_index, node_draws)
     thr = keep_threshold(rate)
     if rate.numel() == 1:
-        return draws >= thr[0] if float(rate[0]) < 1 else torch.zeros_like(draws, dtype=torch.bool)
+        return (draws >= thr[0]) & (rate[0] < 1)  # no read: rate 1 drops every edge
     if edge_graph is not None:
         keep = draws >= thr[edge_graph]
-        if bool((rate >= 1).any()):
+        if _any(rate >= 1):
             keep &= (rate < 1)[edge_graph]
         return keep
     keep = draws >= edge_graph_values(data, thr)
-    if bool((rate >= 1).any()):
+    if _any(rate >= 1):
         keep &= edge_graph_values(data, rate < 1)
     return keep
+
+
+def _any(mask: torch.Tensor) -> bool:
+    """``mask.any()`` where reading it is free (the CPU); True elsewhere, so the caller does the
+    (cheap, exact either way) masking instead of waiting for the device."""
+    return bool(mask.any()) if host_reads_cheap(mask.device) else True
 
 
 def random_int32(n: int, generator: torch.Generator, device: Any) -> torch.Tensor:
@@ -123,7 +131,7 @@ def node_edge_keys(data: Any) -> tuple[list[str], list[str]]:
     slices = getattr(data, "_slice_dict", None) if _is_batch(data) else None
     node_sl = edge_sl = None
     if slices is not None:
-        node_sl = data.ptr.detach().cpu() if getattr(data, "ptr", None) is not None else None
+        node_sl = _node_slices(data)
         edge_sl = slices.get("edge_index")
         edge_sl = edge_sl.cpu() if isinstance(edge_sl, torch.Tensor) else None
     for key in data.keys():
@@ -155,6 +163,18 @@ def node_edge_keys(data: Any) -> tuple[list[str], list[str]]:
     return node_keys, edge_keys
 
 
+def _node_slices(data: Any) -> torch.Tensor | None:
+    """Node offsets per graph of a Batch on the CPU: the slices of ``x`` (PyG's node features, which
+    PyG counts nodes by), kept on the CPU by the Batch, when they are consistent (no host read); else
+    ``ptr``."""
+    sl = (getattr(data, "_slice_dict", None) or {}).get("x")
+    x = getattr(data, "x", None)
+    if (isinstance(sl, torch.Tensor) and sl.device.type == "cpu" and isinstance(x, torch.Tensor)
+            and sl.numel() == int(data.num_graphs) + 1 and int(sl[-1]) == x.shape[0] == int(data.num_nodes)):
+        return sl
+    return data.ptr.detach().cpu() if getattr(data, "ptr", None) is not None else None
+
+
 def _take(value: torch.Tensor, index: torch.Tensor, dim: int) -> torch.Tensor:
     return value.index_select(dim, index) if index.dtype == torch.long else (value[index] if dim == 0 else value[..., index])
 
@@ -162,8 +182,7 @@ def _take(value: torch.Tensor, index: torch.Tensor, dim: int) -> torch.Tensor:
 def _fix_batch(out: Any, data: Any, node_keys: list[str], edge_keys: list[str], node_graph: torch.Tensor,
                nodes_per: torch.Tensor, edges_per: torch.Tensor, removed: list[str]) -> None:
     """Rebuild ``batch``, ``ptr``, node counts and the slice/increment dicts of a Batch ``out``."""
-    cpu_nodes = nodes_per.detach().cpu()
-    cpu_edges = edges_per.detach().cpu()
+    cpu_nodes, cpu_edges = torch.stack((nodes_per.detach(), edges_per.detach().to(nodes_per.device))).cpu()  # one read
     node_sl = torch.zeros(cpu_nodes.numel() + 1, dtype=torch.long)
     node_sl[1:] = torch.cumsum(cpu_nodes, 0)
     edge_sl = torch.zeros(cpu_edges.numel() + 1, dtype=torch.long)

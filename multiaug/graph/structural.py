@@ -361,8 +361,10 @@ class DiffusionView(_RateAugmenter):
         ei = data.edge_index
         w = getattr(data, "edge_weight", None)
         pos = torch.arange(1, ei.shape[1] + 1, device=ei.device, dtype=torch.float64)
-        h = float(((ei[0].double() * 1.000003 + ei[1].double() * 0.7071) * pos.sin()).sum()) if ei.numel() else 0.0
-        hw = float((w.double() * pos.cos()).sum()) if isinstance(w, torch.Tensor) and w.numel() else 0.0
+        zero = torch.zeros((), dtype=torch.float64, device=ei.device)
+        h = ((ei[0].double() * 1.000003 + ei[1].double() * 0.7071) * pos.sin()).sum() if ei.numel() else zero
+        hw = (w.double().to(ei.device) * pos.cos()).sum() if isinstance(w, torch.Tensor) and w.numel() else zero
+        h, hw = torch.stack((h, hw)).tolist()  # one host read for the cache key
         return (str(ei.device), int(data.num_nodes), int(ei.shape[1]), h, hw, self.method, float(self.alpha),
                 float(self.t), self.eps, self.top_k, self.self_loops)
 

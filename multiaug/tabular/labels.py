@@ -75,6 +75,12 @@ def class_list(labels: Any) -> tuple[list, bool]:
     return [u.item() if hasattr(u, "item") else u for u in uniq], bool(integer)
 
 
+def _in_range(idx: torch.Tensor, k: int) -> bool:
+    """All of integer ``idx`` in ``[0, k)``: one host read for both bounds."""
+    lo, hi = torch.stack((idx.min(), idx.max())).tolist()
+    return lo >= 0 and hi < k
+
+
 def encode(
     y: Any,
     task: str,
@@ -119,7 +125,7 @@ def encode(
         labels_np = labels_to_numpy(y)
     if num_classes is not None:
         idx = y.long() if labels_np is None else torch.as_tensor(np.asarray(labels_np).astype(np.int64), device=dev)
-        if idx.numel() and (int(idx.min()) < 0 or int(idx.max()) >= num_classes):
+        if idx.numel() and not _in_range(idx, num_classes):
             raise ValueError(f"{who}: labels must be integers in [0, {num_classes}) when num_classes={num_classes}")
         return Targets(torch.nn.functional.one_hot(idx, num_classes).float(), "classification", kind,
                        classes=list(range(num_classes)), integer_classes=True, device=dev)

@@ -210,18 +210,23 @@ class ContextualSubstitution(TextAugmenter):
             counts = torch.bincount(rows, minlength=len(plans))
             first = torch.cumsum(counts, 0) - counts
             nth = torch.arange(rows.numel(), device=dev) - first[rows]
+            rows_l, nth_l = torch.stack((rows, nth)).tolist()  # one host read for the per-mask bookkeeping
             # never propose the word being replaced
             if self.action == "substitute":
-                for m in range(rows.numel()):
-                    o = originals[int(rows[m])][int(nth[m])]
+                ban_m, ban_c = [], []
+                for m, (r, j) in enumerate(zip(rows_l, nth_l)):
+                    o = originals[r][j]
                     oid = tok.convert_tokens_to_ids(o.lower()) if o is not None else None
                     for cand in {oid, tok.convert_tokens_to_ids(o)} if o is not None else ():
                         if isinstance(cand, int) and cand != tok.unk_token_id and cand < lg.shape[1]:
-                            lg[m, cand] = float("-inf")
+                            ban_m.append(m)
+                            ban_c.append(cand)
+                if ban_m:
+                    lg[torch.tensor(ban_m, device=dev), torch.tensor(ban_c, device=dev)] = float("-inf")
             top_v, top_i = lg.topk(k, dim=-1)
             if float(self.temperature) > 0:
-                row_ids = torch.tensor([plans[int(r)][0] for r in rows.tolist()])
-                noise = u[row_ids, nth.cpu().clamp(max=u.shape[1] - 1), :k].to(dev)
+                row_ids = torch.tensor([plans[r][0] for r in rows_l])
+                noise = u[row_ids, torch.tensor(nth_l).clamp(max=u.shape[1] - 1), :k].to(dev)
                 score = top_v / float(self.temperature) - torch.log(-torch.log(noise.clamp(1e-10, 1 - 1e-7)))
             else:
                 score = top_v
@@ -229,9 +234,10 @@ class ContextualSubstitution(TextAugmenter):
             pick = top_i.gather(1, score.argmax(dim=1, keepdim=True)).flatten()
             valid = torch.isfinite(score.max(dim=1).values)
             picks = [[None] * len(p[2]) for p in plans]
-            for m, (r, j) in enumerate(zip(rows.tolist(), nth.tolist())):
-                if valid[m] and j < len(picks[r]):
-                    picks[r][j] = tok.convert_tokens_to_string([tok.convert_ids_to_tokens(int(pick[m]))]).strip()
+            valid_l, pick_l = valid.tolist(), pick.tolist()
+            for m, (r, j) in enumerate(zip(rows_l, nth_l)):
+                if valid_l[m] and j < len(picks[r]):
+                    picks[r][j] = tok.convert_tokens_to_string([tok.convert_ids_to_tokens(pick_l[m])]).strip()
         else:
             picks = [[None] * len(p[2]) for p in plans]
         for (i, words, slots), new_words in zip(plans, picks):

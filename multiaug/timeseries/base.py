@@ -23,6 +23,7 @@ import torch
 
 from ..core import Augmenter, Params, TensorHandler, register_modality
 from ..core.constraints import Boolean
+from ..core.hostreads import all_finite
 
 
 @dataclass
@@ -79,8 +80,7 @@ class TimeSeriesHandler(TensorHandler):
             raise ValueError(f"{who}: Complex data not supported: x has dtype {x.dtype}; expected real numbers")
         if not t.is_floating_point():
             t = t.to(torch.float32)
-        # max/min reductions propagate NaN and expose +-inf; much faster than isfinite(t).all()
-        if not (torch.isfinite(t.amax()) and torch.isfinite(t.amin())):
+        if not all_finite(t):  # on the CPU before any move to the device: a device input costs one read
             raise ValueError("x: contains NaN or inf values; clean or impute them first")
         ndim = t.dim()
         if ndim == 3 and not cl:

@@ -360,11 +360,16 @@ class _Mixing(TimeSeriesAugmenter):
             yt = y
         else:
             raise TypeError(f"{type(self).__name__}: y must be a tensor, array or list, got {type(y).__name__}")
-        if not yt.is_floating_point() and yt.dim() == 1 and yt.numel() and int(yt.min()) < 0:
-            raise ValueError(f"{type(self).__name__}: class labels must be >= 0, got {int(yt.min())}")
-        if self.n_classes is not None and not yt.is_floating_point() and yt.numel() and int(yt.max()) >= self.n_classes:
-            raise ValueError(f"{type(self).__name__}: label {int(yt.max())} >= n_classes={self.n_classes}")
-        out = F.mix_targets(yt, params["perm"], params["lam"], self.n_classes)
+        k = self.n_classes
+        if not yt.is_floating_point() and yt.numel():
+            lo, hi = (int(v) for v in torch.stack((yt.min(), yt.max())).tolist())  # one host read for both checks
+            if yt.dim() == 1 and lo < 0:
+                raise ValueError(f"{type(self).__name__}: class labels must be >= 0, got {lo}")
+            if k is not None and hi >= k:
+                raise ValueError(f"{type(self).__name__}: label {hi} >= n_classes={k}")
+            if k is None and yt.dim() == 1:
+                k = hi + 1
+        out = F.mix_targets(yt, params["perm"], params["lam"], k)
         return out.cpu().numpy() if is_np or not isinstance(y, torch.Tensor) else out
 
     def _apply_mask(self, mask: torch.Tensor, params: Params) -> torch.Tensor:
