@@ -33,6 +33,7 @@ script). Cora: ``--cora DIR`` holding Planetoid's raw ``ind.cora.*`` files (defa
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import platform
@@ -148,6 +149,11 @@ class Report:
                   "|---|---|---|---|---|---|---|"]
         for s in self.syncs:
             lines.append(f"| {s['path']} | {s['item']} | {s['local_scalar_dense']} | {s['nonzero']} | {s['memcpy_dtoh']} | {s['sync_calls']} | {s['note']} |")
+        lines += ["", "## Where the reads of device tensors come from (multiaug.core.hostreads.count_host_reads)", ""]
+        for sy in self.syncs:
+            if sy.get("sites"):
+                lines.append(f"- **{sy['path']}**: " + "; ".join(f"`{x}`" for x in sy["sites"][:12])
+                             + (f" (+{len(sy['sites']) - 12} more)" if len(sy["sites"]) > 12 else ""))
         if self.errors:
             lines += ["", "## Errors", ""] + [f"- {e['section']}: {e['error']}" for e in self.errors]
         return "\n".join(lines) + "\n"
@@ -167,6 +173,17 @@ def count_syncs(rep: Report, path: str, fn: Callable[[], Any], dev: torch.device
     except Exception as e:  # profiler trouble must not cost the timings
         rep.syncs.append(dict(path=path, item="?", local_scalar_dense="?", nonzero="?", memcpy_dtoh="?", sync_calls="?", note=f"profiler failed: {e}"))
         return
+    try:  # where they come from: multiaug's own counter, reads of device tensors only (exact on CUDA)
+        from multiaug.core.hostreads import assume_costly_host_reads, count_host_reads
+
+        # on the CPU (the script's own check) the device code path is taken and its reads listed
+        costly = assume_costly_host_reads() if dev.type == "cpu" else contextlib.nullcontext()
+        with costly, count_host_reads() as reads:
+            fn()
+        sync(dev)
+        sites = [f"{n} x {kind} @ {site}" for (kind, site), n in reads.counts.most_common()]
+    except Exception as e:  # the attribution is extra: keep the counts
+        sites = [f"attribution failed: {type(e).__name__}: {e}"]
     n_sync_call = sum(n in ("cudaStreamSynchronize", "cudaDeviceSynchronize") for n in names)
     n_sync_call -= 1 if dev.type == "cuda" else 0  # our own synchronize after the call
     s = dict(
@@ -177,6 +194,7 @@ def count_syncs(rep: Report, path: str, fn: Callable[[], Any], dev: torch.device
         memcpy_dtoh=sum("Memcpy DtoH" in n for n in names) if dev.type == "cuda" else "-",
         sync_calls=max(n_sync_call, 0) if dev.type == "cuda" else "-",
         note=note,
+        sites=sites,
     )
     rep.syncs.append(s)
     print(f"  syncs {path:<40} item {s['item']:>4}  _local_scalar_dense {s['local_scalar_dense']:>4}  nonzero {s['nonzero']:>4}  "
