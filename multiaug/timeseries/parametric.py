@@ -254,6 +254,21 @@ class _Averager:
             a.copy_(b)
 
 
+def _read_history(losses: list[torch.Tensor], aug_losses: list[torch.Tensor | None],
+                  view_stats: list[torch.Tensor]) -> tuple[list[list[float | None]], list[list[float]]]:
+    """The fit's loss and view histories as Python lists, in one host read."""
+    if not losses:
+        return [], []
+    aug = [a for a in aug_losses if a is not None]
+    flat = torch.cat([torch.stack(losses).float(), torch.stack(aug).float() if aug else losses[0].new_zeros(0),
+                      torch.stack(view_stats).float().flatten()]).tolist()
+    n, m = len(losses), len(aug)
+    it_aug = iter(flat[n:n + m])
+    history = [[flat[i], next(it_aug) if a is not None else None] for i, a in enumerate(aug_losses)]
+    v = flat[n + m:]
+    return history, [v[3 * i:3 * i + 3] for i in range(n)]
+
+
 def _batches(n: int, batch_size: int, n_iters: int, g: torch.Generator):
     """Yield index tensors of shuffled mini-batches (dropping the last incomplete one) for ``n_iters``."""
     bs = min(batch_size, n)
@@ -504,8 +519,10 @@ class AutoTCL(TimeSeriesAugmenter):
         avg = _Averager(encoder) if self.average else None
         bs = min(int(self.batch_size), n)
         n_iters = int(self.n_iters) if self.epochs is None else int(self.epochs) * max(n // bs, 1)
-        history: list[list[float | None]] = []
-        views: list[list[float]] = []
+        # per-iteration figures stay on the device and are read once after the loop (no sync per step)
+        losses: list[torch.Tensor] = []
+        aug_losses: list[torch.Tensor | None] = []
+        view_stats: list[torch.Tensor] = []
         crop = self.mode == "ts2vec" and time_aligned(encoder, x_all)
         for it, idx in enumerate(_batches(n, bs, n_iters, g_cpu)):
             x = x_all[idx.to(dev)]
@@ -526,11 +543,14 @@ class AutoTCL(TimeSeriesAugmenter):
             opt.step()
             if avg is not None:
                 avg.update(encoder)
-            history.append([float(loss.detach()), aug_loss])
-            views.append([float(keep.mean()), float(scale.mean()), float(scale.std()) if scale.numel() > 1 else 0.0])
+            losses.append(loss.detach())
+            aug_losses.append(aug_loss)
+            view_stats.append(torch.stack((keep.float().mean(), scale.mean(),
+                                           scale.std() if scale.numel() > 1 else scale.new_zeros(()))))
             if callback is not None:
                 callback(it + 1, {"encoder": avg.module if avg is not None else encoder, "aug_net": aug_net,
                                   "x": x, "view": view})
+        history, views = _read_history(losses, aug_losses, view_stats)
         final = avg.module if avg is not None else encoder
         final.requires_grad_(False)
         aug_net.requires_grad_(False)
@@ -543,7 +563,7 @@ class AutoTCL(TimeSeriesAugmenter):
         return self
 
     def _aug_step(self, encoder: nn.Module, aug_net: nn.Module, aug_opt: torch.optim.Optimizer, x: torch.Tensor,
-                  g: torch.Generator) -> float:
+                  g: torch.Generator) -> torch.Tensor:
         encoder.eval()
         aug_net.train()
         encoder.requires_grad_(False)
@@ -562,7 +582,7 @@ class AutoTCL(TimeSeriesAugmenter):
             aug_opt.step()
         finally:
             encoder.requires_grad_(True)
-        return float(loss.detach())
+        return loss.detach()
 
     # ---- augmenting ------------------------------------------------------------------------------
 
