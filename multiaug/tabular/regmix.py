@@ -255,14 +255,13 @@ class RegMix(MixingAugmenter):
             sub = xs[torch.randperm(n, generator=g, device=dev)[: min(n, 256)]]
             pd_ = torch.cdist(sub, sub)
             med = float(pd_[pd_ > 0].median()) if bool((pd_ > 0).any()) else 1.0
-            best = None
+            mses = []
             for c in (1.0, 0.5, 0.25, 0.125):
                 ft = features(xs, med * c)
                 w = torch.cholesky_solve(ft.T @ ys, torch.linalg.cholesky(ft.T @ ft + eye))
-                mse = float(((features(xvs, med * c) @ w - yvs) ** 2).mean())
-                if best is None or mse < best[0]:
-                    best = (mse, med * c)
-            scale = best[1]
+                mses.append(((features(xvs, med * c) @ w - yvs) ** 2).mean())
+            mse_l = torch.stack(mses).tolist()  # one read for the four candidates
+            scale = med * (1.0, 0.5, 0.25, 0.125)[mse_l.index(min(mse_l))]  # the first of equal ones, as before
 
         def phi(z):
             return features(z, scale)
@@ -271,12 +270,14 @@ class RegMix(MixingAugmenter):
         G0 = phi_tr.T @ phi_tr
         r0 = phi_tr.T @ ys
 
+        any_hard = bool(hard.any())  # a column flag: read once, not per iteration
+
         def val_errors(partner, lam):
             """Squared validation error per episode and validation row, inner model fitted on
             originals + the mixed copy given by ``partner``/``lam`` (E, n)."""
             lam3 = lam[..., None]
             xm = lam3 * xs[None] + (1 - lam3) * xs[partner]
-            if bool(hard.any()):
+            if any_hard:
                 xm = torch.where(hard & (lam3 < 0.5), xs[partner], torch.where(hard, xs[None].expand_as(xm), xm))
             ym = lam3 * ys[None] + (1 - lam3) * ys[partner]
             pm = phi(xm)
@@ -319,8 +320,9 @@ class RegMix(MixingAugmenter):
             opt.zero_grad()
             loss.backward()
             opt.step()
-            history.append(float(err.mean()))
+            history.append(err.mean())  # read once after the loop: no sync per iteration
 
+        history = torch.stack(history).tolist() if history else []
         with torch.no_grad():
             A = G0 + eye
             w = torch.linalg.solve(A, r0)
