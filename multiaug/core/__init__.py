@@ -8,7 +8,9 @@
 * :mod:`.compose` -- ``Sequential``, ``OneOf``, ``SomeOf``, ``Sometimes``, ``RandAugment``;
 * :mod:`.report` -- ``AugmentReport`` and message helpers;
 * :mod:`.consistency` -- ``LabelConsistent`` (keep augmented samples a reference model still labels as their source);
-* :mod:`.balance` -- class balancing (``sampling_strategy``) for ``augment``/``fit_resample``.
+* :mod:`.balance` -- class balancing (``sampling_strategy``) for ``augment``/``fit_resample``;
+* :mod:`.hostreads` -- where a GPU run waits for the device: the read policy (``host_reads_cheap``),
+  the ``p`` masks (``all_true``, ``split_active``) and ``count_host_reads`` (see docs/gpu.md).
 
 The public names are re-exported here; private helpers are imported from their module.
 """
