@@ -727,7 +727,8 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
         if neighbor_order == "random":
             frac = torch.rand(mw.numel(), generator=generator, device=dev, dtype=torch.float64)
         else:
-            frac = mw.to(torch.float64) / (float(mw.max()) * 1.0000001) if mw.numel() else mw.to(torch.float64)
+            # the same double arithmetic as float(mw.max()) * 1.0000001, without reading it on the host
+            frac = mw.to(torch.float64) / (mw.max().to(torch.float64) * 1.0000001) if mw.numel() else mw.to(torch.float64)
             frac = frac if neighbor_order == "asc" else 1.0 - frac
         order = torch.argsort(center.to(torch.float64) + 0.5 * frac)
         center, nbr, mw = center[order], nbr[order], mw[order]
