@@ -10,8 +10,9 @@ Modules are built on the ``meta`` device and initialised from an explicit ``torc
 """
 from __future__ import annotations
 
+import contextlib
 import math
-from typing import Callable
+from typing import Callable, Iterator
 
 import torch
 from torch import nn
@@ -113,3 +114,17 @@ def build_module(factory: Callable[[], nn.Module], device: torch.device, g: torc
             for p in module.parameters():
                 p.zero_()
     return module.to(device)
+
+
+@contextlib.contextmanager
+def deterministic_convolutions(device: torch.device | str) -> Iterator[None]:
+    """On CUDA, cuDNN restricted to deterministic algorithms (no autotuning) inside the block, the rest
+    of its settings unchanged, so a seeded fit replays exactly on the same device (cuDNN may otherwise
+    pick a convolution backward that accumulates in a varying order). Elsewhere: nothing."""
+    if torch.device(device).type != "cuda":
+        yield
+        return
+    cudnn = torch.backends.cudnn
+    with cudnn.flags(enabled=cudnn.enabled, benchmark=False, deterministic=True, allow_tf32=cudnn.allow_tf32):
+        yield
+

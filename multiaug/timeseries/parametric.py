@@ -28,7 +28,7 @@ from ..core.constraints import Boolean, InstanceOf, Integral, Interval, Options,
 from ..registry import register
 from . import functional as F
 from .base import TimeSeriesAugmenter
-from .encoders import DilatedConvEncoder, build_module, pool
+from .encoders import DilatedConvEncoder, build_module, deterministic_convolutions, pool
 
 # --------------------------------------------------------------------------------------------------
 # networks and losses
@@ -313,20 +313,21 @@ def fit_contrastive(encoder: nn.Module, X: torch.Tensor,
     avg = _Averager(encoder) if average else None
     crop = mode == "ts2vec" and time_aligned(encoder, X)
     encoder.train()
-    for it, idx in enumerate(_batches(X.shape[0], batch_size, n_iters, g)):
-        x = X[idx.to(X.device)]
-        with torch.no_grad():
-            view = make_view(x) if make_view is not None else x
-        start = int(torch.randint(0, 2**31 - 1, (1,), generator=g)) if local_segments else 0
-        loss = contrastive_loss(encoder, x, view, temperature, local_weight, local_segments,
-                                _local_start(x.shape[-1], local_segments, start), mode, timestamp_mask, g, crop)
-        opt.zero_grad()
-        loss.backward()
-        opt.step()
-        if avg is not None:
-            avg.update(encoder)
-        if callback is not None:
-            callback(it + 1, avg.module if avg is not None else encoder)
+    with deterministic_convolutions(X.device):
+        for it, idx in enumerate(_batches(X.shape[0], batch_size, n_iters, g)):
+            x = X[idx.to(X.device)]
+            with torch.no_grad():
+                view = make_view(x) if make_view is not None else x
+            start = int(torch.randint(0, 2**31 - 1, (1,), generator=g)) if local_segments else 0
+            loss = contrastive_loss(encoder, x, view, temperature, local_weight, local_segments,
+                                    _local_start(x.shape[-1], local_segments, start), mode, timestamp_mask, g, crop)
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            if avg is not None:
+                avg.update(encoder)
+            if callback is not None:
+                callback(it + 1, avg.module if avg is not None else encoder)
     out = avg.module if avg is not None else encoder
     return out.eval()
 
@@ -524,32 +525,33 @@ class AutoTCL(TimeSeriesAugmenter):
         aug_losses: list[torch.Tensor | None] = []
         view_stats: list[torch.Tensor] = []
         crop = self.mode == "ts2vec" and time_aligned(encoder, x_all)
-        for it, idx in enumerate(_batches(n, bs, n_iters, g_cpu)):
-            x = x_all[idx.to(dev)]
-            aug_loss = None
-            if it % int(self.aug_every) == 0:
-                aug_loss = self._aug_step(encoder, aug_net, aug_opt, x, g_cpu)
-            aug_net.eval()
-            encoder.train()
-            with torch.no_grad():
-                logits, scale = aug_net(x)
-                keep = self._mask(logits, self._draw_u((x.shape[0], 1, t), dev, g_cpu))
-                view = scale * keep * x
-            start = _local_start(t, int(self.local_segments), int(torch.randint(0, 2**31 - 1, (1,), generator=g_cpu)))
-            loss = contrastive_loss(encoder, x, view, float(self.temperature), float(self.local_weight),
-                                    int(self.local_segments), start, self.mode, self.timestamp_mask, g_cpu, crop)
-            opt.zero_grad()
-            loss.backward()
-            opt.step()
-            if avg is not None:
-                avg.update(encoder)
-            losses.append(loss.detach())
-            aug_losses.append(aug_loss)
-            view_stats.append(torch.stack((keep.float().mean(), scale.mean(),
-                                           scale.std() if scale.numel() > 1 else scale.new_zeros(()))))
-            if callback is not None:
-                callback(it + 1, {"encoder": avg.module if avg is not None else encoder, "aug_net": aug_net,
-                                  "x": x, "view": view})
+        with deterministic_convolutions(dev):
+            for it, idx in enumerate(_batches(n, bs, n_iters, g_cpu)):
+                x = x_all[idx.to(dev)]
+                aug_loss = None
+                if it % int(self.aug_every) == 0:
+                    aug_loss = self._aug_step(encoder, aug_net, aug_opt, x, g_cpu)
+                aug_net.eval()
+                encoder.train()
+                with torch.no_grad():
+                    logits, scale = aug_net(x)
+                    keep = self._mask(logits, self._draw_u((x.shape[0], 1, t), dev, g_cpu))
+                    view = scale * keep * x
+                start = _local_start(t, int(self.local_segments), int(torch.randint(0, 2**31 - 1, (1,), generator=g_cpu)))
+                loss = contrastive_loss(encoder, x, view, float(self.temperature), float(self.local_weight),
+                                        int(self.local_segments), start, self.mode, self.timestamp_mask, g_cpu, crop)
+                opt.zero_grad()
+                loss.backward()
+                opt.step()
+                if avg is not None:
+                    avg.update(encoder)
+                losses.append(loss.detach())
+                aug_losses.append(aug_loss)
+                view_stats.append(torch.stack((keep.float().mean(), scale.mean(),
+                                               scale.std() if scale.numel() > 1 else scale.new_zeros(()))))
+                if callback is not None:
+                    callback(it + 1, {"encoder": avg.module if avg is not None else encoder, "aug_net": aug_net,
+                                      "x": x, "view": view})
         history, views = _read_history(losses, aug_losses, view_stats)
         final = avg.module if avg is not None else encoder
         final.requires_grad_(False)

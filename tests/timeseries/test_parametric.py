@@ -366,3 +366,16 @@ def test_fitting_beats_the_untrained_encoder_downstream():
         untrained = SVC(gamma="scale").fit(z0tr, ytr).score(z0te, yte)
         gains.append(fitted - untrained)
     assert sum(gains) / len(gains) > 0.08, gains
+
+
+def test_fits_ask_cudnn_for_deterministic_convolutions_on_cuda_only():
+    from multiaug.timeseries.encoders import deterministic_convolutions
+
+    cudnn = torch.backends.cudnn
+    before = (cudnn.enabled, cudnn.benchmark, cudnn.deterministic, cudnn.allow_tf32)
+    with deterministic_convolutions("cpu"):
+        assert (cudnn.enabled, cudnn.benchmark, cudnn.deterministic, cudnn.allow_tf32) == before
+    with deterministic_convolutions("cuda"):  # the flags alone: no GPU needed to set them
+        assert cudnn.deterministic and not cudnn.benchmark
+        assert (cudnn.enabled, cudnn.allow_tf32) == (before[0], before[3]), "the other settings are kept"
+    assert (cudnn.enabled, cudnn.benchmark, cudnn.deterministic, cudnn.allow_tf32) == before
