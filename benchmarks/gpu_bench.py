@@ -300,6 +300,20 @@ def bench_timeseries(rep: Report, dev: torch.device, args) -> None:
     rep.row("timeseries", "warp+drift+noise pipeline", size, t_cpu, t_dev, ref="device randn_like+clone", ref_s=t_floor,
             goal=f"<= {GOALS['ts_pipeline_vs_floor']:.0f}x floor", met=(ratio <= GOALS["ts_pipeline_vs_floor"]) if not args.quick else None,
             note=f"{ratio:.2f}x floor")
+    # is the gap launch overhead or memory traffic? the same pipeline on one tiny series (only the
+    # per-call cost: Python, dispatch, kernel launches) and on a 10x larger batch (device only)
+    tiny = walks(1, c, 64).to(dev)
+    t_tiny = timed(lambda: p_dev(tiny), dev, args.repeats * 3)
+    t_tiny_floor = timed(lambda: (torch.randn_like(tiny), tiny.clone()), dev, args.repeats * 3)
+    rep.row("timeseries", "pipeline per-call cost (1 series, T=64)", f"N=1 C={c} T=64", None, t_tiny, ref="device randn_like+clone",
+            ref_s=t_tiny_floor, note=f"{t_tiny / t_tiny_floor:.1f}x the 2-op floor: the fixed cost of a call")
+    if dev.type != "cpu":
+        big = walks(10 * n, c, t).to(dev)
+        t_big = timed(lambda: p_dev(big), dev, args.repeats * 2)
+        t_big_floor = timed(lambda: (torch.randn_like(big), big.clone()), dev, args.repeats * 2)
+        rep.row("timeseries", "warp+drift+noise pipeline, 10x batch", f"N={10 * n} C={c} T={t}", None, t_big,
+                ref="device randn_like+clone", ref_s=t_big_floor, note=f"{t_big / t_big_floor:.2f}x floor")
+        del big
     try:
         import tsaug
     except ImportError:
