@@ -15,6 +15,7 @@ where it is (``pos[i, t] = t`` for ``t >= lengths[i]``).
 """
 from __future__ import annotations
 
+import functools
 import math
 
 import torch
@@ -68,7 +69,13 @@ def _unit_grid(n: int, t: int, lengths: torch.Tensor | None, device: torch.devic
 
 
 def _basis(k: int, t: int, mode: str, device, dtype) -> torch.Tensor:
-    """``(K, T)`` interpolation weights: row ``j`` is the curve through the ``j``-th unit knot."""
+    """``(K, T)`` interpolation weights: row ``j`` is the curve through the ``j``-th unit knot (cached
+    per shape, mode, device and dtype: building it is most of a small call's cost; read-only)."""
+    return _basis_cached(int(k), int(t), mode, torch.device(device), dtype)
+
+
+@functools.lru_cache(maxsize=128)
+def _basis_cached(k: int, t: int, mode: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     eye = torch.eye(k, device=device, dtype=torch.float32)
     if mode == "bicubic":
         w = torch.nn.functional.interpolate(eye.reshape(k, 1, 1, k), size=(1, t), mode="bicubic", align_corners=True)
