@@ -78,6 +78,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--repeats", type=int, default=5)
     ap.add_argument("--nlpaug-repeats", type=int, default=3)
     ap.add_argument("--threads", type=int, default=1, help="torch intra-op threads (nlpaug is single-threaded)")
+    ap.add_argument("--per-call", type=int, default=500, help="sentences for the one-sentence-per-call rows")
     args = ap.parse_args(argv)
     torch.set_num_threads(args.threads)
     warnings.simplefilter("ignore")
@@ -139,6 +140,16 @@ def main(argv: list[str] | None = None) -> None:
         med4 = timeit(run_eda4, args.repeats)
         rows.append((f"multiaug EDA n_aug=4 [{dev}]", med4, eda4.report_.n_outputs, f"outputs; dropped={eda4.report_.n_dropped}"))
 
+    # ---- one sentence per call (a Dataset's __getitem__) -------------------------------------------
+    per_call = []
+    k = min(args.per_call, len(sents))
+    few = sents[:k]
+    per_call.append(("split+join", timeit(lambda: [" ".join(s.split()) for s in few], args.repeats)))
+    if nlpaug_s:
+        per_call.append(("nlpaug flow", timeit(lambda: [flow.augment(s) for s in few], args.nlpaug_repeats)))
+    one = EDA(alpha_sr=0.1, alpha_ri=0.0, alpha_rs=0.1, p_rd=0.1, mode="all", seed=0)
+    per_call.append(("multiaug EDA", timeit(lambda: [one([s]) for s in few], args.repeats)))
+
     # ---- table -------------------------------------------------------------------------------------
     print()
     print(f"| {'method':<38} | {'wall s':>8} | {'CPU s':>8} | {'sent/s (CPU)':>12} | {'x nlpaug':>8} | {'x floor':>7} | {'x nlpaug wall':>13} | {'x floor wall':>12} | note")
@@ -155,6 +166,12 @@ def main(argv: list[str] | None = None) -> None:
     print()
     print("x nlpaug: throughput relative to the nlpaug flow (higher is better); x floor: time per sentence")
     print("relative to split+join (lower is better). Targets: EDA >= 40x nlpaug, <= 5x the floor.")
+    print()
+    print(f"One sentence per call ({k} calls, as a Dataset's __getitem__ would; wall medians):")
+    base = dict(per_call).get("nlpaug flow")
+    for name, (wall, _) in per_call:
+        vs = f"  {base[0] / wall:.1f}x nlpaug" if base else ""
+        print(f"  {name:<14} {wall / k * 1e6:8.0f} us per call{vs}")
 
 
 if __name__ == "__main__":
