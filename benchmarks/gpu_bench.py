@@ -637,7 +637,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cora", default=None, help="folder with Planetoid's raw ind.cora.* files")
     # paraphrase last: the largest CPU share (a 135M-parameter model on the CPU), so a timeout costs only it
     ap.add_argument("--sections", default="timeseries,text,graph,tabular,paraphrase", help="comma-separated subset to run")
-    ap.add_argument("--lm-prompts", type=int, default=64, help="paraphrase row: prompts in one batch")
+    ap.add_argument("--lm-prompts", type=int, default=128, help="paraphrase row: prompts in one batch")
     ap.add_argument("--lm-tokens", type=int, default=32, help="paraphrase row: new tokens per prompt")
     args = ap.parse_args(argv)
     args.repeats = args.repeats or (3 if args.quick else 5)
