@@ -22,6 +22,7 @@ from torch.nn import functional as F
 
 from ..core import Params, concat_labels
 from ..core.constraints import Boolean, Integral, Interval, Options, Real
+from ..core.hostreads import known_all_true
 from ..registry import register
 from .base import GraphAugmenter, _count_non_finite, check_graph, graph_sizes
 
@@ -383,10 +384,10 @@ class LocalAugmentation(GraphAugmenter):
     def _apply(self, data: Any, params: Params) -> Any:
         x_aug = self._decode(data, params["z"])
         active = params["active"]
-        if not bool(active.all()):
+        if not known_all_true(active):  # p < 1: inactive graphs keep their features (a select, no read)
             node_graph, _, _ = graph_sizes(data)
             keep = ~active.to(node_graph.device)[node_graph]
-            x_aug[:, keep] = data.x[keep].to(x_aug.dtype)
+            x_aug = torch.where(keep[None, :, None], data.x.to(x_aug.dtype)[None], x_aug)
         out = data.clone()
         out.x_aug = x_aug
         return out
