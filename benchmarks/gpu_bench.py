@@ -7,7 +7,8 @@ every timed call on CUDA; CPU rows use ``--threads`` PyTorch threads, default al
   on N=2000, C=3, T=512 float32 random walks, CPU vs device, against the device's floor
   ``torch.randn_like(x)`` + ``x.clone()`` (goal: pipeline within 3x of it) and against tsaug's
   ``TimeWarp() + Drift(...) + AddNoise(scale=0.01)`` on the CPU when tsaug is importable; then every
-  registered time-series kernel alone, CPU vs device;
+  registered time-series kernel alone, CPU vs device; the pipeline's per-call cost (one short series)
+  and, on a device, a 10x batch (launch overhead vs memory traffic);
 * text: EDA (SR+RS+RD on every sentence, as in ``text_eda.py``) and KeyboardTypo on 100k sentences,
   sentences/s, CPU vs device, and the share of the device run spent in the CPU tokenizer
   (``vocab.tokenize``) and in ``vocab.detokenize`` (timed in a separate, instrumented run);
@@ -20,7 +21,12 @@ every timed call on CUDA; CPU rows use ``--threads`` PyTorch threads, default al
 * host-device syncs: ``torch.profiler`` over one call of each hot path on the device, counting
   ``aten::item``, ``aten::_local_scalar_dense``, ``aten::nonzero`` (a hidden sync on CUDA) and, on
   CUDA, device-to-host copies (``Memcpy DtoH``) and ``cudaStreamSynchronize``/``cudaDeviceSynchronize``
-  calls. Text paths must copy their result to the host once (strings are built there).
+  calls. Text paths must copy their result to the host once (strings are built there). Under the
+  table, the call sites of those reads (``multiaug.core.hostreads.count_host_reads``);
+* paraphrase (section ``paraphrase``, last): batched generation with a model of SmolLM2-135M's
+  architecture and random weights, 128 prompts x 32 tokens, generations/s CPU vs device (goal: >= 20x).
+
+The report is rewritten after every section, so a timeout keeps the sections already measured.
 
 Writes ``gpu_bench.md`` and ``gpu_bench.json`` to ``--out`` and prints the tables. ``--quick`` runs
 every row at a reduced size (seconds on a laptop CPU; use it with ``--device cpu`` to check the
