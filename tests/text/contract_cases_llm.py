@@ -69,6 +69,41 @@ def tiny_causal_lm(chat: bool = True, seq2seq: bool = False) -> str:
     return str(path)
 
 
+# SmolLM2-135M(-Instruct) as published in its config.json: a Llama with these dimensions
+SMOLLM2_135M = dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=30, num_attention_heads=9,
+                    num_key_value_heads=3, vocab_size=49152, max_position_embeddings=8192, rope_theta=100000.0,
+                    rms_norm_eps=1e-5, tie_word_embeddings=True, hidden_act="silu")
+
+
+def smollm2_like(layers: int | None = None, root: Path | None = None) -> str:
+    """A causal LM with SmolLM2-135M's architecture (``layers`` of its 30, default all) and random
+    weights, a word-level tokenizer padded to its 49,152-token vocabulary and a ChatML template; saved
+    under ``root`` (default: this module's temp folder), path returned. Cost per generated token is the
+    architecture's, not the weights'; random weights rarely sample the end token."""
+    n_layers = SMOLLM2_135M["num_hidden_layers"] if layers is None else int(layers)
+    path = (root or _root()) / f"smollm2-like-{n_layers}"
+    if (path / "config.json").exists():
+        return str(path)
+    import torch
+    from tokenizers import Tokenizer, models, pre_tokenizers
+    from transformers import LlamaConfig, LlamaForCausalLM, PreTrainedTokenizerFast
+
+    specials = ["<pad>", "<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
+    words = specials + WORDS + PUNCT + ["\n", "system", "user", "assistant"]
+    words += [f"w{i}" for i in range(SMOLLM2_135M["vocab_size"] - len(words))]
+    tk = Tokenizer(models.WordLevel(vocab={t: i for i, t in enumerate(words)}, unk_token="<unk>"))
+    tk.pre_tokenizer = pre_tokenizers.Whitespace()
+    tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="<unk>", pad_token="<pad>", bos_token="<s>", eos_token="</s>")
+    tok.chat_template = CHATML
+    with torch.random.fork_rng():  # fixed random weights, global RNG state left as it was
+        torch.manual_seed(0)
+        cfg = LlamaConfig(**{**SMOLLM2_135M, "num_hidden_layers": n_layers}, pad_token_id=0, bos_token_id=2, eos_token_id=3)
+        model = LlamaForCausalLM(cfg)
+    model.save_pretrained(path)
+    tok.save_pretrained(path)
+    return str(path)
+
+
 def _build_generator(vocab_size: int, seq2seq: bool):
     if seq2seq:
         from transformers import T5Config, T5ForConditionalGeneration
