@@ -275,3 +275,16 @@ def test_device_argument_is_honoured_on_cpu(name):
         assert isinstance(out, type(x)) and len(out) == len(x) and all(isinstance(s, str) for s in out)
     gens = aug.__dict__.get("_generators", {})
     assert set(gens) == {"cpu"}, f"random draws must come from the CPU generator only, got {sorted(gens)}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+@pytest.mark.parametrize("mode", ["inference_mode", "no_grad"])
+def test_call_inside_inference_mode_and_no_grad(name, mode):
+    """Evaluation and data-loading code often runs under torch.inference_mode() or no_grad(): a call
+    there gives what the same call gives outside (fitting, which trains, stays outside)."""
+    outside, x, y = _build(name, seed=0)
+    inside, x2, y2 = _build(name, seed=0)
+    ref = _call(outside, x, y)
+    with getattr(torch, mode)():
+        out = _call(inside, x2, y2)
+    assert outputs_equal(out, ref), f"{name}: under torch.{mode}() the output differs"

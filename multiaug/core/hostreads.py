@@ -60,9 +60,6 @@ def assume_costly_host_reads() -> Iterator[None]:
         _COSTLY.reset(token)
 
 
-_ALL_TRUE_ATTR = "_multiaug_all_true"
-
-
 def all_finite(t: torch.Tensor) -> bool:
     """No NaN/inf in floating tensor ``t``: one pass (``aminmax`` propagates NaN and exposes +-inf) and
     one host read of its two values, tested in Python (no ``isfinite`` kernels)."""
@@ -74,17 +71,24 @@ def all_finite(t: torch.Tensor) -> bool:
     return all(math.isfinite(v) for v in torch.stack((lo, hi)).tolist())
 
 
+_ALL_TRUE_ATTR = "_multiaug_all_true"
+
+
 def all_true(n: int, device: torch.device | str | None) -> torch.Tensor:
     """A boolean ``(n,)`` mask of True, remembered as such: :func:`split_active` (and ``where`` of the
-    handlers) answer "all active" for it without reading it, as long as it is not modified in place."""
+    handlers) answer "all active" for it without reading it, as long as it is not modified in place.
+    (Under ``torch.inference_mode`` tensors keep no version counter: the mask is then not remembered,
+    and reading it decides, as for any other mask.)"""
     t = torch.ones(n, dtype=torch.bool, device=device)
-    setattr(t, _ALL_TRUE_ATTR, t._version)
+    if not t.is_inference():
+        setattr(t, _ALL_TRUE_ATTR, t._version)
     return t
 
 
 def known_all_true(mask: torch.Tensor) -> bool:
     """True if ``mask`` came from :func:`all_true` and was not modified since (no host read)."""
-    return getattr(mask, _ALL_TRUE_ATTR, None) == mask._version
+    mark = getattr(mask, _ALL_TRUE_ATTR, None)
+    return mark is not None and not mask.is_inference() and mark == mask._version
 
 
 def split_active(mask: torch.Tensor) -> tuple[str, torch.Tensor | None]:
