@@ -76,6 +76,12 @@ def _basis(k: int, t: int, mode: str, device, dtype) -> torch.Tensor:
 
 @functools.lru_cache(maxsize=128)
 def _basis_cached(k: int, t: int, mode: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    # a plain tensor even when first built under torch.inference_mode, so later autograd use is allowed
+    with torch.inference_mode(False), torch.no_grad():
+        return _build_basis(k, t, mode, device, dtype)
+
+
+def _build_basis(k: int, t: int, mode: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     eye = torch.eye(k, device=device, dtype=torch.float32)
     if mode == "bicubic":
         w = torch.nn.functional.interpolate(eye.reshape(k, 1, 1, k), size=(1, t), mode="bicubic", align_corners=True)
