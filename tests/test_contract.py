@@ -288,3 +288,24 @@ def test_call_inside_inference_mode_and_no_grad(name, mode):
     with getattr(torch, mode)():
         out = _call(inside, x2, y2)
     assert outputs_equal(out, ref), f"{name}: under torch.{mode}() the output differs"
+
+
+@pytest.fixture
+def default_float64():
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        yield
+    finally:
+        torch.set_default_dtype(before)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_works_when_torch_default_dtype_is_float64(name, default_float64):
+    """Scientific code sets torch.set_default_dtype(torch.float64): fitting and calling still work,
+    and a tensor output keeps its input's dtype (internal draws and modules fix their own dtype)."""
+    aug, x, y = _build(name, seed=0)
+    out = _call(aug, x, y)
+    out = out[0] if y is not None else out
+    if isinstance(out, torch.Tensor) and isinstance(x, torch.Tensor):
+        assert out.dtype == x.dtype

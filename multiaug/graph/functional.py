@@ -498,13 +498,13 @@ def diffusion_matrix(edge_index: torch.Tensor, edge_weight: torch.Tensor | None,
     Block-diagonal inputs (a Batch) give block-diagonal outputs."""
     dev = edge_index.device
     N = int(num_nodes)
-    w = torch.ones(edge_index.shape[1], device=dev) if edge_weight is None else edge_weight.to(torch.float32)
-    deg = torch.zeros(N, device=dev).index_add_(0, edge_index[0], w)
+    w = torch.ones(edge_index.shape[1], device=dev, dtype=torch.float32) if edge_weight is None else edge_weight.to(torch.float32)
+    deg = torch.zeros(N, device=dev, dtype=torch.float32).index_add_(0, edge_index[0], w)
     dinv = torch.where(deg > 0, deg.clamp(min=1e-30).rsqrt(), torch.zeros_like(deg))
     tv = dinv[edge_index[0]] * w * dinv[edge_index[1]]
     T = torch.sparse_coo_tensor(edge_index, tv, (N, N), check_invariants=False).coalesce()
     eye_idx = torch.arange(N, device=dev).repeat(2, 1)
-    term = torch.sparse_coo_tensor(eye_idx, torch.ones(N, device=dev), (N, N), check_invariants=False).coalesce()
+    term = torch.sparse_coo_tensor(eye_idx, torch.ones(N, device=dev, dtype=torch.float32), (N, N), check_invariants=False).coalesce()
     if method == "ppr":
         coef = [alpha * (1 - alpha) ** k for k in range(max_terms)]
     elif method == "heat":

@@ -278,7 +278,7 @@ class LocalAugmentation(GraphAugmenter):
         g = torch.Generator(device=dev)
         g.manual_seed((self.stream_seed() ^ _FIT_SALT) % (2**63))
 
-        cvae = CVAE(self.num_features_, self.latent_dim, self.hidden_dim).to(dev)
+        cvae = CVAE(self.num_features_, self.latent_dim, self.hidden_dim).to(device=dev, dtype=torch.float32)
         cvae.reset_parameters(g)
         opt = torch.optim.Adam(cvae.parameters(), lr=float(self.lr))
         src, dst = ei[0], ei[1]
@@ -301,7 +301,7 @@ class LocalAugmentation(GraphAugmenter):
                     break
                 ids = perm[b * bs : (b + 1) * bs]
                 target, cond = feats[src[ids]], feats[dst[ids]]
-                eps = torch.randn(ids.numel(), self.latent_dim, generator=g, device=dev)
+                eps = torch.randn(ids.numel(), self.latent_dim, generator=g, device=dev, dtype=torch.float32)
                 out, mean, log_var = cvae(target, cond, eps)
                 if loss == "bce":
                     rec = F.binary_cross_entropy_with_logits(out, target, reduction="sum")
@@ -317,7 +317,7 @@ class LocalAugmentation(GraphAugmenter):
                 step += 1
                 if score is not None and step > warmup and (step - warmup) % score_every == 0:
                     with torch.no_grad():
-                        z = torch.randn(xf.shape[0], self.latent_dim, generator=g_score, device=dev)
+                        z = torch.randn(xf.shape[0], self.latent_dim, generator=g_score, device=dev, dtype=torch.float32)
                         cand = self._decode_output(cvae.decode(z, feats), x.dtype)
                     value = float(score(cand))
                     if not math.isfinite(value):
@@ -343,7 +343,7 @@ class LocalAugmentation(GraphAugmenter):
         return self
 
     def _build_fitted_modules(self, meta: dict[str, Any]) -> dict[str, nn.Module]:
-        cvae = CVAE(int(meta["num_features_"]), self.latent_dim, self.hidden_dim)
+        cvae = CVAE(int(meta["num_features_"]), self.latent_dim, self.hidden_dim).to(torch.float32)
         for prm in cvae.parameters():
             prm.requires_grad_(False)
         return {"cvae_": cvae}
@@ -370,7 +370,7 @@ class LocalAugmentation(GraphAugmenter):
         data, _ = self._to_internal(data)
         x = self._features(data, "data")
         g = self.generator(x.device)
-        z = torch.randn(k, x.shape[0], self.latent_dim, generator=g, device=x.device)
+        z = torch.randn(k, x.shape[0], self.latent_dim, generator=g, device=x.device, dtype=torch.float32)
         return self._decode(data, z)
 
     def _sample(self, data: Any) -> Params:
@@ -379,7 +379,7 @@ class LocalAugmentation(GraphAugmenter):
         self._features(data, "data")
         dev = data.edge_index.device
         g = self.generator(dev)
-        return {"z": torch.randn(int(self.k), data.num_nodes, self.latent_dim, generator=g, device=dev)}
+        return {"z": torch.randn(int(self.k), data.num_nodes, self.latent_dim, generator=g, device=dev, dtype=torch.float32)}
 
     def _apply(self, data: Any, params: Params) -> Any:
         x_aug = self._decode(data, params["z"])

@@ -62,7 +62,7 @@ _MAX_POLICY_ROWS = 4096
 
 
 def _policy(n_in: int, hidden: int, n_out: int) -> nn.Module:
-    return nn.Sequential(nn.Linear(n_in, hidden), nn.Tanh(), nn.Linear(hidden, n_out))
+    return nn.Sequential(nn.Linear(n_in, hidden), nn.Tanh(), nn.Linear(hidden, n_out)).to(torch.float32)
 
 
 @register("regmix")
@@ -242,9 +242,9 @@ class RegMix(MixingAugmenter):
         # random Fourier features of an RBF kernel; length scale given, or the best of
         # median-pairwise-distance x (1, 1/2, 1/4, 1/8) by validation MSE without mixing
         D = int(self.n_random_features)
-        W0 = torch.randn(d, D, generator=g, device=dev)
-        b = torch.rand(D, generator=g, device=dev) * (2 * math.pi)
-        eye = torch.eye(D, device=dev) * float(self.ridge) * (2 * n) / D
+        W0 = torch.randn(d, D, generator=g, device=dev, dtype=torch.float32)
+        b = torch.rand(D, generator=g, device=dev, dtype=torch.float32) * (2 * math.pi)
+        eye = torch.eye(D, device=dev, dtype=torch.float32) * float(self.ridge) * (2 * n) / D
 
         def features(z, scale):
             return math.sqrt(2.0 / D) * torch.cos(z @ (W0 / scale) + b)
@@ -297,7 +297,7 @@ class RegMix(MixingAugmenter):
         policy = _policy(d + ys.shape[1], int(self.policy_hidden), len(ks)).to(dev)
         with torch.no_grad():
             lin0, lin1 = policy[0], policy[2]
-            lin0.weight.copy_(torch.randn(lin0.weight.shape, generator=g, device=dev) / math.sqrt(lin0.in_features))
+            lin0.weight.copy_(torch.randn(lin0.weight.shape, generator=g, device=dev, dtype=torch.float32) / math.sqrt(lin0.in_features))
             lin0.bias.zero_()
             lin1.weight.zero_()
             lin1.bias.zero_()

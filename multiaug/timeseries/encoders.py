@@ -106,7 +106,7 @@ def build_module(factory: Callable[[], nn.Module], device: torch.device, g: torc
     CPU generator ``g`` (zeros when ``g`` is None: load weights next) and move it to ``device``."""
     with torch.device("meta"):
         module = factory()
-    module = module.to_empty(device="cpu")
+    module = module.to(torch.float32).to_empty(device="cpu")  # float32 whatever torch's default dtype
     if g is not None:
         init_from_generator(module, g)
     else:

@@ -485,9 +485,9 @@ class AutoTCL(TimeSeriesAugmenter):
     def _draw_u(self, shape: tuple[int, ...], device: torch.device, g: torch.Generator | None = None) -> torch.Tensor:
         b = float(self.gumbel_bias)
         if g is None:
-            u = torch.rand(shape, generator=self.generator(device), device=device)
+            u = torch.rand(shape, generator=self.generator(device), device=device, dtype=torch.float32)
         else:  # the fitting stream lives on the CPU
-            u = torch.rand(shape, generator=g).to(device)
+            u = torch.rand(shape, generator=g, dtype=torch.float32).to(device)
         return (b + (1 - 2 * b) * u).clamp(1e-6, 1 - 1e-6)
 
     def _view(self, x: torch.Tensor, u: torch.Tensor, aug_net: nn.Module) -> tuple[torch.Tensor, torch.Tensor]:
