@@ -13,7 +13,7 @@ import torch
 
 from .base import Augmenter, Params
 from .constraints import InstanceOf, Integral, Interval, Pair, Real, SequenceOf
-from .hostreads import split_active
+from .hostreads import host_item, split_active
 from .labels import merge_labels, take_labels
 from .seeding import worker_seed
 
@@ -69,7 +69,7 @@ class Composition(Augmenter):
             self.__dict__["_seeded_children"] = True
             for child in self.augmenters:
                 if child.seed is None and "_rng_seed" not in child.__dict__:
-                    child.reseed(int(torch.randint(0, 2**62, (1,), generator=super().generator("cpu")).item()))
+                    child.reseed(host_item(torch.randint(0, 2**62, (1,), generator=super().generator("cpu"))))
         return g
 
     def _started_worker_stream(self, wseed: int) -> None:
@@ -87,7 +87,7 @@ class Composition(Augmenter):
         g = self.generator("cpu")
         for child in self.augmenters:
             if everyone or child.seed is None:
-                child._adopt_worker_stream(int(torch.randint(0, 2**62, (1,), generator=g).item()), wseed)
+                child._adopt_worker_stream(host_item(torch.randint(0, 2**62, (1,), generator=g)), wseed)
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "Composition":
         self._ensure_valid()

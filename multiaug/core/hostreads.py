@@ -36,9 +36,11 @@ import torch
 from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
-__all__ = ["host_reads_cheap", "assume_costly_host_reads", "count_host_reads", "HostReads", "all_true", "all_finite", "split_active"]
+__all__ = ["host_reads_cheap", "assume_costly_host_reads", "count_host_reads", "HostReads", "all_true", "all_finite",
+           "split_active", "host_item"]
 
 _COSTLY: contextvars.ContextVar[bool] = contextvars.ContextVar("multiaug_costly_host_reads", default=False)
+_HOST_SIDE: contextvars.ContextVar[bool] = contextvars.ContextVar("multiaug_host_side_read", default=False)
 
 
 def host_reads_cheap(device: torch.device | str | None) -> bool:
@@ -69,6 +71,19 @@ def all_finite(t: torch.Tensor) -> bool:
     if host_reads_cheap(t.device):
         return math.isfinite(lo.item()) and math.isfinite(hi.item())
     return all(math.isfinite(v) for v in torch.stack((lo, hi)).tolist())
+
+
+def host_item(t: torch.Tensor) -> int | float | bool:
+    """The value of one-element CPU tensor ``t`` that lives on the host by construction (a draw from a
+    CPU generator, a seed): read without counting as a device wait, on every device. A tensor on
+    another device is refused, since reading it would wait."""
+    if t.device.type != "cpu":
+        raise ValueError(f"host_item: expected a CPU tensor (a host-side value), got one on {t.device}")
+    token = _HOST_SIDE.set(True)
+    try:
+        return t.item()
+    finally:
+        _HOST_SIDE.reset(token)
 
 
 _ALL_TRUE_ATTR = "_multiaug_all_true"
@@ -158,7 +173,7 @@ def _site() -> str:
 def _counted(t: object) -> bool:
     """A read of ``t`` waits for a device: ``t`` lives on one, or (under
     :func:`assume_costly_host_reads`) ``t`` is a CPU tensor that is not a host copy made by ``cpu()``."""
-    if not isinstance(t, torch.Tensor):
+    if not isinstance(t, torch.Tensor) or _HOST_SIDE.get():
         return False
     if t.device.type != "cpu":
         return True

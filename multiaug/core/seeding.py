@@ -18,6 +18,8 @@ import numpy as np
 import torch
 from torch.utils.data import get_worker_info
 
+from .hostreads import host_item
+
 __all__ = ["fresh_seed", "mix_seeds", "worker_seed", "RandomStreams"]
 
 
@@ -155,7 +157,7 @@ class RandomStreams:
         self.__dict__.pop("_stream_seed", None)
         self.__dict__.pop("_stream_adopted", None)
         for child in self._children():
-            child.reseed(None if seed is None else int(torch.randint(0, 2**62, (1,), generator=self.generator()).item()))
+            child.reseed(None if seed is None else host_item(torch.randint(0, 2**62, (1,), generator=self.generator())))
         self.__dict__["_children_reseeded"] = seed is not None
         return self
 

@@ -53,6 +53,7 @@ import torch
 
 from ..core import ModalityHandler, Params, concat_labels, register_modality
 from ..core.constraints import Integral, Interval, Options, Real, Satisfies
+from ..core.hostreads import host_item
 from ..registry import register
 from . import functional as F
 from .base import TextAugmenter
@@ -1251,7 +1252,7 @@ class TaggedCharNoise(TaggedAugmenter):
 
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
         texts, _ = self._texts(f)
-        seed = int(torch.randint(0, 2**62, (1,), generator=self.generator(self._dev())))
+        seed = host_item(torch.randint(0, 2**62, (1,), generator=self.generator(self._dev())))
         inner = self._inner(seed)
         inner._ensure_valid()
         return inner._sample(texts)  # {"codes", "sep", "u"}: the character kernel's own draws

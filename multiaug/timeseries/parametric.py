@@ -25,6 +25,7 @@ from torch import nn
 
 from ..core import Params
 from ..core.constraints import Boolean, InstanceOf, Integral, Interval, Options, Real, Satisfies
+from ..core.hostreads import host_item
 from ..registry import register
 from . import functional as F
 from .base import TimeSeriesAugmenter
@@ -144,11 +145,11 @@ def ts2vec_crop(n: int, t: int, g: torch.Generator) -> tuple[torch.Tensor, torch
     def draw(lo: int, hi: int, size: tuple[int, ...] = (1,)) -> torch.Tensor:  # uniform on [lo, hi)
         return torch.randint(lo, hi, size, generator=g)
 
-    overlap = int(draw(2, t + 1))
-    left = int(draw(0, t - overlap + 1))
+    overlap = host_item(draw(2, t + 1))  # g is a CPU generator: host-side values
+    left = host_item(draw(0, t - overlap + 1))
     right = left + overlap
-    eleft = int(draw(0, left + 1))
-    eright = int(draw(right, t + 1))
+    eleft = host_item(draw(0, left + 1))
+    eright = host_item(draw(right, t + 1))
     offset = draw(-eleft, t - eright + 1, (n,))
     return offset + eleft, offset + left, (right - eleft, eright - left), overlap
 
@@ -318,7 +319,7 @@ def fit_contrastive(encoder: nn.Module, X: torch.Tensor,
             x = X[idx.to(X.device)]
             with torch.no_grad():
                 view = make_view(x) if make_view is not None else x
-            start = int(torch.randint(0, 2**31 - 1, (1,), generator=g)) if local_segments else 0
+            start = host_item(torch.randint(0, 2**31 - 1, (1,), generator=g)) if local_segments else 0
             loss = contrastive_loss(encoder, x, view, temperature, local_weight, local_segments,
                                     _local_start(x.shape[-1], local_segments, start), mode, timestamp_mask, g, crop)
             opt.zero_grad()
@@ -537,7 +538,7 @@ class AutoTCL(TimeSeriesAugmenter):
                     logits, scale = aug_net(x)
                     keep = self._mask(logits, self._draw_u((x.shape[0], 1, t), dev, g_cpu))
                     view = scale * keep * x
-                start = _local_start(t, int(self.local_segments), int(torch.randint(0, 2**31 - 1, (1,), generator=g_cpu)))
+                start = _local_start(t, int(self.local_segments), host_item(torch.randint(0, 2**31 - 1, (1,), generator=g_cpu)))
                 loss = contrastive_loss(encoder, x, view, float(self.temperature), float(self.local_weight),
                                         int(self.local_segments), start, self.mode, self.timestamp_mask, g_cpu, crop)
                 opt.zero_grad()

@@ -239,3 +239,14 @@ def test_device_path_equals_the_cpu_path_for_every_augmenter(name, p):
     from tests.conftest import outputs_equal
 
     assert outputs_equal(run(False), run(True)), f"{name}: the device path gives other outputs than the CPU path"
+
+
+def test_host_item_reads_host_values_without_counting_and_refuses_device_tensors():
+    from multiaug.core.hostreads import host_item
+
+    g = torch.Generator().manual_seed(0)
+    with assume_costly_host_reads(), count_host_reads() as r:
+        v = host_item(torch.randint(0, 10, (1,), generator=g))
+    assert isinstance(v, int) and r.total == 0
+    with pytest.raises(ValueError, match="CPU tensor"):
+        host_item(torch.zeros(1, device="meta"))
