@@ -309,3 +309,19 @@ def test_works_when_torch_default_dtype_is_float64(name, default_float64):
     out = out[0] if y is not None else out
     if isinstance(out, torch.Tensor) and isinstance(x, torch.Tensor):
         assert out.dtype == x.dtype
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_outputs_do_not_depend_on_torch_default_dtype(name):
+    """Reproducible from the seed alone: the same call gives the same output whatever
+    torch.get_default_dtype() is (every draw and buffer fixes its own dtype)."""
+    ref_aug, x, y = _build(name, seed=0)
+    ref = _call(ref_aug, x, y)
+    aug, x2, y2 = _build(name, seed=0)
+    before = torch.get_default_dtype()
+    torch.set_default_dtype(torch.float64)
+    try:
+        out = _call(aug, x2, y2)
+    finally:
+        torch.set_default_dtype(before)
+    assert outputs_equal(out, ref), f"{name}: the output changes with torch's default dtype"

@@ -261,7 +261,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         """Boolean ``(n,)``: the samples drawn with probability ``p`` (all, without a draw, at p = 1)."""
         if float(self.p) >= 1.0:
             return all_true(n, device)
-        return torch.rand(n, generator=self.generator(device), device=device) < float(self.p)
+        return torch.rand(n, generator=self.generator(device), device=device, dtype=torch.float32) < float(self.p)
 
     def sample(self, x: Any, y: Any = None, **extra: Any) -> Params:
         """Draw every random number for batch ``x`` (internal representation: see the modality's

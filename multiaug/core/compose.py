@@ -175,7 +175,7 @@ class OneOf(Composition):
         h = self.handler
         n, dev = h.length(x), h.device(x)
         k = len(self.augmenters)
-        w = torch.ones(k) if self.weights is None else torch.tensor([float(v) for v in self.weights])
+        w = torch.ones(k, dtype=torch.float32) if self.weights is None else torch.tensor([float(v) for v in self.weights], dtype=torch.float32)
         choice = torch.multinomial(w.to(dev).expand(n, k), 1, replacement=True, generator=self.generator(dev)).flatten()
         for j, a in enumerate(self.augmenters):
             x, y = self._run_on(a, x, y, torch.nonzero(choice == j).flatten(), inputs)
@@ -204,7 +204,7 @@ class SomeOf(Composition):
         g = self.generator(dev)
         lo, hi = (self.n, self.n) if isinstance(self.n, (int, np.integer)) else self.n
         count = torch.randint(int(lo), int(hi) + 1, (n,), generator=g, device=dev)
-        rank = torch.rand(n, k, generator=g, device=dev).argsort(dim=1).argsort(dim=1)
+        rank = torch.rand(n, k, generator=g, device=dev, dtype=torch.float32).argsort(dim=1).argsort(dim=1)
         chosen = rank < count[:, None]
         for j, a in enumerate(self.augmenters):
             x, y = self._run_on(a, x, y, torch.nonzero(chosen[:, j]).flatten(), inputs)

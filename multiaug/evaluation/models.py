@@ -160,7 +160,7 @@ def _seeded_init(module: torch.nn.Module, g: torch.Generator) -> None:
         for p in module.parameters():
             if p.dim() >= 2:
                 a = math.sqrt(6.0 / (p.shape[0] + p.shape[1]))
-                p.copy_(torch.rand(p.shape, generator=g) * 2 * a - a)
+                p.copy_(torch.rand(p.shape, generator=g, dtype=torch.float32) * 2 * a - a)
             else:
                 p.zero_()
 
@@ -168,7 +168,7 @@ def _seeded_init(module: torch.nn.Module, g: torch.Generator) -> None:
 def _dropout(h: torch.Tensor, p: float, g: torch.Generator, training: bool) -> torch.Tensor:
     if not training or p == 0:
         return h
-    keep = (torch.rand(h.shape, generator=g) >= p).to(h.dtype)
+    keep = (torch.rand(h.shape, generator=g, dtype=torch.float32) >= p).to(h.dtype)
     return h * keep / (1 - p)
 
 

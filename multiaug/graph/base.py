@@ -182,5 +182,5 @@ def per_graph_value(value: Any, n_graphs: int, generator: torch.Generator, devic
     that e.g. 0.9 x 20 nodes gives 18, not float32's 17.9999996)."""
     if is_range(value):
         lo, hi = float(value[0]), float(value[1])
-        return lo + (hi - lo) * torch.rand(n_graphs, generator=generator, device=device).to(dtype)
+        return lo + (hi - lo) * torch.rand(n_graphs, generator=generator, device=device, dtype=torch.float32).to(dtype)
     return torch.full((n_graphs,), float(value), device=device, dtype=dtype)

@@ -295,7 +295,7 @@ class LocalAugmentation(GraphAugmenter):
         g_score.manual_seed((self.stream_seed() ^ _FIT_SALT ^ 0x5C0E) % (2**63))
         for _ in range(int(self.epochs)):
             perm = torch.randperm(E, generator=g, device=dev)
-            total, count = torch.zeros((), device=dev), 0
+            total, count = torch.zeros((), device=dev, dtype=torch.float32), 0
             for b in range(steps_per_epoch):
                 if budget is not None and step >= budget:
                     break

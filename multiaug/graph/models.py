@@ -44,7 +44,7 @@ def dropout(x: torch.Tensor, p: float, training: bool = True) -> torch.Tensor:
         if x.device.type == "cpu":
             keep = _keep_mask(vals.numel(), float(p))
         else:
-            keep = torch.rand(vals.numel(), device=x.device) >= p
+            keep = torch.rand(vals.numel(), device=x.device, dtype=torch.float32) >= p
         return torch.sparse_coo_tensor(
             x.indices()[:, keep], vals[keep] * (1.0 / (1.0 - p)), x.shape, is_coalesced=True, check_invariants=False
         )

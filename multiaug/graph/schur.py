@@ -85,7 +85,7 @@ class SchurView(GraphAugmenter):
         quota = torch.minimum(torch.floor(frac * nodes_per.double() + 1e-9).long(), (nodes_per - 1).clamp(min=0))
         warn_unchanged(self, int(((quota == 0) & (frac > 0)).sum()), nodes_per.numel(),
                        "too few nodes to eliminate any at this fraction")
-        priority = torch.rand(int(data.num_nodes), generator=g, device=dev)
+        priority = torch.rand(int(data.num_nodes), generator=g, device=dev, dtype=torch.float32)
         eliminate = F.sample_per_group(node_graph, quota, priority) if self.order == "random" else None
         seed = torch.randint(0, 2**62, (), generator=g, device=dev)
         # random order: rounds are grown to maximal independent sets (fewer rounds; the order stays random)
@@ -96,10 +96,10 @@ class SchurView(GraphAugmenter):
         dev = ei.device
         N = int(data.num_nodes)
         if N == 0:  # nothing to eliminate (already counted as unchanged by _sample): the same empty view
-            return F.replace_edges(data, ei, {"edge_weight": torch.zeros(0, device=dev)})
+            return F.replace_edges(data, ei, {"edge_weight": torch.zeros(0, device=dev, dtype=torch.float32)})
         w = getattr(data, "edge_weight", None)
         if w is None:
-            w = torch.ones(ei.shape[1], device=dev)
+            w = torch.ones(ei.shape[1], device=dev, dtype=torch.float32)
         elif not isinstance(w, torch.Tensor) or w.dim() != 1 or w.numel() != ei.shape[1]:
             raise ValueError(f"SchurView: edge_weight must be a 1-D tensor with one weight per edge ({ei.shape[1]}), "
                              f"got shape {tuple(getattr(w, 'shape', ()))}")

@@ -138,8 +138,8 @@ class EdgeAdd(_RateAugmenter):
             c = torch.where(need > 0, 2 * need + 8, torch.zeros_like(need))
             gid = torch.repeat_interleave(torch.arange(G, device=dev), c)
             n_c = nodes_per[gid]
-            a = ptr[gid] + (torch.rand(gid.numel(), generator=g, device=dev) * n_c).to(torch.long).clamp(max=n_c - 1)
-            b = ptr[gid] + (torch.rand(gid.numel(), generator=g, device=dev) * n_c).to(torch.long).clamp(max=n_c - 1)
+            a = ptr[gid] + (torch.rand(gid.numel(), generator=g, device=dev, dtype=torch.float32) * n_c).to(torch.long).clamp(max=n_c - 1)
+            b = ptr[gid] + (torch.rand(gid.numel(), generator=g, device=dev, dtype=torch.float32) * n_c).to(torch.long).clamp(max=n_c - 1)
             key = a * N + b if self.directed else torch.minimum(a, b) * N + torch.maximum(a, b)
             ok = torch.ones_like(key, dtype=torch.bool) if self.self_loops else a != b
             if taken.numel():
@@ -150,7 +150,7 @@ class EdgeAdd(_RateAugmenter):
             first = torch.full((key.numel(),), gid.numel(), dtype=torch.long, device=dev)
             first = first.scatter_reduce(0, inv, torch.arange(gid.numel(), device=dev), reduce="amin")
             gid = gid[first]
-            pick = F.sample_per_group(gid, need, torch.rand(key.numel(), generator=g, device=dev))
+            pick = F.sample_per_group(gid, need, torch.rand(key.numel(), generator=g, device=dev, dtype=torch.float32))
             new = key[pick]
             need = need - torch.bincount(gid[pick], minlength=G)
             chosen = torch.cat([chosen, new])
@@ -194,7 +194,7 @@ class NodeDrop(_RateAugmenter):
     def _sample(self, data: Any) -> Params:
         dev = data.edge_index.device
         g = self.generator(dev)
-        return {"rate": self._rates(data, g), "u": torch.rand(int(data.num_nodes), generator=g, device=dev)}
+        return {"rate": self._rates(data, g), "u": torch.rand(int(data.num_nodes), generator=g, device=dev, dtype=torch.float32)}
 
     def _apply(self, data: Any, params: Params) -> Any:
         node_graph, nodes_per, _ = graph_sizes(data)
@@ -228,7 +228,7 @@ class FeatureMask(_RateAugmenter):
         rate = self._rates(data, g).to(dev)
         _, n_graphs = F.node_graph_index(data)
         shape = {"column": (n_graphs, x.shape[1]), "row": (x.shape[0],), "entry": tuple(x.shape[:2])}[self.mode]
-        return {"rate": rate, "u": torch.rand(shape, generator=g, device=data.edge_index.device).to(dev)}
+        return {"rate": rate, "u": torch.rand(shape, generator=g, device=data.edge_index.device, dtype=torch.float32).to(dev)}
 
     def _apply(self, data: Any, params: Params) -> Any:
         x = _features(data, type(self).__name__)
@@ -277,7 +277,7 @@ class FeatureNoise(GraphAugmenter):
         g = self.generator(dev)
         _, n_graphs = F.node_graph_index(data)
         return {"sigma": per_graph_value(self.sigma, n_graphs, g, dev).to(x.device),
-                "noise": torch.randn(x.shape, generator=g, device=dev).to(x.device, x.dtype)}
+                "noise": torch.randn(x.shape, generator=g, device=dev, dtype=torch.float32).to(x.device, x.dtype)}
 
     def _apply(self, data: Any, params: Params) -> Any:
         x = _features(data, "FeatureNoise")
@@ -310,9 +310,9 @@ class RandomWalkSubgraph(GraphAugmenter):
         g = self.generator(dev)
         node_graph, nodes_per, _ = graph_sizes(data)
         k = torch.where(nodes_per > 0, torch.clamp(torch.ceil(nodes_per.double() * float(self.root_fraction) - 1e-9).long(), min=1), nodes_per)
-        pick = F.sample_per_group(node_graph, k, torch.rand(int(data.num_nodes), generator=g, device=dev))
+        pick = F.sample_per_group(node_graph, k, torch.rand(int(data.num_nodes), generator=g, device=dev, dtype=torch.float32))
         roots = pick.nonzero().flatten()
-        return {"roots": roots, "u": torch.rand(roots.numel(), int(self.walk_length), generator=g, device=dev)}
+        return {"roots": roots, "u": torch.rand(roots.numel(), int(self.walk_length), generator=g, device=dev, dtype=torch.float32)}
 
     def _apply(self, data: Any, params: Params) -> Any:
         walks = F.random_walks(data.edge_index, int(data.num_nodes), params["roots"], params["u"])

@@ -125,7 +125,7 @@ class FeatMix(MixingAugmenter):
         partner = self._partners(x)
         g = self.generator(x.device)
         rate = F.sample_beta(self.beta, self.beta, x.shape[0], g, x.device)
-        u = torch.rand(x.shape[0], x.shape[1], generator=g, device=x.device)
+        u = torch.rand(x.shape[0], x.shape[1], generator=g, device=x.device, dtype=torch.float32)
         keep = u > rate[:, None]
         lam = (keep.to(torch.float32) * self.importance_.to(x.device)[None, :]).sum(1)
         return {"partner": partner, "keep": keep, "lam": lam}
@@ -158,7 +158,7 @@ class HidMix(MixingAugmenter):
         partner = self._partners(x)
         g = self.generator(x.device)
         rate = F.sample_beta(self.beta, self.beta, x.shape[0], g, x.device)
-        u = torch.rand(x.shape[0], x.shape[2], generator=g, device=x.device)
+        u = torch.rand(x.shape[0], x.shape[2], generator=g, device=x.device, dtype=torch.float32)
         keep = F.column_mask(rate, u)[:, None, :]  # (N, 1, D): broadcast over features
         return {"partner": partner, "keep": keep, "lam": rate}
 
@@ -221,10 +221,10 @@ class GatedTokenizer(nn.Module):
     def __init__(self, n_features: int, d_token: int = 16):
         super().__init__()
         bound = 1.0 / math.sqrt(d_token)
-        self.weight1 = nn.Parameter(torch.empty(n_features, d_token).uniform_(-bound, bound))
-        self.weight2 = nn.Parameter(torch.empty(n_features, d_token).uniform_(-bound, bound))
-        self.bias1 = nn.Parameter(torch.empty(n_features, d_token).uniform_(-bound, bound))
-        self.bias2 = nn.Parameter(torch.empty(n_features, d_token).uniform_(-bound, bound))
+        self.weight1 = nn.Parameter(torch.empty(n_features, d_token, dtype=torch.float32).uniform_(-bound, bound))
+        self.weight2 = nn.Parameter(torch.empty(n_features, d_token, dtype=torch.float32).uniform_(-bound, bound))
+        self.bias1 = nn.Parameter(torch.empty(n_features, d_token, dtype=torch.float32).uniform_(-bound, bound))
+        self.bias2 = nn.Parameter(torch.empty(n_features, d_token, dtype=torch.float32).uniform_(-bound, bound))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         x = x[:, :, None]
@@ -247,7 +247,7 @@ class TokenMLP(nn.Module):
             self.mix = HidMixLayer(beta=beta, seed=seed)
         elif mix == "feat_mix":
             fm = FeatMix(beta=beta, importance=list(importance) if importance is not None else "uniform", seed=seed)
-            fm.fit(torch.zeros(2, n_features))
+            fm.fit(torch.zeros(2, n_features, dtype=torch.float32))
             self.mix = HidMixLayer(mixer=fm)
         elif mix is None:
             self.mix = None

@@ -183,11 +183,11 @@ def _knn_blockmin(ref_f, ref_sq, q_all, k, n_sel, exclude_self, chunk_size, tile
         per = w // (B * B)
         sb_blocks[t0 // (B * B) : t0 // (B * B) + per] = t0 // B + torch.arange(per, device=dev)[:, None] + offs * per
     # buffers made once: fresh multi-MB tensors per chunk cost page faults on every chunk
-    buf = torch.empty(chunk_size * tile, device=dev)
-    bmin_buf = torch.empty(chunk_size * n_blocks, device=dev)
-    sbmin_buf = torch.empty(chunk_size * n_super, device=dev)
-    rv_buf = torch.empty(chunk_size * n_sel, B * (dim + 1), device=dev)
-    dc_buf = torch.empty(chunk_size * n_sel * B, device=dev)
+    buf = torch.empty(chunk_size * tile, device=dev, dtype=torch.float32)
+    bmin_buf = torch.empty(chunk_size * n_blocks, device=dev, dtype=torch.float32)
+    sbmin_buf = torch.empty(chunk_size * n_super, device=dev, dtype=torch.float32)
+    rv_buf = torch.empty(chunk_size * n_sel, B * (dim + 1), device=dev, dtype=torch.float32)
+    dc_buf = torch.empty(chunk_size * n_sel * B, device=dev, dtype=torch.float32)
     dists, idxs = [], []
     for start in range(0, q_all.shape[0], chunk_size):
         q = q_all[start : start + chunk_size].to(torch.float32)

@@ -152,12 +152,12 @@ class CutMix(MixingAugmenter):
 
     def _column_weights(self, x: torch.Tensor) -> torch.Tensor:
         """Weight of each column in the label weight (uniform for CutMix)."""
-        return torch.full((x.shape[1],), 1.0 / x.shape[1], device=x.device)
+        return torch.full((x.shape[1],), 1.0 / x.shape[1], device=x.device, dtype=torch.float32)
 
     def _sample(self, x: torch.Tensor) -> Params:
         partner = self._partners(x)
         rate = self._keep_rate(x)
-        u = torch.rand(x.shape[0], x.shape[1], generator=self.generator(x.device), device=x.device)
+        u = torch.rand(x.shape[0], x.shape[1], generator=self.generator(x.device), device=x.device, dtype=torch.float32)
         keep = F.column_mask(rate, u)
         lam = (keep.to(torch.float32) * self._column_weights(x)[None, :]).sum(1)
         return {"partner": partner, "keep": keep, "lam": lam}

@@ -288,7 +288,7 @@ class RegMix(MixingAugmenter):
             return ((pred - yvs[None]) ** 2).mean(-1)
 
         def draw(k_of_row):
-            u = torch.rand(E, n, generator=g, device=dev)
+            u = torch.rand(E, n, generator=g, device=dev, dtype=torch.float32)
             col = torch.minimum((u * k_of_row).long(), k_of_row - 1)
             partner = nbr.gather(1, col.T).T
             lam = F.sample_beta(self.alpha, self.alpha, E * n, g, dev).view(E, n)
@@ -377,7 +377,7 @@ class RegMix(MixingAugmenter):
                 probs = self.k_marginal_.to(x.device).expand(n, -1)
         nbr = F.knn(self._knn_space(xs, ys), kmax, chunk_size=self.chunk_size)[1]
         k = ks[torch.multinomial(probs, 1, generator=g).flatten()]
-        u = torch.rand(n, generator=g, device=x.device)
+        u = torch.rand(n, generator=g, device=x.device, dtype=torch.float32)
         partner = F.draw_partners_among_neighbours(nbr, k, u)
         lam = F.sample_beta(self.alpha, self.alpha, n, g, x.device)
         return {"partner": partner, "lam": lam, "k": k}

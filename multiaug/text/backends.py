@@ -174,7 +174,7 @@ class SeededSampler:
             probs = sorted_s.softmax(dim=-1)
             remove = probs.cumsum(dim=-1) - probs > self.top_p  # keeps at least the best token
             scores = scores.masked_fill(remove.scatter(-1, idx, remove), float("-inf"))
-        u = torch.stack([torch.rand(scores.shape[-1], generator=g, device=scores.device) for g in self.gens])
+        u = torch.stack([torch.rand(scores.shape[-1], generator=g, device=scores.device, dtype=torch.float32) for g in self.gens])
         gumbel = -torch.log(-torch.log(u.clamp(1e-10, 1.0 - 1e-7)))
         return scores + gumbel
 

@@ -117,7 +117,7 @@ class _CharNoise(TextAugmenter):
         codes = torch.from_numpy(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)).to(dev)
         g = self.generator(dev)
         c = codes.numel()
-        return {"codes": codes, "sep": ord(sep), "u": torch.rand(4, c, generator=g, device=dev)}
+        return {"codes": codes, "sep": ord(sep), "u": torch.rand(4, c, generator=g, device=dev, dtype=torch.float32)}
 
     def _apply(self, x: list[str], params: Params) -> list[str]:
         codes, sep = params["codes"], params["sep"]

@@ -148,9 +148,9 @@ class ContextualSubstitution(TextAugmenter):
         want = torch.round(float(self.aug_p) * n_words).long().clamp(min=int(self.aug_min), max=int(self.aug_max))
         n_ops = torch.minimum(want, torch.tensor(elig, dtype=torch.long)) if n else torch.zeros(0, dtype=torch.long)
         width = max(elig + [1])
-        order = torch.rand(n, width, generator=g).argsort(dim=1)  # random priority over eligible slots
+        order = torch.rand(n, width, generator=g, dtype=torch.float32).argsort(dim=1)  # random priority over eligible slots
         m = int(self.aug_max)
-        u = torch.rand(n, m, int(self.top_k), generator=g)  # candidate choice noise, one row per edit
+        u = torch.rand(n, m, int(self.top_k), generator=g, dtype=torch.float32)  # candidate choice noise, one row per edit
         return {"order": order, "n_ops": n_ops, "u": u}
 
     # ---- apply: deterministic ----------------------------------------------------------------------

@@ -128,19 +128,19 @@ class _EDABase(TextAugmenter):
         prm: Params = {"tokens": tb}
         if 0 in act:
             prm["n_sr"] = torch.where(act[0], F.n_changes(a_sr, n_words), zeros)
-            prm["u_sr"] = torch.rand(2, t, generator=g, device=dev)
+            prm["u_sr"] = torch.rand(2, t, generator=g, device=dev, dtype=torch.float32)
         if 1 in act:
             n_ri = torch.where(act[1] & (m > 0), F.n_changes(a_ri, n_words), zeros)
             k = int(n_ri.sum())
             prm["n_ri"] = n_ri
-            prm["u_ri"] = torch.rand(3, k, generator=g, device=dev)
+            prm["u_ri"] = torch.rand(3, k, generator=g, device=dev, dtype=torch.float32)
             t += k
         if 2 in act:
             prm["n_rs"] = torch.where(act[2], F.n_changes(a_rs, n_words), zeros)
-            prm["u_rs"] = torch.rand(t, generator=g, device=dev)
+            prm["u_rs"] = torch.rand(t, generator=g, device=dev, dtype=torch.float32)
         if 3 in act:
-            prm["p_rd"] = torch.where(act[3], torch.full((n,), p_rd, device=dev), torch.zeros(n, device=dev))
-            prm["u_rd"] = torch.rand(t, generator=g, device=dev)
+            prm["p_rd"] = torch.where(act[3], torch.full((n,), p_rd, device=dev), torch.zeros(n, device=dev, dtype=torch.float32))
+            prm["u_rd"] = torch.rand(t, generator=g, device=dev, dtype=torch.float32)
         return prm
 
     def _apply(self, x: list[str], params: Params) -> list[str]:

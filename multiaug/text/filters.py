@@ -100,7 +100,7 @@ class SentenceEmbedder:
             emb = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1e-9)
             outs.append(torch.nn.functional.normalize(emb.float(), dim=-1))
         if not outs:
-            return torch.zeros(0, 0)
+            return torch.zeros(0, 0, dtype=torch.float32)
         return torch.cat(outs)
 
 

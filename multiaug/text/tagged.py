@@ -841,7 +841,7 @@ class LabelwiseTokenReplacement(_Fitted):
         return self
 
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
-        return {"u": torch.rand(2, f.t, generator=self.generator(self._dev()))}
+        return {"u": torch.rand(2, f.t, generator=self.generator(self._dev()), dtype=torch.float32)}
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         stop = self._stop()
@@ -913,7 +913,7 @@ class TaggedSynonymReplacement(_SynonymOp):
         super().__init__(**kwargs)
 
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
-        return {"u": torch.rand(2, f.t, generator=self.generator(self._dev()))}
+        return {"u": torch.rand(2, f.t, generator=self.generator(self._dev()), dtype=torch.float32)}
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         table, sw = self._table()
@@ -972,7 +972,7 @@ class MentionReplacement(_Fitted):
 
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
         e = int(f.ent.max()) + 1 if f.t and bool((f.ent >= 0).any()) else 0
-        return {"u": torch.rand(2, e, generator=self.generator(self._dev()))}
+        return {"u": torch.rand(2, e, generator=self.generator(self._dev()), dtype=torch.float32)}
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         distinct = self.weights == "distinct"
@@ -1038,7 +1038,7 @@ class SegmentShuffle(TaggedAugmenter):
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
         _, s = _segments(f)
         g = self.generator(self._dev())
-        return {"u_segment": torch.rand(s, generator=g), "u_token": torch.rand(f.t, generator=g)}
+        return {"u_segment": torch.rand(s, generator=g, dtype=torch.float32), "u_token": torch.rand(f.t, generator=g, dtype=torch.float32)}
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         seg, s = _segments(f)
@@ -1082,7 +1082,7 @@ class TaggedRandomSwap(_AlphaOp):
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
         m = F.segment_sum(self._eligible(f), f.sent, f.n)
         return {"n_swaps": F.n_changes(float(self.alpha), m),
-                "u": torch.rand(f.t, generator=self.generator(self._dev()))}
+                "u": torch.rand(f.t, generator=self.generator(self._dev()), dtype=torch.float32)}
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         perm = F.random_swap(torch.arange(f.t), f.sent, f.n, params["n_swaps"], self._eligible(f), params["u"])
@@ -1100,14 +1100,14 @@ class TaggedRandomDeletion(_AlphaOp):
     __doc__ += _COMMON
 
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
-        return {"u": torch.rand(f.t, generator=self.generator(self._dev()))}
+        return {"u": torch.rand(f.t, generator=self.generator(self._dev()), dtype=torch.float32)}
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         elig = self._eligible(f)
         if x.scheme == "IO":  # deleting every O between two mentions of one type would merge them
             elig = elig & ~_io_guards(f, params["u"])
         m = F.segment_sum(elig, f.sent, f.n)
-        p = torch.where(m > 0, torch.full((f.n,), float(self.alpha)), torch.zeros(f.n))
+        p = torch.where(m > 0, torch.full((f.n,), float(self.alpha)), torch.zeros(f.n, dtype=torch.float32))
         u = torch.where(elig, params["u"], torch.full_like(params["u"], 2.0))
         kept, _ = F.random_deletion(torch.arange(f.t), f.sent, f.n, p, u)
         return f.gather(kept)
@@ -1143,7 +1143,7 @@ class TaggedRandomInsertion(_SynonymOp):
         src, _, _ = self._sources(f)
         m = F.segment_sum(src, f.sent, f.n)
         n_ins = torch.where(m > 0, F.n_changes(float(self.alpha), f.counts()), torch.zeros(f.n, dtype=torch.long))
-        return {"n_insert": n_ins, "u": torch.rand(3, int(n_ins.sum()), generator=self.generator(self._dev()))}
+        return {"n_insert": n_ins, "u": torch.rand(3, int(n_ins.sum()), generator=self.generator(self._dev()), dtype=torch.float32)}
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         n_ins, u = params["n_insert"], params["u"]

@@ -45,7 +45,7 @@ def keep_padding(out: torch.Tensor, x: torch.Tensor, lengths: torch.Tensor | Non
 def _span(lengths: torch.Tensor | None, n: int, t: int, device: torch.device) -> torch.Tensor:
     """``(N, 1)`` float: last valid index per series (``T - 1`` when no lengths)."""
     if lengths is None:
-        return torch.full((n, 1), float(t - 1), device=device)
+        return torch.full((n, 1), float(t - 1), device=device, dtype=torch.float32)
     return (lengths.to(device).to(torch.float32) - 1.0)[:, None]
 
 
@@ -152,14 +152,14 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> tor
 
 
 def draw_uniform(shape, low, high, g: torch.Generator, device) -> torch.Tensor:
-    return float(low) + (float(high) - float(low)) * torch.rand(shape, generator=g, device=device)
+    return float(low) + (float(high) - float(low)) * torch.rand(shape, generator=g, device=device, dtype=torch.float32)
 
 
 def draw_range(value, n: int, g: torch.Generator, device) -> torch.Tensor:
     """``(n,)`` float: ``value`` repeated, or drawn uniformly per series when ``value`` is (low, high)."""
     if isinstance(value, (list, tuple)):
         return draw_uniform((n,), value[0], value[1], g, device)
-    return torch.full((n,), float(value), device=device)
+    return torch.full((n,), float(value), device=device, dtype=torch.float32)
 
 
 def draw_bernoulli(shape, rate: float, g: torch.Generator, device) -> torch.Tensor:
@@ -176,7 +176,7 @@ def draw_bernoulli(shape, rate: float, g: torch.Generator, device) -> torch.Tens
     if rate >= 1.0:
         return torch.ones(shape, dtype=torch.bool, device=device)
     if rate > 0.2 or not host_reads_cheap(device):  # the gap walk reads its last position each pass
-        return torch.rand(shape, generator=g, device=device) < rate
+        return torch.rand(shape, generator=g, device=device, dtype=torch.float32) < rate
     mask = torch.zeros(m, dtype=torch.bool, device=device)
     log_q = math.log1p(-rate)
     mean = m * rate
@@ -204,22 +204,22 @@ def draw_gamma(alpha: torch.Tensor, g: torch.Generator, tries: int = 16) -> torc
     d = a1 - 1.0 / 3.0
     c = 1.0 / torch.sqrt(9.0 * d)
     shape = (tries,) + tuple(a.shape)
-    z = torch.randn(shape, generator=g, device=dev)
-    u = torch.rand(shape, generator=g, device=dev)
+    z = torch.randn(shape, generator=g, device=dev, dtype=torch.float32)
+    u = torch.rand(shape, generator=g, device=dev, dtype=torch.float32)
     v = (1.0 + c * z) ** 3
     ok = (v > 0) & (torch.log(u.clamp_min(1e-30)) < 0.5 * z * z + d - d * v + d * torch.log(v.clamp_min(1e-30)))
     # first accepted try (the acceptance rate is > 95%, so 16 tries all failing is ~1e-21)
     first = torch.where(ok.any(0), ok.float().argmax(0), torch.zeros_like(a, dtype=torch.long))
     vv = v.gather(0, first[None]).squeeze(0)
     sample = torch.where(ok.any(0), d * vv, d)
-    ub = torch.rand(a.shape, generator=g, device=dev).clamp_min(1e-30)
+    ub = torch.rand(a.shape, generator=g, device=dev, dtype=torch.float32).clamp_min(1e-30)
     return torch.where(boost, sample * ub ** (1.0 / a), sample)
 
 
 def draw_beta(alpha: float, beta: float, n: int, g: torch.Generator, device) -> torch.Tensor:
     """``(n,)`` Beta(alpha, beta) samples from an explicit generator."""
-    ga = draw_gamma(torch.full((n,), float(alpha), device=device), g)
-    gb = draw_gamma(torch.full((n,), float(beta), device=device), g)
+    ga = draw_gamma(torch.full((n,), float(alpha), device=device, dtype=torch.float32), g)
+    gb = draw_gamma(torch.full((n,), float(beta), device=device, dtype=torch.float32), g)
     return (ga / (ga + gb).clamp_min(1e-30)).clamp(0.0, 1.0)
 
 
@@ -452,8 +452,8 @@ def permutation_pos(cuts: torch.Tensor, order: torch.Tensor, t: int, lengths: to
     # start. delta as a step function of the step: scatter its increments at the segment starts and
     # take a running sum (no (N, T) search or gathers; empty segments telescope away)
     delta = (seg_start.gather(1, order) - out_start).float()
-    inc = torch.diff(delta, dim=1, prepend=torch.zeros(n, 1, device=dev))
-    marks = torch.zeros(n, t + 1, device=dev)
+    inc = torch.diff(delta, dim=1, prepend=torch.zeros(n, 1, device=dev, dtype=torch.float32))
+    marks = torch.zeros(n, t + 1, device=dev, dtype=torch.float32)
     marks.scatter_add_(1, out_start, inc)
     pos = marks[:, :t].cumsum_(1).add_(torch.arange(t, device=dev, dtype=torch.float32))
     return _finish_pos(pos, lengths, t)

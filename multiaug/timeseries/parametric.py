@@ -168,7 +168,7 @@ def encode_masked(encoder: nn.Module, x: torch.Tensor, p: float, g: torch.Genera
     if not p or g is None:
         return encoder(x)
     n, _, t = x.shape
-    keep = (torch.rand((n, 1, t), generator=g) >= p).to(device=x.device, dtype=x.dtype)
+    keep = (torch.rand((n, 1, t), generator=g, dtype=torch.float32) >= p).to(device=x.device, dtype=x.dtype)
     if isinstance(encoder, DilatedConvEncoder):
         return encoder.blocks(encoder.input_fc(x) * keep)
     return encoder(x * keep)

@@ -72,7 +72,7 @@ class Scaling(TimeSeriesAugmenter):
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
-        z = torch.randn(x.shape[:2], generator=g, device=x.device)
+        z = torch.randn(x.shape[:2], generator=g, device=x.device, dtype=torch.float32)
         return {"factor": 1.0 + float(self.sigma) * z}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
@@ -96,7 +96,7 @@ class MagnitudeWarp(TimeSeriesAugmenter):
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
         n, c, _ = x.shape
-        knots = 1.0 + float(self.sigma) * torch.randn(n, c, int(self.n_knots) + 2, generator=g, device=x.device)
+        knots = 1.0 + float(self.sigma) * torch.randn(n, c, int(self.n_knots) + 2, generator=g, device=x.device, dtype=torch.float32)
         return {"knots": knots}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
@@ -126,7 +126,7 @@ class TimeWarp(_TimeMap):
         g = self.generator(x.device)
         n = x.shape[0]
         ratio = F.draw_range(self.max_speed_ratio, n, g, x.device)
-        u = torch.rand(n, int(self.n_speed_change) + 1, generator=g, device=x.device)
+        u = torch.rand(n, int(self.n_speed_change) + 1, generator=g, device=x.device, dtype=torch.float32)
         # log-speeds spread over [0, log ratio]: the extremes are exactly `ratio` apart
         lo, hi = u.amin(1, keepdim=True), u.amax(1, keepdim=True)
         u = (u - lo) / (hi - lo).clamp_min(1e-12)
@@ -150,8 +150,8 @@ class WindowSlice(_TimeMap):
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
         n = x.shape[0]
-        size = torch.full((n,), float(self.reduce_ratio), device=x.device)
-        start = torch.rand(n, generator=g, device=x.device) * (1.0 - size)
+        size = torch.full((n,), float(self.reduce_ratio), device=x.device, dtype=torch.float32)
+        start = torch.rand(n, generator=g, device=x.device, dtype=torch.float32) * (1.0 - size)
         return {"pos": F.crop_pos(start, size, x.shape[-1], lengths)}
 
 
@@ -179,7 +179,7 @@ class CropResize(_TimeMap):
         if self.min_scale is not None:
             lo = min(float(self.min_scale), hi)
         size = F.draw_uniform((n,), lo, hi, g, x.device)
-        start = torch.rand(n, generator=g, device=x.device) * (1.0 - size)
+        start = torch.rand(n, generator=g, device=x.device, dtype=torch.float32) * (1.0 - size)
         return {"pos": F.crop_pos(start, size, x.shape[-1], lengths)}
 
 
@@ -204,8 +204,8 @@ class WindowWarp(_TimeMap):
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
         n = x.shape[0]
-        width = torch.full((n,), float(self.window_ratio), device=x.device)
-        start = torch.rand(n, generator=g, device=x.device) * (1.0 - width)
+        width = torch.full((n,), float(self.window_ratio), device=x.device, dtype=torch.float32)
+        start = torch.rand(n, generator=g, device=x.device, dtype=torch.float32) * (1.0 - width)
         choices = torch.tensor([float(s) for s in self.scales], device=x.device)
         speed = choices[torch.randint(0, len(choices), (n,), generator=g, device=x.device)]
         return {"pos": F.window_warp_pos(start, width, speed, x.shape[-1], lengths)}
@@ -242,8 +242,8 @@ class Permutation(_TimeMap):
         if self.equal_segments:
             cuts = (torch.arange(1, s, device=x.device, dtype=torch.float32) / s).expand(n, s - 1)
         else:
-            cuts = torch.rand(n, s - 1, generator=g, device=x.device).sort(dim=1).values
-        order = torch.rand(n, s, generator=g, device=x.device).argsort(dim=1)
+            cuts = torch.rand(n, s - 1, generator=g, device=x.device, dtype=torch.float32).sort(dim=1).values
+        order = torch.rand(n, s, generator=g, device=x.device, dtype=torch.float32).argsort(dim=1)
         return {"pos": F.permutation_pos(cuts, order, x.shape[-1], lengths)}
 
 
@@ -285,10 +285,10 @@ class Rotation(TimeSeriesAugmenter):
         g = self.generator(x.device)
         n, c, _ = x.shape
         if c == 1:
-            sign = torch.where(torch.rand(n, generator=g, device=x.device) < 0.5, -1.0, 1.0)
+            sign = torch.where(torch.rand(n, generator=g, device=x.device, dtype=torch.float32) < 0.5, -1.0, 1.0)
             return {"rot": sign.view(n, 1, 1)}
-        skew = torch.randn(n, c, c, generator=g, device=x.device)
-        angle = torch.rand(n, generator=g, device=x.device) * float(self.max_angle)
+        skew = torch.randn(n, c, c, generator=g, device=x.device, dtype=torch.float32)
+        angle = torch.rand(n, generator=g, device=x.device, dtype=torch.float32) * float(self.max_angle)
         return {"rot": F.rotation_matrices(skew, angle)}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
@@ -316,7 +316,7 @@ class FrequencyMask(TimeSeriesAugmenter):
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
         n, _, t = x.shape
-        keep = torch.rand(n, 1, t // 2 + 1, generator=g, device=x.device) >= float(self.rate)
+        keep = torch.rand(n, 1, t // 2 + 1, generator=g, device=x.device, dtype=torch.float32) >= float(self.rate)
         keep[:, :, 0] = True
         return {"keep": keep}
 
@@ -426,7 +426,7 @@ class TSCutMix(_BetaMixing):
         length = torch.full((n,), t, device=x.device) if lengths is None else lengths
         lam0 = self._draw_lam(x)
         cut_len = ((1.0 - lam0) * length).round().long()
-        start = (torch.rand(n, generator=g, device=x.device) * (length - cut_len + 1)).floor().long()
+        start = (torch.rand(n, generator=g, device=x.device, dtype=torch.float32) * (length - cut_len + 1)).floor().long()
         start = torch.minimum(start, length - cut_len)
         cut = F.cut_mask(start, cut_len, t)
         lam = 1.0 - cut_len.float() / length.float()
@@ -457,7 +457,7 @@ class FrequencyMix(_Mixing):
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
         n, _, t = x.shape
-        keep = torch.rand(n, 1, t // 2 + 1, generator=g, device=x.device) >= float(self.rate)
+        keep = torch.rand(n, 1, t // 2 + 1, generator=g, device=x.device, dtype=torch.float32) >= float(self.rate)
         perm = self._partner(x)
         lam = F.frequency_mix_lambda(x, perm, keep)  # depends on the data: computed once, here
         return {"perm": perm, "keep": keep, "lam": lam}
@@ -494,11 +494,11 @@ class Drift(TimeSeriesAugmenter):
         g = self.generator(x.device)
         n, c, _ = x.shape
         cc = c if self.per_channel else 1
-        knots = torch.cumsum(torch.randn(n, cc, int(self.n_drift_points) + 2, generator=g, device=x.device), dim=2)
+        knots = torch.cumsum(torch.randn(n, cc, int(self.n_drift_points) + 2, generator=g, device=x.device, dtype=torch.float32), dim=2)
         if isinstance(self.max_drift, (list, tuple)):
             amp = F.draw_uniform((n, cc), self.max_drift[0], self.max_drift[1], g, x.device)
         else:
-            amp = torch.full((n, cc), float(self.max_drift), device=x.device)
+            amp = torch.full((n, cc), float(self.max_drift), device=x.device, dtype=torch.float32)
         return {"knots": knots.expand(n, c, -1), "amp": amp.expand(n, c)}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
