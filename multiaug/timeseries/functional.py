@@ -70,11 +70,19 @@ def _unit_grid(n: int, t: int, lengths: torch.Tensor | None, device: torch.devic
 
 def _basis(k: int, t: int, mode: str, device, dtype) -> torch.Tensor:
     """``(K, T)`` interpolation weights: row ``j`` is the curve through the ``j``-th unit knot (cached
-    per shape, mode, device and dtype: building it is most of a small call's cost; read-only)."""
+    per shape, mode, device and dtype: building it is most of a small call's cost; read-only). Large
+    bases (over ``_BASIS_CACHE_MAX`` entries, long series) are built each time: a cache of them could
+    hold gigabytes of device memory, and their build cost is small next to the call's own work."""
+    if int(k) * int(t) > _BASIS_CACHE_MAX:
+        with torch.no_grad():
+            return _build_basis(int(k), int(t), mode, torch.device(device), dtype)
     return _basis_cached(int(k), int(t), mode, torch.device(device), dtype)
 
 
-@functools.lru_cache(maxsize=128)
+_BASIS_CACHE_MAX = 1 << 18  # entries: 1 MiB in float32; 64 such bases at most
+
+
+@functools.lru_cache(maxsize=64)
 def _basis_cached(k: int, t: int, mode: str, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
     # a plain tensor even when first built under torch.inference_mode, so later autograd use is allowed
     with torch.inference_mode(False), torch.no_grad():
