@@ -325,3 +325,15 @@ def test_outputs_do_not_depend_on_torch_default_dtype(name):
     finally:
         torch.set_default_dtype(before)
     assert outputs_equal(out, ref), f"{name}: the output changes with torch's default dtype"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_caller_autocast_does_not_change_the_output(name):
+    """A mixed-precision training loop augments its batch inside torch.autocast: the augmenter computes in
+    the data's own precision, so the output (values and dtype) is the one the call gives outside."""
+    ref_aug, x, y = _build(name, seed=0)
+    ref = _call(ref_aug, x, y)
+    aug, x2, y2 = _build(name, seed=0)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        out = _call(aug, x2, y2)
+    assert outputs_equal(out, ref), f"{name}: the output changes inside the caller's autocast"

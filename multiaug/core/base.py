@@ -18,6 +18,8 @@ Every augmenter in multiaug is a scikit-learn estimator with:
 """
 from __future__ import annotations
 
+import contextlib
+import functools
 from typing import Any, ClassVar
 
 import numpy as np
@@ -42,6 +44,33 @@ from .persistence import Persistence
 from .report import AugmentReport
 from .seeding import RandomStreams
 from .sklearn import SklearnMixin
+
+
+def _autocast_off() -> Any:
+    """Autocast switched off for the block where the caller has it on (a mixed-precision training loop
+    that augments its batch): augmentation is computed in the data's own precision, so the output (and
+    its dtype) is the one the same call gives outside autocast."""
+    any_on = getattr(torch._C, "_is_any_autocast_enabled", None)  # one C call on the hot path
+    if any_on is not None and not any_on():
+        return contextlib.nullcontext()
+    on = [t for t in ("cpu", "cuda") if torch.is_autocast_enabled(t)]
+    if not on:
+        return contextlib.nullcontext()
+    stack = contextlib.ExitStack()
+    for t in on:
+        stack.enter_context(torch.autocast(t, enabled=False))
+    return stack
+
+
+def _full_precision(method: Any) -> Any:
+    """Run ``method`` under :func:`_autocast_off` (the public entry points of the contract)."""
+
+    @functools.wraps(method)
+    def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
+        with _autocast_off():
+            return method(self, *args, **kwargs)
+
+    return wrapper
 
 __all__ = ["Augmenter", "Params", "NotFittedError", "device_unavailable", "InvalidParameterError"]
 
@@ -263,6 +292,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
             return all_true(n, device)
         return torch.rand(n, generator=self.generator(device), device=device, dtype=torch.float32) < float(self.p)
 
+    @_full_precision
     def sample(self, x: Any, y: Any = None, **extra: Any) -> Params:
         """Draw every random number for batch ``x`` (internal representation: see the modality's
         handler), one draw per sample; the result has the layout documented in the class docstring
@@ -284,6 +314,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
             inputs = take_inputs(inputs, idx.cpu().numpy(), h.length(x), h.batch_inputs)
         return {"active": active, **self._sample_with(h.take(x, idx), inputs)}
 
+    @_full_precision
     def apply(self, x: Any, params: Params) -> Any:
         """Deterministic: transform ``x`` (internal representation) with ``params`` from :meth:`sample`;
         samples whose ``active`` entry is False come back as they were."""
@@ -308,6 +339,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
                 out = h.merge(x, idx, self._apply(h.take(x, idx), params))
         return self._finish(out, x, params)
 
+    @_full_precision
     def apply_labels(self, y: Any, params: Params) -> Any:
         """Labels after :meth:`apply` with the same ``params``; inactive samples keep their label
         (hard labels become one-hot rows when the active ones get soft targets)."""
@@ -353,6 +385,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         out = self.apply(x, params)
         return out, (self.apply_labels(y, params) if y is not None else None)
 
+    @_full_precision
     def __call__(self, x: Any, y: Any = None, **extra: Any) -> Any:
         """Augment a batch: ``aug(x)`` returns ``x'``; ``aug(x, y)`` returns ``(x', y')``. Keyword
         inputs are passed to :meth:`sample` (``lengths`` for time series)."""
@@ -405,6 +438,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
 
         return preview(self, x, y, **kwargs)
 
+    @_full_precision
     def augment(self, X: Any, y: Any = None, n_aug: int | None = None, *, sampling_strategy: Any = None,
                 **extra: Any) -> tuple[Any, Any, np.ndarray]:
         """``n_aug`` augmented copies of ``X`` (default ``self.n_aug``), concatenated.
