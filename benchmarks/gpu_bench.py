@@ -428,8 +428,8 @@ def bench_text(rep: Report, dev: torch.device, args) -> None:
 
 
 def bench_paraphrase(rep: Report, dev: torch.device, args) -> None:
-    from multiaug.text import Paraphrase
-    from multiaug.text.backends import GenerationRequest, GenerationSettings, get_hf_backend
+    from benchmarks.text_paraphrase import generation_requests
+    from multiaug.text.backends import get_hf_backend
 
     n, new_tokens = (8, 4) if args.quick else (args.lm_prompts, args.lm_tokens)
     from tests.text.contract_cases_llm import smollm2_like
@@ -440,10 +440,7 @@ def bench_paraphrase(rep: Report, dev: torch.device, args) -> None:
     path = smollm2_like(2 if args.quick else None, root=Path(tempfile.gettempdir()) / "multiaug_smollm2_like")
     print(f"  model built in {time.perf_counter() - t0:.1f} s: {path}", flush=True)
     sents, _ = sentences(n)
-    aug = Paraphrase(model=path, seed=0, max_new_tokens=new_tokens, temperature=0.7)
-    settings = GenerationSettings(0.7, 0.95, new_tokens)
-    seeds = aug._draw_seeds(n).tolist()
-    reqs = [GenerationRequest(aug._messages(t, 1), 1, s) for t, s in zip(sents, seeds)]
+    reqs, settings = generation_requests(path, sents, new_tokens, seed=0)
     times = {}
     for d in (CPU, dev):
         be = get_hf_backend(path, device=str(d), batch_size=n).load()

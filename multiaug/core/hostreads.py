@@ -37,7 +37,7 @@ from torch.overrides import TorchFunctionMode
 from torch.utils._python_dispatch import TorchDispatchMode
 
 __all__ = ["host_reads_cheap", "assume_costly_host_reads", "count_host_reads", "HostReads", "all_true", "all_finite",
-           "split_active", "host_item"]
+           "split_active", "host_item", "min_max"]
 
 _COSTLY: contextvars.ContextVar[bool] = contextvars.ContextVar("multiaug_costly_host_reads", default=False)
 _HOST_SIDE: contextvars.ContextVar[bool] = contextvars.ContextVar("multiaug_host_side_read", default=False)
@@ -62,15 +62,21 @@ def assume_costly_host_reads() -> Iterator[None]:
         _COSTLY.reset(token)
 
 
-def all_finite(t: torch.Tensor) -> bool:
-    """No NaN/inf in floating tensor ``t``: one pass (``aminmax`` propagates NaN and exposes +-inf) and
-    one host read of its two values, tested in Python (no ``isfinite`` kernels)."""
-    if t.numel() == 0 or not t.is_floating_point():
-        return True
+def min_max(t: torch.Tensor) -> tuple:
+    """``(min, max)`` of non-empty tensor ``t`` as Python numbers: one pass (``aminmax``) and one host read
+    for both (range checks of labels and indices)."""
     lo, hi = torch.aminmax(t)
     if host_reads_cheap(t.device):
-        return math.isfinite(lo.item()) and math.isfinite(hi.item())
-    return all(math.isfinite(v) for v in torch.stack((lo, hi)).tolist())
+        return lo.item(), hi.item()
+    return tuple(torch.stack((lo, hi)).tolist())
+
+
+def all_finite(t: torch.Tensor) -> bool:
+    """No NaN/inf in floating tensor ``t``: :func:`min_max` (``aminmax`` propagates NaN and exposes
+    +-inf), tested in Python (no ``isfinite`` kernels)."""
+    if t.numel() == 0 or not t.is_floating_point():
+        return True
+    return all(math.isfinite(v) for v in min_max(t))
 
 
 def host_item(t: torch.Tensor) -> int | float | bool:
@@ -122,7 +128,8 @@ def split_active(mask: torch.Tensor) -> tuple[str, torch.Tensor | None]:
 
 # Tensor methods that read values into Python (on CPU tensors some of them never reach the dispatcher);
 # numpy() is not among them: it refuses device tensors, so a device read shows as the cpu() before it.
-_VALUE_READS = {"item", "tolist", "cpu", "__bool__", "__int__", "__float__", "__index__"}
+# (cpu() and to("cpu") are counted as the copies they are, see _FunctionSpy)
+_VALUE_READS = {"item", "tolist", "__bool__", "__int__", "__float__", "__index__"}
 # aten ops whose output shape depends on the values (a hidden synchronisation on CUDA); item/bool/int
 # reach aten as _local_scalar_dense, which the function-level spy already counts.
 _SHAPE_OPS = {"nonzero", "_unique2", "unique_dim", "unique_consecutive", "masked_select", "repeat_interleave",
@@ -201,7 +208,7 @@ class _FunctionSpy(TorchFunctionMode):
         # only from a real device
         to_host = name == "cpu" or (name == "to" and _moves_to_cpu(args, kwargs)
                                     and isinstance(t, torch.Tensor) and t.device.type != "cpu")
-        if (name in _VALUE_READS and name != "cpu" or to_host) and _counted(t):
+        if (name in _VALUE_READS or to_host) and _counted(t):
             self.reads.counts[("to(cpu)" if name == "to" else name, _site())] += 1
         out = func(*args, **kwargs)
         if out is t and name in ("cpu", "to") and _COSTLY.get():

@@ -16,7 +16,7 @@ from typing import Any, Sequence
 import torch
 
 from ..core import Augmenter, ModalityHandler, register_modality
-from ..core.hostreads import all_finite
+from ..core.hostreads import all_finite, min_max
 
 
 def _pyg():
@@ -41,7 +41,7 @@ def check_graph(data: Any, name: str = "data") -> None:
     if ei.dtype != torch.long:
         raise TypeError(f"{name}: edge_index must have dtype torch.long, got {ei.dtype}")
     if ei.numel():
-        lo, hi = torch.stack(torch.aminmax(ei)).tolist()  # one pass, one host read
+        lo, hi = min_max(ei)
         if lo < 0 or hi >= n:
             raise ValueError(f"{name}: edge_index has entries outside [0, {n}) (min {lo}, max {hi})")
     E = ei.shape[1]

@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from ..core.hostreads import min_max
 from ..core.labels import labels_to_numpy
 
 MAX_AUTO_CLASSES = 32
@@ -77,7 +78,7 @@ def class_list(labels: Any) -> tuple[list, bool]:
 
 def _in_range(idx: torch.Tensor, k: int) -> bool:
     """All of integer ``idx`` in ``[0, k)``: one host read for both bounds."""
-    lo, hi = torch.stack((idx.min(), idx.max())).tolist()
+    lo, hi = min_max(idx)
     return lo >= 0 and hi < k
 
 

@@ -16,6 +16,7 @@ import torch
 
 from ..core import Params
 from ..core.constraints import Boolean, Integral, Interval, Pair, Real, SequenceOf
+from ..core.hostreads import min_max
 from ..registry import register
 from . import functional as F
 from .base import TimeSeriesAugmenter
@@ -362,7 +363,7 @@ class _Mixing(TimeSeriesAugmenter):
             raise TypeError(f"{type(self).__name__}: y must be a tensor, array or list, got {type(y).__name__}")
         k = self.n_classes
         if not yt.is_floating_point() and yt.numel():
-            lo, hi = (int(v) for v in torch.stack((yt.min(), yt.max())).tolist())  # one host read for both checks
+            lo, hi = (int(v) for v in min_max(yt))  # one host read for both checks
             if yt.dim() == 1 and lo < 0:
                 raise ValueError(f"{type(self).__name__}: class labels must be >= 0, got {lo}")
             if k is not None and hi >= k:
