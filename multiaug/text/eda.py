@@ -139,7 +139,7 @@ class _EDABase(TextAugmenter):
             prm["n_rs"] = torch.where(act[2], F.n_changes(a_rs, n_words), zeros)
             prm["u_rs"] = torch.rand(t, generator=g, device=dev, dtype=torch.float32)
         if 3 in act:
-            prm["p_rd"] = torch.where(act[3], torch.full((n,), p_rd, device=dev), torch.zeros(n, device=dev, dtype=torch.float32))
+            prm["p_rd"] = torch.where(act[3], torch.full((n,), p_rd, device=dev, dtype=torch.float32), torch.zeros(n, device=dev, dtype=torch.float32))
             prm["u_rd"] = torch.rand(t, generator=g, device=dev, dtype=torch.float32)
         return prm
 

@@ -1107,7 +1107,7 @@ class TaggedRandomDeletion(_AlphaOp):
         if x.scheme == "IO":  # deleting every O between two mentions of one type would merge them
             elig = elig & ~_io_guards(f, params["u"])
         m = F.segment_sum(elig, f.sent, f.n)
-        p = torch.where(m > 0, torch.full((f.n,), float(self.alpha)), torch.zeros(f.n, dtype=torch.float32))
+        p = torch.where(m > 0, torch.full((f.n,), float(self.alpha), dtype=torch.float32), torch.zeros(f.n, dtype=torch.float32))
         u = torch.where(elig, params["u"], torch.full_like(params["u"], 2.0))
         kept, _ = F.random_deletion(torch.arange(f.t), f.sent, f.n, p, u)
         return f.gather(kept)

@@ -207,7 +207,7 @@ class WindowWarp(_TimeMap):
         n = x.shape[0]
         width = torch.full((n,), float(self.window_ratio), device=x.device, dtype=torch.float32)
         start = torch.rand(n, generator=g, device=x.device, dtype=torch.float32) * (1.0 - width)
-        choices = torch.tensor([float(s) for s in self.scales], device=x.device)
+        choices = torch.tensor([float(s) for s in self.scales], device=x.device, dtype=torch.float32)
         speed = choices[torch.randint(0, len(choices), (n,), generator=g, device=x.device)]
         return {"pos": F.window_warp_pos(start, width, speed, x.shape[-1], lengths)}
 
