@@ -7,6 +7,7 @@ does not grow with the batch); the classic time-series kernels read nothing once
 """
 from __future__ import annotations
 
+import contextlib
 import warnings
 
 import numpy as np
@@ -22,7 +23,7 @@ from multiaug.core.hostreads import (
     known_all_true,
     split_active,
 )
-from tests.test_contract import COMPOSITIONS, _case
+from tests.test_contract import COMPOSITIONS, _build, _call, _case
 
 MACHINERY = ("multiaug/core/base.py", "multiaug/core/handlers.py", "multiaug/core/compose.py")
 ROUTING = {"one_of", "some_of", "rand_augment"}
@@ -224,17 +225,9 @@ def test_device_path_equals_the_cpu_path_for_every_augmenter(name, p):
         pytest.skip("no p")
 
     def run(costly: bool):
-        _, params, make_x, make_y, fit = _case(name)  # fresh children for the compositions
-        aug = cls(**{**params, **({"p": p} if "p" in cls._get_param_names() else {})}, seed=0)
-        x, y = make_x(), make_y()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            if fit:
-                aug.fit(x, y) if y is not None else aug.fit(x)
-            if costly:
-                with assume_costly_host_reads():
-                    return aug(x) if y is None else aug(x, y)
-            return aug(x) if y is None else aug(x, y)
+        aug, x, y = _build(name, seed=0, **({"p": p} if "p" in cls._get_param_names() else {}))  # fresh children
+        with assume_costly_host_reads() if costly else contextlib.nullcontext():
+            return _call(aug, x, y)
 
     from tests.conftest import outputs_equal
 
