@@ -1,7 +1,10 @@
 """Tabular batches: conversion and the base class of tabular augmenters.
 
 A batch is ``(N, F)``: a torch tensor, a NumPy array or a pandas DataFrame. Kernels see a float tensor
-``(N, F)``; the output has the input's type (a DataFrame keeps its index, column names and dtypes).
+``(N, F)``; the output has the input's type (a DataFrame keeps its index, column names and dtypes,
+nullable ones included). Integer columns wider than 16 bits and float64 columns are carried in float64
+(a DataFrame holding one is converted to float64 as a whole, integer arrays of int32/int64 too), so
+ids, counts and prices the augmenter leaves alone come back exactly; other tables go through float32.
 
 Column kinds (DataFrames, and arrays/tensors through ``categorical_columns``):
 
@@ -76,6 +79,46 @@ def _resolve_columns(spec: Any, columns: Sequence[Any] | None, n_cols: int, who:
                 f"with {n_cols} columns"
             )
     return sorted(set(out))
+
+
+_WIDE_INTS = (torch.int32, torch.int64, torch.uint32, torch.uint64)
+
+
+def _needs_float64(dt: Any) -> bool:
+    """True for a DataFrame column dtype whose values float32 cannot all hold exactly (float64, and
+    integers wider than 16 bits, nullable ones included)."""
+    import pandas as pd
+
+    if isinstance(dt, pd.CategoricalDtype) or pd.api.types.is_bool_dtype(dt):
+        return False
+    try:
+        np_dt = np.dtype(getattr(dt, "numpy_dtype", dt))
+    except TypeError:
+        return True
+    if np.issubdtype(np_dt, np.integer):
+        return np_dt.itemsize > 2
+    return not (np.issubdtype(np_dt, np.floating) and np_dt.itemsize <= 4)
+
+
+def _nullable_int(dt: Any) -> Any:
+    """The pandas nullable integer dtype of the same width as ``dt`` (``int32`` -> ``Int32``)."""
+    import pandas as pd
+
+    if isinstance(dt, pd.api.extensions.ExtensionDtype):
+        return dt
+    name = np.dtype(dt).name
+    return pd.api.types.pandas_dtype(name[0].upper() + name[1:] if name.startswith("int") else "U" + name[1:].capitalize())
+
+
+def _frame_names(x: Any) -> list | None:
+    """A DataFrame's column names as a list when every one is a str or an int, else None."""
+    cols = getattr(x, "columns", None)
+    if cols is None or not hasattr(x, "iloc"):
+        return None
+    names = [c.item() if isinstance(c, np.generic) else c for c in cols]
+    if all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in names):
+        return names
+    return None
 
 
 def _check_not_empty(shape: tuple, who: str) -> None:
@@ -165,7 +208,11 @@ class TabularHandler(TensorHandler):
                     f"x: columns {bad} are not numeric; declare them categorical (categorical_columns={bad!r} "
                     "or pandas 'category' dtype) or encode them first"
                 )
-            t = torch.from_numpy(arr).to(torch.float32)
+            # float64 keeps every value an integer or float64 column can hold (ids, prices): cells
+            # the augmenter does not change come back exactly; float32 when every column fits it
+            t = torch.from_numpy(arr)
+            if not any(_needs_float64(dt) for dt in x.dtypes):
+                t = t.to(torch.float32)
         elif isinstance(x, torch.Tensor):
             if x.is_complex():
                 raise ValueError(f"{who}: Complex data not supported: x has dtype {x.dtype}; expected real numbers")
@@ -190,7 +237,8 @@ class TabularHandler(TensorHandler):
             if t.dtype == torch.bool:
                 hard = list(range(t.shape[1]))
         if not t.is_floating_point():
-            t = t.to(torch.float32)
+            # integers beyond float32's 2**24 (ids, counts) stay exact in float64
+            t = t.to(torch.float64 if t.dtype in _WIDE_INTS else torch.float32)
         finite = torch.isfinite(t)
         if not bool(finite.all()):
             inf = torch.isinf(t)
@@ -245,10 +293,10 @@ class TabularHandler(TensorHandler):
                 s = pd.Series(pd.Categorical.from_codes(codes, categories=cats))
                 data[j] = s if isinstance(dt, pd.CategoricalDtype) else s.astype(object if pd.api.types.is_object_dtype(dt) else dt)
             elif pd.api.types.is_bool_dtype(dt):
-                data[j] = pd.Series(v >= 0.5) if not nan.any() else pd.Series(np.where(nan, None, v >= 0.5), dtype="boolean")
+                data[j] = pd.Series(v >= 0.5).astype(dt) if not nan.any() else pd.Series(np.where(nan, None, v >= 0.5), dtype="boolean")
             elif pd.api.types.is_integer_dtype(dt):
-                r = np.rint(v)
-                data[j] = pd.Series(r.astype(dt)) if not nan.any() else pd.Series(r).astype("Int64")
+                r = pd.Series(np.rint(v))
+                data[j] = r.astype(dt) if not nan.any() else r.astype(_nullable_int(dt))
             else:
                 data[j] = pd.Series(v).astype(dt)
         df = pd.concat([data[j] for j in range(len(ctx.columns))], axis=1)
@@ -294,11 +342,41 @@ class TabularAugmenter(Augmenter):
     }
 
     def _to_internal(self, x: Any) -> tuple[torch.Tensor, _Ctx]:
+        self._check_feature_names(x)
         xi, ctx = super()._to_internal(x)
         # read only by _hard_columns, for the fit code of RegMix/FeatMix (sampling takes the mask
         # from the conversion as the ``hard`` input and keeps it in params)
         self.__dict__["_fit_hard_columns"] = ctx.extra["hard"]
         return xi, ctx
+
+    # ---- column names seen in fit (scikit-learn's feature_names_in_) ------------------------------
+
+    def _reset_feature_names(self) -> None:
+        """Start of ``fit``: forget the columns of an earlier fit (a refit may change them)."""
+        self.__dict__.pop("feature_names_in_", None)
+
+    def _record_feature_names(self, X: Any) -> None:
+        """End of a successful ``fit``: a DataFrame's column names (str or int names; other names are
+        not recorded). Fitted state is per column, so later calls must bring the same columns in the
+        same order (:meth:`_check_feature_names`)."""
+        names = _frame_names(X)
+        if names is not None and "feature_names_in_" not in self.__dict__:
+            self.feature_names_in_ = names
+
+    def _check_feature_names(self, X: Any, arg: str = "x") -> None:
+        fitted = self.__dict__.get("feature_names_in_")
+        names = _frame_names(X)
+        if fitted is None or names is None or names == list(fitted):
+            return
+        missing = [c for c in fitted if c not in names]
+        extra = [c for c in names if c not in fitted]
+        what = (f"missing {missing}" if missing else "") + ("; " if missing and extra else "") + (
+            f"unseen {extra}" if extra else "") or "the same columns in another order"
+        raise ValueError(
+            f"{type(self).__name__}: {arg} has columns {names} but the augmenter was fitted on "
+            f"{list(fitted)} ({what}); fitted statistics are per column, so pass {arg}[aug.feature_names_in_] "
+            "or refit"
+        )
 
     def _hard_columns(self, x: torch.Tensor) -> torch.Tensor:
         """Boolean ``(F,)``: columns of the table last converted by this augmenter that the kernels must

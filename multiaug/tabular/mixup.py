@@ -55,6 +55,7 @@ class MixingAugmenter(TabularAugmenter):
     def _fit_targets(self, X: Any, y: Any) -> torch.Tensor:
         """Validate ``X``/``y`` (same length, at least 2 rows) and remember the task and classes."""
         self._ensure_valid()
+        self._reset_feature_names()
         x, _ = self._to_internal(X)
         if y is not None:
             if len(y) != x.shape[0]:
@@ -63,6 +64,7 @@ class MixingAugmenter(TabularAugmenter):
             self.task_ = t.task
             if t.task == "classification":
                 self.classes_ = list(t.classes)
+        self._record_feature_names(X)
         return x
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "MixingAugmenter":

@@ -41,6 +41,7 @@ class GaussianNoise(TabularAugmenter):
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "GaussianNoise":
         self._ensure_valid()
+        self._reset_feature_names()
         t, _ = self._to_internal(X)
         if t.shape[0] < 2:
             raise ValueError(f"GaussianNoise.fit: needs at least 2 rows to measure column spread, got {t.shape[0]}")
@@ -73,6 +74,7 @@ class GaussianNoise(TabularAugmenter):
         self.count_, self.mean_, self.m2_ = cnt, mean, m2
         self.n_rows_seen_ = int(self.__dict__.get("n_rows_seen_", 0) if stats is not None else 0) + int(t.shape[0])
         self.scale_ = (m2 / cnt.clamp_min(1)).sqrt().to(torch.float32)  # 0 while a column has < 2 values
+        self._record_feature_names(X)
         return self
 
     def _scale(self, x: torch.Tensor) -> torch.Tensor:

@@ -195,6 +195,7 @@ class RegMix(MixingAugmenter):
         else:
             if y_val is None:
                 raise ValueError("RegMix.fit: X_val given without y_val")
+            self._check_feature_names(X_val, "X_val")
             xv, _ = self.handler.check(X_val, self)
             self.handler.check(X, self)  # restore the column flags of X
             if xv.shape[1] != x.shape[1]:

@@ -119,3 +119,104 @@ def test_composition_passes_column_flags_to_children():
     df = frame()
     out = Sequential([Mixup(), CutMix()], seed=0)(df.drop(columns=["o"]))
     assert set(out["c"].dropna()) <= {"x", "y", "z"} and out["b"].dtype == bool
+
+
+# ---- exact values, nullable dtypes, labels as frames, fitted column names ---------------------------
+
+
+@pytest.mark.parametrize("kind", ["frame", "numpy", "tensor"])
+def test_values_float32_cannot_hold_come_back_exactly(kind):
+    # ids beyond 2**24 and float64 prices: cells the augmenter does not change are returned as they were
+    ids = np.array([123456789, 123456790, 987654321, 987654322, 2**40 + 1], dtype=np.int64)
+    price = np.array([19.99, 1234567.89, 5.0, 7.25, 0.1])
+    if kind == "frame":
+        x = pd.DataFrame({"x": [0.1, 0.2, 0.3, 0.4, 0.5], "id": ids, "price": price})
+        out = GaussianNoise(sigma=0.5, columns=[0], seed=0)(x)
+        assert out["id"].tolist() == ids.tolist() and out["price"].tolist() == price.tolist()
+        assert out["x"].tolist() != x["x"].tolist()
+        out = GaussianNoise(sigma=0.5, p=0.0, seed=0)(x)
+        pd.testing.assert_frame_equal(out, x)
+    else:
+        x = np.stack([ids, np.arange(5)], 1)
+        x = torch.from_numpy(x) if kind == "tensor" else x
+        out = GaussianNoise(sigma=0.5, columns=[1], seed=0)(x)
+        assert np.asarray(out)[:, 0].tolist() == ids.tolist()
+
+
+def test_float32_frames_stay_float32_internally():
+    aug = GaussianNoise(seed=0)
+    xi, _ = aug._to_internal(pd.DataFrame({"a": np.arange(4, dtype=np.float32), "b": np.arange(4, dtype=np.int16)}))
+    assert xi.dtype == torch.float32
+    xi, _ = aug._to_internal(pd.DataFrame({"a": np.arange(4, dtype=np.float32), "b": np.arange(4, dtype=np.int64)}))
+    assert xi.dtype == torch.float64
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "Int32", "UInt8", "int32", "uint16", "boolean"])
+@pytest.mark.parametrize("with_na", [False, True])
+def test_nullable_and_narrow_integer_columns_keep_their_dtype(dtype, with_na):
+    vals = [True, False, True, False] if dtype == "boolean" else [1, 2, 3, 4]
+    col = pd.array(vals, dtype=dtype) if dtype[0].isupper() or dtype == "boolean" else np.array(vals, dtype=dtype)
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "n": col})
+    if with_na:
+        if not isinstance(df["n"].dtype, pd.api.extensions.ExtensionDtype):
+            pytest.skip("numpy integer columns hold no NA")
+        df.loc[1, "n"] = pd.NA
+    out = Mixup(seed=0, nan_policy="keep")(df)
+    assert out["n"].dtype == df["n"].dtype
+    assert out["n"].isna().sum() <= df["n"].isna().sum() + 1
+
+
+def test_integer_column_with_nan_output_becomes_nullable_of_the_same_width():
+    df = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0], "n": np.array([1, 2, 3, 4], dtype=np.int32)})
+    out = Mixup(seed=0, nan_policy="keep", alpha=1.0)(df)
+    assert out["n"].dtype in (np.dtype("int32"), pd.Int32Dtype())
+
+
+def test_dataframe_and_categorical_labels_survive_augment_and_fit_resample():
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    Y = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) + 1})
+    for aug in (GaussianNoise(seed=0), Mixup(seed=0)):
+        Xa, Ya = aug.fit_resample(X, Y)
+        assert isinstance(Ya, pd.DataFrame) and list(Ya.columns) == ["a", "b"] and len(Ya) == len(Xa)
+    Xa, Ya, src = GaussianNoise(seed=0).augment(X, Y, n_aug=2)
+    assert isinstance(Ya, pd.DataFrame) and len(Ya) == 12
+    np.testing.assert_array_equal(Ya.to_numpy(), Y.to_numpy()[np.asarray(src)])
+    y = pd.Series(list("ababab"), dtype="category", name="label")
+    _, ya = GaussianNoise(seed=0).fit_resample(X, y)
+    assert ya.dtype == y.dtype and ya.name == "label"
+
+
+@pytest.mark.parametrize("make", [lambda: GaussianNoise(seed=0), lambda: Mixup(seed=0)])
+def test_columns_must_match_those_seen_in_fit(make):
+    df = pd.DataFrame({"small": np.linspace(0, 0.1, 8), "big": np.linspace(0, 100, 8)})
+    aug = make().fit(df, np.arange(8) % 2)
+    assert aug.feature_names_in_ == ["small", "big"]
+    aug(df)  # same columns: fine
+    with pytest.raises(ValueError, match=r"fitted on \['small', 'big'\].*another order"):
+        aug(df[["big", "small"]])
+    with pytest.raises(ValueError, match="missing.*unseen"):
+        aug(df.rename(columns={"big": "large"}))
+    aug(df.to_numpy())  # arrays carry no names: positions are the caller's business
+    aug.fit(df[["big", "small"]], np.arange(8) % 2)  # a refit may change the columns
+    aug(df[["big", "small"]])
+    aug.fit(df.to_numpy(), np.arange(8) % 2)  # ... or drop the names
+    assert not hasattr(aug, "feature_names_in_")
+
+
+def test_fitted_column_names_survive_save_and_load(tmp_path):
+    import multiaug
+
+    df = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) ** 2})
+    aug = GaussianNoise(seed=0).fit(df)
+    aug.save(tmp_path / "noise")
+    back = multiaug.load(tmp_path / "noise")
+    assert back.feature_names_in_ == ["a", "b"]
+    with pytest.raises(ValueError, match="another order"):
+        back(df[["b", "a"]])
+
+
+def test_gaussian_noise_partial_fit_checks_columns():
+    df = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) ** 2})
+    aug = GaussianNoise(seed=0).partial_fit(df)
+    with pytest.raises(ValueError, match="another order"):
+        aug.partial_fit(df[["b", "a"]])

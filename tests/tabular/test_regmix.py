@@ -120,3 +120,13 @@ def test_categorical_columns_not_interpolated():
     aug = RegMix(seed=0, **SMALL).fit(df, y)
     out, yo = aug(df, y)
     assert set(out["kind"]) <= {"hi", "lo"} and yo.shape == y.shape
+
+
+def test_x_val_columns_must_match_x():
+    import pandas as pd
+
+    rng = np.random.default_rng(0)
+    x = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"])
+    y = x["a"].to_numpy() * 2.0
+    with pytest.raises(ValueError, match="X_val has columns"):
+        RegMix(**SMALL).fit(x, y, X_val=x[["b", "a"]], y_val=y)
