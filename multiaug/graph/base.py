@@ -11,6 +11,8 @@ and Schur views). Other edge attributes are carried along, never read, and not c
 """
 from __future__ import annotations
 
+import warnings
+
 from typing import Any, Sequence
 
 import torch
@@ -126,14 +128,56 @@ class GraphHandler(ModalityHandler):
         parts = part.to_data_list() if isinstance(part, Batch) else [part]
         for i, g in zip(index.tolist(), parts):
             graphs[i] = g
-        return Batch.from_data_list(graphs)
+        return Batch.from_data_list(same_attributes(graphs))
 
     def concat(self, batches: Sequence[Any]) -> Any:
         _, Batch = _pyg()
         graphs = []
         for b in batches:
             graphs.extend(b.to_data_list() if isinstance(b, Batch) else [b])
-        return Batch.from_data_list(graphs)
+        return Batch.from_data_list(same_attributes(graphs))
+
+
+def same_attributes(graphs: list) -> list:
+    """Graphs that one ``Batch`` can hold: views that rebuild the edge set (DiffusionView, SchurView)
+    give their graphs ``edge_weight`` and remove other edge attributes, while the graphs a ``p < 1``
+    draw (or ``OneOf``) left alone keep theirs. A graph without ``edge_weight`` gets weight 1 on every
+    edge (what the weighted views assume of it); an edge attribute only some graphs still have is
+    removed from all of them, with a warning naming it. Any other difference raises ``ValueError``."""
+    keysets = [set(g.keys()) for g in graphs]
+    if all(k == keysets[0] for k in keysets):
+        return graphs
+    union = set().union(*keysets)
+    partial = sorted(k for k in union if any(k not in ks for ks in keysets))
+    owners = {k: next(g for g, ks in zip(graphs, keysets) if k in ks) for k in partial}
+    not_edge = [k for k in partial if not owners[k].is_edge_attr(k)]
+    if not_edge:
+        raise ValueError(
+            f"graphs to batch together differ in the attributes {not_edge}: only edge attributes can be "
+            "reconciled (edge_weight filled with 1, others removed); give every graph the same attributes"
+        )
+    dropped = [k for k in partial if k != "edge_weight"]
+    if dropped:
+        warnings.warn(
+            f"edge attribute(s) {dropped} removed from every graph of the batch: some graphs lost them to a "
+            "view that rebuilds the edge set (DiffusionView, SchurView), and one Batch needs one attribute set",
+            RuntimeWarning, stacklevel=3,
+        )
+    out = []
+    for g, ks in zip(graphs, keysets):
+        add_weight = "edge_weight" in partial and "edge_weight" not in ks
+        if not add_weight and not any(k in ks for k in dropped):
+            out.append(g)
+            continue
+        g = g.clone()
+        for k in dropped:
+            if k in ks:
+                del g[k]
+        if "edge_weight" in partial and "edge_weight" not in ks:
+            ref = owners["edge_weight"].edge_weight
+            g.edge_weight = torch.ones(g.edge_index.shape[1], dtype=ref.dtype, device=g.edge_index.device)
+        out.append(g)
+    return out
 
 
 register_modality(GraphHandler())

@@ -128,7 +128,11 @@ class EdgeAdd(_RateAugmenter):
         free = (free - m_g.to(torch.float64)).clamp(min=0).to(torch.long)
         want = torch.round(rate.to(torch.float64) * m_g.to(torch.float64)).to(torch.long)
         need = torch.minimum(want, free)
-        warn_unchanged(self, int(((need < want) & (need == 0)).sum()), G, "no free node pairs left")
+        # one read for both counts: graphs with no free pair left, graphs whose rate x edges rounds to 0
+        # (a graph without edges among them: the count of new edges is a multiple of the existing ones)
+        full, none = torch.stack((((need < want) & (need == 0)).sum(), ((want == 0) & (rate > 0)).sum())).tolist()
+        warn_unchanged(self, full, G, "no free node pairs left")
+        warn_unchanged(self, none, G, "rate x number of edges rounds to 0 new edges: graphs without edges, or too few")
         chosen = existing[:0]
         taken = existing
         for _ in range(64):

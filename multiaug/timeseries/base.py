@@ -32,6 +32,7 @@ class _Ctx:
     ndim: int
     channels_last: bool
     np_dtype: Any = None
+    source: Any = None  # the caller's array: an output must never share its memory
 
 
 def _channels_last(aug: Any) -> bool:
@@ -66,7 +67,10 @@ class TimeSeriesHandler(TensorHandler):
         elif isinstance(x, np.ndarray):
             if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
                 raise TypeError(f"x: expected a numeric array of series, got dtype {x.dtype}")
-            kind, t, np_dtype = "numpy", torch.from_numpy(np.ascontiguousarray(x)), x.dtype
+            # torch.from_numpy shares memory (the kernels never write to their input; restore copies an
+            # output that would still be the caller's array); a read-only array is copied first
+            arr = np.ascontiguousarray(x) if x.flags.writeable else np.array(x)
+            kind, t, np_dtype = "numpy", torch.from_numpy(arr), x.dtype
         else:
             raise TypeError(
                 f"x: expected a torch.Tensor or numpy.ndarray of shape (N, C, T), (N, T) or (T,), got {type(x).__name__}"
@@ -94,7 +98,7 @@ class TimeSeriesHandler(TensorHandler):
         dev = getattr(aug, "device", None)
         if dev is not None:
             t = t.to(dev)
-        return t, _Ctx(kind, ndim, cl, np_dtype)
+        return t, _Ctx(kind, ndim, cl, np_dtype, x if kind == "numpy" else None)
 
     def restore(self, x: torch.Tensor, ctx: _Ctx) -> Any:
         if ctx.ndim == 1:
@@ -107,7 +111,8 @@ class TimeSeriesHandler(TensorHandler):
             arr = x.detach().cpu().numpy()
             if ctx.np_dtype is not None and np.issubdtype(ctx.np_dtype, np.floating):
                 arr = arr.astype(ctx.np_dtype, copy=False)
-            return arr
+            # nothing drawn (p < 1): the output is a fresh array all the same, never the caller's
+            return arr.copy() if ctx.source is not None and np.may_share_memory(arr, ctx.source) else arr
         return x
 
     def concat(self, batches: Sequence[Any]) -> Any:

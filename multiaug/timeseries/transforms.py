@@ -407,7 +407,8 @@ class TSMixup(_BetaMixing):
         return {"perm": self._partner(x), "lam": self._draw_lam(x)}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
-        return F.mixup(x, params["perm"].to(x.device), params["lam"])
+        # each series keeps its own padding (the partner's steps past this series' length are not used)
+        return F.keep_padding(F.mixup(x, params["perm"].to(x.device), params["lam"]), x, params.get("lengths"))
 
 
 @register("ts_cutmix")

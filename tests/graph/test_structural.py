@@ -290,3 +290,56 @@ def test_unchangeable_inputs_are_reported():
         EdgeAdd(rate=1.0, seed=0)(full)
     with pytest.warns(RuntimeWarning, match="could not be changed"):
         SchurView(fraction=0.5, seed=0)(Data(edge_index=torch.zeros(2, 0, dtype=torch.long), num_nodes=1))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: DiffusionView(p=0.5, seed=0),
+    lambda: SchurView(fraction=0.5, p=0.5, seed=0),
+    lambda: __import__("multiaug").OneOf([DiffusionView(), FeatureNoise(sigma=0.1)], seed=0),
+    lambda: __import__("multiaug").Sometimes(SchurView(fraction=0.5), p=0.5, seed=3),
+])
+def test_weighted_views_batch_with_graphs_left_alone(make):
+    # views that rebuild the edge set carry edge_weight; graphs a p < 1 draw left alone get weight 1
+    sizes = (5, 6, 7, 8, 9, 10)
+    b = Batch.from_data_list([small_graph(n, i) for i, n in enumerate(sizes)])
+    for k in ("edge_weight", "edge_attr"):
+        if k in b:
+            del b[k]
+    out = make()(b)
+    assert out.num_graphs == len(sizes) and out.edge_weight.shape == (out.edge_index.shape[1],)
+    assert_consistent(out, symmetric=False)
+    left_alone = 0
+    for g_in, g_out in zip(b.to_data_list(), out.to_data_list()):
+        if g_out.edge_index.shape == g_in.edge_index.shape and torch.equal(g_out.edge_index, g_in.edge_index) and bool(
+                (g_out.edge_weight == 1).all()):
+            left_alone += 1
+    assert 0 < left_alone < len(sizes)
+
+
+def test_edge_attributes_a_view_removed_are_removed_from_the_whole_batch_with_a_warning():
+    from multiaug import Sometimes
+
+    gs = [small_graph(n, i) for i, n in enumerate((5, 6, 7, 8))]
+    for g in gs:
+        g.edge_attr = torch.randn(g.edge_index.shape[1], 3)
+        g.y = torch.tensor([1])
+    b = Batch.from_data_list(gs)
+    with pytest.warns(RuntimeWarning, match=r"edge attribute\(s\) \['edge_attr'\] removed"):
+        out = Sometimes(DiffusionView(), p=0.5, seed=1)(b)
+    assert "edge_attr" not in out and out.y.tolist() == [1, 1, 1, 1]
+
+
+def test_graphs_differing_in_node_attributes_are_refused_by_name():
+    from multiaug.graph.base import same_attributes
+
+    a, b = small_graph(5, 0), small_graph(6, 1)
+    a.mask = torch.ones(5, dtype=torch.bool)
+    with pytest.raises(ValueError, match=r"\['mask'\]"):
+        same_attributes([a, b])
+
+
+def test_edge_add_reports_graphs_it_cannot_grow():
+    empty = Data(x=torch.randn(4, 2), edge_index=torch.zeros(2, 0, dtype=torch.long))
+    with pytest.warns(RuntimeWarning, match="rounds to 0 new edges"):
+        out = EdgeAdd(rate=0.5, seed=0)(empty)
+    assert out.edge_index.shape[1] == 0
