@@ -128,6 +128,9 @@ class TextAugmenter(Augmenter):
       ``source_index`` says where each kept output comes from); ``__call__`` is 1:1 so it keeps them;
     * ``"keep"``: they are returned everywhere (still counted and warned about);
     * ``"error"``: a ``ValueError`` is raised.
+
+    Samples that ``p < 1`` did not draw are not counted: they come back as they are, in :meth:`augment`
+    too (copies of their source; ``p`` asked for them), as in every modality.
     """
 
     modality = "text"

@@ -10,11 +10,13 @@ The batch is encoded once into one flat tensor of Unicode code points (texts sep
 sentinel), words are found with a cumulative sum, characters are chosen with per-text and per-word
 random ranks, and the result is decoded once: no per-character Python loop. Non-ASCII letters count
 as word characters (they can be deleted, swapped or get an insertion after them) but keyboard and OCR
-maps cover ASCII only.
+maps cover ASCII only. Combining marks stay on their letter: decomposed (NFD) text is edited in its
+composed form and returned decomposed; a mark with no composed form locks itself and its letter.
 """
 from __future__ import annotations
 
 import string
+import unicodedata
 from typing import Any
 
 import numpy as np
@@ -71,6 +73,15 @@ def _word_char_mask(codes: torch.Tensor) -> torch.Tensor:
     return low | high
 
 
+def _combining_marks(codes: np.ndarray) -> np.ndarray:
+    """Boolean mask of the combining marks (Unicode categories Mn, Mc, Me) among ``codes``."""
+    high = codes >= 0x300
+    if not high.any():
+        return np.zeros(codes.shape, dtype=bool)
+    marks = [c for c in np.unique(codes[high]).tolist() if unicodedata.category(chr(c)).startswith("M")]
+    return np.isin(codes, marks) if marks else np.zeros(codes.shape, dtype=bool)
+
+
 class _CharNoise(TextAugmenter):
     """Shared machinery (not registered)."""
 
@@ -113,11 +124,21 @@ class _CharNoise(TextAugmenter):
                 break
         else:  # pragma: no cover - all three sentinels inside the text
             raise ValueError("x: texts contain every sentinel character (U+0000, U+E000, U+F0000); cannot encode them")
+        # decomposed text (NFD: "e" + U+0301) is edited in its composed form, so an accent stays on its
+        # letter, and given back decomposed; marks that compose with nothing, and those of text in
+        # neither normal form, are locked with their base (never edited, moved or split off)
+        nfd = [not t.isascii() and not unicodedata.is_normalized("NFC", t) and unicodedata.is_normalized("NFD", t)
+               for t in x]
+        if any(nfd):
+            joined = sep.join(unicodedata.normalize("NFC", t) if d else t for t, d in zip(x, nfd))
+        arr = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)
         dev = self._dev()
-        codes = torch.from_numpy(np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32).astype(np.int64)).to(dev)
+        codes = torch.from_numpy(arr).to(dev)
         g = self.generator(dev)
         c = codes.numel()
-        return {"codes": codes, "sep": ord(sep), "u": torch.rand(4, c, generator=g, device=dev, dtype=torch.float32)}
+        return {"codes": codes, "sep": ord(sep), "u": torch.rand(4, c, generator=g, device=dev, dtype=torch.float32),
+                "mark": torch.from_numpy(_combining_marks(arr)).to(dev),
+                "nfd": torch.tensor(nfd, dtype=torch.bool)}
 
     def _apply(self, x: list[str], params: Params) -> list[str]:
         codes, sep = params["codes"], params["sep"]
@@ -134,6 +155,10 @@ class _CharNoise(TextAugmenter):
         word_sent = sent_of_char[starts]
         word_end = starts + lens - 1
         cand = self._candidates(codes, is_wc, word_id, word_end)
+        # a combining mark and the character it sits on are never edited (nor split by a swap or an insertion)
+        mark = params["mark"]
+        free = ~(mark | torch.cat([mark[1:], mark[:0].new_zeros(1)]))
+        cand = cand & free & (torch.cat([free[1:], free[-1:]]) if self.action == "swap" else free)
         n_cand = torch.zeros(w, dtype=torch.long, device=codes.device).index_add_(
             0, word_id.clamp(min=0), (cand & (word_id >= 0)).long())
         eligible = (lens >= int(self.min_word_len)) & (n_cand > 0)
@@ -149,7 +174,11 @@ class _CharNoise(TextAugmenter):
             n_chars = torch.minimum(n_chars, lens - 1)
         n_chars = torch.where(chosen_w, torch.minimum(n_chars, n_cand), torch.zeros_like(n_chars))
         chosen = F.choose_chars(word_id, cand, n_chars, u[1])
-        return self._decode(self._act(codes, chosen, u), sep, n)
+        out = self._decode(self._act(codes, chosen, u), sep, n)
+        nfd = params["nfd"]
+        if nfd.any():
+            out = [unicodedata.normalize("NFD", t) if d else t for t, d in zip(out, nfd.tolist())]
+        return out
 
     def _act(self, codes: torch.Tensor, chosen: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
         if self.action == "substitute":

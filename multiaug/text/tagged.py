@@ -1255,11 +1255,11 @@ class TaggedCharNoise(TaggedAugmenter):
         seed = host_item(torch.randint(0, 2**62, (1,), generator=self.generator(self._dev())))
         inner = self._inner(seed)
         inner._ensure_valid()
-        return inner._sample(texts)  # {"codes", "sep", "u"}: the character kernel's own draws
+        return inner._sample(texts)  # {"codes", "sep", "u", "mark", "nfd"}: the character kernel's own draws
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         texts, idx = self._texts(f)
-        out = self._inner(None)._apply(texts, {k: params[k] for k in ("codes", "sep", "u")})
+        out = self._inner(None)._apply(texts, {k: params[k] for k in ("codes", "sep", "u", "mark", "nfd")})
         counts = F.segment_sum(self._eligible(f), f.sent, f.n).tolist()
         new = [w for t, c in zip(out, counts) if c for w in t.split(_TOKEN_SEP)]
         tok = f.tok.copy()

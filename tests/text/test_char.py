@@ -126,3 +126,36 @@ def test_property_only_word_characters_change(texts, seed, action):
 @pytest.mark.gpu
 def test_cuda_runs_and_replays():
     assert KeyboardTypo(device="cuda", seed=0)(SENTENCES) == KeyboardTypo(device="cuda", seed=0)(SENTENCES)
+
+
+# ---- combining marks (decomposed text) ---------------------------------------------------------------
+
+
+def _mark_pairs(text):
+    import unicodedata
+
+    return {(text[i - 1], c) for i, c in enumerate(text) if unicodedata.combining(c)}
+
+
+@pytest.mark.parametrize("make", [
+    lambda s: CharNoise(action="swap", seed=s, word_p=1.0, char_p=0.5),
+    lambda s: CharNoise(action="insert", seed=s, word_p=1.0, char_p=0.5),
+    lambda s: CharNoise(action="delete", seed=s, word_p=1.0, char_p=0.5),
+    lambda s: CharNoise(action="substitute", seed=s, word_p=1.0, char_p=0.5),
+    lambda s: KeyboardTypo(seed=s, word_p=1.0, char_p=0.5),
+])
+def test_accents_stay_on_their_letters_in_decomposed_text(make):
+    import unicodedata
+
+    nfc = "résumé générale très naïve"
+    nfd = unicodedata.normalize("NFD", nfc)
+    odd = "q\u0303uick Z\u0308oe ba\u0301\u0301d"  # no composed forms / a doubled mark: text in neither form
+    for seed in range(10):
+        out_nfd, out_odd = make(seed)([nfd, odd])
+        # NFD in, NFD out: the same edits as on the composed text, decomposed again
+        assert unicodedata.is_normalized("NFD", out_nfd)
+        assert out_nfd == unicodedata.normalize("NFD", make(seed)([nfc, odd])[0])
+        assert _mark_pairs(out_nfd) <= _mark_pairs(nfd)
+        # marks without a composed form are never moved off (or onto) a letter
+        assert _mark_pairs(out_odd) <= _mark_pairs(odd)
+        assert out_odd.count("\u0303") == 1 and out_odd.count("\u0301") == 2
