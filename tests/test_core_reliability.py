@@ -191,3 +191,32 @@ def test_composition_with_a_mixer_refuses_a_single_sample_like_the_mixer():
     with pytest.raises(ValueError, match="at least 2"):
         TSMixup()(x, np.array([0]))
     assert multiaug.Sequential([Jitter(seed=0)])(x).shape == (1, 2, 16)  # nothing to mix: fine
+
+
+def test_sample_and_apply_refuse_batches_that_are_not_internal_by_name():
+    import numpy as np
+    import torch
+
+    from multiaug.tabular import Mixup
+    from multiaug.timeseries import Jitter
+
+    aug = Jitter(seed=0)
+    params = aug.sample(torch.zeros(2, 1, 5))
+    with pytest.raises(TypeError, match=r"Jitter.apply: x must be .* \(N, C, T\), got ndarray"):
+        aug.apply(np.zeros((2, 1, 5)), params)
+    with pytest.raises(TypeError, match=r"Jitter.sample: .*got a tensor of shape \(2, 5\)"):
+        aug.sample(torch.zeros(2, 5))  # would draw noise of the wrong rank
+    with pytest.raises(TypeError, match=r"Mixup.sample: .*\(N, F\), got DataFrame"):
+        import pandas as pd
+
+        Mixup().sample(pd.DataFrame({"a": [1.0, 2.0]}))
+
+
+def test_date_columns_get_their_own_hint():
+    import pandas as pd
+
+    from multiaug.tabular import Mixup
+
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "when": pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01"])})
+    with pytest.raises(TypeError, match=r"Mixup: x columns \['when'\] are not numeric.*dates and durations"):
+        Mixup(seed=0)(df)

@@ -300,6 +300,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         Keyword inputs: ``y`` (labels; used by the draws of a few augmenters) and the modality's
         (``lengths`` for time series)."""
         self._ensure_valid()
+        self.handler.check_internal(x, f"{type(self).__name__}.sample")
         inputs = self._extra_inputs(x, y=y, **extra)
         h = self.handler
         active = self._active_mask(h.length(x), h.device(x))
@@ -319,6 +320,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         """Deterministic: transform ``x`` (internal representation) with ``params`` from :meth:`sample`;
         samples whose ``active`` entry is False come back as they were."""
         self._ensure_valid()
+        self.handler.check_internal(x, f"{type(self).__name__}.apply")
         active = self._params_active(x, params)
         h = self.handler
         if self.p_mode == "kernel":

@@ -42,6 +42,10 @@ class ModalityHandler:
         """Extra inputs of :meth:`Augmenter.sample` found while converting the batch (default: none)."""
         return {}
 
+    def check_internal(self, x: Any, who: str) -> None:
+        """Refuse, naming ``x``, a batch given to ``sample``/``apply`` that is not this modality's
+        internal representation (default: no check)."""
+
     def length(self, x: Any) -> int:
         return len(x)
 
@@ -72,6 +76,19 @@ class ModalityHandler:
 class TensorHandler(ModalityHandler):
     """Shared indexing of modalities whose internal batch is one tensor with samples on axis 0
     (tables ``(N, F)``, series ``(N, C, T)``)."""
+
+    #: dimensions the internal tensor may have (tables 2, or 3 for token embeddings; series 3)
+    internal_dims: tuple[int, ...] = (2, 3)
+    internal_shape: str = "(N, F)"
+
+    def check_internal(self, x: Any, who: str) -> None:
+        if not isinstance(x, torch.Tensor) or x.dim() not in self.internal_dims:
+            got = f"a tensor of shape {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__
+            raise TypeError(
+                f"{who}: x must be the internal batch, a torch.Tensor {self.internal_shape}, got {got}; "
+                f"convert it first (torch.as_tensor(x) with shape {self.internal_shape}) or call the augmenter itself, "
+                "aug(x), which converts arrays, DataFrames and other shapes"
+            )
 
     def length(self, x: torch.Tensor) -> int:
         return x.shape[0]

@@ -103,6 +103,10 @@ class GraphHandler(ModalityHandler):
     def restore(self, x: Any, ctx: Any) -> Any:
         return x
 
+    def check_internal(self, x: Any, who: str) -> None:
+        if not isinstance(getattr(x, "edge_index", None), torch.Tensor):
+            raise TypeError(f"{who}: x must be a PyG Data or Batch with an edge_index tensor, got {type(x).__name__}")
+
     def length(self, x: Any) -> int:
         _, Batch = _pyg()
         return x.num_graphs if isinstance(x, Batch) else 1

@@ -204,9 +204,13 @@ class TabularHandler(TensorHandler):
                 else:
                     bad.append(c)
             if bad:
+                dates = [c for c in bad if pd.api.types.is_datetime64_any_dtype(x[c].dtype)
+                         or pd.api.types.is_timedelta64_dtype(x[c].dtype)]
+                hint = (f"; dates and durations ({dates}) are not categories: turn them into numbers first "
+                        "(e.g. days since a reference date)") if dates else ""
                 raise TypeError(
-                    f"x: columns {bad} are not numeric; declare them categorical (categorical_columns={bad!r} "
-                    "or pandas 'category' dtype) or encode them first"
+                    f"{who}: x columns {bad} are not numeric; declare them categorical (categorical_columns={bad!r} "
+                    f"or pandas 'category' dtype) or encode them first{hint}"
                 )
             # float64 keeps every value an integer or float64 column can hold (ids, prices): cells
             # the augmenter does not change come back exactly; float32 when every column fits it

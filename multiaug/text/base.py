@@ -173,7 +173,7 @@ class TextAugmenter(Augmenter):
             f"(nothing it could change, e.g. empty, too short or only stop words; first rows: {unchanged[:5]}); {action}"
         )
         if self.on_unchanged == "error":
-            raise ValueError(msg + " (on_unchanged='error')")
+            raise ValueError(msg.rsplit("; ", 1)[0] + "; on_unchanged='error' refuses them")
         warnings.warn(msg, RuntimeWarning, stacklevel=4)
 
     def _after_call(self, x: list[str], out: TextOutput) -> None:

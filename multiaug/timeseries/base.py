@@ -59,6 +59,8 @@ def _warn_if_channels_last(shape: tuple[int, ...], aug: Any) -> None:
 class TimeSeriesHandler(TensorHandler):
     name = "timeseries"
     unit = "series"
+    internal_dims = (3,)
+    internal_shape = "(N, C, T)"
 
     def check(self, x: Any, aug: Any = None) -> tuple[torch.Tensor, _Ctx]:
         cl = _channels_last(aug)
