@@ -12,7 +12,6 @@ and Schur views). Other edge attributes are carried along, never read, and not c
 from __future__ import annotations
 
 import warnings
-
 from typing import Any, Sequence
 
 import torch
