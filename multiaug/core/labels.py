@@ -135,7 +135,8 @@ def concat_labels(ys: Sequence[Any]) -> Any:
     out: list = []
     for y in ys:
         out.extend(list(y))
-    return out
+    # a list stays a list of Python values (no numpy scalars next to the caller's str/int labels)
+    return [v.item() if isinstance(v, np.generic) else v for v in out]
 
 
 def resample_labels(y: Any, y_aug: Any) -> Any:

@@ -220,3 +220,10 @@ def test_gaussian_noise_partial_fit_checks_columns():
     aug = GaussianNoise(seed=0).partial_fit(df)
     with pytest.raises(ValueError, match="another order"):
         aug.partial_fit(df[["b", "a"]])
+
+
+def test_list_labels_stay_plain_python_values():
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    for y in (list("ababab"), [0, 1, 0, 1, 0, 1]):
+        _, ya = Mixup(seed=0).fit_resample(X, y)
+        assert isinstance(ya, list) and {type(v) for v in ya} == {type(y[0])}
