@@ -53,7 +53,7 @@ class TextHandler(ModalityHandler):
         elif hasattr(x, "iloc") and hasattr(x, "index") and not hasattr(x, "columns"):
             items, ctx = x.tolist(), _Ctx("series", index=x.index, name=x.name)
         elif isinstance(x, np.ndarray) and x.ndim == 1:
-            items, ctx = x.tolist(), _Ctx("numpy")
+            items, ctx = x.tolist(), _Ctx("numpy", name=x.dtype)
         else:
             raise TypeError(f"x: expected a list of str (or a str, tuple, pandas Series), got {type(x).__name__}")
         if not all(issubclass(t, str) for t in set(map(type, items))):  # C-speed scan, then locate
@@ -72,7 +72,7 @@ class TextHandler(ModalityHandler):
 
             return pd.Series(x, index=ctx.index if len(ctx.index) == len(x) else None, name=ctx.name)
         if ctx.kind == "numpy":
-            return np.array(x, dtype=object)
+            return _text_array(x, ctx)
         return list(x)
 
     def take(self, x: list[str], index: torch.Tensor) -> list[str]:
@@ -109,6 +109,14 @@ class TextHandler(ModalityHandler):
 
 
 register_modality(TextHandler())
+
+
+def _text_array(texts: list[str], ctx: _Ctx) -> np.ndarray:
+    """Texts as the caller's kind of array: object dtype stays object, a fixed-width ``<U`` array
+    comes back ``<U`` (as wide as the longest output)."""
+    if ctx.name is not None and np.dtype(ctx.name).kind == "U":
+        return np.array(texts, dtype=str) if texts else np.array([], dtype=ctx.name)
+    return np.array(texts, dtype=object)
 
 
 def _same(out: str, src: str) -> bool:
@@ -223,7 +231,7 @@ class TextAugmenter(Augmenter):
 
             return pd.Series(outs, name=ctx.name, dtype=object)
         if ctx.kind == "numpy":
-            return np.array(outs, dtype=object)
+            return _text_array(outs, ctx)
         if ctx.kind == "tuple":
             return tuple(outs)
         return list(outs)

@@ -83,3 +83,16 @@ def test_paraphrase_endpoint_is_not_called_for_an_empty_batch():
         assert X == [] and list(y) == [] and src.shape == (0,)
         assert aug(["the cat runs on the road"]) == ["the cat runs on the road v0"]  # the server does answer
     assert srv.count == 1
+
+
+def test_numpy_text_arrays_keep_their_kind():
+    import numpy as np
+
+    from multiaug.text import EDA
+
+    x = np.array(["the quick brown fox jumps", "a lazy dog sleeps all day"])
+    out = EDA(seed=0)(x)
+    assert out.dtype.kind == "U" and out.shape == (2,)
+    assert EDA(seed=0)(x.astype(object)).dtype == object
+    xa, _, _ = EDA(seed=0).augment(x, None, n_aug=2)
+    assert xa.dtype.kind == "U" and len(xa) == 4
