@@ -14,7 +14,7 @@ import torch
 from .base import Augmenter, Params
 from .constraints import InstanceOf, Integral, Interval, Pair, Real, SequenceOf
 from .hostreads import host_item, split_active
-from .labels import merge_labels, take_labels
+from .labels import batch_classes, label_classes, merge_labels, take_labels
 from .seeding import worker_seed
 
 __all__ = ["Composition", "Sequential", "OneOf", "SomeOf", "Sometimes", "RandAugment"]
@@ -113,6 +113,25 @@ class Composition(Augmenter):
 
     # Compositions are applied as one step: sample() draws the routing, apply() runs the children.
     def _forward(self, x: Any, y: Any = None, **inputs: Any) -> tuple[Any, Any]:
+        # class labels other than non-negative integers: every child numbers soft-target columns by
+        # the classes of this whole batch (or those a mixing child was fitted on), not of its share
+        with batch_classes(self._label_classes(y)):
+            return self._forward_batch(x, y, **inputs)
+
+    def _label_classes(self, y: Any) -> list | None:
+        classes = label_classes(y)
+        if classes is None:
+            return None
+        stack = list(self.augmenters)
+        while stack:
+            a = stack.pop()
+            fitted = a.__dict__.get("classes_")
+            if getattr(a, "mixes_samples", False) and fitted is not None and label_classes(fitted) is not None:
+                return list(fitted)
+            stack.extend(a._children())
+        return classes
+
+    def _forward_batch(self, x: Any, y: Any = None, **inputs: Any) -> tuple[Any, Any]:
         if self.learned:
             self._check_fitted()
         h = self.handler

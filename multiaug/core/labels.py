@@ -3,12 +3,71 @@ NumPy array, pandas Series, list), hard labels upgraded to one-hot rows next to 
 hard-label resampling used by ``fit_resample``."""
 from __future__ import annotations
 
-from typing import Any, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import torch
 
-__all__ = ["label_length", "take_labels", "merge_labels", "concat_labels", "resample_labels"]
+__all__ = ["label_length", "take_labels", "merge_labels", "concat_labels", "resample_labels", "label_classes",
+           "batch_classes", "current_batch_classes"]
+
+#: the class list of the batch a composition is running on (see :func:`batch_classes`)
+_BATCH_CLASSES: ContextVar[list | None] = ContextVar("multiaug_batch_classes", default=None)
+
+
+def label_classes(y: Any) -> list | None:
+    """Sorted distinct labels of 1-D class labels that are not non-negative integers (strings,
+    categories, negative integers), as Python values; None for anything else (non-negative integer
+    or boolean labels, whose soft-target column is the label itself; float targets; 2-D targets)."""
+    if y is None or isinstance(y, torch.Tensor):
+        if y is None or y.dim() != 1 or y.is_floating_point() or y.dtype == torch.bool or y.numel() == 0:
+            return None
+        lo = int(y.min())
+        return torch.unique(y).tolist() if lo < 0 else None
+    arr = labels_to_numpy(y)
+    if arr.ndim != 1 or arr.size == 0 or arr.dtype == bool or np.issubdtype(arr.dtype, np.floating):
+        return None
+    if np.issubdtype(arr.dtype, np.integer):
+        return [v.item() for v in np.unique(arr)] if arr.min() < 0 else None
+    try:
+        uniq = np.unique(arr.astype(object) if arr.dtype == object else arr)
+    except TypeError:  # unorderable mixture (e.g. None next to str): no class order to give
+        return None
+    vals = [u.item() if isinstance(u, np.generic) else u for u in uniq]
+    if all(isinstance(v, (int, bool, np.integer)) and not isinstance(v, bool) and v >= 0 for v in vals):
+        return None
+    return vals
+
+
+@contextmanager
+def batch_classes(classes: list | None) -> Iterator[None]:
+    """While a composition runs, the class list of its whole batch: a mixing child that sees only
+    some samples (``OneOf``, ``Sometimes``...) numbers its soft-target columns by it, and merging the
+    children's labels back uses the same columns. The outermost composition sets it; None: no-op."""
+    if classes is None or _BATCH_CLASSES.get() is not None:
+        yield
+        return
+    token = _BATCH_CLASSES.set(list(classes))
+    try:
+        yield
+    finally:
+        _BATCH_CLASSES.reset(token)
+
+
+def current_batch_classes() -> list | None:
+    return _BATCH_CLASSES.get()
+
+
+def _class_positions(y: Any, classes: list) -> np.ndarray:
+    """Column of each hard label of ``y`` in ``classes``."""
+    lookup = {c: i for i, c in enumerate(classes)}
+    arr = labels_to_numpy(y)
+    try:
+        return np.array([lookup[v.item() if isinstance(v, np.generic) else v] for v in arr], dtype=np.int64)
+    except KeyError as err:
+        raise ValueError(f"y: label {err.args[0]!r} is not among the batch's classes {classes[:10]}") from None
 
 
 def label_length(y: Any) -> int:
@@ -66,9 +125,15 @@ def merge_labels(y: Any, index: torch.Tensor, part: Any) -> Any:
     ndim_p = np.ndim(part) if not isinstance(part, torch.Tensor) else part.dim()
     if ndim_p == 2:
         # a mixing child run on a subset sizes its soft targets by the labels it saw: widen both sides
-        # to the classes of the whole batch (a label absent from the subset still has its column)
-        k = max(int(part.shape[1]), _n_columns(y))
+        # to the classes of the whole batch (a label absent from the subset still has its column).
+        # Labels other than non-negative integers take the column of their rank among the batch's
+        # classes (the composition's list, else this batch's), as the mixing child numbered them.
+        classes = _BATCH_CLASSES.get() or label_classes(y) if ndim_y == 1 else None
+        k = max(int(part.shape[1]), len(classes) if classes is not None else _n_columns(y))
         if ndim_y == 1:
+            if classes is not None:
+                pos = _class_positions(y, classes)
+                y = torch.as_tensor(pos, device=y.device) if isinstance(y, torch.Tensor) else pos
             y = _one_hot(y, k)
         else:
             y = _pad_columns(y, k)
@@ -112,8 +177,13 @@ def concat_labels(ys: Sequence[Any]) -> Any:
     if any(np.ndim(y) if not isinstance(y, torch.Tensor) else y.dim() for y in ys) and len(
         {(np.ndim(y) if not isinstance(y, torch.Tensor) else y.dim()) for y in ys}
     ) > 1:
-        # hard labels next to soft targets: upgrade the hard ones
-        k = max(_n_columns(y) for y in ys)
+        # hard labels next to soft targets: upgrade the hard ones (by class rank for labels other
+        # than non-negative integers, as mixing numbered them)
+        hard = [y for y in ys if (y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)) == 1]
+        classes = _BATCH_CLASSES.get() or label_classes(np.concatenate([labels_to_numpy(y) for y in hard]))
+        if classes is not None:
+            ys = [_class_positions(y, classes) if any(y is h for h in hard) else y for y in ys]
+        k = max([_n_columns(y) for y in ys] + [len(classes) if classes is not None else 0])
         ys = [
             _one_hot(y, k) if (y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)) == 1 else _pad_columns(y, k)
             for y in ys
@@ -150,8 +220,14 @@ def resample_labels(y: Any, y_aug: Any) -> Any:
             arg = y_aug.argmax(dim=1)
             return arg.to(y.dtype) if isinstance(y, torch.Tensor) else arg.cpu().numpy()
         arg = np.asarray(y_aug).argmax(axis=1)
-        classes = np.unique(np.asarray(y))
-        return arg if isinstance(y, torch.Tensor) else arg.astype(np.asarray(y).dtype) if np.array_equal(classes, np.arange(len(classes))) else arg
+        named = label_classes(y)
+        if named is not None:  # column j is the j-th of the sorted classes (strings, negative integers)
+            if isinstance(y, torch.Tensor):
+                return torch.as_tensor(named, dtype=y.dtype, device=y.device)[torch.as_tensor(arg, device=y.device)]
+            out = np.asarray(named, dtype=object)[arg]
+            y_np = labels_to_numpy(y)
+            return out if y_np.dtype == object else out.astype(y_np.dtype)
+        return arg if isinstance(y, torch.Tensor) else arg.astype(labels_to_numpy(y).dtype)
     return y_aug
 
 

@@ -9,7 +9,7 @@ Rules (documented on :class:`multiaug.tabular.mixup.MixingAugmenter`):
 * Classification soft targets are ``(N, K)`` float32. Class ``j`` of the soft target is the label ``j``
   itself when all labels are non-negative integers (``K = max label + 1``, or ``num_classes``);
   otherwise the ``j``-th of the sorted distinct labels (seen in ``fit`` when it was called, else in the
-  batch).
+  batch; inside a composition, in the composition's whole batch: :func:`multiaug.core.labels.batch_classes`).
 * Output container: a torch tensor stays a tensor on its device; everything else gives a NumPy array,
   except regression targets in a pandas Series, which stay a Series (same index and name).
 """
@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..core.hostreads import min_max
-from ..core.labels import labels_to_numpy
+from ..core.labels import current_batch_classes, labels_to_numpy
 
 MAX_AUTO_CLASSES = 32
 TASKS = ("auto", "classification", "regression")
@@ -131,6 +131,9 @@ def encode(
         return Targets(torch.nn.functional.one_hot(idx, num_classes).float(), "classification", kind,
                        classes=list(range(num_classes)), integer_classes=True, device=dev)
     batch_classes, integer = class_list(y if labels_np is None else labels_np)
+    if classes is None and not integer:
+        # inside a composition that routes some samples here: number columns by the whole batch's classes
+        classes = current_batch_classes()
     if classes is not None:
         unseen = [c for c in batch_classes if c not in set(classes)]
         if unseen:

@@ -150,3 +150,56 @@ def test_gaussian_noise_partial_fit_equals_fit_on_everything():
         aug.partial_fit(x[start : start + 1])
     assert np.allclose(aug.scale_.numpy(), np.nanstd(x, axis=0), rtol=1e-5) and aug.n_rows_seen_ == 101
     assert np.allclose(GaussianNoise(nan_policy="keep").fit(x[:50]).partial_fit(x[50:]).scale_.numpy(), np.nanstd(x, axis=0), rtol=1e-5)
+
+
+# ---- class labels other than 0..K-1 through compositions -------------------------------------------
+
+
+@pytest.mark.parametrize("labels", [["neg", "pos"], [-1, 1], ["a", "b", "c"]])
+@pytest.mark.parametrize("wrap", ["sequential", "sometimes", "one_of"])
+def test_compositions_number_soft_targets_by_the_batch_classes(labels, wrap):
+    import multiaug
+    from multiaug.tabular import GaussianNoise
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(24, 3)).astype("float32")
+    y = np.array(labels * (24 // len(labels)))
+    classes = sorted(set(y.tolist()))
+    aug = {"sequential": lambda: multiaug.Sequential([Mixup(), GaussianNoise(sigma=0.1)], seed=0),
+           "sometimes": lambda: multiaug.Sometimes(Mixup(), p=0.5, seed=1),
+           "one_of": lambda: multiaug.OneOf([Mixup(), GaussianNoise(sigma=0.1)], seed=2)}[wrap]()
+    _, soft = aug(X, y)
+    assert soft.shape == (24, len(classes))
+    # a row left alone (or the larger side of a mix) puts most weight on its own class's column
+    own = soft[np.arange(24), [classes.index(v) for v in y.tolist()]]
+    assert (own >= 0.5).mean() > 0.5 and np.allclose(soft.sum(1), 1, atol=1e-5)
+    if wrap != "sequential":
+        untouched = np.isclose(soft.max(1), 1.0)
+        assert untouched.any()
+        assert (soft[untouched].argmax(1) == [classes.index(v) for v in y[untouched].tolist()]).all()
+    # fit_resample gives estimators the caller's own labels, as Mixup alone does
+    _, yr = aug.fit_resample(X, y)
+    assert set(np.asarray(yr).tolist()) <= set(classes) and np.asarray(yr).dtype == y.dtype
+
+
+def test_fitted_classes_number_columns_inside_a_composition():
+    import multiaug
+
+    X = np.random.default_rng(0).normal(size=(12, 2)).astype("float32")
+    y = np.array(["a", "b", "c"] * 4)
+    aug = multiaug.Sometimes(Mixup(), p=0.5, seed=0).fit(X, y)
+    # a batch holding only two of the three classes still gets the fitted three columns
+    _, soft = aug(X[:8][y[:8] != "b"], y[:8][y[:8] != "b"])
+    assert soft.shape[1] == 3 and soft[:, 1].max() == 0
+
+
+def test_string_labels_through_one_of_with_a_series():
+    import pandas as pd
+
+    import multiaug
+    from multiaug.tabular import GaussianNoise
+
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(10, 2)), columns=["a", "b"])
+    y = pd.Series(list("xyxyxyxyxy"), name="label")
+    _, soft = multiaug.OneOf([Mixup(), GaussianNoise(sigma=0.1)], seed=0)(X, y)
+    assert soft.shape == (10, 2)
