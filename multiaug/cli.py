@@ -189,6 +189,12 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
 
     if engine == "local" and (ray_address or ray_num_cpus is not None):
         raise UserError("--ray-address and --ray-num-cpus need --engine ray")
+    if n_aug is not None and n_aug < 1:
+        raise UserError(f"--n-aug: expected an integer >= 1 (augmented copies per row), got {n_aug}")
+    if batch_size < 1:
+        raise UserError(f"--batch-size: expected an integer >= 1 (rows per batch), got {batch_size}")
+    if save_dir and Path(save_dir).exists() and not Path(save_dir).is_dir():
+        raise UserError(f"--save {save_dir!r} is a file; expected a directory (it is created when missing)")
     if threads is not None:
         if threads < 1:
             raise UserError(f"--threads: expected a positive number of threads, got {threads}")

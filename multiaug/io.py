@@ -6,7 +6,8 @@ kind          suffixes                content
 table         .csv .jsonl .parquet    text (one column holds the text) and tabular data; read in
                                       chunks of rows so files larger than memory can be streamed
 array         .npy .npz               time series (N, C, T) or (N, T); ``.npy`` is memory-mapped;
-                                      ``.npz`` holds ``x`` (or ``X``) and optionally ``y``
+                                      ``.npz`` holds ``x`` (or ``X``), optionally ``y`` and other
+                                      arrays (:func:`npz_extras`)
 graph         .pt                     PyG graphs: a ``Data``, a list of them, or dicts of tensors;
                                       loaded with ``torch.load(weights_only=True)`` (no pickle)
 table         .conll .bio .iob        tagged sentences (NER): one token per line, its tag in the last
@@ -23,13 +24,18 @@ output that replaces an existing file (``--overwrite``) keeps that file's permis
 Text columns: ``iter_table``/``read_table`` take ``text_columns``, columns read as text with no
 missing-value conversion, so cells such as ``NA``, ``null``, ``None`` or ``nan`` stay those strings
 and an empty cell (csv), a JSON ``null`` (jsonl) or a null (parquet) becomes ``""``; numbers in such a
-column become their text. Other columns keep pandas' usual missing-value handling.
+column become their text. ``typed_columns`` (default: all other columns) get pandas' usual types and
+missing-value handling. Any other column passes through as read, whatever the batch size: a csv
+cell as its text (``007`` stays ``007``, ``NA`` stays ``NA``; only an empty cell is missing), a jsonl
+value as its JSON value (no number or date inference). A csv row with more fields than the header,
+or a jsonl line that is no JSON object, is a ``ValueError`` naming the line.
 """
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -186,14 +192,6 @@ def count_rows(path: str | os.PathLike) -> int | None:
 # pandas' default missing-value strings (read_csv's ``na_values`` documentation)
 _DEFAULT_NA = ["", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>",
                "N/A", "NA", "NULL", "NaN", "None", "n/a", "nan", "null"]
-# column names pandas' read_json converts to dates by default (``keep_default_dates``)
-
-
-def _json_date_like(name: Any) -> bool:
-    if not isinstance(name, str):
-        return False
-    low = name.lower()
-    return low.endswith(("_at", "_time")) or low.startswith("timestamp") or low in ("modified", "date", "datetime")
 
 
 def _as_text(v: Any) -> str:
@@ -202,49 +200,124 @@ def _as_text(v: Any) -> str:
     return v if isinstance(v, str) else str(v)
 
 
-def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
+_CSV_FIELDS = re.compile(r"Expected (\d+) fields in line (\d+), saw (\d+)")
+
+
+def _long_csv_row(p: Path, ncols: int) -> tuple[int, int] | None:
+    """``(line, fields)`` of the first csv record with more than ``ncols`` fields, or None."""
+    import csv
+
+    with open(p, encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        start = 1
+        for i, row in enumerate(reader):
+            if i > 0 and len(row) > ncols:
+                return start, len(row)
+            start = reader.line_num + 1
+    return None
+
+
+def _too_many_fields(p: Path, line: int | None, fields: int | None, ncols: int) -> ValueError:
+    where = f", line {line}" if line is not None else ""
+    got = f"{fields} fields" if fields is not None else "a row has more fields"
+    return ValueError(f"input {str(p)!r}{where}: {got} but the header has {ncols} columns "
+                      "(quote a field that holds a comma)")
+
+
+def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_columns: Sequence[str] | None):
+    """Chunks of a csv. ``text_columns``: str, no missing values (an empty cell is ``""``);
+    ``typed_columns`` (None: all the others): pandas' types and missing values; any other column is
+    read as the text of its cells (an empty cell is missing). A row with more fields than the header
+    is a ``ValueError`` naming its line (pandas would take the extra fields as an index)."""
+    import warnings
+
     import pandas as pd
 
-    if not text_columns:
-        return pd.read_csv(p, chunksize=batch_size)
-    header = list(pd.read_csv(p, nrows=0).columns)
+    header = list(pd.read_csv(p, nrows=0, index_col=False).columns)
     text = [c for c in header if c in set(text_columns)]
-    if not text:
-        return pd.read_csv(p, chunksize=batch_size)
-    # keep_default_na=False is file-wide: give every other column pandas' default NA strings back
-    return pd.read_csv(
-        p, chunksize=batch_size, dtype={c: str for c in text}, keep_default_na=False,
-        na_values={c: _DEFAULT_NA for c in header if c not in text},
-    )
+    raw = [] if typed_columns is None else [c for c in header if c not in text and c not in set(typed_columns)]
+    typed = [c for c in header if c not in text and c not in raw]
+    kwargs: dict[str, Any] = {"index_col": False}
+    if text or raw:
+        # keep_default_na=False is file-wide: give the typed columns pandas' default NA strings back
+        kwargs.update(dtype={c: str for c in text + raw}, keep_default_na=False,
+                      na_values={**{c: _DEFAULT_NA for c in typed}, **{c: [""] for c in raw}})
+
+    def step(fn):
+        with warnings.catch_warnings():
+            warnings.filterwarnings("error", category=pd.errors.ParserWarning)
+            try:
+                return fn()
+            except pd.errors.ParserWarning as w:  # "Length of header or names does not match length of data"
+                if "length of header" not in str(w).lower():
+                    raise ValueError(f"input {str(p)!r}: {str(w).splitlines()[0]}") from None
+                found = _long_csv_row(p, len(header))
+                raise _too_many_fields(p, *(found or (None, None)), len(header)) from None
+            except pd.errors.ParserError as e:
+                m = _CSV_FIELDS.search(str(e))
+                if m:
+                    raise _too_many_fields(p, int(m.group(2)), int(m.group(3)), int(m.group(1))) from None
+                raise
+
+    reader = step(lambda: pd.read_csv(p, chunksize=batch_size, **kwargs))
+    it = iter(reader)
+    while True:
+        chunk = step(lambda: next(it, None))
+        if chunk is None:
+            return
+        yield chunk
 
 
-def _jsonl_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
+def _jsonl_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_columns: Sequence[str] | None):
+    """Chunks of a jsonl file, one JSON object a line (blank lines hold no row). ``text_columns``: str
+    (null is ``""``); ``typed_columns`` (None: all the others): pandas' types (numbers, NaN for
+    null); any other column keeps the JSON values as read (no type or date inference, so ``"007"``
+    stays a string and an integer stays one next to a null). A line that is not a JSON object is a
+    ``ValueError`` naming the line."""
     import pandas as pd
 
-    if not text_columns:
-        return pd.read_json(p, lines=True, chunksize=batch_size)
-    kwargs: dict[str, Any] = {"dtype": {c: object for c in text_columns}}
-    if any(_json_date_like(c) for c in text_columns):
-        # a text column named like a date ('date', 'created_at', ...) must not be parsed as one
-        keys: list[str] = []
+    text = set(text_columns)
+    typed = None if typed_columns is None else set(typed_columns)
+
+    def frame(records: list[dict]) -> Any:
+        names: dict[str, None] = {}
+        for r in records:
+            names.update(dict.fromkeys(r))
+        data = {}
+        for c in names:
+            values = [r.get(c) for r in records]
+            if c in text:
+                data[c] = pd.Series([_as_text(v) for v in values])
+            elif typed is None or c in typed:
+                data[c] = pd.Series(values)
+            else:
+                data[c] = pd.Series(values, dtype=object)
+        return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
+
+    records: list[dict] = []
+    lineno = 0
+    try:
         with open(p, encoding="utf-8") as fh:
-            for line in fh:
-                if line.strip():
-                    with contextlib.suppress(ValueError, AttributeError):
-                        keys = list(json.loads(line).keys())
-                    break
-        kwargs["convert_dates"] = [k for k in keys if _json_date_like(k) and k not in set(text_columns)]
-        kwargs["keep_default_dates"] = False
-    reader = pd.read_json(p, lines=True, chunksize=batch_size, **kwargs)
-
-    def chunks():
-        for chunk in reader:
-            for c in text_columns:
-                if c in chunk.columns:
-                    chunk[c] = [_as_text(v) for v in chunk[c].tolist()]
-            yield chunk
-
-    return chunks()
+            for lineno, line in enumerate(fh, 1):  # noqa: B007 (lineno is read in the except clause)
+                if lineno == 1 and line.startswith("\ufeff"):
+                    line = line[1:]
+                if not line.strip():
+                    continue
+                try:
+                    rec = json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise ValueError(f"input {str(p)!r}, line {lineno}: not valid JSON ({e.msg}, column {e.colno})") from None
+                if not isinstance(rec, dict):
+                    raise ValueError(f"input {str(p)!r}, line {lineno}: expected a JSON object, got {type(rec).__name__} "
+                                     f"{line.strip()!r:.60}")
+                records.append(rec)
+                if len(records) >= batch_size:
+                    yield frame(records)
+                    records = []
+    except UnicodeDecodeError as e:
+        raise ValueError(f"input {str(p)!r}, line {lineno + 1}: not UTF-8 text ({e.reason})") from None
+    if records:
+        yield frame(records)
 
 
 def _parquet_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
@@ -272,12 +345,16 @@ def _parquet_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
 
 
 def iter_table(path: str | os.PathLike, batch_size: int = 1024,
-               text_columns: Sequence[str] | None = None) -> Iterator["Any"]:
+               text_columns: Sequence[str] | None = None,
+               typed_columns: Sequence[str] | None = None) -> Iterator["Any"]:
     """Yield pandas DataFrames of at most ``batch_size`` rows; memory stays bounded by the batch.
 
     The frames' index holds the global row numbers. ``text_columns`` are read as text with no
-    missing-value conversion (see the module doc); names not in the file are ignored. A file with no
-    rows (empty, or a csv header alone) is a ``ValueError``."""
+    missing-value conversion (see the module doc); names not in the file are ignored.
+    ``typed_columns``: the columns (besides the text ones) that get pandas' types (numbers, NaN);
+    None: all of them. The others pass through as read (see the module doc), so their values do not
+    depend on how the file divides into batches. A file with no rows (empty, or a csv header alone)
+    is a ``ValueError``."""
     import pandas as pd
 
     p = check_input(path)
@@ -286,13 +363,16 @@ def iter_table(path: str | os.PathLike, batch_size: int = 1024,
     if isinstance(text_columns, str):
         text_columns = [text_columns]
     text_columns = list(text_columns or [])
+    if isinstance(typed_columns, str):
+        typed_columns = [typed_columns]
+    typed_columns = None if typed_columns is None else list(typed_columns)
     suffix = p.suffix.lower()
     start = 0
     try:
         if suffix == ".csv":
-            reader = _csv_reader(p, batch_size, text_columns)
+            reader = _csv_reader(p, batch_size, text_columns, typed_columns)
         elif suffix == ".jsonl":
-            reader = _jsonl_reader(p, batch_size, text_columns)
+            reader = _jsonl_reader(p, batch_size, text_columns, typed_columns)
         elif suffix == ".parquet":
             reader = _parquet_reader(p, batch_size, text_columns)
         elif suffix in CONLL_SUFFIXES:
@@ -329,11 +409,12 @@ def iter_table(path: str | os.PathLike, batch_size: int = 1024,
         raise ValueError(f"input {str(p)!r} has no rows{detail}")
 
 
-def read_table(path: str | os.PathLike, text_columns: Sequence[str] | None = None) -> "Any":
-    """The whole table as one DataFrame (``text_columns`` as in :func:`iter_table`)."""
+def read_table(path: str | os.PathLike, text_columns: Sequence[str] | None = None,
+               typed_columns: Sequence[str] | None = None) -> "Any":
+    """The whole table as one DataFrame (``text_columns``, ``typed_columns`` as in :func:`iter_table`)."""
     import pandas as pd
 
-    return pd.concat(list(iter_table(path, batch_size=1 << 16, text_columns=text_columns)))
+    return pd.concat(list(iter_table(path, batch_size=1 << 16, text_columns=text_columns, typed_columns=typed_columns)))
 
 
 def _is_all_null(col: Any) -> bool:
@@ -349,12 +430,19 @@ class TableWriter:
     """Append DataFrames to a csv / jsonl / parquet / CoNLL file, one batch at a time.
 
     CoNLL (``.conll``, ``.bio``, ``.iob``): each row is a sentence; its ``tokens`` and ``tags`` columns
-    (lists of equal length) are written one token and tag per line (separated by a space), with a
+    (lists of equal length) are written one token and tag per line (separated by a space, or by a tab
+    on a line whose token or tag holds a space, as :func:`iter_conll` reads it back), with a
     blank line after each sentence, and a ``-DOCSTART- O`` line before each change of the
     ``document`` column when there is one (see :func:`iter_conll`). Other columns (the lineage
     columns ``source_index``/``is_augmented`` included) have no place in CoNLL and are not written:
     write ``.jsonl`` or ``.parquet`` to keep them. A row that is no valid sentence (no tokens, a token
     holding whitespace, lengths that differ) is a ``ValueError`` naming the output row.
+
+    Columns: every batch is written with the first batch's columns, in their order (a later batch
+    may hold them in another order, as jsonl rows from different writers do). A column the first
+    batch has and a later one lacks is written empty (csv), null (jsonl, parquet), as a missing key
+    within a batch is; a column that only a later batch has is a ``ValueError`` naming it for csv and
+    parquet (their columns are fixed by the first batch) and is appended for jsonl.
 
     Parquet holds one type per column, but a streamed batch only knows its own rows: a column of
     integers may gain a missing value (floats) in a later batch, or a column empty so far may later
@@ -375,11 +463,32 @@ class TableWriter:
         self._schema = None
         self._all_null: dict[str, bool] = {}
         self._fh = None
+        self._columns: list | None = None  # the first batch's columns (csv, jsonl, parquet)
         self.rows = 0
         self.batches = 0
 
+    def _align(self, df: "Any") -> "Any":
+        """``df`` with the first batch's columns, in their order (see the class doc)."""
+        cols = list(df.columns)
+        if self._columns is None:
+            self._columns = cols
+            return df
+        if cols == self._columns:
+            return df
+        new = [c for c in cols if c not in self._columns]
+        if new and self.fmt in ("csv", "parquet"):
+            raise ValueError(
+                f"output {self._where(len(df))}: column {new[0]!r} is not in the earlier batches (columns "
+                f"{self._columns}); a {self.fmt} file has the first batch's columns: give the first input rows "
+                f"that column (key), or write .jsonl"
+            )
+        self._columns = self._columns + new
+        return df.reindex(columns=self._columns)
+
     def write(self, df: "Any") -> None:
         self.batches += 1
+        if self.fmt != "conll":
+            df = self._align(df)
         if self.fmt == "parquet":
             self._write_parquet(df)
         elif self.fmt == "conll":
@@ -412,7 +521,16 @@ class TableWriter:
         try:
             table = pa.Table.from_pandas(df, preserve_index=False)
         except pa.ArrowException as e:
-            raise ValueError(f"output {self._where(len(df))}: cannot convert to parquet: {_arrow_message(e)}") from None
+            bad = None
+            for c in df.columns:  # name the column (mixed types in one column, e.g. JSON numbers and strings)
+                try:
+                    pa.Table.from_pandas(df[[c]], preserve_index=False)
+                except pa.ArrowException:
+                    bad = c
+                    break
+            what = f"column {bad!r}: " if bad is not None else ""
+            raise ValueError(f"output {what}{self._where(len(df))}: cannot convert to parquet: {_arrow_message(e)}"
+                             + (" (a parquet column has one type)" if bad is not None else "")) from None
         if self._writer is None:
             self._schema = table.schema
             self._writer = pq.ParquetWriter(self.path, self._schema)
@@ -683,10 +801,12 @@ def _write_conll_rows(fh: Any, df: "Any", first_row: int, document: Any) -> Any:
             parts.append(f"{DOCSTART} O\n\n")
             document = d
         for t, g in zip(toks, tgs):
-            if not t or t != "".join(t.split()) or not g or g != "".join(g.split()):
-                raise ValueError(f"output row {r}: token {t!r} with tag {g!r} is empty or holds whitespace, "
-                                 "which a CoNLL line cannot hold")
-            parts.append(f"{t} {g}\n")
+            if not t or not g or t != t.strip() or g != g.strip() or any(ch in t or ch in g for ch in "\t\n\r"):
+                raise ValueError(f"output row {r}: token {t!r} with tag {g!r} is empty, starts or ends with "
+                                 "whitespace, or holds a tab or line break, which a CoNLL line cannot hold")
+            # a token (or tag) holding a space is written tab-separated, as iter_conll reads it back
+            sep = " " if t == "".join(t.split()) and g == "".join(g.split()) else "\t"
+            parts.append(f"{t}{sep}{g}\n")
         parts.append("\n")
     fh.write("".join(parts))
     return document
@@ -745,6 +865,26 @@ def read_array(path: str | os.PathLike, mmap: bool = True) -> tuple[np.ndarray, 
     raise ValueError(f"input {str(p)!r}: expected .npy or .npz, got {suffix!r}")
 
 
+def npz_extras(path: str | os.PathLike) -> dict[str, np.ndarray]:
+    """The arrays of an .npz besides the ones :func:`read_array` returns as ``x`` and ``y``
+    (``{}`` for a .npy)."""
+    p = check_input(path)
+    if p.suffix.lower() != ".npz":
+        return {}
+    try:
+        with np.load(p, allow_pickle=False) as z:
+            keys = list(z.keys())
+            xk = next((k for k in ("x", "X") if k in keys), keys[0] if len(keys) == 1 else None)
+            yk = next((k for k in ("y", "Y") if k in keys), None)
+            return {k: z[k] for k in keys if k not in (xk, yk)}
+    except ValueError as e:
+        if "pickle" in str(e).lower():
+            raise ValueError(f"{str(p)!r} holds Python objects (pickled); only numeric arrays are read") from None
+        raise ValueError(f"cannot read {str(p)!r} as npz: {e}") from None
+    except (OSError, EOFError) as e:
+        raise ValueError(f"cannot read {str(p)!r} as npz: {e}") from None
+
+
 def write_array(path: str | os.PathLike, x: np.ndarray, **extra: np.ndarray) -> None:
     """Write ``x`` to .npy, or ``x`` and ``extra`` arrays to .npz, atomically."""
     p = Path(path)
@@ -781,6 +921,12 @@ def read_graphs(path: str | os.PathLike) -> list:
     from torch_geometric.data import Batch, Data
 
     p = check_input(path)
+    with open(p, "rb") as fh:
+        head = fh.read(2)
+    # torch.save writes a zip archive (PK); older torch files are pickles (protocol 2+: 0x80)
+    if head[:2] != b"PK" and head[:1] != b"\x80":
+        raise ValueError(f"cannot read {str(p)!r} as a torch file: it is not one (no zip archive or pickle); "
+                         "write graphs with multiaug.io.write_graphs")
     try:
         with torch.serialization.safe_globals(_safe_pyg_globals()):
             obj = torch.load(p, weights_only=True, map_location="cpu")

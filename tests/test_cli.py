@@ -138,7 +138,7 @@ def test_config_and_save_load(tmp_path):
     (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "--param", "nope=1"], "nope"),
     (["augment", "{csv}", "-o", "{out}"], "exactly one of"),
     (["augment", "{garbage}", "-o", "{out_parquet}", "-a", "gaussian_noise"], "cannot read"),
-    (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "-n", "0"], "n_aug"),
+    (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "-n", "0"], "--n-aug"),
     (["augment", "{csv}", "-o", "{noext}", "-a", "random_swap", "--column", "text"], "unsupported file type"),
     (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "--threads", "0"], "--threads"),
     (["augment", "{csv}", "-o", "{out}", "-a", "random_swap", "--column", "text", "--threads", "1", "--engine", "ray"],

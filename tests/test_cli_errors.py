@@ -181,7 +181,8 @@ def _csv(path: Path, header: str, rows: list[str]) -> Path:
 
 
 def test_int_column_gains_missing_and_fractions_in_later_batches(tmp_path, capsys):
-    # k: integers, a gap in batch 4, fractions from batch 5 on
+    # k: integers, a gap in batch 4, fractions from batch 5 on; a pass-through column keeps each cell's
+    # text (the writer's promotion of typed columns is tested in test_io_files.py)
     rows = [f"{i}.5,{i if i < 16 else i + 0.25}" if i != 13 else f"{i}.5," for i in range(20)]
     inp = _csv(tmp_path / "in.csv", "a,k", rows)
     out = tmp_path / "o.parquet"
@@ -190,10 +191,10 @@ def test_int_column_gains_missing_and_fractions_in_later_batches(tmp_path, capsy
     assert proc.returncode == 0, proc.stderr
     got = pd.read_parquet(out)
     orig = got[~got["is_augmented"]]
-    expected_k = [float(i if i < 16 else i + 0.25) for i in range(20)]
+    expected_k = [str(i if i < 16 else i + 0.25) for i in range(20)]
     assert orig["k"].isna().tolist() == [i == 13 for i in range(20)]
-    assert orig["k"].fillna(-1).tolist() == [(-1.0 if i == 13 else v) for i, v in enumerate(expected_k)]
-    assert pq.read_schema(out).field("k").type == pa.float64()
+    assert orig["k"].fillna("-").tolist() == [("-" if i == 13 else v) for i, v in enumerate(expected_k)]
+    assert pa.types.is_string(pq.read_schema(out).field("k").type) or pa.types.is_large_string(pq.read_schema(out).field("k").type)
     assert len(got) == 40
     no_leftovers(tmp_path, "in.csv", "o.parquet")
 
@@ -212,12 +213,22 @@ def test_empty_column_later_holding_text(tmp_path, capsys):
 
 
 def test_numbers_then_text_is_one_line_naming_column_and_batch(tmp_path, capsys):
-    rows = [f"{i}.5,{i}" if i < 10 else f"{i}.5,s{i}" for i in range(20)]
-    inp = _csv(tmp_path / "in.csv", "a,t", rows)
+    # jsonl values keep their JSON type: numbers, then strings from batch 3 on
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("".join(json.dumps({"a": i + 0.5, "t": i if i < 10 else f"s{i}"}) + "\n" for i in range(20)))
     proc = run_inproc("augment", inp, "-o", tmp_path / "o.parquet", "-a", "gaussian_noise", "--columns", "a",
                       "--batch-size", "4", capsys=capsys)
     one_error_line(proc, "column 't'", "batch 3", "int64")
-    no_leftovers(tmp_path, "in.csv")
+    no_leftovers(tmp_path, "in.jsonl")
+
+
+def test_csv_numbers_then_text_passes_through_as_text(tmp_path, capsys):
+    rows = [f"{i}.5,{i}" if i < 10 else f"{i}.5,s{i}" for i in range(20)]
+    inp = _csv(tmp_path / "in.csv", "a,t", rows)
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.parquet", "-a", "gaussian_noise", "--columns", "a",
+                      "--batch-size", "4", "--exclude-original", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert pd.read_parquet(tmp_path / "o.parquet")["t"].tolist() == [str(i) if i < 10 else f"s{i}" for i in range(20)]
 
 
 def _arrow_error_classes():

@@ -136,10 +136,10 @@ def test_consistency_model_series_npz(tmp_path, model_config, capsys):
     y = np.array([0, 1] * 10)
     x = (rng.normal(size=(20, 1, 24)) * 0.2 + y[:, None, None]).astype("float32")
     np.savez(tmp_path / "s.npz", x=x, y=y)
-    r = run_inproc("augment", tmp_path / "s.npz", "-o", tmp_path / "o.npy", "-a", "scaling", "--n-aug", "2",
+    r = run_inproc("augment", tmp_path / "s.npz", "-o", tmp_path / "o.npz", "-a", "scaling", "--n-aug", "2",
                    "--consistency-model", model_config, "--seed", "0", "--exclude-original", capsys=capsys)
     assert r.returncode == 0, r.stderr
-    out = np.load(tmp_path / "o.npy")
+    out = np.load(tmp_path / "o.npz")["x"]
     assert out.ndim == 3 and 0 < len(out) <= 40 and np.isfinite(out).all()
 
 

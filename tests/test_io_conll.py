@@ -97,7 +97,8 @@ def test_writer_refuses_invalid_sentences_and_leaves_no_file(tmp_path):
     bad = [
         (pd.DataFrame({"tokens": [["a", "b"]], "tags": [["O"]]}), "1 tags"),
         (pd.DataFrame({"tokens": [[]], "tags": [[]]}), "no tokens"),
-        (pd.DataFrame({"tokens": [["New York"]], "tags": [["B-LOC"]]}), "whitespace"),
+        (pd.DataFrame({"tokens": [[" New York"]], "tags": [["B-LOC"]]}), "whitespace"),
+        (pd.DataFrame({"tokens": [["New\tYork"]], "tags": [["B-LOC"]]}), "tab or line break"),
         (pd.DataFrame({"tokens": ["a b"], "tags": [["O"]]}), "expected a list of str"),
         (pd.DataFrame({"words": [["a"]], "tags": [["O"]]}), "needs the columns"),
     ]

@@ -176,8 +176,60 @@ def test_writer_reorders_columns_and_refuses_conflicts(tmp_path):
     assert pq.read_table(p).to_pylist() == [{"a": 1, "b": "x"}, {"a": 2, "b": "y"}]
     with pytest.raises(ValueError, match=r"output column 'a': batch 2 \(output rows 1-1\) holds .*string.* earlier batches held int64"):
         _write(tmp_path / "bad.parquet", pd.DataFrame({"a": [1]}), pd.DataFrame({"a": ["one"]}))
-    with pytest.raises(ValueError, match=r"batch 2 .* has columns \['c'\]; earlier batches had \['a'\]"):
+    with pytest.raises(ValueError, match=r"batch 2 .*: column 'c' is not in the earlier batches \(columns \['a'\]\)"):
         _write(tmp_path / "bad2.parquet", pd.DataFrame({"a": [1]}), pd.DataFrame({"c": [1]}))
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".parquet", ".jsonl"])
+def test_writer_aligns_batches_to_the_first_batch_columns(tmp_path, suffix):
+    """Keys in another order are written under their own names; a column a later batch lacks is empty."""
+    p = tmp_path / f"w{suffix}"
+    _write(p, pd.DataFrame({"t": ["a"], "l": ["x"]}), pd.DataFrame({"l": ["y"], "t": ["b"]}), pd.DataFrame({"t": ["c"]}))
+    if suffix == ".csv":
+        assert p.read_text() == "t,l\na,x\nb,y\nc,\n"
+    elif suffix == ".parquet":
+        assert pq.read_table(p).to_pylist() == [{"t": "a", "l": "x"}, {"t": "b", "l": "y"}, {"t": "c", "l": None}]
+    else:
+        assert [json.loads(x) for x in p.read_text().splitlines()] == [{"t": "a", "l": "x"}, {"t": "b", "l": "y"},
+                                                                        {"t": "c", "l": None}]
+
+
+def test_writer_refuses_a_later_csv_column_and_appends_a_jsonl_one(tmp_path):
+    with pytest.raises(ValueError, match=r"column 'n' is not in the earlier batches"):
+        _write(tmp_path / "w.csv", pd.DataFrame({"t": ["a"]}), pd.DataFrame({"n": [1], "t": ["b"]}))
+    p = tmp_path / "w.jsonl"
+    _write(p, pd.DataFrame({"t": ["a"]}), pd.DataFrame({"n": [1], "t": ["b"]}))
+    assert [json.loads(x) for x in p.read_text().splitlines()] == [{"t": "a"}, {"t": "b", "n": 1}]
+
+
+def test_csv_extra_field_in_the_first_row_is_an_error(tmp_path):
+    p = tmp_path / "in.csv"
+    p.write_text("text,label\nhello, world,a\nok,b\n")
+    with pytest.raises(ValueError, match=r"line 2: 3 fields but the header has 2"):
+        io.read_table(p)
+
+
+def test_passthrough_columns_are_read_as_in_the_file(tmp_path):
+    p = tmp_path / "in.csv"
+    p.write_text("id,n,t\n007,10,NA\n010,,x\n")
+    df = io.read_table(p, text_columns=["t"], typed_columns=[])
+    assert df["id"].tolist() == ["007", "010"] and df["t"].tolist() == ["NA", "x"]
+    assert df["n"].tolist()[0] == "10" and pd.isna(df["n"].tolist()[1])
+    assert io.read_table(p)["id"].tolist() == [7, 10]  # typed by default
+    j = tmp_path / "in.jsonl"
+    j.write_text('{"id": "007", "d": "2020-01-01", "k": 1}\n{"id": "010", "d": "2021-01-01", "k": null}\n')
+    df = io.read_table(j, typed_columns=[])
+    assert df["id"].tolist() == ["007", "010"] and df["d"].tolist() == ["2020-01-01", "2021-01-01"]
+    assert df["k"].tolist() == [1, None]
+
+
+def test_conll_writer_uses_a_tab_for_tokens_with_spaces(tmp_path):
+    p = tmp_path / "o.conll"
+    io.write_conll(p, [["New York", "is"]], [["B-LOC", "O"]])
+    assert p.read_text() == "New York\tB-LOC\nis O\n\n"
+    assert io.read_conll(p) == ([["New York", "is"]], [["B-LOC", "O"]])
+    with pytest.raises(ValueError, match="tab or line break"):
+        io.write_conll(tmp_path / "bad.conll", [["a\tb"]], [["O"]])
 
 
 # ---- graphs -------------------------------------------------------------------------------------------

@@ -29,6 +29,15 @@ cell is ``""``). Empty texts are kept like any row and handled as the augmenter'
 (not augmented, counted as unchanged, dropped from the augmented rows under the default
 ``on_unchanged="drop"``); the run report counts them.
 
+Arrays: an ``.npz`` output holds ``x``, ``y`` (when the input has one), ``source_index``,
+``is_augmented`` and the input's other arrays: one whose first dimension is the number of series is
+written per output row (indexed by ``source_index``), any other is copied unchanged. A ``.npy`` output
+holds the series only, so an input holding more than ``x`` (``y`` or other arrays) needs an ``.npz``
+output (a ``ValueError`` otherwise, before anything is run). An input of no series is a ``ValueError``.
+
+Pass-through columns (neither the text column nor a tabular augmenter's features and label) are read
+as they are in the file (see :mod:`multiaug.io`), so the output does not depend on ``batch_size``.
+
 Labels keep their representation: original rows are written as read, augmented rows' labels in the
 same type. An integer label column with missing cells (which pandas reads as floats) is written as
 integers with empty cells (pandas ``Int64``), for csv when the column's text holds only integers, for
@@ -144,6 +153,13 @@ def lone_sample_error(mixer: Augmenter, what: str) -> ValueError:
     )
 
 
+def check_label_column(df: Any, label_column: str | None) -> None:
+    """``--label-column`` must name a column of the input (for every modality: a misspelled name is
+    never ignored)."""
+    if label_column is not None and label_column not in df.columns:
+        raise ValueError(f"--label-column {label_column!r} is not in the input; columns are {list(df.columns)}")
+
+
 def _with_partners(batches: Any, mixer: Augmenter | None, what: str):
     """Yield ``(batch, partners)``: ``partners`` is None, or, for a one-row batch of a mixing
     augmenter, the previous batch (the next one for the first batch)."""
@@ -179,9 +195,19 @@ def _same_labels(a: Any, b: Any) -> bool:
 
 
 def _label_array(col: Any) -> np.ndarray:
-    """The label column as the augmenters take it (nullable integer/float columns -> float with NaN)."""
+    """The label column as the augmenters take it (nullable integer/float columns -> float with NaN;
+    a column passed through as read, text or JSON values, -> numbers when they all are, as pandas
+    would have read it)."""
     import pandas as pd
 
+    if col.dtype == object or pd.api.types.is_string_dtype(col.dtype):
+        try:
+            num = pd.to_numeric(col)
+        except (ValueError, TypeError):
+            pass
+        else:
+            if not pd.api.types.is_bool_dtype(num.dtype):
+                col = num
     if isinstance(col.dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(col.dtype) \
             and not pd.api.types.is_bool_dtype(col.dtype):
         if col.isna().any():
@@ -237,6 +263,7 @@ def augment_table_batch(
     if partners is not None and len(partners):
         work = pd.concat([partners, df] if partners.index[0] < df.index[0] else [df, partners])
     own = work.index.isin(df.index)
+    check_label_column(df, label_column)
     if aug.modality == "text":
         if column is None:
             raise ValueError("--column is required for text augmenters (the column that holds the text)")
@@ -248,21 +275,19 @@ def augment_table_batch(
             i = int(bad.to_numpy().nonzero()[0][0])
             raise ValueError(f"row {int(work.index[i])}: column {column!r} holds {texts.iloc[i]!r}; expected text")
         report.empty_texts += int((df[column].str.strip() == "").sum())
-        y_text = _label_array(work[label_column]) if label_column is not None and label_column in work.columns else None
+        y_text = _label_array(work[label_column]) if label_column is not None else None
         X_aug, _, src = _augment_quiet(aug, texts.tolist(), y_text, n_aug, report, copies)
         out = work.iloc[src].copy()
         out[column] = list(X_aug)
     elif aug.modality == "tagged":
         tok_col, tag_col = _tagged_columns(*(tagged_columns or ()))
         tokens, tags = io.tagged_rows(work, tok_col, tag_col)
-        y_rows = _label_array(work[label_column]) if label_column is not None and label_column in work.columns else None
+        y_rows = _label_array(work[label_column]) if label_column is not None else None
         X_aug, _, src = _augment_quiet(aug, {"tokens": tokens, "tags": tags}, y_rows, n_aug, report, copies)
         out = work.iloc[src].copy()
         out[tok_col] = pd.Series(X_aug["tokens"], index=out.index, dtype=object)
         out[tag_col] = pd.Series(X_aug["tags"], index=out.index, dtype=object)
     elif aug.modality == "tabular":
-        if label_column is not None and label_column not in df.columns:
-            raise ValueError(f"--label-column {label_column!r} is not in the input; columns are {list(df.columns)}")
         feats = feature_columns or [c for c in df.columns if c != label_column and c not in (SOURCE_INDEX, IS_AUGMENTED)]
         missing = [c for c in feats if c not in df.columns]
         if missing:
@@ -372,8 +397,7 @@ def balance_plan(aug: Augmenter, inp: Path, kind: str, opts: RunOptions) -> tupl
             raise ValueError("--balance needs --label-column (the classes to balance)")
         parts = []
         for df in io.iter_table(inp, 1 << 16, **_text_kw(aug, opts.column)):
-            if lab not in df.columns:
-                raise ValueError(f"--label-column {lab!r} is not in the input; columns are {list(df.columns)}")
+            check_label_column(df, lab)
             parts.append(_label_array(df[lab]))
         labels = np.concatenate(parts) if parts else np.zeros(0)
     elif kind == "array":
@@ -421,6 +445,17 @@ def _text_kw(aug: Augmenter, column: str | None) -> dict[str, Any]:
     return {"text_columns": [column]} if aug.modality == "text" and column is not None else {}
 
 
+def _typed_columns(aug: Augmenter, label_column: str | None, feature_columns: list[str] | None) -> list[str] | None:
+    """The columns a run reads with pandas' types (``iter_table``'s ``typed_columns``): a tabular
+    augmenter's features and label (None: every column is a feature); none for text and tagged
+    augmenters (their label passes through as read; :func:`_label_array` types it for ``y``)."""
+    if aug.modality != "tabular":
+        return []
+    if feature_columns is None:
+        return None
+    return list(feature_columns) + ([label_column] if label_column is not None else [])
+
+
 def _tagged_columns(tokens: str | None = None, tags: str | None = None) -> tuple[str, str]:
     """The token and tag list columns of tagged sentences (None: ``tokens``/``tags``)."""
     return tokens or io.TOKENS_COLUMN, tags or io.TAGS_COLUMN
@@ -435,6 +470,7 @@ def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_col
 
     def load_all():
         df = io.read_table(inp, **_text_kw(aug, column))
+        check_label_column(df, label_column)
         mixer = mixer_of(aug)
         if mixer is not None and len(df) < 2:
             raise lone_sample_error(mixer, "row")
@@ -452,8 +488,7 @@ def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_col
         return
     rows = 0
     for df in io.iter_table(inp, batch_size):
-        if label_column is not None and label_column not in df.columns:
-            raise ValueError(f"--label-column {label_column!r} is not in the input; columns are {list(df.columns)}")
+        check_label_column(df, label_column)
         missing = [c for c in (feature_columns or []) if c not in df.columns]
         if missing:
             raise ValueError(f"--columns {missing} are not in the input; columns are {list(df.columns)}")
@@ -484,6 +519,9 @@ def augment_file(
     inp = io.check_input(input_path)
     out = io.check_output(output_path, inp, opts.overwrite)
     kind = io.kind_of(inp, "input")
+    if kind == "table" and aug.modality == "tagged" and out.suffix.lower() == ".csv":
+        raise ValueError(f"output {str(out)!r}: tagged sentences (a list of tokens and a list of tags per row) "
+                         "cannot be written to csv; write .conll, .jsonl or .parquet")
     report = RunReport()
     plan = None
     if opts.balance is not None:
@@ -520,7 +558,8 @@ def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
             integer_labels.append(_file_label_is_integer(inp, label_column))
         return integer_labels[0]
 
-    batches = io.iter_table(inp, batch_size, **_text_kw(aug, column))
+    batches = io.iter_table(inp, batch_size, typed_columns=_typed_columns(aug, label_column, opts.feature_columns),
+                            **_text_kw(aug, column))
     with io.atomic_output(out) as tmp, io.TableWriter(tmp, fmt=out.suffix) as writer, _progress(io.count_rows(inp), opts.progress) as bar:
         for df, partners in _with_partners(batches, mixer_of(aug), "row"):
             if first:
@@ -559,8 +598,18 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
         raise ValueError(f"input {str(inp)!r}: expected series of shape (N, T) or (N, C, T), got {X.shape}")
     if y is not None and len(y) != len(X):
         raise ValueError(f"input {str(inp)!r}: y has {len(y)} entries but x has {len(X)} series")
-    _fit_if_needed(aug, lambda: (np.asarray(X), y))
     N = X.shape[0]
+    if N == 0:
+        raise ValueError(f"input {str(inp)!r} has no series (x has shape {X.shape})")
+    extras = io.npz_extras(inp)
+    for k in (SOURCE_INDEX, IS_AUGMENTED):
+        if k in extras:
+            raise ValueError(f"input already has a {k!r} array (is it an augmented file?); rename it first")
+    if out.suffix.lower() == ".npy" and (y is not None or extras):
+        held = (["y"] if y is not None else []) + list(extras)
+        raise ValueError(f"output {str(out)!r}: a .npy file holds the series only, but the input also holds {held}; "
+                         "write .npz to keep them (with source_index and is_augmented)")
+    _fit_if_needed(aug, lambda: (np.array(X), y))
     per_batch = (0 if exclude_original else 1) + n_aug
     total = N * per_batch if plan is None else (0 if exclude_original else N) + int(plan[2].sum())
     src_all = np.empty(total, dtype=np.int64)
@@ -577,13 +626,13 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
         if mixer is not None and N < 2:
             raise lone_sample_error(mixer, "series")
         for start in range(0, N, batch_size):
-            xb = np.asarray(X[start : start + batch_size])
+            xb = np.array(X[start : start + batch_size])  # a copy: the memory-mapped input is read-only
             yb = None if y is None else np.asarray(y[start : start + batch_size])
             _reseed(aug, seed, start)
             if mixer is not None and len(xb) < 2:
                 # a lone series: mixed with the previous batch (the next one for the first batch)
                 lo, hi = (max(0, start - batch_size), start) if start > 0 else (start + 1, start + 1 + batch_size)
-                ctx_x = np.asarray(X[lo:hi])
+                ctx_x = np.array(X[lo:hi])
                 ctx_y = None if y is None else np.asarray(y[lo:hi])
                 before = lo < start
                 xe = np.concatenate([ctx_x, xb] if before else [xb, ctx_x])
@@ -629,6 +678,8 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
                 extra = {SOURCE_INDEX: src_all[:pos], IS_AUGMENTED: isaug_all[:pos]}
                 if y_parts:
                     extra["y"] = np.concatenate(y_parts)
+                for k, arr in extras.items():  # per series (first dimension N): one entry per output row
+                    extra[k] = arr[src_all[:pos]] if arr.ndim >= 1 and arr.shape[0] == N else arr
                 np.savez(fh, x=dest[:pos], **extra)
 
 

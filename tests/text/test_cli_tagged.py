@@ -121,7 +121,8 @@ def test_real_command_on_conll(tmp_path, conll):
 def test_bad_files_and_options_give_one_line(tmp_path, capsys, name, content, args, needles):
     src = tmp_path / name
     src.write_text(content)
-    out = tmp_path / ("out" + src.suffix)
+    # (tagged data is never written to csv: a csv input is checked with a jsonl output)
+    out = tmp_path / ("out" + (".jsonl" if src.suffix == ".csv" else src.suffix))
     p = run_inproc("augment", src, "-o", out, "-a", "segment_shuffle", *args, capsys=capsys)
     one_error_line(p, *needles)
     no_leftovers(tmp_path, name)
