@@ -434,6 +434,13 @@ def _eval_setup(threads, cv, repeats):
 def _report_path(report: str | None) -> None:
     if report and Path(report).suffix.lower() not in (".md", ".markdown", ".txt", ".json", ".html", ".htm"):
         raise UserError(f"--report {report!r}: expected a .md, .json or .html file")
+    _parent_exists("--report", report)
+
+
+def _parent_exists(flag: str, path: str | None) -> None:
+    """An output's folder must exist before a long run, not be found missing after it."""
+    if path and not Path(path).resolve().parent.is_dir():
+        raise UserError(f"{flag} {path!r}: the folder {str(Path(path).resolve().parent)!r} does not exist; create it first")
 
 
 @cli.command("evaluate")
@@ -478,6 +485,7 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, c
         raise UserError(f"--output {output_path!r}: expected a .yaml, .yml or .json file")
     if out.exists() and not overwrite:
         raise UserError(f"--output {output_path!r} exists; pass --overwrite to replace it")
+    _parent_exists("--output", output_path)
     X, y = _eval_data(input_path, label_column, column, columns)
     s = AugmentationSearchCV(None, _eval_candidates(augmenters, configs), cv=cv, repeats=1 if repeats is None else repeats,
                              scoring=scoring, n_aug=n_aug, seed=seed, task=task, graph_mode=graph_mode,

@@ -22,7 +22,7 @@ from typing import Any, Callable
 import numpy as np
 
 from ._data import make_adapter
-from .results import EvaluationResult
+from .results import EvaluationResult, check_interval
 
 NONE = "none"
 
@@ -315,5 +315,6 @@ def evaluate(candidates: Any = None, X: Any = None, y: Any = None, model: Any = 
     """
     if X is None:
         raise ValueError("X: the data to evaluate on is required, got None")
+    check_interval(ci, level)
     run = CVRun(X, y, candidates, model, cv, repeats, scoring, n_aug, seed, task, graph_mode, max_time, n_jobs, progress)
     return run.run().result(ci=ci, level=level)

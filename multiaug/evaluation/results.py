@@ -8,6 +8,17 @@ from typing import Any
 
 import numpy as np
 
+CI_METHODS = ("corrected", "t", "bootstrap")
+
+
+def check_interval(ci: Any, level: Any, who: str = "evaluate", level_name: str = "level") -> None:
+    """Refuse a bad interval method or level before any fit runs."""
+    if ci not in CI_METHODS:
+        raise ValueError(f"{who}: ci expected one of {list(CI_METHODS)}, got {ci!r}")
+    if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < float(level) < 1:
+        raise ValueError(f"{who}: {level_name} expected a confidence level strictly between 0 and 1 (e.g. 0.95), "
+                         f"got {level!r}")
+
 
 def paired_stats(diff: np.ndarray, test_train_ratio: float, ci: str = "corrected", level: float = 0.95) -> dict:
     """Mean of the paired differences ``diff`` (one per split) with a ``level`` confidence interval and a

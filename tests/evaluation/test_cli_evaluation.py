@@ -66,6 +66,7 @@ def test_text_and_series_inputs(tmp_path, capsys):
     (["--report", "r.pdf"], "expected a .md, .json or .html"),
     (["-a", "nosuch"], "unknown augmenter 'nosuch'"),
     (["--columns", "a,zz"], "column(s) ['zz'] not in"),
+    (["--report", "no_such_folder/r.md"], "does not exist; create it first"),
 ])
 def test_evaluate_errors_are_one_line(table_csv, capsys, args, msg):
     r = run_inproc("evaluate", table_csv, "--label-column", "y", *args, capsys=capsys)
@@ -95,3 +96,8 @@ def test_preview_command(tmp_path, capsys):
     assert out.stat().st_size > 1000
     r = run_inproc("preview", tmp_path / "s.npz", "-a", "jitter", "--n", "0", "-o", out, capsys=capsys)
     assert r.returncode == 2 and "--n" in r.stderr
+
+
+def test_search_checks_the_output_folder_before_running(table_csv, tmp_path, capsys):
+    r = run_inproc("search", table_csv, "--label-column", "y", "-o", tmp_path / "nodir" / "b.yaml", capsys=capsys)
+    assert r.returncode == 2 and "does not exist; create it first" in r.stderr and "|" not in r.stdout

@@ -253,3 +253,30 @@ def test_task_detection():
     assert detect_task(np.array([0.5, 1.7, 2.2]), "auto") == "regression"
     with pytest.raises(ValueError, match="task"):
         detect_task(np.array([0, 1]), "ranking")
+
+
+@pytest.mark.parametrize("kw, needle", [
+    ({"ci": "bogus"}, "ci expected one of"),
+    ({"level": 1.5}, "level expected a confidence level"),
+    ({"level": 0}, "level expected a confidence level"),
+])
+def test_interval_arguments_are_checked_before_any_fit(kw, needle, monkeypatch):
+    import importlib
+
+    ev_module = importlib.import_module("multiaug.evaluation.evaluate")
+
+    def no_run(*a, **k):
+        raise AssertionError("a fit started before the arguments were checked")
+
+    monkeypatch.setattr(ev_module.CVRun, "run", no_run)
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match=needle):
+        evaluate(["gaussian_noise"], X, np.arange(20) % 2, cv=2, repeats=1, progress=False, **kw)
+
+
+def test_search_checks_its_early_stop_level():
+    from multiaug.evaluation import AugmentationSearchCV
+
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match="early_stop_level expected"):
+        AugmentationSearchCV(None, ["gaussian_noise"], early_stop_level=2.0).fit(X, np.arange(20) % 2)
