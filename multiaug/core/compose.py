@@ -119,16 +119,23 @@ class Composition(Augmenter):
             return self._forward_batch(x, y, **inputs)
 
     def _label_classes(self, y: Any) -> list | None:
+        """The class list children number soft targets by: None unless a mixing augmenter is inside
+        (nothing else makes soft targets; no look at ``y``, so no host read for device labels)."""
+        mixers, stack = [], list(self.augmenters)
+        while stack:
+            a = stack.pop()
+            if getattr(a, "mixes_samples", False):
+                mixers.append(a)
+            stack.extend(a._children())
+        if y is None or not mixers:
+            return None
         classes = label_classes(y)
         if classes is None:
             return None
-        stack = list(self.augmenters)
-        while stack:
-            a = stack.pop()
+        for a in mixers:
             fitted = a.__dict__.get("classes_")
-            if getattr(a, "mixes_samples", False) and fitted is not None and label_classes(fitted) is not None:
+            if fitted is not None and label_classes(fitted) is not None:
                 return list(fitted)
-            stack.extend(a._children())
         return classes
 
     def _forward_batch(self, x: Any, y: Any = None, **inputs: Any) -> tuple[Any, Any]:
