@@ -85,7 +85,15 @@ class ItemError:
 
 
 class GenerationError(RuntimeError):
-    """The backend failed for good (after its retries). Completed work was already handed over."""
+    """The backend failed for good (after its retries). Completed work was already handed over.
+
+    ``results``: when the backend knows them, the per-request outcomes at the time of the failure
+    (completions, an :class:`ItemError`, or None for a request that did not finish), so that a caller
+    going on after the error keeps what was completed."""
+
+    def __init__(self, message: str, results: "list[list[str] | ItemError | None] | None" = None):
+        super().__init__(message)
+        self.results = results
 
 
 class Backend:
@@ -370,17 +378,25 @@ class _Fatal(Exception):
 
 
 REDACTED = "[REDACTED]"
-_BEARER = re.compile(r"(?i)\b(bearer\s+)[^\s\"',;}\])]+")
+# "Bearer <token>"; a token that is already "[REDACTED]" (and nothing more) is left as it is, so that
+# redacting twice changes nothing; "[REDACTED]" followed by more token characters is redacted again
+_BEARER = re.compile(r"(?i)\b(bearer\s+)((?-i:" + re.escape(REDACTED) + r"))?([^\s\"',;}\])]*)")
 _BODY_LIMIT = 65536  # bytes of an error body read to redact it before quoting a snippet
 
 
 def redact(text: str, secret: str | None) -> str:
     """``text`` with ``secret`` (as is, JSON-escaped and URL-encoded) and every ``Bearer <token>``
-    value replaced by ``[REDACTED]``."""
+    value replaced by ``[REDACTED]``. Idempotent: redacting an already redacted text changes nothing."""
     if secret:
         for form in sorted({secret, json.dumps(secret)[1:-1], urllib.parse.quote(secret, safe="")}, key=len, reverse=True):
             text = text.replace(form, REDACTED)
-    return _BEARER.sub(lambda m: m.group(1) + REDACTED, text)
+    return _BEARER.sub(_redact_bearer, text)
+
+
+def _redact_bearer(m: "re.Match[str]") -> str:
+    if not m.group(3):  # nothing after "Bearer ", or exactly "[REDACTED]": already clean
+        return m.group(0)
+    return m.group(1) + REDACTED
 
 
 def _read_body(fp: Any, secret: str | None) -> str:
@@ -399,11 +415,15 @@ class OpenAIBackend(Backend):
     """OpenAI-compatible chat-completions endpoint (``base_url`` like ``http://127.0.0.1:8000/v1``).
 
     ``concurrency`` requests in flight at most; each has ``timeout`` seconds; failures that may pass
-    (connection refused/reset, timeouts, HTTP 429 and 5xx, a body that is not a completion) are
+    (connection refused/reset, timeouts, HTTP 429 and 5xx, a reply that breaks the HTTP protocol such
+    as a bad status line or a body shorter than its ``Content-Length``, a body that is not a completion) are
     retried ``max_retries`` times with exponential backoff ``backoff * 2**attempt`` (at most
     ``max_backoff`` s, with jitter; ``Retry-After`` honoured). HTTP 400/413/422 are per-item errors
     (e.g. a prompt longer than the context); other 4xx (401, 404, ...) are configuration errors and
-    raise at once. The API key comes only from the environment variable ``api_key_env``."""
+    raise at once. A reply whose choices all have empty or missing content is the per-item error
+    ``empty_reply`` (not retried: the request's seed makes a deterministic server answer the same;
+    as an item error it is never cached, so a rerun asks again); choices with empty content next to
+    real ones are left out. The API key comes only from the environment variable ``api_key_env``."""
 
     kind = "openai"
 
@@ -487,21 +507,27 @@ class OpenAIBackend(Backend):
         except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as e:
             reason = getattr(e, "reason", e)
             raise _Retryable(redact(f"cannot reach {self.url}: {type(reason).__name__}: {reason}", key)) from None
+        except http.client.HTTPException as e:  # a reply that breaks HTTP (bad status line, body cut short)
+            why = redact(repr(e), key)[:200]  # redacted before it is cut: no partial key survives
+            raise _Retryable(f"broken HTTP reply from {self.url}: {type(e).__name__}: {why}") from None
         try:
             payload = json.loads(raw)
             choices = payload["choices"]
             if not isinstance(choices, list) or not choices:
                 raise ValueError("no choices")
-            out = []
+            contents = []
             for c in choices:
                 msg = c.get("message") if isinstance(c, dict) else None
-                content = msg.get("content") if isinstance(msg, dict) else (c.get("text") if isinstance(c, dict) else None)
-                out.append(content if isinstance(content, str) else "")
-            return out
+                contents.append(msg.get("content") if isinstance(msg, dict) else (c.get("text") if isinstance(c, dict) else None))
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             body = redact(raw[:_BODY_LIMIT].decode("utf-8", "replace"), key)[:80]
             why = redact(str(e), key)[:80]
             raise _Retryable(f"reply from {self.url} is not a chat completion ({type(e).__name__}: {why}; body {body!r})") from None
+        # a choice with empty or missing content (a content filter, a server hiccup) is no completion
+        out = [c for c in contents if isinstance(c, str) and c.strip()]
+        if not out:
+            raise ItemErrorSignal(ItemError("empty_reply", f"{len(contents)} choice(s), all with empty or missing content"))
+        return out
 
     def _post(self, req: GenerationRequest, settings: GenerationSettings) -> list[str] | ItemError:
         data = self._body(req, settings)
@@ -556,7 +582,7 @@ class OpenAIBackend(Backend):
                 errors[0] += f" ({not_sent} requests not sent)"
             raise GenerationError(self._redact(
                 f"{len(errors)} of {len(requests)} requests to {self.url} failed ({done} completed and kept): {errors[0]}"
-            ))
+            ), results=list(results))
         return results  # type: ignore[return-value]
 
 

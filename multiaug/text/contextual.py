@@ -13,7 +13,9 @@ from the masked LM's ``top_k`` predictions at ``temperature``. Differences, on p
   word's capitalisation, predictions that are special tokens, sub-word pieces, non-words or the
   original word are never chosen;
 * a sentence in which nothing could change is returned unchanged, counted in ``report_`` and
-  warned about (nlpaug returns it silently).
+  warned about (nlpaug returns it silently);
+* special-token strings typed in a text (``"[MASK]"``, ``"[CLS]"``, ...) are tokenised as text, and
+  the model's masks are exactly the planned words.
 """
 from __future__ import annotations
 
@@ -176,41 +178,75 @@ class ContextualSubstitution(TextAugmenter):
         # sentences left as they were are counted in report_ and warned about by TextAugmenter
         return out
 
+    @staticmethod
+    def _special_frame(tok) -> tuple[list[int], list[int], bool, bool]:
+        """The ids the tokenizer puts before and after a sentence (``[CLS]`` / ``[SEP]``), and whether
+        its mask token swallows the space before / after it (``lstrip`` / ``rstrip``, as RoBERTa's)."""
+        ids = tok(tok.mask_token, add_special_tokens=True, split_special_tokens=False)["input_ids"]
+        at = ids.index(tok.mask_token_id)
+        added = getattr(tok, "added_tokens_decoder", {}).get(tok.mask_token_id)
+        return ids[:at], ids[at + 1 :], bool(getattr(added, "lstrip", False)), bool(getattr(added, "rstrip", False))
+
+    def _encode(self, pieces: list[list[str]], tok, max_len: int) -> tuple[torch.Tensor, torch.Tensor, list[tuple[int, int, int]]]:
+        """Token ids of sentences given as the text between their masks, with a mask id between pieces.
+
+        The user's text is tokenised as text (``split_special_tokens``: a literal ``"[MASK]"`` or
+        ``"[CLS]"`` in it is not a special token), so the mask positions are exactly the planned ones:
+        returned as ``(row, position, slot)``, the slot-th mask of sentence ``row`` (masks cut off by
+        ``max_len`` are absent)."""
+        head, tail, lstrip, rstrip = self._special_frame(tok)
+        room = max_len - len(head) - len(tail)
+        rows, where = [], []
+        for r, parts in enumerate(pieces):
+            texts = [(p.rstrip() if lstrip and j < len(parts) - 1 else p) for j, p in enumerate(parts)]
+            texts = [(p.lstrip() if rstrip and j > 0 else p) for j, p in enumerate(texts)]
+            enc = tok(texts, add_special_tokens=False, split_special_tokens=True)["input_ids"]
+            ids: list[int] = list(head)
+            for j, seg in enumerate(enc):
+                if j:
+                    where.append((r, len(ids), j - 1))
+                    ids.append(tok.mask_token_id)
+                ids.extend(seg)
+            ids = ids[: len(head) + room] + list(tail)
+            rows.append(ids)
+        width = max(len(ids) for ids in rows)
+        pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+        input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids in rows], dtype=torch.long)
+        attention = torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids in rows], dtype=torch.long)
+        where = [(r, c, j) for r, c, j in where if c < len(head) + room]
+        return input_ids, attention, where
+
     @torch.inference_mode()
     def _fill(self, plans, u: torch.Tensor, tok, mlm, allowed: torch.Tensor):
-        mask = tok.mask_token
-        masked_texts, originals = [], []
+        pieces, originals = [], []
         for _, words, slots in plans:
-            w = list(words)
+            w: list = list(words)  # a planned mask is a (text before, text after) pair in the word list
             orig = []
             if self.action == "substitute":
                 for j in slots:
                     pre, core, post = _WORD.match(w[j]).groups()
                     orig.append(core)
-                    w[j] = pre + mask + post
+                    w[j] = (pre, post)
             else:
                 for j in reversed(slots):
-                    w.insert(j, mask)
+                    w.insert(j, ("", ""))
                 orig = [None] * len(slots)
-            masked_texts.append(" ".join(w))
+            pieces.append(_between_masks(w))
             originals.append(orig)
         dev = allowed.device
         # never past the model's position table (a small model may have fewer than max_length positions)
         limit = getattr(mlm.config, "max_position_embeddings", None)
         max_len = int(self.max_length) if not limit else min(int(self.max_length), int(limit))
-        enc = tok(masked_texts, return_tensors="pt", padding=True, truncation=True, max_length=max_len).to(dev)
-        logits = mlm(**enc).logits.float()
-        is_mask = enc["input_ids"] == tok.mask_token_id
-        rows, cols = torch.nonzero(is_mask, as_tuple=True)
+        input_ids, attention, where = self._encode(pieces, tok, max_len)
+        logits = mlm(input_ids=input_ids.to(dev), attention_mask=attention.to(dev)).logits.float()
+        rows = torch.tensor([r for r, _, _ in where], dtype=torch.long, device=dev)
+        cols = torch.tensor([c for _, c, _ in where], dtype=torch.long, device=dev)
         k = min(int(self.top_k), int(allowed.sum().item()) or 1)
         results = []
         if rows.numel():
             lg = logits[rows, cols].masked_fill(~allowed[: logits.shape[-1]], float("-inf"))
-            # the j-th mask of a sentence (masks past truncation are simply absent)
-            counts = torch.bincount(rows, minlength=len(plans))
-            first = torch.cumsum(counts, 0) - counts
-            nth = torch.arange(rows.numel(), device=dev) - first[rows]
-            rows_l, nth_l = torch.stack((rows, nth)).tolist()  # one host read for the per-mask bookkeeping
+            # the j-th planned mask of a sentence (masks past truncation are simply absent)
+            rows_l, nth_l = [r for r, _, _ in where], [j for _, _, j in where]
             # never propose the word being replaced
             if self.action == "substitute":
                 ban_m, ban_c = [], []
@@ -253,6 +289,21 @@ class ContextualSubstitution(TextAugmenter):
                         w.insert(j, nw)
             results.append((i, " ".join(w)))
         return results
+
+
+def _between_masks(items: list) -> list[str]:
+    """The text of ``" ".join(words)`` between its masks, where a mask is a ``(before, after)`` pair
+    of the text glued to it (``"(dog),"`` -> ``("(", "),")``)."""
+    pieces, cur = [], ""
+    for k, it in enumerate(items):
+        sep = " " if k else ""
+        if isinstance(it, tuple):
+            pieces.append(cur + sep + it[0])
+            cur = it[1]
+        else:
+            cur += sep + it
+    pieces.append(cur)
+    return pieces
 
 
 def _match_case(new: str, old: str) -> str:

@@ -174,6 +174,14 @@ def parse_reply(reply: str, n: int | None = None) -> list[str]:
     return out[:n] if n is not None else out
 
 
+def _checked_reply(res: "list[str] | ItemError") -> "list[str] | ItemError":
+    """A backend's completions for one request, or ``ItemError("empty_reply")`` when none of them
+    holds any text (such a reply is reported, never cached)."""
+    if isinstance(res, ItemError) or any(isinstance(r, str) and r.strip() for r in res):
+        return res
+    return ItemError("empty_reply", f"{len(res)} completion(s), all empty")
+
+
 @register("paraphrase")
 class Paraphrase(TextAugmenter):
     """LLM paraphrases (AugGPT): a local Hugging Face model or an OpenAI-compatible endpoint.
@@ -203,7 +211,11 @@ class Paraphrase(TextAugmenter):
 
     Cache: ``cache`` is an sqlite file; a generation is stored as soon as it completes, keyed by
     backend, model, prompt, input, settings and the per-input seed, so a rerun with the same ``seed``
-    (or a rerun after a crash) costs nothing for what was done.
+    (or a rerun after a crash) costs nothing for what was done. A reply without any text (empty or
+    missing content) is never stored: it is reported as ``failed_items["empty_reply"]`` and asked
+    again on a rerun. A path that is a directory or a file that is not such a cache raises a
+    ``ValueError`` naming ``cache=``; an unreadable entry in a valid cache is ignored with a
+    ``RuntimeWarning`` and regenerated (then overwritten).
 
     ``aug(texts)`` is 1:1: one paraphrase per input. An input that yields no usable paraphrase (empty
     or overlong input, nothing usable in the reply, every candidate filtered out) is returned
@@ -217,7 +229,9 @@ class Paraphrase(TextAugmenter):
 
     Inputs that are empty or longer than ``max_input_chars`` are skipped per item. A backend that
     fails for good raises :class:`GenerationError` (after the retries; completed work stays in the
-    cache) unless ``on_error="skip"``, which reports those items as failed instead.
+    cache) unless ``on_error="skip"``: then the requests completed before the failure are used (and
+    cached) as usual, only the unfinished ones are reported as ``failed_items["backend_error"]``, and
+    the error's message is in ``report_.details["backend_error"]`` and the warning.
     Labels are unchanged (paraphrases keep the label of their source).
 
     Protected spans: ``aug(texts, spans=...)``, ``aug.augment(texts, spans=...)`` or
@@ -430,9 +444,10 @@ class Paraphrase(TextAugmenter):
         keys = {
             i: cache_key(id=ident, messages=r.messages, n=r.n, seed=r.seed, settings=settings.as_dict()) for i, r in requests.items()
         }
-        store = GenerationCache(self.cache) if self.cache else None
+        store = GenerationCache(self.cache, owner=type(self).__name__) if self.cache else None
         replies: dict[int, list[str]] = {}
         hits = 0
+        backend_error = None
         try:
             if store is not None:
                 found = store.get_many(list(keys.values()))
@@ -442,17 +457,26 @@ class Paraphrase(TextAugmenter):
                 hits = len(replies)
             missing = [i for i in todo if i not in replies]
             if missing:
+                delivered: dict[int, list[str] | ItemError] = {}
+
                 def on_result(j: int, out: list[str]) -> None:
-                    if store is not None:
-                        store.put(keys[missing[j]], out)
+                    res = _checked_reply(out)
+                    delivered[j] = res
+                    if store is not None and not isinstance(res, ItemError):  # an empty reply is never cached
+                        store.put(keys[missing[j]], res)
 
                 try:
                     results = backend.generate([requests[i] for i in missing], settings, on_result)
-                except GenerationError:
+                except GenerationError as e:
                     if self.on_error == "raise":
                         raise
-                    results = [ItemError("backend_error")] * len(missing)
+                    # keep what was completed before the failure; only the unfinished items failed
+                    partial = e.results if e.results is not None else [None] * len(missing)
+                    results = [delivered.get(j, r if r is not None else ItemError("backend_error", str(e)))
+                               for j, r in enumerate(partial)]
+                    backend_error = str(e)
                 for i, res in zip(missing, results):
+                    res = _checked_reply(res)
                     if isinstance(res, ItemError):
                         failed[i] = res.reason
                     else:
@@ -495,6 +519,8 @@ class Paraphrase(TextAugmenter):
             "generated": len(replies) - hits,
             "parsed": parsed,
         }
+        if backend_error is not None:
+            info["backend_error"] = backend_error
         if spans is not None:
             info["spans"] = [[new_spans[i][k] for k in ks] for i, ks in enumerate(kept)]
         return kept, info
@@ -505,7 +531,7 @@ class Paraphrase(TextAugmenter):
         reasons: dict[str, int] = {}
         for r in info["failed"].values():
             reasons[r] = reasons.get(r, 0) + 1
-        return {
+        out = {
             "kept": frep.n_kept,
             "dropped": dict(frep.dropped),
             "failed_items": reasons,
@@ -513,6 +539,9 @@ class Paraphrase(TextAugmenter):
             "generated": info["generated"],
             "parsed": info["parsed"],
         }
+        if "backend_error" in info:  # on_error="skip": the (redacted) error that made items fail
+            out["backend_error"] = info["backend_error"]
+        return out
 
     def _record(self, n_in: int, n_out: int, unchanged: list[int], dropped: int, action: str,
                 details: dict | None = None) -> None:
@@ -526,6 +555,8 @@ class Paraphrase(TextAugmenter):
             f"failed items: {details.get('failed_items')}; candidates dropped by the filter: "
             f"{ {k: v for k, v in details.get('dropped', {}).items() if v} }); {action}; see report_"
         )
+        if details.get("backend_error"):
+            msg += f" (on_error='skip' after: {details['backend_error'][:300]})"
         if getattr(self, "on_unchanged", "drop") == "error":
             raise ValueError(msg + " (on_unchanged='error')")
         warnings.warn(msg, RuntimeWarning, stacklevel=4)

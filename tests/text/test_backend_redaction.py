@@ -155,3 +155,14 @@ def test_redact_forms():
     odd = 'k"y/+=&'
     assert odd not in redact(json.dumps({"k": odd}), odd) and "%2F" not in redact("q=k%22y%2F%2B%3D%26", odd)
     assert redact("nothing secret here", SECRET) == "nothing secret here"
+
+
+@pytest.mark.parametrize("text", [
+    "bad key Bearer sk-SECRET", f"Bearer {SECRET}", "auth: bearer abc.def, next", "x Bearer [REDACTED]",
+    "Bearer [REDACTED]tail-of-a-key", "Bearer [abc", "{'Authorization': 'Bearer tok'}",
+])
+def test_redact_is_idempotent_and_never_leaks(text):
+    once = redact(text, SECRET)
+    assert redact(once, SECRET) == once and redact(redact(once, SECRET), SECRET) == once
+    assert SECRET not in once and "sk-SECRET" not in once and "tok" not in once and "tail-of-a-key" not in once
+    assert not once.endswith(REDACTED + "]")

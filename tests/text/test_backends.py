@@ -28,8 +28,9 @@ SETTINGS = GenerationSettings(temperature=0.8, top_p=0.9, max_new_tokens=6)
 
 class FakeServer:
     """A chat-completions server. ``script`` maps a request count to a behaviour for that request:
-    an int HTTP status, "garbage", "sleep", or None (a normal reply echoing the prompt, or the part
-    after "Sentence:"). ``gather``: hold each reply (up to 2 s) until that many requests have been in
+    an int HTTP status, "garbage", "sleep", "empty" / "null" (a completion whose content is "" /
+    null), raw ``bytes`` written as the whole reply (to break the HTTP protocol), or None (a normal
+    reply echoing the prompt, or the part after "Sentence:"). ``gather``: hold each reply (up to 2 s) until that many requests have been in
     flight at once, so a concurrency test does not depend on how fast a loaded machine starts threads."""
 
     def __init__(self, script=None, delay: float = 0.0, default=None, gather: int = 0):
@@ -73,10 +74,17 @@ class FakeServer:
                         self.end_headers()
                         self.wfile.write(b'{"error": "nope"}')
                         return
+                    if isinstance(what, bytes):
+                        self.wfile.write(what)
+                        self.close_connection = True
+                        return
                     if what == "sleep":
                         time.sleep(1.0)
                     if what == "garbage":
                         payload = b"<html>not json</html>"
+                    elif what in ("empty", "null"):
+                        content = "" if what == "empty" else None
+                        payload = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}).encode()
                     else:
                         user = body["messages"][-1]["content"].split("Sentence:")[-1].strip()
                         n = body.get("n", 1)
@@ -176,9 +184,35 @@ def test_endpoint_400_is_a_per_item_error_and_401_is_fatal():
 def test_endpoint_failure_keeps_completed_results_via_callback():
     done = {}
     with FakeServer({3: 500, 4: 500, 5: 500}) as srv:  # request 3 fails on all its attempts
-        with pytest.raises(GenerationError, match="1 of 5 requests"):
+        with pytest.raises(GenerationError, match="1 of 5 requests") as err:
             _client(srv.url, concurrency=1, max_retries=2).generate(_reqs(5), SETTINGS, on_result=done.__setitem__)
     assert sorted(done) == [0, 1, 2, 4]
+    # the error carries the per-request outcomes: completions, None for the one that did not finish
+    assert err.value.results == [["1. hello 0 v0"], ["1. hello 1 v0"], ["1. hello 2 v0"], None, ["1. hello 4 v0"]]
+
+
+_BAD_STATUS_LINE = b"GARBAGE\r\n\r\n"
+_TRUNCATED_BODY = b'HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n{"choices": ['
+
+
+@pytest.mark.parametrize("raw, name", [(_BAD_STATUS_LINE, "BadStatusLine"), (_TRUNCATED_BODY, "IncompleteRead")])
+def test_endpoint_broken_http_reply_is_retried_then_a_generation_error(raw, name):
+    with FakeServer(default=raw) as srv:
+        client = _client(srv.url, max_retries=2)
+        with pytest.raises(GenerationError, match=f"after 3 attempts: broken HTTP reply from .*{name}") as err:
+            client.generate(_reqs(1), SETTINGS)
+        assert srv.count == 3 and client.url in str(err.value)
+        srv.default, srv.script = None, {k: raw for k in range(srv.count, srv.count + 2)}  # two broken, then good
+        assert client.generate(_reqs(1), SETTINGS) == [["1. hello 0 v0"]] and srv.count == 6
+
+
+@pytest.mark.parametrize("what", ["empty", "null"])
+def test_endpoint_empty_reply_is_a_per_item_error_never_handed_to_on_result(what):
+    done = {}
+    with FakeServer({0: what}) as srv:
+        out = _client(srv.url, concurrency=1).generate(_reqs(2), SETTINGS, on_result=done.__setitem__)
+    assert isinstance(out[0], ItemError) and out[0].reason == "empty_reply" and out[1] == ["1. hello 1 v0"]
+    assert sorted(done) == [1] and srv.count == 2  # not retried, not handed over (so never cached)
 
 
 def test_endpoint_concurrency_limit_is_respected():

@@ -63,3 +63,42 @@ def test_survives_a_crash_mid_run(tmp_path):
 def test_bad_path():
     with pytest.raises(TypeError, match="cache path"):
         GenerationCache(123)
+
+
+def test_not_a_cache_raises_a_value_error_naming_cache_and_path(tmp_path):
+    import sqlite3
+
+    not_db = tmp_path / "not.sqlite"
+    not_db.write_bytes(b"not sqlite" * 100)
+    with pytest.raises(ValueError, match=r"^Paraphrase: cache='.*not\.sqlite': cannot open the cache \(DatabaseError"):
+        GenerationCache(not_db, owner="Paraphrase")
+    with pytest.raises(ValueError, match=r"^GenerationCache: cache=.* is a directory"):
+        GenerationCache(tmp_path)
+    foreign = tmp_path / "foreign.sqlite"
+    con = sqlite3.connect(foreign)
+    con.execute("CREATE TABLE generations (id INTEGER, text TEXT)")
+    con.commit()
+    con.close()
+    with pytest.raises(ValueError, match=r"foreign\.sqlite' holds a 'generations' table with columns \['id', 'text'\]"):
+        GenerationCache(foreign)
+
+
+def test_unreadable_entry_is_ignored_with_a_warning_and_overwritten(tmp_path):
+    import sqlite3
+
+    path = tmp_path / "c.sqlite"
+    with GenerationCache(path) as c:
+        for k in ("good", "bad_json", "not_a_list", "not_strings"):
+            c.put(k, ["v"])
+    con = sqlite3.connect(path)
+    for k, v in (("bad_json", "{bad"), ("not_a_list", '"a string"'), ("not_strings", "[1, null]")):
+        con.execute("UPDATE generations SET value = ? WHERE key = ?", (v, k))
+    con.commit()
+    con.close()
+    with GenerationCache(path, owner="Paraphrase") as c:
+        with pytest.warns(RuntimeWarning, match=r"Paraphrase: cache=.*3 entries are not a JSON list of strings; ignored"):
+            assert c.get_many(["good", "bad_json", "not_a_list", "not_strings"]) == {"good": ["v"]}
+        with pytest.warns(RuntimeWarning, match="1 entry is not"):
+            assert c.get("bad_json") is None
+        c.put("bad_json", ["fixed"])
+        assert c.get("bad_json") == ["fixed"]

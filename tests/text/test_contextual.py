@@ -98,3 +98,18 @@ def test_long_input_is_truncated_at_the_models_positions():
     out = quiet(aug(seed=0, aug_p=0.1), [long_text, TEXTS[0]])
     assert len(out) == 2 and len(out[0].split()) == 400
     assert out[0].split()[200:] == long_text.split()[200:]
+
+
+def test_literal_special_tokens_in_the_text_are_words_not_masks():
+    """"[MASK]", "[CLS]", ... typed in a text are tokenised as text: the model's masks are exactly the
+    planned slots (no IndexError, no extra or missing substitution)."""
+    texts = ["the [MASK] runs and the dog eats food today", "[CLS] cat [SEP] dog [PAD] [UNK]", "[MASK]"]
+    out = quiet(aug(seed=0, aug_p=0.5), texts)
+    assert len(out) == 3 and all(len(o.split()) == len(t.split()) for o, t in zip(out, texts))
+    assert out == quiet(aug(seed=0, aug_p=0.5), texts)
+    # the literal tokens are stop words here: every other word is planned and changed (greedy never keeps it)
+    stop = ["mask", "cls", "sep", "pad", "unk"]
+    out = quiet(aug(seed=0, temperature=0, aug_p=1.0, aug_max=10, stopwords=stop), texts[:2])
+    for src, o in zip(texts[:2], out):
+        for a, b in zip(src.split(), o.split()):
+            assert (a == b) == (a.strip("[]").lower() in stop), (src, o)

@@ -227,6 +227,77 @@ def test_endpoint_unreachable_skip_mode_reports():
     assert out == TEXTS[:2] and aug.report_.details["failed_items"] == {"backend_error": 2}
 
 
+def test_endpoint_skip_keeps_completed_replies_and_reports_only_unfinished(tmp_path):
+    path = str(tmp_path / "gen.sqlite")
+    texts = ["the cat runs", "a dog eats food", "the bird sings"]
+    # one request at a time: request 1 (the dog) fails on both its attempts, 0 and 3 are answered
+    with FakeServer({1: 500, 2: 500}) as srv:
+        aug = endpoint(srv.url, seed=0, concurrency=1, on_error="skip", cache=path)
+        with pytest.warns(RuntimeWarning, match=r"1 of 3 inputs.*'backend_error': 1.*on_error='skip' after: .*HTTP 500"):
+            X, _, src = aug.augment(texts, n_aug=2)
+    assert sorted(set(src.tolist())) == [0, 2] and all("dog" not in x for x in X)
+    d = aug.report_.details
+    assert d["failed_items"] == {"backend_error": 1} and d["generated"] == 2 and "HTTP 500" in d["backend_error"]
+    with GenerationCache(path) as c:
+        assert len(c) == 2  # the completed replies were cached
+
+
+def test_endpoint_broken_http_reply_is_skipped_with_on_error():
+    with FakeServer(default=b"GARBAGE\r\n\r\n") as srv:
+        with pytest.raises(GenerationError, match="after 2 attempts: broken HTTP reply"):
+            endpoint(srv.url, seed=0)(TEXTS[:1])
+        aug = endpoint(srv.url, seed=0, on_error="skip")
+        out = quiet(aug, TEXTS[:1])
+    assert out == TEXTS[:1] and aug.report_.details["failed_items"] == {"backend_error": 1}
+
+
+@pytest.mark.parametrize("what", ["empty", "null"])
+def test_endpoint_empty_reply_is_reported_and_never_cached(tmp_path, what):
+    path = str(tmp_path / "gen.sqlite")
+    with FakeServer({0: what}) as srv:
+        a = endpoint(srv.url, seed=0, cache=path)
+        with pytest.warns(RuntimeWarning, match="'empty_reply': 1"):
+            assert a(TEXTS[:1]) == TEXTS[:1]
+        assert a.report_.details["failed_items"] == {"empty_reply": 1} and srv.count == 1
+        with GenerationCache(path) as c:
+            assert len(c) == 0
+        b = endpoint(srv.url, seed=0, cache=path)  # the rerun asks again and gets a real reply
+        assert quiet(b, TEXTS[:1]) == [TEXTS[0] + " v0"] and srv.count == 2 and b.report_.details["cache_hits"] == 0
+        with GenerationCache(path) as c:
+            assert len(c) == 1
+
+
+def test_bad_cache_file_raises_naming_the_cache(tmp_path):
+    not_db = tmp_path / "not.sqlite"
+    not_db.write_bytes(b"not sqlite" * 100)
+    with FakeServer() as srv:
+        for bad in (str(not_db), str(tmp_path)):
+            with pytest.raises(ValueError, match=r"^Paraphrase: cache=.*" + bad.replace("/", ".")):
+                endpoint(srv.url, seed=0, cache=bad)(TEXTS[:1])
+        assert srv.count == 0
+
+
+def test_unreadable_cache_entry_is_regenerated_with_a_warning(tmp_path):
+    import sqlite3
+
+    path = str(tmp_path / "gen.sqlite")
+    with FakeServer() as srv:
+        first = quiet(endpoint(srv.url, seed=0, cache=path), TEXTS[:1])
+        con = sqlite3.connect(path)
+        con.execute("UPDATE generations SET value = '{bad'")
+        con.commit()
+        con.close()
+        aug = endpoint(srv.url, seed=0, cache=path)
+        with pytest.warns(RuntimeWarning, match="Paraphrase: cache=.*1 entry is not a JSON list of strings"):
+            assert aug(TEXTS[:1]) == first
+        assert srv.count == 2 and aug.report_.details["generated"] == 1
+        again = endpoint(srv.url, seed=0, cache=path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")
+            assert again(TEXTS[:1]) == first  # overwritten: a clean hit now
+        assert srv.count == 2 and again.report_.details["cache_hits"] == 1
+
+
 def test_endpoint_garbage_content_is_reported_per_item():
     with FakeServer() as srv:
         aug = endpoint(srv.url, seed=0, prompt="{text}")  # the echo server returns '1. <text> v0'
