@@ -51,6 +51,8 @@ def check_graph(data: Any, name: str = "data") -> None:
         if isinstance(v, torch.Tensor) and v.shape[0] != E:
             raise ValueError(f"{name}: {key} has {v.shape[0]} rows but edge_index has {E} edges")
     x = getattr(data, "x", None)
+    if isinstance(x, torch.Tensor) and x.layout != torch.strided:
+        raise TypeError(f"{name}: x is a sparse tensor ({x.layout}); pass dense node features (data.x = data.x.to_dense())")
     if isinstance(x, torch.Tensor) and x.shape[0] != n:
         raise ValueError(f"{name}: x has {x.shape[0]} rows but the graph has {n} nodes")
 

@@ -343,3 +343,11 @@ def test_edge_add_reports_graphs_it_cannot_grow():
     with pytest.warns(RuntimeWarning, match="rounds to 0 new edges"):
         out = EdgeAdd(rate=0.5, seed=0)(empty)
     assert out.edge_index.shape[1] == 0
+
+
+def test_sparse_node_features_are_refused_by_name():
+    d = small_graph(6, 0)
+    d.x = d.x.to_sparse()
+    for aug in (FeatureNoise(seed=0), EdgeDrop(seed=0), SchurView(seed=0)):
+        with pytest.raises(TypeError, match=r"x is a sparse tensor .*to_dense"):
+            aug(d)
