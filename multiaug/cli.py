@@ -131,6 +131,11 @@ def build_augmenter(augmenter: str | None, params: dict, config: str | None, loa
     if params:
         registry.check_params(type(aug), params)
         aug.set_params(**params)
+        if load:  # a fitted network keeps the shape it was fitted with: refuse before any work
+            try:
+                aug._check_architecture(f" loaded from {str(load)!r}")
+            except ValueError as e:
+                raise UserError(f"--param: {e}") from None
     return aug
 
 

@@ -220,3 +220,58 @@ def test_date_columns_get_their_own_hint():
     df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "when": pd.to_datetime(["2020-01-01", "2020-02-01", "2020-03-01"])})
     with pytest.raises(TypeError, match=r"Mixup: x columns \['when'\] are not numeric.*dates and durations"):
         Mixup(seed=0)(df)
+
+
+def _fitted_learned():
+    from torch_geometric.data import Data
+
+    from multiaug.graph import LocalAugmentation
+    from multiaug.tabular import RegMix
+    from multiaug.timeseries import AutoTCL
+    from tests.timeseries.contract_cases_timeseries import TINY_AUTOTCL
+
+    rng = np.random.default_rng(0)
+    g = Data(x=torch.randn(6, 3), edge_index=torch.tensor([[0, 1, 2, 3, 4, 5], [1, 2, 3, 4, 5, 0]]))
+    X = rng.random((40, 3))
+    series = torch.randn(8, 2, 16)
+    return [
+        (LocalAugmentation(hidden_dim=8, epochs=1, seed=0).fit(g), g, None, {"hidden_dim": 16, "latent_dim": 4}),
+        (RegMix(n_iter=2, episodes=2, seed=0, k_candidates=[1, 2, 4]).fit(X, X.sum(1)), X, X.sum(1),
+         {"k_candidates": [1, 2]}),
+        (AutoTCL(**TINY_AUTOTCL, seed=0).fit(series), series, None, {"depth": TINY_AUTOTCL["depth"] + 1}),
+    ]
+
+
+def test_architecture_hyperparameters_changed_after_fit_are_refused(tmp_path):
+    for aug, x, y, change in _fitted_learned():
+        name = type(aug).__name__
+        before = aug.get_params()
+        aug.set_params(**change)
+        key = next(iter(change))
+        with pytest.raises(ValueError, match=rf"{name}: fitted with .*{key}=.*fit again"):
+            aug(x) if y is None else aug(x, y)
+        with pytest.raises(ValueError, match=rf"{name}.save: fitted with .*{key}="):
+            aug.save(tmp_path / name)
+        aug.set_params(**{k: before[k] for k in change})  # set back: usable and saveable again
+        aug(x) if y is None else aug(x, y)
+        back = multiaug.load(aug.save(tmp_path / name))
+        back(x) if y is None else back(x, y)
+        # other hyperparameters stay free to change after fit
+        aug.set_params(seed=3)
+        aug(x) if y is None else aug(x, y)
+
+
+def test_cli_refuses_architecture_params_on_a_loaded_augmenter(tmp_path):
+    from multiaug.cli import cli
+
+    from click.testing import CliRunner
+
+    aug, x, y, change = _fitted_learned()[1]
+    saved = aug.save(tmp_path / "regmix")
+    import pandas as pd
+
+    pd.DataFrame({"a": x[:, 0], "b": x[:, 1], "c": x[:, 2], "t": y}).to_csv(tmp_path / "in.csv", index=False)
+    r = CliRunner().invoke(cli, ["augment", str(tmp_path / "in.csv"), "-o", str(tmp_path / "out.csv"), "--load",
+                                 str(saved), "-p", "k_candidates=[1,2]", "--label-column", "t"])
+    assert r.exit_code == 2 and "--param: RegMix loaded from" in r.output and "fitted with k_candidates" in r.output
+    assert not (tmp_path / "out.csv").exists()

@@ -150,6 +150,9 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
     magnitude_range: ClassVar[dict[str, tuple[float, float]]] = {}
     #: True when the augmenter must be fitted before use
     learned: ClassVar[bool] = False
+    #: learned augmenters: the hyperparameters that fix the shape of the fitted networks; ``fit``
+    #: records them (``architecture_``) and a later change is refused until the next fit
+    architecture_params: ClassVar[tuple[str, ...]] = ()
     #: Name in the registry (set by ``registry.register``)
     registry_name: ClassVar[str | None] = None
 
@@ -416,6 +419,26 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
                 f"This {type(self).__name__} instance is not fitted yet. Call 'fit' with appropriate "
                 "arguments before using this augmenter."
             )
+        self._check_architecture()
+
+    def _record_architecture(self) -> None:
+        """End of ``fit``: the values of ``architecture_params`` the fitted networks were built with."""
+        if self.architecture_params:
+            self.architecture_ = {k: _plain(getattr(self, k)) for k in self.architecture_params}
+
+    def _check_architecture(self, where: str = "") -> None:
+        """Refuse hyperparameters changed (``set_params``, ``--param``) since ``fit`` that fix the shape
+        of the fitted networks: using or saving them would mix two architectures."""
+        rec = self.__dict__.get("architecture_")
+        if not rec:
+            return
+        changed = [f"{k}={rec[k]!r} (now {_plain(getattr(self, k))!r})" for k in rec
+                   if hasattr(self, k) and _plain(getattr(self, k)) != rec[k]]
+        if changed:
+            raise ValueError(
+                f"{type(self).__name__}{where}: fitted with {', '.join(changed)}; these fix the shape of the "
+                "fitted network: set them back, or fit again to change them"
+            )
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "Augmenter":
         """Non-learned augmenters have nothing to learn: ``fit`` validates ``X`` and returns ``self``."""
@@ -503,3 +526,13 @@ def _as_device(value: Any) -> torch.device | None:
         return torch.device(value)
     except (RuntimeError, TypeError, ValueError):
         return None
+
+
+def _plain(value: Any) -> Any:
+    """``value`` as JSON would give it back (tuples become lists), to compare hyperparameters."""
+    import json
+
+    try:
+        return json.loads(json.dumps(value))
+    except (TypeError, ValueError):
+        return repr(value)

@@ -98,6 +98,7 @@ class Persistence:
         for k, m in own_meta.items():
             if "value" in m:
                 setattr(self, k, m["value"])
+        self._check_architecture(" (loading fitted state)")
         modules = self._build_fitted_modules({k: m.get("value") for k, m in own_meta.items() if "value" in m})
         for k, m in own_meta.items():
             if m.get("__module__"):
@@ -126,6 +127,7 @@ class Persistence:
         path = Path(path)
         if path.exists() and not path.is_dir():
             raise ValueError(f"save: {str(path)!r} is a file; expected a directory (it is created when missing)")
+        self._check_architecture(".save")
         tensors, meta = self.fitted_state()
         cfg = self.to_config()
         if meta or tensors:

@@ -132,6 +132,7 @@ class LocalAugmentation(GraphAugmenter):
     """
 
     learned = True
+    architecture_params = ("latent_dim", "hidden_dim")
     #: x_aug spans the batch: _apply keeps the original features of the graphs p did not draw
     p_mode = "kernel"
 
@@ -340,6 +341,7 @@ class LocalAugmentation(GraphAugmenter):
         self.fit_time_ = time.perf_counter() - t0
         self.loss_history_ = history
         self.cvae_ = cvae
+        self._record_architecture()
         return self
 
     def _build_fitted_modules(self, meta: dict[str, Any]) -> dict[str, nn.Module]:

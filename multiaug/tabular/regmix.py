@@ -73,6 +73,7 @@ class RegMix(MixingAugmenter):
     See the module docstring of :mod:`multiaug.tabular.regmix` for exactly what is implemented."""
 
     learned = True
+    architecture_params = ("k_candidates", "policy_hidden")
     magnitude_range = {"alpha": (0.1, 2.0)}
 
     def __init__(
@@ -228,6 +229,7 @@ class RegMix(MixingAugmenter):
         self.fit_report_ = report
         with torch.no_grad():
             self.k_marginal_ = torch.softmax(policy(torch.cat([xs, ys], 1)), dim=1).mean(0).cpu()
+        self._record_architecture()
         return self
 
     def _train_policy(self, xs, ys, xvs, yvs, hard, g):

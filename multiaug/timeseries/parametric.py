@@ -393,6 +393,7 @@ class AutoTCL(TimeSeriesAugmenter):
     Labels pass through unchanged."""
 
     learned = True
+    architecture_params = ("output_dims", "hidden_dims", "depth", "aug_hidden_dims", "aug_depth", "aug_dims")
 
     def __init__(self, encoder: nn.Module | None = None, output_dims: int = 320, hidden_dims: int = 64, depth: int = 10,
                  aug_hidden_dims: int = 64, aug_depth: int = 3, aug_dims: int = 16, n_iters: int = 200,
@@ -563,6 +564,7 @@ class AutoTCL(TimeSeriesAugmenter):
         self.n_iter_ = len(history)
         self.loss_history_ = history
         self.view_history_ = views
+        self._record_architecture()
         return self
 
     def _aug_step(self, encoder: nn.Module, aug_net: nn.Module, aug_opt: torch.optim.Optimizer, x: torch.Tensor,
