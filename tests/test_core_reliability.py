@@ -262,9 +262,9 @@ def test_architecture_hyperparameters_changed_after_fit_are_refused(tmp_path):
 
 
 def test_cli_refuses_architecture_params_on_a_loaded_augmenter(tmp_path):
-    from multiaug.cli import cli
-
     from click.testing import CliRunner
+
+    from multiaug.cli import cli
 
     aug, x, y, change = _fitted_learned()[1]
     saved = aug.save(tmp_path / "regmix")
