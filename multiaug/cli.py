@@ -289,7 +289,8 @@ def parse_balance(text: str) -> Any:
             k, sep, v = part.partition("=")
             if not sep or not k.strip():
                 raise UserError(f"--balance {text!r}: expected class=count pairs separated by commas")
-            value[_parse_value(k)] = _parse_value(v)
+            # the class name as typed (YAML would read "no" as False and "007" as 7); the count as a number
+            value[k.strip()] = _parse_value(v)
     else:
         value = _parse_value(t)
     if isinstance(value, str) or not valid_strategy(value):

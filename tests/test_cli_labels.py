@@ -200,3 +200,19 @@ def test_consistency_model_skops_untrusted_type_is_refused(tmp_path, table, caps
 def test_installed_command_help_names_the_options():
     out = run("augment", "--help").stdout
     assert "--balance" in out and "--consistency-model" in out
+
+
+@pytest.mark.parametrize("labels, balance, counts", [
+    (["007", "007", "007", "7", "x"], "007=4", {"007": 4, "7": 1, "x": 1}),  # not read as the number 7
+    (["yes", "yes", "yes", "no"], "no=3", {"yes": 3, "no": 3}),              # not read as False
+    ([1, 1, 2, 2, 2], "1=3", {"1": 3, "2": 3}),                                # a number finds the integer
+])
+def test_balance_classes_are_matched_as_typed(tmp_path, capsys, labels, balance, counts):
+    src = tmp_path / "b.csv"
+    pd.DataFrame({"f": np.arange(len(labels), dtype=float), "label": labels}).dropna().to_csv(src, index=False)
+    out = tmp_path / "o.csv"
+    r = run_inproc("augment", src, "-o", out, "-a", "gaussian_noise", "--label-column", "label", "--balance", balance,
+                   "--seed", "0", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    got = pd.read_csv(out, dtype={"label": str})["label"].value_counts().to_dict()
+    assert got == counts

@@ -141,9 +141,18 @@ def class_targets(strategy: Any, y: Any) -> "OrderedDict[Any, int]":
 def _find_class(c: Any, stats: dict) -> Any:
     if c in stats:
         return c
-    for k in stats:  # "1" for 1, 1.0 for 1 ... as labels read from files may differ in type
+    for k in stats:  # "1" for 1 ... as labels read from files may differ in type
         if str(k) == str(c):
             return k
+    if isinstance(c, str):  # a class typed on the command line: "1" for the label 1.0
+        try:
+            num = float(c)
+        except ValueError:
+            num = None
+        hits = [k for k in stats if num is not None and isinstance(k, (int, float, np.integer, np.floating))
+                and not isinstance(k, (bool, np.bool_)) and float(k) == num]
+        if len(hits) == 1:
+            return hits[0]
     raise ValueError(f"sampling_strategy: class {c!r} is not in y; y holds {list(stats)}")
 
 

@@ -243,3 +243,13 @@ def test_config_round_trip_keeps_the_strategy(tmp_path):
     Xr, yr = back.fit_resample(X, y)
     assert Counter(yr.tolist()) == {0: 12, 1: 12, 2: 12}
     assert aug(X).shape == X.shape  # __call__/transform are 1:1 whatever the strategy
+
+
+def test_a_class_typed_as_text_finds_integer_valued_float_labels():
+    from multiaug.core.balance import _find_class
+
+    stats = {1.0: 2, 2.0: 3}
+    assert _find_class("1", stats) == 1.0 and _find_class("2.0", stats) == 2.0
+    with pytest.raises(ValueError, match="class '3' is not in y"):
+        _find_class("3", stats)
+    assert _find_class("007", {"007": 1, 7: 2}) == "007"  # the exact label first
