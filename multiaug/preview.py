@@ -741,6 +741,10 @@ def preview(aug: Any, x: Any, y: Any = None, *, n: int = 8, path: str | os.PathL
     f = _fmt_for(path, fmt, modality)
     if columns is not None and modality != "tabular":
         raise ValueError(f"preview: columns is for tables; {_name(a)} is a {modality} augmenter")
+    if y is not None and modality in ("timeseries", "tabular"):
+        n_x = a.handler.length(a.handler.check(x, a)[0])
+        if len(y) != n_x:
+            raise ValueError(f"preview: y has {len(y)} labels but x has {n_x} samples; expected one label per sample")
     if modality == "text":
         originals, augmented = _text_samples(a, x, n)
         if f == "html":
@@ -853,5 +857,10 @@ def preview_file(aug: Any, input_path: str | os.PathLike, output_path: str | os.
     if getattr(a, "learned", False) and not a.__sklearn_is_fitted__():
         if a is aug:
             a = copy.deepcopy(aug)
-        a.fit(data, y)
+        if kind == "graph" and len(data) > 1:  # a list of graphs: fitted as one Batch, as `augment` does
+            from torch_geometric.data import Batch
+
+            a.fit(Batch.from_data_list(data), y)
+        else:
+            a.fit(data[0] if kind == "graph" else data, y)
     return preview(a, data, y, n=n, path=dst, columns=columns)

@@ -189,6 +189,8 @@ def test_bad_arguments():
         preview(aug, x, columns=(0, 1))
     with pytest.raises(TypeError, match="must be a multiaug Augmenter"):
         preview(object(), x)
+    with pytest.raises(ValueError, match="y has 3 labels but x has 2 samples"):
+        preview(aug, x, y=[0, 1, 1])
 
 
 # ---- files ----------------------------------------------------------------------------------------
@@ -208,9 +210,10 @@ def test_preview_file_text_html(tmp_path):
     ("window_warp", "series.npz", {}),
     ("ts_cutmix", "series.npz", {}),
     ("edge_drop", "graphs.pt", {}),
+    ("local_augmentation", "graphs.pt", {}),  # learned: fitted (on a copy) on the file's graphs as one Batch
 ])
 def test_preview_file_examples(tmp_path, name, file, kw):
-    aug = multiaug.create(name, seed=0)
+    aug = multiaug.create(name, seed=0, **({"epochs": 1} if name == "local_augmentation" else {}))
     out = tmp_path / f"{name}.png"
     preview_file(aug, EXAMPLES / file, out, n=4, **kw)
     check_image(out)
