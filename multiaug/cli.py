@@ -54,9 +54,25 @@ def _parse_value(text: str) -> Any:
     if t.startswith("(") and t.endswith(")"):
         t = "[" + t[1:-1] + "]"  # Python's tuple spelling, as the Python API accepts: (0.1, 0.2) == [0.1, 0.2]
     try:
-        return yaml.safe_load(t) if t else text
+        value = yaml.safe_load(t) if t else text
     except yaml.YAMLError:
         return text
+    return _python_spellings(value) if not (t[:1] in "'\"" and t[-1:] == t[:1]) else value
+
+
+def _python_spellings(value: Any) -> Any:
+    """What YAML 1.1 leaves as text but Python (and ``multiaug describe``) spells as a value: ``None``,
+    ``1e-3``, ``inf``; inside lists too."""
+    if isinstance(value, list):
+        return [_python_spellings(v) for v in value]
+    if not isinstance(value, str):
+        return value
+    if value in ("None", "none"):
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return value
 
 
 def parse_params(items: tuple[str, ...]) -> dict[str, Any]:

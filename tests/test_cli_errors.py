@@ -291,3 +291,28 @@ def test_tuple_and_list_params_are_the_same(tmp_path, capsys):
         assert proc.returncode == 0, proc.stderr
         outs.append(np.load(out)["x"])
     assert np.array_equal(outs[0], outs[1])
+
+
+def test_param_values_as_describe_prints_them_parse_back_to_the_defaults():
+    # `multiaug describe` prints Python reprs: each must read back, through --param, as the default
+    from multiaug import registry
+    from multiaug.cli import _parse_value
+
+    registry.load_all()
+    bad = []
+    for name, cls in registry.items():
+        for pname, default in cls.param_defaults().items():
+            if isinstance(default, (bool, int, float, str, tuple, list)) or default is None:
+                got = _parse_value(repr(default) if not isinstance(default, str) else default)
+                want = list(default) if isinstance(default, tuple) else default
+                if got != want and not (isinstance(want, list) and got == [list(v) if isinstance(v, tuple) else v for v in want]):
+                    bad.append(f"{name}.{pname}: {default!r} -> {got!r}")
+    assert bad == []
+
+
+@pytest.mark.parametrize("text, value", [("1e-3", 0.001), ("None", None), ("none", None), ("inf", float("inf")),
+                                         ("[1e-3, 2]", [0.001, 2]), ("'1e-3'", "1e-3"), ("abc", "abc")])
+def test_param_spellings(text, value):
+    from multiaug.cli import _parse_value
+
+    assert _parse_value(text) == value
