@@ -621,6 +621,8 @@ class AutoTCL(TimeSeriesAugmenter):
         """Series representations ``(N, D)`` from the trained encoder (max-pooled over time). Returns a
         NumPy array for NumPy input, a tensor otherwise."""
         self._check_fitted()
+        if isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1:
+            raise ValueError(f"AutoTCL.encode: batch_size must be an integer >= 1, got {batch_size!r}")
         x, ctx = self._to_internal(X)
         self._check_channels(x)
         enc = self.encoder_.to(x.device).eval()

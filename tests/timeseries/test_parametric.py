@@ -379,3 +379,9 @@ def test_fits_ask_cudnn_for_deterministic_convolutions_on_cuda_only():
         assert cudnn.deterministic and not cudnn.benchmark
         assert (cudnn.enabled, cudnn.allow_tf32) == (before[0], before[3]), "the other settings are kept"
     assert (cudnn.enabled, cudnn.benchmark, cudnn.deterministic, cudnn.allow_tf32) == before
+
+
+def test_encode_batch_size_is_checked_by_name(fitted):
+    aug, x = fitted
+    with pytest.raises(ValueError, match="AutoTCL.encode: batch_size must be an integer >= 1, got 0"):
+        aug.encode(x, batch_size=0)
