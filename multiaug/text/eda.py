@@ -14,17 +14,20 @@ Differences from the reference script (jasonwei20/eda_nlp), on purpose:
   ``n`` distinct *positions* (the script replaces every occurrence of a chosen word);
 * random swap makes ``n`` *disjoint* swaps (2n distinct words move; the script may swap a word twice);
 * random deletion deletes at least one word of a sentence of two or more words (the script may return
-  the sentence untouched), and keeps at least one;
+  the sentence untouched), and keeps at least one; tokens of punctuation only ("-", "!") are not words
+  (as for the counts and the swaps) and are never deleted (the script strips them beforehand);
 * inflected words find their synonyms through their WordNet base form ("programs" -> "plan"), as
   NLTK's ``wordnet.synsets`` does; the synonyms are base forms.
 
-Inputs that cannot change (empty, whitespace, one word for a swap, only stop words or words without
-synonyms for a replacement) are counted and reported, see :class:`.base.TextAugmenter`.
+Inputs that cannot change (empty, whitespace, one word for a swap or a deletion, only stop words or
+words without synonyms for a replacement) are counted and reported, see :class:`.base.TextAugmenter`;
+whatever the operation, an output is unchanged when its text equals the input rendered with the same
+``lowercase``/``keep_punct``/whitespace normalisation (swapping "Dog" and "dog" under ``lowercase=True``
+changes nothing).
 """
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any, Mapping
 
 import torch
@@ -34,6 +37,7 @@ from ..core.constraints import Boolean, Interval, InvalidParameterError, Options
 from ..registry import register
 from . import functional as F
 from .base import TextAugmenter, TextOutput
+from .synonyms import FILE_SUFFIXES, as_path, get_table
 from .vocab import PUNCT, TokenBatch, detokenize, encode_new, get_lexicon, tokenize
 
 _OPS = ("sr", "ri", "rs", "rd")
@@ -41,17 +45,32 @@ _PUNCT_EDGE = re.compile(r"(?<!\S)[" + re.escape(PUNCT) + r"]+|[" + re.escape(PU
 
 
 def _is_synonym_source(syn: Any) -> bool:
-    return syn == "wordnet" or isinstance(syn, Mapping) or (
-        isinstance(syn, str) and syn.endswith((".json", ".tsv", ".tsv.gz", ".gz")) and Path(syn).is_file())
+    if isinstance(syn, str) and syn == "wordnet" or isinstance(syn, Mapping):
+        return True
+    path = as_path(syn)
+    return path is not None and path.name.lower().endswith(FILE_SUFFIXES) and path.is_file()
 
 
 #: the constraints of ``synonyms`` and ``stopwords`` (EDA and the synonym operations)
 _SYNONYM_CONSTRAINTS = {
     "synonyms": [Satisfies(_is_synonym_source,
-                           "'wordnet', a dict {word: [synonyms]} or the path of an existing .json/.tsv/.tsv.gz file")],
+                           "'wordnet', a dict {word: [synonyms]} or the path (str or os.PathLike) of an existing "
+                           ".json/.json.gz/.tsv/.tsv.gz file")],
     "stopwords": [None, SequenceOf(str, containers=(list, tuple, set, frozenset),
                                    desc="a list of words (None: the built-in English list)")],
 }
+
+
+def _check_synonym_source(aug: Any) -> None:
+    """Load ``aug.synonyms`` (a dict or a file; cached) so that a bad one is refused at validation,
+    naming the augmenter, the argument and the file."""
+    syn = aug.synonyms
+    if isinstance(syn, str) and syn == "wordnet":
+        return
+    try:
+        get_table(syn)
+    except (ValueError, TypeError, OSError) as e:
+        raise InvalidParameterError(f"{type(aug).__name__}: {e}") from e
 
 
 class _EDABase(TextAugmenter):
@@ -76,6 +95,10 @@ class _EDABase(TextAugmenter):
     # ---- validation ---------------------------------------------------------------------------------
 
     _parameter_constraints = {"lowercase": [Boolean()], "keep_punct": [Boolean()]}
+
+    def _check_extra(self) -> None:
+        if self.uses_synonyms:
+            _check_synonym_source(self)
 
     # ---- helpers ------------------------------------------------------------------------------------
 
@@ -144,11 +167,19 @@ class _EDABase(TextAugmenter):
         return prm
 
     def _apply(self, x: list[str], params: Params) -> list[str]:
-        return self._run(params["tokens"], params)
+        tb = params["tokens"]
+        return self._run(tb, params, self._rendered(tb))
 
-    def _run(self, tb: TokenBatch, prm: Params) -> TextOutput:
+    def _rendered(self, tb: TokenBatch) -> list[str]:
+        """The input texts of ``tb`` as an output that changed nothing would read (case, punctuation
+        and whitespace options applied): what :meth:`_same` compares an output with."""
+        return detokenize(tb.ids, tb.sent, tb.n, tb, self.lowercase, self.keep_punct)
+
+    def _run(self, tb: TokenBatch, prm: Params, ref: list[str]) -> TextOutput:
         """The texts after the drawn operations, with ``changed``: which outputs differ from their input
-        (beyond the case/punctuation/whitespace options)."""
+        rendered with the same options (``ref``, from :meth:`_rendered`; sentence ``i`` of ``tb`` comes from
+        ``ref[i % len(ref)]``), whatever the operation: an output is unchanged exactly when
+        :meth:`_same` says so."""
         ids, sent, n = tb.ids, tb.sent, tb.n
         dev = ids.device
         v = tb.vocab_size
@@ -166,28 +197,23 @@ class _EDABase(TextAugmenter):
             word = torch.where(orig, word_t[safe], torch.ones_like(orig)) if v else torch.ones_like(orig)
             return tid, word
 
-        changed = torch.zeros(n, dtype=torch.bool, device=dev)
         if ids.numel():
             table = tb.table.tensors(dev) if tb.table is not None else None
             tid, word = tid_t[ids], word_t[ids]  # all codes are original types here
             if "n_sr" in prm and table is not None:
-                ids, k = F.synonym_replacement(ids, sent, n, prm["n_sr"], tid >= 0, tid, prm["u_sr"][0], prm["u_sr"][1], table, encode)
-                changed |= k > 0
+                ids, _ = F.synonym_replacement(ids, sent, n, prm["n_sr"], tid >= 0, tid, prm["u_sr"][0], prm["u_sr"][1], table, encode)
                 tid = torch.where(ids < v, tid, torch.full_like(tid, -1))  # replaced tokens stay words
             if "n_ri" in prm and table is not None:
                 u = prm["u_ri"]
                 ids, sent = F.random_insertion(ids, sent, n, prm["n_ri"], tid >= 0, tid, u[0], u[1], u[2], table, encode)
-                changed |= prm["n_ri"] > 0
                 tid, word = token_info(ids)
             if "n_rs" in prm:
-                before = ids
                 ids = F.random_swap(ids, sent, n, prm["n_rs"], word, prm["u_rs"][: ids.numel()])
-                changed |= F.segment_sum(ids != before, sent, n) > 0
-            if "p_rd" in prm:
-                before = torch.bincount(sent, minlength=n)
-                ids, sent = F.random_deletion(ids, sent, n, prm["p_rd"], prm["u_rd"][: ids.numel()])
-                changed |= torch.bincount(sent, minlength=n) < before
-        return TextOutput(detokenize(ids, sent, n, tb, self.lowercase, self.keep_punct), changed=changed.cpu().tolist())
+            if "p_rd" in prm:  # words only: punctuation-only tokens are not words (as for the counts and swaps)
+                ids, sent = F.random_deletion(ids, sent, n, prm["p_rd"], prm["u_rd"][: ids.numel()], valid=word)
+        out = detokenize(ids, sent, n, tb, self.lowercase, self.keep_punct)
+        k = max(len(ref), 1)
+        return TextOutput(out, changed=[o != ref[i % k] for i, o in enumerate(out)])
 
     # ---- n_aug copies in one batched pass ------------------------------------------------------------
 
@@ -195,7 +221,9 @@ class _EDABase(TextAugmenter):
         if float(self.p) < 1.0 or not xi:
             return super()._augment_internal(xi, y, n_aug)
         n = len(xi)
-        tb = tokenize(xi, self._lexicon(), self._dev()).repeat(n_aug)
+        tb0 = tokenize(xi, self._lexicon(), self._dev())
+        ref = self._rendered(tb0)
+        tb = tb0.repeat(n_aug)
         dev = tb.ids.device
         rates = self._rates()
         enabled = [k for k, r in enumerate(rates) if float(r) > 0]
@@ -207,7 +235,7 @@ class _EDABase(TextAugmenter):
             offset = torch.randint(0, k, (n,), generator=self.generator(dev), device=dev)
             copy = torch.arange(n_aug, device=dev).repeat_interleave(n)
             op = torch.tensor(enabled, device=dev)[(copy + offset.repeat(n_aug)) % k]
-        out = self._run(tb, self._draw(tb, op))
+        out = self._run(tb, self._draw(tb, op), ref)
         unchanged = [i for i, c in enumerate(out.changed) if not c]
         y_out = None
         if y is not None:
@@ -235,7 +263,7 @@ class EDA(_EDABase):
     order SR, RI, RS, RD. ``__call__`` returns one output per input (for composition).
 
     ``synonyms``: ``"wordnet"`` (packaged WordNet 3.0), a dict ``{word: [synonyms]}`` or a path to a
-    .json/.tsv/.tsv.gz file; ``stopwords``: words never replaced nor used as insertion sources
+    .json/.json.gz/.tsv/.tsv.gz file; ``stopwords``: words never replaced nor used as insertion sources
     (None: the built-in English list). Labels are unchanged.
     """
     __doc__ += _COMMON_DOC
@@ -330,6 +358,7 @@ class RandomSwap(_SingleOp):
 @register("random_deletion")
 class RandomDeletion(_SingleOp):
     """Delete each word with probability ``alpha`` (at least one when a sentence has two or more,
-    never all of them). One-word and empty sentences are reported."""
+    never all of them). Tokens of punctuation only are not words and stay. Sentences of fewer than
+    two words are reported."""
     __doc__ += _COMMON_DOC
     op_index = 3

@@ -16,11 +16,14 @@ what sentence-transformers does for all-MiniLM-L6-v2 (shipped offline by the PyP
 """
 from __future__ import annotations
 
+import math
+import numbers
 import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
+import numpy as np
 import torch
 
 __all__ = ["FilterReport", "ParaphraseFilter", "normalize_text", "SentenceEmbedder"]
@@ -104,6 +107,34 @@ class SentenceEmbedder:
         return torch.cat(outs)
 
 
+def _is_number(v: Any) -> bool:
+    """A finite real number (Python or NumPy scalar; not a bool)."""
+    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
+
+
+def _is_list(v: Any) -> bool:
+    """A sized iterable that is not a string (list, tuple, pandas Series, 1-D array...)."""
+    return not isinstance(v, (str, bytes)) and hasattr(v, "__len__") and hasattr(v, "__iter__")
+
+
+def _check_inputs(sources: Any, candidates: Any) -> None:
+    """``sources``: a sequence of str; ``candidates``: one sequence of str per source (never a str)."""
+    for name, v in (("sources", sources), ("candidates", candidates)):
+        if not _is_list(v):
+            raise TypeError(f"{name}: expected a list, got {type(v).__name__} {v!r:.50}")
+    if len(sources) != len(candidates):
+        raise ValueError(f"candidates: expected one list per source ({len(sources)}), got {len(candidates)}")
+    for i, s in enumerate(sources):
+        if not isinstance(s, str):
+            raise TypeError(f"sources[{i}]: expected str, got {type(s).__name__} {s!r:.50}")
+    for i, cs in enumerate(candidates):
+        if not _is_list(cs):
+            raise TypeError(f"candidates[{i}]: expected a list of candidate strings, got {type(cs).__name__} {cs!r:.50}")
+        for j, c in enumerate(cs):
+            if not isinstance(c, str):
+                raise TypeError(f"candidates[{i}][{j}]: expected str, got {type(c).__name__} {c!r:.50}")
+
+
 class ParaphraseFilter:
     """Keep the candidates that are new, of plausible length and faithful to their input.
 
@@ -121,13 +152,13 @@ class ParaphraseFilter:
         device: Any = None,
     ):
         for name, v in (("min_similarity", min_similarity), ("max_similarity", max_similarity)):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not -1.0 <= v <= 1.0:
+            if not _is_number(v) or not -1.0 <= v <= 1.0:
                 raise ValueError(f"{name} must be a cosine similarity in [-1, 1], got {v!r}")
         if min_similarity > max_similarity:
             raise ValueError(f"min_similarity ({min_similarity}) must not exceed max_similarity ({max_similarity})")
         for name, v in (("min_length_ratio", min_length_ratio), ("max_length_ratio", max_length_ratio)):
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-                raise ValueError(f"{name} must be a non-negative number, got {v!r}")
+            if not _is_number(v) or v < 0:
+                raise ValueError(f"{name} must be a finite non-negative number, got {v!r}")
         if min_length_ratio > max_length_ratio:
             raise ValueError(f"min_length_ratio ({min_length_ratio}) must not exceed max_length_ratio ({max_length_ratio})")
         self.embedding_model = embedding_model
@@ -138,8 +169,7 @@ class ParaphraseFilter:
         self.device = device
 
     def __call__(self, sources: Sequence[str], candidates: Sequence[Sequence[str]]) -> tuple[list[list[str]], FilterReport]:
-        if len(sources) != len(candidates):
-            raise ValueError(f"candidates: expected one list per source ({len(sources)}), got {len(candidates)}")
+        _check_inputs(sources, candidates)
         rep = FilterReport()
         survivors: list[list[str]] = []
         for src, cands in zip(sources, candidates):

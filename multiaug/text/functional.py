@@ -130,22 +130,27 @@ def random_swap(ids: torch.Tensor, sent: torch.Tensor, n: int, n_swaps: torch.Te
 
 
 def random_deletion(ids: torch.Tensor, sent: torch.Tensor, n: int, p: torch.Tensor, u: torch.Tensor,
-                    at_least_one: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """Delete each token with its sentence's probability ``p[s]``; a sentence keeps at least one token
-    (the one with the largest draw) and, with ``at_least_one``, loses at least one when it has two or
-    more tokens and ``p[s] > 0`` (the one with the smallest draw). Returns ``(ids, sent)``."""
+                    at_least_one: bool = True, valid: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Delete each ``valid`` token (default: every token) with its sentence's probability ``p[s]``;
+    other tokens always stay. A sentence keeps at least one valid token (the one with the largest
+    draw) and, with ``at_least_one``, loses at least one when it has two or more valid tokens and
+    ``p[s] > 0`` (the one with the smallest draw). Returns ``(ids, sent)``."""
     if sent.numel() == 0:
         return ids, sent
+    if valid is None:
+        valid = torch.ones_like(sent, dtype=torch.bool)
     ps = p[sent]
-    drop = u < ps
-    counts = torch.bincount(sent, minlength=n)
-    umax = torch.full((n,), -1.0, device=u.device, dtype=u.dtype).scatter_reduce(0, sent, u, "amax")
-    umin = torch.full((n,), 2.0, device=u.device, dtype=u.dtype).scatter_reduce(0, sent, u, "amin")
+    drop = (u < ps) & valid
+    counts = segment_sum(valid, sent, n)
+    umax = torch.full((n,), -1.0, device=u.device, dtype=u.dtype).scatter_reduce(
+        0, sent, torch.where(valid, u, torch.full_like(u, -1.0)), "amax")
+    umin = torch.full((n,), 2.0, device=u.device, dtype=u.dtype).scatter_reduce(
+        0, sent, torch.where(valid, u, torch.full_like(u, 2.0)), "amin")
     if at_least_one:
         none = segment_sum(drop, sent, n) == 0
-        drop |= none[sent] & (counts[sent] >= 2) & (ps > 0) & (u == umin[sent])
-    kept = segment_sum(~drop, sent, n)
-    drop &= ~((kept[sent] == 0) & (u == umax[sent]))
+        drop |= none[sent] & (counts[sent] >= 2) & (ps > 0) & valid & (u == umin[sent])
+    kept = segment_sum(valid & ~drop, sent, n)
+    drop &= ~((kept[sent] == 0) & valid & (u == umax[sent]))
     keep = ~drop
     return ids[keep], sent[keep]
 

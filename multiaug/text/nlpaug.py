@@ -60,6 +60,14 @@ def resolve_nlpaug_class(name: str) -> type:
         return _resolve(name)
 
 
+def _nlpaug_installed() -> bool:
+    """Whether the ``nlpaug`` package itself imports (a missing submodule is a bad class name)."""
+    try:
+        return hasattr(importlib.import_module("nlpaug"), "__path__")
+    except ImportError:
+        return False
+
+
 def _resolve(name: str) -> type:
     if not isinstance(name, str) or not name:
         raise TypeError(f"aug must be an nlpaug augmenter or its class name, got {name!r}")
@@ -74,7 +82,7 @@ def _resolve(name: str) -> type:
         try:
             obj = getattr(importlib.import_module(mod), cls, None)
         except ImportError as err:
-            if mod == candidates[0][0] and "nlpaug" in str(err) and mod.startswith("nlpaug.augmenter"):
+            if mod == candidates[0][0] and mod.startswith("nlpaug.") and not _nlpaug_installed():
                 raise ImportError("NlpaugAugmenter needs nlpaug: pip install nlpaug") from err
             continue
         if isinstance(obj, type):

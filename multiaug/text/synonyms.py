@@ -12,8 +12,13 @@ Sources (the ``synonyms`` hyperparameter of the EDA augmenters):
   form first (WordNet's exception lists + its suffix rules, as NLTK's ``morphy``); the synonyms are
   base forms, as with NLTK.
 * a ``dict`` ``{word: [synonym, ...]}`` (another language, a domain thesaurus); not symmetrised.
-* a path to a ``.json`` file holding such a dict, or a ``.tsv``/``.tsv.gz`` file with lines
-  ``word<TAB>synonym<TAB>synonym...``.
+* a path (``str`` or :class:`os.PathLike`) to a ``.json``/``.json.gz`` file holding such a dict, or a
+  ``.tsv``/``.tsv.gz`` file with lines ``word<TAB>synonym<TAB>synonym...`` (every line, whatever its
+  first word; lines starting with ``#`` are comments). Only a file whose first line is the packaged
+  table's header (``# WordNet 3.0 synsets (S) ...``) is read in the packaged format (``S`` synset and
+  ``X`` exception records). Synonyms must be non-blank; a file that cannot be read as such raises a
+  ``ValueError`` naming it. Tables read from files are cached per path and reloaded when the file's
+  modification time or size changes.
 
 Lookups are case-insensitive (the table is lower-case).
 """
@@ -22,7 +27,9 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 from functools import lru_cache
+from itertools import chain
 from pathlib import Path
 from typing import Any, Iterable, Mapping
 
@@ -49,6 +56,40 @@ _MORPH_RULES = (
     ("ies", "y"), ("es", "e"), ("es", ""), ("s", ""), ("ed", "e"), ("ed", ""), ("ing", "e"),
     ("ing", ""), ("er", ""), ("est", ""), ("er", "e"), ("est", "e"),
 )
+
+
+#: the first line of the packaged table (scripts/build_synonyms.py): only a file that starts with it is
+#: read as ``S`` (synset) / ``X`` (exception) records
+SYNSET_HEADER = "# WordNet 3.0 synsets (S)"
+
+_JSON_SUFFIXES = (".json", ".json.gz")
+#: file names accepted as synonym sources
+FILE_SUFFIXES = (".json", ".json.gz", ".tsv", ".tsv.gz", ".gz")
+
+
+def as_path(source: Any) -> Path | None:
+    """``source`` as a :class:`~pathlib.Path` when it names a file (a ``str`` other than ``"wordnet"``
+    or an :class:`os.PathLike`), else None."""
+    if isinstance(source, os.PathLike):
+        source = os.fspath(source)
+    if isinstance(source, bytes):
+        source = os.fsdecode(source)
+    if isinstance(source, str) and source != "wordnet":
+        return Path(source)
+    return None
+
+
+def _check_mapping(mapping: Any, where: str) -> None:
+    """``mapping`` is ``{word: [synonym, ...]}`` with str words and non-blank str synonyms."""
+    if not isinstance(mapping, Mapping):
+        raise ValueError(f"{where}: expected a dict {{word: [synonyms]}}, got {type(mapping).__name__} {mapping!r:.60}")
+    for w, syns in mapping.items():
+        if not isinstance(w, str) or not isinstance(syns, (list, tuple, set, frozenset)) \
+                or not all(isinstance(x, str) for x in syns):
+            raise TypeError(f"{where}: expected a dict of str -> list of str, got {w!r}: {syns!r:.80}")
+        for x in syns:
+            if not x.strip():
+                raise ValueError(f"{where}: the synonyms of {w!r} include a blank string {x!r}; expected words")
 
 
 class SynonymTable:
@@ -94,18 +135,18 @@ class SynonymTable:
         return cls._from_pairs(list(index), a, b, **kw)
 
     @classmethod
-    def from_dict(cls, mapping: Mapping[str, Iterable[str]], **kw: Any) -> "SynonymTable":
-        """Directed pairs ``word -> synonym`` (words lower-cased)."""
+    def from_dict(cls, mapping: Mapping[str, Iterable[str]], where: str = "synonyms", **kw: Any) -> "SynonymTable":
+        """Directed pairs ``word -> synonym`` (words lower-cased, runs of whitespace in a synonym made one
+        space). ``where`` names the source in errors."""
+        _check_mapping(mapping, where)
         index: dict[str, int] = {}
         a: list[int] = []
         b: list[int] = []
         for w, syns in mapping.items():
-            if not isinstance(w, str) or isinstance(syns, str) or not all(isinstance(s, str) for s in syns):
-                raise TypeError(f"synonyms: expected a dict of str -> list of str, got {w!r}: {syns!r:.80}")
             wi = index.setdefault(w.lower(), len(index))
             for s in syns:
                 a.append(wi)
-                b.append(index.setdefault(s.lower(), len(index)))
+                b.append(index.setdefault(" ".join(s.split()).lower(), len(index)))
         return cls._from_pairs(list(index), np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), **kw)
 
     @classmethod
@@ -120,30 +161,62 @@ class SynonymTable:
         return cls(words, indptr, b, **kw)
 
     @classmethod
-    def from_file(cls, path: str | Path) -> "SynonymTable":
-        path = Path(path)
-        if not path.exists():
-            raise FileNotFoundError(f"synonyms: file {str(path)!r} does not exist")
-        if path.suffix.lower() == ".json":
-            return cls.from_dict(json.loads(path.read_text(encoding="utf-8")), name=str(path))
-        opener = gzip.open if path.suffix.lower() == ".gz" else open
-        groups: list[list[str]] = []
-        exc: dict[str, str] = {}
-        mapping: dict[str, list[str]] = {}
-        with opener(path, "rt", encoding="utf-8") as fh:
-            for line in fh:
+    def from_file(cls, path: str | os.PathLike) -> "SynonymTable":
+        """Read a ``.json``/``.json.gz`` dict or a ``.tsv``/``.tsv.gz`` file (see the module docstring)."""
+        path = as_path(path)
+        if path is None:
+            raise TypeError("synonyms: expected a file path")
+        where = f"synonyms={str(path)!r}"
+        if not path.is_file():
+            raise FileNotFoundError(f"{where}: file does not exist")
+        name = path.name.lower()
+        opener = gzip.open if name.endswith(".gz") else open
+        try:
+            if name.endswith(_JSON_SUFFIXES):
+                with opener(path, "rt", encoding="utf-8") as fh:
+                    try:
+                        data = json.load(fh)
+                    except json.JSONDecodeError as e:
+                        raise ValueError(f"{where}: not valid JSON ({e.msg} at line {e.lineno}, column {e.colno}); "
+                                         "expected a JSON object {word: [synonyms]}") from None
+                return cls.from_dict(data, where=where, name=str(path))
+            with opener(path, "rt", encoding="utf-8") as fh:
+                return cls._from_tsv(fh, where, str(path))
+        except UnicodeDecodeError as e:
+            raise ValueError(f"{where}: not UTF-8 text ({e.reason} at byte {e.start})") from None
+        except (gzip.BadGzipFile, EOFError) as e:
+            raise ValueError(f"{where}: not a readable gzip file ({e})") from None
+
+    @classmethod
+    def _from_tsv(cls, fh: Iterable[str], where: str, name: str) -> "SynonymTable":
+        lines = iter(fh)
+        first = next(lines, "")
+        if first.startswith(SYNSET_HEADER):  # the packaged format: S / X records only
+            groups: list[list[str]] = []
+            exc: dict[str, str] = {}
+            for k, line in enumerate(lines, 2):
                 if line.startswith("#") or not line.strip():
                     continue
-                f = line.rstrip("\n").split("\t")
+                f = line.rstrip("\r\n").split("\t")
                 if f[0] == "S":
                     groups.append(f[1:])
                 elif f[0] == "X" and len(f) == 3:
                     exc.setdefault(f[1], f[2])
                 else:
-                    mapping.setdefault(f[0].lower(), []).extend(f[1:])
-        if groups:
-            return cls.from_groups(groups, exceptions=exc, morphology=True, name=str(path))
-        return cls.from_dict(mapping, name=str(path))
+                    raise ValueError(f"{where} line {k}: expected an S or X record after the {SYNSET_HEADER!r} header, "
+                                     f"got {line.rstrip()!r:.60}")
+            return cls.from_groups(groups, exceptions=exc, morphology=True, name=name)
+        mapping: dict[str, list[str]] = {}
+        for k, line in enumerate(chain([first], lines), 1):
+            if line.startswith("#") or not line.strip():
+                continue
+            f = line.rstrip("\r\n").split("\t")
+            for x in f[1:]:
+                if not x.strip():
+                    raise ValueError(f"{where} line {k}: the synonyms of {f[0]!r} include a blank field; "
+                                     "expected word<TAB>synonym<TAB>synonym...")
+            mapping.setdefault(f[0].lower(), []).extend(f[1:])
+        return cls.from_dict(mapping, where=where, name=name)
 
     # ---- lookups --------------------------------------------------------------------------------
 
@@ -197,11 +270,17 @@ _TABLES: dict[str, SynonymTable] = {}
 
 
 def source_key(source: Any) -> str:
-    """A hashable key describing a synonym source (used for caching)."""
-    if isinstance(source, str):
+    """A hashable key describing a synonym source (used for caching). A file's key holds its
+    modification time and size, so an edited file is read again."""
+    if isinstance(source, str) and source == "wordnet":
         return source
-    if isinstance(source, Path):
-        return str(source)
+    path = as_path(source)
+    if path is not None:
+        try:
+            st = path.stat()
+            return f"file:{path.resolve()}:{st.st_mtime_ns}:{st.st_size}"
+        except OSError:
+            return f"file:{path}"
     if isinstance(source, Mapping):
         return "dict:" + hashlib.sha1(json.dumps(source, sort_keys=True, default=str).encode()).hexdigest()
     raise TypeError(f"synonyms must be 'wordnet', a dict of word -> list of synonyms or a file path, got {type(source).__name__}")
@@ -213,12 +292,17 @@ def get_table(source: Any = "wordnet") -> SynonymTable:
         return source
     key = source_key(source)
     if key not in _TABLES:
-        if source == "wordnet":
-            _TABLES[key] = wordnet()
+        if isinstance(source, str) and source == "wordnet":
+            table = wordnet()
         elif isinstance(source, Mapping):
-            _TABLES[key] = SynonymTable.from_dict(source, name="dict")
+            table = SynonymTable.from_dict(source, name="dict")
         else:
-            _TABLES[key] = SynonymTable.from_file(source)
+            table = SynonymTable.from_file(source)
+        if key.startswith("file:"):  # an older version of the same file is stale
+            stem = key.rsplit(":", 2)[0] + ":"
+            for k in [k for k in _TABLES if k.startswith(stem)]:
+                del _TABLES[k]
+        _TABLES[key] = table
         if len(_TABLES) > 16:
             _TABLES.pop(next(iter(_TABLES)))
     return _TABLES[key]

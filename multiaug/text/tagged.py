@@ -57,6 +57,7 @@ from ..core.hostreads import host_item
 from ..registry import register
 from . import functional as F
 from .base import TextAugmenter
+from .vocab import factorize
 
 __all__ = [
     "SCHEMES", "TaggedBatch", "TaggedSample", "TaggedAugmenter", "split_tag", "detect_scheme", "spans_from_tags",
@@ -852,8 +853,8 @@ class LabelwiseTokenReplacement(_Fitted):
         group = torch.tensor([index.get(t, -1) for t in tags], dtype=torch.long)
         chosen = self._eligible(f) & (group >= 0) & (u[0] < float(self.rate))
         if stop and f.t:
-            uniq, inv = np.unique(f.tok.astype(str), return_inverse=True)
-            is_stop = np.array([w.lower() in stop for w in uniq.tolist()], dtype=bool)[inv.reshape(-1)]
+            uniq, inv = factorize(f.tok.tolist())
+            is_stop = np.array([w.lower() in stop for w in uniq], dtype=bool)[inv]
             chosen &= ~torch.from_numpy(is_stop)
         idx = torch.nonzero(chosen).flatten()
         if idx.numel() == 0:
@@ -864,17 +865,23 @@ class LabelwiseTokenReplacement(_Fitted):
         return replace(f, tok=tok)
 
 
-def _synonym_ids(tok: np.ndarray, table: Any, stopwords: frozenset) -> tuple[torch.Tensor, np.ndarray]:
-    """Per token, its synonym-table id (-1: stop word, no letter or no synonym), worked out per type."""
+def _synonym_ids(tok: np.ndarray, table: Any, stopwords: frozenset) -> tuple[torch.Tensor, list[str]]:
+    """Per token, its synonym-table id (-1: stop word, no letter or no synonym), worked out per type
+    (types found with :func:`.vocab.factorize`: memory O(tokens), not tokens x longest token)."""
     if tok.size == 0:
-        return torch.zeros(0, dtype=torch.long), tok
-    uniq, inv = np.unique(tok.astype(str), return_inverse=True)
+        return torch.zeros(0, dtype=torch.long), []
+    uniq, inv = factorize(tok.tolist())
     tid = np.array([table.lookup(w) if w.lower() not in stopwords and any(c.isalpha() for c in w) else -1
-                    for w in uniq.tolist()], dtype=np.int64)
-    return torch.from_numpy(tid[inv.reshape(-1)]), uniq
+                    for w in uniq], dtype=np.int64)
+    return torch.from_numpy(tid[inv]), uniq
 
 
 class _SynonymOp(TaggedAugmenter):
+    def _check_extra(self) -> None:
+        from .eda import _check_synonym_source
+
+        _check_synonym_source(self)
+
     def _table(self):
         from .synonyms import STOP_WORDS, get_table
 
@@ -897,7 +904,7 @@ class TaggedSynonymReplacement(_SynonymOp):
     (``B-LOC`` -> ``B-LOC I-LOC``; ``O`` -> ``O O``).
 
     ``synonyms``: ``"wordnet"`` (the packaged WordNet 3.0), a dict ``{word: [synonyms]}`` or a
-    .json/.tsv/.tsv.gz file; ``stopwords``: never replaced (None: the built-in English list). The case
+    .json/.json.gz/.tsv/.tsv.gz file; ``stopwords``: never replaced (None: the built-in English list). The case
     of the replaced token's first letter is kept. ``protect="entities"``: only ``O`` tokens."""
     __doc__ += _COMMON
 
@@ -1076,7 +1083,10 @@ class TaggedRandomSwap(_AlphaOp):
 
     ``protect="entities"`` (default): only ``O`` tokens move, so mentions and tags stay as they were.
     ``protect=None``: any token moves and takes its tag with it; the tags are re-derived (a mention
-    cut in two becomes two mentions of its type), so they stay valid."""
+    cut in two becomes two mentions of its type), so they stay valid. In the IO scheme two mentions
+    of one type that end up side by side would read as one (IO has no ``B-``): the swaps that would
+    put them there are not made (as deletion keeps an ``O`` between them), so such a sentence may
+    get fewer than ``n`` swaps (none at all is reported as unchanged)."""
     __doc__ += _COMMON
 
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
@@ -1086,7 +1096,31 @@ class TaggedRandomSwap(_AlphaOp):
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         perm = F.random_swap(torch.arange(f.t), f.sent, f.n, params["n_swaps"], self._eligible(f), params["u"])
+        if x.scheme == "IO":
+            perm = _undo_io_merges(f, perm)
         return f.gather(perm)
+
+
+def _undo_io_merges(f: _Flat, perm: torch.Tensor) -> torch.Tensor:
+    """Undo the swaps (``perm``: disjoint transpositions within sentences) that put tokens of two
+    different mentions of one type side by side, which the IO scheme would read as one mention. Each
+    round undoes at least one swap; swapped-back tokens are where the input had them, so it ends."""
+    perm = perm.clone()
+    t = f.t
+    moved = perm != torch.arange(t)
+    while t > 1 and bool(moved.any()):
+        typ, ent = f.typ[perm], f.ent[perm]
+        bad = (typ[1:] > 0) & (typ[1:] == typ[:-1]) & (ent[1:] != ent[:-1]) & (f.sent[1:] == f.sent[:-1])
+        at = torch.zeros(t, dtype=torch.bool)
+        at[:-1] |= bad
+        at[1:] |= bad
+        pos = torch.nonzero(at & moved).flatten()
+        if pos.numel() == 0:
+            break
+        undo = torch.cat([pos, perm[pos]])
+        perm[undo] = undo
+        moved[undo] = False
+    return perm
 
 
 @register("tagged_random_deletion")

@@ -44,6 +44,15 @@ class _Vocab(dict):
         return i
 
 
+def factorize(items: list) -> tuple[list, np.ndarray]:
+    """``(uniques, codes)``: the distinct items in order of first occurrence and, per item, its index
+    in them (int64). One dict lookup per item: memory O(items), whatever their length (unlike
+    ``np.unique`` on a fixed-width string array, which is as wide as the longest item)."""
+    index = _Vocab()
+    codes = np.fromiter(map(index.__getitem__, items), dtype=np.int64, count=len(items))
+    return list(index), codes
+
+
 def _grow(arr: np.ndarray, n: int) -> np.ndarray:
     if n <= len(arr):
         return arr
@@ -135,9 +144,15 @@ def get_lexicon(synonyms: Any = "wordnet", stopwords: Iterable[str] | None = Non
     """A cached :class:`Lexicon` for a ``synonyms`` source (None: no synonyms) and stop words
     (None: the built-in English list)."""
     sw = STOP_WORDS if stopwords is None else frozenset(w.lower() for w in stopwords)
-    key = (None if synonyms is None else source_key(synonyms) if not isinstance(synonyms, SynonymTable) else id(synonyms), sw)
+    # a file's key holds its modification time and size: an edited file gets a new lexicon
+    src = None if synonyms is None else source_key(synonyms) if not isinstance(synonyms, SynonymTable) else id(synonyms)
+    key = (src, sw)
     if key not in _LEXICONS:
         table = None if synonyms is None else get_table(synonyms)
+        if isinstance(src, str) and src.startswith("file:"):  # lexicons of older versions of the file are stale
+            stem = src.rsplit(":", 2)[0] + ":"
+            for k in [k for k in _LEXICONS if isinstance(k[0], str) and k[0].startswith(stem) and k[1] == sw]:
+                del _LEXICONS[k]
         if len(_LEXICONS) > 16:
             _LEXICONS.pop(next(iter(_LEXICONS)))
         _LEXICONS[key] = Lexicon(table, sw)

@@ -256,6 +256,61 @@ def test_one_word_sentences_for_swap_and_deletion_are_reported():
         assert aug.report_.n_unchanged == 1
 
 
+def test_deletion_deletes_words_never_punctuation_only_tokens():
+    for seed in range(40):
+        for text in ("Hello - world", "Hello !", "a , b ; c -- d"):
+            out = quiet(RandomDeletion(alpha=0.01, seed=seed), [text])[0]
+            words_in = [t for t in text.split() if t.strip(",;-!")]
+            words_out = [t for t in out.split() if t.strip(",;-!")]
+            assert [t for t in out.split() if not t.strip(",;-!")] == [t for t in text.split() if not t.strip(",;-!")]
+            assert len(words_out) >= 1  # one word kept
+            if len(words_in) >= 2:
+                assert len(words_out) < len(words_in)  # at least one word deleted
+            else:
+                assert out == text  # one word: nothing to delete (reported)
+    with pytest.raises(ValueError, match="on_unchanged='error'"):
+        RandomDeletion(alpha=0.5, on_unchanged="error", seed=0)(["Hello !"])
+
+
+def test_kernel_deletion_with_a_valid_mask():
+    ids = torch.arange(6)
+    sent = torch.tensor([0, 0, 0, 1, 1, 1])
+    valid = torch.tensor([True, False, True, False, True, False])
+    for seed in range(20):
+        u = torch.rand(6, generator=torch.Generator().manual_seed(seed))
+        kept, ksent = F.random_deletion(ids, sent, 2, torch.tensor([0.01, 0.9]), u, valid=valid)
+        k = set(kept.tolist())
+        assert {1, 3, 4, 5} <= k  # invalid tokens stay; a sentence with one valid token keeps it
+        assert len(k & {0, 2}) == 1  # two valid tokens: exactly one deleted at p=0.01
+
+
+@pytest.mark.parametrize("make, text", [
+    (lambda **k: RandomSwap(alpha=0.5, lowercase=True, **k), "Dog dog"),
+    (lambda **k: RandomSwap(alpha=0.5, keep_punct=False, **k), "dog, dog"),
+    (lambda **k: RandomDeletion(alpha=0.01, keep_punct=False, **k), "Hello !"),
+    (lambda **k: EDA(alpha_sr=0, alpha_ri=0, alpha_rs=0.5, p_rd=0, lowercase=True, keep_punct=False, **k), "A, a"),
+    (lambda **k: EDA(alpha_sr=0, alpha_ri=0, alpha_rs=0.5, p_rd=0.5, keep_punct=False, **k), "Hello !"),
+])
+def test_outputs_equal_to_the_normalised_input_are_unchanged(make, text):
+    for seed in range(3):
+        with pytest.raises(ValueError, match="on_unchanged='error'"):
+            make(on_unchanged="error", seed=seed)([text])
+        with pytest.warns(RuntimeWarning, match="left out"):
+            X, _, src = make(seed=seed).augment([text, TEN], n_aug=4)
+        assert all(int(s) == 1 for s in src)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(words.map(" ".join), min_size=1, max_size=5), st.integers(0, 1000), st.booleans(), st.booleans(),
+       st.sampled_from([0, 1, 2, 3]))
+def test_property_unchanged_is_decided_by_same(texts, seed, lowercase, keep_punct, op):
+    rates = [0.0] * 4
+    rates[op] = 0.5
+    aug = EDA(*rates, synonyms=SYN, lowercase=lowercase, keep_punct=keep_punct, on_unchanged="keep", seed=seed)
+    out = quiet(aug, texts)
+    assert aug.report_.details["unchanged_index"] == [i for i, (o, t) in enumerate(zip(out, texts)) if aug._same(o, t)]
+
+
 def test_non_ascii_and_a_long_document():
     text = "Ça va très bien — naïve café, Straße und Übermut. 日本語 テキスト"
     out = RandomSwap(seed=0)([text])[0]
@@ -278,6 +333,28 @@ def test_bad_hyperparameters():
         EDA(synonyms=42)(["the cat runs"])
     with pytest.raises(ValueError, match="alpha"):
         RandomSwap(alpha=0)(["the cat runs"])
+
+
+def test_synonym_files_as_paths_and_bad_sources_name_the_augmenter(tmp_path):
+    import gzip
+    import json
+
+    path = _dict_file(tmp_path)
+    assert quiet(SynonymReplacement(alpha=1, synonyms=path, seed=0), ["a dog b"]) == ["a hound b"]  # a pathlib.Path
+    gz = tmp_path / "syn.json.gz"
+    with gzip.open(gz, "wt", encoding="utf-8") as fh:
+        json.dump(SYN, fh)
+    assert quiet(SynonymReplacement(alpha=1, synonyms=str(gz), seed=0), ["a dog b"]) == ["a hound b"]
+    lst = tmp_path / "list.json"
+    lst.write_text(json.dumps([["dog", "hound"]]))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    for src, what in [(lst, "expected a dict"), (str(bad), "not valid JSON")]:
+        with pytest.raises(ValueError, match=f"^SynonymReplacement: synonyms='{tmp_path}.*{what}"):
+            SynonymReplacement(alpha=1, synonyms=src)(["a dog b"])
+    for cls in (SynonymReplacement, RandomInsertion, EDA):
+        with pytest.raises(ValueError, match=f"^{cls.__name__}: synonyms: the synonyms of 'dog' include a blank"):
+            cls(synonyms={"dog": [""]})(["a dog b"])
 
 
 @settings(max_examples=30, deadline=None)

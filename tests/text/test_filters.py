@@ -59,3 +59,30 @@ def test_embedding_similarity_bounds():
                                 min_length_ratio=0.0, max_length_ratio=10.0)
     kept, rep = keep_mid(src, cands)
     assert len(kept[0]) == 1 and rep.dropped["too_dissimilar"] == 1 and rep.dropped["too_similar"] == 1
+
+
+def test_bad_candidates_are_refused_naming_the_argument():
+    f = ParaphraseFilter()
+    with pytest.raises(TypeError, match=r"candidates\[0\]: expected a list of candidate strings, got str"):
+        f(["The cat sat on the mat."], ["A cat sat on a mat."])  # a str, not [str]
+    with pytest.raises(TypeError, match=r"candidates\[0\]: .*NoneType"):
+        f(["a b"], [None])
+    with pytest.raises(TypeError, match=r"candidates\[0\]\[1\]: expected str, got NoneType"):
+        f(["a b"], [["a c", None]])
+    with pytest.raises(TypeError, match=r"sources\[0\]: expected str"):
+        f([None], [["a c"]])
+    with pytest.raises(TypeError, match="sources: expected a list, got str"):
+        f("ab", [["a c"], ["b"]])
+    kept, _ = f(("The cat sat.",), (("A cat sat.",),))  # tuples are lists of candidates too
+    assert kept == [["A cat sat."]]
+
+
+def test_numbers_are_real_and_finite():
+    import numpy as np
+
+    f = ParaphraseFilter(min_similarity=np.float32(0.25), max_similarity=np.float64(0.9), min_length_ratio=np.int64(0))
+    assert f.min_similarity == 0.25 and isinstance(f.min_similarity, float)
+    for kw in ({"min_length_ratio": float("nan")}, {"max_length_ratio": float("inf")}, {"min_similarity": float("nan")},
+               {"max_similarity": True}, {"min_length_ratio": "0.5"}):
+        with pytest.raises(ValueError, match=next(iter(kw))):
+            ParaphraseFilter(**kw)

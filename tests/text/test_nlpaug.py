@@ -71,3 +71,19 @@ def test_bad_arguments():
     with pytest.raises(ValueError, match="cannot build"):
         NlpaugAugmenter(aug="RandomWordAug", aug_params={"bogus": 1})(SENTENCES)
     assert resolve_nlpaug_class("Sequential").__module__.startswith("nlpaug.flow")
+
+
+@pytest.mark.parametrize("name", ["RandomWordAug", "nlpaug.augmenter.word.RandomWordAug", "nlpaug.flow.Sequential"])
+def test_missing_nlpaug_says_how_to_install_it(monkeypatch, name):
+    import sys
+
+    for mod in [m for m in sys.modules if m == "nlpaug" or m.startswith("nlpaug.")]:
+        monkeypatch.delitem(sys.modules, mod)
+    monkeypatch.setitem(sys.modules, "nlpaug", None)  # not installed
+    with pytest.raises(ImportError, match="pip install nlpaug"):
+        NlpaugAugmenter(name)(SENTENCES)
+
+
+def test_bad_module_path_is_a_bad_name_when_nlpaug_is_installed():
+    with pytest.raises(ValueError, match="no nlpaug class"):
+        NlpaugAugmenter("nlpaug.flow.nope.Sequential")(SENTENCES)

@@ -70,3 +70,65 @@ def test_build_script_reproduces_the_packaged_table(tmp_path):
     spec.loader.exec_module(mod)
     out = mod.build(Path("/usr/share/wordnet"), tmp_path)
     assert gzip.decompress(out.read_bytes()) == gzip.decompress((DATA_DIR / "wordnet_synsets.tsv.gz").read_bytes())
+
+
+def test_tsv_lines_starting_with_s_or_x_are_ordinary_words(tmp_path):
+    t = tmp_path / "t.tsv"
+    t.write_text("dog\thound\nS\tsmall\tlittle\nX\tbig\tlarge\n")
+    table = get_table(t)
+    assert table.synonyms("dog") == ["hound"]
+    assert table.synonyms("s") == ["little", "small"] or table.synonyms("s") == ["small", "little"]
+    assert table.synonyms("x") == ["big", "large"] or table.synonyms("x") == ["large", "big"]
+    # the packaged format is read only under its header
+    p = tmp_path / "p.tsv"
+    p.write_text("# WordNet 3.0 synsets (S) and morphological exceptions (X)\nS\tsmall\tlittle\nX\tmice\tmouse\n")
+    assert get_table(p).synonyms("small") == ["little"] and get_table(p).exceptions == {"mice": "mouse"}
+
+
+def test_edited_file_is_read_again(tmp_path):
+    import os
+
+    from multiaug.text.vocab import get_lexicon
+
+    p = tmp_path / "syn.json"
+    p.write_text(json.dumps({"dog": ["hound"]}))
+    os.utime(p, ns=(1_000_000_000, 1_000_000_000))
+    assert get_table(str(p)).synonyms("dog") == ["hound"]
+    lex = get_lexicon(str(p))
+    p.write_text(json.dumps({"dog": ["puppy"]}))  # same size
+    os.utime(p, ns=(2_000_000_000, 2_000_000_000))
+    assert get_table(str(p)).synonyms("dog") == ["puppy"]
+    assert get_lexicon(str(p)) is not lex and get_lexicon(str(p)).table.synonyms("dog") == ["puppy"]
+    assert get_table(str(p)) is get_table(p)  # cached while the file is unchanged
+
+
+def test_bad_files_raise_value_errors_naming_them(tmp_path):
+    lst = tmp_path / "list.json"
+    lst.write_text(json.dumps([["dog", "hound"]]))
+    bad = tmp_path / "bad.json"
+    bad.write_text("{oops")
+    blank = tmp_path / "blank.tsv"
+    blank.write_text("dog\thound\t\n")
+    latin = tmp_path / "latin.tsv"
+    latin.write_bytes("chien\tcl\xe9bard\n".encode("latin-1"))
+    notgz = tmp_path / "x.tsv.gz"
+    notgz.write_text("dog\thound\n")
+    for path, what in [(lst, "expected a dict"), (bad, "not valid JSON"), (blank, "line 1: the synonyms of 'dog'"),
+                       (latin, "not UTF-8"), (notgz, "gzip")]:
+        with pytest.raises(ValueError, match=f"synonyms='{path}'.*{what}"):
+            get_table(path)
+
+
+def test_json_gz_is_read_as_json(tmp_path):
+    p = tmp_path / "s.json.gz"
+    with gzip.open(p, "wt", encoding="utf-8") as fh:
+        json.dump({"dog": ["hound"]}, fh)
+    assert get_table(p).synonyms("dog") == ["hound"]
+
+
+@pytest.mark.parametrize("syns", [[""], ["  "], ["hound", "\t"]])
+def test_blank_synonyms_are_refused_naming_the_word(syns):
+    with pytest.raises(ValueError, match="synonyms of 'dog' include a blank string"):
+        SynonymTable.from_dict({"dog": syns})
+    with pytest.raises(TypeError, match="dict of str -> list of str"):
+        SynonymTable.from_dict({"dog": None})

@@ -416,3 +416,48 @@ def test_docs_examples_run():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exec(compile(code, str(doc), "exec"), {"__name__": "__main__", "print": lambda *a, **k: None})
+
+
+@pytest.mark.parametrize("make", [
+    lambda x: TaggedSynonymReplacement(rate=0.3, synonyms={"word": ["term"]}, seed=0),
+    lambda x: TaggedRandomInsertion(alpha=0.3, synonyms={"word": ["term"]}, seed=0),
+    lambda x: LabelwiseTokenReplacement(rate=0.3, stopwords=["a"], seed=0).fit(x),
+])
+def test_memory_does_not_grow_with_tokens_times_longest_token(make):
+    import tracemalloc
+
+    x = [(["word"] * 10, ["O"] * 10) for _ in range(100)] + [(["x" * 20_000], ["O"])]
+    aug = make(x)
+    quiet(aug, x[:2])  # tables built outside the measurement
+    tracemalloc.start()
+    try:
+        quiet(aug, x)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 8e6, peak  # a fixed-width array of the 1001 tokens would take 1001 * 20000 * 4 = 80 MB
+
+
+def test_blank_synonyms_are_refused_before_they_delete_tokens():
+    x = [(["New", "York"], ["B-LOC", "I-LOC"])]
+    for make in (lambda: TaggedSynonymReplacement(rate=1, synonyms={"york": [""]}),
+                 lambda: TaggedRandomInsertion(alpha=1, protect=None, synonyms={"york": ["  "]})):
+        aug = make()
+        with pytest.raises(ValueError, match=f"^{type(aug).__name__}: synonyms: the synonyms of 'york' include a blank"):
+            aug(x)
+
+
+def test_io_swaps_never_merge_two_mentions_of_one_type():
+    x = [(["Paris", "for", "the", "Rome", "and", "Ann"], ["I-LOC", "O", "O", "I-LOC", "O", "I-PER"])] * 200
+    aug = TaggedRandomSwap(alpha=0.3, protect=None, seed=0)
+    out = quiet(aug, x)
+    check_valid(out, "IO")
+    for tok, tags in out:
+        assert len(spans_from_tags(tags, "IO")) == 3, (tok, tags)  # Paris and Rome never side by side
+    assert sum(o != x[0] for o in out) > 150  # the other swaps are still made
+    assert aug.report_.details["mentions_in"] == 600
+    # BIO keeps them apart with B-: nothing is undone there
+    bio = [(["Paris", "for", "the", "Rome"], ["B-LOC", "O", "O", "B-LOC"])] * 50
+    out = quiet(TaggedRandomSwap(alpha=0.5, protect=None, seed=0), bio)
+    assert any(abs(t.index("Paris") - t.index("Rome")) == 1 for t, _ in out)
+    check_valid(out, "BIO")
