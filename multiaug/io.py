@@ -337,11 +337,25 @@ def _parquet_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
                 return arr  # not convertible (nested data): the augmenter reports the cell
         return arr.fill_null("")
 
+    # integer and boolean columns with nulls would become float64 / object in pandas (ids past 2**53
+    # corrupted, 1 written 1.0): every integer/boolean column is read as pandas' nullable type instead,
+    # whatever its batch holds, so the output keeps the input's column types
+    mapper = _nullable_pandas_types()
     for b in pf.iter_batches(batch_size=batch_size):
         if text:
             b = pa.RecordBatch.from_arrays([to_text(b.column(n)) if n in text else b.column(n) for n in b.schema.names],
                               names=b.schema.names)
-        yield b.to_pandas()
+        yield b.to_pandas(types_mapper=mapper.get)
+
+
+def _nullable_pandas_types() -> dict:
+    """Arrow integer/boolean types -> pandas nullable dtypes (``types_mapper`` of ``to_pandas``)."""
+    import pandas as pd
+    import pyarrow as pa
+
+    return {pa.int8(): pd.Int8Dtype(), pa.int16(): pd.Int16Dtype(), pa.int32(): pd.Int32Dtype(),
+            pa.int64(): pd.Int64Dtype(), pa.uint8(): pd.UInt8Dtype(), pa.uint16(): pd.UInt16Dtype(),
+            pa.uint32(): pd.UInt32Dtype(), pa.uint64(): pd.UInt64Dtype(), pa.bool_(): pd.BooleanDtype()}
 
 
 def iter_table(path: str | os.PathLike, batch_size: int = 1024,

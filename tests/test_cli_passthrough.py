@@ -260,3 +260,31 @@ def test_tagged_data_to_csv_is_refused_up_front(tmp_path, capsys):
     inp.write_text("Peter B-PER\nruns O\n\n")
     one_error_line(_augment(capsys, inp, tmp_path / "o.csv", "-a", "segment_shuffle"), "cannot be written to csv")
     no_leftovers(tmp_path, "in.conll")
+
+
+@pytest.mark.parametrize("out_suffix", [".parquet", ".csv", ".jsonl"])
+def test_parquet_integer_columns_with_nulls_pass_through_exactly(tmp_path, capsys, out_suffix):
+    # a parquet written by another tool (no pandas metadata): pandas would read int64 with nulls as
+    # float64 and corrupt ids past 2**53
+    import pyarrow as pa
+
+    ids = [9007199254740993, None, 9007199254740995, 9007199254740997]
+    table = pa.table({"text": ["the quick brown fox", "jumps over the dog", "a lazy afternoon", "by the river"],
+                      "id": pa.array(ids, pa.int64()), "small": pa.array([1, None, 3, 4], pa.int16()),
+                      "flag": pa.array([True, None, False, True])})
+    src = tmp_path / "in.parquet"
+    pq.write_table(table, src)
+    out = tmp_path / f"out{out_suffix}"
+    r = _augment(capsys, src, out, "-a", "char_noise", "--column", "text", "--seed", "0")
+    assert r.returncode == 0, r.stderr
+    if out_suffix == ".parquet":
+        got = pq.read_table(out)
+        assert got.schema.field("id").type == pa.int64() and got.schema.field("small").type == pa.int16()
+        assert got.column("id").to_pylist()[: len(ids)] == ids
+        assert got.column("flag").to_pylist()[:4] == [True, None, False, True]
+    elif out_suffix == ".csv":
+        lines = out.read_text().splitlines()
+        assert lines[1].split(",")[1:3] == ["9007199254740993", "1"] and lines[2].split(",")[1:3] == ["", ""]
+    else:
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+        assert [r["id"] for r in rows[:4]] == ids and rows[0]["small"] == 1
