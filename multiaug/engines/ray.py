@@ -21,7 +21,10 @@ process; the augmenter object itself is never pickled.
 
 Reproducibility: every batch is reseeded from the run seed and the index of its first row with
 :func:`multiaug.engines.local.batch_seed`, exactly as in the local engine, so for the same seed and
-batch size the Ray engine produces the same rows as the local engine. Should a batch that Ray hands to
+batch size the Ray engine produces the same rows as the local engine (csv pass-through columns are read
+as the text of their cells on both; jsonl pass-through values are typed by pyarrow's JSON reader on
+Ray, so ISO date strings become timestamps and integers next to nulls floats there: use csv, parquet or
+the local engine where such columns must come back as read). Should a batch that Ray hands to
 a worker ever straddle two of those aligned batches, the worker splits it at the boundary and seeds
 each part from its own first row, so results never depend on how Ray cut the blocks beyond that.
 
@@ -56,7 +59,9 @@ import logging
 import os
 import re
 import shutil
+import signal
 import tempfile
+import threading
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -72,6 +77,7 @@ from .local import (
     _file_label_is_integer,
     _progress,
     _text_kw,
+    _typed_columns,
     augment_table_batch,
     batch_seed,
     fit_table_if_needed,
@@ -178,12 +184,15 @@ def split_points(rows: np.ndarray, batch_size: int) -> list[tuple[int, int]]:
 
 
 def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, opts: RunOptions, partners: dict | None = None,
-                 integer_labels: bool | None = None) -> Any:
+                 integer_labels: bool | None = None, empty_is_missing: tuple = ()) -> Any:
     import pandas as pd
 
     aug = _worker_augmenter(payload, key)
     rows = df[ROW_INDEX].to_numpy(dtype=np.int64)
     df = df.drop(columns=[ROW_INDEX])
+    for c in empty_is_missing:  # csv pass-through columns read as text: an empty cell is missing, as locally
+        if c in df.columns:
+            df[c] = df[c].astype(object).where(df[c] != "", None)
     df.index = pd.Index(rows)
     parts = []
     for s, e in split_points(rows, opts.batch_size):
@@ -215,6 +224,7 @@ def augment_dataset(
     concurrency: int | None = None,
     partners: dict[int, Any] | None = None,
     integer_labels: bool | None = None,
+    empty_is_missing: Any = (),
     **kwargs: Any,
 ) -> Any:
     """The augmented ``ray.data.Dataset`` (lazy) for ``ds``; see the module doc.
@@ -226,7 +236,8 @@ def augment_dataset(
     else 0. ``concurrency`` caps the augmentation tasks running at once (default: as many as the
     cluster fits). ``partners``: ``{first row of a batch: DataFrame of partner rows}`` for one-row
     batches of a mixing augmenter (see the module doc); ``integer_labels``: see
-    :func:`multiaug.engines.local.augment_table_batch`."""
+    :func:`multiaug.engines.local.augment_table_batch`; ``empty_is_missing``: string columns whose empty
+    cells are missing values (:func:`read_dataset`'s pass-through csv columns)."""
     from sklearn.exceptions import NotFittedError
 
     opts = RunOptions.from_call(options, kwargs, "augment_dataset")
@@ -252,7 +263,7 @@ def augment_dataset(
         batch_size=batch_size,
         zero_copy_batch=False,
         fn_kwargs=dict(payload=payload, key=_payload_key(payload), n_aug=n_aug, opts=opts, partners=partners,
-                       integer_labels=integer_labels),
+                       integer_labels=integer_labels, empty_is_missing=tuple(empty_is_missing)),
         concurrency=concurrency,
         **remote,
     )
@@ -275,10 +286,16 @@ def ray_session(address: str | None = None, num_cpus: int | None = None, progres
                                       configure_logging=True)
         # Ray Data's actor pools log a C++ notice about actor restarts at every run; keep the CLI quiet
         os.environ.setdefault("RAY_BACKEND_LOG_LEVEL", "fatal")
+        # ray.init installs its own SIGTERM handler (sys.exit from the C++ side, with a stack dump);
+        # the caller's (the CLI's: "terminated; no output written", exit 143) is put back
+        main = threading.current_thread() is threading.main_thread()
+        term = signal.getsignal(signal.SIGTERM) if main else None
         if address:
             ray.init(address=address, **kwargs)
         else:
             ray.init(num_cpus=num_cpus, object_store_memory=1 << 30, **kwargs)
+        if main and term is not None:
+            signal.signal(signal.SIGTERM, term)
         started = True
     from ray.data import DataContext
 
@@ -301,11 +318,27 @@ def ray_session(address: str | None = None, num_cpus: int | None = None, progres
             ray.shutdown()
 
 
-def read_dataset(path: str | os.PathLike, text_columns: list[str] | None = None) -> Any:
+def csv_passthrough_columns(path: str | os.PathLike, text_columns: list[str] | None,
+                            typed_columns: list[str] | None) -> list[str]:
+    """The columns of a csv read as their text (as :func:`multiaug.io.iter_table` reads them): neither
+    the text column nor one of ``typed_columns`` (None: every column is typed)."""
+    if typed_columns is None or Path(path).suffix.lower() != ".csv":
+        return []
+    import pandas as pd
+
+    header = list(pd.read_csv(path, nrows=0, index_col=False).columns)
+    skip = set(text_columns or ()) | set(typed_columns)
+    return [c for c in header if c not in skip]
+
+
+def read_dataset(path: str | os.PathLike, text_columns: list[str] | None = None,
+                 raw_columns: list[str] | None = None) -> Any:
     """``ray.data.read_csv`` / ``read_json(lines=True)`` / ``read_parquet`` chosen by suffix.
 
     ``text_columns`` (csv): read as strings with no NA conversion (``NA``/``null``/empty stay text),
-    as the local engine reads a text augmenter's column."""
+    as the local engine reads a text augmenter's column. ``raw_columns`` (csv): pass-through columns
+    read as the text of their cells (``007`` stays ``007``; :func:`csv_passthrough_columns`), whose
+    empty cells :func:`augment_dataset` makes missing (``empty_is_missing``), as the local engine does."""
     ray = _import_ray()
     p = Path(path)
     suffix = p.suffix.lower()
@@ -313,9 +346,10 @@ def read_dataset(path: str | os.PathLike, text_columns: list[str] | None = None)
         import pyarrow as pa
         from pyarrow import csv
 
-        if text_columns:
+        as_text = list(text_columns or []) + list(raw_columns or [])
+        if as_text:
             # string columns keep their text (pyarrow cannot exempt only some of them from NA markers)
-            opts = csv.ConvertOptions(strings_can_be_null=False, column_types={c: pa.string() for c in text_columns})
+            opts = csv.ConvertOptions(strings_can_be_null=False, column_types={c: pa.string() for c in as_text})
             return ray.data.read_csv(str(p.resolve()), convert_options=opts)
         # empty fields and NA/null/NaN markers become missing values, as with pandas (the local engine)
         return ray.data.read_csv(str(p.resolve()), convert_options=csv.ConvertOptions(strings_can_be_null=True))
@@ -418,9 +452,10 @@ def augment_path(
         integer_labels = _file_label_is_integer(inp, label_column)
     report = RunReport()
     text_columns = [column] if aug.modality == "text" and column is not None else None
+    raw = csv_passthrough_columns(inp, text_columns, _typed_columns(aug, label_column, opts.feature_columns))
     with ray_session(address, num_cpus, progress=opts.progress if dir_mode else False):
-        ds = augment_dataset(read_dataset(inp, text_columns), aug, replace(opts, n_aug=n_aug), partners=partners,
-                             integer_labels=integer_labels)
+        ds = augment_dataset(read_dataset(inp, text_columns, raw), aug, replace(opts, n_aug=n_aug), partners=partners,
+                             integer_labels=integer_labels, empty_is_missing=raw)
         try:
             if dir_mode:
                 _write_directory(ds, inp.suffix.lower(), out, report)

@@ -217,3 +217,48 @@ def test_ray_refuses_balance_instead_of_ignoring_it(tmp_path):
     assert not (tmp_path / "o.csv").exists()
     with pytest.raises(ValueError, match="balance .*use the local engine"):
         ray_engine.augment_dataset(None, RandomSwap(), opts)
+
+
+@pytest.mark.parametrize("out_suffix", [".csv", ".parquet"])
+def test_csv_passthrough_columns_are_read_as_text_like_the_local_engine(tmp_path, ray_local, capsys, out_suffix):
+    from tests.test_cli import run_inproc
+
+    rows = ["zip,flag,qty,text,label"]
+    rows += [f"{i:05d},{'TRUE' if i % 2 else 'False'},{['NA', '', i][i % 3]},word{i} alpha beta gamma delta,{i % 2}"
+             for i in range(30)]
+    inp = tmp_path / "in.csv"
+    inp.write_text("\n".join(rows) + "\n")
+    common = ["-a", "char_noise", "--column", "text", "--label-column", "label", "--seed", "0", "--batch-size", "8"]
+    outs = {}
+    for eng in ("local", "ray"):
+        out = tmp_path / f"{eng}{out_suffix}"
+        r = run_inproc("augment", inp, "-o", out, "--engine", eng, *common, capsys=capsys)
+        assert r.returncode == 0, r.stderr
+        if out_suffix == ".csv":
+            outs[eng] = pd.read_csv(out, dtype=str, keep_default_na=False).to_dict("list")
+        else:  # same arrow types and values (pandas metadata may differ in the string flavour)
+            import pyarrow.parquet as pq
+
+            t = pq.read_table(out)
+            outs[eng] = {f.name: (str(f.type).replace("large_", ""), t.column(f.name).to_pylist()) for f in t.schema}
+    assert outs["ray"] == outs["local"]
+    zips = outs["ray"]["zip"] if out_suffix == ".csv" else outs["ray"]["zip"][1]
+    assert zips[0] == "00000"
+
+
+def test_ray_session_keeps_the_callers_sigterm_handler():
+    # ray.init installs its own SIGTERM handler; the CLI's ("terminated; no output written") must survive it
+    import subprocess
+    import sys
+
+    code = (
+        "import signal\n"
+        "from multiaug.engines import ray as r\n"
+        "def h(*a): pass\n"
+        "signal.signal(signal.SIGTERM, h)\n"
+        "with r.ray_session(num_cpus=1):\n"
+        "    assert signal.getsignal(signal.SIGTERM) is h, signal.getsignal(signal.SIGTERM)\n"
+        "print('ok')\n"
+    )
+    p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert p.returncode == 0 and "ok" in p.stdout, p.stderr[-2000:]
