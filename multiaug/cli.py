@@ -576,6 +576,16 @@ def _on_sigterm(signum: int, frame: Any) -> None:
     raise Terminated()
 
 
+_SIGNALS: dict[str, bool] = {"sigint": False}
+
+
+def _on_sigint(signum: int, frame: Any) -> None:
+    """Ctrl-C as usual (KeyboardInterrupt), remembered: C code (pandas' JSON writer, ...) may swallow
+    the KeyboardInterrupt and raise something else, which is still reported as an interruption."""
+    _SIGNALS["sigint"] = True
+    signal.default_int_handler(signum, frame)
+
+
 def _is_arrow_error(e: BaseException) -> bool:
     arrow = sys.modules.get("pyarrow.lib")
     return arrow is not None and isinstance(e, arrow.ArrowException)
@@ -592,9 +602,12 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and exit code 2."""
     from sklearn.exceptions import NotFittedError
 
-    previous = None
+    previous = previous_int = None
+    _SIGNALS["sigint"] = False
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
+        if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+            previous_int = signal.signal(signal.SIGINT, _on_sigint)
     try:
         cli.main(args=argv, prog_name="multiaug", standalone_mode=False)
     except Terminated:
@@ -613,6 +626,9 @@ def main(argv: list[str] | None = None) -> None:
             click.echo(f"multiaug: error: {e.format_message()}", err=True)
         sys.exit(EXIT_USER_ERROR)
     except Exception as e:
+        if _SIGNALS["sigint"]:  # an interrupt that C code turned into another exception
+            click.echo("multiaug: interrupted; no output written", err=True)
+            sys.exit(130)
         if isinstance(e, (ValueError, TypeError, OSError, NotFittedError, ImportError)):
             msg = _one_line(e)
         elif _is_arrow_error(e):  # every pyarrow error class, NotImplementedError-based ones included
@@ -626,6 +642,8 @@ def main(argv: list[str] | None = None) -> None:
     finally:
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
+        if previous_int is not None:
+            signal.signal(signal.SIGINT, previous_int)
     sys.exit(0)
 
 

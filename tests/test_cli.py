@@ -265,3 +265,36 @@ def test_imblearn_pipeline_end_to_end():
     pipe = Pipeline([("aug", GaussianNoise(sigma=0.05, n_aug=2, seed=0)), ("rf", RandomForestRegressor(n_estimators=20, random_state=0))])
     pipe.fit(X, y)
     assert pipe.predict(X).shape == y.shape
+
+
+def test_ctrl_c_that_c_code_turns_into_another_error_is_still_an_interruption(tmp_path, monkeypatch, capsys):
+    """pandas' JSON writer (C) can swallow the KeyboardInterrupt of a Ctrl-C and raise another error:
+    the CLI still says 'interrupted' with exit code 130 and leaves nothing behind."""
+    import os
+    import signal
+    import time
+
+    from multiaug.text import RandomSwap
+
+    orig = RandomSwap.augment
+    calls = {"n": 0}
+
+    def interrupted_in_c(self, *args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == 2:
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(1)
+            except KeyboardInterrupt:
+                raise ValueError("Error calling _values_for_json") from None
+        return orig(self, *args, **kwargs)
+
+    monkeypatch.setattr(RandomSwap, "augment", interrupted_in_c)
+    df = pd.DataFrame({"text": [f"word{i} other{i} more{i}" for i in range(40)]})
+    inp = tmp_path / "in.csv"
+    df.to_csv(inp, index=False)
+    r = run_inproc("augment", inp, "-o", tmp_path / "out.jsonl", "-a", "random_swap", "--column", "text",
+                   "--batch-size", "8", capsys=capsys)
+    assert r.returncode == 130 and "interrupted; no output written" in r.stderr, r.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
