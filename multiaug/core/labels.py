@@ -158,10 +158,6 @@ def merge_labels(y: Any, index: torch.Tensor, part: Any) -> Any:
     return out
 
 
-def _np_labels(y: Any) -> np.ndarray:
-    return y.detach().cpu().numpy() if isinstance(y, torch.Tensor) else y.to_numpy() if hasattr(y, "to_numpy") else np.asarray(y)
-
-
 def _like(out: Any, dtype: Any) -> Any:
     """``out`` in the labels' own dtype (categories, nullable integers) where its values allow it."""
     try:
@@ -199,9 +195,9 @@ def concat_labels(ys: Sequence[Any]) -> Any:
         import pandas as pd
 
         if isinstance(first, pd.DataFrame):  # multi-output targets
-            parts = [pd.DataFrame(_np_labels(y), columns=first.columns) for y in ys]
+            parts = [pd.DataFrame(labels_to_numpy(y), columns=first.columns) for y in ys]
             return _like(pd.concat(parts, ignore_index=True), first.dtypes.to_dict())
-        return _like(pd.concat([pd.Series(_np_labels(y), name=first.name) for y in ys], ignore_index=True), first.dtype)
+        return _like(pd.concat([pd.Series(labels_to_numpy(y), name=first.name) for y in ys], ignore_index=True), first.dtype)
     out: list = []
     for y in ys:
         out.extend(list(y))
