@@ -275,12 +275,7 @@ def batch_standin(aug: Any, xi: Any) -> Any:
     draws advance ``aug``'s streams; ``aug`` itself is left unfitted."""
     import copy
 
-    def walk(a):
-        yield a
-        for c in a._children():
-            yield from walk(c)
-
-    if not any(callable(getattr(a, "partial_fit", None)) and not _holds_fitted_state(a) for a in walk(aug)):
+    if not any(callable(getattr(a, "partial_fit", None)) and not _holds_fitted_state(a) for a in aug._descendants()):
         return aug
 
     def standin(a):
@@ -300,20 +295,15 @@ def batch_standin(aug: Any, xi: Any) -> Any:
     return standin(aug)
 
 
-def _mixer(aug: Any) -> Any:
-    stack = [aug]
-    while stack:
-        a = stack.pop()
-        if getattr(a, "mixes_samples", False):
-            return a
-        stack.extend(a._children())
-    return None
+def mixer_of(aug: Any) -> Any:
+    """The first augmenter in ``aug`` (itself or one inside a composition) that mixes samples, or None."""
+    return next((a for a in aug._descendants() if getattr(a, "mixes_samples", False)), None)
 
 
 def check_balanceable(aug: Any) -> None:
     """Refuse augmenters that change labels (mixing): copy counts by source label would not give the
     class counts asked for."""
-    mixer = _mixer(aug)
+    mixer = mixer_of(aug)
     if mixer is not None:
         raise ValueError(
             f"{type(aug).__name__}: sampling_strategy cannot be used with {type(mixer).__name__}, which mixes samples "

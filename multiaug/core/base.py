@@ -239,11 +239,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         n = self.handler.length(xi)
         if n >= 2:
             return
-        stack, mixer = [self], None
-        while stack and mixer is None:
-            a = stack.pop()
-            mixer = a if getattr(a, "mixes_samples", False) else None
-            stack.extend(a._children())
+        mixer = next((a for a in self._descendants() if getattr(a, "mixes_samples", False)), None)
         if mixer is self:
             raise ValueError(
                 f"{type(self).__name__}: a mixing augmenter needs at least 2 {self.handler.unit} in the batch to draw "

@@ -121,12 +121,7 @@ class Composition(Augmenter):
     def _label_classes(self, y: Any) -> list | None:
         """The class list children number soft targets by: None unless a mixing augmenter is inside
         (nothing else makes soft targets; no look at ``y``, so no host read for device labels)."""
-        mixers, stack = [], list(self.augmenters)
-        while stack:
-            a = stack.pop()
-            if getattr(a, "mixes_samples", False):
-                mixers.append(a)
-            stack.extend(a._children())
+        mixers = [a for a in self._descendants() if getattr(a, "mixes_samples", False)]
         if y is None or not mixers:
             return None
         classes = label_classes(y)

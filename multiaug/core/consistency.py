@@ -202,9 +202,9 @@ class LabelConsistent(Composition):
         pass
 
     def _check_extra(self) -> None:
-        from .balance import _mixer
+        from .balance import mixer_of
 
-        mixer = _mixer(self.augmenter)
+        mixer = mixer_of(self.augmenter)
         if mixer is not None:
             raise ValueError(
                 f"LabelConsistent: {type(mixer).__name__} mixes samples and their labels (soft targets), so a mixed "

@@ -164,6 +164,12 @@ class RandomStreams:
     def _children(self) -> list["RandomStreams"]:
         return []
 
+    def _descendants(self):
+        """This augmenter, then every augmenter inside it (depth first, in order)."""
+        yield self
+        for child in self._children():
+            yield from child._descendants()
+
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         gens = state.pop("_generators", None) or {}

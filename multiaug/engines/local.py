@@ -58,6 +58,7 @@ import numpy as np
 
 from .. import io
 from ..core import Augmenter
+from ..core.balance import mixer_of
 from .options import RunOptions
 
 SOURCE_INDEX = "source_index"
@@ -125,24 +126,13 @@ def _hard_labels(aug: Augmenter, y: Any, y_aug: Any) -> Any:
     return aug.resample_labels(y, y_aug)
 
 
-def _walk(aug: Augmenter):
-    yield aug
-    for child in aug._children():
-        yield from _walk(child)
-
-
-def mixer_of(aug: Augmenter) -> Augmenter | None:
-    """The first augmenter in ``aug`` (itself or a child of a composition) that mixes samples."""
-    return next((a for a in _walk(aug) if getattr(a, "mixes_samples", False)), None)
-
-
 def _holds_fitted_state(aug: Augmenter) -> bool:
     return any(k.endswith("_") and not k.startswith("_") for k in vars(aug))
 
 
 def _needs_statistics(aug: Augmenter) -> list[Augmenter]:
     """Augmenters in ``aug`` that measure the data (``partial_fit``) and have not been fitted yet."""
-    return [a for a in _walk(aug) if callable(getattr(a, "partial_fit", None)) and not _holds_fitted_state(a)]
+    return [a for a in aug._descendants() if callable(getattr(a, "partial_fit", None)) and not _holds_fitted_state(a)]
 
 
 def lone_sample_error(mixer: Augmenter, what: str) -> ValueError:

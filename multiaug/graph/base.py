@@ -58,11 +58,7 @@ def check_graph(data: Any, name: str = "data") -> None:
 
 
 def _walk(aug: Any):
-    if aug is None:
-        return
-    yield aug
-    for child in getattr(aug, "_children", lambda: [])():
-        yield from _walk(child)
+    return () if aug is None else aug._descendants()
 
 
 def _count_non_finite(t: torch.Tensor) -> int:
