@@ -29,16 +29,22 @@ def label_classes(y: Any) -> list | None:
     arr = labels_to_numpy(y)
     if arr.ndim != 1 or arr.size == 0 or arr.dtype == bool or np.issubdtype(arr.dtype, np.floating):
         return None
-    if np.issubdtype(arr.dtype, np.integer):
-        return [v.item() for v in np.unique(arr)] if arr.min() < 0 else None
     try:
-        uniq = np.unique(arr.astype(object) if arr.dtype == object else arr)
+        classes, integer = class_list(arr)
     except TypeError:  # unorderable mixture (e.g. None next to str): no class order to give
         return None
-    vals = [u.item() if isinstance(u, np.generic) else u for u in uniq]
-    if all(isinstance(v, (int, bool, np.integer)) and not isinstance(v, bool) and v >= 0 for v in vals):
-        return None
-    return vals
+    return None if integer else classes
+
+
+def class_list(labels: Any) -> tuple[list, bool]:
+    """Sorted distinct labels (as Python scalars) and whether they are non-negative integers (then a
+    label's soft-target column is the label itself, else its rank in this list)."""
+    arr = labels_to_numpy(labels)
+    if arr.ndim != 1:
+        raise ValueError(f"y: expected 1-D class labels, got shape {arr.shape}")
+    uniq = np.unique(arr.astype(object) if arr.dtype == object else arr)
+    integer = (np.issubdtype(uniq.dtype, np.integer) or uniq.dtype == bool) and (len(uniq) == 0 or uniq.min() >= 0)
+    return [u.item() if hasattr(u, "item") else u for u in uniq], bool(integer)
 
 
 @contextmanager

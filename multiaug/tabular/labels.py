@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..core.hostreads import min_max
-from ..core.labels import current_batch_classes, labels_to_numpy
+from ..core.labels import class_list, current_batch_classes, labels_to_numpy
 
 MAX_AUTO_CLASSES = 32
 TASKS = ("auto", "classification", "regression")
@@ -64,16 +64,6 @@ def infer_task(y: Any) -> str:
     if np.issubdtype(arr.dtype, np.number):
         return "regression"
     return "classification"
-
-
-def class_list(labels: Any) -> tuple[list, bool]:
-    """Sorted distinct labels (as Python scalars) and whether they are non-negative integers."""
-    arr = labels_to_numpy(labels)
-    if arr.ndim != 1:
-        raise ValueError(f"y: expected 1-D class labels, got shape {arr.shape}")
-    uniq = np.unique(arr.astype(object) if arr.dtype == object else arr)
-    integer = (np.issubdtype(uniq.dtype, np.integer) or uniq.dtype == bool) and (len(uniq) == 0 or uniq.min() >= 0)
-    return [u.item() if hasattr(u, "item") else u for u in uniq], bool(integer)
 
 
 def _in_range(idx: torch.Tensor, k: int) -> bool:
