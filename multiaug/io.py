@@ -224,6 +224,13 @@ def _too_many_fields(p: Path, line: int | None, fields: int | None, ncols: int) 
                       "(quote a field that holds a comma)")
 
 
+def csv_header(path: str | os.PathLike) -> list:
+    """The column names of a csv (its header line, as pandas reads it)."""
+    import pandas as pd
+
+    return list(pd.read_csv(path, nrows=0, index_col=False).columns)
+
+
 def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_columns: Sequence[str] | None):
     """Chunks of a csv. ``text_columns``: str, no missing values (an empty cell is ``""``);
     ``typed_columns`` (None: all the others): pandas' types and missing values; any other column is
@@ -233,7 +240,7 @@ def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_col
 
     import pandas as pd
 
-    header = list(pd.read_csv(p, nrows=0, index_col=False).columns)
+    header = csv_header(p)
     text = [c for c in header if c in set(text_columns)]
     raw = [] if typed_columns is None else [c for c in header if c not in text and c not in set(typed_columns)]
     typed = [c for c in header if c not in text and c not in raw]

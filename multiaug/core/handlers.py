@@ -81,6 +81,12 @@ class TensorHandler(ModalityHandler):
     internal_dims: tuple[int, ...] = (2, 3)
     internal_shape: str = "(N, F)"
 
+    @staticmethod
+    def fresh(arr: np.ndarray, source: Any) -> np.ndarray:
+        """``arr``, copied when it may share memory with the caller's array ``source`` (nothing drawn at
+        p < 1, a no-op kernel): outputs are always fresh arrays, never the caller's."""
+        return arr.copy() if source is not None and np.may_share_memory(arr, source) else arr
+
     def check_internal(self, x: Any, who: str) -> None:
         if not isinstance(x, torch.Tensor) or x.dim() not in self.internal_dims:
             got = f"a tensor of shape {tuple(x.shape)}" if isinstance(x, torch.Tensor) else type(x).__name__

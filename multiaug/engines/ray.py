@@ -324,9 +324,7 @@ def csv_passthrough_columns(path: str | os.PathLike, text_columns: list[str] | N
     the text column nor one of ``typed_columns`` (None: every column is typed)."""
     if typed_columns is None or Path(path).suffix.lower() != ".csv":
         return []
-    import pandas as pd
-
-    header = list(pd.read_csv(path, nrows=0, index_col=False).columns)
+    header = io.csv_header(path)
     skip = set(text_columns or ()) | set(typed_columns)
     return [c for c in header if c not in skip]
 

@@ -284,7 +284,7 @@ class TabularHandler(TensorHandler):
             out = arr.astype(ctx.np_dtype, copy=False)
             src = ctx.extra.get("source")
             # the output is always a fresh array, never the caller's (e.g. no row was active)
-            return out.copy() if src is not None and np.shares_memory(out, src) else out
+            return self.fresh(out, src)
         import pandas as pd
 
         data = {}

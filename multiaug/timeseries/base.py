@@ -114,7 +114,7 @@ class TimeSeriesHandler(TensorHandler):
             if ctx.np_dtype is not None and np.issubdtype(ctx.np_dtype, np.floating):
                 arr = arr.astype(ctx.np_dtype, copy=False)
             # nothing drawn (p < 1): the output is a fresh array all the same, never the caller's
-            return arr.copy() if ctx.source is not None and np.may_share_memory(arr, ctx.source) else arr
+            return self.fresh(arr, ctx.source)
         return x
 
     def concat(self, batches: Sequence[Any]) -> Any:
