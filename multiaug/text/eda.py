@@ -167,19 +167,12 @@ class _EDABase(TextAugmenter):
         return prm
 
     def _apply(self, x: list[str], params: Params) -> list[str]:
-        tb = params["tokens"]
-        return self._run(tb, params, self._rendered(tb))
+        return self._run(params["tokens"], params, x)
 
-    def _rendered(self, tb: TokenBatch) -> list[str]:
-        """The input texts of ``tb`` as an output that changed nothing would read (case, punctuation
-        and whitespace options applied): what :meth:`_same` compares an output with."""
-        return detokenize(tb.ids, tb.sent, tb.n, tb, self.lowercase, self.keep_punct)
-
-    def _run(self, tb: TokenBatch, prm: Params, ref: list[str]) -> TextOutput:
-        """The texts after the drawn operations, with ``changed``: which outputs differ from their input
-        rendered with the same options (``ref``, from :meth:`_rendered`; sentence ``i`` of ``tb`` comes from
-        ``ref[i % len(ref)]``), whatever the operation: an output is unchanged exactly when
-        :meth:`_same` says so."""
+    def _run(self, tb: TokenBatch, prm: Params, src: list[str]) -> TextOutput:
+        """The texts after the drawn operations, with ``changed``: sentence ``i`` of ``tb`` comes from
+        ``src[i % len(src)]`` and is unchanged exactly when :meth:`_same` says so (its text equals the
+        input rendered with the same case, punctuation and whitespace options), whatever the operation."""
         ids, sent, n = tb.ids, tb.sent, tb.n
         dev = ids.device
         v = tb.vocab_size
@@ -212,8 +205,8 @@ class _EDABase(TextAugmenter):
             if "p_rd" in prm:  # words only: punctuation-only tokens are not words (as for the counts and swaps)
                 ids, sent = F.random_deletion(ids, sent, n, prm["p_rd"], prm["u_rd"][: ids.numel()], valid=word)
         out = detokenize(ids, sent, n, tb, self.lowercase, self.keep_punct)
-        k = max(len(ref), 1)
-        return TextOutput(out, changed=[o != ref[i % k] for i, o in enumerate(out)])
+        k = max(len(src), 1)
+        return TextOutput(out, changed=[not self._same(o, src[i % k]) for i, o in enumerate(out)])
 
     # ---- n_aug copies in one batched pass ------------------------------------------------------------
 
@@ -222,7 +215,6 @@ class _EDABase(TextAugmenter):
             return super()._augment_internal(xi, y, n_aug)
         n = len(xi)
         tb0 = tokenize(xi, self._lexicon(), self._dev())
-        ref = self._rendered(tb0)
         tb = tb0.repeat(n_aug)
         dev = tb.ids.device
         rates = self._rates()
@@ -235,7 +227,7 @@ class _EDABase(TextAugmenter):
             offset = torch.randint(0, k, (n,), generator=self.generator(dev), device=dev)
             copy = torch.arange(n_aug, device=dev).repeat_interleave(n)
             op = torch.tensor(enabled, device=dev)[(copy + offset.repeat(n_aug)) % k]
-        out = self._run(tb, self._draw(tb, op), ref)
+        out = self._run(tb, self._draw(tb, op), xi)
         unchanged = [i for i, c in enumerate(out.changed) if not c]
         y_out = None
         if y is not None:
