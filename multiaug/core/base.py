@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import operator
+from itertools import repeat
 from typing import Any, ClassVar
 
 import numpy as np
@@ -209,7 +211,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         names = _param_names(type(self))
         d = self.__dict__
         snap = d.get("_valid_params")
-        if snap is not None and all(d.get(n, _MISSING) is v for n, v in zip(names, snap)):
+        if snap is not None and all(map(operator.is_, map(d.get, names, repeat(_MISSING)), snap)):
             return
         self._validate_params()
         d["_valid_params"] = tuple(d.get(n, _MISSING) for n in names)

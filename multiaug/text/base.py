@@ -14,6 +14,7 @@ import torch
 
 from ..core import Augmenter, AugmentReport, ModalityHandler, Params, concat_labels, register_modality, take_labels
 from ..core.constraints import Options
+from ..core.hostreads import split_active
 
 
 class TextOutput(list):
@@ -155,7 +156,8 @@ class TextAugmenter(Augmenter):
 
     def _finish(self, out: list[str], x: list[str], params: Params) -> TextOutput:
         """Count the drawn samples whose output is not augmented (returned with the texts)."""
-        idx = torch.nonzero(params["active"]).flatten().tolist()
+        state, drawn = split_active(params["active"])
+        idx = range(len(x)) if state == "all" else drawn.tolist()
         changed = getattr(out, "changed", None)
         unchanged = self._unchanged_positions(x, out, idx, changed)
         return TextOutput(out, changed=changed, details=getattr(out, "details", None), unchanged=unchanged)

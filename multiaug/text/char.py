@@ -63,11 +63,21 @@ _MAPS = {"keyboard": _csr(_keyboard_map()), "ocr": _csr(_OCR)}
 _ALPHABETS = {"letters": string.ascii_lowercase, "alphanumeric": string.ascii_lowercase + string.digits}
 
 
-def _word_char_mask(codes: torch.Tensor) -> torch.Tensor:
+_ASCII_WORD = np.zeros(128, dtype=bool)
+_ASCII_WORD[[ord(c) for c in string.ascii_letters + string.digits]] = True
+
+
+def _on(arr: np.ndarray, like: Any) -> Any:
+    """A NumPy constant as the kernels' namespace of ``like`` wants it (a tensor on its device)."""
+    return arr if isinstance(like, np.ndarray) else torch.from_numpy(arr).to(like.device)
+
+
+def _word_char_mask(codes: Any) -> Any:
     """Letters and digits (ASCII), and non-ASCII code points outside the punctuation/space blocks."""
-    ascii_tab = torch.zeros(128, dtype=torch.bool, device=codes.device)
-    ascii_tab[torch.tensor([ord(c) for c in string.ascii_letters + string.digits], device=codes.device)] = True
-    low = ascii_tab[codes.clamp(max=127)] & (codes < 128)
+    xp = F.ops(codes)
+    low = _on(_ASCII_WORD, codes)[xp.clip(codes, None, 127)]
+    if xp is F.NUMPY and codes.max() < 0xC0:  # ASCII and Latin-1 symbols only (a host read: NumPy)
+        return low
     high = (codes >= 0xC0) & (codes != 0xD7) & (codes != 0xF7) & ~((codes >= 0x2000) & (codes <= 0x2BFF)) & ~(
         (codes >= 0x3000) & (codes <= 0x303F)) & (codes != 0xE000) & (codes != 0xF0000) & (codes != 0xFEFF)
     return low | high
@@ -107,10 +117,10 @@ class _CharNoise(TextAugmenter):
     # subclasses: which characters can be chosen, and what happens to them
     action = "substitute"
 
-    def _candidates(self, codes: torch.Tensor, is_wc: torch.Tensor, word_id: torch.Tensor, word_end: torch.Tensor) -> torch.Tensor:
+    def _candidates(self, codes: Any, is_wc: Any, word_id: Any, word_end: Any) -> Any:
         return is_wc
 
-    def _char_map(self, device: torch.device) -> tuple[torch.Tensor, torch.Tensor] | None:
+    def _char_map(self, like: Any) -> tuple[Any, Any] | None:
         return None
 
     def _dev(self) -> torch.device:
@@ -138,79 +148,84 @@ class _CharNoise(TextAugmenter):
         c = codes.numel()
         return {"codes": codes, "sep": ord(sep), "u": torch.rand(4, c, generator=g, device=dev, dtype=torch.float32),
                 "mark": torch.from_numpy(_combining_marks(arr)).to(dev),
-                "nfd": torch.tensor(nfd, dtype=torch.bool)}
+                "nfd": torch.from_numpy(np.array(nfd, dtype=bool))}
 
     def _apply(self, x: list[str], params: Params) -> list[str]:
-        codes, sep = params["codes"], params["sep"]
-        u = params["u"]
+        codes, u, mark = F.host(params["codes"]), F.host(params["u"]), F.host(params["mark"])
+        sep = params["sep"]
+        xp = F.ops(codes)
         n = len(x)
-        if codes.numel() == 0:
+        if xp.numel(codes) == 0:
             return list(x)
         is_wc = _word_char_mask(codes)
         word_id, starts, lens = F.char_words(is_wc)
-        w = starts.numel()
+        w = xp.numel(starts)
         if w == 0:
             return list(x)
-        sent_of_char = torch.cumsum((codes == sep).long(), 0)
+        sent_of_char = xp.cumsum(xp.astype(codes == sep, "long"))
         word_sent = sent_of_char[starts]
         word_end = starts + lens - 1
         cand = self._candidates(codes, is_wc, word_id, word_end)
         # a combining mark and the character it sits on are never edited (nor split by a swap or an insertion)
-        mark = params["mark"]
-        free = ~(mark | torch.cat([mark[1:], mark[:0].new_zeros(1)]))
-        cand = cand & free & (torch.cat([free[1:], free[-1:]]) if self.action == "swap" else free)
-        n_cand = torch.zeros(w, dtype=torch.long, device=codes.device).index_add_(
-            0, word_id.clamp(min=0), (cand & (word_id >= 0)).long())
+        free = ~(mark | xp.cat([mark[1:], xp.zeros(1, "bool", mark)]))
+        cand = cand & free & (xp.cat([free[1:], free[-1:]]) if self.action == "swap" else free)
+        n_cand = F.segment_sum(cand[word_id >= 0], word_id[word_id >= 0], w)
         eligible = (lens >= int(self.min_word_len)) & (n_cand > 0)
         # words per text
         n_elig = F.segment_sum(eligible, word_sent, n)
-        n_words = torch.round(n_elig.float() * float(self.word_p)).long().clamp(min=1, max=int(self.word_max))
-        n_words = torch.where(n_elig > 0, n_words, torch.zeros_like(n_words))
+        n_words = xp.clip(xp.astype(xp.round(xp.astype(n_elig, "float32") * float(self.word_p)), "long"), 1, int(self.word_max))
+        n_words = xp.where(n_elig > 0, n_words, 0)
         rank, _, _ = F.segment_rank(word_sent, u[0][starts], eligible, n)
         chosen_w = eligible & (rank < n_words[word_sent])
         # characters per chosen word
-        n_chars = torch.round(lens.float() * float(self.char_p)).long().clamp(min=1, max=int(self.char_max))
+        n_chars = xp.clip(xp.astype(xp.round(xp.astype(lens, "float32") * float(self.char_p)), "long"), 1, int(self.char_max))
         if self.action == "delete":
-            n_chars = torch.minimum(n_chars, lens - 1)
-        n_chars = torch.where(chosen_w, torch.minimum(n_chars, n_cand), torch.zeros_like(n_chars))
+            n_chars = xp.minimum(n_chars, lens - 1)
+        n_chars = xp.where(chosen_w, xp.minimum(n_chars, n_cand), 0)
         chosen = F.choose_chars(word_id, cand, n_chars, u[1])
         out = self._decode(self._act(codes, chosen, u), sep, n)
-        nfd = params["nfd"]
+        nfd = F.host(params["nfd"])
         if nfd.any():
             out = [unicodedata.normalize("NFD", t) if d else t for t, d in zip(out, nfd.tolist())]
         return out
 
-    def _act(self, codes: torch.Tensor, chosen: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    def _act(self, codes: Any, chosen: Any, u: Any) -> Any:
         if self.action == "substitute":
-            indptr, indices = self._char_map(codes.device)
+            indptr, indices = self._char_map(codes)
             return F.substitute_chars(codes, chosen, indptr, indices, u[2])
         if self.action == "delete":
             return codes[~chosen]
         return F.swap_next_chars(codes, chosen)
 
     @staticmethod
-    def _decode(codes: torch.Tensor, sep: int, n: int) -> list[str]:
-        text = codes.to("cpu", torch.int64).numpy().astype(np.uint32).tobytes().decode("utf-32-le")
-        out = text.split(chr(sep))
+    def _decode(codes: Any, sep: int, n: int) -> list[str]:
+        arr = codes if isinstance(codes, np.ndarray) else codes.to("cpu", torch.int64).numpy()
+        out = arr.astype(np.uint32).tobytes().decode("utf-32-le").split(chr(sep))
         assert len(out) == n
         return out
 
 
-def _map_tensors(name: str, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+_MAP_ARRAYS = {name: (indptr.numpy(), indices.numpy()) for name, (indptr, indices) in _MAPS.items()}
+
+
+def _map_arrays(name: str, like: Any) -> tuple[Any, Any]:
+    """``(indptr, indices)`` of a character map in the namespace of ``like``."""
+    if isinstance(like, np.ndarray):
+        return _MAP_ARRAYS[name]
     indptr, indices = _MAPS[name]
-    return indptr.to(device), indices.to(device)
+    return indptr.to(like.device), indices.to(like.device)
 
 
 class _MappedSubstitution(_CharNoise):
     map_name = "keyboard"
 
     def _candidates(self, codes, is_wc, word_id, word_end):
-        indptr, _ = _map_tensors(self.map_name, codes.device)
-        c = codes.clamp(max=127)
+        indptr, _ = _map_arrays(self.map_name, codes)
+        c = F.ops(codes).clip(codes, None, 127)
         return is_wc & (codes < 128) & (indptr[c + 1] > indptr[c])
 
-    def _char_map(self, device):
-        return _map_tensors(self.map_name, device)
+    def _char_map(self, like):
+        return _map_arrays(self.map_name, like)
 
 
 @register("keyboard_typo")
@@ -263,28 +278,30 @@ class CharNoise(_CharNoise):
 
     def _candidates(self, codes, is_wc, word_id, word_end):
         if self.action == "swap":  # the next character must be in the same word and differ
-            nxt = torch.cat([codes[1:], codes[-1:]])
-            pos = torch.arange(codes.numel(), device=codes.device)
-            return is_wc & (pos < word_end[word_id.clamp(min=0)]) & (nxt != codes)
+            xp = F.ops(codes)
+            nxt = xp.cat([codes[1:], codes[-1:]])
+            pos = xp.arange(xp.numel(codes), codes)
+            return is_wc & (pos < word_end[xp.clip(word_id, 0)]) & (nxt != codes)
         return is_wc
 
-    def _act(self, codes: torch.Tensor, chosen: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+    def _act(self, codes: Any, chosen: Any, u: Any) -> Any:
         if self.action not in ("substitute", "insert"):
             return super()._act(codes, chosen, u)
-        alpha = torch.tensor([ord(ch) for ch in dict.fromkeys(self._alphabet())], device=codes.device)
-        a = alpha.numel()
+        xp = F.ops(codes)
+        alpha = xp.tensor([ord(ch) for ch in dict.fromkeys(self._alphabet())], "long", codes)
+        a = xp.numel(alpha)
         if self.action == "substitute":  # a different character: skip the original's slot
-            k = torch.minimum((u[2] * (a - 1)).long(), torch.tensor(a - 2, device=codes.device))
-            low = torch.where((codes >= 65) & (codes <= 90), codes + 32, codes)
-            pos_orig = (alpha[None, :] == low[chosen][:, None]).long().argmax(1)
-            has = (alpha[None, :] == low[chosen][:, None]).any(1)
+            k = xp.clip(xp.astype(u[2] * (a - 1), "long"), None, a - 2)
+            low = xp.where((codes >= 65) & (codes <= 90), codes + 32, codes)
+            same = alpha[None, :] == low[chosen][:, None]
+            pos_orig = xp.astype(same, "long").argmax(1)
             k_sel = k[chosen]
-            k_sel = torch.where(has & (k_sel >= pos_orig), k_sel + 1, k_sel)
+            k_sel = xp.where(same.any(1) & (k_sel >= pos_orig), k_sel + 1, k_sel)
             new = alpha[k_sel]
             upper = (codes[chosen] >= 65) & (codes[chosen] <= 90) & (new >= 97) & (new <= 122)
-            out = codes.clone()
-            out[chosen] = torch.where(upper, new - 32, new)
+            out = xp.clone(codes)
+            out[chosen] = xp.where(upper, new - 32, new)
             return out
-        new = alpha[torch.minimum((u[2] * a).long(), torch.tensor(a - 1, device=codes.device))]
+        new = alpha[xp.clip(xp.astype(u[2] * a, "long"), None, a - 1)]
         upper = (codes >= 65) & (codes <= 90) & (new >= 97) & (new <= 122)
-        return F.insert_chars(codes, chosen, torch.where(upper, new - 32, new))
+        return F.insert_chars(codes, chosen, xp.where(upper, new - 32, new))

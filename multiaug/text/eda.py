@@ -126,43 +126,52 @@ class _EDABase(TextAugmenter):
 
     def _draw(self, tb: TokenBatch, op: torch.Tensor | None = None) -> Params:
         """Every random number for the token batch ``tb``; ``op`` (N,) fixes the operation of each
-        sentence (index into sr, ri, rs, rd) in "one" mode."""
+        sentence (index into sr, ri, rs, rd) in "one" mode. The random draws are tensors on the
+        augmenter's device; the per-sentence counts are worked out by the kernels' namespace
+        (:func:`.functional.host`) and handed back as tensors."""
         dev = tb.ids.device
         g = self.generator(dev)
         n, t = tb.n, int(tb.ids.numel())
         a_sr, a_ri, a_rs, p_rd = (float(r) for r in self._rates())
         rates = (a_sr, a_ri, a_rs, p_rd)
         enabled = [k for k, r in enumerate(rates) if r > 0]
-        if self._mode() == "all" or len(enabled) <= 1:
-            act = {k: torch.ones(n, dtype=torch.bool, device=dev) for k in enabled}
-        else:
+        ids, sent = F.host(tb.ids), F.host(tb.sent)
+        xp = F.ops(ids)
+        act: dict[int, Any] = {k: None for k in enabled}  # None: every sentence
+        if self._mode() == "one" and len(enabled) > 1:
             if op is None:
                 choice = torch.randint(0, len(enabled), (n,), generator=g, device=dev)
                 op = torch.tensor(enabled, device=dev)[choice]
-            act = {k: op == k for k in enabled}
-        zeros = torch.zeros(n, dtype=torch.long, device=dev)
-        tid_t, word_t = tb.type_tensors(dev)
+            op_h = F.host(op)
+            act = {k: op_h == k for k in enabled}
+
+        def only(k: int, values: Any, zero: Any) -> torch.Tensor:
+            """``values`` where operation ``k`` is active, ``zero`` elsewhere, as a tensor on ``dev``."""
+            out = values if act[k] is None else xp.where(act[k], values, zero)
+            return torch.from_numpy(out) if xp is F.NUMPY else out
+
+        tid_t, word_t = (F.host(a) for a in tb.type_tensors(dev))
         if t:
-            word_tok, elig_tok = word_t[tb.ids], tid_t[tb.ids] >= 0
+            word_tok, elig_tok = word_t[ids], tid_t[ids] >= 0
         else:
-            word_tok = elig_tok = torch.zeros(0, dtype=torch.bool, device=dev)
-        n_words = F.segment_sum(word_tok, tb.sent, n)
-        m = F.segment_sum(elig_tok, tb.sent, n)
+            word_tok = elig_tok = xp.zeros(0, "bool", ids)
+        n_words = F.segment_sum(word_tok, sent, n)
+        m = F.segment_sum(elig_tok, sent, n)
         prm: Params = {"tokens": tb}
         if 0 in act:
-            prm["n_sr"] = torch.where(act[0], F.n_changes(a_sr, n_words), zeros)
+            prm["n_sr"] = only(0, F.n_changes(a_sr, n_words), 0)
             prm["u_sr"] = torch.rand(2, t, generator=g, device=dev, dtype=torch.float32)
         if 1 in act:
-            n_ri = torch.where(act[1] & (m > 0), F.n_changes(a_ri, n_words), zeros)
+            n_ri = only(1, xp.where(m > 0, F.n_changes(a_ri, n_words), 0), 0)
             k = int(n_ri.sum())
             prm["n_ri"] = n_ri
             prm["u_ri"] = torch.rand(3, k, generator=g, device=dev, dtype=torch.float32)
             t += k
         if 2 in act:
-            prm["n_rs"] = torch.where(act[2], F.n_changes(a_rs, n_words), zeros)
+            prm["n_rs"] = only(2, F.n_changes(a_rs, n_words), 0)
             prm["u_rs"] = torch.rand(t, generator=g, device=dev, dtype=torch.float32)
         if 3 in act:
-            prm["p_rd"] = torch.where(act[3], torch.full((n,), p_rd, device=dev, dtype=torch.float32), torch.zeros(n, device=dev, dtype=torch.float32))
+            prm["p_rd"] = only(3, xp.full(n, p_rd, "float32", ids), 0.0)
             prm["u_rd"] = torch.rand(t, generator=g, device=dev, dtype=torch.float32)
         return prm
 
@@ -173,37 +182,38 @@ class _EDABase(TextAugmenter):
         """The texts after the drawn operations, with ``changed``: sentence ``i`` of ``tb`` comes from
         ``src[i % len(src)]`` and is unchanged exactly when :meth:`_same` says so (its text equals the
         input rendered with the same case, punctuation and whitespace options), whatever the operation."""
-        ids, sent, n = tb.ids, tb.sent, tb.n
-        dev = ids.device
+        ids, sent, n = F.host(tb.ids), F.host(tb.sent), tb.n
+        xp = F.ops(ids)
         v = tb.vocab_size
         tsize = len(tb.table) if tb.table is not None else 1
-        tid_t, word_t = tb.type_tensors(dev)
+        tid_t, word_t = (F.host(a) for a in tb.type_tensors(tb.ids.device))
+        prm = {k: F.host(a) for k, a in prm.items()}
 
-        def encode(codes: torch.Tensor | None, syn: torch.Tensor) -> torch.Tensor:
-            return encode_new(codes + 1 if codes is not None else torch.zeros_like(syn), syn, v, tsize)
+        def encode(codes: Any, syn: Any) -> Any:
+            return encode_new(codes + 1 if codes is not None else 0 * syn, syn, v, tsize)
 
-        def token_info(ids: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        def token_info(ids: Any) -> tuple[Any, Any]:
             """Synonym id and word flag per token; new tokens (codes >= v) are words without synonyms."""
+            if not v:
+                return xp.full(xp.numel(ids), -1, "long", ids), xp.full(xp.numel(ids), True, "bool", ids)
             orig = ids < v
-            safe = ids.clamp(max=max(v - 1, 0))
-            tid = torch.where(orig, tid_t[safe], torch.full_like(ids, -1)) if v else torch.full_like(ids, -1)
-            word = torch.where(orig, word_t[safe], torch.ones_like(orig)) if v else torch.ones_like(orig)
-            return tid, word
+            safe = xp.clip(ids, None, v - 1)
+            return xp.where(orig, tid_t[safe], -1), xp.where(orig, word_t[safe], True)
 
-        if ids.numel():
-            table = tb.table.tensors(dev) if tb.table is not None else None
+        if xp.numel(ids):
+            table = tuple(F.host(a) for a in tb.table.tensors(tb.ids.device)) if tb.table is not None else None
             tid, word = tid_t[ids], word_t[ids]  # all codes are original types here
             if "n_sr" in prm and table is not None:
                 ids, _ = F.synonym_replacement(ids, sent, n, prm["n_sr"], tid >= 0, tid, prm["u_sr"][0], prm["u_sr"][1], table, encode)
-                tid = torch.where(ids < v, tid, torch.full_like(tid, -1))  # replaced tokens stay words
+                tid = xp.where(ids < v, tid, -1)  # replaced tokens stay words
             if "n_ri" in prm and table is not None:
                 u = prm["u_ri"]
                 ids, sent = F.random_insertion(ids, sent, n, prm["n_ri"], tid >= 0, tid, u[0], u[1], u[2], table, encode)
                 tid, word = token_info(ids)
             if "n_rs" in prm:
-                ids = F.random_swap(ids, sent, n, prm["n_rs"], word, prm["u_rs"][: ids.numel()])
+                ids = F.random_swap(ids, sent, n, prm["n_rs"], word, prm["u_rs"][: xp.numel(ids)])
             if "p_rd" in prm:  # words only: punctuation-only tokens are not words (as for the counts and swaps)
-                ids, sent = F.random_deletion(ids, sent, n, prm["p_rd"], prm["u_rd"][: ids.numel()], valid=word)
+                ids, sent = F.random_deletion(ids, sent, n, prm["p_rd"], prm["u_rd"][: xp.numel(ids)], valid=word)
         out = detokenize(ids, sent, n, tb, self.lowercase, self.keep_punct)
         k = max(len(src), 1)
         return TextOutput(out, changed=[not self._same(o, src[i % k]) for i, o in enumerate(out)])

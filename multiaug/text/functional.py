@@ -1,56 +1,207 @@
-"""Text kernels on flat token-id tensors (pure functions of tensors and explicit random draws).
+"""Text kernels on flat token-id arrays (pure functions of arrays and explicit random draws).
 
 Layout (see :mod:`.vocab`): ``ids`` (T,) codes, ``sent`` (T,) the sentence of each token, sorted
-(non-decreasing), ``n`` sentences. Per-sentence quantities are (n,) tensors; random draws are
-uniform [0, 1) tensors made by the caller (the augmenter's ``_sample``). Everything runs on the
-tensors' device with a fixed number of tensor operations, whatever the batch size.
+(non-decreasing), ``n`` sentences. Per-sentence quantities are (n,) arrays; random draws are
+uniform [0, 1) arrays made by the caller (the augmenter's ``_sample``). Everything runs with a fixed
+number of array operations, whatever the batch size.
+
+Every kernel takes either torch tensors (any device) or NumPy arrays and gives back the same kind
+(:func:`ops` picks the namespace from the first array). The augmenters hand the kernels NumPy views
+of their CPU tensors (:func:`host`): a NumPy operation on a short array costs a fraction of a
+microsecond where torch's dispatcher costs a few, which is what a call on one sentence (a Dataset's
+``__getitem__``) is made of. Off the CPU the same kernels run on the tensors. Both namespaces give
+the same result for the same draws (tested on the CPU by running both: under
+:func:`multiaug.core.hostreads.assume_costly_host_reads` the CPU takes the device path).
 """
 from __future__ import annotations
+
+from typing import Any
 
 import numpy as np
 import torch
 
+from ..core.hostreads import host_reads_cheap
 
-def segment_sum(values: torch.Tensor, sent: torch.Tensor, n: int) -> torch.Tensor:
-    """Per-sentence sum of ``values`` (long)."""
-    return torch.zeros(n, dtype=torch.long, device=sent.device).index_add_(0, sent, values.long())
-
-
-def segment_starts(counts: torch.Tensor) -> torch.Tensor:
-    return torch.cumsum(counts, 0) - counts
+_NP_DTYPES = {"long": np.int64, "bool": np.bool_, "float32": np.float32, "float64": np.float64}
+_TORCH_DTYPES = {"long": torch.long, "bool": torch.bool, "float32": torch.float32, "float64": torch.float64}
 
 
-def n_changes(alpha: float, n_words: torch.Tensor) -> torch.Tensor:
+class _NumPyOps:
+    """The array operations the kernels need, on NumPy arrays."""
+
+    @staticmethod
+    def zeros(n: int, dtype: str, like: Any) -> np.ndarray:
+        return np.zeros(n, dtype=_NP_DTYPES[dtype])
+
+    @staticmethod
+    def full(n: int, value: Any, dtype: str, like: Any) -> np.ndarray:
+        return np.full(n, value, dtype=_NP_DTYPES[dtype])
+
+    @staticmethod
+    def arange(n: int, like: Any) -> np.ndarray:
+        return np.arange(n, dtype=np.int64)
+
+    @staticmethod
+    def astype(x: np.ndarray, dtype: str) -> np.ndarray:
+        return x.astype(_NP_DTYPES[dtype], copy=False)
+
+    @staticmethod
+    def tensor(values: list, dtype: str, like: Any) -> np.ndarray:
+        return np.asarray(values, dtype=_NP_DTYPES[dtype])
+
+    @staticmethod
+    def segment_sum(values: np.ndarray, sent: np.ndarray, n: int) -> np.ndarray:
+        if values.dtype == np.bool_:
+            return np.bincount(sent[values], minlength=n)[:n]
+        return np.bincount(sent, weights=values, minlength=n)[:n].astype(np.int64)
+
+    @staticmethod
+    def segment_max(values: np.ndarray, sent: np.ndarray, n: int, init: float) -> np.ndarray:
+        out = np.full(n, init, dtype=values.dtype)
+        np.maximum.at(out, sent, values)
+        return out
+
+    @staticmethod
+    def segment_min(values: np.ndarray, sent: np.ndarray, n: int, init: float) -> np.ndarray:
+        out = np.full(n, init, dtype=values.dtype)
+        np.minimum.at(out, sent, values)
+        return out
+
+    bincount = staticmethod(lambda x, n: np.bincount(x, minlength=n)[:n] if n else np.zeros(0, dtype=np.int64))
+    cumsum = staticmethod(np.cumsum)
+    nonzero = staticmethod(np.flatnonzero)
+    argsort = staticmethod(lambda x: np.argsort(x, kind="stable"))
+    where = staticmethod(np.where)
+    minimum = staticmethod(np.minimum)
+    round = staticmethod(np.round)
+
+    @staticmethod
+    def clip(x: np.ndarray, lo: Any = None, hi: Any = None) -> np.ndarray:
+        if lo is not None:
+            x = np.maximum(x, lo)
+        return x if hi is None else np.minimum(x, hi)
+
+    cat = staticmethod(np.concatenate)
+    clone = staticmethod(np.copy)
+    repeat = staticmethod(np.repeat)
+    numel = staticmethod(np.size)
+
+
+class _TorchOps:
+    """The same operations on torch tensors (the tensors' device)."""
+
+    @staticmethod
+    def zeros(n: int, dtype: str, like: torch.Tensor) -> torch.Tensor:
+        return torch.zeros(n, dtype=_TORCH_DTYPES[dtype], device=like.device)
+
+    @staticmethod
+    def full(n: int, value: Any, dtype: str, like: torch.Tensor) -> torch.Tensor:
+        return torch.full((n,), value, dtype=_TORCH_DTYPES[dtype], device=like.device)
+
+    @staticmethod
+    def arange(n: int, like: torch.Tensor) -> torch.Tensor:
+        return torch.arange(n, device=like.device)
+
+    @staticmethod
+    def astype(x: torch.Tensor, dtype: str) -> torch.Tensor:
+        return x.to(_TORCH_DTYPES[dtype])
+
+    @staticmethod
+    def tensor(values: list, dtype: str, like: torch.Tensor) -> torch.Tensor:
+        return torch.tensor(values, dtype=_TORCH_DTYPES[dtype], device=like.device)
+
+    @staticmethod
+    def segment_sum(values: torch.Tensor, sent: torch.Tensor, n: int) -> torch.Tensor:
+        return torch.zeros(n, dtype=torch.long, device=sent.device).index_add_(0, sent, values.long())
+
+    @staticmethod
+    def segment_max(values: torch.Tensor, sent: torch.Tensor, n: int, init: float) -> torch.Tensor:
+        return torch.full((n,), init, device=values.device, dtype=values.dtype).scatter_reduce(0, sent, values, "amax")
+
+    @staticmethod
+    def segment_min(values: torch.Tensor, sent: torch.Tensor, n: int, init: float) -> torch.Tensor:
+        return torch.full((n,), init, device=values.device, dtype=values.dtype).scatter_reduce(0, sent, values, "amin")
+
+    @staticmethod
+    def bincount(x: torch.Tensor, n: int) -> torch.Tensor:
+        return torch.bincount(x, minlength=n) if x.numel() else torch.zeros(n, dtype=torch.long, device=x.device)
+
+    cumsum = staticmethod(lambda x: torch.cumsum(x, 0))
+    nonzero = staticmethod(lambda m: torch.nonzero(m).flatten())
+    argsort = staticmethod(lambda x: torch.argsort(x, stable=True))
+    where = staticmethod(torch.where)
+    minimum = staticmethod(torch.minimum)
+    round = staticmethod(torch.round)
+    clip = staticmethod(lambda x, lo=None, hi=None: x.clamp(min=lo, max=hi))
+    cat = staticmethod(torch.cat)
+    clone = staticmethod(torch.clone)
+    repeat = staticmethod(torch.repeat_interleave)
+    numel = staticmethod(torch.numel)
+
+
+NUMPY, TORCH = _NumPyOps(), _TorchOps()
+
+
+def ops(x: Any) -> Any:
+    """The namespace of ``x``: :data:`NUMPY` for NumPy arrays, :data:`TORCH` for tensors."""
+    return NUMPY if isinstance(x, np.ndarray) else TORCH
+
+
+def host(t: Any) -> Any:
+    """What the kernels get for tensor ``t``: a NumPy view on the CPU (no copy), ``t`` elsewhere and
+    under :func:`multiaug.core.hostreads.assume_costly_host_reads` (the device path, examined on the
+    CPU); anything else unchanged."""
+    if isinstance(t, torch.Tensor) and t.device.type == "cpu" and host_reads_cheap(None):
+        return t.numpy()
+    return t
+
+
+def segment_sum(values: Any, sent: Any, n: int) -> Any:
+    """Per-sentence sum of ``values`` (bool or integer; long result)."""
+    return ops(sent).segment_sum(values, sent, n)
+
+
+def segment_starts(counts: Any) -> Any:
+    return ops(counts).cumsum(counts) - counts
+
+
+def n_changes(alpha: float, n_words: Any) -> Any:
     """EDA's number of changed words: ``max(1, round(alpha * n_words))`` (0 for empty sentences or
     ``alpha == 0``)."""
+    xp = ops(n_words)
     if alpha <= 0:
-        return torch.zeros_like(n_words)
-    n = torch.round(n_words.to(torch.float32) * float(alpha)).long().clamp(min=1)
-    return torch.where(n_words > 0, n, torch.zeros_like(n))
+        return xp.zeros(xp.numel(n_words), "long", n_words)
+    n = xp.clip(xp.astype(xp.round(xp.astype(n_words, "float32") * float(alpha)), "long"), 1)
+    return xp.where(n_words > 0, n, 0)
 
 
-def segment_rank(sent: torch.Tensor, key: torch.Tensor, valid: torch.Tensor, n: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def segment_rank(sent: Any, key: Any, valid: Any, n: int) -> tuple[Any, Any, Any]:
     """Rank of each element within its sentence, ordered by ``key`` in [0, 1); invalid elements rank
     after every valid one. Returns ``(rank, order, starts)``: ``order`` sorts by (sentence, key) and
     ``order[starts[s] + r]`` is the element of rank ``r`` in sentence ``s``."""
-    t = sent.numel()
-    counts = torch.bincount(sent, minlength=n) if t else torch.zeros(n, dtype=torch.long, device=sent.device)
-    starts = segment_starts(counts)
-    order = _order_numpy(sent, key, valid) if sent.device.type == "cpu" else _order_torch(sent, key, valid)
-    rank = torch.empty_like(sent)
-    rank[order] = torch.arange(t, device=sent.device) - starts[sent[order]]
+    xp = ops(sent)
+    t = xp.numel(sent)
+    starts = segment_starts(xp.bincount(sent, n))
+    if xp is NUMPY:
+        order = _order_numpy(sent, key, valid)
+    elif sent.device.type == "cpu":
+        order = torch.from_numpy(_order_numpy(sent.numpy(), key.numpy(), valid.numpy()))
+    else:
+        order = _order_torch(sent, key, valid)
+    rank = xp.zeros(t, "long", sent)
+    rank[order] = xp.arange(t, sent) - starts[sent[order]]
     return rank, order, starts
 
 
-def _order_numpy(sent: torch.Tensor, key: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
-    """:func:`segment_rank`'s order on the CPU: integer keys (sentence << 32) | (key * 2^31), invalid =
+def _order_numpy(sent: np.ndarray, key: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """:func:`segment_rank`'s order with NumPy: integer keys (sentence << 32) | (key * 2^31), invalid =
     2^31 (the same order as :func:`_order_torch`'s sent * 2 + key). NumPy's stable sort (timsort) runs
     ~4x faster than its introsort here (keys come in sentence order, so runs are long) and ~30x faster
     than torch's CPU sort."""
-    kq = (key.numpy().astype(np.float64) * 2.0**31).astype(np.int64)
-    kq[~valid.numpy()] = 1 << 31
-    kq |= sent.numpy().astype(np.int64) << 32
-    return torch.from_numpy(np.argsort(kq, kind="stable"))
+    kq = (key.astype(np.float64) * 2.0**31).astype(np.int64)
+    kq[~valid] = 1 << 31
+    kq |= sent.astype(np.int64) << 32
+    return np.argsort(kq, kind="stable")
 
 
 def _order_torch(sent: torch.Tensor, key: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
@@ -59,93 +210,97 @@ def _order_torch(sent: torch.Tensor, key: torch.Tensor, valid: torch.Tensor) -> 
     return torch.argsort(k)
 
 
-def pick_synonyms(tid: torch.Tensor, u: torch.Tensor, indptr: torch.Tensor, indices: torch.Tensor,
-                  degree: torch.Tensor) -> torch.Tensor:
+def pick_synonyms(tid: Any, u: Any, indptr: Any, indices: Any, degree: Any) -> Any:
     """A uniformly chosen synonym (table id) of every table id in ``tid`` (all must have one)."""
+    xp = ops(tid)
     d = degree[tid]
-    k = torch.minimum((u * d.to(u.dtype)).long(), d - 1)
+    k = xp.minimum(xp.astype(u * xp.astype(d, "float32"), "long"), d - 1)
     return indices[indptr[tid] + k]
 
 
-def synonym_replacement(ids: torch.Tensor, sent: torch.Tensor, n: int, n_replace: torch.Tensor,
-                        eligible: torch.Tensor, tid: torch.Tensor, u_pick: torch.Tensor, u_syn: torch.Tensor,
-                        table: tuple[torch.Tensor, torch.Tensor, torch.Tensor], encode) -> tuple[torch.Tensor, torch.Tensor]:
+def synonym_replacement(ids: Any, sent: Any, n: int, n_replace: Any, eligible: Any, tid: Any, u_pick: Any,
+                        u_syn: Any, table: tuple[Any, Any, Any], encode) -> tuple[Any, Any]:
     """Replace ``n_replace[s]`` distinct eligible tokens of each sentence by a random synonym.
 
     ``eligible`` (T,) marks tokens with synonyms (not stop words), ``tid`` (T,) their table ids,
     ``encode(token_codes, synonym_ids)`` gives the new codes. Returns ``(new_ids, n_replaced)``."""
+    xp = ops(ids)
     rank, _, _ = segment_rank(sent, u_pick, eligible, n)
     chosen = eligible & (rank < n_replace[sent])
-    idx = torch.nonzero(chosen).flatten()
-    out = ids.clone()
-    if idx.numel():
+    idx = xp.nonzero(chosen)
+    out = xp.clone(ids)
+    if xp.numel(idx):
         syn = pick_synonyms(tid[idx], u_syn[idx], *table)
         out[idx] = encode(ids[idx], syn)
     return out, segment_sum(chosen, sent, n)
 
 
-def random_insertion(ids: torch.Tensor, sent: torch.Tensor, n: int, n_insert: torch.Tensor, eligible: torch.Tensor,
-                     tid: torch.Tensor, u_src: torch.Tensor, u_syn: torch.Tensor, u_pos: torch.Tensor,
-                     table: tuple[torch.Tensor, torch.Tensor, torch.Tensor], encode) -> tuple[torch.Tensor, torch.Tensor]:
+def random_insertion(ids: Any, sent: Any, n: int, n_insert: Any, eligible: Any, tid: Any, u_src: Any, u_syn: Any,
+                     u_pos: Any, table: tuple[Any, Any, Any], encode) -> tuple[Any, Any]:
     """Insert, ``n_insert[s]`` times per sentence, a synonym of a random eligible word (drawn with
-    replacement) at a random position (0 .. length). ``n_insert`` must be 0 where a sentence has no
-    eligible word; ``u_*`` have ``n_insert.sum()`` entries. Returns ``(new_ids, new_sent)``."""
-    dev = ids.device
+    replacement) at a random position (0 .. length); ``u_*`` have ``n_insert.sum()`` entries. The
+    insertions of a sentence without an eligible word are skipped (in EDA's ``mode="all"`` synonym
+    replacement may have replaced its only one). Returns ``(new_ids, new_sent)``."""
+    xp = ops(ids)
     total = int(n_insert.sum())
     if total == 0:
         return ids, sent
-    ins_sent = torch.repeat_interleave(torch.arange(n, device=dev), n_insert)
-    elig_idx = torch.nonzero(eligible).flatten()
+    ins_sent = xp.repeat(xp.arange(n, ids), n_insert)
+    elig_idx = xp.nonzero(eligible)
     m = segment_sum(eligible, sent, n)
+    ok = m[ins_sent] > 0
+    if not bool(ok.all()):
+        ins_sent, u_src, u_syn, u_pos = ins_sent[ok], u_src[ok], u_syn[ok], u_pos[ok]
+        if xp.numel(ins_sent) == 0:
+            return ids, sent
     eoff = segment_starts(m)
     mi = m[ins_sent]
-    r = torch.minimum((u_src * mi.to(u_src.dtype)).long(), mi - 1)
+    r = xp.minimum(xp.astype(u_src * xp.astype(mi, "float32"), "long"), mi - 1)
     src = elig_idx[eoff[ins_sent] + r]
     syn = pick_synonyms(tid[src], u_syn, *table)
     new = encode(None, syn)
-    counts = torch.bincount(sent, minlength=n) if sent.numel() else torch.zeros(n, dtype=torch.long, device=dev)
+    counts = xp.bincount(sent, n)
     starts = segment_starts(counts)
     li = counts[ins_sent]
-    pos = torch.minimum((u_pos * (li + 1).to(u_pos.dtype)).long(), li)
-    width = 2 * (int(counts.max()) if counts.numel() else 0) + 4
-    j = torch.arange(sent.numel(), device=dev) - starts[sent]
-    key = torch.cat([sent * width + 2 * j + 1, ins_sent * width + 2 * pos])
-    order = torch.argsort(key, stable=True)
-    return torch.cat([ids, new])[order], torch.cat([sent, ins_sent])[order]
+    pos = xp.minimum(xp.astype(u_pos * xp.astype(li + 1, "float32"), "long"), li)
+    width = 2 * (int(counts.max()) if xp.numel(counts) else 0) + 4
+    j = xp.arange(xp.numel(sent), ids) - starts[sent]
+    key = xp.cat([sent * width + 2 * j + 1, ins_sent * width + 2 * pos])
+    order = xp.argsort(key)
+    return xp.cat([ids, new])[order], xp.cat([sent, ins_sent])[order]
 
 
-def random_swap(ids: torch.Tensor, sent: torch.Tensor, n: int, n_swaps: torch.Tensor, movable: torch.Tensor,
-                u: torch.Tensor) -> torch.Tensor:
+def random_swap(ids: Any, sent: Any, n: int, n_swaps: Any, movable: Any, u: Any) -> Any:
     """``n_swaps[s]`` disjoint swaps of two random movable tokens per sentence (at most
     ``movable // 2``): the ``2 k`` lowest-keyed movable tokens are paired (0,1), (2,3), ..."""
+    xp = ops(ids)
     rank, order, starts = segment_rank(sent, u, movable, n)
-    pairs = torch.minimum(n_swaps, segment_sum(movable, sent, n) // 2)
+    pairs = xp.minimum(n_swaps, segment_sum(movable, sent, n) // 2)
     chosen = movable & (rank < 2 * pairs[sent])
-    idx = torch.nonzero(chosen).flatten()
-    out = ids.clone()
-    if idx.numel():
+    idx = xp.nonzero(chosen)
+    out = xp.clone(ids)
+    if xp.numel(idx):
         partner = order[starts[sent[idx]] + (rank[idx] ^ 1)]
         out[idx] = ids[partner]
     return out
 
 
-def random_deletion(ids: torch.Tensor, sent: torch.Tensor, n: int, p: torch.Tensor, u: torch.Tensor,
-                    at_least_one: bool = True, valid: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+def random_deletion(ids: Any, sent: Any, n: int, p: Any, u: Any, at_least_one: bool = True,
+                    valid: Any = None) -> tuple[Any, Any]:
     """Delete each ``valid`` token (default: every token) with its sentence's probability ``p[s]``;
     other tokens always stay. A sentence keeps at least one valid token (the one with the largest
     draw) and, with ``at_least_one``, loses at least one when it has two or more valid tokens and
     ``p[s] > 0`` (the one with the smallest draw). Returns ``(ids, sent)``."""
-    if sent.numel() == 0:
+    xp = ops(sent)
+    if xp.numel(sent) == 0:
         return ids, sent
     if valid is None:
-        valid = torch.ones_like(sent, dtype=torch.bool)
+        valid = xp.full(xp.numel(sent), True, "bool", sent)
     ps = p[sent]
     drop = (u < ps) & valid
     counts = segment_sum(valid, sent, n)
-    umax = torch.full((n,), -1.0, device=u.device, dtype=u.dtype).scatter_reduce(
-        0, sent, torch.where(valid, u, torch.full_like(u, -1.0)), "amax")
-    umin = torch.full((n,), 2.0, device=u.device, dtype=u.dtype).scatter_reduce(
-        0, sent, torch.where(valid, u, torch.full_like(u, 2.0)), "amin")
+    umax = xp.segment_max(xp.where(valid, u, -1.0), sent, n, -1.0)
+    umin = xp.segment_min(xp.where(valid, u, 2.0), sent, n, 2.0)
     if at_least_one:
         none = segment_sum(drop, sent, n) == 0
         drop |= none[sent] & (counts[sent] >= 2) & (ps > 0) & valid & (u == umin[sent])
@@ -161,64 +316,75 @@ def random_deletion(ids: torch.Tensor, sent: torch.Tensor, n: int, p: torch.Tens
 # --------------------------------------------------------------------------------------------------
 
 
-def char_words(is_word_char: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def char_words(is_word_char: Any) -> tuple[Any, Any, Any]:
     """Word segmentation of a flat code array: ``(word_id (C,) or -1, word_start (W,), word_len (W,))``."""
-    prev = torch.zeros_like(is_word_char)
+    xp = ops(is_word_char)
+    prev = xp.zeros(xp.numel(is_word_char), "bool", is_word_char)
     prev[1:] = is_word_char[:-1]
     start = is_word_char & ~prev
-    word_id = torch.cumsum(start.long(), 0) - 1
-    word_id = torch.where(is_word_char, word_id, torch.full_like(word_id, -1))
-    starts = torch.nonzero(start).flatten()
-    w = starts.numel()
-    lens = torch.bincount(word_id[is_word_char], minlength=w) if w else torch.zeros(0, dtype=torch.long, device=starts.device)
+    word_id = xp.cumsum(xp.astype(start, "long")) - 1
+    word_id = xp.where(is_word_char, word_id, -1)
+    starts = xp.nonzero(start)
+    w = xp.numel(starts)
+    lens = xp.bincount(word_id[is_word_char], w)
     return word_id, starts, lens
 
 
-def choose_chars(word_id: torch.Tensor, cand: torch.Tensor, n_per_word: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
-    """Mask of ``n_per_word[w]`` distinct random candidate characters in each word (0: none)."""
-    w = n_per_word.numel()
-    out = torch.zeros_like(cand)
-    if w == 0 or word_id.numel() == 0:
+def choose_chars(word_id: Any, cand: Any, n_per_word: Any, u: Any) -> Any:
+    """Mask of ``n_per_word[w]`` distinct random candidate characters in each word (0: none).
+
+    Only the characters of words with ``n_per_word > 0`` are ranked (a word with as many choices as
+    candidates takes them all without a draw)."""
+    xp = ops(cand)
+    w = xp.numel(n_per_word)
+    out = xp.zeros(xp.numel(cand), "bool", cand)
+    if w == 0 or xp.numel(word_id) == 0:
         return out
-    wc = torch.nonzero(word_id >= 0).flatten()  # word characters: contiguous per word, words in order
+    wc = xp.nonzero(word_id >= 0)  # word characters: contiguous per word, words in order
     seg = word_id[wc]
+    live = n_per_word[seg] > 0
+    wc, seg = wc[live], seg[live]
+    if xp.numel(wc) == 0:
+        return out
     rank, _, _ = segment_rank(seg, u[wc], cand[wc], w)
     out[wc] = cand[wc] & (rank < n_per_word[seg])
     return out
 
 
-def substitute_chars(codes: torch.Tensor, chosen: torch.Tensor, indptr: torch.Tensor, indices: torch.Tensor,
-                     u: torch.Tensor) -> torch.Tensor:
+def substitute_chars(codes: Any, chosen: Any, indptr: Any, indices: Any, u: Any) -> Any:
     """Replace each chosen code by a random entry of its row in the CSR map (codes must have one)."""
-    idx = torch.nonzero(chosen).flatten()
-    out = codes.clone()
-    if idx.numel():
+    xp = ops(codes)
+    idx = xp.nonzero(chosen)
+    out = xp.clone(codes)
+    if xp.numel(idx):
         c = codes[idx]
         deg = indptr[c + 1] - indptr[c]
-        k = torch.minimum((u[idx] * deg.to(u.dtype)).long(), deg - 1)
+        k = xp.minimum(xp.astype(u[idx] * xp.astype(deg, "float32"), "long"), deg - 1)
         out[idx] = indices[indptr[c] + k]
     return out
 
 
-def insert_chars(codes: torch.Tensor, after: torch.Tensor, new: torch.Tensor) -> torch.Tensor:
+def insert_chars(codes: Any, after: Any, new: Any) -> Any:
     """Insert ``new[i]`` after every position ``i`` marked in ``after``."""
-    idx = torch.nonzero(after).flatten()
-    if idx.numel() == 0:
+    xp = ops(codes)
+    idx = xp.nonzero(after)
+    if xp.numel(idx) == 0:
         return codes
-    pos = torch.arange(codes.numel(), device=codes.device)
-    key = torch.cat([2 * pos, 2 * idx + 1])
-    order = torch.argsort(key)
-    return torch.cat([codes, new[idx]])[order]
+    pos = xp.arange(xp.numel(codes), codes)
+    key = xp.cat([2 * pos, 2 * idx + 1])
+    order = xp.argsort(key)
+    return xp.cat([codes, new[idx]])[order]
 
 
-def swap_next_chars(codes: torch.Tensor, chosen: torch.Tensor) -> torch.Tensor:
+def swap_next_chars(codes: Any, chosen: Any) -> Any:
     """Swap every chosen character with the next one (callers make sure the next one is in the same
     word); a choice right after another one is skipped so that swaps do not overlap."""
-    prev = torch.zeros_like(chosen)
+    xp = ops(codes)
+    prev = xp.zeros(xp.numel(chosen), "bool", chosen)
     prev[1:] = chosen[:-1]
-    idx = torch.nonzero(chosen & ~prev).flatten()
-    out = codes.clone()
-    if idx.numel():
+    idx = xp.nonzero(chosen & ~prev)
+    out = xp.clone(codes)
+    if xp.numel(idx):
         out[idx] = codes[idx + 1]
         out[idx + 1] = codes[idx]
     return out

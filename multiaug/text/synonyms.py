@@ -105,7 +105,7 @@ class SynonymTable:
         self.exceptions = dict(exceptions or {})
         self.morphology = morphology
         self.name = name
-        self._on: dict[str, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
+        self._on: dict[torch.device, tuple[torch.Tensor, torch.Tensor, torch.Tensor]] = {}
 
     def __len__(self) -> int:
         return len(self.words)
@@ -248,10 +248,11 @@ class SynonymTable:
 
     def tensors(self, device: Any = "cpu") -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """``(indptr, indices, degree)`` on ``device`` (cached)."""
-        key = str(torch.device(device))
-        if key not in self._on:
-            self._on[key] = tuple(t.to(device) for t in (self.indptr, self.indices, self.degree))  # type: ignore[assignment]
-        return self._on[key]
+        key = device if isinstance(device, torch.device) else torch.device(device)
+        got = self._on.get(key)
+        if got is None:
+            got = self._on[key] = tuple(t.to(key) for t in (self.indptr, self.indices, self.degree))  # type: ignore[assignment]
+        return got
 
 
 @lru_cache(maxsize=1)

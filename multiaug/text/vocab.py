@@ -82,7 +82,7 @@ class Lexicon:
         self.tid = np.empty(0, dtype=np.int64)
         self.is_word = np.empty(0, dtype=bool)
         self._styled: dict[tuple[bool, bool], tuple[int, np.ndarray]] = {}
-        self._on: dict[str, tuple[int, torch.Tensor, torch.Tensor]] = {}
+        self._on: dict[torch.device, tuple[int, torch.Tensor, torch.Tensor]] = {}
         self.update()
 
     def analyse(self, tok: str) -> tuple[str, str, str, int]:
@@ -129,10 +129,10 @@ class Lexicon:
 
     def tensors(self, device: Any, v: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``(tid, is_word)`` of types ``0 .. v-1`` on ``device`` (cached)."""
-        key = str(torch.device(device))
+        key = device if isinstance(device, torch.device) else torch.device(device)
         got = self._on.get(key)
         if got is None or got[0] < v:
-            got = (self.n, torch.from_numpy(self.tid[: self.n].copy()).to(device), torch.from_numpy(self.is_word[: self.n].copy()).to(device))
+            got = (self.n, torch.from_numpy(self.tid[: self.n].copy()).to(key), torch.from_numpy(self.is_word[: self.n].copy()).to(key))
             self._on[key] = got
         return got[1][:v], got[2][:v]
 
@@ -216,11 +216,15 @@ def tokenize(texts: list[str], lexicon: Lexicon | None = None, device: Any = "cp
     lexicon.update()
     v = lexicon.n
     # every text is followed by exactly one separator token: its length is the gap between them
-    pos = np.flatnonzero(all_ids == SENTINELS.index(sep))
     n = len(texts)
-    lengths = np.diff(pos, prepend=-1) - 1
-    ids = torch.from_numpy(np.delete(all_ids, pos))
-    sent = torch.from_numpy(np.repeat(np.arange(n, dtype=np.int64), lengths))
+    if n == 1:  # one text (a Dataset's __getitem__): its separator is the last token
+        lengths = np.array([len(flat) - 1], dtype=np.int64)
+        ids, sent = torch.from_numpy(all_ids[:-1]), torch.zeros(len(flat) - 1, dtype=torch.long)
+    else:
+        pos = np.flatnonzero(all_ids == SENTINELS.index(sep))
+        lengths = np.diff(pos, prepend=-1) - 1
+        ids = torch.from_numpy(np.delete(all_ids, pos))
+        sent = torch.from_numpy(np.repeat(np.arange(n, dtype=np.int64), lengths))
     dev = torch.device(device)
     return TokenBatch(ids.to(dev), sent.to(dev), torch.from_numpy(lengths).to(dev), v, lexicon, sep,
                       lexicon.prefix[:v], lexicon.core[:v], lexicon.suffix[:v])
@@ -240,20 +244,23 @@ def encode_new(types_plus_one: torch.Tensor, syn: torch.Tensor, vocab_size: int,
     return vocab_size + types_plus_one * max(table_size, 1) + syn
 
 
-def detokenize(ids: torch.Tensor, sent: torch.Tensor, n: int, tb: TokenBatch, lowercase: bool = False,
+def _numpy(a: Any) -> np.ndarray:
+    return a if isinstance(a, np.ndarray) else a.detach().to("cpu").numpy()
+
+
+def detokenize(ids: Any, sent: Any, n: int, tb: TokenBatch, lowercase: bool = False,
                keep_punct: bool = True) -> list[str]:
-    """Turn flat codes (original type ids or :func:`encode_new` codes) back into ``n`` strings,
-    with one ``str.join`` over the whole batch."""
+    """Turn flat codes (original type ids or :func:`encode_new` codes; tensors on any device or NumPy
+    arrays) back into ``n`` strings, with one ``str.join`` over the whole batch."""
     v = tb.vocab_size
-    ids_c = ids.detach().to("cpu")
-    sent_c = sent.detach().to("cpu")
+    ids_c, sent_c = _numpy(ids), _numpy(sent)
     base = tb.lexicon.styled(lowercase, keep_punct, v)
     new_mask = ids_c >= v
-    if bool(new_mask.any()):
-        codes, inv = torch.unique(ids_c[new_mask], return_inverse=True)
+    if new_mask.any():
+        codes, inv = np.unique(ids_c[new_mask], return_inverse=True)
         tsize = max(len(tb.table) if tb.table is not None else 1, 1)
         style = ((codes - v) // tsize - 1).tolist()
-        syn = ((codes - v) % tsize).numpy()
+        syn = (codes - v) % tsize
         words = tb.table.words[syn].tolist() if tb.table is not None else [""] * len(style)
         extra = np.empty(len(style), dtype=object)
         pre, core, suf = tb.prefix, tb.core, tb.suffix
@@ -264,27 +271,26 @@ def detokenize(ids: torch.Tensor, sent: torch.Tensor, n: int, tb: TokenBatch, lo
                 if keep_punct and (pre[st] or suf[st]):
                     w = pre[st] + w + suf[st]
             extra[k] = w
-        ids_c = ids_c.clone()
-        ids_c[new_mask] = v + inv
+        ids_c = ids_c.copy()
+        ids_c[new_mask] = v + inv.reshape(-1)
         base = np.concatenate([base, extra])
-    strs = base[ids_c.numpy()]
+    strs = base[ids_c]
     if not keep_punct:
         keep = strs != ""
         if not keep.all():
-            strs, sent_c = strs[keep], sent_c[torch.from_numpy(keep)]
-    t = len(strs)
-    if t == 0:
+            strs, sent_c = strs[keep], sent_c[keep]
+    if len(strs) == 0:
         return [""] * n
-    counts = torch.bincount(sent_c, minlength=n)
+    counts = np.bincount(sent_c, minlength=n)
     # mark the last token of every non-empty text, join the whole batch once and split it back:
     # "a b<SEP> c d<SEP> e<SEP>" -> ["a b", "c d", "e<SEP>"]
     sep = tb.sep
-    last = (torch.cumsum(counts, 0) - 1)[counts > 0].numpy()
+    last = (np.cumsum(counts) - 1)[counts > 0]
     strs[last] = [w + sep for w in strs[last].tolist()]  # (not `+ sep`: NumPy would drop a NUL)
     parts = " ".join(strs.tolist()).split(sep + " ")
     parts[-1] = parts[-1][: -len(sep)]
     if len(parts) == n:
         return parts
     out = np.full(n, "", dtype=object)
-    out[(counts > 0).numpy()] = parts
+    out[counts > 0] = parts
     return out.tolist()

@@ -402,3 +402,18 @@ def _dict_file(tmp_path):
     path = tmp_path / "syn.json"
     path.write_text(json.dumps(SYN))
     return path
+
+
+@pytest.mark.parametrize("text", ["one", "programs", "The dog", "The dog barks.", "a the of"])
+def test_mode_all_survives_a_replacement_of_the_only_insertion_source(text):
+    """mode="all" runs SR before RI: when SR replaced a sentence's only word with synonyms, RI has no
+    source left in it and skips that sentence's insertions (this used to raise IndexError)."""
+    import warnings
+
+    aug = EDA(mode="all", alpha_sr=0.5, alpha_ri=0.5, alpha_rs=0.0, p_rd=0.0, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)
+        for seed in range(5):
+            aug.set_params(seed=seed)
+            out = aug([text, text + " again"])
+            assert len(out) == 2 and all(isinstance(o, str) for o in out)
