@@ -149,6 +149,11 @@ def main(argv: list[str] | None = None) -> None:
         per_call.append(("nlpaug flow", timeit(lambda: [flow.augment(s) for s in few], args.nlpaug_repeats)))
     one = EDA(alpha_sr=0.1, alpha_ri=0.0, alpha_rs=0.1, p_rd=0.1, mode="all", seed=0)
     per_call.append(("multiaug EDA", timeit(lambda: [one([s]) for s in few], args.repeats)))
+    pairs = char_and_word_pairs() if nlpaug_s else []
+    for name, ours, theirs in pairs:  # single operations, each against nlpaug's own
+        ours(few[:20])
+        per_call.append((f"{name} nlpaug", timeit(lambda t=theirs: [t.augment(s) for s in few], args.nlpaug_repeats)))
+        per_call.append((f"{name} multiaug", timeit(lambda o=ours: [o([s]) for s in few], args.repeats)))
 
     # ---- table -------------------------------------------------------------------------------------
     print()
@@ -167,11 +172,37 @@ def main(argv: list[str] | None = None) -> None:
     print("x nlpaug: throughput relative to the nlpaug flow (higher is better); x floor: time per sentence")
     print("relative to split+join (lower is better). Targets: EDA >= 40x nlpaug, <= 5x the floor.")
     print()
-    print(f"One sentence per call ({k} calls, as a Dataset's __getitem__ would; wall medians):")
-    base = dict(per_call).get("nlpaug flow")
+    print(f"One sentence per call ({k} calls, as a Dataset's __getitem__ would; wall medians; x nlpaug: the")
+    print("nlpaug row above each multiaug row is its reference):")
+    timings = dict(per_call)
     for name, (wall, _) in per_call:
-        vs = f"  {base[0] / wall:.1f}x nlpaug" if base else ""
-        print(f"  {name:<14} {wall / k * 1e6:8.0f} us per call{vs}")
+        ref = timings.get("nlpaug flow" if name in ("split+join", "multiaug EDA") else name.replace(" multiaug", " nlpaug"))
+        vs = f"  {ref[0] / wall:.2f}x nlpaug" if ref else ""
+        print(f"  {name:<24} {wall / k * 1e6:8.0f} us per call{vs}")
+    if pairs:
+        print()
+        print(f"Single operations on the whole batch ({len(sents)} sentences, one call; wall medians):")
+        for name, ours, theirs in pairs:
+            t_ours = timeit(lambda o=ours: o(sents), args.repeats)[0]
+            t_theirs = timeit(lambda t=theirs: t.augment(sents), 1)[0]
+            print(f"  {name:<16} nlpaug {t_theirs:7.2f} s  multiaug {t_ours:7.3f} s  {t_theirs / t_ours:7.1f}x nlpaug")
+
+
+def char_and_word_pairs() -> list[tuple[str, object, object]]:
+    """(name, multiaug augmenter, nlpaug augmenter) with the same settings (nlpaug's defaults)."""
+    import nlpaug.augmenter.char as nac
+    import nlpaug.augmenter.word as naw
+
+    from multiaug.text import CharNoise, KeyboardTypo, OCRNoise, RandomDeletion, RandomSwap
+
+    return [
+        ("keyboard typo", KeyboardTypo(seed=0), nac.KeyboardAug()),
+        ("OCR noise", OCRNoise(seed=0), nac.OcrAug()),
+        ("char substitute", CharNoise(action="substitute", seed=0), nac.RandomCharAug(action="substitute")),
+        ("char insert", CharNoise(action="insert", seed=0), nac.RandomCharAug(action="insert")),
+        ("word swap", RandomSwap(seed=0), naw.RandomWordAug(action="swap")),
+        ("word delete", RandomDeletion(seed=0), naw.RandomWordAug(action="delete")),
+    ]
 
 
 if __name__ == "__main__":
