@@ -8,7 +8,8 @@ touched, so whitespace is kept exactly.
 
 The batch is encoded once into one flat tensor of Unicode code points (texts separated by a
 sentinel), words are found with a cumulative sum, characters are chosen with per-text and per-word
-random ranks, and the result is decoded once: no per-character Python loop. Non-ASCII letters count
+random ranks (array operations of :mod:`.functional`: NumPy views on the CPU, torch tensors
+elsewhere), and the result is decoded once: no per-character Python loop. Non-ASCII letters count
 as word characters (they can be deleted, swapped or get an insertion after them) but keyboard and OCR
 maps cover ASCII only. Combining marks stay on their letter: decomposed (NFD) text is edited in its
 composed form and returned decomposed; a mark with no composed form locks itself and its letter.
