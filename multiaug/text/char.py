@@ -52,11 +52,11 @@ def _keyboard_map() -> dict[str, str]:
     return out
 
 
-def _csr(mapping: dict[str, str]) -> tuple[torch.Tensor, torch.Tensor]:
+def _csr(mapping: dict[str, str]) -> tuple[np.ndarray, np.ndarray]:
     """CSR over ASCII codes 0..127 (+1 row end): code -> replacement codes."""
     rows = [[ord(c) for c in mapping.get(chr(k), "")] for k in range(128)]
-    indptr = torch.tensor(np.concatenate([[0], np.cumsum([len(r) for r in rows])]), dtype=torch.long)
-    indices = torch.tensor([c for r in rows for c in r], dtype=torch.long)
+    indptr = np.concatenate([[0], np.cumsum([len(r) for r in rows])]).astype(np.int64)
+    indices = np.array([c for r in rows for c in r], dtype=np.int64)
     return indptr, indices
 
 
@@ -200,21 +200,15 @@ class _CharNoise(TextAugmenter):
 
     @staticmethod
     def _decode(codes: Any, sep: int, n: int) -> list[str]:
-        arr = codes if isinstance(codes, np.ndarray) else codes.to("cpu", torch.int64).numpy()
-        out = arr.astype(np.uint32).tobytes().decode("utf-32-le").split(chr(sep))
+        out = F.to_numpy(codes).astype(np.uint32).tobytes().decode("utf-32-le").split(chr(sep))
         assert len(out) == n
         return out
 
 
-_MAP_ARRAYS = {name: (indptr.numpy(), indices.numpy()) for name, (indptr, indices) in _MAPS.items()}
-
-
 def _map_arrays(name: str, like: Any) -> tuple[Any, Any]:
     """``(indptr, indices)`` of a character map in the namespace of ``like``."""
-    if isinstance(like, np.ndarray):
-        return _MAP_ARRAYS[name]
     indptr, indices = _MAPS[name]
-    return indptr.to(like.device), indices.to(like.device)
+    return _on(indptr, like), _on(indices, like)
 
 
 class _MappedSubstitution(_CharNoise):

@@ -2,8 +2,9 @@
 
 The whole batch is tokenised once into flat id tensors (:mod:`.vocab`), the four operations run as
 a handful of array operations with per-sentence random draws on the augmenter's device
-(:mod:`.functional`: NumPy views on the CPU, torch tensors elsewhere), synonyms come from a CSR table of ids (:mod:`.synonyms`, WordNet 3.0 shipped
-with the package) and the batch is detokenised once. There is no per-word Python loop.
+(:mod:`.functional`: NumPy views on the CPU, torch tensors elsewhere), synonyms come from a CSR
+table of ids (:mod:`.synonyms`, WordNet 3.0 shipped with the package) and the batch is detokenised
+once. There is no per-word Python loop.
 
 Differences from the reference script (jasonwei20/eda_nlp), on purpose:
 

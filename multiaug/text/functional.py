@@ -156,6 +156,11 @@ def host(t: Any) -> Any:
     return t
 
 
+def to_numpy(a: Any) -> np.ndarray:
+    """``a`` as a NumPy array on the host (a view of a CPU tensor, a copy from a device)."""
+    return a if isinstance(a, np.ndarray) else a.detach().to("cpu").numpy()
+
+
 def segment_sum(values: Any, sent: Any, n: int) -> Any:
     """Per-sentence sum of ``values`` (bool or integer; long result)."""
     return ops(sent).segment_sum(values, sent, n)

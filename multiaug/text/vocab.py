@@ -27,6 +27,7 @@ from typing import Any, Iterable
 import numpy as np
 import torch
 
+from .functional import to_numpy
 from .synonyms import STOP_WORDS, SynonymTable, get_table, source_key
 
 PUNCT = string.punctuation + "“”‘’«»„‚‹›—–…¡¿·•"
@@ -244,16 +245,12 @@ def encode_new(types_plus_one: torch.Tensor, syn: torch.Tensor, vocab_size: int,
     return vocab_size + types_plus_one * max(table_size, 1) + syn
 
 
-def _numpy(a: Any) -> np.ndarray:
-    return a if isinstance(a, np.ndarray) else a.detach().to("cpu").numpy()
-
-
 def detokenize(ids: Any, sent: Any, n: int, tb: TokenBatch, lowercase: bool = False,
                keep_punct: bool = True) -> list[str]:
     """Turn flat codes (original type ids or :func:`encode_new` codes; tensors on any device or NumPy
     arrays) back into ``n`` strings, with one ``str.join`` over the whole batch."""
     v = tb.vocab_size
-    ids_c, sent_c = _numpy(ids), _numpy(sent)
+    ids_c, sent_c = to_numpy(ids), to_numpy(sent)
     base = tb.lexicon.styled(lowercase, keep_punct, v)
     new_mask = ids_c >= v
     if new_mask.any():
