@@ -170,15 +170,24 @@ def same_attributes(graphs: list) -> list:
         if not add_weight and not any(k in ks for k in dropped):
             out.append(g)
             continue
-        g = g.clone()
+        g = g.__copy__()  # shallow: attributes are removed or added, never modified in place
         for k in dropped:
             if k in ks:
                 del g[k]
-        if "edge_weight" in partial and "edge_weight" not in ks:
+        if add_weight:
             ref = owners["edge_weight"].edge_weight
             g.edge_weight = torch.ones(g.edge_index.shape[1], dtype=ref.dtype, device=g.edge_index.device)
         out.append(g)
     return out
+
+
+def as_batch(graphs: Sequence[Any]) -> Any:
+    """A list of graphs as one input: the ``Data`` itself when there is one, else one ``Batch`` (how
+    files of graphs are fitted and augmented)."""
+    if len(graphs) == 1:
+        return graphs[0]
+    _, Batch = _pyg()
+    return Batch.from_data_list(graphs)
 
 
 register_modality(GraphHandler())

@@ -196,11 +196,14 @@ class ContextualSubstitution(TextAugmenter):
         ``max_len`` are absent)."""
         head, tail, lstrip, rstrip = self._special_frame(tok)
         room = max_len - len(head) - len(tail)
-        rows, where = [], []
-        for r, parts in enumerate(pieces):
+        flat: list[str] = []
+        for parts in pieces:
             texts = [(p.rstrip() if lstrip and j < len(parts) - 1 else p) for j, p in enumerate(parts)]
-            texts = [(p.lstrip() if rstrip and j > 0 else p) for j, p in enumerate(texts)]
-            enc = tok(texts, add_special_tokens=False, split_special_tokens=True)["input_ids"]
+            flat += [(p.lstrip() if rstrip and j > 0 else p) for j, p in enumerate(texts)]
+        encoded = tok(flat, add_special_tokens=False, split_special_tokens=True)["input_ids"] if flat else []
+        rows, where, start = [], [], 0
+        for r, parts in enumerate(pieces):
+            enc, start = encoded[start : start + len(parts)], start + len(parts)
             ids: list[int] = list(head)
             for j, seg in enumerate(enc):
                 if j:

@@ -37,7 +37,7 @@ from ..core import Params, concat_labels, take_labels
 from ..core.constraints import Boolean, Interval, InvalidParameterError, Options, Real, Satisfies, SequenceOf
 from ..registry import register
 from . import functional as F
-from .base import TextAugmenter, TextOutput
+from .base import TextAugmenter
 from .synonyms import FILE_SUFFIXES, as_path, get_table
 from .vocab import PUNCT, TokenBatch, detokenize, encode_new, get_lexicon, tokenize
 
@@ -177,12 +177,12 @@ class _EDABase(TextAugmenter):
         return prm
 
     def _apply(self, x: list[str], params: Params) -> list[str]:
-        return self._run(params["tokens"], params, x)
+        return self._run(params["tokens"], params)
 
-    def _run(self, tb: TokenBatch, prm: Params, src: list[str]) -> TextOutput:
-        """The texts after the drawn operations, with ``changed``: sentence ``i`` of ``tb`` comes from
-        ``src[i % len(src)]`` and is unchanged exactly when :meth:`_same` says so (its text equals the
-        input rendered with the same case, punctuation and whitespace options), whatever the operation."""
+    def _run(self, tb: TokenBatch, prm: Params) -> list[str]:
+        """The texts after the drawn operations. Whatever the operation, an output is unchanged exactly
+        when :meth:`_same` says so (its text equals the input rendered with the same case, punctuation
+        and whitespace options): the base class's ``_unchanged_positions`` decides it."""
         ids, sent, n = F.host(tb.ids), F.host(tb.sent), tb.n
         xp = F.ops(ids)
         v = tb.vocab_size
@@ -205,7 +205,7 @@ class _EDABase(TextAugmenter):
             table = tuple(F.host(a) for a in tb.table.tensors(tb.ids.device)) if tb.table is not None else None
             tid, word = tid_t[ids], word_t[ids]  # all codes are original types here
             if "n_sr" in prm and table is not None:
-                ids, _ = F.synonym_replacement(ids, sent, n, prm["n_sr"], tid >= 0, tid, prm["u_sr"][0], prm["u_sr"][1], table, encode)
+                ids = F.synonym_replacement(ids, sent, n, prm["n_sr"], tid >= 0, tid, prm["u_sr"][0], prm["u_sr"][1], table, encode)
                 tid = xp.where(ids < v, tid, -1)  # replaced tokens stay words
             if "n_ri" in prm and table is not None:
                 u = prm["u_ri"]
@@ -215,9 +215,7 @@ class _EDABase(TextAugmenter):
                 ids = F.random_swap(ids, sent, n, prm["n_rs"], word, prm["u_rs"][: xp.numel(ids)])
             if "p_rd" in prm:  # words only: punctuation-only tokens are not words (as for the counts and swaps)
                 ids, sent = F.random_deletion(ids, sent, n, prm["p_rd"], prm["u_rd"][: xp.numel(ids)], valid=word)
-        out = detokenize(ids, sent, n, tb, self.lowercase, self.keep_punct)
-        k = max(len(src), 1)
-        return TextOutput(out, changed=[not self._same(o, src[i % k]) for i, o in enumerate(out)])
+        return detokenize(ids, sent, n, tb, self.lowercase, self.keep_punct)
 
     # ---- n_aug copies in one batched pass ------------------------------------------------------------
 
@@ -238,8 +236,8 @@ class _EDABase(TextAugmenter):
             offset = torch.randint(0, k, (n,), generator=self.generator(dev), device=dev)
             copy = torch.arange(n_aug, device=dev).repeat_interleave(n)
             op = torch.tensor(enabled, device=dev)[(copy + offset.repeat(n_aug)) % k]
-        out = self._run(tb, self._draw(tb, op), xi)
-        unchanged = [i for i, c in enumerate(out.changed) if not c]
+        out = self._run(tb, self._draw(tb, op))
+        unchanged = self._unchanged_positions(xi * n_aug, out, range(len(out)))
         y_out = None
         if y is not None:
             y_out = concat_labels([y] * n_aug) if n_aug > 1 else take_labels(y, torch.arange(n))

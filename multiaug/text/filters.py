@@ -16,15 +16,14 @@ what sentence-transformers does for all-MiniLM-L6-v2 (shipped offline by the PyP
 """
 from __future__ import annotations
 
-import math
-import numbers
 import re
 import threading
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
-import numpy as np
 import torch
+
+from ..core.constraints import Interval, Real
 
 __all__ = ["FilterReport", "ParaphraseFilter", "normalize_text", "SentenceEmbedder"]
 
@@ -107,11 +106,6 @@ class SentenceEmbedder:
         return torch.cat(outs)
 
 
-def _is_number(v: Any) -> bool:
-    """A finite real number (Python or NumPy scalar; not a bool)."""
-    return isinstance(v, numbers.Real) and not isinstance(v, (bool, np.bool_)) and math.isfinite(v)
-
-
 def _is_list(v: Any) -> bool:
     """A sized iterable that is not a string (list, tuple, pandas Series, 1-D array...)."""
     return not isinstance(v, (str, bytes)) and hasattr(v, "__len__") and hasattr(v, "__iter__")
@@ -152,12 +146,12 @@ class ParaphraseFilter:
         device: Any = None,
     ):
         for name, v in (("min_similarity", min_similarity), ("max_similarity", max_similarity)):
-            if not _is_number(v) or not -1.0 <= v <= 1.0:
+            if not Interval(Real, -1.0, 1.0).accepts(v):
                 raise ValueError(f"{name} must be a cosine similarity in [-1, 1], got {v!r}")
         if min_similarity > max_similarity:
             raise ValueError(f"min_similarity ({min_similarity}) must not exceed max_similarity ({max_similarity})")
         for name, v in (("min_length_ratio", min_length_ratio), ("max_length_ratio", max_length_ratio)):
-            if not _is_number(v) or v < 0:
+            if not Interval(Real, 0, None).accepts(v):
                 raise ValueError(f"{name} must be a finite non-negative number, got {v!r}")
         if min_length_ratio > max_length_ratio:
             raise ValueError(f"min_length_ratio ({min_length_ratio}) must not exceed max_length_ratio ({max_length_ratio})")

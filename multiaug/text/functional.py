@@ -224,11 +224,11 @@ def pick_synonyms(tid: Any, u: Any, indptr: Any, indices: Any, degree: Any) -> A
 
 
 def synonym_replacement(ids: Any, sent: Any, n: int, n_replace: Any, eligible: Any, tid: Any, u_pick: Any,
-                        u_syn: Any, table: tuple[Any, Any, Any], encode) -> tuple[Any, Any]:
+                        u_syn: Any, table: tuple[Any, Any, Any], encode) -> Any:
     """Replace ``n_replace[s]`` distinct eligible tokens of each sentence by a random synonym.
 
     ``eligible`` (T,) marks tokens with synonyms (not stop words), ``tid`` (T,) their table ids,
-    ``encode(token_codes, synonym_ids)`` gives the new codes. Returns ``(new_ids, n_replaced)``."""
+    ``encode(token_codes, synonym_ids)`` gives the new codes. Returns the new ids."""
     xp = ops(ids)
     rank, _, _ = segment_rank(sent, u_pick, eligible, n)
     chosen = eligible & (rank < n_replace[sent])
@@ -237,7 +237,7 @@ def synonym_replacement(ids: Any, sent: Any, n: int, n_replace: Any, eligible: A
     if xp.numel(idx):
         syn = pick_synonyms(tid[idx], u_syn[idx], *table)
         out[idx] = encode(ids[idx], syn)
-    return out, segment_sum(chosen, sent, n)
+    return out
 
 
 def random_insertion(ids: Any, sent: Any, n: int, n_insert: Any, eligible: Any, tid: Any, u_src: Any, u_syn: Any,

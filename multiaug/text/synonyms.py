@@ -31,7 +31,7 @@ import os
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import numpy as np
 import torch
@@ -299,11 +299,20 @@ def get_table(source: Any = "wordnet") -> SynonymTable:
             table = SynonymTable.from_dict(source, name="dict")
         else:
             table = SynonymTable.from_file(source)
-        if key.startswith("file:"):  # an older version of the same file is stale
-            stem = key.rsplit(":", 2)[0] + ":"
-            for k in [k for k in _TABLES if k.startswith(stem)]:
-                del _TABLES[k]
-        _TABLES[key] = table
-        if len(_TABLES) > 16:
-            _TABLES.pop(next(iter(_TABLES)))
+        cache_put(_TABLES, key, table)
     return _TABLES[key]
+
+
+def cache_put(cache: dict, key: Any, value: Any, source_of: Callable[[Any], Any] = lambda k: k,
+              limit: int = 16) -> None:
+    """Store ``value`` under ``key`` in a cache keyed by :func:`source_key` (``source_of`` gives an
+    entry's source key): entries made from another version of the same file are stale and go first,
+    and the oldest entries go beyond ``limit``."""
+    src = source_of(key)
+    if isinstance(src, str) and src.startswith("file:"):
+        stem = src.rsplit(":", 2)[0] + ":"
+        for k in [k for k in cache if isinstance(source_of(k), str) and source_of(k).startswith(stem)]:
+            del cache[k]
+    cache[key] = value
+    while len(cache) > limit:
+        cache.pop(next(iter(cache)))

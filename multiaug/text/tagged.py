@@ -1293,7 +1293,7 @@ class TaggedCharNoise(TaggedAugmenter):
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         texts, idx = self._texts(f)
-        out = self._inner(None)._apply(texts, {k: params[k] for k in ("codes", "sep", "u", "mark", "nfd")})
+        out = self._inner(None)._apply(texts, params)  # reads the character kernel's own draws only
         counts = F.segment_sum(self._eligible(f), f.sent, f.n).tolist()
         new = [w for t, c in zip(out, counts) if c for w in t.split(_TOKEN_SEP)]
         tok = f.tok.copy()

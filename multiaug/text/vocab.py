@@ -28,7 +28,7 @@ import numpy as np
 import torch
 
 from .functional import to_numpy
-from .synonyms import STOP_WORDS, SynonymTable, get_table, source_key
+from .synonyms import STOP_WORDS, SynonymTable, cache_put, get_table, source_key
 
 PUNCT = string.punctuation + "“”‘’«»„‚‹›—–…¡¿·•"
 
@@ -150,13 +150,7 @@ def get_lexicon(synonyms: Any = "wordnet", stopwords: Iterable[str] | None = Non
     key = (src, sw)
     if key not in _LEXICONS:
         table = None if synonyms is None else get_table(synonyms)
-        if isinstance(src, str) and src.startswith("file:"):  # lexicons of older versions of the file are stale
-            stem = src.rsplit(":", 2)[0] + ":"
-            for k in [k for k in _LEXICONS if isinstance(k[0], str) and k[0].startswith(stem) and k[1] == sw]:
-                del _LEXICONS[k]
-        if len(_LEXICONS) > 16:
-            _LEXICONS.pop(next(iter(_LEXICONS)))
-        _LEXICONS[key] = Lexicon(table, sw)
+        cache_put(_LEXICONS, key, Lexicon(table, sw), source_of=lambda k: k[0])
     return _LEXICONS[key]
 
 
