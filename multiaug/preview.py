@@ -857,10 +857,10 @@ def preview_file(aug: Any, input_path: str | os.PathLike, output_path: str | os.
     if getattr(a, "learned", False) and not a.__sklearn_is_fitted__():
         if a is aug:
             a = copy.deepcopy(aug)
-        if kind == "graph" and len(data) > 1:  # a list of graphs: fitted as one Batch, as `augment` does
-            from torch_geometric.data import Batch
+        if kind == "graph":  # a list of graphs: fitted as one Batch, as `augment` does
+            from .graph.base import as_batch
 
-            a.fit(Batch.from_data_list(data), y)
+            a.fit(as_batch(data), y)
         else:
-            a.fit(data[0] if kind == "graph" else data, y)
+            a.fit(data, y)
     return preview(a, data, y, n=n, path=dst, columns=columns)

@@ -29,7 +29,7 @@ import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import NotFittedError
 
-from .balance import STRATEGY_DESC, balanced_augment, take_inputs, valid_strategy
+from .balance import STRATEGY_DESC, balanced_augment, mixer_of, take_inputs, valid_strategy
 from .constraints import (
     Integral,
     Interval,
@@ -241,7 +241,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         n = self.handler.length(xi)
         if n >= 2:
             return
-        mixer = next((a for a in self._descendants() if getattr(a, "mixes_samples", False)), None)
+        mixer = mixer_of(self)
         if mixer is self:
             raise ValueError(
                 f"{type(self).__name__}: a mixing augmenter needs at least 2 {self.handler.unit} in the batch to draw "

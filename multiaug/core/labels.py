@@ -29,6 +29,8 @@ def label_classes(y: Any) -> list | None:
     arr = labels_to_numpy(y)
     if arr.ndim != 1 or arr.size == 0 or arr.dtype == bool or np.issubdtype(arr.dtype, np.floating):
         return None
+    if np.issubdtype(arr.dtype, np.integer) and arr.min() >= 0:  # as the tensor branch: no class list needed
+        return None
     try:
         classes, integer = class_list(arr)
     except TypeError:  # unorderable mixture (e.g. None next to str): no class order to give
@@ -66,12 +68,24 @@ def current_batch_classes() -> list | None:
     return _BATCH_CLASSES.get()
 
 
+def class_columns(y: Any, classes: list) -> np.ndarray:
+    """Column (int64) of each hard label of ``y`` in ``classes``, a list made by :func:`class_list`
+    (labels compared as the Python values it holds); ``KeyError`` for a label not in it."""
+    lookup = {c: i for i, c in enumerate(classes)}
+    return np.array([lookup[v.item() if hasattr(v, "item") else v] for v in labels_to_numpy(y)], dtype=np.int64)
+
+
+def class_values(classes: list, columns: np.ndarray, like: np.ndarray) -> np.ndarray:
+    """The labels of soft-target ``columns`` (column ``j``: the ``j``-th of ``classes``), in the dtype
+    of the hard labels ``like`` (a NumPy array) unless that is ``object``."""
+    out = np.asarray(classes, dtype=object)[columns]
+    return out if like.dtype == object else out.astype(like.dtype)
+
+
 def _class_positions(y: Any, classes: list) -> np.ndarray:
     """Column of each hard label of ``y`` in ``classes``."""
-    lookup = {c: i for i, c in enumerate(classes)}
-    arr = labels_to_numpy(y)
     try:
-        return np.array([lookup[v.item() if isinstance(v, np.generic) else v] for v in arr], dtype=np.int64)
+        return class_columns(y, classes)
     except KeyError as err:
         raise ValueError(f"y: label {err.args[0]!r} is not among the batch's classes {classes[:10]}") from None
 
@@ -226,9 +240,7 @@ def resample_labels(y: Any, y_aug: Any) -> Any:
         if named is not None:  # column j is the j-th of the sorted classes (strings, negative integers)
             if isinstance(y, torch.Tensor):
                 return torch.as_tensor(named, dtype=y.dtype, device=y.device)[torch.as_tensor(arg, device=y.device)]
-            out = np.asarray(named, dtype=object)[arg]
-            y_np = labels_to_numpy(y)
-            return out if y_np.dtype == object else out.astype(y_np.dtype)
+            return class_values(named, arg, labels_to_numpy(y))
         return arg if isinstance(y, torch.Tensor) else arg.astype(labels_to_numpy(y).dtype)
     return y_aug
 

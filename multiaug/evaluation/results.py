@@ -15,6 +15,11 @@ def check_interval(ci: Any, level: Any, who: str = "evaluate", level_name: str =
     """Refuse a bad interval method or level before any fit runs."""
     if ci not in CI_METHODS:
         raise ValueError(f"{who}: ci expected one of {list(CI_METHODS)}, got {ci!r}")
+    check_level(level, who, level_name)
+
+
+def check_level(level: Any, who: str = "evaluate", level_name: str = "level") -> None:
+    """Refuse a confidence level outside (0, 1) before any fit runs."""
     if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < float(level) < 1:
         raise ValueError(f"{who}: {level_name} expected a confidence level strictly between 0 and 1 (e.g. 0.95), "
                          f"got {level!r}")
@@ -49,7 +54,7 @@ def paired_stats(diff: np.ndarray, test_train_ratio: float, ci: str = "corrected
     elif ci == "t":
         var = s2 / j
     else:
-        raise ValueError(f"ci: expected 'corrected', 't' or 'bootstrap', got {ci!r}")
+        raise ValueError(f"ci: expected {', '.join(map(repr, CI_METHODS[:-1]))} or {CI_METHODS[-1]!r}, got {ci!r}")
     if var == 0:
         return {"diff": mean, "ci_low": mean, "ci_high": mean, "p_value": 1.0 if mean == 0 else 0.0}
     se = math.sqrt(var)

@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from .evaluate import NONE, CVRun, as_candidate, normalize_candidates
-from .results import check_interval, paired_stats
+from .results import check_level, paired_stats
 
 
 def expand_grid(grid: Any) -> list:
@@ -108,7 +108,7 @@ class AugmentationSearchCV(BaseEstimator):
                                  f"{st['diff']:+.4f} [{st['ci_low']:.4f}, {st['ci_high']:.4f}]).")
 
     def fit(self, X: Any, y: Any = None) -> "AugmentationSearchCV":
-        check_interval("corrected", self.early_stop_level, "AugmentationSearchCV", "early_stop_level")
+        check_level(self.early_stop_level, "AugmentationSearchCV", "early_stop_level")
         cands = expand_grid(self.candidates)
         run = CVRun(X, y, cands, self.model, self.cv, self.repeats, self.scoring, self.n_aug, self.seed, self.task,
                     self.graph_mode, self.max_time, self.n_jobs, self.progress)

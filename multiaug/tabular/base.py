@@ -180,9 +180,11 @@ class TabularHandler(TensorHandler):
             arr = np.empty(x.shape, dtype=np.float64)
             ctx = _Ctx("frame", columns=x.columns, index=x.index, dtypes=x.dtypes)
             bad = []
+            wide = False  # a column float32 cannot hold exactly (see below)
             for j, c in enumerate(x.columns):
                 col = x.iloc[:, j]
                 dt = col.dtype
+                wide = wide or _needs_float64(dt)
                 if isinstance(dt, pd.CategoricalDtype) or (j in declared and not pd.api.types.is_numeric_dtype(dt)) or (
                     j in declared and pd.api.types.is_bool_dtype(dt)
                 ):
@@ -215,7 +217,7 @@ class TabularHandler(TensorHandler):
             # float64 keeps every value an integer or float64 column can hold (ids, prices): cells
             # the augmenter does not change come back exactly; float32 when every column fits it
             t = torch.from_numpy(arr)
-            if not any(_needs_float64(dt) for dt in x.dtypes):
+            if not wide:
                 t = t.to(torch.float32)
         elif isinstance(x, torch.Tensor):
             if x.is_complex():
@@ -369,8 +371,10 @@ class TabularAugmenter(Augmenter):
 
     def _check_feature_names(self, X: Any, arg: str = "x") -> None:
         fitted = self.__dict__.get("feature_names_in_")
+        if fitted is None:  # not fitted on named columns: nothing to compare
+            return
         names = _frame_names(X)
-        if fitted is None or names is None or names == list(fitted):
+        if names is None or names == list(fitted):
             return
         missing = [c for c in fitted if c not in names]
         extra = [c for c in names if c not in fitted]

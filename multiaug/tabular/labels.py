@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from ..core.hostreads import min_max
-from ..core.labels import class_list, current_batch_classes, labels_to_numpy
+from ..core.labels import class_columns, class_list, class_values, current_batch_classes, labels_to_numpy
 
 MAX_AUTO_CLASSES = 32
 TASKS = ("auto", "classification", "regression")
@@ -134,9 +134,8 @@ def encode(
         k = int(max(batch_classes)) + 1 if batch_classes else 1
         idx = y.long() if labels_np is None else torch.as_tensor(np.asarray(labels_np).astype(np.int64), device=dev)
     else:
-        lookup = {c: i for i, c in enumerate(batch_classes)}
-        arr = labels_np if labels_np is not None else labels_to_numpy(y)
-        idx = torch.as_tensor([lookup[v.item() if hasattr(v, "item") else v] for v in arr], dtype=torch.long, device=dev)
+        idx = torch.as_tensor(class_columns(y if labels_np is None else labels_np, batch_classes), dtype=torch.long,
+                              device=dev)
         k = len(batch_classes)
     return Targets(torch.nn.functional.one_hot(idx, k).float(), "classification", kind, classes=batch_classes,
                    integer_classes=integer, device=dev)
@@ -166,5 +165,4 @@ def hard_labels(soft: Any, classes: list | None, integer: bool, like: Any) -> An
     like_arr = labels_to_numpy(like)
     if integer or classes is None:
         return arg.astype(like_arr.dtype)
-    out = np.asarray(classes, dtype=object)[arg]
-    return out.astype(like_arr.dtype) if like_arr.dtype != object else out
+    return class_values(classes, arg, like_arr)
