@@ -206,6 +206,7 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
     tagged`); those that learn from the data (mention_replacement, label_wise_replacement) are
     fitted on INPUT first. A CoNLL output holds the tokens and tags only; write .jsonl or .parquet to
     keep the lineage columns (source_index, is_augmented)."""
+    from .core.persistence import save_dir_error
     from .engines.local import augment_file
 
     if engine == "local" and (ray_address or ray_num_cpus is not None):
@@ -214,8 +215,9 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
         raise UserError(f"--n-aug: expected an integer >= 1 (augmented copies per row), got {n_aug}")
     if batch_size < 1:
         raise UserError(f"--batch-size: expected an integer >= 1 (rows per batch), got {batch_size}")
-    if save_dir and Path(save_dir).exists() and not Path(save_dir).is_dir():
-        raise UserError(f"--save {save_dir!r} is a file; expected a directory (it is created when missing)")
+    save_problem = save_dir_error(save_dir, f"--save {save_dir!r}") if save_dir else None
+    if save_problem:
+        raise UserError(save_problem)
     if threads is not None:
         if threads < 1:
             raise UserError(f"--threads: expected a positive number of threads, got {threads}")

@@ -7,7 +7,7 @@ table         .csv .jsonl .parquet    text (one column holds the text) and tabul
                                       chunks of rows so files larger than memory can be streamed
 array         .npy .npz               time series (N, C, T) or (N, T); ``.npy`` is memory-mapped;
                                       ``.npz`` holds ``x`` (or ``X``), optionally ``y`` and other
-                                      arrays (:func:`npz_extras`)
+                                      arrays (:func:`read_arrays`)
 graph         .pt                     PyG graphs: a ``Data``, a list of them, or dicts of tensors;
                                       loaded with ``torch.load(weights_only=True)`` (no pickle)
 table         .conll .bio .iob        tagged sentences (NER): one token per line, its tag in the last
@@ -231,6 +231,17 @@ def csv_header(path: str | os.PathLike) -> list:
     return list(pd.read_csv(path, nrows=0, index_col=False).columns)
 
 
+def csv_column_roles(header: Sequence, text_columns: Sequence[str] | None,
+                     typed_columns: Sequence[str] | None) -> tuple[list, list, list]:
+    """``(text, raw, typed)``: the columns of ``header`` (in its order) read as text (those in
+    ``text_columns``), as the text of their cells (pass-through: neither text nor in ``typed_columns``;
+    none when ``typed_columns`` is None) and with pandas' types (the others)."""
+    text = [c for c in header if c in set(text_columns or ())]
+    raw = [] if typed_columns is None else [c for c in header if c not in text and c not in set(typed_columns)]
+    typed = [c for c in header if c not in text and c not in raw]
+    return text, raw, typed
+
+
 def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_columns: Sequence[str] | None):
     """Chunks of a csv. ``text_columns``: str, no missing values (an empty cell is ``""``);
     ``typed_columns`` (None: all the others): pandas' types and missing values; any other column is
@@ -241,9 +252,7 @@ def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_col
     import pandas as pd
 
     header = csv_header(p)
-    text = [c for c in header if c in set(text_columns)]
-    raw = [] if typed_columns is None else [c for c in header if c not in text and c not in set(typed_columns)]
-    typed = [c for c in header if c not in text and c not in raw]
+    text, raw, typed = csv_column_roles(header, text_columns, typed_columns)
     kwargs: dict[str, Any] = {"index_col": False}
     if text or raw:
         # keep_default_na=False is file-wide: give the typed columns pandas' default NA strings back
@@ -558,9 +567,6 @@ class TableWriter:
             self._all_null = {f.name: _is_all_null(table.column(f.name)) for f in self._schema}
             self._writer.write_table(table)
             return
-        old_names, new_names = self._schema.names, table.schema.names
-        if sorted(map(str, old_names)) != sorted(map(str, new_names)) or len(set(new_names)) != len(new_names):
-            raise ValueError(f"output {self._where(len(table))} has columns {new_names}; earlier batches had {old_names}")
         fields, columns, nullify, changed = [], [], set(), False
         for f in self._schema:
             col = table.column(f.name)
@@ -855,9 +861,16 @@ def write_conll(path: str | os.PathLike, tokens: Sequence[Sequence[str]], tags: 
 # --------------------------------------------------------------------------------------------------
 
 
-def read_array(path: str | os.PathLike, mmap: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
-    """``(X, y)`` from a .npy (memory-mapped, y=None) or .npz (keys x/X and optional y/Y)."""
-    p = check_input(path)
+def _npz_xy_keys(keys: list[str]) -> tuple[str | None, str | None]:
+    """The keys of an .npz's ``x`` (``x``, ``X``, or its only array) and ``y`` (``y``, ``Y``), or None."""
+    xk = next((k for k in ("x", "X") if k in keys), keys[0] if len(keys) == 1 else None)
+    yk = next((k for k in ("y", "Y") if k in keys), None)
+    return xk, yk
+
+
+def _read_arrays(p: Path, mmap: bool, extras: bool) -> tuple[np.ndarray, np.ndarray | None, dict[str, np.ndarray]]:
+    """``(X, y, others)`` of a checked input path; ``others`` (the .npz's other arrays) only when
+    ``extras``, else ``{}``."""
     suffix = p.suffix.lower()
     magic = {".npy": b"\x93NUMPY", ".npz": b"PK"}.get(suffix)
     if magic is not None:
@@ -866,15 +879,15 @@ def read_array(path: str | os.PathLike, mmap: bool = True) -> tuple[np.ndarray, 
                 raise ValueError(f"cannot read {str(p)!r} as {suffix[1:]}: not a NumPy {suffix} file")
     try:
         if suffix == ".npy":
-            return np.load(p, mmap_mode="r" if mmap else None, allow_pickle=False), None
+            return np.load(p, mmap_mode="r" if mmap else None, allow_pickle=False), None, {}
         if suffix == ".npz":
             with np.load(p, allow_pickle=False) as z:
                 keys = list(z.keys())
-                xk = next((k for k in ("x", "X") if k in keys), keys[0] if len(keys) == 1 else None)
+                xk, yk = _npz_xy_keys(keys)
                 if xk is None:
                     raise ValueError(f"{str(p)!r}: expected an array named 'x' (or 'X'), found {keys}")
-                yk = next((k for k in ("y", "Y") if k in keys), None)
-                return z[xk], (z[yk] if yk else None)
+                others = {k: z[k] for k in keys if k not in (xk, yk)} if extras else {}
+                return z[xk], (z[yk] if yk else None), others
     except ValueError as e:
         if "allow_pickle" in str(e) or "pickle" in str(e).lower():
             raise ValueError(f"{str(p)!r} holds Python objects (pickled); only numeric arrays are read") from None
@@ -886,24 +899,16 @@ def read_array(path: str | os.PathLike, mmap: bool = True) -> tuple[np.ndarray, 
     raise ValueError(f"input {str(p)!r}: expected .npy or .npz, got {suffix!r}")
 
 
-def npz_extras(path: str | os.PathLike) -> dict[str, np.ndarray]:
-    """The arrays of an .npz besides the ones :func:`read_array` returns as ``x`` and ``y``
-    (``{}`` for a .npy)."""
-    p = check_input(path)
-    if p.suffix.lower() != ".npz":
-        return {}
-    try:
-        with np.load(p, allow_pickle=False) as z:
-            keys = list(z.keys())
-            xk = next((k for k in ("x", "X") if k in keys), keys[0] if len(keys) == 1 else None)
-            yk = next((k for k in ("y", "Y") if k in keys), None)
-            return {k: z[k] for k in keys if k not in (xk, yk)}
-    except ValueError as e:
-        if "pickle" in str(e).lower():
-            raise ValueError(f"{str(p)!r} holds Python objects (pickled); only numeric arrays are read") from None
-        raise ValueError(f"cannot read {str(p)!r} as npz: {e}") from None
-    except (OSError, EOFError) as e:
-        raise ValueError(f"cannot read {str(p)!r} as npz: {e}") from None
+def read_array(path: str | os.PathLike, mmap: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """``(X, y)`` from a .npy (memory-mapped, y=None) or .npz (keys x/X and optional y/Y)."""
+    x, y, _ = _read_arrays(check_input(path), mmap, extras=False)
+    return x, y
+
+
+def read_arrays(path: str | os.PathLike, mmap: bool = True) -> tuple[np.ndarray, np.ndarray | None, dict[str, np.ndarray]]:
+    """``(X, y, others)``: :func:`read_array`'s ``X`` and ``y`` and, in one read of the file, the
+    .npz's other arrays by name (``{}`` for a .npy)."""
+    return _read_arrays(check_input(path), mmap, extras=True)
 
 
 def write_array(path: str | os.PathLike, x: np.ndarray, **extra: np.ndarray) -> None:

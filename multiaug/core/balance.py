@@ -266,6 +266,12 @@ def _holds_fitted_state(a: Any) -> bool:
     return any(k.endswith("_") and not k.startswith("_") for k in vars(a))
 
 
+def needs_statistics(a: Any) -> bool:
+    """Whether augmenter ``a`` (itself, not those inside it) measures the data it is given
+    (``partial_fit``) and has not been fitted yet."""
+    return callable(getattr(a, "partial_fit", None)) and not _holds_fitted_state(a)
+
+
 def batch_standin(aug: Any, xi: Any) -> Any:
     """``aug``, or -- when it holds augmenters that measure the batch they get (``partial_fit`` and no
     fitted state, e.g. ``GaussianNoise``'s column spread) -- a stand-in whose such augmenters are fitted
@@ -275,7 +281,7 @@ def batch_standin(aug: Any, xi: Any) -> Any:
     draws advance ``aug``'s streams; ``aug`` itself is left unfitted."""
     import copy
 
-    if not any(callable(getattr(a, "partial_fit", None)) and not _holds_fitted_state(a) for a in aug._descendants()):
+    if not any(needs_statistics(a) for a in aug._descendants()):
         return aug
 
     def standin(a):
@@ -288,7 +294,7 @@ def batch_standin(aug: Any, xi: Any) -> Any:
                 b.__dict__[key] = [standin(c) for c in v]
             elif v is not None and hasattr(v, "_children"):
                 b.__dict__[key] = standin(v)
-        if callable(getattr(b, "partial_fit", None)) and not _holds_fitted_state(a):
+        if needs_statistics(a):  # b shares a's class and attributes
             b.fit(xi)
         return b
 

@@ -16,6 +16,15 @@ if TYPE_CHECKING:  # annotations only (base imports this module)
 __all__ = ["Persistence", "read_config", "write_config"]
 
 
+def save_dir_error(path: str | os.PathLike, shown: str) -> str | None:
+    """The error message for saving into ``path`` (``shown`` names it), or None: a directory is
+    created when missing, an existing file is refused."""
+    p = Path(path)
+    if p.exists() and not p.is_dir():
+        return f"{shown} is a file; expected a directory (it is created when missing)"
+    return None
+
+
 class Persistence:
     """Mixin of :class:`multiaug.core.Augmenter`: configuration and fitted-state persistence."""
 
@@ -125,8 +134,9 @@ class Persistence:
         from safetensors.torch import save_file
 
         path = Path(path)
-        if path.exists() and not path.is_dir():
-            raise ValueError(f"save: {str(path)!r} is a file; expected a directory (it is created when missing)")
+        problem = save_dir_error(path, f"save: {str(path)!r}")
+        if problem:
+            raise ValueError(problem)
         self._check_architecture(".save")
         tensors, meta = self.fitted_state()
         cfg = self.to_config()

@@ -58,7 +58,7 @@ import numpy as np
 
 from .. import io
 from ..core import Augmenter
-from ..core.balance import mixer_of
+from ..core.balance import mixer_of, needs_statistics
 from .options import RunOptions
 
 SOURCE_INDEX = "source_index"
@@ -126,13 +126,9 @@ def _hard_labels(aug: Augmenter, y: Any, y_aug: Any) -> Any:
     return aug.resample_labels(y, y_aug)
 
 
-def _holds_fitted_state(aug: Augmenter) -> bool:
-    return any(k.endswith("_") and not k.startswith("_") for k in vars(aug))
-
-
 def _needs_statistics(aug: Augmenter) -> list[Augmenter]:
     """Augmenters in ``aug`` that measure the data (``partial_fit``) and have not been fitted yet."""
-    return [a for a in aug._descendants() if callable(getattr(a, "partial_fit", None)) and not _holds_fitted_state(a)]
+    return [a for a in aug._descendants() if needs_statistics(a)]
 
 
 def lone_sample_error(mixer: Augmenter, what: str) -> ValueError:
@@ -583,7 +579,7 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
     seed, batch_size, exclude_original = opts.seed, opts.batch_size, opts.exclude_original
     if aug.modality != "timeseries":
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold time series")
-    X, y = io.read_array(inp, mmap=True)
+    X, y, extras = io.read_arrays(inp, mmap=True)
     if X.ndim not in (2, 3):
         raise ValueError(f"input {str(inp)!r}: expected series of shape (N, T) or (N, C, T), got {X.shape}")
     if y is not None and len(y) != len(X):
@@ -591,7 +587,6 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
     N = X.shape[0]
     if N == 0:
         raise ValueError(f"input {str(inp)!r} has no series (x has shape {X.shape})")
-    extras = io.npz_extras(inp)
     for k in (SOURCE_INDEX, IS_AUGMENTED):
         if k in extras:
             raise ValueError(f"input already has a {k!r} array (is it an augmented file?); rename it first")
@@ -684,15 +679,17 @@ def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
     import torch
     from torch_geometric.data import Batch
 
+    from ..graph.base import as_batch
+
     if aug.modality != "graph":
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; .pt files hold graphs")
     graphs = io.read_graphs(inp)
-    _fit_if_needed(aug, lambda: (graphs[0] if len(graphs) == 1 else Batch.from_data_list(graphs), None))
+    _fit_if_needed(aug, lambda: (as_batch(graphs), None))
     result = []
     with _progress(len(graphs), opts.progress) as bar:
         for start in range(0, len(graphs), batch_size):
             chunk = graphs[start : start + batch_size]
-            x = chunk[0] if len(chunk) == 1 else Batch.from_data_list(chunk)
+            x = as_batch(chunk)
             _reseed(aug, seed, start)
             X_aug, _, src = _augment_quiet(aug, x, None, n_aug, report,
                                            None if plan is None else plan[2][start : start + len(chunk)])

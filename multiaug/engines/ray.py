@@ -184,15 +184,12 @@ def split_points(rows: np.ndarray, batch_size: int) -> list[tuple[int, int]]:
 
 
 def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, opts: RunOptions, partners: dict | None = None,
-                 integer_labels: bool | None = None, empty_is_missing: tuple = ()) -> Any:
+                 integer_labels: bool | None = None) -> Any:
     import pandas as pd
 
     aug = _worker_augmenter(payload, key)
     rows = df[ROW_INDEX].to_numpy(dtype=np.int64)
     df = df.drop(columns=[ROW_INDEX])
-    for c in empty_is_missing:  # csv pass-through columns read as text: an empty cell is missing, as locally
-        if c in df.columns:
-            df[c] = df[c].astype(object).where(df[c] != "", None)
     df.index = pd.Index(rows)
     parts = []
     for s, e in split_points(rows, opts.batch_size):
@@ -224,7 +221,6 @@ def augment_dataset(
     concurrency: int | None = None,
     partners: dict[int, Any] | None = None,
     integer_labels: bool | None = None,
-    empty_is_missing: Any = (),
     **kwargs: Any,
 ) -> Any:
     """The augmented ``ray.data.Dataset`` (lazy) for ``ds``; see the module doc.
@@ -236,8 +232,7 @@ def augment_dataset(
     else 0. ``concurrency`` caps the augmentation tasks running at once (default: as many as the
     cluster fits). ``partners``: ``{first row of a batch: DataFrame of partner rows}`` for one-row
     batches of a mixing augmenter (see the module doc); ``integer_labels``: see
-    :func:`multiaug.engines.local.augment_table_batch`; ``empty_is_missing``: string columns whose empty
-    cells are missing values (:func:`read_dataset`'s pass-through csv columns)."""
+    :func:`multiaug.engines.local.augment_table_batch`."""
     from sklearn.exceptions import NotFittedError
 
     opts = RunOptions.from_call(options, kwargs, "augment_dataset")
@@ -263,7 +258,7 @@ def augment_dataset(
         batch_size=batch_size,
         zero_copy_batch=False,
         fn_kwargs=dict(payload=payload, key=_payload_key(payload), n_aug=n_aug, opts=opts, partners=partners,
-                       integer_labels=integer_labels, empty_is_missing=tuple(empty_is_missing)),
+                       integer_labels=integer_labels),
         concurrency=concurrency,
         **remote,
     )
@@ -324,9 +319,29 @@ def csv_passthrough_columns(path: str | os.PathLike, text_columns: list[str] | N
     the text column nor one of ``typed_columns`` (None: every column is typed)."""
     if typed_columns is None or Path(path).suffix.lower() != ".csv":
         return []
-    header = io.csv_header(path)
-    skip = set(text_columns or ()) | set(typed_columns)
-    return [c for c in header if c not in skip]
+    return io.csv_column_roles(io.csv_header(path), text_columns, typed_columns)[1]
+
+
+def _empty_to_null(columns: list[str]) -> Any:
+    """A ``map_batches`` function (pyarrow batches) making the empty strings of ``columns`` missing.
+
+    Defined in a function so that Ray ships it by value (the read tasks need not import multiaug)."""
+    names = tuple(columns)
+
+    def empty_to_null(batch: Any) -> Any:
+        import pyarrow
+        import pyarrow.compute
+
+        for c in names:
+            i = batch.schema.get_field_index(c)
+            if i < 0:
+                continue
+            col = batch.column(i)
+            blank = pyarrow.compute.equal(col, "")
+            batch = batch.set_column(i, c, pyarrow.compute.if_else(blank, pyarrow.scalar(None, col.type), col))
+        return batch
+
+    return empty_to_null
 
 
 def read_dataset(path: str | os.PathLike, text_columns: list[str] | None = None,
@@ -335,8 +350,8 @@ def read_dataset(path: str | os.PathLike, text_columns: list[str] | None = None,
 
     ``text_columns`` (csv): read as strings with no NA conversion (``NA``/``null``/empty stay text),
     as the local engine reads a text augmenter's column. ``raw_columns`` (csv): pass-through columns
-    read as the text of their cells (``007`` stays ``007``; :func:`csv_passthrough_columns`), whose
-    empty cells :func:`augment_dataset` makes missing (``empty_is_missing``), as the local engine does."""
+    read as the text of their cells (``007`` stays ``007``; :func:`csv_passthrough_columns`), an
+    empty cell being a missing value, as the local engine reads them."""
     ray = _import_ray()
     p = Path(path)
     suffix = p.suffix.lower()
@@ -348,7 +363,10 @@ def read_dataset(path: str | os.PathLike, text_columns: list[str] | None = None,
         if as_text:
             # string columns keep their text (pyarrow cannot exempt only some of them from NA markers)
             opts = csv.ConvertOptions(strings_can_be_null=False, column_types={c: pa.string() for c in as_text})
-            return ray.data.read_csv(str(p.resolve()), convert_options=opts)
+            ds = ray.data.read_csv(str(p.resolve()), convert_options=opts)
+            if raw_columns:
+                ds = ds.map_batches(_empty_to_null(raw_columns), batch_format="pyarrow", batch_size=None)
+            return ds
         # empty fields and NA/null/NaN markers become missing values, as with pandas (the local engine)
         return ray.data.read_csv(str(p.resolve()), convert_options=csv.ConvertOptions(strings_can_be_null=True))
     if suffix == ".jsonl":
@@ -453,7 +471,7 @@ def augment_path(
     raw = csv_passthrough_columns(inp, text_columns, _typed_columns(aug, label_column, opts.feature_columns))
     with ray_session(address, num_cpus, progress=opts.progress if dir_mode else False):
         ds = augment_dataset(read_dataset(inp, text_columns, raw), aug, replace(opts, n_aug=n_aug), partners=partners,
-                             integer_labels=integer_labels, empty_is_missing=raw)
+                             integer_labels=integer_labels)
         try:
             if dir_mode:
                 _write_directory(ds, inp.suffix.lower(), out, report)
