@@ -6,9 +6,13 @@ One run, CPU by default (``--device cuda`` for GPU figures). Prints medians and 
   entries (``force_undirected`` both ways, since EdgeDrop keeps undirected graphs undirected);
 * SchurView at fraction 0.5 on random graphs of about 10k, 100k and 1M edge entries, against the
   reference C++ figures quoted in the issue (3.5 ms Cora, 0.08 s 100k, 1.6 s 1M; single thread);
-* Cora (Planetoid read from a temporary copy of ``../shared/data/planetoid/Cora/raw``, no download).
+* Cora (Planetoid read from a temporary copy of ``../shared/data/planetoid/Cora/raw``, no download);
+* one small graph per call, as a Dataset's ``transform=`` makes them (18 nodes, x, edge_attr, a graph
+  label, like a molecule of MUTAG): each structural view against what a PyG user writes for it
+  (``Data.edge_subgraph`` with one draw per undirected edge, ``Data.subgraph``, ``mask_feature``...),
+  attributes following in both.
 
-Usage: ``python benchmarks/graph_views.py [--device cpu|cuda] [--threads N] [--quick]``
+Usage: ``python benchmarks/graph_views.py [--device cpu|cuda] [--threads N] [--quick] [--per-call-only]``
 """
 from __future__ import annotations
 
@@ -81,11 +85,74 @@ def load_cora(device: str):
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def small_graph(seed: int, device: str, n: int = 18, m: int = 20, features: int = 7):
+    """A molecule-sized undirected graph with node features, 4 edge features and a graph label."""
+    from torch_geometric.data import Data
+    from torch_geometric.utils import to_undirected
+
+    g = torch.Generator().manual_seed(seed)
+    a, b = torch.randint(0, n, (m,), generator=g), torch.randint(0, n, (m,), generator=g)
+    ei = to_undirected(torch.stack([a[a != b], b[a != b]]), num_nodes=n)
+    return Data(x=torch.rand(n, features, generator=g), edge_index=ei, edge_attr=torch.rand(ei.shape[1], 4, generator=g),
+                y=torch.tensor([seed % 2])).to(device)
+
+
+def per_call(dev: str, repeat: int) -> None:
+    """One small graph per call: multiaug's structural views vs the PyG code a user writes for each."""
+    import copy
+
+    from torch_geometric.utils import add_random_edge, dropout_edge, mask_feature
+
+    from multiaug.graph import EdgeAdd, FeatureMask, FeatureNoise, NodeDrop
+
+    d = small_graph(0, dev)
+    n, gen = d.num_nodes, torch.Generator(device=dev).manual_seed(0)
+
+    def pyg_edge_drop():  # one draw per undirected pair, attributes follow (PyG's force_undirected
+        lo = torch.minimum(d.edge_index[0], d.edge_index[1])  # returns duplicated indices instead)
+        key = lo * n + torch.maximum(d.edge_index[0], d.edge_index[1])
+        _, inv = torch.unique(key, return_inverse=True)
+        return d.edge_subgraph((torch.rand(key.numel(), generator=gen, device=dev) >= 0.2)[inv])
+
+    def pyg_feature_mask():
+        out = copy.copy(d)
+        out.x = mask_feature(d.x, p=0.2, mode="col")[0]
+        return out
+
+    def pyg_feature_noise():
+        out = copy.copy(d)
+        out.x = d.x + 0.1 * torch.randn(d.x.shape, generator=gen, device=dev)
+        return out
+
+    cases = [
+        ("EdgeDrop(0.2)", EdgeDrop(rate=0.2, seed=0), "edge_subgraph, one draw per undirected edge", pyg_edge_drop),
+        ("", None, "dropout_edge(force_undirected), edge_index only",
+         lambda: dropout_edge(d.edge_index, p=0.2, force_undirected=True)),
+        ("NodeDrop(0.2)", NodeDrop(rate=0.2, seed=0), "Data.subgraph(rand >= 0.2)",
+         lambda: d.subgraph(torch.rand(n, generator=gen, device=dev) >= 0.2)),
+        ("FeatureMask(0.2)", FeatureMask(rate=0.2, seed=0), "copy + mask_feature(mode='col')", pyg_feature_mask),
+        ("FeatureNoise(0.1)", FeatureNoise(sigma=0.1, seed=0), "copy + x + 0.1 * randn", pyg_feature_noise),
+        ("EdgeAdd(0.2)", EdgeAdd(rate=0.2, seed=0), "add_random_edge(force_undirected), edge_index only",
+         lambda: add_random_edge(d.edge_index, p=0.2, force_undirected=True, num_nodes=n)),
+    ]
+    print(f"\nOne graph per call ({n} nodes, {d.edge_index.shape[1]} edge entries, x {tuple(d.x.shape)}, edge_attr, y; "
+          f"median microseconds over {repeat} calls, timed alternately)")
+    print(f"  {'multiaug':<18} {'us':>7}   {'PyG equivalent':<52} {'us':>7}  {'PyG / multiaug':>14}")
+    last = None
+    for name, aug, ref_name, ref in cases:
+        aug = aug or last
+        t_ref, t_ours = paired(ref, lambda a=aug: a(d), repeat, dev)
+        last = aug
+        label = name or "  (same)"
+        print(f"  {label:<18} {t_ours * 1e6:>7.1f}   {ref_name:<52} {t_ref * 1e6:>7.1f}  {t_ref / t_ours:>13.2f}x")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cpu")
     ap.add_argument("--threads", type=int, default=1, help="torch threads (default 1, like the reference)")
     ap.add_argument("--quick", action="store_true", help="fewer repeats")
+    ap.add_argument("--per-call-only", action="store_true", help="only the one-graph-per-call section")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -97,6 +164,9 @@ def main() -> None:
           f"cpus={os.cpu_count()}")
     calib = torch.randint(0, 10**10, (1_000_000,))
     print(f"machine calibration: torch.sort of 1M int64 takes {timeit(lambda: torch.sort(calib), 5, 'cpu') * 1000:.1f} ms")
+    per_call(dev, 200 if args.quick else 1000)
+    if args.per_call_only:
+        return
 
     # ---- EdgeDrop vs dropout_edge, 1M edge entries ------------------------------------------------
     big = random_graph(1_000_000, 10, 0, dev)

@@ -11,6 +11,7 @@ and Schur views). Other edge attributes are carried along, never read, and not c
 """
 from __future__ import annotations
 
+import functools
 import warnings
 from typing import Any, Sequence
 
@@ -20,7 +21,9 @@ from ..core import Augmenter, ModalityHandler, register_modality
 from ..core.hostreads import all_finite, min_max
 
 
+@functools.cache
 def _pyg():
+    """PyG's (Data, Batch), imported on first use (graph code runs per sample in a Dataset's transform)."""
     from torch_geometric.data import Batch, Data
 
     return Data, Batch

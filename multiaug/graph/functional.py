@@ -23,12 +23,15 @@ from typing import Any, Callable
 import torch
 
 from ..core.hostreads import host_reads_cheap
+from .base import _pyg
 
 __all__ = [
     "symmetric_edge_draws",
     "drop_mask",
     "pair_keys",
+    "num_graphs",
     "node_graph_index",
+    "node_graph_values",
     "node_edge_keys",
     "subgraph",
     "replace_edges",
@@ -67,6 +70,9 @@ def drop_mask(edge_index: torch.Tensor, node_draws: torch.Tensor, rate: torch.Te
     threshold (``rate`` per graph). With several graphs, give ``edge_graph`` (graph of each edge) or
     the Batch ``data`` whose edges these are."""
     draws = symmetric_edge_draws(edge_index, node_draws)
+    if rate.numel() == 1 and host_reads_cheap(rate.device):  # one graph on the CPU: the threshold in Python
+        r = float(rate[0])
+        return draws >= min(round(r * 2.0**32 - 2.0**31), 2**31 - 1) if r < 1 else torch.zeros_like(draws, dtype=torch.bool)
     thr = keep_threshold(rate)
     if rate.numel() == 1:
         return (draws >= thr[0]) & (rate[0] < 1)  # no read: rate 1 drops every edge
@@ -105,9 +111,12 @@ def pair_keys(edge_index: torch.Tensor, num_nodes: int) -> torch.Tensor:
 
 
 def _is_batch(data: Any) -> bool:
-    from torch_geometric.data import Batch
+    return isinstance(data, _pyg()[1])
 
-    return isinstance(data, Batch)
+
+def num_graphs(data: Any) -> int:
+    """Number of graphs: 1 for a ``Data``, ``num_graphs`` for a ``Batch``."""
+    return int(data.num_graphs) if _is_batch(data) else 1
 
 
 def node_graph_index(data: Any) -> tuple[torch.Tensor, int]:
@@ -118,14 +127,22 @@ def node_graph_index(data: Any) -> tuple[torch.Tensor, int]:
     return torch.zeros(int(data.num_nodes), dtype=torch.long, device=dev), 1
 
 
-def node_edge_keys(data: Any) -> tuple[list[str], list[str]]:
+def node_graph_values(data: Any, per_graph: torch.Tensor) -> torch.Tensor:
+    """``per_graph[graph of each node]`` (one row of ``per_graph`` per graph, on its device): a gather
+    through ``batch`` for a Batch, a broadcast view of the one row for a ``Data`` (no index built)."""
+    if _is_batch(data):
+        return per_graph[data.batch.to(per_graph.device)]
+    return per_graph[:1].expand(int(data.num_nodes), *per_graph.shape[1:])
+
+
+def node_edge_keys(data: Any, num_nodes: int | None = None) -> tuple[list[str], list[str]]:
     """Names of the node-level and edge-level tensor attributes of ``data`` (``edge_index`` and the
-    ``batch``/``ptr`` bookkeeping excluded).
+    ``batch``/``ptr`` bookkeeping excluded); ``num_nodes``: ``data.num_nodes`` where the caller has it.
 
     For a ``Batch`` the slice dictionary decides (an attribute sliced like the nodes is a node
     attribute); otherwise, and when nodes and edges have the same counts, the size along the
     concatenation dimension decides, with names containing ``edge`` taken as edge attributes."""
-    n = int(data.num_nodes)
+    n = int(data.num_nodes) if num_nodes is None else num_nodes
     e = int(data.edge_index.shape[1])
     node_keys, edge_keys = [], []
     slices = getattr(data, "_slice_dict", None) if _is_batch(data) else None
@@ -239,28 +256,32 @@ def edge_graph_values(data: Any, per_graph: torch.Tensor) -> torch.Tensor:
 
 def _rebuild(data: Any, node_keep: torch.Tensor | None, edge_index: torch.Tensor,
              edge_values: dict[str, torch.Tensor], removed_edge_keys: list[str],
-             edges_per: torch.Tensor | None = None) -> Any:
-    """Shared body of :func:`subgraph` and :func:`replace_edges` (``edge_index`` already relabelled)."""
-    node_keys, _ = node_edge_keys(data)
+             edges_per: torch.Tensor | None = None, node_keys: list[str] | None = None) -> Any:
+    """Shared body of :func:`subgraph` and :func:`replace_edges` (``edge_index`` already relabelled;
+    ``node_keys``: :func:`node_edge_keys`'s node attributes where the caller has them)."""
+    batch = _is_batch(data)
+    if node_keys is None:
+        node_keys, _ = node_edge_keys(data)
     out = data.__copy__()  # shallow: tensors are replaced, never modified in place
-    node_graph, n_graphs = node_graph_index(data)
+    if batch:
+        node_graph, n_graphs = node_graph_index(data)
+    n_new = None
     if node_keep is not None:
         keep_idx = node_keep.nonzero().flatten() if node_keep.dtype == torch.bool else node_keep
         for key in node_keys:
             value = data[key]
             out[key] = value.index_select(data.__cat_dim__(key, value), keep_idx.to(value.device))
-        node_graph = node_graph[keep_idx]
+        if batch:
+            node_graph = node_graph[keep_idx]
         n_new = int(keep_idx.numel())
-    else:
-        n_new = int(data.num_nodes)
     for key in removed_edge_keys:
         if key in out.keys():
             del out[key]
     out.edge_index = edge_index
     for key, value in edge_values.items():
         out[key] = value
-    if not _is_batch(data):
-        if "num_nodes" in data._store.keys() or node_keep is not None:
+    if not batch:
+        if node_keep is not None:  # (a stored num_nodes of an unchanged node set came with the copy)
             out.num_nodes = n_new
         return out
     nodes_per = torch.bincount(node_graph, minlength=n_graphs)
@@ -278,7 +299,7 @@ def subgraph(data: Any, node_keep: torch.Tensor | None = None, edge_keep: torch.
     Batch keeps working with ``to_data_list()``. The input is not modified."""
     ei = data.edge_index
     N = int(data.num_nodes)
-    _, edge_keys = node_edge_keys(data)
+    node_keys, edge_keys = node_edge_keys(data, N)
     keep_e = edge_keep
     new_id = None
     if node_keep is not None:
@@ -300,7 +321,7 @@ def subgraph(data: Any, node_keep: torch.Tensor | None = None, edge_keep: torch.
             edges_per = torch.diff(torch.searchsorted(idx, sl))
     if new_id is not None:
         new_ei = new_id[new_ei]
-    return _rebuild(data, node_keep, new_ei, values, [], edges_per=edges_per)
+    return _rebuild(data, node_keep, new_ei, values, [], edges_per=edges_per, node_keys=node_keys)
 
 
 def replace_edges(data: Any, edge_index: torch.Tensor, edge_values: dict[str, torch.Tensor] | None = None,
@@ -309,9 +330,9 @@ def replace_edges(data: Any, edge_index: torch.Tensor, edge_values: dict[str, to
     attributes of ``data`` not given in ``edge_values`` are removed (they cannot follow new edges).
     For a Batch the edges must be grouped by graph in graph order (see :func:`sort_edges_by_graph`)."""
     edge_values = dict(edge_values or {})
-    _, edge_keys = node_edge_keys(data)
+    node_keys, edge_keys = node_edge_keys(data)
     removed = [k for k in edge_keys if k not in edge_values]
-    return _rebuild(data, node_keep, edge_index, edge_values, removed)
+    return _rebuild(data, node_keep, edge_index, edge_values, removed, node_keys=node_keys)
 
 
 def sort_edges_by_graph(edge_index: torch.Tensor, node_graph: torch.Tensor, *values: torch.Tensor):

@@ -54,8 +54,7 @@ class _RateAugmenter(GraphAugmenter):
     _parameter_constraints = {"rate": [Interval(Real, 0, 1), Pair(Real, 0, 1)]}
 
     def _rates(self, data: Any, g: torch.Generator) -> torch.Tensor:
-        _, n_graphs = F.node_graph_index(data)
-        return per_graph_value(self.rate, n_graphs, g, data.edge_index.device)
+        return per_graph_value(self.rate, F.num_graphs(data), g, data.edge_index.device)
 
 
 @register("edge_drop")
@@ -201,13 +200,15 @@ class NodeDrop(_RateAugmenter):
         return {"rate": self._rates(data, g), "u": torch.rand(int(data.num_nodes), generator=g, device=dev, dtype=torch.float32)}
 
     def _apply(self, data: Any, params: Params) -> Any:
-        node_graph, nodes_per, _ = graph_sizes(data)
         u = params["u"]
-        keep = u >= params["rate"][node_graph]
+        keep = u >= F.node_graph_values(data, params["rate"])
         if self.min_nodes > 0 and u.numel():
             # the min_nodes largest draws of each graph are always kept
-            k = torch.clamp(nodes_per, max=self.min_nodes)
-            keep |= F.sample_per_group(node_graph, k, -u)
+            if F.num_graphs(data) == 1:
+                keep[torch.topk(u, min(self.min_nodes, u.numel())).indices] = True
+            else:
+                node_graph, nodes_per, _ = graph_sizes(data)
+                keep |= F.sample_per_group(node_graph, torch.clamp(nodes_per, max=self.min_nodes), -u)
         return F.subgraph(data, node_keep=keep)
 
 
@@ -230,21 +231,18 @@ class FeatureMask(_RateAugmenter):
         dev = x.device
         g = self.generator(data.edge_index.device)
         rate = self._rates(data, g).to(dev)
-        _, n_graphs = F.node_graph_index(data)
-        shape = {"column": (n_graphs, x.shape[1]), "row": (x.shape[0],), "entry": tuple(x.shape[:2])}[self.mode]
+        shape = {"column": (F.num_graphs(data), x.shape[1]), "row": (x.shape[0],), "entry": tuple(x.shape[:2])}[self.mode]
         return {"rate": rate, "u": torch.rand(shape, generator=g, device=data.edge_index.device, dtype=torch.float32).to(dev)}
 
     def _apply(self, data: Any, params: Params) -> Any:
         x = _features(data, type(self).__name__)
-        node_graph, _ = F.node_graph_index(data)
-        node_graph = node_graph.to(x.device)
         rate, u = params["rate"], params["u"]
         if self.mode == "column":
-            mask = (u < rate[:, None])[node_graph]
+            mask = F.node_graph_values(data, u < rate[:, None])
         elif self.mode == "row":
-            mask = (u < rate[node_graph])[:, None]
+            mask = (u < F.node_graph_values(data, rate))[:, None]
         else:
-            mask = u < rate[node_graph][:, None]
+            mask = u < F.node_graph_values(data, rate)[:, None]
         if x.dim() > 2:
             mask = mask.reshape(*mask.shape, *([1] * (x.dim() - 2)))
         out = data.__copy__()
@@ -279,14 +277,12 @@ class FeatureNoise(GraphAugmenter):
             raise TypeError(f"FeatureNoise: x must be floating point, got {x.dtype}")
         dev = data.edge_index.device
         g = self.generator(dev)
-        _, n_graphs = F.node_graph_index(data)
-        return {"sigma": per_graph_value(self.sigma, n_graphs, g, dev).to(x.device),
+        return {"sigma": per_graph_value(self.sigma, F.num_graphs(data), g, dev).to(x.device),
                 "noise": torch.randn(x.shape, generator=g, device=dev, dtype=torch.float32).to(x.device, x.dtype)}
 
     def _apply(self, data: Any, params: Params) -> Any:
         x = _features(data, "FeatureNoise")
-        node_graph, _ = F.node_graph_index(data)
-        sigma = params["sigma"][node_graph.to(x.device)].to(x.dtype)
+        sigma = F.node_graph_values(data, params["sigma"]).to(x.dtype)
         out = data.__copy__()
         out.x = x + sigma.reshape(-1, *([1] * (x.dim() - 1))) * params["noise"]
         return out

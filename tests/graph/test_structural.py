@@ -116,6 +116,43 @@ def test_input_is_not_modified():
         assert torch.equal(b[k], v), k
 
 
+SINGLE_GRAPH_PATHS = [
+    lambda: EdgeDrop(rate=(0.1, 0.9), seed=1),
+    lambda: EdgeDrop(rate=1.0, seed=1),
+    lambda: NodeDrop(rate=(0.3, 0.95), seed=1),
+    lambda: NodeDrop(rate=0.9, min_nodes=3, seed=1),
+    lambda: FeatureMask(rate=0.5, mode="column", seed=1),
+    lambda: FeatureMask(rate=0.5, mode="row", seed=1),
+    lambda: FeatureMask(rate=(0.2, 0.8), mode="entry", seed=1),
+    lambda: FeatureNoise(sigma=(0.1, 1.0), seed=1),
+]
+
+
+@pytest.mark.parametrize("make", SINGLE_GRAPH_PATHS)
+@pytest.mark.parametrize("seed", range(4))
+def test_a_data_gives_what_the_batch_and_device_code_give(make, seed):
+    """A single Data takes shortcuts (per-graph values broadcast, top-k for min_nodes, the dropout
+    threshold computed in Python on the CPU); with the same draws it must give what the Batch code
+    (graph 0 of a two-graph Batch) and the device code (no host reads) give."""
+    from multiaug.core.hostreads import assume_costly_host_reads
+
+    data, n = make_graph(25, 60, seed), 25
+    aug = make()
+    pair = Batch.from_data_list([data, make_graph(25, 60, seed + 100)])
+    params = aug.sample(pair)
+    batched = aug.apply(pair, params).to_data_list()[0]
+    # the Data's share of the draws: per-graph rows (2 -> 1) and per-node rows (2n -> n)
+    mine = {k: v[:1] if v.shape[0] == 2 else v[:n] for k, v in params.items()}
+    assert all(v.shape[0] in (2, 2 * n) for v in params.values())
+    single = aug.apply(data, mine)
+    with assume_costly_host_reads():
+        device_path = aug.apply(data, mine)
+    for other in (batched, device_path):
+        assert set(other.keys()) == set(single.keys())
+        for key in single.keys():
+            assert torch.equal(torch.as_tensor(single[key]), torch.as_tensor(other[key])), key
+
+
 # ---- per-graph rates ------------------------------------------------------------------------------
 
 
