@@ -280,6 +280,72 @@ def test_composition_labels_follow_subsets():
     assert np.array_equal(y_out, y)
 
 
+COMPOSE = [
+    lambda augs: Sequential(augs, seed=0),
+    lambda augs: OneOf(augs, seed=0),
+    lambda augs: SomeOf(augs, n=(1, len(augs)), seed=0),
+    lambda augs: Sometimes(augs[0], p=0.7, seed=0),
+]
+
+
+@pytest.mark.parametrize("compose", COMPOSE)
+def test_compositions_honour_their_childrens_input_settings(compose):
+    """A composition reads its input once for all its children: with their categorical columns
+    (never interpolated, never noised), their nan_policy and their channels_last."""
+    from multiaug.tabular import Mixup
+    from multiaug.timeseries import TimeWarp
+
+    g = np.random.default_rng(0)
+    X = np.column_stack([g.integers(0, 3, 40).astype(float), g.normal(size=40), g.normal(size=40)])
+    out = compose([Mixup(categorical_columns=[0]), GaussianNoise(categorical_columns=[0])])(X)
+    assert set(np.unique(out[:, 0])) <= {0.0, 1.0, 2.0}, "category codes interpolated or noised"
+    # a column declared by one child is categorical for all: the other child leaves it alone too
+    out = compose([GaussianNoise(categorical_columns=[0]), GaussianNoise(sigma=1.0)])(X)
+    assert np.array_equal(out[:, 0], X[:, 0])
+
+    df = pd.DataFrame({"city": list("abcab") * 8, "v": g.normal(size=40), "w": g.normal(size=40)})
+    df.loc[3, "v"] = np.nan
+    both = compose([Mixup(categorical_columns=["city"], nan_policy="keep"), GaussianNoise(nan_policy="keep")])
+    res = both(df)
+    assert set(res["city"]) <= set("abc") and list(res.columns) == list(df.columns)
+    mixed = compose([GaussianNoise(nan_policy="keep"), GaussianNoise(categorical_columns=["city"])])
+    if len(mixed.augmenters) == 2:  # (Sometimes holds one)
+        with pytest.raises(ValueError, match=r"nan_policy='keep' to GaussianNoise inside it"):
+            mixed(df)
+        assert both._allows_nan() and not mixed._allows_nan()
+
+    series_cl = torch.randn(6, 50, 3, generator=torch.Generator().manual_seed(0))  # (N, T, C)
+    out = compose([TimeWarp(channels_last=True, p=1.0, seed=0)])(series_cl)
+    assert out.shape == series_cl.shape
+    # warped along time (axis 1): the first time step stays, the series change (read as (N, C, T), the
+    # "first time step" kept would be channel 0 instead)
+    assert torch.equal(out[:, 0], series_cl[:, 0])
+    assert not torch.equal(out[:, :, 0], series_cl[:, :, 0])
+    disagree = compose([TimeWarp(channels_last=True), Jitter()])
+    if len(disagree.augmenters) == 2:
+        with pytest.raises(ValueError, match="disagree on channels_last"):
+            disagree(series_cl)
+
+
+@pytest.mark.parametrize("compose", COMPOSE[1:])
+def test_batch_statistics_of_children_are_the_whole_batch(compose):
+    """An unfitted GaussianNoise scales by the batch's column spread: inside a composition that
+    routes it a share of the rows, still the whole batch's (never a 1-row share's error, nor the
+    spread of the few rows routed to it)."""
+    g = np.random.default_rng(1)
+    X = np.column_stack([g.normal(0, 100, 8), g.normal(0, 0.01, 8)])
+    sd = X.std(axis=0)
+    for seed in range(15):
+        aug = compose([GaussianNoise(sigma=1.0), GaussianNoise(sigma=1.0)])
+        aug.set_params(seed=seed)
+        delta = np.abs(aug(X) - X)
+        changed = delta.any(axis=1)
+        # noise of 1 x the batch's spread: for the rows changed, on the scale of sd, not of a share's spread
+        assert (delta[changed] < 8 * sd).all()
+        if changed.sum() >= 2:
+            assert delta[changed, 0].max() > 0.05 * sd[0]
+
+
 # ---- fitting ---------------------------------------------------------------------------------------
 
 

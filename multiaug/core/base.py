@@ -74,12 +74,25 @@ def _full_precision(method: Any) -> Any:
 
     return wrapper
 
-__all__ = ["Augmenter", "Params", "NotFittedError", "device_unavailable", "InvalidParameterError"]
+__all__ = ["Augmenter", "Params", "NotFittedError", "device_unavailable", "input_settings", "InvalidParameterError"]
 
 Params = dict[str, Any]
 
 #: how ``p`` is applied (see :attr:`Augmenter.p_mode`)
 P_MODES = ("mask", "subset", "kernel")
+
+
+def input_settings(aug: Any, name: str) -> list[tuple[Any, Any]]:
+    """``(augmenter, value)`` for each augmenter that decides the setting ``name`` of the *input*
+    (``categorical_columns``, ``nan_policy``, ``channels_last``...: how the data is read, not how it is
+    augmented): ``aug`` itself, or for a composition every augmenter inside it (depth first) that has
+    the setting. The handler reading the input combines them (a composition reads its input once, for
+    all its children, so it honours their settings rather than having its own)."""
+    if aug is None:
+        return []
+    walk = getattr(aug, "_descendants", None)
+    leaves = [a for a in walk() if not a._children()] if walk is not None else [aug]
+    return [(a, getattr(a, name)) for a in leaves if hasattr(a, name)]
 
 
 def device_unavailable(device: torch.device) -> str | None:

@@ -11,6 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
+from .balance import batch_standin
 from .base import Augmenter, Params
 from .constraints import InstanceOf, Integral, Interval, Pair, Real, SequenceOf
 from .hostreads import host_item, split_active
@@ -112,11 +113,20 @@ class Composition(Augmenter):
         return x, y
 
     # Compositions are applied as one step: sample() draws the routing, apply() runs the children.
+    #: whether the routing hands each child a share of the batch (OneOf, SomeOf, RandAugment); with
+    #: p < 1 every composition does
+    routes_subsets = True
+
     def _forward(self, x: Any, y: Any = None, **inputs: Any) -> tuple[Any, Any]:
         # class labels other than non-negative integers: every child numbers soft-target columns by
         # the classes of this whole batch (or those a mixing child was fitted on), not of its share
         with batch_classes(self._label_classes(y)):
-            return self._forward_batch(x, y, **inputs)
+            runner = self
+            if (self.routes_subsets or float(self.p) < 1) and self.handler.length(x) >= 2:
+                # children that measure the batch they get (an unfitted GaussianNoise's column spread)
+                # measure the whole batch, not the share routed to them (a stand-in sharing our streams)
+                runner = batch_standin(self, x)
+            return runner._forward_batch(x, y, **inputs)
 
     def _label_classes(self, y: Any) -> list | None:
         """The class list children number soft targets by: None unless a mixing augmenter is inside
@@ -167,6 +177,8 @@ class Composition(Augmenter):
 
 class Sequential(Composition):
     """Apply every augmenter in order."""
+
+    routes_subsets = False
 
     def _route(self, x: Any, y: Any, inputs: dict) -> tuple[Any, Any]:
         for a in self.augmenters:

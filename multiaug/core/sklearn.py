@@ -144,7 +144,10 @@ class SklearnMixin:
                 "allow_nan": self._allows_nan(), "requires_fit": bool(self.learned)}
 
     def _allows_nan(self) -> bool:
-        return getattr(self, "nan_policy", "raise") == "keep"
+        from .base import input_settings
+
+        policies = input_settings(self, "nan_policy")  # a composition: every augmenter inside keeps NaN
+        return bool(policies) and all(v == "keep" for _, v in policies)
 
     def __sklearn_tags__(self) -> Any:
         from sklearn.utils import TransformerTags

@@ -43,6 +43,7 @@ import numpy as np
 import torch
 
 from ..core import Augmenter, Params, TensorHandler, register_modality
+from ..core.base import input_settings
 from ..core.constraints import Options, Satisfies, SequenceOf
 
 NAN_POLICIES = ("raise", "keep")
@@ -170,13 +171,21 @@ class TabularHandler(TensorHandler):
         import pandas as pd
 
         who = type(aug).__name__ if aug is not None else "x"
-        cat_spec = getattr(aug, "categorical_columns", None)
-        nan_policy = getattr(aug, "nan_policy", "raise")
-        tokens_ok = bool(getattr(aug, "accepts_tokens", False))
+        # the settings of the augmenter, or of every augmenter inside a composition: a column declared
+        # categorical by any of them is categorical for all; NaN passes when all of them keep it
+        cat_specs = [(type(a).__name__, v) for a, v in input_settings(aug, "categorical_columns") if v is not None]
+        nan_policies = input_settings(aug, "nan_policy")
+        nan_raisers = [type(a).__name__ for a, v in nan_policies if v != "keep"]
+        tokens = [v for _, v in input_settings(aug, "accepts_tokens")]
+        tokens_ok = bool(tokens) and all(tokens)
+
+        def declared_columns(columns: Any, n_cols: int) -> list[int]:
+            return sorted({j for name, spec in cat_specs for j in _resolve_columns(spec, columns, n_cols, name)})
+
         hard: list[int] = []
         if isinstance(x, pd.DataFrame):
             _check_not_empty(x.shape, who)
-            declared = set(_resolve_columns(cat_spec, x.columns, x.shape[1], who))
+            declared = set(declared_columns(x.columns, x.shape[1]))
             arr = np.empty(x.shape, dtype=np.float64)
             ctx = _Ctx("frame", columns=x.columns, index=x.index, dtypes=x.dtypes)
             bad = []
@@ -239,7 +248,7 @@ class TabularHandler(TensorHandler):
             raise ValueError(f"{who}: expected {expected}, got shape {tuple(t.shape)}{hint}")
         _check_not_empty(tuple(t.shape), who)
         if ctx.kind != "frame":
-            hard = _resolve_columns(cat_spec, None, t.shape[1], who)
+            hard = declared_columns(None, t.shape[1])
             if t.dtype == torch.bool:
                 hard = list(range(t.shape[1]))
         if not t.is_floating_point():
@@ -254,11 +263,13 @@ class TabularHandler(TensorHandler):
                 raise ValueError(
                     f"{who}: x contains inf values ({int(inf.sum())} cells, columns {names}); replace them first"
                 )
-            if nan_policy == "raise":
+            if nan_raisers or not nan_policies:
                 bad_cols = torch.nonzero(torch.isnan(t).reshape(t.shape[0], t.shape[1], -1).any(dim=(0, 2))).flatten().tolist()
                 names = [ctx.columns[j] for j in bad_cols] if ctx.columns is not None else bad_cols
+                inside = (f" to {', '.join(dict.fromkeys(nan_raisers))} inside it"
+                          if nan_raisers and [aug] != [a for a, _ in nan_policies] else "")
                 raise ValueError(
-                    f"{who}: x columns {names} contain NaN; impute them first or pass nan_policy='keep' "
+                    f"{who}: x columns {names} contain NaN; impute them first or pass nan_policy='keep'{inside} "
                     "(NaN cells are then never interpolated)"
                 )
         dev = getattr(aug, "device", None)

@@ -22,6 +22,7 @@ import numpy as np
 import torch
 
 from ..core import Augmenter, Params, TensorHandler, register_modality
+from ..core.base import input_settings
 from ..core.constraints import Boolean
 from ..core.hostreads import all_finite
 
@@ -36,7 +37,16 @@ class _Ctx:
 
 
 def _channels_last(aug: Any) -> bool:
-    return bool(getattr(aug, "channels_last", False))
+    """The augmenter's ``channels_last``; a composition's children must agree on it (one input, one layout)."""
+    settings = input_settings(aug, "channels_last")
+    values = {bool(v) for _, v in settings}
+    if len(values) > 1:
+        desc = ", ".join(f"{type(a).__name__}: {bool(v)}" for a, v in settings)
+        raise ValueError(
+            f"{type(aug).__name__}: its augmenters disagree on channels_last ({desc}); the input has one layout, "
+            "set the same channels_last on each"
+        )
+    return values.pop() if values else False
 
 
 #: a (N, C, T) input with C >= _CL_MIN_CHANNELS and C >= _CL_RATIO * T looks channels-last
