@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from .labels import concat_labels, labels_to_numpy, take_labels
+from .labels import check_no_missing_labels, concat_labels, labels_to_numpy, sorted_unique, take_labels
 
 __all__ = ["STRATEGIES", "TOP_UP_ROUNDS", "class_targets", "allocate", "copies_per_sample", "augment_copies",
            "valid_strategy", "balanced_augment"]
@@ -72,16 +72,15 @@ def class_labels(y: Any, who: str = "sampling_strategy") -> np.ndarray:
     arr = labels_to_numpy(y)
     if arr.ndim != 1:
         raise ValueError(f"{who}: class balancing needs 1-D class labels, got y of shape {arr.shape}")
+    check_no_missing_labels(arr, who)  # NaN, None, pd.NA
     if arr.dtype.kind == "f":
-        if np.isnan(arr).any():
-            raise ValueError(f"{who}: y has missing labels (NaN); every sample needs a class")
         if not np.all(arr == np.round(arr)):
             raise ValueError(f"{who}: class balancing needs class labels, y holds non-integer floats (regression targets?)")
     return arr
 
 
 def _sorted_counts(labels: np.ndarray) -> "OrderedDict[Any, int]":
-    classes, counts = np.unique(labels, return_counts=True)
+    classes, counts = sorted_unique(labels, "sampling_strategy", return_counts=True)
     return OrderedDict((c.item() if hasattr(c, "item") else c, int(n)) for c, n in zip(classes, counts))
 
 
@@ -230,7 +229,9 @@ def augment_rows(aug: Any, xi: Any, ctx: Any, y: Any, rows: np.ndarray, inputs: 
     idx = torch.as_tensor(rows)
     part = h.take(xi, idx)
     aug._set_report(None)
-    out, y_out, s = aug._augment_batch(part, ctx, take_labels(y, idx) if y is not None else None, 1,
+    # row i of the copies comes from row rows[i] of xi (tables give back exact integers from it)
+    out, y_out, s = aug._augment_batch(part, h.many_ctx(h.rows_ctx(ctx, rows)),
+                                       take_labels(y, idx) if y is not None else None, 1,
                                        take_inputs(inputs, rows, n, h.batch_inputs))
     rep = aug.report_
     if rep is not None and rep.details:
@@ -384,5 +385,5 @@ def _empty(aug: Any, xi: Any, ctx: Any, y: Any) -> tuple[Any, Any, np.ndarray]:
     y0 = take_labels(y, none) if y is not None else None
     if aug.modality == "graph":
         return [], y0, src
-    return h.restore(h.take(xi, none), ctx), y0, src
+    return h.restore(h.take(xi, none), h.many_ctx(ctx)), y0, src
 

@@ -507,6 +507,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
     def _augment_batch(self, xi: Any, ctx: Any, y: Any, n_aug: int, inputs: dict) -> tuple[Any, Any, np.ndarray]:
         """Hook of :meth:`augment`: ``n_aug`` copies of the internal batch ``xi`` (default: one
         ``_forward`` per copy, restored and concatenated)."""
+        ctx = self.handler.many_ctx(ctx)  # copies of a sample given alone are rows of a batch
         outs, ys = [], []
         for _ in range(n_aug):
             o, yo = self._forward(xi, y, **inputs)

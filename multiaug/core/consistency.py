@@ -95,6 +95,16 @@ class _Handler(ModalityHandler):
     def inputs(self, ctx: Any) -> dict[str, Any]:
         return {**self.inner.inputs(ctx.inner), "_ctx": ctx}
 
+    def many_ctx(self, ctx: Any) -> Any:
+        if isinstance(ctx, _Ctx):
+            return dataclasses.replace(ctx, inner=self.inner.many_ctx(ctx.inner))
+        return self.inner.many_ctx(ctx)
+
+    def rows_ctx(self, ctx: Any, rows: Any) -> Any:
+        if isinstance(ctx, _Ctx):
+            return dataclasses.replace(ctx, inner=self.inner.rows_ctx(ctx.inner, rows))
+        return self.inner.rows_ctx(ctx, rows) if ctx is not None else ctx
+
     def length(self, x: Any) -> int:
         return self.inner.length(x)
 
@@ -389,6 +399,7 @@ class LabelConsistent(Composition):
         draws and what became of each."""
         h = get_modality(self.modality)
         n = h.length(xi)
+        self.generator(h.device(xi))  # seed a wrapped augmenter without a seed from ours, before it draws
         child = batch_standin(self.augmenter, xi)  # redraws see subsets: batch statistics from the whole batch
         identity = len(rows) == n and bool(np.all(rows == np.arange(n)))
         idx_all = torch.as_tensor(rows)
@@ -399,7 +410,8 @@ class LabelConsistent(Composition):
         if labels.ndim != 1:
             raise ValueError(f"LabelConsistent: y must hold one label per sample (1-D), got shape {labels.shape}")
         out, y_out = child._forward(x_rep, y_rep, **in_rep)
-        ok, score = self._judge(out, labels, ctx)
+        # the model sees the outputs restored from their source rows (exact table integers)
+        ok, score = self._judge(out, labels, self.handler.rows_ctx(ctx, rows))
         unchanged_bad = getattr(child, "on_unchanged", "drop") != "keep"
         unchanged = self._unchanged(x_rep, out)
         rejected = ~ok
@@ -412,7 +424,7 @@ class LabelConsistent(Composition):
             pi = torch.as_tensor(pending)
             sub = _take(h, x_rep, pi)
             o2, y2 = child._forward(sub, take_labels(y_rep, pi), **take_inputs(in_rep, pending, len(rows), h.batch_inputs))
-            ok2, s2 = self._judge(o2, labels[pending], ctx)
+            ok2, s2 = self._judge(o2, labels[pending], self.handler.rows_ctx(ctx, rows[pending]))
             u2 = self._unchanged(sub, o2)
             out = h.merge(out, pi, o2) if len(pending) < len(rows) else o2
             if y_out is not None:
@@ -504,7 +516,7 @@ class LabelConsistent(Composition):
 
             X0, y0, _ = _empty(self, xi, ctx, y)
             return X0, y0, src
-        return self._restore_many(out, ctx), (y_out if y is not None else None), src
+        return self._restore_many(out, self.handler.rows_ctx(ctx, src)), (y_out if y is not None else None), src
 
     def _restore_many(self, out: Any, ctx: Any) -> Any:
         """A batch of outputs in the user's type (a list of graphs stays a list; one text, graph or

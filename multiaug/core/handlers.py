@@ -42,6 +42,20 @@ class ModalityHandler:
         """Extra inputs of :meth:`Augmenter.sample` found while converting the batch (default: none)."""
         return {}
 
+    def many_ctx(self, ctx: Any) -> Any:
+        """The context that restores a *batch* of samples made from the input of ``ctx``: where the
+        input was one sample without a sample axis (a series ``(T,)`` or channels-last ``(T, C)``), the
+        context of a batch of them (``(N, T)``, ``(N, T, C)``), so that ``augment``/``fit_resample``
+        give each copy its own row. Default: ``ctx`` (the input already is a batch)."""
+        return ctx
+
+    def rows_ctx(self, ctx: Any, rows: Any) -> Any:
+        """The context that restores a batch whose sample ``i`` comes from sample ``rows[i]`` of the
+        input of ``ctx`` (class balancing, redraws of some samples): ``restore`` otherwise takes output
+        sample ``i`` for input sample ``i`` when the counts match (tables: to give back integers
+        float64 cannot hold). Default: ``ctx``."""
+        return ctx
+
     def check_internal(self, x: Any, who: str) -> None:
         """Refuse, naming ``x``, a batch given to ``sample``/``apply`` that is not this modality's
         internal representation (default: no check)."""

@@ -33,18 +33,66 @@ def label_classes(y: Any) -> list | None:
         return None
     try:
         classes, integer = class_list(arr)
-    except TypeError:  # unorderable mixture (e.g. None next to str): no class order to give
+    except (TypeError, ValueError):  # missing labels, unorderable mixture: the mixing augmenter raises, naming itself
         return None
     return None if integer else classes
 
 
-def class_list(labels: Any) -> tuple[list, bool]:
-    """Sorted distinct labels (as Python scalars) and whether they are non-negative integers (then a
-    label's soft-target column is the label itself, else its rank in this list)."""
+def missing_label_positions(labels: Any) -> np.ndarray:
+    """Positions (int64) of the missing entries of 1-D labels: NaN in float labels; None, NaN,
+    ``pd.NA`` or ``NaT`` in object labels; NaT in dates."""
     arr = labels_to_numpy(labels)
     if arr.ndim != 1:
-        raise ValueError(f"y: expected 1-D class labels, got shape {arr.shape}")
-    uniq = np.unique(arr.astype(object) if arr.dtype == object else arr)
+        return np.zeros(0, dtype=np.int64)
+    if arr.dtype.kind == "f":
+        return np.flatnonzero(np.isnan(arr))
+    if arr.dtype.kind in "mM":
+        return np.flatnonzero(np.isnat(arr))
+    if arr.dtype == object:
+        import pandas as pd
+
+        return np.flatnonzero(np.asarray(pd.isna(arr), dtype=bool))
+    return np.zeros(0, dtype=np.int64)
+
+
+def check_no_missing_labels(labels: Any, who: str = "") -> None:
+    """``ValueError`` naming ``y``, how many labels are missing and where, when 1-D class labels hold
+    missing values (see :func:`missing_label_positions`): every sample needs a class."""
+    arr = labels_to_numpy(labels)
+    pos = missing_label_positions(arr)
+    if not len(pos):
+        return
+    what = "NaN" if arr.dtype.kind == "f" else "NaT" if arr.dtype.kind in "mM" else "None/NaN"
+    where = f"{pos[:10].tolist()}" + (f" and {len(pos) - 10} more" if len(pos) > 10 else "")
+    raise ValueError(
+        f"{who + ': ' if who else ''}y has missing labels ({what}): {len(pos)} of {len(arr)} missing at "
+        f"position{'s' if len(pos) > 1 else ''} {where}; every sample needs a class (drop or label those samples first)"
+    )
+
+
+def sorted_unique(arr: np.ndarray, who: str = "", return_counts: bool = False) -> Any:
+    """``np.unique`` of 1-D labels, with a ``TypeError`` naming ``y`` where its labels cannot be
+    ordered (labels of several types, e.g. ints next to strings)."""
+    try:
+        return np.unique(arr.astype(object) if arr.dtype == object else arr, return_counts=return_counts)
+    except TypeError:
+        types = sorted({type(v).__name__ for v in arr.tolist()})
+        raise TypeError(
+            f"{who + ': ' if who else ''}y mixes labels of types {types}, which cannot be sorted into classes; "
+            "expected class labels of one type (e.g. y.astype(str))"
+        ) from None
+
+
+def class_list(labels: Any, who: str = "") -> tuple[list, bool]:
+    """Sorted distinct labels (as Python scalars) and whether they are non-negative integers (then a
+    label's soft-target column is the label itself, else its rank in this list). Missing labels
+    (None/NaN) raise ``ValueError``, labels of several unorderable types ``TypeError``; both name
+    ``who`` and ``y``."""
+    arr = labels_to_numpy(labels)
+    if arr.ndim != 1:
+        raise ValueError(f"{who + ': ' if who else ''}y: expected 1-D class labels, got shape {arr.shape}")
+    check_no_missing_labels(arr, who)
+    uniq = sorted_unique(arr, who)
     integer = (np.issubdtype(uniq.dtype, np.integer) or uniq.dtype == bool) and (len(uniq) == 0 or uniq.min() >= 0)
     return [u.item() if hasattr(u, "item") else u for u in uniq], bool(integer)
 

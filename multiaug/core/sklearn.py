@@ -203,7 +203,8 @@ class SklearnMixin:
         self.fit(X, y)
         X_aug, y_aug, _ = self.augment(X, y)
         y_aug = self.resample_labels(y, y_aug)
-        X_orig = self.handler.restore(xi, ctx)
+        # a sample given alone (a series (T,) or (T, C)) is the first row of a batch, as its copies are
+        X_orig = self.handler.restore(xi, self.handler.many_ctx(ctx))
         return self.handler.concat([X_orig, X_aug]), concat_labels([y, y_aug])
 
     def resample_labels(self, y: Any, y_aug: Any) -> Any:

@@ -5,6 +5,13 @@ A batch is ``(N, F)``: a torch tensor, a NumPy array or a pandas DataFrame. Kern
 nullable ones included). Integer columns wider than 16 bits and float64 columns are carried in float64
 (a DataFrame holding one is converted to float64 as a whole, integer arrays of int32/int64 too), so
 ids, counts and prices the augmenter leaves alone come back exactly; other tables go through float32.
+64-bit integers beyond float64's exact range (``|v| > 2**53``, e.g. snowflake ids) are tracked: a cell
+whose value is unchanged gets its input integer back (output row ``i`` comes from input row ``i``, or
+from the rows given by the handler's ``rows_ctx`` for class balancing and redraws), a cell copied from
+another row gets that integer where float64 tells it apart from the column's others (a
+``RuntimeWarning`` names the column where it cannot), and such a column declared in
+``categorical_columns`` is carried as category codes, exact whatever the augmenter does. Integer
+outputs are rounded and *clipped* to their dtype's range (noise on a uint8 0 gives 0, never 255).
 
 Column kinds (DataFrames, and arrays/tensors through ``categorical_columns``):
 
@@ -111,6 +118,81 @@ def _nullable_int(dt: Any) -> Any:
     return pd.api.types.pandas_dtype(name[0].upper() + name[1:] if name.startswith("int") else "U" + name[1:].capitalize())
 
 
+#: float64 holds every integer of magnitude up to 2**53 exactly, not all beyond it
+_F64_EXACT = 2**53
+
+
+def _int_bounds(lo: int, hi: int) -> tuple[float, float]:
+    """Float bounds of the integer range ``[lo, hi]`` that cast back inside it (2**63 - 1 rounds up to
+    2**63 as a float: the bound is the float just below)."""
+    flo, fhi = float(lo), float(hi)
+    if int(fhi) > hi:
+        fhi = float(np.nextafter(fhi, 0.0))
+    if int(flo) < lo:
+        flo = float(np.nextafter(flo, 0.0))
+    return flo, fhi
+
+
+def _to_int(v: np.ndarray, np_dt: Any) -> np.ndarray:
+    """Float values rounded and *clipped* to the range of integer dtype ``np_dt`` (no wrap-around:
+    noise on a uint8 0 gives 0, not 255); NaN cells give 0 (the caller masks them)."""
+    info = np.iinfo(np_dt)
+    lo, hi = _int_bounds(int(info.min), int(info.max))
+    return np.clip(np.rint(np.nan_to_num(v, nan=0.0)), lo, hi).astype(np_dt)
+
+
+def _beyond_float64(ints: np.ndarray) -> np.ndarray:
+    """Boolean mask (same shape) of the integers float64 cannot hold exactly (``|v| > 2**53``)."""
+    if ints.dtype.kind == "u":
+        return ints > _F64_EXACT
+    return (ints > _F64_EXACT) | (ints < -_F64_EXACT)
+
+
+def _wide_column(col: Any) -> tuple[np.ndarray, np.ndarray | None] | None:
+    """``(ints, valid)`` of a 64-bit integer DataFrame column (nullable ones included; ``valid`` is
+    None without missing values) holding values float64 cannot represent exactly; None otherwise."""
+    import pandas as pd
+
+    if not pd.api.types.is_integer_dtype(col.dtype):
+        return None
+    np_dt = np.dtype(getattr(col.dtype, "numpy_dtype", col.dtype))
+    if np_dt.itemsize < 8:
+        return None
+    valid = ~col.isna().to_numpy() if col.hasnans else None
+    ints = (col.fillna(0) if valid is not None else col).to_numpy(dtype=np_dt)
+    if not bool(_beyond_float64(ints if valid is None else ints[valid]).any()):
+        return None
+    return ints, valid
+
+
+def _exact_column(f: np.ndarray, ints: np.ndarray, valid: np.ndarray | None, src: np.ndarray | None) -> tuple[np.ndarray, int]:
+    """Integers of the output column ``f`` (float64) of an input column ``ints`` that float64 cannot
+    hold exactly. A cell whose source row is known (``src[i]``) and whose value is unchanged gets that
+    row's exact integer; a cell holding the float64 image of exactly one integer of the input column
+    (a value copied from another row by mixing) gets that integer; others (new values: noise,
+    interpolation) are rounded. Returns the integers and the number of cells holding a copied value
+    that several input integers share (float64 cannot tell which: rounded)."""
+    out = _to_int(f, ints.dtype)
+    fin = np.isfinite(f)
+    fixed = np.zeros(len(f), dtype=bool)
+    if src is not None:
+        o = ints[src]
+        fixed = fin & (f == o.astype(np.float64))
+        if valid is not None:
+            fixed &= valid[src]
+        out[fixed] = o[fixed]
+    vals = np.unique(ints if valid is None else ints[valid])
+    rest = np.flatnonzero(fin & ~fixed)
+    if not len(rest) or not len(vals):
+        return out, 0
+    uimg, start, count = np.unique(vals.astype(np.float64), return_index=True, return_counts=True)
+    pos = np.searchsorted(uimg, f[rest]).clip(max=len(uimg) - 1)
+    hit = uimg[pos] == f[rest]
+    one = hit & (count[pos] == 1)
+    out[rest[one]] = vals[start[pos[one]]]
+    return out, int((hit & (count[pos] > 1)).sum())
+
+
 def _frame_names(x: Any) -> list | None:
     """A DataFrame's column names as a list when every one is a str or an int, else None."""
     cols = getattr(x, "columns", None)
@@ -194,8 +276,11 @@ class TabularHandler(TensorHandler):
                 col = x.iloc[:, j]
                 dt = col.dtype
                 wide = wide or _needs_float64(dt)
+                # 64-bit integers float64 cannot hold (ids above 2**53): exact as category codes when
+                # declared categorical, else put back by restore where unchanged
+                exact = _wide_column(col)
                 if isinstance(dt, pd.CategoricalDtype) or (j in declared and not pd.api.types.is_numeric_dtype(dt)) or (
-                    j in declared and pd.api.types.is_bool_dtype(dt)
+                    j in declared and (pd.api.types.is_bool_dtype(dt) or exact is not None)
                 ):
                     cat = col.astype("category") if not isinstance(dt, pd.CategoricalDtype) else col
                     codes = cat.cat.codes.to_numpy().astype(np.float64)
@@ -210,6 +295,8 @@ class TabularHandler(TensorHandler):
                     raise ValueError(f"{who}: Complex data not supported: column {c!r} has dtype {dt}; expected real numbers")
                 elif pd.api.types.is_numeric_dtype(dt):
                     arr[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
+                    if exact is not None:
+                        ctx.extra.setdefault("exact", {})[j] = exact
                     if j in declared:
                         hard.append(j)
                 else:
@@ -252,8 +339,11 @@ class TabularHandler(TensorHandler):
             if t.dtype == torch.bool:
                 hard = list(range(t.shape[1]))
         if not t.is_floating_point():
+            ints = t if ctx.kind != "frame" and t.dim() == 2 and t.dtype in (torch.int64, torch.uint64) else None
             # integers beyond float32's 2**24 (ids, counts) stay exact in float64
             t = t.to(torch.float64 if t.dtype in _WIDE_INTS else torch.float32)
+            if ints is not None:  # and those beyond float64's 2**53 are tracked
+                t = self._track_exact(ints, t, hard, ctx)
         finite = torch.isfinite(t)
         if not bool(finite.all()):
             inf = torch.isinf(t)
@@ -278,7 +368,90 @@ class TabularHandler(TensorHandler):
         mask = np.zeros(t.shape[1], dtype=bool)
         mask[hard] = True
         ctx.extra["hard"] = mask
+        ctx.extra["n"] = int(t.shape[0])  # restore: output row i comes from input row i unless rows_ctx says otherwise
+        ctx.extra["who"] = who
         return t, ctx
+
+    @staticmethod
+    def _track_exact(ints: torch.Tensor, t: torch.Tensor, hard: list[int], ctx: _Ctx) -> torch.Tensor:
+        """64-bit integer arrays/tensors ``ints`` converted to float64 ``t``: the columns holding values
+        float64 cannot represent exactly (ids above 2**53) are carried as category codes when declared
+        categorical (exact: ``ctx.categories``), else their integers are kept for :meth:`restore`."""
+        if ints.dtype == torch.uint64:
+            host = ints.cpu().numpy()
+            big = _beyond_float64(host).any(0)
+        else:
+            host = None
+            big = ((ints > _F64_EXACT) | (ints < -_F64_EXACT)).any(0).cpu().numpy()
+        cols = np.flatnonzero(big)
+        if not len(cols):
+            return t
+        if host is None:
+            host = ints[:, torch.as_tensor(cols, device=ints.device)].cpu().numpy()
+        else:
+            host = host[:, cols]
+        for k, j in enumerate(cols.tolist()):
+            if j in hard:
+                vals, codes = np.unique(host[:, k], return_inverse=True)
+                t[:, j] = torch.as_tensor(codes.reshape(-1), dtype=t.dtype, device=t.device)
+                ctx.categories[j] = vals
+            else:
+                ctx.extra.setdefault("exact", {})[j] = (np.ascontiguousarray(host[:, k]), None)
+        return t
+
+    def rows_ctx(self, ctx: _Ctx, rows: Any) -> _Ctx:
+        """The context restoring a batch whose row ``i`` comes from input row ``rows[i]`` (class
+        balancing, redraws): integers float64 cannot hold are put back from the right rows."""
+        if not ctx.extra.get("exact"):
+            return ctx
+        import dataclasses
+
+        rows = np.asarray(rows, dtype=np.int64)
+        prev = ctx.extra.get("rows")
+        return dataclasses.replace(ctx, extra={**ctx.extra, "rows": rows if prev is None else prev[rows]})
+
+    @staticmethod
+    def _source_rows(ctx: _Ctx, n_out: int) -> np.ndarray | None:
+        """Input row of each of the ``n_out`` output rows, None when unknown."""
+        rows = ctx.extra.get("rows")
+        if rows is None:
+            return np.arange(n_out) if n_out == ctx.extra.get("n") else None
+        return rows if len(rows) == n_out else None
+
+    def _exact_values(self, ctx: _Ctx, f: dict) -> dict:
+        """Exact integers of the output columns ``f`` (position -> float64 values) of an array/tensor
+        input: category codes decoded, tracked wide columns put back (see :func:`_exact_column`)."""
+        out = {}
+        src = None
+        exact = ctx.extra.get("exact") or {}
+        for j, v in f.items():
+            if j in ctx.categories:
+                vals = ctx.categories[j]
+                out[j] = vals[np.clip(np.rint(np.nan_to_num(v)), 0, len(vals) - 1).astype(np.int64)]
+            else:
+                if src is None:
+                    src = self._source_rows(ctx, len(v))
+                ints, valid = exact[j]
+                out[j], ambiguous = _exact_column(v, ints, valid, src)
+                self._warn_ambiguous(ctx, j, ambiguous, src is None)
+        return out
+
+    @staticmethod
+    def _warn_ambiguous(ctx: _Ctx, j: int, ambiguous: int, unknown_rows: bool) -> None:
+        if not ambiguous:
+            return
+        import warnings
+
+        name = ctx.columns[j] if ctx.columns is not None else j
+        why = ("the source row of each output row is unknown here" if unknown_rows else
+               "they hold a value copied from another row")
+        warnings.warn(
+            f"{ctx.extra.get('who', 'x')}: column {name!r} holds integers beyond float64's exact range (2**53); "
+            f"{ambiguous} output cell(s) could not be given back exactly ({why}, and float64 cannot tell apart the "
+            "input integers they may be): they come back rounded to the nearest float64; declare the column in "
+            "categorical_columns to carry it exactly",
+            RuntimeWarning, stacklevel=4,
+        )
 
     def restore(self, x: torch.Tensor, ctx: _Ctx) -> Any:
         if ctx.kind == "tensor":
@@ -286,12 +459,25 @@ class TabularHandler(TensorHandler):
             if dt == torch.bool:
                 return x >= 0.5
             if dt is not None and not dt.is_floating_point:
-                return torch.round(x).to(dt)
+                # clipped to the dtype's range: noise never wraps a uint8 0 round to 255
+                info = torch.iinfo(dt)
+                out = torch.round(x).clamp(*_int_bounds(int(info.min), int(info.max))).to(dt)
+                tracked = [*ctx.categories, *(ctx.extra.get("exact") or {})]
+                if tracked:
+                    exact = self._exact_values(ctx, {j: x[:, j].detach().cpu().numpy().astype(np.float64) for j in tracked})
+                    for j, v in exact.items():
+                        out[:, j] = torch.as_tensor(v, device=out.device)
+                return out
             return x.to(dt) if dt is not None and dt != x.dtype else x
         arr = x.detach().cpu().numpy()
         if ctx.kind == "numpy":
             if np.issubdtype(ctx.np_dtype, np.integer):
-                return np.rint(arr).astype(ctx.np_dtype)
+                out = _to_int(arr, ctx.np_dtype)  # clipped to the dtype's range, no wrap-around
+                tracked = [*ctx.categories, *(ctx.extra.get("exact") or {})]
+                if tracked:
+                    for j, v in self._exact_values(ctx, {j: arr[:, j].astype(np.float64) for j in tracked}).items():
+                        out[:, j] = v
+                return out
             if np.issubdtype(ctx.np_dtype, np.bool_):
                 return arr >= 0.5
             out = arr.astype(ctx.np_dtype, copy=False)
@@ -301,6 +487,8 @@ class TabularHandler(TensorHandler):
         import pandas as pd
 
         data = {}
+        exact = ctx.extra.get("exact") or {}
+        src = self._source_rows(ctx, arr.shape[0]) if exact else None
         for j, dt in enumerate(ctx.dtypes):
             v = arr[:, j].astype(np.float64)
             nan = np.isnan(v)
@@ -312,8 +500,12 @@ class TabularHandler(TensorHandler):
             elif pd.api.types.is_bool_dtype(dt):
                 data[j] = pd.Series(v >= 0.5).astype(dt) if not nan.any() else pd.Series(np.where(nan, None, v >= 0.5), dtype="boolean")
             elif pd.api.types.is_integer_dtype(dt):
-                r = pd.Series(np.rint(v))
-                data[j] = r.astype(dt) if not nan.any() else r.astype(_nullable_int(dt))
+                ints = _to_int(v, np.dtype(getattr(dt, "numpy_dtype", dt)))  # clipped: no wrap-around
+                if j in exact:  # integers beyond 2**53: the exact input values where unchanged
+                    ints, ambiguous = _exact_column(v, *exact[j], src)
+                    self._warn_ambiguous(ctx, j, ambiguous, src is None)
+                r = pd.Series(ints)
+                data[j] = r.astype(dt) if not nan.any() else r.astype(_nullable_int(dt)).mask(nan)
             else:
                 data[j] = pd.Series(v).astype(dt)
         df = pd.concat([data[j] for j in range(len(ctx.columns))], axis=1)

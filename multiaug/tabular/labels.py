@@ -22,7 +22,14 @@ import numpy as np
 import torch
 
 from ..core.hostreads import min_max
-from ..core.labels import class_columns, class_list, class_values, current_batch_classes, labels_to_numpy
+from ..core.labels import (
+    check_no_missing_labels,
+    class_columns,
+    class_list,
+    class_values,
+    current_batch_classes,
+    labels_to_numpy,
+)
 
 MAX_AUTO_CLASSES = 32
 TASKS = ("auto", "classification", "regression")
@@ -106,7 +113,11 @@ def encode(
             arr = arr.astype(arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float32)
             vals = torch.from_numpy(np.ascontiguousarray(arr)).to(dev)
         if not bool(torch.isfinite(vals).all()):
-            raise ValueError(f"{who}: y contains NaN or inf")
+            rows = torch.nonzero(~torch.isfinite(vals.reshape(vals.shape[0], -1)).all(1)).flatten().tolist()
+            raise ValueError(
+                f"{who}: y contains NaN or inf ({len(rows)} of {vals.shape[0]} targets, at positions {rows[:10]}"
+                f"{' ...' if len(rows) > 10 else ''}); every sample needs a finite target (drop or impute those samples first)"
+            )
         return Targets(vals, task, kind, series=y if kind == "series" else None, device=dev,
                        dtype=y.dtype if isinstance(y, torch.Tensor) else None)
     # classification
@@ -115,12 +126,16 @@ def encode(
     else:
         labels_np = labels_to_numpy(y)
     if num_classes is not None:
-        idx = y.long() if labels_np is None else torch.as_tensor(np.asarray(labels_np).astype(np.int64), device=dev)
+        idx = y.long() if labels_np is None else torch.as_tensor(_class_ids(labels_np, num_classes, who), device=dev)
         if idx.numel() and not _in_range(idx, num_classes):
-            raise ValueError(f"{who}: labels must be integers in [0, {num_classes}) when num_classes={num_classes}")
+            i = int(torch.nonzero((idx < 0) | (idx >= num_classes)).flatten()[0])
+            raise ValueError(
+                f"{who}: y holds the class id {int(idx[i])} (position {i}); labels must be integers in "
+                f"[0, {num_classes}) when num_classes={num_classes}"
+            )
         return Targets(torch.nn.functional.one_hot(idx, num_classes).float(), "classification", kind,
                        classes=list(range(num_classes)), integer_classes=True, device=dev)
-    batch_classes, integer = class_list(y if labels_np is None else labels_np)
+    batch_classes, integer = class_list(y if labels_np is None else labels_np, who)
     if classes is None and not integer:
         # inside a composition that routes some samples here: number columns by the whole batch's classes
         classes = current_batch_classes()
@@ -139,6 +154,39 @@ def encode(
         k = len(batch_classes)
     return Targets(torch.nn.functional.one_hot(idx, k).float(), "classification", kind, classes=batch_classes,
                    integer_classes=integer, device=dev)
+
+
+def _py(v: Any) -> Any:
+    return v.item() if isinstance(v, np.generic) else v
+
+
+def _class_ids(labels: np.ndarray, num_classes: int, who: str) -> np.ndarray:
+    """Hard labels given with ``num_classes`` as int64 class ids: missing labels, labels that are not
+    numbers and non-integer values raise ``ValueError`` naming ``y`` (the range is checked next)."""
+    want = f"with num_classes={num_classes}, y must hold class ids, integers in [0, {num_classes})"
+    check_no_missing_labels(labels, who)
+    arr = labels
+    if arr.dtype == object:
+        try:
+            arr = arr.astype(np.float64)
+        except (TypeError, ValueError):
+            arr = arr.astype(str)
+            labels = [v for v in labels if isinstance(v, (str, bytes))] or labels  # name a string label
+    if arr.dtype == bool or np.issubdtype(arr.dtype, np.integer):
+        return arr.astype(np.int64)
+    if not np.issubdtype(arr.dtype, np.floating):
+        raise ValueError(
+            f"{who}: y holds {arr.dtype.kind in 'US' and 'string' or str(arr.dtype)} labels such as {_py(labels[0])!r}; {want}. "
+            "Leave num_classes=None to number other labels by their sorted order"
+        )
+    frac = arr != np.round(arr)
+    if frac.any() or not np.isfinite(arr).all():
+        i = int(np.flatnonzero(frac | ~np.isfinite(arr))[0])
+        raise ValueError(
+            f"{who}: y holds the non-integer value {_py(labels[i])!r} (position {i}); {want} "
+            "(floats such as 2.0 are read as class 2)"
+        )
+    return arr.astype(np.int64)
 
 
 def decode(t: Targets, values: torch.Tensor) -> Any:

@@ -62,7 +62,16 @@ _MAX_POLICY_ROWS = 4096
 
 
 def _policy(n_in: int, hidden: int, n_out: int) -> nn.Module:
-    return nn.Sequential(nn.Linear(n_in, hidden), nn.Tanh(), nn.Linear(hidden, n_out)).to(torch.float32)
+    """The policy MLP, built on the meta device so that building it never reads or advances torch's
+    global RNG (``nn.Linear``'s default initialisation draws from it); every parameter starts at zero:
+    ``fit`` initialises them from the augmenter's own generator, ``load`` loads the fitted weights."""
+    with torch.device("meta"):
+        module = nn.Sequential(nn.Linear(n_in, hidden), nn.Tanh(), nn.Linear(hidden, n_out))
+    module = module.to(torch.float32).to_empty(device="cpu")
+    with torch.no_grad():
+        for prm in module.parameters():
+            prm.zero_()
+    return module
 
 
 @register("regmix")

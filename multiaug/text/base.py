@@ -76,6 +76,10 @@ class TextHandler(ModalityHandler):
             return _text_array(x, ctx)
         return list(x)
 
+    def many_ctx(self, ctx: _Ctx) -> _Ctx:
+        # one str given alone: the copies made from it (augment, fit_resample) are a list
+        return _Ctx("list") if ctx.kind == "str" else ctx
+
     def take(self, x: list[str], index: torch.Tensor) -> list[str]:
         return [x[i] for i in index.tolist()]
 

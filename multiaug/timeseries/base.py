@@ -3,8 +3,11 @@
 Convention: a batch is ``(N, C, T)`` (series, channels, time steps), as a torch tensor or a NumPy
 array. Also accepted: ``(T,)`` (one univariate series) and ``(N, T)`` (N univariate series); the output
 has the shape of the input. With ``channels_last=True`` a 3-D input is ``(N, T, C)`` and a 2-D input is
-``(T, C)`` (one multivariate series). Integer and boolean inputs are cast to float32 (the output stays
-float); float16/bfloat16/float64 are kept. NaN or inf values raise ``ValueError``.
+``(T, C)`` (one multivariate series). ``augment`` and ``fit_resample`` on one series given alone,
+``(T,)`` or channels-last ``(T, C)``, return a batch of them, ``(N, T)`` or ``(N, T, C)``: one row per
+copy (``fit_resample``: the original first), with ``source_index`` and labels one per row. Integer
+and boolean inputs are cast to float32 (the output stays float); float16/bfloat16/float64 are kept.
+NaN or inf values raise ``ValueError``.
 
 Channels-last data passed without ``channels_last=True`` would be read with its time axis as
 channels: a 3-D input whose channel axis is at least 64 long and at least 8 times longer than its time
@@ -14,6 +17,7 @@ so; pass ``channels_last=True`` if the array is ``(N, T, C)``. Genuine short mul
 """
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
@@ -112,7 +116,18 @@ class TimeSeriesHandler(TensorHandler):
             t = t.to(dev)
         return t, _Ctx(kind, ndim, cl, np_dtype, x if kind == "numpy" else None)
 
+    def many_ctx(self, ctx: _Ctx) -> _Ctx:
+        """One series given alone, ``(T,)`` or channels-last ``(T, C)``: a batch of series made from it
+        (``augment``'s copies, ``fit_resample``) comes back as ``(N, T)`` or ``(N, T, C)``."""
+        if ctx.ndim == 1:
+            return dataclasses.replace(ctx, ndim=2, channels_last=False)
+        if ctx.ndim == 2 and ctx.channels_last:
+            return dataclasses.replace(ctx, ndim=3)
+        return ctx
+
     def restore(self, x: torch.Tensor, ctx: _Ctx) -> Any:
+        if x.shape[0] != 1:  # not one series (copies of a series given alone, or none): a batch of them
+            ctx = self.many_ctx(ctx)
         if ctx.ndim == 1:
             x = x[0, 0]
         elif ctx.ndim == 2:
@@ -128,9 +143,9 @@ class TimeSeriesHandler(TensorHandler):
         return x
 
     def concat(self, batches: Sequence[Any]) -> Any:
-        if isinstance(batches[0], np.ndarray) and batches[0].ndim == 1:
-            return np.stack(batches)
-        return super().concat(batches)
+        # a 1-D batch is one series (T,): it becomes one row, never a stretch of another series' time axis
+        return super().concat([b[None] if isinstance(b, (np.ndarray, torch.Tensor)) and b.ndim == 1 else b
+                               for b in batches])
 
 
 register_modality(TimeSeriesHandler())

@@ -365,10 +365,38 @@ def cutmix(x: torch.Tensor, perm: torch.Tensor, cut: torch.Tensor) -> torch.Tens
     return torch.where(cut[:, None, :], part, x, out=part)
 
 
+def class_ids(y: torch.Tensor, n_classes: int, who: str = "") -> torch.Tensor:
+    """1-D float labels ``y`` that hold class ids (``2.0``, as ``np.load`` or pandas give them) as
+    ``int64`` ids, checked to be integers in ``[0, n_classes)``: ``ValueError`` naming ``y`` and
+    ``n_classes`` otherwise (NaN/inf, non-integer values, ids out of range). One host read."""
+    pre = f"{who}: " if who else ""
+    want = f"with n_classes={n_classes}, y must hold class ids, integers in [0, {n_classes})"
+    if y.numel() == 0:
+        return y.long()
+    lo_t, hi_t = torch.aminmax(y)  # NaN propagates, +-inf shows; the fraction part is NaN for both
+    lo, hi, frac = torch.stack((lo_t, hi_t, (y - y.round()).abs().amax())).tolist()
+    if not (math.isfinite(lo) and math.isfinite(hi) and frac == 0):
+        from ..core.labels import check_no_missing_labels
+
+        check_no_missing_labels(y, who)  # NaN: missing labels, named with their positions
+        i = int(torch.nonzero(~torch.isfinite(y) | (y != y.round()))[0, 0])
+        raise ValueError(
+            f"{pre}y holds the non-integer value {y[i].item()!r} (position {i}); {want} (floats such as 2.0 are "
+            "read as class 2). Leave n_classes=None to mix float targets as regression values"
+        )
+    if lo < 0 or hi >= n_classes:
+        i = int(torch.nonzero((y < 0) | (y >= n_classes))[0, 0])
+        raise ValueError(f"{pre}y holds the class id {int(y[i].item())} (position {i}); {want}")
+    return y.long()
+
+
 def mix_targets(y: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor, n_classes: int | None) -> torch.Tensor:
-    """Mix targets like the inputs. Integer/bool 1-D labels become soft targets ``(N, K)``; float
-    1-D values (regression) and 2-D soft targets are mixed as values."""
+    """Mix targets like the inputs. Integer/bool 1-D labels become soft targets ``(N, K)``, and so do
+    float 1-D labels when ``n_classes`` is given (class ids stored as floats, see :func:`class_ids`);
+    float 1-D values with ``n_classes=None`` (regression) and 2-D soft targets are mixed as values."""
     lam = lam.to(y.device)
+    if y.dim() == 1 and y.is_floating_point() and n_classes is not None:
+        y = class_ids(y, n_classes)
     if not y.is_floating_point() and y.dim() == 1:
         k = int(y.max().item()) + 1 if n_classes is None else int(n_classes)
         oh = torch.nn.functional.one_hot(y.long(), k).to(torch.float32)

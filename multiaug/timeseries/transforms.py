@@ -329,6 +329,12 @@ class _Mixing(TimeSeriesAugmenter):
     """Base of the mixing augmenters: a random partner per series (a permutation of the batch) and a
     per-series weight ``lam`` of the series itself; labels are mixed with the same weights.
 
+    Labels: 1-D integer/bool class labels become soft targets ``(N, K)``; 1-D float targets are mixed
+    as values (regression) when ``n_classes`` is None. Given ``n_classes`` (K), 1-D labels are class ids:
+    integers in ``[0, K)``, also when stored as floats (``np.array([0., 2., 1.])`` from ``np.load`` or
+    pandas) -- a non-integer, NaN or out-of-range label then raises ``ValueError``. 2-D soft targets are
+    mixed as values.
+
     A batch of one series has nothing to mix with: calling the augmenter (``aug(x)``, ``augment``,
     ``fit_resample``) on a single series raises ``ValueError`` (the same rule as the tabular mixing
     augmenters). When ``p`` or a composition (``OneOf``, ``SomeOf``...) hands it a single series of a
@@ -362,12 +368,16 @@ class _Mixing(TimeSeriesAugmenter):
         else:
             raise TypeError(f"{type(self).__name__}: y must be a tensor, array or list, got {type(y).__name__}")
         k = self.n_classes
-        if not yt.is_floating_point() and yt.numel():
+        if k is not None and yt.dim() == 1 and yt.is_floating_point():
+            # n_classes says these are classes: class ids stored as floats (np.load, pandas), not values to mix
+            yt = F.class_ids(yt, k, type(self).__name__)
+        elif not yt.is_floating_point() and yt.numel():
             lo, hi = (int(v) for v in min_max(yt))  # one host read for both checks
             if yt.dim() == 1 and lo < 0:
-                raise ValueError(f"{type(self).__name__}: class labels must be >= 0, got {lo}")
+                raise ValueError(f"{type(self).__name__}: y holds the class label {lo}; expected class labels >= 0")
             if k is not None and hi >= k:
-                raise ValueError(f"{type(self).__name__}: label {hi} >= n_classes={k}")
+                raise ValueError(f"{type(self).__name__}: y holds the class label {hi}; expected labels in [0, {k}) "
+                                 f"with n_classes={k}")
             if k is None and yt.dim() == 1:
                 k = hi + 1
         out = F.mix_targets(yt, params["perm"], params["lam"], k)
@@ -396,7 +406,8 @@ class _BetaMixing(_Mixing):
 class TSMixup(_BetaMixing):
     """Mixup for series: ``lam * x + (1 - lam) * x[partner]`` with ``lam ~ Beta(alpha, alpha)`` per
     series; labels mixed the same way (soft targets ``(N, K)`` for integer class labels, mixed values
-    for float targets). ``n_classes`` fixes K (default: largest label + 1)."""
+    for float targets). ``n_classes`` fixes K (default: largest label + 1) and makes 1-D float labels
+    class ids (integral values in ``[0, K)``, as for integer labels)."""
 
     magnitude_range = {"alpha": (0.05, 1.0)}
 

@@ -253,3 +253,26 @@ def test_a_class_typed_as_text_finds_integer_valued_float_labels():
     with pytest.raises(ValueError, match="class '3' is not in y"):
         _find_class("3", stats)
     assert _find_class("007", {"007": 1, 7: 2}) == "007"  # the exact label first
+
+
+@pytest.mark.parametrize("y", [
+    np.array([0, np.nan, 1, 0, np.nan]),
+    np.array(["a", None, "b", "a", None], dtype=object),
+    ["a", float("nan"), "b", "a", None],
+], ids=["float-nan", "object-none", "list-mixed-missing"])
+def test_missing_labels_raise_naming_y_and_their_positions(y):
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    what = r"\(NaN\)" if isinstance(y, np.ndarray) and y.dtype.kind == "f" else r"\(None/NaN\)"
+    with pytest.raises(ValueError, match=rf"sampling_strategy: y has missing labels {what}: 2 of 5 missing at "
+                                         r"positions \[1, 4\]; every sample needs a class"):
+        GaussianNoise(seed=0, sampling_strategy="auto").fit_resample(x, y)
+    with pytest.raises(ValueError, match=r"y has missing labels"):
+        class_targets("auto", y)
+
+
+def test_labels_of_mixed_types_raise_naming_y():
+    import pandas as pd
+
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    with pytest.raises(TypeError, match=r"sampling_strategy: y mixes labels of types \['int', 'str'\]"):
+        GaussianNoise(seed=0, sampling_strategy="auto").fit_resample(x, pd.Series([1, "a", 1, "a"], dtype=object))

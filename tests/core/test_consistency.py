@@ -76,6 +76,23 @@ def test_redraws_come_from_the_seeded_stream():
     assert ra == rb > 0
 
 
+@pytest.mark.parametrize("wrapped", [lambda: GaussianNoise(sigma=1.5), lambda: Sequential([GaussianNoise(sigma=1.5)])])
+def test_a_seeded_wrapper_replays_an_augmenter_without_a_seed(wrapped):
+    """The wrapper's seed seeds a wrapped augmenter that has none (as a composition does), before the
+    augmenter first draws: a fresh instance replays augment, the 1:1 call and balancing."""
+    X, y = _table()
+    model = LogisticRegression().fit(X, y)
+
+    def run():
+        aug = LabelConsistent(wrapped(), model, threshold=0.9, max_tries=4, seed=7)
+        first = quiet(aug.augment, X, y, n_aug=2)
+        return first, quiet(aug, X, y), quiet(LabelConsistent(wrapped(), model, seed=7, sampling_strategy="auto").fit_resample, X[:40], y[:40] * (np.arange(40) < 30))
+
+    (a, call_a, res_a), (b, call_b, res_b) = run(), run()
+    for u, v in zip(a + call_a + res_a, b + call_b + res_b):
+        np.testing.assert_array_equal(u, v)
+
+
 def test_more_tries_keep_more_samples():
     X, y = _table()
     model = LogisticRegression().fit(X, y)

@@ -1,3 +1,5 @@
+import warnings
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -170,6 +172,137 @@ def test_integer_column_with_nan_output_becomes_nullable_of_the_same_width():
     df = pd.DataFrame({"a": [1.0, np.nan, 3.0, 4.0], "n": np.array([1, 2, 3, 4], dtype=np.int32)})
     out = Mixup(seed=0, nan_policy="keep", alpha=1.0)(df)
     assert out["n"].dtype in (np.dtype("int32"), pd.Int32Dtype())
+
+
+# ---- integer columns: clipped to their dtype's range, exact beyond float64's 2**53 ---------------------
+
+
+def _as_kind(x, kind, columns=None):
+    if kind == "tensor":
+        return torch.from_numpy(np.ascontiguousarray(x))
+    if kind == "frame":
+        return pd.DataFrame({c: x[:, j] for j, c in enumerate(columns or range(x.shape[1]))})
+    return x
+
+
+def _np(out):
+    return out.to_numpy() if isinstance(out, pd.DataFrame) else np.asarray(out)
+
+
+@pytest.mark.parametrize("kind", ["numpy", "tensor", "frame"])
+@pytest.mark.parametrize("dtype", ["uint8", "int8", "int16"])
+def test_narrow_integers_are_clipped_to_their_dtype_not_wrapped(kind, dtype):
+    info = np.iinfo(dtype)
+    col = np.array([info.min, info.min, info.max, info.max, info.min + 1, info.max - 1, 0, 1], dtype=dtype)
+    x = np.stack([col, col[::-1]], 1)
+    out = GaussianNoise(sigma=1.0, seed=0)(_as_kind(x, kind))
+    # the same data as float32 (the internal type of narrow integers) with the same seed: the noisy values
+    ref = _np(GaussianNoise(sigma=1.0, seed=0)(_as_kind(x.astype(np.float32), kind)))
+    expected = np.clip(np.rint(ref), info.min, info.max).astype(dtype)
+    assert ((ref < info.min) | (ref > info.max)).any(), "the test needs noise past the dtype's range"
+    got = _np(out)
+    assert got.dtype == np.dtype(dtype) and np.array_equal(got, expected)
+
+
+@pytest.mark.parametrize("dtype", ["Int8", "UInt8", "Int16"])
+def test_nullable_narrow_integer_columns_are_clipped_not_wrapped(dtype):
+    info = np.iinfo(dtype.lower())
+    vals = [info.min, info.max, info.min, info.max, None, info.max, info.min, 0]
+    df = pd.DataFrame({"n": pd.array(vals, dtype=dtype), "v": np.arange(8.0, dtype=np.float32)})
+    out = GaussianNoise(sigma=1.0, seed=0, nan_policy="keep")(df)
+    ref = GaussianNoise(sigma=1.0, seed=0, nan_policy="keep")(df.astype({"n": "float32"}))["n"].to_numpy()
+    assert out["n"].dtype == df["n"].dtype and out["n"].isna().tolist() == df["n"].isna().tolist()
+    ok = ~np.isnan(ref)
+    assert ((ref[ok] < info.min) | (ref[ok] > info.max)).any(), "the test needs noise past the dtype's range"
+    assert out["n"][ok].astype(int).tolist() == np.clip(np.rint(ref[ok]), info.min, info.max).astype(int).tolist()
+
+
+def test_integer_bounds_of_64_bit_columns_do_not_overflow():
+    x = np.array([[2**63 - 1], [-(2**63)], [2**63 - 1], [-(2**63)]], dtype=np.int64)
+    out = GaussianNoise(sigma=1e-3, seed=0)(x)  # noise past the ends is clipped, not wrapped round
+    assert out.dtype == np.int64
+    assert (out[[0, 2]] > 2**62).all() and (out[[1, 3]] < -(2**62)).all()
+    u = np.array([[2**64 - 1], [0], [2**64 - 1], [0]], dtype=np.uint64)
+    out = GaussianNoise(sigma=1e-3, seed=0)(u)
+    assert out.dtype == np.uint64 and (out[[0, 2]] > 2**63).all() and (out[[1, 3]] < 2**63).all()
+
+
+BIG = 1234567890123456789  # a 64-bit id: float64 holds none of BIG + 1, BIG + 2, ... exactly
+
+
+@pytest.mark.parametrize("kind", ["frame", "numpy", "tensor"])
+@pytest.mark.parametrize("dtype", [np.int64, np.uint64])
+def test_integers_beyond_float64_come_back_exactly_where_unchanged(kind, dtype):
+    ids = (BIG + np.array([0, 1, 2, 3, 5, 8, 13, 21])).astype(dtype)
+    x = _as_kind(np.stack([ids, np.arange(8, dtype=dtype)], 1), kind, ["id", "v"])
+    y = np.array([0, 0, 0, 0, 0, 0, 1, 1])
+    aug = GaussianNoise(sigma=1.0, columns=[1], seed=0)
+    out = _np(aug(x))
+    assert out[:, 0].tolist() == ids.tolist() and out.dtype == dtype
+    assert out[:, 1].tolist() != list(range(8))
+    Xa, _, src = aug.augment(x, y, n_aug=2)
+    assert _np(Xa)[:, 0].tolist() == ids[src].tolist()
+    # class balancing: the copies are of some rows only (row provenance through rows_ctx)
+    Xa, ya, src = aug.augment(x, y, sampling_strategy="auto")
+    assert len(src) == 4 and _np(Xa)[:, 0].tolist() == ids[src].tolist()
+    Xr, yr = GaussianNoise(sigma=1.0, columns=[1], seed=0, sampling_strategy="auto").fit_resample(x, y)
+    assert _np(Xr)[:8, 0].tolist() == ids.tolist() and set(_np(Xr)[8:, 0].tolist()) <= {int(ids[6]), int(ids[7])}
+
+
+@pytest.mark.parametrize("kind", ["frame", "numpy", "tensor"])
+def test_integers_beyond_float64_declared_categorical_are_exact(kind):
+    ids = BIG + np.array([0, 1, 2, 3, 5, 8, 13, 21], dtype=np.int64)
+    x = _as_kind(np.stack([ids, np.arange(8)], 1), kind, ["id", "v"])
+    for aug in (Mixup(categorical_columns=["id"] if kind == "frame" else [0], seed=0),
+                CutMix(categorical_columns=["id"] if kind == "frame" else [0], seed=1)):
+        out = _np(aug(x))
+        assert set(out[:, 0].tolist()) <= set(ids.tolist()) and out.dtype == np.int64
+        assert len(set(out[:, 0].tolist())) > 1
+
+
+def test_nullable_integers_beyond_float64_are_exact():
+    ids = pd.array([BIG, None, BIG + 1, BIG + 2, BIG + 3, BIG + 5], dtype="Int64")
+    df = pd.DataFrame({"id": ids, "v": np.arange(6.0)})
+    out = GaussianNoise(columns=[1], seed=0, nan_policy="keep")(df)
+    pd.testing.assert_series_equal(out["id"], df["id"])
+    out = Mixup(categorical_columns=["id"], seed=0, nan_policy="keep")(df)
+    assert out["id"].dtype == df["id"].dtype and set(out["id"].dropna()) <= set(df["id"].dropna())
+
+
+def test_values_copied_that_float64_cannot_tell_apart_warn_naming_the_column():
+    # two groups of ids, each group one float64 value: a cell copied from the other group cannot be told
+    ids = np.array([BIG, BIG + 1] * 4 + [2 * BIG, 2 * BIG + 1] * 4, dtype=np.int64)
+    df = pd.DataFrame({"account": ids, "v": np.arange(16.0)})
+    with pytest.warns(RuntimeWarning, match=r"CutMix: column 'account' holds integers beyond float64's exact range.*"
+                                            r"categorical_columns"):
+        CutMix(seed=0)(df)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = CutMix(seed=0, categorical_columns=["account"])(df)
+    assert set(out["account"]) <= set(ids.tolist())
+
+
+def test_label_consistent_redraws_keep_integers_beyond_float64_exact():
+    from multiaug.core.consistency import LabelConsistent
+
+    class Sign:
+        classes_ = np.array([0, 1])
+
+        def predict_proba(self, X):
+            p = 1 / (1 + np.exp(-20 * np.asarray(X)[:, 1].astype(float)))
+            return np.stack([1 - p, p], 1)
+
+    rng = np.random.default_rng(0)
+    v = rng.normal(size=30)
+    ids = BIG + np.arange(30, dtype=np.int64)
+    df = pd.DataFrame({"id": ids, "v": v})
+    y = (v > 0).astype(int)
+    lc = LabelConsistent(GaussianNoise(columns=[1], sigma=1.0), model=Sign(), threshold=0.6, max_tries=3, seed=0)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="LabelConsistent")
+        Xa, _, src = lc.augment(df, y, n_aug=3)
+    assert len(src) < 90  # some copies dropped: output row i is not input row i
+    assert Xa["id"].tolist() == ids[src].tolist()
 
 
 def test_dataframe_and_categorical_labels_survive_augment_and_fit_resample():

@@ -203,3 +203,57 @@ def test_string_labels_through_one_of_with_a_series():
     y = pd.Series(list("xyxyxyxyxy"), name="label")
     _, soft = multiaug.OneOf([Mixup(), GaussianNoise(sigma=0.1)], seed=0)(X, y)
     assert soft.shape == (10, 2)
+
+
+# ---- labels that are missing, of mixed types, or not class ids with num_classes ---------------------
+
+
+@pytest.mark.parametrize("y", [
+    pd.Series(["cat", np.nan, "dog", "cat", np.nan]),
+    np.array(["cat", None, "dog", "cat", None], dtype=object),
+    ["cat", None, "dog", "cat", None],
+    pd.Series(["cat", None, "dog", "cat", None], dtype="category"),
+], ids=["series-nan", "object-none", "list-none", "category"])
+def test_missing_class_labels_raise_naming_y_and_their_positions(y):
+    x = np.random.default_rng(0).normal(size=(5, 3))
+    msg = r"Mixup: y has missing labels \(None/NaN\): 2 of 5 missing at positions \[1, 4\]; every sample needs a class"
+    with pytest.raises(ValueError, match=msg):
+        Mixup(seed=0)(x, y)
+    with pytest.raises(ValueError, match=msg):
+        Mixup(seed=0).fit(x, y)
+    with pytest.raises(ValueError, match=r"CutMix: y has missing labels"):
+        CutMix(seed=0, task="classification")(x, y)
+
+
+def test_float_nan_labels_for_classification_raise_naming_y():
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    with pytest.raises(ValueError, match=r"Mixup: y has missing labels \(NaN\): 1 of 4 missing at position \[2\]"):
+        Mixup(seed=0, task="classification")(x, np.array([0.0, 1.0, np.nan, 1.0]))
+    with pytest.raises(ValueError, match=r"Mixup: y has missing labels \(NaN\)"):
+        Mixup(seed=0, num_classes=2)(x, np.array([0.0, 1.0, np.nan, 1.0]))
+    # regression targets: NaN named with its position
+    with pytest.raises(ValueError, match=r"Mixup: y contains NaN or inf \(1 of 4 targets, at positions \[2\]\)"):
+        Mixup(seed=0)(x, np.array([0.5, 1.5, np.nan, 2.5]))
+
+
+def test_labels_of_mixed_types_raise_naming_y():
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    with pytest.raises(TypeError, match=r"Mixup: y mixes labels of types \['int', 'str'\]"):
+        Mixup(seed=0)(x, pd.Series([1, "a", 1, "a"], dtype=object))
+
+
+def test_num_classes_needs_integer_class_ids():
+    x = np.random.default_rng(0).normal(size=(4, 3))
+    with pytest.raises(ValueError, match=r"Mixup: y holds string labels such as 'a'; with num_classes=2, y must hold "
+                                         r"class ids, integers in \[0, 2\)"):
+        Mixup(num_classes=2)(x, np.array(list("abab")))
+    with pytest.raises(ValueError, match=r"Mixup: y holds the non-integer value 0.5 \(position 0\); with num_classes=2"):
+        Mixup(num_classes=2, seed=0)(x, np.array([0.5, 1, 0, 1]))
+    with pytest.raises(ValueError, match=r"Mixup: y holds the non-integer value 1.5 \(position 1\)"):
+        Mixup(num_classes=2, seed=0)(torch.from_numpy(x), torch.tensor([0.0, 1.5, 1.0, 0.0]))
+    with pytest.raises(ValueError, match=r"Mixup: y holds the class id 3 \(position 2\); labels must be integers in "
+                                         r"\[0, 2\) when num_classes=2"):
+        Mixup(num_classes=2, seed=0)(x, np.array([0, 1, 3, 1]))
+    # class ids stored as floats (np.load, pandas) are read as classes
+    _, ym = Mixup(num_classes=3, seed=0)(x, np.array([0.0, 2.0, 1.0, 2.0]))
+    assert ym.shape == (4, 3) and np.allclose(ym.sum(1), 1)

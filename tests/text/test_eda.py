@@ -202,6 +202,19 @@ def test_labels_and_fit_resample():
     assert (np.asarray(y_aug) == y[src]).all()
 
 
+def test_one_sentence_given_alone_gives_a_list_of_copies():
+    """A str is one sample: its copies (augment) and the resampled data (fit_resample) are flat lists."""
+    from multiaug import Sequential
+
+    text = "the quick brown fox jumps over the lazy dog"
+    for aug in (EDA(n_aug=2, seed=0), Sequential([EDA()], n_aug=2, seed=0)):
+        X, y, src = aug.augment(text, [1])
+        assert isinstance(X, list) and all(isinstance(s, str) for s in X) and len(X) == len(y) == len(src)
+        Xr, yr = aug.fit_resample(text, [1])
+        assert Xr[0] == text and all(isinstance(s, str) for s in Xr) and len(Xr) == len(yr) == 1 + len(X)
+    assert isinstance(EDA(seed=0)(text), str)
+
+
 def test_config_round_trip_with_a_custom_dictionary():
     aug = EDA(synonyms=SYN, alpha_sr=0.3, seed=1)
     twin = from_config(aug.to_config())

@@ -1,6 +1,7 @@
 """Kernels of multiaug.timeseries.functional: position maps, resampling, random draws."""
 from __future__ import annotations
 
+import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -110,6 +111,16 @@ def test_mix_targets_soft_and_regression():
     assert torch.allclose(soft[0], torch.tensor([0.7, 0.0, 0.3]))
     reg = F.mix_targets(torch.tensor([1.0, 3.0, 5.0]), perm, lam, None)
     assert torch.allclose(reg, torch.tensor([0.7 * 1 + 0.3 * 3, 0.4 * 3 + 0.6 * 1, 5.0]))
+
+
+def test_mix_targets_float_class_ids_with_n_classes():
+    perm = torch.tensor([1, 0, 2])
+    lam = torch.tensor([0.7, 0.4, 1.0])
+    soft = F.mix_targets(torch.tensor([0.0, 2.0, 1.0]), perm, lam, 3)
+    assert torch.allclose(soft, F.mix_targets(torch.tensor([0, 2, 1]), perm, lam, 3))
+    for bad in ([0.0, 2.5, 1.0], [0.0, 3.0, 1.0], [0.0, float("nan"), 1.0]):
+        with pytest.raises(ValueError, match=r"y holds .*n_classes=3|y has missing labels"):
+            F.mix_targets(torch.tensor(bad), perm, lam, 3)
 
 
 @FAST

@@ -217,6 +217,51 @@ def test_mixup_fit_resample_regression_and_classification():
     assert X3.shape == (24, 2, 50) and y3.dtype.kind == "f"
 
 
+@pytest.mark.parametrize("cls", [TSMixup, TSCutMix, FrequencyMix])
+@pytest.mark.parametrize("as_", ["float64", "float32", "tensor", "list"])
+def test_n_classes_reads_float_labels_as_class_ids(cls, as_):
+    # class ids stored as floats (np.load, pandas): with n_classes they are classes, as integer labels are
+    x = _walks(n=9).numpy()
+    yi = np.arange(9) % 3
+    y = {"float64": yi.astype(np.float64), "float32": yi.astype(np.float32), "tensor": torch.tensor(yi, dtype=torch.float32),
+         "list": [float(v) for v in yi]}[as_]
+    _, soft = cls(seed=0, n_classes=3)(x, y)
+    _, ref = cls(seed=0, n_classes=3)(x, yi)
+    soft = soft.numpy() if isinstance(soft, torch.Tensor) else soft
+    assert soft.shape == (9, 3) and np.allclose(soft, ref)
+    X2, y2 = cls(seed=0, n_classes=3, n_aug=2).fit_resample(x, y)
+    y2 = np.asarray(y2)
+    assert X2.shape == (27, 2, 50) and y2.shape == (27,)
+    assert set(y2.tolist()) <= {0.0, 1.0, 2.0}  # class ids a classifier takes, not blends
+    from sklearn.utils.multiclass import type_of_target
+
+    assert type_of_target(y2) == "multiclass"  # what a classifier accepts (blends read as "continuous")
+
+
+@pytest.mark.parametrize("bad", [2.5, 3.0, -1.0, float("inf")])
+def test_n_classes_refuses_float_labels_that_are_not_class_ids(bad):
+    x = _walks(n=6).numpy()
+    y = np.array([0.0, 1.0, 2.0, 0.0, 1.0, bad])
+    want = r"^TSMixup: y holds .* \(position 5\); with n_classes=3, y must hold class ids, integers in \[0, 3\)"
+    with pytest.raises(ValueError, match=want):
+        TSMixup(seed=0, n_classes=3)(x, y)
+    with pytest.raises(ValueError, match=want):
+        TSMixup(seed=0, n_classes=3).fit_resample(x, y)
+    y[5] = np.nan
+    with pytest.raises(ValueError, match=r"^TSMixup: y has missing labels \(NaN\): 1 of 6 missing at position \[5\]"):
+        TSMixup(seed=0, n_classes=3)(x, y)
+
+
+def test_float_targets_without_n_classes_stay_regression_values():
+    x = _walks(n=6).numpy()
+    y = np.array([0.0, 1.0, 2.0, 0.0, 1.0, 2.0])  # integral floats, but no n_classes: mixed as values
+    aug = TSMixup(seed=0)
+    params = aug.sample(torch.from_numpy(x))
+    mixed = aug.apply_labels(y, params)
+    lam, perm = params["lam"].numpy(), params["perm"].numpy()
+    assert mixed.shape == (6,) and np.allclose(mixed, lam * y + (1 - lam) * y[perm], atol=1e-6)
+
+
 # ---- specific behaviour ------------------------------------------------------------------------------
 
 
@@ -265,6 +310,68 @@ def test_input_shapes_and_types():
     assert ints.dtype == torch.float32  # integers are cast to float32
     half = Jitter(seed=0)(torch.randn(2, 1, 16, dtype=torch.float64))
     assert half.dtype == torch.float64
+
+
+def _single_series(kind):
+    """One series given alone: (T,) or channels-last (T, C), as an array or a tensor, and its settings."""
+    x1 = np.sin(np.linspace(0, 6, 32)).astype(np.float32)
+    x = x1 if kind.endswith("(T,)") else np.stack([x1, np.cos(x1)], axis=1)
+    kw = {} if kind.endswith("(T,)") else {"channels_last": True}
+    return (torch.from_numpy(x) if kind.startswith("tensor") else x), kw
+
+
+SINGLE = ["numpy (T,)", "tensor (T,)", "numpy (T, C)", "tensor (T, C)"]
+
+
+def _np(a):
+    return a.numpy() if isinstance(a, torch.Tensor) else a
+
+
+@pytest.mark.parametrize("kind", SINGLE)
+def test_augment_of_a_single_series_gives_a_batch_of_copies(kind):
+    x, kw = _single_series(kind)
+    assert Jitter(seed=0, **kw)(x).shape == x.shape  # a call keeps the input's shape
+    X, y, src = Jitter(seed=0, sigma=0.01, **kw).augment(x, [7], n_aug=3)
+    assert type(X) is type(x) and X.dtype == x.dtype
+    assert tuple(X.shape) == (3, *x.shape)  # one row per copy, never copies joined along time
+    assert y == [7, 7, 7] and src.tolist() == [0, 0, 0]
+    for row in _np(X):  # each row is a noisy copy of the series
+        assert np.abs(row - _np(x)).max() < 0.1
+    Xb, yb, sb = Jitter(seed=0, **kw).augment(x, np.array([7]), sampling_strategy={7: 3})
+    assert tuple(Xb.shape) == (2, *x.shape) and yb.tolist() == [7, 7] and sb.tolist() == [0, 0]
+
+
+@pytest.mark.parametrize("kind", SINGLE)
+def test_fit_resample_of_a_single_series_gives_the_original_then_the_copies(kind):
+    x, kw = _single_series(kind)
+    X, y = Jitter(seed=0, n_aug=2, **kw).fit_resample(x, [1])
+    assert type(X) is type(x) and tuple(X.shape) == (3, *x.shape) and y == [1, 1, 1]
+    assert np.array_equal(_np(X)[0], _np(x))
+    # one class, nothing to balance: the original alone, as a batch of one
+    X0, y0 = Jitter(seed=0, sampling_strategy="auto", **kw).fit_resample(x, np.array([1]))
+    assert tuple(X0.shape) == (1, *x.shape) and y0.tolist() == [1]
+    assert np.array_equal(_np(X0)[0], _np(x))
+    Xa, ya, sa = Jitter(seed=0, sampling_strategy="auto", **kw).augment(x, np.array([1]))
+    assert tuple(Xa.shape) == (0, *x.shape) and len(ya) == 0 and len(sa) == 0
+
+
+@pytest.mark.parametrize("kind", ["numpy (T,)", "tensor (T,)"])
+def test_composition_of_a_univariate_single_series_gives_a_batch_of_copies(kind):
+    x, kw = _single_series(kind)
+    seq = multiaug.Sequential([Jitter(), Scaling()], seed=0)
+    X, y, src = seq.augment(x, [0], n_aug=3)
+    assert tuple(X.shape) == (3, *x.shape) and y == [0, 0, 0] and src.tolist() == [0, 0, 0]
+    Xr, yr = multiaug.Sequential([Jitter(), Scaling()], seed=0).fit_resample(x, [0])
+    assert tuple(Xr.shape) == (2, *x.shape) and yr == [0, 0]
+
+
+@pytest.mark.parametrize("kind", ["numpy (T, C)", "tensor (T, C)"])
+def test_composition_of_a_channels_last_single_series_gives_a_batch_of_copies(kind):
+    x, kw = _single_series(kind)
+    X, y, src = multiaug.Sequential([Jitter(**kw), Scaling(**kw)], seed=0).augment(x, [0], n_aug=3)
+    assert tuple(X.shape) == (3, *x.shape) and src.tolist() == [0, 0, 0]
+    Xr, yr = multiaug.Sequential([Jitter(**kw), Scaling(**kw)], seed=0).fit_resample(x, [0])
+    assert tuple(Xr.shape) == (2, *x.shape) and yr == [0, 0]
 
 
 @pytest.mark.parametrize("name", CLASSIC)
