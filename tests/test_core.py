@@ -179,6 +179,26 @@ def test_label_helpers_upgrade_hard_labels_to_soft():
     assert take_labels(["a", "b"], torch.tensor([1])) == ["b"]
 
 
+def test_labels_given_as_a_list_of_rows_survive_p_below_one():
+    """2-D labels as a list of lists (multi-label rows) through the subset path (text, graphs with
+    p < 1) and through a mixing child on a subset (soft rows widened as lists)."""
+    from multiaug.tabular import Mixup
+
+    y = [[1, 0], [0, 1], [1, 0], [0, 1]]
+    assert merge_labels(y, torch.tensor([1]), [[0, 1]]) == y
+    widened = merge_labels(y, torch.tensor([0]), np.array([[0.5, 0.25, 0.25]]))
+    assert isinstance(widened, list) and widened[0] == [0.5, 0.25, 0.25] and widened[1] == [0, 1, 0.0]
+    texts = ["the cat sat on the mat", "a dog ran in the park", "birds fly over the sea", "fish swim in the lake"]
+    for seed in range(5):
+        out, y_out = RandomSwap(p=0.5, seed=seed)(texts, y)
+        assert y_out == y
+        _, y_aug, src = RandomSwap(p=0.5, seed=seed).augment(texts, y, n_aug=2)
+        assert [list(r) for r in y_aug] == [y[i] for i in src]
+    X = np.random.default_rng(0).normal(size=(4, 3))
+    _, y_mix = OneOf([Mixup(), GaussianNoise()], seed=0)(X, y)
+    assert np.allclose(np.asarray(y_mix, dtype=float).sum(axis=1), 1)
+
+
 # ---- composition -----------------------------------------------------------------------------------
 
 

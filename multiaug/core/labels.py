@@ -168,20 +168,30 @@ def _n_columns(y: Any) -> int:
     """Classes a label container spans: its width for soft targets (N, K), max label + 1 for hard ones."""
     nd = y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)
     if nd == 2:
-        return int(y.shape[1])
+        return _width(y)
     if len(y) == 0:
         return 0
     return int(y.max().item()) + 1 if isinstance(y, torch.Tensor) else int(np.max(np.asarray(y))) + 1
 
 
+def _width(y: Any) -> int:
+    """Columns of 2-D labels: a tensor, an array, a DataFrame or a list of rows."""
+    if hasattr(y, "shape"):
+        return int(y.shape[1])
+    return len(y[0]) if len(y) else 0
+
+
 def _pad_columns(y: Any, k: int) -> Any:
-    """Soft targets (N, K) widened with zero columns to (N, k)."""
-    if y.shape[1] >= k:
+    """Soft targets (N, K) widened with zero columns to (N, k) (a list of rows stays a list)."""
+    w = _width(y)
+    if w >= k:
         return y
     if isinstance(y, torch.Tensor):
-        return torch.nn.functional.pad(y, (0, k - y.shape[1]))
+        return torch.nn.functional.pad(y, (0, k - w))
+    if isinstance(y, (list, tuple)):
+        return [list(row) + [0.0] * (k - w) for row in y]
     arr = np.asarray(y)
-    return np.pad(arr, ((0, 0), (0, k - arr.shape[1])))
+    return np.pad(arr, ((0, 0), (0, k - w)))
 
 
 def merge_labels(y: Any, index: torch.Tensor, part: Any) -> Any:
@@ -197,7 +207,7 @@ def merge_labels(y: Any, index: torch.Tensor, part: Any) -> Any:
         # Labels other than non-negative integers take the column of their rank among the batch's
         # classes (the composition's list, else this batch's), as the mixing child numbered them.
         classes = _BATCH_CLASSES.get() or label_classes(y) if ndim_y == 1 else None
-        k = max(int(part.shape[1]), len(classes) if classes is not None else _n_columns(y))
+        k = max(_width(part), len(classes) if classes is not None else _n_columns(y))
         if ndim_y == 1:
             if classes is not None:
                 pos = _class_positions(y, classes)
@@ -221,7 +231,8 @@ def merge_labels(y: Any, index: torch.Tensor, part: Any) -> Any:
         out.iloc[idx] = list(part) if not hasattr(part, "values") else part.values
         return out
     out = list(y)
-    for i, v in zip(idx.tolist(), list(part)):
+    rows = part.tolist() if ndim_p == 2 and hasattr(part, "tolist") else list(part)  # a list of rows stays lists
+    for i, v in zip(idx.tolist(), rows):
         out[i] = v
     return out
 
