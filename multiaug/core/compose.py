@@ -99,6 +99,21 @@ class Composition(Augmenter):
     def _apply_labels(self, y: Any, params: Params) -> Any:
         return params.get("_labels", y)
 
+    # What a composition returns follows its modality's rule where the modality has one (the text
+    # modalities: outputs nothing augmented are counted, warned about and left out of augment, as for
+    # one of their augmenters; see multiaug.text.base.UnchangedRule). The handler carries the rule.
+
+    def _after_call(self, x: Any, out: Any) -> None:
+        rule = getattr(self.handler, "composed_call", None)
+        if rule is not None:
+            rule(self, x, out)
+
+    def _augment_batch(self, xi: Any, ctx: Any, y: Any, n_aug: int, inputs: dict) -> tuple[Any, Any, np.ndarray]:
+        rule = getattr(self.handler, "composed_augment", None)
+        if rule is None:
+            return super()._augment_batch(xi, ctx, y, n_aug, inputs)
+        return rule(self, xi, ctx, y, n_aug, inputs)
+
     def _run_on(self, aug: Augmenter, x: Any, y: Any, index: torch.Tensor | None, inputs: dict) -> tuple[Any, Any]:
         """Run ``aug`` on the samples at ``index`` (all when None) and put them back."""
         if index is None:

@@ -13,6 +13,7 @@ import numpy as np
 import torch
 
 from ..core import Augmenter, AugmentReport, ModalityHandler, Params, concat_labels, register_modality, take_labels
+from ..core.base import input_settings
 from ..core.constraints import Options
 from ..core.hostreads import split_active
 
@@ -25,15 +26,19 @@ class TextOutput(list):
       (the base class then compares strings);
     * ``unchanged``: positions of the samples drawn by ``p`` whose output is not augmented (set by
       ``apply``);
-    * ``details``: extra counts for ``report_`` (e.g. Paraphrase's generation and filter counts).
+    * ``details``: extra counts for ``report_`` (e.g. Paraphrase's generation and filter counts);
+    * ``status``: per text, what the augmenters it went through did to it (see :func:`fold_status`);
+      set by ``apply`` and combined across the steps of a composition, which reads it to tell the
+      outputs nothing augmented (``UnchangedRule``).
     """
 
     def __init__(self, texts: Sequence[str] = (), changed: list | None = None, details: dict | None = None,
-                 unchanged: list[int] | None = None):
+                 unchanged: list[int] | None = None, status: np.ndarray | None = None):
         super().__init__(texts)
         self.changed = changed
         self.details = details
         self.unchanged = unchanged
+        self.status = status
 
 
 @dataclass
@@ -43,7 +48,155 @@ class _Ctx:
     name: Any = None
 
 
-class TextHandler(ModalityHandler):
+# ---- outputs nothing augmented, for one augmenter and for compositions ---------------------------------
+
+#: ``status`` values (``int8``, one per sample): no augmenter drew the sample (its ``p``, a composition's
+#: routing), every augmenter that drew it left it as it was, one of them changed it
+NOT_DRAWN, LEFT, CHANGED = -1, 0, 1
+
+
+def fold_status(prior: np.ndarray | None, n: int, drawn: Any, unchanged: Sequence[int]) -> np.ndarray:
+    """``status`` after one augmenter: that of its input (``prior``; None before any augmenter) folded
+    with this step, which drew the samples at ``drawn`` (None: all of them) and left those at
+    ``unchanged`` as they were. A sample once changed stays CHANGED (a later step may still turn it back
+    into its input: :meth:`UnchangedRule.composed_unchanged` compares the texts too)."""
+    here = np.full(n, NOT_DRAWN, dtype=np.int8)
+    if drawn is None:
+        here[:] = CHANGED
+    elif len(drawn):
+        here[np.asarray(drawn, dtype=np.int64)] = CHANGED
+    if len(unchanged):
+        here[np.asarray(unchanged, dtype=np.int64)] = LEFT
+    if prior is None or len(prior) != n:
+        return here
+    return np.maximum(prior, here)
+
+
+def merge_status(x_status: np.ndarray | None, n: int, pos: list[int], part_status: np.ndarray | None) -> np.ndarray | None:
+    """``status`` of a batch of ``n`` whose samples at ``pos`` were replaced by a part that went through
+    augmenters (a composition's share, ``p``'s subset): each of them folded as in :func:`fold_status`."""
+    if part_status is None:
+        return x_status
+    st = np.full(n, NOT_DRAWN, dtype=np.int8) if x_status is None or len(x_status) != n else x_status.copy()
+    if pos:
+        idx = np.asarray(pos, dtype=np.int64)
+        st[idx] = np.maximum(st[idx], part_status)
+    return st
+
+
+def record_unchanged(aug: Any, on_unchanged: str, n_in: int, n_out: int, unchanged: list[int], dropped: int,
+                     action: str, stacklevel: int = 5) -> None:
+    """Set ``aug``'s ``report_`` (``unchanged``: source rows of the outputs nothing augmented) and warn
+    about them, or raise ``ValueError`` with ``on_unchanged="error"``."""
+    aug._set_report(AugmentReport(
+        n_inputs=n_in, n_outputs=n_out, n_unchanged=len(unchanged), n_dropped=dropped,
+        details={"unchanged_index": unchanged[:100]},
+    ))
+    if not unchanged:
+        return
+    msg = (
+        f"{type(aug).__name__}: {len(unchanged)} of {n_in} outputs are identical to their input "
+        f"(nothing it could change, e.g. empty, too short or only stop words; first rows: {unchanged[:5]}); {action}"
+    )
+    if on_unchanged == "error":
+        raise ValueError(msg.rsplit("; ", 1)[0] + "; on_unchanged='error' refuses them")
+    warnings.warn(msg, RuntimeWarning, stacklevel=stacklevel)
+
+
+def drop_unchanged(outs: list, y_out: Any, n: int, n_aug: int, unchanged: list[int], on_unchanged: str,
+                   ) -> tuple[list, Any, np.ndarray, int]:
+    """``n_aug`` copies of a batch of ``n`` (``outs``, their labels ``y_out``), less the outputs at
+    ``unchanged`` when ``on_unchanged="drop"``: ``(outs, y_out, source_index, number dropped)``."""
+    src = np.tile(np.arange(n), int(n_aug))
+    if on_unchanged != "drop" or not unchanged:
+        return outs, y_out, src, 0
+    keep = np.ones(len(outs), dtype=bool)
+    keep[unchanged] = False
+    outs = [s for s, k in zip(outs, keep.tolist()) if k]
+    if y_out is not None:
+        y_out = take_labels(y_out, torch.from_numpy(np.nonzero(keep)[0]))
+    return outs, y_out, src[keep], len(unchanged)
+
+
+def composed_on_unchanged(comp: Any) -> str:
+    """The ``on_unchanged`` of a composition: it has none of its own and follows the augmenters inside
+    it (as it honours their input settings), which must agree: one call returns one set of outputs."""
+    settings = input_settings(comp, "on_unchanged")
+    values: list = []
+    for _, v in settings:
+        if v not in values:
+            values.append(v)
+    if len(values) > 1:
+        desc = ", ".join(f"{type(a).__name__}: {v!r}" for a, v in settings)
+        raise ValueError(
+            f"{type(comp).__name__}: its augmenters disagree on on_unchanged ({desc}); the composition drops, keeps "
+            "or refuses its unchanged outputs as one, so set the same on_unchanged on each"
+        )
+    return values[0] if values else "drop"
+
+
+class UnchangedRule:
+    """The text modalities' rule for *compositions* (``Sequential``, ``OneOf``...) of their augmenters,
+    mixed into their handlers and called by :class:`multiaug.core.Composition`: as for one text
+    augmenter (:class:`TextAugmenter`), an output nothing augmented is counted in the composition's
+    ``report_`` (``details["unchanged_index"]``), warned about and, in ``augment`` (so ``fit_resample``,
+    class balancing and the CLI too), left out unless ``on_unchanged`` says otherwise; ``__call__``
+    (1:1) keeps it.
+
+    Which outputs: those of the samples that at least one augmenter inside drew and that come out as
+    they went in: every augmenter that drew the sample left it as it was (by that augmenter's own test:
+    its kernel's flags, EDA's case and punctuation options), or the output equals the input
+    (:meth:`same_sample`: changes that cancel out). Samples that no augmenter inside drew (their ``p``,
+    ``Sometimes``, ``SomeOf`` with ``n`` 0, the composition's own ``p``) come back as they are and are
+    not counted, as with one augmenter's ``p``. What each sample went through travels with the batch
+    (``status`` on the outputs, see :func:`fold_status`), set by ``TextAugmenter.apply`` and kept by
+    ``take``/``merge``. ``on_unchanged``: that of the augmenters inside (:func:`composed_on_unchanged`)."""
+
+    def same_sample(self, out: Any, src: Any) -> bool:
+        """Whether output sample ``out`` is its input ``src`` (nothing augmented)."""
+        raise NotImplementedError
+
+    def restore_outputs(self, outs: list, xi: Any, ctx: Any) -> Any:
+        """The samples ``outs`` (copies made by ``augment`` from the internal batch ``xi``) as a batch of
+        the caller's type (``ctx``)."""
+        raise NotImplementedError
+
+    def composed_unchanged(self, x: Any, out: Any) -> list[int]:
+        """Positions of ``out`` (a composition's output for the batch ``x``) nothing augmented."""
+        st = getattr(out, "status", None)
+        if st is None or len(st) != len(out):
+            return []
+        return [i for i in np.flatnonzero(st >= LEFT).tolist() if st[i] == LEFT or self.same_sample(out[i], x[i])]
+
+    def composed_call(self, comp: Any, x: Any, out: Any) -> None:
+        """After ``comp(x)``: count the outputs nothing augmented in ``report_`` and warn (they are
+        returned: a call is 1:1), or raise with ``on_unchanged="error"``."""
+        setting = composed_on_unchanged(comp)
+        n = len(x)
+        record_unchanged(comp, setting, n, n, self.composed_unchanged(x, out), 0,
+                         "they are returned as they are (1:1 call)", stacklevel=6)
+
+    def composed_augment(self, comp: Any, xi: Any, ctx: Any, y: Any, n_aug: int, inputs: dict,
+                         ) -> tuple[Any, Any, np.ndarray]:
+        """``comp.augment``: ``n_aug`` copies as in :meth:`multiaug.core.Augmenter.augment`, except that
+        outputs nothing augmented are counted, warned about and left out with ``on_unchanged="drop"``."""
+        setting = composed_on_unchanged(comp)
+        n = len(xi)
+        outs: list = []
+        ys, unchanged = [], []
+        for c in range(int(n_aug)):
+            o, yo = comp._forward(xi, y, **inputs)
+            unchanged.extend(c * n + i for i in self.composed_unchanged(xi, o))
+            outs.extend(o)
+            ys.append(yo)
+        y_out = concat_labels(ys) if y is not None else None
+        outs, y_out, src, dropped = drop_unchanged(outs, y_out, n, n_aug, unchanged, setting)
+        record_unchanged(comp, setting, n * int(n_aug), len(outs), [int(u % max(n, 1)) for u in unchanged], dropped,
+                         "left out of the augmented data" if dropped else "kept", stacklevel=6)
+        return self.restore_outputs(outs, xi, ctx), y_out, src
+
+
+class TextHandler(UnchangedRule, ModalityHandler):
     name = "text"
 
     def check(self, x: Any, aug: Any = None) -> tuple[list[str], _Ctx]:
@@ -88,14 +241,21 @@ class TextHandler(ModalityHandler):
         pos = index.tolist()
         for i, s in zip(pos, part):
             out[i] = s
+        status = merge_status(getattr(x, "status", None), len(out), pos, getattr(part, "status", None))
         if not isinstance(part, TextOutput):
-            return out
+            return out if status is None else TextOutput(out, status=status)
         changed = None
         if part.changed is not None:
             changed = [None] * len(out)
             for i, c in zip(pos, part.changed):
                 changed[i] = c
-        return TextOutput(out, changed=changed, details=part.details)
+        return TextOutput(out, changed=changed, details=part.details, status=status)
+
+    def same_sample(self, out: str, src: str) -> bool:
+        return _same(out, src)
+
+    def restore_outputs(self, outs: list[str], xi: list[str], ctx: _Ctx) -> Any:
+        return TextAugmenter._restore_many(outs, ctx)
 
     def concat(self, batches: Sequence[Any]) -> Any:
         b0 = batches[0]
@@ -144,6 +304,9 @@ class TextAugmenter(Augmenter):
 
     Samples that ``p < 1`` did not draw are not counted: they come back as they are, in :meth:`augment`
     too (copies of their source; ``p`` asked for them), as in every modality.
+
+    Compositions of text augmenters (``Sequential``, ``OneOf``...) follow the same rule, with the
+    ``on_unchanged`` of the augmenters inside them (see :class:`UnchangedRule`).
     """
 
     modality = "text"
@@ -164,7 +327,10 @@ class TextAugmenter(Augmenter):
         idx = range(len(x)) if state == "all" else drawn.tolist()
         changed = getattr(out, "changed", None)
         unchanged = self._unchanged_positions(x, out, idx, changed)
-        return TextOutput(out, changed=changed, details=getattr(out, "details", None), unchanged=unchanged)
+        # what the batch went through, for a composition holding this augmenter (UnchangedRule)
+        status = fold_status(getattr(x, "status", None), len(x), None if state == "all" else idx, unchanged)
+        return TextOutput(out, changed=changed, details=getattr(out, "details", None), unchanged=unchanged,
+                          status=status)
 
     def _unchanged_positions(self, x: list[str], out: list[str], idx: list[int], changed: list | None = None) -> list[int]:
         """Positions (among ``idx``, the samples ``_apply`` saw) whose output is not augmented: by the
@@ -176,19 +342,7 @@ class TextAugmenter(Augmenter):
 
     def _record(self, n_in: int, n_out: int, unchanged: list[int], dropped: int, action: str,
                 details: dict | None = None) -> None:
-        self._set_report(AugmentReport(
-            n_inputs=n_in, n_outputs=n_out, n_unchanged=len(unchanged), n_dropped=dropped,
-            details={"unchanged_index": unchanged[:100]},
-        ))
-        if not unchanged:
-            return
-        msg = (
-            f"{type(self).__name__}: {len(unchanged)} of {n_in} outputs are identical to their input "
-            f"(nothing it could change, e.g. empty, too short or only stop words; first rows: {unchanged[:5]}); {action}"
-        )
-        if self.on_unchanged == "error":
-            raise ValueError(msg.rsplit("; ", 1)[0] + "; on_unchanged='error' refuses them")
-        warnings.warn(msg, RuntimeWarning, stacklevel=4)
+        record_unchanged(self, self.on_unchanged, n_in, n_out, unchanged, dropped, action, stacklevel=5)
 
     def _after_call(self, x: list[str], out: TextOutput) -> None:
         n = len(x)
@@ -217,17 +371,9 @@ class TextAugmenter(Augmenter):
         self._ensure_valid()
         n = len(xi)
         outs, y_out, unchanged, details = self._augment_internal(xi, y, int(n_aug))
-        src = np.tile(np.arange(n), int(n_aug))
-        drop = self.on_unchanged == "drop" and len(unchanged) > 0
-        if drop:
-            keep = np.ones(len(outs), dtype=bool)
-            keep[unchanged] = False
-            outs = [s for s, k in zip(outs, keep.tolist()) if k]
-            src = src[keep]
-            if y_out is not None:
-                y_out = take_labels(y_out, torch.from_numpy(np.nonzero(keep)[0]))
-        self._record(n * int(n_aug), len(outs), [int(u % max(n, 1)) for u in unchanged], len(unchanged) if drop else 0,
-                     "left out of the augmented data" if drop else "kept", details)
+        outs, y_out, src, dropped = drop_unchanged(outs, y_out, n, int(n_aug), unchanged, self.on_unchanged)
+        self._record(n * int(n_aug), len(outs), [int(u % max(n, 1)) for u in unchanged], dropped,
+                     "left out of the augmented data" if dropped else "kept", details)
         return self._restore_many(outs, ctx), y_out, src
 
     @staticmethod

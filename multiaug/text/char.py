@@ -3,16 +3,22 @@
 Behaviour follows nlpaug's char augmenters (KeyboardAug, OcrAug, RandomCharAug): in each text,
 ``max(1, round(word_p * n))`` of its ``n`` eligible words (at most ``word_max``) are chosen, and in each
 chosen word ``max(1, round(char_p * len))`` characters (at most ``char_max``). A word is a maximal
-run of letters/digits of at least ``min_word_len`` characters; punctuation and spaces are never
-touched, so whitespace is kept exactly.
+run of letters and digits of at least ``min_word_len`` characters: in any script, the Unicode letters
+and numbers (categories L* and N*: CJK ideographs, accented and Cyrillic letters, full-width letters)
+with the combining marks on them (M*); punctuation (full-width ，！。 too), symbols and emoji, spaces
+and control characters are never touched, so whitespace is kept exactly.
 
 The batch is encoded once into one flat tensor of Unicode code points (texts separated by a
 sentinel), words are found with a cumulative sum, characters are chosen with per-text and per-word
 random ranks (array operations of :mod:`.functional`: NumPy views on the CPU, torch tensors
-elsewhere), and the result is decoded once: no per-character Python loop. Non-ASCII letters count
-as word characters (they can be deleted, swapped or get an insertion after them) but keyboard and OCR
-maps cover ASCII only. Combining marks stay on their letter: decomposed (NFD) text is edited in its
-composed form and returned decomposed; a mark with no composed form locks itself and its letter.
+elsewhere), and the result is decoded once: no per-character Python loop; each code point's class
+is read from a table filled from :mod:`unicodedata` once per 256-code-point block met. Non-ASCII
+letters count as word characters (they can be deleted, swapped or get an insertion after them) but
+keyboard and OCR maps cover ASCII only. A grapheme cluster is never split: decomposed (NFD) text is
+edited in its composed form and returned decomposed; a character that extends the one before it (a
+combining mark with no composed form, a zero-width joiner or non-joiner, an emoji skin-tone modifier,
+a tag character, a conjoining Hangul vowel or final) locks itself and that character (never edited,
+moved, deleted or split off by an insertion).
 """
 from __future__ import annotations
 
@@ -67,30 +73,66 @@ _ALPHABETS = {"letters": string.ascii_lowercase, "alphanumeric": string.ascii_lo
 _ASCII_WORD = np.zeros(128, dtype=bool)
 _ASCII_WORD[[ord(c) for c in string.ascii_letters + string.digits]] = True
 
+# ---- character classes: one byte of flags per code point ---------------------------------------------
+
+#: a letter or a number (Unicode categories L*, N*)
+_LETTER = 1
+#: a combining mark (M*): a word character when it sits on one
+_MARK = 2
+#: extends the character before it into one grapheme cluster: combining marks, ZWNJ/ZWJ, emoji
+#: modifiers, tag characters, conjoining Hangul vowels and finals, half-width kana voicing marks
+_EXTEND = 4
+_EXTENDERS = ((0x200C, 0x200D), (0x1160, 0x11FF), (0xD7B0, 0xD7FF), (0xFF9E, 0xFF9F), (0x1F3FB, 0x1F3FF),
+              (0xE0020, 0xE007F))
+_PAGE_BITS = 8
+_CLASSES = np.zeros(0x110000, dtype=np.uint8)  # filled one block of 256 code points at a time
+_FILLED = np.zeros(0x110000 >> _PAGE_BITS, dtype=bool)
+
+
+def _fill_block(page: int) -> None:
+    lo = page << _PAGE_BITS
+    block = np.zeros(1 << _PAGE_BITS, dtype=np.uint8)
+    for k in range(1 << _PAGE_BITS):
+        cat = unicodedata.category(chr(lo + k))
+        if cat[0] in "LN":
+            block[k] = _LETTER
+        elif cat[0] == "M":
+            block[k] = _MARK | _EXTEND
+    for a, b in _EXTENDERS:
+        s, e = max(a, lo), min(b, lo + (1 << _PAGE_BITS) - 1)
+        if s <= e:
+            block[s - lo:e - lo + 1] |= _EXTEND
+    _CLASSES[lo:lo + (1 << _PAGE_BITS)] = block
+    _FILLED[page] = True  # after the block: a concurrent reader sees it filled or fills it again (same values)
+
+
+def _char_classes(codes: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(word, extend)`` boolean masks of a flat array of code points: word characters (letters and
+    numbers in any script, and the combining marks sitting on one) and characters that extend the one
+    before them into a grapheme cluster (see ``_EXTEND``)."""
+    if codes.size == 0 or int(codes.max()) < 128:  # ASCII: no table, nothing extends
+        return _ASCII_WORD[codes], np.zeros(codes.shape, dtype=bool)
+    pages = np.bincount(codes >> _PAGE_BITS)
+    for page in np.flatnonzero((pages > 0) & ~_FILLED[:len(pages)]).tolist():
+        _fill_block(page)
+    cls = _CLASSES[codes]
+    word = (cls & _LETTER) != 0
+    mark = (cls & _MARK) != 0
+    at = np.flatnonzero(mark)
+    if at.size:  # a mark is a word character when the character it sits on is one
+        base = at - 1
+        while True:  # step back over the marks before it (runs of marks are short)
+            over = (base >= 0) & mark[np.maximum(base, 0)]
+            if not over.any():
+                break
+            base[over] -= 1
+        word[at] = (base >= 0) & word[np.maximum(base, 0)]
+    return word, (cls & _EXTEND) != 0
+
 
 def _on(arr: np.ndarray, like: Any) -> Any:
     """A NumPy constant as the kernels' namespace of ``like`` wants it (a tensor on its device)."""
     return arr if isinstance(like, np.ndarray) else torch.from_numpy(arr).to(like.device)
-
-
-def _word_char_mask(codes: Any) -> Any:
-    """Letters and digits (ASCII), and non-ASCII code points outside the punctuation/space blocks."""
-    xp = F.ops(codes)
-    low = _on(_ASCII_WORD, codes)[xp.clip(codes, None, 127)]
-    if xp is F.NUMPY and codes.max() < 0xC0:  # ASCII and Latin-1 symbols only (a host read: NumPy)
-        return low
-    high = (codes >= 0xC0) & (codes != 0xD7) & (codes != 0xF7) & ~((codes >= 0x2000) & (codes <= 0x2BFF)) & ~(
-        (codes >= 0x3000) & (codes <= 0x303F)) & (codes != 0xE000) & (codes != 0xF0000) & (codes != 0xFEFF)
-    return low | high
-
-
-def _combining_marks(codes: np.ndarray) -> np.ndarray:
-    """Boolean mask of the combining marks (Unicode categories Mn, Mc, Me) among ``codes``."""
-    high = codes >= 0x300
-    if not high.any():
-        return np.zeros(codes.shape, dtype=bool)
-    marks = [c for c in np.unique(codes[high]).tolist() if unicodedata.category(chr(c)).startswith("M")]
-    return np.isin(codes, marks) if marks else np.zeros(codes.shape, dtype=bool)
 
 
 class _CharNoise(TextAugmenter):
@@ -147,8 +189,9 @@ class _CharNoise(TextAugmenter):
         codes = torch.from_numpy(arr).to(dev)
         g = self.generator(dev)
         c = codes.numel()
+        word, extend = _char_classes(arr)  # read on the host, where the text is encoded
         return {"codes": codes, "sep": ord(sep), "u": torch.rand(4, c, generator=g, device=dev, dtype=torch.float32),
-                "mark": torch.from_numpy(_combining_marks(arr)).to(dev),
+                "word": torch.from_numpy(word).to(dev), "mark": torch.from_numpy(extend).to(dev),
                 "nfd": torch.from_numpy(np.array(nfd, dtype=bool))}
 
     def _apply(self, x: list[str], params: Params) -> list[str]:
@@ -158,7 +201,7 @@ class _CharNoise(TextAugmenter):
         n = len(x)
         if xp.numel(codes) == 0:
             return list(x)
-        is_wc = _word_char_mask(codes)
+        is_wc = F.host(params["word"])  # word characters; "mark": characters that extend the one before
         word_id, starts, lens = F.char_words(is_wc)
         w = xp.numel(starts)
         if w == 0:
@@ -167,7 +210,8 @@ class _CharNoise(TextAugmenter):
         word_sent = sent_of_char[starts]
         word_end = starts + lens - 1
         cand = self._candidates(codes, is_wc, word_id, word_end)
-        # a combining mark and the character it sits on are never edited (nor split by a swap or an insertion)
+        # a character that extends the one before it (a combining mark, ZWJ, a skin-tone modifier...) and
+        # that character are never edited (nor moved, deleted or split by a swap or an insertion)
         free = ~(mark | xp.cat([mark[1:], xp.zeros(1, "bool", mark)]))
         cand = cand & free & (xp.cat([free[1:], free[-1:]]) if self.action == "swap" else free)
         n_cand = F.segment_sum(cand[word_id >= 0], word_id[word_id >= 0], w)

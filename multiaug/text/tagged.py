@@ -56,7 +56,7 @@ from ..core.constraints import Integral, Interval, Options, Real, Satisfies
 from ..core.hostreads import host_item
 from ..registry import register
 from . import functional as F
-from .base import TextAugmenter
+from .base import TextAugmenter, UnchangedRule, fold_status, merge_status
 from .vocab import factorize
 
 __all__ = [
@@ -206,7 +206,7 @@ class TaggedBatch:
     ``TaggedBatch(tokens, tags, scheme="auto")`` checks its input (one clear error naming the argument
     otherwise); ``len``, indexing (a ``(tokens, tags)`` pair) and iteration work as on a list of pairs.
     ``space``/``lead`` (per token: the whitespace after it; per text: before its first token) are set
-    for span data. ``changed``/``unchanged``/``details`` are filled on an augmenter's output."""
+    for span data. ``changed``/``unchanged``/``details``/``status`` are filled on an augmenter's output."""
 
     def __init__(self, tokens: Sequence[Sequence[str]], tags: Sequence[Sequence[str]], scheme: str = "auto",
                  space: list[list[str]] | None = None, lead: list[str] | None = None, *, check: bool = True):
@@ -224,6 +224,7 @@ class TaggedBatch:
         self.changed: list | None = None
         self.unchanged: list[int] | None = None
         self.details: dict | None = None
+        self.status: np.ndarray | None = None  # what each sentence went through (text.base.fold_status)
 
     def __len__(self) -> int:
         return len(self.tokens)
@@ -557,7 +558,7 @@ def _is_span_pair(v: Any) -> bool:
     return isinstance(v, (list, tuple)) and len(v) == 2 and isinstance(v[0], str)
 
 
-class TaggedHandler(ModalityHandler):
+class TaggedHandler(UnchangedRule, ModalityHandler):
     """Batches of the ``tagged`` modality (see the module docstring for the accepted forms)."""
 
     name = "tagged"
@@ -628,7 +629,16 @@ class TaggedHandler(ModalityHandler):
             for i, c in zip(pos, part.changed):
                 out.changed[i] = c
         out.details = part.details
+        out.status = merge_status(getattr(x, "status", None), len(out), pos, getattr(part, "status", None))
         return out
+
+    def same_sample(self, out: Any, src: Any) -> bool:
+        return list(out[0]) == list(src[0])
+
+    def restore_outputs(self, outs: list, xi: TaggedBatch, ctx: _Ctx) -> Any:
+        # n_aug copies of a single sample come back as a list of them
+        kind = {"one": "pairs", "one_span": "spans"}.get(ctx.kind, ctx.kind)
+        return self.restore(TaggedBatch.from_samples(outs, xi.scheme), _Ctx(kind, xi.scheme))
 
     def concat(self, batches: Sequence[Any]) -> Any:
         b0 = batches[0]
@@ -701,6 +711,7 @@ class TaggedAugmenter(TextAugmenter):
         idx = torch.nonzero(params["active"]).flatten().tolist()
         ch = out.changed
         out.unchanged = [i for i in idx if not (ch[i] if ch is not None and ch[i] is not None else out.tokens[i] != x.tokens[i])]
+        out.status = fold_status(getattr(x, "status", None), len(x), idx, out.unchanged)
         return out
 
     def _same(self, out: Any, src: Any) -> bool:
@@ -1289,7 +1300,7 @@ class TaggedCharNoise(TaggedAugmenter):
         seed = host_item(torch.randint(0, 2**62, (1,), generator=self.generator(self._dev())))
         inner = self._inner(seed)
         inner._ensure_valid()
-        return inner._sample(texts)  # {"codes", "sep", "u", "mark", "nfd"}: the character kernel's own draws
+        return inner._sample(texts)  # {"codes", "sep", "u", "word", "mark", "nfd"}: the character kernel's own draws
 
     def _edit(self, f: _Flat, x: TaggedBatch, params: Params) -> _Flat:
         texts, idx = self._texts(f)

@@ -159,3 +159,73 @@ def test_accents_stay_on_their_letters_in_decomposed_text(make):
         # marks without a composed form are never moved off (or onto) a letter
         assert _mark_pairs(out_odd) <= _mark_pairs(odd)
         assert out_odd.count("\u0303") == 1 and out_odd.count("\u0301") == 2
+
+
+# ---- words in any script; emoji, symbols and punctuation never touched; clusters never split ---------
+
+EVERY_WORD = dict(word_p=1.0, char_p=1.0, char_max=50, min_word_len=1)
+CHAR_ACTIONS = [
+    pytest.param(lambda s, a=a, **kw: CharNoise(action=a, seed=s, **kw), id=a)
+    for a in ("substitute", "delete", "swap", "insert")
+]
+ALL_CHAR_OPS = CHAR_ACTIONS + [
+    pytest.param(lambda s, **kw: KeyboardTypo(seed=s, **kw), id="keyboard"),
+    pytest.param(lambda s, **kw: OCRNoise(seed=s, **kw), id="ocr"),
+]
+
+
+def _not_letters(s):
+    """Everything but letters, numbers and marks (Unicode categories L*, N*, M*), in order."""
+    import unicodedata
+
+    return [c for c in s if unicodedata.category(c)[0] not in "LNM"]
+
+
+@pytest.mark.parametrize("make", CHAR_ACTIONS)
+def test_emoji_symbols_and_full_width_punctuation_are_never_touched(make):
+    texts = ["Paris 🇫🇷🇫🇷 trip", "thanks 👍🏽👍🏽 mate", "party🎉🎉 tonight", "你好，世界！再见。",
+             "Ｈｅｌｌｏ，ｗｏｒｌｄ！ １２３", "keycap 1\ufe0f\u20e3 two ❤️ love", "tm™ deg℃ ©2024 ♥♦ ←→ x",
+             "Привет, мир! Всё хорошо?"]
+    for seed in range(10):
+        out = quiet(make(seed, **EVERY_WORD), texts)
+        for t, o in zip(texts, out):
+            assert _not_letters(o) == _not_letters(t), (t, o)
+        assert "🇫🇷🇫🇷" in out[0] and "👍🏽👍🏽" in out[1] and "🎉🎉" in out[2]
+
+
+@pytest.mark.parametrize("make", ALL_CHAR_OPS)
+def test_emoji_and_punctuation_do_not_count_towards_a_words_length(make):
+    texts = ["ab🎉🎉 cd，！ ef👍🏽👍🏽", "xy🇫🇷🇫🇷 qu。。"]  # words of 2 letters only
+    for seed in range(5):
+        with pytest.warns(RuntimeWarning, match="2 of 2 outputs are identical"):
+            assert make(seed, word_p=1.0, char_p=1.0, min_word_len=3)(texts) == texts
+
+
+def test_words_are_runs_of_letters_and_numbers_in_any_script():
+    # a swap of a two-character word has one choice: the full-width punctuation around stays put
+    aug = CharNoise(action="swap", seed=0, word_p=1.0, char_p=1.0, min_word_len=2)
+    texts = ["你好，世界！再见。", "Ｈｉ，ｙｏ！ １２", "éa ½¾ µx ДА", "e\u0301a za\u0301"]
+    assert quiet(aug, texts) == ["好你，界世！见再。", "ｉＨ，ｏｙ！ ２１", "aé ¾½ xµ АД", "ae\u0301 a\u0301z"]
+
+
+@pytest.mark.parametrize("make", ALL_CHAR_OPS)
+def test_grapheme_clusters_are_never_split(make):
+    """A character that extends the one before it (combining mark, ZWJ/ZWNJ, skin tone, tag, conjoining
+    jamo) stays with it: each cluster below comes out whole, as many times as it went in."""
+    cases = [
+        ("ab\u0301cd xq\u0303\u0323yz", ["b\u0301", "q\u0303\u0323"]),
+        ("kab\u200dkb mab\u200cmb", ["b\u200d", "b\u200c"]),
+        ("family👨\u200d👩\u200d👧here", ["👨\u200d👩\u200d👧"]),
+        ("keycap 1\ufe0f\u20e3 two", ["1\ufe0f\u20e3"]),
+        ("okay👍🏽okay", ["👍🏽"]),
+        ("🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f flag word", ["🏴\U000e0067\U000e0062\U000e0065\U000e006e\U000e0067\U000e007f"]),
+        ("नमस्ते दुनिया", ["स्", "ते", "नि", "या"]),
+        ("한\u1100\u1161\u11a8 mixed", ["\u1100\u1161\u11a8"]),  # in neither normal form: the jamo are locked
+    ]
+    texts = [t for t, _ in cases]
+    for seed in range(15):
+        out = quiet(make(seed, **EVERY_WORD), texts)
+        for (t, clusters), o in zip(cases, out):
+            assert _not_letters(o) == _not_letters(t), (t, o)
+            for c in clusters:
+                assert o.count(c) == t.count(c), (t, o, c)
