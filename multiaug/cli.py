@@ -20,6 +20,13 @@ system) end with a one-line message and exit code 2; no traceback (set ``MULTIAU
 one). The output is written to a temporary file and renamed at the end: Ctrl-C (exit code 130) and
 SIGTERM (exit code 143) remove the temporary file and leave no output.
 
+Column options are never ignored: ``--column``, ``--label-column`` and ``--columns`` on an input with
+no columns (.npy, .npz, .pt), ``--column`` with an augmenter that is not a text one, ``--columns`` with
+one that is not tabular, or a name that is no column of the table, is an error naming the option
+(``augment``, ``evaluate`` and ``search`` share the check). Warnings come at the end of a run, five at
+most (and how many more there were); a count (outputs identical to their input, ...) is one line for
+the whole file, naming input rows as ``source_index`` numbers them.
+
 ``--engine local`` (default) streams the file on this machine, batch by batch (memory bounded by
 ``--batch-size``). ``--engine ray`` runs the same batches on Ray Data (``--ray-address`` of a running
 cluster, else a local instance); OUTPUT is then a file gathered in input order, or, when it ends with
@@ -207,7 +214,7 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
     fitted on INPUT first. A CoNLL output holds the tokens and tags only; write .jsonl or .parquet to
     keep the lineage columns (source_index, is_augmented)."""
     from .core.persistence import save_dir_error
-    from .engines.local import augment_file
+    from .engines.local import augment_file, check_column_options
 
     if engine == "local" and (ray_address or ray_num_cpus is not None):
         raise UserError("--ray-address and --ray-num-cpus need --engine ray")
@@ -236,6 +243,8 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
     from .engines import RunOptions
 
     tagged = _tagged_options(aug, input_path, engine, column, tokens_column, tags_column)
+    # before any work (the consistency model's fit): an option that does not apply is refused, never ignored
+    check_column_options(input_path, aug, column=column, label_column=label_column, feature_columns=feats)
 
     strategy = parse_balance(balance) if balance is not None else None
     if strategy is not None and n_aug is not None:
@@ -262,6 +271,8 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
         (aug.augmenter if isinstance(aug, LabelConsistent) else aug).save(save_dir)
     for w in report.warnings[:5]:
         click.echo(f"multiaug: warning: {w}", err=True)
+    if len(report.warnings) > 5:
+        click.echo(f"multiaug: warning: {len(report.warnings) - 5} more warning(s) not shown", err=True)
     click.echo(
         f"multiaug: {report.rows_in} input rows -> {report.rows_out} output rows "
         f"({report.rows_augmented} augmented) written to {output_path}",
@@ -369,13 +380,14 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
     csv/jsonl/parquet table (labels from ``--label-column``), x/y of an .npz (series or table), or the
     graphs of a .pt file (one graph: node classification with its ``y``; several: graph classification)."""
     from . import io as mio
+    from .engines.local import check_column_options
 
     kind = mio.kind_of(input_path, "FILE")
+    feats = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    check_column_options(input_path, column=column, label_column=label_column, feature_columns=feats)
     if kind == "table":
         if not label_column:
             raise UserError("--label-column is required for a table (the labels or targets to predict)")
-        if column and columns:
-            raise UserError("give --column (a text column) or --columns (feature columns), not both")
         df = mio.read_table(input_path, text_columns=[column] if column else None)
         need = [label_column] + ([column] if column else []) + ([c.strip() for c in columns.split(",") if c.strip()] if columns else [])
         missing = [c for c in need if c not in df.columns]
@@ -383,7 +395,12 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
             raise UserError(f"column(s) {missing} not in {input_path!r}; it has {list(df.columns)}")
         y = df[label_column].to_numpy()
         if column:
-            return [str(v) for v in df[column].tolist()], y
+            texts = df[column].tolist()
+            for r, v in zip(df.index.tolist(), texts):
+                if not isinstance(v, str):  # a parquet list or boolean: never its Python repr
+                    v = v.item() if isinstance(v, np.generic) else v
+                    raise UserError(f"row {r}: column {column!r} holds {v!r:.80}; expected text")
+            return texts, y
         feats = [c.strip() for c in columns.split(",") if c.strip()] if columns else [c for c in df.columns if c != label_column]
         X = df[feats]
         bad = [c for c in feats if X[c].dtype.kind not in "biuf"]
@@ -391,8 +408,6 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
             raise UserError(f"feature column(s) {bad} are not numeric; pick numeric ones with --columns or a text one with --column")
         return X.to_numpy(dtype="float32"), y
     if kind == "array":
-        if column or columns or label_column:
-            raise UserError("--column/--columns/--label-column are for tables; an .npz holds x and y")
         X, y = mio.read_array(input_path, mmap=False)
         if y is None:
             raise UserError(f"{input_path!r} holds no labels: save an .npz with arrays x and y")

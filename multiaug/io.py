@@ -24,11 +24,15 @@ output that replaces an existing file (``--overwrite``) keeps that file's permis
 Text columns: ``iter_table``/``read_table`` take ``text_columns``, columns read as text with no
 missing-value conversion, so cells such as ``NA``, ``null``, ``None`` or ``nan`` stay those strings
 and an empty cell (csv), a JSON ``null`` (jsonl) or a null (parquet) becomes ``""``; numbers in such a
-column become their text. ``typed_columns`` (default: all other columns) get pandas' usual types and
-missing-value handling. Any other column passes through as read, whatever the batch size: a csv
-cell as its text (``007`` stays ``007``, ``NA`` stays ``NA``; only an empty cell is missing), a jsonl
-value as its JSON value (no number or date inference). A csv row with more fields than the header,
-or a jsonl line that is no JSON object, is a ``ValueError`` naming the line.
+column become their text. Booleans, lists and objects are not text: in jsonl such a cell (``true``,
+``[...]``, ``{...}``) is a ``ValueError`` naming its line and row; a parquet boolean or nested column
+is read as it is, and the text augmenters refuse its cells naming the row. ``typed_columns``
+(default: all other columns) get pandas' usual types and missing-value handling. Any other column
+passes through as read, whatever the batch size: a csv cell as its text (``007`` stays ``007``,
+``NA`` stays ``NA``; only an empty cell is missing), a jsonl value as its JSON value (no number or
+date inference), and the jsonl writer writes it back exactly (floats as their shortest repr, which
+reads back as the same float). A csv row with more fields than the header, or a jsonl line that is
+no JSON object, is a ``ValueError`` naming the (physical) line.
 """
 from __future__ import annotations
 
@@ -272,7 +276,10 @@ def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_col
             except pd.errors.ParserError as e:
                 m = _CSV_FIELDS.search(str(e))
                 if m:
-                    raise _too_many_fields(p, int(m.group(2)), int(m.group(3)), int(m.group(1))) from None
+                    # pandas counts records, not lines (a quoted field may span lines): find the physical line
+                    ncols = int(m.group(1))
+                    found = _long_csv_row(p, ncols)
+                    raise _too_many_fields(p, *(found or (int(m.group(2)), int(m.group(3)))), ncols) from None
                 raise
 
     reader = step(lambda: pd.read_csv(p, chunksize=batch_size, **kwargs))
@@ -284,9 +291,13 @@ def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_col
         yield chunk
 
 
+_JSON_KINDS = {list: "a JSON array", dict: "a JSON object", bool: "a JSON boolean"}
+
+
 def _jsonl_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_columns: Sequence[str] | None):
     """Chunks of a jsonl file, one JSON object a line (blank lines hold no row). ``text_columns``: str
-    (null is ``""``); ``typed_columns`` (None: all the others): pandas' types (numbers, NaN for
+    (null is ``""``, a number its text; an array, object or boolean is a ``ValueError`` naming the
+    line and row); ``typed_columns`` (None: all the others): pandas' types (numbers, NaN for
     null); any other column keeps the JSON values as read (no type or date inference, so ``"007"``
     stays a string and an integer stays one next to a null). A line that is not a JSON object is a
     ``ValueError`` naming the line."""
@@ -311,7 +322,7 @@ def _jsonl_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_c
         return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
 
     records: list[dict] = []
-    lineno = 0
+    lineno = nrows = 0  # nrows: rows of the earlier batches
     try:
         with open(p, encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):  # noqa: B007 (lineno is read in the except clause)
@@ -326,8 +337,17 @@ def _jsonl_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_c
                 if not isinstance(rec, dict):
                     raise ValueError(f"input {str(p)!r}, line {lineno}: expected a JSON object, got {type(rec).__name__} "
                                      f"{line.strip()!r:.60}")
+                for c in text_columns:
+                    v = rec.get(c)
+                    if not (v is None or isinstance(v, (str, int, float))) or isinstance(v, bool):
+                        raise ValueError(
+                            f"input {str(p)!r}, line {lineno} (row {nrows + len(records)}): column {c!r} holds "
+                            f"{_JSON_KINDS.get(type(v), 'a JSON value')} {json.dumps(v, ensure_ascii=False)[:60]}; "
+                            "expected text (a string; a number is read as its text, null as \"\")"
+                        )
                 records.append(rec)
                 if len(records) >= batch_size:
+                    nrows += len(records)
                     yield frame(records)
                     records = []
     except UnicodeDecodeError as e:
@@ -346,6 +366,8 @@ def _parquet_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
 
     def to_text(arr):
         t = arr.type
+        if pa.types.is_boolean(t):
+            return arr  # no text (as a JSON boolean is not): the augmenter reports the cell
         if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
             try:
                 arr = arr.cast(pa.string())
@@ -456,6 +478,160 @@ def _arrow_message(e: BaseException) -> str:
     return text[:300] if text else type(e).__name__
 
 
+def _json_missing(v: Any) -> bool:
+    """A missing scalar (None, NaN, pd.NA, NaT, an infinite float): written as JSON null."""
+    import pandas as pd
+
+    if v is None or v is pd.NA or v is pd.NaT:
+        return True
+    if isinstance(v, (float, np.floating)):
+        return not np.isfinite(v)
+    return False
+
+
+def _json_by_pandas(v: Any) -> Any:
+    """What pandas' JSON writer makes of ``v`` (a datetime as epoch milliseconds, ...), as a JSON value."""
+    import pandas as pd
+
+    return json.loads(pd.Series([v], dtype=object).to_json(orient="values", force_ascii=False, double_precision=15))[0]
+
+
+def _json_default(v: Any) -> Any:
+    """``json``'s hook for values it does not know: NumPy arrays and scalars as their Python values,
+    missing values as null, anything else as pandas writes it."""
+    if isinstance(v, np.ndarray):
+        if v.dtype.kind == "f" and v.dtype.itemsize < 8:  # float32 values as the shortest text of each
+            return np.frompyfunc(float, 1, 1)(v.astype(str)).tolist()
+        return v.tolist()
+    if isinstance(v, np.generic):
+        if _json_missing(v):
+            return None
+        if isinstance(v, np.floating) and v.dtype.itemsize < 8:
+            return float(str(v))  # a float32 as the shortest text of its value, as in a float32 column
+        return v.item()
+    if _json_missing(v):
+        return None
+    return _json_by_pandas(v)
+
+
+def _json_clean(v: Any) -> Any:
+    """``v`` with every missing or infinite float inside it (lists, objects, arrays) made None."""
+    if isinstance(v, dict):
+        return {k: _json_clean(x) for k, x in v.items()}
+    if isinstance(v, (list, tuple)):
+        return [_json_clean(x) for x in v]
+    if isinstance(v, (np.ndarray, np.generic)):
+        return None if _json_missing(v) else _json_clean(_json_default(v))
+    return None if _json_missing(v) else v
+
+
+def _json_value(v: Any) -> str:
+    """The JSON text of one cell of any type (nested lists and objects included)."""
+    t = type(v)
+    if t is str:
+        return _json_text(v)
+    if t is int:
+        return int.__repr__(v)
+    if t is float:
+        return float.__repr__(v) if v - v == 0 else "null"  # NaN and infinities: null
+    if t is bool:
+        return "true" if v else "false"
+    if t is not dict and t is not list and _json_missing(v):
+        return "null"
+    try:
+        return _json_encode(v)
+    except ValueError:  # a NaN or infinity inside a nested value
+        return _json_encode(_json_clean(v))
+
+
+_JSON_SCALARS = {int, float, bool, type(None)}
+_JSON_NONFINITE = {"NaN", "Infinity", "-Infinity"}
+
+
+def _json_scalars(values: list) -> list[str]:
+    """The JSON text of numbers, booleans and None (NaN and infinities: null) in one C call: the
+    JSON array of such values splits on its commas."""
+    if not values:
+        return []
+    text = _JSON_ARRAY.encode(values)
+    cells = text[1:-1].split(",")
+    if "N" in text or "I" in text:  # NaN, Infinity: no other scalar text holds a capital letter
+        cells = ["null" if c in _JSON_NONFINITE else c for c in cells]
+    return cells
+
+
+def _json_cells(col: Any) -> list[str]:
+    """The JSON text of each cell of a column, exactly the value held: an integer as an integer, a
+    float as Python's shortest repr (reads back as the same float; a float32 as the shortest text of
+    its float32 value), a missing or infinite number as null, nested values as JSON lists and objects."""
+    import pandas as pd
+
+    dtype = col.dtype
+    if isinstance(dtype, pd.CategoricalDtype):
+        col = col.astype(object)
+        dtype = col.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind == "b":
+        return ["true" if v else "false" for v in col.tolist()]
+    if isinstance(dtype, np.dtype) and dtype.kind in "iu":
+        return list(map(int.__repr__, col.tolist()))
+    if isinstance(dtype, np.dtype) and dtype.kind == "f":
+        arr = col.to_numpy()
+        cells = list(map(float.__repr__, col.tolist())) if dtype.itemsize == 8 else [str(v) for v in arr]
+        bad = ~np.isfinite(arr)
+        if bad.any():
+            for i in np.flatnonzero(bad).tolist():
+                cells[i] = "null"
+        return cells
+    objects = isinstance(dtype, np.dtype) and dtype.kind == "O"
+    if objects or isinstance(dtype, (pd.StringDtype, pd.BooleanDtype)) or (
+            isinstance(dtype, pd.api.extensions.ExtensionDtype) and pd.api.types.is_numeric_dtype(dtype)):
+        values = col.tolist()
+        if not objects:  # pd.NA or NaN for a missing cell
+            missing = col.isna().to_numpy()
+            if missing.any():
+                for i in np.flatnonzero(missing).tolist():
+                    values[i] = None
+        kinds = set(map(type, values))
+        if kinds <= _JSON_SCALARS:
+            return _json_scalars(values)
+        if kinds == {str}:
+            return list(map(_json_text, values))
+        return list(map(_json_value, values))
+    # datetimes, timedeltas, periods, ...: as pandas writes them
+    return [_JSON_ENCODER.encode(v) for v in json.loads(col.to_json(orient="values", force_ascii=False, double_precision=15))]
+
+
+_JSON_ENCODER = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=_json_default)
+_JSON_ARRAY = json.JSONEncoder(separators=(",", ":"), allow_nan=True)  # _json_scalars: NaN written, then nulled
+_json_text = json.encoder.encode_basestring  # a str as a JSON string, non-ASCII as it is (C speed)
+if getattr(json.encoder, "c_make_encoder", None) is not None:
+    # JSONEncoder.encode builds this C encoder on every call: built once, it encodes a cell several times faster
+    # (no circular-reference markers: cells read from files cannot refer to themselves)
+    _c_encoder = json.encoder.c_make_encoder(None, _json_default, _json_text, None, ":", ",", False, False, False)
+
+    def _json_encode(v: Any) -> str:
+        return "".join(_c_encoder(v, 0))
+else:  # pragma: no cover - Python without the C accelerator
+    _json_encode = _JSON_ENCODER.encode
+
+
+def _jsonl_lines(df: Any) -> str:
+    """The rows of ``df`` as JSON lines (one object a row, keys in column order), each value exactly
+    as held (:func:`_json_cells`; pandas' writer rounds floats to at most 15 significant digits),
+    non-ASCII text written as it is."""
+    names = [str(c) for c in df.columns]
+    if len(set(names)) < len(names):
+        dup = sorted({c for c in names if names.count(c) > 1})
+        raise ValueError(f"output: column(s) {dup} appear more than once; a JSON object holds each key once")
+    if not names:
+        return "{}\n" * len(df)
+    columns = []
+    for j, name in enumerate(names):
+        prefix = ("{" if j == 0 else ",") + _json_text(name) + ":"
+        columns.append([prefix + c for c in _json_cells(df.iloc[:, j])])
+    return "".join("".join(row) + "}\n" for row in zip(*columns))
+
+
 class TableWriter:
     """Append DataFrames to a csv / jsonl / parquet / CoNLL file, one batch at a time.
 
@@ -535,8 +711,7 @@ class TableWriter:
             if self.fmt == "csv":
                 df.to_csv(self._fh, index=False, header=False)
             else:
-                text = df.to_json(orient="records", lines=True, force_ascii=False)
-                self._fh.write(text if text.endswith("\n") or not text else text + "\n")
+                self._fh.write(_jsonl_lines(df))
         self.rows += len(df)
 
     # ---- parquet -------------------------------------------------------------------------------
@@ -677,7 +852,8 @@ def _conll_fields(line: str) -> list[str]:
 
 
 def _has_docstart(p: Path) -> bool:
-    with open(p, encoding="utf-8", errors="replace") as fh:
+    # utf-8-sig: a byte-order mark before a first -DOCSTART- line is no part of it (iter_conll strips it too)
+    with open(p, encoding="utf-8-sig", errors="replace") as fh:
         return any(line.lstrip().startswith(DOCSTART) for line in fh)
 
 

@@ -298,3 +298,28 @@ def test_ctrl_c_that_c_code_turns_into_another_error_is_still_an_interruption(tm
     assert r.returncode == 130 and "interrupted; no output written" in r.stderr, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+
+
+def test_unchanged_rows_warning_names_input_rows_once_for_the_file(tmp_path, capsys):
+    inp = tmp_path / "in.csv"
+    inp.write_text("text\nthe cat sat on the mat\na dog ran in the park\nhello\nthe sun is hot today\nbirds sing in trees\nworld\n")
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.csv", "-a", "random_swap", "--column", "text",
+                      "--batch-size", "3", "--seed", "0", "--no-progress", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    warnings = [line for line in proc.stderr.splitlines() if line.startswith("multiaug: warning:")]
+    assert warnings == ["multiaug: warning: RandomSwap: 2 of 6 outputs are identical to their input (nothing it could "
+                        "change, e.g. empty, too short or only stop words; input rows 2, 5); left out of the augmented data"]
+
+
+def test_warnings_past_the_fifth_are_counted(tmp_path, capsys, monkeypatch):
+    from multiaug.engines import local
+
+    def fake(aug, inp, out, opts):
+        return local.RunReport(rows_in=1, rows_out=1, warnings=[f"w{i}" for i in range(8)])
+
+    monkeypatch.setattr(local, "augment_file", fake)
+    proc = run_inproc("augment", EXAMPLES / "reviews.csv", "-o", tmp_path / "o.csv", "-a", "random_swap",
+                      "--column", "text", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.splitlines()[:6] == [f"multiaug: warning: w{i}" for i in range(5)] + [
+        "multiaug: warning: 3 more warning(s) not shown"]

@@ -31,6 +31,15 @@ def test_csv_row_with_an_extra_field_names_its_line(tmp_path, capsys, bad_line):
     no_leftovers(tmp_path, "in.csv")
 
 
+def test_csv_extra_field_after_a_quoted_multiline_field_names_the_physical_line(tmp_path, capsys):
+    inp = tmp_path / "in.csv"
+    inp.write_text('text,label\n"first review,\nspread over\nthree lines",1\nsecond review,0\nbad,row,extra\n')
+    for bs in ("1", "1024"):
+        proc = _augment(capsys, inp, tmp_path / "o.csv", "-a", "eda", "--column", "text", "--batch-size", bs)
+        one_error_line(proc, "line 6:", "3 fields", "header has 2")  # pandas counts it as record 4
+    no_leftovers(tmp_path, "in.csv")
+
+
 # ---- jsonl -> csv: keys in another order or set in a later batch ----------------------------------------
 
 
@@ -89,6 +98,44 @@ def test_jsonl_passthrough_values_come_back_as_read(tmp_path, capsys, batch_size
     orig = [{k: v for k, v in r.items() if k not in ("source_index", "is_augmented")} for r in got if not r["is_augmented"]]
     assert orig == rows
     assert all(type(r["label"]) is int for r in got if r["label"] is not None)
+
+
+@pytest.mark.parametrize("batch_size", ["1", "1024"])
+def test_jsonl_floats_and_nested_values_come_back_exactly(tmp_path, capsys, batch_size):
+    rows = [{"text": "the movie was really great fun", "score": 0.123456789012345, "lat": 48.856614, "lon": 2.3522219,
+             "meta": {"w": 1.00000000001, "é": [1, None]}, "label": 1},
+            {"text": "terrible boring film overall", "score": 0.987654321098765, "lat": 51.50735094, "lon": -0.12775829,
+             "meta": {"w": 2}, "label": None}]
+    out = tmp_path / "o.jsonl"
+    proc = _augment(capsys, _jsonl(tmp_path / "in.jsonl", rows), out, "-a", "random_swap", "--column", "text",
+                    "--label-column", "label", "--seed", "0", "--batch-size", batch_size)
+    assert proc.returncode == 0, proc.stderr
+    got = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    orig = [{k: v for k, v in r.items() if k not in ("source_index", "is_augmented")} for r in got if not r["is_augmented"]]
+    assert orig == rows  # pandas' writer gave 0.123456789 and {"w": 1.0}
+    for r in got:  # the augmented rows carry the pass-through values exactly too
+        src = rows[r["source_index"]]
+        assert [r[k] for k in ("score", "lat", "lon", "meta", "label")] == [src[k] for k in ("score", "lat", "lon", "meta", "label")]
+    assert '"é":[1,null]' in out.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("cell, kind", [(["the", "movie", "was", "bad"], "a JSON array"),
+                                        ({"title": "great film", "body": "loved it"}, "a JSON object"),
+                                        (False, "a JSON boolean")])
+def test_jsonl_text_cell_that_is_no_text_is_refused(tmp_path, capsys, cell, kind):
+    rows = [{"text": "the movie was really great fun to watch", "label": 1}, {"text": cell, "label": 0}]
+    inp = _jsonl(tmp_path / "in.jsonl", rows)
+    proc = _augment(capsys, inp, tmp_path / "o.jsonl", "-a", "random_swap", "--column", "text", "--seed", "0")
+    one_error_line(proc, "line 2 (row 1)", f"column 'text' holds {kind}", "expected text")
+    no_leftovers(tmp_path, "in.jsonl")
+
+
+def test_parquet_boolean_text_column_is_refused(tmp_path, capsys):
+    inp = tmp_path / "in.parquet"
+    pd.DataFrame({"text": [True, False], "label": [0, 1]}).to_parquet(inp)
+    proc = _augment(capsys, inp, tmp_path / "o.parquet", "-a", "random_swap", "--column", "text", "--seed", "0")
+    one_error_line(proc, "row 0: column 'text' holds True", "expected text")
+    no_leftovers(tmp_path, "in.parquet")
 
 
 def test_jsonl_bad_line_is_named_by_its_line_number(tmp_path, capsys):
@@ -216,6 +263,51 @@ def test_misspelled_label_column_is_refused_for_text_and_tagged(tmp_path, capsys
                     "--label-column", "lable")
     one_error_line(proc, "--label-column 'lable' is not in the input")
     no_leftovers(tmp_path, "in.jsonl")
+
+
+@pytest.mark.parametrize("inp, args, needles", [
+    ("s.npy", ["-a", "jitter", "--label-column", "lable"], ["--label-column 'lable' is for tables", "a .npy file has no columns"]),
+    ("s.npy", ["-a", "jitter", "--column", "txet", "--columns", "a,b"],
+     ["--column 'txet' and --columns 'a,b' are for tables"]),
+    ("s.npz", ["-a", "jitter", "--label-column", "y"], ["--label-column 'y' is for tables", "labels y"]),
+    ("graphs.pt", ["-a", "node_drop", "--label-column", "nope"], ["--label-column 'nope' is for tables", "a .pt file"]),
+    ("in.csv", ["-a", "eda", "--column", "text", "--columns", "nonexistent"],
+     ["--columns 'nonexistent' is for tabular augmenters", "EDA works on text data"]),
+    ("in.csv", ["-a", "gaussian_noise", "--column", "text", "--label-column", "label"],
+     ["--column 'text' is for text augmenters", "GaussianNoise works on tabular data"]),
+])
+def test_column_options_that_do_not_apply_are_refused(tmp_path, capsys, inp, args, needles):
+    """augment refused nothing of these (exit 0, the option ignored), as evaluate refuses them."""
+    np.save(tmp_path / "s.npy", np.zeros((4, 1, 16), "float32"))
+    np.savez(tmp_path / "s.npz", x=np.zeros((4, 1, 16), "float32"), y=np.array([0, 1, 0, 1]))
+    (tmp_path / "in.csv").write_text("text,label\nthe cat sat on the mat,1\na dog ran in the park,0\n")
+    (tmp_path / "graphs.pt").write_bytes((EXAMPLES / "graphs.pt").read_bytes())
+    before = sorted(p.name for p in tmp_path.iterdir())
+    out = tmp_path / ("o" + inp[inp.index("."):])
+    one_error_line(_augment(capsys, tmp_path / inp, out, *args, "--seed", "0"), *needles)
+    assert sorted(p.name for p in tmp_path.iterdir()) == before
+
+
+def test_evaluate_and_the_engine_share_the_column_option_check(tmp_path, capsys):
+    from multiaug.engines.local import augment_file
+    from multiaug.timeseries import Jitter
+
+    np.save(tmp_path / "s.npy", np.zeros((4, 1, 16), "float32"))
+    with pytest.raises(ValueError, match="--label-column 'lable' is for tables"):
+        augment_file(Jitter(), tmp_path / "s.npy", tmp_path / "o.npy", label_column="lable")
+    for args in (["--label-column", "lable"], ["--column", "text"]):
+        proc = run_inproc("evaluate", EXAMPLES / "graphs.pt", *args, "-a", "node_drop", capsys=capsys)
+        one_error_line(proc, f"{args[0]} '{args[1]}' is for tables", "a .pt file has no columns")
+    no_leftovers(tmp_path, "s.npy")
+
+
+def test_evaluate_refuses_a_text_column_that_holds_no_text(tmp_path, capsys):
+    """evaluate str()'d such cells into their Python repr and fitted on that."""
+    inp = tmp_path / "in.parquet"
+    pd.DataFrame({"text": [["a", "b"]] * 4 + [["c", "d"]] * 4, "label": [0, 1] * 4}).to_parquet(inp)
+    proc = run_inproc("evaluate", inp, "--label-column", "label", "--column", "text", "-a", "random_swap",
+                      "--cv", "2", "--repeats", "1", capsys=capsys)
+    one_error_line(proc, "row 0: column 'text' holds array(['a', 'b']", "expected text")
 
 
 def test_save_to_an_existing_file_is_refused_before_the_run(tmp_path, capsys):

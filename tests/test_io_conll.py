@@ -59,6 +59,20 @@ def test_tabs_blank_runs_crlf_and_bom(tmp_path):
     assert tags == [["B-LOC", "O"], ["O"]]
 
 
+def test_bom_before_the_first_docstart_keeps_the_documents(tmp_path):
+    """A BOM (Windows editors) before a -DOCSTART- first line: the document boundary is kept."""
+    text = "-DOCSTART- O\n\nJohn B-PER\nlives O\n\nMary B-PER\nruns O\n"
+    plain = _write(tmp_path, "plain.conll", text)
+    bom = tmp_path / "bom.conll"
+    bom.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    df = io.read_table(bom)
+    assert list(df.columns) == ["tokens", "tags", "document"]
+    assert df.equals(io.read_table(plain))
+    out = tmp_path / "out.conll"
+    io.write_conll(out, df["tokens"].tolist(), df["tags"].tolist(), df["document"].tolist())
+    assert out.read_text().startswith("-DOCSTART- O\n\nJohn B-PER\n")
+
+
 @pytest.mark.parametrize("text, match", [
     ("EU B-ORG\nrejects\n", r"line 2: expected a token and its tag"),
     ("EU NNP B-ORG\nrejects O\n", r"line 2: expected 3 columns as on line 1"),

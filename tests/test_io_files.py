@@ -278,3 +278,73 @@ def test_weighted_and_unweighted_graphs_share_a_file(tmp_path, capsys):
         assert proc.returncode == 0, proc.stderr
     assert all("edge_weight" in g for g in io.read_graphs(out1))
     assert len(io.read_graphs(out2)) == 2 * len(io.read_graphs(out1))
+
+
+# ---- jsonl: values written exactly, text cells that are no text ------------------------------------------
+
+EXACT_ROWS = [
+    {"text": "Café “quoted” / é 😀", "score": 0.123456789012345, "lat": 48.856614, "tiny": 5e-324, "big": 1.7976931348623157e308,
+     "n": 2**53 + 1, "huge": 2**70, "flag": True, "none": None, "meta": {"w": 1.00000000001, "l": [0.1, 2, None, {"x": -0.0}]}},
+    {"text": "line\nbreak\t\"q\" \\ \u0001", "score": -2.5e-17, "lat": 51.50735094, "tiny": 0.1, "big": 1e22,
+     "n": -7, "huge": 0, "flag": False, "none": None, "meta": {"w": 2}},
+]
+
+
+@pytest.mark.parametrize("batch_size", [1, 1024])
+def test_jsonl_round_trip_is_exact(tmp_path, batch_size):
+    """pandas' writer rounded floats to 10 significant digits; each value now reads back as written:
+    floats exactly (shortest repr), integers as integers, null, nested objects, text unescaped."""
+    src, dst = tmp_path / "in.jsonl", tmp_path / "out.jsonl"
+    src.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in EXACT_ROWS), encoding="utf-8")
+    with io.atomic_output(dst) as tmp, io.TableWriter(tmp, fmt=".jsonl") as w:
+        for df in io.iter_table(src, batch_size, text_columns=["text"], typed_columns=[]):
+            w.write(df)
+    text = dst.read_text(encoding="utf-8")
+    got = [json.loads(line) for line in text.splitlines()]
+    assert got == EXACT_ROWS
+    assert [type(r["n"]) for r in got] == [int, int] and type(got[0]["meta"]["l"][1]) is int
+    assert "0.123456789012345" in text and "1.00000000001" in text and "-0.0" in text
+    assert "Café “quoted” / é 😀" in text and "\\u" not in text.replace("\\u0001", "")  # non-ASCII as it is
+
+
+def test_jsonl_writer_numbers_missing_values_and_numpy_cells(tmp_path):
+    df = pd.DataFrame({
+        "f": [0.1 + 0.2, np.nan, np.inf], "f32": np.array([0.1, 1e-8, np.nan], dtype="float32"),
+        "i": pd.array([1, None, 2**62], dtype="Int64"), "b": pd.array([True, None, False], dtype="boolean"),
+        "o": [np.array([0.5, np.nan]), {"k": np.int64(3), "f": np.float32(0.1)}, pd.NA],
+        "s": pd.Series(["x", None, "z"], dtype="string"),
+    })
+    p = tmp_path / "o.jsonl"
+    io.write_table(df, p)
+    got = [json.loads(line) for line in p.read_text().splitlines()]
+    assert [r["f"] for r in got] == [0.30000000000000004, None, None]  # NaN and infinity: null, as pandas wrote them
+    assert [r["f32"] for r in got] == [0.1, 1e-8, None]  # a float32 as the shortest text of its value
+    assert [r["i"] for r in got] == [1, None, 2**62] and [r["b"] for r in got] == [True, None, False]
+    assert [r["o"] for r in got] == [[0.5, None], {"k": 3, "f": 0.1}, None]
+    assert [r["s"] for r in got] == ["x", None, "z"]
+    with pytest.raises(ValueError, match=r"column\(s\) \['a'\] appear more than once"):
+        io.write_table(pd.DataFrame([[1, 2]], columns=["a", "a"]), tmp_path / "d.jsonl")
+    assert not (tmp_path / "d.jsonl").exists()
+
+
+@pytest.mark.parametrize("cell, kind", [(["the", "movie"], "a JSON array"), ({"title": "great film"}, "a JSON object"),
+                                        (True, "a JSON boolean")])
+def test_jsonl_text_cell_that_is_no_text_names_its_line(tmp_path, cell, kind):
+    p = tmp_path / "in.jsonl"
+    p.write_text('{"text": "fine text here", "n": 1}\n\n' + json.dumps({"text": cell, "n": 2}) + "\n")
+    with pytest.raises(ValueError, match=rf"line 3 \(row 1\): column 'text' holds {kind} .*; expected text"):
+        io.read_table(p, text_columns=["text"])
+    assert io.read_table(p)["text"].tolist()[1] == cell  # not a text column: passes through as read
+
+
+def test_jsonl_text_cell_numbers_and_null_become_text(tmp_path):
+    p = tmp_path / "in.jsonl"
+    p.write_text('{"text": 12}\n{"text": 1.5}\n{"text": null}\n{}\n')
+    assert io.read_table(p, text_columns=["text"])["text"].tolist() == ["12", "1.5", "", ""]
+
+
+def test_csv_extra_field_after_a_quoted_multiline_field_names_the_physical_line(tmp_path):
+    p = tmp_path / "in.csv"
+    p.write_text('text,label\n"first review,\nspread over\nthree lines",1\nsecond review,0\nbad,row,extra\n')
+    with pytest.raises(ValueError, match=r"line 6: 3 fields but the header has 2"):
+        io.read_table(p)

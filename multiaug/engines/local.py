@@ -38,6 +38,14 @@ output (a ``ValueError`` otherwise, before anything is run). An input of no seri
 Pass-through columns (neither the text column nor a tabular augmenter's features and label) are read
 as they are in the file (see :mod:`multiaug.io`), so the output does not depend on ``batch_size``.
 
+Options: ``column``, ``label_column`` and ``feature_columns`` must apply to the input and the augmenter
+(:func:`check_column_options`), and name columns of the table; otherwise a ``ValueError``, never ignored.
+
+Warnings (``RunReport.warnings``): the augmenter's warnings of every batch, each once; a counted one
+("RandomSwap: 2 of 6 outputs are identical to their input (...; input rows 2, 5); ...") is summed over
+the batches into one line, the rows it names being input rows (``source_index``), not positions in a
+batch.
+
 Labels keep their representation: original rows are written as read, augmented rows' labels in the
 same type. An integer label column with missing cells (which pandas reads as floats) is written as
 integers with empty cells (pandas ``Int64``), for csv when the column's text holds only integers, for
@@ -78,6 +86,10 @@ class RunReport:
     balance: dict | None = None
     #: balanced runs: augmented rows written per input row (filled while running)
     balance_done: Any = None
+    #: counted warnings ("Name: k of n ...") summed over the batches (see :func:`_note_warning`)
+    counted: dict = field(default_factory=dict, repr=False)
+    #: samples each augmenter (by class name) drew over the run (its ``report_.n_inputs``, summed)
+    drawn: dict = field(default_factory=dict, repr=False)
 
 
 def batch_seed(seed: int, start: int) -> int:
@@ -98,10 +110,92 @@ def _reseed(aug: Augmenter, seed: int | None, start: int) -> None:
         aug.reseed(batch_seed(seed, start))
 
 
+# "RandomSwap: 2 of 6 outputs are identical to their input (...; first rows: [0, 4]); left out ..."
+_COUNTED = re.compile(r"(?P<name>[A-Za-z_]\w*): (?P<k>\d+) of (?P<n>\d+) (?P<rest>.*)", re.S)
+_FIRST_ROWS = re.compile(r"first rows: \[(?P<rows>[\d, ]*)\]")
+_SHOWN_ROWS = 5
+
+
+def _unchanged_positions(aug: Augmenter, name: str, k: int, listed: str, copies: np.ndarray | None,
+                         rep: Any) -> list[int] | None:
+    """The positions in the batch (of ``X`` given to ``aug.augment``) of a counted warning's outputs:
+    from the augmenter's ``report_`` (up to 100; in a balanced run already positions in the batch) when
+    the warning is its own, else the message's first ones (outside a balanced run, whose messages count
+    in a subset of the batch); None when they cannot be known."""
+    if type(aug).__name__ == name and rep is not None and getattr(rep, "n_unchanged", None) == k:
+        idx = (getattr(rep, "details", None) or {}).get("unchanged_index")
+        if isinstance(idx, list) and all(isinstance(i, (int, np.integer)) for i in idx):
+            return [int(i) for i in idx]
+    if copies is None:
+        return [int(t) for t in listed.replace(",", " ").split()]
+    return None
+
+
+def _note_warning(report: RunReport, msg: str, aug: Augmenter, rows: np.ndarray | None,
+                  copies: np.ndarray | None, fresh: Any) -> None:
+    """Add a batch's warning to ``report.warnings``. A counted one ("Name: k of n ..., first rows:
+    [...]") is summed over the batches into one line (:func:`finish_warnings`), its rows named as input
+    rows (``source_index`` numbering), not positions in the batch; any other is kept once. ``fresh``:
+    the ``report_`` the augmenter set in this batch, or None."""
+    m = _COUNTED.fullmatch(msg)
+    if m is None:
+        if msg not in report.warnings:
+            report.warnings.append(msg)
+        return
+    name, k, n, rest = m.group("name"), int(m.group("k")), int(m.group("n")), m.group("rest")
+    listed = _FIRST_ROWS.search(rest)
+    key = (name, _FIRST_ROWS.sub("first rows", rest))
+    entry = report.counted.get(key)
+    if entry is None:
+        entry = report.counted[key] = {"name": name, "rest": rest, "k": 0, "n": 0, "rows": [], "complete": True,
+                                       "per_input": True, "text": None}
+    entry["k"] += k
+    entry["n"] += n
+    # "of n": the augmenter's inputs of the batch (its report_.n_inputs): the file-wide count is then known
+    entry["per_input"] = entry["per_input"] and name == type(aug).__name__ and fresh is not None \
+        and getattr(fresh, "n_inputs", None) == n
+    if listed is not None:
+        pos = _unchanged_positions(aug, name, k, listed.group("rows"), copies, fresh)
+        if pos is None or rows is None or any(not 0 <= i < len(rows) for i in pos):
+            entry["complete"] = False
+        else:
+            entry["complete"] = entry["complete"] and len(pos) >= k
+            entry["rows"] = sorted(set(entry["rows"]) | {int(rows[i]) for i in pos})[:_SHOWN_ROWS + 1]
+    _render_counted(report, entry)
+
+
+def _render_counted(report: RunReport, entry: dict) -> None:
+    """Write (or rewrite in place) the line of a counted warning in ``report.warnings``."""
+    rest = entry["rest"]
+    listed = _FIRST_ROWS.search(rest)
+    if listed is not None:
+        shown = entry["rows"][:_SHOWN_ROWS]
+        more = len(entry["rows"]) > _SHOWN_ROWS or not entry["complete"]
+        names = ", ".join(map(str, shown)) + (", ..." if more and shown else "")
+        rest = rest[:listed.start()] + (f"input rows {names}" if shown else "input rows not known") + rest[listed.end():]
+    total = report.drawn.get(entry["name"]) if entry["per_input"] else None
+    of = f"{total}" if total is not None and total >= entry["n"] else f"{entry['n']} (in the batches that had any)"
+    text = f"{entry['name']}: {entry['k']} of {of} {rest}"
+    if entry["text"] in report.warnings:
+        report.warnings[report.warnings.index(entry["text"])] = text
+    else:
+        report.warnings.append(text)
+    entry["text"] = text
+
+
+def finish_warnings(report: RunReport) -> None:
+    """At the end of a run: the counted warnings' lines with the file-wide counts (the batches
+    without such a warning included in the "of n")."""
+    for entry in report.counted.values():
+        _render_counted(report, entry)
+
+
 def _augment_quiet(aug: Augmenter, X: Any, y: Any, n_aug: int, report: RunReport,
-                   copies: np.ndarray | None = None) -> tuple[Any, Any, np.ndarray]:
+                   copies: np.ndarray | None = None, rows: np.ndarray | None = None) -> tuple[Any, Any, np.ndarray]:
     """``aug.augment(X, y, n_aug)``, or ``copies[i]`` copies of row ``i`` in a balanced run, with the
-    warnings collected into ``report``."""
+    warnings collected into ``report`` (:func:`_note_warning`; ``rows``: the input row of each sample
+    of ``X``, which the warnings name)."""
+    before = getattr(aug, "report_", None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if copies is None:
@@ -110,13 +204,15 @@ def _augment_quiet(aug: Augmenter, X: Any, y: Any, n_aug: int, report: RunReport
             from ..core.balance import augment_copies
 
             X_aug, y_aug, src = augment_copies(aug, X, y, copies)
-    for w in caught:
-        msg = str(w.message)
-        if msg not in report.warnings:
-            report.warnings.append(msg)
     rep = getattr(aug, "report_", None)
-    if rep is not None:
-        report.unchanged += int(getattr(rep, "n_unchanged", 0) or (rep.get("n_unchanged", 0) if isinstance(rep, dict) else 0))
+    fresh = rep if rep is not None and rep is not before else None  # report_ keeps an older call's report
+    if fresh is not None and isinstance(getattr(fresh, "n_inputs", None), (int, np.integer)):
+        name = type(aug).__name__
+        report.drawn[name] = report.drawn.get(name, 0) + int(fresh.n_inputs)
+    for w in caught:
+        _note_warning(report, str(w.message), aug, rows, copies, fresh)
+    if fresh is not None:
+        report.unchanged += int(getattr(fresh, "n_unchanged", 0) or (fresh.get("n_unchanged", 0) if isinstance(fresh, dict) else 0))
     return X_aug, y_aug, np.asarray(src, dtype=np.int64)
 
 
@@ -144,6 +240,49 @@ def check_label_column(df: Any, label_column: str | None) -> None:
     never ignored)."""
     if label_column is not None and label_column not in df.columns:
         raise ValueError(f"--label-column {label_column!r} is not in the input; columns are {list(df.columns)}")
+
+
+_NO_COLUMNS = {
+    ".npy": "it holds the series only; labels need an .npz with x and y",
+    ".npz": "it holds the series x and their labels y",
+    ".pt": "it holds graphs, each with its labels y",
+}
+
+
+def check_column_options(input_path: str | os.PathLike, aug: Augmenter | None = None, *, column: str | None = None,
+                         label_column: str | None = None, feature_columns: list[str] | None = None) -> None:
+    """The column options must apply to the input and the augmenter (``aug``; None: no augmenter, as
+    for ``multiaug evaluate``), so that none is ever ignored: an array (.npy/.npz) or graph (.pt) input
+    has no columns, so ``--column``, ``--label-column`` and ``--columns`` are refused there; on a table,
+    ``--column`` is a text augmenter's and ``--columns`` a tabular augmenter's (without an augmenter:
+    one of them, not both). A ``ValueError`` naming the option otherwise. Whether the names are
+    columns of the table is checked where the table is read (:func:`check_label_column`, ...)."""
+    cols = ",".join(feature_columns) if feature_columns else None
+    given = [f"{flag} {value!r}" for flag, value in (("--column", column), ("--label-column", label_column),
+                                                     ("--columns", cols)) if value]
+    if not given:
+        return
+    kind = io.kind_of(input_path, "input")
+    if kind != "table":
+        suffix = Path(input_path).suffix.lower()
+        what = " and ".join(given) + (" are" if len(given) > 1 else " is")
+        raise ValueError(f"{what} for tables (csv, jsonl, parquet): a {suffix} file has no columns "
+                         f"({_NO_COLUMNS.get(suffix, 'it is no table')})")
+    if aug is None:
+        if column and cols:
+            raise ValueError("give --column (a text column) or --columns (feature columns), not both")
+        return
+    name, modality = type(aug).__name__, aug.modality
+    if column and modality != "text":
+        hint = {"tabular": " (its feature columns: --columns)",
+                "tagged": " (it reads --tokens-column and --tags-column)"}.get(modality, "")
+        raise ValueError(f"--column {column!r} is for text augmenters (the column that holds the text); "
+                         f"{name} works on {modality} data{hint}")
+    if cols and modality != "tabular":
+        hint = {"text": " (its text column: --column)",
+                "tagged": " (it reads --tokens-column and --tags-column)"}.get(modality, "")
+        raise ValueError(f"--columns {cols!r} is for tabular augmenters (the feature columns); "
+                         f"{name} works on {modality} data{hint}")
 
 
 def _with_partners(batches: Any, mixer: Augmenter | None, what: str):
@@ -259,17 +398,20 @@ def augment_table_batch(
         bad = texts.map(lambda v: not isinstance(v, str))
         if bad.any():
             i = int(bad.to_numpy().nonzero()[0][0])
-            raise ValueError(f"row {int(work.index[i])}: column {column!r} holds {texts.iloc[i]!r}; expected text")
+            v = texts.iloc[i]
+            v = v.item() if isinstance(v, np.generic) else v  # True, not np.True_
+            raise ValueError(f"row {int(work.index[i])}: column {column!r} holds {v!r:.80}; expected text")
         report.empty_texts += int((df[column].str.strip() == "").sum())
         y_text = _label_array(work[label_column]) if label_column is not None else None
-        X_aug, _, src = _augment_quiet(aug, texts.tolist(), y_text, n_aug, report, copies)
+        X_aug, _, src = _augment_quiet(aug, texts.tolist(), y_text, n_aug, report, copies, work.index.to_numpy())
         out = work.iloc[src].copy()
         out[column] = list(X_aug)
     elif aug.modality == "tagged":
         tok_col, tag_col = _tagged_columns(*(tagged_columns or ()))
         tokens, tags = io.tagged_rows(work, tok_col, tag_col)
         y_rows = _label_array(work[label_column]) if label_column is not None else None
-        X_aug, _, src = _augment_quiet(aug, {"tokens": tokens, "tags": tags}, y_rows, n_aug, report, copies)
+        X_aug, _, src = _augment_quiet(aug, {"tokens": tokens, "tags": tags}, y_rows, n_aug, report, copies,
+                                       work.index.to_numpy())
         out = work.iloc[src].copy()
         out[tok_col] = pd.Series(X_aug["tokens"], index=out.index, dtype=object)
         out[tag_col] = pd.Series(X_aug["tags"], index=out.index, dtype=object)
@@ -291,7 +433,7 @@ def augment_table_batch(
                         f"row {row}: --label-column {label_column!r} is missing; {type(mixer).__name__} mixes labels, "
                         "so every row needs one (fill or drop that row)"
                     )
-        X_aug, y_aug, src = _augment_quiet(aug, X, y, n_aug, report, copies)
+        X_aug, y_aug, src = _augment_quiet(aug, X, y, n_aug, report, copies, work.index.to_numpy())
         out = work.iloc[src].copy()
         X_aug = X_aug if isinstance(X_aug, pd.DataFrame) else pd.DataFrame(np.asarray(X_aug), columns=feats)
         for c in feats:
@@ -505,6 +647,8 @@ def augment_file(
     inp = io.check_input(input_path)
     out = io.check_output(output_path, inp, opts.overwrite)
     kind = io.kind_of(inp, "input")
+    check_column_options(inp, aug, column=opts.column, label_column=opts.label_column,
+                         feature_columns=opts.feature_columns)
     if kind == "table" and aug.modality == "tagged" and out.suffix.lower() == ".csv":
         raise ValueError(f"output {str(out)!r}: tagged sentences (a list of tokens and a list of tags per row) "
                          "cannot be written to csv; write .conll, .jsonl or .parquet")
@@ -522,6 +666,7 @@ def augment_file(
         _augment_graph_file(aug, inp, out, n_aug, opts, report, plan)
     if plan is not None:
         _balance_summary(report, plan)
+    finish_warnings(report)
     return report
 
 
@@ -622,7 +767,9 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
                 before = lo < start
                 xe = np.concatenate([ctx_x, xb] if before else [xb, ctx_x])
                 ye = None if y is None else np.concatenate([ctx_y, yb] if before else [yb, ctx_y])
-                X_aug, y_aug, src = _augment_quiet(aug, xe, ye, n_aug, report)
+                X_aug, y_aug, src = _augment_quiet(aug, xe, ye, n_aug, report, None,
+                                                   np.r_[lo:hi, start:start + len(xb)] if before else
+                                                   np.r_[start:start + len(xb), lo:hi])
                 own = len(ctx_x) if before else 0
                 keep = (src >= own) & (src < own + len(xb))
                 X_aug = np.asarray(X_aug)[keep]
@@ -633,7 +780,8 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
                 yb_labels = y_aug
             else:
                 X_aug, y_aug, src = _augment_quiet(aug, xb, yb, n_aug, report,
-                                                   None if plan is None else plan[2][start : start + len(xb)])
+                                                   None if plan is None else plan[2][start : start + len(xb)],
+                                                   np.arange(start, start + len(xb)))
                 yb_labels = _hard_labels(aug, yb, y_aug) if yb is not None else None
                 _note_balanced(report, start + np.asarray(src, dtype=np.int64))
             blocks = [] if exclude_original else [(xb, np.arange(len(xb)), False, yb)]
@@ -692,7 +840,8 @@ def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
             x = as_batch(chunk)
             _reseed(aug, seed, start)
             X_aug, _, src = _augment_quiet(aug, x, None, n_aug, report,
-                                           None if plan is None else plan[2][start : start + len(chunk)])
+                                           None if plan is None else plan[2][start : start + len(chunk)],
+                                           np.arange(start, start + len(chunk)))
             aug_list = X_aug.to_data_list() if isinstance(X_aug, Batch) else list(X_aug) if isinstance(X_aug, list) else [X_aug]
             _note_balanced(report, start + np.asarray(src, dtype=np.int64))
             if not exclude_original:

@@ -80,6 +80,7 @@ from .local import (
     _typed_columns,
     augment_table_batch,
     batch_seed,
+    check_column_options,
     fit_table_if_needed,
     lone_sample_error,
     mixer_of,
@@ -453,6 +454,7 @@ def augment_path(
         raise ValueError(f"input {str(inp)!r}: the ray engine handles .csv, .jsonl and .parquet; use --engine local for {inp.suffix} files")
     if aug.modality not in ("text", "tabular"):
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
+    check_column_options(inp, aug, column=column, label_column=label_column, feature_columns=opts.feature_columns)
 
     mixer = mixer_of(aug)
     if mixer is not None and batch_size == 1:

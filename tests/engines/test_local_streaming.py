@@ -178,3 +178,55 @@ def test_batch_seed_depends_on_seed_and_start_only():
     assert batch_seed(1, 0) == batch_seed(1, 0)
     assert len({batch_seed(s, st) for s in range(3) for st in (0, 64, 128)}) == 9
     assert local.batch_seed(2**70, 5) == local.batch_seed(2**70, 5)
+
+
+# ---- warnings: input rows, file-wide counts ------------------------------------------------------------------
+
+_LINES = ["the cat sat on the mat", "a dog ran in the park", "hello", "the sun is hot today", "birds sing in trees", "world"]
+
+
+def _unchanged_line(report) -> str:
+    lines = [w for w in report.warnings if "identical to their input" in w]
+    assert len(lines) == 1, report.warnings
+    return lines[0]
+
+
+@pytest.mark.parametrize("batch_size, n_aug, expected", [(3, 1, "2 of 6"), (2, 3, "6 of 18"), (1, 2, "4 of 12"), (64, 1, "2 of 6")])
+def test_unchanged_warning_names_input_rows_and_counts_the_whole_file(tmp_path, batch_size, n_aug, expected):
+    """Rows 2 and 5 are single words RandomSwap cannot change. The warning named positions in a batch
+    ("first rows: [2]"), and a later batch's identical message was dropped."""
+    from multiaug.text import RandomSwap
+
+    io.write_table(pd.DataFrame({"text": _LINES}), tmp_path / "in.csv")
+    rep = augment_file(RandomSwap(), tmp_path / "in.csv", tmp_path / "o.csv", column="text", seed=0,
+                       batch_size=batch_size, n_aug=n_aug, progress=False)
+    line = _unchanged_line(rep)
+    assert line.startswith(f"RandomSwap: {expected} outputs are identical to their input"), line
+    assert "input rows 2, 5)" in line and "first rows" not in line
+    out = pd.read_csv(tmp_path / "o.csv")
+    assert set(range(6)) - set(out.loc[out["is_augmented"], "source_index"]) == {2, 5}
+    assert rep.unchanged == 2 * n_aug
+
+
+def test_unchanged_warning_lists_the_first_rows_of_the_file(tmp_path):
+    from multiaug.text import RandomSwap
+
+    texts = [("word" if i % 3 else "a few words here") for i in range(20)]  # 13 single words
+    io.write_table(pd.DataFrame({"text": texts}), tmp_path / "in.jsonl")
+    rep = augment_file(RandomSwap(), tmp_path / "in.jsonl", tmp_path / "o.jsonl", column="text", seed=0,
+                       batch_size=4, progress=False)
+    line = _unchanged_line(rep)
+    assert line.startswith("RandomSwap: 13 of 20 outputs") and "input rows 1, 2, 4, 5, 7, ...)" in line, line
+
+
+def test_unchanged_warning_of_a_balanced_run_names_input_rows(tmp_path):
+    from multiaug.text import RandomSwap
+
+    df = pd.DataFrame({"text": ["the cat sat on the mat", "a dog ran in the park", "birds sing in trees", "hello",
+                                "the sun is hot today", "we like long walks", "world", "green grass grows"],
+                       "label": ["a", "a", "a", "b", "a", "a", "b", "a"]})
+    io.write_table(df, tmp_path / "in.csv")
+    rep = augment_file(RandomSwap(), tmp_path / "in.csv", tmp_path / "o.csv", column="text", label_column="label",
+                       balance="all", seed=0, batch_size=4, progress=False)
+    line = _unchanged_line(rep)  # class b ("hello", "world") gets 4 copies, none of which can change
+    assert line.startswith("RandomSwap: 4 of 4 outputs") and "input rows 3, 6)" in line, line

@@ -177,6 +177,17 @@ def test_cli_errors_for_the_ray_engine(tmp_path, capsys):
     assert proc.returncode == 2 and "not in the input" in proc.stderr and not (tmp_path / "o.csv").exists()
 
 
+def test_ray_refuses_column_options_that_do_not_apply(tmp_path):
+    """The local engine's check, before Ray starts: --columns means nothing to a text augmenter."""
+    from multiaug.text import RandomSwap
+
+    io.write_table(_texts(6), tmp_path / "in.csv")
+    with pytest.raises(ValueError, match="--columns 'label' is for tabular augmenters"):
+        ray_engine.augment_path(RandomSwap(), tmp_path / "in.csv", tmp_path / "o.csv", column="text",
+                                feature_columns=["label"], progress=False)
+    assert not (tmp_path / "o.csv").exists()
+
+
 def test_batch_seed_is_shared_with_the_local_engine():
     assert ray_engine.batch_seed is batch_seed
 
