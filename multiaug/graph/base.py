@@ -89,18 +89,51 @@ def check_finite(data: Any, aug: Any = None) -> None:
                 )
 
 
+def check_edge_weight(data: Any, who: str, positive: bool = True) -> None:
+    """Refuse an ``edge_weight`` the weighted views cannot read: not a 1-D tensor with one weight per
+    edge, or (``positive``) with a weight <= 0. A missing ``edge_weight`` is fine (weight 1)."""
+    w = getattr(data, "edge_weight", None)
+    if w is None:
+        return
+    E = data.edge_index.shape[1]
+    if not isinstance(w, torch.Tensor) or w.dim() != 1 or w.shape[0] != E:
+        got = f"shape {tuple(w.shape)}" if isinstance(w, torch.Tensor) else type(w).__name__
+        raise ValueError(f"{who}: edge_weight must be a 1-D tensor with one weight per edge ({E}), got {got}"
+                         + (" (flatten it: data.edge_weight = data.edge_weight.view(-1))" if isinstance(w, torch.Tensor)
+                            and w.numel() == E else ""))
+    if positive and w.numel() and bool((w <= 0).any()):
+        bad = w[w <= 0]
+        raise ValueError(f"{who}: edge_weight must be positive, found {bad.numel()} weight(s) <= 0 (e.g. "
+                         f"{bad[:3].tolist()}); expected weights > 0 (drop zero-weight edges, or shift the weights)")
+
+
 class GraphHandler(ModalityHandler):
     name = "graph"
 
-    def check(self, x: Any, aug: Any = None) -> tuple[Any, None]:
+    def check(self, x: Any, aug: Any = None) -> tuple[Any, Any]:
         check_graph(x, "data")
         check_finite(x, aug)
+        ctx = None
+        if aug is not None and aug._children():
+            tree = list(_walk(aug))
+            views = [a for a in tree if getattr(a, "weighted_view", False)]
+            if views:  # every graph, drawn or not, whichever child it is routed to
+                check_edge_weight(x, type(views[0]).__name__)
+                ctx = True  # a composition holding a weighted view: restore gives every output its attribute set
+            if any(getattr(a, "makes_x_aug", False) for a in tree):
+                _check_x_aug_routing(aug)
+        elif getattr(aug, "weighted_view", False):
+            check_edge_weight(x, type(aug).__name__)
         dev = getattr(aug, "device", None)
         if dev is not None:
             x = x.to(dev)
-        return x, None
+        return x, ctx
 
     def restore(self, x: Any, ctx: Any) -> Any:
+        if ctx is True:
+            from .functional import as_weighted_view
+
+            return as_weighted_view(x)
         return x
 
     def check_internal(self, x: Any, who: str) -> None:
@@ -122,24 +155,120 @@ class GraphHandler(ModalityHandler):
             if idx != [0]:
                 raise IndexError(f"a single graph has only sample 0, asked for {idx}")
             return x
-        return Batch.from_data_list([x.get_example(i) for i in idx])
+        refuse_x_aug([x], "a step that augments only some graphs of a Batch (p < 1, OneOf, SomeOf, RandAugment)")
+        return set_follow_batch(Batch.from_data_list([x.get_example(i) for i in idx]), follow_batch_keys(x))
 
     def merge(self, x: Any, index: torch.Tensor, part: Any) -> Any:
         _, Batch = _pyg()
         if not isinstance(x, Batch):
             return part
+        refuse_x_aug([x, part], "a step that augments only some graphs of a Batch (p < 1, OneOf, SomeOf, RandAugment)")
         graphs = x.to_data_list()
         parts = part.to_data_list() if isinstance(part, Batch) else [part]
         for i, g in zip(index.tolist(), parts):
             graphs[i] = g
-        return Batch.from_data_list(same_attributes(graphs))
+        return set_follow_batch(Batch.from_data_list(same_attributes(graphs)), follow_batch_keys(x))
 
     def concat(self, batches: Sequence[Any]) -> Any:
         _, Batch = _pyg()
+        x_aug = _join_x_aug(batches)
+        if x_aug is not None:
+            batches = [_without(b, "x_aug") for b in batches]
         graphs = []
         for b in batches:
             graphs.extend(b.to_data_list() if isinstance(b, Batch) else [b])
-        return Batch.from_data_list(same_attributes(graphs))
+        out = Batch.from_data_list(same_attributes(graphs))
+        if x_aug is not None:
+            out.x_aug = x_aug
+        # follow_batch companions that every input batch has
+        follow = set.intersection(*(set(follow_batch_keys(b)) if isinstance(b, Batch) else set() for b in batches))
+        return set_follow_batch(out, sorted(follow)) if follow else out
+
+
+def follow_batch_keys(data: Any) -> list[str]:
+    """The attributes K a Batch was collated for with ``follow_batch=[K]`` (PyG's DataLoader): it holds
+    K, ``K_batch`` (graph of each row of K) and ``K_ptr`` (offsets of each graph's rows)."""
+    store = data._store
+    return [k for k in store.keys() if f"{k}_batch" in store and f"{k}_ptr" in store]
+
+
+def set_follow_batch(batch: Any, keys: Sequence[str]) -> Any:
+    """Recompute ``K_batch``/``K_ptr`` of a Batch from its slices for each K of ``keys``, as PyG's
+    collate makes them (after nodes or edges changed, or graphs were split and joined again); a K the
+    batch no longer has loses them. Returns ``batch``."""
+    slices = getattr(batch, "_slice_dict", None) or {}
+    for k in keys:
+        sl = slices.get(k)
+        if k not in batch or not isinstance(sl, torch.Tensor):
+            for extra in (f"{k}_batch", f"{k}_ptr"):
+                if extra in batch:
+                    del batch[extra]
+            continue
+        dev = batch[k].device
+        counts = (sl[1:] - sl[:-1]).to(dev)
+        batch[f"{k}_batch"] = torch.repeat_interleave(torch.arange(counts.numel(), device=dev), counts,
+                                                      output_size=int(sl[-1] - sl[0]))
+        batch[f"{k}_ptr"] = sl.to(dev)
+    return batch
+
+
+def _without(data: Any, key: str) -> Any:
+    if key not in data:
+        return data
+    data = data.__copy__()
+    del data[key]
+    return data
+
+
+def _join_x_aug(batches: Sequence[Any]) -> torch.Tensor | None:
+    """LocalAugmentation's ``x_aug`` (k, nodes, F) of batches joined node by node, as their graphs are
+    (a batch without one, such as the originals of ``fit_resample``, contributes a copy of its ``x``,
+    as LocalAugmentation gives the graphs ``p`` did not draw); None when no batch has one."""
+    have = [b.x_aug for b in batches if "x_aug" in b]
+    if not have:
+        return None
+    k = have[0].shape[0]
+    parts = []
+    for b in batches:
+        xa = b.x_aug if "x_aug" in b else b.x.to(have[0].dtype)[None].expand(k, *b.x.shape)
+        if xa.shape[0] != k or xa.shape[1] != b.num_nodes:
+            raise ValueError(f"LocalAugmentation: x_aug of shape {tuple(xa.shape)} cannot be joined: expected "
+                             f"({k}, {b.num_nodes}, F), k generated matrices over the graph's nodes")
+        parts.append(xa)
+    return torch.cat(parts, dim=1)
+
+
+def refuse_x_aug(graphs: Sequence[Any], where: str) -> None:
+    """LocalAugmentation's ``x_aug`` (k, num_nodes, F) spans a graph's (or a Batch's) nodes along its
+    second axis, which PyG cannot split or join graph by graph: refuse, naming what would lose or
+    misalign it, rather than drop it silently."""
+    if any("x_aug" in g for g in graphs):
+        raise ValueError(
+            f"LocalAugmentation: the graph carries x_aug (k, num_nodes, F), which {where} would lose or misalign; "
+            "apply LocalAugmentation last and on its own (la(data), la.augment(data, n_aug); its own p keeps x_aug "
+            "for every graph), e.g. out = la(Sequential([NodeDrop(), EdgeDrop(p=0.5)])(data))"
+        )
+
+
+def _check_x_aug_routing(aug: Any) -> None:
+    """Refuse LocalAugmentation inside a composition that routes only some graphs to it (OneOf, SomeOf,
+    RandAugment, a composition with p < 1): the others would come back without ``x_aug``."""
+    from ..core.compose import Sometimes
+
+    def visit(a: Any, owner: Any) -> None:
+        if getattr(a, "makes_x_aug", False) and owner is not None:
+            raise ValueError(
+                f"LocalAugmentation: inside {type(owner).__name__}"
+                f"{' with p < 1' if float(owner.p) < 1 else ''}, which routes only some graphs to it, so the "
+                "others would have no x_aug (k, num_nodes, F); use LocalAugmentation's own p instead (graphs not "
+                "drawn get a copy of x in x_aug) and apply it on its own, after the other augmenters"
+            )
+        kids = a._children()
+        routes = bool(kids) and (float(a.p) < 1 or (a.routes_subsets and not isinstance(a, Sometimes)))
+        for c in kids:
+            visit(c, owner if owner is not None else (a if routes else None))
+
+    visit(aug, None)
 
 
 def same_attributes(graphs: list) -> list:
@@ -147,11 +276,22 @@ def same_attributes(graphs: list) -> list:
     give their graphs ``edge_weight`` and remove other edge attributes, while the graphs a ``p < 1``
     draw (or ``OneOf``) left alone keep theirs. A graph without ``edge_weight`` gets weight 1 on every
     edge (what the weighted views assume of it); an edge attribute only some graphs still have is
-    removed from all of them, with a warning naming it. Any other difference raises ``ValueError``."""
+    removed from all of them, with a warning naming it. A stored ``num_nodes`` that only some graphs
+    have (node-dropping views store it on graphs without node attributes) is stored on the others too,
+    with the count PyG gives them. Any other difference raises ``ValueError``."""
     keysets = [set(g.keys()) for g in graphs]
     if all(k == keysets[0] for k in keysets):
         return graphs
     union = set().union(*keysets)
+    if "num_nodes" in union and any("num_nodes" not in ks for ks in keysets):
+        graphs = list(graphs)
+        for i, ks in enumerate(keysets):
+            if "num_nodes" not in ks:
+                g = graphs[i] = graphs[i].__copy__()
+                g.num_nodes = g.num_nodes  # the count PyG infers, now stored
+                ks.add("num_nodes")
+        if all(k == keysets[0] for k in keysets):
+            return graphs
     partial = sorted(k for k in union if any(k not in ks for ks in keysets))
     owners = {k: next(g for g, ks in zip(graphs, keysets) if k in ks) for k in partial}
     not_edge = [k for k in partial if not owners[k].is_edge_attr(k)]
@@ -206,6 +346,12 @@ class GraphAugmenter(Augmenter):
     #: with p < 1, _sample and _apply see only the graphs drawn (taken out of the batch and put back)
     p_mode = "subset"
     reads_edge_attributes: tuple[str, ...] = ()
+    #: a view that rebuilds the edge set (DiffusionView, SchurView): every output, drawn by ``p`` or not
+    #: and in any composition, has ``edge_weight`` and no other edge attribute (see
+    #: :func:`multiaug.graph.functional.as_weighted_view`), so one Dataset transform gives one attribute set
+    weighted_view: bool = False
+    #: LocalAugmentation: adds ``x_aug`` (k, num_nodes, F), which compositions cannot route graph by graph
+    makes_x_aug: bool = False
 
 
 def graph_sizes(data: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

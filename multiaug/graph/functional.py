@@ -6,8 +6,11 @@ Two groups:
 * container helpers that keep a ``Data``/``Batch`` consistent when nodes or edges change:
   :func:`node_edge_keys`, :func:`subgraph` (drop nodes and/or edges, relabel), :func:`replace_edges`
   (new edge set, node attributes kept or filtered). For a ``Batch`` they also rebuild ``batch``,
-  ``ptr``, the per-graph node counts and the internal slice/increment dictionaries, so
-  ``to_data_list()`` still returns the individual graphs;
+  ``ptr``, the per-graph node counts, the internal slice/increment dictionaries and a DataLoader's
+  ``follow_batch`` companions (``x_batch``, ``x_ptr``...), so ``to_data_list()`` still returns the
+  individual graphs; a ``Data`` stores ``num_nodes`` only where the input did (PyG's
+  ``Data.subgraph`` rule) or has no node attribute to count by; :func:`as_weighted_view` gives a graph
+  the attribute set of the views that rebuild edges;
 * array kernels: :func:`drop_mask` (undirected edge dropout: both directions of an edge share one
   draw, the sum of per-node draws, without a sort), :func:`pair_keys`, :func:`segment_*` helpers,
   :func:`sample_per_group` (choose k items per group), :func:`random_walks`, the diffusion kernels
@@ -16,6 +19,7 @@ Two groups:
 """
 from __future__ import annotations
 
+import itertools
 import math
 import warnings
 from typing import Any, Callable
@@ -23,7 +27,7 @@ from typing import Any, Callable
 import torch
 
 from ..core.hostreads import host_reads_cheap
-from .base import _pyg
+from .base import _pyg, follow_batch_keys, set_follow_batch
 
 __all__ = [
     "symmetric_edge_draws",
@@ -35,6 +39,7 @@ __all__ = [
     "node_edge_keys",
     "subgraph",
     "replace_edges",
+    "as_weighted_view",
     "sort_edges_by_graph",
     "segment_offsets",
     "sample_per_group",
@@ -147,12 +152,16 @@ def node_edge_keys(data: Any, num_nodes: int | None = None) -> tuple[list[str], 
     node_keys, edge_keys = [], []
     slices = getattr(data, "_slice_dict", None) if _is_batch(data) else None
     node_sl = edge_sl = None
+    skip = ("edge_index", "batch", "ptr", "num_nodes", "x_aug")  # x_aug: nodes on its 2nd axis
     if slices is not None:
+        follow = follow_batch_keys(data)
+        if follow:  # K_batch / K_ptr of a DataLoader's follow_batch=[K]: recomputed by _fix_batch
+            skip = (*skip, *(f"{k}_batch" for k in follow), *(f"{k}_ptr" for k in follow))
         node_sl = _node_slices(data)
         edge_sl = slices.get("edge_index")
         edge_sl = edge_sl.cpu() if isinstance(edge_sl, torch.Tensor) else None
     for key in data.keys():
-        if key in ("edge_index", "batch", "ptr", "num_nodes"):
+        if key in skip:
             continue
         value = data[key]
         if not isinstance(value, torch.Tensor) or value.dim() == 0:
@@ -231,6 +240,9 @@ def _fix_batch(out: Any, data: Any, node_keys: list[str], edge_keys: list[str], 
         store.__dict__["_num_nodes"] = cpu_nodes.tolist()
     if "num_nodes" in store.keys():
         store["num_nodes"] = int(cpu_nodes.sum())
+    follow = follow_batch_keys(data)
+    if follow:
+        set_follow_batch(out, follow)
 
 
 def edge_slices(data: Any) -> torch.Tensor | None:
@@ -254,12 +266,27 @@ def edge_graph_values(data: Any, per_graph: torch.Tensor) -> torch.Tensor:
     return per_graph[node_graph[data.edge_index[0]]]
 
 
+#: node attributes PyG's ``Data.num_nodes`` counts nodes by (``torch_geometric.data.storage.N_KEYS``)
+_NODE_COUNT_KEYS = frozenset({"x", "feat", "pos", "batch", "node_type", "n_id", "tf"})
+
+
+def _counts_nodes(data: Any) -> bool:
+    """Whether PyG counts the nodes of the ``Data`` ``data`` from one of its attributes (``x``, ``pos``...
+    or a name containing ``node``) rather than a stored ``num_nodes`` or ``edge_index``'s largest id."""
+    keys = data._store.keys()  # a view of the stored dict: cheap membership tests
+    return "x" in keys or any(k in _NODE_COUNT_KEYS or "node" in k for k in keys if k != "num_nodes")
+
+
 def _rebuild(data: Any, node_keep: torch.Tensor | None, edge_index: torch.Tensor,
              edge_values: dict[str, torch.Tensor], removed_edge_keys: list[str],
              edges_per: torch.Tensor | None = None, node_keys: list[str] | None = None) -> Any:
     """Shared body of :func:`subgraph` and :func:`replace_edges` (``edge_index`` already relabelled;
     ``node_keys``: :func:`node_edge_keys`'s node attributes where the caller has them)."""
     batch = _is_batch(data)
+    if node_keep is not None and "x_aug" in data._store.keys():
+        from .base import refuse_x_aug
+
+        refuse_x_aug([data], "an augmenter that removes nodes (NodeDrop, RandomWalkSubgraph, SchurView)")
     if node_keys is None:
         node_keys, _ = node_edge_keys(data)
     out = data.__copy__()  # shallow: tensors are replaced, never modified in place
@@ -281,7 +308,11 @@ def _rebuild(data: Any, node_keep: torch.Tensor | None, edge_index: torch.Tensor
     for key, value in edge_values.items():
         out[key] = value
     if not batch:
-        if node_keep is not None:  # (a stored num_nodes of an unchanged node set came with the copy)
+        # PyG's Data.subgraph convention: a stored num_nodes is updated, none is added (the count then
+        # comes from x, pos... as for the input), so augmented graphs batch with untouched ones. A graph
+        # without any node attribute PyG counts nodes by keeps its exact count stored instead (PyG
+        # would re-infer it from edge_index and lose the isolated nodes with the highest ids)
+        if node_keep is not None and ("num_nodes" in data._store.keys() or not _counts_nodes(data)):
             out.num_nodes = n_new
         return out
     nodes_per = torch.bincount(node_graph, minlength=n_graphs)
@@ -333,6 +364,22 @@ def replace_edges(data: Any, edge_index: torch.Tensor, edge_values: dict[str, to
     node_keys, edge_keys = node_edge_keys(data)
     removed = [k for k in edge_keys if k not in edge_values]
     return _rebuild(data, node_keep, edge_index, edge_values, removed, node_keys=node_keys)
+
+
+def as_weighted_view(data: Any) -> Any:
+    """``data`` with the attribute set of a weighted view (DiffusionView, SchurView): ``edge_weight``
+    (weight 1 on every edge where it is missing) and no other edge attribute (``edge_attr``...: they
+    cannot follow a rebuilt edge set). ``data`` itself when it already has that set; else a copy (a
+    Batch keeps its slices). Views apply it to the graphs ``p`` did not draw, and compositions holding
+    a view to every output, so a per-graph transform gives every graph the same attributes."""
+    node_keys, edge_keys = node_edge_keys(data)
+    w = getattr(data, "edge_weight", None)
+    if isinstance(w, torch.Tensor) and all(k == "edge_weight" for k in edge_keys):
+        return data
+    if not isinstance(w, torch.Tensor):
+        w = torch.ones(data.edge_index.shape[1], dtype=torch.float32, device=data.edge_index.device)
+    removed = [k for k in edge_keys if k != "edge_weight"]
+    return _rebuild(data, None, data.edge_index, {"edge_weight": w}, removed, node_keys=node_keys)
 
 
 def sort_edges_by_graph(edge_index: torch.Tensor, node_graph: torch.Tensor, *values: torch.Tensor):
@@ -508,44 +555,179 @@ def dense_schur_complement(L: torch.Tensor, eliminate: torch.Tensor) -> torch.Te
 # --------------------------------------------------------------------------------------------------
 
 
-def diffusion_matrix(edge_index: torch.Tensor, edge_weight: torch.Tensor | None, num_nodes: int, method: str = "ppr",
-                     alpha: float = 0.15, t: float = 3.0, tol: float = 1e-4, max_terms: int = 128) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sparse graph diffusion S = Σ_k θ_k T^k with T = D^-1/2 A D^-1/2 (symmetric normalisation).
+#: graphs of at most this many nodes get the exact diffusion (dense, per graph: O(n^2) memory; about
+#: 0.5 s for PPR (Cholesky, O(n^3)) and 0.4 to 1.3 s for the heat kernel at t = 3 to 50 on Cora's 2708
+#: nodes, one CPU thread); larger graphs the sparse truncated series
+DENSE_DIFFUSION_MAX_NODES = 4096
+#: entries of the padded (graphs x n x n) blocks that one dense batch of graphs may hold
+_DENSE_BLOCK_ENTRIES = 1 << 24
 
-    ``method='ppr'``: θ_k = α(1-α)^k; ``'heat'``: θ_k = e^-t t^k / k!. The series is summed term by
-    term with sparse products; entries of a term below ``eps`` are dropped after each product (a
-    truncation that keeps every step sparse), and the series stops once the remaining mass of the
-    coefficients is below ``eps``. Returns ``(edge_index, value)`` of S, symmetrised, self-loops kept.
-    Block-diagonal inputs (a Batch) give block-diagonal outputs."""
+
+def diffusion_matrix(edge_index: torch.Tensor, edge_weight: torch.Tensor | None, num_nodes: int, method: str = "ppr",
+                     alpha: float = 0.15, t: float = 3.0, tol: float = 1e-4, max_terms: int | None = None,
+                     node_graph: torch.Tensor | None = None, dense_max_nodes: int | None = None
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Graph diffusion S = Σ_k θ_k T^k with T = D^-1/2 A D^-1/2 (symmetric normalisation, ``edge_weight``
+    when given): ``method='ppr'``, θ_k = α(1-α)^k, S = α(I - (1-α)T)^-1; ``'heat'``, θ_k = e^-t t^k/k!,
+    S = exp(-t(I - T)).
+
+    Returns ``(edge_index, value)`` of the entries of S that are ``>= tol`` (symmetrised, (S + Sᵀ)/2,
+    self-loops included), in row-major order. ``node_graph`` (graph of each node, sorted, as a Batch's
+    ``batch``) makes S block-diagonal, one block per graph.
+
+    * graphs of at most ``dense_max_nodes`` nodes (default :data:`DENSE_DIFFUSION_MAX_NODES`): S is
+      computed densely per graph (several small graphs per batched call): PPR exactly (Cholesky, or
+      a general inverse for a directed graph), the heat kernel by its Taylor series with the terms
+      left out weighing < ``tol / 2`` (Horner, sparse T times a dense matrix), so every entry is
+      within ``tol / 2`` (plus float32 rounding) of the exact one, and entries ``< tol`` are omitted;
+    * larger graphs (all graphs of the input once one is larger): the sparse series, summed term by
+      term until the remaining coefficient mass R_k = Σ_{j>=k} θ_j is below ``tol`` (or ``max_terms``
+      terms, with a warning when mass is left). To stay sparse, entries v of T^k with v·R_k < ``tol``
+      are dropped (T^k's entries reach S through every later term, whose weights sum to R_k): an
+      approximation from below that keeps the first entries and the mass of S far better than
+      truncating by θ_k alone, but on large graphs with slow decay (small α, large t) the thin
+      long-range tail of S (entries around ``tol``) is lost."""
+    if method not in ("ppr", "heat"):
+        raise ValueError(f"method must be 'ppr' or 'heat', got {method!r}")
     dev = edge_index.device
     N = int(num_nodes)
     w = torch.ones(edge_index.shape[1], device=dev, dtype=torch.float32) if edge_weight is None else edge_weight.to(torch.float32)
+    if N == 0:
+        return edge_index.new_zeros(2, 0), w.new_zeros(0)
+    if node_graph is None:
+        node_graph = torch.zeros(N, dtype=torch.long, device=dev)
+    nodes_per = torch.bincount(node_graph)
+    limit = DENSE_DIFFUSION_MAX_NODES if dense_max_nodes is None else int(dense_max_nodes)
+    if int(nodes_per.max()) <= limit:
+        return _dense_diffusion(edge_index, w, N, node_graph, nodes_per, method, alpha, t, tol)
+    return _sparse_diffusion(edge_index, w, N, method, alpha, t, tol, max_terms)
+
+
+def _dense_diffusion(edge_index: torch.Tensor, w: torch.Tensor, N: int, node_graph: torch.Tensor,
+                     nodes_per: torch.Tensor, method: str, alpha: float, t: float, tol: float
+                     ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Exact diffusion of each graph, dense, graphs of similar sizes batched (padding nodes are
+    isolated and dropped)."""
+    dev = edge_index.device
+    ptr = segment_offsets(nodes_per)
+    local = torch.arange(N, device=dev) - ptr[node_graph]
+    edge_graph = node_graph[edge_index[0]]
+    sizes = nodes_per.tolist()
+    order = sorted(range(len(sizes)), key=sizes.__getitem__)
+    groups, cur = [], []
+    for g in order:  # consecutive sizes, each padded block within the entry budget
+        if cur and (len(cur) + 1) * max(sizes[g], 1) ** 2 > _DENSE_BLOCK_ENTRIES:
+            groups.append(cur)
+            cur = []
+        cur.append(g)
+    groups.append(cur)
+    ptr_host = [0] + list(itertools.accumulate(sizes))
+    out_k, out_v = [], []
+    for group in groups:
+        n = max(sizes[group[-1]], 1)
+        B = len(group)
+        slot = torch.full((len(sizes),), -1, dtype=torch.long, device=dev)
+        slot[torch.tensor(group, device=dev)] = torch.arange(B, device=dev)
+        e_slot = slot[edge_graph]
+        sel = (e_slot >= 0).nonzero().squeeze(1) if B < len(sizes) else None
+        src, dst, ww, eb = ((edge_index[0], edge_index[1], w, e_slot) if sel is None else
+                            (edge_index[0, sel], edge_index[1, sel], w[sel], e_slot[sel]))
+        if method == "ppr":
+            A = torch.zeros(B, n, n, dtype=torch.float32, device=dev)
+            A.index_put_((eb, local[src], local[dst]), ww, accumulate=True)
+            deg = A.sum(2)
+            dinv = torch.where(deg > 0, deg.clamp(min=1e-30).rsqrt(), torch.zeros_like(deg))
+            M = torch.eye(n, dtype=torch.float32, device=dev) - (1 - alpha) * (dinv[:, :, None] * A * dinv[:, None, :])
+            if bool(torch.equal(A, A.transpose(1, 2))):  # symmetric positive definite (eigenvalues in [α, 2-α])
+                S = alpha * torch.cholesky_inverse(torch.linalg.cholesky(M))
+            else:
+                S = alpha * torch.linalg.inv(M)
+        else:
+            # Horner on the Taylor series with the sparse block-diagonal T: K products T @ (B n x n),
+            # far cheaper than an eigendecomposition; the terms left out weigh < tol / 2 and
+            # |(T^k)_ij| <= 1 (||T||_2 <= 1), so they change no entry by more than that
+            row = eb * n + local[src]
+            col = eb * n + local[dst]
+            deg = torch.zeros(B * n, dtype=torch.float32, device=dev).index_add_(0, row, ww)
+            dinv = torch.where(deg > 0, deg.clamp(min=1e-30).rsqrt(), torch.zeros_like(deg))
+            T = torch.sparse_coo_tensor(torch.stack([row, col]), dinv[row] * ww * dinv[col], (B * n, B * n),
+                                        check_invariants=False).coalesce()
+            coef = _heat_coefficients(t, tol / 2)
+            P = torch.zeros(B * n, n, dtype=torch.float32, device=dev)
+            P.view(B, n, n).diagonal(dim1=1, dim2=2).fill_(coef[-1])
+            for c in reversed(coef[:-1]):
+                P = torch.sparse.mm(T, P)
+                P.view(B, n, n).diagonal(dim1=1, dim2=2).add_(c)
+            S = P.view(B, n, n)
+        S = (S + S.transpose(1, 2)) * 0.5
+        n_g = torch.tensor([sizes[g] for g in group], device=dev)
+        valid = torch.arange(n, device=dev)[None, :] < n_g[:, None]
+        keep = (S >= tol) & valid[:, :, None] & valid[:, None, :]
+        b, i, j = keep.nonzero().unbind(1)
+        off = torch.tensor([ptr_host[g] for g in group], device=dev)[b]
+        out_k.append((off + i) * N + off + j)
+        out_v.append(S[b, i, j])
+    key, val = torch.cat(out_k), torch.cat(out_v)
+    if len(groups) > 1 or order != sorted(order):
+        key, perm = torch.sort(key)
+        val = val[perm]
+    return torch.stack([torch.div(key, N, rounding_mode="floor"), key % N]), val
+
+
+def _heat_coefficients(t: float, tail: float) -> list[float]:
+    """e^-t t^k / k! for k = 0, 1, ... until the coefficients left out weigh less than ``tail``."""
+    if t <= 0:
+        return [1.0]
+    coef, rest, k = [], 1.0, 0
+    while True:
+        c = math.exp(-t + k * math.log(t) - math.lgamma(k + 1))
+        coef.append(c)
+        rest -= c
+        k += 1
+        if k > t and rest < tail:
+            return coef
+
+
+def _sparse_diffusion(edge_index: torch.Tensor, w: torch.Tensor, N: int, method: str, alpha: float, t: float,
+                      tol: float, max_terms: int | None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The truncated sparse series of :func:`diffusion_matrix` (large graphs)."""
+    dev = edge_index.device
     deg = torch.zeros(N, device=dev, dtype=torch.float32).index_add_(0, edge_index[0], w)
     dinv = torch.where(deg > 0, deg.clamp(min=1e-30).rsqrt(), torch.zeros_like(deg))
     tv = dinv[edge_index[0]] * w * dinv[edge_index[1]]
     T = torch.sparse_coo_tensor(edge_index, tv, (N, N), check_invariants=False).coalesce()
     eye_idx = torch.arange(N, device=dev).repeat(2, 1)
     term = torch.sparse_coo_tensor(eye_idx, torch.ones(N, device=dev, dtype=torch.float32), (N, N), check_invariants=False).coalesce()
-    if method == "ppr":
-        coef = [alpha * (1 - alpha) ** k for k in range(max_terms)]
-    elif method == "heat":
-        coef = [math.exp(-t + k * math.log(t) - math.lgamma(k + 1)) if t > 0 else float(k == 0) for k in range(max_terms)]
-    else:
-        raise ValueError(f"method must be 'ppr' or 'heat', got {method!r}")
-    total = term * coef[0]
-    used = coef[0]
-    for k in range(1, max_terms):
-        if 1.0 - used < tol:
+
+    def coef(k: int) -> float:
+        if method == "ppr":
+            return alpha * (1 - alpha) ** k
+        return math.exp(-t + k * math.log(t) - math.lgamma(k + 1)) if t > 0 else float(k == 0)
+
+    total = term * coef(0)
+    rest = 1.0 - coef(0)  # R_k: the coefficient mass of the terms k, k+1, ...
+    k = 1
+    while rest >= tol and (method == "ppr" or rest > 0):
+        if max_terms is not None and k >= max_terms:
+            warnings.warn(f"diffusion_matrix: stopped at max_terms={max_terms} with {rest:.3g} of the coefficient "
+                          f"mass left (more than tol={tol:g}); the diffusion is truncated", RuntimeWarning, stacklevel=3)
             break
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"
             term = torch.sparse.mm(T, term).coalesce()
-        keep = term.values().abs() * coef[k] >= tol
+        # T^k reaches S through the terms k, k+1, ..., whose weights sum to R_k (not θ_k alone)
+        keep = term.values().abs() * rest >= tol
         term = torch.sparse_coo_tensor(term.indices()[:, keep], term.values()[keep], (N, N), check_invariants=False).coalesce()
-        total = (total + term * coef[k]).coalesce()
-        used += coef[k]
+        c = coef(k)
+        total = (total + term * c).coalesce()
+        rest = max(rest - c, 0.0) if method == "heat" else (1 - alpha) ** (k + 1)
+        k += 1
+        if term._nnz() == 0:
+            break
     total = ((total + total.t()) * 0.5).coalesce()
-    return total.indices(), total.values()
+    idx, val = total.indices(), total.values()
+    keep = val >= tol
+    return idx[:, keep], val[keep]
 
 
 def sparsify(edge_index: torch.Tensor, value: torch.Tensor, num_nodes: int, top_k: int | None = None,

@@ -135,6 +135,7 @@ class LocalAugmentation(GraphAugmenter):
     architecture_params = ("latent_dim", "hidden_dim")
     #: x_aug spans the batch: _apply keeps the original features of the graphs p did not draw
     p_mode = "kernel"
+    makes_x_aug = True
 
     def __init__(
         self,

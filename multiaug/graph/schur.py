@@ -21,7 +21,7 @@ from ..core import Params, warn_unchanged
 from ..core.constraints import Boolean, Interval, Options, Pair, Real
 from ..registry import register
 from . import functional as F
-from .base import GraphAugmenter, graph_sizes, per_graph_value
+from .base import GraphAugmenter, check_edge_weight, graph_sizes, per_graph_value
 
 __all__ = ["SchurView"]
 
@@ -49,14 +49,20 @@ class SchurView(GraphAugmenter):
         Accept a directed graph by using, for each pair, the larger of its two directed weights.
         Without it a directed graph is an error.
 
-    The input's ``edge_weight`` (default 1) must be positive; self-loops are an error. The output
+    The input's ``edge_weight`` (default 1) must be a 1-D tensor of positive weights (for every graph
+    of the input, drawn or not); self-loops are an error. The output
     carries ``edge_weight`` (both directions of every edge); node attributes follow the kept nodes;
-    other edge attributes (``edge_attr``...) cannot follow the new edges and are removed.
+    other edge attributes (``edge_attr``...) cannot follow the new edges and are removed. Every
+    output has this attribute set, also the graphs ``p < 1`` (or a composition such as ``OneOf``)
+    left alone: their edges are kept, with ``edge_weight`` (1 where the input has none) and without
+    other edge attributes, so that a Dataset ``transform=SchurView(p=0.5)`` gives graphs a
+    DataLoader can batch.
     An explicit elimination set and order can be given with :meth:`eliminate`.
     """
 
     magnitude_range = {"fraction": (0.1, 0.7)}
     reads_edge_attributes = ("edge_weight",)
+    weighted_view = True
 
     def __init__(self, fraction: float | tuple[float, float] = 0.5, order: str = "random", neighbor_order: str = "asc",
                  keep_eliminated: bool = False, symmetrize: bool = False, **kwargs: Any):
@@ -97,12 +103,10 @@ class SchurView(GraphAugmenter):
         N = int(data.num_nodes)
         if N == 0:  # nothing to eliminate (already counted as unchanged by _sample): the same empty view
             return F.replace_edges(data, ei, {"edge_weight": torch.zeros(0, device=dev, dtype=torch.float32)})
+        check_edge_weight(data, "SchurView", positive=False)  # positivity: coalesce_undirected
         w = getattr(data, "edge_weight", None)
         if w is None:
             w = torch.ones(ei.shape[1], device=dev, dtype=torch.float32)
-        elif not isinstance(w, torch.Tensor) or w.dim() != 1 or w.numel() != ei.shape[1]:
-            raise ValueError(f"SchurView: edge_weight must be a 1-D tensor with one weight per edge ({ei.shape[1]}), "
-                             f"got shape {tuple(getattr(w, 'shape', ()))}")
         elif not w.is_floating_point():
             w = w.to(torch.float32)
         try:
@@ -134,6 +138,10 @@ class SchurView(GraphAugmenter):
         _, n_graphs = F.node_graph_index(data)
         ei, ww = F.undirected_to_edge_index(a, b, wsum, node_graph, n_graphs)
         return F.replace_edges(data, ei, {"edge_weight": ww}, node_keep=None if self.keep_eliminated else ~done)
+
+    def _finish(self, out: Any, x: Any, params: Params) -> Any:
+        # the graphs p did not draw get the view's attribute set too (edge_weight, no other edge attribute)
+        return F.as_weighted_view(out)
 
     # ---- explicit elimination ----------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ random draw. ``sample`` draws every random number; ``apply`` is deterministic gi
 """
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import torch
@@ -17,7 +18,7 @@ from ..core import Params, warn_unchanged
 from ..core.constraints import Boolean, Integral, Interval, Options, Pair, Real
 from ..registry import register
 from . import functional as F
-from .base import GraphAugmenter, graph_sizes, per_graph_value
+from .base import GraphAugmenter, check_edge_weight, graph_sizes, per_graph_value
 
 __all__ = [
     "EdgeDrop",
@@ -56,6 +57,23 @@ class _RateAugmenter(GraphAugmenter):
     def _rates(self, data: Any, g: torch.Generator) -> torch.Tensor:
         return per_graph_value(self.rate, F.num_graphs(data), g, data.edge_index.device)
 
+    def _warn_too_small(self, data: Any, key: str, at_most: int, why: str, size: int | None = None) -> None:
+        """Warn (``warn_unchanged``) about the graphs with at most ``at_most`` rows of ``key``
+        ('edge_index': edges, 'x': nodes; ``size``: that count of a ``Data`` where the caller has it),
+        which a positive rate cannot change; no device read."""
+        hi = self.rate[1] if isinstance(self.rate, (list, tuple)) else self.rate
+        if not float(hi) > 0:
+            return
+        if not F._is_batch(data):
+            if size is None:
+                size = data.edge_index.shape[1] if key == "edge_index" else int(data.num_nodes)
+            if size <= at_most:
+                warn_unchanged(self, 1, 1, why)
+            return
+        sl = F._node_slices(data) if key == "x" else (getattr(data, "_slice_dict", None) or {}).get("edge_index")
+        if isinstance(sl, torch.Tensor) and sl.device.type == "cpu":
+            warn_unchanged(self, int(((sl[1:] - sl[:-1]) <= at_most).sum()), sl.numel() - 1, why)
+
 
 @register("edge_drop")
 class EdgeDrop(_RateAugmenter):
@@ -67,6 +85,7 @@ class EdgeDrop(_RateAugmenter):
     ``edge_weight`` and every other edge attribute follow."""
 
     def _sample(self, data: Any) -> Params:
+        self._warn_too_small(data, "edge_index", 0, "graphs without edges")
         dev = data.edge_index.device
         g = self.generator(dev)
         return {"rate": self._rates(data, g), "node_draws": F.random_int32(int(data.num_nodes), g, dev)}
@@ -195,9 +214,11 @@ class NodeDrop(_RateAugmenter):
     _parameter_constraints = {"min_nodes": [Interval(Integral, 0, None)]}
 
     def _sample(self, data: Any) -> Params:
+        n = int(data.num_nodes)
+        self._warn_too_small(data, "x", int(self.min_nodes), f"graphs with at most min_nodes={self.min_nodes} nodes", n)
         dev = data.edge_index.device
         g = self.generator(dev)
-        return {"rate": self._rates(data, g), "u": torch.rand(int(data.num_nodes), generator=g, device=dev, dtype=torch.float32)}
+        return {"rate": self._rates(data, g), "u": torch.rand(n, generator=g, device=dev, dtype=torch.float32)}
 
     def _apply(self, data: Any, params: Params) -> Any:
         u = params["u"]
@@ -217,7 +238,9 @@ class FeatureMask(_RateAugmenter):
     """Set node features to ``value`` with probability ``rate`` (per graph).
 
     ``mode='column'``: whole feature columns, drawn per graph (GRACE/PyGCL's feature masking);
-    ``'row'``: whole nodes' feature vectors; ``'entry'``: single entries. Only ``x`` changes."""
+    ``'row'``: whole nodes' feature vectors; ``'entry'``: single entries. Only ``x`` changes; its
+    dtype is kept, and a ``value`` that dtype cannot hold (0.5 in integer or bool features) is a
+    ``ValueError``."""
 
     def __init__(self, rate: float | tuple[float, float] = 0.2, mode: str = "column", value: float = 0.0, **kwargs: Any):
         self.mode = mode
@@ -226,8 +249,28 @@ class FeatureMask(_RateAugmenter):
 
     _parameter_constraints = {"mode": [Options("column", "row", "entry")], "value": [Interval(Real)]}
 
+    def _check_value(self, x: torch.Tensor) -> float:
+        """``value``, refused when ``x``'s dtype cannot hold it exactly."""
+        v = float(self.value)
+        fmax = _FLOAT_MAX.get(x.dtype)
+        if fmax is not None and (abs(v) <= fmax or math.isinf(v)):
+            return v
+        if x.dtype == torch.bool:
+            ok, expected = v in (0.0, 1.0), "0 or 1"
+        elif x.is_floating_point() or x.is_complex():
+            info = torch.finfo(x.dtype)
+            ok, expected = math.isinf(v) or abs(v) <= info.max, f"a number within +-{info.max:g} (or +-inf)"
+        else:
+            info = torch.iinfo(x.dtype)
+            ok, expected = v.is_integer() and info.min <= v <= info.max, f"an integer in [{info.min}, {info.max}]"
+        if not ok:
+            raise ValueError(f"{type(self).__name__}: value={self.value!r} cannot be stored in x of dtype {x.dtype}; "
+                             f"expected {expected} (or convert x, e.g. data.x = data.x.float())")
+        return v
+
     def _sample(self, data: Any) -> Params:
         x = _features(data, type(self).__name__)
+        self._check_value(x)
         dev = x.device
         g = self.generator(data.edge_index.device)
         rate = self._rates(data, g).to(dev)
@@ -246,8 +289,11 @@ class FeatureMask(_RateAugmenter):
         if x.dim() > 2:
             mask = mask.reshape(*mask.shape, *([1] * (x.dim() - 2)))
         out = data.__copy__()
-        out.x = torch.where(mask, torch.as_tensor(self.value, dtype=x.dtype, device=x.device), x)
+        out.x = torch.where(mask, torch.as_tensor(self._check_value(x), dtype=x.dtype, device=x.device), x)
         return out
+
+
+_FLOAT_MAX = {dt: torch.finfo(dt).max for dt in (torch.float16, torch.bfloat16, torch.float32, torch.float64)}
 
 
 def _features(data: Any, who: str) -> torch.Tensor:
@@ -326,14 +372,23 @@ class DiffusionView(_RateAugmenter):
     """Graph diffusion view (MVGRL): personalized PageRank or heat kernel, sparse and sparsified.
 
     ``method='ppr'`` (teleport ``alpha``) or ``'heat'`` (time ``t``), with T = D^-1/2 A D^-1/2 and
-    ``edge_weight`` when present. Sparsification keeps entries ``>= eps`` and/or the ``top_k``
+    ``edge_weight`` when present, computed per graph by :func:`multiaug.graph.functional.diffusion_matrix`:
+    exactly for graphs of up to ``DENSE_DIFFUSION_MAX_NODES`` (4096) nodes, by a sparse truncated
+    series for larger ones; entries below ``min(1e-4, eps / 10)`` are left out. Sparsification keeps entries ``>= eps`` and/or the ``top_k``
     largest per node (then symmetrised). The diffusion is deterministic, so it is computed once per
     input graph and cached (``cache_size`` graphs); the per-call randomness is an edge dropout of
     the diffusion graph with probability ``rate`` per graph (0 gives the plain diffusion). Output:
-    the diffusion edges with their values in ``edge_weight``; other edge attributes are removed."""
+    the diffusion edges with their values in ``edge_weight``; other edge attributes are removed.
+
+    The input's ``edge_weight`` (default 1) must be a 1-D tensor of positive weights (``ValueError``
+    otherwise, for every graph of the input, drawn or not). Every output has this attribute set,
+    also the graphs ``p < 1`` (or a composition such as ``OneOf``) left alone: their edges are kept,
+    with ``edge_weight`` (1 where the input has none) and without other edge attributes, so that a
+    Dataset ``transform=DiffusionView(p=0.5)`` gives graphs a DataLoader can batch."""
 
     magnitude_range = {"rate": (0.0, 0.5)}
     reads_edge_attributes = ("edge_weight",)
+    weighted_view = True
 
     def __init__(self, method: str = "ppr", alpha: float = 0.15, t: float = 3.0, eps: float | None = 1e-3,
                  top_k: int | None = None, self_loops: bool = False, rate: float | tuple[float, float] = 0.1,
@@ -375,9 +430,12 @@ class DiffusionView(_RateAugmenter):
         if key in cache:
             return cache[key]
         N = int(data.num_nodes)
+        check_edge_weight(data, "DiffusionView")
+        node_graph, _ = F.node_graph_index(data)
         ei, val = F.diffusion_matrix(data.edge_index, getattr(data, "edge_weight", None), N, self.method,
                                      alpha=float(self.alpha), t=float(self.t),
-                                     tol=min(1e-4, float(self.eps) * 0.1) if self.eps else 1e-4)
+                                     tol=min(1e-4, float(self.eps) * 0.1) if self.eps else 1e-4,
+                                     node_graph=node_graph)
         ei, val = F.sparsify(ei, val, N, top_k=self.top_k, eps=self.eps, self_loops=self.self_loops)
         if self.cache_size:
             while len(cache) >= self.cache_size:
@@ -397,3 +455,7 @@ class DiffusionView(_RateAugmenter):
         ei, val = ei[:, keep], val[keep]
         ei, val = F.sort_edges_by_graph(ei, node_graph, val)
         return F.replace_edges(data, ei, {"edge_weight": val.to(torch.float32)})
+
+    def _finish(self, out: Any, x: Any, params: Params) -> Any:
+        # the graphs p did not draw get the view's attribute set too (edge_weight, no other edge attribute)
+        return F.as_weighted_view(out)

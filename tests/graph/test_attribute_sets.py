@@ -1,0 +1,377 @@
+"""Graph outputs keep one attribute set (PyG can batch them), diffusion accuracy, input checks and
+LocalAugmentation's x_aug in compositions (regressions of a bug hunt)."""
+from __future__ import annotations
+
+import contextlib
+import warnings
+
+import pytest
+import torch
+from torch_geometric.data import Batch, Data
+from torch_geometric.datasets import FakeDataset
+from torch_geometric.loader import DataLoader
+
+import multiaug
+from multiaug.graph import (
+    DiffusionView,
+    EdgeDrop,
+    FeatureMask,
+    FeatureNoise,
+    LocalAugmentation,
+    NodeDrop,
+    RandomWalkSubgraph,
+    SchurView,
+)
+from multiaug.graph import functional as F
+
+
+def ring(n: int, seed: int = 0, features: int = 3) -> Data:
+    g = torch.Generator().manual_seed(seed)
+    i = torch.arange(n)
+    ei = torch.stack([torch.cat([i, (i + 1) % n]), torch.cat([(i + 1) % n, i])])
+    return Data(x=torch.randn(n, features, generator=g), edge_index=ei, y=torch.tensor([seed % 2]))
+
+
+@contextlib.contextmanager
+def no_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
+
+
+# ---- 1. node-removing augmenters add no stored num_nodes ------------------------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda: NodeDrop(rate=0.4, seed=0),
+    lambda: RandomWalkSubgraph(root_fraction=0.2, walk_length=2, seed=0),
+    lambda: SchurView(fraction=0.5, seed=0),
+])
+def test_node_removing_views_store_num_nodes_only_where_the_input_did(make):
+    d = ring(8)
+    out = make()(d)
+    assert "num_nodes" not in out.keys() and out.num_nodes == out.x.shape[0] < 8
+    Batch.from_data_list([out, make().set_params(p=0.0)(ring(5))])  # PyG batches it with an untouched graph
+    stored = ring(8)
+    stored.num_nodes = 8
+    out = make()(stored)
+    assert "num_nodes" in out.keys() and out.num_nodes == out.x.shape[0]
+
+
+def test_graph_without_node_attributes_keeps_its_exact_count_stored():
+    # no x: PyG would infer the count from edge_index and lose isolated nodes with the highest ids
+    ei = torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]])
+    with no_warnings():
+        out = NodeDrop(rate=0.5, seed=3)(Data(edge_index=ei))
+        assert "num_nodes" in out.keys()
+        kept = out.num_nodes
+        assert out.edge_index.numel() == 0 or int(out.edge_index.max()) < kept
+        # and batching it with untouched ones (p < 1, augment) stores their counts too
+        b = NodeDrop(rate=0.5, p=0.5, seed=0).augment(Data(edge_index=ei), n_aug=6)[0]
+    assert b.num_graphs == 6 and int(b.ptr[-1]) == b.num_nodes
+
+
+def test_p_below_one_and_compositions_with_node_drop_augment_and_batch():
+    d = ring(6)
+    out = NodeDrop(p=0.5, seed=0).augment(d, n_aug=6)[0]
+    assert out.num_graphs == 6
+    out = multiaug.SomeOf([NodeDrop(), EdgeDrop(), FeatureMask()], n=1, seed=0).augment(d, n_aug=6)[0]
+    assert out.num_graphs == 6
+    out = multiaug.RandAugment([NodeDrop(), EdgeDrop()], n=1, seed=0).augment(d, n_aug=6)[0]
+    assert out.num_graphs == 6
+
+
+@pytest.mark.parametrize("make", [
+    lambda: NodeDrop(p=0.5, seed=0),
+    lambda: RandomWalkSubgraph(p=0.5, seed=0),
+    lambda: multiaug.OneOf([NodeDrop(), EdgeDrop(), FeatureMask()], seed=0),
+])
+def test_node_drop_as_a_dataset_transform_collates_every_epoch(make):
+    torch.manual_seed(0)  # FakeDataset draws from the global generator
+    ds = FakeDataset(num_graphs=16, avg_num_nodes=12, num_channels=3, transform=make())
+    for _ in range(4):
+        for b in DataLoader(ds, batch_size=8):
+            assert int(b.ptr[-1]) == b.x.shape[0]
+
+
+def test_cli_node_drop_on_a_file_of_one_graph(tmp_path):
+    from multiaug import io
+    from multiaug.cli import main
+
+    io.write_graphs(str(tmp_path / "one.pt"), [ring(6)])
+    try:
+        main(["augment", str(tmp_path / "one.pt"), "-o", str(tmp_path / "out.pt"), "--augmenter", "node_drop", "--seed", "0"])
+        code = 0
+    except SystemExit as e:  # the CLI exits 0 on success, 2 on a user error
+        code = e.code
+    assert code == 0 and len(io.read_graphs(str(tmp_path / "out.pt"))) == 2
+
+
+# ---- 2. weighted views give every output their attribute set -------------------------------------
+
+
+@pytest.mark.parametrize("make", [
+    lambda: DiffusionView(p=0.5, seed=0),
+    lambda: SchurView(fraction=0.5, p=0.5, seed=0),
+    lambda: multiaug.OneOf([DiffusionView(), EdgeDrop()], seed=0),
+    lambda: multiaug.Sometimes(SchurView(fraction=0.5), p=0.5, seed=0),
+])
+def test_weighted_views_as_a_dataset_transform_give_one_attribute_set(make):
+    torch.manual_seed(0)
+    ds = FakeDataset(num_graphs=16, avg_num_nodes=12, num_channels=3, edge_dim=2, transform=make())
+    for _ in range(4):
+        for b in DataLoader(ds, batch_size=8):
+            assert "edge_weight" in b and "edge_attr" not in b
+            assert b.edge_weight.shape == (b.edge_index.shape[1],)
+
+
+def test_graphs_a_weighted_view_leaves_alone_get_weight_one_and_lose_other_edge_attributes():
+    d = ring(6)
+    d.edge_attr = torch.randn(12, 2)
+    aug = DiffusionView(p=0.0, seed=0)
+    out = aug(d)
+    assert torch.equal(out.edge_index, d.edge_index) and torch.equal(out.edge_weight, torch.ones(12))
+    assert "edge_attr" not in out and "edge_attr" in d  # the input is left alone
+    d.edge_weight = torch.full((12,), 2.0)
+    assert torch.equal(SchurView(p=0.0, seed=0)(d).edge_weight, d.edge_weight)  # kept where present
+    # a Batch keeps working graph by graph
+    gs = [ring(n, n) for n in (5, 6, 7)]
+    for g in gs:
+        g.edge_attr = torch.randn(g.edge_index.shape[1], 2)
+    b = Batch.from_data_list(gs)
+    with no_warnings():
+        out = DiffusionView(p=0.5, seed=1)(b)
+    assert "edge_attr" not in out
+    for g in out.to_data_list():
+        assert g.edge_weight.shape == (g.edge_index.shape[1],) and "edge_attr" not in g
+
+
+# ---- 3. diffusion accuracy ------------------------------------------------------------------------
+
+
+def random_graph(n: int = 60, m: int = 150, seed: int = 0) -> torch.Tensor:
+    from torch_geometric.utils import to_undirected
+
+    g = torch.Generator().manual_seed(seed)
+    ei = to_undirected(torch.randint(0, n, (2, m), generator=g))
+    return ei[:, ei[0] != ei[1]]
+
+
+def exact_diffusion(ei: torch.Tensor, n: int, method: str, alpha: float = 0.15, t: float = 3.0) -> torch.Tensor:
+    A = torch.zeros(n, n, dtype=torch.float64)
+    A[ei[0], ei[1]] = 1
+    d = A.sum(1)
+    dinv = torch.where(d > 0, d.rsqrt(), torch.zeros_like(d))
+    T = dinv[:, None] * A * dinv[None, :]
+    eye = torch.eye(n, dtype=torch.float64)
+    if method == "heat":
+        return torch.linalg.matrix_exp(-t * (eye - T))
+    return alpha * torch.linalg.inv(eye - (1 - alpha) * T)
+
+
+def dense(idx: torch.Tensor, val: torch.Tensor, n: int) -> torch.Tensor:
+    out = torch.zeros(n, n, dtype=torch.float64)
+    out[idx[0], idx[1]] = val.double()
+    return out
+
+
+@pytest.mark.parametrize("method,kw", [("heat", {"t": t}) for t in (1.0, 5.0, 10.0, 20.0, 50.0)]
+                         + [("ppr", {"alpha": a}) for a in (0.15, 0.05)])
+def test_diffusion_matches_the_exact_kernel_within_tol(method, kw):
+    n, tol = 60, 1e-4
+    ei = random_graph(n)
+    S = exact_diffusion(ei, n, method, **kw)
+    got = dense(*F.diffusion_matrix(ei, None, n, method, tol=tol, **kw), n)
+    # entries >= tol are kept (within tol / 2 plus float32 rounding), smaller ones left out
+    assert float((got - S).abs().max()) <= tol + 1e-6
+    assert bool(((got == 0) | (S >= tol - 1e-5)).all())
+    # the sparse series (what graphs above DENSE_DIFFUSION_MAX_NODES get): from below, close, mass kept
+    sp = dense(*F.diffusion_matrix(ei, None, n, method, tol=tol, dense_max_nodes=0, **kw), n)
+    assert float((sp - S).abs().max()) <= 3 * tol
+    assert float((sp - S).max()) <= 1e-5
+    assert float(sp.sum(1).mean()) >= float(S.sum(1).mean()) - 0.01
+
+
+def test_heat_view_at_large_times_is_not_empty():
+    ei = random_graph(40, 100, 1)
+    data = Data(x=torch.randn(40, 2), edge_index=ei)
+    for t in (10.0, 20.0, 50.0):
+        out = DiffusionView(method="heat", t=t, rate=0.0, seed=0)(data)
+        S = exact_diffusion(ei, 40, "heat", t=t)
+        want = int(((S >= 1e-3) & ~torch.eye(40, dtype=torch.bool)).sum())
+        assert abs(out.edge_index.shape[1] - want) <= 4
+
+
+def test_diffusion_of_a_batch_is_the_diffusion_of_each_graph():
+    graphs = [Data(x=torch.randn(n, 2), edge_index=random_graph(n, 2 * n, s)) for s, n in enumerate((12, 30, 7))]
+    b = Batch.from_data_list(graphs)
+    idx, val = F.diffusion_matrix(b.edge_index, None, b.num_nodes, "heat", t=5.0, node_graph=b.batch)
+    got = dense(idx, val, b.num_nodes)
+    for g, lo, hi in zip(graphs, b.ptr[:-1].tolist(), b.ptr[1:].tolist()):
+        S = exact_diffusion(g.edge_index, g.num_nodes, "heat", t=5.0)
+        assert float((got[lo:hi, lo:hi] - S * (S >= 1e-4)).abs().max()) <= 2e-4
+    off = got.clone()
+    for lo, hi in zip(b.ptr[:-1].tolist(), b.ptr[1:].tolist()):
+        off[lo:hi, lo:hi] = 0
+    assert not off.any()  # block-diagonal
+    assert bool((idx[0, 1:] * b.num_nodes + idx[1, 1:] > idx[0, :-1] * b.num_nodes + idx[1, :-1]).all())  # row-major
+
+
+# ---- 4. edge_weight the weighted views cannot read -------------------------------------------------
+
+
+@pytest.mark.parametrize("cls", [DiffusionView, SchurView])
+def test_weighted_views_refuse_2d_and_non_positive_edge_weight_by_name(cls):
+    d = ring(6)
+    d.edge_weight = torch.ones(12, 1)
+    with pytest.raises(ValueError, match=r"edge_weight must be a 1-D tensor .* \(12\), got shape \(12, 1\)"):
+        cls(seed=0)(d)
+    for w in (-torch.ones(12), torch.zeros(12)):
+        d.edge_weight = w
+        with pytest.raises(ValueError, match=rf"{cls.__name__}: edge_weight must be positive"):
+            cls(seed=0)(d)
+    # also for graphs p or a composition would not route to the view
+    with pytest.raises(ValueError, match="edge_weight must be positive"):
+        multiaug.OneOf([cls(), EdgeDrop()], seed=0)(d)
+    with pytest.raises(ValueError, match="edge_weight must be positive"):
+        cls(p=0.0, seed=0)(d)
+
+
+# ---- 5. FeatureMask value the features' dtype cannot hold -----------------------------------------
+
+
+@pytest.mark.parametrize("x,value", [
+    (torch.arange(12).reshape(6, 2), 0.5),
+    (torch.ones(6, 2, dtype=torch.bool), 0.5),
+    (torch.ones(6, 2, dtype=torch.uint8), -1),
+    (torch.ones(6, 2, dtype=torch.float16), 1e6),
+])
+def test_feature_mask_refuses_a_value_the_dtype_cannot_hold(x, value):
+    d = Data(x=x, edge_index=ring(6).edge_index)
+    with pytest.raises(ValueError, match=rf"value={value!r} cannot be stored in x of dtype {x.dtype}"):
+        FeatureMask(rate=1.0, value=value, seed=0)(d)
+
+
+def test_feature_mask_writes_values_the_dtype_holds():
+    ei = ring(6).edge_index
+    assert FeatureMask(rate=1.0, value=-3, seed=0)(Data(x=torch.ones(6, 2, dtype=torch.long), edge_index=ei)).x.unique().tolist() == [-3]
+    assert FeatureMask(rate=1.0, value=0, seed=0)(Data(x=torch.ones(6, 2, dtype=torch.bool), edge_index=ei)).x.unique().tolist() == [False]
+    assert FeatureMask(rate=1.0, value=0.5, seed=0)(Data(x=torch.ones(6, 2), edge_index=ei)).x.unique().tolist() == [0.5]
+
+
+# ---- 6. LocalAugmentation's x_aug in compositions ---------------------------------------------------
+
+
+def bin_ring(n, seed):
+    g = ring(n, seed, features=6)
+    g.x = (g.x > 0).float()
+    return g
+
+
+@pytest.fixture(scope="module")
+def la():
+    torch.set_num_threads(1)
+    return LocalAugmentation(k=2, epochs=1, hidden_dim=8, seed=0).fit(bin_ring(30, 0))
+
+
+@pytest.mark.parametrize("make", [
+    lambda la: multiaug.OneOf([la, FeatureNoise()], seed=0),
+    lambda la: multiaug.Sometimes(la, p=0.5, seed=1),
+    lambda la: multiaug.SomeOf([la, FeatureNoise()], n=1, seed=0),
+    lambda la: multiaug.Sequential([FeatureNoise(), la], p=0.5, seed=0),
+])
+def test_local_augmentation_routed_to_some_graphs_is_refused(la, make):
+    batch = Batch.from_data_list([bin_ring(10, 1), bin_ring(12, 2), bin_ring(8, 3)])
+    with pytest.raises(ValueError, match="LocalAugmentation: inside .* routes only some graphs"):
+        make(la)(batch)
+
+
+def test_local_augmentation_before_a_node_removing_or_partial_step_is_refused(la):
+    with pytest.raises(ValueError, match="LocalAugmentation: the graph carries x_aug .* removes nodes"):
+        multiaug.Sequential([la, NodeDrop(rate=0.3)], seed=0)(bin_ring(20, 4))
+    batch = Batch.from_data_list([bin_ring(10, 1), bin_ring(12, 2)])
+    with pytest.raises(ValueError, match="LocalAugmentation: the graph carries x_aug .* only some graphs"):
+        multiaug.Sequential([la, EdgeDrop(p=0.5)], seed=0)(batch)
+    # where x_aug survives, it is allowed: after the node-removing step, or p < 1 on one graph
+    out = multiaug.Sequential([NodeDrop(rate=0.3), la], seed=0)(bin_ring(20, 4))
+    assert out.x_aug.shape == (2, out.num_nodes, 6)
+    out = multiaug.Sometimes(la, p=1.0, seed=0)(batch)
+    assert out.x_aug.shape == (2, batch.num_nodes, 6)
+
+
+def test_augment_of_a_composition_joins_x_aug_node_by_node():
+    torch.set_num_threads(1)
+    d = bin_ring(10, 1)
+
+    def fresh():
+        return LocalAugmentation(k=2, epochs=1, hidden_dim=8, seed=0).fit(bin_ring(30, 0))
+
+    out = multiaug.Sequential([fresh(), EdgeDrop()], seed=0).augment(d, n_aug=3)[0]
+    assert out.x_aug.shape == (2, 30, 6)
+    seq = multiaug.Sequential([fresh(), EdgeDrop()], seed=0)
+    again = [seq(d) for _ in range(3)]  # the same draws, one call per copy
+    assert torch.equal(out.x_aug, torch.cat([g.x_aug for g in again], dim=1))
+    assert torch.equal(out.edge_index, Batch.from_data_list([Data(x=g.x, edge_index=g.edge_index) for g in again]).edge_index)
+    # fit_resample: the originals join with a copy of x, as graphs LocalAugmentation's p did not draw
+    X, y = fresh().fit_resample(d, torch.tensor([1]))
+    assert X.x_aug.shape == (2, 20, 6) and torch.equal(X.x_aug[:, :10], d.x[None].expand(2, 10, 6))
+
+
+# ---- 7. Batches of a DataLoader with follow_batch, graphs a rate cannot change ----------------------
+
+
+def follow_batch_batch():
+    torch.manual_seed(0)
+    ds = FakeDataset(num_graphs=4, avg_num_nodes=10, num_channels=3, edge_dim=2)
+    return next(iter(DataLoader(ds, batch_size=4, follow_batch=["x", "edge_attr"])))
+
+
+def assert_follow_batch(out):
+    assert torch.equal(out.x_batch, out.batch) and torch.equal(out.x_ptr, out.ptr)
+    edge_graph = out.batch[out.edge_index[0]]
+    assert torch.equal(out.edge_attr_batch, edge_graph)
+    assert out.edge_attr_ptr.tolist() == [0, *torch.bincount(edge_graph, minlength=out.num_graphs).cumsum(0).tolist()]
+
+
+@pytest.mark.parametrize("make", [
+    lambda: NodeDrop(rate=0.3, seed=0),
+    lambda: multiaug.graph.EdgeAdd(rate=0.5, seed=0),
+    lambda: EdgeDrop(rate=0.3, p=0.5, seed=0),
+    lambda: NodeDrop(rate=0.3, p=0.5, seed=1),
+    lambda: multiaug.OneOf([NodeDrop(), EdgeDrop(), FeatureMask()], seed=0),
+])
+def test_follow_batch_companions_follow_the_nodes_and_edges(make):
+    b = follow_batch_batch()
+    out = make()(b)
+    assert_follow_batch(out)
+    assert len(out.to_data_list()) == 4
+
+
+def test_follow_batch_companions_of_an_edge_attribute_a_view_removes_are_removed():
+    b = follow_batch_batch()
+    b.edge_index, b.edge_attr = torch_geometric_undirected(b.edge_index, b.edge_attr, b.num_nodes)
+    out = DiffusionView(seed=0)(b)
+    assert "edge_attr" not in out and "edge_attr_batch" not in out and "edge_attr_ptr" not in out
+    assert torch.equal(out.x_batch, out.batch)
+
+
+def torch_geometric_undirected(ei, attr, n):
+    from torch_geometric.utils import to_undirected
+
+    return to_undirected(ei, attr, num_nodes=n)
+
+
+def test_rates_that_cannot_change_a_graph_are_reported():
+    empty = Data(x=torch.randn(4, 3), edge_index=torch.zeros(2, 0, dtype=torch.long))
+    with pytest.warns(RuntimeWarning, match=r"EdgeDrop: 1 of 1 inputs could not be changed \(graphs without edges\)"):
+        EdgeDrop(rate=0.5, seed=0)(empty)
+    one = Data(x=torch.randn(1, 3), edge_index=torch.zeros(2, 0, dtype=torch.long))
+    with pytest.warns(RuntimeWarning, match=r"NodeDrop: 1 of 1 inputs .*min_nodes=1"):
+        NodeDrop(rate=0.5, seed=0)(one)
+    b = Batch.from_data_list([empty, ring(5)])
+    with pytest.warns(RuntimeWarning, match=r"EdgeDrop: 1 of 2 inputs"):
+        EdgeDrop(rate=0.5, seed=0)(b)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        EdgeDrop(rate=0.0, seed=0)(empty)  # nothing asked: nothing to report
+        EdgeDrop(rate=0.5, seed=0)(ring(5))
