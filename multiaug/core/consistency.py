@@ -38,7 +38,7 @@ import numpy as np
 import torch
 
 from .balance import batch_standin, take_inputs
-from .base import Augmenter, Params
+from .base import Augmenter, Params, input_settings
 from .compose import Composition
 from .constraints import Boolean, InstanceOf, Integral, Interval, Options, Real, Satisfies
 from .handlers import ModalityHandler, get_modality
@@ -412,7 +412,8 @@ class LabelConsistent(Composition):
         out, y_out = child._forward(x_rep, y_rep, **in_rep)
         # the model sees the outputs restored from their source rows (exact table integers)
         ok, score = self._judge(out, labels, self.handler.rows_ctx(ctx, rows))
-        unchanged_bad = getattr(child, "on_unchanged", "drop") != "keep"
+        keeps = [v for _, v in input_settings(child, "on_unchanged")]  # a composition: its augmenters'
+        unchanged_bad = not (keeps and all(v == "keep" for v in keeps))
         unchanged = self._unchanged(x_rep, out)
         rejected = ~ok
         tries = np.ones(len(rows), dtype=np.int64)

@@ -257,6 +257,23 @@ def test_text_pipeline_model_and_string_labels():
     assert all(o != texts[s] for o, s in zip(out, src))
 
 
+@pytest.mark.parametrize("wrap", [lambda a: a, lambda a: Sequential([a])])
+def test_text_on_unchanged_keep_of_the_augmenters_inside_is_followed(wrap):
+    """on_unchanged="keep" keeps unchanged outputs, also when it is set on the augmenters inside a
+    wrapped composition (which has none of its own)."""
+    from multiaug.text import RandomSwap
+
+    texts, labels, model = _text_model()
+    texts = ["good", "bad"] + texts  # one word: a swap cannot change it
+    labels = np.concatenate([["pos", "neg"], labels])
+    aug = LabelConsistent(wrap(RandomSwap(on_unchanged="keep", seed=0)), model, threshold=0.0, max_tries=2, seed=0)
+    out, _, src = quiet(aug.augment, texts, labels, n_aug=1)
+    assert {0, 1} <= set(src.tolist()), "unchanged outputs the augmenters keep are kept"
+    drop = LabelConsistent(wrap(RandomSwap(seed=0)), model, threshold=0.0, max_tries=2, seed=0)
+    _, _, src = quiet(drop.augment, texts, labels, n_aug=1)
+    assert not {0, 1} & set(src.tolist())
+
+
 def test_text_unknown_label_is_named():
     from multiaug.text import RandomSwap
 
