@@ -199,6 +199,27 @@ def test_labels_given_as_a_list_of_rows_survive_p_below_one():
     assert np.allclose(np.asarray(y_mix, dtype=float).sum(axis=1), 1)
 
 
+def test_label_sets_of_different_sizes_are_one_label_per_sample():
+    """Ragged multi-label lists (label sets) go through p < 1 and compositions as opaque labels."""
+    from multiaug.text import RandomDeletion
+
+    texts = ["the cat sat on the mat", "a dog ran in the park", "birds fly over the sea", "fish swim in the lake"]
+    y = [["pets", "cats"], ["pets"], ["birds", "sea", "sky"], []]
+    for seed in range(6):
+        assert RandomSwap(p=0.5, seed=seed)(texts, y)[1] == y
+        assert OneOf([RandomSwap(), RandomDeletion()], p=0.5, seed=seed)(texts, y)[1] == y
+
+
+def test_missing_class_labels_in_a_composition_are_named_in_the_whole_y():
+    from multiaug.tabular import Mixup
+
+    X = np.random.default_rng(0).normal(size=(12, 3))
+    y = np.array(["a", "b", None, "a", "b", "a", "b", "a", np.nan, "b", "a", "b"], dtype=object)
+    for seed in range(3):
+        with pytest.raises(ValueError, match=r"OneOf: y has missing labels .*2 of 12 missing at positions \[2, 8\]"):
+            OneOf([Mixup(), GaussianNoise()], seed=seed)(X, y)
+
+
 # ---- composition -----------------------------------------------------------------------------------
 
 
@@ -364,6 +385,41 @@ def test_batch_statistics_of_children_are_the_whole_batch(compose):
         assert (delta[changed] < 8 * sd).all()
         if changed.sum() >= 2:
             assert delta[changed, 0].max() > 0.05 * sd[0]
+
+
+@pytest.mark.parametrize("compose", COMPOSE[1:])
+def test_children_measuring_the_batch_keep_their_column_names_and_reports(compose):
+    """The whole-batch statistics of a composition's children are measured on the batch already read
+    (a child naming its categorical columns is not read again without the names), and a child's
+    report_ made inside the composition stays on that child."""
+    import pandas as pd
+
+    from multiaug.core.consistency import LabelConsistent
+
+    g = np.random.default_rng(2)
+    df = pd.DataFrame({"city": list("abcab") * 4, "v": g.normal(size=20), "w": g.normal(size=20)})
+    out = compose([GaussianNoise(categorical_columns=["city"]), GaussianNoise(categorical_columns=["city"])])(df)
+    assert set(out["city"]) <= set("abc") and list(out.columns) == list(df.columns)
+
+    class Sign:
+        classes_ = np.array([0, 1])
+
+        def predict_proba(self, X):
+            p = 1 / (1 + np.exp(-20 * np.asarray(X)[:, 1].astype(float)))
+            return np.stack([1 - p, p], 1)
+
+    X = g.normal(size=(40, 2))
+    y = (X[:, 1] > 0).astype(int)
+    inner = LabelConsistent(GaussianNoise(sigma=1.0), model=Sign(), threshold=0.6, max_tries=2, on_fail="keep")
+    aug = compose([inner, GaussianNoise()])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        for seed in range(4):
+            aug.set_params(seed=seed)
+            aug(X, y)
+            if inner.report_ is not None:
+                break
+    assert inner.report_ is not None and inner.report_.n_inputs > 0
 
 
 # ---- fitting ---------------------------------------------------------------------------------------

@@ -275,20 +275,31 @@ def needs_statistics(a: Any) -> bool:
 
 def batch_standin(aug: Any, xi: Any) -> Any:
     """``aug``, or -- when it holds augmenters that measure the batch they get (``partial_fit`` and no
-    fitted state, e.g. ``GaussianNoise``'s column spread) -- a stand-in whose such augmenters are fitted
-    on the whole batch ``xi``. Balancing and redraws augment *subsets* of the batch (a class, the
-    rejected rows), whose statistics are not the batch's. The stand-in shares every random stream
-    with ``aug`` (the copies share their generator dicts, as RandAugment's scaled children do), so the
-    draws advance ``aug``'s streams; ``aug`` itself is left unfitted."""
+    fitted state, e.g. ``GaussianNoise``'s column spread) -- a stand-in whose such augmenters have
+    measured the whole batch ``xi`` (the internal representation, already checked: their
+    ``_measure_batch``, else ``fit``). Balancing, redraws and compositions' routing augment *subsets*
+    of the batch (a class, the rejected rows, one child's share), whose statistics are not the batch's.
+    Only the augmenters on the way to those are copied; the copies share every random stream with the
+    originals (the same generator dicts, as RandAugment's scaled children), so the draws advance
+    ``aug``'s streams, and :func:`standin_done` gives the originals the reports the copies made;
+    ``aug`` itself is left unfitted."""
     import copy
 
     if not any(needs_statistics(a) for a in aug._descendants()):
         return aug
 
+    made: dict[int, Any] = {}  # one copy per original (Sometimes holds its child as augmenter and augmenters)
+
     def standin(a):
+        if not any(needs_statistics(d) for d in a._descendants()):
+            return a
+        if id(a) in made:
+            return made[id(a)]
         a.generator("cpu")  # the generator dict exists, so the copy shares it
         b = copy.copy(a)
         b.__dict__ = dict(a.__dict__)
+        b.__dict__["_standin_of"] = a
+        made[id(a)] = b
         for key in ("augmenters", "augmenter"):
             v = a.__dict__.get(key)
             if isinstance(v, (list, tuple)):
@@ -296,10 +307,22 @@ def batch_standin(aug: Any, xi: Any) -> Any:
             elif v is not None and hasattr(v, "_children"):
                 b.__dict__[key] = standin(v)
         if needs_statistics(a):  # b shares a's class and attributes
-            b.fit(xi)
+            measure = getattr(b, "_measure_batch", None)
+            if measure is not None:
+                measure(xi)
+            else:
+                b.fit(xi)
         return b
 
     return standin(aug)
+
+
+def standin_done(standin: Any) -> None:
+    """After a :func:`batch_standin` ran: each original augmenter gets the ``report_`` its copy wrote."""
+    for b in standin._descendants():
+        a = b.__dict__.get("_standin_of")
+        if a is not None and b.__dict__.get("_report") is not a.__dict__.get("_report"):
+            a._set_report(b.__dict__.get("_report"))
 
 
 def mixer_of(aug: Any) -> Any:

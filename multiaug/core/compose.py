@@ -11,11 +11,11 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .balance import batch_standin
+from .balance import batch_standin, standin_done
 from .base import Augmenter, Params
 from .constraints import InstanceOf, Integral, Interval, Pair, Real, SequenceOf
 from .hostreads import host_item, split_active
-from .labels import batch_classes, label_classes, merge_labels, take_labels
+from .labels import batch_classes, check_no_missing_labels, label_classes, label_ndim, merge_labels, take_labels
 from .seeding import worker_seed
 
 __all__ = ["Composition", "Sequential", "OneOf", "SomeOf", "Sometimes", "RandAugment"]
@@ -136,12 +136,16 @@ class Composition(Augmenter):
         # class labels other than non-negative integers: every child numbers soft-target columns by
         # the classes of this whole batch (or those a mixing child was fitted on), not of its share
         with batch_classes(self._label_classes(y)):
-            runner = self
             if (self.routes_subsets or float(self.p) < 1) and self.handler.length(x) >= 2:
                 # children that measure the batch they get (an unfitted GaussianNoise's column spread)
                 # measure the whole batch, not the share routed to them (a stand-in sharing our streams)
                 runner = batch_standin(self, x)
-            return runner._forward_batch(x, y, **inputs)
+                if runner is not self:
+                    try:
+                        return runner._forward_batch(x, y, **inputs)
+                    finally:
+                        standin_done(runner)
+            return self._forward_batch(x, y, **inputs)
 
     def _label_classes(self, y: Any) -> list | None:
         """The class list children number soft targets by: None unless a mixing augmenter is inside
@@ -149,6 +153,13 @@ class Composition(Augmenter):
         mixers = [a for a in self._descendants() if getattr(a, "mixes_samples", False)]
         if y is None or not mixers:
             return None
+        if (isinstance(y, (list, tuple, np.ndarray)) or hasattr(y, "iloc")) and label_ndim(y) == 1:
+            arr = np.empty(len(y), dtype=object)
+            arr[:] = list(y) if not hasattr(y, "iloc") else y.tolist()
+            if np.asarray(y).dtype.kind in "OUS" and not any(isinstance(v, (list, tuple, np.ndarray)) for v in arr):
+                # missing class labels (None/NaN among labels) named by their positions in the whole y,
+                # not in the share a child was given (float targets: the children's own check)
+                check_no_missing_labels(arr, type(self).__name__)
         classes = label_classes(y)
         if classes is None:
             return None

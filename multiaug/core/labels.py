@@ -164,9 +164,23 @@ def _one_hot(y: Any, num_classes: int) -> Any:
     return out
 
 
+def label_ndim(y: Any) -> int:
+    """Dimensions of a label container without building an array of it: a list of equal-length rows
+    is 2-D (multi-label, soft targets), a list of rows of different lengths (label sets) is one opaque
+    label per sample (1-D), where ``np.ndim`` would refuse it."""
+    if isinstance(y, torch.Tensor):
+        return y.dim()
+    if isinstance(y, (list, tuple)):
+        rows = [r for r in y if isinstance(r, (list, tuple, np.ndarray, torch.Tensor)) and np.ndim(r) == 1]
+        if len(y) and len(rows) == len(y):
+            return 2 if len({len(r) for r in rows}) == 1 else 1
+        return np.ndim(y) if len(y) and not rows else 1
+    return np.ndim(y)
+
+
 def _n_columns(y: Any) -> int:
     """Classes a label container spans: its width for soft targets (N, K), max label + 1 for hard ones."""
-    nd = y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)
+    nd = label_ndim(y)
     if nd == 2:
         return _width(y)
     if len(y) == 0:
@@ -199,8 +213,10 @@ def merge_labels(y: Any, index: torch.Tensor, part: Any) -> Any:
     augmented part carries soft targets (a mixing augmenter applied to some samples only)."""
     if y is None:
         return None
-    ndim_y = np.ndim(y) if not isinstance(y, torch.Tensor) else y.dim()
-    ndim_p = np.ndim(part) if not isinstance(part, torch.Tensor) else part.dim()
+    ndim_y = label_ndim(y)
+    ndim_p = label_ndim(part)
+    if ndim_y == 1 and isinstance(y, (list, tuple)) and len(y) and isinstance(y[0], (list, tuple, np.ndarray)):
+        ndim_p = 1  # label sets of different sizes: a share of them may look 2-D, it is one label per sample
     if ndim_p == 2:
         # a mixing child run on a subset sizes its soft targets by the labels it saw: widen both sides
         # to the classes of the whole batch (a label absent from the subset still has its column).
@@ -249,18 +265,18 @@ def concat_labels(ys: Sequence[Any]) -> Any:
     if any(y is None for y in ys):
         return None
     first = ys[0]
-    if any(np.ndim(y) if not isinstance(y, torch.Tensor) else y.dim() for y in ys) and len(
-        {(np.ndim(y) if not isinstance(y, torch.Tensor) else y.dim()) for y in ys}
+    if any(label_ndim(y) for y in ys) and len(
+        {label_ndim(y) for y in ys}
     ) > 1:
         # hard labels next to soft targets: upgrade the hard ones (by class rank for labels other
         # than non-negative integers, as mixing numbered them)
-        hard = [y for y in ys if (y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)) == 1]
+        hard = [y for y in ys if label_ndim(y) == 1]
         classes = _BATCH_CLASSES.get() or label_classes(np.concatenate([labels_to_numpy(y) for y in hard]))
         if classes is not None:
             ys = [_class_positions(y, classes) if any(y is h for h in hard) else y for y in ys]
         k = max([_n_columns(y) for y in ys] + [len(classes) if classes is not None else 0])
         ys = [
-            _one_hot(y, k) if (y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)) == 1 else _pad_columns(y, k)
+            _one_hot(y, k) if label_ndim(y) == 1 else _pad_columns(y, k)
             for y in ys
         ]
         first = ys[0]
@@ -288,8 +304,8 @@ def resample_labels(y: Any, y_aug: Any) -> Any:
     """Labels given to estimators by ``fit_resample``: soft targets ``(N, K)`` from mixing become the
     dominant class when ``y`` holds hard labels (scikit-learn classifiers need them); anything else is
     returned as it is."""
-    nd_y = y.dim() if isinstance(y, torch.Tensor) else np.ndim(y)
-    nd_a = y_aug.dim() if isinstance(y_aug, torch.Tensor) else np.ndim(y_aug)
+    nd_y = label_ndim(y)
+    nd_a = label_ndim(y_aug)
     if nd_y == 1 and nd_a == 2:
         if isinstance(y_aug, torch.Tensor):
             arg = y_aug.argmax(dim=1)

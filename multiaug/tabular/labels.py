@@ -166,7 +166,7 @@ def _class_ids(labels: np.ndarray, num_classes: int, who: str) -> np.ndarray:
     want = f"with num_classes={num_classes}, y must hold class ids, integers in [0, {num_classes})"
     check_no_missing_labels(labels, who)
     arr = labels
-    if arr.dtype == object:
+    if arr.dtype == object or arr.dtype.kind in "US":  # digit strings ('0', '2') are class ids, as before
         try:
             arr = arr.astype(np.float64)
         except (TypeError, ValueError):

@@ -77,6 +77,12 @@ class GaussianNoise(TabularAugmenter):
         self._record_feature_names(X)
         return self
 
+    def _measure_batch(self, t: torch.Tensor) -> None:
+        """The stand-in's statistics (see ``core.balance.batch_standin``): the column spread of the
+        whole internal batch ``t``, as an unfitted call measures it, without reading the input again."""
+        if t.shape[0] >= 2:
+            self.scale_ = _nanstd(t)
+
     def _scale(self, x: torch.Tensor) -> torch.Tensor:
         scale = getattr(self, "scale_", None)
         if scale is not None:

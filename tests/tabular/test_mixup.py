@@ -257,3 +257,11 @@ def test_num_classes_needs_integer_class_ids():
     # class ids stored as floats (np.load, pandas) are read as classes
     _, ym = Mixup(num_classes=3, seed=0)(x, np.array([0.0, 2.0, 1.0, 2.0]))
     assert ym.shape == (4, 3) and np.allclose(ym.sum(1), 1)
+
+
+def test_digit_string_class_ids_with_num_classes_in_every_container():
+    X = np.random.default_rng(0).normal(size=(6, 2))
+    ids = ["0", "2", "1", "0", "2", "1"]
+    for y in (ids, np.array(ids), np.array(ids, dtype=object), pd.Series(ids)):
+        _, soft = Mixup(num_classes=3, seed=0)(X, y)
+        assert np.asarray(soft).shape == (6, 3)
