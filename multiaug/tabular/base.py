@@ -138,7 +138,10 @@ def _to_int(v: np.ndarray, np_dt: Any) -> np.ndarray:
     noise on a uint8 0 gives 0, not 255); NaN cells give 0 (the caller masks them)."""
     info = np.iinfo(np_dt)
     lo, hi = _int_bounds(int(info.min), int(info.max))
-    return np.clip(np.rint(np.nan_to_num(v, nan=0.0)), lo, hi).astype(np_dt)
+    r = np.rint(v)
+    if np.isnan(r).any():
+        np.nan_to_num(r, copy=False, nan=0.0)
+    return np.clip(r, lo, hi, out=r).astype(np_dt)
 
 
 def _beyond_float64(ints: np.ndarray) -> np.ndarray:
@@ -382,6 +385,9 @@ class TabularHandler(TensorHandler):
             big = _beyond_float64(host).any(0)
         else:
             host = None
+            lo, hi = torch.aminmax(ints)  # one pass; the per-column test only when some value is that large
+            if -_F64_EXACT <= int(lo) and int(hi) <= _F64_EXACT:
+                return t
             big = ((ints > _F64_EXACT) | (ints < -_F64_EXACT)).any(0).cpu().numpy()
         cols = np.flatnonzero(big)
         if not len(cols):
