@@ -368,6 +368,20 @@ def test_compositions_honour_their_childrens_input_settings(compose):
             disagree(series_cl)
 
 
+@pytest.mark.parametrize("compose", COMPOSE[:3])
+def test_fit_and_fit_resample_of_a_composition_read_the_input_as_its_call_does(compose):
+    from multiaug.tabular import Mixup
+
+    g = np.random.default_rng(3)
+    df = pd.DataFrame({"city": list("abcab") * 8, "v": g.normal(size=40), "w": g.normal(size=40)})
+    y = np.arange(40) % 2
+    plain = Mixup()
+    aug = compose([Mixup(categorical_columns=["city"]), plain])
+    Xr, yr = aug.fit_resample(df, y)
+    assert len(Xr) == 80 and set(Xr["city"]) <= set("abc")
+    assert plain.categorical_columns is None, "the child's own setting is left as it was"
+
+
 @pytest.mark.parametrize("compose", COMPOSE[1:])
 def test_batch_statistics_of_children_are_the_whole_batch(compose):
     """An unfitted GaussianNoise scales by the batch's column spread: inside a composition that

@@ -5,20 +5,44 @@ A composition is one step with its own ``p``: the samples it draws (its ``active
 parameters; its ``sample``/``apply`` pair is therefore not available (call the composition directly)."""
 from __future__ import annotations
 
+import contextlib
 import copy
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 import numpy as np
 import torch
 
 from .balance import batch_standin, standin_done
-from .base import Augmenter, Params
+from .base import Augmenter, Params, input_settings
 from .constraints import InstanceOf, Integral, Interval, Pair, Real, SequenceOf
 from .hostreads import host_item, split_active
 from .labels import batch_classes, check_no_missing_labels, label_classes, label_ndim, merge_labels, take_labels
 from .seeding import worker_seed
 
 __all__ = ["Composition", "Sequential", "OneOf", "SomeOf", "Sometimes", "RandAugment"]
+
+
+@contextlib.contextmanager
+def _shared_categorical_columns(comp: Augmenter) -> Iterator[None]:
+    """While the children fit on the raw input (each reads it itself), every augmenter inside reads it
+    as the composition does: with each categorical column any of them declares."""
+    settings = input_settings(comp, "categorical_columns")
+    union: list = []
+    for _, spec in settings:
+        for c in ([] if spec is None else [spec] if isinstance(spec, (str, int, np.integer)) else spec):
+            if c not in union:
+                union.append(c)
+    if not union:
+        yield
+        return
+    saved = [(a, a.__dict__.get("categorical_columns")) for a, _ in settings]
+    try:
+        for a, _ in saved:
+            a.__dict__["categorical_columns"] = list(union)
+        yield
+    finally:
+        for a, spec in saved:
+            a.__dict__["categorical_columns"] = spec
 
 
 class Composition(Augmenter):
@@ -92,8 +116,9 @@ class Composition(Augmenter):
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "Composition":
         self._ensure_valid()
-        for a in self.augmenters:
-            a.fit(X, y, **fit_params)
+        with _shared_categorical_columns(self):
+            for a in self.augmenters:
+                a.fit(X, y, **fit_params)
         return self
 
     def _apply_labels(self, y: Any, params: Params) -> Any:
