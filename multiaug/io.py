@@ -542,6 +542,8 @@ def _json_value(v: Any) -> str:
         return _json_encode(v)
     except ValueError:  # a NaN or infinity inside a nested value
         return _json_encode(_json_clean(v))
+    except TypeError:  # e.g. an object with keys JSON cannot have (tuples): as pandas writes it
+        return _json_encode(_json_by_pandas(v))
 
 
 _JSON_SCALARS = {int, float, bool, type(None)}

@@ -322,6 +322,8 @@ def test_jsonl_writer_numbers_missing_values_and_numpy_cells(tmp_path):
     assert [r["i"] for r in got] == [1, None, 2**62] and [r["b"] for r in got] == [True, None, False]
     assert [r["o"] for r in got] == [[0.5, None], {"k": 3, "f": 0.1}, None]
     assert [r["s"] for r in got] == ["x", None, "z"]
+    io.write_table(pd.DataFrame({"d": [{(1, 2): 3}]}), tmp_path / "k.jsonl")  # keys JSON cannot have: as pandas
+    assert json.loads((tmp_path / "k.jsonl").read_text()) == {"d": {"(1, 2)": 3}}
     with pytest.raises(ValueError, match=r"column\(s\) \['a'\] appear more than once"):
         io.write_table(pd.DataFrame([[1, 2]], columns=["a", "a"]), tmp_path / "d.jsonl")
     assert not (tmp_path / "d.jsonl").exists()

@@ -565,8 +565,8 @@ _DENSE_BLOCK_ENTRIES = 1 << 24
 
 def diffusion_matrix(edge_index: torch.Tensor, edge_weight: torch.Tensor | None, num_nodes: int, method: str = "ppr",
                      alpha: float = 0.15, t: float = 3.0, tol: float = 1e-4, max_terms: int | None = None,
-                     node_graph: torch.Tensor | None = None, dense_max_nodes: int | None = None
-                     ) -> tuple[torch.Tensor, torch.Tensor]:
+                     node_graph: torch.Tensor | None = None, dense_max_nodes: int | None = None,
+                     keep_min: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Graph diffusion S = Σ_k θ_k T^k with T = D^-1/2 A D^-1/2 (symmetric normalisation, ``edge_weight``
     when given): ``method='ppr'``, θ_k = α(1-α)^k, S = α(I - (1-α)T)^-1; ``'heat'``, θ_k = e^-t t^k/k!,
     S = exp(-t(I - T)).
@@ -586,7 +586,11 @@ def diffusion_matrix(edge_index: torch.Tensor, edge_weight: torch.Tensor | None,
       are dropped (T^k's entries reach S through every later term, whose weights sum to R_k): an
       approximation from below that keeps the first entries and the mass of S far better than
       truncating by θ_k alone, but on large graphs with slow decay (small α, large t) the thin
-      long-range tail of S (entries around ``tol``) is lost."""
+      long-range tail of S (entries around ``tol``) is lost.
+
+    ``keep_min``: where the caller keeps only entries ``>= keep_min`` (> ``tol``) of the result, the
+    dense path omits the smaller ones per group of graphs already (memory in line with the output,
+    not with n² per graph); the sparse path still needs ``tol`` for its accuracy."""
     if method not in ("ppr", "heat"):
         raise ValueError(f"method must be 'ppr' or 'heat', got {method!r}")
     dev = edge_index.device
@@ -599,15 +603,16 @@ def diffusion_matrix(edge_index: torch.Tensor, edge_weight: torch.Tensor | None,
     nodes_per = torch.bincount(node_graph)
     limit = DENSE_DIFFUSION_MAX_NODES if dense_max_nodes is None else int(dense_max_nodes)
     if int(nodes_per.max()) <= limit:
-        return _dense_diffusion(edge_index, w, N, node_graph, nodes_per, method, alpha, t, tol)
+        return _dense_diffusion(edge_index, w, N, node_graph, nodes_per, method, alpha, t, tol,
+                                max(tol, keep_min) if keep_min is not None else tol)
     return _sparse_diffusion(edge_index, w, N, method, alpha, t, tol, max_terms)
 
 
 def _dense_diffusion(edge_index: torch.Tensor, w: torch.Tensor, N: int, node_graph: torch.Tensor,
-                     nodes_per: torch.Tensor, method: str, alpha: float, t: float, tol: float
-                     ) -> tuple[torch.Tensor, torch.Tensor]:
+                     nodes_per: torch.Tensor, method: str, alpha: float, t: float, tol: float,
+                     keep_min: float) -> tuple[torch.Tensor, torch.Tensor]:
     """Exact diffusion of each graph, dense, graphs of similar sizes batched (padding nodes are
-    isolated and dropped)."""
+    isolated and dropped); entries ``>= keep_min`` kept."""
     dev = edge_index.device
     ptr = segment_offsets(nodes_per)
     local = torch.arange(N, device=dev) - ptr[node_graph]
@@ -662,7 +667,7 @@ def _dense_diffusion(edge_index: torch.Tensor, w: torch.Tensor, N: int, node_gra
         S = (S + S.transpose(1, 2)) * 0.5
         n_g = torch.tensor([sizes[g] for g in group], device=dev)
         valid = torch.arange(n, device=dev)[None, :] < n_g[:, None]
-        keep = (S >= tol) & valid[:, :, None] & valid[:, None, :]
+        keep = (S >= keep_min) & valid[:, :, None] & valid[:, None, :]
         b, i, j = keep.nonzero().unbind(1)
         off = torch.tensor([ptr_host[g] for g in group], device=dev)[b]
         out_k.append((off + i) * N + off + j)

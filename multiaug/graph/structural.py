@@ -259,13 +259,14 @@ class FeatureMask(_RateAugmenter):
             ok, expected = v in (0.0, 1.0), "0 or 1"
         elif x.is_floating_point() or x.is_complex():
             info = torch.finfo(x.dtype)
-            ok, expected = math.isinf(v) or abs(v) <= info.max, f"a number within +-{info.max:g} (or +-inf)"
+            ok, expected = abs(v) <= info.max, f"a number within +-{info.max:g}"
         else:
             info = torch.iinfo(x.dtype)
             ok, expected = v.is_integer() and info.min <= v <= info.max, f"an integer in [{info.min}, {info.max}]"
         if not ok:
+            convert = "data.x = data.x.double()" if x.is_floating_point() else "data.x = data.x.float()"
             raise ValueError(f"{type(self).__name__}: value={self.value!r} cannot be stored in x of dtype {x.dtype}; "
-                             f"expected {expected} (or convert x, e.g. data.x = data.x.float())")
+                             f"expected {expected} (or convert x, e.g. {convert})")
         return v
 
     def _sample(self, data: Any) -> Params:
@@ -435,7 +436,8 @@ class DiffusionView(_RateAugmenter):
         ei, val = F.diffusion_matrix(data.edge_index, getattr(data, "edge_weight", None), N, self.method,
                                      alpha=float(self.alpha), t=float(self.t),
                                      tol=min(1e-4, float(self.eps) * 0.1) if self.eps else 1e-4,
-                                     node_graph=node_graph)
+                                     node_graph=node_graph,
+                                     keep_min=float(self.eps) if self.eps and self.top_k is None else None)
         ei, val = F.sparsify(ei, val, N, top_k=self.top_k, eps=self.eps, self_loops=self.self_loops)
         if self.cache_size:
             while len(cache) >= self.cache_size:

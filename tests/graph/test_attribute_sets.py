@@ -192,6 +192,16 @@ def test_diffusion_matches_the_exact_kernel_within_tol(method, kw):
     assert float(sp.sum(1).mean()) >= float(S.sum(1).mean()) - 0.01
 
 
+def test_dense_diffusion_keeps_only_what_the_view_keeps():
+    """keep_min (the view's eps) filters the dense blocks early: the same view, far fewer entries held."""
+    ei = random_graph(60)
+    full = F.diffusion_matrix(ei, None, 60, "ppr", tol=1e-4)
+    early = F.diffusion_matrix(ei, None, 60, "ppr", tol=1e-4, keep_min=1e-2)
+    assert early[1].numel() < full[1].numel()
+    late = full[0][:, full[1] >= 1e-2], full[1][full[1] >= 1e-2]
+    assert torch.equal(early[0], late[0]) and torch.equal(early[1], late[1])
+
+
 def test_heat_view_at_large_times_is_not_empty():
     ei = random_graph(40, 100, 1)
     data = Data(x=torch.randn(40, 2), edge_index=ei)
@@ -248,7 +258,8 @@ def test_weighted_views_refuse_2d_and_non_positive_edge_weight_by_name(cls):
 ])
 def test_feature_mask_refuses_a_value_the_dtype_cannot_hold(x, value):
     d = Data(x=x, edge_index=ring(6).edge_index)
-    with pytest.raises(ValueError, match=rf"value={value!r} cannot be stored in x of dtype {x.dtype}"):
+    hint = r"\.double\(\)" if x.is_floating_point() else r"\.float\(\)"
+    with pytest.raises(ValueError, match=rf"value={value!r} cannot be stored in x of dtype {x.dtype}.*{hint}"):
         FeatureMask(rate=1.0, value=value, seed=0)(d)
 
 
