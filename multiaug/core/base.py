@@ -19,6 +19,7 @@ Every augmenter in multiaug is a scikit-learn estimator with:
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import functools
 import operator
 from itertools import repeat
@@ -82,17 +83,34 @@ Params = dict[str, Any]
 P_MODES = ("mask", "subset", "kernel")
 
 
+#: the composition whose children are fitting on its raw input (see :func:`read_input_as`)
+_INPUT_READER: contextvars.ContextVar[Any] = contextvars.ContextVar("multiaug_input_reader", default=None)
+
+
 def input_settings(aug: Any, name: str) -> list[tuple[Any, Any]]:
     """``(augmenter, value)`` for each augmenter that decides the setting ``name`` of the *input*
     (``categorical_columns``, ``nan_policy``, ``channels_last``...: how the data is read, not how it is
     augmented): ``aug`` itself, or for a composition every augmenter inside it (depth first) that has
     the setting. The handler reading the input combines them (a composition reads its input once, for
-    all its children, so it honours their settings rather than having its own)."""
+    all its children, so it honours their settings rather than having its own). Inside
+    :func:`read_input_as` every augmenter reads the input as that composition does."""
+    aug = _INPUT_READER.get() or aug
     if aug is None:
         return []
     walk = getattr(aug, "_descendants", None)
     leaves = [a for a in walk() if not a._children()] if walk is not None else [aug]
     return [(a, getattr(a, name)) for a in leaves if hasattr(a, name)]
+
+
+@contextlib.contextmanager
+def read_input_as(comp: Any) -> Any:
+    """Within the block (this thread / task), every augmenter reads its input with the settings of
+    composition ``comp`` (its children fit on the raw input, each reading it itself, as ``comp`` would)."""
+    token = _INPUT_READER.set(comp)
+    try:
+        yield
+    finally:
+        _INPUT_READER.reset(token)
 
 
 def device_unavailable(device: torch.device) -> str | None:

@@ -5,44 +5,29 @@ A composition is one step with its own ``p``: the samples it draws (its ``active
 parameters; its ``sample``/``apply`` pair is therefore not available (call the composition directly)."""
 from __future__ import annotations
 
-import contextlib
 import copy
-from typing import Any, Iterator, Sequence
+from typing import Any, Sequence
 
 import numpy as np
 import torch
 
 from .balance import batch_standin, standin_done
-from .base import Augmenter, Params, input_settings
+from .base import Augmenter, Params, read_input_as
 from .constraints import InstanceOf, Integral, Interval, Pair, Real, SequenceOf
 from .hostreads import host_item, split_active
-from .labels import batch_classes, check_no_missing_labels, label_classes, label_ndim, merge_labels, take_labels
+from .labels import (
+    batch_classes,
+    check_no_missing_labels,
+    is_label_sets,
+    label_classes,
+    label_ndim,
+    labels_to_numpy,
+    merge_labels,
+    take_labels,
+)
 from .seeding import worker_seed
 
 __all__ = ["Composition", "Sequential", "OneOf", "SomeOf", "Sometimes", "RandAugment"]
-
-
-@contextlib.contextmanager
-def _shared_categorical_columns(comp: Augmenter) -> Iterator[None]:
-    """While the children fit on the raw input (each reads it itself), every augmenter inside reads it
-    as the composition does: with each categorical column any of them declares."""
-    settings = input_settings(comp, "categorical_columns")
-    union: list = []
-    for _, spec in settings:
-        for c in ([] if spec is None else [spec] if isinstance(spec, (str, int, np.integer)) else spec):
-            if c not in union:
-                union.append(c)
-    if not union:
-        yield
-        return
-    saved = [(a, a.__dict__.get("categorical_columns")) for a, _ in settings]
-    try:
-        for a, _ in saved:
-            a.__dict__["categorical_columns"] = list(union)
-        yield
-    finally:
-        for a, spec in saved:
-            a.__dict__["categorical_columns"] = spec
 
 
 class Composition(Augmenter):
@@ -116,7 +101,7 @@ class Composition(Augmenter):
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "Composition":
         self._ensure_valid()
-        with _shared_categorical_columns(self):
+        with read_input_as(self):  # as a call reads it: with every child's categorical columns
             for a in self.augmenters:
                 a.fit(X, y, **fit_params)
         return self
@@ -178,10 +163,9 @@ class Composition(Augmenter):
         mixers = [a for a in self._descendants() if getattr(a, "mixes_samples", False)]
         if y is None or not mixers:
             return None
-        if (isinstance(y, (list, tuple, np.ndarray)) or hasattr(y, "iloc")) and label_ndim(y) == 1:
-            arr = np.empty(len(y), dtype=object)
-            arr[:] = list(y) if not hasattr(y, "iloc") else y.tolist()
-            if np.asarray(y).dtype.kind in "OUS" and not any(isinstance(v, (list, tuple, np.ndarray)) for v in arr):
+        if not isinstance(y, torch.Tensor) and label_ndim(y) == 1 and not is_label_sets(y):
+            arr = labels_to_numpy(y)
+            if arr.dtype.kind in "OUS":
                 # missing class labels (None/NaN among labels) named by their positions in the whole y,
                 # not in the share a child was given (float targets: the children's own check)
                 check_no_missing_labels(arr, type(self).__name__)
@@ -297,6 +281,8 @@ class SomeOf(Composition):
 
 class Sometimes(Composition):
     """Apply ``augmenter`` to each sample with probability ``p`` (alias of setting ``p``)."""
+
+    routes_subsets = False  # its share is its p's draw
 
     def __init__(self, augmenter: Augmenter | None = None, **kwargs: Any):
         self.augmenter = augmenter

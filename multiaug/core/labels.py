@@ -164,6 +164,11 @@ def _one_hot(y: Any, num_classes: int) -> Any:
     return out
 
 
+def is_label_sets(y: Any) -> bool:
+    """A list whose labels are sequences (label sets, multi-label rows), not class labels."""
+    return isinstance(y, (list, tuple)) and len(y) > 0 and isinstance(y[0], (list, tuple, np.ndarray))
+
+
 def label_ndim(y: Any) -> int:
     """Dimensions of a label container without building an array of it: a list of equal-length rows
     is 2-D (multi-label, soft targets), a list of rows of different lengths (label sets) is one opaque
@@ -215,7 +220,7 @@ def merge_labels(y: Any, index: torch.Tensor, part: Any) -> Any:
         return None
     ndim_y = label_ndim(y)
     ndim_p = label_ndim(part)
-    if ndim_y == 1 and isinstance(y, (list, tuple)) and len(y) and isinstance(y[0], (list, tuple, np.ndarray)):
+    if ndim_y == 1 and is_label_sets(y):
         ndim_p = 1  # label sets of different sizes: a share of them may look 2-D, it is one label per sample
     if ndim_p == 2:
         # a mixing child run on a subset sizes its soft targets by the labels it saw: widen both sides

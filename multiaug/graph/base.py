@@ -253,7 +253,6 @@ def refuse_x_aug(graphs: Sequence[Any], where: str) -> None:
 def _check_x_aug_routing(aug: Any) -> None:
     """Refuse LocalAugmentation inside a composition that routes only some graphs to it (OneOf, SomeOf,
     RandAugment, a composition with p < 1): the others would come back without ``x_aug``."""
-    from ..core.compose import Sometimes
 
     def visit(a: Any, owner: Any) -> None:
         if getattr(a, "makes_x_aug", False) and owner is not None:
@@ -264,7 +263,7 @@ def _check_x_aug_routing(aug: Any) -> None:
                 "drawn get a copy of x in x_aug) and apply it on its own, after the other augmenters"
             )
         kids = a._children()
-        routes = bool(kids) and (float(a.p) < 1 or (a.routes_subsets and not isinstance(a, Sometimes)))
+        routes = bool(kids) and (float(a.p) < 1 or a.routes_subsets)
         for c in kids:
             visit(c, owner if owner is not None else (a if routes else None))
 
