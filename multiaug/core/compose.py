@@ -164,11 +164,11 @@ class Composition(Augmenter):
         if y is None or not mixers:
             return None
         if not isinstance(y, torch.Tensor) and label_ndim(y) == 1 and not is_label_sets(y):
-            arr = labels_to_numpy(y)
-            if arr.dtype.kind in "OUS":
+            y = labels_to_numpy(y)  # read once, for the check and the classes
+            if y.dtype.kind in "OUS":
                 # missing class labels (None/NaN among labels) named by their positions in the whole y,
                 # not in the share a child was given (float targets: the children's own check)
-                check_no_missing_labels(arr, type(self).__name__)
+                check_no_missing_labels(y, type(self).__name__)
         classes = label_classes(y)
         if classes is None:
             return None

@@ -336,14 +336,7 @@ class LabelConsistent(Composition):
             return out if isinstance(out, Batch) else Batch.from_data_list([out])
         if not isinstance(ctx, _Ctx):
             return out.detach().cpu().numpy()
-        return h.restore(out, self._many_ctx(ctx.inner))
-
-    def _many_ctx(self, ctx: Any) -> Any:
-        """The series context that restores a batch of several (a single series is seen as (N, T))."""
-        if self.modality == "timeseries" and ctx.ndim < 3 and (ctx.ndim == 1 or ctx.channels_last):
-            return dataclasses.replace(ctx, ndim=3 if ctx.channels_last and ctx.ndim == 2 else 2,
-                                       channels_last=ctx.channels_last and ctx.ndim == 2)
-        return ctx
+        return h.restore(out, h.many_ctx(ctx.inner))
 
     def _judge(self, out: Any, labels: np.ndarray, ctx: Any) -> tuple[np.ndarray, np.ndarray]:
         """``(ok, score)`` per sample: the model's probability of the source label (classification) or
@@ -533,7 +526,8 @@ class LabelConsistent(Composition):
             if isinstance(ctx, _Ctx) and ctx.as_list:
                 return out.to_data_list() if isinstance(out, Batch) else [out]
             return out if isinstance(out, Batch) else Batch.from_data_list([out])
-        return get_modality(self.modality).restore(out, self._many_ctx(inner))
+        h = get_modality(self.modality)
+        return h.restore(out, h.many_ctx(inner))
 
     def _sample(self, x: Any) -> Params:
         raise NotImplementedError("LabelConsistent draws while filtering; call it directly (aug(x, y)) or use augment")

@@ -175,12 +175,13 @@ def label_ndim(y: Any) -> int:
     label per sample (1-D), where ``np.ndim`` would refuse it."""
     if isinstance(y, torch.Tensor):
         return y.dim()
-    if isinstance(y, (list, tuple)):
-        rows = [r for r in y if isinstance(r, (list, tuple, np.ndarray, torch.Tensor)) and np.ndim(r) == 1]
-        if len(y) and len(rows) == len(y):
-            return 2 if len({len(r) for r in rows}) == 1 else 1
-        return np.ndim(y) if len(y) and not rows else 1
-    return np.ndim(y)
+    if not is_label_sets(y):
+        try:
+            return np.ndim(y)
+        except ValueError:  # a list mixing labels and sequences: one opaque label per sample
+            return 1
+    rows = [r for r in y if isinstance(r, (list, tuple, np.ndarray, torch.Tensor)) and np.ndim(r) == 1]
+    return 2 if len(rows) == len(y) and len({len(r) for r in rows}) == 1 else 1
 
 
 def _n_columns(y: Any) -> int:

@@ -52,6 +52,7 @@ import torch
 from ..core import Augmenter, Params, TensorHandler, register_modality
 from ..core.base import input_settings
 from ..core.constraints import Options, Satisfies, SequenceOf
+from ..core.hostreads import min_max
 
 NAN_POLICIES = ("raise", "keep")
 
@@ -163,7 +164,8 @@ def _wide_column(col: Any) -> tuple[np.ndarray, np.ndarray | None] | None:
         return None
     valid = ~col.isna().to_numpy() if col.hasnans else None
     ints = (col.fillna(0) if valid is not None else col).to_numpy(dtype=np_dt)
-    if not bool(_beyond_float64(ints if valid is None else ints[valid]).any()):
+    held = ints if valid is None else ints[valid]
+    if not held.size or (-_F64_EXACT <= held.min() and held.max() <= _F64_EXACT) or not bool(_beyond_float64(held).any()):
         return None
     return ints, valid
 
@@ -385,8 +387,8 @@ class TabularHandler(TensorHandler):
             big = _beyond_float64(host).any(0)
         else:
             host = None
-            lo, hi = torch.aminmax(ints)  # one pass; the per-column test only when some value is that large
-            if -_F64_EXACT <= int(lo) and int(hi) <= _F64_EXACT:
+            lo, hi = min_max(ints)  # one pass, one read; the per-column test only when some value is that large
+            if -_F64_EXACT <= lo and hi <= _F64_EXACT:
                 return t
             big = ((ints > _F64_EXACT) | (ints < -_F64_EXACT)).any(0).cpu().numpy()
         cols = np.flatnonzero(big)

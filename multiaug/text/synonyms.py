@@ -311,8 +311,9 @@ def cache_put(cache: dict, key: Any, value: Any, source_of: Callable[[Any], Any]
     src = source_of(key)
     if isinstance(src, str) and src.startswith("file:"):
         stem = src.rsplit(":", 2)[0] + ":"
-        for k in [k for k in cache if isinstance(source_of(k), str) and source_of(k).startswith(stem)]:
-            del cache[k]
+        for k in [k for k in cache if isinstance(source_of(k), str) and source_of(k) != src
+                  and source_of(k).startswith(stem)]:
+            del cache[k]  # another version of the file (the same version under another key stays)
     cache[key] = value
     while len(cache) > limit:
         cache.pop(next(iter(cache)))

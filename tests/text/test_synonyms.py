@@ -132,3 +132,19 @@ def test_blank_synonyms_are_refused_naming_the_word(syns):
         SynonymTable.from_dict({"dog": syns})
     with pytest.raises(TypeError, match="dict of str -> list of str"):
         SynonymTable.from_dict({"dog": None})
+
+
+def test_lexicons_of_one_file_with_other_stop_words_stay_cached(tmp_path):
+    """Only another version of a file makes its cached tables and lexicons stale, not other stop words."""
+    import os
+
+    from multiaug.text.vocab import get_lexicon
+
+    p = tmp_path / "syn.json"
+    p.write_text(json.dumps({"big": ["large"]}))
+    a = get_lexicon(str(p), ["x"])
+    b = get_lexicon(str(p), ["y"])
+    assert get_lexicon(str(p), ["x"]) is a and get_lexicon(str(p), ["y"]) is b
+    p.write_text(json.dumps({"big": ["huge", "large"]}))
+    os.utime(p, ns=(1, 1))  # another version: size and mtime differ
+    assert get_lexicon(str(p), ["x"]) is not a
