@@ -635,10 +635,12 @@ class TaggedHandler(UnchangedRule, ModalityHandler):
     def same_sample(self, out: Any, src: Any) -> bool:
         return list(out[0]) == list(src[0])
 
+    def many_ctx(self, ctx: _Ctx) -> _Ctx:
+        # a single sample given alone: the copies made from it are a list of them
+        return _Ctx({"one": "pairs", "one_span": "spans"}.get(ctx.kind, ctx.kind), ctx.scheme)
+
     def restore_outputs(self, outs: list, xi: TaggedBatch, ctx: _Ctx) -> Any:
-        # n_aug copies of a single sample come back as a list of them
-        kind = {"one": "pairs", "one_span": "spans"}.get(ctx.kind, ctx.kind)
-        return self.restore(TaggedBatch.from_samples(outs, xi.scheme), _Ctx(kind, xi.scheme))
+        return self.restore(TaggedBatch.from_samples(outs, xi.scheme), _Ctx(self.many_ctx(ctx).kind, xi.scheme))
 
     def concat(self, batches: Sequence[Any]) -> Any:
         b0 = batches[0]
@@ -747,9 +749,8 @@ class TaggedAugmenter(TextAugmenter):
         return self.handler.restore(TaggedBatch.from_samples(outs, ctx.scheme), ctx)
 
     def _augment_batch(self, xi: TaggedBatch, ctx: Any, y: Any, n_aug: int, inputs: dict):
-        # n_aug copies of a single sample come back as a list of them
-        kind = {"one": "pairs", "one_span": "spans"}.get(ctx.kind, ctx.kind)
-        return super()._augment_batch(xi, _Ctx(kind, xi.scheme), y, n_aug, inputs)
+        # n_aug copies of a single sample come back as a list of them, in the batch's scheme
+        return super()._augment_batch(xi, _Ctx(self.handler.many_ctx(ctx).kind, xi.scheme), y, n_aug, inputs)
 
 
 def _sum_details(a: dict | None, b: dict | None) -> dict | None:
