@@ -380,7 +380,7 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
     csv/jsonl/parquet table (labels from ``--label-column``), x/y of an .npz (series or table), or the
     graphs of a .pt file (one graph: node classification with its ``y``; several: graph classification)."""
     from . import io as mio
-    from .engines.local import check_column_options
+    from .engines.local import check_column_options, check_text_column
 
     kind = mio.kind_of(input_path, "FILE")
     feats = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
@@ -389,19 +389,15 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         if not label_column:
             raise UserError("--label-column is required for a table (the labels or targets to predict)")
         df = mio.read_table(input_path, text_columns=[column] if column else None)
-        need = [label_column] + ([column] if column else []) + ([c.strip() for c in columns.split(",") if c.strip()] if columns else [])
+        need = [label_column] + ([column] if column else []) + (feats or [])
         missing = [c for c in need if c not in df.columns]
         if missing:
             raise UserError(f"column(s) {missing} not in {input_path!r}; it has {list(df.columns)}")
         y = df[label_column].to_numpy()
         if column:
-            texts = df[column].tolist()
-            for r, v in zip(df.index.tolist(), texts):
-                if not isinstance(v, str):  # a parquet list or boolean: never its Python repr
-                    v = v.item() if isinstance(v, np.generic) else v
-                    raise UserError(f"row {r}: column {column!r} holds {v!r:.80}; expected text")
-            return texts, y
-        feats = [c.strip() for c in columns.split(",") if c.strip()] if columns else [c for c in df.columns if c != label_column]
+            check_text_column(df[column], column, UserError)
+            return df[column].tolist(), y
+        feats = (feats or []) if columns else [c for c in df.columns if c != label_column]
         X = df[feats]
         bad = [c for c in feats if X[c].dtype.kind not in "biuf"]
         if bad:

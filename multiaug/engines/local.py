@@ -235,6 +235,19 @@ def lone_sample_error(mixer: Augmenter, what: str) -> ValueError:
     )
 
 
+def check_text_column(texts: Any, column: str, error: type = ValueError) -> None:
+    """Refuse a text column holding anything but str (a parquet list or boolean: never its Python
+    repr), naming the first such row by its index: one C-level type scan, the row looked for only
+    when it fails."""
+    values = texts.tolist()
+    if set(map(type, values)) <= {str}:
+        return
+    for r, v in zip(texts.index.tolist(), values):
+        if not isinstance(v, str):
+            v = v.item() if isinstance(v, np.generic) else v  # True, not np.True_
+            raise error(f"row {r}: column {column!r} holds {v!r:.80}; expected text")
+
+
 def check_label_column(df: Any, label_column: str | None) -> None:
     """``--label-column`` must name a column of the input (for every modality: a misspelled name is
     never ignored)."""
@@ -395,12 +408,7 @@ def augment_table_batch(
         if column not in df.columns:
             raise ValueError(f"--column {column!r} is not in the input; columns are {list(df.columns)}")
         texts = work[column]
-        bad = texts.map(lambda v: not isinstance(v, str))
-        if bad.any():
-            i = int(bad.to_numpy().nonzero()[0][0])
-            v = texts.iloc[i]
-            v = v.item() if isinstance(v, np.generic) else v  # True, not np.True_
-            raise ValueError(f"row {int(work.index[i])}: column {column!r} holds {v!r:.80}; expected text")
+        check_text_column(texts, column)
         report.empty_texts += int((df[column].str.strip() == "").sum())
         y_text = _label_array(work[label_column]) if label_column is not None else None
         X_aug, _, src = _augment_quiet(aug, texts.tolist(), y_text, n_aug, report, copies, work.index.to_numpy())
