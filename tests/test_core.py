@@ -157,6 +157,38 @@ def test_set_params_validates():
         aug(torch.zeros(2, 1, 8))
 
 
+def test_composition_children_params_by_position():
+    from sklearn.datasets import load_diabetes
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import GridSearchCV
+    from imblearn.pipeline import Pipeline
+
+    from multiaug.timeseries import Scaling
+
+    inner = [Jitter(sigma=0.05), OneOf([Scaling(), Jitter()])]
+    aug = Sequential(inner, seed=3)
+    deep = aug.get_params(deep=True)
+    assert deep["augmenters__0"] is inner[0] and deep["augmenters__1__augmenters__1__sigma"] == 0.03
+    assert set(aug.get_params(deep=False)) <= set(deep)
+    aug.set_params(augmenters__0__sigma=0.5, augmenters__1__augmenters__1__sigma=0.7, seed=4)
+    assert aug.augmenters[0].sigma == 0.5 and aug.augmenters[1].augmenters[1].sigma == 0.7 and aug.seed == 4
+    aug.set_params(augmenters__0=Scaling())  # swapping a child builds a new list; the caller's is untouched
+    assert isinstance(aug.augmenters[0], Scaling) and isinstance(inner[0], Jitter)
+    for bad in ({"augmenters__2__sigma": 1.0}, {"augmenters__x": 1}):
+        with pytest.raises(ValueError, match="augmenters__<i>"):
+            aug.set_params(**bad)
+    with pytest.raises(ValueError, match="nope"):
+        aug.set_params(augmenters__0__nope=1)
+    # a grid search reaches a child's parameter through a pipeline
+    X, y = load_diabetes(return_X_y=True)
+    pipe = Pipeline([("aug", Sequential([GaussianNoise(sigma=0.05)], n_aug=2, seed=0)), ("model", Ridge())])
+    gs = GridSearchCV(pipe, {"aug__augmenters__0__sigma": [0.01, 0.1]}, cv=3).fit(X, y)
+    assert gs.best_params_["aug__augmenters__0__sigma"] in (0.01, 0.1)
+    assert len(gs.cv_results_["params"]) == 2
+    sometimes = Sometimes(Jitter()).set_params(augmenter__sigma=2.0)  # a single child: scikit-learn's own recursion
+    assert sometimes.augmenter.sigma == 2.0 and "augmenters__0" not in sometimes.get_params()
+
+
 # ---- labels ----------------------------------------------------------------------------------------
 
 

@@ -68,6 +68,57 @@ class Composition(Augmenter):
     def _children(self) -> list[Augmenter]:
         return list(self.augmenters)
 
+    # ---- nested hyperparameters: ``augmenters__<i>__<name>`` ----------------------------------------
+    # scikit-learn recurses into hyperparameters that are estimators, not into lists of them; children
+    # are named by their position, so ``GridSearchCV`` over ``aug__augmenters__0__sigma`` (and
+    # ``set_params(augmenters__1=Jitter())`` to swap a child) work as for a Pipeline's steps.
+
+    def _lists_children(self) -> bool:
+        return "augmenters" in self._get_param_names() and isinstance(self.__dict__.get("augmenters"), (list, tuple))
+
+    def get_params(self, deep: bool = True) -> dict[str, Any]:
+        out = super().get_params(deep=deep)
+        if deep and self._lists_children():
+            for i, child in enumerate(self.augmenters):
+                out[f"augmenters__{i}"] = child
+                if hasattr(child, "get_params"):
+                    out.update((f"augmenters__{i}__{k}", v) for k, v in child.get_params(deep=True).items())
+        return out
+
+    def set_params(self, **params: Any) -> "Composition":
+        own: dict[str, Any] = {}
+        swap: dict[int, Any] = {}
+        nested: dict[int, dict[str, Any]] = {}
+        for key, value in params.items():
+            head, sep, tail = key.partition("__")
+            if head != "augmenters" or not sep or not self._lists_children():
+                own[key] = value
+                continue
+            pos, sep, sub = tail.partition("__")
+            n = len(self.augmenters)
+            if not pos.isdigit() or int(pos) >= n:
+                raise ValueError(
+                    f"{type(self).__name__}: invalid parameter {key!r}: children are named augmenters__<i> with i in "
+                    f"0..{n - 1} (their position in augmenters), got {pos!r}"
+                )
+            if sep:
+                nested.setdefault(int(pos), {})[sub] = value
+            else:
+                swap[int(pos)] = value
+        if own:
+            super().set_params(**own)
+        if swap:  # a new list, as Pipeline does: the caller's list is left as it was
+            children = list(self.augmenters)
+            for i, child in swap.items():
+                children[i] = child
+            self.augmenters = children
+        for i, sub in nested.items():
+            child = self.augmenters[i]
+            if not hasattr(child, "set_params"):
+                raise ValueError(f"{type(self).__name__}: augmenters[{i}] is a {type(child).__name__}, it has no parameters to set")
+            child.set_params(**sub)
+        return self
+
     def generator(self, device: Any = "cpu") -> torch.Generator:
         if worker_seed() is not None:
             # in a DataLoader worker: _started_worker_stream seeds the children from our stream
