@@ -158,10 +158,10 @@ def test_set_params_validates():
 
 
 def test_composition_children_params_by_position():
+    from imblearn.pipeline import Pipeline
     from sklearn.datasets import load_diabetes
     from sklearn.linear_model import Ridge
     from sklearn.model_selection import GridSearchCV
-    from imblearn.pipeline import Pipeline
 
     from multiaug.timeseries import Scaling
 
