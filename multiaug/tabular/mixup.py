@@ -56,6 +56,8 @@ class MixingAugmenter(TabularAugmenter):
         """Validate ``X``/``y`` (same length, at least 2 rows) and remember the task and classes."""
         self._ensure_valid()
         self._reset_feature_names()
+        for stale in ("task_", "classes_"):  # a refit forgets what an earlier fit learned about y
+            self.__dict__.pop(stale, None)
         x, _ = self._to_internal(X)
         if y is not None:
             if len(y) != x.shape[0]:

@@ -1,12 +1,15 @@
 """Additive noise for tables."""
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
+import numpy as np
 import torch
 
 from ..core import Params
 from ..core.constraints import Integral, Interval, Real, SequenceOf
+from ..core.hostreads import host_reads_cheap
 from ..registry import register
 from .base import TabularAugmenter
 
@@ -112,6 +115,31 @@ class GaussianNoise(TabularAugmenter):
         if hard is not None:
             delta = delta * (~hard.to(x.device))
         return x + delta
+
+    def _extra_inputs(self, x: torch.Tensor, y: Any = None, hard: Any = None, **extra: Any) -> dict[str, Any]:
+        inputs = super()._extra_inputs(x, y=y, hard=hard, **extra)
+        if hard is not None and (not isinstance(hard, torch.Tensor) or host_reads_cheap(hard.device)):
+            # the conversion's column flags are a host array: no device read
+            self._warn_if_nothing_to_noise(x, hard)
+        return inputs
+
+    def _warn_if_nothing_to_noise(self, x: torch.Tensor, hard: Any) -> None:
+        """Contract: an augmenter that cannot change its input says so. Every column it may noise
+        (``columns``, else all) categorical/boolean leaves each row as it was: a ``RuntimeWarning``."""
+        flags = hard.detach().cpu().numpy() if isinstance(hard, torch.Tensor) else np.asarray(hard)
+        hard_cols = [bool(h) for h in flags.reshape(-1).tolist()]
+        if len(hard_cols) != x.shape[1]:
+            return
+        cols = range(x.shape[1]) if self.columns is None else [int(c) % x.shape[1] for c in self.columns]
+        if any(not hard_cols[j] for j in cols):
+            return
+        which = "every column" if self.columns is None else f"columns={list(self.columns)}"
+        warnings.warn(
+            f"GaussianNoise: the columns it may noise ({which}) are all categorical or boolean, which noise "
+            "never changes: the rows come back unchanged (set columns= to numeric columns)",
+            RuntimeWarning,
+            stacklevel=5,
+        )
 
 
 def _nanstd(t: torch.Tensor) -> torch.Tensor:

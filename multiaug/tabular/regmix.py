@@ -49,6 +49,7 @@ from __future__ import annotations
 import math
 from typing import Any, Sequence
 
+import numpy as np
 import torch
 from torch import nn
 
@@ -72,6 +73,30 @@ def _policy(n_in: int, hidden: int, n_out: int) -> nn.Module:
         for prm in module.parameters():
             prm.zero_()
     return module
+
+
+def _in_categories_of(X_val: Any, ctx: Any) -> Any:
+    """``X_val`` (a DataFrame) with its categorical columns in the categories the conversion of ``X``
+    found (``ctx.categories``), so that both are coded alike; a category ``X`` lacks raises
+    ``ValueError`` naming the column. Anything else is returned as it is."""
+    if getattr(ctx, "kind", None) != "frame" or not ctx.categories or not hasattr(X_val, "iloc"):
+        return X_val
+    if X_val.ndim != 2 or X_val.shape[1] != len(ctx.columns):
+        return X_val  # the column count check that follows names the problem
+    import pandas as pd
+
+    X_val = X_val.copy(deep=False)
+    for j, cats in ctx.categories.items():
+        col = X_val.iloc[:, j]
+        coded = pd.Categorical(col, categories=cats)
+        unseen = col[np.asarray(pd.isna(coded)) & np.asarray(col.notna())]
+        if len(unseen):
+            raise ValueError(
+                f"RegMix.fit: X_val column {ctx.columns[j]!r} holds categories not seen in X: "
+                f"{list(dict.fromkeys(unseen.tolist()))[:5]}; X and X_val must share their categories"
+            )
+        X_val.isetitem(j, coded)
+    return X_val
 
 
 @register("regmix")
@@ -206,8 +231,10 @@ class RegMix(MixingAugmenter):
             if y_val is None:
                 raise ValueError("RegMix.fit: X_val given without y_val")
             self._check_feature_names(X_val, "X_val")
-            xv, _ = self.handler.check(X_val, self)
-            self.handler.check(X, self)  # restore the column flags of X
+            _, x_ctx = self.handler.check(X, self)
+            # X_val's categorical columns coded with X's categories (its own would shift the codes
+            # wherever X_val lacks a category of X)
+            xv, _ = self.handler.check(_in_categories_of(X_val, x_ctx), self)
             if xv.shape[1] != x.shape[1]:
                 raise ValueError(f"X_val has {xv.shape[1]} columns but X has {x.shape[1]}")
             if len(y_val) != xv.shape[0]:

@@ -201,10 +201,9 @@ def draw_bernoulli(shape, rate: float, g: torch.Generator, device) -> torch.Tens
         last = end
 
 
-def draw_gamma(alpha: torch.Tensor, g: torch.Generator, tries: int = 16) -> torch.Tensor:
-    """Gamma(alpha, 1) samples (one per entry of ``alpha``) with Marsaglia–Tsang, vectorised, from an
-    explicit generator (``torch.distributions`` only uses the global RNG). ``alpha < 1`` uses the
-    boost ``Gamma(alpha + 1) * U ** (1 / alpha)``."""
+def _gamma_parts(alpha: torch.Tensor, g: torch.Generator, tries: int) -> tuple[torch.Tensor, ...]:
+    """The draws of :func:`draw_gamma`: ``(sample, ub, a, boost)``, the Gamma(``a1``) sample, the boost
+    uniform, ``alpha`` as float32 and where the boost applies (``Gamma(a) = sample * ub ** (1 / a)``)."""
     dev = alpha.device
     a = alpha.float()
     boost = a < 1
@@ -221,14 +220,31 @@ def draw_gamma(alpha: torch.Tensor, g: torch.Generator, tries: int = 16) -> torc
     vv = v.gather(0, first[None]).squeeze(0)
     sample = torch.where(ok.any(0), d * vv, d)
     ub = torch.rand(a.shape, generator=g, device=dev, dtype=torch.float32).clamp_min(1e-30)
+    return sample, ub, a, boost
+
+
+def draw_gamma(alpha: torch.Tensor, g: torch.Generator, tries: int = 16) -> torch.Tensor:
+    """Gamma(alpha, 1) samples (one per entry of ``alpha``) with Marsaglia–Tsang, vectorised, from an
+    explicit generator (``torch.distributions`` only uses the global RNG). ``alpha < 1`` uses the
+    boost ``Gamma(alpha + 1) * U ** (1 / alpha)``."""
+    sample, ub, a, boost = _gamma_parts(alpha, g, tries)
     return torch.where(boost, sample * ub ** (1.0 / a), sample)
 
 
 def draw_beta(alpha: float, beta: float, n: int, g: torch.Generator, device) -> torch.Tensor:
-    """``(n,)`` Beta(alpha, beta) samples from an explicit generator."""
-    ga = draw_gamma(torch.full((n,), float(alpha), device=device, dtype=torch.float32), g)
-    gb = draw_gamma(torch.full((n,), float(beta), device=device, dtype=torch.float32), g)
-    return (ga / (ga + gb).clamp_min(1e-30)).clamp(0.0, 1.0)
+    """``(n,)`` Beta(alpha, beta) samples from an explicit generator.
+
+    The ratio ``Ga / (Ga + Gb)`` is taken in log space: for small shapes (``alpha < 0.05``) both
+    float32 gammas ``sample * U ** (1 / alpha)`` often underflow to 0, which gave 0 (the partner
+    only) instead of 0 or 1 with equal chance."""
+
+    def log_gamma(shape: float) -> torch.Tensor:
+        sample, ub, a, boost = _gamma_parts(torch.full((n,), float(shape), device=device, dtype=torch.float32), g, 16)
+        return torch.log(sample) + torch.where(boost, torch.log(ub) / a, torch.zeros_like(a))
+
+    la = log_gamma(alpha)
+    lb = log_gamma(beta)
+    return torch.sigmoid(la - lb).clamp(0.0, 1.0)
 
 
 # --------------------------------------------------------------------------------------------------

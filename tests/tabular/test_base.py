@@ -115,6 +115,21 @@ def test_gaussian_noise_leaves_categorical_columns_and_needs_rows():
     assert one.shape == (1, 3) and not np.allclose(one, 1.0)
 
 
+def test_gaussian_noise_warns_when_every_column_it_may_noise_is_categorical():
+    # it returned the rows unchanged without a word (contract: an augmenter that cannot change its
+    # input says so)
+    df = pd.DataFrame({"c": pd.Categorical(list("abcabc")), "b": [True, False] * 3, "x": np.arange(6.0)})
+    with pytest.warns(RuntimeWarning, match=r"columns=\[0, 1\]\) are all categorical or boolean"):
+        out = GaussianNoise(seed=0, columns=[0, 1])(df)
+    assert out.equals(df)
+    with pytest.warns(RuntimeWarning, match=r"\(every column\) are all categorical or boolean"):
+        GaussianNoise(seed=0)(np.random.default_rng(0).normal(size=(6, 2)) > 0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        out = GaussianNoise(seed=0, columns=[1, 2])(df)  # a numeric column among them: no warning
+    assert not np.allclose(out["x"], df["x"])
+
+
 def test_composition_passes_column_flags_to_children():
     from multiaug import Sequential
 

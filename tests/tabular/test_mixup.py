@@ -59,6 +59,21 @@ def test_string_labels_use_sorted_classes_and_fit_fixes_k():
         aug(x[:2], np.array(["a", "z"]))
 
 
+@pytest.mark.parametrize("cls", [Mixup, CutMix])
+def test_refit_forgets_the_classes_of_an_earlier_fit(cls):
+    # a refit kept the first fit's classes_/task_: labels of the new data were "not seen in fit"
+    x = np.random.default_rng(0).normal(size=(20, 2))
+    aug = cls(seed=0).fit(x, np.array(["a", "b"] * 10))
+    aug.fit(x)
+    assert "classes_" not in aug.__dict__ and "task_" not in aug.__dict__
+    y = np.array([3, 7] * 10)
+    _, soft = aug(x, y)
+    _, ref = cls(seed=0).fit(x)(x, y)
+    assert soft.shape == (20, 8) and np.array_equal(soft, ref)
+    aug.fit(x, np.linspace(0.0, 1.0, 20))  # now regression: no classes left over
+    assert aug.task_ == "regression" and "classes_" not in aug.__dict__
+
+
 def test_task_detection_rules():
     assert infer_task(np.array([0, 1, 2])) == "classification"
     assert infer_task(np.arange(100)) == "regression"

@@ -130,3 +130,19 @@ def test_x_val_columns_must_match_x():
     y = x["a"].to_numpy() * 2.0
     with pytest.raises(ValueError, match="X_val has columns"):
         RegMix(**SMALL).fit(x, y, X_val=x[["b", "a"]], y_val=y)
+
+
+def test_x_val_categories_are_coded_like_x():
+    # X_val's categorical columns were coded with X_val's own categories: one lacking a category of X
+    # shifted the codes, so the policy was rewarded on validation rows read in another coding
+    pd = pytest.importorskip("pandas")
+    g = np.random.default_rng(0)
+    X = pd.DataFrame({"a": g.normal(size=60), "c": g.choice(["p", "q", "r"], 60)})
+    y = X["a"].to_numpy() + 3.0 * (X["c"] == "r").to_numpy()
+    Xv = X[X["c"] != "p"].iloc[:15]
+    Xv_cat = Xv.assign(c=pd.Categorical(Xv["c"], categories=["p", "q", "r"]))  # coded as X is
+    kw = dict(seed=0, categorical_columns=["c"], **SMALL)
+    rep = RegMix(**kw).fit(X, y, X_val=Xv, y_val=y[Xv.index]).fit_report_
+    assert rep == RegMix(**kw).fit(X, y, X_val=Xv_cat, y_val=y[Xv.index]).fit_report_
+    with pytest.raises(ValueError, match=r"X_val column 'c' holds categories not seen in X: \['zz'\]"):
+        RegMix(**kw).fit(X, y, X_val=Xv.assign(c="zz"), y_val=y[Xv.index])

@@ -89,6 +89,16 @@ def test_beta_and_gamma_draws_follow_their_law():
     assert abs(gam.mean().item() - 0.5) < 0.03
 
 
+@pytest.mark.parametrize("a", [0.02, 0.01])
+def test_beta_with_a_small_shape_stays_symmetric(a):
+    # both float32 gammas underflowed to 0 for small shapes, which gave lam = 0 (the partner only)
+    # in a third of the draws: Beta(a, a) has mean 0.5, half its mass near 0 and half near 1
+    s = F.draw_beta(a, a, 100000, _gen(4), "cpu")
+    assert s.min() >= 0 and s.max() <= 1 and torch.isfinite(s).all()
+    assert abs(s.mean().item() - 0.5) < 0.01
+    assert abs((s < 0.5).float().mean().item() - 0.5) < 0.01
+
+
 def test_smooth_curve_hits_end_knots():
     knots = torch.randn(2, 3, 5)
     curve = F.smooth_curve(knots, 101)
