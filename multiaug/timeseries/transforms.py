@@ -17,6 +17,7 @@ import torch
 from ..core import Params
 from ..core.constraints import Boolean, Integral, Interval, Pair, Real, SequenceOf
 from ..core.hostreads import min_max
+from ..core.labels import class_columns, class_list, current_batch_classes
 from ..registry import register
 from . import functional as F
 from .base import TimeSeriesAugmenter
@@ -354,20 +355,39 @@ class _Mixing(TimeSeriesAugmenter):
         return torch.randperm(x.shape[0], generator=self.generator(x.device), device=x.device)
 
     def _apply_labels(self, y: Any, params: Params) -> Any:
+        series = None
+        if not isinstance(y, (np.ndarray, torch.Tensor)) and hasattr(y, "to_numpy") and hasattr(y, "index"):
+            # a pandas Series (or DataFrame of soft targets): read as its values, as tabular mixing does
+            series = y
+            y = np.array(y.to_numpy())  # a copy: pandas may hand out a read-only view
+            if y.dtype == object:  # e.g. a category Series of ints: let NumPy infer the values' type
+                y = np.asarray(y.tolist())
         is_np = isinstance(y, np.ndarray)
+        k = self.n_classes
         if is_np or isinstance(y, (list, tuple)):
             arr = np.asarray(y)
+            if arr.ndim == 1 and (arr.dtype.kind in "OUS" or (arr.dtype.kind == "i" and arr.size and arr.min() < 0)):
+                # class labels that are not non-negative integers (strings, negative ids): soft-target
+                # column j is the j-th of the sorted classes (of a composition's whole batch), as in
+                # tables; missing labels and unorderable mixtures raise, naming y
+                named, integer = class_list(arr, type(self).__name__)
+                if integer:  # an object array of non-negative integers: the labels are the columns
+                    arr = arr.astype(np.int64)
+                else:
+                    classes = current_batch_classes() or named
+                    arr = class_columns(arr, classes)
+                    k = len(classes) if k is None else k
             if arr.dtype.kind not in "biuf":
                 raise TypeError(
-                    f"{type(self).__name__}: y must hold integer class labels or numbers to mix, got dtype {arr.dtype}; "
-                    "encode string classes first (e.g. sklearn LabelEncoder)"
+                    f"{type(self).__name__}: y must hold class labels (one per series) or numbers to mix, got "
+                    f"dtype {arr.dtype} of shape {arr.shape}"
                 )
-            yt = torch.from_numpy(np.ascontiguousarray(arr))
+            arr = np.ascontiguousarray(arr) if arr.flags.writeable else arr.copy()  # read-only labels too
+            yt = torch.from_numpy(arr)
         elif isinstance(y, torch.Tensor):
             yt = y
         else:
             raise TypeError(f"{type(self).__name__}: y must be a tensor, array or list, got {type(y).__name__}")
-        k = self.n_classes
         if k is not None and yt.dim() == 1 and yt.is_floating_point():
             # n_classes says these are classes: class ids stored as floats (np.load, pandas), not values to mix
             yt = F.class_ids(yt, k, type(self).__name__)
@@ -381,7 +401,14 @@ class _Mixing(TimeSeriesAugmenter):
             if k is None and yt.dim() == 1:
                 k = hi + 1
         out = F.mix_targets(yt, params["perm"], params["lam"], k)
-        return out.cpu().numpy() if is_np or not isinstance(y, torch.Tensor) else out
+        if not isinstance(y, torch.Tensor):
+            out = out.cpu().numpy()
+            if series is not None and out.ndim == 1 and series.ndim == 1:
+                # regression values mixed: a Series stays a Series (same index and name), as in tables
+                import pandas as pd
+
+                return pd.Series(out, index=series.index, name=series.name)
+        return out
 
     def _apply_mask(self, mask: torch.Tensor, params: Params) -> torch.Tensor:
         # a per-step label cannot be "mixed": take the partner's where it dominates

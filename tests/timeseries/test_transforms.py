@@ -198,8 +198,47 @@ def test_mixing_gives_soft_targets_and_mixed_regression_values(cls):
     # numpy labels stay numpy; n_classes fixes K
     _, soft_np = cls(seed=0, n_classes=5)(x.numpy(), y.numpy())
     assert isinstance(soft_np, np.ndarray) and soft_np.shape == (10, 5)
-    with pytest.raises(TypeError, match="LabelEncoder"):
-        cls(seed=0)(x, np.array(["a", "b"] * 5))
+    with pytest.raises(TypeError, match="y"):
+        cls(seed=0)(x, np.array(["a", 1] * 5, dtype=object))  # labels of two unorderable types
+    with pytest.raises(ValueError, match="y"):
+        cls(seed=0)(x, np.array(["a", None] * 5, dtype=object))  # missing labels
+
+
+@pytest.mark.parametrize("cls", [TSMixup, TSCutMix, FrequencyMix])
+def test_mixing_numbers_named_classes_by_their_sorted_order(cls):
+    # strings and negative class ids: column j is the j-th sorted class, as in tables (docs/contract.md)
+    x = _walks(n=10).numpy()
+    ids = np.arange(10) % 3
+    _, ref = cls(seed=0)(x, ids)
+    for named in (np.array(["a", "b", "c"])[ids], ids - 1, [["x", "y", "z"][i] for i in ids]):
+        _, soft = cls(seed=0)(x, named)
+        assert np.array_equal(soft, ref)
+    X2, y2 = cls(seed=0).fit_resample(x, np.array(["a", "b", "c"])[ids])  # soft targets back to the names
+    assert set(y2.tolist()) <= {"a", "b", "c"} and list(y2[:10]) == list(np.array(["a", "b", "c"])[ids])
+    _, soft = multiaug.OneOf([cls(), cls()], seed=0)(x[:4], np.array(["a", "b", "c", "c"]))
+    assert soft.shape == (4, 3)  # inside a composition: the whole batch's classes
+
+
+@pytest.mark.parametrize("cls", [TSMixup, TSCutMix, FrequencyMix])
+def test_mixing_takes_labels_in_a_pandas_series(cls):
+    pd = pytest.importorskip("pandas")
+    x = _walks(n=8).numpy()
+    y = pd.Series([0, 1, 2, 0, 1, 2, 0, 1], name="label", index=range(10, 18))
+    _, soft = cls(seed=0)(x, y)  # was TypeError: y must be a tensor, array or list, got Series
+    _, ref = cls(seed=0)(x, y.to_numpy())
+    assert isinstance(soft, np.ndarray) and soft.shape == (8, 3) and np.array_equal(soft, ref)
+    _, soft_cat = cls(seed=0)(x, y.astype("category"))
+    assert np.array_equal(soft_cat, ref)
+    X2, y2 = cls(seed=0).fit_resample(x, y)
+    assert X2.shape == (16, 2, 50) and len(y2) == 16 and set(np.asarray(y2).tolist()) <= {0, 1, 2}
+    # regression values in a Series stay a Series with the same index and name, as in tables
+    yr = pd.Series(np.linspace(0.0, 1.0, 8), name="t", index=range(10, 18))
+    aug = cls(seed=1)
+    params = aug.sample(torch.as_tensor(x))
+    mixed = aug.apply_labels(yr, params)
+    assert isinstance(mixed, pd.Series) and mixed.name == "t" and list(mixed.index) == list(yr.index)
+    lam, perm = params["lam"].numpy(), params["perm"].numpy()
+    assert np.allclose(mixed.to_numpy(), lam * yr.to_numpy() + (1 - lam) * yr.to_numpy()[perm], atol=1e-6)
 
 
 def test_cutmix_lambda_matches_the_cut():
