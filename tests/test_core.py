@@ -526,6 +526,32 @@ def test_imblearn_pipeline_with_dataframe_input():
     assert np.allclose(pipe.predict(df), y, atol=1.0)
 
 
+def test_fit_params_reach_a_sampler_step_or_are_refused():
+    import sklearn
+    from imblearn.pipeline import Pipeline
+    from sklearn.linear_model import Ridge
+
+    from multiaug.tabular import RegMix
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = X @ np.array([1.0, 2.0, 3.0])
+    tiny = {"n_iter": 2, "episodes": 2, "k_candidates": (1, 2), "seed": 0}
+    aug = RegMix(**tiny)
+    assert aug.fit_resample(X[:40], y[:40], X_val=X[40:], y_val=y[40:])[0].shape == (80, 3)
+    assert aug.fit_report_["n_val"] == 20
+    # without metadata routing imblearn hands step parameters to fit only, which a sampler never gets:
+    # refused by name instead of RegMix silently holding out its own split
+    with pytest.raises(ValueError, match=r"X_val, y_val.*set_fit_resample_request\(X_val=True, y_val=True\)"):
+        Pipeline([("aug", RegMix(**tiny)), ("m", Ridge())]).fit(X[:40], y[:40], aug__X_val=X[40:], aug__y_val=y[40:])
+    with sklearn.config_context(enable_metadata_routing=True):
+        step = RegMix(**tiny).set_fit_resample_request(X_val=True, y_val=True)
+        pipe = Pipeline([("aug", step), ("m", Ridge())]).fit(X[:40], y[:40], X_val=X[40:], y_val=y[40:])
+        assert pipe.named_steps["aug"].fit_report_["n_val"] == 20
+        with pytest.raises(TypeError, match="nope"):
+            GaussianNoise().set_fit_resample_request(nope=True)  # GaussianNoise.fit takes no extra parameter
+
+
 # ---- persistence -----------------------------------------------------------------------------------
 
 

@@ -65,6 +65,53 @@ def _asked_by_imblearn() -> bool:
     return imb is not None and isinstance(owner, imb.Pipeline)
 
 
+class _FitResampleRequest:
+    """``set_fit_resample_request`` of every augmenter, as imblearn's samplers have it: which of
+    ``fit``'s extra parameters (``RegMix``'s ``X_val``/``y_val``) a Pipeline routes to ``fit_resample``
+    under scikit-learn's metadata routing. scikit-learn makes these setters when a class is created,
+    for the methods it routes then; ``fit_resample`` joins them when imblearn is imported, which
+    multiaug does not do at import time (about a second), so the setter is made on first use."""
+
+    def __get__(self, instance: Any, owner: type) -> Any:
+        import imblearn.base  # noqa: F401  (adds fit_resample to scikit-learn's routed methods)
+        from sklearn.utils._metadata_requests import RequestMethod
+
+        fit = inspect.signature(owner.fit).parameters.values()
+        keys = sorted(p.name for p in fit if p.name not in ("self", "X", "y") and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+        resample = RequestMethod("fit_resample", keys).__get__(instance, owner)
+
+        def set_fit_resample_request(*args: Any, **requests: Any) -> Any:
+            # fit_resample hands them to fit, and imblearn's Pipeline routes its fit to both: one answer
+            est = resample(*args, **requests)
+            if keys:
+                RequestMethod("fit", keys).__get__(est, owner)(**requests)
+            return est
+
+        set_fit_resample_request.__doc__ = resample.__doc__
+        return set_fit_resample_request
+
+
+def _params_imblearn_dropped(est: Any) -> list[str]:
+    """Step parameters given to an imblearn ``Pipeline.fit`` for ``est`` that imblearn, without
+    scikit-learn's metadata routing, hands to the step's ``fit`` only: a sampler step is never
+    fitted that way, so they would be lost. Found in the frame of the Pipeline's ``_fit`` that is
+    fitting ``est`` (empty when there is none, or when the frame is not as expected)."""
+    frame = sys._getframe(1)
+    for _ in range(8):
+        frame = frame.f_back
+        if frame is None:
+            return []
+        if frame.f_globals.get("__name__") == "imblearn.pipeline" and frame.f_code.co_name == "_fit":
+            try:
+                if frame.f_locals.get("cloned_transformer") is not est:
+                    return []
+                step = frame.f_locals["routed_params"][frame.f_locals["name"]]
+                return sorted(set(step.get("fit", {})) - set(step.get("fit_resample", {})))
+            except (KeyError, TypeError, AttributeError):
+                return []
+    return []
+
+
 def _api(est: Any) -> str:
     return est.__dict__.get("_sklearn_api", "auto")
 
@@ -114,6 +161,8 @@ class SklearnMixin:
                     continue
                 out[prm.name] = prm.default
         return {k: out[k] for k in cls._get_param_names() if k in out}
+
+    set_fit_resample_request = _FitResampleRequest()
 
     # ---- which face the augmenter shows -------------------------------------------------------------
 
@@ -187,12 +236,27 @@ class SklearnMixin:
     # ---- sampler face --------------------------------------------------------------------------------
 
     @available_if(_shows_fit_resample)
-    def fit_resample(self, X: Any, y: Any) -> tuple[Any, Any]:
+    def fit_resample(self, X: Any, y: Any, **fit_params: Any) -> tuple[Any, Any]:
         """imblearn sampler API: fit, then return the originals followed by ``n_aug`` augmented
         copies. Works for classification and regression targets; inside an
-        ``imblearn.pipeline.Pipeline`` it only runs at fit time."""
+        ``imblearn.pipeline.Pipeline`` it only runs at fit time.
+
+        ``fit_params`` go to :meth:`fit` (``RegMix``'s ``X_val``/``y_val``). Through a Pipeline
+        (``pipe.fit(X, y, aug__X_val=...)``) they arrive only with scikit-learn's metadata routing on:
+        ``sklearn.set_config(enable_metadata_routing=True)`` and
+        ``aug.set_fit_resample_request(X_val=True, y_val=True)``; without it imblearn passes step
+        parameters to ``fit`` only, which a sampler step never calls."""
         if y is None:
             raise ValueError(f"{type(self).__name__}.fit_resample needs y (labels or regression targets); got None")
+        dropped = [] if fit_params else _params_imblearn_dropped(self)
+        if dropped:
+            raise ValueError(
+                f"{type(self).__name__}.fit_resample: Pipeline.fit was given {', '.join(dropped)} for this step, which "
+                "imblearn passes to a sampler only with scikit-learn's metadata routing: call "
+                "sklearn.set_config(enable_metadata_routing=True) and "
+                f"step.set_fit_resample_request({', '.join(f'{d}=True' for d in dropped)}), then "
+                f"pipe.fit(X, y, {', '.join(f'{d}=...' for d in dropped)})"
+            )
         xi, ctx = self._to_internal(X)
         n = self.handler.length(xi)
         if label_length(y) != n:
@@ -200,7 +264,7 @@ class SklearnMixin:
                 f"{type(self).__name__}.fit_resample: X has {n} samples but y has {label_length(y)}; "
                 "expected one target per sample"
             )
-        self.fit(X, y)
+        self.fit(X, y, **fit_params)
         X_aug, y_aug, _ = self.augment(X, y)
         y_aug = self.resample_labels(y, y_aug)
         # a sample given alone (a series (T,) or (T, C)) is the first row of a batch, as its copies are
