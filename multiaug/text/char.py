@@ -215,6 +215,8 @@ class _CharNoise(TextAugmenter):
         free = ~(mark | xp.cat([mark[1:], xp.zeros(1, "bool", mark)]))
         cand = cand & free & (xp.cat([free[1:], free[-1:]]) if self.action == "swap" else free)
         n_cand = F.segment_sum(cand[word_id >= 0], word_id[word_id >= 0], w)
+        if self.action == "delete":  # a word keeps at least one character: a one-character word is not eligible
+            n_cand = xp.minimum(n_cand, lens - 1)
         eligible = (lens >= int(self.min_word_len)) & (n_cand > 0)
         # words per text
         n_elig = F.segment_sum(eligible, word_sent, n)
@@ -224,8 +226,6 @@ class _CharNoise(TextAugmenter):
         chosen_w = eligible & (rank < n_words[word_sent])
         # characters per chosen word
         n_chars = xp.clip(xp.astype(xp.round(xp.astype(lens, "float32") * float(self.char_p)), "long"), 1, int(self.char_max))
-        if self.action == "delete":
-            n_chars = xp.minimum(n_chars, lens - 1)
         n_chars = xp.where(chosen_w, xp.minimum(n_chars, n_cand), 0)
         chosen = F.choose_chars(word_id, cand, n_chars, u[1])
         out = self._decode(self._act(codes, chosen, u), sep, n)
@@ -329,17 +329,28 @@ class CharNoise(_CharNoise):
         xp = F.ops(codes)
         alpha = xp.tensor([ord(ch) for ch in dict.fromkeys(self._alphabet())], "long", codes)
         a = xp.numel(alpha)
-        if self.action == "substitute":  # a different character: skip the original's slot
-            k = xp.clip(xp.astype(u[2] * (a - 1), "long"), None, a - 2)
-            low = xp.where((codes >= 65) & (codes <= 90), codes + 32, codes)
-            same = alpha[None, :] == low[chosen][:, None]
-            pos_orig = xp.astype(same, "long").argmax(1)
-            k_sel = k[chosen]
-            k_sel = xp.where(same.any(1) & (k_sel >= pos_orig), k_sel + 1, k_sel)
-            new = alpha[k_sel]
-            upper = (codes[chosen] >= 65) & (codes[chosen] <= 90) & (new >= 97) & (new <= 122)
+        if self.action == "substitute":
+            # a different character, drawn uniformly among the alphabet's characters other than the
+            # original (compared case-insensitively: "A" is never "substituted" by "a" or "A"); a
+            # character outside the alphabet (a digit, "é", any letter with a custom alphabet) may
+            # become any of them, the last one included
             out = xp.clone(codes)
-            out[chosen] = xp.where(upper, new - 32, new)
+            sel = codes[chosen]
+            m = xp.numel(sel)
+            if m == 0:
+                return out
+            low = xp.where((sel >= 65) & (sel <= 90), sel + 32, sel)
+            alpha_low = xp.where((alpha >= 65) & (alpha <= 90), alpha + 32, alpha)
+            same = alpha_low[None, :] == low[:, None]  # (m, a)
+            allowed = a - xp.astype(same, "long").sum(1)
+            k = xp.astype(u[2][chosen] * xp.astype(allowed, "float32"), "long")
+            k = xp.where(k >= allowed, allowed - 1, k)
+            k = xp.where(k < 0, 0, k)
+            order = xp.argsort(xp.astype(same, "long"))  # per row: the other characters first, in order
+            new = alpha[order.reshape(-1)[xp.arange(m, sel) * a + k]]
+            upper = (sel >= 65) & (sel <= 90) & (new >= 97) & (new <= 122)
+            new = xp.where(upper, new - 32, new)
+            out[chosen] = xp.where(allowed > 0, new, sel)
             return out
         new = alpha[xp.clip(xp.astype(u[2] * a, "long"), None, a - 1)]
         upper = (codes >= 65) & (codes <= 90) & (new >= 97) & (new <= 122)

@@ -105,6 +105,17 @@ def restore_placeholders(text: str, entities: Sequence[tuple[str, Any]], placeho
     return "".join(parts), spans
 
 
+def _strip_with_spans(text: str, spans: Sequence[Span]) -> tuple[str, list[Span]]:
+    """``text`` stripped of surrounding whitespace, with the character ``spans`` moved (and clipped) to
+    stay on the same characters."""
+    stripped = text.strip()
+    if stripped == text:
+        return text, list(spans)
+    lead = len(text) - len(text.lstrip())
+    n = len(stripped)
+    return stripped, [(min(max(a - lead, 0), n), min(max(b - lead, 0), n), lab) for a, b, lab in spans]
+
+
 _MARKER = re.compile(r"^\s*(?:\(?\d{1,3}[\.\):\]]|[-*•·+]|#+)\s*")
 _LABEL = re.compile(
     r"^\s*(?:rephrased|paraphrased?|rephrasing|rewritten|new|augmented)?\s*(?:sentence|version|text|paraphrase|rephrasing)?\s*\d*\s*:\s*"
@@ -500,8 +511,12 @@ class Paraphrase(TextAugmenter):
                     if isinstance(res, str):
                         rejected[res] += 1
                     else:
-                        restored.append(res[0])
-                        new_spans[i].setdefault(res[0], res[1])
+                        # the filter keeps candidates stripped: an entity whose span holds whitespace at
+                        # its edge (" Paris ") restored at an end of the reply must not leave its offsets
+                        # pointing past the kept text
+                        text_r, sp = _strip_with_spans(*res)
+                        restored.append(text_r)
+                        new_spans[i].setdefault(text_r, sp)
                 out = restored
             cands[i] = out
         filt = ParaphraseFilter(

@@ -28,6 +28,7 @@ import gzip
 import hashlib
 import json
 import os
+import threading
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -268,6 +269,7 @@ def wordnet() -> SynonymTable:
 
 
 _TABLES: dict[str, SynonymTable] = {}
+_TABLES_LOCK = threading.RLock()
 
 
 def source_key(source: Any) -> str:
@@ -292,15 +294,17 @@ def get_table(source: Any = "wordnet") -> SynonymTable:
     if isinstance(source, SynonymTable):
         return source
     key = source_key(source)
-    if key not in _TABLES:
-        if isinstance(source, str) and source == "wordnet":
-            table = wordnet()
-        elif isinstance(source, Mapping):
-            table = SynonymTable.from_dict(source, name="dict")
-        else:
-            table = SynonymTable.from_file(source)
-        cache_put(_TABLES, key, table)
-    return _TABLES[key]
+    with _TABLES_LOCK:  # shared by threads: one reads the file, the others wait for its table
+        table = _TABLES.get(key)
+        if table is None:
+            if isinstance(source, str) and source == "wordnet":
+                table = wordnet()
+            elif isinstance(source, Mapping):
+                table = SynonymTable.from_dict(source, name="dict")
+            else:
+                table = SynonymTable.from_file(source)
+            cache_put(_TABLES, key, table)
+        return table
 
 
 def cache_put(cache: dict, key: Any, value: Any, source_of: Callable[[Any], Any] = lambda k: k,

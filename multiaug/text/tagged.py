@@ -57,6 +57,7 @@ from ..core.hostreads import host_item
 from ..registry import register
 from . import functional as F
 from .base import TextAugmenter, UnchangedRule, fold_status, merge_status
+from .char import _ALPHABETS as _CHAR_ALPHABETS
 from .vocab import factorize
 
 __all__ = [
@@ -1255,7 +1256,8 @@ class TaggedCharNoise(TaggedAugmenter):
         "word_max": [Interval(Integral, 1, None)],
         "char_max": [Interval(Integral, 1, None)],
         "min_word_len": [Interval(Integral, 1, None)],
-        "alphabet": [Satisfies(lambda a: isinstance(a, str) and len(a) >= 2,
+        # the rule of CharNoise, which runs the kernel: checked here, so that a bad value names this augmenter
+        "alphabet": [Satisfies(lambda a: isinstance(a, str) and len(set(_CHAR_ALPHABETS.get(a, a))) >= 2,
                                "'letters', 'alphanumeric' or a string of at least 2 distinct characters")],
         "protect": _PROTECT,
     }

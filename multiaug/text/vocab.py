@@ -20,6 +20,7 @@ C loops (``str.split``, dict lookups through ``map``, ``str.join``) or tensor op
 from __future__ import annotations
 
 import string
+import threading
 from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Iterable
@@ -63,13 +64,27 @@ def _grow(arr: np.ndarray, n: int) -> np.ndarray:
 
 
 class Lexicon:
-    """Persistent vocabulary + per-type analysis for one synonym table and stop-word set."""
+    """Persistent vocabulary + per-type analysis for one synonym table and stop-word set.
+
+    Shared by every augmenter (and thread) that uses the same synonym source and stop words: it only
+    grows (new types are appended, under a lock), so a :class:`TokenBatch` stays valid whatever other
+    calls add; :func:`get_lexicon` starts a fresh one once it holds more than ``max_types`` types."""
 
     def __init__(self, table: SynonymTable | None, stopwords: Iterable[str] = STOP_WORDS, max_types: int = 1_000_000):
         self.table = table
         self.stopwords = frozenset(w.lower() for w in stopwords)
         self.max_types = max_types
+        self._lock = threading.RLock()
         self.reset()
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
 
     def reset(self) -> None:
         """Forget the vocabulary (token batches made before keep their own views)."""
@@ -120,38 +135,46 @@ class Lexicon:
     def styled(self, lowercase: bool, keep_punct: bool, v: int) -> np.ndarray:
         """Output string of types ``0 .. v-1`` under the case/punctuation options (cached)."""
         key = (lowercase, keep_punct)
-        done, arr = self._styled.get(key, (0, np.empty(0, dtype=object)))
-        if done < v:
-            arr = _grow(arr, v)
-            src = islice(self.vocab, done, v) if keep_punct else self.core[done:v]
-            arr[done:v] = [t.lower() for t in src] if lowercase else list(src)
-            self._styled[key] = (v, arr)
-        return arr[:v]
+        with self._lock:
+            done, arr = self._styled.get(key, (0, np.empty(0, dtype=object)))
+            if done < v:
+                arr = _grow(arr, v)
+                src = islice(self.vocab, done, v) if keep_punct else self.core[done:v]
+                arr[done:v] = [t.lower() for t in src] if lowercase else list(src)
+                self._styled[key] = (v, arr)
+            return arr[:v]
 
     def tensors(self, device: Any, v: int) -> tuple[torch.Tensor, torch.Tensor]:
         """``(tid, is_word)`` of types ``0 .. v-1`` on ``device`` (cached)."""
         key = device if isinstance(device, torch.device) else torch.device(device)
-        got = self._on.get(key)
-        if got is None or got[0] < v:
-            got = (self.n, torch.from_numpy(self.tid[: self.n].copy()).to(key), torch.from_numpy(self.is_word[: self.n].copy()).to(key))
-            self._on[key] = got
+        with self._lock:
+            got = self._on.get(key)
+            if got is None or got[0] < v:
+                got = (self.n, torch.from_numpy(self.tid[: self.n].copy()).to(key),
+                       torch.from_numpy(self.is_word[: self.n].copy()).to(key))
+                self._on[key] = got
         return got[1][:v], got[2][:v]
 
 
 _LEXICONS: dict[tuple, Lexicon] = {}
+_LEXICONS_LOCK = threading.Lock()
 
 
 def get_lexicon(synonyms: Any = "wordnet", stopwords: Iterable[str] | None = None) -> Lexicon:
     """A cached :class:`Lexicon` for a ``synonyms`` source (None: no synonyms) and stop words
-    (None: the built-in English list)."""
+    (None: the built-in English list). One that grew past its ``max_types`` is replaced by a fresh one
+    (never emptied in place: batches tokenised with it, maybe in another thread, stay valid)."""
     sw = STOP_WORDS if stopwords is None else frozenset(w.lower() for w in stopwords)
     # a file's key holds its modification time and size: an edited file gets a new lexicon
     src = None if synonyms is None else source_key(synonyms) if not isinstance(synonyms, SynonymTable) else id(synonyms)
     key = (src, sw)
-    if key not in _LEXICONS:
-        table = None if synonyms is None else get_table(synonyms)
-        cache_put(_LEXICONS, key, Lexicon(table, sw), source_of=lambda k: k[0])
-    return _LEXICONS[key]
+    with _LEXICONS_LOCK:
+        lex = _LEXICONS.get(key)
+        if lex is None or len(lex.vocab) > lex.max_types:
+            table = None if synonyms is None else lex.table if lex is not None else get_table(synonyms)
+            _LEXICONS.pop(key, None)
+            cache_put(_LEXICONS, key, Lexicon(table, sw), source_of=lambda k: k[0])
+        return _LEXICONS[key]
 
 
 @dataclass
@@ -203,13 +226,13 @@ def tokenize(texts: list[str], lexicon: Lexicon | None = None, device: Any = "cp
     """Tokenise a batch once: one whitespace split of the whole batch, persistent vocabulary, flat
     id tensors on ``device``."""
     lexicon = lexicon or get_lexicon(None)
-    if len(lexicon.vocab) > lexicon.max_types:
-        lexicon.reset()
     sep, joined = _pick_sentinel(texts)
     flat = joined.split()
-    all_ids = np.fromiter(map(lexicon.vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
-    lexicon.update()
-    v = lexicon.n
+    with lexicon._lock:  # the lexicon is shared (augmenters, threads): new types get their ids one call at a time
+        all_ids = np.fromiter(map(lexicon.vocab.__getitem__, flat), dtype=np.int64, count=len(flat))
+        lexicon.update()
+        v = lexicon.n
+        prefix, core, suffix = lexicon.prefix[:v], lexicon.core[:v], lexicon.suffix[:v]
     # every text is followed by exactly one separator token: its length is the gap between them
     n = len(texts)
     if n == 1:  # one text (a Dataset's __getitem__): its separator is the last token
@@ -222,7 +245,7 @@ def tokenize(texts: list[str], lexicon: Lexicon | None = None, device: Any = "cp
         sent = torch.from_numpy(np.repeat(np.arange(n, dtype=np.int64), lengths))
     dev = torch.device(device)
     return TokenBatch(ids.to(dev), sent.to(dev), torch.from_numpy(lengths).to(dev), v, lexicon, sep,
-                      lexicon.prefix[:v], lexicon.core[:v], lexicon.suffix[:v])
+                      prefix, core, suffix)
 
 
 def _cased(word: str, like: str) -> str:

@@ -229,3 +229,26 @@ def test_grapheme_clusters_are_never_split(make):
             assert _not_letters(o) == _not_letters(t), (t, o)
             for c in clusters:
                 assert o.count(c) == t.count(c), (t, o, c)
+
+
+def test_substitute_draws_every_alphabet_character_other_than_the_original():
+    # a character outside the alphabet may become any of its characters (the last one too); one inside
+    # it never becomes itself, whatever the case of the alphabet
+    a = CharNoise(action="substitute", alphabet="xyz", word_p=1.0, char_p=1.0, char_max=100, min_word_len=1, seed=0)
+    drawn = Counter("".join(quiet(a, ["aaaa bbbb cccc dddd"] * 50)).replace(" ", ""))
+    assert set(drawn) == {"x", "y", "z"} and min(drawn.values()) > 150
+    b = CharNoise(action="substitute", alphabet="XYZ", word_p=1.0, char_p=1.0, char_max=100, min_word_len=1, seed=0)
+    for src, out in zip(["XYZ xyz Xyz"] * 20, quiet(b, ["XYZ xyz Xyz"] * 20)):
+        assert all(o.lower() != s.lower() and o.lower() in "xyz" for s, o in zip(src.replace(" ", ""), out.replace(" ", "")))
+    digits = CharNoise(action="substitute", word_p=1.0, char_p=1.0, char_max=100, min_word_len=1, seed=0)
+    assert "z" in "".join(quiet(digits, ["0123456789" * 10] * 10)).lower()
+
+
+def test_delete_skips_words_of_one_character():
+    # deletion keeps a character per word, so a one-character word cannot change: it is not chosen
+    # instead of a word that can
+    a = CharNoise(action="delete", min_word_len=1, word_p=0.1, seed=0)
+    texts = ["a b c d e f g h i j hello"] * 20
+    out = quiet(a, texts)
+    assert a.report_.n_unchanged == 0
+    assert all(o.split()[:10] == t.split()[:10] and 1 <= len(o.split()[10]) < 5 for o, t in zip(out, texts))

@@ -121,6 +121,44 @@ def test_insertion_adds_exactly_n_tokens_in_order():
     assert ids[ids < 10**9].tolist() == tb.ids.tolist()
 
 
+def test_a_full_lexicon_is_replaced_not_emptied_under_a_batch():
+    # batches made before the shared lexicon was renewed keep detokenising to their own words
+    syn = {"alpha": ["beta"], "gamma": ["delta"]}
+    lex = get_lexicon(syn)
+    lex.max_types = len(lex.vocab) + 2
+    first = ["alpha one two three", "gamma four"]
+    tb = tokenize(first, lex)
+    fresh = get_lexicon(syn)
+    assert fresh is not lex and fresh.table is lex.table
+    tokenize(["five six seven eight nine"], fresh)
+    assert detokenize(tb.ids, tb.sent, tb.n, tb) == first
+    assert get_lexicon(syn) is fresh
+
+
+def test_threads_sharing_the_lexicon_replay_their_seeds():
+    # the lexicon is shared by every augmenter with the same synonyms: used from several threads at once,
+    # each seeded augmenter gives what it gives alone (it crashed or mixed up words before)
+    import random
+    import string
+    from concurrent.futures import ThreadPoolExecutor
+
+    from multiaug.text import vocab
+
+    rng = random.Random(0)
+    batches = [[" ".join("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(2, 7)))
+                         for _ in range(30)) for _ in range(40)] for _ in range(12)]
+    syn = {"quick": ["fast"]}
+    expected = [quiet(RandomSwap(seed=i), b) for i, b in enumerate(batches)]
+    for _ in range(3):
+        vocab._LEXICONS.pop((None, vocab.STOP_WORDS), None)  # RandomSwap's lexicon (no synonyms), fresh
+        with ThreadPoolExecutor(6) as ex:
+            got = list(ex.map(lambda ib: quiet(RandomSwap(seed=ib[0]), ib[1]), enumerate(batches)))
+        assert got == expected
+    with ThreadPoolExecutor(6) as ex:
+        got = list(ex.map(lambda ib: quiet(EDA(seed=ib[0], synonyms=syn, mode="all"), ib[1]), enumerate(batches)))
+    assert got == [quiet(EDA(seed=i, synonyms=syn, mode="all"), b) for i, b in enumerate(batches)]
+
+
 # ---- the augmenters ----------------------------------------------------------------------------------
 
 

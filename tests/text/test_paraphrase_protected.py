@@ -211,3 +211,15 @@ def test_augment_tagged_gives_mentions_their_own_tokens_back():
     out, _, _ = aug.augment_tagged(bioes, n_aug=1)
     assert set(out) == {"tokens", "tags"} and out["tags"][0][-3:] == ["B-PER", "E-PER", "O"]
     assert "John" not in aug.script_backend.requests[-1].messages[-1]["content"]
+
+
+def test_span_with_edge_whitespace_restored_at_an_end_of_the_reply():
+    # the span of "Paris " holds its trailing space; restored at the end of the reply, the filter strips
+    # the candidate: the returned spans must still point inside the kept text, at the entity
+    aug = scripted(lambda masked, k: "<E0> now resides in <E1>")
+    texts, spans, _, src = quiet(aug.augment_spans, ["Ann lives in Paris "], [[(0, 3, "PER"), (13, 19, "LOC")]], n_aug=1)
+    assert texts == ["Ann now resides in Paris"] and src.tolist() == [0]
+    assert spans == [[(0, 3, "PER"), (19, 24, "LOC")]]
+    aug = scripted(lambda masked, k: "<E0> is where Ann lives")
+    texts, spans, _, _ = quiet(aug.augment_spans, ["Ann lives in  Paris"], [[(12, 19, "LOC")]], n_aug=1)
+    assert texts == ["Paris is where Ann lives"] and spans == [[(0, 5, "LOC")]]

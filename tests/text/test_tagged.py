@@ -167,6 +167,9 @@ def test_scheme_mismatch_and_bad_parameters():
         SegmentShuffle(scheme="BILOU")(tagged_batch())
     with pytest.raises(ValueError, match=r"^TaggedRandomSwap: protect must be"):
         TaggedRandomSwap(protect="mentions")(tagged_batch())
+    # an alphabet of one distinct character is refused naming this augmenter (not its inner CharNoise)
+    with pytest.raises(ValueError, match=r"^TaggedCharNoise: alphabet must be"):
+        TaggedCharNoise(action="substitute", alphabet="aa")(tagged_batch())
     with pytest.raises(NotFittedError):
         MentionReplacement()(tagged_batch())
     with pytest.raises(ValueError, match="holds no mention"):
