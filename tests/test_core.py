@@ -199,6 +199,12 @@ def test_call_with_labels_returns_pair_and_checks_length():
     assert out.shape == x.shape and np.array_equal(y_out, y)
     with pytest.raises(ValueError, match="labels"):
         Jitter()(x, np.arange(5))
+    for single in (3, "pos", np.int64(3), torch.tensor(1)):  # one label, not in a container: named
+        with pytest.raises(TypeError, match="y: expected one label per sample"):
+            Jitter()(x[:1], single)
+        with pytest.raises(TypeError, match="y: expected one label per sample"):
+            RandomSwap().augment("a few words here", single)
+    assert RandomSwap(seed=0)("a few words here", ["pos"])[1] == ["pos"]
 
 
 def test_label_helpers_upgrade_hard_labels_to_soft():
@@ -568,6 +574,23 @@ def test_nested_config_round_trip(tmp_path):
 
     write_config(cfg, path)
     assert multiaug.from_config(path).to_config() == cfg
+
+
+def test_config_takes_sets_paths_and_arrays(tmp_path):
+    from pathlib import Path
+
+    from multiaug.text import EDA
+
+    table = tmp_path / "syn.json"
+    table.write_text(json.dumps({"quick": ["fast"], "fox": ["vixen"]}))
+    aug = EDA(stopwords={"the", "a"}, synonyms=Path(table), seed=0)
+    cfg = aug.to_config()  # a set and a Path were refused: "cannot be written to a config"
+    assert cfg["params"]["stopwords"] == ["a", "the"] and cfg["params"]["synonyms"] == str(table)
+    json.dumps(cfg)
+    texts = ["the quick brown fox jumps over a lazy dog"] * 4
+    assert multiaug.from_config(cfg)(texts) == EDA(stopwords={"the", "a"}, synonyms=Path(table), seed=0)(texts)
+    weights = OneOf([Jitter(), Jitter()], weights=np.array([1.0, 2.0])).to_config()["params"]["weights"]
+    assert weights == [1.0, 2.0] and type(weights[0]) is float
 
 
 def test_config_errors_are_clear(tmp_path):

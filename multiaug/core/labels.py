@@ -139,7 +139,19 @@ def _class_positions(y: Any, classes: list) -> np.ndarray:
 
 
 def label_length(y: Any) -> int:
-    return len(y)
+    """Number of labels in ``y``; a single label (a number, a string, a 0-d array) is a ``TypeError``
+    naming ``y``: labels come one per sample, in a container, also for one sample given alone."""
+    if not isinstance(y, (str, bytes)):
+        try:
+            return len(y)
+        except TypeError:
+            pass
+    shown = repr(y)
+    shown = shown if len(shown) <= 60 else shown[:57] + "..."
+    raise TypeError(
+        f"y: expected one label per sample (a list, array, tensor or Series; [label] for a single sample), "
+        f"got {type(y).__name__} {shown}"
+    )
 
 
 def take_labels(y: Any, index: torch.Tensor) -> Any:

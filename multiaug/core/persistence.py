@@ -197,6 +197,14 @@ def _param_to_config(v: Any, where: str) -> Any:
         return [_param_to_config(e, where) for e in v]
     if isinstance(v, dict):
         return {str(k): _param_to_config(e, where) for k, e in v.items()}
+    if isinstance(v, (set, frozenset)):  # stop words...: a sorted list (a config is JSON/YAML)
+        return sorted((_param_to_config(e, where) for e in v), key=lambda e: (type(e).__name__, repr(e)))
+    if isinstance(v, np.ndarray):
+        return _param_to_config(v.tolist(), where)
+    if isinstance(v, os.PathLike):  # a synonyms file, a model directory
+        return os.fspath(v)
+    if isinstance(v, np.bool_):
+        return bool(v)
     if isinstance(v, (np.integer,)):
         return int(v)
     if isinstance(v, (np.floating,)):
@@ -205,7 +213,7 @@ def _param_to_config(v: Any, where: str) -> Any:
         return str(v)
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
-    raise TypeError(f"{where}={v!r} cannot be written to a config (expected numbers, strings, lists, dicts or augmenters)")
+    raise TypeError(f"{where}={v!r} cannot be written to a config (expected numbers, strings, paths, lists, sets, dicts or augmenters)")
 
 
 def _param_from_config(v: Any) -> Any:
