@@ -235,8 +235,9 @@ class Paraphrase(TextAugmenter):
     ``augment(X, y, n_aug)`` returns up to ``n_aug`` distinct paraphrases per input with their
     ``source_index``; inputs without usable output are dropped (``on_unchanged="drop"``, the default;
     counted in ``report_`` and warned about), never padded with copies unless ``on_unchanged="keep"``
-    says so; ``on_unchanged="error"`` raises instead. There ``p`` selects which inputs are
-    paraphrased at all.
+    says so; ``on_unchanged="error"`` raises instead. With ``p < 1`` the inputs ``p`` did not draw
+    are not sent to the model; they come back as ``n_aug`` copies of themselves, as in every
+    augmenter's ``augment`` (use ``p=1`` when every output must be a paraphrase).
 
     Inputs that are empty or longer than ``max_input_chars`` are skipped per item. A backend that
     fails for good raises :class:`GenerationError` (after the retries; completed work stays in the
@@ -605,9 +606,18 @@ class Paraphrase(TextAugmenter):
         texts: list[str] = []
         src: list[int] = []
         out_spans: list[list[Span]] = []
-        for j, (i, k) in enumerate(zip(idx, kept)):
-            texts.extend(k)
-            src.extend([i] * len(k))
+        drawn = {i: j for j, i in enumerate(idx)}
+        for i in range(n):
+            j = drawn.get(i)
+            if j is None:
+                # not drawn by p: n_aug copies of the input, as in every augmenter's augment (p asked for them)
+                texts.extend([xi[i]] * int(n_aug))
+                src.extend([i] * int(n_aug))
+                if spans is not None:
+                    out_spans.extend(list(spans[i]) for _ in range(int(n_aug)))
+                continue
+            texts.extend(kept[j])
+            src.extend([i] * len(kept[j]))
             if spans is not None:
                 out_spans.extend(info["spans"][j])
         no_output = [i for i, k in zip(idx, kept) if not k]

@@ -111,6 +111,12 @@ def test_p_selects_inputs():
     aug = local(seed=0, p=0.0)
     assert quiet(aug, TEXTS) == TEXTS
     assert aug.report_.n_inputs == 4 and aug.report_.details.get("generated", 0) == 0
+    # augment: inputs p did not draw are n_aug copies of themselves, as in every augmenter (contract)
+    X, y_aug, src = quiet(local(seed=0, p=0.0).augment, TEXTS, np.arange(4), n_aug=2)
+    assert X == [t for t in TEXTS for _ in range(2)] and src.tolist() == [0, 0, 1, 1, 2, 2, 3, 3]
+    assert y_aug.tolist() == src.tolist()
+    X, _, src = quiet(local(seed=0, p=0.5).augment, TEXTS, None, n_aug=2)
+    assert sorted(set(src.tolist())) == [0, 1, 2, 3] and src.tolist() == sorted(src.tolist())
 
 
 # ---- augment: up to n_aug per input -----------------------------------------------------------------
