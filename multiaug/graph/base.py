@@ -238,6 +238,26 @@ def _join_x_aug(batches: Sequence[Any]) -> torch.Tensor | None:
     return torch.cat(parts, dim=1)
 
 
+def to_data_list(data: Any) -> list:
+    """The graphs of a ``Batch`` (``[data]`` for a ``Data``), as ``Batch.to_data_list()`` gives them, with
+    LocalAugmentation's ``x_aug`` (k, nodes, F), which PyG cannot split, cut per graph along its node
+    axis: each graph gets its own ``x_aug`` (k, num_nodes, F). For writing augmented graphs one by one."""
+    _, Batch = _pyg()
+    if not isinstance(data, Batch):
+        return [data]
+    if "x_aug" not in data:
+        return data.to_data_list()
+    x_aug = data.x_aug
+    if x_aug.dim() < 2 or x_aug.shape[1] != data.num_nodes:
+        raise ValueError(f"LocalAugmentation: x_aug of shape {tuple(x_aug.shape)} cannot be split per graph: expected "
+                         f"(k, {data.num_nodes}, F), k generated matrices over the batch's nodes")
+    counts = torch.bincount(data.batch, minlength=data.num_graphs).tolist()
+    graphs = _without(data, "x_aug").to_data_list()
+    for g, part in zip(graphs, torch.split(x_aug, counts, dim=1)):
+        g.x_aug = part
+    return graphs
+
+
 def refuse_x_aug(graphs: Sequence[Any], where: str) -> None:
     """LocalAugmentation's ``x_aug`` (k, num_nodes, F) spans a graph's (or a Batch's) nodes along its
     second axis, which PyG cannot split or join graph by graph: refuse, naming what would lose or

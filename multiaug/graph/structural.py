@@ -100,7 +100,9 @@ class EdgeAdd(_RateAugmenter):
     """Add ``rate`` × (number of edges) new edges to each graph, between nodes chosen uniformly.
 
     Per graph, the new pairs are distinct, are not existing edges and are not self-loops (unless
-    ``self_loops=True``); every node, the last one included, can be chosen. For an undirected graph
+    ``self_loops=True``), drawn uniformly among the free pairs (self-loops included with
+    ``self_loops=True``; dense graphs too, whose few free pairs are listed rather than drawn by
+    rejection); every node, the last one included, can be chosen. For an undirected graph
     (``directed=False``) both directions are added and ``rate`` counts undirected edges. New edges
     get ``edge_weight = weight`` and zero rows in other edge attributes (``edge_attr``...). When a
     graph has fewer free pairs than asked, all free pairs are added."""
@@ -140,19 +142,27 @@ class EdgeAdd(_RateAugmenter):
         existing = torch.unique(keys)
         m_g = torch.bincount(node_graph[torch.div(existing, N, rounding_mode="floor")], minlength=G)
         n64 = nodes_per.to(torch.float64)
-        free = n64 * (n64 - 1) if self.directed else n64 * (n64 - 1) / 2
+        pairs = n64 * (n64 - 1) if self.directed else n64 * (n64 - 1) / 2
         if self.self_loops:
-            free = free + n64
-        free = (free - m_g.to(torch.float64)).clamp(min=0).to(torch.long)
+            pairs = pairs + n64
+        free = (pairs - m_g.to(torch.float64)).clamp(min=0).to(torch.long)
         want = torch.round(rate.to(torch.float64) * m_g.to(torch.float64)).to(torch.long)
         need = torch.minimum(want, free)
-        # one read for both counts: graphs with no free pair left, graphs whose rate x edges rounds to 0
+        # graphs with few free pairs (under a quarter of all pairs: the graph already holds most of them, so
+        # listing its pairs costs about its own size) get them listed, as rejection would rarely hit them
+        dense = (need > 0) & (4 * free.to(torch.float64) < pairs)
+        # one read for the counts: graphs with no free pair left, graphs whose rate x edges rounds to 0
         # (a graph without edges among them: the count of new edges is a multiple of the existing ones)
-        full, none = torch.stack((((need < want) & (need == 0)).sum(), ((want == 0) & (rate > 0)).sum())).tolist()
+        full, none, n_dense = torch.stack((((need < want) & (need == 0)).sum(), ((want == 0) & (rate > 0)).sum(),
+                                           dense.sum())).tolist()
         warn_unchanged(self, full, G, "no free node pairs left")
         warn_unchanged(self, none, G, "rate x number of edges rounds to 0 new edges: graphs without edges, or too few")
         chosen = existing[:0]
         taken = existing
+        if n_dense:
+            chosen = self._listed_pairs(dense, need, nodes_per, ptr, N, taken, g)
+            need = torch.where(dense, torch.zeros_like(need), need)
+            taken = torch.sort(torch.cat([taken, chosen]))[0]
         for _ in range(64):
             if int(need.sum()) == 0:
                 break
@@ -161,7 +171,13 @@ class EdgeAdd(_RateAugmenter):
             gid = torch.repeat_interleave(torch.arange(G, device=dev), c)
             n_c = nodes_per[gid]
             a = ptr[gid] + (torch.rand(gid.numel(), generator=g, device=dev, dtype=torch.float32) * n_c).to(torch.long).clamp(max=n_c - 1)
-            b = ptr[gid] + (torch.rand(gid.numel(), generator=g, device=dev, dtype=torch.float32) * n_c).to(torch.long).clamp(max=n_c - 1)
+            if self.self_loops and not self.directed:
+                # b in [0, n]: n stands for a itself, so that a self-loop {a, a} (from b = a or b = n) is as
+                # likely as any other unordered pair {a, b} (from (a, b) or (b, a))
+                b = (torch.rand(gid.numel(), generator=g, device=dev, dtype=torch.float32) * (n_c + 1)).to(torch.long).clamp(max=n_c)
+                b = torch.where(b == n_c, a, ptr[gid] + b)
+            else:
+                b = ptr[gid] + (torch.rand(gid.numel(), generator=g, device=dev, dtype=torch.float32) * n_c).to(torch.long).clamp(max=n_c - 1)
             key = a * N + b if self.directed else torch.minimum(a, b) * N + torch.maximum(a, b)
             ok = torch.ones_like(key, dtype=torch.bool) if self.self_loops else a != b
             if taken.numel():
@@ -177,10 +193,35 @@ class EdgeAdd(_RateAugmenter):
             need = need - torch.bincount(gid[pick], minlength=G)
             chosen = torch.cat([chosen, new])
             taken = torch.sort(torch.cat([taken, new]))[0]
-        if int(need.sum()) > 0:  # pragma: no cover - only with adversarial draws
-            raise RuntimeError("EdgeAdd: could not find enough free node pairs")
+        if int(need.sum()) > 0:  # pragma: no cover - only with very unlikely draws: list the pairs left
+            chosen = torch.cat([chosen, self._listed_pairs(need > 0, need, nodes_per, ptr, N, taken, g)])
         new_ei = torch.stack([torch.div(chosen, N, rounding_mode="floor"), chosen % N])
         return {"new_edge_index": new_ei}
+
+    def _listed_pairs(self, graphs: torch.Tensor, need: torch.Tensor, nodes_per: torch.Tensor, ptr: torch.Tensor,
+                      N: int, taken: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+        """Keys of ``need[i]`` new pairs for each graph ``i`` in the mask ``graphs``, uniform among its free
+        pairs, found by listing all of its node pairs (for graphs with few free pairs left)."""
+        dev = nodes_per.device
+        gs = graphs.nonzero().flatten()
+        size = nodes_per[gs]
+        count = size * size
+        gid = torch.repeat_interleave(gs, count)
+        r = torch.arange(gid.numel(), device=dev) - torch.repeat_interleave(F.segment_offsets(count), count)
+        n_c = nodes_per[gid]
+        i, j = torch.div(r, n_c, rounding_mode="floor"), r % n_c
+        if self.directed:
+            ok = torch.ones_like(i, dtype=torch.bool) if self.self_loops else i != j
+        else:  # each unordered pair once, as (low, high)
+            ok = (i <= j) if self.self_loops else (i < j)
+        key = (ptr[gid] + i) * N + ptr[gid] + j
+        if taken.numel():
+            pos = torch.searchsorted(taken, key).clamp(max=taken.numel() - 1)
+            ok &= taken[pos] != key
+        key, gid = key[ok], gid[ok]
+        want = torch.where(graphs, need, torch.zeros_like(need))
+        pick = F.sample_per_group(gid, want, torch.rand(key.numel(), generator=g, device=dev, dtype=torch.float32))
+        return key[pick]
 
     def _apply(self, data: Any, params: Params) -> Any:
         new = params["new_edge_index"]

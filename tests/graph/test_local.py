@@ -270,3 +270,37 @@ def test_cuda_fit_and_generate_stay_on_device():
     # a CPU-fitted generator follows the data to the GPU
     cpu = LocalAugmentation(seed=0, **SMALL).fit(bow_graph())
     assert cpu.generate(data).device.type == "cuda"
+
+
+def test_generate_accepts_numpy_integer_k():
+    # regression: generate(data, np.int64(2)) (k read from a config or an array) raised "k must be an integer"
+    import numpy as np
+
+    data = bow_graph()
+    aug = LocalAugmentation(seed=0, **SMALL).fit(data)
+    ref = LocalAugmentation(seed=0, **SMALL).fit(data).generate(data, 2)
+    out = aug.generate(data, np.int64(2))
+    assert out.shape == (2, 40, 30) and torch.equal(out, ref)
+    with pytest.raises(ValueError, match="k must be an integer >= 1"):
+        aug.generate(data, np.int64(0))
+
+
+def test_to_data_list_splits_x_aug_per_graph():
+    # Batch.to_data_list() cannot split x_aug (nodes on its 2nd axis) and drops it; the helper gives each
+    # graph its own rows, so writing augmented graphs one by one keeps the generated features
+    from multiaug.graph.base import to_data_list
+
+    graphs = [bow_graph(n, seed=i) for i, n in enumerate((12, 30, 7))]
+    batch = Batch.from_data_list(graphs)
+    aug = LocalAugmentation(seed=0, k=2, **SMALL).fit(batch)
+    out = aug(batch)
+    parts = to_data_list(out)
+    assert [tuple(g.x_aug.shape) for g in parts] == [(2, 12, 30), (2, 30, 30), (2, 7, 30)]
+    assert torch.equal(torch.cat([g.x_aug for g in parts], dim=1), out.x_aug)
+    for g, ref in zip(parts, out.to_data_list()):
+        assert torch.equal(g.x, ref.x) and torch.equal(g.edge_index, ref.edge_index)
+    assert "x_aug" in out  # the input batch is not modified
+    single = aug(graphs[0])
+    assert to_data_list(single) == [single]
+    plain = Batch.from_data_list(graphs)
+    assert [g.num_nodes for g in to_data_list(plain)] == [12, 30, 7]

@@ -388,3 +388,72 @@ def test_sparse_node_features_are_refused_by_name():
     for aug in (FeatureNoise(seed=0), EdgeDrop(seed=0), SchurView(seed=0)):
         with pytest.raises(TypeError, match=r"x is a sparse tensor .*to_dense"):
             aug(d)
+
+
+def _dense_graph(n: int, missing: float, seed: int, directed: bool = False) -> Data:
+    """All node pairs but a share ``missing`` of them (both directions unless ``directed``)."""
+    g = torch.Generator().manual_seed(seed)
+    if directed:
+        a, b = torch.meshgrid(torch.arange(n), torch.arange(n), indexing="ij")
+        ei = torch.stack([a.flatten(), b.flatten()])
+        ei = ei[:, ei[0] != ei[1]]
+        ei = ei[:, torch.rand(ei.shape[1], generator=g) >= missing]
+    else:
+        iu = torch.triu_indices(n, n, 1)
+        iu = iu[:, torch.rand(iu.shape[1], generator=g) >= missing]
+        ei = torch.cat([iu, iu.flip(0)], 1)
+    return Data(x=torch.randn(n, 2, generator=g), edge_index=ei, edge_attr=torch.ones(ei.shape[1], 1))
+
+
+@pytest.mark.parametrize("directed", [False, True])
+def test_edge_add_fills_the_few_free_pairs_of_a_dense_graph(directed):
+    # regression: rejection sampling found the last free pairs of a dense graph too rarely and raised
+    # RuntimeError("could not find enough free node pairs") for every seed
+    dense = _dense_graph(40, 0.03, 0, directed)
+    sparse = _dense_graph(15, 0.8, 1, directed)
+    for s in range(5):
+        out = EdgeAdd(rate=1.0, directed=directed, seed=s)(dense)
+        assert out.edge_index.shape[1] == 40 * 39 and len(set(map(tuple, out.edge_index.t().tolist()))) == 40 * 39
+        batch = EdgeAdd(rate=0.2, directed=directed, seed=s)(Batch.from_data_list([dense, sparse]))
+        for before, after in zip([dense, sparse], batch.to_data_list()):
+            old = set(map(tuple, before.edge_index.t().tolist()))
+            new = list(map(tuple, after.edge_index.t().tolist()))
+            assert len(new) == len(set(new)) and old <= set(new) and all(a != b for a, b in new)
+            added = set(new) - old
+            k = 1 if directed else 2  # directed entries per pair
+            n = before.num_nodes
+            m, free = len(old) // k, n * (n - 1) // k - len(old) // k
+            assert len(added) == k * min(round(0.2 * m), free)
+            assert directed or all((b, a) in added for a, b in added)
+            assert all(float(after.edge_attr[i]) == (0.0 if e in added else 1.0) for i, e in enumerate(new))
+
+
+def test_edge_add_listed_pairs_are_uniform():
+    dense = _dense_graph(12, 0.12, 0)
+    free = 66 - dense.edge_index.shape[1] // 2
+    old = set(map(tuple, dense.edge_index.t().tolist()))
+    counts: dict = {}
+    for s in range(400):
+        out = EdgeAdd(rate=2 / (66 - free), seed=s)(dense)  # 2 new pairs of the free ones
+        for e in set(map(tuple, out.edge_index.t().tolist())) - old:
+            if e[0] < e[1]:
+                counts[e] = counts.get(e, 0) + 1
+    assert len(counts) == free
+    expected = 400 * 2 / free
+    assert all(abs(c - expected) < 5 * expected**0.5 for c in counts.values()), (counts, expected)
+
+
+def test_edge_add_self_loops_as_likely_as_other_pairs():
+    # regression: with self_loops=True (undirected) a self-loop was drawn half as often as another pair
+    n = 10
+    data = Data(x=torch.randn(n, 2), edge_index=torch.tensor([[0, 1, 2, 3, 4, 5, 6, 7], [1, 0, 3, 2, 5, 4, 7, 6]]))
+    old = set(map(tuple, data.edge_index.t().tolist()))
+    loops = total = 0
+    for s in range(1500):
+        out = EdgeAdd(rate=0.25, self_loops=True, seed=s)(data)  # one new pair of the 51 free ones
+        new = {(a, b) for a, b in map(tuple, out.edge_index.t().tolist()) if (a, b) not in old and a <= b}
+        assert len(new) == 1
+        loops += sum(a == b for a, b in new)
+        total += 1
+    share, expected = loops / total, n / (n + n * (n - 1) // 2 - 4)
+    assert abs(share - expected) < 4 * (expected * (1 - expected) / total) ** 0.5, (share, expected)
