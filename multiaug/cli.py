@@ -96,6 +96,25 @@ def parse_params(items: tuple[str, ...]) -> dict[str, Any]:
     return params
 
 
+def augmenter_name(name: str) -> str:
+    """The registered name of ``name`` as a user may spell it: any case, ``-`` or a space for ``_``
+    (``Random-Swap`` -> ``random_swap``), or the class name (``EDA`` -> ``eda``, ``RandomSwap`` ->
+    ``random_swap``). A name matching none of them is returned as given (the registry's error lists
+    close matches)."""
+    from . import registry
+
+    registered = dict(registry.items())
+    if name in registered:
+        return name
+    key = "".join(name.split()).lower().replace("-", "_")
+    if key in registered:
+        return key
+    flat = key.replace("_", "")
+    by_class = {cls.__name__.lower(): n for n, cls in registered.items()}
+    by_flat = {n.replace("_", ""): n for n in registered}
+    return by_class.get(flat) or by_flat.get(flat) or name
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="multiaug", prog_name="multiaug")
 def cli() -> None:
@@ -126,7 +145,7 @@ def describe_cmd(name: str) -> None:
     from . import registry
 
     try:
-        click.echo(registry.describe(name))
+        click.echo(registry.describe(augmenter_name(name)))
     except ValueError as e:
         raise UserError(str(e)) from None
 
@@ -148,7 +167,7 @@ def build_augmenter(augmenter: str | None, params: dict, config: str | None, loa
         elif config:
             aug = Augmenter.from_config(config)
         else:
-            return registry.create(augmenter, **params)
+            return registry.create(augmenter_name(augmenter), **params)
     except yaml.YAMLError as e:
         raise UserError(f"{given[0]} {str(load or config)!r} is not valid YAML: {' '.join(str(e).split())}") from None
     if params:
@@ -393,7 +412,12 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         missing = [c for c in need if c not in df.columns]
         if missing:
             raise UserError(f"column(s) {missing} not in {input_path!r}; it has {list(df.columns)}")
+        missing_y = df.index[df[label_column].isna().to_numpy()].tolist()
+        if missing_y:
+            raise UserError(f"--label-column {label_column!r} is missing in {len(missing_y)} row(s) (first: "
+                            f"{missing_y[:5]}); every row needs a label or target: fill or drop those rows")
         y = df[label_column].to_numpy()
+        _two_values(y, f"--label-column {label_column!r}")
         if column:
             check_text_column(df[column], column, UserError)
             return df[column].tolist(), y
@@ -407,11 +431,20 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         X, y = mio.read_array(input_path, mmap=False)
         if y is None:
             raise UserError(f"{input_path!r} holds no labels: save an .npz with arrays x and y")
+        _two_values(np.asarray(y), f"the y array of {input_path!r}")
         return np.asarray(X), np.asarray(y)
     graphs = mio.read_graphs(input_path)
     if len(graphs) == 1:
         return graphs[0], None
     return graphs, None
+
+
+def _two_values(y: np.ndarray, what: str) -> None:
+    """Labels (or targets) all equal leave nothing to predict: every score would be perfect (or undefined)."""
+    values = np.unique(y.astype(str)) if y.dtype == object else np.unique(y)
+    if len(values) < 2 and len(y):
+        raise UserError(f"{what} holds a single value ({values[0].item()!r}) in all {len(y)} rows; evaluation needs at "
+                        "least 2 classes (or distinct targets) to compare augmenters")
 
 
 def _eval_candidates(augmenters: tuple[str, ...], configs: tuple[str, ...]) -> list:
@@ -421,7 +454,7 @@ def _eval_candidates(augmenters: tuple[str, ...], configs: tuple[str, ...]) -> l
 
     out = []
     for a in augmenters:
-        out.append("none" if a.strip().lower() == "none" else registry.create(a))
+        out.append("none" if a.strip().lower() == "none" else registry.create(augmenter_name(a)))
     for c in configs:
         out.append((Path(c).stem, from_config(c)))
     return out
@@ -611,12 +644,36 @@ def _one_line(e: BaseException) -> str:
     return text.splitlines()[0].strip() or " ".join(text.split())
 
 
+_SHOWN_WARNINGS = 5
+_WARNINGS: dict[str, Any] = {"seen": set(), "hidden": 0}
+
+
+def _show_warning(message: Any, category: type, filename: str, lineno: int, file: Any = None, line: Any = None) -> None:
+    """``warnings.showwarning`` while a command runs: a warning of any library (scikit-learn's CV
+    splitter, an augmenter inside ``evaluate``, ...) as one ``multiaug: warning:`` line, each text
+    once, five at most (:func:`main` counts the others at the end), never Python's file, line number
+    and source line."""
+    text = " ".join(str(message).split()) or category.__name__
+    if text in _WARNINGS["seen"]:
+        return
+    _WARNINGS["seen"].add(text)
+    if len(_WARNINGS["seen"]) > _SHOWN_WARNINGS:
+        _WARNINGS["hidden"] += 1
+        return
+    click.echo(f"multiaug: warning: {text}", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and exit code 2."""
+    import warnings
+
     from sklearn.exceptions import NotFittedError
 
     previous = previous_int = None
     _SIGNALS["sigint"] = False
+    _WARNINGS["seen"], _WARNINGS["hidden"] = set(), 0
+    previous_show = warnings.showwarning
+    warnings.showwarning = _show_warning
     if threading.current_thread() is threading.main_thread():
         previous = signal.signal(signal.SIGTERM, _on_sigterm)
         if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
@@ -653,6 +710,9 @@ def main(argv: list[str] | None = None) -> None:
             raise
         sys.exit(EXIT_USER_ERROR)
     finally:
+        warnings.showwarning = previous_show
+        if _WARNINGS["hidden"]:
+            click.echo(f"multiaug: warning: {_WARNINGS['hidden']} more warning(s) not shown", err=True)
         if previous is not None:
             signal.signal(signal.SIGTERM, previous)
         if previous_int is not None:

@@ -235,6 +235,57 @@ def csv_header(path: str | os.PathLike) -> list:
     return list(pd.read_csv(path, nrows=0, index_col=False).columns)
 
 
+def duplicate_names_error(where: str, names: Sequence) -> ValueError | None:
+    """The error for column names that appear more than once (empty names excepted), or None."""
+    seen: dict = {}
+    for n in names:
+        if n != "":
+            seen[n] = seen.get(n, 0) + 1
+    dup = [n for n, k in seen.items() if k > 1]
+    if not dup:
+        return None
+    return ValueError(f"{where}: column name(s) {dup} appear more than once in the header; give each column its "
+                      "own name (which one an option means would be ambiguous)")
+
+
+_OTHER_SEPARATORS = {";": "';'", "\t": "tabs", "|": "'|'"}
+
+
+def _check_csv_header(p: Path, header: Sequence) -> None:
+    """Refuse a csv header that pandas would read wrongly: duplicated names (pandas renames the
+    second ``a`` to ``a.1``, changing the output's header), or one column whose name and first row
+    both split on ``;``, a tab or ``|`` (a file separated by something other than commas)."""
+    import csv
+
+    with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        raw = next(reader, [])
+        first = next(reader, None)
+    err = duplicate_names_error(f"input {str(p)!r}", raw)
+    if err is not None:
+        raise err
+    if len(header) == 1 and raw:
+        line = ",".join(raw)
+        for sep, name in _OTHER_SEPARATORS.items():
+            k = len(line.split(sep))
+            if k > 1 and first is not None and len(",".join(first).split(sep)) == k:
+                raise ValueError(
+                    f"input {str(p)!r}: the header is one column {line!r:.60}, separated by {name}; multiaug reads "
+                    "comma-separated csv: convert it first (e.g. pandas.read_csv(path, sep=...).to_csv(new, index=False))"
+                )
+
+
+def _first_non_utf8_line(p: Path) -> tuple[int, str] | None:
+    """``(line, reason)`` of the first line of ``p`` that is not UTF-8, or None."""
+    with open(p, "rb") as fh:
+        for lineno, line in enumerate(fh, 1):
+            try:
+                line.decode("utf-8")
+            except UnicodeDecodeError as e:
+                return lineno, e.reason
+    return None
+
+
 def csv_column_roles(header: Sequence, text_columns: Sequence[str] | None,
                      typed_columns: Sequence[str] | None) -> tuple[list, list, list]:
     """``(text, raw, typed)``: the columns of ``header`` (in its order) read as text (those in
@@ -256,6 +307,7 @@ def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_col
     import pandas as pd
 
     header = csv_header(p)
+    _check_csv_header(p, header)
     text, raw, typed = csv_column_roles(header, text_columns, typed_columns)
     kwargs: dict[str, Any] = {"index_col": False}
     if text or raw:
@@ -361,6 +413,9 @@ def _parquet_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(p)
+    err = duplicate_names_error(f"input {str(p)!r}", pf.schema_arrow.names)
+    if err is not None:
+        raise err
     names = set(pf.schema_arrow.names)
     text = [c for c in text_columns if c in names]
 
@@ -442,6 +497,11 @@ def iter_table(path: str | os.PathLike, batch_size: int = 1024,
     except (pd.errors.ParserError, ValueError, UnicodeDecodeError) as e:
         if isinstance(e, ValueError) and str(e).startswith("input "):
             raise
+        if isinstance(e, UnicodeDecodeError):  # name the line (pandas' position is in its own buffer)
+            found = _first_non_utf8_line(p)
+            if found is not None:
+                raise ValueError(f"input {str(p)!r}, line {found[0]}: not UTF-8 text ({found[1]}); "
+                                 "save the file as UTF-8") from None
         raise ValueError(f"cannot read {str(p)!r} as {suffix[1:]}: {str(e).splitlines()[0] if str(e) else type(e).__name__}") from None
     except Exception as e:  # pyarrow errors
         if type(e).__module__.startswith("pyarrow"):
@@ -490,9 +550,13 @@ def _json_missing(v: Any) -> bool:
 
 
 def _json_by_pandas(v: Any) -> Any:
-    """What pandas' JSON writer makes of ``v`` (a datetime as epoch milliseconds, ...), as a JSON value."""
+    """What pandas' JSON writer makes of ``v``, as a JSON value; a date or time as its ISO 8601 text."""
+    import datetime
+
     import pandas as pd
 
+    if isinstance(v, (datetime.date, datetime.time)):  # pd.Timestamp and datetime.datetime included
+        return v.isoformat()
     return json.loads(pd.Series([v], dtype=object).to_json(orient="values", force_ascii=False, double_precision=15))[0]
 
 
@@ -599,7 +663,11 @@ def _json_cells(col: Any) -> list[str]:
         if kinds == {str}:
             return list(map(_json_text, values))
         return list(map(_json_value, values))
-    # datetimes, timedeltas, periods, ...: as pandas writes them
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        # ISO 8601 text, to the file's precision and with its time zone (pandas' default, epoch
+        # milliseconds, would drop both and read back as a plain integer)
+        return ["null" if v is pd.NaT else _json_text(v.isoformat()) for v in col.tolist()]
+    # timedeltas, periods, ...: as pandas writes them
     return [_JSON_ENCODER.encode(v) for v in json.loads(col.to_json(orient="values", force_ascii=False, double_precision=15))]
 
 
@@ -632,6 +700,27 @@ def _jsonl_lines(df: Any) -> str:
         prefix = ("{" if j == 0 else ",") + _json_text(name) + ":"
         columns.append([prefix + c for c in _json_cells(df.iloc[:, j])])
     return "".join("".join(row) + "}\n" for row in zip(*columns))
+
+
+_NESTED = (dict, list, tuple, np.ndarray)
+
+
+def _csv_nested_as_json(df: "Any") -> "Any":
+    """``df`` with each nested cell (a jsonl object or array, a parquet list or struct) as its JSON
+    text, which a csv cell can hold and a reader can parse (pandas would write the Python or NumPy
+    repr: ``{'a': [1, 2]}``, ``[1 2]``)."""
+    nested = []
+    for j in range(df.shape[1]):
+        col = df.iloc[:, j]
+        if col.dtype == object and any(issubclass(t, _NESTED) for t in set(map(type, col.tolist()))):
+            nested.append(j)
+    if not nested:
+        return df
+    df = df.copy()
+    for j in nested:
+        values = df.iloc[:, j].tolist()
+        df.isetitem(j, [_json_value(v) if isinstance(v, _NESTED) else v for v in values])
+    return df
 
 
 class TableWriter:
@@ -704,6 +793,8 @@ class TableWriter:
                 self._fh = open(self.path, "w", encoding="utf-8", newline="\n")
             self._document = _write_conll_rows(self._fh, df, self.rows, self._document)
         else:
+            if self.fmt == "csv":
+                df = _csv_nested_as_json(df)
             if self._fh is None:
                 self._fh = open(self.path, "w", encoding="utf-8", newline="")
                 if self.fmt == "csv":
@@ -1117,8 +1208,9 @@ def _safe_pyg_globals() -> list:
 
 
 def read_graphs(path: str | os.PathLike) -> list:
-    """A list of PyG ``Data`` from a .pt file holding a Data, a Batch, a list of them, or dicts of
-    tensors (what :func:`write_graphs` writes). Uses ``torch.load(weights_only=True)``: no pickle."""
+    """A list of PyG ``Data`` from a .pt file holding a Data, a list of them, or dicts of tensors
+    (what :func:`write_graphs` writes). Uses ``torch.load(weights_only=True)``: no pickle, so a saved
+    ``Batch`` (pickled through a dynamic class) is refused with a hint to save ``batch.to_data_list()``."""
     import pickle
 
     import torch
@@ -1140,6 +1232,8 @@ def read_graphs(path: str | os.PathLike) -> list:
 
         found = re.search(r"GLOBAL ([\w.]+)", str(e))
         what = f"it holds a pickled {found.group(1)}" if found else "it holds pickled Python objects"
+        if found and found.group(1).startswith("torch_geometric.data.batch"):
+            what += "; a PyG Batch is pickled: save batch.to_data_list() instead"
         raise ValueError(
             f"{str(p)!r} is not a tensor-only .pt file ({what}): multiaug reads .pt files with "
             "torch.load(weights_only=True), because unpickling can run arbitrary code, so only tensors, PyG "

@@ -316,3 +316,42 @@ def test_param_spellings(text, value):
     from multiaug.cli import _parse_value
 
     assert _parse_value(text) == value
+
+
+def test_library_warnings_are_one_line_each_five_at_most(capsys, monkeypatch):
+    import warnings
+
+    from multiaug import registry
+
+    real = registry.describe
+
+    def noisy(name):
+        for i in range(8):
+            warnings.warn(f"warning number {i % 7}\n  with a second line", UserWarning, stacklevel=1)
+        return real(name)
+
+    monkeypatch.setattr(registry, "describe", noisy)
+    before = warnings.showwarning
+    proc = run_inproc("describe", "jitter", capsys=capsys)
+    assert proc.returncode == 0 and "sigma" in proc.stdout
+    assert proc.stderr.splitlines() == [f"multiaug: warning: warning number {i} with a second line" for i in range(5)] + [
+        "multiaug: warning: 2 more warning(s) not shown"]
+    assert warnings.showwarning is before  # restored after the command
+
+
+@pytest.mark.parametrize("spelling,name", [("EDA", "eda"), ("RandomSwap", "random_swap"), ("Random-Swap", "random_swap"),
+                                           ("random swap", "random_swap"), ("mix_up", "mixup"), ("jitter", "jitter")])
+def test_augmenter_names_in_any_spelling(tmp_path, capsys, spelling, name):
+    from multiaug.cli import augmenter_name
+
+    assert augmenter_name(spelling) == name
+    proc = run_inproc("describe", spelling, capsys=capsys)
+    assert proc.returncode == 0 and proc.stdout.startswith(f"{name} ("), proc.stderr
+
+
+def test_augment_accepts_a_class_name_and_unknown_names_still_fail(tmp_path, capsys):
+    out = tmp_path / "o.csv"
+    proc = run_inproc("augment", EXAMPLES / "reviews.csv", "-o", out, "-a", "RandomSwap", "--column", "text", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert pd.read_csv(out)["is_augmented"].any()
+    one_error_line(run_inproc("describe", "nope", capsys=capsys), "unknown augmenter 'nope'")

@@ -269,7 +269,15 @@ class GraphListAdapter:
 def make_adapter(X: Any, y: Any, task: str = "auto", graph_mode: str | None = None):
     modality = detect_modality(X, graph_mode)
     if modality == "graph-node":
-        return NodeAdapter(X, y, task)
-    if modality == "graph-graph":
-        return GraphListAdapter(X, y, task)
-    return ArrayAdapter(X, y, modality, task)
+        adapter = NodeAdapter(X, y, task)
+    elif modality == "graph-graph":
+        adapter = GraphListAdapter(X, y, task)
+    else:
+        adapter = ArrayAdapter(X, y, modality, task)
+    if adapter.task == "classification":
+        # one class: every model predicts it, every candidate scores 1.0, and the comparison means nothing
+        found = np.unique(adapter.units()[1])
+        if len(found) < 2:
+            shown = "" if not len(found) else f" ({(found if adapter.classes_ is None else adapter.classes_)[:1].tolist()[0]!r})"
+            raise ValueError(f"y: every sample has the same class{shown}; classification needs at least 2 classes")
+    return adapter

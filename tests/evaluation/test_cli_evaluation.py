@@ -101,3 +101,51 @@ def test_preview_command(tmp_path, capsys):
 def test_search_checks_the_output_folder_before_running(table_csv, tmp_path, capsys):
     r = run_inproc("search", table_csv, "--label-column", "y", "-o", tmp_path / "nodir" / "b.yaml", capsys=capsys)
     assert r.returncode == 2 and "does not exist; create it first" in r.stderr and "|" not in r.stdout
+
+
+def _small_table(tmp_path, labels):
+    df = pd.DataFrame(np.random.default_rng(0).normal(size=(len(labels), 3)), columns=["a", "b", "c"])
+    df["y"] = labels
+    p = tmp_path / "small.csv"
+    df.to_csv(p, index=False)
+    return p
+
+
+def test_evaluate_refuses_a_single_class(tmp_path, capsys):
+    p = _small_table(tmp_path, ["a"] * 12)
+    r = run_inproc("evaluate", p, "--label-column", "y", "-a", "gaussian_noise", "--cv", "3", "--repeats", "1",
+                   "--no-progress", capsys=capsys)
+    assert r.returncode == 2 and r.stdout == ""  # no table of perfect scores that compares nothing
+    assert r.stderr.strip() == ("multiaug: error: --label-column 'y' holds a single value ('a') in all 12 rows; "
+                                "evaluation needs at least 2 classes (or distinct targets) to compare augmenters")
+
+
+def test_evaluate_api_refuses_a_single_class():
+    from multiaug.evaluation import evaluate
+
+    with pytest.raises(ValueError, match=r"every sample has the same class \('a'\)"):
+        evaluate("jitter", np.zeros((6, 1, 8), dtype="float32"), np.array(["a"] * 6))
+
+
+@pytest.mark.parametrize("labels", [["a", "b"] * 5 + [None, "a"], [0, 1] * 5 + [None, 1]])
+def test_evaluate_missing_label_names_the_rows(tmp_path, capsys, labels):
+    p = _small_table(tmp_path, labels)
+    r = run_inproc("evaluate", p, "--label-column", "y", "-a", "gaussian_noise", "--cv", "3", "--repeats", "1",
+                   "--no-progress", capsys=capsys)
+    assert r.returncode == 2
+    assert r.stderr.strip().splitlines() == [
+        "multiaug: error: --label-column 'y' is missing in 1 row(s) (first: [10]); every row needs a label or "
+        "target: fill or drop those rows"]
+
+
+def test_evaluate_warnings_are_one_line_each_and_once(tmp_path, capsys):
+    # a class of 2 rows with --cv 3 (scikit-learn warns), and EDA on numbers (no output differs, every split)
+    p = _small_table(tmp_path, ["a"] * 10 + ["b"] * 2)
+    r = run_inproc("evaluate", p, "--label-column", "y", "--column", "a", "-a", "eda", "--cv", "3", "--repeats", "1",
+                   "--no-progress", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    lines = r.stderr.strip().splitlines()
+    assert "multiaug: warning: The least populated class in y has only 2 members, which is less than n_splits=3." in lines
+    assert any(line.startswith("multiaug: warning: EDA: 8 of 8 outputs are identical") for line in lines)
+    assert all(line.startswith("multiaug: warning: ") for line in lines), lines  # no file paths or source lines
+    assert len(lines) == len(set(lines))

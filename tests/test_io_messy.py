@@ -1,0 +1,121 @@
+"""Messy input files through `multiaug augment`: duplicated header names, csv separated by something
+other than commas, files that are not UTF-8, nested cells written to csv, timestamps written to jsonl.
+Each bad input ends in one ``multiaug: error:`` line (exit code 2) naming the file and the problem."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+
+from multiaug import io
+
+from .test_cli import run_inproc
+from .test_cli_errors import no_leftovers, one_error_line
+
+SWAP = ("-a", "random_swap", "--column", "text", "--seed", "0")
+
+
+def test_csv_duplicate_header_names_are_an_error(tmp_path, capsys):
+    inp = tmp_path / "d.csv"
+    inp.write_text("text,text,label\na b c d,e f g h,pos\nx y z w,q r s t,neg\n")
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.csv", *SWAP, capsys=capsys)
+    line = one_error_line(proc, repr(str(inp)), "['text']", "more than once")
+    assert "text.1" not in line
+    no_leftovers(tmp_path, "d.csv")
+    # empty names (a pandas index column) are no duplicates: still read
+    ok = tmp_path / "i.csv"
+    ok.write_text(",text\n0,a b c d\n1,x y z w\n")
+    assert len(io.read_table(ok, text_columns=["text"])) == 2
+
+
+def test_parquet_duplicate_column_names_are_one_line_not_a_traceback(tmp_path, capsys):
+    inp = tmp_path / "d.parquet"
+    pq.write_table(
+        pa.table([pa.array(["a b c d", "e f g h"]), pa.array(["x y z w", "q r s t"])], names=["text", "text"]), inp
+    )
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.parquet", *SWAP, capsys=capsys)
+    one_error_line(proc, repr(str(inp)), "['text']", "more than once")
+    no_leftovers(tmp_path, "d.parquet")
+
+
+@pytest.mark.parametrize("sep,name", [(";", "';'"), ("\t", "tabs"), ("|", "'|'")])
+def test_csv_with_another_separator_says_so(tmp_path, capsys, sep, name):
+    inp = tmp_path / "s.csv"
+    inp.write_text(f"text{sep}label\nhello world this is good{sep}pos\nbad thing here today{sep}neg\n")
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.csv", *SWAP, capsys=capsys)
+    one_error_line(proc, repr(str(inp)), f"separated by {name}", "comma-separated")
+    no_leftovers(tmp_path, "s.csv")
+
+
+def test_one_column_csv_holding_semicolons_in_its_text_is_read(tmp_path):
+    inp = tmp_path / "one.csv"
+    inp.write_text("text\nhello; world\nplain\n")
+    assert io.read_table(inp, text_columns=["text"])["text"].tolist() == ["hello; world", "plain"]
+
+
+def test_csv_not_utf8_names_the_line(tmp_path, capsys):
+    inp = tmp_path / "latin.csv"
+    rows = b"".join(b"row number %d here,neg\n" % i for i in range(3000))
+    inp.write_bytes(b"text,label\nok fine good day,pos\n" + rows + b"caf\xe9 au lait,pos\n")
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.csv", *SWAP, capsys=capsys)
+    one_error_line(proc, repr(str(inp)), "line 3003", "not UTF-8", "save the file as UTF-8")
+    no_leftovers(tmp_path, "latin.csv")
+
+
+def test_nested_cells_are_written_to_csv_as_json(tmp_path, capsys):
+    src = tmp_path / "n.jsonl"
+    src.write_text(
+        '{"text": "hello world this is good", "meta": {"a": [1, 2], "b": "x"}, "tags": ["p", "q"]}\n'
+        '{"text": "bad thing here today", "meta": null, "tags": []}\n'
+    )
+    pqf = tmp_path / "n.parquet"
+    pd.DataFrame({"text": ["hello world this is good", "bad thing here today"], "lst": [[1, 2], [3]]}).to_parquet(pqf)
+    for inp, col, want in (
+        (src, "meta", [{"a": [1, 2], "b": "x"}, None]),
+        (src, "tags", [["p", "q"], []]),
+        (pqf, "lst", [[1, 2], [3]]),
+    ):
+        out = tmp_path / "o.csv"
+        proc = run_inproc("augment", inp, "-o", out, *SWAP, "--overwrite", capsys=capsys)
+        assert proc.returncode == 0, proc.stderr
+        df = pd.read_csv(out, keep_default_na=False)
+        got = [json.loads(v) if v else None for v in df[col]]
+        assert got[:2] == want  # the originals
+        assert got[2:] == want  # their augmented copies carry the same cells
+
+
+def test_timestamps_are_written_to_jsonl_as_iso_text(tmp_path, capsys):
+    inp = tmp_path / "t.parquet"
+    pd.DataFrame(
+        {
+            "text": ["hello world this is good", "bad thing here today"],
+            "ts": pd.to_datetime(["2020-01-01 10:00:00.123456", None]).tz_localize("Europe/Paris"),
+            "d": pd.to_datetime(["2021-03-04", "2022-01-01"]),
+        }
+    ).to_parquet(inp)
+    out = tmp_path / "o.jsonl"
+    proc = run_inproc("augment", inp, "-o", out, *SWAP, capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    rows = [json.loads(line) for line in out.read_text().splitlines()]
+    assert rows[0]["ts"] == "2020-01-01T10:00:00.123456+01:00"  # not epoch milliseconds: precision and zone kept
+    assert rows[1]["ts"] is None
+    assert rows[0]["d"] == "2021-03-04T00:00:00"
+    assert pd.Timestamp(rows[0]["ts"]) == pd.Timestamp("2020-01-01 10:00:00.123456", tz="Europe/Paris")
+
+
+def test_saved_pyg_batch_is_refused_with_a_way_forward(tmp_path, capsys):
+    import torch
+    from torch_geometric.data import Batch, Data
+
+    gs = [Data(x=torch.randn(3, 2), edge_index=torch.tensor([[0, 1], [1, 2]])) for _ in range(2)]
+    inp = tmp_path / "b.pt"
+    torch.save(Batch.from_data_list(gs), inp)
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.pt", "-a", "edge_drop", capsys=capsys)
+    one_error_line(proc, "a PyG Batch is pickled: save batch.to_data_list() instead")
+    assert "weights_only=False" not in proc.stderr
+    torch.save(Batch.from_data_list(gs).to_data_list(), inp)  # what the message advises is read
+    assert len(io.read_graphs(inp)) == 2
