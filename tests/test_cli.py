@@ -116,6 +116,22 @@ def test_graphs_pt(tmp_path):
     assert all(g.edge_index.max() < g.num_nodes for g in gs)
 
 
+def test_graphs_pt_keep_local_augmentation_features(tmp_path):
+    # x_aug (k, nodes, F) is LocalAugmentation's output: PyG's to_data_list dropped it from every graph
+    out = tmp_path / "la.pt"
+    run("augment", EXAMPLES / "graphs.pt", "-o", out, "-a", "local_augmentation", "--param", "epochs=2",
+        "--param", "k=2", "--batch-size", "4", "--seed", "0")
+    from multiaug.io import read_graphs
+
+    gs = read_graphs(out)
+    assert len(gs) == 12 and all("x_aug" in g and g.x_aug.shape == (2, *g.x.shape) for g in gs)
+    for g in gs:
+        if bool(g.is_augmented):
+            assert not torch.equal(g.x_aug[0], g.x)  # generated features
+        else:
+            assert torch.equal(g.x_aug[0], g.x) and torch.equal(g.x_aug[1], g.x)  # an original's own
+
+
 def test_config_and_save_load(tmp_path):
     cfg = tmp_path / "c.json"
     cfg.write_text(json.dumps({"augmenter": "jitter", "params": {"sigma": 0.5}}))

@@ -835,7 +835,7 @@ def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
     import torch
     from torch_geometric.data import Batch
 
-    from ..graph.base import as_batch
+    from ..graph.base import as_batch, to_data_list
 
     if aug.modality != "graph":
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; .pt files hold graphs")
@@ -850,11 +850,16 @@ def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
             X_aug, _, src = _augment_quiet(aug, x, None, n_aug, report,
                                            None if plan is None else plan[2][start : start + len(chunk)],
                                            np.arange(start, start + len(chunk)))
-            aug_list = X_aug.to_data_list() if isinstance(X_aug, Batch) else list(X_aug) if isinstance(X_aug, list) else [X_aug]
+            # LocalAugmentation's x_aug (k, nodes, F) cut per graph (PyG's to_data_list drops it)
+            aug_list = to_data_list(X_aug) if isinstance(X_aug, Batch) else list(X_aug) if isinstance(X_aug, list) else [X_aug]
+            like = next((g.x_aug for g in aug_list if "x_aug" in g), None)
             _note_balanced(report, start + np.asarray(src, dtype=np.int64))
             if not exclude_original:
                 for i, g in enumerate(chunk):
                     g = g.clone()
+                    if like is not None and "x_aug" not in g and g.x is not None:
+                        # one attribute set per file: an original's x_aug is its own features, as augment gives it
+                        g.x_aug = g.x.to(like.dtype)[None].expand(like.shape[0], *g.x.shape).clone()
                     g[SOURCE_INDEX] = torch.tensor([start + i])
                     g[IS_AUGMENTED] = torch.tensor([False])
                     result.append(g)
