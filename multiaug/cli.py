@@ -97,22 +97,10 @@ def parse_params(items: tuple[str, ...]) -> dict[str, Any]:
 
 
 def augmenter_name(name: str) -> str:
-    """The registered name of ``name`` as a user may spell it: any case, ``-`` or a space for ``_``
-    (``Random-Swap`` -> ``random_swap``), or the class name (``EDA`` -> ``eda``, ``RandomSwap`` ->
-    ``random_swap``). A name matching none of them is returned as given (the registry's error lists
-    close matches)."""
+    """The registered name of ``name`` as a user may spell it (see :func:`multiaug.registry.resolve`)."""
     from . import registry
 
-    registered = dict(registry.items())
-    if name in registered:
-        return name
-    key = "".join(name.split()).lower().replace("-", "_")
-    if key in registered:
-        return key
-    flat = key.replace("_", "")
-    by_class = {cls.__name__.lower(): n for n, cls in registered.items()}
-    by_flat = {n.replace("_", ""): n for n in registered}
-    return by_class.get(flat) or by_flat.get(flat) or name
+    return registry.resolve(name)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})

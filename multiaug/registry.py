@@ -58,14 +58,34 @@ def items() -> list[tuple[str, type]]:
     return sorted(_REGISTRY.items())
 
 
-def get(name: str) -> type:
-    """The class registered as ``name`` (a ``ValueError`` lists the known names otherwise)."""
+def resolve(name: str) -> str:
+    """The registered name of ``name`` as a user may spell it: any case, ``-`` or a space for ``_``
+    (``Random-Swap`` -> ``random_swap``), or the class name (``EDA`` -> ``eda``, ``RandomSwap`` ->
+    ``random_swap``). A name matching none of them is returned as given."""
+    if not isinstance(name, str):
+        return name
     if name not in _REGISTRY:
         load_all()
+    if name in _REGISTRY:
+        return name
+    key = "".join(name.split()).lower().replace("-", "_")
+    if key in _REGISTRY:
+        return key
+    flat = key.replace("_", "")
+    by_class = {cls.__name__.lower(): n for n, cls in _REGISTRY.items()}
+    by_flat = {n.replace("_", ""): n for n in _REGISTRY}
+    return by_class.get(flat) or by_flat.get(flat) or name
+
+
+def get(name: str) -> type:
+    """The class registered as ``name``, spelt in any case, with ``-`` for ``_`` or as the class name
+    (:func:`resolve`); a ``ValueError`` lists close matches otherwise."""
+    name = resolve(name)
     if name not in _REGISTRY:
         import difflib
 
-        close = difflib.get_close_matches(str(name), list(_REGISTRY), n=3)
+        key = str(name).lower().replace("-", "_")
+        close = difflib.get_close_matches(key, list(_REGISTRY), n=3)
         hint = f"; did you mean {', '.join(close)}?" if close else ""
         raise ValueError(f"unknown augmenter {name!r}{hint} (see `multiaug list`)")
     return _REGISTRY[name]
@@ -128,6 +148,7 @@ def summary(cls: type, width: int = 110) -> str:
 
 
 def describe(name: str) -> str:
+    name = resolve(name)
     cls = get(name)
     lines = [f"{name} ({cls.__module__}.{cls.__qualname__}), modality: {modality_of(cls)}", ""]
     doc = inspect.getdoc(cls) or ""

@@ -593,6 +593,18 @@ def test_config_takes_sets_paths_and_arrays(tmp_path):
     assert weights == [1.0, 2.0] and type(weights[0]) is float
 
 
+def test_augmenter_names_in_any_spelling():
+    from multiaug import registry
+    from multiaug.text import EDA
+
+    for spelling in ("random_swap", "Random-Swap", "RANDOM SWAP", "RandomSwap", "randomswap"):
+        assert registry.get(spelling) is RandomSwap
+    assert isinstance(multiaug.create("EDA"), EDA)
+    assert multiaug.from_config({"augmenter": "Jitter", "params": {"sigma": 0.2}}).sigma == 0.2
+    with pytest.raises(ValueError, match="did you mean random_swap"):
+        registry.get("RANDOM_SWP")  # close matches whatever the case
+
+
 def test_config_errors_are_clear(tmp_path):
     with pytest.raises(ValueError, match="unknown augmenter"):
         multiaug.from_config({"augmenter": "nope"})
