@@ -8,7 +8,7 @@ once. There is no per-word Python loop.
 
 Differences from the reference script (jasonwei20/eda_nlp), on purpose:
 
-* text comes back as written (case and punctuation kept; whitespace runs become one space);
+* text comes back as written (case and punctuation kept; whitespace runs, line breaks included, become one space, as in nlpaug);
   ``lowercase=True, keep_punct=False`` gives the reference's normalised text;
 * ``n = max(1, round(alpha * n_words))`` as in the paper (the script truncates); the synonym is drawn
   uniformly among all synonyms (the script always inserts the first one); synonym replacement changes
