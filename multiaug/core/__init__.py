@@ -20,7 +20,7 @@ from .consistency import LabelConsistent
 from .handlers import ModalityHandler, TensorHandler, get_modality, register_modality
 from .labels import concat_labels, label_length, merge_labels, resample_labels, take_labels
 from .persistence import Persistence, read_config, write_config
-from .report import AugmentReport, ensure_callable, warn_unchanged
+from .report import AugmentReport, UnchangedWarning, ensure_callable, warn_unchanged
 from .seeding import RandomStreams, fresh_seed, mix_seeds, worker_seed
 
 __all__ = [
@@ -49,6 +49,7 @@ __all__ = [
     "resample_labels",
     "read_config",
     "write_config",
+    "UnchangedWarning",
     "warn_unchanged",
     "ensure_callable",
     "device_unavailable",

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:  # annotations only (base imports this module)
     from .base import Augmenter
 
-__all__ = ["AugmentReport", "warn_unchanged", "ensure_callable"]
+__all__ = ["AugmentReport", "UnchangedWarning", "warn_unchanged", "ensure_callable"]
 
 
 @dataclass
@@ -22,13 +22,38 @@ class AugmentReport:
     details: dict | None = None
 
 
+class UnchangedWarning(RuntimeWarning):
+    """A ``RuntimeWarning`` about samples an augmenter could not change (or, ``LabelConsistent``, could
+    not change validly): its text is
+    ``"{name}: {n_unchanged} of {n_total} {reason}first rows: {rows[:5]}{rest}"`` (without the rows part
+    when ``rows`` is None), and its parts are attributes, so code that sums such warnings over batches
+    (the CLI) need not read the text.
+
+    * ``name``: the augmenter (class name);
+    * ``n_unchanged`` of ``n_total``: the samples it could not change, of those it was given;
+    * ``reason``: the text between the counts and the rows, ``rest``: the text after them;
+    * ``rows``: positions of the unchanged samples in the input (may repeat), None when the message names none."""
+
+    def __init__(self, name: str, n_unchanged: int, n_total: int, reason: str, rows: list[int] | None = None,
+                 rest: str = ""):
+        self.name, self.n_unchanged, self.n_total = name, int(n_unchanged), int(n_total)
+        self.reason, self.rest = reason, rest
+        self.rows = None if rows is None else [int(r) for r in rows]
+        shown = "" if self.rows is None else f"first rows: {self.rows[:5]}"
+        super().__init__(self.text(self.n_unchanged, self.n_total, shown))
+
+    def __reduce__(self):  # pickled and copied with its fields (args holds the text only)
+        return type(self), (self.name, self.n_unchanged, self.n_total, self.reason, self.rows, self.rest)
+
+    def text(self, n_unchanged: Any, n_total: Any, rows: str) -> str:
+        """The message with other counts and ``rows`` in place of the rows part."""
+        return f"{self.name}: {n_unchanged} of {n_total} {self.reason}{rows}{self.rest}"
+
+
 def warn_unchanged(aug: Augmenter, n_unchanged: int, n_total: int, why: str = "") -> None:
     if n_unchanged:
-        warnings.warn(
-            f"{type(aug).__name__}: {n_unchanged} of {n_total} inputs could not be changed{(' (' + why + ')') if why else ''}",
-            RuntimeWarning,
-            stacklevel=3,
-        )
+        reason = f"inputs could not be changed{(' (' + why + ')') if why else ''}"
+        warnings.warn(UnchangedWarning(type(aug).__name__, n_unchanged, n_total, reason), stacklevel=3)
 
 
 def ensure_callable(fn: Any, name: str) -> Callable:

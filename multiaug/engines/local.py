@@ -65,7 +65,7 @@ from typing import Any, Callable
 import numpy as np
 
 from .. import io
-from ..core import Augmenter
+from ..core import Augmenter, UnchangedWarning
 from ..core.balance import mixer_of, needs_statistics
 from .options import RunOptions
 
@@ -86,7 +86,7 @@ class RunReport:
     balance: dict | None = None
     #: balanced runs: augmented rows written per input row (filled while running)
     balance_done: Any = None
-    #: counted warnings ("Name: k of n ...") summed over the batches (see :func:`_note_warning`)
+    #: counted warnings (:class:`UnchangedWarning`) summed over the batches (see :func:`_note_warning`)
     counted: dict = field(default_factory=dict, repr=False)
     #: samples each augmenter (by class name) drew over the run (its ``report_.n_inputs``, summed)
     drawn: dict = field(default_factory=dict, repr=False)
@@ -110,72 +110,63 @@ def _reseed(aug: Augmenter, seed: int | None, start: int) -> None:
         aug.reseed(batch_seed(seed, start))
 
 
-# "RandomSwap: 2 of 6 outputs are identical to their input (...; first rows: [0, 4]); left out ..."
-_COUNTED = re.compile(r"(?P<name>[A-Za-z_]\w*): (?P<k>\d+) of (?P<n>\d+) (?P<rest>.*)", re.S)
-_FIRST_ROWS = re.compile(r"first rows: \[(?P<rows>[\d, ]*)\]")
 _SHOWN_ROWS = 5
 
 
-def _unchanged_positions(aug: Augmenter, name: str, k: int, listed: str, copies: np.ndarray | None,
-                         rep: Any) -> list[int] | None:
+def _unchanged_positions(aug: Augmenter, w: UnchangedWarning, copies: np.ndarray | None, rep: Any) -> list[int] | None:
     """The positions in the batch (of ``X`` given to ``aug.augment``) of a counted warning's outputs:
     from the augmenter's ``report_`` (up to 100; in a balanced run already positions in the batch) when
-    the warning is its own, else the message's first ones (outside a balanced run, whose messages count
+    the warning is its own, else the warning's ``rows`` (outside a balanced run, whose warnings count
     in a subset of the batch); None when they cannot be known."""
-    if type(aug).__name__ == name and rep is not None and getattr(rep, "n_unchanged", None) == k:
+    if type(aug).__name__ == w.name and rep is not None and getattr(rep, "n_unchanged", None) == w.n_unchanged:
         idx = (getattr(rep, "details", None) or {}).get("unchanged_index")
         if isinstance(idx, list) and all(isinstance(i, (int, np.integer)) for i in idx):
             return [int(i) for i in idx]
-    if copies is None:
-        return [int(t) for t in listed.replace(",", " ").split()]
-    return None
+    return list(w.rows) if copies is None else None
 
 
-def _note_warning(report: RunReport, msg: str, aug: Augmenter, rows: np.ndarray | None,
+def _note_warning(report: RunReport, w: Warning, aug: Augmenter, rows: np.ndarray | None,
                   copies: np.ndarray | None, fresh: Any) -> None:
-    """Add a batch's warning to ``report.warnings``. A counted one ("Name: k of n ..., first rows:
-    [...]") is summed over the batches into one line (:func:`finish_warnings`), its rows named as input
-    rows (``source_index`` numbering), not positions in the batch; any other is kept once. ``fresh``:
-    the ``report_`` the augmenter set in this batch, or None."""
-    m = _COUNTED.fullmatch(msg)
-    if m is None:
-        if msg not in report.warnings:
-            report.warnings.append(msg)
+    """Add a batch's warning to ``report.warnings``. A counted one (:class:`UnchangedWarning`, "Name: k
+    of n ..., first rows: [...]") is summed over the batches into one line (:func:`finish_warnings`), its
+    rows named as input rows (``source_index`` numbering), not positions in the batch; any other is kept
+    once. ``fresh``: the ``report_`` the augmenter set in this batch, or None."""
+    if not isinstance(w, UnchangedWarning):
+        if str(w) not in report.warnings:
+            report.warnings.append(str(w))
         return
-    name, k, n, rest = m.group("name"), int(m.group("k")), int(m.group("n")), m.group("rest")
-    listed = _FIRST_ROWS.search(rest)
-    key = (name, _FIRST_ROWS.sub("first rows", rest))
+    key = (w.name, w.reason, w.rows is None, w.rest)
     entry = report.counted.get(key)
     if entry is None:
-        entry = report.counted[key] = {"name": name, "rest": rest, "k": 0, "n": 0, "rows": [], "complete": True,
+        entry = report.counted[key] = {"warning": w, "k": 0, "n": 0, "rows": [], "complete": True,
                                        "per_input": True, "text": None}
-    entry["k"] += k
-    entry["n"] += n
+    entry["k"] += w.n_unchanged
+    entry["n"] += w.n_total
     # "of n": the augmenter's inputs of the batch (its report_.n_inputs): the file-wide count is then known
-    entry["per_input"] = entry["per_input"] and name == type(aug).__name__ and fresh is not None \
-        and getattr(fresh, "n_inputs", None) == n
-    if listed is not None:
-        pos = _unchanged_positions(aug, name, k, listed.group("rows"), copies, fresh)
+    entry["per_input"] = entry["per_input"] and w.name == type(aug).__name__ and fresh is not None \
+        and getattr(fresh, "n_inputs", None) == w.n_total
+    if w.rows is not None:
+        pos = _unchanged_positions(aug, w, copies, fresh)
         if pos is None or rows is None or any(not 0 <= i < len(rows) for i in pos):
             entry["complete"] = False
         else:
-            entry["complete"] = entry["complete"] and len(pos) >= k
+            entry["complete"] = entry["complete"] and len(pos) >= w.n_unchanged
             entry["rows"] = sorted(set(entry["rows"]) | {int(rows[i]) for i in pos})[:_SHOWN_ROWS + 1]
     _render_counted(report, entry)
 
 
 def _render_counted(report: RunReport, entry: dict) -> None:
     """Write (or rewrite in place) the line of a counted warning in ``report.warnings``."""
-    rest = entry["rest"]
-    listed = _FIRST_ROWS.search(rest)
-    if listed is not None:
+    w = entry["warning"]
+    named = ""
+    if w.rows is not None:
         shown = entry["rows"][:_SHOWN_ROWS]
         more = len(entry["rows"]) > _SHOWN_ROWS or not entry["complete"]
         names = ", ".join(map(str, shown)) + (", ..." if more and shown else "")
-        rest = rest[:listed.start()] + (f"input rows {names}" if shown else "input rows not known") + rest[listed.end():]
-    total = report.drawn.get(entry["name"]) if entry["per_input"] else None
+        named = f"input rows {names}" if shown else "input rows not known"
+    total = report.drawn.get(w.name) if entry["per_input"] else None
     of = f"{total}" if total is not None and total >= entry["n"] else f"{entry['n']} (in the batches that had any)"
-    text = f"{entry['name']}: {entry['k']} of {of} {rest}"
+    text = w.text(entry["k"], of, named)
     if entry["text"] in report.warnings:
         report.warnings[report.warnings.index(entry["text"])] = text
     else:
@@ -210,7 +201,7 @@ def _augment_quiet(aug: Augmenter, X: Any, y: Any, n_aug: int, report: RunReport
         name = type(aug).__name__
         report.drawn[name] = report.drawn.get(name, 0) + int(fresh.n_inputs)
     for w in caught:
-        _note_warning(report, str(w.message), aug, rows, copies, fresh)
+        _note_warning(report, w.message, aug, rows, copies, fresh)
     if fresh is not None:
         report.unchanged += int(getattr(fresh, "n_unchanged", 0) or (fresh.get("n_unchanged", 0) if isinstance(fresh, dict) else 0))
     return X_aug, y_aug, np.asarray(src, dtype=np.int64)

@@ -16,6 +16,7 @@ from ..core import Augmenter, AugmentReport, ModalityHandler, Params, concat_lab
 from ..core.base import input_settings
 from ..core.constraints import Options
 from ..core.hostreads import split_active
+from ..core.report import UnchangedWarning
 
 
 class TextOutput(list):
@@ -84,23 +85,28 @@ def merge_status(x_status: np.ndarray | None, n: int, pos: list[int], part_statu
     return st
 
 
+_IDENTICAL = "outputs are identical to their input (nothing it could change, e.g. empty, too short or only stop words; "
+
+
 def record_unchanged(aug: Any, on_unchanged: str, n_in: int, n_out: int, unchanged: list[int], dropped: int,
-                     action: str, stacklevel: int = 5) -> None:
-    """Set ``aug``'s ``report_`` (``unchanged``: source rows of the outputs nothing augmented) and warn
-    about them, or raise ``ValueError`` with ``on_unchanged="error"``."""
+                     action: str, stacklevel: int = 5, *, details: dict | None = None, reason: str = _IDENTICAL,
+                     after: str = ")", see: str = "") -> None:
+    """Set ``aug``'s ``report_`` (``unchanged``: source rows of the outputs nothing augmented; ``details``:
+    more of ``report_.details``) and warn about them (an :class:`~multiaug.core.UnchangedWarning`
+    "Name: k of n {reason}first rows: [...]{after}; {action}{see}"), or raise ``ValueError`` with
+    ``on_unchanged="error"`` (the action replaced by the refusal)."""
     aug._set_report(AugmentReport(
         n_inputs=n_in, n_outputs=n_out, n_unchanged=len(unchanged), n_dropped=dropped,
-        details={"unchanged_index": unchanged[:100]},
+        details={"unchanged_index": unchanged[:100], **(details or {})},
     ))
     if not unchanged:
         return
-    msg = (
-        f"{type(aug).__name__}: {len(unchanged)} of {n_in} outputs are identical to their input "
-        f"(nothing it could change, e.g. empty, too short or only stop words; first rows: {unchanged[:5]}); {action}"
-    )
     if on_unchanged == "error":
-        raise ValueError(msg.rsplit("; ", 1)[0] + "; on_unchanged='error' refuses them")
-    warnings.warn(msg, RuntimeWarning, stacklevel=stacklevel)
+        action = "on_unchanged='error' refuses them"
+    warning = UnchangedWarning(type(aug).__name__, len(unchanged), n_in, reason, unchanged, f"{after}; {action}{see}")
+    if on_unchanged == "error":
+        raise ValueError(str(warning))
+    warnings.warn(warning, stacklevel=stacklevel)
 
 
 def drop_unchanged(outs: list, y_out: Any, n: int, n_aug: int, unchanged: list[int], on_unchanged: str,

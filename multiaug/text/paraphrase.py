@@ -17,13 +17,12 @@ from __future__ import annotations
 
 import json
 import re
-import warnings
 from typing import Any, Sequence
 
 import numpy as np
 import torch
 
-from ..core import AugmentReport, Params, take_labels
+from ..core import Params, take_labels
 from ..core.constraints import InstanceOf, Integral, Interval, InvalidParameterError, Options, Real, Satisfies
 from ..registry import register
 from .backends import (
@@ -35,7 +34,7 @@ from .backends import (
     OpenAIBackend,
     get_hf_backend,
 )
-from .base import TextAugmenter, TextOutput
+from .base import TextAugmenter, TextOutput, record_unchanged
 from .filters import FilterReport, ParaphraseFilter
 from .spans import check_spans, tokenize_with_offsets
 
@@ -562,20 +561,15 @@ class Paraphrase(TextAugmenter):
     def _record(self, n_in: int, n_out: int, unchanged: list[int], dropped: int, action: str,
                 details: dict | None = None) -> None:
         """Set ``report_`` (with the generation and filter counts) and warn about inputs without output."""
-        details = {"unchanged_index": list(unchanged)[:100], **(details or {})}
-        self._set_report(AugmentReport(n_in, n_out, len(unchanged), dropped, details))
-        if not unchanged:
-            return
-        msg = (
-            f"Paraphrase: {len(unchanged)} of {n_in} inputs got no usable paraphrase (first rows: {list(unchanged)[:5]}; "
-            f"failed items: {details.get('failed_items')}; candidates dropped by the filter: "
-            f"{ {k: v for k, v in details.get('dropped', {}).items() if v} }); {action}; see report_"
+        details = details or {}
+        error = details.get("backend_error")
+        record_unchanged(
+            self, self.on_unchanged, n_in, n_out, list(unchanged), dropped, action, details=details,
+            reason="inputs got no usable paraphrase (",
+            after=f"; failed items: {details.get('failed_items')}; candidates dropped by the filter: "
+                  f"{ {k: v for k, v in details.get('dropped', {}).items() if v} })",
+            see="; see report_" + (f" (on_error='skip' after: {error[:300]})" if error else ""),
         )
-        if details.get("backend_error"):
-            msg += f" (on_error='skip' after: {details['backend_error'][:300]})"
-        if getattr(self, "on_unchanged", "drop") == "error":
-            raise ValueError(msg + " (on_unchanged='error')")
-        warnings.warn(msg, RuntimeWarning, stacklevel=4)
 
     # ---- 1:1 augmentation (__call__) ------------------------------------------------------------------
     def _sample(self, x: list[str]) -> Params:

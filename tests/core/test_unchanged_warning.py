@@ -1,0 +1,45 @@
+"""The "k of n ... could not be changed" warnings are ``UnchangedWarning``s (a ``RuntimeWarning``) whose
+parts are attributes, so the CLI sums them over batches without reading their text."""
+import pickle
+import warnings
+
+import pytest
+
+from multiaug.core import UnchangedWarning, warn_unchanged
+from multiaug.text import RandomSwap
+
+
+def _caught(fn, *args, **kwargs):
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        fn(*args, **kwargs)
+    return [w.message for w in caught if isinstance(w.message, UnchangedWarning)]
+
+
+def test_text_warning_carries_its_fields_and_keeps_its_text():
+    texts = ["", "word", "one two three four five six", "   "]
+    aug = RandomSwap(seed=0)
+    (w,) = _caught(aug.augment, texts, n_aug=2)
+    assert isinstance(w, RuntimeWarning)
+    assert (w.name, w.n_unchanged, w.n_total, w.rows) == ("RandomSwap", 6, 8, [0, 1, 3, 0, 1, 3])
+    assert w.reason.startswith("outputs are identical to their input (") and w.rest.endswith("; left out of the augmented data")
+    assert str(w) == (
+        "RandomSwap: 6 of 8 outputs are identical to their input (nothing it could change, e.g. empty, too short "
+        "or only stop words; first rows: [0, 1, 3, 0, 1]); left out of the augmented data"
+    )
+    assert w.text(7, 9, "input rows 2") == str(w).replace("6 of 8", "7 of 9").replace("first rows: [0, 1, 3, 0, 1]", "input rows 2")
+    back = pickle.loads(pickle.dumps(w))
+    assert type(back) is UnchangedWarning and str(back) == str(w) and back.rows == w.rows
+    with pytest.warns(RuntimeWarning, match=r"RandomSwap: 3 of 4 outputs are identical .*first rows: \[0, 1, 3\]"):
+        aug(texts)
+
+
+def test_warn_unchanged_carries_its_fields_without_rows():
+    class Dropper:
+        pass
+
+    (w,) = _caught(warn_unchanged, Dropper(), 2, 5, "nothing to drop")
+    assert (w.name, w.n_unchanged, w.n_total, w.reason, w.rows, w.rest) == (
+        "Dropper", 2, 5, "inputs could not be changed (nothing to drop)", None, "")
+    assert str(w) == "Dropper: 2 of 5 inputs could not be changed (nothing to drop)"
+    assert _caught(warn_unchanged, Dropper(), 0, 5) == []
