@@ -286,6 +286,30 @@ def _first_non_utf8_line(p: Path) -> tuple[int, str] | None:
     return None
 
 
+#: the names pandas gives columns whose csv header field is empty ("Unnamed: 0"; "Unnamed: 0.1" when
+#: repeated): almost always an index written by ``DataFrame.to_csv()``
+_UNNAMED = re.compile(r"Unnamed: \d+(\.\d+)*")
+
+
+def unnamed_columns(columns: Sequence) -> list:
+    """The columns of ``columns`` that had no name in the file (pandas' ``Unnamed: N``): an index
+    written by ``DataFrame.to_csv()`` rather than data, so never a feature unless named explicitly."""
+    return [c for c in columns if isinstance(c, str) and _UNNAMED.fullmatch(c)]
+
+
+def default_feature_columns(columns: Sequence, label_column: str | None, exclude: Sequence = ()) -> tuple[list, list]:
+    """``(features, skipped)``: the columns a tabular augmenter or model reads when none are named:
+    every column but the label, ``exclude`` and the unnamed ones (``skipped``, to be said)."""
+    unnamed = set(unnamed_columns(columns))
+    feats = [c for c in columns if c != label_column and c not in exclude and c not in unnamed]
+    return feats, [c for c in columns if c in unnamed and c != label_column]
+
+
+def unnamed_note(skipped: Sequence) -> str:
+    return (f"column(s) {list(skipped)} have no name in the file (a DataFrame index written by to_csv?): passed "
+            "through, not used as features; name them with --columns to use them")
+
+
 def csv_column_roles(header: Sequence, text_columns: Sequence[str] | None,
                      typed_columns: Sequence[str] | None) -> tuple[list, list, list]:
     """``(text, raw, typed)``: the columns of ``header`` (in its order) read as text (those in
@@ -798,7 +822,9 @@ class TableWriter:
             if self._fh is None:
                 self._fh = open(self.path, "w", encoding="utf-8", newline="")
                 if self.fmt == "csv":
-                    df.to_csv(self._fh, index=False)
+                    # a column pandas named "Unnamed: N" had an empty header field: written back empty
+                    header = ["" if c in set(unnamed_columns(df.columns)) else c for c in df.columns]
+                    df.to_csv(self._fh, index=False, header=header)
                     self.rows += len(df)
                     return
             if self.fmt == "csv":

@@ -119,3 +119,24 @@ def test_saved_pyg_batch_is_refused_with_a_way_forward(tmp_path, capsys):
     assert "weights_only=False" not in proc.stderr
     torch.save(Batch.from_data_list(gs).to_data_list(), inp)  # what the message advises is read
     assert len(io.read_graphs(inp)) == 2
+
+
+def test_unnamed_index_column_is_passed_through_not_a_feature(tmp_path, capsys):
+    # DataFrame.to_csv() writes its index under an empty header field (pandas reads it as "Unnamed: 0"):
+    # noising it, or mixing rows by it, would treat row numbers as data
+    inp = tmp_path / "i.csv"
+    pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": [2.0, 3.0, 1.0, 0.5], "y": [0, 1, 0, 1]}).to_csv(inp)
+    out = tmp_path / "o.csv"
+    proc = run_inproc("augment", inp, "-o", out, "-a", "gaussian_noise", "--label-column", "y", "--seed", "0",
+                      capsys=capsys)
+    assert proc.returncode == 0
+    assert "['Unnamed: 0'] have no name" in proc.stderr and "--columns" in proc.stderr
+    assert out.read_text().splitlines()[0] == ",a,b,y,source_index,is_augmented"  # the empty name written back
+    res = pd.read_csv(out)
+    aug = res[res["is_augmented"]]
+    assert aug["Unnamed: 0"].tolist() == aug["source_index"].tolist()  # passed through as read
+    assert not (aug["a"] == res.loc[~res["is_augmented"], "a"].to_numpy()).all()  # the features were noised
+    # named with --columns, it is a feature like any other
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o2.csv", "-a", "gaussian_noise", "--columns", "Unnamed: 0,a",
+                      "--seed", "0", capsys=capsys)
+    assert proc.returncode == 0 and "no name" not in proc.stderr

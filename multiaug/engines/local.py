@@ -415,7 +415,11 @@ def augment_table_batch(
         out[tok_col] = pd.Series(X_aug["tokens"], index=out.index, dtype=object)
         out[tag_col] = pd.Series(X_aug["tags"], index=out.index, dtype=object)
     elif aug.modality == "tabular":
-        feats = feature_columns or [c for c in df.columns if c != label_column and c not in (SOURCE_INDEX, IS_AUGMENTED)]
+        feats = feature_columns
+        if not feats:
+            feats, skipped = io.default_feature_columns(df.columns, label_column, (SOURCE_INDEX, IS_AUGMENTED))
+            if skipped and io.unnamed_note(skipped) not in report.warnings:
+                report.warnings.append(io.unnamed_note(skipped))
         missing = [c for c in feats if c not in df.columns]
         if missing:
             raise ValueError(f"--columns {missing} are not in the input; columns are {list(df.columns)}")
@@ -564,7 +568,7 @@ def _fit_if_needed(aug: Augmenter, load_all: Callable[[], tuple[Any, Any]]) -> N
 
 
 def _feature_frame(df: Any, label_column: str | None, feature_columns: list[str] | None) -> Any:
-    return df[feature_columns or [c for c in df.columns if c != label_column and c not in (SOURCE_INDEX, IS_AUGMENTED)]]
+    return df[feature_columns or io.default_feature_columns(df.columns, label_column, (SOURCE_INDEX, IS_AUGMENTED))[0]]
 
 
 def _text_kw(aug: Augmenter, column: str | None) -> dict[str, Any]:
