@@ -257,6 +257,9 @@ class SklearnMixin:
                 f"step.set_fit_resample_request({', '.join(f'{d}=True' for d in dropped)}), then "
                 f"pipe.fit(X, y, {', '.join(f'{d}=...' for d in dropped)})"
             )
+        # fit first: an augmenter fitted earlier reads X as its *new* fit does (other columns, other
+        # categories), as imblearn's fit_resample refits; fits that take y check its length themselves
+        self.fit(X, y, **fit_params)
         xi, ctx = self._to_internal(X)
         n = self.handler.length(xi)
         if label_length(y) != n:
@@ -264,7 +267,6 @@ class SklearnMixin:
                 f"{type(self).__name__}.fit_resample: X has {n} samples but y has {label_length(y)}; "
                 "expected one target per sample"
             )
-        self.fit(X, y, **fit_params)
         X_aug, y_aug, _ = self.augment(X, y)
         y_aug = self.resample_labels(y, y_aug)
         # a sample given alone (a series (T,) or (T, C)) is the first row of a batch, as its copies are

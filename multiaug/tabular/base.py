@@ -249,6 +249,64 @@ def _as_array(x: Any, who: str) -> np.ndarray:
     return x
 
 
+def _fitted_categories(aug: Any) -> dict[int, Any]:
+    """Column position -> ``pandas.Index`` of the categories that the augmenter (or those inside a
+    composition) recorded at fit in ``categories_in_`` (augmenters whose kernels read category codes,
+    see :attr:`TabularAugmenter.reads_category_codes`); ``ValueError`` when two of them disagree."""
+    import pandas as pd
+
+    out: dict[int, Any] = {}
+    seen: dict[int, tuple[str, list]] = {}
+    for a, recorded in input_settings(aug, "categories_in_"):
+        for j, vals, *dtype in recorded or ():
+            j, vals = int(j), list(vals)
+            if j in seen and seen[j][1] != vals:
+                raise ValueError(
+                    f"{type(aug).__name__}: {seen[j][0]} and {type(a).__name__} were fitted on different categories "
+                    f"of column {j} ({seen[j][1][:5]} vs {vals[:5]}); fit them on the same data"
+                )
+            seen[j] = (type(a).__name__, vals)
+            out[j] = pd.Index(vals) if not dtype else pd.Index(vals).astype(dtype[0])
+    return out
+
+
+def _categories_record(j: int, cats: Any) -> list:
+    """The JSON-able record of the categories ``cats`` (a ``pandas.Index``) of column ``j`` kept in
+    ``categories_in_``: ``[j, values]``, or ``[j, values as str, dtype]`` for values JSON cannot hold
+    (dates and durations), read back with ``Index.astype(dtype)``."""
+    import json
+
+    vals = list(cats.tolist())
+    try:
+        json.dumps(vals, allow_nan=False)
+    except (TypeError, ValueError):
+        return [int(j), [str(v) for v in vals], str(cats.dtype)]
+    return [int(j), vals]
+
+
+def _code_as_fitted(col: Any, cats: Any, name: Any, who: str) -> tuple[Any, np.ndarray]:
+    """``(categories, codes)`` of the DataFrame column ``col`` in the categories ``cats`` recorded at
+    fit (``-1`` for missing values); a value outside them raises ``ValueError`` naming the column."""
+    import pandas as pd
+
+    if isinstance(col.dtype, pd.CategoricalDtype):
+        idx = cats.get_indexer(col.cat.categories)
+        own = col.cat.codes.to_numpy()
+        codes = np.where(own >= 0, idx[own], -1)
+    else:
+        codes = cats.get_indexer(col)
+    unseen = (codes < 0) & col.notna().to_numpy()
+    if unseen.any():
+        values = list(dict.fromkeys(col[unseen].tolist()))
+        raise ValueError(
+            f"{who}: column {name!r} holds categories not seen in fit: {values[:5]}"
+            f"{f' (and {len(values) - 5} more)' if len(values) > 5 else ''}; it was fitted on {list(cats)[:10]}"
+            f"{' ...' if len(cats) > 10 else ''} and codes categorical columns with them (its neighbour search "
+            "and policy read the codes): refit on data holding every category"
+        )
+    return cats, codes
+
+
 class TabularHandler(TensorHandler):
     name = "tabular"
     unit = "rows"
@@ -273,6 +331,7 @@ class TabularHandler(TensorHandler):
         if isinstance(x, pd.DataFrame):
             _check_not_empty(x.shape, who)
             declared = set(declared_columns(x.columns, x.shape[1]))
+            fitted_cats = _fitted_categories(aug)
             arr = np.empty(x.shape, dtype=np.float64)
             ctx = _Ctx("frame", columns=x.columns, index=x.index, dtypes=x.dtypes)
             bad = []
@@ -287,11 +346,15 @@ class TabularHandler(TensorHandler):
                 if isinstance(dt, pd.CategoricalDtype) or (j in declared and not pd.api.types.is_numeric_dtype(dt)) or (
                     j in declared and (pd.api.types.is_bool_dtype(dt) or exact is not None)
                 ):
-                    cat = col.astype("category") if not isinstance(dt, pd.CategoricalDtype) else col
-                    codes = cat.cat.codes.to_numpy().astype(np.float64)
+                    if j in fitted_cats:  # coded as at fit, whatever categories this table holds
+                        cats, codes = _code_as_fitted(col, fitted_cats[j], c, who)
+                    else:
+                        cat = col.astype("category") if not isinstance(dt, pd.CategoricalDtype) else col
+                        cats, codes = cat.cat.categories, cat.cat.codes.to_numpy()
+                    codes = codes.astype(np.float64)
                     codes[codes < 0] = np.nan
                     arr[:, j] = codes
-                    ctx.categories[j] = cat.cat.categories
+                    ctx.categories[j] = cats
                     hard.append(j)
                 elif pd.api.types.is_bool_dtype(dt):
                     arr[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -504,7 +567,10 @@ class TabularHandler(TensorHandler):
                 cats = ctx.categories[j]
                 codes = np.where(nan, -1, np.rint(np.nan_to_num(v, nan=-1.0))).astype(np.int64)
                 s = pd.Series(pd.Categorical.from_codes(codes, categories=cats))
-                data[j] = s if isinstance(dt, pd.CategoricalDtype) else s.astype(object if pd.api.types.is_object_dtype(dt) else dt)
+                if isinstance(dt, pd.CategoricalDtype):  # the input's own categories (coded with the fitted ones)
+                    data[j] = s if s.dtype == dt else s.astype(dt)
+                else:
+                    data[j] = s.astype(object if pd.api.types.is_object_dtype(dt) else dt)
             elif pd.api.types.is_bool_dtype(dt):
                 data[j] = pd.Series(v >= 0.5).astype(dt) if not nan.any() else pd.Series(np.where(nan, None, v >= 0.5), dtype="boolean")
             elif pd.api.types.is_integer_dtype(dt):
@@ -546,6 +612,13 @@ class TabularAugmenter(Augmenter):
     modality = "tabular"
     #: True when the augmenter also accepts token embeddings (N, F, D)
     accepts_tokens = False
+    #: True when the kernels read the integer codes of categorical columns, not only which row a value
+    #: comes from (RegMix: its neighbour search and policy see them). Fitted on a DataFrame, such an
+    #: augmenter records each categorical column's categories in ``categories_in_`` (``[[position,
+    #: [categories...]], ...]``, JSON-able: saved with it) and codes later tables with them, so that a batch lacking
+    #: a category codes the others as at fit; a category not seen at fit raises ``ValueError``. The
+    #: others code each table by its own categories (only the row a value comes from matters to them).
+    reads_category_codes = False
 
     def __init__(self, categorical_columns: Sequence[Any] | None = None, nan_policy: str = "raise", **kwargs: Any):
         self.categorical_columns = categorical_columns
@@ -564,13 +637,15 @@ class TabularAugmenter(Augmenter):
         # read only by _hard_columns, for the fit code of RegMix/FeatMix (sampling takes the mask
         # from the conversion as the ``hard`` input and keeps it in params)
         self.__dict__["_fit_hard_columns"] = ctx.extra["hard"]
+        self.__dict__["_fit_categories"] = ctx.categories if ctx.kind == "frame" else {}
         return xi, ctx
 
     # ---- column names seen in fit (scikit-learn's feature_names_in_) ------------------------------
 
     def _reset_feature_names(self) -> None:
-        """Start of ``fit``: forget the columns of an earlier fit (a refit may change them)."""
+        """Start of ``fit``: forget the columns (and categories) of an earlier fit (a refit may change them)."""
         self.__dict__.pop("feature_names_in_", None)
+        self.__dict__.pop("categories_in_", None)
 
     def _record_feature_names(self, X: Any) -> None:
         """End of a successful ``fit``: a DataFrame's column names (str or int names; other names are
@@ -579,6 +654,10 @@ class TabularAugmenter(Augmenter):
         names = _frame_names(X)
         if names is not None and "feature_names_in_" not in self.__dict__:
             self.feature_names_in_ = names
+        cats = self.__dict__.get("_fit_categories")
+        if self.reads_category_codes and cats and hasattr(X, "iloc") and "categories_in_" not in self.__dict__:
+            # JSON-able (saved in config.json): positions and plain Python values
+            self.categories_in_ = [_categories_record(j, cats[j]) for j in sorted(cats)]
 
     def _check_feature_names(self, X: Any, arg: str = "x") -> None:
         fitted = self.__dict__.get("feature_names_in_")

@@ -106,10 +106,10 @@ class GaussianNoise(TabularAugmenter):
         delta = float(self.sigma) * self._scale(x) * params["noise"].to(x.dtype)
         if self.columns is not None:
             keep = torch.zeros(x.shape[1], dtype=torch.bool, device=x.device)
-            cols = torch.as_tensor(list(self.columns), dtype=torch.long, device=x.device)
-            if cols.numel() and (int(cols.min()) < -x.shape[1] or int(cols.max()) >= x.shape[1]):
+            cols = [int(c) for c in self.columns]  # checked on the host list: no device read
+            if any(c < -x.shape[1] or c >= x.shape[1] for c in cols):
                 raise ValueError(f"columns {list(self.columns)} out of range for a table with {x.shape[1]} columns")
-            keep[cols] = True
+            keep[torch.as_tensor(cols, dtype=torch.long, device=x.device)] = True
             delta = delta * keep
         hard = params.get("hard")
         if hard is not None:

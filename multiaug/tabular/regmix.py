@@ -15,7 +15,9 @@ standardised target weighted by ``target_weight`` when ``use_target`` and ``y`` 
 partner uniformly among its ``k`` nearest neighbours, and ``lam ~ Beta(alpha, alpha)``; ``x`` and ``y``
 are mixed with the same ``lam`` (categorical columns take the larger-weight side). Without ``y`` the
 policy cannot look at the target, so ``k`` is drawn from the average learned distribution
-(``k_marginal_``) and the kNN uses features only.
+(``k_marginal_``) and the kNN uses features only. Categorical columns of a DataFrame are coded with
+the categories seen in ``fit`` (``categories_in_``, saved with the augmenter), so a batch lacking one
+codes the others as the policy learned them; a category not seen in ``fit`` raises ``ValueError``.
 
 **Learning the policy (fit).** ``fit(X, y, X_val=None, y_val=None)``; without a validation set,
 ``val_fraction`` of the rows is held out (drawn with a generator seeded from ``seed``; the
@@ -107,6 +109,7 @@ class RegMix(MixingAugmenter):
     See the module docstring of :mod:`multiaug.tabular.regmix` for exactly what is implemented."""
 
     learned = True
+    reads_category_codes = True  # kNN distances and the policy read categorical codes: coded as at fit
     architecture_params = ("k_candidates", "policy_hidden")
     magnitude_range = {"alpha": (0.1, 2.0)}
 

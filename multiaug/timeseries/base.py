@@ -6,7 +6,10 @@ has the shape of the input. With ``channels_last=True`` a 3-D input is ``(N, T, 
 ``(T, C)`` (one multivariate series). ``augment`` and ``fit_resample`` on one series given alone,
 ``(T,)`` or channels-last ``(T, C)``, return a batch of them, ``(N, T)`` or ``(N, T, C)``: one row per
 copy (``fit_resample``: the original first), with ``source_index`` and labels one per row. Integer
-and boolean inputs are cast to float32 (the output stays float); float16/bfloat16/float64 are kept.
+and boolean inputs are cast to float: integers wider than 16 bits (int32, int64, uint32, uint64) to
+float64, which holds them exactly up to 2**53 (float32 only to 2**24: a reversed int64 series of
+counts around 1e8 came back off by up to 4), narrower ones and bool to float32; the output stays
+float. float16/bfloat16/float32/float64 are kept.
 NaN or inf values raise ``ValueError``.
 
 Channels-last data passed without ``channels_last=True`` would be read with its time axis as
@@ -52,6 +55,9 @@ def _channels_last(aug: Any) -> bool:
         )
     return values.pop() if values else False
 
+
+#: integer dtypes float32 cannot hold exactly (beyond 2**24): carried in float64
+_WIDE_INTS = (torch.int32, torch.int64, torch.uint32, torch.uint64)
 
 #: a (N, C, T) input with C >= _CL_MIN_CHANNELS and C >= _CL_RATIO * T looks channels-last
 _CL_MIN_CHANNELS = 64
@@ -99,7 +105,7 @@ class TimeSeriesHandler(TensorHandler):
             who = type(aug).__name__ if aug is not None else "x"
             raise ValueError(f"{who}: Complex data not supported: x has dtype {x.dtype}; expected real numbers")
         if not t.is_floating_point():
-            t = t.to(torch.float32)
+            t = t.to(torch.float64 if t.dtype in _WIDE_INTS else torch.float32)
         if not all_finite(t):  # on the CPU before any move to the device: a device input costs one read
             raise ValueError("x: contains NaN or inf values; clean or impute them first")
         ndim = t.dim()

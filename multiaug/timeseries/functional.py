@@ -9,6 +9,11 @@ Time-axis operations (warps, crops, permutation, reversal) are expressed as a *s
 ``pos[i, t]``. :func:`resample` applies such a map with linear interpolation (series) or nearest
 neighbour (masks / segmentation labels, any dtype), so one map can be replayed on paired data.
 
+Position maps are float32 for float32 (and half) series and float64 for float64 series (pass
+``dtype=``; :func:`pos_dtype` picks it): a float64 series at an identity setting (``WindowSlice(
+reduce_ratio=1)``, ``TimeWarp(max_speed_ratio=1)``...) gets integer positions exactly and comes back
+unchanged, where float32 positions moved its values by ~1e-6.
+
 Variable lengths: ``lengths`` is an ``(N,)`` integer tensor (valid steps per series, the rest is
 padding at the end). Maps built with ``lengths`` act on ``[0, lengths[i])`` only and leave the padding
 where it is (``pos[i, t] = t`` for ``t >= lengths[i]``).
@@ -42,11 +47,18 @@ def keep_padding(out: torch.Tensor, x: torch.Tensor, lengths: torch.Tensor | Non
     return torch.where(m[:, None, :], out, x.to(out.dtype))
 
 
-def _span(lengths: torch.Tensor | None, n: int, t: int, device: torch.device) -> torch.Tensor:
+def pos_dtype(x: torch.Tensor) -> torch.dtype:
+    """The dtype of the position maps (and curves) built for series ``x``: float64 for float64 series
+    (so that identity maps are exact), float32 otherwise (speed)."""
+    return torch.float64 if x.dtype == torch.float64 else torch.float32
+
+
+def _span(lengths: torch.Tensor | None, n: int, t: int, device: torch.device,
+          dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """``(N, 1)`` float: last valid index per series (``T - 1`` when no lengths)."""
     if lengths is None:
-        return torch.full((n, 1), float(t - 1), device=device, dtype=torch.float32)
-    return (lengths.to(device).to(torch.float32) - 1.0)[:, None]
+        return torch.full((n, 1), float(t - 1), device=device, dtype=dtype)
+    return (lengths.to(device).to(dtype) - 1.0)[:, None]
 
 
 def _finish_pos(pos_valid: torch.Tensor, lengths: torch.Tensor | None, t: int) -> torch.Tensor:
@@ -58,14 +70,21 @@ def _finish_pos(pos_valid: torch.Tensor, lengths: torch.Tensor | None, t: int) -
     return torch.where(m, pos_valid, ar)
 
 
-def _unit_grid(n: int, t: int, lengths: torch.Tensor | None, device: torch.device) -> torch.Tensor:
+def _unit_grid(n: int, t: int, lengths: torch.Tensor | None, device: torch.device,
+               dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """``(N, T)`` output positions scaled to [0, 1] over each series' valid part (a ``(1, T)`` row,
     broadcast by the caller, when every series has full length)."""
     if lengths is None:
-        return (torch.arange(t, device=device, dtype=torch.float32) / max(t - 1, 1)).clamp_(0.0, 1.0)[None, :]
-    span = _span(lengths, n, t, device)
-    ar = torch.arange(t, device=device, dtype=torch.float32)[None, :]
+        return (torch.arange(t, device=device, dtype=dtype) / max(t - 1, 1)).clamp_(0.0, 1.0)[None, :]
+    span = _span(lengths, n, t, device, dtype)
+    ar = torch.arange(t, device=device, dtype=dtype)[None, :]
     return (ar / span.clamp_min(1.0)).clamp(0.0, 1.0)
+
+
+def _steps(t: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
+    """``(1, T)`` output steps ``0 .. T - 1`` (exact integers: maps built on them are exact at identity
+    settings, where ``(t / span) * span`` is not)."""
+    return torch.arange(t, device=device, dtype=dtype)[None, :]
 
 
 def _basis(k: int, t: int, mode: str, device, dtype) -> torch.Tensor:
@@ -100,11 +119,15 @@ def _build_basis(k: int, t: int, mode: str, device: torch.device, dtype: torch.d
 
 def _curve(knots: torch.Tensor, t: int, mode: str) -> torch.Tensor:
     n, c, k = knots.shape
-    if k == 1:
-        return knots.expand(n, c, t).clone()
     dtype = knots.dtype if knots.dtype in (torch.float32, torch.float64) else torch.float32
-    # interpolation is linear in the knots: one small matrix product for the whole batch
-    out = knots.reshape(n * c, k).to(dtype) @ _basis(k, t, mode, knots.device, dtype)
+    if k == 1:
+        return knots.to(dtype).expand(n, c, t).clone()
+    # interpolation is linear in the knots: one small matrix product for the whole batch. It runs on
+    # the knots minus the first one, added back after: the basis rows sum to 1 only up to rounding,
+    # so equal knots (an identity setting: speed 1, factor 1) give exactly that constant
+    flat = knots.reshape(n * c, k).to(dtype)
+    first = flat[:, :1]
+    out = torch.addmm(first, flat - first, _basis(k, t, mode, knots.device, dtype))
     return out.reshape(n, c, t)
 
 
@@ -132,9 +155,10 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> tor
         raise ValueError(f"mode must be 'linear' or 'nearest', got {mode!r}")
     if mode == "nearest":
         # one gather with a per-series index shared by all channels (round half to even, like grid_sample)
-        idx = pos.to(x.device).float().clamp(0.0, float(t - 1)).round().long()
+        pos = pos.to(x.device)
+        idx = (pos if pos.dtype == torch.float64 else pos.float()).clamp(0.0, float(t - 1)).round().long()
         return x.gather(2, idx[:, None, :].expand(n, c, idx.shape[1]))
-    if x.dtype in (torch.float32, torch.float64) and t > 1:
+    if x.dtype == torch.float32 and t > 1:
         # grid_sample reads all channels at each position in one vectorised pass. The input has
         # height 1, so with align_corners=True any y coordinate maps to row 0: the grid is the x
         # column expanded to (x, x) (no copy; torch.stack of (x, 0) costs ~10x more)
@@ -144,7 +168,10 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> tor
             x[:, :, None, :], grid, mode="bilinear", padding_mode="border", align_corners=True,
         )
         return out[:, :, 0, :]
-    pos = pos.to(x.device).float().clamp(0.0, float(t - 1))
+    # float64 (and other dtypes): two gathers, exact where a position is an integer (grid_sample's
+    # normalised coordinates round-trip through (pos * 2 / (T - 1) - 1), off by ~1e-13 there)
+    pdt = torch.float64 if x.dtype == torch.float64 or pos.dtype == torch.float64 else torch.float32
+    pos = pos.to(x.device, pdt).clamp(0.0, float(t - 1))
     i0 = pos.floor().long().clamp(0, t - 1)
     i1 = (i0 + 1).clamp(max=t - 1)
     w = (pos - i0.to(pos.dtype)).to(x.dtype)[:, None, :]
@@ -266,12 +293,13 @@ def magnitude_warp(x: torch.Tensor, knots: torch.Tensor, lengths: torch.Tensor |
     """Multiply by a smooth random curve through ``knots`` ``(N, C, K)`` (values around 1), stretched
     over each series' valid length."""
     n, c, t = x.shape
+    knots = knots.to(pos_dtype(x))
     if lengths is None:
         curve = smooth_curve(knots, t)
     else:
         # evaluate the curve at u in [0, 1] of each series' own length
         fine = smooth_curve(knots, 1024)
-        u = _unit_grid(n, t, lengths, x.device) * 1023.0
+        u = _unit_grid(n, t, lengths, x.device, knots.dtype) * 1023.0
         curve = resample(fine, u)
     return x * curve.to(x.dtype)
 
@@ -283,12 +311,13 @@ def drift(x: torch.Tensor, knots: torch.Tensor, max_drift: torch.Tensor, normali
     and, when ``normalize``, multiplied by each channel's range (max - min)."""
     n, c, t = x.shape
     # interpolation weights sum to one, so shifting the knots shifts the curve: it starts at 0
+    knots = knots.to(pos_dtype(x))
     knots = knots - knots[:, :, :1]
     if lengths is None:
         curve = smooth_curve(knots, t)
     else:
         fine = smooth_curve(knots, 1024)
-        curve = resample(fine, _unit_grid(n, t, lengths, x.device) * 1023.0)
+        curve = resample(fine, _unit_grid(n, t, lengths, x.device, knots.dtype) * 1023.0)
     # out = x + curve * factor with one (N, C) factor: a single pass over (N, C, T)
     m = valid_mask(lengths, n, t, x.device)
     if m is None:
@@ -334,8 +363,10 @@ def frequency_mask(x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | 
     dt = x.dtype
     xf = x.float() if dt in (torch.float16, torch.bfloat16) else x
     spec = torch.fft.rfft(xf, dim=2).mul_(keep)  # the spectrum is ours: zero the bins in place
-    out = torch.fft.irfft(spec, n=x.shape[2], dim=2)
-    return keep_padding(out.to(dt), x, lengths)
+    out = torch.fft.irfft(spec, n=x.shape[2], dim=2).to(dt)
+    # a series that keeps every bin is the series itself: exactly (the FFT round trip is off by ~1 ulp)
+    out = torch.where(keep.all(dim=2, keepdim=True), x, out)
+    return keep_padding(out, x, lengths)
 
 
 def _spectrum(x: torch.Tensor) -> torch.Tensor:
@@ -360,8 +391,10 @@ def frequency_mix(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor,
     """FreqMix: rFFT bins where ``keep`` ``(N, 1, F)`` is True come from the series itself, the others
     from its partner ``x[perm]``."""
     spec = _spectrum(x)
-    out = torch.fft.irfft(torch.where(keep, spec, spec[perm]), n=x.shape[2], dim=2)
-    return keep_padding(out.to(x.dtype), x, lengths)
+    out = torch.fft.irfft(torch.where(keep, spec, spec[perm]), n=x.shape[2], dim=2).to(x.dtype)
+    # every bin its own (or its own partner): the series itself, exactly (not up to the FFT's rounding)
+    own = keep.all(dim=2, keepdim=True) | (perm == torch.arange(len(perm), device=perm.device))[:, None, None]
+    return keep_padding(torch.where(own, x, out), x, lengths)
 
 
 def mixup(x: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
@@ -427,73 +460,104 @@ def mix_targets(y: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor, n_classe
 # --------------------------------------------------------------------------------------------------
 
 
-def time_warp_pos(speed_knots: torch.Tensor, t: int, lengths: torch.Tensor | None = None) -> torch.Tensor:
+def _map_dtype(dtype: torch.dtype | None, *like: torch.Tensor) -> torch.dtype:
+    """The dtype of a position map: ``dtype`` when given, else float64 when a float input is float64."""
+    if dtype is not None:
+        return dtype
+    return torch.float64 if any(v.dtype == torch.float64 for v in like) else torch.float32
+
+
+def time_warp_pos(speed_knots: torch.Tensor, t: int, lengths: torch.Tensor | None = None,
+                  dtype: torch.dtype | None = None) -> torch.Tensor:
     """Monotone time warp from positive speeds at ``K`` knots ``(N, K)``.
 
     The speed is linearly interpolated over the output axis and integrated (cumulative sum), then
     rescaled so the warp maps the first valid step to 0 and the last to ``length - 1``. Speeds > 0
-    make it strictly increasing."""
+    make it strictly increasing. ``dtype``: of the map (float32, or float64 for float64 series; by
+    default float64 when ``speed_knots`` is)."""
+    dtype = _map_dtype(dtype, speed_knots)
     n = speed_knots.shape[0]
     dev = speed_knots.device
     res = 1024 if lengths is not None else t
-    speed = linear_curve(speed_knots[:, None, :].float(), res)[:, 0]  # (N, res)
+    speed = linear_curve(speed_knots[:, None, :].to(dtype), res)[:, 0]  # (N, res)
     cum = torch.cumsum(speed, dim=1)
     cum = cum.sub_(cum[:, :1].clone())
-    span = _span(lengths, n, t, dev)
+    span = _span(lengths, n, t, dev, dtype)
     if lengths is None:  # [0, T - 1], increasing, in one pass
         return cum.mul_(span / cum[:, -1:].clamp_min(1e-12))
     cum = cum.div_(cum[:, -1:].clamp_min(1e-12))  # [0, 1], increasing
-    u = _unit_grid(n, t, lengths, dev) * float(res - 1)
-    pos = resample(cum[:, None, :], u)[:, 0] * span
+    # read the warp at each valid step's place on the fine grid; a constant speed is the identity
+    # (cum is linear), where this gives each step itself up to rounding: the residual is read
+    # instead, ``pos = t + span * (cum - u)(t)``, exactly ``t`` for a constant speed
+    u = _unit_grid(n, t, lengths, dev, dtype)
+    ramp = torch.arange(res, device=dev, dtype=dtype)[None, :] / float(res - 1)  # cum's own rounding
+    resid = resample((cum - ramp)[:, None, :], u * float(res - 1))[:, 0]
+    pos = torch.addcmul(_steps(t, dev, dtype).expand(n, t), resid, span)
     return _finish_pos(pos, lengths, t)
 
 
-def crop_pos(start: torch.Tensor, size: torch.Tensor, t: int, lengths: torch.Tensor | None = None) -> torch.Tensor:
+def crop_pos(start: torch.Tensor, size: torch.Tensor, t: int, lengths: torch.Tensor | None = None,
+             dtype: torch.dtype | None = None) -> torch.Tensor:
     """Window ``[start, start + size]`` (fractions of each series' valid span, ``(N,)`` each) stretched
-    over the whole series (window slicing / random resized crop)."""
+    over the whole series (window slicing / random resized crop). ``dtype`` as for
+    :func:`time_warp_pos`: output step ``t`` reads ``start * span + t * size`` (exactly ``t`` for the
+    whole series)."""
+    dtype = _map_dtype(dtype, start, size)
     n = start.shape[0]
     dev = start.device
-    u = _unit_grid(n, t, lengths, dev)
-    pos = (start[:, None] + u * size[:, None]) * _span(lengths, n, t, dev)
+    span = _span(lengths, n, t, dev, dtype)
+    steps = _steps(t, dev, dtype)
+    if lengths is not None:  # within each valid part (the padding is put back below)
+        steps = torch.minimum(steps, span.clamp_min(0.0))
+    pos = torch.addcmul(start.to(dtype)[:, None] * span, steps, size.to(dtype)[:, None])
     return _finish_pos(pos, lengths, t)
 
 
 def window_warp_pos(start: torch.Tensor, width: torch.Tensor, speed: torch.Tensor, t: int,
-                    lengths: torch.Tensor | None = None) -> torch.Tensor:
+                    lengths: torch.Tensor | None = None, dtype: torch.dtype | None = None) -> torch.Tensor:
     """Window warping (Le Guennec et al.): the window ``[start, start + width]`` (fractions of the valid
     span) is stretched by ``speed`` (2 = twice as long, 0.5 = half) and the whole series resampled back
-    to its length. Piecewise linear and increasing."""
+    to its length. Piecewise linear and increasing. ``dtype`` as for :func:`time_warp_pos`."""
+    dtype = _map_dtype(dtype, start, width, speed)
     n = start.shape[0]
     dev = start.device
-    a = start[:, None]
-    w = width[:, None]
-    s = speed[:, None].to(torch.float32)
-    total = 1.0 + (s - 1.0) * w
-    v = _unit_grid(n, t, lengths, dev) * total  # position on the warped axis
+    span = _span(lengths, n, t, dev, dtype)
+    # in steps of the valid span (exact integers at identity settings: width 0 or speed 1)
+    a = start.to(dtype)[:, None] * span
+    w = width.to(dtype)[:, None] * span
+    s = speed[:, None].to(dtype)
+    total = 1.0 + (s - 1.0) * width.to(dtype)[:, None]
+    steps = _steps(t, dev, dtype)
+    if lengths is not None:
+        steps = torch.minimum(steps, span.clamp_min(0.0))
+    v = steps * total  # position on the warped axis
     # slope 1 before the window, 1 / s inside (width s * w on the warped axis), 1 after:
     # src = v - (1 - 1/s) * clamp(v - a, 0, s * w)
     inside = (v - a).clamp_(min=0.0)
     inside = torch.minimum(inside, s * w, out=inside)
     src = v.sub_(inside.mul_(1.0 - 1.0 / s))
-    pos = src.clamp_(0.0, 1.0).mul_(_span(lengths, n, t, dev))
+    pos = torch.minimum(src.clamp_(min=0.0), span, out=src)
     return _finish_pos(pos, lengths, t)
 
 
-def reverse_pos(n: int, t: int, lengths: torch.Tensor | None, device) -> torch.Tensor:
+def reverse_pos(n: int, t: int, lengths: torch.Tensor | None, device, dtype: torch.dtype = torch.float32) -> torch.Tensor:
     """Time reversal within each series' valid part."""
-    span = _span(lengths, n, t, device)
-    ar = torch.arange(t, device=device, dtype=torch.float32)[None, :].expand(n, t)
+    span = _span(lengths, n, t, device, dtype)
+    ar = torch.arange(t, device=device, dtype=dtype)[None, :].expand(n, t)
     return _finish_pos(span - ar, lengths, t)
 
 
-def permutation_pos(cuts: torch.Tensor, order: torch.Tensor, t: int, lengths: torch.Tensor | None = None) -> torch.Tensor:
+def permutation_pos(cuts: torch.Tensor, order: torch.Tensor, t: int, lengths: torch.Tensor | None = None,
+                    dtype: torch.dtype | None = None) -> torch.Tensor:
     """Segment permutation. ``cuts`` ``(N, S - 1)`` are sorted cut fractions in (0, 1) that split each
     series into ``S`` segments; ``order`` ``(N, S)`` is the permutation: output segment ``j`` is input
-    segment ``order[:, j]``. Integer positions (no interpolation)."""
+    segment ``order[:, j]``. Integer positions (no interpolation); ``dtype`` float64 (the default for
+    float64 ``cuts``) keeps them exact beyond float32's 2**24 steps."""
+    dtype = _map_dtype(dtype, cuts)
     n, s = order.shape
     dev = order.device
     length = (lengths.to(dev) if lengths is not None else torch.full((n,), t, device=dev)).long()
-    bounds = (cuts * length[:, None].float()).round().long()
+    bounds = (cuts.to(dtype) * length[:, None].to(dtype)).round().long()
     zero = torch.zeros(n, 1, dtype=torch.long, device=dev)
     edges = torch.cat([zero, bounds, length[:, None]], dim=1)  # (N, S + 1)
     seg_start = edges[:, :-1]
@@ -503,9 +567,9 @@ def permutation_pos(cuts: torch.Tensor, order: torch.Tensor, t: int, lengths: to
     # inside output segment j, pos = step + delta[j] with delta[j] = its source start - its output
     # start. delta as a step function of the step: scatter its increments at the segment starts and
     # take a running sum (no (N, T) search or gathers; empty segments telescope away)
-    delta = (seg_start.gather(1, order) - out_start).float()
-    inc = torch.diff(delta, dim=1, prepend=torch.zeros(n, 1, device=dev, dtype=torch.float32))
-    marks = torch.zeros(n, t + 1, device=dev, dtype=torch.float32)
+    delta = (seg_start.gather(1, order) - out_start).to(dtype)
+    inc = torch.diff(delta, dim=1, prepend=torch.zeros(n, 1, device=dev, dtype=dtype))
+    marks = torch.zeros(n, t + 1, device=dev, dtype=dtype)
     marks.scatter_add_(1, out_start, inc)
-    pos = marks[:, :t].cumsum_(1).add_(torch.arange(t, device=dev, dtype=torch.float32))
+    pos = marks[:, :t].cumsum_(1).add_(torch.arange(t, device=dev, dtype=dtype))
     return _finish_pos(pos, lengths, t)

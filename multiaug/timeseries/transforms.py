@@ -133,7 +133,7 @@ class TimeWarp(_TimeMap):
         lo, hi = u.amin(1, keepdim=True), u.amax(1, keepdim=True)
         u = (u - lo) / (hi - lo).clamp_min(1e-12)
         speed = torch.exp(u * torch.log(ratio)[:, None])
-        return {"pos": F.time_warp_pos(speed, x.shape[-1], lengths)}
+        return {"pos": F.time_warp_pos(speed, x.shape[-1], lengths, dtype=F.pos_dtype(x))}
 
 
 @register("window_slice")
@@ -154,7 +154,7 @@ class WindowSlice(_TimeMap):
         n = x.shape[0]
         size = torch.full((n,), float(self.reduce_ratio), device=x.device, dtype=torch.float32)
         start = torch.rand(n, generator=g, device=x.device, dtype=torch.float32) * (1.0 - size)
-        return {"pos": F.crop_pos(start, size, x.shape[-1], lengths)}
+        return {"pos": F.crop_pos(start, size, x.shape[-1], lengths, dtype=F.pos_dtype(x))}
 
 
 @register("crop_resize")
@@ -182,7 +182,7 @@ class CropResize(_TimeMap):
             lo = min(float(self.min_scale), hi)
         size = F.draw_uniform((n,), lo, hi, g, x.device)
         start = torch.rand(n, generator=g, device=x.device, dtype=torch.float32) * (1.0 - size)
-        return {"pos": F.crop_pos(start, size, x.shape[-1], lengths)}
+        return {"pos": F.crop_pos(start, size, x.shape[-1], lengths, dtype=F.pos_dtype(x))}
 
 
 @register("window_warp")
@@ -210,7 +210,7 @@ class WindowWarp(_TimeMap):
         start = torch.rand(n, generator=g, device=x.device, dtype=torch.float32) * (1.0 - width)
         choices = torch.tensor([float(s) for s in self.scales], device=x.device, dtype=torch.float32)
         speed = choices[torch.randint(0, len(choices), (n,), generator=g, device=x.device)]
-        return {"pos": F.window_warp_pos(start, width, speed, x.shape[-1], lengths)}
+        return {"pos": F.window_warp_pos(start, width, speed, x.shape[-1], lengths, dtype=F.pos_dtype(x))}
 
 
 @register("permutation")
@@ -246,7 +246,7 @@ class Permutation(_TimeMap):
         else:
             cuts = torch.rand(n, s - 1, generator=g, device=x.device, dtype=torch.float32).sort(dim=1).values
         order = torch.rand(n, s, generator=g, device=x.device, dtype=torch.float32).argsort(dim=1)
-        return {"pos": F.permutation_pos(cuts, order, x.shape[-1], lengths)}
+        return {"pos": F.permutation_pos(cuts, order, x.shape[-1], lengths, dtype=F.pos_dtype(x))}
 
 
 @register("reverse")
@@ -260,7 +260,7 @@ class Reverse(_TimeMap):
         super().__init__(p=p, **kwargs)
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
-        return {"pos": F.reverse_pos(x.shape[0], x.shape[-1], lengths, x.device)}
+        return {"pos": F.reverse_pos(x.shape[0], x.shape[-1], lengths, x.device, F.pos_dtype(x))}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
         if params.get("lengths") is None:

@@ -375,3 +375,38 @@ def test_list_labels_stay_plain_python_values():
     for y in (list("ababab"), [0, 1, 0, 1, 0, 1]):
         _, ya = Mixup(seed=0).fit_resample(X, y)
         assert isinstance(ya, list) and {type(v) for v in ya} == {type(y[0])}
+
+
+def test_fit_resample_refits_before_reading_x():
+    # fit_resample read X with the state of an earlier fit before refitting: new columns raised the
+    # fitted-columns error, and a fitted RegMix refused a category its new data holds
+    from multiaug.tabular import RegMix
+
+    g = np.random.default_rng(0)
+    y = g.normal(size=40)
+    aug = GaussianNoise(seed=0).fit(pd.DataFrame({"a": g.normal(size=40), "b": g.normal(size=40)}))
+    X2 = pd.DataFrame({"c": g.normal(size=40)})
+    Xr, yr = aug.fit_resample(X2, y)
+    assert list(Xr.columns) == ["c"] and len(Xr) == 80 and aug.feature_names_in_ == ["c"]
+    X3 = pd.DataFrame({"a": g.normal(size=40), "c": g.choice(["p", "q"], 40)})
+    rm = RegMix(seed=0, categorical_columns=["c"], n_iter=2, episodes=2, n_random_features=8).fit(X3, y)
+    X4 = X3.assign(c=g.choice(["p", "q", "r"], 40))
+    Xr, _ = rm.fit_resample(X4, y)
+    assert set(Xr["c"]) <= {"p", "q", "r"} and rm.categories_in_ == [[1, ["p", "q", "r"]]]
+    with pytest.raises(ValueError, match="but y has"):
+        GaussianNoise(seed=0).fit_resample(X2, y[:5])
+
+
+def test_gaussian_noise_columns_are_checked_without_a_device_read():
+    # the columns= range check read the min and max of a device tensor on every call
+    from multiaug.core.hostreads import assume_costly_host_reads, count_host_reads
+
+    x = torch.randn(6, 4)
+    aug = GaussianNoise(columns=[0, -1], seed=0)
+    aug(x)
+    with assume_costly_host_reads(), count_host_reads() as reads:
+        out = aug(x)
+    assert not [s for s in reads.sites() if "tabular/noise.py" in s], reads.table()
+    assert torch.equal(out[:, 1:3], x[:, 1:3]) and not torch.equal(out[:, 3], x[:, 3])
+    with pytest.raises(ValueError, match="out of range"):
+        GaussianNoise(columns=[4])(x)

@@ -146,3 +146,76 @@ def test_x_val_categories_are_coded_like_x():
     assert rep == RegMix(**kw).fit(X, y, X_val=Xv_cat, y_val=y[Xv.index]).fit_report_
     with pytest.raises(ValueError, match=r"X_val column 'c' holds categories not seen in X: \['zz'\]"):
         RegMix(**kw).fit(X, y, X_val=Xv.assign(c="zz"), y_val=y[Xv.index])
+
+
+def _city_frame(n=60, seed=0):
+    pd = pytest.importorskip("pandas")
+    g = np.random.default_rng(seed)
+    X = pd.DataFrame({"a": g.normal(size=n), "city": g.choice(["a", "b", "c"], n)})
+    y = X["a"].to_numpy() + 3.0 * (X["city"] == "c").to_numpy()
+    return X, y
+
+
+def test_batches_are_coded_with_the_categories_seen_at_fit(tmp_path):
+    # a batch lacking a category of the fitted data was coded by its own categories: 'b' got code 0
+    # instead of 1, which moved the kNN distances and the policy's input
+    pd = pytest.importorskip("pandas")
+    X, y = _city_frame()
+    aug = RegMix(seed=0, categorical_columns=["city"], **SMALL).fit(X, y)
+    assert aug.categories_in_ == [[1, ["a", "b", "c"]]]
+    keep = (X["city"] != "a").to_numpy()
+    batch = X[keep].reset_index(drop=True)
+    xi, _ = aug._to_internal(batch)
+    assert sorted(set(xi[:, 1].tolist())) == [1.0, 2.0]
+    # a categorical dtype holding only the batch's categories is coded the same, and kept on output
+    as_cat = batch.assign(city=pd.Categorical(batch["city"]))
+    assert torch.equal(aug._to_internal(as_cat)[0], xi)
+    out = aug(as_cat)
+    assert out["city"].dtype == as_cat["city"].dtype and set(out["city"]) <= {"b", "c"}
+    # same draws as the rows of the full table coded the fitted way
+    one, twin = (RegMix(seed=0, categorical_columns=["city"], **SMALL).fit(X, y) for _ in range(2))
+    p1 = one.sample(one._to_internal(batch)[0], y=y[keep], hard=np.array([False, True]))
+    p2 = twin.sample(twin._to_internal(X)[0][torch.as_tensor(keep)], y=y[keep], hard=np.array([False, True]))
+    assert torch.equal(p1["partner"], p2["partner"]) and torch.equal(p1["k"], p2["k"])
+    # kept by save/load
+    aug.save(tmp_path / "rm")
+    back = multiaug.load(tmp_path / "rm")
+    assert back.categories_in_ == aug.categories_in_
+    assert torch.equal(back._to_internal(batch)[0], xi)
+    # a category never seen at fit is named
+    with pytest.raises(ValueError, match=r"column 'city' holds categories not seen in fit: \['zz'\]"):
+        aug(batch.assign(city="zz"))
+    # a refit forgets them; an array fit records none
+    assert RegMix(**SMALL).fit(X[["a"]], y).__dict__.get("categories_in_") is None
+    aug.set_params(categorical_columns=None).fit(X[["a"]].to_numpy(), y)
+    assert "categories_in_" not in vars(aug)
+
+
+def test_mixers_that_only_copy_values_code_each_batch_by_its_own_categories():
+    # Mixup/CutMix/GaussianNoise read no codes (a value comes from one row or the other): a batch may
+    # hold categories their fit never saw
+    pytest.importorskip("pandas")
+    from multiaug.tabular import CutMix, GaussianNoise, Mixup
+
+    X, y = _city_frame()
+    for aug in (Mixup(seed=0, categorical_columns=["city"]), CutMix(seed=0, categorical_columns=["city"]),
+                GaussianNoise(seed=0, categorical_columns=["city"])):
+        aug.fit(X, y)
+        assert "categories_in_" not in vars(aug)
+        out = aug(X.assign(city=np.where(X["city"] == "a", "new", X["city"])))
+        assert set(out["city"]) <= {"new", "b", "c"}
+
+
+def test_categories_json_cannot_hold_are_saved_as_text_with_their_dtype(tmp_path):
+    pd = pytest.importorskip("pandas")
+    g = np.random.default_rng(0)
+    days = pd.to_datetime(g.choice(["2020-01-01", "2021-06-01", "2022-03-04"], 40))
+    X = pd.DataFrame({"a": g.normal(size=40), "d": pd.Categorical(days)})
+    y = g.normal(size=40)
+    aug = RegMix(seed=0, **SMALL).fit(X, y)
+    aug.save(tmp_path / "rm")
+    back = multiaug.load(tmp_path / "rm")
+    batch = X[X["d"] != X["d"].iloc[0]].reset_index(drop=True)
+    batch = batch.assign(d=batch["d"].cat.remove_unused_categories())
+    assert torch.equal(back._to_internal(batch)[0], aug._to_internal(batch)[0])
+    assert back(batch)["d"].dtype == batch["d"].dtype

@@ -346,7 +346,8 @@ def test_input_shapes_and_types():
     assert cl(torch.randn(3, 40, 2)).shape == (3, 40, 2)
     assert cl(torch.randn(40, 2)).shape == (40, 2)
     ints = aug(torch.arange(40).expand(2, 40))
-    assert ints.dtype == torch.float32  # integers are cast to float32
+    assert ints.dtype == torch.float64  # integers wider than 16 bits are cast to float64
+    assert aug(torch.arange(40, dtype=torch.int16).expand(2, 40)).dtype == torch.float32
     half = Jitter(seed=0)(torch.randn(2, 1, 16, dtype=torch.float64))
     assert half.dtype == torch.float64
 
@@ -493,3 +494,56 @@ def test_numpy_outputs_are_fresh_arrays(p, writeable):
     assert not np.may_share_memory(out, x) and out.flags.writeable
     out[...] = 5.0
     assert (x == 0).all()
+
+
+@pytest.mark.parametrize("t", [2, 50, 128, 1000])
+def test_identity_settings_return_a_float64_series_exactly(t):
+    # the position maps (and curves) were built in float32: on a float64 series WindowSlice(
+    # reduce_ratio=1) moved values by ~3e-6; float64 series now get float64 maps, exact at identity
+    from multiaug.timeseries import MagnitudeWarp
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(4, 3, t, generator=g, dtype=torch.float64)
+    lengths = torch.tensor([t, max(t - 7, 2), max(t // 2, 2), 2])
+    for aug in (WindowSlice(reduce_ratio=1.0, seed=0), CropResize(scale=(1.0, 1.0), seed=0),
+                WindowWarp(window_ratio=0.0, seed=0), WindowWarp(scales=(1.0,), seed=0),
+                TimeWarp(max_speed_ratio=1.0, seed=0), MagnitudeWarp(sigma=0.0, seed=0)):
+        assert torch.equal(aug(x), x), aug
+        assert torch.equal(aug(x, lengths=lengths), x), aug
+        assert aug.sample(x)["pos" if aug.warps_time else "knots"].dtype in (torch.float64, torch.float32)
+        if aug.warps_time:
+            assert aug.sample(x)["pos"].dtype == torch.float64
+            assert aug.sample(x.float())["pos"].dtype == torch.float32  # float32 series: float32 work
+
+
+def test_float64_warps_still_warp_like_float32():
+    g = torch.Generator().manual_seed(1)
+    x = torch.randn(3, 2, 64, generator=g, dtype=torch.float64)
+    for cls in (TimeWarp, WindowWarp, WindowSlice, CropResize, Permutation):
+        a = cls(seed=3)(x)
+        b = cls(seed=3)(x.float())
+        assert not torch.equal(a, x)
+        assert torch.allclose(a.float(), b, atol=1e-3), cls
+
+
+def test_wide_integer_series_keep_their_values():
+    # int64 series were cast to float32, exact only up to 2**24: a reversed series of counts around
+    # 1e8 came back off by up to 4
+    x = np.arange(100_000_001, 100_000_041, dtype=np.int64).reshape(2, 1, 20)
+    out = Reverse(p=1.0, seed=0)(x)
+    assert out.dtype == np.float64 and np.array_equal(out, x[:, :, ::-1])
+    out = Permutation(seed=0, p=1.0)(torch.from_numpy(x.astype(np.int32)))
+    assert out.dtype == torch.float64 and np.array_equal(np.sort(out.numpy(), axis=-1), x)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_spectral_augmenters_return_series_they_leave_alone_exactly(dtype):
+    # FrequencyMask(rate=0) / FrequencyMix(rate=0) gave the series back through an FFT round trip,
+    # off by ~1 ulp; a series whose bins are all kept (or all its own) is now returned exactly
+    from multiaug.timeseries import FrequencyMask
+
+    x = torch.randn(5, 3, 33, generator=torch.Generator().manual_seed(0), dtype=dtype)
+    assert torch.equal(FrequencyMask(rate=0.0, seed=0)(x), x)
+    assert torch.equal(FrequencyMix(rate=0.0, seed=0)(x), x)
+    out = FrequencyMask(rate=0.5, seed=0)(x)
+    assert not torch.equal(out, x)
