@@ -119,9 +119,22 @@ class ArrayAdapter:
         n = len(X)
         if len(y) != n:
             raise ValueError(f"X has {n} samples but y has {len(y)}; expected one label/target per sample")
+        from ..core.labels import check_no_missing_labels
+
+        check_no_missing_labels(y, "evaluate")
+        if task == "regression" and y.dtype.kind not in "biuf":
+            try:
+                y = y.astype(float)
+            except (TypeError, ValueError):
+                raise ValueError(f"y: task='regression' needs numeric targets, got {y.dtype} values such as "
+                                 f"{y[:3].tolist()}") from None
         self.task = detect_task(y, task)
         if self.task == "classification":
+            if y.ndim != 1:
+                raise ValueError(f"y: expected one class label per sample (shape ({n},)), got shape {y.shape}; "
+                                 "pass class labels, not one-hot rows (e.g. y.argmax(axis=1))")
             self.classes_, self.y = np.unique(y, return_inverse=True)
+            self.y = self.y.reshape(-1)
         else:
             self.classes_, self.y = None, y.astype(float)
         self.n = n
@@ -129,7 +142,7 @@ class ArrayAdapter:
     def units(self) -> tuple[np.ndarray, np.ndarray]:
         return np.arange(self.n), self.y
 
-    def test_set(self, idx: np.ndarray) -> tuple[Any, np.ndarray]:
+    def test_set(self, idx: np.ndarray, train: np.ndarray | None = None) -> tuple[Any, np.ndarray]:
         return _take(self.X, idx), self.y[idx]
 
     def train_set(self, aug: Any, idx: np.ndarray, n_aug: int, times: dict) -> tuple[Any, np.ndarray]:
@@ -153,7 +166,7 @@ class NodeAdapter:
     """One graph, node classification: units are the labelled nodes (``y >= 0``, and inside
     ``label_mask`` when the graph has one). In a fold the augmenter sees the graph with every label
     outside the training fold set to -1 and ``train_mask`` marking the training fold; the model is
-    trained on that graph plus its augmented copies and predicts the test nodes of the original graph."""
+    trained on that graph plus its augmented copies and predicts the test nodes on that graph (test labels hidden there too)."""
 
     def __init__(self, data: Any, y: Any, task: str):
         if getattr(data, "x", None) is None or getattr(data, "edge_index", None) is None:
@@ -184,16 +197,40 @@ class NodeAdapter:
     def units(self):
         return np.arange(self.n), self.y
 
-    def test_set(self, idx):
+    def test_set(self, idx, train=None):
+        """The test nodes, predicted on a graph whose test labels are hidden (-1): the training fold's
+        graph when ``train`` is given (a model that reads ``data.y`` while predicting, e.g. label
+        propagation, sees the training labels only), else the graph with the ``idx`` labels hidden."""
         from .models import NodeSubset
 
-        return NodeSubset(self.data, self.nodes[idx]), self.y[idx]
+        if train is not None:
+            g = self.fold_graph(train, copy_features=False)
+        else:
+            g = self._shallow()
+            y = self.full_y.clone()
+            y[torch.as_tensor(self.nodes[idx], dtype=torch.long)] = -1
+            g.y = y
+        return NodeSubset(g, self.nodes[idx]), self.y[idx]
 
-    def fold_graph(self, idx):
-        g = self.data.clone()
+    def _shallow(self):
+        """A copy of the graph sharing its tensors (setting an attribute leaves the original alone), without masks."""
+        import copy
+
+        g = copy.copy(self.data)
         for k in ("train_mask", "val_mask", "test_mask", "label_mask"):
             if k in g:
                 del g[k]
+        return g
+
+    def fold_graph(self, idx, copy_features: bool = True):
+        """The graph with every label outside the units ``idx`` hidden (-1) and ``train_mask`` marking ``idx``."""
+        if copy_features:
+            g = self.data.clone()
+            for k in ("train_mask", "val_mask", "test_mask", "label_mask"):
+                if k in g:
+                    del g[k]
+        else:
+            g = self._shallow()
         nodes = torch.as_tensor(self.nodes[idx], dtype=torch.long)
         y = torch.full_like(self.full_y, -1)
         y[nodes] = self.full_y[nodes]
@@ -226,14 +263,21 @@ class GraphListAdapter:
 
         self.graphs = graphs.to_data_list() if isinstance(graphs, Batch) else list(graphs)
         if y is None:
-            try:
-                y = torch.cat([torch.as_tensor(g.y).view(-1)[:1] for g in self.graphs])
-            except (AttributeError, TypeError, RuntimeError):
-                raise ValueError("y: graph-level evaluation needs one label per graph (y= or each graph's .y)") from None
+            ys = [getattr(g, "y", None) for g in self.graphs]
+            if any(v is None for v in ys):
+                raise ValueError("y: graph-level evaluation needs one label per graph (y= or each graph's .y)")
+            sizes = [int(torch.as_tensor(v).numel()) for v in ys]
+            bad = [i for i, k in enumerate(sizes) if k != 1]
+            if bad:
+                raise ValueError(
+                    f"y: graph classification needs one label per graph, but graph {bad[0]}'s .y holds {sizes[bad[0]]} "
+                    "values (node labels? pass graph_mode='node' with one graph, or y= with one label per graph)")
+            y = torch.cat([torch.as_tensor(v).reshape(1) for v in ys])
         y = labels_to_numpy(y)
-        y = y.reshape(len(self.graphs), -1)[:, 0] if len(y) == len(self.graphs) else None
-        if y is None:
-            raise ValueError(f"y: expected one label per graph ({len(self.graphs)})")
+        if y.ndim == 2 and y.shape[1] == 1:
+            y = y[:, 0]
+        if y.ndim != 1 or len(y) != len(self.graphs):
+            raise ValueError(f"y: expected one label per graph, shape ({len(self.graphs)},), got shape {y.shape}")
         if task == "regression":
             raise ValueError("task='regression' is not supported for graph-level evaluation; labels must be classes")
         self.task = "classification"
@@ -244,8 +288,19 @@ class GraphListAdapter:
     def units(self):
         return np.arange(self.n), self.y
 
-    def test_set(self, idx):
-        return [self.graphs[i] for i in idx], self.y[idx]
+    def test_set(self, idx, train=None):
+        """The test graphs without their ``.y`` (a model must not be able to read the label it predicts)."""
+        return [self._unlabelled(self.graphs[i]) for i in idx], self.y[idx]
+
+    @staticmethod
+    def _unlabelled(g):
+        import copy
+
+        if getattr(g, "y", None) is None:
+            return g
+        g = copy.copy(g)  # shares the tensors; deleting y leaves the original alone
+        del g.y
+        return g
 
     def train_set(self, aug, idx, n_aug, times):
         import time

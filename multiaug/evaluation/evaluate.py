@@ -161,12 +161,62 @@ def _split_seed(seed: int | None, split: int, cand: int) -> int:
 
 
 def _scorer(model: Any, scoring: Any, task: str) -> tuple[Callable, str]:
-    from sklearn.metrics import check_scoring
+    from sklearn.metrics import check_scoring, get_scorer_names
 
     if scoring is None:
         scoring = "r2" if task == "regression" else "accuracy"
+    if isinstance(scoring, str):
+        if scoring not in get_scorer_names():
+            import difflib
+
+            near = difflib.get_close_matches(scoring, get_scorer_names(), n=3)
+            hint = f"; did you mean {', '.join(map(repr, near))}?" if near else ""
+            raise ValueError(f"scoring: unknown scikit-learn scoring name {scoring!r}{hint} "
+                             "(see sklearn.metrics.get_scorer_names())")
+    elif not callable(scoring):
+        raise ValueError(f"scoring: expected one scikit-learn scoring name or a callable scorer(estimator, X, y), "
+                         f"got {type(scoring).__name__} (one metric: the comparison is on a single score)")
     name = scoring if isinstance(scoring, str) else getattr(scoring, "__name__", type(scoring).__name__)
     return check_scoring(model, scoring=scoring), name
+
+
+def _check_folds(n_splits: int, y_units: np.ndarray, task: str, splitter: Any) -> None:
+    """Fewer units than folds: say so in terms of ``cv`` instead of scikit-learn's splitter message."""
+    from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
+
+    if not isinstance(splitter, (RepeatedKFold, RepeatedStratifiedKFold)):
+        return
+    n = len(y_units)
+    if n < n_splits:
+        raise ValueError(f"cv: {n_splits} folds need at least {n_splits} samples, got {n}; lower cv (at most {n})")
+    if task == "classification":
+        most = int(np.bincount(np.asarray(y_units, dtype=int)).max())
+        if most < n_splits:
+            raise ValueError(f"cv: stratified {n_splits}-fold needs a class with at least {n_splits} samples; the largest "
+                             f"class has {most}; lower cv (at most {max(most, 2)}) or add data")
+
+
+def _fold_safe(aug: Any, notes: list[str], label: str) -> Any:
+    """A copy of ``aug`` whose reference models are refitted in every training fold: a
+    ``LabelConsistent`` with ``fit_model=False`` judges the copies with a model fitted elsewhere, most likely
+    on the whole data set (test folds included), which leaks their labels into the choice of the copies."""
+    from sklearn.base import clone
+
+    from ..core.consistency import LabelConsistent
+
+    if aug is None:
+        return None
+    aug = clone(aug)
+    for a in aug._descendants() if hasattr(aug, "_descendants") else [aug]:
+        if isinstance(a, LabelConsistent) and not a.fit_model:
+            if hasattr(a.model, "fit"):
+                a.set_params(fit_model=True)
+                notes.append(f"{label}: LabelConsistent's reference model is refitted on each training fold "
+                             "(fit_model=True), not read as given: fitted on the test rows, it would leak their labels.")
+            else:
+                notes.append(f"{label}: LabelConsistent's reference model is a callable that cannot be refitted per "
+                             "fold; if it was trained on these data, the scores of this candidate are optimistic.")
+    return aug
 
 
 def _fit_score(adapter, model, scorer, label_aug, split_no, cand_no, train, test, n_aug, seed):
@@ -183,7 +233,7 @@ def _fit_score(adapter, model, scorer, label_aug, split_no, cand_no, train, test
     t0 = time.perf_counter()
     m.fit(X_fit, y_fit)
     fit_t = time.perf_counter() - t0
-    X_te, y_te = adapter.test_set(test)
+    X_te, y_te = adapter.test_set(test, train)
     return float(scorer(m, X_te, y_te)), fit_t, times["augment_fit"] + times["augment"]
 
 
@@ -202,7 +252,10 @@ class CVRun:
         self.adapter = make_adapter(X, y, task, graph_mode)
         self.task = self.adapter.task
         self.modality = self.adapter.modality
-        self.candidates = normalize_candidates(candidates, self.modality)
+        self.notes: list[str] = []
+        self.candidates = [(n, _fold_safe(a, self.notes, n)) for n, a in normalize_candidates(candidates, self.modality)]
+        if model is None:
+            _check_default_model_input(X, self.modality)
         self.model = default_model(self.modality, self.task, seed) if model is None else model
         self.splitter, self.n_splits, self.repeats = make_splitter(cv, repeats, self.task, seed)
         self.scorer, self.scoring = _scorer(self.model, scoring, self.task)
@@ -212,13 +265,13 @@ class CVRun:
         self.fit_time = {n: [] for n in names}
         self.augment_time = {n: [] for n in names}
         self.active = set(names)
-        self.notes: list[str] = []
         self.ratios: list[float] = []
 
     def run(self, prune: Callable[["CVRun", int], None] | None = None) -> "CVRun":
         from tqdm.auto import tqdm
 
         units, y_units = self.adapter.units()
+        _check_folds(self.n_splits, y_units, self.task, self.splitter)
         splits = list(self.splitter.split(units, y_units))
         if self.n_splits == 0:
             self.n_splits = len(splits)
@@ -274,6 +327,16 @@ class CVRun:
             repeats=self.repeats, test_train_ratio=float(np.mean(self.ratios)) if self.ratios else 0.0,
             ci=ci, level=level, notes=list(self.notes),
         )
+
+
+def _check_default_model_input(X: Any, modality: str) -> None:
+    """The default table model takes numbers and pandas 'category' columns, not strings."""
+    if modality != "tabular" or not hasattr(X, "dtypes"):
+        return
+    bad = [str(c) for c, t in X.dtypes.items() if not (t.kind in "biuf" or str(t) == "category")]
+    if bad:
+        raise ValueError(f"X: column(s) {bad} are neither numeric nor pandas 'category'; the default model "
+                         "(HistGradientBoosting) cannot use them: convert them (X[c].astype('category')) or pass model=")
 
 
 def _config(aug: Any) -> Any:
