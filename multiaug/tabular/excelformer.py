@@ -96,7 +96,7 @@ class FeatMix(MixingAugmenter):
             if t.task == "classification":
                 target = target.argmax(1)
             task = "classification" if t.task == "classification" else "regression"
-            seed = 0 if self.seed is None else int(self.seed)
+            seed = self.stream_seed() % 2**32  # seed, or what reseed() set (evaluate reseeds per split)
             hard = self._hard_columns(x).cpu().numpy()
             xn = x.detach().cpu().numpy().astype(np.float64)
             if bool(np.isnan(xn).any()):

@@ -55,7 +55,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from ..core import Params, fresh_seed
+from ..core import Params
 from ..core.constraints import Boolean, Integral, Interval, Options, Real, SequenceOf
 from ..registry import register
 from . import functional as F
@@ -219,7 +219,8 @@ class RegMix(MixingAugmenter):
         Y = self._targets(y).to(x.device)
         dev = x.device
         g = torch.Generator(device=dev)
-        g.manual_seed(fresh_seed() if self.seed is None else int(self.seed) + 7919)
+        # the instance's stream seed (seed, or what reseed() set: evaluate and the CLI reseed per split/batch)
+        g.manual_seed((self.stream_seed() + 7919) % 2**63)
         if X_val is None:
             if y_val is not None:
                 raise ValueError("RegMix.fit: y_val given without X_val")
