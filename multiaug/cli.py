@@ -409,7 +409,11 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         if column:
             check_text_column(df[column], column, UserError)
             return df[column].tolist(), y
-        feats = (feats or []) if columns else [c for c in df.columns if c != label_column]
+        if not columns:
+            # an unnamed column is an index written by to_csv(): as a feature it can leak the order of the rows
+            feats, skipped = mio.default_feature_columns(df.columns, label_column)
+            if skipped:
+                click.echo(f"multiaug: warning: {mio.unnamed_note(skipped)}", err=True)
         X = df[feats]
         bad = [c for c in feats if X[c].dtype.kind not in "biuf"]
         if bad:

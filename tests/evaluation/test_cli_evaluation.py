@@ -33,6 +33,21 @@ def test_evaluate_reports(table_csv, tmp_path, capsys):
     assert json.loads((tmp_path / "r.json").read_text())["summary"][0]["candidate"] == "none"
 
 
+def test_evaluate_does_not_use_an_unnamed_index_column_as_a_feature(tmp_path, capsys):
+    # DataFrame.to_csv() writes the index under an empty name; with rows sorted by class it predicts the
+    # label perfectly, so as a feature it would make every candidate look perfect
+    g = np.random.default_rng(0)
+    df = pd.DataFrame({"a": g.normal(size=60), "b": g.normal(size=60), "y": (np.arange(60) >= 30).astype(int)})
+    p = tmp_path / "sorted.csv"
+    df.to_csv(p)
+    r = run_inproc("evaluate", p, "--label-column", "y", "-a", "gaussian_noise", "--cv", "3", "--repeats", "1",
+                   "--threads", "1", "--report", tmp_path / "r.json", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    assert "['Unnamed: 0'] have no name" in r.stderr
+    summary = json.loads((tmp_path / "r.json").read_text())["summary"]
+    assert summary[0]["candidate"] == "none" and summary[0]["mean"] < 0.8  # noise features: near chance
+
+
 def test_search_writes_config_that_augment_accepts(table_csv, tmp_path):
     best = tmp_path / "best.yaml"
     r = run("search", table_csv, "--label-column", "y", "-a", "gaussian_noise", "-a", "mixup", "--cv", "2",
