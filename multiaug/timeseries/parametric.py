@@ -607,14 +607,16 @@ class AutoTCL(TimeSeriesAugmenter):
         return F.keep_padding(view.to(x.dtype), x, params.get("lengths"))
 
     @torch.no_grad()
-    def mask(self, X: Any, params: Params | None = None) -> torch.Tensor:
-        """The learned keep-mask ``M`` ``(N, T)`` for ``X`` (a fresh sample unless ``params`` is given)."""
+    def mask(self, X: Any, params: Params | None = None) -> Any:
+        """The learned keep-mask ``M`` ``(N, T)`` for ``X`` (a fresh sample unless ``params`` is given).
+        Returns a NumPy array for NumPy input, a tensor otherwise (as ``aug(X)`` and :meth:`encode`)."""
         self._check_fitted()
-        x, _ = self._to_internal(X)
+        x, ctx = self._to_internal(X)
         self._check_channels(x)
         params = params if params is not None else self._sample(x)
         logits, _ = self.aug_net_.to(x.device)(x.float())
-        return self._mask(logits, params["u"].to(x.device))[:, 0]
+        m = self._mask(logits, params["u"].to(x.device))[:, 0]
+        return m.detach().cpu().numpy() if ctx.kind == "numpy" else m
 
     @torch.no_grad()
     def encode(self, X: Any, batch_size: int = 256) -> Any:

@@ -98,6 +98,8 @@ def test_fit_views_representations(fitted):
     assert m.shape == (x.shape[0], x.shape[2]) and set(m.unique().tolist()) <= {0.0, 1.0}
     # bounded mask logits (the authors' code): some steps are always dropped, views never collapse to x
     assert 0.3 < m.float().mean() < 0.8
+    m_np = aug.mask(x.numpy())  # NumPy in, NumPy out, as aug(X) and encode
+    assert isinstance(m_np, np.ndarray) and m_np.shape == tuple(m.shape)
     reps = aug.encode(x)
     assert reps.shape == (x.shape[0], TINY_AUTOTCL["output_dims"])
     assert isinstance(aug.encode(x.numpy()), np.ndarray)
