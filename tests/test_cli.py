@@ -116,11 +116,12 @@ def test_graphs_pt(tmp_path):
     assert all(g.edge_index.max() < g.num_nodes for g in gs)
 
 
-def test_graphs_pt_keep_local_augmentation_features(tmp_path):
+def test_graphs_pt_keep_local_augmentation_features(tmp_path, capsys):
     # x_aug (k, nodes, F) is LocalAugmentation's output: PyG's to_data_list dropped it from every graph
     out = tmp_path / "la.pt"
-    run("augment", EXAMPLES / "graphs.pt", "-o", out, "-a", "local_augmentation", "--param", "epochs=2",
-        "--param", "k=2", "--batch-size", "4", "--seed", "0")
+    proc = run_inproc("augment", EXAMPLES / "graphs.pt", "-o", out, "-a", "local_augmentation", "--param", "epochs=2",
+                      "--param", "k=2", "--batch-size", "4", "--seed", "0", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
     from multiaug.io import read_graphs
 
     gs = read_graphs(out)
