@@ -113,6 +113,13 @@ class GraphHandler(ModalityHandler):
     def check(self, x: Any, aug: Any = None) -> tuple[Any, Any]:
         check_graph(x, "data")
         check_finite(x, aug)
+        from .functional import _counts_nodes, _is_batch
+
+        if not _is_batch(x) and "num_nodes" not in x._store.keys() and not _counts_nodes(x):
+            # PyG counts this graph's nodes by edge_index's largest id: store the count, so that a view
+            # dropping edges keeps it and every output, drawn by p or not, has the same attribute set
+            x = x.__copy__()
+            x.num_nodes = int(x.num_nodes)
         ctx = None
         if aug is not None and aug._children():
             tree = list(_walk(aug))

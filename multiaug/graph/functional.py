@@ -40,6 +40,7 @@ __all__ = [
     "subgraph",
     "replace_edges",
     "as_weighted_view",
+    "view_weight_dtype",
     "sort_edges_by_graph",
     "segment_offsets",
     "sample_per_group",
@@ -366,6 +367,14 @@ def replace_edges(data: Any, edge_index: torch.Tensor, edge_values: dict[str, to
     return _rebuild(data, node_keep, edge_index, edge_values, removed, node_keys=node_keys)
 
 
+def view_weight_dtype(data: Any) -> torch.dtype:
+    """dtype of a weighted view's ``edge_weight``: the input's when it is floating point, else float32
+    (integer or bool weights, or none). One rule for the graphs a view rebuilds and those it leaves
+    alone, so ``p < 1`` does not decide the dtype."""
+    w = getattr(data, "edge_weight", None)
+    return w.dtype if isinstance(w, torch.Tensor) and w.is_floating_point() else torch.float32
+
+
 def as_weighted_view(data: Any) -> Any:
     """``data`` with the attribute set of a weighted view (DiffusionView, SchurView): ``edge_weight``
     (weight 1 on every edge where it is missing) and no other edge attribute (``edge_attr``...: they
@@ -374,10 +383,12 @@ def as_weighted_view(data: Any) -> Any:
     a view to every output, so a per-graph transform gives every graph the same attributes."""
     node_keys, edge_keys = node_edge_keys(data)
     w = getattr(data, "edge_weight", None)
-    if isinstance(w, torch.Tensor) and all(k == "edge_weight" for k in edge_keys):
+    if isinstance(w, torch.Tensor) and w.is_floating_point() and all(k == "edge_weight" for k in edge_keys):
         return data
     if not isinstance(w, torch.Tensor):
         w = torch.ones(data.edge_index.shape[1], dtype=torch.float32, device=data.edge_index.device)
+    elif not w.is_floating_point():  # as the views give (view_weight_dtype)
+        w = w.to(torch.float32)
     removed = [k for k in edge_keys if k != "edge_weight"]
     return _rebuild(data, None, data.edge_index, {"edge_weight": w}, removed, node_keys=node_keys)
 

@@ -102,7 +102,7 @@ class SchurView(GraphAugmenter):
         dev = ei.device
         N = int(data.num_nodes)
         if N == 0:  # nothing to eliminate (already counted as unchanged by _sample): the same empty view
-            return F.replace_edges(data, ei, {"edge_weight": torch.zeros(0, device=dev, dtype=torch.float32)})
+            return F.replace_edges(data, ei, {"edge_weight": torch.zeros(0, device=dev, dtype=F.view_weight_dtype(data))})
         check_edge_weight(data, "SchurView", positive=False)  # positivity: coalesce_undirected
         w = getattr(data, "edge_weight", None)
         if w is None:

@@ -497,7 +497,7 @@ class DiffusionView(_RateAugmenter):
         keep = F.drop_mask(ei, params["node_draws"], params["rate"], edge_graph=node_graph[ei[0]])
         ei, val = ei[:, keep], val[keep]
         ei, val = F.sort_edges_by_graph(ei, node_graph, val)
-        return F.replace_edges(data, ei, {"edge_weight": val.to(torch.float32)})
+        return F.replace_edges(data, ei, {"edge_weight": val.to(F.view_weight_dtype(data))})
 
     def _finish(self, out: Any, x: Any, params: Params) -> Any:
         # the graphs p did not draw get the view's attribute set too (edge_weight, no other edge attribute)

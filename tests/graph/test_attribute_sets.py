@@ -386,3 +386,42 @@ def test_rates_that_cannot_change_a_graph_are_reported():
         warnings.simplefilter("error")
         EdgeDrop(rate=0.0, seed=0)(empty)  # nothing asked: nothing to report
         EdgeDrop(rate=0.5, seed=0)(ring(5))
+
+
+@pytest.mark.parametrize("wdtype, expected", [(torch.float64, torch.float64), (torch.int64, torch.float32),
+                                              (torch.float16, torch.float16)])
+@pytest.mark.parametrize("make", [lambda s: DiffusionView(seed=s, p=0.5), lambda s: SchurView(seed=s, p=0.5),
+                                  lambda s: multiaug.OneOf([DiffusionView(), SchurView()], seed=s, p=0.5)])
+def test_weighted_view_edge_weight_dtype_does_not_depend_on_the_draw(make, wdtype, expected):
+    # DiffusionView gave float32 to the graphs it drew and left float64 weights on the others; both views
+    # left integer weights integer on undrawn graphs but gave float32 to drawn ones
+    ei = torch.tensor([[0, 1, 1, 2, 2, 0, 2, 3], [1, 0, 2, 1, 0, 2, 3, 2]])
+    g = Data(edge_index=ei, edge_weight=torch.tensor([1, 1, 2, 2, 3, 3, 1, 1]).to(wdtype), num_nodes=4)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outs = [make(s)(g) for s in range(8)]
+    changed = [not torch.equal(o.edge_index, ei) for o in outs]
+    assert any(changed) and not all(changed)  # both drawn and undrawn graphs are seen
+    assert {o.edge_weight.dtype for o in outs} == {expected}
+    batch = Batch.from_data_list([g] * 6)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert make(3)(batch).edge_weight.dtype == expected
+        assert make(3).set_params(p=1.0)(batch).edge_weight.dtype == expected
+
+
+@pytest.mark.parametrize("make", [lambda s: NodeDrop(p=0.5, seed=s), lambda s: EdgeDrop(rate=0.9, p=0.5, seed=s),
+                                  lambda s: DiffusionView(rate=0.9, p=0.5, seed=s),
+                                  lambda s: multiaug.OneOf([NodeDrop(), EdgeDrop(rate=0.9)], p=0.5, seed=s)])
+def test_graph_counted_by_edge_index_keeps_its_count_and_batches(make):
+    # without x or a stored num_nodes: NodeDrop's drawn outputs stored num_nodes and the undrawn did not
+    # (Batch.from_data_list: KeyError 'num_nodes'); EdgeDrop/DiffusionView lost nodes with the highest ids
+    d = Data(edge_index=torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        outs = [make(s)(d) for s in range(12)]
+    assert all("num_nodes" in o.keys() for o in outs)
+    if isinstance(make(0), (EdgeDrop, DiffusionView)):  # they keep every node
+        assert {int(o.num_nodes) for o in outs} == {3}
+    assert int(Batch.from_data_list(outs).num_nodes) == sum(int(o.num_nodes) for o in outs)
+    assert "num_nodes" not in d.keys()  # the input is not modified
