@@ -551,14 +551,19 @@ def laplacian(edge_index: torch.Tensor, edge_weight: torch.Tensor, num_nodes: in
 
 
 def dense_schur_complement(L: torch.Tensor, eliminate: torch.Tensor) -> torch.Tensor:
-    """Exact Schur complement of the dense matrix ``L`` onto the nodes not in ``eliminate`` (bool)."""
+    """Exact Schur complement of the dense matrix ``L`` onto the nodes not in ``eliminate`` (bool).
+    A singular eliminated block (an isolated node, a whole component eliminated) takes the
+    pseudo-inverse: the generalised Schur complement, which is what elimination gives there."""
     k = ~eliminate
     Lkk = L[k][:, k]
     Lke = L[k][:, eliminate]
     Lee = L[eliminate][:, eliminate]
     if Lee.numel() == 0:
         return Lkk
-    return Lkk - Lke @ torch.linalg.solve(Lee, Lke.T)
+    sol, info = torch.linalg.solve_ex(Lee, Lke.T)
+    if bool(info.any()):  # singular: not a hot path (a reference helper), so the host read is fine
+        sol = torch.linalg.pinv(Lee) @ Lke.T
+    return Lkk - Lke @ sol
 
 
 # --------------------------------------------------------------------------------------------------

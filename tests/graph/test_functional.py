@@ -104,6 +104,10 @@ def test_dense_schur_of_a_path():
     L = F.laplacian(ei, torch.tensor([1.0, 1.0, 3.0, 3.0]), 3)
     S = F.dense_schur_complement(L, torch.tensor([False, True, False]))
     assert torch.allclose(S, torch.tensor([[0.75, -0.75], [-0.75, 0.75]], dtype=torch.float64))
+    # an isolated node eliminated (a singular block): the generalised complement, not LinAlgError
+    L4 = F.laplacian(torch.tensor([[0, 1, 1, 2], [1, 0, 2, 1]]), torch.ones(4), 4)
+    S = F.dense_schur_complement(L4, torch.tensor([False, True, False, True]))
+    assert torch.allclose(S, torch.tensor([[0.5, -0.5], [-0.5, 0.5]], dtype=L4.dtype))
 
 
 def test_batch_without_stored_num_nodes():
