@@ -57,8 +57,13 @@ def _load_mlm(model: str, device: torch.device) -> tuple[Any, Any, torch.Tensor]
             vocab = tok.convert_ids_to_tokens(list(range(len(tok))))
             special = set(tok.all_special_ids)
             allowed = torch.zeros(mlm.get_output_embeddings().weight.shape[0], dtype=torch.bool)
+            # byte-level BPE (RoBERTa: "Ġ") and SentencePiece ("▁") vocabularies mark the pieces that start a
+            # word; there a piece without the mark continues a word ("ing") and is no word of its own
+            marks = [m for m in ("Ġ", "▁") if any(t and t.startswith(m) for t in vocab)]
             for i, t in enumerate(vocab[: allowed.numel()]):
                 if i in special or t is None or t.startswith("##"):
+                    continue
+                if marks and not t.startswith(tuple(marks)):
                     continue
                 w = t.lstrip("Ġ▁")
                 if w.isalpha():
@@ -239,7 +244,11 @@ class ContextualSubstitution(TextAugmenter):
         dev = allowed.device
         # never past the model's position table (a small model may have fewer than max_length positions)
         limit = getattr(mlm.config, "max_position_embeddings", None)
-        max_len = int(self.max_length) if not limit else min(int(self.max_length), int(limit))
+        # RoBERTa-style embeddings number positions from padding_idx + 1: that many fewer are usable
+        pad_idx = getattr(getattr(mlm.base_model, "embeddings", None), "padding_idx", None)
+        if limit and isinstance(pad_idx, int):
+            limit = int(limit) - pad_idx - 1
+        max_len = int(self.max_length) if not limit else max(4, min(int(self.max_length), int(limit)))
         input_ids, attention, where = self._encode(pieces, tok, max_len)
         logits = mlm(input_ids=input_ids.to(dev), attention_mask=attention.to(dev)).logits.float()
         rows = torch.tensor([r for r, _, _ in where], dtype=torch.long, device=dev)
@@ -255,8 +264,9 @@ class ContextualSubstitution(TextAugmenter):
                 ban_m, ban_c = [], []
                 for m, (r, j) in enumerate(zip(rows_l, nth_l)):
                     o = originals[r][j]
-                    oid = tok.convert_tokens_to_ids(o.lower()) if o is not None else None
-                    for cand in {oid, tok.convert_tokens_to_ids(o)} if o is not None else ():
+                    # the word as a token, with the word-start mark of BPE / SentencePiece vocabularies too
+                    forms = {m + w for m in ("", "Ġ", "▁") for w in {o, o.lower()}} if o is not None else ()
+                    for cand in {tok.convert_tokens_to_ids(w) for w in forms}:
                         if isinstance(cand, int) and cand != tok.unk_token_id and cand < lg.shape[1]:
                             ban_m.append(m)
                             ban_c.append(cand)

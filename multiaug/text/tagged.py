@@ -217,6 +217,7 @@ class TaggedBatch:
             if scheme == "auto":
                 scheme = detect_scheme(tags)
             _check_tags(tags, scheme)
+            tags = _repaired(tokens, tags, scheme)
         self.tokens: list[list[str]] = list(tokens)
         self.tags: list[list[str]] = list(tags)
         self.scheme: str = scheme
@@ -283,6 +284,31 @@ def _check_lists(tokens: Any, tags: Any) -> tuple[list, list]:
         if len(a) != len(b):
             raise ValueError(f"tags[{i}]: {len(b)} tags for {len(a)} tokens; expected one tag per token")
     return tokens, tags
+
+
+def _repaired(tokens: list[list[str]], tags: list[list[str]], scheme: str) -> list[list[str]]:
+    """``tags`` with every sentence that is not valid in ``scheme`` (IOB1's ``I-X`` after ``O``, an
+    unclosed BIOES mention, ...) rewritten from its lenient reading, so that the sentences an augmenter
+    leaves alone (``p``) come back in the same valid scheme as those it edits (vectorised: prefix codes
+    compared with the ones the mentions give)."""
+    flat = list(chain.from_iterable(tags))
+    if not flat:
+        return tags
+    info = {t: split_tag(t) for t in set(flat)}
+    types = {ty: k + 1 for k, ty in enumerate(sorted({ty for _, ty in info.values() if ty is not None}))}
+    pre_of = {t: _PREFIX_CODE.get(p, _O) for t, (p, _) in info.items()}
+    typ_of = {t: types[ty] if ty is not None else 0 for t, (_, ty) in info.items()}
+    pre = torch.from_numpy(np.fromiter(map(pre_of.__getitem__, flat), np.int64, len(flat)))
+    typ = torch.from_numpy(np.fromiter(map(typ_of.__getitem__, flat), np.int64, len(flat)))
+    lengths = torch.tensor([len(t) for t in tags], dtype=torch.long)
+    sent = torch.repeat_interleave(torch.arange(len(tags)), lengths)
+    bad = pre != _prefixes(typ, _mention_ids(pre, typ, sent), sent, scheme)
+    if not bool(bad.any()):
+        return tags
+    out = list(tags)
+    for i in torch.unique(sent[bad]).tolist():
+        out[i] = repair(tags[i], scheme)
+    return out
 
 
 def _check_tags(tags: list[list[str]], scheme: str) -> None:

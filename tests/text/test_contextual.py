@@ -113,3 +113,76 @@ def test_literal_special_tokens_in_the_text_are_words_not_masks():
     for src, o in zip(texts[:2], out):
         for a, b in zip(src.split(), o.split()):
             assert (a == b) == (a.strip("[]").lower() in stop), (src, o)
+
+
+def test_long_input_fits_a_roberta_style_position_table(tmp_path):
+    """RoBERTa numbers positions from padding_idx + 1, so a model with 34 positions takes 32 tokens; a
+    long text used to overrun the table (IndexError in the embeddings) instead of being truncated."""
+    from transformers import AutoTokenizer, RobertaConfig, RobertaForMaskedLM
+
+    tok = AutoTokenizer.from_pretrained(tiny_masked_lm())
+    cfg = RobertaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                        num_attention_heads=2, max_position_embeddings=34, pad_token_id=0, type_vocab_size=1)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        RobertaForMaskedLM(cfg).save_pretrained(tmp_path)
+    tok.save_pretrained(tmp_path)
+    long_text = " ".join(WORDS[i % len(WORDS)] for i in range(100))
+    a = ContextualSubstitution(model=str(tmp_path), seed=0, aug_p=0.5, aug_max=10, temperature=0, device="cpu")
+    out = quiet(a, [long_text])[0].split()
+    assert len(out) == 100 and out[40:] == long_text.split()[40:]  # words past the 32-token window stay
+    assert out[:30] != long_text.split()[:30]
+
+
+def _tiny_bpe_masked_lm(path) -> str:
+    """A tiny random RoBERTa with a byte-level BPE vocabulary: "Ġcat" starts a word, "cat"/"ing" continue one."""
+    import inspect
+
+    from transformers import RobertaConfig, RobertaForMaskedLM, RobertaTokenizerFast
+
+    words = ["cat", "dog", "the", "runs", "road", "food", "ing", "ed"]
+    vocab = ["<s>", "<pad>", "</s>", "<unk>", "<mask>", *"abcdefghijklmnopqrstuvwxyz.,!", "Ġ"]
+    merges: list[tuple[str, str]] = []
+    for t in ["Ġ" + w for w in words] + words:
+        for i in range(2, len(t) + 1):
+            if (t[: i - 1], t[i - 1]) not in merges:
+                merges.append((t[: i - 1], t[i - 1]))
+    vocab += [a + b for a, b in merges if a + b not in vocab]
+    ids = {t: i for i, t in enumerate(vocab)}
+    if "vocab" in inspect.signature(RobertaTokenizerFast.__init__).parameters:  # transformers >= 5
+        tok = RobertaTokenizerFast(vocab=ids, merges=merges)
+    else:
+        import json
+
+        (path / "vocab.json").write_text(json.dumps(ids))
+        (path / "merges.txt").write_text("#version: 0.2\n" + "\n".join(f"{a} {b}" for a, b in merges) + "\n")
+        tok = RobertaTokenizerFast(vocab_file=str(path / "vocab.json"), merges_file=str(path / "merges.txt"))
+    cfg = RobertaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
+                        num_attention_heads=2, max_position_embeddings=66, pad_token_id=1, type_vocab_size=1)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        RobertaForMaskedLM(cfg).save_pretrained(path)
+    tok.save_pretrained(path)
+    return str(path)
+
+
+def test_bpe_word_continuation_pieces_are_never_inserted_as_words(tmp_path):
+    """In a byte-level BPE (or SentencePiece) vocabulary a piece without the word-start mark ("ing",
+    "s") continues a word; such pieces used to be allowed as replacement words. The word being replaced
+    is banned in its marked form ("Ġcat") too."""
+    from multiaug.text.contextual import _load_mlm
+
+    path = _tiny_bpe_masked_lm(tmp_path)
+    tok, _, allowed = _load_mlm(path, torch.device("cpu"))
+    pieces = tok.convert_ids_to_tokens(torch.nonzero(allowed).flatten().tolist())
+    assert pieces and all(p.startswith("Ġ") for p in pieces)
+    words = {p[1:] for p in pieces}
+    texts = ["the cat runs on the road", "dog food the cat", "cat cat cat dog"]
+    for seed in range(3):
+        for temperature in (0, 3.0):
+            a = ContextualSubstitution(model=path, seed=seed, aug_p=1.0, aug_max=10, temperature=temperature,
+                                       device="cpu")
+            for src, out in zip(texts, quiet(a, texts)):
+                assert len(out.split()) == len(src.split()) and set(out.split()) <= words, (src, out)
+                if temperature == 0:  # greedy never keeps the word it replaces
+                    assert all(x != y for x, y in zip(src.split(), out.split())), (src, out)

@@ -464,3 +464,20 @@ def test_io_swaps_never_merge_two_mentions_of_one_type():
     out = quiet(TaggedRandomSwap(alpha=0.5, protect=None, seed=0), bio)
     assert any(abs(t.index("Paris") - t.index("Rome")) == 1 for t, _ in out)
     check_valid(out, "BIO")
+
+
+def test_sentences_left_alone_by_p_come_back_in_the_same_valid_scheme_as_edited_ones():
+    # IOB1 input (I-X after O starts a mention): edited sentences came back IOB2 while the ones p left
+    # alone kept their IOB1 tags, so one output batch mixed two schemes and held invalid BIO
+    from multiaug.text import SegmentShuffle, TaggedBatch
+
+    data = [(["John", "Smith", "met", "Ann"], ["I-PER", "I-PER", "O", "I-PER"]),
+            (["Ann", "Bob", "ran", "x"], ["I-PER", "B-PER", "O", "O"])]
+    for seed in range(6):
+        out = SegmentShuffle(rate=1.0, p=0.5, seed=seed)(data)
+        assert [g for _, g in out] == [["B-PER", "I-PER", "O", "B-PER"], ["B-PER", "B-PER", "O", "O"]]
+    assert SegmentShuffle(p=0.0)(data)[0][1] == ["B-PER", "I-PER", "O", "B-PER"]
+    # an unclosed BIOES mention is closed; valid input is kept as it is
+    assert TaggedBatch([["a", "b", "c"]], [["B-LOC", "I-LOC", "S-PER"]]).tags == [["B-LOC", "E-LOC", "S-PER"]]
+    ok = [["B-PER", "I-PER", "O"]]
+    assert TaggedBatch([["a", "b", "c"]], ok).tags == ok
