@@ -457,6 +457,18 @@ def augment_table_batch(
     parts = []
     if not exclude_original:
         orig = df.copy()
+        if aug.modality == "tagged":
+            # the originals in the scheme the augmented rows are in (IOB1 input comes back as BIO from
+            # the augmenter: one file, one scheme); a sentence already valid in it is written as read
+            tok_col, tag_col = _tagged_columns(*(tagged_columns or ()))
+            tokens, tags = io.tagged_rows(df, tok_col, tag_col)
+            valid = aug.handler.check({"tokens": tokens, "tags": tags}, aug)[0].tags
+            fixed = [i for i, (a, b) in enumerate(zip(tags, valid)) if list(a) != list(b)]
+            if fixed:
+                col = orig[tag_col].copy()
+                for i in fixed:
+                    col.iat[i] = valid[i]
+                orig[tag_col] = col
         orig[SOURCE_INDEX] = df.index.to_numpy()
         orig[IS_AUGMENTED] = False
         parts.append(orig)

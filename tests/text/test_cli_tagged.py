@@ -58,6 +58,20 @@ def test_conll_round_trip(tmp_path, conll, augmenter, capsys):
                 sorted(t[2:] for t in s[1] if t.startswith("B-")) for s in SENTENCES)
 
 
+def test_originals_are_written_in_the_scheme_of_the_augmented_rows(tmp_path, capsys):
+    # IOB1 (a mention may start with I-): the augmenter returns BIO, so the originals written beside
+    # them are rewritten in BIO too (one file, one scheme); sentences valid already stay as read
+    inp = tmp_path / "iob1.conll"
+    inp.write_text("John I-PER\nSmith I-PER\nBob B-PER\nmet O\nthe O\nAnn I-PER\n\nHe O\nsaw O\nRome B-LOC\n")
+    out = tmp_path / "out.conll"
+    p = run_inproc("augment", inp, "-o", out, "-a", "segment_shuffle", "--n-aug", "2", "--seed", "1", capsys=capsys)
+    assert p.returncode == 0, p.stderr
+    tokens, tags = io.read_conll(out)
+    check_valid(tokens, tags)
+    assert tags[0] == ["B-PER", "I-PER", "B-PER", "O", "O", "B-PER"] and tags[1] == ["O", "O", "B-LOC"]
+    assert tokens[0] == ["John", "Smith", "Bob", "met", "the", "Ann"]
+
+
 def test_conll_run_is_reproducible_and_exclude_original(tmp_path, conll, capsys):
     a, b, c = tmp_path / "a.bio", tmp_path / "b.bio", tmp_path / "c.bio"
     for o in (a, b):
