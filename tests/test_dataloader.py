@@ -150,3 +150,33 @@ def test_main_process_stream_is_untouched_by_workers():
     expected = Jitter(sigma=1.0, seed=0)(x)
     run("series", aug, manual_seed=9, epochs=1)
     np.testing.assert_array_equal(aug(x), expected)
+
+
+def test_used_augmenter_pickles_its_streams_as_bytes():
+    """A used augmenter pickles its generator states as bytes: a tensor made in ``__getstate__`` dies
+    when pickling returns, and with spawn torch shares it through a file descriptor that closes with it
+    (the worker failed with "unable to resize file" / "bad value(s) in fds_to_keep")."""
+    import copy
+    import pickle
+
+    aug = Jitter(sigma=1.0, seed=0)
+    x = np.zeros((1, 1, 16), dtype=np.float32)
+    aug(x)
+    assert not any(isinstance(v, torch.Tensor) for v in aug.__getstate__()["_generator_states"].values())
+    for again in (pickle.loads(pickle.dumps(aug)), copy.deepcopy(aug)):
+        np.testing.assert_array_equal(again(x), copy.deepcopy(aug)(x))  # replays from where it was
+
+
+@pytest.mark.slow  # ~35 s: spawn workers re-import torch and this module
+def test_used_augmenter_pickles_for_spawn_workers():
+    aug = Jitter(sigma=1.0, seed=0)
+    x = np.zeros((1, 1, 16), dtype=np.float32)
+    aug(x)
+    torch.manual_seed(10)
+    loader = DataLoader(AugmentedItems("series", aug), batch_size=2, num_workers=1, collate_fn=keep,
+                        multiprocessing_context="spawn")
+    items = [item for batch in loader for item in batch]
+    assert len(items) == N_ITEMS and len({key for _, key in items}) > 1
+    ref = Jitter(sigma=1.0, seed=0)
+    ref(x)
+    np.testing.assert_array_equal(aug(x), ref(x))  # the main process's stream went on where it was

@@ -173,7 +173,10 @@ class RandomStreams:
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
         gens = state.pop("_generators", None) or {}
-        state["_generator_states"] = {k: g.get_state() for k, g in gens.items()}
+        # plain bytes, not tensors: a tensor made here would die as soon as pickling returns, and
+        # torch's multiprocessing pickler (spawn/forkserver DataLoader workers) shares a CPU tensor's
+        # storage through a file descriptor that closes with it, before the worker reads it
+        state["_generator_states"] = {k: g.get_state().numpy().tobytes() for k, g in gens.items()}
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -182,6 +185,8 @@ class RandomStreams:
         gens = {}
         for key, st in saved.items():
             g = torch.Generator(device=torch.device(key))
+            if not isinstance(st, torch.Tensor):  # bytes (see __getstate__); tensors from older pickles
+                st = torch.frombuffer(bytearray(st), dtype=torch.uint8)
             g.set_state(st)
             gens[key] = g
         self.__dict__["_generators"] = gens
