@@ -337,3 +337,27 @@ def test_caller_autocast_does_not_change_the_output(name):
     with torch.autocast("cpu", dtype=torch.bfloat16):
         out = _call(aug, x2, y2)
     assert outputs_equal(out, ref), f"{name}: the output changes inside the caller's autocast"
+
+
+_FLOAT_MODALITIES = ("tabular", "timeseries")
+
+
+@pytest.mark.parametrize("name", [n for n in NAMES if n in COMPOSITIONS or registry.modality_of(registry.get(n)) in _FLOAT_MODALITIES])
+def test_input_that_requires_grad(name):
+    """A training loop may augment a tensor that is part of an autograd graph (an embedding, a learned
+    input): the call gives what it gives on the plain tensor and, for augmenters that do not learn,
+    keeps the graph, so gradients flow back to the input (TSCutMix raised: where(out=) is not
+    differentiable)."""
+    plain, x, y = _build(name, seed=0)
+    tracked, x2, y2 = _build(name, seed=0)
+    if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+        pytest.skip("the default batch is not a float tensor")
+    ref = _call(plain, x, y)
+    x2 = x2.clone().requires_grad_(True)
+    out = _call(tracked, x2, y2)
+    got, want = (out[0], ref[0]) if isinstance(out, tuple) else (out, ref)
+    assert torch.equal(got.detach(), want), f"{name}: a requires_grad input changed the output"
+    if not getattr(tracked, "learned", False):
+        assert got.requires_grad, f"{name}: the output left the autograd graph"
+        got.float().sum().backward()
+        assert x2.grad is not None and x2.grad.shape == x2.shape

@@ -415,6 +415,8 @@ def cut_mask(start: torch.Tensor, length: torch.Tensor, t: int) -> torch.Tensor:
 def cutmix(x: torch.Tensor, perm: torch.Tensor, cut: torch.Tensor) -> torch.Tensor:
     """Replace the steps where ``cut`` ``(N, T)`` is True with the partner's (``x[perm]``)."""
     part = x[perm]  # a fresh copy: keep x outside the cut, in place
+    if torch.is_grad_enabled() and x.requires_grad:  # out= is not differentiable: a new tensor
+        return torch.where(cut[:, None, :], part, x)
     return torch.where(cut[:, None, :], part, x, out=part)
 
 
