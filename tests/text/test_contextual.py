@@ -118,15 +118,9 @@ def test_literal_special_tokens_in_the_text_are_words_not_masks():
 def test_long_input_fits_a_roberta_style_position_table(tmp_path):
     """RoBERTa numbers positions from padding_idx + 1, so a model with 34 positions takes 32 tokens; a
     long text used to overrun the table (IndexError in the embeddings) instead of being truncated."""
-    from transformers import AutoTokenizer, RobertaConfig, RobertaForMaskedLM
+    from transformers import AutoTokenizer
 
-    tok = AutoTokenizer.from_pretrained(tiny_masked_lm())
-    cfg = RobertaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                        num_attention_heads=2, max_position_embeddings=34, pad_token_id=0, type_vocab_size=1)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        RobertaForMaskedLM(cfg).save_pretrained(tmp_path)
-    tok.save_pretrained(tmp_path)
+    _save_tiny_roberta(tmp_path, AutoTokenizer.from_pretrained(tiny_masked_lm()), positions=34, pad_id=0)
     long_text = " ".join(WORDS[i % len(WORDS)] for i in range(100))
     a = ContextualSubstitution(model=str(tmp_path), seed=0, aug_p=0.5, aug_max=10, temperature=0, device="cpu")
     out = quiet(a, [long_text])[0].split()
@@ -138,7 +132,7 @@ def _tiny_bpe_masked_lm(path) -> str:
     """A tiny random RoBERTa with a byte-level BPE vocabulary: "Ġcat" starts a word, "cat"/"ing" continue one."""
     import inspect
 
-    from transformers import RobertaConfig, RobertaForMaskedLM, RobertaTokenizerFast
+    from transformers import RobertaTokenizerFast
 
     words = ["cat", "dog", "the", "runs", "road", "food", "ing", "ed"]
     vocab = ["<s>", "<pad>", "</s>", "<unk>", "<mask>", *"abcdefghijklmnopqrstuvwxyz.,!", "Ġ"]
@@ -157,13 +151,21 @@ def _tiny_bpe_masked_lm(path) -> str:
         (path / "vocab.json").write_text(json.dumps(ids))
         (path / "merges.txt").write_text("#version: 0.2\n" + "\n".join(f"{a} {b}" for a, b in merges) + "\n")
         tok = RobertaTokenizerFast(vocab_file=str(path / "vocab.json"), merges_file=str(path / "merges.txt"))
+    _save_tiny_roberta(path, tok, positions=66, pad_id=1)
+    return str(path)
+
+
+def _save_tiny_roberta(path, tok, positions: int, pad_id: int) -> None:
+    """A randomly initialised one-layer RoBERTa masked LM over ``tok``'s vocabulary, saved with it."""
+    from transformers import RobertaConfig, RobertaForMaskedLM
+
     cfg = RobertaConfig(vocab_size=len(tok), hidden_size=32, intermediate_size=64, num_hidden_layers=1,
-                        num_attention_heads=2, max_position_embeddings=66, pad_token_id=1, type_vocab_size=1)
+                        num_attention_heads=2, max_position_embeddings=positions, pad_token_id=pad_id,
+                        type_vocab_size=1)
     with torch.random.fork_rng():
         torch.manual_seed(0)
         RobertaForMaskedLM(cfg).save_pretrained(path)
     tok.save_pretrained(path)
-    return str(path)
 
 
 def test_bpe_word_continuation_pieces_are_never_inserted_as_words(tmp_path):
