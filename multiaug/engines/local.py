@@ -440,7 +440,7 @@ def augment_table_batch(
         out = work.iloc[src].copy()
         X_aug = X_aug if isinstance(X_aug, pd.DataFrame) else pd.DataFrame(np.asarray(X_aug), columns=feats)
         for c in feats:
-            out[c] = X_aug[c].to_numpy()
+            out[c] = X_aug[c].array  # its own dtype (category, nullable Int64...), placed by position
         if label_column is not None:
             labels = np.asarray(_hard_labels(aug, y, y_aug))
             if not _same_labels(labels, y[src]):  # changed by the augmenter (mixed targets)

@@ -73,3 +73,18 @@ def test_cli_single_row_file_with_a_mixing_augmenter(tmp_path, capsys):
     err = capsys.readouterr().err
     assert exit_info.value.code == 2 and "single row" in err and "Mixup" in err
     assert not (tmp_path / "o.csv").exists()
+
+
+def test_cli_parquet_feature_columns_keep_their_dtypes(tmp_path):
+    # a category or nullable Int64 feature came back as strings / objects in the augmented rows (the
+    # engine wrote the augmenter's columns through to_numpy()), so the output file's column lost its type
+    src, out = tmp_path / "in.parquet", tmp_path / "out.parquet"
+    pd.DataFrame({"a": [1.0, 2.0, np.nan, 4.0, 5.0], "b": pd.array([1, 2, 3, None, 5], dtype="Int64"),
+                  "c": pd.Categorical(["x", "y", "x", "y", "x"]), "y": [0, 1, 0, 1, 0]}).to_parquet(src)
+    res = CliRunner().invoke(cli, ["augment", str(src), "-o", str(out), "-a", "gaussian_noise", "--label-column", "y",
+                                   "-p", "nan_policy=keep", "--seed", "0", "--no-progress"])
+    assert res.exit_code == 0, res.output
+    got = pd.read_parquet(out)
+    assert isinstance(got["c"].dtype, pd.CategoricalDtype) and set(got["c"]) == {"x", "y"}
+    assert str(got["b"].dtype) == "Int64" and got["b"].isna().sum() == 2
+    assert not np.allclose(got["a"][5:].dropna(), got["a"][:5].dropna())  # the features were noised
