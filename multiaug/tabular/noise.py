@@ -1,13 +1,12 @@
 """Additive noise for tables."""
 from __future__ import annotations
 
-import warnings
 from typing import Any
 
 import numpy as np
 import torch
 
-from ..core import Params
+from ..core import Params, warn_unchanged
 from ..core.constraints import Integral, Interval, Real, SequenceOf
 from ..core.hostreads import host_reads_cheap
 from ..registry import register
@@ -125,21 +124,16 @@ class GaussianNoise(TabularAugmenter):
 
     def _warn_if_nothing_to_noise(self, x: torch.Tensor, hard: Any) -> None:
         """Contract: an augmenter that cannot change its input says so. Every column it may noise
-        (``columns``, else all) categorical/boolean leaves each row as it was: a ``RuntimeWarning``."""
-        flags = hard.detach().cpu().numpy() if isinstance(hard, torch.Tensor) else np.asarray(hard)
-        hard_cols = [bool(h) for h in flags.reshape(-1).tolist()]
-        if len(hard_cols) != x.shape[1]:
+        (``columns``, else all) categorical/boolean leaves each row as it was (``warn_unchanged``)."""
+        flags = np.asarray(hard.cpu() if isinstance(hard, torch.Tensor) else hard, dtype=bool).reshape(-1)
+        if flags.size != x.shape[1]:
             return
-        cols = range(x.shape[1]) if self.columns is None else [int(c) % x.shape[1] for c in self.columns]
-        if any(not hard_cols[j] for j in cols):
+        sel = flags if self.columns is None else flags[[int(c) % x.shape[1] for c in self.columns]]
+        if not sel.all():
             return
         which = "every column" if self.columns is None else f"columns={list(self.columns)}"
-        warnings.warn(
-            f"GaussianNoise: the columns it may noise ({which}) are all categorical or boolean, which noise "
-            "never changes: the rows come back unchanged (set columns= to numeric columns)",
-            RuntimeWarning,
-            stacklevel=5,
-        )
+        warn_unchanged(self, x.shape[0], x.shape[0], f"the columns it may noise ({which}) are all categorical or "
+                       "boolean, which noise never changes; set columns= to numeric columns")
 
 
 def _nanstd(t: torch.Tensor) -> torch.Tensor:
