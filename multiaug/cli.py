@@ -96,13 +96,6 @@ def parse_params(items: tuple[str, ...]) -> dict[str, Any]:
     return params
 
 
-def augmenter_name(name: str) -> str:
-    """The registered name of ``name`` as a user may spell it (see :func:`multiaug.registry.resolve`)."""
-    from . import registry
-
-    return registry.resolve(name)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="multiaug", prog_name="multiaug")
 def cli() -> None:
@@ -133,7 +126,7 @@ def describe_cmd(name: str) -> None:
     from . import registry
 
     try:
-        click.echo(registry.describe(augmenter_name(name)))
+        click.echo(registry.describe(name))
     except ValueError as e:
         raise UserError(str(e)) from None
 
@@ -155,7 +148,7 @@ def build_augmenter(augmenter: str | None, params: dict, config: str | None, loa
         elif config:
             aug = Augmenter.from_config(config)
         else:
-            return registry.create(augmenter_name(augmenter), **params)
+            return registry.create(augmenter, **params)
     except yaml.YAMLError as e:
         raise UserError(f"{given[0]} {str(load or config)!r} is not valid YAML: {' '.join(str(e).split())}") from None
     if params:
@@ -446,7 +439,7 @@ def _eval_candidates(augmenters: tuple[str, ...], configs: tuple[str, ...]) -> l
 
     out = []
     for a in augmenters:
-        out.append("none" if a.strip().lower() == "none" else registry.create(augmenter_name(a)))
+        out.append("none" if a.strip().lower() == "none" else registry.create(a))
     for c in configs:
         out.append((Path(c).stem, from_config(c)))
     return out

@@ -114,6 +114,7 @@ def check_params(cls: type, params: Any, where: str = "parameter") -> None:
 def create(name: str, **params: Any):
     """An instance of the augmenter registered as ``name``; unknown or missing parameters are a
     one-line ``ValueError`` that names the augmenter and lists its parameters."""
+    name = resolve(name)
     cls = get(name)
     check_params(cls, params)
     missing = [k for k, d in cls.param_defaults().items() if d is inspect.Parameter.empty and k not in params]

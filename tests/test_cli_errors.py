@@ -342,7 +342,7 @@ def test_library_warnings_are_one_line_each_five_at_most(capsys, monkeypatch):
 @pytest.mark.parametrize("spelling,name", [("EDA", "eda"), ("RandomSwap", "random_swap"), ("Random-Swap", "random_swap"),
                                            ("random swap", "random_swap"), ("mix_up", "mixup"), ("jitter", "jitter")])
 def test_augmenter_names_in_any_spelling(tmp_path, capsys, spelling, name):
-    from multiaug.cli import augmenter_name
+    from multiaug.registry import resolve as augmenter_name
 
     assert augmenter_name(spelling) == name
     proc = run_inproc("describe", spelling, capsys=capsys)
