@@ -408,6 +408,8 @@ def augment_table_batch(
     elif aug.modality == "tagged":
         tok_col, tag_col = _tagged_columns(*(tagged_columns or ()))
         tokens, tags = io.tagged_rows(work, tok_col, tag_col)
+        own_rows = np.flatnonzero(own)  # the rows of df among work's, for the originals below
+        tagged_own = ([tokens[i] for i in own_rows], [tags[i] for i in own_rows])
         y_rows = _label_array(work[label_column]) if label_column is not None else None
         X_aug, _, src = _augment_quiet(aug, {"tokens": tokens, "tags": tags}, y_rows, n_aug, report, copies,
                                        work.index.to_numpy())
@@ -460,8 +462,7 @@ def augment_table_batch(
         if aug.modality == "tagged":
             # the originals in the scheme the augmented rows are in (IOB1 input comes back as BIO from
             # the augmenter: one file, one scheme); a sentence already valid in it is written as read
-            tok_col, tag_col = _tagged_columns(*(tagged_columns or ()))
-            tokens, tags = io.tagged_rows(df, tok_col, tag_col)
+            tokens, tags = tagged_own
             valid = aug.handler.check({"tokens": tokens, "tags": tags}, aug)[0].tags
             fixed = [i for i, (a, b) in enumerate(zip(tags, valid)) if list(a) != list(b)]
             if fixed:
