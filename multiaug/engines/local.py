@@ -841,9 +841,8 @@ def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
                         plan: Any = None) -> None:
     seed, batch_size, exclude_original = opts.seed, opts.batch_size, opts.exclude_original
     import torch
-    from torch_geometric.data import Batch
 
-    from ..graph.base import as_batch, to_data_list
+    from ..graph.base import as_batch, to_data_list, x_as_x_aug
 
     if aug.modality != "graph":
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; .pt files hold graphs")
@@ -859,7 +858,7 @@ def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
                                            None if plan is None else plan[2][start : start + len(chunk)],
                                            np.arange(start, start + len(chunk)))
             # LocalAugmentation's x_aug (k, nodes, F) cut per graph (PyG's to_data_list drops it)
-            aug_list = to_data_list(X_aug) if isinstance(X_aug, Batch) else list(X_aug) if isinstance(X_aug, list) else [X_aug]
+            aug_list = list(X_aug) if isinstance(X_aug, list) else to_data_list(X_aug)
             like = next((g.x_aug for g in aug_list if "x_aug" in g), None)
             _note_balanced(report, start + np.asarray(src, dtype=np.int64))
             if not exclude_original:
@@ -867,7 +866,7 @@ def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
                     g = g.clone()
                     if like is not None and "x_aug" not in g and g.x is not None:
                         # one attribute set per file: an original's x_aug is its own features, as augment gives it
-                        g.x_aug = g.x.to(like.dtype)[None].expand(like.shape[0], *g.x.shape).clone()
+                        g.x_aug = x_as_x_aug(g, like).clone()
                     g[SOURCE_INDEX] = torch.tensor([start + i])
                     g[IS_AUGMENTED] = torch.tensor([False])
                     result.append(g)

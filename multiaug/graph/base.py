@@ -227,6 +227,12 @@ def _without(data: Any, key: str) -> Any:
     return data
 
 
+def x_as_x_aug(data: Any, like: torch.Tensor) -> torch.Tensor:
+    """``data.x`` in the place of an ``x_aug`` like ``like`` (k, nodes, F): k views of the graph's own
+    features (no copy), what LocalAugmentation gives a graph it leaves alone."""
+    return data.x.to(like.dtype)[None].expand(like.shape[0], *data.x.shape)
+
+
 def _join_x_aug(batches: Sequence[Any]) -> torch.Tensor | None:
     """LocalAugmentation's ``x_aug`` (k, nodes, F) of batches joined node by node, as their graphs are
     (a batch without one, such as the originals of ``fit_resample``, contributes a copy of its ``x``,
@@ -237,7 +243,7 @@ def _join_x_aug(batches: Sequence[Any]) -> torch.Tensor | None:
     k = have[0].shape[0]
     parts = []
     for b in batches:
-        xa = b.x_aug if "x_aug" in b else b.x.to(have[0].dtype)[None].expand(k, *b.x.shape)
+        xa = b.x_aug if "x_aug" in b else x_as_x_aug(b, have[0])
         if xa.shape[0] != k or xa.shape[1] != b.num_nodes:
             raise ValueError(f"LocalAugmentation: x_aug of shape {tuple(xa.shape)} cannot be joined: expected "
                              f"({k}, {b.num_nodes}, F), k generated matrices over the graph's nodes")
