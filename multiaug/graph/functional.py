@@ -375,6 +375,16 @@ def view_weight_dtype(data: Any) -> torch.dtype:
     return w.dtype if isinstance(w, torch.Tensor) and w.is_floating_point() else torch.float32
 
 
+def view_edge_weight(data: Any) -> torch.Tensor:
+    """``data``'s ``edge_weight`` in :func:`view_weight_dtype` (weight 1 on every edge where it is
+    missing): what a weighted view starts from and gives the graphs it leaves alone."""
+    w = getattr(data, "edge_weight", None)
+    dt = view_weight_dtype(data)
+    if isinstance(w, torch.Tensor):
+        return w.to(dt)
+    return torch.ones(data.edge_index.shape[1], dtype=dt, device=data.edge_index.device)
+
+
 def as_weighted_view(data: Any) -> Any:
     """``data`` with the attribute set of a weighted view (DiffusionView, SchurView): ``edge_weight``
     (weight 1 on every edge where it is missing) and no other edge attribute (``edge_attr``...: they
@@ -385,12 +395,8 @@ def as_weighted_view(data: Any) -> Any:
     w = getattr(data, "edge_weight", None)
     if isinstance(w, torch.Tensor) and w.is_floating_point() and all(k == "edge_weight" for k in edge_keys):
         return data
-    if not isinstance(w, torch.Tensor):
-        w = torch.ones(data.edge_index.shape[1], dtype=torch.float32, device=data.edge_index.device)
-    elif not w.is_floating_point():  # as the views give (view_weight_dtype)
-        w = w.to(torch.float32)
     removed = [k for k in edge_keys if k != "edge_weight"]
-    return _rebuild(data, None, data.edge_index, {"edge_weight": w}, removed, node_keys=node_keys)
+    return _rebuild(data, None, data.edge_index, {"edge_weight": view_edge_weight(data)}, removed, node_keys=node_keys)
 
 
 def sort_edges_by_graph(edge_index: torch.Tensor, node_graph: torch.Tensor, *values: torch.Tensor):

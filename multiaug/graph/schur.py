@@ -104,11 +104,7 @@ class SchurView(GraphAugmenter):
         if N == 0:  # nothing to eliminate (already counted as unchanged by _sample): the same empty view
             return F.replace_edges(data, ei, {"edge_weight": torch.zeros(0, device=dev, dtype=F.view_weight_dtype(data))})
         check_edge_weight(data, "SchurView", positive=False)  # positivity: coalesce_undirected
-        w = getattr(data, "edge_weight", None)
-        if w is None:
-            w = torch.ones(ei.shape[1], device=dev, dtype=torch.float32)
-        elif not w.is_floating_point():
-            w = w.to(torch.float32)
+        w = F.view_edge_weight(data)
         try:
             lo, hi, w = F.coalesce_undirected(ei, w, N, symmetrize=self.symmetrize)
         except ValueError as err:
