@@ -12,7 +12,6 @@ all randomness comes from the instance's generator, and the fitted generator is 
 from __future__ import annotations
 
 import math
-import numbers
 import time
 from typing import Any
 
@@ -239,7 +238,7 @@ class LocalAugmentation(GraphAugmenter):
         if score is not None and not callable(score):
             raise TypeError(f"score: expected a callable (generated features -> number), got {type(score).__name__}")
         for name, v, least in (("score_every", score_every, 1), ("warmup", warmup, 0)):
-            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < least:
+            if not Interval(Integral, least, None).accepts(v):
                 raise ValueError(f"{name}: expected an integer >= {least}, got {v!r}")
         self._ensure_valid()
         data, _ = self._to_internal(X)
@@ -369,7 +368,7 @@ class LocalAugmentation(GraphAugmenter):
         shape ``(k, N, F)`` on the data's device, drawn with the instance's generator."""
         self._check_fitted()
         k = self.k if k is None else k
-        if isinstance(k, bool) or not isinstance(k, numbers.Integral) or k < 1:
+        if not Interval(Integral, 1, None).accepts(k):
             raise ValueError(f"k must be an integer >= 1, got {k!r}")
         k = int(k)
         data, _ = self._to_internal(data)

@@ -52,12 +52,12 @@ import numpy as np
 import torch
 
 from ..core import ModalityHandler, Params, concat_labels, register_modality
-from ..core.constraints import Integral, Interval, Options, Real, Satisfies
+from ..core.constraints import Integral, Interval, Options, Real
 from ..core.hostreads import host_item
 from ..registry import register
 from . import functional as F
 from .base import TextAugmenter, UnchangedRule, fold_status, merge_status
-from .char import _ALPHABETS as _CHAR_ALPHABETS
+from .char import CharNoise
 from .vocab import factorize
 
 __all__ = [
@@ -1283,8 +1283,7 @@ class TaggedCharNoise(TaggedAugmenter):
         "char_max": [Interval(Integral, 1, None)],
         "min_word_len": [Interval(Integral, 1, None)],
         # the rule of CharNoise, which runs the kernel: checked here, so that a bad value names this augmenter
-        "alphabet": [Satisfies(lambda a: isinstance(a, str) and len(set(_CHAR_ALPHABETS.get(a, a))) >= 2,
-                               "'letters', 'alphanumeric' or a string of at least 2 distinct characters")],
+        "alphabet": CharNoise._parameter_constraints["alphabet"],
         "protect": _PROTECT,
     }
 
