@@ -217,7 +217,7 @@ class TaggedBatch:
             if scheme == "auto":
                 scheme = detect_scheme(tags)
             _check_tags(tags, scheme)
-            tags = _repaired(tokens, tags, scheme)
+            tags = _repaired(tags, scheme)
         self.tokens: list[list[str]] = list(tokens)
         self.tags: list[list[str]] = list(tags)
         self.scheme: str = scheme
@@ -286,7 +286,7 @@ def _check_lists(tokens: Any, tags: Any) -> tuple[list, list]:
     return tokens, tags
 
 
-def _repaired(tokens: list[list[str]], tags: list[list[str]], scheme: str) -> list[list[str]]:
+def _repaired(tags: list[list[str]], scheme: str) -> list[list[str]]:
     """``tags`` with every sentence that is not valid in ``scheme`` (IOB1's ``I-X`` after ``O``, an
     unclosed BIOES mention, ...) rewritten from its lenient reading, so that the sentences an augmenter
     leaves alone (``p``) come back in the same valid scheme as those it edits (vectorised: prefix codes
@@ -294,12 +294,7 @@ def _repaired(tokens: list[list[str]], tags: list[list[str]], scheme: str) -> li
     flat = list(chain.from_iterable(tags))
     if not flat:
         return tags
-    info = {t: split_tag(t) for t in set(flat)}
-    types = {ty: k + 1 for k, ty in enumerate(sorted({ty for _, ty in info.values() if ty is not None}))}
-    pre_of = {t: _PREFIX_CODE.get(p, _O) for t, (p, _) in info.items()}
-    typ_of = {t: types[ty] if ty is not None else 0 for t, (_, ty) in info.items()}
-    pre = torch.from_numpy(np.fromiter(map(pre_of.__getitem__, flat), np.int64, len(flat)))
-    typ = torch.from_numpy(np.fromiter(map(typ_of.__getitem__, flat), np.int64, len(flat)))
+    pre, typ, _ = _tag_codes(flat)
     lengths = torch.tensor([len(t) for t in tags], dtype=torch.long)
     sent = torch.repeat_interleave(torch.arange(len(tags)), lengths)
     bad = pre != _prefixes(typ, _mention_ids(pre, typ, sent), sent, scheme)
@@ -361,20 +356,25 @@ class _Flat:
         return torch.bincount(self.sent, minlength=self.n) if self.t else torch.zeros(self.n, dtype=torch.long)
 
 
-def _flatten(x: TaggedBatch, types: list[str] | None = None) -> _Flat:
-    lengths = torch.tensor([len(t) for t in x.tokens], dtype=torch.long)
-    n = len(x)
-    tok = np.empty(int(lengths.sum()), dtype=object)
-    tok[:] = list(chain.from_iterable(x.tokens))
-    flat_tags = list(chain.from_iterable(x.tags))
-    uniq = set(flat_tags)
-    info = {t: split_tag(t) for t in uniq}
+def _tag_codes(flat_tags: list[str], types: list[str] | None = None) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
+    """``(prefix codes, type codes, types)`` of a flat list of tags: type ``k + 1`` is ``types[k]``
+    (default: the sorted types found; 0 for O and for types not in ``types``)."""
+    info = {t: split_tag(t) for t in set(flat_tags)}
     types = sorted({ty for _, ty in info.values() if ty is not None}) if types is None else list(types)
     tcode = {ty: k + 1 for k, ty in enumerate(types)}
     pre_of = {t: _PREFIX_CODE.get(p, _O) for t, (p, _) in info.items()}
     typ_of = {t: tcode.get(ty, 0) if ty is not None else 0 for t, (_, ty) in info.items()}
     pre = torch.from_numpy(np.fromiter(map(pre_of.__getitem__, flat_tags), np.int64, len(flat_tags)))
     typ = torch.from_numpy(np.fromiter(map(typ_of.__getitem__, flat_tags), np.int64, len(flat_tags)))
+    return pre, typ, types
+
+
+def _flatten(x: TaggedBatch, types: list[str] | None = None) -> _Flat:
+    lengths = torch.tensor([len(t) for t in x.tokens], dtype=torch.long)
+    n = len(x)
+    tok = np.empty(int(lengths.sum()), dtype=object)
+    tok[:] = list(chain.from_iterable(x.tokens))
+    pre, typ, types = _tag_codes(list(chain.from_iterable(x.tags)), types)
     sent = torch.repeat_interleave(torch.arange(n), lengths)
     ent = _mention_ids(pre, typ, sent)
     pos = torch.arange(sent.numel())
