@@ -77,24 +77,24 @@ def _policy(n_in: int, hidden: int, n_out: int) -> nn.Module:
     return module
 
 
-def _in_categories_of(X_val: Any, ctx: Any) -> Any:
-    """``X_val`` (a DataFrame) with its categorical columns in the categories the conversion of ``X``
-    found (``ctx.categories``), so that both are coded alike; a category ``X`` lacks raises
-    ``ValueError`` naming the column. Anything else is returned as it is."""
-    if getattr(ctx, "kind", None) != "frame" or not ctx.categories or not hasattr(X_val, "iloc"):
+def _in_categories_of(X_val: Any, categories: dict, columns: Any) -> Any:
+    """``X_val`` (a DataFrame) with its categorical columns in ``categories`` (position -> categories,
+    those the conversion of ``X``, with ``columns``, found), so that both are coded alike; a category
+    ``X`` lacks raises ``ValueError`` naming the column. Anything else is returned as it is."""
+    if not categories or columns is None or not hasattr(X_val, "iloc"):
         return X_val
-    if X_val.ndim != 2 or X_val.shape[1] != len(ctx.columns):
+    if X_val.ndim != 2 or X_val.shape[1] != len(columns):
         return X_val  # the column count check that follows names the problem
     import pandas as pd
 
     X_val = X_val.copy(deep=False)
-    for j, cats in ctx.categories.items():
+    for j, cats in categories.items():
         col = X_val.iloc[:, j]
         coded = pd.Categorical(col, categories=cats)
         unseen = col[np.asarray(pd.isna(coded)) & np.asarray(col.notna())]
         if len(unseen):
             raise ValueError(
-                f"RegMix.fit: X_val column {ctx.columns[j]!r} holds categories not seen in X: "
+                f"RegMix.fit: X_val column {columns[j]!r} holds categories not seen in X: "
                 f"{list(dict.fromkeys(unseen.tolist()))[:5]}; X and X_val must share their categories"
             )
         X_val.isetitem(j, coded)
@@ -235,10 +235,10 @@ class RegMix(MixingAugmenter):
             if y_val is None:
                 raise ValueError("RegMix.fit: X_val given without y_val")
             self._check_feature_names(X_val, "X_val")
-            _, x_ctx = self.handler.check(X, self)
-            # X_val's categorical columns coded with X's categories (its own would shift the codes
-            # wherever X_val lacks a category of X)
-            xv, _ = self.handler.check(_in_categories_of(X_val, x_ctx), self)
+            # X_val's categorical columns coded with X's categories, as its conversion above found
+            # them (X_val's own would shift the codes wherever X_val lacks a category of X)
+            cats = self.__dict__.get("_fit_categories") or {}
+            xv, _ = self.handler.check(_in_categories_of(X_val, cats, getattr(X, "columns", None)), self)
             if xv.shape[1] != x.shape[1]:
                 raise ValueError(f"X_val has {xv.shape[1]} columns but X has {x.shape[1]}")
             if len(y_val) != xv.shape[0]:
