@@ -87,6 +87,16 @@ class ModalityHandler:
         raise NotImplementedError
 
 
+#: integer dtypes float32 cannot hold exactly (beyond 2**24: ids, counts): carried in float64
+WIDE_INTS = (torch.int32, torch.int64, torch.uint32, torch.uint64)
+
+
+def float_of_ints(t: torch.Tensor) -> torch.Tensor:
+    """An integer or boolean tensor as floats, exactly where it can be: integers wider than 16 bits
+    in float64, narrower ones and bool in float32 (tables and series read integers alike)."""
+    return t.to(torch.float64 if t.dtype in WIDE_INTS else torch.float32)
+
+
 class TensorHandler(ModalityHandler):
     """Shared indexing of modalities whose internal batch is one tensor with samples on axis 0
     (tables ``(N, F)``, series ``(N, C, T)``)."""

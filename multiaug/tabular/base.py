@@ -52,6 +52,7 @@ import torch
 from ..core import Augmenter, Params, TensorHandler, register_modality
 from ..core.base import input_settings
 from ..core.constraints import Options, Satisfies, SequenceOf
+from ..core.handlers import float_of_ints
 from ..core.hostreads import min_max
 
 NAN_POLICIES = ("raise", "keep")
@@ -88,9 +89,6 @@ def _resolve_columns(spec: Any, columns: Sequence[Any] | None, n_cols: int, who:
                 f"with {n_cols} columns"
             )
     return sorted(set(out))
-
-
-_WIDE_INTS = (torch.int32, torch.int64, torch.uint32, torch.uint64)
 
 
 def _needs_float64(dt: Any) -> bool:
@@ -409,7 +407,7 @@ class TabularHandler(TensorHandler):
         if not t.is_floating_point():
             ints = t if ctx.kind != "frame" and t.dim() == 2 and t.dtype in (torch.int64, torch.uint64) else None
             # integers beyond float32's 2**24 (ids, counts) stay exact in float64
-            t = t.to(torch.float64 if t.dtype in _WIDE_INTS else torch.float32)
+            t = float_of_ints(t)
             if ints is not None:  # and those beyond float64's 2**53 are tracked
                 t = self._track_exact(ints, t, hard, ctx)
         finite = torch.isfinite(t)

@@ -31,6 +31,7 @@ import torch
 from ..core import Augmenter, Params, TensorHandler, register_modality
 from ..core.base import input_settings
 from ..core.constraints import Boolean
+from ..core.handlers import float_of_ints
 from ..core.hostreads import all_finite
 
 
@@ -55,9 +56,6 @@ def _channels_last(aug: Any) -> bool:
         )
     return values.pop() if values else False
 
-
-#: integer dtypes float32 cannot hold exactly (beyond 2**24): carried in float64
-_WIDE_INTS = (torch.int32, torch.int64, torch.uint32, torch.uint64)
 
 #: a (N, C, T) input with C >= _CL_MIN_CHANNELS and C >= _CL_RATIO * T looks channels-last
 _CL_MIN_CHANNELS = 64
@@ -105,7 +103,7 @@ class TimeSeriesHandler(TensorHandler):
             who = type(aug).__name__ if aug is not None else "x"
             raise ValueError(f"{who}: Complex data not supported: x has dtype {x.dtype}; expected real numbers")
         if not t.is_floating_point():
-            t = t.to(torch.float64 if t.dtype in _WIDE_INTS else torch.float32)
+            t = float_of_ints(t)
         if not all_finite(t):  # on the CPU before any move to the device: a device input costs one read
             raise ValueError("x: contains NaN or inf values; clean or impute them first")
         ndim = t.dim()
