@@ -17,7 +17,7 @@ import torch
 from ..core import Params
 from ..core.constraints import Boolean, Integral, Interval, Pair, Real, SequenceOf
 from ..core.hostreads import min_max
-from ..core.labels import class_columns, class_list, current_batch_classes
+from ..core.labels import class_columns, class_list, current_batch_classes, labels_to_numpy
 from ..registry import register
 from . import functional as F
 from .base import TimeSeriesAugmenter
@@ -359,7 +359,7 @@ class _Mixing(TimeSeriesAugmenter):
         if not isinstance(y, (np.ndarray, torch.Tensor)) and hasattr(y, "to_numpy") and hasattr(y, "index"):
             # a pandas Series (or DataFrame of soft targets): read as its values, as tabular mixing does
             series = y
-            y = np.array(y.to_numpy())  # a copy: pandas may hand out a read-only view
+            y = labels_to_numpy(y)  # read-only views are copied below
             if y.dtype == object:  # e.g. a category Series of ints: let NumPy infer the values' type
                 y = np.asarray(y.tolist())
         is_np = isinstance(y, np.ndarray)
