@@ -823,7 +823,8 @@ class TableWriter:
                 self._fh = open(self.path, "w", encoding="utf-8", newline="")
                 if self.fmt == "csv":
                     # a column pandas named "Unnamed: N" had an empty header field: written back empty
-                    header = ["" if c in set(unnamed_columns(df.columns)) else c for c in df.columns]
+                    unnamed = set(unnamed_columns(df.columns))
+                    header = ["" if c in unnamed else c for c in df.columns]
                     df.to_csv(self._fh, index=False, header=header)
                     self.rows += len(df)
                     return

@@ -420,8 +420,9 @@ def augment_table_batch(
         feats = feature_columns
         if not feats:
             feats, skipped = io.default_feature_columns(df.columns, label_column, (SOURCE_INDEX, IS_AUGMENTED))
-            if skipped and io.unnamed_note(skipped) not in report.warnings:
-                report.warnings.append(io.unnamed_note(skipped))
+            note = io.unnamed_note(skipped) if skipped else None
+            if note is not None and note not in report.warnings:
+                report.warnings.append(note)
         missing = [c for c in feats if c not in df.columns]
         if missing:
             raise ValueError(f"--columns {missing} are not in the input; columns are {list(df.columns)}")
