@@ -224,13 +224,7 @@ class NodeAdapter:
 
     def fold_graph(self, idx, copy_features: bool = True):
         """The graph with every label outside the units ``idx`` hidden (-1) and ``train_mask`` marking ``idx``."""
-        if copy_features:
-            g = self.data.clone()
-            for k in ("train_mask", "val_mask", "test_mask", "label_mask"):
-                if k in g:
-                    del g[k]
-        else:
-            g = self._shallow()
+        g = self._shallow().clone() if copy_features else self._shallow()
         nodes = torch.as_tensor(self.nodes[idx], dtype=torch.long)
         y = torch.full_like(self.full_y, -1)
         y[nodes] = self.full_y[nodes]
