@@ -161,8 +161,8 @@ class EdgeAdd(_RateAugmenter):
         taken = existing
         if n_dense:
             chosen = self._listed_pairs(dense, need, nodes_per, ptr, N, taken, g)
+            # (taken stays as it is: the graphs drawn below are other graphs, whose keys never meet these)
             need = torch.where(dense, torch.zeros_like(need), need)
-            taken = torch.sort(torch.cat([taken, chosen]))[0]
         for _ in range(64):
             if int(need.sum()) == 0:
                 break
