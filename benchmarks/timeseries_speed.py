@@ -5,7 +5,8 @@ Data: N=2000 random walks, C=3 channels, T=512 steps (float32).
 1. tsaug ``TimeWarp() + Drift(max_drift=0.5, n_drift_points=3) + AddNoise(scale=0.01)`` on the
    ``(N, T, C)`` NumPy array tsaug expects, versus the multiaug equivalent
    ``Sequential([TimeWarp(), Drift(max_drift=0.5, n_drift_points=3), Jitter(sigma=0.01)])`` on the
-   ``(N, C, T)`` tensor (and on the NumPy array, conversion included). Medians and the ratio.
+   ``(N, C, T)`` tensor (and on the NumPy array, conversion included; and on a float64 array, NumPy's
+   default dtype, which multiaug keeps: its warps read float64 maps). Medians and the ratio.
 2. Each multiaug augmenter alone, as a multiple of a plain copy of the batch (``x.clone()``).
    Reference rows ("floor") time the work some augmenters cannot avoid: drawing one Gaussian
    (Jitter) or uniform per entry, an rFFT + irFFT round trip (FrequencyMask / FrequencyMix), one
@@ -98,10 +99,12 @@ def run(repeats: int, device: str) -> list[str]:
         x_np_tc = x.cpu().numpy().transpose(0, 2, 1).copy()  # (N, T, C) for tsaug
         tsaug_pipe = tsaug.TimeWarp() + tsaug.Drift(max_drift=0.5, n_drift_points=3) + tsaug.AddNoise(scale=0.01)
         x_np = x.cpu().numpy()
+        x_np64, x_np64_tc = x_np.astype("float64"), x_np_tc.astype("float64")
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             med = _interleaved_medians(
-                {"tsaug": lambda: tsaug_pipe.augment(x_np_tc), "np": lambda: pipe(x_np), "ma": lambda: pipe(x)}, repeats
+                {"tsaug": lambda: tsaug_pipe.augment(x_np_tc), "np": lambda: pipe(x_np), "ma": lambda: pipe(x),
+                 "tsaug64": lambda: tsaug_pipe.augment(x_np64_tc), "np64": lambda: pipe(x_np64)}, repeats
             )
         t_tsaug, t_np, t_ma = med["tsaug"], med["np"], med["ma"]
     else:
@@ -115,6 +118,8 @@ def run(repeats: int, device: str) -> list[str]:
         lines.append(f"| tsaug 0.2.1 (NumPy (N,T,C)) | {t_tsaug:.4f} | 1.0 |")
         lines.append(f"| multiaug (NumPy in/out, conversion included) | {t_np:.4f} | {t_tsaug / t_np:.1f} |")
         lines.append(f"| multiaug (torch tensor) | {t_ma:.4f} | {t_tsaug / t_ma:.1f} |")
+        lines.append(f"| tsaug 0.2.1, float64 | {med['tsaug64']:.4f} | 1.0 (float64) |")
+        lines.append(f"| multiaug (NumPy float64 in/out) | {med['np64']:.4f} | {med['tsaug64'] / med['np64']:.1f} (float64) |")
     else:
         lines.append(f"| multiaug (torch tensor) | {t_ma:.4f} | n/a |")
     lines.append("")

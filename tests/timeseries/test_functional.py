@@ -1,6 +1,8 @@
 """Kernels of multiaug.timeseries.functional: position maps, resampling, random draws."""
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 import torch
 from hypothesis import given, settings
@@ -271,3 +273,38 @@ def test_unit_grid_maps_the_last_step_to_one():
         assert torch.allclose(pos[0], torch.arange(t, dtype=torch.float32), atol=1e-5)
         ww = F.window_warp_pos(torch.tensor([0.2]), torch.tensor([0.3]), torch.tensor([1.0]), t)
         assert torch.allclose(ww[0], torch.arange(t, dtype=torch.float32), atol=1e-4)
+
+
+@pytest.mark.parametrize("costly_reads", [False, True])
+def test_resample_float64_reads_whole_steps_exactly_and_interpolates_the_rest(costly_reads):
+    """float64 goes through grid_sample (two gathers and a lerp cost 2-5x more) and then reads the
+    whole-step positions exactly (grid_sample's normalised coordinates move them by ~1e-13): a few
+    whole steps among fractional ones (the sparse fix), all whole, none; the device path (no host
+    reads) gives the same values; gradients flow to the series."""
+    import numpy as np
+
+    from multiaug.core.hostreads import assume_costly_host_reads
+
+    g = _gen(3)
+    t = 37
+    x = torch.randn(6, 3, t, generator=g, dtype=torch.float64) * 1e6
+    frac = torch.rand(6, t, generator=g, dtype=torch.float64) * (t - 1)
+    some = frac.clone()
+    some[:, ::4] = some[:, ::4].floor()
+    some[0, -1] = t - 1
+    whole = torch.arange(t, dtype=torch.float64).flip(0).expand(6, t)
+    ctx = assume_costly_host_reads if costly_reads else contextlib.nullcontext
+    for pos in (some, frac, whole):
+        xr = x.clone().requires_grad_()
+        with ctx():
+            out = F.resample(xr, pos)
+        assert out.dtype == torch.float64 and out.shape == x.shape
+        is_whole = (pos == pos.floor())[:, None, :].expand_as(out)
+        idx = pos.round().long()[:, None, :].expand_as(out)
+        assert torch.equal(out.detach()[is_whole], x.gather(2, idx)[is_whole])
+        for i in range(6):
+            for ch in range(3):
+                want = np.interp(pos[i].numpy(), np.arange(t), x[i, ch].numpy())
+                assert np.allclose(out[i, ch].detach().numpy(), want, rtol=0, atol=1e-6)
+        out.sum().backward()
+        assert torch.isclose(xr.grad.sum(), torch.tensor(float(out.numel()), dtype=torch.float64))
