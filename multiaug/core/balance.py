@@ -242,7 +242,8 @@ def augment_rows(aug: Any, xi: Any, ctx: Any, y: Any, rows: np.ndarray, inputs: 
 
 
 def _merge_reports(reports: list) -> Any:
-    """One report for several rounds: counts summed, index lists joined, other details from the last."""
+    """One report for several rounds: counts summed (per-try counts try by try), index lists joined,
+    other details from the last."""
     from .report import AugmentReport
 
     reports = [r for r in reports if r is not None]
@@ -254,7 +255,11 @@ def _merge_reports(reports: list) -> Any:
             setattr(out, f, getattr(out, f) + int(getattr(r, f) or 0))
         for k, v in (r.details or {}).items():
             old = out.details.get(k)
-            if isinstance(v, list) and isinstance(old, list):
+            if k.endswith("_per_try") and isinstance(v, list) and isinstance(old, list):
+                # counts per try (LabelConsistent's rejected_per_try): summed try by try over the rounds
+                out.details[k] = [(old[i] if i < len(old) else 0) + (v[i] if i < len(v) else 0)
+                                  for i in range(max(len(old), len(v)))]
+            elif isinstance(v, list) and isinstance(old, list):
                 out.details[k] = old + v
             elif isinstance(v, int) and not isinstance(v, bool) and isinstance(old, int) and k != "threshold":
                 out.details[k] = old + v

@@ -429,7 +429,7 @@ class LabelConsistent(Composition):
             pending = pending[~ok2 | (u2 & unchanged_bad)]
         return {"x_rep": x_rep, "y_rep": y_rep, "out": out, "y_out": y_out, "ok": ok, "score": score,
                 "unchanged": unchanged & unchanged_bad, "rejected": rejected, "tries": tries, "per_try": per_try,
-                "rows": rows}
+                "rows": rows, "labels": labels, "ctx": ctx}
 
     def _resolve(self, r: dict, can_drop: bool) -> tuple[Any, Any, np.ndarray]:
         """Apply ``on_fail`` to the samples rejected at every try; ``(out, y_out, kept positions)`` and
@@ -446,11 +446,16 @@ class LabelConsistent(Composition):
         # a 1:1 call cannot drop: "drop" puts the source sample back (unchanged texts are their source already)
         back = self.on_fail == "keep_original" or (self.on_fail == "drop" and not can_drop)
         replace = failed & ~unchanged if back else np.zeros_like(failed)
+        score = r["score"]
         if replace.any():
             ri = torch.as_tensor(np.flatnonzero(replace))
-            out = h.merge(out, ri, _take(h, r["x_rep"], ri)) if len(ri) < len(rows) else r["x_rep"]
+            back_x = _take(h, r["x_rep"], ri)
+            out = h.merge(out, ri, back_x) if len(ri) < len(rows) else r["x_rep"]
             if y_out is not None:
                 y_out = merge_labels(y_out, ri, take_labels(r["y_rep"], ri))
+            # the scores reported are those of the samples returned: the source samples put back
+            score = score.copy()
+            score[replace] = self._judge(back_x, r["labels"][replace], self.handler.rows_ctx(r["ctx"], rows[replace]))[1]
         drop = np.zeros_like(failed)
         if can_drop:
             drop = unchanged | (failed & (self.on_fail == "drop"))
@@ -464,7 +469,7 @@ class LabelConsistent(Composition):
             "rejected_index": sorted(set(rows[r["rejected"]].tolist())),
             "failed_index": sorted(set(rows[failed & ~unchanged].tolist())),
             "dropped_index": rows[drop].tolist(),
-            "scores": r["score"][keep].tolist(),
+            "scores": score[keep].tolist(),
             "threshold": self.threshold if self.task == "classification" else self.tolerance,
             "on_fail": self.on_fail,
         }

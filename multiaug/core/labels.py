@@ -271,12 +271,30 @@ def merge_labels(y: Any, index: torch.Tensor, part: Any) -> Any:
     return out
 
 
+def _same_values(a: Any, b: Any) -> bool:
+    """Whether two pandas Series hold the same values (missing where the other is missing)."""
+    na_a, na_b = np.asarray(a.isna(), dtype=bool), np.asarray(b.isna(), dtype=bool)
+    if not np.array_equal(na_a, na_b):
+        return False
+    va, vb = a.to_numpy(dtype=object)[~na_a], b.to_numpy(dtype=object)[~na_b]
+    return bool(np.all(va == vb)) if len(va) else True
+
+
 def _like(out: Any, dtype: Any) -> Any:
-    """``out`` in the labels' own dtype (categories, nullable integers) where its values allow it."""
+    """``out`` in the labels' own dtype (categories, nullable integers) where its values allow it
+    without change: mixed regression targets of integer labels stay floats (a cast would truncate
+    them), values outside a categorical dtype's categories stay values (a cast would make them NaN)."""
+    import pandas as pd
+
     try:
-        return out.astype(dtype)
+        cast = out.astype(dtype)
     except (TypeError, ValueError):  # e.g. mixed soft targets in integer columns: keep the common dtype
         return out
+    if isinstance(out, pd.DataFrame):
+        same = all(_same_values(cast[c], out[c]) for c in out.columns)
+    else:
+        same = _same_values(cast, out)
+    return cast if same else out
 
 
 def concat_labels(ys: Sequence[Any]) -> Any:
@@ -318,18 +336,51 @@ def concat_labels(ys: Sequence[Any]) -> Any:
     return [v.item() if isinstance(v, np.generic) else v for v in out]
 
 
+#: soft-target weights this close to the largest are a tie (CutMix's 2 of 6 columns kept: 1/3 in float32)
+_TIE_TOL = 1e-6
+
+
+def dominant_columns(soft: Any, y: Any, classes: list | None = None) -> Any:
+    """Column of the largest weight of each row of soft targets ``soft`` ``(M, K)`` (a tensor or an
+    array; the same kind comes back), ties going to the copy's *own* label: the copies of ``y`` come
+    in ``augment``'s order (copy ``i`` of source ``i % len(y)``), and a row that is half its own
+    label and half its partner's keeps its own, as mixing keeps the own value of categorical cells
+    on a tie. Without this rule ``argmax`` gives every tie to the lower column, which skews the class
+    counts of ``fit_resample`` (CutMix on few columns ties often). ``classes``: the sorted classes
+    numbering the columns when the labels are not non-negative integers (None: the label is its
+    column). Where the copies cannot be matched to ``y`` (lengths), or a label has no column, plain
+    ``argmax``."""
+    is_t = isinstance(soft, torch.Tensor)
+    s = soft.detach().cpu().numpy() if is_t else np.asarray(soft)
+    arg = s.argmax(axis=1) if s.size else np.zeros(len(s), dtype=np.int64)
+    n, m = label_length(y), len(s)
+    if n and m and m % n == 0 and s.ndim == 2:
+        try:
+            own = class_columns(y, classes) if classes is not None else labels_to_numpy(y).astype(np.int64)
+        except (KeyError, TypeError, ValueError):
+            own = None
+        if own is not None and own.ndim == 1 and len(own) and own.min() >= 0 and own.max() < s.shape[1]:
+            own = np.tile(own, m // n)
+            rows = np.arange(m)
+            tie = s[rows, own] >= s[rows, arg] - _TIE_TOL
+            arg = np.where(tie, own, arg)
+    return torch.as_tensor(arg, device=soft.device) if is_t else arg
+
+
 def resample_labels(y: Any, y_aug: Any) -> Any:
     """Labels given to estimators by ``fit_resample``: soft targets ``(N, K)`` from mixing become the
-    dominant class when ``y`` holds hard labels (scikit-learn classifiers need them); anything else is
-    returned as it is."""
+    dominant class when ``y`` holds hard labels (scikit-learn classifiers need them; a tie goes to the
+    copy's own label, see :func:`dominant_columns`); anything else is returned as it is."""
     nd_y = label_ndim(y)
     nd_a = label_ndim(y_aug)
     if nd_y == 1 and nd_a == 2:
-        if isinstance(y_aug, torch.Tensor):
-            arg = y_aug.argmax(dim=1)
-            return arg.to(y.dtype) if isinstance(y, torch.Tensor) else arg.cpu().numpy()
-        arg = np.asarray(y_aug).argmax(axis=1)
         named = label_classes(y)
+        if isinstance(y_aug, torch.Tensor):
+            arg = dominant_columns(y_aug, y, named)
+            if named is not None and isinstance(y, torch.Tensor):
+                return torch.as_tensor(named, dtype=y.dtype, device=y.device)[arg.to(y.device)]
+            return arg.to(y.dtype) if isinstance(y, torch.Tensor) else arg.cpu().numpy()
+        arg = dominant_columns(np.asarray(y_aug), y, named)
         if named is not None:  # column j is the j-th of the sorted classes (strings, negative integers)
             if isinstance(y, torch.Tensor):
                 return torch.as_tensor(named, dtype=y.dtype, device=y.device)[torch.as_tensor(arg, device=y.device)]

@@ -28,6 +28,7 @@ from ..core.labels import (
     class_list,
     class_values,
     current_batch_classes,
+    dominant_columns,
     labels_to_numpy,
 )
 
@@ -202,15 +203,19 @@ def decode(t: Targets, values: torch.Tensor) -> Any:
 
 
 def hard_labels(soft: Any, classes: list | None, integer: bool, like: Any) -> Any:
-    """Dominant class of soft targets, as labels of ``like``'s kind (for ``fit_resample``)."""
-    arg = soft.argmax(dim=1) if isinstance(soft, torch.Tensor) else np.asarray(soft).argmax(axis=1)
+    """Dominant class of soft targets, as labels of ``like``'s kind (for ``fit_resample``); ``like``
+    holds the hard labels the soft targets were made from (a tie goes to a copy's own label:
+    :func:`multiaug.core.labels.dominant_columns`)."""
+    named = None if integer or classes is None else classes
+    arg = dominant_columns(soft, like, named)
     if isinstance(like, torch.Tensor):
         arg = torch.as_tensor(arg, device=like.device)
-        if integer or classes is None:
+        if named is None:
             return arg.to(like.dtype)
-        return arg
+        # column j is the j-th of the sorted classes (e.g. negative integers): the label, not the column
+        return torch.as_tensor(named, dtype=like.dtype, device=like.device)[arg]
     arg = arg.cpu().numpy() if isinstance(arg, torch.Tensor) else arg
     like_arr = labels_to_numpy(like)
-    if integer or classes is None:
+    if named is None:
         return arg.astype(like_arr.dtype)
     return class_values(classes, arg, like_arr)

@@ -29,7 +29,7 @@ class MixingAugmenter(TabularAugmenter):
       non-negative integers (``K = num_classes`` or max label + 1), else the ``j``-th sorted distinct
       label (call ``fit(X, y)`` first so that ``K`` does not depend on the batch);
     * ``fit_resample`` (imblearn) turns soft targets into the *dominant* label (the side with the
-      larger weight) because scikit-learn classifiers need hard labels.
+      larger weight; the row's own label on a tie) because scikit-learn classifiers need hard labels.
 
     A tensor ``y`` gives a tensor on its device; other containers give NumPy arrays (a pandas Series of
     regression targets stays a Series).

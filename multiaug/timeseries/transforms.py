@@ -413,7 +413,10 @@ class _Mixing(TimeSeriesAugmenter):
     def _apply_mask(self, mask: torch.Tensor, params: Params) -> torch.Tensor:
         # a per-step label cannot be "mixed": take the partner's where it dominates
         take = (params["lam"] < 0.5).to(mask.device)[:, None, None]
-        return torch.where(take, mask[params["perm"].to(mask.device)], mask)
+        lengths = params.get("lengths")
+        # each series keeps its own padding, as its values do (``keep_padding`` in ``_apply``)
+        lengths = lengths.to(mask.device) if lengths is not None else None
+        return F.keep_padding(torch.where(take, mask[params["perm"].to(mask.device)], mask), mask, lengths)
 
 
 class _BetaMixing(_Mixing):

@@ -186,6 +186,23 @@ def test_with_consistency_filter_shortfall_is_reported():
     assert len(src) == 0 and lc.report_.details["balance"]["shortfall"] == {1: 7}
 
 
+def test_with_consistency_filter_per_try_counts_are_summed_try_by_try_over_rounds():
+    X, y = _imbalanced((20, 6, 4))
+
+    def model(Xm):  # rejects copies whose first feature moved far
+        ok = (np.abs(np.asarray(Xm)[:, 0]) < 1.0).astype(float)
+        return np.stack([ok, ok, ok], axis=1)
+
+    lc = LabelConsistent(GaussianNoise(sigma=0.8, seed=0), model, threshold=0.5, max_tries=3)
+    quiet(lc.augment, X, y, sampling_strategy="auto")
+    d = lc.report_.details
+    assert d["balance"]["rounds"] > 1  # top-up rounds ran, each with its own tries
+    per_try = d["rejected_per_try"]
+    assert len(per_try) == 3  # one count per try, not the rounds' lists joined
+    assert per_try[0] == d["rejected"] and per_try[-1] == d["failed"]
+    assert sum(per_try[:-1]) == d["redraws"]
+
+
 # ---- reproducibility, errors ------------------------------------------------------------------------------
 
 

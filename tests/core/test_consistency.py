@@ -141,6 +141,23 @@ def test_call_is_one_to_one_and_puts_sources_back():
     assert aug.report_.details["kept_original"] > 0
 
 
+@pytest.mark.parametrize("one_to_one", [False, True])
+def test_scores_are_those_of_the_samples_returned_when_sources_are_put_back(one_to_one):
+    # keep_original (augment) and drop (1:1 call) return the source sample in place of a failed draw:
+    # report_.details["scores"] is the model's score of what is returned, not of the rejected draw
+    X, y = _table()
+    model = LogisticRegression().fit(X, y)
+    aug = LabelConsistent(GaussianNoise(sigma=3.0, seed=0), model, threshold=0.8, max_tries=1,
+                          on_fail="drop" if one_to_one else "keep_original")
+    if one_to_one:
+        Xa, ya = quiet(aug, X, y)
+    else:
+        Xa, ya, _ = quiet(aug.augment, X, y, n_aug=2)
+    assert aug.report_.details["kept_original"] > 0
+    expected = model.predict_proba(Xa)[np.arange(len(ya)), ya]
+    np.testing.assert_allclose(aug.report_.details["scores"], expected, rtol=1e-6)
+
+
 def test_dataframe_input_reaches_the_model_as_a_dataframe():
     pd = pytest.importorskip("pandas")
     X, y = _table()

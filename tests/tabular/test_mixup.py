@@ -96,6 +96,26 @@ def test_series_targets_keep_index_for_regression():
     assert isinstance(yo, pd.Series) and list(yo.index) == list("vwxyz") and yo.name == "t"
 
 
+def test_fit_resample_keeps_mixed_integer_regression_targets_of_a_series_unrounded():
+    # integer targets with many values (counts) are regression targets: mixed values are floats,
+    # and fit_resample must not cast them back to the Series' int64 (which truncated them)
+    x = np.random.default_rng(0).normal(size=(50, 3)).astype(np.float32)
+    y = pd.Series(np.arange(50) * 3, name="count")
+    _, ya, _ = Mixup(seed=0).augment(x, y)
+    _, yr = Mixup(seed=0).fit_resample(x, y)
+    assert yr.dtype.kind == "f" and yr.name == "count"
+    np.testing.assert_allclose(yr.to_numpy()[50:], np.asarray(ya, dtype=np.float64), rtol=1e-6)
+    assert (yr.to_numpy()[50:] != np.round(yr.to_numpy()[50:])).any()
+    np.testing.assert_array_equal(yr.to_numpy()[:50], y.to_numpy())
+    # multi-output targets in a DataFrame: the integer column's mixed values stay floats too
+    df = pd.DataFrame({"n": np.arange(50) * 3, "v": np.arange(50) / 7})
+    _, dr = Mixup(seed=0).fit_resample(x, df)
+    assert dr["n"].dtype.kind == "f" and (dr["n"].to_numpy()[50:] != np.round(dr["n"].to_numpy()[50:])).any()
+    # hard labels keep their own dtype (categories, nullable integers)
+    for lab in (pd.Series(pd.Categorical(list("ab") * 25)), pd.Series([1, 2] * 25, dtype="Int64")):
+        assert Mixup(seed=0).fit_resample(x, lab)[1].dtype == lab.dtype
+
+
 def test_bad_input_errors():
     with pytest.raises(ValueError, match="at least 2 rows"):
         Mixup()(np.ones((1, 3)))
@@ -123,6 +143,43 @@ def test_fit_resample_gives_dominant_labels():
     _, soft, _ = aug2.augment(x, y)
     assert list(yr[40:]) == list(np.array(["cat", "dog"])[soft.argmax(1)])
 
+
+
+@pytest.mark.parametrize("wrap", [False, True])
+def test_fit_resample_gives_a_tie_to_the_copys_own_label(wrap):
+    # CutMix on two columns keeps 0, 1 or 2 of them: lam = 0.5 is frequent. A half-and-half copy
+    # keeps its own label (argmax gave every tie to the lower class, skewing the class counts)
+    from multiaug import Sequential
+    from multiaug.tabular import GaussianNoise
+
+    x = np.random.default_rng(0).normal(size=(400, 2)).astype(np.float32)
+    y = np.array(["a", "b"] * 200)
+    make = (lambda: Sequential([GaussianNoise(sigma=0.0, seed=1), CutMix(seed=0)], seed=0)) if wrap else (
+        lambda: CutMix(seed=0))
+    _, yr = make().fit_resample(x, y)
+    _, soft, src = make().augment(x, y)
+    tie = np.isclose(soft[:, 0], 0.5)
+    assert tie.sum() > 20
+    np.testing.assert_array_equal(yr[400:][tie], y[src][tie])
+    np.testing.assert_array_equal(yr[400:][~tie], np.array(["a", "b"])[soft[~tie].argmax(1)])
+
+
+@pytest.mark.parametrize("wrap", [False, True])
+def test_fit_resample_tensor_labels_that_are_not_column_ids_come_back_as_labels(wrap):
+    # negative integer labels number their soft-target columns by rank: fit_resample must map the
+    # columns back to labels, also for a tensor y (it returned the column ids, inventing label 2)
+    from multiaug import Sequential
+    from multiaug.tabular import GaussianNoise
+
+    x = np.random.default_rng(0).normal(size=(30, 3)).astype(np.float32)
+    y = torch.tensor([-1, 0, 1] * 10)
+    aug = Sequential([GaussianNoise(seed=1), Mixup(seed=1)], seed=0) if wrap else Mixup(seed=1)
+    _, yr = aug.fit_resample(x, y)
+    assert isinstance(yr, torch.Tensor) and yr.dtype == y.dtype and yr.shape == (60,)
+    assert set(yr.tolist()) <= {-1, 0, 1}
+    _, soft, _ = (Sequential([GaussianNoise(seed=1), Mixup(seed=1)], seed=0) if wrap else Mixup(seed=1)).augment(x, y)
+    clear = soft.max(1).values > 0.5 + 1e-6
+    assert torch.equal(yr[30:][clear], (soft.argmax(1) - 1)[clear])
 
 def test_imblearn_pipeline_regressor_and_classifier():
     X, y = load_diabetes(return_X_y=True)

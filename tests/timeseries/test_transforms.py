@@ -170,6 +170,29 @@ def test_mask_unchanged_by_value_augmenters_and_cut_by_cutmix():
     assert torch.equal(mixed[cut], seg[params["perm"]][cut]) and torch.equal(mixed[~cut], seg[~cut])
 
 
+@pytest.mark.parametrize("cls", [TSMixup, FrequencyMix])
+def test_mixing_mask_keeps_each_series_padding(cls):
+    # with lengths, a series mixed mostly from its partner keeps its own padding in the mask, as in
+    # the values (the partner's labels must not appear past the series' own length)
+    n, t = 40, 16
+    lengths = torch.randint(4, t + 1, (n,), generator=torch.Generator().manual_seed(0))
+    x = torch.randn(n, 1, t, generator=torch.Generator().manual_seed(1))
+    seg = (torch.arange(t) + 100 * torch.arange(n)[:, None]).contiguous()
+    pad = torch.arange(t)[None, :] >= lengths[:, None]
+    x[pad[:, None, :]] = 0.0
+    seg[pad] = -1
+    aug = cls(seed=0, **({"alpha": 0.2} if cls is TSMixup else {"rate": 0.9}))
+    params = aug.sample(x, lengths=lengths)
+    out, mask = aug.apply(x, params), aug.apply_mask(seg, params)
+    take = params["lam"] < 0.5
+    assert bool(take.any())  # some series are dominated by their partner
+    assert torch.equal(out[pad[:, None, :]], x[pad[:, None, :]])
+    assert torch.equal(mask[pad], seg[pad])
+    inside = ~pad
+    expect = torch.where(take[:, None], seg[params["perm"]], seg)
+    assert torch.equal(mask[inside], expect[inside])
+
+
 def test_mask_replay_with_p_below_one():
     x = torch.arange(30.0).expand(20, 1, 30).contiguous()
     seg = (torch.arange(30) // 5).expand(20, 30).contiguous()
@@ -180,6 +203,19 @@ def test_mask_replay_with_p_below_one():
 
 
 # ---- labels ------------------------------------------------------------------------------------------
+
+
+def test_cutmix_fit_resample_gives_a_tie_to_the_series_own_label():
+    # series of 4 steps: a cut of 2 steps is lam = 0.5, half own and half partner; the hard label
+    # fit_resample gives is the series' own (argmax gave every tie to class 0)
+    x = torch.randn(200, 1, 4, generator=torch.Generator().manual_seed(0))
+    y = np.array([0, 1] * 100)
+    _, yr = TSCutMix(seed=0).fit_resample(x, y)
+    _, soft, src = TSCutMix(seed=0).augment(x, y)
+    tie = np.isclose(soft.max(1), 0.5)
+    assert tie.sum() > 10
+    np.testing.assert_array_equal(yr[200:][tie], y[src][tie])
+    np.testing.assert_array_equal(yr[200:][~tie], soft[~tie].argmax(1))
 
 
 @pytest.mark.parametrize("cls", [TSMixup, TSCutMix, FrequencyMix])
