@@ -55,36 +55,95 @@ class UserError(click.ClickException):
 
 
 def _parse_value(text: str) -> Any:
+    """A ``--param`` value as the Python API would spell it: YAML flow syntax (``0.1``, ``true``,
+    ``[1, 2]``, ``{a: 1}``, ``'quoted text'``), Python's ``None``, ``1e-3``, ``inf`` and ``(0.1, 0.2)``
+    (a list); numbers are read as Python reads them (``010`` is 10, not YAML 1.1's octal 8; ``1:30``
+    and ``2024-01-01`` stay text), and a ``#`` is part of the value, never a comment. Which of this
+    and the plain text a parameter gets is decided by what it accepts (:func:`fit_params`)."""
+    return _read_value(text)[0]
+
+
+def _read_value(text: str) -> tuple[Any, Any, Any, bool]:
+    """``(value, strict, as_text, loose)``: the value (:func:`_parse_value`); the same with YAML 1.1's
+    booleans not spelt true/false (``yes``, ``no``, ``on``, ``off``) as text; the same structure with
+    every scalar as its text (``[the, no]`` -> ``['the', 'no']``); whether the value holds such a
+    boolean."""
     import yaml
 
     t = text.strip()
     if t.startswith("(") and t.endswith(")"):
         t = "[" + t[1:-1] + "]"  # Python's tuple spelling, as the Python API accepts: (0.1, 0.2) == [0.1, 0.2]
+    if not t:
+        return text, text, text, False
     try:
-        value = yaml.safe_load(t) if t else text
+        node = yaml.compose(t)
     except yaml.YAMLError:
-        return text
-    return _python_spellings(value) if not (t[:1] in "'\"" and t[-1:] == t[:1]) else value
-
-
-def _python_spellings(value: Any) -> Any:
-    """What YAML 1.1 leaves as text but Python (and ``multiaug describe``) spells as a value: ``None``,
-    ``1e-3``, ``inf``; inside lists too."""
-    if isinstance(value, list):
-        return [_python_spellings(v) for v in value]
-    if not isinstance(value, str):
-        return value
-    if value in ("None", "none"):
-        return None
+        return text, text, text, False
+    if node is None or t[node.end_mark.index:].strip():
+        t = text.strip()  # YAML would drop a '#...' as a comment: it is text here
+        return t, t, t, False
+    loose: list[str] = []
     try:
-        return float(value)
-    except ValueError:
-        return value
+        return _typed(node, loose), _typed(node, [], strict=True), _as_texts(node), bool(loose)
+    except TypeError:  # a list or mapping as a mapping key
+        return text, text, text, False
 
 
-def parse_params(items: tuple[str, ...]) -> dict[str, Any]:
-    """``key=value`` pairs; values are read as YAML scalars/lists (``0.1``, ``true``, ``[1, 2]``)."""
-    params: dict[str, Any] = {}
+_YAML_BOOLS = {"yes": True, "no": False, "true": True, "false": False, "on": True, "off": False}
+
+
+def _typed(node: Any, loose: list[str], strict: bool = False) -> Any:
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        return [_typed(n, loose, strict) for n in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return {_typed(k, loose, strict): _typed(v, loose, strict) for k, v in node.value}
+    v, tag = node.value, node.tag.rsplit(":", 1)[-1]
+    if node.style:  # quoted (or a block scalar): text
+        return v
+    if tag == "null":
+        return None
+    if tag == "bool":
+        if v.lower() not in ("true", "false"):
+            loose.append(v)
+            if strict:
+                return v
+        return _YAML_BOOLS[v.lower()]
+    if v in ("None", "none"):
+        return None
+    if tag in ("int", "float", "str"):
+        for read in (int, lambda s: int(s, 0), float):  # 010 -> 10, 0x1F -> 31, 1e-3, inf, nan
+            try:
+                return read(v)
+            except ValueError:
+                pass
+        if tag == "float" and v.lower().lstrip("+-") in (".inf", ".nan"):
+            return float(v.replace(".", "", 1))
+    return v  # text: a date, 1:30 (YAML 1.1's base 60), ...
+
+
+def _as_texts(node: Any) -> Any:
+    import yaml
+
+    if isinstance(node, yaml.SequenceNode):
+        return [_as_texts(n) for n in node.value]
+    if isinstance(node, yaml.MappingNode):
+        return {_as_texts(k): _as_texts(v) for k, v in node.value}
+    return node.value
+
+
+class Params(dict):
+    """``--param`` values by name (:func:`parse_params`); ``texts`` holds each one as it was given."""
+
+    texts: dict[str, str]
+
+
+def parse_params(items: tuple[str, ...]) -> Params:
+    """``key=value`` pairs; values are read as YAML scalars/lists (``0.1``, ``true``, ``[1, 2]``); see
+    :func:`_parse_value` and, for what a given augmenter gets, :func:`fit_params`."""
+    params = Params()
+    params.texts = {}
     for it in items:
         if "=" not in it:
             raise UserError(f"--param {it!r}: expected key=value")
@@ -93,7 +152,41 @@ def parse_params(items: tuple[str, ...]) -> dict[str, Any]:
         if not k.isidentifier():
             raise UserError(f"--param {it!r}: {k!r} is not a parameter name")
         params[k] = _parse_value(v)
+        params.texts[k] = v
     return params
+
+
+def fit_params(cls: type, params: dict) -> dict:
+    """The ``--param`` values for augmenter class ``cls``, by what each parameter accepts (its
+    declared constraints): the value read as YAML (:func:`_parse_value`) when the parameter accepts
+    it, else the first of these it accepts: that value with ``yes``/``no``/``on``/``off`` as text
+    (column names ``[yes, 2]``), every item as text (words ``[the, no, 1]``), the text as given (an
+    alphabet ``0123456789``, a prompt ``Rewrite: {text}``). A YAML 1.1 boolean (``yes``,
+    ``no``, ``on``, ``off``) for a parameter that takes both it and text is ambiguous: a ``UserError``
+    asking for ``true``/``false`` or quotes."""
+    from .core.constraints import _accepted, merged_constraints
+
+    texts = getattr(params, "texts", None)
+    if not texts:
+        return params
+    constraints = merged_constraints(cls)
+    out = dict(params)
+    for k, text in texts.items():
+        alternatives = constraints.get(k)
+        if alternatives is None or alternatives == "no_validation" or k not in out:
+            continue
+        value, strict, as_text, loose = _read_value(text)
+        plain = text.strip()
+        if _accepted(alternatives, value):
+            if loose and any(_accepted(alternatives, v) for v in (strict, as_text, plain)):
+                raise UserError(f"--param {k}={text}: ambiguous for {cls.__name__}.{k}, which takes both text and "
+                                f"True/False; write true or false for the boolean, or quote the text ('{plain}')")
+            continue
+        for v in (strict, as_text, plain):
+            if _accepted(alternatives, v):
+                out[k] = v
+                break
+    return out
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -132,8 +225,8 @@ def describe_cmd(name: str) -> None:
 
 
 def build_augmenter(augmenter: str | None, params: dict, config: str | None, load: str | None):
-    """The augmenter of ``--augmenter``/``--config``/``--load``, with ``--param`` values set on it.
-    A parameter the augmenter does not have is a ``ValueError`` naming the augmenter and its parameters."""
+    """The augmenter of ``--augmenter``/``--config``/``--load``, with ``--param`` values set on it
+    (each read as its parameter takes it: :func:`fit_params`). A parameter the augmenter does not have is a ``ValueError`` naming the augmenter and its parameters."""
     import yaml
 
     from . import registry
@@ -148,12 +241,16 @@ def build_augmenter(augmenter: str | None, params: dict, config: str | None, loa
         elif config:
             aug = Augmenter.from_config(config)
         else:
-            return registry.create(augmenter, **params)
+            try:
+                cls = registry.get(augmenter)
+            except ValueError:
+                cls = None  # registry.create names the unknown augmenter
+            return registry.create(augmenter, **(fit_params(cls, params) if cls is not None else params))
     except yaml.YAMLError as e:
         raise UserError(f"{given[0]} {str(load or config)!r} is not valid YAML: {' '.join(str(e).split())}") from None
     if params:
         registry.check_params(type(aug), params)
-        aug.set_params(**params)
+        aug.set_params(**fit_params(type(aug), params))
         if load:  # a fitted network keeps the shape it was fitted with: refuse before any work
             try:
                 aug._check_architecture(f" loaded from {str(load)!r}")
@@ -592,6 +689,11 @@ def preview_cmd(input_path, output_path, augmenter, params, config, load, n, see
         raise UserError(f"--n: expected a positive number of samples, got {n}")
     aug = build_augmenter(augmenter, parse_params(params), config, load)
     cols = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
+    from .engines.local import check_column_options
+
+    # as for augment: --column and --label-column must apply (a .npz has no columns, --column is a text
+    # augmenter's), never be ignored; --columns names the scatter's axes here, checked by preview_file
+    check_column_options(input_path, aug, column=column, label_column=label_column)
     preview_file(aug, input_path, output_path, n=n, column=column, columns=cols, label_column=label_column, seed=seed,
                  tokens_column=tokens_column, tags_column=tags_column)
     click.echo(f"multiaug: preview written to {output_path}", err=True)

@@ -370,35 +370,67 @@ def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_col
 _JSON_KINDS = {list: "a JSON array", dict: "a JSON object", bool: "a JSON boolean"}
 
 
-def _jsonl_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_columns: Sequence[str] | None):
-    """Chunks of a jsonl file, one JSON object a line (blank lines hold no row). ``text_columns``: str
-    (null is ``""``, a number its text; an array, object or boolean is a ``ValueError`` naming the
-    line and row); ``typed_columns`` (None: all the others): pandas' types (numbers, NaN for
-    null); any other column keeps the JSON values as read (no type or date inference, so ``"007"``
-    stays a string and an integer stays one next to a null). A line that is not a JSON object is a
-    ``ValueError`` naming the line."""
+def jsonl_frame(lines: Sequence[str], linenos: Sequence[int], rows: Sequence[int], text_columns: Sequence[str],
+                typed_columns: Sequence[str] | None, where: str) -> Any:
+    """The DataFrame of jsonl ``lines`` (one JSON object each; ``linenos`` their line numbers and
+    ``rows`` their row numbers, which index the frame and name a bad line in errors, ``where`` the
+    file): ``text_columns`` as str (null is ``""``, a number its text; an array, object or boolean
+    is a ``ValueError`` naming the line and row); ``typed_columns`` (None: all the others) with
+    pandas' types (numbers, NaN for null); any other column keeps the JSON values as read (no type
+    or date inference, so ``"007"`` stays a string and an integer stays one next to a null). A line
+    that is not a JSON object is a ``ValueError`` naming the line. The local engine reads a file's
+    batches with it, the Ray engine's workers the lines it hands them."""
     import pandas as pd
 
     text = set(text_columns)
     typed = None if typed_columns is None else set(typed_columns)
+    records = []
+    for line, lineno, row in zip(lines, linenos, rows):
+        try:
+            rec = json.loads(line)
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{where}, line {lineno}: not valid JSON ({e.msg}, column {e.colno})") from None
+        if not isinstance(rec, dict):
+            raise ValueError(f"{where}, line {lineno}: expected a JSON object, got {type(rec).__name__} "
+                             f"{line.strip()!r:.60}")
+        for c in text_columns:
+            v = rec.get(c)
+            if not (v is None or isinstance(v, (str, int, float))) or isinstance(v, bool):
+                raise ValueError(
+                    f"{where}, line {lineno} (row {row}): column {c!r} holds "
+                    f"{_JSON_KINDS.get(type(v), 'a JSON value')} {json.dumps(v, ensure_ascii=False)[:60]}; "
+                    "expected text (a string; a number is read as its text, null as \"\")"
+                )
+        records.append(rec)
+    names: dict[str, None] = {}
+    for r in records:
+        names.update(dict.fromkeys(r))
+    data = {}
+    for c in names:
+        values = [r.get(c) for r in records]
+        if c in text:
+            data[c] = pd.Series([_as_text(v) for v in values], dtype=object)
+        elif typed is None or c in typed:
+            data[c] = pd.Series(values)
+        else:
+            data[c] = pd.Series(values, dtype=object)
+    return pd.DataFrame(data, index=pd.RangeIndex(len(records))).set_axis(pd.Index(rows), axis=0)
 
-    def frame(records: list[dict]) -> Any:
-        names: dict[str, None] = {}
-        for r in records:
-            names.update(dict.fromkeys(r))
-        data = {}
-        for c in names:
-            values = [r.get(c) for r in records]
-            if c in text:
-                data[c] = pd.Series([_as_text(v) for v in values])
-            elif typed is None or c in typed:
-                data[c] = pd.Series(values)
-            else:
-                data[c] = pd.Series(values, dtype=object)
-        return pd.DataFrame(data, index=pd.RangeIndex(len(records)))
 
-    records: list[dict] = []
+def _jsonl_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_columns: Sequence[str] | None):
+    """Chunks of a jsonl file, one JSON object a line (blank lines hold no row), read by
+    :func:`jsonl_frame`."""
+    where = f"input {str(p)!r}"
+    lines: list[str] = []
+    linenos: list[int] = []
     lineno = nrows = 0  # nrows: rows of the earlier batches
+
+    def frame() -> Any:
+        out = jsonl_frame(lines, linenos, range(nrows, nrows + len(lines)), text_columns, typed_columns, where)
+        lines.clear()
+        linenos.clear()
+        return out
+
     try:
         with open(p, encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):  # noqa: B007 (lineno is read in the except clause)
@@ -406,30 +438,16 @@ def _jsonl_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_c
                     line = line[1:]
                 if not line.strip():
                     continue
-                try:
-                    rec = json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"input {str(p)!r}, line {lineno}: not valid JSON ({e.msg}, column {e.colno})") from None
-                if not isinstance(rec, dict):
-                    raise ValueError(f"input {str(p)!r}, line {lineno}: expected a JSON object, got {type(rec).__name__} "
-                                     f"{line.strip()!r:.60}")
-                for c in text_columns:
-                    v = rec.get(c)
-                    if not (v is None or isinstance(v, (str, int, float))) or isinstance(v, bool):
-                        raise ValueError(
-                            f"input {str(p)!r}, line {lineno} (row {nrows + len(records)}): column {c!r} holds "
-                            f"{_JSON_KINDS.get(type(v), 'a JSON value')} {json.dumps(v, ensure_ascii=False)[:60]}; "
-                            "expected text (a string; a number is read as its text, null as \"\")"
-                        )
-                records.append(rec)
-                if len(records) >= batch_size:
-                    nrows += len(records)
-                    yield frame(records)
-                    records = []
+                lines.append(line)
+                linenos.append(lineno)
+                if len(lines) >= batch_size:
+                    n = len(lines)
+                    yield frame()
+                    nrows += n
     except UnicodeDecodeError as e:
-        raise ValueError(f"input {str(p)!r}, line {lineno + 1}: not UTF-8 text ({e.reason})") from None
-    if records:
-        yield frame(records)
+        raise ValueError(f"{where}, line {lineno + 1}: not UTF-8 text ({e.reason})") from None
+    if lines:
+        yield frame()
 
 
 def _parquet_reader(p: Path, batch_size: int, text_columns: Sequence[str]):

@@ -355,3 +355,38 @@ def test_augment_accepts_a_class_name_and_unknown_names_still_fail(tmp_path, cap
     assert proc.returncode == 0, proc.stderr
     assert pd.read_csv(out)["is_augmented"].any()
     one_error_line(run_inproc("describe", "nope", capsys=capsys), "unknown augmenter 'nope'")
+
+
+def test_param_values_are_read_as_the_parameter_takes_them(tmp_path, capsys):
+    """YAML 1.1 would make the stopwords `no`/`on`/`off` booleans, the alphabet `0123456789` a number,
+    `Rewrite: {text}` a mapping, `#...` a comment, `010` octal 8 and `1:30` 90: a parameter that takes
+    text gets the text, numbers and booleans still parse where they are expected, nonsense is an error."""
+    from multiaug.cli import UserError, build_augmenter, fit_params, parse_params
+    from multiaug.core.constraints import Boolean
+
+    def build(name, *items):
+        return build_augmenter(name, parse_params(items), None, None)
+
+    assert build("eda", "stopwords=[the, no, on, off, 1]").stopwords == ["the", "no", "on", "off", "1"]
+    assert build("char_noise", "alphabet=0123456789").alphabet == "0123456789"
+    assert build("char_noise", "alphabet=abc #xyz").alphabet == "abc #xyz"
+    assert build("paraphrase", "prompt=Rewrite: {text}", "system_prompt=null").prompt == "Rewrite: {text}"
+    assert build("gaussian_noise", "categorical_columns=[yes, 2]").categorical_columns == ["yes", 2]
+    assert build("eda", "lowercase=no").lowercase is False and build("local_augmentation", "normalize=off").normalize is False
+    assert build("jitter", "n_aug=010").n_aug == 10 and build("jitter", "sigma=(0.1, 0.2)").sigma == [0.1, 0.2]
+
+    class Either:  # a parameter taking True/False and text: `on` could be either
+        _parameter_constraints = {"flag": [Boolean(), str]}
+
+    with pytest.raises(UserError, match="ambiguous .*write true or false .*'on'"):
+        fit_params(Either, parse_params(("flag=on",)))
+    assert fit_params(Either, parse_params(("flag=true",))) == {"flag": True}
+    assert fit_params(Either, parse_params(("flag='on'",))) == {"flag": "on"}
+
+    proc = run_inproc("augment", EXAMPLES / "series.npz", "-o", tmp_path / "o.npz", "-a", "jitter", "--param",
+                      "seed=1:30", capsys=capsys)
+    assert proc.returncode == 2 and "seed must be None or an int, got '1:30'" in proc.stderr
+    assert not (tmp_path / "o.npz").exists()
+    proc = run_inproc("augment", EXAMPLES / "series.npz", "-o", tmp_path / "o.npz", "-a", "jitter", "--param",
+                      "n_aug=010", capsys=capsys)
+    assert proc.returncode == 0 and len(np.load(tmp_path / "o.npz")["x"]) == 24 * 11

@@ -348,3 +348,18 @@ def test_preview_file_tagged_conll_and_jsonl(tmp_path):
     with pytest.raises(ValueError, match="column is for text augmenters"):
         preview_file(multiaug.create("tagged_random_swap", seed=0), conll, tmp_path / "e.html", column="tokens")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["c.html", "j.html", "train.conll", "train.jsonl"]
+
+
+def test_cli_preview_refuses_column_options_that_do_not_apply(tmp_path, capsys):
+    """`multiaug preview`, as `augment`: --label-column on a .npz (no columns) and --column with a
+    tabular augmenter are errors naming the option, never ignored or misread; nothing is written."""
+    from tests.test_cli import run_inproc
+
+    for args in (["series.npz", "-a", "jitter", "--label-column", "y"],
+                 ["diabetes.csv", "-a", "gaussian_noise", "--column", "bmi"]):
+        proc = run_inproc("preview", EXAMPLES / args[0], *args[1:], "-o", tmp_path / "p.png", capsys=capsys)
+        assert proc.returncode == 2, proc.stderr
+        assert f"{args[3]} {args[4]!r} is for" in proc.stderr and not (tmp_path / "p.png").exists()
+    proc = run_inproc("preview", EXAMPLES / "reviews.csv", "-a", "eda", "--column", "text", "--label-column", "label",
+                      "-p", "stopwords=[the, no, on]", "-o", tmp_path / "p.html", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr

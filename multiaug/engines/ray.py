@@ -22,9 +22,10 @@ process; the augmenter object itself is never pickled.
 Reproducibility: every batch is reseeded from the run seed and the index of its first row with
 :func:`multiaug.engines.local.batch_seed`, exactly as in the local engine, so for the same seed and
 batch size the Ray engine produces the same rows as the local engine (csv pass-through columns are read
-as the text of their cells on both; jsonl pass-through values are typed by pyarrow's JSON reader on
-Ray, so ISO date strings become timestamps and integers next to nulls floats there: use csv, parquet or
-the local engine where such columns must come back as read). Should a batch that Ray hands to
+as the text of their cells on both; a jsonl file is read as lines that the workers parse as the local
+engine does, and its batches stay pandas frames up to the writer, so every value keeps its JSON type:
+an integer next to a null, an ISO date string, a column of mixed types; :func:`read_jsonl_lines`).
+Should a batch that Ray hands to
 a worker ever straddle two of those aligned batches, the worker splits it at the boundary and seeds
 each part from its own first row, so results never depend on how Ray cut the blocks beyond that.
 
@@ -89,6 +90,9 @@ from .options import RunOptions
 
 #: the global row index carried between the indexing and the augmentation stages
 ROW_INDEX = "__multiaug_row__"
+#: a jsonl input's lines (as text) and their line numbers, parsed by the workers (:func:`read_jsonl_lines`)
+JSONL_LINE = "__multiaug_line__"
+JSONL_LINENO = "__multiaug_lineno__"
 
 
 def _import_ray():
@@ -185,7 +189,7 @@ def split_points(rows: np.ndarray, batch_size: int) -> list[tuple[int, int]]:
 
 
 def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, opts: RunOptions, partners: dict | None = None,
-                 integer_labels: bool | None = None) -> Any:
+                 integer_labels: bool | None = None, jsonl: str | None = None) -> Any:
     import pandas as pd
 
     aug = _worker_augmenter(payload, key)
@@ -197,6 +201,10 @@ def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, opts: RunOptio
         if opts.seed is not None:
             aug.reseed(batch_seed(opts.seed, int(rows[s])))
         part = df.iloc[s:e]
+        if jsonl is not None:  # parsed batch by batch, as the local engine reads it
+            part = io.jsonl_frame(part[JSONL_LINE].tolist(), part[JSONL_LINENO].tolist(), rows[s:e],
+                               [opts.column] if aug.modality == "text" and opts.column is not None else [],
+                               _typed_columns(aug, opts.label_column, opts.feature_columns), jsonl)
         integer = integer_labels if opts.label_column is not None and opts.label_column in part.columns else None
         parts.append(augment_table_batch(
             aug, part, n_aug=n_aug, column=opts.column, label_column=opts.label_column,
@@ -204,6 +212,7 @@ def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, opts: RunOptio
             partners=(partners or {}).get(int(rows[s])), integer_labels=integer,
         ))
     if not parts:
+        df = df.drop(columns=[c for c in (JSONL_LINE, JSONL_LINENO) if c in df.columns])
         return df.assign(**{SOURCE_INDEX: np.zeros(0, np.int64), IS_AUGMENTED: np.zeros(0, bool)})
     return pd.concat(parts, ignore_index=True)
 
@@ -222,6 +231,7 @@ def augment_dataset(
     concurrency: int | None = None,
     partners: dict[int, Any] | None = None,
     integer_labels: bool | None = None,
+    jsonl: str | None = None,
     **kwargs: Any,
 ) -> Any:
     """The augmented ``ray.data.Dataset`` (lazy) for ``ds``; see the module doc.
@@ -233,7 +243,10 @@ def augment_dataset(
     else 0. ``concurrency`` caps the augmentation tasks running at once (default: as many as the
     cluster fits). ``partners``: ``{first row of a batch: DataFrame of partner rows}`` for one-row
     batches of a mixing augmenter (see the module doc); ``integer_labels``: see
-    :func:`multiaug.engines.local.augment_table_batch`."""
+    :func:`multiaug.engines.local.augment_table_batch`. ``jsonl``: ``ds`` holds the lines of a jsonl
+    file as :func:`read_jsonl_lines` gives them, named ``jsonl`` (``"input 'in.jsonl'"``) in messages:
+    the workers parse them as the local engine does, and the augmented batches go on as pandas
+    frames, never through Arrow's type inference, so every value keeps its JSON type."""
     from sklearn.exceptions import NotFittedError
 
     opts = RunOptions.from_call(options, kwargs, "augment_dataset")
@@ -259,11 +272,13 @@ def augment_dataset(
         batch_size=batch_size,
         zero_copy_batch=False,
         fn_kwargs=dict(payload=payload, key=_payload_key(payload), n_aug=n_aug, opts=opts, partners=partners,
-                       integer_labels=integer_labels),
+                       integer_labels=integer_labels, jsonl=jsonl),
         concurrency=concurrency,
         **remote,
     )
     out.context.execution_options.preserve_order = True  # the row numbering needs blocks in input order
+    if jsonl is not None:  # the workers' frames as they are (Arrow would make 1 next to null 1.0, fail on mixed types)
+        out.context.batch_to_block_arrow_format = False
     return out
 
 
@@ -377,6 +392,69 @@ def read_dataset(path: str | os.PathLike, text_columns: list[str] | None = None,
     raise ValueError(f"input {str(p)!r}: the ray engine reads .csv, .jsonl or .parquet, got {suffix!r}")
 
 
+def _jsonl_lines_datasource(path: str, where: str) -> Any:
+    """A Ray datasource of the jsonl file ``path``'s lines (:func:`read_jsonl_lines`).
+
+    Defined in a function so that Ray ships the class by value (the read tasks need not import multiaug)."""
+    from ray.data.datasource import FileBasedDatasource
+
+    class JsonlLines(FileBasedDatasource):
+        def _read_stream(self, f: Any, path: str) -> Any:
+            import pyarrow
+
+            lines: list[str] = []
+            numbers: list[int] = []
+            lineno = 0
+            rest = b""
+
+            def add(raw: bytes) -> None:
+                if lineno == 1 and raw.startswith(b"\xef\xbb\xbf"):
+                    raw = raw[3:]
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as e:
+                    raise ValueError(f"{where}, line {lineno}: not UTF-8 text ({e.reason})") from None
+                if line.strip():  # blank lines hold no row
+                    lines.append(line)
+                    numbers.append(lineno)
+
+            def block() -> Any:
+                t = pyarrow.table({JSONL_LINE: pyarrow.array(lines, pyarrow.large_string()),
+                                   JSONL_LINENO: pyarrow.array(numbers, pyarrow.int64())})
+                lines.clear()
+                numbers.clear()
+                return t
+
+            while True:
+                chunk = f.read(1 << 22)
+                if not chunk:
+                    break
+                *whole, rest = (rest + chunk).split(b"\n")  # on \n only: a JSON string may hold U+2028
+                for raw in whole:
+                    lineno += 1
+                    add(raw)
+                if len(lines) >= 1 << 14:
+                    yield block()
+            if rest:
+                lineno += 1
+                add(rest)
+            if lines:
+                yield block()
+
+    return JsonlLines(path)
+
+
+def read_jsonl_lines(path: str | os.PathLike) -> Any:
+    """A Ray dataset of a jsonl file's lines, one row per non-blank line: columns ``JSONL_LINE`` (the
+    text) and ``JSONL_LINENO`` (its line number, for messages), for :func:`augment_dataset`'s
+    ``jsonl``: the workers parse them as the local engine does, so pass-through values keep their
+    JSON type (pyarrow's JSON reader, :func:`read_dataset`, types them: an integer next to a null
+    becomes a float, an ISO date a timestamp, and a column of mixed types fails)."""
+    ray = _import_ray()
+    p = Path(path)
+    return ray.data.read_datasource(_jsonl_lines_datasource(str(p.resolve()), f"input {str(p)!r}"))
+
+
 def _user_error(e: BaseException) -> BaseException | None:
     """The user's ValueError/TypeError raised inside a Ray task (a bad row, ...), else None."""
     seen = set()
@@ -471,9 +549,11 @@ def augment_path(
     report = RunReport()
     text_columns = [column] if aug.modality == "text" and column is not None else None
     raw = csv_passthrough_columns(inp, text_columns, _typed_columns(aug, label_column, opts.feature_columns))
+    jsonl = f"input {str(inp)!r}" if inp.suffix.lower() == ".jsonl" else None
     with ray_session(address, num_cpus, progress=opts.progress if dir_mode else False):
-        ds = augment_dataset(read_dataset(inp, text_columns, raw), aug, replace(opts, n_aug=n_aug), partners=partners,
-                             integer_labels=integer_labels)
+        source = read_jsonl_lines(inp) if jsonl is not None else read_dataset(inp, text_columns, raw)
+        ds = augment_dataset(source, aug, replace(opts, n_aug=n_aug), partners=partners,
+                             integer_labels=integer_labels, jsonl=jsonl)
         try:
             if dir_mode:
                 _write_directory(ds, inp.suffix.lower(), out, report)
@@ -536,13 +616,26 @@ def _write_directory(ds: Any, suffix: str, out: Path, report: RunReport) -> None
         else:
             ds.write_parquet(str(files))
             fmt = "parquet"
-        written = pds.dataset(str(files), format=fmt)
-        report.rows_out = written.count_rows()
-        report.rows_augmented = written.count_rows(filter=pc.field(IS_AUGMENTED) == True)  # noqa: E712
-        top = -1
-        for b in written.to_batches(columns=[SOURCE_INDEX]):
-            if b.num_rows:
-                top = max(top, int(pc.max(b.column(0)).as_py()))
+        if fmt == "json":  # read back as JSON values: pyarrow's reader fails on a column of mixed types
+            top = -1
+            for f in sorted(files.rglob("*")):
+                if not f.is_file():
+                    continue
+                with open(f, encoding="utf-8") as fh:
+                    for line in fh:
+                        if line.strip():
+                            rec = json.loads(line)
+                            report.rows_out += 1
+                            report.rows_augmented += bool(rec[IS_AUGMENTED])
+                            top = max(top, int(rec[SOURCE_INDEX]))
+        else:
+            written = pds.dataset(str(files), format=fmt)
+            report.rows_out = written.count_rows()
+            report.rows_augmented = written.count_rows(filter=pc.field(IS_AUGMENTED) == True)  # noqa: E712
+            top = -1
+            for b in written.to_batches(columns=[SOURCE_INDEX]):
+                if b.num_rows:
+                    top = max(top, int(pc.max(b.column(0)).as_py()))
         report.rows_in = top + 1
         old = None
         if out.exists():

@@ -273,3 +273,45 @@ def test_ray_session_keeps_the_callers_sigterm_handler():
     )
     p = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and "ok" in p.stdout, p.stderr[-2000:]
+
+
+@pytest.mark.slow  # about 6 s: a file and a directory output through Ray
+def test_jsonl_passthrough_values_keep_their_json_type_like_the_local_engine(tmp_path, ray_local):
+    """jsonl pass-through values come back from Ray as read, as from the local engine: an integer
+    next to a null stays an integer, 2 in a float column stays 2, an ISO date a string, booleans,
+    lists and objects as they are, a column of mixed types too (pyarrow's JSON reader would make
+    1.0, timestamps, and fail on the mixed column); blank lines and a BOM as the local engine reads
+    them, a file and a directory output alike."""
+    import json
+
+    from multiaug.text import RandomSwap
+
+    recs = [{"id": i if i % 3 else None, "score": [1.5, 2, None][i % 3], "big": 2**53 + i, "ok": [True, False, None][i % 3],
+             "tags": ["a", "b"] if i % 2 else [], "meta": {"k": i, "v": None}, "zip": f"{i:05d}",
+             "when": f"2024-01-0{i % 9 + 1}", "mixed": [1, "x", 2.5, None, True][i % 5],
+             "text": f"word{i} alpha beta gamma\u2028delta", "label": i % 2} for i in range(11)]
+    lines = [json.dumps(r, ensure_ascii=False) for r in recs]
+    inp = tmp_path / "in.jsonl"
+    inp.write_text("\ufeff" + "\n".join(lines[:5]) + "\n  \n" + "\n".join(lines[5:]) + "\n", encoding="utf-8")
+    opts = dict(column="text", label_column="label", seed=0, n_aug=2, batch_size=4, progress=False)
+    augment_file(RandomSwap(), inp, tmp_path / "local.jsonl", **opts)
+    ray_engine.augment_path(RandomSwap(), inp, tmp_path / "ray.jsonl", **opts)
+    assert (tmp_path / "ray.jsonl").read_bytes() == (tmp_path / "local.jsonl").read_bytes()
+    def read(path):  # split on \n only: the texts hold U+2028, which str.splitlines splits on
+        return [json.loads(x) for x in path.read_text(encoding="utf-8").split("\n") if x]
+
+    got = read(tmp_path / "ray.jsonl")
+    assert [r["id"] for r in got[:4]] == [None, 1, 2, None] and got[1]["score"] == 2 and isinstance(got[1]["score"], int)
+    assert got[0]["when"] == "2024-01-01" and got[1]["tags"] == ["a", "b"] and got[0]["meta"] == {"k": 0, "v": None}
+    assert [r["mixed"] for r in got[:4]] == [1, "x", 2.5, None]
+    ray_engine.augment_path(RandomSwap(), inp, f"{tmp_path / 'dir'}/", **opts)
+    files = sorted((tmp_path / "dir").glob("*.json*"))
+    rows = [r for f in files for r in read(f)]
+    want = read(tmp_path / "local.jsonl")
+    key = lambda r: json.dumps({k: v for k, v in r.items() if k != "text"}, sort_keys=True)  # noqa: E731
+    assert sorted(map(key, rows)) == sorted(map(key, want))
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text("\n".join(lines[:9]) + "\n{oops\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"bad.jsonl', line 10: not valid JSON"):
+        ray_engine.augment_path(RandomSwap(), bad, tmp_path / "bad_out.jsonl", **opts)
+    assert not (tmp_path / "bad_out.jsonl").exists()
