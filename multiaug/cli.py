@@ -661,7 +661,12 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, c
         raise UserError("the best augmenter has no registry name; it cannot be written as a config")
     text = yaml.safe_dump(config, sort_keys=False) if out.suffix.lower() in (".yaml", ".yml") else json.dumps(config, indent=2) + "\n"
     out.write_text(text)
-    click.echo(f"multiaug: best {s.best_params_} ({s.best_score_:.4f}); config written to {output_path}", err=True)
+    row = next((r for r in res.summary() if r["candidate"] == s.best_params_ != "none"), None)
+    caveat = ""
+    if row is not None and not row["ci_low"] > 0:  # an interval reaching 0 (or undefined) is no demonstrated gain
+        caveat = (f"; not significantly better than none ({row['diff']:+.4f} [{row['ci_low']:.4f}, {row['ci_high']:.4f}],"
+                  " more repeats may resolve it)")
+    click.echo(f"multiaug: best {s.best_params_} ({s.best_score_:.4f}){caveat}; config written to {output_path}", err=True)
 
 
 @cli.command("preview")

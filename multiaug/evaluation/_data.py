@@ -108,7 +108,15 @@ def harden(y_aug: Any, task: str) -> np.ndarray:
 
 
 class ArrayAdapter:
-    """Text lists, tables (ndarray/tensor/DataFrame) and series (N, C, T): units are rows."""
+    """Text lists, tables (ndarray/tensor/DataFrame) and series (N, C, T): units are rows.
+
+    Class labels are split and augmented as indices into ``classes_`` (mixing augmenters' soft-target
+    columns are those indices), but the model is trained and scored on the user's own labels
+    (``classes_[index]``): a model with ``class_weight={"spam": 5}`` or a scorer with
+    ``pos_label="spam"`` works as it does in scikit-learn's ``cross_val_score``."""
+
+    #: the model sees the user's labels: its predictions need no mapping back (see AugmentationSearchCV.predict)
+    model_codes = False
 
     def __init__(self, X: Any, y: Any, modality: str, task: str):
         if y is None:
@@ -142,15 +150,19 @@ class ArrayAdapter:
     def units(self) -> tuple[np.ndarray, np.ndarray]:
         return np.arange(self.n), self.y
 
+    def _labels(self, codes: np.ndarray) -> np.ndarray:
+        """The user's labels of class indices (targets unchanged)."""
+        return codes if self.classes_ is None else self.classes_[codes]
+
     def test_set(self, idx: np.ndarray, train: np.ndarray | None = None) -> tuple[Any, np.ndarray]:
-        return _take(self.X, idx), self.y[idx]
+        return _take(self.X, idx), self._labels(self.y[idx])
 
     def train_set(self, aug: Any, idx: np.ndarray, n_aug: int, times: dict) -> tuple[Any, np.ndarray]:
         import time
 
         X_tr, y_tr = _take(self.X, idx), self.y[idx]
         if aug is None:
-            return X_tr, y_tr
+            return X_tr, self._labels(y_tr)
         t0 = time.perf_counter()
         aug.fit(X_tr, y_tr)
         t1 = time.perf_counter()
@@ -158,8 +170,9 @@ class ArrayAdapter:
         times["augment_fit"] += t1 - t0
         times["augment"] += time.perf_counter() - t1
         if len(X_a) == 0:
-            return X_tr, y_tr
-        return _concat([X_tr, X_a]), np.concatenate([y_tr, harden(y_a, self.task).astype(y_tr.dtype, copy=False)])
+            return X_tr, self._labels(y_tr)
+        y_fit = np.concatenate([y_tr, harden(y_a, self.task).astype(y_tr.dtype, copy=False)])
+        return _concat([X_tr, X_a]), self._labels(y_fit)
 
 
 class NodeAdapter:
@@ -191,6 +204,7 @@ class NodeAdapter:
         self.full_y = yy
         self.y = yy[self.nodes].numpy()
         self.classes_ = None  # labels are class indices already; not re-encoded
+        self.model_codes = False
         self.n = len(self.nodes)
         self.modality = "graph-node"
 
@@ -276,6 +290,7 @@ class GraphListAdapter:
             raise ValueError("task='regression' is not supported for graph-level evaluation; labels must be classes")
         self.task = "classification"
         self.classes_, self.y = np.unique(y, return_inverse=True)
+        self.model_codes = True  # the graph models take class indices (0..K-1), mapped back by classes_
         self.n = len(self.graphs)
         self.modality = "graph-graph"
 

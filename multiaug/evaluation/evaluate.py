@@ -160,7 +160,7 @@ def _split_seed(seed: int | None, split: int, cand: int) -> int:
     return int(np.random.SeedSequence([base, split, cand]).generate_state(1)[0])
 
 
-def _scorer(model: Any, scoring: Any, task: str) -> tuple[Callable, str]:
+def _scorer(model: Any, scoring: Any, task: str, classes: np.ndarray | None = None) -> tuple[Callable, str]:
     from sklearn.metrics import check_scoring, get_scorer_names
 
     if scoring is None:
@@ -176,8 +176,44 @@ def _scorer(model: Any, scoring: Any, task: str) -> tuple[Callable, str]:
     elif not callable(scoring):
         raise ValueError(f"scoring: expected one scikit-learn scoring name or a callable scorer(estimator, X, y), "
                          f"got {type(scoring).__name__} (one metric: the comparison is on a single score)")
-    name = scoring if isinstance(scoring, str) else getattr(scoring, "__name__", type(scoring).__name__)
-    return check_scoring(model, scoring=scoring), name
+    name = scoring if isinstance(scoring, str) else _scorer_name(scoring)
+    scorer = check_scoring(model, scoring=scoring)
+    if isinstance(scoring, str) and classes is not None:
+        scorer = _positive_class(scorer, classes)
+    return scorer, name
+
+
+def _scorer_name(scoring: Callable) -> str:
+    """A readable name of a callable scorer: ``make_scorer(f1_score, average="macro")`` -> "f1_score(average=macro)"
+    (``neg_`` first when lower is better), a function's own name otherwise."""
+    func = getattr(scoring, "_score_func", None)
+    if func is None:
+        return getattr(scoring, "__name__", type(scoring).__name__)
+    kw = {k: v for k, v in (getattr(scoring, "_kwargs", None) or {}).items() if v is not None}
+    name = getattr(func, "__name__", type(func).__name__)
+    name += f"({', '.join(f'{k}={v}' for k, v in kw.items())})" if kw else ""
+    return ("neg_" if getattr(scoring, "_sign", 1) < 0 else "") + name
+
+
+def _positive_class(scorer: Any, classes: np.ndarray) -> Any:
+    """A scoring name whose metric defaults to ``pos_label=1`` (f1, precision, recall, jaccard,
+    average_precision) on two classes that do not include 1 (``["no", "yes"]``): the positive class is
+    the second of the sorted classes, as for 0/1 labels; other scorers are returned unchanged."""
+    import inspect
+
+    from sklearn.metrics import make_scorer
+
+    func, kw = getattr(scorer, "_score_func", None), getattr(scorer, "_kwargs", None)
+    if func is None or kw is None or "pos_label" in kw or len(classes) != 2 or 1 in classes.tolist():
+        return scorer
+    try:
+        default = inspect.signature(func).parameters["pos_label"].default
+    except (KeyError, TypeError, ValueError):
+        return scorer
+    if default != 1:
+        return scorer
+    return make_scorer(func, greater_is_better=scorer._sign > 0, response_method=scorer._response_method,
+                       pos_label=classes[1].item() if hasattr(classes[1], "item") else classes[1], **kw)
 
 
 def _check_folds(n_splits: int, y_units: np.ndarray, task: str, splitter: Any) -> None:
@@ -242,13 +278,15 @@ class CVRun:
     active candidates on each split; ``prune(run, split_no)`` may deactivate candidates after a split."""
 
     def __init__(self, X, y, candidates, model=None, cv=5, repeats=3, scoring=None, n_aug=1, seed=0,
-                 task="auto", graph_mode=None, max_time=None, n_jobs=None, progress=None):
+                 task="auto", graph_mode=None, max_time=None, n_jobs=None, progress=None, groups=None):
         from .models import default_model
 
         if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
             raise ValueError(f"n_aug: expected an integer >= 1, got {n_aug!r}")
         if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, (int, float)) or max_time <= 0):
             raise ValueError(f"max_time: expected None or a positive number of seconds, got {max_time!r}")
+        if task == "auto" and model is not None and y is not None and _is_regressor(model) and _numeric(y):
+            task = "regression"  # integer targets (counts, prices) look like classes to type_of_target
         self.adapter = make_adapter(X, y, task, graph_mode)
         self.task = self.adapter.task
         self.modality = self.adapter.modality
@@ -258,8 +296,11 @@ class CVRun:
             _check_default_model_input(X, self.modality)
         self.model = default_model(self.modality, self.task, seed) if model is None else model
         self.splitter, self.n_splits, self.repeats = make_splitter(cv, repeats, self.task, seed)
-        self.scorer, self.scoring = _scorer(self.model, scoring, self.task)
+        # the model is scored on the user's labels, except where it is trained on class indices (graph lists)
+        labels = None if getattr(self.adapter, "model_codes", False) else self.adapter.classes_
+        self.scorer, self.scoring = _scorer(self.model, scoring, self.task, labels)
         self.n_aug, self.seed, self.max_time, self.n_jobs, self.progress = int(n_aug), seed, max_time, n_jobs, progress
+        self.groups = _unit_groups(groups, self.adapter, cv)
         names = [n for n, _ in self.candidates]
         self.scores = {n: [] for n in names}
         self.fit_time = {n: [] for n in names}
@@ -272,7 +313,7 @@ class CVRun:
 
         units, y_units = self.adapter.units()
         _check_folds(self.n_splits, y_units, self.task, self.splitter)
-        splits = list(self.splitter.split(units, y_units))
+        splits = list(self.splitter.split(units, y_units, self.groups))
         if self.n_splits == 0:
             self.n_splits = len(splits)
         show = os.sys.stderr.isatty() if self.progress is None else bool(self.progress)
@@ -282,8 +323,13 @@ class CVRun:
         jobs = 1 if self.n_jobs in (None, 1) else int(self.n_jobs)
         step = 1 if jobs == 1 else (jobs if jobs > 0 else os.cpu_count() or 1)  # splits per parallel round
         try:
-            for start in range(0, len(splits), step):
-                chunk = list(enumerate(splits))[start:start + step]
+            start = 0
+            while start < len(splits):
+                end = min(start + step, len(splits))
+                if prune is not None and self.n_splits:  # a parallel round never crosses the end of a repeat:
+                    end = min(end, (start // self.n_splits + 1) * self.n_splits)  # prune sees that repeat's splits only
+                chunk = list(enumerate(splits))[start:end]
+                start = end
                 work = [(s, ci, tr, te) for s, (tr, te) in chunk
                         for ci, (n, _) in enumerate(self.candidates) if n in self.active]
                 if jobs == 1:
@@ -318,6 +364,12 @@ class CVRun:
 
     def result(self, ci: str = "corrected", level: float = 0.95) -> EvaluationResult:
         names = [n for n, _ in self.candidates]
+        nan = {n: int(np.isnan(np.asarray(self.scores[n], dtype=float)).sum()) for n in names}
+        if any(nan.values()) and not any("score is NaN" in t for t in self.notes):
+            worst = max(nan, key=nan.get)
+            self.notes.append(f"{self.scoring} score is NaN in {nan[worst]} of {len(self.scores[worst])} splits of {worst} "
+                              "(the scorer is undefined there, e.g. r2 on a one-sample test fold): means and intervals "
+                              "over those splits are NaN; use more samples per test fold or another scoring.")
         return EvaluationResult(
             names=names, scores={n: np.asarray(self.scores[n]) for n in names},
             fit_time={n: np.asarray(self.fit_time[n]) for n in names},
@@ -327,6 +379,46 @@ class CVRun:
             repeats=self.repeats, test_train_ratio=float(np.mean(self.ratios)) if self.ratios else 0.0,
             ci=ci, level=level, notes=list(self.notes),
         )
+
+
+def _is_regressor(model: Any) -> bool:
+    from sklearn.base import is_regressor
+
+    try:
+        return bool(is_regressor(model))
+    except Exception:  # noqa: BLE001 - an object without scikit-learn tags
+        return False
+
+
+def _numeric(y: Any) -> bool:
+    from ..core.labels import labels_to_numpy
+
+    try:
+        return labels_to_numpy(y).dtype.kind in "biuf"
+    except Exception:  # noqa: BLE001 - the adapter reports unusable labels
+        return False
+
+
+def _unit_groups(groups: Any, adapter: Any, cv: Any) -> np.ndarray | None:
+    """``groups`` (one per sample; for one graph, one per labelled node or one per node) for a
+    group-aware splitter; refused with an integer ``cv``, whose (stratified) k-fold would ignore them."""
+    from ..core.labels import labels_to_numpy
+
+    if groups is None:
+        return None
+    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
+        raise ValueError(f"groups: cv={cv} splits without groups; pass a group-aware scikit-learn splitter as cv "
+                         f"(e.g. GroupKFold({cv}) or StratifiedGroupKFold({cv}, shuffle=True, random_state=0))")
+    g = labels_to_numpy(groups)
+    n = len(adapter.units()[0])
+    if g.ndim != 1:
+        raise ValueError(f"groups: expected one group per sample (shape ({n},)), got shape {g.shape}")
+    nodes = getattr(adapter, "nodes", None)
+    if nodes is not None and len(g) != n and len(g) == adapter.data.num_nodes:
+        g = g[nodes]  # one group per node of the graph: keep the labelled nodes'
+    if len(g) != n:
+        raise ValueError(f"groups: expected one group per sample ({n}), got {len(g)}")
+    return g
 
 
 def _check_default_model_input(X: Any, modality: str) -> None:
@@ -349,7 +441,8 @@ def _config(aug: Any) -> Any:
 def evaluate(candidates: Any = None, X: Any = None, y: Any = None, model: Any = None, cv: Any = 5, repeats: int = 3,
              scoring: Any = None, n_aug: int = 1, seed: int | None = 0, task: str = "auto",
              graph_mode: str | None = None, max_time: float | None = None, n_jobs: int | None = None,
-             progress: bool | None = None, ci: str = "corrected", level: float = 0.95) -> EvaluationResult:
+             progress: bool | None = None, ci: str = "corrected", level: float = 0.95,
+             groups: Any = None) -> EvaluationResult:
     """Cross-validated downstream score without augmentation (``"none"``) and with each candidate.
 
     Parameters
@@ -365,9 +458,12 @@ def evaluate(candidates: Any = None, X: Any = None, y: Any = None, model: Any = 
         modality's default (:func:`multiaug.evaluation.models.default_model`).
     cv, repeats : ``RepeatedStratifiedKFold`` (classification) / ``RepeatedKFold`` (regression) with
         ``cv`` folds and ``repeats`` repeats, seeded by ``seed``; or any scikit-learn splitter as ``cv``.
+    groups : one group label per sample, passed to a group-aware splitter given as ``cv`` (``GroupKFold``,
+        ``StratifiedGroupKFold``, ``LeaveOneGroupOut``...); refused with an integer ``cv``.
     scoring : a scikit-learn scoring name or callable (``check_scoring``); default accuracy / r2.
     n_aug : augmented copies of each training sample added to the training fold.
-    task : "auto" (``type_of_target``), "classification" or "regression".
+    task : "auto" (regression for a scikit-learn regressor as ``model``, else from ``type_of_target``),
+        "classification" or "regression".
     graph_mode : "node" or "graph" to insist on one graph setting (default: from the type of ``X``).
     max_time : seconds; after the split during which it is exceeded no further split is started (all
         candidates keep the same splits; a note says how many ran).
@@ -379,5 +475,6 @@ def evaluate(candidates: Any = None, X: Any = None, y: Any = None, model: Any = 
     if X is None:
         raise ValueError("X: the data to evaluate on is required, got None")
     check_interval(ci, level)
-    run = CVRun(X, y, candidates, model, cv, repeats, scoring, n_aug, seed, task, graph_mode, max_time, n_jobs, progress)
+    run = CVRun(X, y, candidates, model, cv, repeats, scoring, n_aug, seed, task, graph_mode, max_time, n_jobs, progress,
+                groups=groups)
     return run.run().result(ci=ci, level=level)

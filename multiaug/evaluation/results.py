@@ -108,9 +108,10 @@ class EvaluationResult:
 
     @property
     def best(self) -> str:
-        """The candidate with the highest mean score (the baseline included)."""
+        """The candidate with the highest mean score (the baseline included; means equal but for float
+        rounding are ties, which the earlier candidate, the baseline first, wins)."""
         rows = self.summary()
-        return max(rows, key=lambda r: -math.inf if math.isnan(r["mean"]) else r["mean"])["candidate"]
+        return max(rows, key=lambda r: -math.inf if math.isnan(r["mean"]) else round(r["mean"], 12))["candidate"]
 
     def to_frame(self):
         """A pandas DataFrame of :meth:`summary`, indexed by candidate."""
@@ -155,7 +156,7 @@ class EvaluationResult:
             "scoring": self.scoring, "modality": self.modality, "task": self.task, "n_splits": self.n_splits,
             "repeats": self.repeats, "ci": self.ci, "level": self.level, "baseline": self.baseline,
             "summary": [{k: clean(v) for k, v in r.items()} for r in self.summary()],
-            "scores": {k: [float(x) for x in v] for k, v in self.scores.items()},
+            "scores": {k: [clean(float(x)) for x in v] for k, v in self.scores.items()},  # NaN: null (strict JSON)
             "configs": self.configs, "notes": self.notes,
         }
 

@@ -11,6 +11,17 @@ from .evaluate import NONE, CVRun, as_candidate, normalize_candidates
 from .results import check_level, paired_stats
 
 
+def _is_values(v: Any) -> bool:
+    """A grid entry that lists values: a list, tuple, range or 1-D NumPy array (``np.linspace(...)``, as
+    scikit-learn's ``param_grid`` takes); anything else is one value."""
+    return isinstance(v, (list, tuple, range)) or (isinstance(v, np.ndarray) and v.ndim == 1)
+
+
+def _py(x: Any) -> Any:
+    """A NumPy scalar as the Python value (configs and reports are written as JSON/YAML)."""
+    return x.item() if isinstance(x, np.generic) else x
+
+
 def expand_grid(grid: Any) -> list:
     """Candidates from a grid: ``{"augmenter": [Jitter(), "scaling"], "sigma": [0.01, 0.1]}`` (every
     augmenter with every combination of the other keys, set with ``set_params``), a list of such dicts,
@@ -26,8 +37,8 @@ def expand_grid(grid: Any) -> list:
     out: list = []
     for g in grid:
         if isinstance(g, dict) and "augmenter" in g and not isinstance(g.get("params"), dict):
-            augs = g["augmenter"] if isinstance(g["augmenter"], (list, tuple)) else [g["augmenter"]]
-            rest = {k: (v if isinstance(v, (list, tuple)) else [v]) for k, v in g.items() if k != "augmenter"}
+            augs = list(g["augmenter"]) if _is_values(g["augmenter"]) else [g["augmenter"]]
+            rest = {k: ([_py(x) for x in v] if _is_values(v) else [v]) for k, v in g.items() if k != "augmenter"}
             for a in augs:
                 base = as_candidate(a)
                 if base is None:
@@ -107,11 +118,12 @@ class AugmentationSearchCV(BaseEstimator):
                 run.notes.append(f"{n} stopped after {split_no + 1} splits (worse than {leader}: "
                                  f"{st['diff']:+.4f} [{st['ci_low']:.4f}, {st['ci_high']:.4f}]).")
 
-    def fit(self, X: Any, y: Any = None) -> "AugmentationSearchCV":
+    def fit(self, X: Any, y: Any = None, groups: Any = None) -> "AugmentationSearchCV":
+        """Run the search; ``groups``: one group per sample for a group-aware splitter as ``cv``."""
         check_level(self.early_stop_level, "AugmentationSearchCV", "early_stop_level")
         cands = expand_grid(self.candidates)
         run = CVRun(X, y, cands, self.model, self.cv, self.repeats, self.scoring, self.n_aug, self.seed, self.task,
-                    self.graph_mode, self.max_time, self.n_jobs, self.progress)
+                    self.graph_mode, self.max_time, self.n_jobs, self.progress, groups=groups)
         if not self.include_none:
             run.candidates = [(n, a) for n, a in run.candidates if a is not None]
             run.active.discard(NONE)
@@ -124,10 +136,14 @@ class AugmentationSearchCV(BaseEstimator):
         total = max(len(res.scores[n]) for n in names)
         full = [len(res.scores[n]) == total and n in run.active for n in names]
         means = np.array([rows[n]["mean"] for n in names])
-        key = np.where(full, means, -np.inf)  # stopped candidates rank after the ones that ran every split
-        order = np.argsort(-key, kind="stable")
-        rank = np.empty(len(names), dtype=int)
-        rank[order] = np.arange(1, len(names) + 1)
+        # stopped candidates rank after the ones that ran every split; means equal but for float rounding (the
+        # same fold scores summed in another order) are ties, which the earlier candidate ("none" first) wins
+        key = np.where(full, np.round(means, 12), -np.inf)
+        key = np.where(np.isnan(key), -np.inf, key)  # an undefined (NaN) mean ranks last, as in GridSearchCV
+        order = np.argsort(-key, kind="stable")  # ties: the earlier candidate ("none" first) is chosen
+        from scipy.stats import rankdata
+
+        rank = rankdata(-key, method="min").astype(int)  # equal means share a rank, as in GridSearchCV
         cvr: dict[str, Any] = {
             "params": names,
             "mean_test_score": means,
@@ -160,6 +176,7 @@ class AugmentationSearchCV(BaseEstimator):
         if self.refit:
             self.best_estimator_ = clone(run.model).fit(X_fit, y_fit)
         self.classes_ = run.adapter.classes_
+        self._pred_classes = self.classes_ if getattr(run.adapter, "model_codes", False) else None
         return self
 
     def _check(self) -> None:
@@ -172,14 +189,16 @@ class AugmentationSearchCV(BaseEstimator):
         """Predictions of ``best_estimator_``, in the original label values."""
         self._check()
         pred = self.best_estimator_.predict(X)
-        return pred if self.classes_ is None else self.classes_[np.asarray(pred).astype(int)]
+        codes = getattr(self, "_pred_classes", None)  # graph models predict class indices
+        return pred if codes is None else codes[np.asarray(pred).astype(int)]
 
     def score(self, X: Any, y: Any) -> float:
         """The search's scoring of ``best_estimator_`` on ``(X, y)`` (``y`` in the original label values)."""
         self._check()
         y = np.asarray(y)
-        if self.classes_ is not None:
-            y = np.searchsorted(self.classes_, y)
+        codes = getattr(self, "_pred_classes", None)  # graph models are scored on class indices
+        if codes is not None:
+            y = np.searchsorted(codes, y)
         return float(self.scorer_(self.best_estimator_, X, y))
 
     def best_config(self) -> dict | None:

@@ -164,3 +164,22 @@ def test_evaluate_warnings_are_one_line_each_and_once(tmp_path, capsys):
     assert any(line.startswith("multiaug: warning: EDA: 8 of 8 outputs are identical") for line in lines)
     assert all(line.startswith("multiaug: warning: ") for line in lines), lines  # no file paths or source lines
     assert len(lines) == len(set(lines))
+
+
+def test_search_says_when_the_best_gain_is_not_significant(tmp_path, capsys, monkeypatch):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    import multiaug.evaluation.models as models
+
+    monkeypatch.setattr(models, "default_model", lambda *a, **k: KNeighborsClassifier(3))  # fast and seed-free
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    df = pd.DataFrame(X, columns=["a", "b", "c"])
+    df["y"] = (X[:, 0] + rng.normal(size=40) > 0).astype(int)
+    df.to_csv(tmp_path / "n.csv", index=False)
+    r = run_inproc("search", tmp_path / "n.csv", "--label-column", "y", "-a", "gaussian_noise", "--cv", "2",
+                   "--repeats", "2", "-o", tmp_path / "b.yaml", "--no-progress", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    # it scores best, by a margin its interval does not resolve: the config is written, with the caveat
+    assert "multiaug: best gaussian_noise" in r.stderr and "not significantly better than none (+" in r.stderr
+    assert yaml.safe_load((tmp_path / "b.yaml").read_text())["augmenter"] == "gaussian_noise"

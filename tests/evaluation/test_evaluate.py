@@ -280,3 +280,70 @@ def test_search_checks_its_early_stop_level():
     X = np.random.default_rng(0).normal(size=(20, 3))
     with pytest.raises(ValueError, match="early_stop_level expected"):
         AugmentationSearchCV(None, ["gaussian_noise"], early_stop_level=2.0).fit(X, np.arange(20) % 2)
+
+
+def test_model_and_scorer_see_the_users_string_labels():
+    """Class labels are augmented as indices, but the model is trained and scored on the user's labels:
+    a class_weight keyed by label and a scorer with pos_label="yes" work as in cross_val_score."""
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.metrics import f1_score, make_scorer
+
+    from multiaug.evaluation import AugmentationSearchCV
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.where(X[:, 0] + 0.3 * rng.normal(size=60) > 0, "yes", "no")
+    model = LogisticRegression(class_weight={"yes": 2.0, "no": 1.0})
+    kw = dict(model=model, cv=3, repeats=1, progress=False)
+    custom = evaluate(["mixup"], X, y, scoring=make_scorer(f1_score, pos_label="yes"), **kw)
+    named = evaluate(["mixup"], X, y, scoring="f1", **kw)  # pos_label=1 default: the second sorted class, "yes"
+    for n in custom.names:
+        np.testing.assert_allclose(custom.scores[n], named.scores[n])
+    assert custom.scoring == "f1_score(pos_label=yes)" and 0.6 < custom.scores["none"].mean() <= 1.0
+    s = AugmentationSearchCV(model, ["gaussian_noise"], cv=3, progress=False).fit(X, y)
+    assert set(s.predict(X)) <= {"no", "yes"} and s.score(X, y) > 0.7
+
+
+def test_groups_reach_a_group_aware_splitter():
+    """Each row three times (one group), random labels: a 1-NN finds a test row's twin in training unless
+    the groups keep the three together."""
+    from sklearn.model_selection import GroupKFold
+
+    rng = np.random.default_rng(0)
+    X0, y0 = rng.normal(size=(40, 4)), rng.integers(0, 2, 40)
+    X, y, groups = np.repeat(X0, 3, axis=0), np.repeat(y0, 3), np.repeat(np.arange(40), 3)
+    knn = KNeighborsClassifier(n_neighbors=1)
+    leaky = evaluate(["gaussian_noise"], X, y, model=knn, cv=4, repeats=1, progress=False)
+    grouped = evaluate(["gaussian_noise"], X, y, model=knn, cv=GroupKFold(4), groups=groups, progress=False)
+    assert leaky.scores["none"].mean() > 0.95
+    assert abs(grouped.scores["none"].mean() - 0.5) < 0.2
+    with pytest.raises(ValueError, match="groups: cv=4 splits without groups"):
+        evaluate(["gaussian_noise"], X, y, model=knn, cv=4, groups=groups)
+    with pytest.raises(ValueError, match="one group per sample"):
+        evaluate(["gaussian_noise"], X, y, model=knn, cv=GroupKFold(4), groups=groups[:-1])
+
+
+def test_regressor_model_means_regression_for_integer_targets():
+    """Integer targets (counts, prices) look like classes to type_of_target; a regressor says otherwise."""
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.round(100 * X[:, 0] + 10 * rng.normal(size=60)).astype(int)
+    res = evaluate(["gaussian_noise"], X, y, model=Ridge(), cv=3, repeats=1, progress=False)
+    assert res.task == "regression" and res.scoring == "r2" and res.scores["none"].mean() > 0.9
+
+
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.UndefinedMetricWarning")
+def test_nan_scores_are_noted_and_written_as_json_null():
+    from sklearn.linear_model import Ridge
+    from sklearn.model_selection import LeaveOneOut
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(8, 2))
+    res = evaluate(["gaussian_noise"], X, X[:, 0] * 1.5, model=Ridge(), cv=LeaveOneOut(), progress=False)
+    assert np.isnan(res.scores["none"]).all()  # r2 of one test sample is undefined
+    assert any("score is NaN in 8 of 8 splits" in n for n in res.notes)
+    text = res.to_json()
+    json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
+    assert json.loads(text)["scores"]["none"] == [None] * 8

@@ -45,3 +45,52 @@ def test_none_wins_gives_no_augmenter_and_fitted_estimator(bump_series, nn1_seri
 
     with pytest.raises(NotFittedError):
         AugmentationSearchCV().predict(X)
+
+
+def test_parallel_rounds_do_not_let_early_stop_see_the_next_repeat(bump_series, nn1_series):
+    """With n_jobs=2 a round of splits used to cross the end of a repeat: the stop rule then judged 6
+    splits (and the note said 5) where the sequential run judges 10; the runs must agree."""
+    from joblib import parallel_backend
+
+    X, y = bump_series
+    cands = [("reverse", multiaug.create("reverse", p=1.0)), "jitter"]
+    kw = dict(cv=5, repeats=3, include_none=False, progress=False, refit=False)
+    seq = AugmentationSearchCV(nn1_series, cands, **kw).fit(X, y)
+    with parallel_backend("threading"):
+        par = AugmentationSearchCV(nn1_series, cands, n_jobs=2, **kw).fit(X, y)
+    assert list(par.cv_results_["n_splits"]) == list(seq.cv_results_["n_splits"]) == [10, 15]
+    assert par.result_.notes == seq.result_.notes
+    for n in seq.result_.names:
+        np.testing.assert_array_equal(par.result_.scores[n], seq.result_.scores[n])
+
+
+def test_grid_takes_numpy_arrays_and_ranges_of_values():
+    grid = {"augmenter": ["jitter"], "sigma": np.linspace(0.01, 0.03, 3)}
+    cands = expand_grid(grid)
+    assert [c.sigma for c in cands] == pytest.approx([0.01, 0.02, 0.03])
+    assert all(type(c.sigma) is float for c in cands)  # written as plain numbers in configs and reports
+    assert [c.n_segments for c in expand_grid({"augmenter": "permutation", "n_segments": range(2, 5)})] == [2, 3, 4]
+
+
+def test_equal_means_share_a_rank_and_none_wins_the_tie(bump_series, nn1_series):
+    X, y = bump_series
+    s = AugmentationSearchCV(nn1_series, ["jitter"], cv=4, early_stop=False, progress=False, refit=False).fit(X, y)
+    r = s.cv_results_
+    assert r["mean_test_score"][0] == r["mean_test_score"][1] == 1.0  # both perfect on these bumps
+    assert list(r["rank_test_score"]) == [1, 1] and s.best_params_ == "none" and s.best_augmenter_ is None
+
+
+def test_means_equal_but_for_float_rounding_are_a_tie_that_none_wins(bump_series, nn1_series):
+    X, y = bump_series
+    # scorer calls in order: (none, jitter) per split -> none [0.3, 0.2, 0.1], jitter [0.1, 0.2, 0.3]:
+    # the same numbers, whose float means differ in the last bit (0.19999999999999998 vs 0.20000000000000004)
+    values = iter([0.3, 0.1, 0.2, 0.2, 0.1, 0.3])
+    s = AugmentationSearchCV(nn1_series, ["jitter"], cv=3, early_stop=False, progress=False, refit=False,
+                             scoring=lambda est, X, y: next(values)).fit(X, y)
+    assert s.cv_results_["mean_test_score"][1] > s.cv_results_["mean_test_score"][0]  # by rounding only
+    assert s.best_params_ == "none" and list(s.cv_results_["rank_test_score"]) == [1, 1]
+    values = iter([0.3, 0.1, 0.2, 0.2, 0.1, 0.3])
+    from multiaug.evaluation import evaluate
+
+    res = evaluate(["jitter"], X, y, model=nn1_series, cv=3, repeats=1, scoring=lambda est, X, y: next(values))
+    assert res.best == "none"
