@@ -418,7 +418,9 @@ def parse_balance(text: str) -> Any:
             # the class name as typed (YAML would read "no" as False and "007" as 7); the count as a number
             value[k.strip()] = _parse_value(v)
     else:
-        value = _parse_value(t)
+        value, _, as_text, _ = _read_value(t)
+        if isinstance(value, dict) and isinstance(as_text, dict):  # class names as typed, as in a=100,b=80
+            value = dict(zip(as_text, value.values()))
     if isinstance(value, str) or not valid_strategy(value):
         raise UserError(f"--balance {text!r}: expected {STRATEGY_DESC.replace('a callable y -> dict', 'class=count pairs')}")
     return value
@@ -666,7 +668,11 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, c
     if row is not None and not row["ci_low"] > 0:  # an interval reaching 0 (or undefined) is no demonstrated gain
         caveat = (f"; not significantly better than none ({row['diff']:+.4f} [{row['ci_low']:.4f}, {row['ci_high']:.4f}],"
                   " more repeats may resolve it)")
-    click.echo(f"multiaug: best {s.best_params_} ({s.best_score_:.4f}){caveat}; config written to {output_path}", err=True)
+    if s.best_augmenter_ is None:  # the warning above named the augmenter written
+        click.echo(f"multiaug: config of {best['candidate']} written to {output_path}", err=True)
+    else:
+        click.echo(f"multiaug: best {s.best_params_} ({s.best_score_:.4f}){caveat}; config written to {output_path}",
+                   err=True)
 
 
 @cli.command("preview")

@@ -206,6 +206,8 @@ def test_installed_command_help_names_the_options():
     (["007", "007", "007", "7", "x"], "007=4", {"007": 4, "7": 1, "x": 1}),  # not read as the number 7
     (["yes", "yes", "yes", "no"], "no=3", {"yes": 3, "no": 3}),              # not read as False
     ([1, 1, 2, 2, 2], "1=3", {"1": 3, "2": 3}),                                # a number finds the integer
+    (["yes", "yes", "yes", "no"], "{no: 3}", {"yes": 3, "no": 3}),            # the YAML form too
+    (["007", "007", "007", "7", "x"], "{007: 4, x: 2}", {"007": 4, "7": 1, "x": 2}),
 ])
 def test_balance_classes_are_matched_as_typed(tmp_path, capsys, labels, balance, counts):
     src = tmp_path / "b.csv"

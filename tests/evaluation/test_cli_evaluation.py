@@ -183,3 +183,25 @@ def test_search_says_when_the_best_gain_is_not_significant(tmp_path, capsys, mon
     # it scores best, by a margin its interval does not resolve: the config is written, with the caveat
     assert "multiaug: best gaussian_noise" in r.stderr and "not significantly better than none (+" in r.stderr
     assert yaml.safe_load((tmp_path / "b.yaml").read_text())["augmenter"] == "gaussian_noise"
+
+
+def test_search_last_line_names_the_augmenter_written_when_none_scores_best(tmp_path, capsys, monkeypatch):
+    from sklearn.neighbors import KNeighborsClassifier
+
+    import multiaug.evaluation.models as models
+
+    monkeypatch.setattr(models, "default_model", lambda *a, **k: KNeighborsClassifier(3))
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    df = pd.DataFrame(X, columns=["a", "b"])
+    df["y"] = (X[:, 0] > 0).astype(int)  # separable: heavy noise on the training rows only hurts
+    df.to_csv(tmp_path / "s.csv", index=False)
+    (tmp_path / "loud.yaml").write_text(yaml.safe_dump({"augmenter": "gaussian_noise", "params": {"sigma": 5.0}}))
+    r = run_inproc("search", tmp_path / "s.csv", "--label-column", "y", "--config", tmp_path / "loud.yaml",
+                   "--n-aug", "3", "--cv", "3", "--repeats", "1", "-o", tmp_path / "b.yaml", "--no-progress",
+                   capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    assert "no augmentation scored best" in r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("multiaug: config of ") and "best none" not in r.stderr
+    assert yaml.safe_load((tmp_path / "b.yaml").read_text())["augmenter"] == "gaussian_noise"
