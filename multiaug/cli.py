@@ -474,53 +474,68 @@ def _labelled_input(aug, mio, input_path, column, label_column, feature_columns)
     return graphs, y
 
 
-def _eval_data(input_path: str, label_column: str | None, column: str | None, columns: str | None):
-    """``(X, y)`` for ``evaluate``/``search`` from a file: a text column or feature columns of a
-    csv/jsonl/parquet table (labels from ``--label-column``), x/y of an .npz (series or table), or the
-    graphs of a .pt file (one graph: node classification with its ``y``; several: graph classification)."""
+def _eval_data(input_path: str, label_column: str | None, column: str | None, columns: str | None,
+               groups_column: str | None = None):
+    """``(X, y, groups)`` for ``evaluate``/``search`` from a file: a text column or feature columns of
+    a csv/jsonl/parquet table (labels from ``--label-column``, groups from ``--groups-column``), x/y of
+    an .npz (series or table), or the graphs of a .pt file (one graph: node classification with its
+    ``y``; several: graph classification)."""
     from . import io as mio
     from .engines.local import check_column_options, check_text_column
 
     kind = mio.kind_of(input_path, "FILE")
     feats = [c.strip() for c in columns.split(",") if c.strip()] if columns else None
     check_column_options(input_path, column=column, label_column=label_column, feature_columns=feats)
+    if groups_column is not None and kind != "table":
+        raise UserError(f"--groups-column applies to tables (csv, jsonl, parquet); {input_path!r} has no columns")
     if kind == "table":
         if not label_column:
             raise UserError("--label-column is required for a table (the labels or targets to predict)")
         df = mio.read_table(input_path, text_columns=[column] if column else None)
-        need = [label_column] + ([column] if column else []) + (feats or [])
+        need = [label_column] + ([column] if column else []) + (feats or []) + ([groups_column] if groups_column else [])
         missing = [c for c in need if c not in df.columns]
         if missing:
             raise UserError(f"column(s) {missing} not in {input_path!r}; it has {list(df.columns)}")
+        if groups_column is not None and (groups_column == label_column or (feats and groups_column in feats)):
+            raise UserError(f"--groups-column {groups_column!r} is also the label or a feature column; the group ids "
+                            "decide the splits only")
         missing_y = df.index[df[label_column].isna().to_numpy()].tolist()
         if missing_y:
             raise UserError(f"--label-column {label_column!r} is missing in {len(missing_y)} row(s) (first: "
                             f"{missing_y[:5]}); every row needs a label or target: fill or drop those rows")
+        groups = None
+        if groups_column is not None:
+            missing_g = df.index[df[groups_column].isna().to_numpy()].tolist()
+            if missing_g:
+                raise UserError(f"--groups-column {groups_column!r} is missing in {len(missing_g)} row(s) (first: "
+                                f"{missing_g[:5]}); every row needs a group id")
+            groups = df[groups_column].astype(str).to_numpy()
         y = df[label_column].to_numpy()
         _two_values(y, f"--label-column {label_column!r}")
         if column:
             check_text_column(df[column], column, UserError)
-            return df[column].tolist(), y
+            return df[column].tolist(), y, groups
         if not columns:
             # an unnamed column is an index written by to_csv(): as a feature it can leak the order of the rows
-            feats, skipped = mio.default_feature_columns(df.columns, label_column)
+            feats, skipped = mio.default_feature_columns(df.columns, label_column,
+                                                         exclude=[groups_column] if groups_column else ())
             if skipped:
                 click.echo(f"multiaug: warning: {mio.unnamed_note(skipped)}", err=True)
         X = df[feats]
         bad = [c for c in feats if X[c].dtype.kind not in "biuf"]
         if bad:
             raise UserError(f"feature column(s) {bad} are not numeric; pick numeric ones with --columns or a text one with --column")
-        return X.to_numpy(dtype="float32"), y
+        return X.to_numpy(dtype="float32"), y, groups
     if kind == "array":
         X, y = mio.read_array(input_path, mmap=False)
         if y is None:
             raise UserError(f"{input_path!r} holds no labels: save an .npz with arrays x and y")
         _two_values(np.asarray(y), f"the y array of {input_path!r}")
-        return np.asarray(X), np.asarray(y)
+        return np.asarray(X), np.asarray(y), None
     graphs = mio.read_graphs(input_path)
     if len(graphs) == 1:
-        return graphs[0], None
-    return graphs, None
+        return graphs[0], None, None
+    return graphs, None, None
 
 
 def _two_values(y: np.ndarray, what: str) -> None:
@@ -552,6 +567,8 @@ def _eval_options(f):
         click.option("--label-column", default=None, help="Label/target column (tables)."),
         click.option("--column", default=None, help="Text column (text data)."),
         click.option("--columns", default=None, help="Comma-separated numeric feature columns (tables; default: all but the label)."),
+        click.option("--groups-column", default=None,
+                     help="Column of group ids (tables: a patient, a document...): no group is split between training and test folds."),
         click.option("--cv", type=int, default=5, show_default=True, help="Folds."),
         click.option("--repeats", type=int, default=None, help="Repeats of the k-fold (evaluate: 3, search: 1)."),
         click.option("--seed", type=int, default=0, show_default=True, help="Seed of the splits, augmenters and model."),
@@ -598,17 +615,17 @@ def _parent_exists(flag: str, path: str | None) -> None:
 @cli.command("evaluate")
 @_eval_options
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Write the report (.md, .json or .html with the plot).")
-def evaluate_cmd(input_path, augmenters, configs, label_column, column, columns, cv, repeats, seed, n_aug, scoring, task,
-                 graph_mode, max_time, threads, progress, report) -> None:
+def evaluate_cmd(input_path, augmenters, configs, label_column, column, columns, groups_column, cv, repeats, seed, n_aug,
+                 scoring, task, graph_mode, max_time, threads, progress, report) -> None:
     """Does augmentation help? Cross-validated score with and without each augmenter (leakage-free)."""
     from .evaluation import evaluate
 
     _eval_setup(threads, cv, repeats)
     _report_path(report)
-    X, y = _eval_data(input_path, label_column, column, columns)
+    X, y, groups = _eval_data(input_path, label_column, column, columns, groups_column)
     res = evaluate(_eval_candidates(augmenters, configs), X, y, cv=cv, repeats=3 if repeats is None else repeats,
                    scoring=scoring, n_aug=n_aug, seed=seed, task=task, graph_mode=graph_mode, max_time=max_time,
-                   progress=progress)
+                   progress=progress, groups=groups)
     click.echo(res.to_markdown())
     if report:
         res.write(report)
@@ -621,8 +638,8 @@ def evaluate_cmd(input_path, augmenters, configs, label_column, column, columns,
               help="Where to write the best augmenter's config (.yaml/.yml/.json), for `multiaug augment --config`.")
 @click.option("--report", default=None, type=click.Path(dir_okay=False), help="Also write the evaluation report (.md, .json, .html).")
 @click.option("--overwrite", is_flag=True, help="Replace OUTPUT if it exists.")
-def search_cmd(input_path, augmenters, configs, label_column, column, columns, cv, repeats, seed, n_aug, scoring, task,
-               graph_mode, max_time, threads, progress, output_path, report, overwrite) -> None:
+def search_cmd(input_path, augmenters, configs, label_column, column, columns, groups_column, cv, repeats, seed, n_aug,
+               scoring, task, graph_mode, max_time, threads, progress, output_path, report, overwrite) -> None:
     """Pick the augmenter that helps most and write its config (early stop of clearly worse ones)."""
     import json
 
@@ -638,11 +655,11 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, c
     if out.exists() and not overwrite:
         raise UserError(f"--output {output_path!r} exists; pass --overwrite to replace it")
     _parent_exists("--output", output_path)
-    X, y = _eval_data(input_path, label_column, column, columns)
+    X, y, groups = _eval_data(input_path, label_column, column, columns, groups_column)
     s = AugmentationSearchCV(None, _eval_candidates(augmenters, configs), cv=cv, repeats=1 if repeats is None else repeats,
                              scoring=scoring, n_aug=n_aug, seed=seed, task=task, graph_mode=graph_mode,
                              max_time=max_time, refit=False, progress=progress)
-    s.fit(X, y)
+    s.fit(X, y, groups=groups)
     res = s.result_
     click.echo(res.to_markdown())
     if report:

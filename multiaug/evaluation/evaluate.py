@@ -135,7 +135,7 @@ def normalize_candidates(candidates: Any, modality: str) -> list[tuple[str, Any]
 # ---- the cross-validation engine -----------------------------------------------------------------
 
 
-def make_splitter(cv: Any, repeats: int, task: str, seed: int | None):
+def make_splitter(cv: Any, repeats: int, task: str, seed: int | None, grouped: bool = False):
     from sklearn.model_selection import RepeatedKFold, RepeatedStratifiedKFold
 
     if isinstance(cv, bool) or not isinstance(cv, (int, np.integer)):
@@ -151,8 +151,54 @@ def make_splitter(cv: Any, repeats: int, task: str, seed: int | None):
         raise ValueError(f"cv: expected an integer >= 2, got {cv}")
     if isinstance(repeats, bool) or not isinstance(repeats, (int, np.integer)) or repeats < 1:
         raise ValueError(f"repeats: expected an integer >= 1, got {repeats!r}")
+    if grouped:
+        return RepeatedGroupKFold(int(cv), int(repeats), task == "classification", seed), int(cv), int(repeats)
     cls = RepeatedStratifiedKFold if task == "classification" else RepeatedKFold
     return cls(n_splits=int(cv), n_repeats=int(repeats), random_state=seed), int(cv), int(repeats)
+
+
+class RepeatedGroupKFold:
+    """``n_splits``-fold cross-validation by groups, repeated ``n_repeats`` times with the groups
+    reshuffled: every sample of a group lands in the same test fold (rows of one patient, one
+    document, one recording never sit on both sides of a split). Classification uses scikit-learn's
+    ``StratifiedGroupKFold`` (class shares kept as far as whole groups allow); regression deals the
+    shuffled groups, each to the fold with the fewest samples so far (GroupKFold's balance, random
+    order). What ``evaluate(..., groups=...)`` uses for an integer ``cv``."""
+
+    def __init__(self, n_splits: int = 5, n_repeats: int = 1, stratify: bool = True, random_state: int | None = None):
+        self.n_splits, self.n_repeats, self.stratify, self.random_state = n_splits, n_repeats, stratify, random_state
+
+    def get_n_splits(self, X: Any = None, y: Any = None, groups: Any = None) -> int:
+        return self.n_splits * self.n_repeats
+
+    def split(self, X: Any, y: Any = None, groups: Any = None):
+        from sklearn.model_selection import StratifiedGroupKFold
+
+        if groups is None:
+            raise ValueError("groups: RepeatedGroupKFold splits by groups; pass one group per sample")
+        groups = np.asarray(groups)
+        uniq, codes = np.unique(groups, return_inverse=True)
+        if len(uniq) < self.n_splits:
+            raise ValueError(f"groups: {len(uniq)} distinct groups cannot fill cv={self.n_splits} test folds; "
+                             f"lower cv (at most {len(uniq)}) or use finer groups")
+        seeds = np.random.SeedSequence(0 if self.random_state is None else int(self.random_state)).generate_state(self.n_repeats)
+        idx = np.arange(len(codes))
+        for r in range(self.n_repeats):
+            if self.stratify:
+                cv = StratifiedGroupKFold(self.n_splits, shuffle=True, random_state=int(seeds[r] % (2**31 - 1)))
+                yield from cv.split(idx, y, codes)
+                continue
+            order = np.random.default_rng(int(seeds[r])).permutation(len(uniq))
+            sizes = np.bincount(codes, minlength=len(uniq))
+            fold_of = np.empty(len(uniq), dtype=np.int64)
+            load = np.zeros(self.n_splits, dtype=np.int64)
+            for gi in order:
+                f = int(np.argmin(load))
+                fold_of[gi] = f
+                load[f] += sizes[gi]
+            sample_fold = fold_of[codes]
+            for f in range(self.n_splits):
+                yield idx[sample_fold != f], idx[sample_fold == f]
 
 
 def _split_seed(seed: int | None, split: int, cand: int) -> int:
@@ -295,12 +341,13 @@ class CVRun:
         if model is None:
             _check_default_model_input(X, self.modality)
         self.model = default_model(self.modality, self.task, seed) if model is None else model
-        self.splitter, self.n_splits, self.repeats = make_splitter(cv, repeats, self.task, seed)
+        self.splitter, self.n_splits, self.repeats = make_splitter(cv, repeats, self.task, seed,
+                                                                   grouped=groups is not None)
         # the model is scored on the user's labels, except where it is trained on class indices (graph lists)
         labels = None if getattr(self.adapter, "model_codes", False) else self.adapter.classes_
         self.scorer, self.scoring = _scorer(self.model, scoring, self.task, labels)
         self.n_aug, self.seed, self.max_time, self.n_jobs, self.progress = int(n_aug), seed, max_time, n_jobs, progress
-        self.groups = _unit_groups(groups, self.adapter, cv)
+        self.groups = _unit_groups(groups, self.adapter)
         names = [n for n, _ in self.candidates]
         self.scores = {n: [] for n in names}
         self.fit_time = {n: [] for n in names}
@@ -399,16 +446,14 @@ def _numeric(y: Any) -> bool:
         return False
 
 
-def _unit_groups(groups: Any, adapter: Any, cv: Any) -> np.ndarray | None:
-    """``groups`` (one per sample; for one graph, one per labelled node or one per node) for a
-    group-aware splitter; refused with an integer ``cv``, whose (stratified) k-fold would ignore them."""
+def _unit_groups(groups: Any, adapter: Any) -> np.ndarray | None:
+    """``groups`` (one per sample; for one graph, one per labelled node or one per node) for the
+    splitter: a group-aware scikit-learn splitter given as ``cv``, or :class:`RepeatedGroupKFold`
+    for an integer ``cv``."""
     from ..core.labels import labels_to_numpy
 
     if groups is None:
         return None
-    if isinstance(cv, (int, np.integer)) and not isinstance(cv, bool):
-        raise ValueError(f"groups: cv={cv} splits without groups; pass a group-aware scikit-learn splitter as cv "
-                         f"(e.g. GroupKFold({cv}) or StratifiedGroupKFold({cv}, shuffle=True, random_state=0))")
     g = labels_to_numpy(groups)
     n = len(adapter.units()[0])
     if g.ndim != 1:
@@ -458,8 +503,10 @@ def evaluate(candidates: Any = None, X: Any = None, y: Any = None, model: Any = 
         modality's default (:func:`multiaug.evaluation.models.default_model`).
     cv, repeats : ``RepeatedStratifiedKFold`` (classification) / ``RepeatedKFold`` (regression) with
         ``cv`` folds and ``repeats`` repeats, seeded by ``seed``; or any scikit-learn splitter as ``cv``.
-    groups : one group label per sample, passed to a group-aware splitter given as ``cv`` (``GroupKFold``,
-        ``StratifiedGroupKFold``, ``LeaveOneGroupOut``...); refused with an integer ``cv``.
+    groups : one group label per sample (rows of one patient, one document...): no group is split between a
+        training and a test fold. With an integer ``cv``, ``repeats`` times ``cv``-fold by groups, reshuffled
+        each repeat (:class:`RepeatedGroupKFold`: stratified by class for classification); or pass a
+        group-aware scikit-learn splitter as ``cv`` (``GroupKFold``, ``LeaveOneGroupOut``...).
     scoring : a scikit-learn scoring name or callable (``check_scoring``); default accuracy / r2.
     n_aug : augmented copies of each training sample added to the training fold.
     task : "auto" (regression for a scikit-learn regressor as ``model``, else from ``type_of_target``),

@@ -205,3 +205,35 @@ def test_search_last_line_names_the_augmenter_written_when_none_scores_best(tmp_
     last = r.stderr.strip().splitlines()[-1]
     assert last.startswith("multiaug: config of ") and "best none" not in r.stderr
     assert yaml.safe_load((tmp_path / "b.yaml").read_text())["augmenter"] == "gaussian_noise"
+
+
+def test_groups_column_keeps_each_group_in_one_fold(tmp_path, capsys, monkeypatch):
+    """Each row three times under one group id, random labels: without --groups-column a 1-NN finds a
+    test row's twin in training (a near-perfect score that says nothing); with it, chance. The group
+    column is not a feature."""
+    from sklearn.neighbors import KNeighborsClassifier
+
+    import multiaug.evaluation.models as models
+
+    monkeypatch.setattr(models, "default_model", lambda *a, **k: KNeighborsClassifier(1))
+    rng = np.random.default_rng(0)
+    X0, y0 = rng.normal(size=(40, 3)), rng.integers(0, 2, 40)
+    df = pd.DataFrame(np.repeat(X0, 3, axis=0), columns=["a", "b", "c"])
+    df["y"] = np.repeat(y0, 3)
+    df["patient"] = np.repeat([f"p{i}" for i in range(40)], 3)
+    df.to_csv(tmp_path / "g.csv", index=False)
+
+    def none_mean(*extra):
+        r = run_inproc("evaluate", tmp_path / "g.csv", "--label-column", "y", "--columns", "a,b,c", "-a", "gaussian_noise",
+                       "--cv", "4", "--repeats", "1", "--report", tmp_path / "r.json", "--no-progress", *extra, capsys=capsys)
+        assert r.returncode == 0, r.stderr
+        rows = json.loads((tmp_path / "r.json").read_text())["summary"]
+        return next(row["mean"] for row in rows if row["candidate"] == "none")
+
+    assert none_mean() >= 0.9
+    assert abs(none_mean("--groups-column", "patient") - 0.5) < 0.2
+    r = run_inproc("evaluate", tmp_path / "g.csv", "--label-column", "y", "--groups-column", "nope", capsys=capsys)
+    assert r.returncode != 0 and "['nope'] not in" in r.stderr
+    r = run_inproc("evaluate", tmp_path / "g.csv", "--label-column", "y", "--columns", "a,patient", "--groups-column",
+                   "patient", capsys=capsys)
+    assert r.returncode != 0 and "--groups-column 'patient' is also the label or a feature column" in r.stderr

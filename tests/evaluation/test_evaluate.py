@@ -317,8 +317,9 @@ def test_groups_reach_a_group_aware_splitter():
     grouped = evaluate(["gaussian_noise"], X, y, model=knn, cv=GroupKFold(4), groups=groups, progress=False)
     assert leaky.scores["none"].mean() > 0.95
     assert abs(grouped.scores["none"].mean() - 0.5) < 0.2
-    with pytest.raises(ValueError, match="groups: cv=4 splits without groups"):
-        evaluate(["gaussian_noise"], X, y, model=knn, cv=4, groups=groups)
+    # an integer cv with groups: repeated k-fold by groups (stratified for classes), as leak-free
+    by_int = evaluate(["gaussian_noise"], X, y, model=knn, cv=4, repeats=2, groups=groups, progress=False)
+    assert len(by_int.scores["none"]) == 8 and abs(by_int.scores["none"].mean() - 0.5) < 0.2
     with pytest.raises(ValueError, match="one group per sample"):
         evaluate(["gaussian_noise"], X, y, model=knn, cv=GroupKFold(4), groups=groups[:-1])
 
@@ -347,3 +348,27 @@ def test_nan_scores_are_noted_and_written_as_json_null():
     text = res.to_json()
     json.loads(text, parse_constant=lambda c: pytest.fail(f"non-standard JSON constant {c}"))
     assert json.loads(text)["scores"]["none"] == [None] * 8
+
+
+@pytest.mark.parametrize("stratify", [True, False])
+def test_repeated_group_kfold_keeps_groups_whole_and_reshuffles_them(stratify):
+    from multiaug.evaluation.evaluate import RepeatedGroupKFold
+
+    rng = np.random.default_rng(1)
+    groups = rng.integers(0, 30, 200).astype(str)  # 30 groups of unequal size, as strings
+    y = rng.integers(0, 2, 200)
+    cv = RepeatedGroupKFold(5, 3, stratify=stratify, random_state=0)
+    splits = list(cv.split(np.zeros(200), y, groups))
+    assert len(splits) == cv.get_n_splits() == 15
+    for r in range(3):
+        tests = [te for _, te in splits[5 * r:5 * r + 5]]
+        assert sorted(np.concatenate(tests).tolist()) == list(range(200))  # each sample tested once a repeat
+        for tr, te in splits[5 * r:5 * r + 5]:
+            assert not set(groups[tr]) & set(groups[te])  # no group on both sides
+            assert 20 <= len(te) <= 60  # folds of similar size
+    firsts = [frozenset(groups[splits[5 * r][1]]) for r in range(3)]
+    assert len(set(firsts)) > 1  # the repeats reshuffle the groups
+    again = list(RepeatedGroupKFold(5, 3, stratify=stratify, random_state=0).split(np.zeros(200), y, groups))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(splits, again))  # seeded
+    with pytest.raises(ValueError, match="3 distinct groups cannot fill cv=5"):
+        list(cv.split(np.zeros(6), y[:6], ["a", "b", "c", "a", "b", "c"]))
