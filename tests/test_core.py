@@ -132,6 +132,90 @@ def test_deepcopy_keeps_the_random_stream():
     assert torch.equal(a(x), b(x))
 
 
+def _seeded_pipe(seed=0):
+    return Sequential([Jitter(sigma=1.0), OneOf([Jitter(sigma=0.5), Shift()])], seed=seed)
+
+
+@pytest.mark.parametrize("make", [_seeded_pipe, lambda seed=0: Jitter(sigma=1.0, seed=seed)])
+def test_reseed_replays_whatever_ran_before(make):
+    """reseed(s) is the engines' per-batch restart: a fresh and a used instance give the same stream
+    (a seeded composition drew its children's seeds twice on its first reseed), and reseed(None)
+    puts the instance back as built (the composition's children were left on OS entropy)."""
+    x = series(8)
+    fresh, used = make(), make()
+    used(x)
+    fresh.reseed(5)
+    used.reseed(5)
+    first = fresh(x)
+    assert torch.equal(first, used(x))
+    fresh.reseed(5)
+    assert torch.equal(fresh(x), first)
+    ref = make()(x)
+    used.reseed(None)
+    assert torch.equal(used(x), ref)
+    used.reseed(None)
+    assert torch.equal(used(x), ref)
+
+
+@pytest.mark.parametrize("make", [_seeded_pipe, lambda seed=0: Jitter(sigma=1.0, seed=seed)])
+def test_a_new_seed_restarts_the_stream(make):
+    """set_params(seed=...) after use takes effect at the next draw, as a fresh instance with that seed
+    (it was silently ignored once the stream had started)."""
+    x = series(8)
+    aug = make(0)
+    aug(x)
+    aug.set_params(seed=1)
+    assert torch.equal(aug(x), make(1)(x))
+    again = make(1)
+    again(x)
+    aug.set_params(seed=1)  # the same value: the stream goes on
+    assert torch.equal(aug(x), again(x))
+    aug.seed = np.int64(2)
+    assert torch.equal(aug(x), make(2)(x))
+
+
+def test_cpu_device_spellings_share_one_stream():
+    """"cpu:0" is the CPU: one generator (two seeded alike repeated the same numbers, and device="cpu:0"
+    gave other outputs than device="cpu")."""
+    from multiaug.text import CharNoise
+
+    aug = Jitter(seed=0)
+    assert aug.generator("cpu:0") is aug.generator("cpu") is aug.generator(torch.device("cpu", 0))
+    texts = ["the quick brown fox jumps over the lazy dog"] * 8
+    assert CharNoise(p=0.5, seed=0, device="cpu:0")(texts) == CharNoise(p=0.5, seed=0, device="cpu")(texts)
+
+
+class GradFitted(TimeSeriesAugmenter):
+    """Learns a shift by gradient descent in fit (test helper, not registered)."""
+
+    learned = True
+
+    def fit(self, X, y=None):
+        x, _ = self._to_internal(X)
+        w = torch.zeros(1, requires_grad=True)
+        ((w - x.mean()) ** 2).backward()
+        self.shift_ = (w - 0.5 * w.grad).detach()
+        return self
+
+    def _apply(self, x, params):
+        return x + self.shift_
+
+
+@pytest.mark.parametrize("mode", ["no_grad", "inference_mode"])
+def test_learned_fit_trains_inside_no_grad_and_inference_mode(mode):
+    """Evaluation code runs under torch.no_grad()/inference_mode(): fitting a learned augmenter there
+    trains as outside (it raised "element 0 of tensors does not require grad"), and its fitted state
+    is usable outside."""
+    x = series(8) + 3.0
+    ref = GradFitted().fit(x)
+    with getattr(torch, mode)():
+        aug = GradFitted().fit(x.clone())
+        assert not torch.is_grad_enabled()  # the caller's mode is back after fit
+        assert torch.is_inference_mode_enabled() is (mode == "inference_mode")
+    assert torch.equal(aug.shift_, ref.shift_) and not aug.shift_.is_inference()
+    assert torch.equal(aug(x), ref(x))
+
+
 # ---- parameters ------------------------------------------------------------------------------------
 
 
@@ -574,6 +658,28 @@ def test_nested_config_round_trip(tmp_path):
 
     write_config(cfg, path)
     assert multiaug.from_config(path).to_config() == cfg
+
+
+def test_config_round_trip_gives_tuples_back(tmp_path):
+    """JSON/YAML write tuples as lists: a rebuilt augmenter has its tuple defaults and (low, high) pairs
+    back as tuples, so its get_params and repr are those of the augmenter written (a loaded default
+    CropResize showed scale=[0.5, 1.0] as a changed parameter); lists stay lists."""
+    from multiaug.core import write_config
+    from multiaug.tabular import RegMix
+    from multiaug.timeseries import CropResize
+
+    for aug in (CropResize(), Jitter(sigma=(0.0, 0.5)), SomeOf([Jitter(), Jitter()], n=(1, 2)),
+                RegMix(k_candidates=[1, 4]), OneOf([Jitter(), Jitter()], weights=[1.0, 2.0])):
+        for suffix in (".json", ".yaml"):
+            write_config(aug.to_config(), tmp_path / f"c{suffix}")
+            again = multiaug.from_config(tmp_path / f"c{suffix}")
+            assert repr(again) == repr(aug)
+            mine, theirs = aug.get_params(deep=False), again.get_params(deep=False)
+            for k, v in mine.items():
+                if not isinstance(v, (list, tuple)) or (v and isinstance(v[0], multiaug.Augmenter)):
+                    continue
+                assert theirs[k] == v and type(theirs[k]) is type(v), (type(aug).__name__, k, theirs[k])
+    assert multiaug.from_config(CropResize().to_config()).scale is CropResize().scale
 
 
 def test_config_takes_sets_paths_and_arrays(tmp_path):

@@ -52,7 +52,9 @@ from .sklearn import SklearnMixin
 def _autocast_off() -> Any:
     """Autocast switched off for the block where the caller has it on (a mixed-precision training loop
     that augments its batch): augmentation is computed in the data's own precision, so the output (and
-    its dtype) is the one the same call gives outside autocast."""
+    its dtype) is the one the same call gives outside autocast. The public entry points (``sample``,
+    ``apply``, ``apply_labels``, ``__call__``, ``augment``) open it in their bodies, not through a
+    wrapper: a wrapper's frame would move every warning's ``stacklevel`` off the caller's line."""
     any_on = getattr(torch._C, "_is_any_autocast_enabled", None)  # one C call on the hot path
     if any_on is not None and not any_on():
         return contextlib.nullcontext()
@@ -65,15 +67,23 @@ def _autocast_off() -> Any:
     return stack
 
 
-def _full_precision(method: Any) -> Any:
-    """Run ``method`` under :func:`_autocast_off` (the public entry points of the contract)."""
+def _trains(fit: Any) -> Any:
+    """Run ``fit`` with autograd on, also when the caller is inside ``torch.no_grad()`` or
+    ``torch.inference_mode()`` (evaluation code, a ``@torch.no_grad()`` data pipeline): learned
+    augmenters train networks there. Wrapped once per class by :meth:`Augmenter.__init_subclass__`."""
+    if getattr(fit, "_multiaug_trains", False):
+        return fit
 
-    @functools.wraps(method)
+    @functools.wraps(fit)
     def wrapper(self: Any, *args: Any, **kwargs: Any) -> Any:
-        with _autocast_off():
-            return method(self, *args, **kwargs)
+        if torch.is_grad_enabled() and not torch.is_inference_mode_enabled():
+            return fit(self, *args, **kwargs)
+        with torch.inference_mode(False), torch.enable_grad():
+            return fit(self, *args, **kwargs)
 
+    wrapper._multiaug_trains = True  # type: ignore[attr-defined]
     return wrapper
+
 
 __all__ = ["Augmenter", "Params", "NotFittedError", "device_unavailable", "input_settings", "InvalidParameterError"]
 
@@ -188,6 +198,13 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
     architecture_params: ClassVar[tuple[str, ...]] = ()
     #: Name in the registry (set by ``registry.register``)
     registry_name: ClassVar[str | None] = None
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        # a learned class's own fit trains with autograd on (see _trains); only theirs are wrapped, so
+        # that the warnings of the other fits keep their stacklevels
+        if cls.__dict__.get("learned", getattr(cls, "learned", False)) is True and callable(cls.__dict__.get("fit")):
+            cls.fit = _trains(cls.__dict__["fit"])
 
     def __init__(self, *, n_aug: int = 1, p: float = 1.0, seed: int | None = None, device: Any = None,
                  sampling_strategy: Any = None):
@@ -324,76 +341,76 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
             return all_true(n, device)
         return torch.rand(n, generator=self.generator(device), device=device, dtype=torch.float32) < float(self.p)
 
-    @_full_precision
     def sample(self, x: Any, y: Any = None, **extra: Any) -> Params:
         """Draw every random number for batch ``x`` (internal representation: see the modality's
         handler), one draw per sample; the result has the layout documented in the class docstring
         (always with the ``active`` mask) and can be logged and replayed with :meth:`apply`.
         Keyword inputs: ``y`` (labels; used by the draws of a few augmenters) and the modality's
         (``lengths`` for time series)."""
-        self._ensure_valid()
-        self.handler.check_internal(x, f"{type(self).__name__}.sample")
-        inputs = self._extra_inputs(x, y=y, **extra)
-        h = self.handler
-        active = self._active_mask(h.length(x), h.device(x))
-        if self.p_mode != "subset":
-            return {"active": active, **self._sample_with(x, inputs)}
-        state, idx = split_active(active)
-        if state == "none":
-            return {"active": active}
-        if state == "all":
-            return {"active": active, **self._sample_with(x, inputs)}
-        if inputs:  # per-sample keyword inputs follow the drawn subset (no host copy of idx without them)
-            inputs = take_inputs(inputs, idx.cpu().numpy(), h.length(x), h.batch_inputs)
-        return {"active": active, **self._sample_with(h.take(x, idx), inputs)}
+        with _autocast_off():
+            self._ensure_valid()
+            self.handler.check_internal(x, f"{type(self).__name__}.sample")
+            inputs = self._extra_inputs(x, y=y, **extra)
+            h = self.handler
+            active = self._active_mask(h.length(x), h.device(x))
+            if self.p_mode != "subset":
+                return {"active": active, **self._sample_with(x, inputs)}
+            state, idx = split_active(active)
+            if state == "none":
+                return {"active": active}
+            if state == "all":
+                return {"active": active, **self._sample_with(x, inputs)}
+            if inputs:  # per-sample keyword inputs follow the drawn subset (no host copy of idx without them)
+                inputs = take_inputs(inputs, idx.cpu().numpy(), h.length(x), h.batch_inputs)
+            return {"active": active, **self._sample_with(h.take(x, idx), inputs)}
 
-    @_full_precision
     def apply(self, x: Any, params: Params) -> Any:
         """Deterministic: transform ``x`` (internal representation) with ``params`` from :meth:`sample`;
         samples whose ``active`` entry is False come back as they were."""
-        self._ensure_valid()
-        self.handler.check_internal(x, f"{type(self).__name__}.apply")
-        active = self._params_active(x, params)
-        h = self.handler
-        if self.p_mode == "kernel":
-            out = self._apply(x, params)
-        elif self.p_mode == "mask":
-            # on the CPU a read skips the work when no sample is drawn; on a device, compute and select
-            if host_reads_cheap(h.device(x)) and not bool(active.any()):
-                out = x
-            else:
-                out = h.where(active, self._apply(x, params), x)
-        else:
-            state, idx = split_active(active)
-            if state == "none":
-                out = x
-            elif state == "all":
+        with _autocast_off():
+            self._ensure_valid()
+            self.handler.check_internal(x, f"{type(self).__name__}.apply")
+            active = self._params_active(x, params)
+            h = self.handler
+            if self.p_mode == "kernel":
                 out = self._apply(x, params)
+            elif self.p_mode == "mask":
+                # on the CPU a read skips the work when no sample is drawn; on a device, compute and select
+                if host_reads_cheap(h.device(x)) and not bool(active.any()):
+                    out = x
+                else:
+                    out = h.where(active, self._apply(x, params), x)
             else:
-                out = h.merge(x, idx, self._apply(h.take(x, idx), params))
-        return self._finish(out, x, params)
+                state, idx = split_active(active)
+                if state == "none":
+                    out = x
+                elif state == "all":
+                    out = self._apply(x, params)
+                else:
+                    out = h.merge(x, idx, self._apply(h.take(x, idx), params))
+            return self._finish(out, x, params)
 
-    @_full_precision
     def apply_labels(self, y: Any, params: Params) -> Any:
         """Labels after :meth:`apply` with the same ``params``; inactive samples keep their label
         (hard labels become one-hot rows when the active ones get soft targets)."""
-        if y is None:
-            return None
-        active = params["active"]
-        if self.p_mode == "kernel":
-            return self._apply_labels(y, params)
-        if self.p_mode == "subset":
-            state, idx = split_active(active)
-            if state == "none":
-                return y
-            if state == "all":
+        with _autocast_off():
+            if y is None:
+                return None
+            active = params["active"]
+            if self.p_mode == "kernel":
                 return self._apply_labels(y, params)
-            return merge_labels(y, idx, self._apply_labels(take_labels(y, idx), params))
-        out = self._apply_labels(y, params)
-        if out is y:  # labels this augmenter leaves alone: nothing to merge, nothing to read
-            return y
-        state, idx = split_active(active)
-        return out if state == "all" else merge_labels(y, idx, take_labels(out, idx))
+            if self.p_mode == "subset":
+                state, idx = split_active(active)
+                if state == "none":
+                    return y
+                if state == "all":
+                    return self._apply_labels(y, params)
+                return merge_labels(y, idx, self._apply_labels(take_labels(y, idx), params))
+            out = self._apply_labels(y, params)
+            if out is y:  # labels this augmenter leaves alone: nothing to merge, nothing to read
+                return y
+            state, idx = split_active(active)
+            return out if state == "all" else merge_labels(y, idx, take_labels(out, idx))
 
     def _params_active(self, x: Any, params: Params) -> torch.Tensor:
         if not isinstance(params, dict) or "active" not in params:
@@ -419,15 +436,15 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         out = self.apply(x, params)
         return out, (self.apply_labels(y, params) if y is not None else None)
 
-    @_full_precision
     def __call__(self, x: Any, y: Any = None, **extra: Any) -> Any:
         """Augment a batch: ``aug(x)`` returns ``x'``; ``aug(x, y)`` returns ``(x', y')``. Keyword
         inputs are passed to :meth:`sample` (``lengths`` for time series)."""
-        xi, ctx = self._to_internal(x)
-        out, y_out = self._forward(xi, y, **{**self.handler.inputs(ctx), **extra})
-        self._after_call(xi, out)
-        out = self.handler.restore(out, ctx)
-        return out if y is None else (out, y_out)
+        with _autocast_off():
+            xi, ctx = self._to_internal(x)
+            out, y_out = self._forward(xi, y, **{**self.handler.inputs(ctx), **extra})
+            self._after_call(xi, out)
+            out = self.handler.restore(out, ctx)
+            return out if y is None else (out, y_out)
 
     # ---- what stays on the estimator after a call ------------------------------------------------
 
@@ -492,7 +509,6 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
 
         return preview(self, x, y, **kwargs)
 
-    @_full_precision
     def augment(self, X: Any, y: Any = None, n_aug: int | None = None, *, sampling_strategy: Any = None,
                 **extra: Any) -> tuple[Any, Any, np.ndarray]:
         """``n_aug`` augmented copies of ``X`` (default ``self.n_aug``), concatenated.
@@ -505,22 +521,23 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         are not ``n_aug`` per sample but those that bring each class of ``y`` to its target count
         (imblearn's strategies: see :mod:`multiaug.core.balance`); ``n_aug`` does not apply then, and
         giving both arguments is an error."""
-        strategy = self.sampling_strategy if sampling_strategy is None else sampling_strategy
-        if strategy is not None:
-            if sampling_strategy is not None and n_aug is not None:
-                raise ValueError(f"{type(self).__name__}.augment: give n_aug or sampling_strategy, not both")
-            self._ensure_valid()
-            if not valid_strategy(strategy):
-                raise InvalidParameterError(
-                    f"{type(self).__name__}: sampling_strategy must be {STRATEGY_DESC}, got {short_repr(strategy)}"
-                )
+        with _autocast_off():
+            strategy = self.sampling_strategy if sampling_strategy is None else sampling_strategy
+            if strategy is not None:
+                if sampling_strategy is not None and n_aug is not None:
+                    raise ValueError(f"{type(self).__name__}.augment: give n_aug or sampling_strategy, not both")
+                self._ensure_valid()
+                if not valid_strategy(strategy):
+                    raise InvalidParameterError(
+                        f"{type(self).__name__}: sampling_strategy must be {STRATEGY_DESC}, got {short_repr(strategy)}"
+                    )
+                xi, ctx = self._to_internal(X)
+                self._check_y(xi, y)
+                return balanced_augment(self, xi, ctx, y, {**self.handler.inputs(ctx), **extra}, strategy)
+            n_aug = self._check_n_aug(n_aug)
             xi, ctx = self._to_internal(X)
             self._check_y(xi, y)
-            return balanced_augment(self, xi, ctx, y, {**self.handler.inputs(ctx), **extra}, strategy)
-        n_aug = self._check_n_aug(n_aug)
-        xi, ctx = self._to_internal(X)
-        self._check_y(xi, y)
-        return self._augment_batch(xi, ctx, y, n_aug, {**self.handler.inputs(ctx), **extra})
+            return self._augment_batch(xi, ctx, y, n_aug, {**self.handler.inputs(ctx), **extra})
 
     def _augment_batch(self, xi: Any, ctx: Any, y: Any, n_aug: int, inputs: dict) -> tuple[Any, Any, np.ndarray]:
         """Hook of :meth:`augment`: ``n_aug`` copies of the internal batch ``xi`` (default: one

@@ -120,6 +120,7 @@ class Composition(Augmenter):
         return self
 
     def generator(self, device: Any = "cpu") -> torch.Generator:
+        self._follow_seed()  # a new seed restarts the stream first, so the children are seeded from it
         if worker_seed() is not None:
             # in a DataLoader worker: _started_worker_stream seeds the children from our stream
             return super().generator(device)

@@ -58,7 +58,7 @@ class Persistence:
                 f"unknown parameter(s) {sorted(unknown)} for augmenter {config['augmenter']!r}; "
                 f"expected some of {klass._get_param_names()}"
             )
-        return klass(**params)
+        return klass(**{k: _tuple_where_declared(klass, k, v) for k, v in params.items()})
 
     # fitted state: tensors and modules go to safetensors, small metadata to the config
     def fitted_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -226,6 +226,32 @@ def _param_from_config(v: Any) -> Any:
     if isinstance(v, dict):
         return {k: _param_from_config(e) for k, e in v.items()}
     return v
+
+
+def _tuple_where_declared(klass: type, name: str, value: Any) -> Any:
+    """A config holds tuples as lists (JSON and YAML have none): ``value`` back as a tuple where the
+    class declares one, so that a rebuilt augmenter's ``get_params`` and ``repr`` are those of the
+    augmenter that was written: the default itself when ``value`` equals a tuple default (``scale=
+    (0.5, 1.0)``), and a ``(low, high)`` pair where the hyperparameter takes one (``sigma=(0.0, 0.5)``)."""
+    if not isinstance(value, list):
+        return value
+    from .constraints import Pair, merged_constraints
+
+    default = klass.param_defaults().get(name)
+    if isinstance(default, tuple) and _plain_equal(list(default), value):
+        return default
+    alternatives = merged_constraints(klass).get(name)
+    if isinstance(alternatives, list) and any(isinstance(c, Pair) and c.accepts(value) for c in alternatives):
+        return tuple(value)
+    return value
+
+
+def _plain_equal(a: list, b: list) -> bool:
+    """``a == b`` for lists of plain values (False, not an error, for values that do not compare)."""
+    try:
+        return len(a) == len(b) and all(type(u) is type(v) and bool(u == v) for u, v in zip(a, b))
+    except (TypeError, ValueError):
+        return False
 
 
 def read_config(path: str | os.PathLike) -> dict:

@@ -4,7 +4,7 @@
 The only state an augmenter keeps across calls besides its hyperparameters and fitted attributes is
 its random stream; it lives in private keys of the instance ``__dict__`` (``_generators``,
 ``_rng_seed``, ``_rng_entropy``, ``_stream_for``, ``_stream_seed``, ``_stream_adopted``,
-``_children_reseeded``, ``_seeded_children``), written only by the methods of this module's
+``_children_reseeded``, ``_seeded_children``, ``_seed_seen``), written only by the methods of this module's
 :class:`RandomStreams` and by :class:`multiaug.core.compose.Composition`'s ``generator``. Read them
 through :meth:`RandomStreams.stream_seed` and :meth:`RandomStreams.generator`.
 """
@@ -50,6 +50,16 @@ _UNSEEDED_SALT = 0x6D756C7469617567  # "multiaug"
 _UNSEEDED_IN_WORKER: dict[int, int] = {}
 
 
+_NOT_SEEN = object()
+
+
+def _seed_key(seed: Any) -> Any:
+    """``seed`` compared by value (``np.int64(1)`` is ``1``); other values by ``repr``."""
+    if isinstance(seed, (int, np.integer)) and not isinstance(seed, (bool, np.bool_)):
+        return int(seed)
+    return None if seed is None else repr(seed)
+
+
 class RandomStreams:
     """Mixin: this instance's random streams (one ``torch.Generator`` per device), seeded from the
     ``seed`` hyperparameter on first use, advancing across calls, copied and pickled with their state."""
@@ -68,8 +78,11 @@ class RandomStreams:
         the loader's ``generator=``) reproduces the whole run. Without a ``seed``, an augmenter in a
         worker takes its stream from the worker's seed and its order of first use in that worker, so
         that run is reproducible too. Outside workers nothing of this applies."""
+        self._follow_seed()
         device = torch.device(device)
-        if device.type == "cuda" and device.index is None:
+        if device.type == "cpu":  # "cpu:0" is the CPU: one stream (two seeded alike would repeat draws)
+            device = torch.device("cpu")
+        elif device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
         gens = self.__dict__.setdefault("_generators", {})
         wseed = worker_seed()
@@ -101,10 +114,22 @@ class RandomStreams:
         return gens[key]
 
 
+    def _follow_seed(self) -> None:
+        """Restart the stream (:meth:`reseed` with None) when the ``seed`` hyperparameter was given
+        another value (``set_params(seed=...)``, ``aug.seed = ...``) since the stream started: the new
+        seed takes effect at the next draw, as a fresh instance with that seed would draw."""
+        d = self.__dict__
+        seen = d.get("_seed_seen", _NOT_SEEN)
+        if seen is _NOT_SEEN:
+            d["_seed_seen"] = self.seed
+        elif seen is not self.seed and _seed_key(seen) != _seed_key(self.seed):
+            self.reseed(None)
+
     def stream_seed(self) -> int:
         """The seed of this instance's stream outside DataLoader workers: ``seed``, the seed given to
         :meth:`reseed`, or one drawn from OS entropy on first use (then kept). Learned augmenters derive
         private streams (e.g. for fitting) from it so that sampling is not moved by them."""
+        self._follow_seed()
         if self.__dict__.get("_rng_seed") is None:
             self.generator("cpu")
         seed = self.__dict__.get("_rng_seed")
@@ -149,14 +174,29 @@ class RandomStreams:
 
     def reseed(self, seed: int | None) -> "RandomStreams":
         """Restart the random stream from ``seed`` (the ``seed`` hyperparameter is left as it is).
-        Inside a DataLoader worker the new stream is still mixed with the worker's seed."""
+        Inside a DataLoader worker the new stream is still mixed with the worker's seed.
+
+        The same call replays the same stream whatever ran before: ``reseed(s)`` on a fresh or a used
+        instance gives the same results, and ``reseed(None)`` puts the instance back as it was built
+        (its stream restarts from ``seed``; a seeded composition seeds its children at first use)."""
         self.__dict__["_generators"] = {}
-        self.__dict__["_rng_seed"] = None if seed is None else int(seed)
+        self.__dict__["_seed_seen"] = self.seed  # a later change of ``seed`` restarts from it (_follow_seed)
+        if seed is None:  # as a fresh instance: no stream started yet
+            self.__dict__.pop("_rng_seed", None)
+        else:
+            self.__dict__["_rng_seed"] = int(seed)
         self.__dict__.pop("_rng_entropy", None)
         self.__dict__.pop("_stream_for", None)
         self.__dict__.pop("_stream_seed", None)
         self.__dict__.pop("_stream_adopted", None)
-        for child in self._children():
+        # a composition seeds its children from its stream at first use (Composition.generator) unless
+        # that was done: here the children's seeds are drawn below (int), or left to that first use (None)
+        children = self._children()
+        if seed is None or not children:
+            self.__dict__.pop("_seeded_children", None)
+        else:
+            self.__dict__["_seeded_children"] = True
+        for child in children:
             child.reseed(None if seed is None else host_item(torch.randint(0, 2**62, (1,), generator=self.generator())))
         self.__dict__["_children_reseeded"] = seed is not None
         return self

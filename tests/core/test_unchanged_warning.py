@@ -43,3 +43,16 @@ def test_warn_unchanged_carries_its_fields_without_rows():
         "Dropper", 2, 5, "inputs could not be changed (nothing to drop)", None, "")
     assert str(w) == "Dropper: 2 of 5 inputs could not be changed (nothing to drop)"
     assert _caught(warn_unchanged, Dropper(), 0, 5) == []
+
+
+def test_warnings_point_at_the_callers_line():
+    """The public entry points switch autocast off in their own bodies, not through a wrapper whose
+    frame moved every warning's stacklevel: the warning was attributed to multiaug/core/base.py, so
+    `warnings.filterwarnings(..., module=...)` and the shown line missed the caller."""
+    aug = RandomSwap(seed=0)
+    for call in (lambda: aug(["a", "one two three"]), lambda: aug.augment(["a", "one two three"])):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        (w,) = [w for w in caught if issubclass(w.category, UnchangedWarning)]
+        assert w.filename == __file__, w.filename
