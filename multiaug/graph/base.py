@@ -39,6 +39,11 @@ def check_graph(data: Any, name: str = "data") -> None:
     if n is None:
         raise ValueError(f"{name}: the graph has no nodes (set x or num_nodes)")
     if ei is None:
+        adj = [k for k in data.keys() if is_sparse_adjacency(data[k])]
+        if adj:
+            raise ValueError(f"{name}: edge_index is missing and the edges are in the sparse adjacency {name}.{adj[0]}; "
+                             "graph augmenters read and change edge_index (2, E): build the graph with edge_index "
+                             "and apply T.ToSparseTensor() after the augmenter (T.Compose([aug, T.ToSparseTensor()]))")
         raise ValueError(f"{name}: edge_index is missing (use an empty (2, 0) long tensor for a graph without edges)")
     if not isinstance(ei, torch.Tensor) or ei.dim() != 2 or ei.shape[0] != 2:
         raise ValueError(f"{name}: edge_index must be a tensor of shape (2, E), got {getattr(ei, 'shape', type(ei))}")
@@ -58,6 +63,58 @@ def check_graph(data: Any, name: str = "data") -> None:
         raise TypeError(f"{name}: x is a sparse tensor ({x.layout}); pass dense node features (data.x = data.x.to_dense())")
     if isinstance(x, torch.Tensor) and x.shape[0] != n:
         raise ValueError(f"{name}: x has {x.shape[0]} rows but the graph has {n} nodes")
+
+
+def is_sparse_adjacency(value: Any) -> bool:
+    """A sparse tensor (torch's sparse layouts, or torch_sparse's ``SparseTensor``): how PyG's
+    ``ToSparseTensor`` stores a graph's adjacency (``adj_t``)."""
+    if isinstance(value, torch.Tensor):
+        return value.layout != torch.strided
+    return type(value).__name__ == "SparseTensor" and type(value).__module__.startswith("torch_sparse")
+
+
+def holds_node_ids(data: Any, key: str, value: Any) -> bool:
+    """Whether the attribute ``key`` (not ``edge_index``) holds node ids: PyG offsets it by the node
+    count when batching (``__inc__``: keys containing ``index``, ``face``, or a subclass's own rule),
+    as ``edge_label_index`` of link prediction does."""
+    if not isinstance(value, torch.Tensor) or key in ("edge_index", "ptr") or "batch" in key:
+        return False  # (``*batch`` keys: bookkeeping, and PyG's __inc__ would read their maximum)
+    inc = data.__inc__(key, value)  # 0 (no read of num_nodes) for the other keys
+    if not isinstance(inc, int) or isinstance(inc, bool) or inc == 0:
+        return False
+    return inc == data.num_nodes
+
+
+def refuse_unfollowable(data: Any, key: str, value: Any, who: str, removes_nodes: bool) -> None:
+    """Refuse an attribute that a view changing the edges (``removes_nodes``: and removing nodes)
+    cannot keep consistent: a sparse adjacency (``adj_t``), or node ids outside ``edge_index``
+    (``edge_label_index``, ``face``...), which would keep the ids of removed nodes. Nothing is left
+    stale or dropped silently."""
+    if is_sparse_adjacency(value):
+        raise ValueError(
+            f"{who}: data.{key} is a sparse adjacency, which cannot follow the edges this augmenter changes "
+            f"(it reads and changes edge_index); remove it before augmenting (del data.{key}) and rebuild it "
+            "after, e.g. T.Compose([aug, T.ToSparseTensor(remove_edge_index=False)])"
+        )
+    if removes_nodes and holds_node_ids(data, key, value):
+        raise ValueError(
+            f"{who}: data.{key} holds node ids (PyG offsets it by num_nodes when batching), which cannot follow "
+            f"the nodes this augmenter removes and relabels; remove it before augmenting (del data.{key}), or use "
+            "an augmenter that keeps every node (EdgeDrop, EdgeAdd, FeatureMask, SchurView(keep_eliminated=True))"
+        )
+
+
+def check_followable(data: Any, augs: Sequence[Any]) -> None:
+    """Before any draw (so that ``p`` does not decide whether it raises): refuse the attributes that
+    the structure-changing augmenters among ``augs`` cannot keep consistent (:func:`refuse_unfollowable`)."""
+    edges = [a for a in augs if getattr(a, "changes_edges", False)]
+    if not edges:
+        return
+    removers = [a for a in edges if getattr(a, "removes_nodes", False)]
+    who = type((removers or edges)[0]).__name__
+    for key in data.keys():
+        if key != "edge_index":
+            refuse_unfollowable(data, key, data[key], who, bool(removers))
 
 
 def _walk(aug: Any):
@@ -113,6 +170,7 @@ class GraphHandler(ModalityHandler):
     def check(self, x: Any, aug: Any = None) -> tuple[Any, Any]:
         check_graph(x, "data")
         check_finite(x, aug)
+        check_followable(x, list(_walk(aug)))
         from .functional import _counts_nodes, _is_batch
 
         if not _is_batch(x) and "num_nodes" not in x._store.keys() and not _counts_nodes(x):
@@ -384,6 +442,11 @@ class GraphAugmenter(Augmenter):
     weighted_view: bool = False
     #: LocalAugmentation: adds ``x_aug`` (k, num_nodes, F), which compositions cannot route graph by graph
     makes_x_aug: bool = False
+    #: changes the edge set (a sparse adjacency such as ``adj_t`` could not follow: refused by name)
+    changes_edges: bool = True
+    #: removes nodes (attributes holding node ids outside ``edge_index``, e.g. ``edge_label_index``,
+    #: could not follow: refused by name)
+    removes_nodes: bool = False
 
 
 def graph_sizes(data: Any) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:

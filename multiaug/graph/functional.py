@@ -27,7 +27,7 @@ from typing import Any, Callable
 import torch
 
 from ..core.hostreads import host_reads_cheap
-from .base import _pyg, follow_batch_keys, set_follow_batch
+from .base import _pyg, follow_batch_keys, refuse_unfollowable, set_follow_batch
 
 __all__ = [
     "symmetric_edge_draws",
@@ -147,7 +147,8 @@ def node_edge_keys(data: Any, num_nodes: int | None = None) -> tuple[list[str], 
 
     For a ``Batch`` the slice dictionary decides (an attribute sliced like the nodes is a node
     attribute); otherwise, and when nodes and edges have the same counts, the size along the
-    concatenation dimension decides, with names containing ``edge`` taken as edge attributes."""
+    concatenation dimension decides, with names containing ``edge`` taken as edge attributes. A sparse
+    adjacency (``adj_t``), which no change of the edges can keep consistent, raises ``ValueError``."""
     n = int(data.num_nodes) if num_nodes is None else num_nodes
     e = int(data.edge_index.shape[1])
     node_keys, edge_keys = [], []
@@ -165,6 +166,7 @@ def node_edge_keys(data: Any, num_nodes: int | None = None) -> tuple[list[str], 
         if key in skip:
             continue
         value = data[key]
+        refuse_unfollowable(data, key, value, "graph view", removes_nodes=False)
         if not isinstance(value, torch.Tensor) or value.dim() == 0:
             continue
         cat = data.__cat_dim__(key, value)
@@ -288,6 +290,10 @@ def _rebuild(data: Any, node_keep: torch.Tensor | None, edge_index: torch.Tensor
         from .base import refuse_x_aug
 
         refuse_x_aug([data], "an augmenter that removes nodes (NodeDrop, RandomWalkSubgraph, SchurView)")
+    if node_keep is not None:
+        for key in data.keys():
+            if key != "edge_index":
+                refuse_unfollowable(data, key, data[key], "graph view removing nodes", removes_nodes=True)
     if node_keys is None:
         node_keys, _ = node_edge_keys(data)
     out = data.__copy__()  # shallow: tensors are replaced, never modified in place

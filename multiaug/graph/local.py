@@ -136,6 +136,7 @@ class LocalAugmentation(GraphAugmenter):
     #: x_aug spans the batch: _apply keeps the original features of the graphs p did not draw
     p_mode = "kernel"
     makes_x_aug = True
+    changes_edges = False
 
     def __init__(
         self,

@@ -64,6 +64,12 @@ class SchurView(GraphAugmenter):
     reads_edge_attributes = ("edge_weight",)
     weighted_view = True
 
+    @property
+    def removes_nodes(self) -> bool:
+        """Eliminated nodes are removed (attributes holding node ids besides ``edge_index``, such as
+        ``edge_label_index``, are then refused), unless ``keep_eliminated``."""
+        return not self.keep_eliminated
+
     def __init__(self, fraction: float | tuple[float, float] = 0.5, order: str = "random", neighbor_order: str = "asc",
                  keep_eliminated: bool = False, symmetrize: bool = False, **kwargs: Any):
         self.fraction = fraction

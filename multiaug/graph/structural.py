@@ -4,8 +4,10 @@ Every augmenter here takes a ``Data`` (one graph) or a ``Batch`` and returns the
 are per graph: a number, or a ``(low, high)`` range drawn once per graph. Node-level and edge-level
 attributes (``x``, ``y``, masks, ``edge_attr``, ``edge_weight``, ``batch``, ``ptr``, ...) follow the
 nodes and edges they belong to, and a Batch keeps its slice bookkeeping so ``to_data_list()`` gives
-the augmented graphs back. Undirected graphs stay undirected: both directions of an edge share one
-random draw. ``sample`` draws every random number; ``apply`` is deterministic given them.
+the augmented graphs back. What cannot follow is refused by name (``ValueError``) before any draw:
+a sparse adjacency (``adj_t``) next to ``edge_index`` for views that change edges, attributes holding
+node ids (``edge_label_index``, ``face``) for views that remove nodes. Undirected graphs stay
+undirected: both directions of an edge share one random draw. ``sample`` draws every random number; ``apply`` is deterministic given them.
 """
 from __future__ import annotations
 
@@ -104,7 +106,8 @@ class EdgeAdd(_RateAugmenter):
     ``self_loops=True``; dense graphs too, whose few free pairs are listed rather than drawn by
     rejection); every node, the last one included, can be chosen. For an undirected graph
     (``directed=False``) both directions are added and ``rate`` counts undirected edges. New edges
-    get ``edge_weight = weight`` and zero rows in other edge attributes (``edge_attr``...). When a
+    get ``edge_weight = weight`` and zero rows in other edge attributes (``edge_attr``...); a ``weight``
+    that ``edge_weight``'s dtype cannot hold (0.5 in integer weights) is a ``ValueError``. When a
     graph has fewer free pairs than asked, all free pairs are added."""
 
     def __init__(self, rate: float | tuple[float, float] = 0.2, directed: bool = False, self_loops: bool = False,
@@ -122,7 +125,15 @@ class EdgeAdd(_RateAugmenter):
         "weight": [Interval(Real)],
     }
 
+    def _weight(self, data: Any) -> float:
+        """``weight``, refused when ``edge_weight``'s dtype cannot hold it."""
+        w = getattr(data, "edge_weight", None)
+        if isinstance(w, torch.Tensor):
+            return _storable(self.weight, w.dtype, type(self).__name__, "weight", "edge_weight")
+        return float(self.weight)
+
     def _sample(self, data: Any) -> Params:
+        self._weight(data)
         ei = data.edge_index
         dev = ei.device
         g = self.generator(dev)
@@ -233,7 +244,7 @@ class EdgeAdd(_RateAugmenter):
         values = {}
         for key in edge_keys:
             v = data[key]
-            fill = torch.full((K, *v.shape[1:]), float(self.weight) if key == "edge_weight" else 0, dtype=v.dtype, device=v.device)
+            fill = torch.full((K, *v.shape[1:]), self._weight(data) if key == "edge_weight" else 0, dtype=v.dtype, device=v.device)
             values[key] = torch.cat([v, fill])
         all_ei = torch.cat([ei, new], dim=1)
         node_graph, _ = F.node_graph_index(data)
@@ -246,7 +257,10 @@ class NodeDrop(_RateAugmenter):
     """Remove each node with probability ``rate`` (per graph), with its edges; nodes are relabelled.
 
     Node attributes (``x``, ``y``, masks, ``batch``) and edge attributes follow. At least
-    ``min_nodes`` nodes of each graph are kept (those with the largest draws)."""
+    ``min_nodes`` nodes of each graph are kept (those with the largest draws). Attributes holding node
+    ids besides ``edge_index`` (``edge_label_index``, ``face``...) cannot follow: ``ValueError``."""
+
+    removes_nodes = True
 
     def __init__(self, rate: float | tuple[float, float] = 0.2, min_nodes: int = 1, **kwargs: Any):
         self.min_nodes = min_nodes
@@ -283,6 +297,8 @@ class FeatureMask(_RateAugmenter):
     dtype is kept, and a ``value`` that dtype cannot hold (0.5 in integer or bool features) is a
     ``ValueError``."""
 
+    changes_edges = False
+
     def __init__(self, rate: float | tuple[float, float] = 0.2, mode: str = "column", value: float = 0.0, **kwargs: Any):
         self.mode = mode
         self.value = value
@@ -292,23 +308,7 @@ class FeatureMask(_RateAugmenter):
 
     def _check_value(self, x: torch.Tensor) -> float:
         """``value``, refused when ``x``'s dtype cannot hold it exactly."""
-        v = float(self.value)
-        fmax = _FLOAT_MAX.get(x.dtype)
-        if fmax is not None and (abs(v) <= fmax or math.isinf(v)):
-            return v
-        if x.dtype == torch.bool:
-            ok, expected = v in (0.0, 1.0), "0 or 1"
-        elif x.is_floating_point() or x.is_complex():
-            info = torch.finfo(x.dtype)
-            ok, expected = abs(v) <= info.max, f"a number within +-{info.max:g}"
-        else:
-            info = torch.iinfo(x.dtype)
-            ok, expected = v.is_integer() and info.min <= v <= info.max, f"an integer in [{info.min}, {info.max}]"
-        if not ok:
-            convert = "data.x = data.x.double()" if x.is_floating_point() else "data.x = data.x.float()"
-            raise ValueError(f"{type(self).__name__}: value={self.value!r} cannot be stored in x of dtype {x.dtype}; "
-                             f"expected {expected} (or convert x, e.g. {convert})")
-        return v
+        return _storable(self.value, x.dtype, type(self).__name__, "value", "x")
 
     def _sample(self, data: Any) -> Params:
         x = _features(data, type(self).__name__)
@@ -338,6 +338,29 @@ class FeatureMask(_RateAugmenter):
 _FLOAT_MAX = {dt: torch.finfo(dt).max for dt in (torch.float16, torch.bfloat16, torch.float32, torch.float64)}
 
 
+def _storable(value: float, dtype: torch.dtype, who: str, name: str, key: str) -> float:
+    """``value`` (the hyperparameter ``name``) as a float, refused with ``ValueError`` when the
+    attribute ``key`` of dtype ``dtype`` cannot hold it (0.5 in integers or bools, 1e6 in float16):
+    it would be truncated or overflow."""
+    v = float(value)
+    fmax = _FLOAT_MAX.get(dtype)
+    if fmax is not None and (abs(v) <= fmax or math.isinf(v)):
+        return v
+    if dtype == torch.bool:
+        ok, expected = v in (0.0, 1.0), "0 or 1"
+    elif dtype.is_floating_point or dtype.is_complex:
+        info = torch.finfo(dtype)
+        ok, expected = abs(v) <= info.max, f"a number within +-{info.max:g}"
+    else:
+        info = torch.iinfo(dtype)
+        ok, expected = v.is_integer() and info.min <= v <= info.max, f"an integer in [{info.min}, {info.max}]"
+    if not ok:
+        convert = f"data.{key} = data.{key}.double()" if dtype.is_floating_point else f"data.{key} = data.{key}.float()"
+        raise ValueError(f"{who}: {name}={value!r} cannot be stored in {key} of dtype {dtype}; "
+                         f"expected {expected} (or convert {key}, e.g. {convert})")
+    return v
+
+
 def _features(data: Any, who: str) -> torch.Tensor:
     x = getattr(data, "x", None)
     if not isinstance(x, torch.Tensor) or x.dim() < 2:
@@ -350,6 +373,8 @@ def _features(data: Any, who: str) -> torch.Tensor:
 class FeatureNoise(GraphAugmenter):
     """Add Gaussian noise of standard deviation ``sigma`` (a float, or a range drawn per graph) to
     the node features ``x`` (floating point)."""
+
+    changes_edges = False
 
     magnitude_range = {"sigma": (0.0, 0.5)}
 
@@ -382,7 +407,10 @@ class RandomWalkSubgraph(GraphAugmenter):
 
     Per graph, ``ceil(root_fraction * n)`` of its ``n`` nodes (at least one), chosen uniformly,
     start a uniform random walk of
-    ``walk_length`` steps; visited nodes are kept with all edges between them and relabelled."""
+    ``walk_length`` steps; visited nodes are kept with all edges between them and relabelled.
+    Attributes holding node ids besides ``edge_index`` (``edge_label_index``...): ``ValueError``."""
+
+    removes_nodes = True
 
     magnitude_range = {"walk_length": (20, 2)}
 

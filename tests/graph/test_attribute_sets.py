@@ -425,3 +425,71 @@ def test_graph_counted_by_edge_index_keeps_its_count_and_batches(make):
         assert {int(o.num_nodes) for o in outs} == {3}
     assert int(Batch.from_data_list(outs).num_nodes) == sum(int(o.num_nodes) for o in outs)
     assert "num_nodes" not in d.keys()  # the input is not modified
+
+
+# ---- attributes no structural view can keep consistent: refused by name, whatever p draws ----------
+
+
+def _sparse_adj(d: Data) -> torch.Tensor:
+    n = d.num_nodes
+    return torch.sparse_coo_tensor(d.edge_index.flip(0), torch.ones(d.edge_index.shape[1]), (n, n))
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: EdgeDrop(rate=0.5, p=p, seed=0),
+    lambda p: multiaug.graph.EdgeAdd(rate=0.5, p=p, seed=0),
+    lambda p: NodeDrop(rate=0.5, p=p, seed=0),
+    lambda p: RandomWalkSubgraph(p=p, seed=0),
+    lambda p: DiffusionView(p=p, seed=0),
+    lambda p: SchurView(p=p, seed=0),
+])
+@pytest.mark.parametrize("p", [1.0, 0.0])
+def test_a_sparse_adjacency_next_to_edge_index_is_refused_by_name(make, p):
+    """adj_t (ToSparseTensor(remove_edge_index=False)) cannot follow changed edges: before the fix it
+    crashed with "tuple indices must be integers" or stayed stale; now a ValueError naming it."""
+    d = ring(6)
+    d.adj_t = _sparse_adj(d)
+    with pytest.raises(ValueError, match=r"data\.adj_t is a sparse adjacency"):
+        make(p)(d)
+    with pytest.raises(ValueError, match=r"data\.adj_t is a sparse adjacency"):
+        make(p)(Batch.from_data_list([d, d]))
+
+
+def test_feature_views_keep_a_sparse_adjacency_and_adj_t_alone_is_named():
+    d = ring(6)
+    d.adj_t = _sparse_adj(d)
+    for aug in (FeatureMask(rate=0.5, seed=0), FeatureNoise(seed=0)):
+        assert aug(d).adj_t is d.adj_t  # features only: the adjacency stays valid
+    del d.edge_index
+    with pytest.raises(ValueError, match=r"edge_index is missing and the edges are in the sparse adjacency data\.adj_t"):
+        EdgeDrop(seed=0)(d)
+
+
+@pytest.mark.parametrize("make", [
+    lambda p: NodeDrop(rate=0.5, p=p, seed=0),
+    lambda p: RandomWalkSubgraph(p=p, seed=0),
+    lambda p: SchurView(fraction=0.5, p=p, seed=0),
+])
+@pytest.mark.parametrize("p", [1.0, 0.0])
+def test_node_ids_outside_edge_index_are_refused_by_node_removing_views(make, p):
+    """edge_label_index (link prediction) or face hold node ids: a view removing and relabelling nodes
+    left them with ids of removed nodes (out of range); now a ValueError naming the attribute."""
+    d = ring(8)
+    d.edge_label_index = torch.tensor([[0, 2, 7], [5, 6, 3]])
+    d.edge_label = torch.tensor([1.0, 0.0, 1.0])
+    with pytest.raises(ValueError, match=r"data\.edge_label_index holds node ids"):
+        make(p)(d)
+    with pytest.raises(ValueError, match=r"data\.edge_label_index holds node ids"):
+        make(p)(Batch.from_data_list([d, d]))
+    with pytest.raises(ValueError, match=r"holds node ids"):  # the kernel refuses too
+        F.subgraph(d, node_keep=torch.tensor([0, 1, 2]))
+
+
+def test_node_ids_outside_edge_index_are_kept_by_views_that_keep_every_node():
+    d = ring(8)
+    d.edge_label_index = torch.tensor([[0, 2, 7], [5, 6, 3]])
+    with no_warnings():
+        for aug in (EdgeDrop(rate=0.5, seed=0), multiaug.graph.EdgeAdd(rate=0.5, seed=0),
+                    SchurView(fraction=0.5, keep_eliminated=True, seed=0), FeatureMask(seed=0)):
+            out = aug(d)
+            assert out.num_nodes == 8 and torch.equal(out.edge_label_index, d.edge_label_index)

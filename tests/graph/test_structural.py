@@ -457,3 +457,16 @@ def test_edge_add_self_loops_as_likely_as_other_pairs():
         total += 1
     share, expected = loops / total, n / (n + n * (n - 1) // 2 - 4)
     assert abs(share - expected) < 4 * (expected * (1 - expected) / total) ** 0.5, (share, expected)
+
+
+@pytest.mark.parametrize("dtype,weight", [(torch.long, 0.5), (torch.bool, 2.0), (torch.float16, 1e6)])
+def test_edge_add_refuses_a_weight_edge_weight_cannot_hold(dtype, weight):
+    """EdgeAdd(weight=0.5) on integer weights wrote 0 (truncated) silently, and 1e6 in float16 failed
+    with torch's "cannot be converted to type c10::Half"; now a ValueError naming weight."""
+    d = small_graph(8, 0)
+    d.edge_weight = torch.ones(d.edge_index.shape[1], dtype=dtype)
+    with pytest.raises(ValueError, match=rf"EdgeAdd: weight={weight!r} cannot be stored in edge_weight of dtype {dtype}"):
+        EdgeAdd(rate=0.5, weight=weight, seed=0)(d)
+    out = EdgeAdd(rate=0.5, weight=1, seed=0)(d)  # a weight the dtype holds is written as it is
+    assert out.edge_weight.dtype == dtype and out.edge_index.shape[1] > d.edge_index.shape[1]
+    assert bool((out.edge_weight == 1).all())
