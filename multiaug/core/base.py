@@ -526,6 +526,12 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
             if strategy is not None:
                 if sampling_strategy is not None and n_aug is not None:
                     raise ValueError(f"{type(self).__name__}.augment: give n_aug or sampling_strategy, not both")
+                if n_aug is not None:  # the hyperparameter decides the copies: n_aug would be ignored
+                    raise ValueError(
+                        f"{type(self).__name__}.augment: n_aug={n_aug!r} does not apply: sampling_strategy="
+                        f"{short_repr(strategy)} is set and decides each class's copies; call augment(X, y), or "
+                        "set_params(sampling_strategy=None) for n_aug copies of every sample"
+                    )
                 self._ensure_valid()
                 if not valid_strategy(strategy):
                     raise InvalidParameterError(

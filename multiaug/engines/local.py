@@ -58,7 +58,7 @@ import os
 import re
 import sys
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Callable
 
@@ -671,6 +671,14 @@ def augment_file(
                          "cannot be written to csv; write .conll, .jsonl or .parquet")
     report = RunReport()
     plan = None
+    own = getattr(aug, "sampling_strategy", None)
+    if opts.balance is None and own is not None:
+        # the augmenter's own sampling_strategy balances the whole file, as --balance does (not batch by batch)
+        if opts.n_aug is not None:
+            raise ValueError(f"n_aug={opts.n_aug} does not apply: {type(aug).__name__} has sampling_strategy="
+                             f"{own!r}, which sets each row's copies from the class counts; drop n_aug, or set "
+                             "sampling_strategy to None for n_aug copies of every row")
+        opts = replace(opts, balance=own)
     if opts.balance is not None:
         plan = balance_plan(aug, inp, kind, opts)
         report.balance_done = np.zeros(len(plan[0]), dtype=np.int64)

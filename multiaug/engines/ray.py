@@ -250,7 +250,7 @@ def augment_dataset(
     from sklearn.exceptions import NotFittedError
 
     opts = RunOptions.from_call(options, kwargs, "augment_dataset")
-    _refuse_local_only(opts)
+    _refuse_local_only(opts, augmenter)
     ray = _import_ray()
     n_aug = opts.n_aug_for(augmenter)
     batch_size = opts.batch_size
@@ -479,10 +479,13 @@ def _is_dir_target(output_path: str | os.PathLike) -> bool:
     return s.endswith(("/", os.sep)) or Path(s).is_dir()
 
 
-def _refuse_local_only(opts: RunOptions) -> None:
-    """Options the Ray engine cannot honour: refused, never ignored."""
-    if opts.balance is not None:
-        raise ValueError("balance (class balancing over the whole file) needs the class counts of every row before "
+def _refuse_local_only(opts: RunOptions, aug: Augmenter | None = None) -> None:
+    """Options the Ray engine cannot honour: refused, never ignored (an augmenter's own
+    ``sampling_strategy`` balances a file as ``balance`` does)."""
+    own = getattr(aug, "sampling_strategy", None)
+    if opts.balance is not None or own is not None:
+        what = "balance" if opts.balance is not None else f"{type(aug).__name__}'s sampling_strategy={own!r}"
+        raise ValueError(f"{what} (class balancing over the whole file) needs the class counts of every row before "
                          "the first batch; the ray engine streams blocks independently: use the local engine")
 
 
@@ -518,7 +521,7 @@ def augment_path(
     :func:`multiaug.engines.local.augment_file` takes them; ``address``/``num_cpus``: the Ray cluster
     to connect to, or the CPUs of the local instance started for the run."""
     opts = RunOptions.from_call(options, kwargs, "augment_path")
-    _refuse_local_only(opts)
+    _refuse_local_only(opts, aug)
     _import_ray()
     n_aug = opts.n_aug_for(aug)
     batch_size, column, label_column = opts.batch_size, opts.column, opts.label_column

@@ -107,6 +107,14 @@ def harden(y_aug: Any, task: str) -> np.ndarray:
     return ya
 
 
+def augment_fold(aug: Any, X: Any, y: Any, n_aug: int) -> tuple[Any, Any, Any]:
+    """The augmented copies of a training fold: ``n_aug`` per sample, or, for an augmenter with a
+    ``sampling_strategy``, those that balance the fold's classes (``n_aug`` does not apply to it)."""
+    if getattr(aug, "sampling_strategy", None) is not None:
+        return aug.augment(X, y)
+    return aug.augment(X, y, n_aug=n_aug)
+
+
 class ArrayAdapter:
     """Text lists, tables (ndarray/tensor/DataFrame) and series (N, C, T): units are rows.
 
@@ -166,7 +174,7 @@ class ArrayAdapter:
         t0 = time.perf_counter()
         aug.fit(X_tr, y_tr)
         t1 = time.perf_counter()
-        X_a, y_a, _ = aug.augment(X_tr, y_tr, n_aug=n_aug)
+        X_a, y_a, _ = augment_fold(aug, X_tr, y_tr, n_aug)
         times["augment_fit"] += t1 - t0
         times["augment"] += time.perf_counter() - t1
         if len(X_a) == 0:
@@ -257,7 +265,7 @@ class NodeAdapter:
         t0 = time.perf_counter()
         aug.fit(g)
         t1 = time.perf_counter()
-        out, _, _ = aug.augment(g, None, n_aug=n_aug)
+        out, _, _ = augment_fold(aug, g, None, n_aug)
         times["augment_fit"] += t1 - t0
         times["augment"] += time.perf_counter() - t1
         return [g, out], None
@@ -323,7 +331,7 @@ class GraphListAdapter:
         t0 = time.perf_counter()
         aug.fit(b, torch.as_tensor(y_tr))
         t1 = time.perf_counter()
-        out, y_a, _ = aug.augment(b, torch.as_tensor(y_tr), n_aug=n_aug)
+        out, y_a, _ = augment_fold(aug, b, torch.as_tensor(y_tr), n_aug)
         times["augment_fit"] += t1 - t0
         times["augment"] += time.perf_counter() - t1
         extra = out.to_data_list() if isinstance(out, Batch) else list(out)

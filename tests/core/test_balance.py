@@ -293,3 +293,28 @@ def test_labels_of_mixed_types_raise_naming_y():
     x = np.random.default_rng(0).normal(size=(4, 3))
     with pytest.raises(TypeError, match=r"sampling_strategy: y mixes labels of types \['int', 'str'\]"):
         GaussianNoise(seed=0, sampling_strategy="auto").fit_resample(x, pd.Series([1, "a", 1, "a"], dtype=object))
+
+
+def test_n_aug_beside_the_sampling_strategy_hyperparameter_is_an_error_not_ignored():
+    """augment(X, y, n_aug=3) on an augmenter whose sampling_strategy is set returned the balanced copies
+    and dropped n_aug without a word."""
+    X = np.random.default_rng(0).normal(size=(12, 3)).astype("float32")
+    y = np.array([0] * 9 + [1] * 3)
+    aug = GaussianNoise(sampling_strategy="auto", seed=0)
+    with pytest.raises(ValueError, match=r"n_aug=3 does not apply: sampling_strategy='auto' is set"):
+        aug.augment(X, y, n_aug=3)
+    _, y_aug, _ = aug.augment(X, y)
+    assert Counter(y_aug.tolist()) == {1: 6}
+
+
+def test_evaluate_balances_a_training_fold_with_the_augmenters_own_strategy():
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from multiaug.evaluation import evaluate
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 3))
+    y = np.array([0] * 45 + [1] * 15)
+    res = evaluate([GaussianNoise(sampling_strategy="auto", seed=0)], X, y, model=KNeighborsClassifier(3), cv=3,
+                   repeats=1, n_aug=2, progress=False)
+    assert len(res.scores["gaussian_noise(sampling_strategy=auto)"]) == 3

@@ -230,3 +230,25 @@ def test_unchanged_warning_of_a_balanced_run_names_input_rows(tmp_path):
                        balance="all", seed=0, batch_size=4, progress=False)
     line = _unchanged_line(rep)  # class b ("hello", "world") gets 4 copies, none of which can change
     assert line.startswith("RandomSwap: 4 of 4 outputs") and "input rows 3, 6)" in line, line
+
+
+def test_the_augmenters_own_sampling_strategy_balances_the_whole_file(tmp_path):
+    """A config with sampling_strategy: balanced over the file as --balance does (was batch by batch, and an
+    explicit n_aug was ignored); the ray engine refuses it by name."""
+    from multiaug.engines.ray import augment_path
+    from multiaug.tabular import GaussianNoise
+
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.normal(size=(40, 2)), columns=["a", "b"])
+    df["label"] = ["a"] * 30 + ["b"] * 10  # the minority rows all in the last batch of 8
+    df.to_csv(tmp_path / "in.csv", index=False)
+    aug = GaussianNoise(sampling_strategy="auto", seed=0)
+    augment_file(aug, tmp_path / "in.csv", tmp_path / "out.csv", label_column="label", batch_size=8, seed=0,
+                 progress=False)
+    out = pd.read_csv(tmp_path / "out.csv")
+    assert out["label"].value_counts().to_dict() == {"a": 30, "b": 30}
+    with pytest.raises(ValueError, match="n_aug=2 does not apply: GaussianNoise has sampling_strategy='auto'"):
+        augment_file(aug, tmp_path / "in.csv", tmp_path / "o2.csv", label_column="label", n_aug=2, progress=False)
+    assert not (tmp_path / "o2.csv").exists()
+    with pytest.raises(ValueError, match="GaussianNoise's sampling_strategy='auto' .* use the local engine"):
+        augment_path(aug, tmp_path / "in.csv", tmp_path / "o3.csv", label_column="label")
