@@ -25,7 +25,6 @@ counts by source label would not give the class counts asked for.
 """
 from __future__ import annotations
 
-import warnings
 from collections import OrderedDict
 from numbers import Integral, Real
 from typing import Any
@@ -34,6 +33,7 @@ import numpy as np
 import torch
 
 from .labels import check_no_missing_labels, concat_labels, labels_to_numpy, sorted_unique, take_labels
+from .report import warn_user
 
 __all__ = ["STRATEGIES", "TOP_UP_ROUNDS", "class_targets", "allocate", "copies_per_sample", "augment_copies",
            "valid_strategy", "balanced_augment"]
@@ -396,11 +396,11 @@ def balanced_augment(aug: Any, xi: Any, ctx: Any, y: Any, inputs: dict, strategy
         details=details,
     ))
     if shortfall:
-        warnings.warn(
+        warn_user(
             f"{type(aug).__name__}: sampling_strategy could not be met: {sum(shortfall.values())} augmented samples "
             f"missing after {TOP_UP_ROUNDS} top-up rounds (per class: {shortfall}); outputs were dropped as unchanged "
             "or rejected",
-            RuntimeWarning, stacklevel=3,
+            RuntimeWarning,
         )
     return X_aug, y_aug, src
 

@@ -53,8 +53,7 @@ def _autocast_off() -> Any:
     """Autocast switched off for the block where the caller has it on (a mixed-precision training loop
     that augments its batch): augmentation is computed in the data's own precision, so the output (and
     its dtype) is the one the same call gives outside autocast. The public entry points (``sample``,
-    ``apply``, ``apply_labels``, ``__call__``, ``augment``) open it in their bodies, not through a
-    wrapper: a wrapper's frame would move every warning's ``stacklevel`` off the caller's line."""
+    ``apply``, ``apply_labels``, ``__call__``, ``augment``) open it in their bodies."""
     any_on = getattr(torch._C, "_is_any_autocast_enabled", None)  # one C call on the hot path
     if any_on is not None and not any_on():
         return contextlib.nullcontext()
@@ -201,8 +200,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # a learned class's own fit trains with autograd on (see _trains); only theirs are wrapped, so
-        # that the warnings of the other fits keep their stacklevels
+        # a learned class's own fit trains with autograd on (see _trains); only theirs are wrapped
         if cls.__dict__.get("learned", getattr(cls, "learned", False)) is True and callable(cls.__dict__.get("fit")):
             cls.fit = _trains(cls.__dict__["fit"])
 

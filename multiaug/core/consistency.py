@@ -31,7 +31,6 @@ by design.
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from typing import Any, Sequence
 
 import numpy as np
@@ -44,7 +43,7 @@ from .constraints import Boolean, InstanceOf, Integral, Interval, Options, Real,
 from .handlers import ModalityHandler, get_modality
 from .labels import labels_to_numpy as _np
 from .labels import merge_labels, take_labels
-from .report import AugmentReport, UnchangedWarning
+from .report import AugmentReport, UnchangedWarning, warn_user
 from .seeding import worker_seed
 
 __all__ = ["LabelConsistent"]
@@ -479,10 +478,10 @@ class LabelConsistent(Composition):
         if lost:
             what = {"drop": "dropped" if can_drop else "replaced by their source sample (1:1 call)",
                     "keep_original": "replaced by their source sample", "keep": "kept anyway"}[self.on_fail]
-            warnings.warn(UnchangedWarning(
+            warn_user(UnchangedWarning(
                 "LabelConsistent", lost, len(rows),
                 f"augmented samples were rejected by the model at all {self.max_tries} tries ({what}); see report_.details",
-            ), stacklevel=4)
+            ))
         if len(keep) == len(rows):
             return out, y_out, keep
         ki = torch.as_tensor(keep)

@@ -1,6 +1,8 @@
 """What an augmenter reports about a call (``report_``) and small helpers for messages."""
 from __future__ import annotations
 
+import os
+import sys
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable
@@ -8,7 +10,7 @@ from typing import TYPE_CHECKING, Any, Callable
 if TYPE_CHECKING:  # annotations only (base imports this module)
     from .base import Augmenter
 
-__all__ = ["AugmentReport", "UnchangedWarning", "warn_unchanged", "ensure_callable"]
+__all__ = ["AugmentReport", "UnchangedWarning", "warn_unchanged", "warn_user", "ensure_callable"]
 
 
 @dataclass
@@ -50,10 +52,28 @@ class UnchangedWarning(RuntimeWarning):
         return f"{self.name}: {n_unchanged} of {n_total} {self.reason}{rows}{self.rest}"
 
 
+_PACKAGE = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
+
+
+def warn_user(message: Any, category: type[Warning] | None = None) -> None:
+    """``warnings.warn`` attributed to the first frame outside the multiaug package: the user's line
+    (or the library that called multiaug), however deep in multiaug the warning is raised, so
+    ``filterwarnings(module=...)`` and the printed location name the caller's code. (A fixed
+    ``stacklevel`` breaks whenever a call path gains or loses a frame; Python 3.12's
+    ``skip_file_prefixes`` does this, 3.10 and 3.11 have no such option.)"""
+    frame, level = sys._getframe(1), 2
+    while frame is not None and frame.f_code.co_filename.startswith(_PACKAGE):
+        frame, level = frame.f_back, level + 1
+    if isinstance(message, Warning):
+        warnings.warn(message, stacklevel=level)
+    else:
+        warnings.warn(message, category or UserWarning, stacklevel=level)
+
+
 def warn_unchanged(aug: Augmenter, n_unchanged: int, n_total: int, why: str = "") -> None:
     if n_unchanged:
         reason = f"inputs could not be changed{(' (' + why + ')') if why else ''}"
-        warnings.warn(UnchangedWarning(type(aug).__name__, n_unchanged, n_total, reason), stacklevel=3)
+        warn_user(UnchangedWarning(type(aug).__name__, n_unchanged, n_total, reason))
 
 
 def ensure_callable(fn: Any, name: str) -> Callable:

@@ -12,13 +12,13 @@ and Schur views). Other edge attributes are carried along, never read, and not c
 from __future__ import annotations
 
 import functools
-import warnings
 from typing import Any, Sequence
 
 import torch
 
 from ..core import Augmenter, ModalityHandler, register_modality
 from ..core.hostreads import all_finite, min_max
+from ..core.report import warn_user
 
 
 @functools.cache
@@ -392,10 +392,10 @@ def same_attributes(graphs: list) -> list:
         )
     dropped = [k for k in partial if k != "edge_weight"]
     if dropped:
-        warnings.warn(
+        warn_user(
             f"edge attribute(s) {dropped} removed from every graph of the batch: some graphs lost them to a "
             "view that rebuilds the edge set (DiffusionView, SchurView), and one Batch needs one attribute set",
-            RuntimeWarning, stacklevel=3,
+            RuntimeWarning,
         )
     out = []
     for g, ks in zip(graphs, keysets):

@@ -27,6 +27,7 @@ from typing import Any, Callable
 import torch
 
 from ..core.hostreads import host_reads_cheap
+from ..core.report import warn_user
 from .base import _pyg, follow_batch_keys, refuse_unfollowable, set_follow_batch
 
 __all__ = [
@@ -742,8 +743,8 @@ def _sparse_diffusion(edge_index: torch.Tensor, w: torch.Tensor, N: int, method:
     k = 1
     while rest >= tol and (method == "ppr" or rest > 0):
         if max_terms is not None and k >= max_terms:
-            warnings.warn(f"diffusion_matrix: stopped at max_terms={max_terms} with {rest:.3g} of the coefficient "
-                          f"mass left (more than tol={tol:g}); the diffusion is truncated", RuntimeWarning, stacklevel=3)
+            warn_user(f"diffusion_matrix: stopped at max_terms={max_terms} with {rest:.3g} of the coefficient "
+                          f"mass left (more than tol={tol:g}); the diffusion is truncated", RuntimeWarning)
             break
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", UserWarning)  # "sparse CSR support is in beta"

@@ -5,7 +5,6 @@ and a single ``str`` is returned. ``None`` or non-string entries raise ``TypeErr
 """
 from __future__ import annotations
 
-import warnings
 from dataclasses import dataclass
 from typing import Any, Sequence
 
@@ -16,7 +15,7 @@ from ..core import Augmenter, AugmentReport, ModalityHandler, Params, concat_lab
 from ..core.base import input_settings
 from ..core.constraints import Options
 from ..core.hostreads import split_active
-from ..core.report import UnchangedWarning
+from ..core.report import UnchangedWarning, warn_user
 
 
 class TextOutput(list):
@@ -89,7 +88,7 @@ _IDENTICAL = "outputs are identical to their input (nothing it could change, e.g
 
 
 def record_unchanged(aug: Any, on_unchanged: str, n_in: int, n_out: int, unchanged: list[int], dropped: int,
-                     action: str, stacklevel: int = 5, *, details: dict | None = None, reason: str = _IDENTICAL,
+                     action: str, *, details: dict | None = None, reason: str = _IDENTICAL,
                      after: str = ")", see: str = "") -> None:
     """Set ``aug``'s ``report_`` (``unchanged``: source rows of the outputs nothing augmented; ``details``:
     more of ``report_.details``) and warn about them (an :class:`~multiaug.core.UnchangedWarning`
@@ -106,7 +105,7 @@ def record_unchanged(aug: Any, on_unchanged: str, n_in: int, n_out: int, unchang
     warning = UnchangedWarning(type(aug).__name__, len(unchanged), n_in, reason, unchanged, f"{after}; {action}{see}")
     if on_unchanged == "error":
         raise ValueError(str(warning))
-    warnings.warn(warning, stacklevel=stacklevel)
+    warn_user(warning)
 
 
 def drop_unchanged(outs: list, y_out: Any, n: int, n_aug: int, unchanged: list[int], on_unchanged: str,
@@ -180,7 +179,7 @@ class UnchangedRule:
         setting = composed_on_unchanged(comp)
         n = len(x)
         record_unchanged(comp, setting, n, n, self.composed_unchanged(x, out), 0,
-                         "they are returned as they are (1:1 call)", stacklevel=6)
+                         "they are returned as they are (1:1 call)")
 
     def composed_augment(self, comp: Any, xi: Any, ctx: Any, y: Any, n_aug: int, inputs: dict,
                          ) -> tuple[Any, Any, np.ndarray]:
@@ -198,7 +197,7 @@ class UnchangedRule:
         y_out = concat_labels(ys) if y is not None else None
         outs, y_out, src, dropped = drop_unchanged(outs, y_out, n, n_aug, unchanged, setting)
         record_unchanged(comp, setting, n * int(n_aug), len(outs), [int(u % max(n, 1)) for u in unchanged], dropped,
-                         "left out of the augmented data" if dropped else "kept", stacklevel=6)
+                         "left out of the augmented data" if dropped else "kept")
         return self.restore_outputs(outs, xi, ctx), y_out, src
 
 
@@ -348,7 +347,7 @@ class TextAugmenter(Augmenter):
 
     def _record(self, n_in: int, n_out: int, unchanged: list[int], dropped: int, action: str,
                 details: dict | None = None) -> None:
-        record_unchanged(self, self.on_unchanged, n_in, n_out, unchanged, dropped, action, stacklevel=5)
+        record_unchanged(self, self.on_unchanged, n_in, n_out, unchanged, dropped, action)
 
     def _after_call(self, x: list[str], out: TextOutput) -> None:
         n = len(x)

@@ -21,7 +21,6 @@ so; pass ``channels_last=True`` if the array is ``(N, T, C)``. Genuine short mul
 from __future__ import annotations
 
 import dataclasses
-import warnings
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
 
@@ -33,6 +32,7 @@ from ..core.base import input_settings
 from ..core.constraints import Boolean
 from ..core.handlers import float_of_ints
 from ..core.hostreads import all_finite
+from ..core.report import warn_user
 
 
 @dataclass
@@ -66,11 +66,10 @@ def _warn_if_channels_last(shape: tuple[int, ...], aug: Any) -> None:
     n, c, t = shape
     if c >= _CL_MIN_CHANNELS and c >= _CL_RATIO * t:
         who = type(aug).__name__ if aug is not None else "x"
-        warnings.warn(
+        warn_user(
             f"{who}: x of shape {tuple(shape)} is read as (N, C, T) = {n} series of {c} channels x {t} time steps; "
             f"if it is channels-last (N, T, C), pass channels_last=True",
             RuntimeWarning,
-            stacklevel=4,
         )
 
 

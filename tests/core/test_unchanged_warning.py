@@ -56,3 +56,32 @@ def test_warnings_point_at_the_callers_line():
             call()
         (w,) = [w for w in caught if issubclass(w.category, UnchangedWarning)]
         assert w.filename == __file__, w.filename
+
+
+def test_every_warning_path_points_at_the_callers_line():
+    """Warnings raised deep in the library (a series read as channels-first, an augmenter that could
+    not change anything, a composition's child, fit_resample) name the caller's file, not multiaug's:
+    core.report.warn_user walks out of the package instead of a fixed stacklevel per call path."""
+    import numpy as np
+    import pandas as pd
+
+    from multiaug import Sequential
+    from multiaug.tabular import GaussianNoise
+    from multiaug.timeseries import Jitter
+
+    wide = np.zeros((2, 100, 3), dtype="float32")
+    cats = pd.DataFrame({"c": pd.Categorical(["a", "b"] * 3)})
+    calls = [
+        lambda: Jitter(seed=0)(wide),
+        lambda: Sequential([Jitter(), Jitter()], seed=0)(wide),
+        lambda: Jitter(seed=0).augment(wide),
+        lambda: GaussianNoise(seed=0)(cats),
+        lambda: Sequential([GaussianNoise()], seed=0)(cats),
+        lambda: GaussianNoise(seed=0).fit_resample(cats, np.array([0, 1] * 3)),
+    ]
+    for i, call in enumerate(calls):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            call()
+        assert caught, i
+        assert all(w.filename == __file__ for w in caught), (i, [(w.filename, str(w.message)[:60]) for w in caught])
