@@ -54,6 +54,7 @@ from ..core.base import input_settings
 from ..core.constraints import Options, Satisfies, SequenceOf
 from ..core.handlers import float_of_ints
 from ..core.hostreads import min_max
+from ..core.report import warn_user
 
 NAN_POLICIES = ("raise", "keep")
 
@@ -80,7 +81,8 @@ def _resolve_columns(spec: Any, columns: Sequence[Any] | None, n_cols: int, who:
     cols = list(columns) if columns is not None else None
     for c in spec:
         if cols is not None and c in cols:
-            out.append(cols.index(c))
+            # every column of that name (a frame may hold several), as df[name] selects them all
+            out.extend(j for j, name in enumerate(cols) if name is c or name == c)
         elif isinstance(c, (int, np.integer)) and not isinstance(c, bool) and -n_cols <= int(c) < n_cols:
             out.append(int(c) % n_cols)
         else:
@@ -347,7 +349,13 @@ class TabularHandler(TensorHandler):
                     if j in fitted_cats:  # coded as at fit, whatever categories this table holds
                         cats, codes = _code_as_fitted(col, fitted_cats[j], c, who)
                     else:
-                        cat = col.astype("category") if not isinstance(dt, pd.CategoricalDtype) else col
+                        try:
+                            cat = col.astype("category") if not isinstance(dt, pd.CategoricalDtype) else col
+                        except TypeError as err:  # unhashable cells (lists, dicts) cannot be categories
+                            raise TypeError(
+                                f"{who}: categorical column {c!r} holds values that cannot be categories ({err}); "
+                                "expected hashable values (strings, numbers...): encode the column first"
+                            ) from None
                         cats, codes = cat.cat.categories, cat.cat.codes.to_numpy()
                     codes = codes.astype(np.float64)
                     codes[codes < 0] = np.nan
@@ -388,10 +396,15 @@ class TabularHandler(TensorHandler):
             ctx = _Ctx("tensor", torch_dtype=x.dtype)
         else:
             arr = _as_array(x, who)
+            np_dtype = arr.dtype
+            if arr.dtype == np.longdouble and np.dtype(np.longdouble) != np.dtype(np.float64):
+                # torch has no extended precision: carried in float64 (as DataFrame columns of it
+                # are) and cast back to the input's dtype on output
+                arr = arr.astype(np.float64)
             # torch.from_numpy shares memory; the kernels never write to their input, and restore
             # copies when the output would still be the caller's array (read-only arrays included)
             t = torch.from_numpy(np.ascontiguousarray(arr)) if arr.flags.writeable else torch.from_numpy(arr.copy())
-            ctx = _Ctx("numpy", np_dtype=arr.dtype)
+            ctx = _Ctx("numpy", np_dtype=np_dtype)
             ctx.extra["source"] = x if isinstance(x, np.ndarray) else None
         if tokens_ok and t.dim() == 3:
             pass
@@ -509,17 +522,16 @@ class TabularHandler(TensorHandler):
     def _warn_ambiguous(ctx: _Ctx, j: int, ambiguous: int, unknown_rows: bool) -> None:
         if not ambiguous:
             return
-        import warnings
 
         name = ctx.columns[j] if ctx.columns is not None else j
         why = ("the source row of each output row is unknown here" if unknown_rows else
                "they hold a value copied from another row")
-        warnings.warn(
+        warn_user(
             f"{ctx.extra.get('who', 'x')}: column {name!r} holds integers beyond float64's exact range (2**53); "
             f"{ambiguous} output cell(s) could not be given back exactly ({why}, and float64 cannot tell apart the "
             "input integers they may be): they come back rounded to the nearest float64; declare the column in "
             "categorical_columns to carry it exactly",
-            RuntimeWarning, stacklevel=4,
+            RuntimeWarning,
         )
 
     def restore(self, x: torch.Tensor, ctx: _Ctx) -> Any:
@@ -624,7 +636,7 @@ class TabularAugmenter(Augmenter):
         super().__init__(**kwargs)
 
     _parameter_constraints = {
-        "categorical_columns": [None, SequenceOf(Satisfies(lambda c: isinstance(c, (str, int)) and not isinstance(c, bool), "name"),
+        "categorical_columns": [None, SequenceOf(Satisfies(lambda c: isinstance(c, (str, int, np.integer)) and not isinstance(c, bool), "name"),
                                                  desc="a list of column names or positions")],
         "nan_policy": [Options(*NAN_POLICIES)],
     }

@@ -126,7 +126,13 @@ def knn(
     avail = n_ref - (1 if exclude_self else 0)
     if not 1 <= k <= avail:
         raise ValueError(f"k must be in [1, {avail}] for {n_ref} reference rows, got {k}")
-    ref_f = ref.to(torch.float32)
+    # distances do not change under a shift: centring on ref's mean keeps |r|^2 - 2 q.r from losing
+    # the float32 digits that tell neighbours apart in columns with a large offset (1e8 + unit spread)
+    # (in float64 for float64 input: a float32 copy of 1e8 + x has already lost them)
+    wide = torch.float64 if ref.dtype == torch.float64 else torch.float32
+    centre = ref.to(wide).mean(0)
+    ref_f = (ref.to(wide) - centre).to(torch.float32)
+    q_all = ref_f if same else (q_all.to(wide) - centre).to(torch.float32)
     ref_sq = (ref_f * ref_f).sum(1)
     n_blocks_needed = k + (1 if exclude_self else 0)
     if n_ref >= 8 * _KNN_BLOCK * n_blocks_needed and n_ref > tile_columns:

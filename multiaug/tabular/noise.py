@@ -107,7 +107,7 @@ class GaussianNoise(TabularAugmenter):
             keep = torch.zeros(x.shape[1], dtype=torch.bool, device=x.device)
             cols = [int(c) for c in self.columns]  # checked on the host list: no device read
             if any(c < -x.shape[1] or c >= x.shape[1] for c in cols):
-                raise ValueError(f"columns {list(self.columns)} out of range for a table with {x.shape[1]} columns")
+                raise ValueError(f"GaussianNoise: columns {list(self.columns)} out of range for a table with {x.shape[1]} columns")
             keep[torch.as_tensor(cols, dtype=torch.long, device=x.device)] = True
             delta = delta * keep
         hard = params.get("hard")
@@ -131,15 +131,26 @@ class GaussianNoise(TabularAugmenter):
         sel = flags if self.columns is None else flags[[int(c) % x.shape[1] for c in self.columns]]
         if not sel.all():
             return
-        which = "every column" if self.columns is None else f"columns={list(self.columns)}"
-        warn_unchanged(self, x.shape[0], x.shape[0], f"the columns it may noise ({which}) are all categorical or "
-                       "boolean, which noise never changes; set columns= to numeric columns")
+        if self.columns is not None and not len(self.columns):
+            why = "columns=[] selects no column to noise; set columns= to numeric columns, or None for all"
+        else:
+            which = "every column" if self.columns is None else f"columns={list(self.columns)}"
+            why = (f"the columns it may noise ({which}) are all categorical or boolean, which noise never changes; "
+                   "set columns= to numeric columns")
+        warn_unchanged(self, x.shape[0], x.shape[0], why)
 
 
 def _nanstd(t: torch.Tensor) -> torch.Tensor:
-    """Per-column population standard deviation ignoring NaN cells (0 for all-NaN columns)."""
+    """Per-column population standard deviation ignoring NaN cells (0 for all-NaN columns).
+
+    Computed on the columns divided by their largest magnitude, then scaled back: the sums of
+    values and of squares never overflow (a float32 column of 1e18s would give an infinite spread)."""
     ok = ~torch.isnan(t)
+    zero = torch.zeros_like(t)
+    peak = torch.where(ok, t.abs(), zero).amax(0)
+    peak = torch.where(peak > 0, peak, torch.ones_like(peak))
+    u = torch.where(ok, t / peak, zero)
     cnt = ok.sum(0).clamp_min(1)
-    mean = torch.where(ok, t, torch.zeros_like(t)).sum(0) / cnt
-    var = torch.where(ok, (t - mean) ** 2, torch.zeros_like(t)).sum(0) / cnt
-    return var.sqrt()
+    mean = u.sum(0) / cnt
+    var = torch.where(ok, (u - mean) ** 2, zero).sum(0) / cnt
+    return var.sqrt() * peak

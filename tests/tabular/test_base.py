@@ -410,3 +410,52 @@ def test_gaussian_noise_columns_are_checked_without_a_device_read():
     assert torch.equal(out[:, 1:3], x[:, 1:3]) and not torch.equal(out[:, 3], x[:, 3])
     with pytest.raises(ValueError, match="out of range"):
         GaussianNoise(columns=[4])(x)
+
+
+def test_categorical_columns_name_declares_every_column_of_that_name():
+    # a frame holding two columns named "a": only the first was declared, the second was interpolated
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.integers(0, 3, size=(20, 3)).astype(float), columns=["a", "a", "b"])
+    out = Mixup(seed=0, categorical_columns=["a"])(df)
+    for j in (0, 1):
+        assert set(out.iloc[:, j]) <= set(df.iloc[:, j])
+    assert not set(out.iloc[:, 2]) <= set(df.iloc[:, 2])  # "b" is mixed
+    # NumPy integers (np.flatnonzero(...), df.columns of int names) are positions or names too
+    out = Mixup(seed=0, categorical_columns=list(np.flatnonzero(np.array([False, False, True]))))(df)
+    assert set(out.iloc[:, 2]) <= set(df.iloc[:, 2])
+
+
+def test_unhashable_values_in_a_categorical_column_raise_naming_it():
+    df = pd.DataFrame({"f": np.arange(4.0), "tags": pd.Series([[1], [2], [1], [2]], dtype=object)})
+    with pytest.raises(TypeError, match=r"Mixup: categorical column 'tags' holds values that cannot be categories"):
+        Mixup(seed=0, categorical_columns=["tags"])(df)
+
+
+@pytest.mark.skipif(np.dtype(np.longdouble) == np.dtype(np.float64), reason="longdouble is float64 here")
+def test_extended_precision_arrays_are_carried_in_float64():
+    # torch has no float128: a longdouble array raised torch's own TypeError
+    x = np.random.default_rng(0).normal(size=(8, 3)).astype(np.longdouble)
+    out = GaussianNoise(seed=0)(x)
+    assert out.dtype == np.longdouble and out.shape == x.shape
+    np.testing.assert_allclose(out.astype(np.float64), GaussianNoise(seed=0)(x.astype(np.float64)))
+
+
+@pytest.mark.parametrize("kind", ["frame", "tensor"])
+def test_gaussian_noise_spread_of_huge_float32_columns_is_finite(kind):
+    # the squares of 1e18s overflow float32: the batch spread was inf and every noised cell +-inf
+    rng = np.random.default_rng(0)
+    x = np.c_[rng.normal(size=500) * 1e18, rng.normal(size=500)].astype(np.float32)
+    inp = pd.DataFrame(x, columns=["big", "unit"]) if kind == "frame" else torch.from_numpy(x)
+    out = np.asarray(GaussianNoise(seed=0, sigma=0.1)(inp), dtype=np.float64)
+    assert np.isfinite(out).all()
+    ratio = (out - x).std(0) / x.astype(np.float64).std(0)
+    np.testing.assert_allclose(ratio, 0.1, rtol=0.15)
+
+
+def test_gaussian_noise_empty_columns_warning_says_so():
+    df = pd.DataFrame({"x": np.arange(6.0)})
+    with pytest.warns(RuntimeWarning, match=r"columns=\[\] selects no column"):
+        out = GaussianNoise(seed=0, columns=[])(df)
+    assert out.equals(df)
+    with pytest.raises(ValueError, match=r"GaussianNoise: columns \[3\] out of range"):
+        GaussianNoise(seed=0, columns=[3])(df)

@@ -68,6 +68,25 @@ def test_knn_paths_agree_on_larger_table():
     assert torch.equal(a, b)
 
 
+
+@pytest.mark.parametrize("kw", PATHS)
+def test_knn_columns_with_a_large_offset_keep_their_neighbours(kw):
+    # |r|^2 - 2 q.r in float32 on columns around 1e8 lost the digits that tell neighbours apart
+    # (wrong neighbours, distances off by ~50%): the rows are centred first, distances being shift-free
+    g = torch.Generator().manual_seed(8)
+    x = torch.randn(640, 3, generator=g, dtype=torch.float64) * 1e3 + 1e8
+    q = x[:64] + torch.randn(64, 3, generator=g, dtype=torch.float64)
+    dist, idx = F.knn(x, 4, **kw)
+    full = _brute(x, x, True)
+    want = full.sort(1).values[:, :4]
+    torch.testing.assert_close(full.gather(1, idx), want, rtol=1e-3, atol=1.0)
+    # the distances to float32 precision of the spread (|r - mean|^2 ~ 3e6), not of the offset (3e16)
+    torch.testing.assert_close(dist.double(), want, rtol=1e-3, atol=32.0)
+    dq, iq = F.knn(x, 3, query=q, exclude_self=False, **kw)
+    fq = _brute(x, q, False)
+    torch.testing.assert_close(fq.gather(1, iq), fq.sort(1).values[:, :3], rtol=1e-3, atol=1.0)
+
+
 @pytest.mark.gpu
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_knn_cuda_matches_cpu():
