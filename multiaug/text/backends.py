@@ -26,6 +26,8 @@ import copy
 import http.client
 import importlib.util
 import json
+import math
+import numbers
 import os
 import random
 import re
@@ -307,6 +309,12 @@ class HFBackend(Backend):
         limit = self.max_input_tokens
         if limit is None and self.context_length:
             limit = self.context_length - (0 if self.encoder_decoder else int(settings.max_new_tokens))
+            if limit <= 0:  # no prompt fits: a setting to change, not a per-item problem
+                raise ValueError(
+                    f"max_new_tokens={int(settings.max_new_tokens)} leaves no room for the prompt in the "
+                    f"{self.context_length}-token context of model={self.model_name!r}; expected max_new_tokens < "
+                    f"{self.context_length}"
+                )
         results: list[list[str] | ItemError | None] = [None] * len(requests)
         todo = []
         for i, n_tok in enumerate(lengths):
@@ -368,9 +376,14 @@ class HFBackend(Backend):
 
 
 class _Retryable(Exception):
-    def __init__(self, msg: str, retry_after: float | None = None):
+    def __init__(self, msg: str, retry_after: float | None = None, unreachable: bool = False):
         super().__init__(msg)
         self.retry_after = retry_after
+        self.unreachable = unreachable  # no connection at all (refused, unknown host): not this request's fault
+
+
+class _Unreachable(GenerationError):
+    """A request failed for good because the server could not be reached: the others would too."""
 
 
 class _Fatal(Exception):
@@ -423,7 +436,14 @@ class OpenAIBackend(Backend):
     raise at once. A reply whose choices all have empty or missing content is the per-item error
     ``empty_reply`` (not retried: the request's seed makes a deterministic server answer the same;
     as an item error it is never cached, so a rerun asks again); choices with empty content next to
-    real ones are left out. The API key comes only from the environment variable ``api_key_env``."""
+    real ones are left out. A choice cut by the token limit (``finish_reason`` ``"length"``) loses its
+    last, unfinished line; a reply left without any complete line is the per-item error ``truncated``
+    (raise ``max_new_tokens``). A reply with fewer choices than ``n`` (llama.cpp server ignores ``n``)
+    is completed by further requests for the missing ones, each with a seed derived from the
+    request's (at most ``n - 1`` more). A request that cannot reach the server at all (connection
+    refused, unknown host) after its retries stops the run: requests not yet sent are not sent, and
+    the :class:`GenerationError` says how many. An HTTP 404 from a ``base_url`` without ``/v1`` says
+    so. The API key comes only from the environment variable ``api_key_env``."""
 
     kind = "openai"
 
@@ -441,6 +461,17 @@ class OpenAIBackend(Backend):
     ):
         if not isinstance(base_url, str) or not base_url.startswith(("http://", "https://")):
             raise ValueError(f"base_url must be an http(s) URL such as 'http://127.0.0.1:8000/v1', got {base_url!r}")
+        parts = urllib.parse.urlsplit(base_url)
+        if "@" in parts.netloc:  # urllib would take "user:pass@host" for a host name, and the URL is shown in errors
+            shown = urllib.parse.urlunsplit(parts._replace(netloc=REDACTED + "@" + parts.netloc.rsplit("@", 1)[1]))
+            raise ValueError(f"base_url must not hold credentials (user:password@), got {shown!r}; give the API key "
+                             "in the environment variable named by api_key_env")
+        for name, v, lo, what in (("concurrency", concurrency, 1, "an integer >= 1"), ("max_retries", max_retries, 0, "an integer >= 0")):
+            if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < lo:
+                raise ValueError(f"{name} must be {what}, got {v!r}")
+        for name, v, positive in (("timeout", timeout, True), ("backoff", backoff, False), ("max_backoff", max_backoff, False)):
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v) or v < 0 or (positive and v == 0):
+                raise ValueError(f"{name} must be a finite number of seconds {'> 0' if positive else '>= 0'}, got {v!r}")
         self.base_url = base_url.rstrip("/")
         self.url = self.base_url if self.base_url.endswith("/chat/completions") else self.base_url + "/chat/completions"
         self.model = model
@@ -503,10 +534,14 @@ class OpenAIBackend(Backend):
                 raise _Retryable(f"HTTP {code} from {self.url}: {snippet[:120]!r}", retry_after) from None
             if code in (400, 413, 422):
                 raise ItemErrorSignal(ItemError(f"http_{code}", snippet)) from None
-            raise _Fatal(f"HTTP {code} from {self.url}: {snippet!r}") from None
+            hint = ""
+            if code == 404 and not urllib.parse.urlsplit(self.base_url).path.rstrip("/").endswith(("/v1", "/chat/completions")):
+                hint = " (OpenAI-compatible servers answer under '/v1': is base_url missing it?)"
+            raise _Fatal(f"HTTP {code} from {self.url}: {snippet!r}{hint}") from None
         except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as e:
             reason = getattr(e, "reason", e)
-            raise _Retryable(redact(f"cannot reach {self.url}: {type(reason).__name__}: {reason}", key)) from None
+            raise _Retryable(redact(f"cannot reach {self.url}: {type(reason).__name__}: {reason}", key),
+                             unreachable=not isinstance(reason, TimeoutError)) from None
         except http.client.HTTPException as e:  # a reply that breaks HTTP (bad status line, body cut short)
             why = redact(repr(e), key)[:200]  # redacted before it is cut: no partial key survives
             raise _Retryable(f"broken HTTP reply from {self.url}: {type(e).__name__}: {why}") from None
@@ -515,38 +550,60 @@ class OpenAIBackend(Backend):
             choices = payload["choices"]
             if not isinstance(choices, list) or not choices:
                 raise ValueError("no choices")
-            contents = []
+            contents, cut = [], 0
             for c in choices:
                 msg = c.get("message") if isinstance(c, dict) else None
-                contents.append(msg.get("content") if isinstance(msg, dict) else (c.get("text") if isinstance(c, dict) else None))
+                text = msg.get("content") if isinstance(msg, dict) else (c.get("text") if isinstance(c, dict) else None)
+                if isinstance(text, str) and c.get("finish_reason") == "length":
+                    # cut by max_tokens: its last line is unfinished (half a sentence), the lines before are whole
+                    text = "\n".join(text.rstrip().splitlines()[:-1])
+                    cut += 1
+                contents.append(text)
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             body = redact(raw[:_BODY_LIMIT].decode("utf-8", "replace"), key)[:80]
             why = redact(str(e), key)[:80]
             raise _Retryable(f"reply from {self.url} is not a chat completion ({type(e).__name__}: {why}; body {body!r})") from None
         # a choice with empty or missing content (a content filter, a server hiccup) is no completion
         out = [c for c in contents if isinstance(c, str) and c.strip()]
+        if not out and cut:
+            raise ItemErrorSignal(ItemError("truncated", f"{cut} of {len(contents)} choice(s) cut by the token limit "
+                                            "(finish_reason 'length') before a complete line; raise max_new_tokens"))
         if not out:
             raise ItemErrorSignal(ItemError("empty_reply", f"{len(contents)} choice(s), all with empty or missing content"))
         return out
 
     def _post(self, req: GenerationRequest, settings: GenerationSettings) -> list[str] | ItemError:
+        out = self._post_retrying(req, settings)
+        # a server that ignores "n" (llama.cpp server, some proxies) answers with one choice: ask again for
+        # the missing ones, each time with a seed derived from the request's (at most n - 1 more requests)
+        extra = 0
+        while not isinstance(out, ItemError) and len(out) < req.n and extra < req.n - 1:
+            extra += 1
+            more = self._post_retrying(GenerationRequest(req.messages, req.n - len(out), _sub_seed(req.seed, extra)), settings)
+            if isinstance(more, ItemError):
+                break
+            out = out + more
+        return out if isinstance(out, ItemError) else out[: max(1, req.n)]
+
+    def _post_retrying(self, req: GenerationRequest, settings: GenerationSettings) -> list[str] | ItemError:
         data = self._body(req, settings)
         jitter = random.Random(req.seed)  # local RNG, seeded: backoff jitter only, never the global one
-        last = ""
+        last: _Retryable | None = None
         for attempt in range(self.max_retries + 1):
             try:
                 return self._post_once(data)
             except ItemErrorSignal as s:
                 return s.item
             except _Retryable as e:
-                last = str(e)
+                last = e
                 if attempt == self.max_retries:
                     break
                 delay = min(self.max_backoff, self.backoff * (2**attempt)) * (0.5 + jitter.random())
                 if e.retry_after is not None:
                     delay = min(self.max_backoff, max(delay, e.retry_after))
                 time.sleep(delay)
-        raise GenerationError(self._redact(f"request failed after {self.max_retries + 1} attempts: {last}"))
+        err = _Unreachable if last is not None and last.unreachable else GenerationError
+        raise err(self._redact(f"request failed after {self.max_retries + 1} attempts: {last}"))
 
     def generate(
         self, requests: Sequence[GenerationRequest], settings: GenerationSettings, on_result: OnResult | None = None
@@ -564,7 +621,9 @@ class OpenAIBackend(Backend):
                         res = fut.result()
                     except (GenerationError, _Fatal) as e:
                         errors.append(self._redact(str(e)))
-                        if isinstance(e, _Fatal):  # configuration problem: stop sending
+                        # configuration problem, or server unreachable after the retries: stop sending
+                        # (requests already in flight finish; the others are reported as not sent)
+                        if isinstance(e, (_Fatal, _Unreachable)):
                             for f in futs:
                                 f.cancel()
                         continue

@@ -115,15 +115,23 @@ def _strip_with_spans(text: str, spans: Sequence[Span]) -> tuple[str, list[Span]
     return stripped, [(min(max(a - lead, 0), n), min(max(b - lead, 0), n), lab) for a, b, lab in spans]
 
 
-_MARKER = re.compile(r"^\s*(?:\(?\d{1,3}[\.\):\]]|[-*•·+]|#+)\s*")
+# a list marker: "1." "2)" "(3)" "-" "*" "#"; never the start of a number ("1.5 million", "3:30", "-5 degrees")
+_MARKER = re.compile(r"^\s*(?:\(?\d{1,3}[\.\):\]](?!\d)|[-+](?!\d)|[*•·]|#+)\s*")
 _LABEL = re.compile(
-    r"^\s*(?:rephrased|paraphrased?|rephrasing|rewritten|new|augmented)?\s*(?:sentence|version|text|paraphrase|rephrasing)?\s*\d*\s*:\s*"
+    r"^\s*(?:rephrased|paraphrased?|rephrasing|rewritten|new|augmented)?\s*(?:sentence|version|text|paraphrase|rephrasing)?\s*\d*\s*:(?!\d)\s*"
     # "The sentence is rephrased to:", "The text can be rewritten as:" (small chat models say this)
     r"|^\s*(?:the\s+)?(?:sentence|text|input)\s+(?:is|can\s+be|has\s+been|was)\s+(?:rephrased|paraphrased|rewritten|reworded)"
     r"(?:\s+(?:as|to|like\s+this))?\s*:\s*",
     re.I,
 )
-_PREAMBLE = re.compile(r"^(?:sure|here|certainly|of course|okay|ok)\b.*|.*:\s*$", re.I)
+#: a line that introduces the answer ("Here are 3 rephrasings:", "Sure!"); see :func:`_drop_preamble`
+_PREAMBLE_WORDS = re.compile(r"^(?:sure|here|certainly|of course|okay|ok)\b", re.I)
+# reasoning models (DeepSeek-R1, Qwen3, ...) think aloud before answering: "<think>...</think>answer"
+_THINK = re.compile(r"<(think|thinking|reasoning)>.*?</\1>", re.I | re.S)
+_THINK_END = re.compile(r"</(?:think|thinking|reasoning)>", re.I)
+_THINK_START = re.compile(r"^\s*<(?:think|thinking|reasoning)>", re.I)
+#: opening quote -> the closing quotes that may end it (models mix straight and curly ones)
+_QUOTES = {"\"": "\"”", "“": "”\"", "'": "'’", "‘": "’'", "`": "`"}
 
 
 def _clean(s: str) -> str:
@@ -132,9 +140,57 @@ def _clean(s: str) -> str:
     if m and m.end() < len(s):
         s = s[m.end() :]
     s = s.strip().strip("*_").strip()
-    if len(s) >= 2 and s[0] in "\"'“‘`" and s[-1] in "\"'”’`":
+    if _wrapped_in_quotes(s):
         s = s[1:-1].strip()
     return s
+
+
+def _wrapped_in_quotes(s: str) -> bool:
+    """Whether ``s`` is one quotation as a whole (``"The sky is blue."``), not a sentence that starts and
+    ends with two different quotations (``"Hi," she said, "bye."``): its quote marks must not occur
+    inside, except as apostrophes between letters (``'It's fine.'``)."""
+    if len(s) < 2 or s[-1] not in _QUOTES.get(s[0], ""):
+        return False
+    inner = s[1:-1]
+    for i, ch in enumerate(inner):
+        if ch in (s[0], s[-1]) and not (0 < i < len(inner) - 1 and inner[i - 1].isalnum() and inner[i + 1].isalnum()):
+            return False
+    return True
+
+
+def _strip_reasoning(text: str) -> str:
+    """``text`` without a reasoning model's thinking: ``<think>...</think>`` blocks are removed, text up to
+    a closing tag whose opening tag was in the prompt is dropped, and a reply that is still thinking
+    when it was cut (an opening tag never closed) holds no answer."""
+    text = _THINK.sub("", text)
+    ends = list(_THINK_END.finditer(text))
+    if ends:
+        return text[ends[-1].end():]
+    return "" if _THINK_START.match(text) else text
+
+
+def _drop_preamble(lines: list[str]) -> list[str]:
+    """The lines of a reply without the ones that only introduce the answer: a line ending with ":"
+    ("Here are 3 rephrasings:"), or one starting with "Sure" / "Here" / "Certainly" / "Of course" /
+    "Okay" that is followed by more text ("Sure!"). Such a line that is the whole reply is the answer
+    ("Here is where the cat sleeps."), or, when it holds a colon ("Here is a rephrasing: The dog
+    ate."), the text after the colon is. List items (numbered, bulleted) are never dropped."""
+    out = []
+    for k, ln in enumerate(lines):
+        st = ln.strip()
+        if _MARKER.match(ln):
+            out.append(ln)
+        elif st.endswith(":"):
+            continue
+        elif _PREAMBLE_WORDS.match(st):
+            head, colon, rest = st.partition(":")
+            if colon and rest.strip():
+                out.append(rest)
+            elif k == len(lines) - 1 and not out:
+                out.append(ln)
+        else:
+            out.append(ln)
+    return out
 
 
 def _from_json(text: str) -> list[str] | None:
@@ -164,22 +220,20 @@ def _from_json(text: str) -> list[str] | None:
 
 def parse_reply(reply: str, n: int | None = None) -> list[str]:
     """Sentences in a model reply: a JSON list (or object holding one), a numbered or bulleted list,
-    or plain lines. Preambles ("Here are 3 rephrasings:"), list markers, labels ("Paraphrase:") and
-    surrounding quotes are removed; empty items are dropped. ``n`` keeps at most the first ``n``."""
+    or plain lines. A reasoning model's ``<think>...</think>`` part is removed (a reply still thinking
+    when it was cut holds none). Preambles ("Here are 3 rephrasings:", "Sure!" before the answer; see
+    :func:`_drop_preamble`), list markers (never the start of a number: "1.5 million" stays), labels
+    ("Paraphrase:") and quotes around the whole item (not those of a quotation inside it) are removed;
+    empty items are dropped. ``n`` keeps at most the first ``n``."""
     if not isinstance(reply, str):
         return []
-    text = reply.strip()
+    text = _strip_reasoning(reply).strip()
     fence = re.search(r"```(?:json)?\s*(.*?)```", text, re.S)
     if fence:
         text = fence.group(1).strip()
     items = _from_json(text) if text[:1] in "[{\"" else None
     if items is None:
-        lines = [ln for ln in text.splitlines() if ln.strip()]
-        items = []
-        for ln in lines:
-            if _PREAMBLE.match(ln.strip()) and not _MARKER.match(ln):
-                continue
-            items.append(ln)
+        items = _drop_preamble([ln for ln in text.splitlines() if ln.strip()])
     out = [c for c in (_clean(s) for s in items) if c]
     return out[:n] if n is not None else out
 
@@ -202,7 +256,9 @@ class Paraphrase(TextAugmenter):
     chat template when the tokenizer has one; ``dtype`` and ``device`` (None: CUDA if available) pick
     where it runs. ``backend="openai"`` sends ``concurrency`` requests at a time to ``base_url``
     (``.../v1``), ``timeout`` s each, ``max_retries`` retries with backoff on 429/5xx/connection errors;
-    the API key is read from the environment variable ``api_key_env`` and never stored or logged.
+    the API key is read from the environment variable ``api_key_env`` and never stored or logged. A
+    server that ignores ``n`` is asked again for the missing completions; the unfinished last line of
+    a reply cut by the token limit is dropped (nothing complete left: ``failed_items["truncated"]``).
     ``backend="auto"``: openai when ``base_url`` is set, else hf.
 
     Prompt: ``prompt`` is a template with ``{text}`` and optionally ``{n}``. With ``{n}`` one request

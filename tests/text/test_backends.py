@@ -30,11 +30,14 @@ class FakeServer:
     """A chat-completions server. ``script`` maps a request count to a behaviour for that request:
     an int HTTP status, "garbage", "sleep", "empty" / "null" (a completion whose content is "" /
     null), raw ``bytes`` written as the whole reply (to break the HTTP protocol), or None (a normal
-    reply echoing the prompt, or the part after "Sentence:"). ``gather``: hold each reply (up to 2 s) until that many requests have been in
+    reply echoing the prompt, or the part after "Sentence:"), or ``("length", content)`` (a reply cut
+    by the token limit). ``ignore_n``: answer one choice whatever ``n`` is, its content ending in the
+    request's seed (as llama.cpp server does). ``gather``: hold each reply (up to 2 s) until that many requests have been in
     flight at once, so a concurrency test does not depend on how fast a loaded machine starts threads."""
 
-    def __init__(self, script=None, delay: float = 0.0, default=None, gather: int = 0):
+    def __init__(self, script=None, delay: float = 0.0, default=None, gather: int = 0, ignore_n: bool = False):
         self.script = dict(script or {})
+        self.ignore_n = ignore_n
         self.default = default
         self.delay = delay
         self.count = 0
@@ -82,14 +85,18 @@ class FakeServer:
                         time.sleep(1.0)
                     if what == "garbage":
                         payload = b"<html>not json</html>"
+                    elif isinstance(what, tuple):
+                        payload = json.dumps({"choices": [{"index": 0, "finish_reason": what[0],
+                                                           "message": {"role": "assistant", "content": what[1]}}]}).encode()
                     elif what in ("empty", "null"):
                         content = "" if what == "empty" else None
                         payload = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}]}).encode()
                     else:
                         user = body["messages"][-1]["content"].split("Sentence:")[-1].strip()
                         n = body.get("n", 1)
+                        texts = [f"{user} s{body['seed']}"] if outer.ignore_n else [f"1. {user} v{i}" for i in range(n)]
                         payload = json.dumps(
-                            {"choices": [{"index": i, "message": {"role": "assistant", "content": f"1. {user} v{i}"}} for i in range(n)]}
+                            {"choices": [{"index": i, "message": {"role": "assistant", "content": t}} for i, t in enumerate(texts)]}
                         ).encode()
                     self.send_response(200)
                     self.send_header("Content-Type", "application/json")
@@ -215,6 +222,50 @@ def test_endpoint_empty_reply_is_a_per_item_error_never_handed_to_on_result(what
     assert sorted(done) == [1] and srv.count == 2  # not retried, not handed over (so never cached)
 
 
+def test_endpoint_that_ignores_n_gets_follow_up_requests_bounded():
+    with FakeServer(ignore_n=True) as srv:
+        out = _client(srv.url).generate([GenerationRequest([{"role": "user", "content": "x"}], 3, 1)], SETTINGS)
+    assert len(out[0]) == 3 and len(set(out[0])) == 3 and srv.count == 3
+    assert [b.get("n") for b in srv.bodies] == [3, 2, None]
+    with FakeServer(script={1: "empty"}, ignore_n=True) as srv:  # a follow-up with nothing: stop, keep what came
+        out = _client(srv.url, concurrency=1).generate([GenerationRequest([{"role": "user", "content": "x"}], 3, 1)], SETTINGS)
+    assert out == [["x s1"]] and srv.count == 2
+
+
+def test_endpoint_unreachable_stops_sending_instead_of_retrying_every_request():
+    """A server that is down used to cost every request its full retries in turn (minutes for a large
+    batch); now the first request that fails to connect after its retries stops the run."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    t = time.perf_counter()
+    with pytest.raises(GenerationError, match=r"cannot reach.*\((1[0-9]|20) requests not sent\)") as err:
+        _client(f"http://127.0.0.1:{port}/v1", concurrency=1, max_retries=2, backoff=0.05, max_backoff=0.05).generate(
+            _reqs(21), SETTINGS)
+    assert time.perf_counter() - t < 1.5 and err.value.results.count(None) == 21
+
+
+def test_endpoint_404_without_v1_says_so():
+    with FakeServer(default=404) as srv:
+        with pytest.raises(GenerationError, match="is base_url missing it"):
+            _client(srv.url[: -len("/v1")]).generate(_reqs(1), SETTINGS)
+        with pytest.raises(GenerationError, match="HTTP 404") as err:
+            _client(srv.url).generate(_reqs(1), SETTINGS)
+    assert "missing" not in str(err.value)
+
+
+@pytest.mark.parametrize("kw, match", [({"max_retries": -1}, "max_retries"), ({"concurrency": 0}, "concurrency"),
+                                       ({"timeout": 0}, "timeout"), ({"backoff": float("nan")}, "backoff"),
+                                       ({"max_backoff": -1}, "max_backoff")])
+def test_endpoint_bad_settings_raise_naming_them(kw, match):
+    """max_retries=-1 used to send nothing and fail 'after 0 attempts'; concurrency=0 / timeout=0 ran."""
+    with pytest.raises(ValueError, match=match):
+        OpenAIBackend("http://127.0.0.1:1/v1", **kw)
+
+
 def test_endpoint_concurrency_limit_is_respected():
     with FakeServer(delay=0.01, gather=3) as srv:
         _client(srv.url, concurrency=3).generate(_reqs(12), SETTINGS)
@@ -243,6 +294,14 @@ def test_api_key_only_from_env_and_never_shown(monkeypatch, caplog):
 def test_bad_base_url():
     with pytest.raises(ValueError, match="base_url"):
         OpenAIBackend("127.0.0.1:8000")
+
+
+def test_base_url_with_credentials_is_refused_without_showing_them():
+    """'http://user:secret@host/v1' used to be kept (shown by repr and in every error) and failed as an
+    unknown host name."""
+    with pytest.raises(ValueError, match="must not hold credentials") as err:
+        OpenAIBackend("http://user:s3cret@127.0.0.1:8000/v1")
+    assert "s3cret" not in str(err.value) and "127.0.0.1:8000" in str(err.value)
 
 
 # ---- local Hugging Face backend ---------------------------------------------------------------------
@@ -281,6 +340,12 @@ def test_hf_overlong_prompt_is_per_item_error():
     out = be.generate([GenerationRequest([{"role": "user", "content": "the cat"}], 1, 0),
                        GenerationRequest([{"role": "user", "content": "the cat " * 50}], 1, 0)], SETTINGS)
     assert isinstance(out[1], ItemError) and out[1].reason == "too_long" and isinstance(out[0], list)
+
+
+def test_hf_max_new_tokens_beyond_the_context_is_a_clear_error(hf):
+    """It used to make every item a 'too_long' error saying the model takes a negative number of tokens."""
+    with pytest.raises(ValueError, match=r"max_new_tokens=300 .* 256-token context"):
+        hf.generate(_reqs(1), GenerationSettings(max_new_tokens=300))
 
 
 def test_hf_plain_and_seq2seq_models():

@@ -58,6 +58,37 @@ def test_parse_reply(reply, expected):
     assert parse_reply(reply) == expected
 
 
+@pytest.mark.parametrize(
+    "reply, expected",
+    [
+        # quotations inside a sentence are not quotes around it
+        ('"I am tired," she said, "let us go home."', ['"I am tired," she said, "let us go home."']),
+        ("'It's fine.'", ["It's fine."]),
+        ("“Hi,” he said, “bye.”", ["“Hi,” he said, “bye.”"]),
+        ('"The sky is blue.”', ["The sky is blue."]),
+        # a sentence that starts with a number is no list item
+        ("1.5 million people live in this city.", ["1.5 million people live in this city."]),
+        ("3:30 is when the meeting starts.", ["3:30 is when the meeting starts."]),
+        ("20:00 is too late for dinner.", ["20:00 is too late for dinner."]),
+        ("-5 degrees is cold.", ["-5 degrees is cold."]),
+        # a sentence that starts like a preamble is the answer when it is the whole reply
+        ("Here is where the cat likes to sleep.", ["Here is where the cat likes to sleep."]),
+        ("Okay, the dog ate all the food.", ["Okay, the dog ate all the food."]),
+        ("Sure! Here is a rephrasing: The dog ate.", ["The dog ate."]),
+        ("Certainly!\n1. The dog ate.\n2. The dog had food.", ["The dog ate.", "The dog had food."]),
+        # reasoning models' thinking is no candidate
+        ("<think>\nThe user wants 2.\n- keep meaning\n</think>\n1. The cat sleeps.\n2. The cat naps.",
+         ["The cat sleeps.", "The cat naps."]),
+        ("Okay, they want a rewrite.\n</think>\n\nThe cat naps.", ["The cat naps."]),  # opening tag was in the prompt
+        ("<think>\nHmm, let me think about the", []),  # cut while thinking: no answer
+    ],
+)
+def test_parse_reply_keeps_real_sentences_and_drops_thinking(reply, expected):
+    """These used to be corrupted ('I am tired," she said, ...', '5 million people', '30 is when') or
+    dropped ('Here is where ...' was taken for a preamble), and <think> lines became candidates."""
+    assert parse_reply(reply) == expected
+
+
 def test_parse_reply_limits_n_and_ignores_non_strings():
     assert parse_reply("1. a\n2. b\n3. c", n=2) == ["a", "b"]
     assert parse_reply(None) == []
@@ -200,6 +231,34 @@ def test_endpoint_list_prompt_and_parsing():
     with FakeServer() as srv2:
         quiet(endpoint(srv2.url, seed=0, concurrency=2).augment, TEXTS, n_aug=3)
     assert sorted(b["seed"] for b in srv2.bodies) == sorted(seeds)  # seeded from the instance generator
+
+
+def test_endpoint_that_ignores_n_is_asked_for_the_missing_completions(tmp_path):
+    """llama.cpp server answers one choice whatever ``n`` is: augment(n_aug=3) with a prompt without
+    {n} used to give one paraphrase per input instead of three, silently."""
+    path = str(tmp_path / "gen.sqlite")
+    with FakeServer(ignore_n=True) as srv:
+        aug = endpoint(srv.url, seed=0, prompt="Rephrase. Sentence: {text}", cache=path, concurrency=1)
+        X, _, src = quiet(aug.augment, TEXTS[:2], n_aug=3)
+        assert sorted(src.tolist()) == [0, 0, 0, 1, 1, 1] and len(set(X)) == 6
+        assert srv.count == 6 and [b.get("n") for b in srv.bodies][:3] == [3, 2, None]
+        assert len({b["seed"] for b in srv.bodies}) == 6  # each follow-up with its own seed
+        again = endpoint(srv.url, seed=0, prompt="Rephrase. Sentence: {text}", cache=path, concurrency=1)
+        assert quiet(again.augment, TEXTS[:2], n_aug=3)[0] == X and srv.count == 6  # cached as one entry
+
+
+def test_endpoint_reply_cut_by_the_token_limit_loses_its_unfinished_line():
+    """A reply with finish_reason 'length' ends in half a sentence, which used to be kept as a paraphrase."""
+    cut = "1. The cat is running along the road.\n2. On the road, the cat runs.\n3. The cat hurries down"
+    with FakeServer(default=("length", cut)) as srv:
+        aug = endpoint(srv.url, seed=0)
+        X, _, _ = quiet(aug.augment, TEXTS[:1], n_aug=3)
+        assert X == ["The cat is running along the road.", "On the road, the cat runs."]
+        srv.default = ("length", "The cat is running along")  # nothing complete: reported, not kept
+        aug = endpoint(srv.url, seed=0)
+        with pytest.warns(RuntimeWarning, match="'truncated': 1"):
+            assert aug(TEXTS[:1]) == TEXTS[:1]
+        assert aug.report_.details["failed_items"] == {"truncated": 1}
 
 
 def test_endpoint_crash_mid_run_keeps_completed_work_and_resumes(tmp_path):
