@@ -14,9 +14,10 @@ import os
 import sqlite3
 import threading
 import time
-import warnings
 from pathlib import Path
 from typing import Any, Iterable, Iterator, Sequence
+
+from ..core.report import warn_user
 
 __all__ = ["GenerationCache", "cache_key"]
 
@@ -99,11 +100,10 @@ class GenerationCache:
             else:
                 bad += 1
         if bad:
-            warnings.warn(
+            warn_user(
                 f"{self._where()}: {bad} entr{'y is' if bad == 1 else 'ies are'} not a JSON list of strings; "
                 "ignored and regenerated (then overwritten)",
                 RuntimeWarning,
-                stacklevel=3,
             )
         return out
 
