@@ -177,9 +177,72 @@ class SklearnMixin:
 
     def __sklearn_clone__(self) -> Any:
         new = _clone_params(self)
-        if "_sklearn_api" in self.__dict__:
-            new.__dict__["_sklearn_api"] = self.__dict__["_sklearn_api"]
+        for key in ("_sklearn_api", "_sklearn_output_config"):
+            if key in self.__dict__:
+                new.__dict__[key] = dict(self.__dict__[key]) if isinstance(self.__dict__[key], dict) else self.__dict__[key]
         return new
+
+    # ---- output container (scikit-learn's set_output API) --------------------------------------------
+
+    def set_output(self, *, transform: str | None = None) -> "SklearnMixin":
+        """scikit-learn's output API, so that ``make_pipeline(..., aug, ...).set_output(transform="pandas")``
+        and a ``ColumnTransformer`` holding an augmenter work: ``"pandas"`` (or ``"polars"``) gives a
+        table's ``transform``/``fit_transform`` output as a DataFrame named by
+        :meth:`get_feature_names_out` (a DataFrame input comes back as one anyway); ``"default"`` gives
+        the container of the input; None leaves the setting as it is. Only tables are converted: text,
+        series and graphs come back in their own containers. Kept by ``clone``. Returns ``self``."""
+        if transform is None:
+            return self
+        if transform not in ("default", "pandas", "polars"):
+            raise ValueError(f"{type(self).__name__}.set_output: transform must be 'default', 'pandas', 'polars' or "
+                             f"None, got {transform!r}")
+        self.__dict__["_sklearn_output_config"] = {"transform": transform}
+        return self
+
+    @available_if(lambda self: self.modality == "tabular")
+    def get_feature_names_out(self, input_features: Any = None) -> Any:
+        """Output column names of a table (augmentation keeps the columns): the names seen in ``fit``
+        (``feature_names_in_``), else ``input_features``, else ``x0, x1, ...`` for the width seen last.
+        Tables only (absent for the other modalities)."""
+        import numpy as np
+
+        fitted = self.__dict__.get("feature_names_in_")
+        width = len(fitted) if fitted is not None else self.__dict__.get("_n_columns_seen")
+        if input_features is not None:
+            names = [str(c) for c in input_features]
+            if width is not None and len(names) != width:
+                raise ValueError(f"input_features should have length equal to number of features ({width}), got "
+                                 f"{len(names)}")
+            if fitted is not None and names != [str(c) for c in fitted]:
+                raise ValueError(f"input_features is not equal to feature_names_in_ ({list(fitted)}), got {names}")
+            return np.asarray(names, dtype=object)
+        if fitted is not None:
+            return np.asarray([str(c) for c in fitted], dtype=object)
+        if width is None:
+            raise ValueError(f"{type(self).__name__}.get_feature_names_out: no columns seen yet; fit or transform a "
+                             "table first, or pass input_features")
+        return np.asarray([f"x{i}" for i in range(width)], dtype=object)
+
+    def _wrap_output(self, out: Any, X: Any) -> Any:
+        """``transform``'s output in the container :meth:`set_output` asked for (tables only)."""
+        import numpy as np
+
+        cfg = self.__dict__.get("_sklearn_output_config", {}).get("transform", "default")
+        if self.modality != "tabular" or getattr(out, "ndim", 0) != 2:
+            return out
+        self.__dict__["_n_columns_seen"] = int(out.shape[1])
+        if cfg == "default" or hasattr(out, "columns"):
+            return out
+        values = out.detach().cpu().numpy() if hasattr(out, "detach") else np.asarray(out)
+        names = self.get_feature_names_out()
+        if cfg == "polars":
+            import polars as pl
+
+            return pl.DataFrame(values, schema=list(names), orient="row")
+        import pandas as pd
+
+        index = X.index if hasattr(X, "index") and len(getattr(X, "index", ())) == len(values) else None
+        return pd.DataFrame(values, columns=names, index=index)
 
     # ---- tags ------------------------------------------------------------------------------------------
 
@@ -225,8 +288,9 @@ class SklearnMixin:
     @available_if(_shows_transform)
     def transform(self, X: Any) -> Any:
         """Augment ``X`` (scikit-learn transformer API; one copy, the size of ``X``; meant for the
-        training side). Absent when the augmenter is used as a sampler (see :meth:`set_sklearn_api`)."""
-        return self(X)
+        training side). Absent when the augmenter is used as a sampler (see :meth:`set_sklearn_api`);
+        a table comes back as a DataFrame after ``set_output(transform="pandas")``."""
+        return self._wrap_output(self(X), X)
 
     @available_if(_shows_transform)
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
@@ -323,8 +387,6 @@ _SAMPLER_CHECKS: dict[str, str] = {
     "check_samplers_list": _RANDOM + " (compares two fit_resample results)",
     "check_samplers_pandas": _RANDOM + " (compares fit_resample results for DataFrame and array input)",
     "check_samplers_pandas_sparse": "sparse input is refused (augmenters work on dense tensors)",
-    "check_sampler_get_feature_names_out": "no get_feature_names_out: columns are kept as given, DataFrames keep their names",
-    "check_sampler_get_feature_names_out_pandas": "no get_feature_names_out: columns are kept as given, DataFrames keep their names",
 }
 
 #: checks of ``sklearn.utils.estimator_checks`` (run on the transformer face)

@@ -664,6 +664,9 @@ class TabularAugmenter(Augmenter):
         names = _frame_names(X)
         if names is not None and "feature_names_in_" not in self.__dict__:
             self.feature_names_in_ = names
+        shape = getattr(X, "shape", None)
+        if shape is not None and len(shape) == 2:  # the width get_feature_names_out names (x0, x1, ...)
+            self.__dict__["_n_columns_seen"] = int(shape[1])
         cats = self.__dict__.get("_fit_categories")
         if self.reads_category_codes and cats and hasattr(X, "iloc") and "categories_in_" not in self.__dict__:
             # JSON-able (saved in config.json): positions and plain Python values

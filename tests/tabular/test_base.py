@@ -459,3 +459,32 @@ def test_gaussian_noise_empty_columns_warning_says_so():
     assert out.equals(df)
     with pytest.raises(ValueError, match=r"GaussianNoise: columns \[3\] out of range"):
         GaussianNoise(seed=0, columns=[3])(df)
+
+
+def test_set_output_pandas_in_pipelines_and_column_transformers():
+    """make_pipeline(..., GaussianNoise()).set_output(transform="pandas") raised "set_output is not
+    available"; now tables come back as DataFrames named by get_feature_names_out, clone keeps it."""
+    from sklearn.base import clone
+    from sklearn.compose import ColumnTransformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    from multiaug.tabular import GaussianNoise
+    from multiaug.text import RandomSwap
+
+    X = pd.DataFrame(np.random.default_rng(0).normal(size=(8, 3)), columns=["a", "b", "c"])
+    out = make_pipeline(StandardScaler(), GaussianNoise(seed=0)).set_output(transform="pandas").fit_transform(X)
+    assert isinstance(out, pd.DataFrame) and list(out.columns) == ["a", "b", "c"]
+    ct = ColumnTransformer([("aug", GaussianNoise(seed=0), ["a", "b"]), ("keep", "passthrough", ["c"])])
+    out = ct.set_output(transform="pandas").fit_transform(X)
+    assert list(out.columns) == ["aug__a", "aug__b", "keep__c"] and not out[["aug__a", "aug__b"]].equals(X[["a", "b"]])
+    aug = clone(GaussianNoise(seed=0).set_output(transform="pandas"))
+    arr = aug.fit_transform(X.to_numpy())
+    assert isinstance(arr, pd.DataFrame) and list(arr.columns) == ["x0", "x1", "x2"]
+    assert isinstance(aug.set_output(transform="default").transform(X.to_numpy()), np.ndarray)
+    with pytest.raises(ValueError, match="input_features should have length equal to number of features"):
+        aug.get_feature_names_out(["a"])
+    with pytest.raises(ValueError, match="transform must be 'default', 'pandas', 'polars' or None"):
+        aug.set_output(transform="arrow")
+    assert not hasattr(RandomSwap(), "get_feature_names_out")  # tables only
+    assert isinstance(RandomSwap(seed=0).set_output(transform="pandas").transform(["one two three"]), list)  # as is
