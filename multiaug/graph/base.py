@@ -77,8 +77,11 @@ def holds_node_ids(data: Any, key: str, value: Any) -> bool:
     """Whether the attribute ``key`` (not ``edge_index``) holds node ids: PyG offsets it by the node
     count when batching (``__inc__``: keys containing ``index``, ``face``, or a subclass's own rule),
     as ``edge_label_index`` of link prediction does."""
-    if not isinstance(value, torch.Tensor) or key in ("edge_index", "ptr") or "batch" in key:
-        return False  # (``*batch`` keys: bookkeeping, and PyG's __inc__ would read their maximum)
+    if not isinstance(value, torch.Tensor) or key in ("edge_index", "ptr", "source_index") or "batch" in key:
+        return False  # (``*batch`` keys: bookkeeping, and PyG's __inc__ would read their maximum; source_index:
+        # the engines' lineage of a graph, not a node id)
+    if value.numel() <= 1:  # a graph-level number (one id of the graph, a count): nothing to follow
+        return False
     inc = data.__inc__(key, value)  # 0 (no read of num_nodes) for the other keys
     if not isinstance(inc, int) or isinstance(inc, bool) or inc == 0:
         return False

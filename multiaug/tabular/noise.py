@@ -102,7 +102,9 @@ class GaussianNoise(TabularAugmenter):
         return {"noise": noise}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
-        delta = float(self.sigma) * self._scale(x) * params["noise"].to(x.dtype)
+        scale = self._scale(x)
+        delta = float(self.sigma) * scale * params["noise"].to(x.dtype)
+        noised = torch.ones(x.shape[1], dtype=torch.bool, device=x.device)
         if self.columns is not None:
             keep = torch.zeros(x.shape[1], dtype=torch.bool, device=x.device)
             cols = [int(c) for c in self.columns]  # checked on the host list: no device read
@@ -110,9 +112,16 @@ class GaussianNoise(TabularAugmenter):
                 raise ValueError(f"GaussianNoise: columns {list(self.columns)} out of range for a table with {x.shape[1]} columns")
             keep[torch.as_tensor(cols, dtype=torch.long, device=x.device)] = True
             delta = delta * keep
+            noised &= keep
         hard = params.get("hard")
         if hard is not None:
             delta = delta * (~hard.to(x.device))
+            noised &= ~hard.to(x.device)
+        if getattr(self, "scale_", None) is None and host_reads_cheap(x.device) and bool(noised.any()) \
+                and not bool((scale[noised] > 0).any()):
+            # the batch's own spread is 0 in every column noise may change (identical rows): unchanged, said
+            warn_unchanged(self, x.shape[0], x.shape[0], "the batch has no spread in the columns it may noise (its "
+                           "rows are alike there), and the noise is scaled by that spread; call fit() on training data")
         return x + delta
 
     def _extra_inputs(self, x: torch.Tensor, y: Any = None, hard: Any = None, **extra: Any) -> dict[str, Any]:

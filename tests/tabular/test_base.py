@@ -488,3 +488,19 @@ def test_set_output_pandas_in_pipelines_and_column_transformers():
         aug.set_output(transform="arrow")
     assert not hasattr(RandomSwap(), "get_feature_names_out")  # tables only
     assert isinstance(RandomSwap(seed=0).set_output(transform="pandas").transform(["one two three"]), list)  # as is
+
+
+def test_gaussian_noise_on_a_batch_without_spread_says_so():
+    """Unfitted, the noise is scaled by the batch's spread: copies of one row come back unchanged, and
+    the warning says why (the float32 rounding of the old spread gave them ~1e-8 of noise instead)."""
+    from multiaug.core import UnchangedWarning
+    from multiaug.tabular import GaussianNoise
+
+    x = np.tile(np.array([[0.5, -1.25, 3.0]], dtype=np.float32), (16, 1))
+    with pytest.warns(UnchangedWarning, match="the batch has no spread in the columns it may noise"):
+        out = GaussianNoise(seed=0)(x)
+    assert np.array_equal(out, x)
+    aug = GaussianNoise(seed=0).fit(np.random.default_rng(0).normal(size=(32, 3)).astype(np.float32))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", UnchangedWarning)
+        assert not np.array_equal(aug(x), x)  # fitted: the training data's spread
