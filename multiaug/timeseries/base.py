@@ -154,6 +154,15 @@ class TimeSeriesHandler(TensorHandler):
 register_modality(TimeSeriesHandler())
 
 
+def _refuse_fit_lengths(aug: Any, fit_params: dict[str, Any]) -> None:
+    if "lengths" in fit_params:
+        raise TypeError(
+            f"{type(aug).__name__}.fit: lengths is not a fit argument (fit does not use it, and fit_resample would "
+            "pass it to fit only, augmenting the copies over the padding); give lengths to the call: "
+            "aug(X, lengths=lengths) or aug.augment(X, y, lengths=lengths)"
+        )
+
+
 class TimeSeriesAugmenter(Augmenter):
     """Base class of time-series augmenters. Kernels see a float tensor ``(N, C, T)``.
 
@@ -200,8 +209,13 @@ class TimeSeriesAugmenter(Augmenter):
                     f"(needs at least {self.min_length})"
                 )
             return None
-        if isinstance(lengths, (list, tuple, np.ndarray)):
-            lengths = torch.as_tensor(np.asarray(lengths))
+        as_array = isinstance(lengths, (list, tuple)) or hasattr(lengths, "__array__")  # lists, arrays, Series
+        if as_array and not isinstance(lengths, torch.Tensor):
+            arr = np.asarray(lengths)
+            if arr.dtype.kind not in "biuf":
+                raise TypeError(f"lengths: expected integers (one per series), got values of dtype {arr.dtype}: "
+                                f"{arr.tolist()!r:.200}")
+            lengths = torch.tensor(arr)  # a copy: a read-only array (a pandas Series) is fine
         if not isinstance(lengths, torch.Tensor) or lengths.dim() != 1 or lengths.shape[0] != n:
             raise ValueError(f"lengths: expected {n} integers (one per series), got {lengths!r:.200}")
         if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
@@ -216,6 +230,12 @@ class TimeSeriesAugmenter(Augmenter):
                 f"(needs at least {self.min_length})"
             )
         return lengths
+
+    def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "TimeSeriesAugmenter":
+        """Nothing to learn: checks ``X``. ``lengths`` is refused here: ``fit`` has no use for it, and
+        ``fit_resample`` would pass it to ``fit`` only, augmenting the copies over the padding."""
+        _refuse_fit_lengths(self, fit_params)
+        return super().fit(X, y, **fit_params)
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:  # noqa: D401
         return {}
@@ -233,6 +253,43 @@ class TimeSeriesAugmenter(Augmenter):
             params["lengths"] = lengths
         return params
 
+    # ---- params drawn for another batch -----------------------------------------------------------
+
+    #: params entries with the drawn series' time axis last (a warp replayed on another length would
+    #: return the params' length; the other kernels would fail on a broadcast)
+    _time_keys: ClassVar[tuple[str, ...]] = ("pos", "noise", "drop", "cut", "u")
+    #: params entries with the drawn series' channel axis second
+    _channel_keys: ClassVar[tuple[str, ...]] = ("noise", "drop", "knots", "factor", "amp")
+
+    def _check_drawn_for(self, x: torch.Tensor, params: Params, name: str, channels: bool = True) -> None:
+        """Refuse, naming ``name``, a batch of another number of series, time steps or (``channels``)
+        channels than the batch ``params`` were drawn for."""
+        n, c, t = x.shape
+        hint = "; a mask is (N, T) or (N, K, T), time last (also with channels_last=True)" if name == "mask" else ""
+        active = params.get("active")
+        if isinstance(active, torch.Tensor) and active.dim() == 1 and active.shape[0] != n:
+            raise ValueError(f"{name}: params were drawn for {active.shape[0]} series, got {n}")
+        for key in self._time_keys:
+            v = params.get(key)
+            if isinstance(v, torch.Tensor) and v.dim() >= 2 and v.shape[-1] != t:
+                raise ValueError(f"{name}: params were drawn for series of {v.shape[-1]} time steps, got {t}{hint}")
+        keep = params.get("keep")  # rFFT bins: T // 2 + 1
+        if isinstance(keep, torch.Tensor) and keep.dim() == 3 and keep.shape[-1] != t // 2 + 1:
+            f = keep.shape[-1]
+            raise ValueError(
+                f"{name}: params were drawn for series of {2 * f - 2} or {2 * f - 1} time steps, got {t}{hint}"
+            )
+        if channels:
+            for key in self._channel_keys:
+                v = params.get(key)
+                if isinstance(v, torch.Tensor) and v.dim() >= 2 and v.shape[1] != c:
+                    raise ValueError(f"{name}: params were drawn for {v.shape[1]} channels, got {c}")
+
+    def _params_active(self, x: Any, params: Params) -> torch.Tensor:
+        active = super()._params_active(x, params)
+        self._check_drawn_for(x, params, "x")
+        return active
+
     # ---- paired masks ----------------------------------------------------------------------------
 
     def apply_mask(self, mask: Any, params: Params) -> Any:
@@ -245,7 +302,8 @@ class TimeSeriesAugmenter(Augmenter):
                              f"of shape {tuple(getattr(mask, 'shape', ()))}")
         squeeze = m.dim() == 2
         mi = m[:, None, :] if squeeze else m
-        active = self._params_active(mi, params).to(mi.device)
+        active = Augmenter._params_active(self, mi, params).to(mi.device)
+        self._check_drawn_for(mi, params, "mask", channels=False)
         out = self.handler.where(active, self._apply_mask(mi, params).to(mi.dtype), mi)
         out = out[:, 0, :] if squeeze else out
         return out.cpu().numpy() if is_np else out

@@ -28,7 +28,7 @@ from ..core.constraints import Boolean, InstanceOf, Integral, Interval, Options,
 from ..core.hostreads import host_item
 from ..registry import register
 from . import functional as F
-from .base import TimeSeriesAugmenter
+from .base import TimeSeriesAugmenter, _refuse_fit_lengths
 from .encoders import DilatedConvEncoder, build_module, deterministic_convolutions, pool
 
 # --------------------------------------------------------------------------------------------------
@@ -333,6 +333,20 @@ def fit_contrastive(encoder: nn.Module, X: torch.Tensor,
     return out.eval()
 
 
+def split_long_series(x: torch.Tensor, max_length: int | None) -> torch.Tensor:
+    """``x`` ``(N, C, T)`` as windows of at most ``max_length`` steps (TS2Vec's ``max_train_length``):
+    with ``T > max_length``, each series becomes ``k = ceil(T / max_length)`` windows of ``ceil(T / k)``
+    steps at evenly spread starts (the first at 0, the last ending at ``T``: every step is in one),
+    ``(N * k, C, ceil(T / k))``, the windows of series ``i`` at rows ``i * k .. i * k + k - 1``."""
+    t = x.shape[-1]
+    if max_length is None or t <= int(max_length):
+        return x
+    k = -(-t // int(max_length))
+    size = -(-t // k)
+    starts = [round(i * (t - size) / (k - 1)) for i in range(k)]
+    return torch.stack([x[:, :, s : s + size] for s in starts], dim=1).flatten(0, 1)
+
+
 def _local_start(t: int, segments: int, r: int) -> int:
     k = min(int(segments), t)
     if k < 1:
@@ -387,7 +401,10 @@ class AutoTCL(TimeSeriesAugmenter):
     code, global InfoNCE between ``x`` and its view at ``temperature`` + ``local_weight`` * local
     InfoNCE, no cropping, no masking; ``temperature``, ``local_weight`` and ``local_segments`` apply to
     "reference" only), ``timestamp_mask`` (probability of masking a time step inside the encoder during
-    training; None: 0.5 for "ts2vec", 0 for "reference"). ``fit(X, callback=f)`` calls
+    training; None: 0.5 for "ts2vec", 0 for "reference"), ``max_train_length`` (TS2Vec's: ``fit`` trains
+    on windows of at most that many steps, series longer than it being cut into equal, evenly spread
+    windows that cover them; the "ts2vec" loss holds ``batch_size * (2 * T) ** 2`` similarities, ~6 GB at
+    T = 4000; None: whole series). ``fit(X, callback=f)`` calls
     ``f(iteration, state)`` after each iteration; ``view_history_`` holds per-iteration keep rate and
     scale mean/std of the views.
     Labels pass through unchanged."""
@@ -402,7 +419,8 @@ class AutoTCL(TimeSeriesAugmenter):
                  gumbel_bias: float = 0.001, stretch: tuple[float, float] = (-0.05, 1.0),
                  mask_logits: str = "bounded", sparsity_threshold: float = 0.4, sparsity_weight: float = 0.001, smoothness_weight: float = 0.001,
                  local_weight: float = 0.1, local_segments: int = 16, temperature: float = 1.0, average: bool = True,
-                 output: str = "views", mode: str = "ts2vec", timestamp_mask: float | None = None, **kwargs: Any):
+                 output: str = "views", mode: str = "ts2vec", timestamp_mask: float | None = None,
+                 max_train_length: int | None = 3000, **kwargs: Any):
         self.encoder = encoder
         self.output_dims = output_dims
         self.hidden_dims = hidden_dims
@@ -432,6 +450,7 @@ class AutoTCL(TimeSeriesAugmenter):
         self.output = output
         self.mode = mode
         self.timestamp_mask = timestamp_mask
+        self.max_train_length = max_train_length
         super().__init__(**kwargs)
 
     # ---- validation ------------------------------------------------------------------------------
@@ -453,6 +472,7 @@ class AutoTCL(TimeSeriesAugmenter):
         "output": [Options("views", "representations")],
         "mode": [Options(*MODES)],
         "timestamp_mask": [None, Interval(Real, 0, 1, closed="left")],
+        "max_train_length": [None, Interval(Integral, 2, None)],
         "hard_mask": [Boolean()],
         "average": [Boolean()],
     }
@@ -504,13 +524,20 @@ class AutoTCL(TimeSeriesAugmenter):
 
         ``callback(iteration, state)``, when given, is called after every iteration with ``state`` holding
         ``encoder`` (the averaged encoder when ``average``), ``aug_net``, the batch ``x`` and its ``view``
-        (for diagnostics; it must not modify them)."""
+        (for diagnostics; it must not modify them). ``lengths`` is not taken: the networks train on whole
+        series (fit on equal-length series)."""
+        _refuse_fit_lengths(self, fit_params)
+        if fit_params:
+            raise TypeError(f"AutoTCL.fit: unexpected keyword argument(s) {sorted(fit_params)}; it takes X, y "
+                            "(ignored) and callback")
         self._ensure_valid()
         x_all, _ = self._to_internal(X)
         x_all = x_all.float()
         n, c, t = x_all.shape
         if n < 2:
             raise ValueError(f"X: AutoTCL.fit needs at least 2 series (contrastive negatives), got {n}")
+        x_all = split_long_series(x_all, self.max_train_length)
+        n, c, t = x_all.shape
         dev = x_all.device
         # fitting draws from its own stream (derived from the seed), so that the augmentation stream
         # of a fitted instance and of one saved and loaded again are the same
@@ -613,6 +640,8 @@ class AutoTCL(TimeSeriesAugmenter):
         self._check_fitted()
         x, ctx = self._to_internal(X)
         self._check_channels(x)
+        if params is not None:
+            self._check_drawn_for(x, params, "X", channels=False)
         params = params if params is not None else self._sample(x)
         logits, _ = self.aug_net_.to(x.device)(x.float())
         m = self._mask(logits, params["u"].to(x.device))[:, 0]

@@ -387,3 +387,41 @@ def test_encode_batch_size_is_checked_by_name(fitted):
     aug, x = fitted
     with pytest.raises(ValueError, match="AutoTCL.encode: batch_size must be an integer >= 1, got 0"):
         aug.encode(x, batch_size=0)
+
+
+def test_fit_refuses_lengths_and_unknown_arguments():
+    x, _ = _two_classes(n_per=4)
+    # fit trains on whole series: lengths (or a misspelt argument) used to be swallowed silently
+    with pytest.raises(TypeError, match="AutoTCL.fit: lengths is not a fit argument"):
+        AutoTCL(**TINY_AUTOTCL, seed=0).fit(x, lengths=[48] * 8)
+    with pytest.raises(TypeError, match=r"AutoTCL.fit: unexpected keyword argument\(s\) \['n_iter'\]"):
+        AutoTCL(**TINY_AUTOTCL, seed=0).fit(x, n_iter=5)
+
+
+def test_params_for_another_length_are_refused_by_name(fitted):
+    aug, x = fitted
+    params = aug.sample(x)
+    with pytest.raises(ValueError, match="X: params were drawn for series of 48 time steps, got 40"):
+        aug.mask(x[:, :, :40], params)
+    with pytest.raises(ValueError, match="x: params were drawn for series of 48 time steps, got 40"):
+        aug.apply(x[:, :, :40], params)
+
+
+def test_long_series_are_fitted_on_windows_that_cover_them():
+    from multiaug.timeseries.parametric import split_long_series
+
+    x = torch.arange(20.0).view(2, 1, 10)
+    w = split_long_series(x, 4)  # 3 windows of 4 steps per series, starts 0, 3, 6
+    assert w.shape == (6, 1, 4)
+    assert torch.equal(w[:3, 0], torch.tensor([[0.0, 1, 2, 3], [3, 4, 5, 6], [6, 7, 8, 9]]))
+    assert torch.equal(w[3:, 0], w[:3, 0] + 10)
+    assert split_long_series(x, 10) is x and split_long_series(x, None) is x
+    # the "ts2vec" loss holds batch * (2T)^2 similarities: fit sees windows of at most max_train_length
+    seen = []
+    xs, _ = _two_classes(n_per=2, t=100)
+    a = AutoTCL(**TINY_AUTOTCL, max_train_length=30, seed=0)
+    a.fit(xs, callback=lambda it, state: seen.append(tuple(state["x"].shape)))
+    assert seen and all(s[-1] == 25 for s in seen)  # 100 steps -> 4 windows of 25
+    assert a(xs).shape == xs.shape  # the fitted networks are convolutional: whole series afterwards
+    with pytest.raises(ValueError, match="max_train_length"):
+        AutoTCL(**TINY_AUTOTCL, max_train_length=1).fit(xs)

@@ -129,6 +129,53 @@ def test_lengths_validation():
         Permutation(n_segments=8)(x, lengths=[20, 4, 5])
 
 
+def test_lengths_accepts_array_likes_and_names_values_that_are_not_integers():
+    pd = pytest.importorskip("pandas")
+    x = _walks(n=3, t=20)
+    ref = TimeWarp(seed=0)(x, lengths=[20, 5, 9])
+    assert torch.equal(TimeWarp(seed=0)(x, lengths=pd.Series([20, 5, 9])), ref)  # a DataFrame column
+    # strings used to fail inside torch.as_tensor, without naming lengths
+    with pytest.raises(TypeError, match="lengths: expected integers"):
+        Jitter()(x, lengths=["20", "5", "9"])
+    with pytest.raises(TypeError, match="lengths: expected integers"):
+        Jitter()(x, lengths=[20, None, 9])
+
+
+def test_fit_resample_refuses_lengths_it_would_not_pass_on():
+    # fit_resample gives its keywords to fit only: the copies were augmented over the padding
+    x = _walks(n=4, t=10)
+    with pytest.raises(TypeError, match="Jitter.fit: lengths is not a fit argument"):
+        Jitter(seed=0).fit_resample(x, np.array([0, 1, 0, 1]), lengths=[10, 5, 3, 2])
+    with pytest.raises(TypeError, match="lengths is not a fit argument"):
+        TimeWarp(seed=0).fit(x, lengths=[10, 5, 3, 2])
+
+
+@pytest.mark.parametrize("name", CLASSIC)
+def test_params_replayed_on_another_batch_are_refused_by_name(name):
+    x = _walks(n=4, t=20)
+    aug = registry.create(name, seed=0)
+    params = aug.sample(x)
+    with pytest.raises(ValueError, match="x: params were drawn for 4 series, got 3"):
+        aug.apply(x[:3], params)
+    with pytest.raises(ValueError, match="mask: params were drawn for 4 series, got 5"):
+        aug.apply_mask(torch.zeros(5, 20, dtype=torch.long), params)
+    if aug.warps_time:  # a warp replayed on 25 steps used to return 20 of them
+        with pytest.raises(ValueError, match="x: params were drawn for series of 20 time steps, got 25"):
+            aug.apply(_walks(n=4, t=25), params)
+
+
+def test_a_mask_with_time_not_last_is_refused():
+    # channels-last users' (N, T, K) masks used to come back as (N, T, T) nonsense
+    x = _walks(n=3, c=4, t=20)
+    aug = TimeWarp(seed=0, channels_last=True)
+    params = aug.sample(x)
+    with pytest.raises(ValueError, match=r"mask: params were drawn for series of 20 time steps, got 2; a mask is \(N, T\)"):
+        aug.apply_mask(torch.zeros(3, 20, 2, dtype=torch.long), params)
+    assert aug.apply_mask(torch.zeros(3, 2, 20, dtype=torch.long), params).shape == (3, 2, 20)
+    with pytest.raises(ValueError, match="rFFT|20 or 21 time steps, got 30"):
+        FrequencyMix(seed=0).apply(_walks(n=6, t=30), FrequencyMix(seed=0).sample(_walks(n=6, t=20)))
+
+
 def test_lengths_with_p_below_one():
     x = _walks(n=40, t=30)
     lengths = torch.randint(5, 31, (40,), generator=torch.Generator().manual_seed(0))
