@@ -151,6 +151,8 @@ def parse_params(items: tuple[str, ...]) -> Params:
         k = k.strip().replace("-", "_")
         if not k.isidentifier():
             raise UserError(f"--param {it!r}: {k!r} is not a parameter name")
+        if k in params:  # the later one would win without a word
+            raise UserError(f"--param {k} is given twice ({params.texts[k]!r} and {v!r}); give it once")
         params[k] = _parse_value(v)
         params.texts[k] = v
     return params

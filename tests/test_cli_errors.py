@@ -390,3 +390,10 @@ def test_param_values_are_read_as_the_parameter_takes_them(tmp_path, capsys):
     proc = run_inproc("augment", EXAMPLES / "series.npz", "-o", tmp_path / "o.npz", "-a", "jitter", "--param",
                       "n_aug=010", capsys=capsys)
     assert proc.returncode == 0 and len(np.load(tmp_path / "o.npz")["x"]) == 24 * 11
+
+
+def test_a_param_given_twice_is_an_error(tmp_path, capsys):
+    proc = run_inproc("augment", EXAMPLES / "series.npz", "-o", tmp_path / "o.npz", "-a", "jitter", "-p", "sigma=0.1",
+                      "-p", "sigma=0.2", capsys=capsys)
+    assert proc.returncode == 2 and "--param sigma is given twice ('0.1' and '0.2')" in proc.stderr
+    assert not (tmp_path / "o.npz").exists()
