@@ -78,10 +78,12 @@ class RandomStreams:
         the loader's ``generator=``) reproduces the whole run. Without a ``seed``, an augmenter in a
         worker takes its stream from the worker's seed and its order of first use in that worker, so
         that run is reproducible too. Outside workers nothing of this applies."""
-        self._follow_seed()
+        if self.__dict__.get("_seed_seen", _NOT_SEEN) is not self.seed:  # (the call only where it may act)
+            self._follow_seed()
         device = torch.device(device)
         if device.type == "cpu":  # "cpu:0" is the CPU: one stream (two seeded alike would repeat draws)
-            device = torch.device("cpu")
+            if device.index is not None:
+                device = torch.device("cpu")
         elif device.type == "cuda" and device.index is None:
             device = torch.device("cuda", torch.cuda.current_device())
         gens = self.__dict__.setdefault("_generators", {})

@@ -110,14 +110,29 @@ def refuse_unfollowable(data: Any, key: str, value: Any, who: str, removes_nodes
 def check_followable(data: Any, augs: Sequence[Any]) -> None:
     """Before any draw (so that ``p`` does not decide whether it raises): refuse the attributes that
     the structure-changing augmenters among ``augs`` cannot keep consistent (:func:`refuse_unfollowable`)."""
-    edges = [a for a in augs if getattr(a, "changes_edges", False)]
-    if not edges:
-        return
-    removers = [a for a in edges if getattr(a, "removes_nodes", False)]
-    who = type((removers or edges)[0]).__name__
-    for key in data.keys():
-        if key != "edge_index":
-            refuse_unfollowable(data, key, data[key], who, bool(removers))
+    first, removes = None, False  # named in the error: the first remover, else the first edge changer
+    for a in augs:
+        if getattr(a, "changes_edges", False):
+            if getattr(a, "removes_nodes", False):
+                first, removes = a, True
+                break
+            if first is None:
+                first = a
+    if first is not None:
+        refuse_unfollowable_all(data, type(first).__name__, removes)
+
+
+def refuse_unfollowable_all(data: Any, who: str, removes_nodes: bool) -> None:
+    """:func:`refuse_unfollowable` for every attribute but ``edge_index`` (per call: one pass over the
+    stores, dense tensors that cannot hold node ids skipped without a call)."""
+    for store in data.stores:
+        for key, value in store.items():
+            if key == "edge_index":
+                continue
+            if isinstance(value, torch.Tensor) and value.layout == torch.strided and (
+                    not removes_nodes or value.numel() <= 1):
+                continue
+            refuse_unfollowable(data, key, value, who, removes_nodes)
 
 
 def _walk(aug: Any):

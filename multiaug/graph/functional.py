@@ -28,7 +28,7 @@ import torch
 
 from ..core.hostreads import host_reads_cheap
 from ..core.report import warn_user
-from .base import _pyg, follow_batch_keys, refuse_unfollowable, set_follow_batch
+from .base import _pyg, follow_batch_keys, refuse_unfollowable, refuse_unfollowable_all, set_follow_batch
 
 __all__ = [
     "symmetric_edge_draws",
@@ -167,7 +167,8 @@ def node_edge_keys(data: Any, num_nodes: int | None = None) -> tuple[list[str], 
         if key in skip:
             continue
         value = data[key]
-        refuse_unfollowable(data, key, value, "graph view", removes_nodes=False)
+        if not isinstance(value, torch.Tensor) or value.layout != torch.strided:
+            refuse_unfollowable(data, key, value, "graph view", removes_nodes=False)
         if not isinstance(value, torch.Tensor) or value.dim() == 0:
             continue
         cat = data.__cat_dim__(key, value)
@@ -292,9 +293,7 @@ def _rebuild(data: Any, node_keep: torch.Tensor | None, edge_index: torch.Tensor
 
         refuse_x_aug([data], "an augmenter that removes nodes (NodeDrop, RandomWalkSubgraph, SchurView)")
     if node_keep is not None:
-        for key in data.keys():
-            if key != "edge_index":
-                refuse_unfollowable(data, key, data[key], "graph view removing nodes", removes_nodes=True)
+        refuse_unfollowable_all(data, "graph view removing nodes", removes_nodes=True)
     if node_keys is None:
         node_keys, _ = node_edge_keys(data)
     out = data.__copy__()  # shallow: tensors are replaced, never modified in place

@@ -1,6 +1,7 @@
 """Additive noise for tables."""
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import numpy as np
@@ -104,7 +105,7 @@ class GaussianNoise(TabularAugmenter):
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
         scale = self._scale(x)
         delta = float(self.sigma) * scale * params["noise"].to(x.dtype)
-        noised = torch.ones(x.shape[1], dtype=torch.bool, device=x.device)
+        noised = None  # the columns noise may change (None: all of them; no mask built per call)
         if self.columns is not None:
             keep = torch.zeros(x.shape[1], dtype=torch.bool, device=x.device)
             cols = [int(c) for c in self.columns]  # checked on the host list: no device read
@@ -112,13 +113,13 @@ class GaussianNoise(TabularAugmenter):
                 raise ValueError(f"GaussianNoise: columns {list(self.columns)} out of range for a table with {x.shape[1]} columns")
             keep[torch.as_tensor(cols, dtype=torch.long, device=x.device)] = True
             delta = delta * keep
-            noised &= keep
+            noised = keep
         hard = params.get("hard")
         if hard is not None:
-            delta = delta * (~hard.to(x.device))
-            noised &= ~hard.to(x.device)
-        if getattr(self, "scale_", None) is None and host_reads_cheap(x.device) and bool(noised.any()) \
-                and not bool((scale[noised] > 0).any()):
+            free = ~hard.to(x.device)
+            delta = delta * free
+            noised = free if noised is None else noised & free
+        if getattr(self, "scale_", None) is None and host_reads_cheap(x.device) and _no_spread(scale, noised):
             # the batch's own spread is 0 in every column noise may change (identical rows): unchanged, said
             warn_unchanged(self, x.shape[0], x.shape[0], "the batch has no spread in the columns it may noise (its "
                            "rows are alike there), and the noise is scaled by that spread; call fit() on training data")
@@ -149,17 +150,38 @@ class GaussianNoise(TabularAugmenter):
         warn_unchanged(self, x.shape[0], x.shape[0], why)
 
 
+def _no_spread(scale: torch.Tensor, noised: torch.Tensor | None) -> bool:
+    """Whether noise may change a column (``noised``: bool per column, None: every column) and every
+    such column has a spread of 0 (``scale`` >= 0). One reduction and one read per call."""
+    if not scale.numel():
+        return False
+    top = (scale if noised is None else torch.where(noised, scale, -1.0)).amax().item()
+    if math.isnan(top):  # a NaN spread: is there a positive one among the noised columns
+        noised = torch.ones_like(scale, dtype=torch.bool) if noised is None else noised
+        return bool(noised.any()) and not bool(((scale > 0) & noised).any())
+    return top == 0  # (< 0: no column noised; > 0: a column with spread)
+
+
 def _nanstd(t: torch.Tensor) -> torch.Tensor:
     """Per-column population standard deviation ignoring NaN cells (0 for all-NaN columns).
 
     Computed on the columns divided by their largest magnitude, then scaled back: the sums of
     values and of squares never overflow (a float32 column of 1e18s would give an infinite spread)."""
+    if host_reads_cheap(t.device):
+        peak = t.abs().amax(0)  # NaN in the columns holding a NaN cell (amax propagates it)
+        if not math.isnan(peak.sum().item()):
+            # no NaN cell (the usual table): the same sums without the masks (bool masks and their
+            # counts cost more than the other passes together)
+            peak = peak.masked_fill_(peak == 0, 1)
+            u = t / peak
+            d = u - u.mean(0)  # (mean: the sum divided by the count, in one call)
+            return d.mul_(d).mean(0).sqrt_() * peak
     ok = ~torch.isnan(t)
-    zero = torch.zeros_like(t)
-    peak = torch.where(ok, t.abs(), zero).amax(0)
+    u = torch.where(ok, t, t.new_zeros(()))
+    peak = u.abs().amax(0)
     peak = torch.where(peak > 0, peak, torch.ones_like(peak))
-    u = torch.where(ok, t / peak, zero)
+    u = u / peak
     cnt = ok.sum(0).clamp_min(1)
     mean = u.sum(0) / cnt
-    var = torch.where(ok, (u - mean) ** 2, zero).sum(0) / cnt
-    return var.sqrt() * peak
+    d = torch.where(ok, u - mean, u.new_zeros(()))
+    return (d.mul_(d).sum(0) / cnt).sqrt() * peak

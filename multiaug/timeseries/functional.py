@@ -158,7 +158,9 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> tor
     if mode == "nearest":
         return _read_steps(x, pos.to(x.device))
     pdt = torch.float64 if x.dtype == torch.float64 or pos.dtype == torch.float64 else torch.float32
-    pos = pos.to(x.device, pdt).clamp(0.0, float(t - 1))
+    pos = pos.to(x.device, pdt)
+    if x.dtype != torch.float32 or t == 1:  # (float32: grid_sample's border padding clamps, one pass less)
+        pos = pos.clamp(0.0, float(t - 1))
     if x.dtype not in (torch.float32, torch.float64) or t == 1:
         return _lerp_steps(x, pos)
     # grid_sample reads all channels at each position in one vectorised pass (float64 too: 2-5x faster
@@ -176,7 +178,8 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> tor
     # off by ~1e-13. float64 series read those steps exactly (an identity map returns the series
     # unchanged; float32 ones move by ~1e-6 there, the price of one pass without the check)
     whole = pos == pos.floor()
-    if not host_reads_cheap(x.device):
+    if not host_reads_cheap(x.device) or out.numel() <= _SMALL_READ:
+        # (one select, no host read; on the CPU, for a small batch, cheaper than the sparse copy below)
         return torch.where(whole[:, None, :], _read_steps(x, pos), out)
     count = int(whole.sum())
     if count == 0:
@@ -192,6 +195,10 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> tor
     out = out.contiguous()
     out.view(-1).index_copy_(0, (rows * out.shape[-1] + j[:, None]).reshape(-1), src)
     return out
+
+
+#: output size up to which resample fixes a float64 batch's whole steps with one select (same values)
+_SMALL_READ = 1 << 14
 
 
 def _read_steps(x: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
