@@ -172,10 +172,11 @@ def _nanstd(t: torch.Tensor) -> torch.Tensor:
         if not math.isnan(peak.sum().item()):
             # no NaN cell (the usual table): the same sums without the masks (bool masks and their
             # counts cost more than the other passes together)
-            peak = peak.masked_fill_(peak == 0, 1)
+            # (out of place: a table that requires grad keeps its graph)
+            peak = peak.masked_fill(peak == 0, 1)
             u = t / peak
             d = u - u.mean(0)  # (mean: the sum divided by the count, in one call)
-            return d.mul_(d).mean(0).sqrt_() * peak
+            return (d * d).mean(0).sqrt() * peak
     ok = ~torch.isnan(t)
     u = torch.where(ok, t, t.new_zeros(()))
     peak = u.abs().amax(0)
@@ -184,4 +185,4 @@ def _nanstd(t: torch.Tensor) -> torch.Tensor:
     cnt = ok.sum(0).clamp_min(1)
     mean = u.sum(0) / cnt
     d = torch.where(ok, u - mean, u.new_zeros(()))
-    return (d.mul_(d).sum(0) / cnt).sqrt() * peak
+    return ((d * d).sum(0) / cnt).sqrt() * peak
