@@ -250,7 +250,8 @@ def _positive_class(scorer: Any, classes: np.ndarray) -> Any:
     from sklearn.metrics import make_scorer
 
     func, kw = getattr(scorer, "_score_func", None), getattr(scorer, "_kwargs", None)
-    if func is None or kw is None or "pos_label" in kw or len(classes) != 2 or 1 in classes.tolist():
+    method = getattr(scorer, "_response_method", None)  # (scikit-learn >= 1.4's scorers and make_scorer)
+    if func is None or kw is None or method is None or "pos_label" in kw or len(classes) != 2 or 1 in classes.tolist():
         return scorer
     try:
         default = inspect.signature(func).parameters["pos_label"].default
@@ -258,7 +259,7 @@ def _positive_class(scorer: Any, classes: np.ndarray) -> Any:
         return scorer
     if default != 1:
         return scorer
-    return make_scorer(func, greater_is_better=scorer._sign > 0, response_method=scorer._response_method,
+    return make_scorer(func, greater_is_better=scorer._sign > 0, response_method=method,
                        pos_label=classes[1].item() if hasattr(classes[1], "item") else classes[1], **kw)
 
 
