@@ -287,7 +287,6 @@ def test_imblearn_pipeline_end_to_end():
 def test_ctrl_c_that_c_code_turns_into_another_error_is_still_an_interruption(tmp_path, monkeypatch, capsys):
     """pandas' JSON writer (C) can swallow the KeyboardInterrupt of a Ctrl-C and raise another error:
     the CLI still says 'interrupted' with exit code 130 and leaves nothing behind."""
-    import os
     import signal
     import time
 
@@ -300,7 +299,9 @@ def test_ctrl_c_that_c_code_turns_into_another_error_is_still_an_interruption(tm
         calls["n"] += 1
         if calls["n"] == 2:
             try:
-                os.kill(os.getpid(), signal.SIGINT)
+                # raise_signal: to this thread (os.kill may hand it to another thread of the process, whose
+                # wake-up then does not cut this sleep short: a race once other tests left threads behind)
+                signal.raise_signal(signal.SIGINT)
                 time.sleep(1)
             except KeyboardInterrupt:
                 raise ValueError("Error calling _values_for_json") from None
