@@ -311,11 +311,17 @@ def test_ctrl_c_that_c_code_turns_into_another_error_is_still_an_interruption(tm
     df = pd.DataFrame({"text": [f"word{i} other{i} more{i}" for i in range(40)]})
     inp = tmp_path / "in.csv"
     df.to_csv(inp, index=False)
-    r = run_inproc("augment", inp, "-o", tmp_path / "out.jsonl", "-a", "random_swap", "--column", "text",
-                   "--batch-size", "8", capsys=capsys)
+    # Ctrl-C as in a terminal: a process started in the background by a shell inherits SIGINT ignored
+    # (then Python installs no KeyboardInterrupt handler, and neither does the CLI: no Ctrl-C reaches it)
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        r = run_inproc("augment", inp, "-o", tmp_path / "out.jsonl", "-a", "random_swap", "--column", "text",
+                       "--batch-size", "8", capsys=capsys)
+        assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
+    finally:
+        signal.signal(signal.SIGINT, before)
     assert r.returncode == 130 and "interrupted; no output written" in r.stderr, r.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == ["in.csv"]
-    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler  # put back
 
 
 def test_unchanged_rows_warning_names_input_rows_once_for_the_file(tmp_path, capsys):
