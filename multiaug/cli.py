@@ -134,16 +134,18 @@ def _as_texts(node: Any) -> Any:
 
 
 class Params(dict):
-    """``--param`` values by name (:func:`parse_params`); ``texts`` holds each one as it was given."""
+    """``--param`` values by name (:func:`parse_params`); ``texts`` holds each one as it was given and
+    ``readings`` its :func:`_read_value` (read once, chosen from by :func:`fit_params`)."""
 
     texts: dict[str, str]
+    readings: dict[str, tuple[Any, Any, Any, bool]]
 
 
 def parse_params(items: tuple[str, ...]) -> Params:
     """``key=value`` pairs; values are read as YAML scalars/lists (``0.1``, ``true``, ``[1, 2]``); see
     :func:`_parse_value` and, for what a given augmenter gets, :func:`fit_params`."""
     params = Params()
-    params.texts = {}
+    params.texts, params.readings = {}, {}
     for it in items:
         if "=" not in it:
             raise UserError(f"--param {it!r}: expected key=value")
@@ -153,7 +155,8 @@ def parse_params(items: tuple[str, ...]) -> Params:
             raise UserError(f"--param {it!r}: {k!r} is not a parameter name")
         if k in params:  # the later one would win without a word
             raise UserError(f"--param {k} is given twice ({params.texts[k]!r} and {v!r}); give it once")
-        params[k] = _parse_value(v)
+        params.readings[k] = _read_value(v)
+        params[k] = params.readings[k][0]
         params.texts[k] = v
     return params
 
@@ -177,7 +180,7 @@ def fit_params(cls: type, params: dict) -> dict:
         alternatives = constraints.get(k)
         if alternatives is None or alternatives == "no_validation" or k not in out:
             continue
-        value, strict, as_text, loose = _read_value(text)
+        value, strict, as_text, loose = params.readings[k]
         plain = text.strip()
         if _accepted(alternatives, value):
             if loose and any(_accepted(alternatives, v) for v in (strict, as_text, plain)):
