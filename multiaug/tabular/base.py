@@ -13,6 +13,10 @@ another row gets that integer where float64 tells it apart from the column's oth
 ``categorical_columns`` is carried as category codes, exact whatever the augmenter does. Integer
 outputs are rounded and *clipped* to their dtype's range (noise on a uint8 0 gives 0, never 255).
 
+Column names: an augmenter fitted on a DataFrame checks that later DataFrames bring the same columns
+in the same order, whatever the names (str, int, tuples of a MultiIndex...; see
+:meth:`TabularAugmenter._record_feature_names`).
+
 Column kinds (DataFrames, and arrays/tensors through ``categorical_columns``):
 
 * **numeric** float columns are transformed as floats;
@@ -28,7 +32,9 @@ Column kinds (DataFrames, and arrays/tensors through ``categorical_columns``):
 Missing values: ``nan_policy="raise"`` (default) raises ``ValueError`` naming the columns with NaN;
 ``nan_policy="keep"`` lets NaN through: a cell where either side is NaN is not interpolated (it takes
 the value, NaN or not, of the side with the larger weight) and noise leaves NaN as NaN. ``inf`` always
-raises.
+raises. A missing cell of an ``object`` column comes back with the marker of the cell it is copied
+from (``None`` stays ``None``, ``pd.NA`` stays ``pd.NA``, ``nan`` stays ``nan``), several kinds in one
+column included; other columns use their dtype's own marker.
 
 Augmenters that work on per-feature token embeddings (``FeatMix``, ``HidMix``) also accept 3-D
 tensors/arrays ``(N, F, D)``.
@@ -198,15 +204,71 @@ def _exact_column(f: np.ndarray, ints: np.ndarray, valid: np.ndarray | None, src
     return out, int((hit & (count[pos] > 1)).sum())
 
 
-def _frame_names(x: Any) -> list | None:
-    """A DataFrame's column names as a list when every one is a str or an int, else None."""
+#: a missing marker kind ``k`` of an object column travels as the float32 quiet NaN
+#: ``_NAN_TAG | (k + 1) << 8``: copies, selections and float32 <-> float64 casts keep the payload
+_NAN_TAG, _NAN_TAG_MASK, _NAN_TAG_KINDS = 0x7FC000A5, 0xFFC000FF, 0x3FFF
+
+
+def _missing_markers(col: Any) -> tuple[list, np.ndarray] | None:
+    """``(markers, kind)`` of an object column holding missing values: one marker object per kind
+    (its type: ``None``, ``pd.NA``, ``float('nan')``, ``pd.NaT``...; the first cell of that kind) and
+    the kind of each row's cell (``-1`` where not missing); None when no cell is missing."""
+    import pandas as pd
+
+    miss = col.isna().to_numpy()
+    if not miss.any():
+        return None
+    cells = col.to_numpy(dtype=object)[miss]
+    codes, _ = pd.factorize(np.frompyfunc(type, 1, 1)(cells))
+    first = np.unique(codes, return_index=True)[1]  # codes number the kinds by first appearance
+    kind = np.full(len(col), -1, dtype=np.int64)
+    kind[miss] = codes
+    return list(cells[first]), kind
+
+
+def _nan_tags(kind: np.ndarray) -> np.ndarray:
+    """float64 NaNs whose payload says the missing marker kind (see :data:`_NAN_TAG`)."""
+    bits = np.uint32(_NAN_TAG) | ((kind.astype(np.uint32) + np.uint32(1)) << np.uint32(8))
+    return bits.astype(np.uint32).view(np.float32).astype(np.float64)
+
+
+def _nan_kinds(v: np.ndarray, n_kinds: int) -> np.ndarray:
+    """Missing marker kinds read back from the payloads of NaNs ``v`` (``-1`` where the payload is
+    not a tag: a kernel's arithmetic made a new NaN)."""
+    bits = np.ascontiguousarray(v.astype(np.float32)).view(np.uint32)
+    kind = ((bits >> np.uint32(8)) & np.uint32(_NAN_TAG_KINDS)).astype(np.int64) - 1
+    ok = ((bits & np.uint32(_NAN_TAG_MASK)) == np.uint32(_NAN_TAG)) & (kind >= 0) & (kind < n_kinds)
+    return np.where(ok, kind, -1)
+
+
+def _frame_columns(x: Any) -> list | None:
+    """A DataFrame's column names as a list (NumPy scalars as Python ones; tuples for a MultiIndex),
+    None for anything else."""
     cols = getattr(x, "columns", None)
     if cols is None or not hasattr(x, "iloc"):
         return None
-    names = [c.item() if isinstance(c, np.generic) else c for c in cols]
-    if all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in names):
+    return [c.item() if isinstance(c, np.generic) else c for c in cols]
+
+
+def _frame_names(x: Any) -> list | None:
+    """A DataFrame's column names as a list when every one is a str or an int, else None."""
+    names = _frame_columns(x)
+    if names is not None and all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in names):
         return names
     return None
+
+
+def _same_name(a: Any, b: Any) -> bool:
+    """Column names ``a`` and ``b`` are the same (of one type: ``1`` is not ``'1'`` nor ``True``; NaN
+    names match)."""
+    if a is b:
+        return True
+    if type(a) is not type(b):
+        return False
+    try:
+        return bool(a == b) or (isinstance(a, float) and a != a and b != b)
+    except (TypeError, ValueError):
+        return False
 
 
 def _check_not_empty(shape: tuple, who: str) -> None:
@@ -334,7 +396,7 @@ class TabularHandler(TensorHandler):
             fitted_cats = _fitted_categories(aug)
             arr = np.empty(x.shape, dtype=np.float64)
             ctx = _Ctx("frame", columns=x.columns, index=x.index, dtypes=x.dtypes)
-            bad = []
+            bad, dates = [], []
             wide = False  # a column float32 cannot hold exactly (see below)
             for j, c in enumerate(x.columns):
                 col = x.iloc[:, j]
@@ -359,6 +421,14 @@ class TabularHandler(TensorHandler):
                         cats, codes = cat.cat.categories, cat.cat.codes.to_numpy()
                     codes = codes.astype(np.float64)
                     codes[codes < 0] = np.nan
+                    # an object column's missing cells come back with their own marker (None stays
+                    # None, pd.NA pd.NA...); several kinds in a column: each NaN carries its kind
+                    markers = _missing_markers(col) if pd.api.types.is_object_dtype(dt) else None
+                    if markers is not None:
+                        ctx.extra.setdefault("missing", {})[j] = markers
+                        if len(markers[0]) > 1:
+                            tagged = markers[1] >= 0
+                            codes[tagged] = _nan_tags(markers[1][tagged])
                     arr[:, j] = codes
                     ctx.categories[j] = cats
                     hard.append(j)
@@ -375,11 +445,12 @@ class TabularHandler(TensorHandler):
                         hard.append(j)
                 else:
                     bad.append(c)
+                    if pd.api.types.is_datetime64_any_dtype(dt) or pd.api.types.is_timedelta64_dtype(dt):
+                        dates.append(c)  # (by position: x[c] is a frame where names repeat)
             if bad:
-                dates = [c for c in bad if pd.api.types.is_datetime64_any_dtype(x[c].dtype)
-                         or pd.api.types.is_timedelta64_dtype(x[c].dtype)]
-                hint = (f"; dates and durations ({dates}) are not categories: turn them into numbers first "
-                        "(e.g. days since a reference date)") if dates else ""
+                hint = (f"; dates and durations ({dates}) are never interpolated: turn them into numbers first "
+                        "(e.g. days since a reference date), or declare them categorical to copy them between rows "
+                        "as they are") if dates else ""
                 raise TypeError(
                     f"{who}: x columns {bad} are not numeric; declare them categorical (categorical_columns={bad!r} "
                     f"or pandas 'category' dtype) or encode them first{hint}"
@@ -390,6 +461,11 @@ class TabularHandler(TensorHandler):
             if not wide:
                 t = t.to(torch.float32)
         elif isinstance(x, torch.Tensor):
+            if x.layout != torch.strided:
+                raise TypeError(
+                    f"{who}: sparse input (torch.Tensor with layout {x.layout}) is not supported; pass a dense "
+                    "tensor (x.to_dense())"
+                )
             if x.is_complex():
                 raise ValueError(f"{who}: Complex data not supported: x has dtype {x.dtype}; expected real numbers")
             t = x
@@ -483,8 +559,9 @@ class TabularHandler(TensorHandler):
 
     def rows_ctx(self, ctx: _Ctx, rows: Any) -> _Ctx:
         """The context restoring a batch whose row ``i`` comes from input row ``rows[i]`` (class
-        balancing, redraws): integers float64 cannot hold are put back from the right rows."""
-        if not ctx.extra.get("exact"):
+        balancing, redraws): integers float64 cannot hold and missing markers are put back from the
+        right rows."""
+        if not (ctx.extra.get("exact") or ctx.extra.get("missing")):
             return ctx
         import dataclasses
 
@@ -534,6 +611,37 @@ class TabularHandler(TensorHandler):
             RuntimeWarning,
         )
 
+    def _with_markers(self, ctx: _Ctx, j: int, vals: np.ndarray, v: np.ndarray, nan: np.ndarray) -> np.ndarray:
+        """The object values ``vals`` of output column ``j`` (a fresh array, written in place) with each
+        missing cell (``nan``) given the missing marker of the input cell it was copied from: the
+        column's only kind, else the kind its NaN carries (see :data:`_NAN_TAG`); where a kernel's
+        arithmetic made a new NaN (the payload lost, as some devices do), the kind of the output row's
+        source row when that cell was missing there, else (said) the column's first kind."""
+        markers, row_kind = ctx.extra["missing"][j]
+        rows = np.flatnonzero(nan)
+        if len(markers) == 1:
+            kind = np.zeros(len(rows), dtype=np.int64)
+        else:
+            kind = _nan_kinds(v[rows], len(markers))
+            lost = kind < 0
+            if lost.any():
+                src = self._source_rows(ctx, len(v))
+                if src is not None:
+                    kind[lost] = row_kind[src[rows[lost]]]
+                lost = kind < 0
+                if lost.any():
+                    name = ctx.columns[j] if ctx.columns is not None else j
+                    warn_user(
+                        f"{ctx.extra.get('who', 'x')}: column {name!r} holds several kinds of missing values "
+                        f"({', '.join(repr(m) for m in markers)}); {int(lost.sum())} missing output cell(s) could not "
+                        f"be traced to the cell they come from: they hold {markers[0]!r}",
+                        RuntimeWarning,
+                    )
+                    kind[lost] = 0
+        for k, m in enumerate(markers):
+            vals[rows[kind == k]] = m
+        return vals
+
     def restore(self, x: torch.Tensor, ctx: _Ctx) -> Any:
         if ctx.kind == "tensor":
             dt = ctx.torch_dtype
@@ -569,6 +677,7 @@ class TabularHandler(TensorHandler):
 
         data = {}
         exact = ctx.extra.get("exact") or {}
+        missing = ctx.extra.get("missing") or {}
         src = self._source_rows(ctx, arr.shape[0]) if exact else None
         for j, dt in enumerate(ctx.dtypes):
             v = arr[:, j].astype(np.float64)
@@ -579,6 +688,8 @@ class TabularHandler(TensorHandler):
                 s = pd.Series(pd.Categorical.from_codes(codes, categories=cats))
                 if isinstance(dt, pd.CategoricalDtype):  # the input's own categories (coded with the fitted ones)
                     data[j] = s if s.dtype == dt else s.astype(dt)
+                elif j in missing and nan.any():  # object column: each missing cell gets its own marker back
+                    data[j] = pd.Series(self._with_markers(ctx, j, s.astype(object).to_numpy(copy=True), v, nan), dtype=object)
                 else:
                     data[j] = s.astype(object if pd.api.types.is_object_dtype(dt) else dt)
             elif pd.api.types.is_bool_dtype(dt):
@@ -656,11 +767,17 @@ class TabularAugmenter(Augmenter):
         """Start of ``fit``: forget the columns (and categories) of an earlier fit (a refit may change them)."""
         self.__dict__.pop("feature_names_in_", None)
         self.__dict__.pop("categories_in_", None)
+        self.__dict__.pop("_columns_in", None)
 
     def _record_feature_names(self, X: Any) -> None:
-        """End of a successful ``fit``: a DataFrame's column names (str or int names; other names are
-        not recorded). Fitted state is per column, so later calls must bring the same columns in the
-        same order (:meth:`_check_feature_names`)."""
+        """End of a successful ``fit``: a DataFrame's column names. Fitted state is per column, so later
+        calls must bring the same columns in the same order (:meth:`_check_feature_names`). Names that
+        are all str or int are ``feature_names_in_`` (scikit-learn's, saved with the augmenter); other
+        names (tuples of a MultiIndex, floats...) are checked all the same, but only by this instance
+        (``save`` does not keep them)."""
+        cols = _frame_columns(X)
+        if cols is not None and "_columns_in" not in self.__dict__:
+            self.__dict__["_columns_in"] = cols
         names = _frame_names(X)
         if names is not None and "feature_names_in_" not in self.__dict__:
             self.feature_names_in_ = names
@@ -674,19 +791,22 @@ class TabularAugmenter(Augmenter):
 
     def _check_feature_names(self, X: Any, arg: str = "x") -> None:
         fitted = self.__dict__.get("feature_names_in_")
+        hint = f"{arg}[aug.feature_names_in_]" if fitted is not None else f"{arg} with the columns seen in fit"
+        if fitted is None:  # names other than str/int, seen by this instance's fit
+            fitted = self.__dict__.get("_columns_in")
         if fitted is None:  # not fitted on named columns: nothing to compare
             return
-        names = _frame_names(X)
-        if names is None or names == list(fitted):
-            return
-        missing = [c for c in fitted if c not in names]
-        extra = [c for c in names if c not in fitted]
+        fitted = list(fitted)
+        names = _frame_columns(X)
+        if names is None or (len(names) == len(fitted) and all(map(_same_name, names, fitted))):
+            return  # (an array carries no names: taken by position)
+        missing = [c for c in fitted if not any(_same_name(c, n) for n in names)]
+        extra = [c for c in names if not any(_same_name(c, f) for f in fitted)]
         what = (f"missing {missing}" if missing else "") + ("; " if missing and extra else "") + (
             f"unseen {extra}" if extra else "") or "the same columns in another order"
         raise ValueError(
             f"{type(self).__name__}: {arg} has columns {names} but the augmenter was fitted on "
-            f"{list(fitted)} ({what}); fitted statistics are per column, so pass {arg}[aug.feature_names_in_] "
-            "or refit"
+            f"{fitted} ({what}); fitted statistics are per column, so pass {hint} or refit"
         )
 
     def _hard_columns(self, x: torch.Tensor) -> torch.Tensor:

@@ -26,9 +26,10 @@ class GaussianNoise(TabularAugmenter):
     :mod:`multiaug.tabular.base`) and NaN cells are left unchanged; integer columns are rounded. The
     labels are unchanged.
 
-    Fitted attributes: ``scale_``, ``n_rows_seen_`` and the per-column running statistics that
-    ``partial_fit`` updates, ``count_``, ``mean_`` and ``m2_`` (float64; saved with the augmenter, so
-    ``partial_fit`` continues after ``load``)."""
+    Fitted attributes: ``scale_`` (float64), ``n_rows_seen_`` and the per-column running statistics
+    that ``partial_fit`` updates with ``scale_``, ``count_`` and ``mean_`` (float64; saved with the
+    augmenter, so ``partial_fit`` continues after ``load``). They are finite for any finite values,
+    however large (computed on columns divided by a power of two near their largest magnitude)."""
 
     magnitude_range = {"sigma": (0.0, 0.3)}
 
@@ -48,37 +49,42 @@ class GaussianNoise(TabularAugmenter):
         t, _ = self._to_internal(X)
         if t.shape[0] < 2:
             raise ValueError(f"GaussianNoise.fit: needs at least 2 rows to measure column spread, got {t.shape[0]}")
-        for k in ("count_", "mean_", "m2_", "n_rows_seen_"):
+        for k in ("count_", "mean_", "m2_", "scale_", "n_rows_seen_"):
             self.__dict__.pop(k, None)
         return self.partial_fit(X)
 
     def partial_fit(self, X: Any, y: Any = None, **fit_params: Any) -> "GaussianNoise":
         """Update ``scale_`` with one more batch: the per-column population standard deviation of all
-        rows seen since the last ``fit`` (NaN cells ignored; Chan et al.'s pairwise update in float64)."""
+        rows seen since the last ``fit`` (NaN cells ignored; Chan et al.'s pairwise update in float64,
+        on values divided by a power of two near each column's largest magnitude, so that no sum
+        overflows or underflows whatever the values' size)."""
         self._ensure_valid()
         t, _ = self._to_internal(X)
         t = t.detach().to("cpu", torch.float64).reshape(t.shape[0], -1)
-        ok = ~torch.isnan(t)
-        cnt = ok.sum(0).to(torch.float64)
-        mean = torch.where(ok, t, torch.zeros_like(t)).sum(0) / cnt.clamp_min(1)
-        m2 = torch.where(ok, (t - mean) ** 2, torch.zeros_like(t)).sum(0)
+        cnt, mean, std = _column_stats(t)
         # running per-column statistics since the last fit (fitted attributes, saved with the augmenter)
-        stats = (self.count_, self.mean_, self.m2_) if "count_" in self.__dict__ else None
+        stats = self._running_stats()
         if stats is not None and stats[0].shape == cnt.shape:
-            n0, mean0, m20 = stats
-            tot = n0 + cnt
-            delta = mean - mean0
-            w = torch.where(tot > 0, cnt / tot.clamp_min(1), torch.zeros_like(tot))
-            mean = mean0 + delta * w
-            m2 = m20 + m2 + delta**2 * n0 * w
-            cnt = tot
+            cnt, mean, std = _merge_stats(*stats, cnt, mean, std)
         elif stats is not None:
             raise ValueError(f"GaussianNoise.partial_fit: x has {t.shape[1]} columns but earlier batches had {stats[0].shape[0]}")
-        self.count_, self.mean_, self.m2_ = cnt, mean, m2
+        self.count_, self.mean_ = cnt, mean
+        self.__dict__.pop("m2_", None)  # (an earlier version's statistics: now in scale_)
         self.n_rows_seen_ = int(self.__dict__.get("n_rows_seen_", 0) if stats is not None else 0) + int(t.shape[0])
-        self.scale_ = (m2 / cnt.clamp_min(1)).sqrt().to(torch.float32)  # 0 while a column has < 2 values
+        self.scale_ = std  # float64 (a float32 spread overflows past 3.4e38); 0 while a column has < 2 values
         self._record_feature_names(X)
         return self
+
+    def _running_stats(self) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None:
+        """``(count_, mean_, std)`` of the rows seen since the last ``fit``; None before any. An
+        augmenter saved by an earlier version holds ``m2_`` (the sum of squared deviations) in place of
+        a float64 ``scale_``: its spread is read from it."""
+        if "count_" not in self.__dict__:
+            return None
+        cnt, mean = self.count_.to(torch.float64), self.mean_.to(torch.float64)
+        m2 = self.__dict__.get("m2_")
+        std = (m2.to(torch.float64) / cnt.clamp_min(1)).sqrt() if m2 is not None else self.scale_.to(torch.float64)
+        return cnt, mean, std
 
     def _measure_batch(self, t: torch.Tensor) -> None:
         """The stand-in's statistics (see ``core.balance.batch_standin``): the column spread of the
@@ -160,6 +166,47 @@ def _no_spread(scale: torch.Tensor, noised: torch.Tensor | None) -> bool:
         noised = torch.ones_like(scale, dtype=torch.bool) if noised is None else noised
         return bool(noised.any()) and not bool(((scale > 0) & noised).any())
     return top == 0  # (< 0: no column noised; > 0: a column with spread)
+
+
+def _pow2_at_least(peak: torch.Tensor) -> torch.Tensor:
+    """Per column the power of two ``>= peak`` (1 where ``peak`` is 0): dividing by it is exact."""
+    exp = torch.frexp(peak)[1]  # peak = m * 2**exp with 0.5 <= m < 1 (exp 0 for 0)
+    # (2**1024 is inf: values past 2**1023 are divided by 2**1023, to below 2)
+    return torch.ldexp(torch.ones_like(peak), exp.clamp_max(1023))
+
+
+def _column_stats(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(count, mean, std)`` per column of a float64 table ``t`` (NaN cells ignored; population std),
+    two-pass on the columns divided by a power of two at least their largest magnitude (exact), so
+    that neither the sums nor the squares overflow or underflow (1e200 squared is inf in float64)."""
+    peak = torch.nan_to_num(t, nan=0.0).abs().amax(0) if t.shape[0] else t.new_zeros(t.shape[1])
+    scale = _pow2_at_least(peak)
+    u = t / scale
+    if not bool(torch.isnan(u).any()):  # the usual table: the same sums without the masks
+        d = u - u.mean(0)
+        cnt = torch.full_like(peak, float(t.shape[0]))
+        return cnt, u.mean(0) * scale, (d * d).mean(0).sqrt() * scale
+    ok = ~torch.isnan(u)
+    cnt = ok.sum(0).to(torch.float64)
+    u = torch.where(ok, u, u.new_zeros(()))
+    mean = u.sum(0) / cnt.clamp_min(1)
+    d = torch.where(ok, u - mean, u.new_zeros(()))
+    return cnt, mean * scale, ((d * d).sum(0) / cnt.clamp_min(1)).sqrt() * scale
+
+
+def _merge_stats(n0: torch.Tensor, mean0: torch.Tensor, std0: torch.Tensor, n1: torch.Tensor, mean1: torch.Tensor,
+                 std1: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Chan et al.'s pairwise update of ``(count, mean, population std)`` per column, on values
+    divided by a power of two at least every magnitude involved (no overflow, however large)."""
+    n = n0 + n1
+    scale = _pow2_at_least(torch.stack([std0, std1, mean0.abs(), mean1.abs()]).amax(0))
+    a0, a1 = std0 / scale, std1 / scale
+    m0 = mean0 / scale
+    delta = mean1 / scale - m0
+    w = torch.where(n > 0, n1 / n.clamp_min(1), torch.zeros_like(n))
+    mean = (m0 + delta * w) * scale
+    var = (n0 * a0 * a0 + n1 * a1 * a1 + delta * delta * n0 * w) / n.clamp_min(1)
+    return n, mean, var.sqrt() * scale
 
 
 def _nanstd(t: torch.Tensor) -> torch.Tensor:

@@ -504,3 +504,141 @@ def test_gaussian_noise_on_a_batch_without_spread_says_so():
     with warnings.catch_warnings():
         warnings.simplefilter("error", UnchangedWarning)
         assert not np.array_equal(aug(x), x)  # fitted: the training data's spread
+
+
+# ---- missing markers of object columns -------------------------------------------------------------
+
+
+def _marker_frame():
+    """Row ids in a categorical column ``rid`` (Mixup takes every categorical cell of a row from the
+    same side) and an object column ``c`` whose missing cells hold three kinds of marker."""
+    return pd.DataFrame({
+        "a": np.arange(8.0),
+        "rid": [f"r{i}" for i in range(8)],
+        "c": pd.Series(["x", None, "y", pd.NA, "x", np.nan, None, pd.NA], dtype=object),
+    })
+
+
+def _same_marker(a, b):
+    return (a is b) or (pd.isna(a) and pd.isna(b) and type(a) is type(b)) or (not pd.isna(a) and a == b)
+
+
+@pytest.mark.parametrize("make", [lambda: Mixup(seed=3), lambda: GaussianNoise(seed=3)])
+def test_missing_markers_of_object_columns_come_back_from_their_source_cell(make):
+    """None came back as nan (the categorical round trip): each missing cell now keeps the marker of
+    the cell it is copied from, several kinds in one column included."""
+    df = _marker_frame()
+    aug = make().set_params(categorical_columns=["rid", "c"], nan_policy="keep")
+    for seed in range(4):
+        out = aug.reseed(seed)(df)
+        src = out["rid"].str[1:].astype(int).to_numpy()  # the row each categorical cell comes from
+        assert out["c"].dtype == object
+        assert all(_same_marker(v, df["c"][s]) for v, s in zip(out["c"], src)), (seed, out["c"].tolist())
+    Xa, _ = aug.fit_resample(df, np.arange(8.0))  # the originals too (restored), and the copies
+    assert [type(v) for v in Xa["c"][:8]] == [type(v) for v in df["c"]]
+    src = Xa["rid"].str[1:].astype(int).to_numpy()
+    assert all(_same_marker(v, df["c"][s]) for v, s in zip(Xa["c"], src))
+
+
+@pytest.mark.parametrize("marker", [None, pd.NA, np.nan, pd.NaT])
+def test_a_single_kind_of_missing_marker_is_kept_by_every_mixer(marker):
+    from multiaug.tabular import FeatMix
+
+    df = pd.DataFrame({"a": np.arange(6.0), "c": pd.Series(["x", marker, "y", marker, "z", "x"], dtype=object)})
+    kw = dict(categorical_columns=["c"], nan_policy="keep")
+    for aug in (Mixup(seed=0, **kw), CutMix(seed=0, **kw), GaussianNoise(seed=0, **kw),
+                FeatMix(seed=0, importance="uniform", **kw).fit(df)):
+        out = aug(df)
+        missing = [v for v in out["c"] if pd.isna(v)]
+        assert all(v is marker or type(v) is type(marker) for v in missing), (type(aug).__name__, out["c"].tolist())
+
+
+def test_missing_markers_lost_by_a_kernel_come_from_the_source_row_or_are_warned_about():
+    """A kernel whose arithmetic makes new NaN cells (as some devices do with their payload): the
+    output row's source cell gives the marker; where it cannot (rows moved), a RuntimeWarning."""
+    from multiaug.tabular import TabularAugmenter
+
+    class Recompute(TabularAugmenter):
+        def _sample(self, x):
+            return {}
+
+        def _apply(self, x, params):
+            return torch.where(torch.isnan(x), torch.full_like(x, float("nan")), x)
+
+    class Reverse(Recompute):
+        def _apply(self, x, params):
+            return super()._apply(x, params).flip(0)
+
+    df = _marker_frame()
+    kw = dict(categorical_columns=["rid", "c"], nan_policy="keep")
+    out = Recompute(**kw)(df)
+    assert all(_same_marker(v, w) for v, w in zip(out["c"], df["c"]))
+    with pytest.warns(RuntimeWarning, match=r"column 'c' holds several kinds of missing values.*could not be traced"):
+        Reverse(**kw)(df)
+
+
+# ---- column names other than str/int -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("names", [
+    pd.MultiIndex.from_tuples([("g", "a"), ("g", "b")]),
+    [("p", 1), ("q", 2)],
+    [0.5, 1.5],
+])
+def test_columns_other_than_str_or_int_must_match_those_seen_in_fit(names):
+    """Tuple (MultiIndex) or float names were not checked after fit: a frame with other names or
+    another order passed silently."""
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    df = pd.DataFrame(X, columns=names)
+    aug = GaussianNoise(seed=0).fit(df)
+    assert not hasattr(aug, "feature_names_in_")  # scikit-learn's attribute is for str names
+    aug(df)
+    aug(X)  # arrays carry no names
+    with pytest.raises(ValueError, match=r"another order.*pass x with the columns seen in fit"):
+        aug(df[df.columns[::-1]])
+    other = pd.DataFrame(X, columns=pd.MultiIndex.from_tuples([("h", "a"), ("h", "b")]))
+    with pytest.raises(ValueError, match=r"x has columns \[\('h', 'a'\), \('h', 'b'\)\].*missing.*unseen"):
+        aug(other)
+    aug.fit(other)  # a refit may change them
+    aug(other)
+
+
+def test_str_names_seen_in_fit_refuse_tuple_names_of_the_same_count():
+    X = np.random.default_rng(0).normal(size=(8, 2))
+    aug = GaussianNoise(seed=0).fit(pd.DataFrame(X, columns=["a", "b"]))
+    with pytest.raises(ValueError, match=r"missing \['a', 'b'\]; unseen \[\('a',\), \('b',\)\]"):
+        aug(pd.DataFrame(X, columns=[("a",), ("b",)]))
+    with pytest.raises(ValueError, match="missing"):
+        aug(pd.DataFrame(X, columns=[None, "b"]))
+
+
+def test_object_column_values_keep_their_type_next_to_missing_cells():
+    df = pd.DataFrame({"o": pd.Series([1, None, 2, 3, None, 1], dtype=object), "f": np.arange(6.0)})
+    out = CutMix(seed=0, categorical_columns=["o"], nan_policy="keep")(df)
+    assert {type(v) for v in out["o"]} <= {int, type(None)} and out["o"].isna().any()
+
+
+# ---- input the docs refuse: a clear error ------------------------------------------------------------
+
+
+def test_non_numeric_columns_under_a_repeated_name_raise_naming_them():
+    """x[name] is a frame where names repeat: the dates hint raised AttributeError instead."""
+    df = pd.DataFrame({"x": [1.0, 2.0, 3.0], "y": list("abc"), "t": pd.date_range("2020", periods=3)})
+    df.columns = ["x", "x", "t"]
+    with pytest.raises(TypeError, match=r"x columns \['x', 't'\] are not numeric.*dates and durations \(\['t'\]\)"):
+        Mixup(seed=0)(df)
+    out = Mixup(seed=0, categorical_columns=["t"])(df.iloc[:, [0, 2]])  # declared: copied as they are
+    assert out["t"].dtype == df["t"].dtype and set(out["t"]) <= set(df["t"])
+
+
+@pytest.mark.filterwarnings("ignore:Sparse CSR tensor support is in beta")
+@pytest.mark.parametrize("layout", ["coo", "csr"])
+def test_sparse_tensors_raise_type_error(layout):
+    """Sparse input raises TypeError (docs/contract.md): torch sparse tensors failed deep inside torch."""
+    x = torch.randn(6, 3)
+    x = x.to_sparse() if layout == "coo" else x.to_sparse_csr()
+    for aug in (GaussianNoise(seed=0), Mixup(seed=0)):
+        with pytest.raises(TypeError, match=r"sparse input \(torch.Tensor with layout .*\) is not supported.*to_dense"):
+            aug(x)
+    with pytest.raises(TypeError, match="sparse input"):
+        GaussianNoise().fit(x)
