@@ -92,6 +92,9 @@ Params = dict[str, Any]
 P_MODES = ("mask", "subset", "kernel")
 
 
+#: during a ``clone``: id of each augmenter cloned so far -> (it, its clone)
+_CLONES: contextvars.ContextVar[dict[int, tuple[Any, Any]] | None] = contextvars.ContextVar("multiaug_clones", default=None)
+
 #: the composition whose children are fitting on its raw input (see :func:`read_input_as`)
 _INPUT_READER: contextvars.ContextVar[Any] = contextvars.ContextVar("multiaug_input_reader", default=None)
 
@@ -213,6 +216,29 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         self.sampling_strategy = sampling_strategy
 
     # scikit-learn/imblearn plumbing (param names, tags, transform, fit_resample): SklearnMixin
+
+    def __sklearn_clone__(self) -> "Augmenter":
+        """``sklearn.base.clone``: a new augmenter from the hyperparameters, cloned. One augmenter object
+        held at several places of a composition (``Sequential([j, s, j])``) is cloned once: the clone
+        holds one new object at those places, drawing from one stream as the original does."""
+        clones = _CLONES.get()
+        if clones is None:  # the outermost clone: every object met inside it is cloned once
+            token = _CLONES.set({})
+            try:
+                return self.__sklearn_clone__()
+            finally:
+                _CLONES.reset(token)
+        hit = clones.get(id(self))
+        if hit is not None and hit[0] is self:
+            return hit[1]
+        new = self._clone_new()
+        clones[id(self)] = (self, new)
+        return new
+
+    def _clone_new(self) -> "Augmenter":
+        """The clone of this augmenter (scikit-learn's: a new instance from ``get_params(deep=False)``,
+        cloned); :meth:`__sklearn_clone__` makes sure one object is cloned once."""
+        return SklearnMixin.__sklearn_clone__(self)
 
     # ---- parameter validation ---------------------------------------------------------------------
 

@@ -262,7 +262,7 @@ class LabelConsistent(Composition):
             return self.augmenter.generator(device)
         return super().generator(device)
 
-    def __sklearn_clone__(self) -> "LabelConsistent":
+    def _clone_new(self) -> "LabelConsistent":
         """A clone with a cloned augmenter and the *same* fitted model (it is only read, never refitted)."""
         from sklearn.base import clone
 

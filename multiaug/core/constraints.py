@@ -32,7 +32,7 @@ import numpy as np
 __all__ = [
     "InvalidParameterError", "Constraint", "Interval", "Pair", "Options", "Boolean", "InstanceOf",
     "SequenceOf", "Satisfies", "Integral", "Real", "merged_constraints", "validate_parameters",
-    "describe", "short_repr",
+    "describe", "short_repr", "FLOAT32_MAX",
 ]
 
 
@@ -70,17 +70,64 @@ class Constraint:
         return self.desc or self.describe()
 
 
+#: the largest float32: float hyperparameters are used in float32 tensors (noise scales, rates, weights),
+#: so a ``Real`` constraint accepts numbers of magnitude up to this one only (a larger one would become
+#: inf, or fail to convert, deep inside a call)
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
+
 def _is_number(value: Any, kind: type) -> bool:
     if isinstance(value, (bool, np.bool_)):
         return False
     if kind is Integral:
         return isinstance(value, Integral)
-    return isinstance(value, Real) and math.isfinite(float(value))
+    return isinstance(value, Real) and _as_float(value) is not None and abs(_as_float(value)) <= FLOAT32_MAX
+
+
+def _as_float(value: Any) -> float | None:
+    """``float(value)`` when finite (None for NaN, inf and ints too large for a float)."""
+    try:
+        v = float(value)
+    except (OverflowError, TypeError, ValueError):
+        return None
+    return v if math.isfinite(v) else None
+
+
+def _beyond_float32(value: Any) -> bool:
+    """Whether ``value`` is, or (a list, tuple, set or dict of values) holds, a real number that is not
+    NaN or inf but whose magnitude exceeds :data:`FLOAT32_MAX` (ints too large for a float included)."""
+    if isinstance(value, (bool, np.bool_)):
+        return False
+    if isinstance(value, Real):
+        try:
+            v = float(value)
+        except OverflowError:
+            return True
+        except (TypeError, ValueError):
+            return False
+        return math.isfinite(v) and abs(v) > FLOAT32_MAX
+    if isinstance(value, (list, tuple, set, frozenset)):
+        return any(_beyond_float32(v) for v in value)
+    if isinstance(value, dict):
+        return any(_beyond_float32(v) for v in value.values())
+    return False
+
+
+def _takes_floats(alternatives: Iterable[Any]) -> bool:
+    """Whether one of ``alternatives`` is a ``Real`` interval or pair (or a sequence of such) whose own
+    bounds reach past float32's range (so that float32's are the ones to name)."""
+    for c in alternatives:
+        if isinstance(c, Interval) and c.kind is Real and _open_beyond_float32(c):
+            return True
+        if isinstance(c, SequenceOf) and _takes_floats(c.item):
+            return True
+    return False
 
 
 class Interval(Constraint):
     """A number of ``kind`` (``Integral`` or ``Real``; booleans and NaN/inf refused) within
-    ``low``..``high`` (None: unbounded); ``closed`` in "both", "left", "right", "neither"."""
+    ``low``..``high`` (None: unbounded); ``closed`` in "both", "left", "right", "neither". A ``Real``
+    number must also be finite in float32 (magnitude at most :data:`FLOAT32_MAX`), whatever the bounds."""
 
     def __init__(self, kind: type, low: float | None = None, high: float | None = None, *,
                  closed: str = "both", desc: str | None = None):
@@ -235,6 +282,38 @@ def _accepted(alternatives: Iterable[Any], value: Any) -> bool:
     return False
 
 
+def _float32_bounded(c: Any) -> Any:
+    """``c`` with the float32 limits written as its bounds where it has none beyond them (for the
+    message: ``a float in [0, 3.40282e+38]``)."""
+    import copy
+
+    if isinstance(c, Interval) and c.kind is Real and _open_beyond_float32(c):
+        b = copy.copy(c)
+        lo_in, hi_in = c.closed in ("both", "left"), c.closed in ("both", "right")
+        if c.low is None or c.low < -FLOAT32_MAX:
+            b.low, lo_in = -FLOAT32_MAX, True
+        if c.high is None or c.high > FLOAT32_MAX:
+            b.high, hi_in = FLOAT32_MAX, True
+        b.closed = {(True, True): "both", (True, False): "left", (False, True): "right"}.get((lo_in, hi_in), "neither")
+        if c.desc is not None:  # the class's words, then the range
+            words = Pair.describe(b).split(" with ", 1)[1] if isinstance(b, Pair) else \
+                "in " + Interval.describe(b).split(" in ", 1)[1]
+            b.desc = f"{c.desc}, {words}"
+        return b
+    if isinstance(c, SequenceOf) and _takes_floats(c.item):
+        b = copy.copy(c)
+        b.item = [_float32_bounded(i) for i in c.item]
+        if c.desc is not None:
+            b.desc = f"{c.desc}, each {describe(b.item)}"
+        return b
+    return c
+
+
+def _open_beyond_float32(c: Interval) -> bool:
+    """Whether the interval ``c`` reaches past float32's range on a side (no bound, or one beyond it)."""
+    return c.low is None or c.low < -FLOAT32_MAX or c.high is None or c.high > FLOAT32_MAX
+
+
 def describe(alternatives: Iterable[Any]) -> str:
     """The expected values, in words: ``"None or an integer >= 1"``."""
     words = []
@@ -274,6 +353,8 @@ def validate_parameters(obj: Any, names: Iterable[str]) -> None:
             continue
         value = getattr(obj, name)
         if not _accepted(alternatives, value):
-            raise InvalidParameterError(
-                f"{cls.__name__}: {name} must be {describe(alternatives)}, got {short_repr(value)}"
-            )
+            expected = describe(alternatives)
+            if _takes_floats(alternatives) and _beyond_float32(value):  # say where float32 ends
+                expected = f"{describe([_float32_bounded(c) for c in alternatives])} (float32's range: it is used in " \
+                           "float32 tensors)"
+            raise InvalidParameterError(f"{cls.__name__}: {name} must be {expected}, got {short_repr(value)}")

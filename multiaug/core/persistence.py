@@ -2,6 +2,7 @@
 (``fitted_state``/``load_fitted_state``, ``save``/``load`` as config.json + state.safetensors; no pickle)."""
 from __future__ import annotations
 
+import contextvars
 import json
 import os
 from pathlib import Path
@@ -25,30 +26,80 @@ def save_dir_error(path: str | os.PathLike, shown: str) -> str | None:
     return None
 
 
+#: how a config holds a ``torch.device`` hyperparameter: ``{"torch.device": "cuda:0"}`` (JSON and YAML
+#: have no device type; a plain string is read back as the string, so ``get_params`` round-trips either)
+DEVICE_KEY = "torch.device"
+
+#: while a config is written: id of each augmenter object found at several places of the tree -> its
+#: ``instance`` number (see :meth:`Persistence.to_config`)
+_WRITING: contextvars.ContextVar[dict[int, int] | None] = contextvars.ContextVar("multiaug_config_ids", default=None)
+#: while a config is read: ``instance`` number -> (its config, the augmenter built from it)
+_READING: contextvars.ContextVar[dict[int, tuple[dict, Any]] | None] = contextvars.ContextVar(
+    "multiaug_config_built", default=None)
+
+
 class Persistence:
     """Mixin of :class:`multiaug.core.Augmenter`: configuration and fitted-state persistence."""
 
     def to_config(self) -> dict:
-        """A JSON/YAML-able description: ``{"augmenter": name, "params": {...}}`` (nested for compositions)."""
+        """A JSON/YAML-able description: ``{"augmenter": name, "params": {...}}`` (nested for compositions).
+
+        One augmenter object found at several places of the tree (``Sequential([j, s, j])``) is one
+        object with one random stream; each of its places is written in full with the same
+        ``"instance": k`` number, and :meth:`from_config` builds one object for them again, so that
+        the rebuilt tree draws as the original does."""
+        if _WRITING.get() is None:  # the outermost call: number the objects found more than once
+            token = _WRITING.set(_shared_instances(self))
+            try:
+                return self.to_config()
+            finally:
+                _WRITING.reset(token)
         from ..registry import name_of
 
         params = {}
         for k, v in self.get_params(deep=False).items():
             params[k] = _param_to_config(v, f"{type(self).__name__}.{k}")
-        return {"augmenter": name_of(type(self)), "params": params}
+        config = {"augmenter": name_of(type(self)), "params": params}
+        instance = _WRITING.get().get(id(self))
+        if instance is not None:
+            config["instance"] = instance
+        return config
 
     @classmethod
     def from_config(cls, config: dict | str | os.PathLike) -> "Augmenter":
         """Build an augmenter from :meth:`to_config`'s output, or from a .json/.yaml file holding it."""
         if isinstance(config, (str, os.PathLike)):
             config = read_config(config)
+        built = _READING.get()
+        if built is None:  # the outermost call: places written with one "instance" get one object
+            token = _READING.set({})
+            try:
+                return cls.from_config(config)
+            finally:
+                _READING.reset(token)
         from ..registry import get
+        from .base import Augmenter
 
         if not isinstance(config, dict) or "augmenter" not in config:
             raise ValueError(f"config must be a mapping with an 'augmenter' key, got {config!r:.200}")
+        instance = config.get("instance")
+        if instance is not None and (isinstance(instance, bool) or not isinstance(instance, int)):
+            raise ValueError(
+                f"config of augmenter {config['augmenter']!r}: instance expected an integer (the number shared by "
+                f"the places of one augmenter object), got {instance!r:.60}"
+            )
+        if instance in built:
+            first, aug = built[instance]
+            if _described(first) != _described(config):
+                raise ValueError(
+                    f"config: the places of instance {instance} describe different augmenters, "
+                    f"{_described(first)!r:.200} and {_described(config)!r:.200}; the places of one shared augmenter "
+                    "object must have the same augmenter and params (or give them different instance numbers)"
+                )
+            if cls is not Augmenter and not isinstance(aug, cls):
+                raise TypeError(f"config describes {type(aug).__name__}, which is not a {cls.__name__}")
+            return aug
         klass = get(config["augmenter"])
-        from .base import Augmenter
-
         if cls is not Augmenter and not issubclass(klass, cls):
             raise TypeError(f"config describes {klass.__name__}, which is not a {cls.__name__}")
         params = {k: _param_from_config(v) for k, v in (config.get("params") or {}).items()}
@@ -58,7 +109,10 @@ class Persistence:
                 f"unknown parameter(s) {sorted(unknown)} for augmenter {config['augmenter']!r}; "
                 f"expected some of {klass._get_param_names()}"
             )
-        return klass(**{k: _tuple_where_declared(klass, k, v) for k, v in params.items()})
+        aug = klass(**{k: _tuple_where_declared(klass, k, v) for k, v in params.items()})
+        if instance is not None:
+            built[instance] = (config, aug)
+        return aug
 
     # fitted state: tensors and modules go to safetensors, small metadata to the config
     def fitted_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
@@ -190,6 +244,39 @@ class Persistence:
         return aug
 
 
+def _described(config: dict) -> tuple:
+    """What a config says of its augmenter (its name and params; not its fitted state)."""
+    return config.get("augmenter"), config.get("params") or {}
+
+
+def _shared_instances(root: Any) -> dict[int, int]:
+    """``id -> instance number`` for each augmenter object met more than once while walking the
+    hyperparameters of ``root`` as :func:`_param_to_config` does (numbered in order of first meeting)."""
+    count: dict[int, int] = {}
+    order: list[int] = []
+
+    def walk(v: Any) -> None:
+        if isinstance(v, Persistence):
+            key = id(v)
+            if key not in count:
+                count[key] = 0
+                order.append(key)
+            count[key] += 1
+            if count[key] == 1:  # its own hyperparameters are the same at every place: walked once
+                for e in v.get_params(deep=False).values():
+                    walk(e)
+        elif isinstance(v, (list, tuple, set, frozenset)):
+            for e in v:
+                walk(e)
+        elif isinstance(v, dict):
+            for e in v.values():
+                walk(e)
+
+    walk(root)
+    shared = [k for k in order if count[k] > 1]
+    return {k: i for i, k in enumerate(shared)}
+
+
 def _param_to_config(v: Any, where: str) -> Any:
     if isinstance(v, Persistence):
         return v.to_config()
@@ -209,23 +296,37 @@ def _param_to_config(v: Any, where: str) -> Any:
         return int(v)
     if isinstance(v, (np.floating,)):
         return float(v)
-    if isinstance(v, torch.device):
-        return str(v)
+    if isinstance(v, torch.device):  # tagged, so that it comes back a torch.device (a string stays a string)
+        return {DEVICE_KEY: str(v)}
     if v is None or isinstance(v, (bool, int, float, str)):
         return v
     raise TypeError(f"{where}={v!r} cannot be written to a config (expected numbers, strings, paths, lists, sets, dicts or augmenters)")
 
 
 def _param_from_config(v: Any) -> Any:
-    if isinstance(v, dict) and "augmenter" in v and set(v) <= {"augmenter", "params", "fitted"}:
+    if isinstance(v, dict) and "augmenter" in v and set(v) <= {"augmenter", "params", "fitted", "instance"}:
         from .base import Augmenter
 
         return Augmenter.from_config(v)
+    if isinstance(v, dict) and set(v) == {DEVICE_KEY}:
+        return _device_from_config(v[DEVICE_KEY])
     if isinstance(v, list):
         return [_param_from_config(e) for e in v]
     if isinstance(v, dict):
         return {k: _param_from_config(e) for k, e in v.items()}
     return v
+
+
+def _device_from_config(name: Any) -> torch.device:
+    """The ``torch.device`` a config names as ``{"torch.device": "cuda:0"}``."""
+    try:
+        if isinstance(name, str):
+            return torch.device(name)
+    except (RuntimeError, TypeError, ValueError):
+        pass
+    raise ValueError(
+        f"config: {{{DEVICE_KEY!r}: ...}} expected the name of a torch device such as 'cpu' or 'cuda:0', got {name!r:.60}"
+    )
 
 
 def _tuple_where_declared(klass: type, name: str, value: Any) -> Any:

@@ -25,7 +25,13 @@ def check_level(level: Any, who: str = "evaluate", level_name: str = "level") ->
                          f"got {level!r}")
 
 
-def paired_stats(diff: np.ndarray, test_train_ratio: float, ci: str = "corrected", level: float = 0.95) -> dict:
+#: differences within ``ROUNDING * max(1, scale of the scores)`` of each other are equal, and within it
+#: of 0 are 0 (float rounding: the same fold scores summed in another order), as the search's ties are
+ROUNDING = 1e-12
+
+
+def paired_stats(diff: np.ndarray, test_train_ratio: float, ci: str = "corrected", level: float = 0.95, *,
+                 scale: float | None = None) -> dict:
     """Mean of the paired differences ``diff`` (one per split) with a ``level`` confidence interval and a
     two-sided p-value.
 
@@ -34,7 +40,19 @@ def paired_stats(diff: np.ndarray, test_train_ratio: float, ci: str = "corrected
     narrow; the variance of the mean is inflated to ``(1/J + n_test/n_train) * s^2`` (``J`` splits),
     with ``J - 1`` degrees of freedom. ``ci="t"``: the plain t-interval ``s^2/J`` (optimistic, shown for
     comparison). ``ci="bootstrap"``: percentile bootstrap of the mean over splits (10,000 resamples,
-    seeded; as optimistic as ``"t"`` because it also ignores the correlation)."""
+    seeded; as optimistic as ``"t"`` because it also ignores the correlation).
+
+    **Every difference equal** (``s = 0``, which discrete scores such as accuracy often give: the same
+    number of test rows gained in every fold), whatever ``ci``: the t statistic is undefined (``c/0``)
+    and a bootstrap has nothing to resample, so the exact sign-flip permutation test is used: under "no
+    difference" each of the ``2^J`` sign patterns of the ``J`` differences is equally likely, and only
+    the two uniform ones reach ``|mean| = |c|``. So ``p = 1`` when every difference is 0, and
+    ``p = 2 / 2^J`` when every difference is ``c != 0``. The interval is that test inverted: ``[c, c]``
+    when ``2 / 2^J <= 1 - level`` (``J >= 6`` splits at 95%), else ``(-inf, inf)``: with fewer splits no
+    shift of the differences can be ruled out at that level. (Like ``"t"``, the sign-flip test treats
+    the splits as exchangeable, without the correction for their shared training rows.) Differences
+    within ``1e-12 * max(1, scale)`` of each other count as equal, and within it of 0 as 0 (float
+    rounding); ``scale``: the magnitude of the scores they come from (default: of the differences)."""
     from scipy import stats
 
     d = np.asarray(diff, dtype=float)
@@ -42,6 +60,15 @@ def paired_stats(diff: np.ndarray, test_train_ratio: float, ci: str = "corrected
     mean = float(d.mean()) if j else math.nan
     if j < 2:
         return {"diff": mean, "ci_low": math.nan, "ci_high": math.nan, "p_value": math.nan}
+    if ci not in CI_METHODS:
+        raise ValueError(f"ci: expected {', '.join(map(repr, CI_METHODS[:-1]))} or {CI_METHODS[-1]!r}, got {ci!r}")
+    if np.isfinite(d).all():
+        tol = ROUNDING * max(1.0, float(np.abs(d).max()) if scale is None else abs(float(scale)))
+        if float(d.max() - d.min()) <= tol:  # every difference equal: the exact sign-flip test
+            c = 0.0 if abs(mean) <= tol else mean
+            p = 1.0 if c == 0.0 else 2.0 ** (1 - j)
+            lo, hi = (c, c) if 2.0 ** (1 - j) <= 1 - level else (-math.inf, math.inf)
+            return {"diff": c, "ci_low": lo, "ci_high": hi, "p_value": p}
     s2 = float(d.var(ddof=1))
     if ci == "bootstrap":
         rng = np.random.default_rng(0)
@@ -49,18 +76,18 @@ def paired_stats(diff: np.ndarray, test_train_ratio: float, ci: str = "corrected
         lo, hi = np.quantile(means, [(1 - level) / 2, (1 + level) / 2])
         p = float(min(1.0, 2 * min((means <= 0).mean(), (means >= 0).mean())))
         return {"diff": mean, "ci_low": float(lo), "ci_high": float(hi), "p_value": p}
-    if ci == "corrected":
-        var = (1.0 / j + test_train_ratio) * s2
-    elif ci == "t":
-        var = s2 / j
-    else:
-        raise ValueError(f"ci: expected {', '.join(map(repr, CI_METHODS[:-1]))} or {CI_METHODS[-1]!r}, got {ci!r}")
-    if var == 0:
-        return {"diff": mean, "ci_low": mean, "ci_high": mean, "p_value": 1.0 if mean == 0 else 0.0}
+    var = (1.0 / j + test_train_ratio) * s2 if ci == "corrected" else s2 / j
     se = math.sqrt(var)
     tq = float(stats.t.ppf((1 + level) / 2, j - 1))
     p = float(2 * stats.t.sf(abs(mean) / se, j - 1))
     return {"diff": mean, "ci_low": mean - tq * se, "ci_high": mean + tq * se, "p_value": p}
+
+
+def _scale(*scores: np.ndarray) -> float:
+    """The magnitude of the scores a difference comes from (what float rounding is relative to)."""
+    vals = np.abs(np.concatenate([np.asarray(v, dtype=float) for v in scores]))
+    vals = vals[np.isfinite(vals)]
+    return float(vals.max()) if len(vals) else 1.0
 
 
 @dataclass
@@ -96,7 +123,7 @@ class EvaluationResult:
             if base is not None and name != self.baseline:
                 m = min(len(s), len(base))
                 d = s[:m] - base[:m]
-                row.update(paired_stats(d, self.test_train_ratio, self.ci, self.level))
+                row.update(paired_stats(d, self.test_train_ratio, self.ci, self.level, scale=_scale(s[:m], base[:m])))
                 row.update(wins=int((d > 0).sum()), ties=int((d == 0).sum()), losses=int((d < 0).sum()))
             else:
                 row.update(diff=0.0 if name == self.baseline else math.nan, ci_low=math.nan, ci_high=math.nan,
@@ -147,8 +174,8 @@ class EvaluationResult:
         return "\n".join(lines)
 
     def to_dict(self) -> dict:
-        def clean(v: Any) -> Any:
-            if isinstance(v, float) and math.isnan(v):
+        def clean(v: Any) -> Any:  # NaN (undefined) and an unbounded side (inf) are null: strict JSON
+            if isinstance(v, float) and not math.isfinite(v):
                 return None
             return v
 
@@ -185,12 +212,21 @@ class EvaluationResult:
         d = np.array([r["diff"] for r in rows], dtype=float)
         lo = np.array([r["ci_low"] for r in rows], dtype=float)
         hi = np.array([r["ci_high"] for r in rows], dtype=float)
-        err = np.vstack([np.nan_to_num(d - lo), np.nan_to_num(hi - d)])
+        # an undefined (NaN) interval is drawn without a bar; an unbounded side (inf: too few splits, see
+        # paired_stats) as an arrow to the edge of the plot
+        err = np.vstack([np.where(np.isfinite(d - lo), d - lo, 0.0), np.where(np.isfinite(hi - d), hi - d, 0.0)])
         colors = ["tab:green" if a > 0 else "tab:red" if b < 0 else "tab:gray" for a, b in zip(lo, hi)]
         for i in range(len(rows)):
             ax.errorbar(d[i], ys[i], xerr=err[:, i:i + 1], fmt="none", ecolor=colors[i], capsize=4)
         ax.scatter(d, ys, c=colors, zorder=3)
         ax.axvline(0, color="black", lw=0.8)
+        left, right = ax.get_xlim()
+        for i in range(len(rows)):
+            for bound, edge in ((lo[i], left), (hi[i], right)):
+                if np.isinf(bound) and np.isfinite(d[i]):
+                    ax.annotate("", xy=(edge, ys[i]), xytext=(d[i], ys[i]),
+                                arrowprops={"arrowstyle": "->", "color": colors[i]})
+        ax.set_xlim(left, right)
         ax.set_yticks(ys, [r["candidate"] for r in rows])
         ax.invert_yaxis()
         ax.set_xlabel(f"{self.scoring}: candidate - {self.baseline} ({int(self.level * 100)}% CI)")

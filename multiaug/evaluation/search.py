@@ -8,7 +8,7 @@ import numpy as np
 from sklearn.base import BaseEstimator, clone
 
 from .evaluate import NONE, CVRun, as_candidate, normalize_candidates
-from .results import check_level, paired_stats
+from .results import _scale, check_level, paired_stats
 
 
 def _is_values(v: Any) -> bool:
@@ -66,9 +66,14 @@ class AugmentationSearchCV(BaseEstimator):
       candidate was stopped), ``mean_fit_time``, ``mean_augment_time``, ``diff_vs_none``,
       ``diff_ci_low``/``diff_ci_high``, ``n_splits``, ``stopped``);
     - ``best_index_``, ``best_params_`` (the label), ``best_score_`` (mean over the splits);
-    - ``best_augmenter_``: the best augmenter fitted on all the data (``None`` when no augmentation won);
-    - ``best_estimator_`` (``refit=True``): a clone of the model trained on all the data plus
-      ``n_aug`` augmented copies from ``best_augmenter_``; ``predict``/``score`` delegate to it;
+    - ``best_augmenter_``: a clone of the best candidate, its stream restarted from ``seed`` (``None``
+      when no augmentation won); with ``refit=True`` fitted on all the data, with ``refit=False``
+      unfitted (as the candidate was given: its config, ``best_config()``, is what it is for);
+    - ``best_estimator_`` (``refit=True`` only): a clone of the model trained on all the data plus
+      ``n_aug`` augmented copies from ``best_augmenter_``; ``predict``/``score`` delegate to it. With
+      ``refit=False`` (as scikit-learn's ``GridSearchCV(refit=False)``) nothing is fitted or augmented
+      on the whole data after the cross-validation: there is no ``best_estimator_``, and ``predict``
+      and ``score`` raise ``NotFittedError``;
     - ``result_``: the :class:`~multiaug.evaluation.results.EvaluationResult`.
 
     Early stopping (``early_stop=True``), a documented rule in the spirit of successive halving: after
@@ -111,8 +116,8 @@ class AugmentationSearchCV(BaseEstimator):
         for n in active:
             if n in (leader, NONE):
                 continue
-            d = np.asarray(run.scores[n]) - np.asarray(run.scores[leader])
-            st = paired_stats(d, ratio, "corrected", self.early_stop_level)
+            a, b = np.asarray(run.scores[n]), np.asarray(run.scores[leader])
+            st = paired_stats(a - b, ratio, "corrected", self.early_stop_level, scale=_scale(a, b))
             if not math.isnan(st["ci_high"]) and st["ci_high"] < 0:
                 run.active.discard(n)
                 run.notes.append(f"{n} stopped after {split_no + 1} splits (worse than {leader}: "
@@ -169,11 +174,12 @@ class AugmentationSearchCV(BaseEstimator):
         self.best_augmenter_ = None if best is None else clone(best)
         if self.best_augmenter_ is not None:
             self.best_augmenter_.reseed(self.seed)
-        units, _ = run.adapter.units()
-        times = {"augment_fit": 0.0, "augment": 0.0}
-        # fits best_augmenter_ on all the data (and draws the copies the refitted model trains on)
-        X_fit, y_fit = run.adapter.train_set(self.best_augmenter_, units, run.n_aug, times)
         if self.refit:
+            # fits best_augmenter_ on all the data and draws the copies the refitted model trains on; with
+            # refit=False nothing is fitted or drawn on the whole data (GridSearchCV's refit=False)
+            units, _ = run.adapter.units()
+            times = {"augment_fit": 0.0, "augment": 0.0}
+            X_fit, y_fit = run.adapter.train_set(self.best_augmenter_, units, run.n_aug, times)
             self.best_estimator_ = clone(run.model).fit(X_fit, y_fit)
         self.classes_ = run.adapter.classes_
         self._pred_classes = self.classes_ if getattr(run.adapter, "model_codes", False) else None

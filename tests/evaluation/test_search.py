@@ -94,3 +94,36 @@ def test_means_equal_but_for_float_rounding_are_a_tie_that_none_wins(bump_series
 
     res = evaluate(["jitter"], X, y, model=nn1_series, cv=3, repeats=1, scoring=lambda est, X, y: next(values))
     assert res.best == "none"
+
+
+def test_refit_false_fits_and_augments_nothing_on_the_whole_data():
+    # refit=False still fitted best_augmenter_ on all the data and drew its augmented copies (then threw them away)
+    from sklearn.exceptions import NotFittedError
+    from sklearn.neighbors import KNeighborsClassifier
+
+    from multiaug.tabular import GaussianNoise
+
+    calls = []
+
+    class Counting(GaussianNoise):
+        def fit(self, X, y=None, **kw):
+            calls.append(("fit", len(X)))
+            return super().fit(X, y, **kw)
+
+        def augment(self, X, y=None, n_aug=None, **kw):
+            calls.append(("augment", len(X)))
+            return super().augment(X, y, n_aug, **kw)
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 3)), np.repeat([0, 1], 15)
+    X[y == 1] += 2
+    kw = dict(cv=3, include_none=False, early_stop=False, progress=False)
+    s = AugmentationSearchCV(KNeighborsClassifier(1), [Counting(sigma=0.1)], refit=False, **kw).fit(X, y)
+    assert calls and all(n == 20 for _, n in calls)  # the training folds only
+    assert isinstance(s.best_augmenter_, Counting) and not hasattr(s, "best_estimator_")
+    assert s.best_augmenter_.sigma == 0.1 and not hasattr(s.best_augmenter_, "scale_")  # unfitted
+    with pytest.raises(NotFittedError, match="refit=False"):
+        s.predict(X)
+    calls.clear()
+    s = AugmentationSearchCV(KNeighborsClassifier(1), [Counting(sigma=0.1)], refit=True, **kw).fit(X, y)
+    assert calls[-2:] == [("fit", 30), ("augment", 30)] and hasattr(s, "best_estimator_")

@@ -1,0 +1,89 @@
+"""Configs and save/load: what a rebuilt augmenter keeps of the original (multiaug/core/persistence.py)."""
+import json
+
+import pytest
+import torch
+
+from multiaug.core import Augmenter
+from multiaug.core.compose import OneOf, RandAugment, Sequential, SomeOf, Sometimes
+from multiaug.timeseries import Jitter, Scaling
+
+
+def _x():
+    return torch.randn(6, 2, 16, generator=torch.Generator().manual_seed(0))
+
+
+def _shared_trees():
+    """Compositions holding one augmenter object at several places (built fresh for each use)."""
+    j = Jitter(sigma=0.1)
+    yield "sequential", Sequential([j, Scaling(), j], seed=3)
+    j = Jitter(sigma=0.1)
+    yield "one_of", OneOf([j, Scaling(), j], seed=3)
+    j = Jitter(sigma=0.1)
+    yield "some_of", SomeOf([j, Scaling(), j], n=(1, 3), seed=3)
+    j = Jitter(sigma=0.1)
+    yield "rand_augment", RandAugment([j, Scaling(), j], seed=3)
+    j, s = Jitter(sigma=0.1), Scaling()
+    o = OneOf([j, s])
+    yield "nested", Sequential([o, j, Sometimes(s, p=0.5), o], seed=3)
+
+
+@pytest.mark.parametrize("index", range(5), ids=[n for n, _ in _shared_trees()])
+def test_a_child_held_twice_replays_after_config_and_save_load(index, tmp_path):
+    # the same child object twice used to come back as two objects: each seeded from the parent's stream and
+    # drawing from its own stream, so the reloaded composition gave other outputs than the original
+    _, tree = list(_shared_trees())[index]
+    config = json.loads(json.dumps(tree.to_config()))
+    rebuilt = Augmenter.from_config(config)
+    tree.save(tmp_path / "saved")
+    loaded = Augmenter.load(tmp_path / "saved")
+    x = _x()
+    for _ in range(2):  # the streams advance alike
+        out = tree(x)
+        assert torch.equal(rebuilt(x), out) and torch.equal(loaded(x), out)
+    assert repr(rebuilt) == repr(tree)
+
+
+def test_shared_places_are_written_with_one_instance_number_and_rebuilt_as_one_object():
+    j, s = Jitter(sigma=0.1), Scaling()
+    tree = Sequential([j, s, j, OneOf([s, Jitter()])])
+    cfg = tree.to_config()
+    kids = cfg["params"]["augmenters"]
+    assert kids[0]["instance"] == kids[2]["instance"] == 0 and kids[0]["params"] == kids[2]["params"]
+    assert kids[1]["instance"] == kids[3]["params"]["augmenters"][0]["instance"] == 1
+    assert "instance" not in kids[3] and "instance" not in kids[3]["params"]["augmenters"][1]  # held once
+    assert "instance" not in Sequential([Jitter(), Jitter()]).to_config()["params"]["augmenters"][0]
+    rebuilt = Augmenter.from_config(cfg)
+    a = rebuilt.augmenters
+    assert a[0] is a[2] and a[1] is a[3].augmenters[0] and a[0] is not a[3].augmenters[1]
+    rebuilt.set_params(augmenters__0__sigma=0.5)  # one object: both places follow
+    assert a[2].sigma == 0.5
+
+
+def test_instance_numbers_that_disagree_are_refused():
+    cfg = Sequential([Jitter(sigma=0.1), Jitter(sigma=0.2)]).to_config()
+    for kid in cfg["params"]["augmenters"]:
+        kid["instance"] = 0
+    with pytest.raises(ValueError, match="places of instance 0 describe different augmenters"):
+        Augmenter.from_config(cfg)
+    cfg["params"]["augmenters"][0]["instance"] = "zero"
+    with pytest.raises(ValueError, match="instance expected an integer"):
+        Augmenter.from_config(cfg)
+
+
+def test_a_torch_device_comes_back_a_torch_device(tmp_path):
+    # device=torch.device("cpu") came back as the string "cpu": get_params and repr differed from the original's
+    for device in (torch.device("cpu"), "cpu", None):
+        aug = Sequential([Jitter(device=device)], device=device)
+        rebuilt = Augmenter.from_config(json.loads(json.dumps(aug.to_config())))
+        aug.save(tmp_path / "d")
+        loaded = Augmenter.load(tmp_path / "d")
+        for other in (rebuilt, loaded):
+            assert type(other.device) is type(device) and other.device == device
+            assert type(other.augmenters[0].device) is type(device)
+            assert repr(other) == repr(aug) and other.to_config() == aug.to_config()
+    assert Jitter(device=torch.device("cpu")).to_config()["params"]["device"] == {"torch.device": "cpu"}
+    assert Jitter(device="cpu").to_config()["params"]["device"] == "cpu"
+    cfg = {"augmenter": "jitter", "params": {"device": {"torch.device": "no such device"}}}
+    with pytest.raises(ValueError, match="'torch.device'.*name of a torch device.*'no such device'"):
+        Augmenter.from_config(cfg)
