@@ -305,9 +305,13 @@ class SklearnMixin:
         copies. Works for classification and regression targets; inside an
         ``imblearn.pipeline.Pipeline`` it only runs at fit time.
 
-        ``fit_params`` go to :meth:`fit` (``RegMix``'s ``X_val``/``y_val``). Through a Pipeline
-        (``pipe.fit(X, y, aug__X_val=...)``) they arrive only with scikit-learn's metadata routing on:
-        ``sklearn.set_config(enable_metadata_routing=True)`` and
+        Keywords: those :meth:`fit` names go to it (``RegMix``'s ``X_val``/``y_val``, ``AutoTCL``'s
+        ``callback``); the modality's call inputs go to :meth:`augment`, as in ``aug(X, lengths=...)``
+        (time series' ``lengths``: variable-length series padded at the end, whose copies keep each
+        source row's padding; tables' ``hard``); both when both take one. Any other keyword raises
+        ``TypeError`` naming it and what the augmenter takes. Through a Pipeline
+        (``pipe.fit(X, y, aug__X_val=...)``) fit parameters arrive only with scikit-learn's metadata
+        routing on: ``sklearn.set_config(enable_metadata_routing=True)`` and
         ``aug.set_fit_resample_request(X_val=True, y_val=True)``; without it imblearn passes step
         parameters to ``fit`` only, which a sampler step never calls."""
         if y is None:
@@ -321,9 +325,11 @@ class SklearnMixin:
                 f"step.set_fit_resample_request({', '.join(f'{d}=True' for d in dropped)}), then "
                 f"pipe.fit(X, y, {', '.join(f'{d}=...' for d in dropped)})"
             )
+        fit_kw, call_kw = _route_fit_resample_params(self, fit_params)
+        self._check_fit_resample_inputs(call_kw)
         # fit first: an augmenter fitted earlier reads X as its *new* fit does (other columns, other
         # categories), as imblearn's fit_resample refits; fits that take y check its length themselves
-        self.fit(X, y, **fit_params)
+        self.fit(X, y, **fit_kw)
         xi, ctx = self._to_internal(X)
         n = self.handler.length(xi)
         if label_length(y) != n:
@@ -331,11 +337,15 @@ class SklearnMixin:
                 f"{type(self).__name__}.fit_resample: X has {n} samples but y has {label_length(y)}; "
                 "expected one target per sample"
             )
-        X_aug, y_aug, _ = self.augment(X, y)
+        X_aug, y_aug, _ = self.augment(X, y, **call_kw)
         y_aug = self.resample_labels(y, y_aug)
         # a sample given alone (a series (T,) or (T, C)) is the first row of a batch, as its copies are
         X_orig = self.handler.restore(xi, self.handler.many_ctx(ctx))
         return self.handler.concat([X_orig, X_aug]), concat_labels([y, y_aug])
+
+    def _check_fit_resample_inputs(self, inputs: dict[str, Any]) -> None:
+        """Hook of :meth:`fit_resample`: refuse call inputs (``lengths``...) that its ``fit`` would
+        not see although the fitted state depends on them (default: none refused)."""
 
     def resample_labels(self, y: Any, y_aug: Any) -> Any:
         """Labels given to estimators by ``fit_resample`` for the augmented copies ``y_aug`` of ``y``:
@@ -346,6 +356,38 @@ class SklearnMixin:
 
     def _resample_labels(self, y: Any, y_aug: Any) -> Any:
         return resample_labels(y, y_aug)
+
+
+def _keyword_names(fn: Any, skip: tuple[str, ...]) -> set[str]:
+    """The parameters ``fn`` names (not ``*args``/``**kwargs``), less ``skip``."""
+    return {p.name for p in inspect.signature(fn).parameters.values()
+            if p.name not in skip and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
+
+
+def _route_fit_resample_params(est: Any, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``fit_resample``'s keywords as ``(to fit, to augment)``: those a ``fit`` of ``est`` or of an
+    augmenter inside it names go to ``fit`` (a composition forwards them), the modality's call inputs
+    (those an ``_extra_inputs`` names: ``lengths``, ``hard``...) to ``augment``; ``TypeError`` naming
+    any other (a misspelt ``lenghts`` was handed to ``fit``, which ignored it)."""
+    if not params:
+        return {}, {}
+    members = list(est._descendants()) if hasattr(est, "_descendants") else [est]
+    fit_names: set[str] = set()
+    call_names: set[str] = set()
+    for a in members:
+        fit_names |= _keyword_names(type(a).fit, ("self", "X", "y"))
+        call_names |= _keyword_names(type(a)._extra_inputs, ("self", "x", "y"))
+    unknown = sorted(set(params) - fit_names - call_names)
+    if unknown:
+        takes = [f"fit's {', '.join(sorted(fit_names))}" if fit_names else "",
+                 f"the call's {', '.join(sorted(call_names))}" if call_names else ""]
+        takes = " and ".join(t for t in takes if t) or "no keyword argument"
+        raise TypeError(
+            f"{type(est).__name__}.fit_resample: unexpected keyword argument(s) {unknown}; it takes {takes}"
+        )
+    fit_kw = {k: v for k, v in params.items() if k in fit_names}
+    call_kw = {k: v for k, v in params.items() if k in call_names}
+    return fit_kw, call_kw
 
 
 def _clone_params(est: Any) -> Any:

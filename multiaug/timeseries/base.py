@@ -104,7 +104,8 @@ class TimeSeriesHandler(TensorHandler):
         if not t.is_floating_point():
             t = float_of_ints(t)
         if not all_finite(t):  # on the CPU before any move to the device: a device input costs one read
-            raise ValueError("x: contains NaN or inf values; clean or impute them first")
+            raise ValueError("x: contains NaN or inf values; clean or impute them first (NaN padding of "
+                             "variable-length series: fill it, e.g. np.nan_to_num(x), and pass lengths=)")
         ndim = t.dim()
         if ndim == 3 and not cl:
             _warn_if_channels_last(tuple(t.shape), aug)
@@ -157,10 +158,21 @@ register_modality(TimeSeriesHandler())
 def _refuse_fit_lengths(aug: Any, fit_params: dict[str, Any]) -> None:
     if "lengths" in fit_params:
         raise TypeError(
-            f"{type(aug).__name__}.fit: lengths is not a fit argument (fit does not use it, and fit_resample would "
-            "pass it to fit only, augmenting the copies over the padding); give lengths to the call: "
-            "aug(X, lengths=lengths) or aug.augment(X, y, lengths=lengths)"
+            f"{type(aug).__name__}.fit: lengths is not a fit argument (fit does not use it); give lengths to the "
+            "call: aug(X, lengths=lengths), aug.augment(X, y, lengths=lengths) or "
+            "aug.fit_resample(X, y, lengths=lengths)"
         )
+
+
+def _drawn_steps(params: Any) -> int | None:
+    """The number of time steps of the batch ``params`` were drawn for, when an entry shows it."""
+    if not isinstance(params, dict):
+        return None
+    for key in TimeSeriesAugmenter._time_keys:
+        v = params.get(key)
+        if isinstance(v, torch.Tensor) and v.dim() >= 2:
+            return int(v.shape[-1])
+    return None
 
 
 class TimeSeriesAugmenter(Augmenter):
@@ -170,8 +182,11 @@ class TimeSeriesAugmenter(Augmenter):
     lengths, ``aug(x, lengths=lengths)`` (or ``aug.sample(x, lengths=lengths)`` then
     ``aug.apply(x, params)``), with ``lengths`` an ``(N,)`` integer tensor/array/list in ``[1, T]``.
     Augmenters then act on each series' valid part only and leave its padding as it was.
-    Compositions (``Sequential``, ``OneOf``...) do not forward ``lengths``: call the augmenters in
-    turn, or compose with equal lengths.
+    ``aug.augment(x, y, lengths=lengths)`` and ``aug.fit_resample(x, y, lengths=lengths)`` (class
+    balancing with ``sampling_strategy`` too) give each copy its source series' length: its padding
+    stays padding. NaN padding is refused (as any NaN): fill it (``np.nan_to_num(x)``) and pass the
+    lengths. Compositions (``Sequential``, ``OneOf``...) do not forward ``lengths``: call the
+    augmenters in turn, or compose with equal lengths.
 
     Params: ``{"active": (N,) bool, **draws}`` plus ``"lengths"`` when lengths were given; with
     ``p < 1`` the draws are made for every series (``p_mode = "mask"``) and the inactive series are
@@ -182,6 +197,12 @@ class TimeSeriesAugmenter(Augmenter):
     ``aug.apply_mask(mask, params)`` for the mask (``(N, T)`` or ``(N, K, T)``, any dtype; time-axis
     augmenters move it with the series by nearest-step lookup, value-only augmenters leave it as it
     is). Time-axis augmenters also accept an integer/bool mask directly in ``aug.apply(mask, params)``.
+    ``sample``/``apply``/``apply_mask`` take the internal layout, time last (series ``(N, C, T)``,
+    masks ``(N, K, T)``), also with ``channels_last=True``, which tells only ``aug(x)``, ``augment``
+    and ``fit_resample`` how to read their input: transpose channels-last data and masks for them,
+    ``x.transpose(1, 2)`` (NumPy: ``np.swapaxes(x, 1, 2)``), and the results back. (An ``(N, T, K)``
+    mask is not read as channels-last: the mask pairs with ``apply``'s time-last series, and the two
+    layouts cannot be told apart when ``K == T``.)
     """
 
     modality = "timeseries"
@@ -232,10 +253,19 @@ class TimeSeriesAugmenter(Augmenter):
         return lengths
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "TimeSeriesAugmenter":
-        """Nothing to learn: checks ``X``. ``lengths`` is refused here: ``fit`` has no use for it, and
-        ``fit_resample`` would pass it to ``fit`` only, augmenting the copies over the padding."""
+        """Nothing to learn: checks ``X``. ``lengths`` is refused here: ``fit`` has no use for it
+        (``fit_resample`` gives it to the augmentation, not to ``fit``)."""
         _refuse_fit_lengths(self, fit_params)
         return super().fit(X, y, **fit_params)
+
+    def _check_fit_resample_inputs(self, inputs: dict[str, Any]) -> None:
+        # a learned augmenter's fit trains on whole series: with lengths its networks would learn the padding
+        if self.learned and inputs.get("lengths") is not None:
+            raise TypeError(
+                f"{type(self).__name__}.fit_resample: lengths would reach the augmentation but not fit, which trains "
+                "on whole series (padding included); fit on equal-length series, then call "
+                "aug.augment(X, y, lengths=lengths)"
+            )
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:  # noqa: D401
         return {}
@@ -265,7 +295,8 @@ class TimeSeriesAugmenter(Augmenter):
         """Refuse, naming ``name``, a batch of another number of series, time steps or (``channels``)
         channels than the batch ``params`` were drawn for."""
         n, c, t = x.shape
-        hint = "; a mask is (N, T) or (N, K, T), time last (also with channels_last=True)" if name == "mask" else ""
+        hint = ("; a mask is (N, T) or (N, K, T), time last, as sample/apply take series (N, C, T), also with "
+                "channels_last=True" if name == "mask" else "")
         active = params.get("active")
         if isinstance(active, torch.Tensor) and active.dim() == 1 and active.shape[0] != n:
             raise ValueError(f"{name}: params were drawn for {active.shape[0]} series, got {n}")
@@ -302,6 +333,15 @@ class TimeSeriesAugmenter(Augmenter):
                              f"of shape {tuple(getattr(mask, 'shape', ()))}")
         squeeze = m.dim() == 2
         mi = m[:, None, :] if squeeze else m
+        steps = _drawn_steps(params)
+        if not squeeze and steps is not None and m.shape[2] != steps and m.shape[1] == steps:
+            cl = " (channels_last=True tells only aug(x), augment and fit_resample how to read their input)"
+            raise ValueError(
+                f"mask: expected (N, K, T) with time last, got shape {tuple(m.shape)}, which looks channels-last "
+                f"(N, T, K) for the {steps} time steps params were drawn for; sample, apply and apply_mask take "
+                f"time last{cl if self.channels_last else ''}: pass mask.transpose(1, 2) "
+                "(NumPy: np.swapaxes(mask, 1, 2)) and transpose the result back"
+            )
         active = Augmenter._params_active(self, mi, params).to(mi.device)
         self._check_drawn_for(mi, params, "mask", channels=False)
         out = self.handler.where(active, self._apply_mask(mi, params).to(mi.dtype), mi)

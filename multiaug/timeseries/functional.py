@@ -142,14 +142,21 @@ def linear_curve(knots: torch.Tensor, t: int) -> torch.Tensor:
     return _curve(knots, t, "linear")
 
 
-def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> torch.Tensor:
+def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None,
+             lengths: torch.Tensor | None = None) -> torch.Tensor:
     """Read ``x`` (``(N, C, T)``, any dtype) at source positions ``pos`` (``(N, T_out)``).
 
     ``mode='linear'`` (default for floating ``x``) interpolates between neighbouring steps;
     ``mode='nearest'`` (default for integer/bool ``x``: masks, segmentation labels) rounds the
     position, so labels stay labels. Positions are clamped to ``[0, T - 1]``. A float64 (or half,
     bfloat16, integer) series is read exactly at whole-step positions, so an identity map returns it
-    unchanged; a float32 one may move there by ~1e-6 of its values (one grid_sample pass, no check)."""
+    unchanged; a float32 one may move there by ~1e-6 of its values (one grid_sample pass, no check).
+
+    ``lengths`` (``(N,)``, valid steps per series, for maps that read ``[0, lengths[i] - 1]`` only,
+    as the ``*_pos`` maps built with lengths do on valid steps): linear interpolation at the last valid
+    step also reads the first padding step, with weight 0, and ``0 * NaN`` is NaN; a NaN or inf
+    there (NaN padding given to ``sample``/``apply``) is read as the last valid value instead, so the
+    valid steps come out finite and as with finite padding."""
     n, c, t = x.shape
     if mode is None:
         mode = "linear" if x.is_floating_point() else "nearest"
@@ -157,6 +164,8 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> tor
         raise ValueError(f"mode must be 'linear' or 'nearest', got {mode!r}")
     if mode == "nearest":
         return _read_steps(x, pos.to(x.device))
+    if lengths is not None and x.is_floating_point():
+        x = _finite_past_lengths(x, lengths)
     pdt = torch.float64 if x.dtype == torch.float64 or pos.dtype == torch.float64 else torch.float32
     pos = pos.to(x.device, pdt)
     if x.dtype != torch.float32 or t == 1:  # (float32: grid_sample's border padding clamps, one pass less)
@@ -199,6 +208,22 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None) -> tor
 
 #: output size up to which resample fixes a float64 batch's whole steps with one select (same values)
 _SMALL_READ = 1 << 14
+
+
+def _finite_past_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """``x`` with a non-finite first padding step (step ``lengths[i]``, the right neighbour read with
+    weight 0 at the last valid step) replaced by the last valid step's values: one gather of ``(N, C)``
+    values; ``x`` itself when they are finite (on the CPU; on a device, with no host read, a copy with
+    the same finite values)."""
+    n, c, t = x.shape
+    lengths = lengths.to(x.device)
+    nxt = lengths.clamp(max=t - 1)[:, None, None].expand(n, c, 1)
+    col = x.gather(2, nxt)
+    bad = ~torch.isfinite(col) & (lengths < t)[:, None, None]
+    if host_reads_cheap(x.device) and not bool(bad.any()):
+        return x
+    last = x.gather(2, (lengths - 1).clamp(min=0)[:, None, None].expand(n, c, 1))
+    return x.scatter(2, nxt, torch.where(bad, last, col))
 
 
 def _read_steps(x: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
@@ -312,13 +337,19 @@ def draw_beta(alpha: float, beta: float, n: int, g: torch.Generator, device) -> 
     float32 gammas ``sample * U ** (1 / alpha)`` often underflow to 0, which gave 0 (the partner
     only) instead of 0 or 1 with equal chance."""
 
-    def log_gamma(shape: float) -> torch.Tensor:
+    def log_gamma(shape: float) -> tuple[torch.Tensor, torch.Tensor]:
         sample, ub, a, boost = _gamma_parts(torch.full((n,), float(shape), device=device, dtype=torch.float32), g, 16)
-        return torch.log(sample) + torch.where(boost, torch.log(ub) / a, torch.zeros_like(a))
+        lu = torch.where(boost, torch.log(ub), torch.zeros_like(a))
+        return torch.log(sample) + torch.where(boost, lu / a, torch.zeros_like(a)), lu
 
-    la = log_gamma(alpha)
-    lb = log_gamma(beta)
-    return torch.sigmoid(la - lb).clamp(0.0, 1.0)
+    la, lua = log_gamma(alpha)
+    lb, lub = log_gamma(beta)
+    d = la - lb
+    # shapes below ~1e-36 (float32's normal range ends at 1.2e-38): log(U) / shape is -inf on both
+    # sides and -inf - -inf is NaN. The limit is decided by the larger log(U) / shape, compared in
+    # float64 from the given shapes (0 or 1, as Beta(a, a) gives for a -> 0)
+    tie = torch.sign(lua.double() / float(alpha) - lub.double() / float(beta)).to(d.dtype) * math.inf
+    return torch.sigmoid(torch.where(torch.isnan(d), tie, d)).clamp(0.0, 1.0).nan_to_num(0.5)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -516,6 +547,10 @@ def _map_dtype(dtype: torch.dtype | None, *like: torch.Tensor) -> torch.dtype:
     return torch.float64 if any(v.dtype == torch.float64 for v in like) else torch.float32
 
 
+#: speeds above this are rescaled by :func:`time_warp_pos` (a cumulative sum of 2**31 of them stays finite)
+_HUGE_SPEED = 2.0 ** 64
+
+
 def time_warp_pos(speed_knots: torch.Tensor, t: int, lengths: torch.Tensor | None = None,
                   dtype: torch.dtype | None = None) -> torch.Tensor:
     """Monotone time warp from positive speeds at ``K`` knots ``(N, K)``.
@@ -523,12 +558,17 @@ def time_warp_pos(speed_knots: torch.Tensor, t: int, lengths: torch.Tensor | Non
     The speed is linearly interpolated over the output axis and integrated (cumulative sum), then
     rescaled so the warp maps the first valid step to 0 and the last to ``length - 1``. Speeds > 0
     make it strictly increasing. ``dtype``: of the map (float32, or float64 for float64 series; by
-    default float64 when ``speed_knots`` is)."""
+    default float64 when ``speed_knots`` is). Only the speeds' ratios matter: speeds above ``2**64``
+    are divided by each series' largest first (their float32 cumulative sum overflowed from ratios of
+    about 1e36, and ``inf / inf`` gave NaN positions)."""
     dtype = _map_dtype(dtype, speed_knots)
     n = speed_knots.shape[0]
     dev = speed_knots.device
     res = 1024 if lengths is not None else t
-    speed = linear_curve(speed_knots[:, None, :].to(dtype), res)[:, 0]  # (N, res)
+    knots = speed_knots.to(dtype)
+    top = knots.amax(1, keepdim=True)
+    knots = knots / torch.where(top > _HUGE_SPEED, top, 1.0)  # (exact for ordinary speeds: divided by 1)
+    speed = linear_curve(knots[:, None, :], res)[:, 0]  # (N, res)
     cum = torch.cumsum(speed, dim=1)
     cum = cum.sub_(cum[:, :1].clone())
     span = _span(lengths, n, t, dev, dtype)

@@ -33,7 +33,8 @@ class _TimeMap(TimeSeriesAugmenter):
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
         mode = self.resample_mode if x.is_floating_point() else "nearest"
-        return F.keep_padding(F.resample(x, params["pos"], mode), x, params.get("lengths"))
+        lengths = params.get("lengths")
+        return F.keep_padding(F.resample(x, params["pos"], mode, lengths), x, lengths)
 
 
 @register("jitter")

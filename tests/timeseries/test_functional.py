@@ -308,3 +308,91 @@ def test_resample_float64_reads_whole_steps_exactly_and_interpolates_the_rest(co
                 assert np.allclose(out[i, ch].detach().numpy(), want, rtol=0, atol=1e-6)
         out.sum().backward()
         assert torch.isclose(xr.grad.sum(), torch.tensor(float(out.numel()), dtype=torch.float64))
+
+
+def _nan_padded(dtype, n=16, c=3, t=40, seed=0):
+    """Walks NaN-padded past random lengths, and the same walks padded with their last valid value."""
+    g = _gen(seed)
+    x = torch.randn(n, c, t, generator=g).cumsum(-1).to(dtype)
+    lengths = torch.randint(2, t, (n,), generator=g)
+    lengths[0] = t  # one series without padding
+    pad = (torch.arange(t)[None, :] >= lengths[:, None])[:, None, :].expand(n, c, t)
+    last = x.gather(2, (lengths - 1)[:, None, None].expand(n, c, 1)).expand(n, c, t)
+    return x.masked_fill(pad, float("nan")), torch.where(pad, last, x), lengths, pad
+
+
+@pytest.mark.parametrize("costly_reads", [False, True])
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+def test_resample_with_lengths_reads_no_nan_of_the_padding(dtype, costly_reads):
+    # at the last valid step linear interpolation also reads the first padding step with weight 0:
+    # float32 (grid_sample) and half (two gathers and a lerp) gave 0 * NaN = NaN there
+    from multiaug.core.hostreads import assume_costly_host_reads
+
+    xn, xe, lengths, pad = _nan_padded(dtype)
+    n, c, t = xn.shape
+    span = (lengths - 1).to(torch.float64)[:, None]
+    pos = (torch.rand(n, t, generator=_gen(1), dtype=torch.float64) * span).to(F.pos_dtype(xn))
+    pos[:, :3] = span.to(pos.dtype)  # the last valid step itself
+    ctx = assume_costly_host_reads if costly_reads else contextlib.nullcontext
+    with ctx():
+        out = F.resample(xn, pos, lengths=lengths)
+        ref = F.resample(xe, pos, lengths=lengths)
+    assert torch.isfinite(out).all()
+    assert torch.equal(out, ref)  # as if padded with the last valid value
+    assert torch.equal(F.resample(xe, pos), ref)  # finite padding: the same values as without lengths
+    want = xe.gather(2, (lengths - 1)[:, None, None].expand(n, c, 3))
+    exact = dtype != torch.float32  # float32: grid_sample's coordinates move a whole step by ~1 ulp
+    assert torch.equal(out[:, :, :3], want) if exact else torch.allclose(out[:, :, :3], want, rtol=1e-6, atol=1e-6)
+    if dtype == torch.float32:  # grad flows to the valid steps as without NaN
+        xr = xe.clone().requires_grad_()
+        F.resample(xr.masked_fill(pad, float("nan")), pos, lengths=lengths).sum().backward()
+        assert torch.isfinite(xr.grad).all()
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.bfloat16])
+@pytest.mark.parametrize("name", ["time_warp", "window_warp", "window_slice", "crop_resize"])
+def test_interpolating_warps_of_nan_padded_series_via_sample_and_apply(name, dtype):
+    # the public call refuses NaN; sample/apply take it, and TimeWarp/WindowWarp put NaN on each
+    # series' last valid step (float32, half)
+    from multiaug import registry
+
+    xn, xe, lengths, pad = _nan_padded(dtype, n=32)
+    kw = {"reduce_ratio": 1.0} if name == "window_slice" else {}  # the window's end on the last valid step
+    aug = registry.create(name, seed=0, **kw)
+    params = aug.sample(xn, lengths=lengths)
+    out = aug.apply(xn, params)
+    assert torch.isfinite(out[~pad]).all() and out[pad].isnan().all()  # padding stays padding
+    assert torch.equal(out[~pad], aug.apply(xe, params)[~pad])
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+@pytest.mark.parametrize("with_lengths", [False, True])
+def test_time_warp_pos_of_huge_speed_ratios_stays_finite(dtype, with_lengths):
+    # only the speeds' ratios matter, but their float32 cumulative sum overflowed from a ratio of about
+    # 1e36 (TimeWarp's max_speed_ratio may be up to float32's max): inf / inf gave NaN positions
+    n, t = 8, 300
+    u = torch.rand(n, 5, generator=_gen(0))
+    u = (u - u.amin(1, keepdim=True)) / (u.amax(1, keepdim=True) - u.amin(1, keepdim=True))
+    lengths = torch.randint(2, t + 1, (n,), generator=_gen(1)) if with_lengths else None
+    last = (lengths if with_lengths else torch.full((n,), t)) - 1
+    for ratio in (3.0, 1e36, 3.4e38):
+        speed = torch.exp(u * torch.log(torch.tensor(ratio)))
+        pos = F.time_warp_pos(speed, t, lengths, dtype=dtype)
+        assert torch.isfinite(pos).all()
+        assert (pos.diff(dim=1) >= 0).all() or with_lengths  # (with lengths the padding restarts at its step)
+        valid = torch.arange(t)[None, :] <= last[:, None]
+        assert (pos[valid] >= -1e-3).all() and (pos <= t - 1 + 1e-3).all()  # (ends: up to rounding)
+        assert torch.allclose(pos.gather(1, last[:, None]), last[:, None].to(dtype), atol=1e-3)
+    # speeds below the rescaling threshold are used as they are: the same map as before, bit for bit
+    small = torch.exp(u * torch.log(torch.tensor(1e18)))
+    ref = F.time_warp_pos(small * 1.0, t, lengths, dtype=dtype)
+    assert torch.equal(F.time_warp_pos(small, t, lengths, dtype=dtype), ref)
+
+
+@pytest.mark.parametrize("alpha", [1e-36, 1e-39, 1e-45, 1e-300])
+def test_beta_with_shapes_below_float32_normals_gives_zero_or_one(alpha):
+    # log(U) / alpha was -inf on both sides: -inf - -inf = NaN mixing weights (NaN series and labels)
+    lam = F.draw_beta(alpha, alpha, 4000, _gen(0), "cpu")
+    assert torch.isfinite(lam).all() and ((lam == 0) | (lam == 1)).all()
+    assert abs(float(lam.mean()) - 0.5) < 0.05  # Beta(a, a) -> 0 or 1 with equal chance
+    assert torch.equal(F.draw_beta(alpha, alpha, 4000, _gen(0), "cpu"), lam)

@@ -398,6 +398,18 @@ def test_fit_refuses_lengths_and_unknown_arguments():
         AutoTCL(**TINY_AUTOTCL, seed=0).fit(x, n_iter=5)
 
 
+def test_fit_resample_refuses_lengths_its_fit_would_not_see():
+    # fit_resample gives lengths to the augmentation only: AutoTCL's networks would train on the padding
+    x, y = _two_classes(n_per=4)
+    aug = AutoTCL(**TINY_AUTOTCL, seed=0)
+    with pytest.raises(TypeError, match="AutoTCL.fit_resample: lengths would reach the augmentation but not fit"):
+        aug.fit_resample(x, y, lengths=[48] * 8)
+    assert not aug.__sklearn_is_fitted__()  # refused before any training
+    with pytest.raises(TypeError, match=r"AutoTCL.fit_resample: unexpected keyword argument\(s\) \['n_iter'\]; "
+                                        r"it takes fit's callback and the call's lengths"):
+        aug.fit_resample(x, y, n_iter=5)
+
+
 def test_params_for_another_length_are_refused_by_name(fitted):
     aug, x = fitted
     params = aug.sample(x)

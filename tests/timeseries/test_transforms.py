@@ -141,13 +141,70 @@ def test_lengths_accepts_array_likes_and_names_values_that_are_not_integers():
         Jitter()(x, lengths=[20, None, 9])
 
 
-def test_fit_resample_refuses_lengths_it_would_not_pass_on():
-    # fit_resample gives its keywords to fit only: the copies were augmented over the padding
-    x = _walks(n=4, t=10)
-    with pytest.raises(TypeError, match="Jitter.fit: lengths is not a fit argument"):
-        Jitter(seed=0).fit_resample(x, np.array([0, 1, 0, 1]), lengths=[10, 5, 3, 2])
-    with pytest.raises(TypeError, match="lengths is not a fit argument"):
-        TimeWarp(seed=0).fit(x, lengths=[10, 5, 3, 2])
+def _padded_by_row(n=8, c=2, t=30, seed=0):
+    """Walks padded at the end with a value that names the row (1000 + i): a copy's padding tells its source."""
+    x = _walks(n=n, c=c, t=t, seed=seed)
+    lengths = torch.tensor([t - 1, 10, 17, 25, 12, 29, 14, 21][:n])
+    pad = torch.arange(t)[None, :] >= lengths[:, None]
+    x = torch.where(pad[:, None, :], (1000.0 + torch.arange(n, dtype=x.dtype))[:, None, None], x)
+    return x, lengths
+
+
+@pytest.mark.parametrize("balance", [False, True])
+@pytest.mark.parametrize("name", [n for n in CLASSIC if not getattr(registry.get(n), "mixes_samples", False)])
+def test_fit_resample_with_lengths_keeps_each_copys_padding_and_label(name, balance):
+    # fit_resample(X, y, lengths=...) was refused (its keywords went to fit only): the lengths now reach
+    # the augmentation, per copy, with n_aug copies or with class balancing
+    x, lengths = _padded_by_row()
+    y = np.array([0, 0, 0, 0, 0, 1, 1, 2])
+    kw = {"sampling_strategy": "auto"} if balance else {"n_aug": 2}
+    Xr, yr = registry.create(name, seed=0, **kw).fit_resample(x, y, lengths=lengths.numpy())
+    n = len(y)
+    assert torch.equal(Xr[:n], x) and np.array_equal(yr[:n], y)
+    if balance:
+        assert np.bincount(yr).tolist() == [5, 5, 5]
+    else:
+        assert len(yr) == 3 * n
+    for row, label in zip(Xr[n:], yr[n:]):
+        src = int(row[0, -1].item()) - 1000  # every series is padded: its last step names its source
+        assert 0 <= src < n and label == y[src]
+        length = int(lengths[src])
+        assert torch.equal(row[:, length:], x[src, :, length:])  # padding stays padding
+        assert torch.isfinite(row).all()
+        if registry.get(name).warps_time:  # a warp reads the valid steps only, never the padding
+            assert row[:, :length].abs().max() < 500
+
+
+def test_fit_resample_with_lengths_of_a_mixing_augmenter_keeps_each_series_padding():
+    x, lengths = _padded_by_row()
+    Xr, yr = TSMixup(seed=0).fit_resample(x, np.array([0, 1] * 4), lengths=lengths)
+    for row in Xr[8:]:
+        src = int(row[0, -1].item()) - 1000
+        assert torch.equal(row[:, int(lengths[src]):], x[src, :, int(lengths[src]):])
+    assert len(yr) == 16
+
+
+def test_fit_resample_with_lengths_equals_augment_with_lengths():
+    x, lengths = _padded_by_row()
+    y = np.arange(8) % 2
+    Xr, yr = TimeWarp(seed=3, n_aug=2).fit_resample(x.numpy(), y, lengths=lengths.tolist())
+    Xa, ya, src = TimeWarp(seed=3, n_aug=2).augment(x.numpy(), y, lengths=lengths.tolist())
+    assert np.array_equal(Xr[8:], Xa) and np.array_equal(yr[8:], ya) and np.array_equal(src, np.tile(np.arange(8), 2))
+
+
+def test_fit_resample_names_keywords_it_does_not_take():
+    x, lengths = _padded_by_row()
+    y = np.arange(8) % 2
+    # a misspelt keyword went to fit, which ignored it: the copies were augmented over the padding
+    with pytest.raises(TypeError, match=r"Jitter.fit_resample: unexpected keyword argument\(s\) \['lenghts'\]; "
+                                        r"it takes the call's lengths"):
+        Jitter(seed=0).fit_resample(x, y, lenghts=lengths)
+    with pytest.raises(ValueError, match=r"lengths: expected 8 integers"):
+        Jitter(seed=0).fit_resample(x, y, lengths=[10, 5])
+    with pytest.raises(TypeError, match="compositions do not forward lengths"):
+        multiaug.Sequential([Jitter(), Scaling()], seed=0).fit_resample(x, y, lengths=lengths)
+    with pytest.raises(TypeError, match="lengths is not a fit argument.*fit_resample\\(X, y, lengths=lengths\\)"):
+        TimeWarp(seed=0).fit(x, lengths=lengths)
 
 
 @pytest.mark.parametrize("name", CLASSIC)
@@ -164,14 +221,23 @@ def test_params_replayed_on_another_batch_are_refused_by_name(name):
             aug.apply(_walks(n=4, t=25), params)
 
 
-def test_a_mask_with_time_not_last_is_refused():
-    # channels-last users' (N, T, K) masks used to come back as (N, T, T) nonsense
+@pytest.mark.parametrize("name", ["time_warp", "jitter", "ts_cutmix"])
+def test_a_mask_with_time_not_last_is_refused(name):
+    # channels-last users' (N, T, K) masks used to come back as (N, T, T) nonsense; then they were refused
+    # without saying that sample/apply/apply_mask take time last whatever channels_last is, nor how to fix it
     x = _walks(n=3, c=4, t=20)
-    aug = TimeWarp(seed=0, channels_last=True)
-    params = aug.sample(x)
-    with pytest.raises(ValueError, match=r"mask: params were drawn for series of 20 time steps, got 2; a mask is \(N, T\)"):
-        aug.apply_mask(torch.zeros(3, 20, 2, dtype=torch.long), params)
+    aug = registry.create(name, seed=0, channels_last=True)
+    params = aug.sample(x)  # the internal layout (N, C, T), also with channels_last=True
+    for mask in (torch.zeros(3, 20, 2, dtype=torch.long), np.zeros((3, 20, 2), dtype=bool)):
+        with pytest.raises(ValueError, match=r"mask: expected \(N, K, T\) with time last, got shape \(3, 20, 2\), "
+                                             r"which looks channels-last \(N, T, K\) for the 20 time steps.*"
+                                             r"channels_last=True tells only aug\(x\).*mask.transpose\(1, 2\)"):
+            aug.apply_mask(mask, params)
+    with pytest.raises(ValueError, match=r"mask: params were drawn for series of 20 time steps, got 3; a mask is \(N, T\) "
+                                         r"or \(N, K, T\), time last, as sample/apply take series \(N, C, T\)"):
+        aug.apply_mask(torch.zeros(3, 2, 3, dtype=torch.long), params)
     assert aug.apply_mask(torch.zeros(3, 2, 20, dtype=torch.long), params).shape == (3, 2, 20)
+    assert aug.apply_mask(torch.zeros(3, 20, 20, dtype=torch.long), params).shape == (3, 20, 20)  # K == T: as given
     with pytest.raises(ValueError, match="rFFT|20 or 21 time steps, got 30"):
         FrequencyMix(seed=0).apply(_walks(n=6, t=30), FrequencyMix(seed=0).sample(_walks(n=6, t=20)))
 
@@ -630,3 +696,20 @@ def test_spectral_augmenters_return_series_they_leave_alone_exactly(dtype):
     assert torch.equal(FrequencyMix(rate=0.0, seed=0)(x), x)
     out = FrequencyMask(rate=0.5, seed=0)(x)
     assert not torch.equal(out, x)
+
+
+def test_extreme_but_valid_shape_parameters_give_finite_outputs():
+    # TimeWarp(max_speed_ratio=1e37) drew NaN position maps (float32 overflow in the integrated speed) and
+    # TSMixup/TSCutMix(alpha=1e-40) NaN mixing weights: NaN series and labels, or cuts of garbage length
+    x = _walks(n=8, t=64)
+    y = np.arange(8) % 2
+    lengths = torch.tensor([64, 40, 33, 64, 20, 50, 64, 12])
+    for ratio in (1e37, 3.4e38):
+        aug = TimeWarp(max_speed_ratio=ratio, seed=0)
+        for kw in ({}, {"lengths": lengths}):
+            assert torch.isfinite(aug.sample(x, **kw)["pos"]).all()
+    for cls in (TSMixup, TSCutMix):
+        out, soft = cls(alpha=1e-40, seed=0)(x, y)
+        assert torch.isfinite(out).all() and np.isfinite(soft).all()
+        lam = cls(alpha=1e-40, seed=0).sample(x)["lam"]
+        assert ((lam == 0) | (lam == 1)).all()

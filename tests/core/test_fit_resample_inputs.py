@@ -1,0 +1,40 @@
+"""``fit_resample``'s keywords (multiaug/core/sklearn.py): fit parameters go to ``fit``, the modality's call
+inputs (time series' ``lengths``) to the augmentation, anything else is refused by name."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from multiaug import LabelConsistent
+from multiaug.tabular import GaussianNoise
+from multiaug.text import EDA
+from multiaug.timeseries import TimeWarp
+
+
+def test_call_inputs_reach_the_augmentation_also_through_a_wrapper():
+    # lengths went to fit only (refused there): the copies were not told where each series' padding starts
+    x = torch.randn(6, 1, 20, generator=torch.Generator().manual_seed(0)).cumsum(-1)
+    lengths = [19, 10, 12, 15, 8, 17]
+    for i, n in enumerate(lengths):
+        x[i, :, n:] = 1000.0 + i  # padding that names its row
+    y = np.array([0, 1, 0, 1, 0, 1])
+    aug = LabelConsistent(TimeWarp(seed=0), model=lambda xs: np.full((len(xs), 2), 0.5), threshold=0.1, seed=0)
+    Xr, yr = aug.fit_resample(x, y, lengths=lengths)
+    assert Xr.shape == (12, 1, 20) and np.array_equal(yr[:6], y)
+    for row, label in zip(Xr[6:], yr[6:]):
+        src = int(row[0, -1]) - 1000
+        assert label == y[src] and torch.equal(row[:, lengths[src]:], x[src, :, lengths[src]:])
+        assert row[:, :lengths[src]].abs().max() < 500  # the warp read the valid steps only
+
+
+def test_keywords_no_part_takes_are_refused_by_name():
+    # a misspelt keyword was handed to fit, which ignored it
+    X = np.random.default_rng(0).normal(size=(10, 3))
+    y = np.arange(10) % 2
+    with pytest.raises(TypeError, match=r"GaussianNoise.fit_resample: unexpected keyword argument\(s\) \['X_vall'\]; "
+                                        r"it takes the call's hard"):
+        GaussianNoise(seed=0).fit_resample(X, y, X_vall=X)
+    with pytest.raises(TypeError, match=r"EDA.fit_resample: unexpected keyword argument\(s\) \['lengths'\]; "
+                                        r"it takes no keyword argument"):
+        EDA(seed=0).fit_resample(["a b c", "d e f"], [0, 1], lengths=[3, 3])
