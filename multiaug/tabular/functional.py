@@ -34,7 +34,21 @@ _CANDIDATES = 8
 def sample_gamma(shape_param: float, n: int, generator: torch.Generator, device=None) -> torch.Tensor:
     """``n`` draws of Gamma(shape_param, 1) in float64 (Marsaglia & Tsang 2000, vectorised rejection).
 
-    For ``shape_param < 1`` uses ``Gamma(a) = Gamma(a + 1) * U ** (1 / a)``."""
+    For ``shape_param < 1`` uses ``Gamma(a) = Gamma(a + 1) * U ** (1 / a)``, which underflows to 0 for
+    small shapes (``a = 1e-3``: half the draws); :func:`sample_beta` works with the logarithm instead."""
+    out, log_boost = _gamma_parts(shape_param, n, generator, device)
+    return out if log_boost is None else out * log_boost.exp()
+
+
+def _log_gamma(shape_param: float, n: int, generator: torch.Generator, device=None) -> torch.Tensor:
+    """``log`` of :func:`sample_gamma`'s draws (the same random numbers), finite for small shapes."""
+    out, log_boost = _gamma_parts(shape_param, n, generator, device)
+    return out.log() if log_boost is None else out.log() + log_boost
+
+
+def _gamma_parts(shape_param: float, n: int, generator: torch.Generator, device=None) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Gamma draws as ``(Gamma(a') draws, log of the factor U ** (1 / a) or None)`` (``a' = a + 1`` for
+    ``a < 1``, else ``a``)."""
     a = float(shape_param)
     if not a > 0:
         raise ValueError(f"gamma shape must be > 0, got {shape_param!r}")
@@ -67,19 +81,18 @@ def sample_gamma(shape_param: float, n: int, generator: torch.Generator, device=
         ok = (v > 0) & (torch.log(u.clamp_min(1e-300)) < 0.5 * z * z + d - d * v + d * torch.log(v.clamp_min(1e-300)))
         out[pending[ok]] = (d * v)[ok]
         pending = pending[~ok]
-    if boost:
-        u = torch.rand(n, generator=generator, device=device, dtype=torch.float64)
-        out = out * u.clamp_min(1e-300) ** (1.0 / a)
-    return out
+    if not boost:
+        return out, None
+    u = torch.rand(n, generator=generator, device=device, dtype=torch.float64)
+    return out, u.clamp_min(1e-300).log() / a
 
 
 def sample_beta(a: float, b: float, n: int, generator: torch.Generator, device=None) -> torch.Tensor:
-    """``n`` draws of Beta(a, b) as float32 (ratio of two Gammas; 0/0 underflow gives 0.5)."""
-    g1 = sample_gamma(a, n, generator, device)
-    g2 = sample_gamma(b, n, generator, device)
-    s = g1 + g2
-    lam = torch.where(s > 0, g1 / s.clamp_min(1e-300), torch.full_like(s, 0.5))
-    return lam.to(torch.float32)
+    """``n`` draws of Beta(a, b) as float32: ``Ga / (Ga + Gb) = sigmoid(log Ga - log Gb)``, in log
+    space because for small shapes both Gammas underflow to 0 (``a = 1e-3``: a quarter of the draws,
+    which gave 0.5 where Beta(a, a) is near 0 or 1)."""
+    d = _log_gamma(a, n, generator, device) - _log_gamma(b, n, generator, device)
+    return torch.sigmoid(d).nan_to_num(0.5).to(torch.float32)  # (NaN: shapes below ~1e-306 on both sides)
 
 
 # --------------------------------------------------------------------------------------------------
