@@ -147,6 +147,30 @@ def per_call(dev: str, repeat: int) -> None:
         print(f"  {label:<18} {t_ours * 1e6:>7.1f}   {ref_name:<52} {t_ref * 1e6:>7.1f}  {t_ref / t_ours:>13.2f}x")
 
 
+def schur_reads(data) -> tuple[int, int]:
+    """(host reads, elimination rounds) of one SchurView(fraction=0.5) call on the device code path,
+    counted on the CPU (``assume_costly_host_reads``; on a GPU each read is a synchronisation)."""
+    from multiaug.core.hostreads import assume_costly_host_reads, count_host_reads
+    from multiaug.graph import functional as F
+    from multiaug.graph import schur
+
+    rounds = []
+    orig = F.approx_schur
+
+    def spy(*args, **kwargs):
+        out = orig(*args, **kwargs)
+        rounds.append(out[4])
+        return out
+
+    schur.F.approx_schur = spy
+    try:
+        with assume_costly_host_reads(), count_host_reads() as reads:
+            SchurView(fraction=0.5, seed=0)(data.cpu())
+    finally:
+        schur.F.approx_schur = orig
+    return reads.total, rounds[0]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--device", default="cpu")
@@ -195,7 +219,8 @@ def main() -> None:
 
     # ---- SchurView on growing random graphs ---------------------------------------------------------
     print("\nSchurView(fraction=0.5), random graphs with average degree 10 (median seconds)")
-    print(f"  {'edges':>9} {'nodes':>8} {'random/asc':>11} {'degree/asc':>11} {'random/rand':>11} {'out edges':>10} {'reference':>10}")
+    print(f"  {'edges':>9} {'nodes':>8} {'random/asc':>11} {'degree/asc':>11} {'random/rand':>11} {'out edges':>10} "
+          f"{'reference':>10}  device-path host reads per call (rounds), random/asc")
     prev = None
     for target, label, rep in ((10_000, "10k", rep_small), (100_000, "100k", rep_small), (1_000_000, "1M", rep_big)):
         gdata = random_graph(target, 10, 1, dev)
@@ -206,10 +231,11 @@ def main() -> None:
         t2 = timeit(lambda a=a2, g=gdata: a(g), rep, dev)
         t3 = timeit(lambda a=a3, g=gdata: a(g), rep, dev)
         out = a1(gdata)
+        reads, rounds = schur_reads(gdata)
         ref = REFERENCE_S.get(label)
         grow = f"  x{t1 / prev:.1f} for 10x edges" if prev else ""
         print(f"  {gdata.edge_index.shape[1]:>9} {gdata.num_nodes:>8} {t1:>11.4f} {t2:>11.4f} {t3:>11.4f} "
-              f"{out.edge_index.shape[1]:>10} {('%.3f' % ref) if ref else '-':>10}{grow}")
+              f"{out.edge_index.shape[1]:>10} {('%.3f' % ref) if ref else '-':>10}  {reads} ({rounds}){grow}")
         prev = t1
 
     # ---- Cora ----------------------------------------------------------------------------------------

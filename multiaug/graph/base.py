@@ -34,7 +34,8 @@ def check_graph(data: Any, name: str = "data") -> None:
     Data, Batch = _pyg()
     if not isinstance(data, Data):
         raise TypeError(f"{name}: expected a torch_geometric.data.Data or Batch, got {type(data).__name__}")
-    ei = data.edge_index
+    store = data._store  # (attributes read from the store: PyG's attribute access costs a few us each)
+    ei = store.get("edge_index")
     n = data.num_nodes
     if n is None:
         raise ValueError(f"{name}: the graph has no nodes (set x or num_nodes)")
@@ -55,10 +56,10 @@ def check_graph(data: Any, name: str = "data") -> None:
             raise ValueError(f"{name}: edge_index has entries outside [0, {n}) (min {lo}, max {hi})")
     E = ei.shape[1]
     for key in ("edge_attr", "edge_weight"):
-        v = getattr(data, key, None)
+        v = store.get(key)
         if isinstance(v, torch.Tensor) and v.shape[0] != E:
             raise ValueError(f"{name}: {key} has {v.shape[0]} rows but edge_index has {E} edges")
-    x = getattr(data, "x", None)
+    x = store.get("x")
     if isinstance(x, torch.Tensor) and x.layout != torch.strided:
         raise TypeError(f"{name}: x is a sparse tensor ({x.layout}); pass dense node features (data.x = data.x.to_dense())")
     if isinstance(x, torch.Tensor) and x.shape[0] != n:
@@ -148,14 +149,16 @@ def _count_non_finite(t: torch.Tensor) -> int:
     return int((~torch.isfinite(t)).sum())
 
 
-def check_finite(data: Any, aug: Any = None) -> None:
-    """Refuse NaN/inf in ``data.x`` and in the edge attributes that ``aug`` (or one of its children) reads."""
+def check_finite(data: Any, aug: Any = None, tree: Sequence[Any] | None = None) -> None:
+    """Refuse NaN/inf in ``data.x`` and in the edge attributes that ``aug`` (or one of its children) reads
+    (``tree``: ``aug`` and its descendants, where the caller has listed them)."""
     who = type(aug).__name__ if aug is not None else "data"
     keys = ["x"]
-    for a in _walk(aug):
+    for a in (_walk(aug) if tree is None else tree):
         keys += [k for k in getattr(a, "reads_edge_attributes", ()) if k not in keys]
+    store = data._store
     for key in keys:
-        v = getattr(data, key, None)
+        v = store.get(key)
         if isinstance(v, torch.Tensor):
             bad = _count_non_finite(v)
             if bad:
@@ -187,18 +190,18 @@ class GraphHandler(ModalityHandler):
 
     def check(self, x: Any, aug: Any = None) -> tuple[Any, Any]:
         check_graph(x, "data")
-        check_finite(x, aug)
-        check_followable(x, list(_walk(aug)))
+        tree = list(_walk(aug))
+        check_finite(x, aug, tree)
+        check_followable(x, tree)
         from .functional import _counts_nodes, _is_batch
 
-        if not _is_batch(x) and "num_nodes" not in x._store.keys() and not _counts_nodes(x):
+        if not _is_batch(x) and "num_nodes" not in x._store and not _counts_nodes(x):
             # PyG counts this graph's nodes by edge_index's largest id: store the count, so that a view
             # dropping edges keeps it and every output, drawn by p or not, has the same attribute set
             x = x.__copy__()
             x.num_nodes = int(x.num_nodes)
         ctx = None
-        if aug is not None and aug._children():
-            tree = list(_walk(aug))
+        if aug is not None and len(tree) > 1:
             views = [a for a in tree if getattr(a, "weighted_view", False)]
             if views:  # every graph, drawn or not, whichever child it is routed to
                 check_edge_weight(x, type(views[0]).__name__)

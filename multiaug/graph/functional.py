@@ -48,6 +48,9 @@ __all__ = [
     "random_walks",
     "coalesce_undirected",
     "coalesce_sum",
+    "compact",
+    "sorted_groups",
+    "sum_groups",
     "diffusion_matrix",
     "sparsify",
     "sample_clique_trees",
@@ -62,7 +65,7 @@ def symmetric_edge_draws(edge_index: torch.Tensor, node_draws: torch.Tensor) -> 
     copies) of an edge get the same value. With ``node_draws`` uniform over int32, each edge's value
     is uniform and edges are pairwise independent (two edges share at most one endpoint), which is
     what an edge dropout needs; it costs two gathers and an add, with no sort and no hashing."""
-    return node_draws[edge_index[0]] + node_draws[edge_index[1]]
+    return node_draws.index_select(0, edge_index[0]) + node_draws.index_select(0, edge_index[1])
 
 
 def keep_threshold(rate: torch.Tensor) -> torch.Tensor:
@@ -163,10 +166,9 @@ def node_edge_keys(data: Any, num_nodes: int | None = None) -> tuple[list[str], 
         node_sl = _node_slices(data)
         edge_sl = slices.get("edge_index")
         edge_sl = edge_sl.cpu() if isinstance(edge_sl, torch.Tensor) else None
-    for key in data.keys():
+    for key, value in list(data._store.items()):  # (the store: PyG's keys() and data[key] cost more)
         if key in skip:
             continue
-        value = data[key]
         if not isinstance(value, torch.Tensor) or value.layout != torch.strided:
             refuse_unfollowable(data, key, value, "graph view", removes_nodes=False)
         if not isinstance(value, torch.Tensor) or value.dim() == 0:
@@ -342,7 +344,7 @@ def subgraph(data: Any, node_keep: torch.Tensor | None = None, edge_keep: torch.
     new_id = None
     if node_keep is not None:
         mask = node_keep if node_keep.dtype == torch.bool else torch.zeros(N, dtype=torch.bool, device=ei.device).index_fill_(0, node_keep, True)
-        ok = mask[ei[0]] & mask[ei[1]]
+        ok = mask.index_select(0, ei[0]) & mask.index_select(0, ei[1])
         keep_e = ok if keep_e is None else (keep_e & ok)
         new_id = torch.cumsum(mask.to(torch.long), 0) - 1
         node_keep = mask
@@ -358,17 +360,18 @@ def subgraph(data: Any, node_keep: torch.Tensor | None = None, edge_keep: torch.
         if sl is not None:  # kept edges stay in order, so the old slices cut them per graph
             edges_per = torch.diff(torch.searchsorted(idx, sl))
     if new_id is not None:
-        new_ei = new_id[new_ei]
+        new_ei = new_id.index_select(0, new_ei.reshape(-1)).view(new_ei.shape)
     return _rebuild(data, node_keep, new_ei, values, [], edges_per=edges_per, node_keys=node_keys)
 
 
 def replace_edges(data: Any, edge_index: torch.Tensor, edge_values: dict[str, torch.Tensor] | None = None,
-                  node_keep: torch.Tensor | None = None) -> Any:
+                  node_keep: torch.Tensor | None = None, keys: tuple[list[str], list[str]] | None = None) -> Any:
     """Copy of ``data`` with a new edge set (indices already in the output's numbering). Edge
     attributes of ``data`` not given in ``edge_values`` are removed (they cannot follow new edges).
-    For a Batch the edges must be grouped by graph in graph order (see :func:`sort_edges_by_graph`)."""
+    For a Batch the edges must be grouped by graph in graph order (see :func:`sort_edges_by_graph`).
+    ``keys``: :func:`node_edge_keys` of ``data`` where the caller has them."""
     edge_values = dict(edge_values or {})
-    node_keys, edge_keys = node_edge_keys(data)
+    node_keys, edge_keys = node_edge_keys(data) if keys is None else keys
     removed = [k for k in edge_keys if k not in edge_values]
     return _rebuild(data, node_keep, edge_index, edge_values, removed, node_keys=node_keys)
 
@@ -469,20 +472,51 @@ def random_walks(edge_index: torch.Tensor, num_nodes: int, start: torch.Tensor, 
 # --------------------------------------------------------------------------------------------------
 
 
-def coalesce_sum(key: torch.Tensor, value: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Sorted distinct ``key`` values and the sums of ``value`` over equal keys (one sort, cheaper
-    than ``torch.unique(return_inverse=True)``)."""
-    if key.numel() == 0:
-        return key, value
+def compact(mask: torch.Tensor, count: int | None = None) -> torch.Tensor:
+    """Positions of the True entries of the 1-D ``mask``: ``nonzero`` where host reads are cheap or the
+    ``count`` is unknown (a host read), else ``nonzero_static`` with the ``count`` the caller knows (no
+    read; on the CPU it is slower than ``nonzero``)."""
+    if count is None or host_reads_cheap(mask.device):
+        return mask.nonzero().squeeze(1)
+    return torch.nonzero_static(mask, size=count).squeeze(1)
+
+
+def sorted_groups(key: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(sorted keys, sort order, first)``: ``first`` marks the first of each run of equal keys (the
+    first half of :func:`coalesce_sum`, for callers that read the number of groups together with other
+    counts)."""
     ks, order = torch.sort(key)
-    vs = value[order]
     first = torch.ones(ks.numel(), dtype=torch.bool, device=ks.device)
     first[1:] = ks[1:] != ks[:-1]
-    if bool(first.all()):
+    return ks, order, first
+
+
+def sum_groups(ks: torch.Tensor, order: torch.Tensor, first: torch.Tensor, value: torch.Tensor,
+               count: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """The second half of :func:`coalesce_sum`: distinct keys and the sums of ``value`` per group.
+    ``count`` (the number of groups, ``first.sum()``) where the caller knows it: no host read then."""
+    vs = value.index_select(0, order)
+    if count is None:
+        if bool(first.all()):
+            return ks, vs
+        seg = torch.cumsum(first, 0) - 1
+        out = torch.zeros(int(seg[-1]) + 1, dtype=value.dtype, device=value.device).index_add_(0, seg, vs)
+        return ks[first], out
+    if count == ks.numel():
         return ks, vs
     seg = torch.cumsum(first, 0) - 1
-    out = torch.zeros(int(seg[-1]) + 1, dtype=value.dtype, device=value.device).index_add_(0, seg, vs)
-    return ks[first], out
+    out = torch.zeros(count, dtype=value.dtype, device=value.device).index_add_(0, seg, vs)
+    return ks.index_select(0, compact(first, count)), out
+
+
+def coalesce_sum(key: torch.Tensor, value: torch.Tensor, count: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+    """Sorted distinct ``key`` values and the sums of ``value`` over equal keys (one sort, cheaper
+    than ``torch.unique(return_inverse=True)``). ``count``: the number of distinct keys where the caller
+    knows it (no host read; otherwise one or two)."""
+    if key.numel() == 0:
+        return key, value
+    ks, order, first = sorted_groups(key)
+    return sum_groups(ks, order, first, value, count)
 
 
 _C1 = 0xBF58476D1CE4E5B9 - (1 << 64)  # splitmix64 constants as signed int64
@@ -498,16 +532,16 @@ def _mix64(z: torch.Tensor) -> torch.Tensor:
 
 def _same_multiset(ka: torch.Tensor, wa: torch.Tensor, kb: torch.Tensor, wb: torch.Tensor) -> bool:
     """Fast probabilistic test that the (key, weight) multisets are equal: sums of a 64-bit hash of
-    the keys (exact, wrapping) and of hash-weighted weights (float64, relative tolerance 1e-9)."""
+    the keys (exact, wrapping) and of hash-weighted weights (float64, relative tolerance 1e-9),
+    compared on the device and read once."""
     if ka.numel() != kb.numel():
         return False
     ha, hb = _mix64(ka), _mix64(kb)
-    if int(ha.sum()) != int(hb.sum()):
-        return False
     fa = ((ha >> 11) & ((1 << 53) - 1)).to(torch.float64)
     fb = ((hb >> 11) & ((1 << 53) - 1)).to(torch.float64)
-    sa, sb = float((fa * wa.to(torch.float64)).sum()), float((fb * wb.to(torch.float64)).sum())
-    return abs(sa - sb) <= 1e-9 * max(abs(sa), abs(sb), 1e-300)
+    sa, sb = (fa * wa.to(torch.float64)).sum(), (fb * wb.to(torch.float64)).sum()
+    scale = torch.maximum(torch.maximum(sa.abs(), sb.abs()), sa.new_tensor(1e-300))
+    return bool((ha.sum() == hb.sum()) & ((sa - sb).abs() <= 1e-9 * scale))
 
 
 def coalesce_undirected(edge_index: torch.Tensor, edge_weight: torch.Tensor, num_nodes: int,
@@ -519,17 +553,21 @@ def coalesce_undirected(edge_index: torch.Tensor, edge_weight: torch.Tensor, num
     ``symmetrize`` is True, in which case each pair takes the larger of its two directed weights (a
     one-way edge becomes two-way). The common case (each entry mirrored exactly) is recognised in
     O(E) without sorting, and parallel edges are then returned as they are (not merged); otherwise
-    pairs are merged (parallel edges summed) and compared exactly."""
+    pairs are merged (parallel edges summed) and compared exactly. Two host reads in the common case
+    (the checks with the count of forward entries; the mirror test)."""
     src, dst = edge_index[0], edge_index[1]
-    if bool((src == dst).any()):
-        n_loops = int((src == dst).sum())
+    E = src.numel()
+    fwd = src < dst
+    loops = src == dst
+    bad_w = (~torch.isfinite(edge_weight) | (edge_weight <= 0)) if edge_weight.numel() else loops
+    n_loops, n_bad, n_f = torch.stack((loops.sum(), bad_w.sum(), fwd.sum())).tolist()
+    if n_loops:
         raise ValueError(f"the graph has {n_loops} self-loop(s); remove them first (e.g. torch_geometric.utils.remove_self_loops)")
-    if edge_weight.numel() and (not bool(torch.isfinite(edge_weight).all()) or bool((edge_weight <= 0).any())):
-        bad = edge_weight[~torch.isfinite(edge_weight) | (edge_weight <= 0)][:3].tolist()
+    if n_bad:
+        bad = edge_weight[bad_w][:3].tolist()
         raise ValueError(f"edge_weight must be positive and finite, found {bad} (expected weights > 0)")
     N = int(num_nodes)
-    fwd = src < dst
-    fi, bi = fwd.nonzero().squeeze(1), (~fwd).nonzero().squeeze(1)
+    fi, bi = compact(fwd, n_f), compact(~fwd, E - n_f)
     lo_f, hi_f, w_f = src.index_select(0, fi), dst.index_select(0, fi), edge_weight.index_select(0, fi)
     kf = lo_f * N + hi_f
     kb = dst.index_select(0, bi) * N + src.index_select(0, bi)
@@ -595,9 +633,19 @@ def diffusion_matrix(edge_index: torch.Tensor, edge_weight: torch.Tensor | None,
                      alpha: float = 0.15, t: float = 3.0, tol: float = 1e-4, max_terms: int | None = None,
                      node_graph: torch.Tensor | None = None, dense_max_nodes: int | None = None,
                      keep_min: float | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Graph diffusion S = Σ_k θ_k T^k with T = D^-1/2 A D^-1/2 (symmetric normalisation, ``edge_weight``
-    when given): ``method='ppr'``, θ_k = α(1-α)^k, S = α(I - (1-α)T)^-1; ``'heat'``, θ_k = e^-t t^k/k!,
+    """Graph diffusion S = Σ_k θ_k T^k with T = D_out^-1/2 A D_in^-1/2 (``A[u, v]``: weight of the edge
+    u -> v, ``edge_weight`` when given, else 1; ``D_out``/``D_in``: weighted out-/in-degrees, a zero degree
+    giving 0): ``method='ppr'``, θ_k = α(1-α)^k, S = α(I - (1-α)T)^-1; ``'heat'``, θ_k = e^-t t^k/k!,
     S = exp(-t(I - T)).
+
+    On an undirected graph D_out = D_in = D and T is the symmetric normalisation D^-1/2 A D^-1/2 of
+    MVGRL and PyG's ``GDC``. On a directed graph the two-sided rule keeps every edge: a sink (no
+    out-edge) keeps its in-edges and a source (no in-edge) its out-edges, where one degree on both
+    sides would zero them (the out-degree loses the edges into sinks; the in-degree, as PyG's
+    ``GDC.transition_matrix(normalization='sym')`` and hence PyGCL's ``PPRDiffusion`` do, the edges out
+    of sources; MVGRL builds an undirected ``networkx.Graph``, i.e. symmetrises first). ||T||_2 <= 1 in
+    both cases (Schur test with the vectors sqrt(D_out), sqrt(D_in)), so the series and the error
+    bounds below hold for directed graphs too.
 
     Returns ``(edge_index, value)`` of the entries of S that are ``>= tol`` (symmetrised, (S + Sᵀ)/2,
     self-loops included), in row-major order. ``node_graph`` (graph of each node, sorted, as a Batch's
@@ -636,6 +684,11 @@ def diffusion_matrix(edge_index: torch.Tensor, edge_weight: torch.Tensor | None,
     return _sparse_diffusion(edge_index, w, N, method, alpha, t, tol, max_terms)
 
 
+def _inv_sqrt(deg: torch.Tensor) -> torch.Tensor:
+    """deg^-1/2, 0 where the degree is 0."""
+    return torch.where(deg > 0, deg.clamp(min=1e-30).rsqrt(), torch.zeros_like(deg))
+
+
 def _dense_diffusion(edge_index: torch.Tensor, w: torch.Tensor, N: int, node_graph: torch.Tensor,
                      nodes_per: torch.Tensor, method: str, alpha: float, t: float, tol: float,
                      keep_min: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -668,10 +721,11 @@ def _dense_diffusion(edge_index: torch.Tensor, w: torch.Tensor, N: int, node_gra
         if method == "ppr":
             A = torch.zeros(B, n, n, dtype=torch.float32, device=dev)
             A.index_put_((eb, local[src], local[dst]), ww, accumulate=True)
-            deg = A.sum(2)
-            dinv = torch.where(deg > 0, deg.clamp(min=1e-30).rsqrt(), torch.zeros_like(deg))
-            M = torch.eye(n, dtype=torch.float32, device=dev) - (1 - alpha) * (dinv[:, :, None] * A * dinv[:, None, :])
-            if bool(torch.equal(A, A.transpose(1, 2))):  # symmetric positive definite (eigenvalues in [α, 2-α])
+            symmetric = bool(torch.equal(A, A.transpose(1, 2)))
+            d_out = _inv_sqrt(A.sum(2))
+            d_in = d_out if symmetric else _inv_sqrt(A.sum(1))
+            M = torch.eye(n, dtype=torch.float32, device=dev) - (1 - alpha) * (d_out[:, :, None] * A * d_in[:, None, :])
+            if symmetric:  # symmetric positive definite (eigenvalues in [α, 2-α])
                 S = alpha * torch.cholesky_inverse(torch.linalg.cholesky(M))
             else:
                 S = alpha * torch.linalg.inv(M)
@@ -681,9 +735,9 @@ def _dense_diffusion(edge_index: torch.Tensor, w: torch.Tensor, N: int, node_gra
             # |(T^k)_ij| <= 1 (||T||_2 <= 1), so they change no entry by more than that
             row = eb * n + local[src]
             col = eb * n + local[dst]
-            deg = torch.zeros(B * n, dtype=torch.float32, device=dev).index_add_(0, row, ww)
-            dinv = torch.where(deg > 0, deg.clamp(min=1e-30).rsqrt(), torch.zeros_like(deg))
-            T = torch.sparse_coo_tensor(torch.stack([row, col]), dinv[row] * ww * dinv[col], (B * n, B * n),
+            d_out = _inv_sqrt(torch.zeros(B * n, dtype=torch.float32, device=dev).index_add_(0, row, ww))
+            d_in = _inv_sqrt(torch.zeros(B * n, dtype=torch.float32, device=dev).index_add_(0, col, ww))
+            T = torch.sparse_coo_tensor(torch.stack([row, col]), d_out[row] * ww * d_in[col], (B * n, B * n),
                                         check_invariants=False).coalesce()
             coef = _heat_coefficients(t, tol / 2)
             P = torch.zeros(B * n, n, dtype=torch.float32, device=dev)
@@ -725,9 +779,9 @@ def _sparse_diffusion(edge_index: torch.Tensor, w: torch.Tensor, N: int, method:
                       tol: float, max_terms: int | None) -> tuple[torch.Tensor, torch.Tensor]:
     """The truncated sparse series of :func:`diffusion_matrix` (large graphs)."""
     dev = edge_index.device
-    deg = torch.zeros(N, device=dev, dtype=torch.float32).index_add_(0, edge_index[0], w)
-    dinv = torch.where(deg > 0, deg.clamp(min=1e-30).rsqrt(), torch.zeros_like(deg))
-    tv = dinv[edge_index[0]] * w * dinv[edge_index[1]]
+    d_out = _inv_sqrt(torch.zeros(N, device=dev, dtype=torch.float32).index_add_(0, edge_index[0], w))
+    d_in = _inv_sqrt(torch.zeros(N, device=dev, dtype=torch.float32).index_add_(0, edge_index[1], w))
+    tv = d_out[edge_index[0]] * w * d_in[edge_index[1]]
     T = torch.sparse_coo_tensor(edge_index, tv, (N, N), check_invariants=False).coalesce()
     eye_idx = torch.arange(N, device=dev).repeat(2, 1)
     term = torch.sparse_coo_tensor(eye_idx, torch.ones(N, device=dev, dtype=torch.float32), (N, N), check_invariants=False).coalesce()
@@ -796,8 +850,8 @@ def sparsify(edge_index: torch.Tensor, value: torch.Tensor, num_nodes: int, top_
 # --------------------------------------------------------------------------------------------------
 
 
-def sample_clique_trees(center: torch.Tensor, nbr: torch.Tensor, w: torch.Tensor, u: torch.Tensor
-                        ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def sample_clique_trees(center: torch.Tensor, nbr: torch.Tensor, w: torch.Tensor, u: torch.Tensor,
+                        num_stars: int | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Replace each eliminated node's neighbour clique by a sampled tree (rLap / Kyng–Sachdeva).
 
     Input: the star edges ``(center, nbr, w)`` of the eliminated nodes, **sorted by center** and,
@@ -807,7 +861,9 @@ def sample_clique_trees(center: torch.Tensor, nbr: torch.Tensor, w: torch.Tensor
     wdeg *= (1-f)²) reduces to f_t = w_t/R_t; it adds the edge (nbr_t, nbr_k) of weight
     f_t(1-f_t)·wdeg_t = w_t·R_{t+1}/W, with k > t drawn with probability w_k/R_{t+1}. Hence the
     expected weight on (j, k) is w_j·w_k/W, the clique of the exact Schur complement.
-    Returns the new edges ``(a, b, weight)`` (d-1 per star of d neighbours)."""
+    Returns the new edges ``(a, b, weight)`` (d-1 per star of d neighbours); never a self-loop (the
+    two ends are distinct neighbours of one star). ``num_stars``: the number of distinct centers,
+    where the caller knows it (no host read then; otherwise two)."""
     n = w.numel()
     if n == 0:
         return nbr[:0], nbr[:0], w[:0]
@@ -816,32 +872,39 @@ def sample_clique_trees(center: torch.Tensor, nbr: torch.Tensor, w: torch.Tensor
     first = torch.ones(n, dtype=torch.bool, device=w.device)
     first[1:] = center[1:] != center[:-1]
     seg = torch.cumsum(first.to(torch.long), 0) - 1
-    starts = first.nonzero().flatten()
+    starts = compact(first, num_stars)
     ends = torch.cat([starts[1:], starts.new_tensor([n])]) - 1  # last position of each star
-    base = (csum - w64)[starts]  # cumulative sum before each star
-    total = csum[ends] - base  # W per star
-    end_pos = ends[seg]
-    W = total[seg]
-    rest = csum[end_pos] - csum  # R_{t+1}
+    # (index_select: the same gathers as x[idx], two to three times faster on the CPU)
+    base = (csum - w64).index_select(0, starts)  # cumulative sum before each star
+    total = csum.index_select(0, ends) - base  # W per star
+    end_pos = ends.index_select(0, seg)
+    W = total.index_select(0, seg)
+    rest = csum.index_select(0, end_pos) - csum  # R_{t+1}
     not_last = torch.arange(n, device=w.device) < end_pos
     new_w = w64 * rest / W
     r = csum + u.to(torch.float64) * rest  # a point in (csum_t, csum_end]
     k = torch.searchsorted(csum, r, right=True)
     k = torch.minimum(torch.maximum(k, torch.arange(n, device=w.device) + 1), end_pos)
-    sel = not_last.nonzero().flatten()
-    return nbr[sel], nbr[k[sel]], new_w[sel].to(w.dtype)
+    sel = compact(not_last, None if num_stars is None else n - num_stars)
+    return nbr.index_select(0, sel), nbr.index_select(0, k.index_select(0, sel)), new_w.index_select(0, sel).to(w.dtype)
 
 
 def _local_minima(ed: torch.Tensor, prio: torch.Tensor, cand: torch.Tensor, maximal: bool = False,
-                  max_iter: int = 2) -> torch.Tensor:
+                  max_iter: int = 2, compact: bool = True) -> torch.Tensor:
     """Candidates whose (integer) priority is below that of every candidate neighbour: an
     independent set. ``ed`` is (2, E); ``prio`` holds distinct int64 values. With ``maximal``,
     Luby-style passes then add local minima among the candidates not adjacent to a chosen node
     (``max_iter`` passes in all: the first pass or two give most of the gain; more passes cost more
     than the rounds they save, measured on 1M-edge random graphs), which eliminates more nodes per
-    round; candidates left without candidate neighbours are added at the end."""
+    round; candidates left without candidate neighbours are added at the end.
+
+    ``compact``: the passes work on the edges between candidates, gathered with ``nonzero`` (host
+    reads; the cheaper choice on the CPU); otherwise on every edge with masks, without any host read
+    (the device path). Both give the same set."""
+    if not compact:
+        return _local_minima_masked(ed, prio, cand, maximal, max_iter)
     big = torch.iinfo(torch.int64).max
-    both = (cand[ed[0]] & cand[ed[1]]).nonzero().squeeze(1)
+    both = (cand.index_select(0, ed[0]) & cand.index_select(0, ed[1])).nonzero().squeeze(1)
     a, b = ed[0].index_select(0, both), ed[1].index_select(0, both)
     sel = torch.zeros_like(cand)
     rem = cand
@@ -858,7 +921,7 @@ def _local_minima(ed: torch.Tensor, prio: torch.Tensor, cand: torch.Tensor, maxi
         blocked[a[new[b]]] = True
         blocked[b[new[a]]] = True
         rem = rem & ~blocked
-        live = (rem[a] & rem[b]).nonzero().squeeze(1)
+        live = (rem.index_select(0, a) & rem.index_select(0, b)).nonzero().squeeze(1)
         a, b = a.index_select(0, live), b.index_select(0, live)
         if live.numel() == 0:
             break
@@ -869,6 +932,55 @@ def _local_minima(ed: torch.Tensor, prio: torch.Tensor, cand: torch.Tensor, maxi
         isolated[b] = False
         sel |= isolated
     return sel
+
+
+def _local_minima_masked(ed: torch.Tensor, prio: torch.Tensor, cand: torch.Tensor, maximal: bool,
+                         max_iter: int) -> torch.Tensor:
+    """:func:`_local_minima` without host reads: every edge takes part, the edges not between two
+    remaining candidates pointing at a dummy node ``N`` (priority +inf) instead of being removed. A
+    pass after the live edges ran out selects every remaining candidate, as the compacting version's
+    final step does, so the two agree exactly."""
+    big = torch.iinfo(torch.int64).max
+    N = prio.numel()
+    a, b = ed[0], ed[1]
+    prio_x = torch.cat([prio, prio.new_full((1,), big)])
+    live = cand[a] & cand[b]
+    sel = torch.zeros_like(cand)
+    rem = cand
+    for _ in range(max_iter if maximal else 1):
+        am, bm = torch.where(live, a, N), torch.where(live, b, N)
+        nmin = torch.full((N + 1,), big, dtype=prio.dtype, device=prio.device)
+        nmin.scatter_reduce_(0, am, prio_x.index_select(0, bm), reduce="amin")
+        nmin.scatter_reduce_(0, bm, prio_x.index_select(0, am), reduce="amin")
+        new = rem & (prio < nmin[:N])
+        sel |= new
+        if not maximal:
+            break
+        blocked = torch.cat([new, new.new_zeros(1)])
+        blocked.index_fill_(0, torch.where(live & new[b], a, N), True)
+        blocked.index_fill_(0, torch.where(live & new[a], b, N), True)
+        rem = rem & ~blocked[:N]
+        live = live & rem[a] & rem[b]
+    if maximal:
+        touched = cand.new_zeros(N + 1)
+        touched.index_fill_(0, torch.where(live, a, N), True)
+        touched.index_fill_(0, torch.where(live, b, N), True)
+        sel |= rem & ~touched[:N]
+    return sel
+
+
+
+
+def _distinct_where(key: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    """Number of distinct values of ``key`` where ``mask`` holds (keys >= 0), as a device scalar
+    (one sort, no host read)."""
+    if key.numel() == 0:
+        return key.new_zeros(())
+    ks = torch.sort(torch.where(mask, key, torch.iinfo(torch.int64).max))[0]
+    real = ks < torch.iinfo(torch.int64).max
+    first = real.clone()
+    first[1:] &= ks[1:] != ks[:-1]
+    return first.sum()
 
 
 def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes: int, eliminate: torch.Tensor | None,
@@ -894,11 +1006,19 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
     Each eliminated node's star is merged (parallel edges summed), ordered by ``neighbor_order``
     ('asc'/'desc' weight, or 'random') and replaced by :func:`tree_sampler`'s tree. Returns
     ``(lo, hi, w, eliminated_mask, rounds)`` for the final graph (self-loops dropped, parallel edges
-    not yet merged)."""
+    not yet merged).
+
+    Host reads: where they are cheap (the CPU) the sizes are read where they arise. Elsewhere (a GPU,
+    or :func:`multiaug.core.hostreads.assume_costly_host_reads`) each round makes **one** read, of
+    all the sizes it needs (whether to go on, the star edges, the merged neighbours, the stars),
+    counted before the edges change; the selection and every compaction then run without reading
+    (masked passes, ``nonzero_static``). Both paths draw the same random numbers and give the same
+    result."""
     if neighbor_order not in ("asc", "desc", "random"):
         raise ValueError(f"neighbor_order must be 'asc', 'desc' or 'random', got {neighbor_order!r}")
     dev = lo.device
     N = int(num_nodes)
+    cheap = host_reads_cheap(dev)
     # distinct integer ranks (ties broken by node id) so that local minima always exist
     rank = torch.empty(N, dtype=torch.long, device=dev)
     rank[torch.argsort(priority, stable=True)] = torch.arange(N, device=dev)
@@ -911,42 +1031,62 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
     ed = torch.stack([lo, hi])
     frozen_ed, frozen_w = [], []
     rounds = 0
+    go_on = None  # device path: whether this round has nodes to eliminate, read with the last round's sizes
+    # the default sampler takes the star count and never returns a self-loop: no read for either
+    fast_sampler = tree_sampler is sample_clique_trees
     while rounds < max_rounds:
+        if go_on is False:
+            break
         if pending is not None:
-            if not bool(pending.any()):
-                break
-            # edges between two nodes that will never be eliminated are final: set them aside
-            act = pending[ed[0]] | pending[ed[1]]
-            n_act = int(act.sum())
-            if n_act < 0.9 * act.numel():
-                fz = (~act).nonzero().squeeze(1)
-                frozen_ed.append(ed.index_select(1, fz))
-                frozen_w.append(w.index_select(0, fz))
-                ai = act.nonzero().squeeze(1)
-                ed, w = ed.index_select(1, ai), w.index_select(0, ai)
-            sel = _local_minima(ed, rank, pending, maximal=not strict_order)
+            if cheap:
+                if not bool(pending.any()):
+                    break
+                # edges between two nodes that will never be eliminated are final: set them aside (the
+                # device path keeps them, which needs no read of their count; the order of the edges,
+                # which the sums over parallel edges follow, is the same: such an edge stays inactive,
+                # so each set aside holds edges created after those of the sets before it)
+                act = pending.index_select(0, ed[0]) | pending.index_select(0, ed[1])
+                n_act = int(act.sum())
+                if n_act < 0.9 * act.numel():
+                    fz = (~act).nonzero().squeeze(1)
+                    frozen_ed.append(ed.index_select(1, fz))
+                    frozen_w.append(w.index_select(0, fz))
+                    ai = act.nonzero().squeeze(1)
+                    ed, w = ed.index_select(1, ai), w.index_select(0, ai)
+            sel = _local_minima(ed, rank, pending, maximal=not strict_order, compact=cheap)
+            start = pending.any() if go_on is None and not cheap else None
         else:
-            if int(remaining.sum()) <= 0:
+            if cheap and int(remaining.sum()) <= 0:
                 break
-            deg = torch.bincount(ed.flatten(), minlength=N)
-            key = deg * N + rank
-            cand = ~done & (remaining[node_graph] > 0)
-            sel = _local_minima(ed, key, cand)
-            # at most the remaining quota per graph, lowest degree first
-            ids = sel.nonzero().squeeze(1)
-            order = ids[torch.argsort(key[ids])]
-            order = order[torch.sort(node_graph[order], stable=True)[1]]
-            gcount = torch.bincount(node_graph[order], minlength=remaining.numel())
-            r = torch.arange(order.numel(), device=dev) - segment_offsets(gcount)[node_graph[order]]
-            take = order[r < remaining[node_graph[order]]]
-            sel = torch.zeros(N, dtype=torch.bool, device=dev)
-            sel[take] = True
-            remaining = remaining - torch.bincount(node_graph[take], minlength=remaining.numel())
+            sel = _degree_round(ed, rank, done, remaining, node_graph, N, cheap)
+            start = (remaining.sum() > 0) if go_on is None and not cheap else None
+        s_lo = sel.index_select(0, ed[0])
+        star = s_lo | sel.index_select(0, ed[1])
+        n_star = m = n_stars = None
+        if not cheap:
+            # the one read of the round: go on after it?, star edges, merged neighbours, stars
+            center_all = torch.where(s_lo, ed[0], ed[1])
+            nbr_all = torch.where(s_lo, ed[1], ed[0])
+            m_dev = _distinct_where(center_all * N + nbr_all, star)
+            has_star = torch.zeros(N + 1, dtype=torch.bool, device=dev)
+            has_star.index_fill_(0, torch.where(star, center_all, N), True)
+            if pending is not None:
+                after = (pending & ~sel).any()
+            else:
+                taken = torch.zeros_like(remaining).index_add_(0, node_graph, sel.to(remaining.dtype))
+                after = (remaining - taken).sum() > 0
+            first_round = start if start is not None else after.new_ones(())
+            first_round, after, n_star, m, n_stars = torch.stack(
+                (first_round.long(), after.long(), star.sum(), m_dev, has_star[:N].sum())).tolist()
+            if not first_round:
+                break
+            go_on = bool(after)
+        if pending is None:
+            remaining = remaining - (taken if not cheap else
+                                     torch.bincount(node_graph[sel], minlength=remaining.numel()))
         rounds += 1
-        s_lo = sel[ed[0]]
-        star = s_lo | sel[ed[1]]
-        si = star.nonzero().squeeze(1)
-        ki = (~star).nonzero().squeeze(1)
+        si = compact(star, n_star)
+        ki = compact(~star, None if n_star is None else ed.shape[1] - n_star)
         sed = ed.index_select(1, si)
         s_lo = s_lo.index_select(0, si)
         sw = w.index_select(0, si)
@@ -955,7 +1095,7 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
         center = torch.where(s_lo, sed[0], sed[1])
         nbr = torch.where(s_lo, sed[1], sed[0])
         # merge parallel edges inside each star (sorted by center, then neighbour)
-        uk, mw = coalesce_sum(center * N + nbr, sw)
+        uk, mw = coalesce_sum(center * N + nbr, sw, count=m)
         center = torch.div(uk, N, rounding_mode="floor")
         nbr = uk - center * N
         # order inside each star with one sort of center + a fraction in [0, 0.5) ranking the
@@ -967,11 +1107,15 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
             frac = mw.to(torch.float64) / (mw.max().to(torch.float64) * 1.0000001) if mw.numel() else mw.to(torch.float64)
             frac = frac if neighbor_order == "asc" else 1.0 - frac
         order = torch.argsort(center.to(torch.float64) + 0.5 * frac)
-        center, nbr, mw = center[order], nbr[order], mw[order]
+        center, nbr, mw = center.index_select(0, order), nbr.index_select(0, order), mw.index_select(0, order)
         u = torch.rand(mw.numel(), generator=generator, device=dev, dtype=torch.float64)
-        a, b, nw = tree_sampler(center, nbr, mw, u)
-        ok = (a != b).nonzero().squeeze(1)
-        a, b, nw = a.index_select(0, ok), b.index_select(0, ok), nw.index_select(0, ok)
+        if fast_sampler and not cheap:
+            a, b, nw = tree_sampler(center, nbr, mw, u, num_stars=n_stars)
+        else:
+            a, b, nw = tree_sampler(center, nbr, mw, u)
+            if not fast_sampler:  # another sampler may return self-loops: dropped
+                ok = (a != b).nonzero().squeeze(1)
+                a, b, nw = a.index_select(0, ok), b.index_select(0, ok), nw.index_select(0, ok)
         ed = torch.cat([ed, torch.stack([torch.minimum(a, b), torch.maximum(a, b)])], dim=1)
         w = torch.cat([w, nw.to(w.dtype)])
         done |= sel
@@ -983,17 +1127,58 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
     return ed[0], ed[1], w, done, rounds
 
 
+def _degree_round(ed: torch.Tensor, rank: torch.Tensor, done: torch.Tensor, remaining: torch.Tensor,
+                  node_graph: torch.Tensor, N: int, cheap: bool) -> torch.Tensor:
+    """The nodes one round of the degree order eliminates: local minima of (current degree, rank)
+    among the alive nodes of graphs with quota left, at most the remaining quota per graph, lowest
+    degree first. ``cheap``: gather the candidates (host reads); else masks and whole-length sorts,
+    without a read (the same set: the keys are distinct)."""
+    G = remaining.numel()
+    if cheap:
+        deg = torch.bincount(ed.flatten(), minlength=N)
+    else:  # (bincount reads its maximum on CUDA)
+        deg = torch.zeros(N, dtype=torch.long, device=ed.device).index_add_(
+            0, ed.flatten(), torch.ones(ed.numel(), dtype=torch.long, device=ed.device))
+    key = deg * N + rank
+    cand = ~done & (remaining[node_graph] > 0)
+    sel = _local_minima(ed, key, cand, compact=cheap)
+    dev = ed.device
+    if cheap:
+        ids = sel.nonzero().squeeze(1)
+        order = ids[torch.argsort(key[ids])]
+        order = order[torch.sort(node_graph[order], stable=True)[1]]
+        gcount = torch.bincount(node_graph[order], minlength=G)
+        r = torch.arange(order.numel(), device=dev) - segment_offsets(gcount)[node_graph[order]]
+        take = order[r < remaining[node_graph[order]]]
+        out = torch.zeros(N, dtype=torch.bool, device=dev)
+        out[take] = True
+        return out
+    # the candidates first (by key: distinct), the others after them; then by graph (stable)
+    order = torch.argsort(torch.where(sel, key, torch.iinfo(torch.int64).max))
+    g = torch.where(sel, node_graph, G).index_select(0, order)
+    by_graph = torch.sort(g, stable=True)[1]
+    order, g = order.index_select(0, by_graph), g.index_select(0, by_graph)
+    gcount = torch.zeros(G + 1, dtype=torch.long, device=dev).index_add_(0, g, torch.ones_like(g))
+    r = torch.arange(N, device=dev) - segment_offsets(gcount).index_select(0, g)
+    quota_left = torch.cat([remaining, remaining.new_zeros(1)]).index_select(0, g)
+    out = torch.zeros(N, dtype=torch.bool, device=dev)
+    out[order] = (g < G) & (r < quota_left)
+    return out
+
+
 def undirected_to_edge_index(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, node_graph: torch.Tensor,
-                             num_graphs: int) -> tuple[torch.Tensor, torch.Tensor]:
+                             num_graphs: int, grouped: bool = False) -> tuple[torch.Tensor, torch.Tensor]:
     """Both directions of each edge ``(lo, hi, w)``, grouped by graph in graph order (as a Batch
-    needs): per graph its forward edges then their reverses. No sort: positions are computed."""
+    needs): per graph its forward edges then their reverses. No sort: positions are computed.
+    ``grouped``: the caller knows the edges come grouped by graph in graph order already (no host
+    read to check it)."""
     if num_graphs <= 1 or lo.numel() == 0:
         return torch.stack([torch.cat([lo, hi]), torch.cat([hi, lo])]), torch.cat([w, w])
     g = node_graph[lo]
-    order = torch.sort(g, stable=True)[1] if bool((g[1:] < g[:-1]).any()) else None
+    order = None if grouped or not bool((g[1:] < g[:-1]).any()) else torch.sort(g, stable=True)[1]
     if order is not None:
         lo, hi, w, g = lo[order], hi[order], w[order], g[order]
-    counts = torch.bincount(g, minlength=num_graphs)
+    counts = torch.zeros(num_graphs, dtype=torch.long, device=g.device).index_add_(0, g, torch.ones_like(g))
     start = segment_offsets(counts)
     r = torch.arange(lo.numel(), device=lo.device) - start[g]
     pos_f = 2 * start[g] + r

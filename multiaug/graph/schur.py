@@ -19,6 +19,7 @@ import torch
 
 from ..core import Params, warn_unchanged
 from ..core.constraints import Boolean, Interval, Options, Pair, Real
+from ..core.hostreads import host_item
 from ..registry import register
 from . import functional as F
 from .base import GraphAugmenter, check_edge_weight, graph_sizes, per_graph_value
@@ -58,6 +59,10 @@ class SchurView(GraphAugmenter):
     other edge attributes, so that a Dataset ``transform=SchurView(p=0.5)`` gives graphs a
     DataLoader can batch.
     An explicit elimination set and order can be given with :meth:`eliminate`.
+
+    Host reads (synchronisations on a GPU): one per elimination round (the round's sizes, read
+    together) and a fixed few per call (the input checks, the mirror test of the edges, the output's
+    sizes); see :func:`multiaug.graph.functional.approx_schur`.
     """
 
     magnitude_range = {"fraction": (0.1, 0.7)}
@@ -99,7 +104,8 @@ class SchurView(GraphAugmenter):
                        "too few nodes to eliminate any at this fraction")
         priority = torch.rand(int(data.num_nodes), generator=g, device=dev, dtype=torch.float32)
         eliminate = F.sample_per_group(node_graph, quota, priority) if self.order == "random" else None
-        seed = torch.randint(0, 2**62, (), generator=g, device=dev)
+        # the tree sampler's seed, drawn on the CPU (the input's stream there): _apply reads it without waiting
+        seed = torch.randint(0, 2**62, (), generator=g if dev.type == "cpu" else self.generator("cpu"))
         # random order: rounds are grown to maximal independent sets (fewer rounds; the order stays random)
         return {"eliminate": eliminate, "priority": priority, "quota": quota, "seed": seed, "strict_order": False}
 
@@ -124,22 +130,30 @@ class SchurView(GraphAugmenter):
         priority = params["priority"].to(dev)
         if priority.shape != (N,):
             raise ValueError(f"SchurView: priority must have one value per node ({N}), got shape {tuple(priority.shape)}")
+        seed = params["seed"]
         gen = torch.Generator(device=dev)
-        gen.manual_seed(int(params["seed"]))
+        gen.manual_seed(host_item(seed) if isinstance(seed, torch.Tensor) and seed.device.type == "cpu" else int(seed))
         lo, hi, w, done, _ = F.approx_schur(lo, hi, w, N, eliminate, priority, gen, self.neighbor_order,
                                             quota=params.get("quota"), node_graph=node_graph,
                                             strict_order=bool(params.get("strict_order", True)))
-        # merge parallel edges (sorted by (lo, hi), hence by graph), emit both directions per graph
-        key, wsum = F.coalesce_sum(lo * N + hi, w)
+        # merge parallel edges (sorted by (lo, hi), hence by graph), emit both directions per graph; one
+        # read for the sizes (distinct edges, kept nodes)
+        ks, order, first = F.sorted_groups(lo * N + hi)
+        kept = ~done
+        n_edges, n_kept = torch.stack((first.sum(), kept.sum())).tolist()
+        key, wsum = F.sum_groups(ks, order, first, w, count=n_edges)
         a = torch.div(key, N, rounding_mode="floor")
         b = key - a * N
+        keep_idx = None
         if not self.keep_eliminated:
-            new_id = torch.cumsum((~done).long(), 0) - 1
+            new_id = torch.cumsum(kept.long(), 0) - 1
             a, b = new_id[a], new_id[b]
-            node_graph = node_graph[~done]
+            keep_idx = F.compact(kept, n_kept)
+            node_graph = node_graph.index_select(0, keep_idx)
         _, n_graphs = F.node_graph_index(data)
-        ei, ww = F.undirected_to_edge_index(a, b, wsum, node_graph, n_graphs)
-        return F.replace_edges(data, ei, {"edge_weight": ww}, node_keep=None if self.keep_eliminated else ~done)
+        # (sorted by the first end, and node ids are grouped by graph: edges come grouped by graph)
+        ei, ww = F.undirected_to_edge_index(a, b, wsum, node_graph, n_graphs, grouped=True)
+        return F.replace_edges(data, ei, {"edge_weight": ww}, node_keep=keep_idx)
 
     def _finish(self, out: Any, x: Any, params: Params) -> Any:
         # the graphs p did not draw get the view's attribute set too (edge_weight, no other edge attribute)

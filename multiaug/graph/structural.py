@@ -18,6 +18,7 @@ import torch
 
 from ..core import Params, warn_unchanged
 from ..core.constraints import Boolean, Integral, Interval, Options, Pair, Real
+from ..core.hostreads import host_reads_cheap
 from ..registry import register
 from . import functional as F
 from .base import GraphAugmenter, check_edge_weight, graph_sizes, per_graph_value
@@ -138,19 +139,13 @@ class EdgeAdd(_RateAugmenter):
         dev = ei.device
         g = self.generator(dev)
         N = int(data.num_nodes)
+        if not F._is_batch(data) and host_reads_cheap(dev):
+            return self._sample_one(ei, N, self._rates(data, g), g)
         node_graph, nodes_per, _ = graph_sizes(data)
         G = nodes_per.numel()
         rate = self._rates(data, g)
         ptr = F.segment_offsets(nodes_per)
-        if self.directed:
-            keys = ei[0] * N + ei[1]
-            if not self.self_loops:
-                keys = keys[ei[0] != ei[1]]
-        else:
-            keys = F.pair_keys(ei, N)
-            if not self.self_loops:
-                keys = keys[ei[0] != ei[1]]
-        existing = torch.unique(keys)
+        existing = self._existing_keys(ei, N)
         m_g = torch.bincount(node_graph[torch.div(existing, N, rounding_mode="floor")], minlength=G)
         n64 = nodes_per.to(torch.float64)
         pairs = n64 * (n64 - 1) if self.directed else n64 * (n64 - 1) / 2
@@ -209,6 +204,71 @@ class EdgeAdd(_RateAugmenter):
         new_ei = torch.stack([torch.div(chosen, N, rounding_mode="floor"), chosen % N])
         return {"new_edge_index": new_ei}
 
+    def _existing_keys(self, ei: torch.Tensor, N: int) -> torch.Tensor:
+        """Sorted distinct keys of the graph's node pairs (ordered pairs when ``directed``), self-loops
+        left out unless ``self_loops``."""
+        keys = ei[0] * N + ei[1] if self.directed else F.pair_keys(ei, N)
+        if not self.self_loops:
+            keys = keys[ei[0] != ei[1]]
+        return torch.unique(keys)
+
+    def _sample_one(self, ei: torch.Tensor, N: int, rate: torch.Tensor, g: torch.Generator) -> Params:
+        """:meth:`_sample` for one graph where host reads are free (the CPU): the counts as Python
+        numbers instead of per-graph tensors, and one group in the rejection passes, drawing the same
+        random numbers and choosing the same pairs as the batched code (which a device runs)."""
+        dev = ei.device
+        existing = self._existing_keys(ei, N)
+        m = existing.numel()
+        pairs = N * (N - 1) if self.directed else N * (N - 1) // 2
+        if self.self_loops:
+            pairs += N
+        free = max(pairs - m, 0)
+        r = float(rate[0])
+        want = round(r * m)  # (half to even, as torch.round of the batched code)
+        need = min(want, free)
+        warn_unchanged(self, int(need < want and need == 0), 1, "no free node pairs left")
+        warn_unchanged(self, int(want == 0 and r > 0), 1,
+                       "rate x number of edges rounds to 0 new edges: graphs without edges, or too few")
+        chosen = existing[:0]
+        taken = existing
+        if need > 0 and 4 * free < pairs:  # few free pairs: list them (see _sample)
+            one = torch.ones(1, dtype=torch.bool, device=dev)
+            nodes_per = torch.full((1,), N, dtype=torch.long, device=dev)
+            chosen = self._listed_pairs(one, torch.full((1,), need, dtype=torch.long, device=dev), nodes_per,
+                                        torch.zeros(1, dtype=torch.long, device=dev), N, taken, g)
+            need = 0
+        for _ in range(64):
+            if need == 0:
+                break
+            c = 2 * need + 8
+            a = (torch.rand(c, generator=g, device=dev, dtype=torch.float32) * N).to(torch.long).clamp(max=N - 1)
+            if self.self_loops and not self.directed:  # b = N stands for a itself (see _sample)
+                b = (torch.rand(c, generator=g, device=dev, dtype=torch.float32) * (N + 1)).to(torch.long).clamp(max=N)
+                b = torch.where(b == N, a, b)
+            else:
+                b = (torch.rand(c, generator=g, device=dev, dtype=torch.float32) * N).to(torch.long).clamp(max=N - 1)
+            key = a * N + b if self.directed else torch.minimum(a, b) * N + torch.maximum(a, b)
+            ok = None if self.self_loops else a != b
+            if taken.numel():
+                pos = torch.searchsorted(taken, key).clamp(max=taken.numel() - 1)
+                fresh = taken[pos] != key
+                ok = fresh if ok is None else ok & fresh
+            key = torch.unique(key if ok is None else key[ok])
+            # the need smallest of one uniform per distinct candidate (sample_per_group with one group)
+            u = torch.rand(key.numel(), generator=g, device=dev, dtype=torch.float32)
+            pick = torch.zeros(key.numel(), dtype=torch.bool, device=dev)
+            pick[torch.argsort(u)[:need]] = True
+            new = key[pick]
+            need -= new.numel()
+            chosen = torch.cat([chosen, new])
+            taken = torch.sort(torch.cat([taken, new]))[0]
+        if need > 0:  # pragma: no cover - only with very unlikely draws: list the pairs left
+            chosen = torch.cat([chosen, self._listed_pairs(
+                torch.ones(1, dtype=torch.bool, device=dev), torch.full((1,), need, dtype=torch.long, device=dev),
+                torch.full((1,), N, dtype=torch.long, device=dev), torch.zeros(1, dtype=torch.long, device=dev),
+                N, taken, g)])
+        return {"new_edge_index": torch.stack([torch.div(chosen, N, rounding_mode="floor"), chosen % N])}
+
     def _listed_pairs(self, graphs: torch.Tensor, need: torch.Tensor, nodes_per: torch.Tensor, ptr: torch.Tensor,
                       N: int, taken: torch.Tensor, g: torch.Generator) -> torch.Tensor:
         """Keys of ``need[i]`` new pairs for each graph ``i`` in the mask ``graphs``, uniform among its free
@@ -239,17 +299,19 @@ class EdgeAdd(_RateAugmenter):
         if not self.directed:  # the reverse direction too (a self-loop once)
             new = torch.cat([new, new[:, new[0] != new[1]].flip(0)], dim=1)
         ei = data.edge_index
-        _, edge_keys = F.node_edge_keys(data)
+        keys = F.node_edge_keys(data)
         K = new.shape[1]
         values = {}
-        for key in edge_keys:
+        for key in keys[1]:
             v = data[key]
             fill = torch.full((K, *v.shape[1:]), self._weight(data) if key == "edge_weight" else 0, dtype=v.dtype, device=v.device)
             values[key] = torch.cat([v, fill])
         all_ei = torch.cat([ei, new], dim=1)
-        node_graph, _ = F.node_graph_index(data)
-        out = F.sort_edges_by_graph(all_ei, node_graph, *values.values())
-        return F.replace_edges(data, out[0], dict(zip(values, out[1:])))
+        if F._is_batch(data):  # (one graph: its edges are grouped already)
+            node_graph, _ = F.node_graph_index(data)
+            out = F.sort_edges_by_graph(all_ei, node_graph, *values.values())
+            all_ei, values = out[0], dict(zip(values, out[1:]))
+        return F.replace_edges(data, all_ei, values, keys=keys)
 
 
 @register("node_drop")
@@ -277,7 +339,8 @@ class NodeDrop(_RateAugmenter):
 
     def _apply(self, data: Any, params: Params) -> Any:
         u = params["u"]
-        keep = u >= F.node_graph_values(data, params["rate"])
+        rate = params["rate"]
+        keep = u >= (F.node_graph_values(data, rate) if F._is_batch(data) else rate[:1])
         if self.min_nodes > 0 and u.numel():
             # the min_nodes largest draws of each graph are always kept
             if F.num_graphs(data) == 1:
@@ -314,24 +377,31 @@ class FeatureMask(_RateAugmenter):
         x = _features(data, type(self).__name__)
         self._check_value(x)
         dev = x.device
-        g = self.generator(data.edge_index.device)
+        ei_dev = data.edge_index.device
+        g = self.generator(ei_dev)
         rate = self._rates(data, g).to(dev)
-        shape = {"column": (F.num_graphs(data), x.shape[1]), "row": (x.shape[0],), "entry": tuple(x.shape[:2])}[self.mode]
-        return {"rate": rate, "u": torch.rand(shape, generator=g, device=data.edge_index.device, dtype=torch.float32).to(dev)}
+        if self.mode == "column":
+            shape = (F.num_graphs(data), x.shape[1])
+        else:
+            shape = (x.shape[0],) if self.mode == "row" else tuple(x.shape[:2])
+        return {"rate": rate, "u": torch.rand(shape, generator=g, device=ei_dev, dtype=torch.float32).to(dev)}
 
     def _apply(self, data: Any, params: Params) -> Any:
         x = _features(data, type(self).__name__)
         rate, u = params["rate"], params["u"]
+        batch = F._is_batch(data)
+        # (one graph: its one row of per-graph values broadcasts over the nodes; a Batch gathers them)
         if self.mode == "column":
-            mask = F.node_graph_values(data, u < rate[:, None])
+            mask = u < rate[:, None]
+            mask = F.node_graph_values(data, mask) if batch else mask[:1]
         elif self.mode == "row":
-            mask = (u < F.node_graph_values(data, rate))[:, None]
+            mask = (u < (F.node_graph_values(data, rate) if batch else rate[:1]))[:, None]
         else:
-            mask = u < F.node_graph_values(data, rate)[:, None]
+            mask = u < (F.node_graph_values(data, rate)[:, None] if batch else rate[:1])
         if x.dim() > 2:
             mask = mask.reshape(*mask.shape, *([1] * (x.dim() - 2)))
         out = data.__copy__()
-        out.x = torch.where(mask, torch.as_tensor(self._check_value(x), dtype=x.dtype, device=x.device), x)
+        out.x = x.masked_fill(mask, self._check_value(x))
         return out
 
 
@@ -395,7 +465,8 @@ class FeatureNoise(GraphAugmenter):
 
     def _apply(self, data: Any, params: Params) -> Any:
         x = _features(data, "FeatureNoise")
-        sigma = F.node_graph_values(data, params["sigma"]).to(x.dtype)
+        sigma = params["sigma"]
+        sigma = (F.node_graph_values(data, sigma) if F._is_batch(data) else sigma[:1]).to(x.dtype)
         out = data.__copy__()
         out.x = x + sigma.reshape(-1, *([1] * (x.dim() - 1))) * params["noise"]
         return out
@@ -442,7 +513,9 @@ class DiffusionView(_RateAugmenter):
     """Graph diffusion view (MVGRL): personalized PageRank or heat kernel, sparse and sparsified.
 
     ``method='ppr'`` (teleport ``alpha``) or ``'heat'`` (time ``t``), with T = D^-1/2 A D^-1/2 and
-    ``edge_weight`` when present, computed per graph by :func:`multiaug.graph.functional.diffusion_matrix`:
+    ``edge_weight`` when present (a directed graph: T = D_out^-1/2 A D_in^-1/2, so that a sink keeps its
+    in-edges and a source its out-edges; the diffusion output is symmetrised, (S + Sᵀ)/2, so the view
+    is undirected), computed per graph by :func:`multiaug.graph.functional.diffusion_matrix`:
     exactly for graphs of up to ``DENSE_DIFFUSION_MAX_NODES`` (4096) nodes, by a sparse truncated
     series for larger ones; entries below ``min(1e-4, eps / 10)`` are left out. Sparsification keeps entries ``>= eps`` and/or the ``top_k``
     largest per node (then symmetrised). The diffusion is deterministic, so it is computed once per

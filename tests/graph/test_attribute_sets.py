@@ -158,11 +158,11 @@ def random_graph(n: int = 60, m: int = 150, seed: int = 0) -> torch.Tensor:
 
 
 def exact_diffusion(ei: torch.Tensor, n: int, method: str, alpha: float = 0.15, t: float = 3.0) -> torch.Tensor:
+    """Exact S (float64) with T = D_out^-1/2 A D_in^-1/2 (D^-1/2 A D^-1/2 on an undirected graph)."""
     A = torch.zeros(n, n, dtype=torch.float64)
     A[ei[0], ei[1]] = 1
-    d = A.sum(1)
-    dinv = torch.where(d > 0, d.rsqrt(), torch.zeros_like(d))
-    T = dinv[:, None] * A * dinv[None, :]
+    d_out, d_in = A.sum(1), A.sum(0)
+    T = torch.where(d_out > 0, d_out.rsqrt(), 0.0)[:, None] * A * torch.where(d_in > 0, d_in.rsqrt(), 0.0)[None, :]
     eye = torch.eye(n, dtype=torch.float64)
     if method == "heat":
         return torch.linalg.matrix_exp(-t * (eye - T))
@@ -190,6 +190,32 @@ def test_diffusion_matches_the_exact_kernel_within_tol(method, kw):
     assert float((sp - S).abs().max()) <= 3 * tol
     assert float((sp - S).max()) <= 1e-5
     assert float(sp.sum(1).mean()) >= float(S.sum(1).mean()) - 0.01
+
+
+@pytest.mark.parametrize("method", ["ppr", "heat"])
+def test_diffusion_of_a_directed_graph_keeps_the_edges_of_sinks_and_sources(method):
+    """Regression: T was D_out^-1/2 A D_out^-1/2, so a sink (no out-edge) had a zero column and lost its
+    in-edges (its row of S held only the diagonal). With D_out^-1/2 A D_in^-1/2 every edge counts."""
+    ei = torch.tensor([[0, 1, 2, 0], [1, 2, 3, 3]])  # 0 is a source, 3 a sink
+    S = exact_diffusion(ei, 4, method)
+    S = (S + S.T) / 2
+    assert bool((S > 1e-2).all())  # the path 0 -> 1 -> 2 -> 3 connects every pair
+    for dense_max in (None, 0):  # dense (exact) and sparse (series) paths
+        got = dense(*F.diffusion_matrix(ei, None, 4, method, tol=1e-6, dense_max_nodes=dense_max), 4)
+        assert float((got - S).abs().max()) <= 1e-5
+    out = DiffusionView(method=method, rate=0.0, seed=0)(Data(edge_index=ei, num_nodes=4))
+    touching = {v: int((out.edge_index == v).any(0).sum()) for v in (0, 3)}
+    assert touching == {0: 6, 3: 6}, touching  # both directions of its 3 edges each
+    # a directed graph with random orientations: the dense exact path and the series agree with S
+    g = torch.Generator().manual_seed(3)
+    e = torch.randint(0, 30, (2, 90), generator=g)
+    e = torch.unique(e[:, e[0] != e[1]], dim=1)
+    S = exact_diffusion(e, 30, method)
+    S = (S + S.T) / 2
+    got = dense(*F.diffusion_matrix(e, None, 30, method, tol=1e-4), 30)
+    assert float((got - S * (S >= 1e-4)).abs().max()) <= 2e-4
+    sp = dense(*F.diffusion_matrix(e, None, 30, method, tol=1e-4, dense_max_nodes=0), 30)
+    assert float((sp - S).abs().max()) <= 3e-4
 
 
 def test_dense_diffusion_keeps_only_what_the_view_keeps():
