@@ -1,17 +1,19 @@
 """Text-generation backends behind one interface, used by :class:`multiaug.text.Paraphrase`.
 
 * :class:`HFBackend`: a local Hugging Face model (causal or seq2seq; a hub id, a local directory or a
-  ``.gguf`` file), batched generation with left padding and chat templates. Sampling is done by a
-  logits processor that adds Gumbel noise from one local ``torch.Generator`` *per sequence*, seeded
-  from the request's seed, then takes the argmax: that is exact sampling from the temperature/top-p
-  distribution, it never touches the global RNG, and an item's output does not depend on which
-  other items share its batch.
+  ``.gguf`` file), batched generation with left padding and chat templates; a generation cut by
+  ``max_new_tokens`` is handled as an endpoint's ``finish_reason == "length"`` (see
+  :func:`_complete`). Sampling is done by a logits processor that adds Gumbel noise from one local
+  ``torch.Generator`` *per sequence*, seeded from the request's seed, then takes the argmax: that is
+  exact sampling from the temperature/top-p distribution, it never touches the global RNG, and an
+  item's output does not depend on which other items share its batch.
 * :class:`OpenAIBackend`: any OpenAI-compatible ``/chat/completions`` endpoint (vLLM, llama.cpp
-  server, Ollama, ...): many requests in flight under a concurrency limit, per-request timeout,
-  retries with exponential backoff on connection errors, timeouts, 429 and 5xx (``Retry-After``
-  honoured), a ``seed`` field in each request. The API key is read from the environment variable
-  named by ``api_key_env`` at request time; it is never stored on an object, printed or logged, and
-  an endpoint that echoes it (in an error body, say) has it replaced by ``[REDACTED]`` in every
+  server, Ollama, ...): many requests in flight under a concurrency limit, a deadline per request
+  (``timeout``: the whole attempt, however slowly the server trickles its reply), retries with
+  exponential backoff on connection errors, timeouts, 429 and 5xx (``Retry-After`` honoured), a
+  ``seed`` field in each request. The API key is read from the environment variable named by
+  ``api_key_env`` at request time; it is never stored on an object, printed or logged, and an
+  endpoint that echoes it (in an error body, say) has it replaced by ``[REDACTED]`` in every
   message, exception and per-item error, as is any ``Bearer ...`` token.
 
 A backend's :meth:`~Backend.generate` returns, per request, either a list of completions (strings)
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import copy
+import functools
 import http.client
 import importlib.util
 import json
@@ -32,6 +35,7 @@ import os
 import random
 import re
 import socket
+import ssl
 import threading
 import time
 import urllib.error
@@ -115,6 +119,33 @@ class Backend:
 def _sub_seed(seed: int, k: int) -> int:
     """Seed of the k-th sample of a request (a fixed integer mix, no RNG)."""
     return (int(seed) * 6364136223846793005 + 1442695040888963407 * (k + 1)) % (2**63)
+
+
+def _drop_unfinished_line(text: str) -> str:
+    """A completion cut by the token limit without its last line: that line is unfinished (half a
+    sentence), the lines before it are whole."""
+    return "\n".join(text.rstrip().splitlines()[:-1]).rstrip()
+
+
+def _complete(contents: Sequence[Any], cut: Sequence[bool], how_cut: str) -> list[str] | ItemError:
+    """The usable completions of one request, the same way for every backend: a completion cut by
+    the token limit (``cut``) loses its unfinished last line; completions left without text (empty,
+    missing, or nothing complete) are left out. None left is the per-item error ``truncated`` when
+    some were cut (``how_cut`` says how the backend knew), else ``empty_reply``."""
+    out = []
+    n_cut = 0
+    for text, c in zip(contents, cut):
+        if isinstance(text, str) and c:
+            text = _drop_unfinished_line(text)
+            n_cut += 1
+        if isinstance(text, str) and text.strip():
+            out.append(text)
+    if not out and n_cut:
+        return ItemError("truncated", f"{n_cut} of {len(contents)} completion(s) cut by the token limit ({how_cut}) "
+                                      "before a complete line; raise max_new_tokens")
+    if not out:
+        return ItemError("empty_reply", f"{len(contents)} completion(s), all with empty or missing content")
+    return out
 
 
 # --------------------------------------------------------------------------------------------------
@@ -219,7 +250,13 @@ class HFBackend(Backend):
     a ``.gguf`` file (needs the ``gguf`` package; weights are de-quantised on load) or an alias
     (``"smollm2"``). ``dtype``: ``None`` (float32 on CPU, bfloat16 on CUDA) or ``"float32"``,
     ``"float16"``, ``"bfloat16"``. ``device``: ``None`` (CUDA when available, else CPU) or a torch
-    device. ``batch_size``: prompts per ``generate`` call (each expanded to ``n`` sequences)."""
+    device. ``batch_size``: prompts per ``generate`` call (each expanded to ``n`` sequences).
+
+    A sequence that reaches ``max_new_tokens`` without an end token is cut, and treated as an
+    endpoint's choice with ``finish_reason`` ``"length"``: its unfinished last line is dropped, and a
+    request left without any complete line is the per-item error ``truncated`` (raise
+    ``max_new_tokens``); one whose completions are all empty is ``empty_reply``. Per-item errors are
+    not handed to ``on_result`` (so never cached)."""
 
     kind = "hf"
 
@@ -245,7 +282,10 @@ class HFBackend(Backend):
         self._shared: dict[str, Any] = {"lock": threading.Lock()}  # loaded state, shared by copies
 
     def identity(self) -> dict[str, Any]:
-        return {"backend": self.kind, "model": self.path, "gguf_file": self.gguf_file, "dtype": self.dtype}
+        # "cut": generations cut by max_new_tokens lose their unfinished last line (earlier versions kept
+        # it, so their cache entries are not reused)
+        return {"backend": self.kind, "model": self.path, "gguf_file": self.gguf_file, "dtype": self.dtype,
+                "cut": "last_line_dropped"}
 
     # -- loading ----------------------------------------------------------------------------------
     def load(self) -> "HFBackend":
@@ -328,14 +368,14 @@ class HFBackend(Backend):
             outs = self._generate_batch([prompts[i] for i in chunk], [requests[i] for i in chunk], settings, add_special)
             for i, o in zip(chunk, outs):
                 results[i] = o
-                if on_result is not None:
+                if on_result is not None and not isinstance(o, ItemError):  # as the endpoint: errors are not handed over
                     on_result(i, o)
         return results  # type: ignore[return-value]
 
     @torch.inference_mode()
     def _generate_batch(
         self, prompts: list[str], reqs: list[GenerationRequest], settings: GenerationSettings, add_special: bool
-    ) -> list[list[str]]:
+    ) -> list[list[str] | ItemError]:
         from transformers import LogitsProcessorList
 
         tok, model = self._tok, self._model
@@ -361,18 +401,183 @@ class HFBackend(Backend):
             generation_config=gen_cfg,
             logits_processor=LogitsProcessorList([sampler]),
         )
-        new = out if self.encoder_decoder else out[:, input_ids.shape[1] :]
+        new = out[:, 1:] if self.encoder_decoder else out[:, input_ids.shape[1] :]  # (seq2seq: after the start token)
         texts = tok.batch_decode(new, skip_special_tokens=True)
+        cut = self._cut_rows(new, gen_cfg, int(settings.max_new_tokens)).tolist()
+        how = f"max_new_tokens={int(settings.max_new_tokens)} reached without an end token"
         grouped, pos = [], 0
         for r in reqs:
-            grouped.append([t.strip() for t in texts[pos : pos + r.n]])
+            grouped.append(_complete([t.strip() for t in texts[pos : pos + r.n]], cut[pos : pos + r.n], how))
             pos += r.n
         return grouped
+
+    def _cut_rows(self, new: torch.Tensor, gen_cfg: Any, max_new: int) -> torch.Tensor:
+        """Which generated rows ran into ``max_new`` tokens without ending (an endpoint's
+        ``finish_reason == "length"``). A row ends at its first end token (finished rows are padded
+        after it, never before); one forced at the last slot by ``forced_eos_token_id`` (BART's
+        config has it) does not count: it makes a cut sentence look finished."""
+        def ids(v: Any) -> list[int]:
+            return [] if v is None else ([int(v)] if isinstance(v, numbers.Integral) else [int(e) for e in v])
+
+        model_cfg = self._model.generation_config
+        eos = ids(gen_cfg.eos_token_id if gen_cfg.eos_token_id is not None else model_cfg.eos_token_id) or ids(self._tok.eos_token_id)
+        forced = gen_cfg.forced_eos_token_id if gen_cfg.forced_eos_token_id is not None else model_cfg.forced_eos_token_id
+        is_end = torch.isin(new, torch.tensor(eos + ids(forced), device=new.device, dtype=new.dtype))
+        ended = is_end.any(dim=1)
+        if forced is not None:
+            first = is_end.int().argmax(dim=1)
+            ended &= first < max_new - 1
+        return (~ended) & (new.shape[1] >= max_new)
 
 
 # --------------------------------------------------------------------------------------------------
 # OpenAI-compatible HTTP endpoints
 # --------------------------------------------------------------------------------------------------
+
+
+class _DeadlinePassed(TimeoutError):
+    """The deadline of a request attempt passed before its socket operation could start."""
+
+
+class _Deadline:
+    """The moment (monotonic clock) by which one request attempt must be done, connect to last byte."""
+
+    def __init__(self, seconds: float):
+        self.seconds = float(seconds)
+        self.at = time.monotonic() + self.seconds
+
+    def left(self) -> float:
+        """Seconds left; :class:`_DeadlinePassed` (a ``TimeoutError``) when none are."""
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise _DeadlinePassed(f"deadline of {self.seconds:g} s passed")
+        return left
+
+
+class _DeadlineSocket(socket.socket):
+    """A TCP socket whose every operation may take only the time left to its request's deadline.
+
+    A plain socket timeout bounds each ``recv``/``send`` on its own, so a server that sends a byte
+    just before each timeout holds a request as long as it likes; here each operation's timeout is
+    what remains of one deadline, so the operations together cannot pass it."""
+
+    _deadline: "_Deadline | None" = None
+
+    @classmethod
+    def adopt(cls, sock: socket.socket, deadline: _Deadline) -> "_DeadlineSocket":
+        timeout = sock.gettimeout()
+        new = cls(sock.family, sock.type, sock.proto, fileno=sock.detach())
+        new.settimeout(timeout)
+        new._deadline = deadline
+        return new
+
+    def _arm(self) -> None:
+        if self._deadline is not None:
+            socket.socket.settimeout(self, self._deadline.left())
+
+    def gettimeout(self):  # read by ssl.wrap_socket: the TLS handshake gets the time left, not more
+        t = super().gettimeout()
+        if self._deadline is None:
+            return t
+        left = max(self._deadline.at - time.monotonic(), 1e-6)
+        return left if t is None else min(t, left)
+
+    def recv(self, *a):
+        self._arm()
+        return super().recv(*a)
+
+    def recv_into(self, *a):
+        self._arm()
+        return super().recv_into(*a)
+
+    def send(self, *a):
+        self._arm()
+        return super().send(*a)
+
+    def sendall(self, *a):
+        self._arm()
+        return super().sendall(*a)
+
+
+class _DeadlineSSLSocket(ssl.SSLSocket):
+    """:class:`_DeadlineSocket` for TLS: each read and write gets the time left to the deadline."""
+
+    _deadline: "_Deadline | None" = None
+
+    def _arm(self) -> None:
+        if self._deadline is not None:
+            socket.socket.settimeout(self, self._deadline.left())
+
+    def read(self, *a, **kw):
+        self._arm()
+        return super().read(*a, **kw)
+
+    def write(self, *a, **kw):
+        self._arm()
+        return super().write(*a, **kw)
+
+    def send(self, *a, **kw):
+        self._arm()
+        return super().send(*a, **kw)
+
+
+class _DeadlineHTTPConnection(http.client.HTTPConnection):
+    """An HTTP connection whose socket (through a proxy too) keeps to one :class:`_Deadline`."""
+
+    def __init__(self, *a: Any, deadline: _Deadline, **kw: Any):
+        super().__init__(*a, **kw)
+        self._deadline = deadline
+        self._create_connection = self._open_socket
+
+    def _open_socket(self, address, timeout=None, source_address=None):
+        sock = socket.create_connection(address, self._deadline.left(), source_address)
+        return _DeadlineSocket.adopt(sock, self._deadline)
+
+
+class _DeadlineHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *a: Any, deadline: _Deadline, **kw: Any):
+        # http.client's default HTTPS context (certificates verified, ALPN http/1.1; made by the same
+        # hook, so a process that replaced it keeps its choice), new for this connection, whose
+        # sockets are deadline sockets (the same as ssl.SSLSocket until the deadline is attached)
+        ctx = ssl._create_default_https_context()
+        ctx.set_alpn_protocols(["http/1.1"])
+        if ctx.post_handshake_auth is not None:
+            ctx.post_handshake_auth = True
+        ctx.sslsocket_class = _DeadlineSSLSocket
+        super().__init__(*a, context=ctx, **kw)
+        self._deadline = deadline
+        self._create_connection = self._open_socket
+
+    _open_socket = _DeadlineHTTPConnection._open_socket
+
+    def connect(self) -> None:
+        super().connect()  # TCP (and proxy tunnel) on a deadline socket, TLS handshake in the time left
+        self.sock._deadline = self._deadline
+
+
+class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def http_open(self, req):
+        return self.do_open(functools.partial(_DeadlineHTTPConnection, deadline=self.deadline), req)
+
+
+class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline):
+        super().__init__()
+        self.deadline = deadline
+
+    def https_open(self, req):
+        return self.do_open(functools.partial(_DeadlineHTTPSConnection, deadline=self.deadline), req)
+
+
+def _deadline_opener(seconds: float) -> urllib.request.OpenerDirector:
+    """urllib's default opener (proxies from the environment, redirects, ...) with every connection
+    it opens kept to one deadline of ``seconds`` from now: connect, TLS, send, wait and read together."""
+    d = _Deadline(seconds)
+    return urllib.request.build_opener(_DeadlineHTTPHandler(d), _DeadlineHTTPSHandler(d))
 
 
 class _Retryable(Exception):
@@ -427,7 +632,10 @@ def _read_body(fp: Any, secret: str | None) -> str:
 class OpenAIBackend(Backend):
     """OpenAI-compatible chat-completions endpoint (``base_url`` like ``http://127.0.0.1:8000/v1``).
 
-    ``concurrency`` requests in flight at most; each has ``timeout`` seconds; failures that may pass
+    ``concurrency`` requests in flight at most; each attempt has ``timeout`` seconds in all, a
+    deadline for connecting, sending, waiting and reading together (not per socket operation: a server
+    that trickles its reply a byte at a time cannot hold a request longer; only the name lookup is
+    outside it), and an attempt past it fails with an error naming the deadline; failures that may pass
     (connection refused/reset, timeouts, HTTP 429 and 5xx, a reply that breaks the HTTP protocol such
     as a bad status line or a body shorter than its ``Content-Length``, a body that is not a completion) are
     retried ``max_retries`` times with exponential backoff ``backoff * 2**attempt`` (at most
@@ -520,7 +728,9 @@ class OpenAIBackend(Backend):
         key = self._key()
         request = urllib.request.Request(self.url, data=data, headers=self._headers(key), method="POST")
         try:
-            with urllib.request.urlopen(request, timeout=self.timeout) as resp:
+            # ``timeout`` is a deadline for the whole attempt (a socket timeout alone bounds each
+            # read on its own: a server trickling bytes could hold the request for ever)
+            with _deadline_opener(self.timeout).open(request, timeout=self.timeout) as resp:
                 raw = resp.read()
         except urllib.error.HTTPError as e:
             code = e.code
@@ -540,8 +750,11 @@ class OpenAIBackend(Backend):
             raise _Fatal(f"HTTP {code} from {self.url}: {snippet!r}{hint}") from None
         except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as e:
             reason = getattr(e, "reason", e)
+            if isinstance(reason, TimeoutError):  # retried like any timeout; the server may just be busy
+                raise _Retryable(f"no complete reply from {self.url} within timeout={self.timeout:g} s (the "
+                                 "deadline for a whole request: connect, send, wait and read)") from None
             raise _Retryable(redact(f"cannot reach {self.url}: {type(reason).__name__}: {reason}", key),
-                             unreachable=not isinstance(reason, TimeoutError)) from None
+                             unreachable=True) from None
         except http.client.HTTPException as e:  # a reply that breaks HTTP (bad status line, body cut short)
             why = redact(repr(e), key)[:200]  # redacted before it is cut: no partial key survives
             raise _Retryable(f"broken HTTP reply from {self.url}: {type(e).__name__}: {why}") from None
@@ -550,26 +763,20 @@ class OpenAIBackend(Backend):
             choices = payload["choices"]
             if not isinstance(choices, list) or not choices:
                 raise ValueError("no choices")
-            contents, cut = [], 0
+            contents, cut = [], []
             for c in choices:
                 msg = c.get("message") if isinstance(c, dict) else None
                 text = msg.get("content") if isinstance(msg, dict) else (c.get("text") if isinstance(c, dict) else None)
-                if isinstance(text, str) and c.get("finish_reason") == "length":
-                    # cut by max_tokens: its last line is unfinished (half a sentence), the lines before are whole
-                    text = "\n".join(text.rstrip().splitlines()[:-1])
-                    cut += 1
                 contents.append(text)
+                cut.append(isinstance(c, dict) and c.get("finish_reason") == "length")  # cut by max_tokens
         except (ValueError, KeyError, TypeError, AttributeError) as e:
             body = redact(raw[:_BODY_LIMIT].decode("utf-8", "replace"), key)[:80]
             why = redact(str(e), key)[:80]
             raise _Retryable(f"reply from {self.url} is not a chat completion ({type(e).__name__}: {why}; body {body!r})") from None
         # a choice with empty or missing content (a content filter, a server hiccup) is no completion
-        out = [c for c in contents if isinstance(c, str) and c.strip()]
-        if not out and cut:
-            raise ItemErrorSignal(ItemError("truncated", f"{cut} of {len(contents)} choice(s) cut by the token limit "
-                                            "(finish_reason 'length') before a complete line; raise max_new_tokens"))
-        if not out:
-            raise ItemErrorSignal(ItemError("empty_reply", f"{len(contents)} choice(s), all with empty or missing content"))
+        out = _complete(contents, cut, "finish_reason 'length'")
+        if isinstance(out, ItemError):
+            raise ItemErrorSignal(out)
         return out
 
     def _post(self, req: GenerationRequest, settings: GenerationSettings) -> list[str] | ItemError:

@@ -12,6 +12,9 @@ from the masked LM's ``top_k`` predictions at ``temperature``. Differences, on p
 * punctuation attached to a word stays (``dog.`` -> ``cat.``), the replacement takes the original
   word's capitalisation, predictions that are special tokens, sub-word pieces, non-words or the
   original word are never chosen;
+* the text comes back as written outside the changed words: whitespace runs, tabs, line breaks and
+  leading/trailing space are kept exactly (nlpaug joins the words with single spaces); an inserted
+  word is separated from its neighbour by one space;
 * a sentence in which nothing could change is returned unchanged, counted in ``report_`` and
   warned about (nlpaug returns it silently);
 * special-token strings typed in a text (``"[MASK]"``, ``"[CLS]"``, ...) are tokenised as text, and
@@ -33,12 +36,61 @@ from .base import TextAugmenter
 __all__ = ["ContextualSubstitution"]
 
 _WORD = re.compile(r"^(\W*)(.*?)(\W*)$", re.S)
-_MLM: dict[tuple[str, str], tuple[Any, Any, torch.Tensor]] = {}
+_NONSPACE = re.compile(r"\S+")  # the words of ``str.split()``, with their offsets
+_MLM: dict[tuple[str, str], tuple[Any, Any, torch.Tensor, "_Lookups"]] = {}
 _MLM_LOCK = threading.Lock()
+_MEMO_LIMIT = 1 << 17  # entries per memo table before it is emptied (bounded memory on endless vocabularies)
+
+
+class _Lookups:
+    """What the fill asks the tokenizer again and again, asked once per tokenizer and remembered: the
+    special ids, the frame around a sentence, the ids of a word being replaced (to ban them) and the
+    word a predicted id stands for. The answers are the tokenizer's own (same calls as asking each
+    time), so outputs do not change; only the repeated Python-level tokenizer calls go."""
+
+    def __init__(self, tok: Any):
+        self.tok = tok
+        self.mask_id = tok.mask_token_id
+        self.pad_id = tok.pad_token_id if tok.pad_token_id is not None else 0
+        self.unk_id = tok.unk_token_id
+        self.frame = ContextualSubstitution._special_frame(tok)
+        self._banned: dict[str, tuple[int, ...]] = {}
+        self._words: dict[int, str] = {}
+
+    def banned(self, word: str) -> tuple[int, ...]:
+        """Ids of ``word`` as a token (as written and lower-cased, also with the word-start mark of
+        BPE / SentencePiece vocabularies), the unknown token left out."""
+        ids = self._banned.get(word)
+        if ids is None:
+            forms = {m + w for m in ("", "Ġ", "▁") for w in {word, word.lower()}}
+            ids = tuple(sorted({c for c in (self.tok.convert_tokens_to_ids(f) for f in forms)
+                                if isinstance(c, int) and c != self.unk_id}))
+            if len(self._banned) >= _MEMO_LIMIT:
+                self._banned.clear()
+            self._banned[word] = ids
+        return ids
+
+    def words(self, ids: list[int]) -> list[str]:
+        """The text of each predicted token id, as a word (word-start marks and spaces removed)."""
+        memo = self._words
+        got = {i: memo.get(i) for i in set(ids)}
+        new = sorted(i for i, w in got.items() if w is None)
+        if new:  # one call for the ids not seen before
+            if len(memo) + len(new) > _MEMO_LIMIT:
+                memo.clear()
+            tok = self.tok
+            for i, t in zip(new, tok.convert_ids_to_tokens(new)):
+                got[i] = memo[i] = tok.convert_tokens_to_string([t]).strip()
+        return [got[i] for i in ids]
 
 
 def _load_mlm(model: str, device: torch.device) -> tuple[Any, Any, torch.Tensor]:
     """(tokenizer, model, allowed) where ``allowed[v]`` says whether token v may be inserted as a word."""
+    return _load(model, device)[:3]
+
+
+def _load(model: str, device: torch.device) -> tuple[Any, Any, torch.Tensor, _Lookups]:
+    """:func:`_load_mlm` and the tokenizer's :class:`_Lookups` (loaded once per model and device)."""
     key = (model, str(device))
     with _MLM_LOCK:
         if key not in _MLM:
@@ -70,7 +122,7 @@ def _load_mlm(model: str, device: torch.device) -> tuple[Any, Any, torch.Tensor]
                     allowed[i] = True
             if len(_MLM) >= 4:
                 _MLM.pop(next(iter(_MLM)))
-            _MLM[key] = (tok, mlm, allowed.to(device))
+            _MLM[key] = (tok, mlm, allowed.to(device), _Lookups(tok))
         return _MLM[key]
 
 
@@ -135,23 +187,31 @@ class ContextualSubstitution(TextAugmenter):
         return torch.device("cuda" if torch.cuda.is_available() else "cpu")
 
     # ---- which words may change --------------------------------------------------------------------
-    def _eligible(self, words: list[str]) -> list[int]:
+    def _eligible_fn(self):
+        """``words -> indices of the slots that may change``; a word's answer is worked out once per call
+        (batches repeat their words), the stop words are lower-cased once."""
         if self.action == "insert":
-            return list(range(len(words) + 1)) if words else []
+            return lambda words: list(range(len(words) + 1)) if words else []
         stop = {w.lower() for w in (self.stopwords or ())}
-        out = []
-        for i, w in enumerate(words):
-            core = _WORD.match(w).group(2)
-            if core and any(ch.isalpha() for ch in core) and core.lower() not in stop:
-                out.append(i)
-        return out
+        memo: dict[str, bool] = {}
+
+        def ok(w: str) -> bool:
+            v = memo.get(w)
+            if v is None:
+                core = _WORD.match(w).group(2)
+                v = memo[w] = bool(core) and any(ch.isalpha() for ch in core) and core.lower() not in stop
+            return v
+
+        return lambda words: [i for i, w in enumerate(words) if ok(w)]
 
     # ---- sample: all randomness --------------------------------------------------------------------
     def _sample(self, x: list[str]) -> Params:
         g = self.generator("cpu")
         n = len(x)
-        elig = [len(self._eligible(s.split())) for s in x]
-        n_words = torch.tensor([len(s.split()) for s in x], dtype=torch.float32)
+        eligible = self._eligible_fn()
+        split = [s.split() for s in x]
+        elig = [len(eligible(w)) for w in split]
+        n_words = torch.tensor([len(w) for w in split], dtype=torch.float32)
         want = torch.round(float(self.aug_p) * n_words).long().clamp(min=int(self.aug_min), max=int(self.aug_max))
         n_ops = torch.minimum(want, torch.tensor(elig, dtype=torch.long)) if n else torch.zeros(0, dtype=torch.long)
         width = max(elig + [1])
@@ -164,22 +224,25 @@ class ContextualSubstitution(TextAugmenter):
     def _apply(self, x: list[str], params: Params) -> list[str]:
         out = list(x)
         order, n_ops, u = params["order"], params["n_ops"].tolist(), params["u"]
+        eligible = self._eligible_fn()
         plans: list[tuple[int, list[str], list[int]]] = []  # (row, words, chosen slots sorted)
         for i, s in enumerate(x):
+            if n_ops[i] <= 0:
+                continue
             words = s.split()
-            elig = self._eligible(words)
-            if n_ops[i] <= 0 or not elig:
+            elig = eligible(words)
+            if not elig:
                 continue
             ranks = [r for r in order[i].tolist() if r < len(elig)][: n_ops[i]]
             plans.append((i, words, sorted(elig[r] for r in ranks)))
         if plans:
             if self.model is None:
                 raise ValueError("ContextualSubstitution: model is None; give a masked LM directory or a cached hub id (e.g. a BERT)")
-            tok, mlm, allowed = _load_mlm(self.model, self._device())
+            _, mlm, allowed, look = _load(self.model, self._device())
             bs = int(self.batch_size)
             for start in range(0, len(plans), bs):
-                for i, new in self._fill(plans[start : start + bs], u, tok, mlm, allowed):
-                    out[i] = new
+                for i, edits in self._fill(plans[start : start + bs], u, look, mlm, allowed):
+                    out[i] = _rewrite(x[i], edits)
         # sentences left as they were are counted in report_ and warned about by TextAugmenter
         return out
 
@@ -192,14 +255,15 @@ class ContextualSubstitution(TextAugmenter):
         added = getattr(tok, "added_tokens_decoder", {}).get(tok.mask_token_id)
         return ids[:at], ids[at + 1 :], bool(getattr(added, "lstrip", False)), bool(getattr(added, "rstrip", False))
 
-    def _encode(self, pieces: list[list[str]], tok, max_len: int) -> tuple[torch.Tensor, torch.Tensor, list[tuple[int, int, int]]]:
+    def _encode(self, pieces: list[list[str]], look: _Lookups, max_len: int) -> tuple[torch.Tensor, torch.Tensor, list[tuple[int, int, int]]]:
         """Token ids of sentences given as the text between their masks, with a mask id between pieces.
 
         The user's text is tokenised as text (``split_special_tokens``: a literal ``"[MASK]"`` or
         ``"[CLS]"`` in it is not a special token), so the mask positions are exactly the planned ones:
         returned as ``(row, position, slot)``, the slot-th mask of sentence ``row`` (masks cut off by
         ``max_len`` are absent)."""
-        head, tail, lstrip, rstrip = self._special_frame(tok)
+        tok, mask_id = look.tok, look.mask_id
+        head, tail, lstrip, rstrip = look.frame
         room = max_len - len(head) - len(tail)
         flat: list[str] = []
         for parts in pieces:
@@ -213,19 +277,21 @@ class ContextualSubstitution(TextAugmenter):
             for j, seg in enumerate(enc):
                 if j:
                     where.append((r, len(ids), j - 1))
-                    ids.append(tok.mask_token_id)
+                    ids.append(mask_id)
                 ids.extend(seg)
             ids = ids[: len(head) + room] + list(tail)
             rows.append(ids)
         width = max(len(ids) for ids in rows)
-        pad = tok.pad_token_id if tok.pad_token_id is not None else 0
+        pad = look.pad_id
         input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids in rows], dtype=torch.long)
         attention = torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids in rows], dtype=torch.long)
         where = [(r, c, j) for r, c, j in where if c < len(head) + room]
         return input_ids, attention, where
 
     @torch.inference_mode()
-    def _fill(self, plans, u: torch.Tensor, tok, mlm, allowed: torch.Tensor):
+    def _fill(self, plans, u: torch.Tensor, look: _Lookups, mlm, allowed: torch.Tensor):
+        """``(row, edits)`` per plan: ``edits`` maps a word index to its new text (``substitute``), or is
+        a list of ``(slot, new word)`` to insert (``insert``); for :func:`_rewrite`."""
         pieces, originals = [], []
         for _, words, slots in plans:
             w: list = list(words)  # a planned mask is a (text before, text after) pair in the word list
@@ -249,7 +315,7 @@ class ContextualSubstitution(TextAugmenter):
         if limit and isinstance(pad_idx, int):
             limit = int(limit) - pad_idx - 1
         max_len = int(self.max_length) if not limit else max(4, min(int(self.max_length), int(limit)))
-        input_ids, attention, where = self._encode(pieces, tok, max_len)
+        input_ids, attention, where = self._encode(pieces, look, max_len)
         logits = mlm(input_ids=input_ids.to(dev), attention_mask=attention.to(dev)).logits.float()
         rows = torch.tensor([r for r, _, _ in where], dtype=torch.long, device=dev)
         cols = torch.tensor([c for _, c, _ in where], dtype=torch.long, device=dev)
@@ -262,12 +328,12 @@ class ContextualSubstitution(TextAugmenter):
             # never propose the word being replaced
             if self.action == "substitute":
                 ban_m, ban_c = [], []
+                width = lg.shape[1]
                 for m, (r, j) in enumerate(zip(rows_l, nth_l)):
                     o = originals[r][j]
                     # the word as a token, with the word-start mark of BPE / SentencePiece vocabularies too
-                    forms = {m + w for m in ("", "Ġ", "▁") for w in {o, o.lower()}} if o is not None else ()
-                    for cand in {tok.convert_tokens_to_ids(w) for w in forms}:
-                        if isinstance(cand, int) and cand != tok.unk_token_id and cand < lg.shape[1]:
+                    for cand in look.banned(o) if o is not None else ():
+                        if cand < width:
                             ban_m.append(m)
                             ban_c.append(cand)
                 if ban_m:
@@ -283,25 +349,52 @@ class ContextualSubstitution(TextAugmenter):
             pick = top_i.gather(1, score.argmax(dim=1, keepdim=True)).flatten()
             valid = torch.isfinite(score.max(dim=1).values)
             picks = [[None] * len(p[2]) for p in plans]
-            valid_l, pick_l = valid.tolist(), pick.tolist()
+            valid_l = valid.tolist()
+            texts = look.words(pick.tolist())
             for m, (r, j) in enumerate(zip(rows_l, nth_l)):
                 if valid_l[m] and j < len(picks[r]):
-                    picks[r][j] = tok.convert_tokens_to_string([tok.convert_ids_to_tokens(pick_l[m])]).strip()
+                    picks[r][j] = texts[m]
         else:
             picks = [[None] * len(p[2]) for p in plans]
         for (i, words, slots), new_words in zip(plans, picks):
-            w = list(words)
             if self.action == "substitute":
+                edits: Any = {}
                 for j, nw in zip(slots, new_words):
                     if nw:
-                        pre, core, post = _WORD.match(w[j]).groups()
-                        w[j] = pre + _match_case(nw, core) + post
+                        pre, core, post = _WORD.match(words[j]).groups()
+                        edits[j] = pre + _match_case(nw, core) + post
             else:
-                for j, nw in sorted(zip(slots, new_words), reverse=True):
-                    if nw:
-                        w.insert(j, nw)
-            results.append((i, " ".join(w)))
+                edits = [(j, nw) for j, nw in zip(slots, new_words) if nw]
+            results.append((i, edits))
         return results
+
+
+def _rewrite(text: str, edits: Any) -> str:
+    """``text`` with its words (``str.split()`` words, counted from 0) edited, and every character
+    outside the edited words kept as it was (whitespace runs, tabs, line breaks, leading and trailing
+    space). ``edits``: ``{index: new text}`` replaces words; a list of ``(slot, word)`` inserts ``word``
+    before word ``slot`` (after the last word when ``slot`` is the word count), one space between it
+    and its neighbour."""
+    if not edits:
+        return text
+    spans = [m.span() for m in _NONSPACE.finditer(text)]
+    out, at = [], 0
+    if isinstance(edits, dict):
+        for j in sorted(edits):
+            a, b = spans[j]
+            out += [text[at:a], edits[j]]
+            at = b
+    else:
+        for j, word in sorted(edits, key=lambda e: e[0]):
+            if j < len(spans):
+                a = spans[j][0]
+                out += [text[at:a], word, " "]
+            else:
+                a = spans[-1][1]
+                out += [text[at:a], " ", word]
+            at = a
+    out.append(text[at:])
+    return "".join(out)
 
 
 def _between_masks(items: list) -> list[str]:

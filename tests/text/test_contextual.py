@@ -2,6 +2,7 @@
 insertion, stop words, seeding, batching and reporting."""
 from __future__ import annotations
 
+import re
 import warnings
 
 import pytest
@@ -188,3 +189,93 @@ def test_bpe_word_continuation_pieces_are_never_inserted_as_words(tmp_path):
                 assert len(out.split()) == len(src.split()) and set(out.split()) <= words, (src, out)
                 if temperature == 0:  # greedy never keeps the word it replaces
                     assert all(x != y for x, y in zip(src.split(), out.split())), (src, out)
+
+
+# ---- whitespace outside the changed words is kept exactly ----------------------------------------------
+
+_SEPS = [" ", "  ", "\t", "\n", "\n\n", " \t ", "\r\n", "\u00a0", "\u2003", "\u3000"]
+_words = st.sampled_from(WORDS + ["Dog.", "CAT!", "(bird),", "x-y", "42"])
+_texts = st.tuples(
+    st.sampled_from(["", " ", "\n", "\t  "]), st.lists(st.tuples(_words, st.sampled_from(_SEPS)), min_size=1, max_size=10),
+    st.sampled_from(["", " ", "\n", "  \n"]),
+).map(lambda t: t[0] + "".join(w + s for w, s in t[1][:-1]) + t[1][-1][0] + t[2])
+
+
+@settings(max_examples=25, deadline=None)
+@given(st.lists(_texts, min_size=1, max_size=3), st.integers(0, 2**16))
+def test_whitespace_is_kept_exactly_for_any_whitespace_pattern(texts, seed):
+    """Double spaces, tabs, line breaks, no-break spaces and leading/trailing space used to collapse to
+    single spaces (the words were joined with " ")."""
+    from unittest import mock
+
+    assert quiet(aug(seed=seed, aug_p=0.0, aug_min=0), texts) == texts  # nothing planned: nothing touched
+    # every word planned, each "replaced" by itself: the text must come back character for character
+    with mock.patch("multiaug.text.contextual._match_case", lambda new, old: old):
+        assert quiet(aug(seed=seed, aug_p=1.0, aug_max=20), texts) == texts
+    # real substitutions: the same whitespace runs between, before and after the words
+    for src, out in zip(texts, quiet(aug(seed=seed, aug_p=0.5, aug_max=20), texts)):
+        assert re.findall(r"\s+", out) == re.findall(r"\s+", src) and re.match(r"\s*", out)[0] == re.match(r"\s*", src)[0]
+    # insertions: the input's whitespace runs all still there, in order, each new word one space from its neighbour
+    for src, out in zip(texts, quiet(aug(seed=seed, action="insert", aug_p=0.5, aug_max=20), texts)):
+        runs = iter(re.findall(r"\s+", out))  # the input's runs are a subsequence of the output's
+        assert all(any(r == o for o in runs) for r in re.findall(r"\s+", src)), (src, out)
+        assert len(re.findall(r"\s+", out)) == len(re.findall(r"\s+", src)) + len(out.split()) - len(src.split())
+        assert out[: len(out) - len(out.lstrip())] == src[: len(src) - len(src.lstrip())]
+        assert out[len(out.rstrip()):] == src[len(src.rstrip()):]
+
+
+def test_whitespace_example_and_rewrite():
+    from multiaug.text.contextual import _rewrite
+
+    src = "  The  cat\truns\n\non the road.  "
+    out = quiet(aug(seed=0, aug_p=1.0, aug_max=10, temperature=0), [src])[0]
+    assert re.findall(r"\s+", out) == re.findall(r"\s+", src) and out != src
+    assert _rewrite(src, {0: "Dog", 5: "path."}) == "  Dog  cat\truns\n\non the path.  "
+    assert _rewrite(src, [(0, "a"), (2, "b"), (6, "c")]) == "  a The  cat\tb runs\n\non the road. c  "
+    assert _rewrite(src, {}) == src and _rewrite(src, []) == src
+
+
+# ---- the tokenizer is asked once per distinct word, not per masked word -----------------------------------
+
+
+def _count_tokenizer_calls(monkeypatch, tok):
+    from collections import Counter
+
+    calls = Counter()
+    for name in ("convert_tokens_to_ids", "convert_ids_to_tokens", "convert_tokens_to_string", "__call__"):
+        f = getattr(type(tok), name)
+        monkeypatch.setattr(type(tok), name, lambda *a, _f=f, _n=name, **k: (calls.update([_n]), _f(*a, **k))[1])
+    return calls
+
+
+def test_tokenizer_answers_are_remembered_not_asked_per_masked_word(monkeypatch):
+    """Each masked word used to cost ~10 tokenizer calls (6 to ban the word being replaced, 2 to read the
+    pick, and the frame of [CLS]/[SEP] re-tokenised per batch); they are asked once per distinct word and
+    remembered with the model, so a warm call tokenises each batch once and nothing else."""
+    from multiaug.text.contextual import _load_mlm
+
+    texts = TEXTS * 30  # 90 sentences, 3 batches of 32
+    first = quiet(aug(seed=0, aug_p=0.5, aug_max=10), texts)
+    calls = _count_tokenizer_calls(monkeypatch, _load_mlm(tiny_masked_lm(), torch.device("cpu"))[0])
+    again = quiet(aug(seed=0, aug_p=0.5, aug_max=10), texts)
+    assert again == first
+    assert dict(calls) == {"__call__": 3}, dict(calls)
+
+
+def test_remembered_tokenizer_answers_are_the_tokenizers_own(monkeypatch):
+    """Outputs do not depend on what is remembered: with the memo tables emptied every few entries (as
+    when they reach their size limit) the outputs are those of a fresh lookup."""
+    import multiaug.text.contextual as ctx
+
+    texts = TEXTS * 4 + ["Cat DOG bird", "[MASK] the [UNK] road"]
+    for kw in (dict(aug_p=0.5, aug_max=10), dict(aug_p=1.0, temperature=0, aug_max=10), dict(action="insert", aug_p=0.5)):
+        ref = quiet(aug(seed=3, **kw), texts)
+        monkeypatch.setattr(ctx, "_MEMO_LIMIT", 2)
+        assert quiet(aug(seed=3, **kw), texts) == ref
+        monkeypatch.undo()
+    tok, _, _, look = ctx._load(tiny_masked_lm(), torch.device("cpu"))
+    for w in ["cat", "Cat", "CAT", "road", "zzz", "UNK"]:
+        ids = {tok.convert_tokens_to_ids(f) for f in {w, w.lower()}}
+        assert set(look.banned(w)) == {i for i in ids if i != tok.unk_token_id}
+    ids = [5, 9, 5, 40, 9]
+    assert look.words(ids) == [tok.convert_tokens_to_string([tok.convert_ids_to_tokens(i)]).strip() for i in ids]

@@ -261,6 +261,20 @@ def test_endpoint_reply_cut_by_the_token_limit_loses_its_unfinished_line():
         assert aug.report_.details["failed_items"] == {"truncated": 1}
 
 
+def test_local_generation_cut_by_max_new_tokens_is_reported_like_an_endpoint_cut_reply(tmp_path):
+    """A local generation cut by max_new_tokens (no end token) used to be kept as a paraphrase (half a
+    sentence); now it is dropped and reported as the endpoint's cut reply is, and never cached."""
+    path = str(tmp_path / "gen.sqlite")
+    aug = local(seed=0, max_new_tokens=2, cache=path)  # the tiny model needs 3 tokens to end a sentence
+    with pytest.warns(RuntimeWarning, match="4 of 4 inputs got no usable paraphrase.*'truncated': 4"):
+        assert aug(TEXTS) == TEXTS
+    assert aug.report_.details["failed_items"] == {"truncated": 4} and aug.report_.details["generated"] == 0
+    with GenerationCache(path) as c:
+        assert len(c) == 0
+    again = local(seed=0, cache=path)  # room to end the sentences
+    assert quiet(again, TEXTS) != TEXTS and "truncated" not in again.report_.details["failed_items"]
+
+
 def test_endpoint_crash_mid_run_keeps_completed_work_and_resumes(tmp_path):
     path = str(tmp_path / "gen.sqlite")
     texts = [f"sentence number {i} about cats" for i in range(6)]
@@ -290,6 +304,18 @@ def test_endpoint_unreachable_skip_mode_reports():
     with pytest.warns(RuntimeWarning, match="2 of 2"):
         out = aug(TEXTS[:2])
     assert out == TEXTS[:2] and aug.report_.details["failed_items"] == {"backend_error": 2}
+
+
+def test_endpoint_trickling_server_hits_the_timeout_deadline_and_is_reported():
+    """A server writing its reply a byte every 20 ms used to hold each request ~4 s whatever timeout=
+    said; the deadline ends it, and on_error='skip' reports it as any timeout."""
+    with FakeServer(script={0: ("trickle", "body"), 1: ("trickle", "body")}) as srv:
+        aug = Paraphrase(base_url=srv.url, model="m", timeout=0.3, max_retries=1, on_error="skip", seed=0, concurrency=1)
+        with pytest.warns(RuntimeWarning, match=r"1 of 2 inputs.*within timeout=0\.3 s"):
+            out = aug(TEXTS[:2])
+    assert out[0] == TEXTS[0] and out[1] != TEXTS[1]  # the second request was answered at once
+    assert aug.report_.details["failed_items"] == {"backend_error": 1}
+    assert "no complete reply" in aug.report_.details["backend_error"]
 
 
 def test_endpoint_skip_keeps_completed_replies_and_reports_only_unfinished(tmp_path):
