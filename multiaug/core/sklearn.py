@@ -67,24 +67,35 @@ def _asked_by_imblearn() -> bool:
 
 class _FitResampleRequest:
     """``set_fit_resample_request`` of every augmenter, as imblearn's samplers have it: which of
-    ``fit``'s extra parameters (``RegMix``'s ``X_val``/``y_val``) a Pipeline routes to ``fit_resample``
-    under scikit-learn's metadata routing. scikit-learn makes these setters when a class is created,
-    for the methods it routes then; ``fit_resample`` joins them when imblearn is imported, which
-    multiaug does not do at import time (about a second), so the setter is made on first use."""
+    ``fit``'s extra parameters (``RegMix``'s ``X_val``/``y_val``) and of the modality's call inputs
+    (time series' ``lengths``, tables' ``hard``: :meth:`fit_resample` hands them to the augmentation)
+    a Pipeline routes to ``fit_resample`` under scikit-learn's metadata routing (imblearn's Pipeline
+    routes its ``fit`` to a sampler step's ``fit_resample``). scikit-learn makes these setters when a
+    class is created, for the methods it routes then, from their signatures (``fit_resample`` takes
+    ``**fit_params``: none); ``fit_resample`` joins them when imblearn is imported, which multiaug does
+    not do at import time (about a second), so the setter is made on first use."""
 
     def __get__(self, instance: Any, owner: type) -> Any:
         import imblearn.base  # noqa: F401  (adds fit_resample to scikit-learn's routed methods)
         from sklearn.utils._metadata_requests import RequestMethod
 
-        fit = inspect.signature(owner.fit).parameters.values()
-        keys = sorted(p.name for p in fit if p.name not in ("self", "X", "y") and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+        fit_keys = sorted(_keyword_names(owner.fit, ("self", "X", "y")))
+        members = list(instance._descendants()) if instance is not None and hasattr(instance, "_descendants") else [owner]
+        call_keys = set()
+        for a in members:  # as fit_resample routes them (a wrapper's child's lengths too)
+            extra = getattr(type(a) if a is not owner else owner, "_extra_inputs", None)
+            if extra is not None:
+                call_keys |= _keyword_names(extra, ("self", "x", "y"))
+        keys = sorted(set(fit_keys) | call_keys)
         resample = RequestMethod("fit_resample", keys).__get__(instance, owner)
 
         def set_fit_resample_request(*args: Any, **requests: Any) -> Any:
-            # fit_resample hands them to fit, and imblearn's Pipeline routes its fit to both: one answer
             est = resample(*args, **requests)
-            if keys:
-                RequestMethod("fit", keys).__get__(est, owner)(**requests)
+            # fit_resample hands fit's parameters to fit, and imblearn's Pipeline routes its fit to both:
+            # one answer (the call inputs are not fit's: fit refuses lengths)
+            to_fit = {k: v for k, v in requests.items() if k in fit_keys}
+            if to_fit:
+                RequestMethod("fit", fit_keys).__get__(est, owner)(**to_fit)
             return est
 
         set_fit_resample_request.__doc__ = resample.__doc__

@@ -47,6 +47,60 @@ def keep_padding(out: torch.Tensor, x: torch.Tensor, lengths: torch.Tensor | Non
     return torch.where(m[:, None, :], out, x.to(out.dtype))
 
 
+def length_groups(lengths: torch.Tensor) -> list[tuple[int, torch.Tensor]]:
+    """``(length, rows)`` for each distinct length of ``lengths`` ``(N,)``, shortest first: ``rows`` are
+    the indices of the series of that length (one host read for the whole batch)."""
+    values, counts = torch.unique(lengths, return_counts=True)
+    order = torch.argsort(lengths, stable=True)
+    return list(zip(values.tolist(), order.split(counts.tolist())))
+
+
+def by_length(x: torch.Tensor, lengths: torch.Tensor, fn) -> torch.Tensor:
+    """``x`` with the valid part of each group of equal-length series replaced by ``fn(rows, L)``
+    (``(len(rows), C, L)``, computed from those series' first ``L`` steps): for kernels whose result
+    depends on the length they run over (spectra, networks). The padding is ``x``'s; nothing past a
+    series' length is passed to ``fn`` unless it reads it itself."""
+    lengths = lengths.to(x.device)
+    out = x.clone()
+    for length, rows in length_groups(lengths):
+        out[rows, :, :length] = fn(rows, length).to(out.dtype)
+    return out
+
+
+def partner_pos(perm: torch.Tensor, lengths: torch.Tensor, t: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """``(N, T)`` positions in series ``perm[i]`` at which series ``i`` reads its partner: the partner's
+    valid part ``[0, lengths[perm[i]] - 1]`` stretched or shrunk over ``[0, lengths[i] - 1]`` (first step
+    on first step, last on last; exactly ``t`` for a partner of the same length), clamped to the
+    partner's last valid step past ``lengths[i]``."""
+    dev = perm.device
+    lengths = lengths.to(dev)
+    last = (lengths[perm] - 1).to(dtype)[:, None]
+    ratio = last / (lengths - 1).clamp_min(1).to(dtype)[:, None]
+    return torch.minimum(_steps(t, dev, dtype) * ratio, last)
+
+
+def partner_series(x: torch.Tensor, perm: torch.Tensor, lengths: torch.Tensor, mode: str | None = None) -> torch.Tensor:
+    """``(N, C, T)``: row ``i`` holds its partner ``x[perm[i]]``'s valid part read at :func:`partner_pos`
+    (linear interpolation, :func:`resample`; ``mode="nearest"``, the default for integer/bool ``x`` such
+    as masks, takes the nearest step). It never reads a partner's padding, and a partner of the same
+    length is read exactly as it is. Steps past row ``i``'s own length are not the mix's: put row
+    ``i``'s padding back (:func:`keep_padding`)."""
+    perm = perm.to(x.device)
+    lengths = lengths.to(x.device)
+    part = x[perm]
+    pos = partner_pos(perm, lengths, x.shape[-1], pos_dtype(x))
+    if mode is None:
+        mode = "linear" if x.is_floating_point() else "nearest"
+    if mode == "nearest" or not x.is_floating_point():
+        return _read_steps(part, pos)
+    # (resample reads the partner's last valid step for its first padding step: a position a rounding
+    # error past the end reads no padding)
+    out = resample(part, pos, "linear", lengths[perm])
+    if x.dtype == torch.float32:  # grid_sample moves whole steps by ~1 ulp: the same length, read as it is
+        out = torch.where((lengths[perm] == lengths)[:, None, None], part, out)
+    return out
+
+
 def pos_dtype(x: torch.Tensor) -> torch.dtype:
     """The dtype of the position maps (and curves) built for series ``x``: float64 for float64 series
     (so that identity maps are exact), float32 otherwise (speed)."""
@@ -154,9 +208,10 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None,
 
     ``lengths`` (``(N,)``, valid steps per series, for maps that read ``[0, lengths[i] - 1]`` only,
     as the ``*_pos`` maps built with lengths do on valid steps): linear interpolation at the last valid
-    step also reads the first padding step, with weight 0, and ``0 * NaN`` is NaN; a NaN or inf
-    there (NaN padding given to ``sample``/``apply``) is read as the last valid value instead, so the
-    valid steps come out finite and as with finite padding."""
+    step also reads the first padding step, with weight 0 up to rounding (grid_sample's coordinates,
+    a warp's end: a weight of ~1e-7 moved the valid steps with the padding's value), and ``0 * NaN`` is
+    NaN; that step is read as the last valid value instead, so the valid steps do not depend on the
+    padding (finite or NaN, as ``sample``/``apply`` take it)."""
     n, c, t = x.shape
     if mode is None:
         mode = "linear" if x.is_floating_point() else "nearest"
@@ -165,7 +220,7 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None,
     if mode == "nearest":
         return _read_steps(x, pos.to(x.device))
     if lengths is not None and x.is_floating_point():
-        x = _finite_past_lengths(x, lengths)
+        x = _last_past_lengths(x, lengths)
     pdt = torch.float64 if x.dtype == torch.float64 or pos.dtype == torch.float64 else torch.float32
     pos = pos.to(x.device, pdt)
     if x.dtype != torch.float32 or t == 1:  # (float32: grid_sample's border padding clamps, one pass less)
@@ -210,20 +265,18 @@ def resample(x: torch.Tensor, pos: torch.Tensor, mode: str | None = None,
 _SMALL_READ = 1 << 14
 
 
-def _finite_past_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-    """``x`` with a non-finite first padding step (step ``lengths[i]``, the right neighbour read with
-    weight 0 at the last valid step) replaced by the last valid step's values: one gather of ``(N, C)``
-    values; ``x`` itself when they are finite (on the CPU; on a device, with no host read, a copy with
-    the same finite values)."""
+def _last_past_lengths(x: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
+    """``x`` with its first padding step (step ``lengths[i]``: the right neighbour that linear
+    interpolation reads at the last valid step, with weight 0 up to rounding) set to the last valid
+    step's values: one gather and one scatter of ``(N, C)`` values. A position a rounding error past the
+    last valid step (grid_sample's normalised coordinates, a warp's end) then reads the last valid value,
+    never the padding: the valid steps do not depend on what the padding holds (finite or not)."""
     n, c, t = x.shape
     lengths = lengths.to(x.device)
     nxt = lengths.clamp(max=t - 1)[:, None, None].expand(n, c, 1)
-    col = x.gather(2, nxt)
-    bad = ~torch.isfinite(col) & (lengths < t)[:, None, None]
-    if host_reads_cheap(x.device) and not bool(bad.any()):
-        return x
     last = x.gather(2, (lengths - 1).clamp(min=0)[:, None, None].expand(n, c, 1))
-    return x.scatter(2, nxt, torch.where(bad, last, col))
+    # (a series without padding: its last step, written with its own value)
+    return x.scatter(2, nxt, torch.where((lengths < t)[:, None, None], last, x.gather(2, nxt)))
 
 
 def _read_steps(x: torch.Tensor, pos: torch.Tensor) -> torch.Tensor:
@@ -437,7 +490,13 @@ def rotate(x: torch.Tensor, rot: torch.Tensor) -> torch.Tensor:
 
 
 def frequency_mask(x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
-    """Zero the rFFT bins where ``keep`` ``(N, C, T // 2 + 1)`` is False; back to the time domain."""
+    """Zero the rFFT bins where ``keep`` ``(N, C, T // 2 + 1)`` is False; back to the time domain.
+
+    ``lengths``: each series is transformed over its own valid steps (series of one length together),
+    bin ``k`` (``k`` cycles per series) masked by ``keep[:, :, k]``, ``k <= length // 2``; the padding is
+    neither read nor changed."""
+    if lengths is not None:
+        return by_length(x, lengths, lambda rows, n: frequency_mask(x[rows, :, :n], keep[rows, :, : n // 2 + 1]))
     dt = x.dtype
     xf = x.float() if dt in (torch.float16, torch.bfloat16) else x
     spec = torch.fft.rfft(xf, dim=2).mul_(keep)  # the spectrum is ours: zero the bins in place
@@ -452,9 +511,28 @@ def _spectrum(x: torch.Tensor) -> torch.Tensor:
     return torch.fft.rfft(xf, dim=2)
 
 
-def frequency_mix_lambda(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+def _own_share(spec: torch.Tensor, part: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """``(N,)`` share of the spectral energy of own bins ``spec`` (where ``keep``) and partner bins
+    ``part`` (elsewhere) that is the series' own."""
+    k = keep[:, 0].to(spec.real.dtype)
+    own = ((spec.real.square() + spec.imag.square()).sum(dim=1) * k).sum(1)  # |X|^2 without a sqrt
+    other = ((part.real.square() + part.imag.square()).sum(dim=1) * (1 - k)).sum(1)
+    lam = own / (own + other).clamp_min(1e-30)
+    return torch.where(own + other > 0, lam, k.mean(1)).float()
+
+
+def frequency_mix_lambda(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor,
+                         lengths: torch.Tensor | None = None) -> torch.Tensor:
     """``(N,)`` share of the spectral energy of :func:`frequency_mix`'s output that comes from the
-    series itself (used to mix labels)."""
+    series itself (used to mix labels). ``lengths``: the spectra of :func:`frequency_mix` with lengths
+    (each series' valid part, its partner's resampled to it)."""
+    if lengths is not None:
+        part = partner_series(x, perm, lengths)
+        lam = torch.empty(x.shape[0], device=x.device, dtype=torch.float32)
+        for n, rows in length_groups(lengths.to(x.device)):
+            k = keep[rows, :, : n // 2 + 1]
+            lam[rows] = _own_share(_spectrum(x[rows, :, :n]), _spectrum(part[rows, :, :n]), k)
+        return lam
     spec = _spectrum(x)
     energy = (spec.real.square() + spec.imag.square()).sum(dim=1)  # (N, F): |X|^2 without a sqrt
     k = keep[:, 0].to(energy.dtype)
@@ -467,16 +545,34 @@ def frequency_mix_lambda(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor
 def frequency_mix(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor,
                   lengths: torch.Tensor | None = None) -> torch.Tensor:
     """FreqMix: rFFT bins where ``keep`` ``(N, 1, F)`` is True come from the series itself, the others
-    from its partner ``x[perm]``."""
+    from its partner ``x[perm]``.
+
+    ``lengths``: each series is transformed over its own valid steps, its partner's valid part
+    resampled to that length first (:func:`partner_series`), so bin ``k`` is ``k`` cycles per series
+    in both; bins ``k <= length // 2`` are used. No padding is read; each series keeps its own."""
+    own_partner = (perm == torch.arange(len(perm), device=perm.device))[:, None, None]
+    if lengths is not None:
+        part = partner_series(x, perm, lengths)
+
+        def mix(rows: torch.Tensor, n: int) -> torch.Tensor:
+            xs, k = x[rows, :, :n], keep[rows, :, : n // 2 + 1]
+            out = torch.fft.irfft(torch.where(k, _spectrum(xs), _spectrum(part[rows, :, :n])), n=n, dim=2)
+            return torch.where(k.all(dim=2, keepdim=True) | own_partner[rows], xs, out.to(x.dtype))
+
+        return by_length(x, lengths, mix)
     spec = _spectrum(x)
     out = torch.fft.irfft(torch.where(keep, spec, spec[perm]), n=x.shape[2], dim=2).to(x.dtype)
     # every bin its own (or its own partner): the series itself, exactly (not up to the FFT's rounding)
-    own = keep.all(dim=2, keepdim=True) | (perm == torch.arange(len(perm), device=perm.device))[:, None, None]
+    own = keep.all(dim=2, keepdim=True) | own_partner
     return keep_padding(torch.where(own, x, out), x, lengths)
 
 
-def mixup(x: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor) -> torch.Tensor:
-    """``lam * x + (1 - lam) * x[perm]`` with ``lam`` per series (N,)."""
+def mixup(x: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:
+    """``lam * x + (1 - lam) * x[perm]`` with ``lam`` per series (N,). ``lengths``: the partner's valid
+    part resampled to the series' own length (:func:`partner_series`); the series keeps its padding."""
+    if lengths is not None:
+        out = partner_series(x, perm, lengths).lerp_(x, lam.to(x.dtype)[:, None, None])
+        return keep_padding(out, x, lengths)
     return x[perm].lerp_(x, lam.to(x.dtype)[:, None, None])  # x[perm] is a fresh copy: mix into it
 
 
@@ -486,9 +582,13 @@ def cut_mask(start: torch.Tensor, length: torch.Tensor, t: int) -> torch.Tensor:
     return (ar >= start[:, None]) & (ar < (start + length)[:, None])
 
 
-def cutmix(x: torch.Tensor, perm: torch.Tensor, cut: torch.Tensor) -> torch.Tensor:
-    """Replace the steps where ``cut`` ``(N, T)`` is True with the partner's (``x[perm]``)."""
-    part = x[perm]  # a fresh copy: keep x outside the cut, in place
+def cutmix(x: torch.Tensor, perm: torch.Tensor, cut: torch.Tensor, lengths: torch.Tensor | None = None,
+           mode: str | None = None) -> torch.Tensor:
+    """Replace the steps where ``cut`` ``(N, T)`` is True with the partner's (``x[perm]``; with
+    ``lengths``, its valid part resampled to the series' own length, :func:`partner_series` with
+    ``mode``: a cut within the series' length takes the same stretch of the partner's series, never its
+    padding)."""
+    part = x[perm] if lengths is None else partner_series(x, perm, lengths, mode)  # fresh: keep x outside the cut
     if torch.is_grad_enabled() and x.requires_grad:  # out= is not differentiable: a new tensor
         return torch.where(cut[:, None, :], part, x)
     return torch.where(cut[:, None, :], part, x, out=part)

@@ -630,8 +630,14 @@ class AutoTCL(TimeSeriesAugmenter):
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
         self._check_channels(x)
         net = self.aug_net_.to(x.device)
-        view, _ = self._view(x.float(), params["u"].to(x.device), net)
-        return F.keep_padding(view.to(x.dtype), x, params.get("lengths"))
+        u = params["u"].to(x.device)
+        lengths = params.get("lengths")
+        if lengths is None:
+            view, _ = self._view(x.float(), u, net)
+            return view.to(x.dtype)
+        # the network's convolutions would read the padding near each series' end: run it on the valid
+        # steps of each group of equal-length series (the padding is neither read nor changed)
+        return F.by_length(x, lengths, lambda rows, n: self._view(x[rows, :, :n].float(), u[rows, :, :n], net)[0])
 
     @torch.no_grad()
     def mask(self, X: Any, params: Params | None = None) -> Any:

@@ -201,7 +201,9 @@ class WindowWarp(_TimeMap):
 
     _parameter_constraints = {
         "window_ratio": [Interval(Real, 0, 1)],
-        "scales": [SequenceOf(Interval(Real, 0, None, closed="neither"), min_len=1, desc="a non-empty list of positive speed factors")],
+        # speeds past 100x (or below 1/100) make the window swallow the series or vanish, and the float32
+        # position map loses its precision there (0.3 steps at 1e3, NaN from ~1e38)
+        "scales": [SequenceOf(Interval(Real, 0.01, 100), min_len=1, desc="a non-empty list of speed factors in [0.01, 100]")],
     }
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
@@ -305,8 +307,8 @@ class Rotation(TimeSeriesAugmenter):
 class FrequencyMask(TimeSeriesAugmenter):
     """Remove random frequency components: each rFFT bin of each series (shared across channels) is
     zeroed with probability ``rate``; the mean (DC bin) is kept (Zhang et al. 2022, TF-C). With
-    ``lengths`` the spectrum is that of the padded series (padding kept in the output): pad with values
-    that continue the series (e.g. its last value) rather than zeros."""
+    ``lengths`` each series is transformed over its own valid steps (bin ``k``: ``k`` cycles per series,
+    ``k <= length // 2``); its padding is neither read nor changed."""
 
     magnitude_range = {"rate": (0.0, 0.5)}
 
@@ -341,7 +343,13 @@ class _Mixing(TimeSeriesAugmenter):
     ``fit_resample``) on a single series raises ``ValueError`` (the same rule as the tabular mixing
     augmenters). When ``p`` or a composition (``OneOf``, ``SomeOf``...) hands it a single series of a
     larger batch, that series is its own partner and comes back unchanged. The command line engine
-    mixes a lone last series with partners from the previous batch."""
+    mixes a lone last series with partners from the previous batch.
+
+    Variable lengths: each series reads its partner's valid part only, resampled (linear interpolation;
+    nearest step for paired masks) to the series' own valid length, first step on first step, last on
+    last: a partner of the same length is read as it is; a longer or shorter one is shrunk or stretched
+    in time. So every series mixes with a whole series and the label weights stay the drawn ones; no
+    padding is read, and each series keeps its own."""
 
     #: the augmenter combines samples of the batch (the engines give a lone series partner series)
     mixes_samples = True
@@ -415,9 +423,14 @@ class _Mixing(TimeSeriesAugmenter):
         # a per-step label cannot be "mixed": take the partner's where it dominates
         take = (params["lam"] < 0.5).to(mask.device)[:, None, None]
         lengths = params.get("lengths")
-        # each series keeps its own padding, as its values do (``keep_padding`` in ``_apply``)
-        lengths = lengths.to(mask.device) if lengths is not None else None
-        return F.keep_padding(torch.where(take, mask[params["perm"].to(mask.device)], mask), mask, lengths)
+        perm = params["perm"].to(mask.device)
+        if lengths is None:
+            return torch.where(take, mask[perm], mask)
+        # the partner's valid part over the series' own length, as its values (``partner_series``);
+        # each series keeps its own padding
+        lengths = lengths.to(mask.device)
+        part = F.partner_series(mask, perm, lengths, "nearest")
+        return F.keep_padding(torch.where(take, part, mask), mask, lengths)
 
 
 class _BetaMixing(_Mixing):
@@ -436,7 +449,8 @@ class _BetaMixing(_Mixing):
 @register("ts_mixup")
 class TSMixup(_BetaMixing):
     """Mixup for series: ``lam * x + (1 - lam) * x[partner]`` with ``lam ~ Beta(alpha, alpha)`` per
-    series; labels mixed the same way (soft targets ``(N, K)`` for integer class labels, mixed values
+    series (with ``lengths``, the partner's valid part resampled to the series' own valid length); labels
+    mixed the same way (soft targets ``(N, K)`` for integer class labels, mixed values
     for float targets). ``n_classes`` fixes K (default: largest label + 1) and makes 1-D float labels
     class ids (integral values in ``[0, K)``, as for integer labels)."""
 
@@ -449,15 +463,17 @@ class TSMixup(_BetaMixing):
         return {"perm": self._partner(x), "lam": self._draw_lam(x)}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
-        # each series keeps its own padding (the partner's steps past this series' length are not used)
-        return F.keep_padding(F.mixup(x, params["perm"].to(x.device), params["lam"]), x, params.get("lengths"))
+        # with lengths: the partner's valid part resampled to the series' own length, whose padding stays
+        return F.mixup(x, params["perm"].to(x.device), params["lam"], params.get("lengths"))
 
 
 @register("ts_cutmix")
 class TSCutMix(_BetaMixing):
     """CutMix for series: a random time segment is replaced by the same segment of a partner series.
     The segment covers a fraction ``1 - lam`` of the length, ``lam ~ Beta(alpha, alpha)`` per series;
-    labels are mixed with the actual fraction kept. A paired mask is cut and pasted the same way."""
+    labels are mixed with the actual fraction kept. A paired mask is cut and pasted the same way. With
+    ``lengths`` the segment lies within the series' valid length and comes from the partner's valid part
+    resampled to that length (the same stretch of the partner's series, never its padding)."""
 
     magnitude_range = {"alpha": (0.1, 2.0)}
 
@@ -477,18 +493,20 @@ class TSCutMix(_BetaMixing):
         return {"perm": self._partner(x), "lam": lam, "cut": cut}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
-        return F.cutmix(x, params["perm"].to(x.device), params["cut"].to(x.device))
+        return F.cutmix(x, params["perm"].to(x.device), params["cut"].to(x.device), params.get("lengths"))
 
     def _apply_mask(self, mask: torch.Tensor, params: Params) -> torch.Tensor:
-        return F.cutmix(mask, params["perm"].to(mask.device), params["cut"].to(mask.device))
+        return F.cutmix(mask, params["perm"].to(mask.device), params["cut"].to(mask.device), params.get("lengths"),
+                        "nearest")
 
 
 @register("frequency_mix")
 class FrequencyMix(_Mixing):
     """FreqMix: each rFFT bin (shared across channels) comes from a partner series with probability
     ``rate``, from the series itself otherwise. Labels are mixed with ``lam`` = the share of spectral
-    energy that comes from the series itself. Mixing augmenters ignore ``lengths`` when choosing what to
-    read from the partner (its padding may be mixed in); TSCutMix cuts within the series' own length."""
+    energy that comes from the series itself. With ``lengths`` each series is transformed over its own
+    valid steps, its partner's valid part resampled to that length first (as every mixing augmenter
+    reads its partner with lengths), so bin ``k`` is ``k`` cycles per series in both."""
 
     magnitude_range = {"rate": (0.0, 0.5)}
 
@@ -503,7 +521,7 @@ class FrequencyMix(_Mixing):
         n, _, t = x.shape
         keep = torch.rand(n, 1, t // 2 + 1, generator=g, device=x.device, dtype=torch.float32) >= float(self.rate)
         perm = self._partner(x)
-        lam = F.frequency_mix_lambda(x, perm, keep)  # depends on the data: computed once, here
+        lam = F.frequency_mix_lambda(x, perm, keep, lengths)  # depends on the data: computed once, here
         return {"perm": perm, "keep": keep, "lam": lam}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:

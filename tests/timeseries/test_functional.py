@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import contextlib
 
+import numpy as np
 import pytest
 import torch
 from hypothesis import given, settings
@@ -396,3 +397,43 @@ def test_beta_with_shapes_below_float32_normals_gives_zero_or_one(alpha):
     assert torch.isfinite(lam).all() and ((lam == 0) | (lam == 1)).all()
     assert abs(float(lam.mean()) - 0.5) < 0.05  # Beta(a, a) -> 0 or 1 with equal chance
     assert torch.equal(F.draw_beta(alpha, alpha, 4000, _gen(0), "cpu"), lam)
+
+
+def test_window_warp_pos_is_the_piecewise_linear_warp():
+    # the map, piece by piece: slope 1 / total before and after the window, speed times slower inside
+    n, t = 64, 100
+    g = _gen(4)
+    width = torch.rand(n, generator=g, dtype=torch.float64) * 0.5
+    start = torch.rand(n, generator=g, dtype=torch.float64) * (1 - width)
+    speed = torch.tensor([0.25, 0.5, 2.0, 3.0], dtype=torch.float64)[torch.randint(0, 4, (n,), generator=g)]
+    pos = F.window_warp_pos(start, width, speed, t)
+    span = t - 1
+    for i in range(n):
+        a, w, s = float(start[i]) * span, float(width[i]) * span, float(speed[i])
+        total = 1 + (s - 1) * float(width[i])
+        v = np.arange(t) * total  # the warped axis
+        want = np.interp(v, [0, a, a + s * w, span * total], [0, a, a + w, span])
+        np.testing.assert_allclose(pos[i].numpy(), want, rtol=0, atol=1e-9)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_window_warp_scales_are_bounded_where_the_position_map_stays_exact(dtype):
+    # beyond 100x (or 1/100) the float32 map lost precision (0.3 steps at 1e3) and overflowed to NaN
+    # positions from ~1e38: those scales are refused, the bounds give finite increasing maps
+    from multiaug.core.constraints import InvalidParameterError
+    from multiaug.timeseries import WindowWarp
+
+    x = torch.randn(4, 2, 512, generator=_gen(0)).cumsum(-1)
+    for scales in ((1e38,), (1e-45,), (0.5, 1e3), (0.0,)):
+        with pytest.raises(InvalidParameterError, match=r"scales must be a non-empty list of speed factors in \[0.01, 100\]"):
+            WindowWarp(seed=0, scales=scales)(x)
+    n, t = 16, 4096
+    for ratio in (0.1, 0.5, 0.99):
+        width = torch.full((n,), ratio)
+        start = torch.rand(n, generator=_gen(2)) * (1 - width)
+        for s in (0.01, 100.0):
+            speed = torch.full((n,), s)
+            pos = F.window_warp_pos(start, width, speed, t, dtype=dtype)
+            exact = F.window_warp_pos(start, width, speed.double(), t, dtype=torch.float64)
+            assert torch.isfinite(pos).all() and (pos.diff(dim=1) >= 0).all()
+            assert float((pos.double() - exact).abs().max()) < 0.1  # of a step

@@ -286,7 +286,8 @@ def test_mask_unchanged_by_value_augmenters_and_cut_by_cutmix():
 @pytest.mark.parametrize("cls", [TSMixup, FrequencyMix])
 def test_mixing_mask_keeps_each_series_padding(cls):
     # with lengths, a series mixed mostly from its partner keeps its own padding in the mask, as in
-    # the values (the partner's labels must not appear past the series' own length)
+    # the values (the partner's labels must not appear past the series' own length), and reads the
+    # partner's valid labels stretched over its own length (nearest step), as its values are
     n, t = 40, 16
     lengths = torch.randint(4, t + 1, (n,), generator=torch.Generator().manual_seed(0))
     x = torch.randn(n, 1, t, generator=torch.Generator().manual_seed(1))
@@ -302,8 +303,12 @@ def test_mixing_mask_keeps_each_series_padding(cls):
     assert torch.equal(out[pad[:, None, :]], x[pad[:, None, :]])
     assert torch.equal(mask[pad], seg[pad])
     inside = ~pad
-    expect = torch.where(take[:, None], seg[params["perm"]], seg)
+    perm = params["perm"]
+    last = (lengths[perm] - 1).float()[:, None]
+    src = torch.minimum(torch.arange(t, dtype=torch.float32)[None, :] * (last / (lengths - 1).float()[:, None]), last)
+    expect = torch.where(take[:, None], seg[perm].gather(1, src.round().long()), seg)
     assert torch.equal(mask[inside], expect[inside])
+    assert (mask[inside] >= 0).all()  # never a partner's padding label
 
 
 def test_mask_replay_with_p_below_one():
