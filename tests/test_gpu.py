@@ -158,12 +158,14 @@ def test_char_noise_on_device(dev, name):
 @pytest.mark.parametrize("model", ["tiny", "smollm2-like"])
 def test_paraphrase_batched_generation_on_device(dev, model):
     """Batched generation on the device: a tiny random Llama, and SmolLM2-135M's architecture (2 of its
-    30 layers: its 576 dims, 9 query / 3 key-value heads, 49,152-token tied vocabulary; bfloat16 on CUDA)."""
+    30 layers: its 576 dims, 9 query / 3 key-value heads, 49,152-token vocabulary, here with an untied
+    output head; bfloat16 on CUDA). Both models end their sentences after a few sampled words, so the
+    outputs are generated replies, not inputs kept because every generation was cut (and dropped)."""
     from multiaug.text import Paraphrase
     from tests.text.contract_cases_llm import PARAPHRASE_TEST_PARAMS, smollm2_like, tiny_causal_lm
 
     texts = SENTENCES * 4  # 32 prompts, 4 batches of 8
-    path = tiny_causal_lm() if model == "tiny" else smollm2_like(layers=2)
+    path = tiny_causal_lm() if model == "tiny" else smollm2_like(layers=2, ends=True)
     kw = dict(model=path, backend="hf", on_unchanged="keep", **PARAPHRASE_TEST_PARAMS)
     a = Paraphrase(seed=0, device=str(dev), **kw)
     out = quiet(a, texts)
@@ -173,6 +175,12 @@ def test_paraphrase_batched_generation_on_device(dev, model):
     assert len(out) == len(texts) and all(isinstance(s, str) for s in out)
     assert out == quiet(Paraphrase(seed=0, device=str(dev), **kw), texts)
     ref = quiet(Paraphrase(seed=1, device="cpu", **kw), texts)
+    # most replies complete (an output equal to its input is one whose generations were all dropped,
+    # on_unchanged="keep"), and sampled: the same prompt (each is there 4 times) gets varied replies
+    for where, o in (("device", out), ("CPU", ref)):
+        changed = np.mean([a != b for a, b in zip(o, texts)])
+        assert changed >= 0.75, f"{model} on the {where}: only {changed:.0%} of the outputs differ from their inputs"
+        assert len(set(o)) >= 0.75 * len(o), f"{model} on the {where}: only {len(set(o))} distinct outputs of {len(o)}"
     # a random model: compare what is generated (word counts per output) in distribution
     means_close([len(s.split()) for s in out], [len(s.split()) for s in ref], "paraphrase output length", z=6)
 

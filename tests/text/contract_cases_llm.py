@@ -76,13 +76,23 @@ SMOLLM2_135M = dict(hidden_size=576, intermediate_size=1536, num_hidden_layers=3
                     rms_norm_eps=1e-5, tie_word_embeddings=True, hidden_act="silu")
 
 
-def smollm2_like(layers: int | None = None, root: Path | None = None) -> str:
+def smollm2_like(layers: int | None = None, root: Path | None = None, ends: bool = False) -> str:
     """A causal LM with SmolLM2-135M's architecture (``layers`` of its 30, default all) and random
     weights, a word-level tokenizer padded to its 49,152-token vocabulary and a ChatML template; saved
     under ``root`` (default: this module's temp folder), path returned. Cost per generated token is the
-    architecture's, not the weights'; random weights rarely sample the end token."""
+    architecture's, not the weights'.
+
+    ``ends=False`` (the default, for throughput): random weights (tied embeddings, as SmolLM2's) that
+    practically never sample the end token, so every generation runs to ``max_new_tokens``.
+    ``ends=True`` (saved apart, ``smollm2-like-<layers>-ends``): the model ends its sentences, as a
+    trained one does, after a few words sampled near uniformly from the vocabulary (each step after
+    the first word ends with "." with probability about 0.3, then the end token), so replies are
+    complete and vary across seeds and prompts (see :func:`_end_sentences`). Its embeddings are
+    *untied* (a separate output head, 28M more parameters but the same per-token cost): the start
+    mark that keeps an answer from being empty needs an output head apart from the input embeddings.
+    """
     n_layers = SMOLLM2_135M["num_hidden_layers"] if layers is None else int(layers)
-    path = (root or _root()) / f"smollm2-like-{n_layers}"
+    path = (root or _root()) / (f"smollm2-like-{n_layers}" + ("-ends" if ends else ""))
     if (path / "config.json").exists():
         return str(path)
     import torch
@@ -92,17 +102,32 @@ def smollm2_like(layers: int | None = None, root: Path | None = None) -> str:
     specials = ["<pad>", "<unk>", "<s>", "</s>", "<|im_start|>", "<|im_end|>"]
     words = specials + WORDS + PUNCT + ["\n", "system", "user", "assistant"]
     words += [f"w{i}" for i in range(SMOLLM2_135M["vocab_size"] - len(words))]
-    tk = Tokenizer(models.WordLevel(vocab={t: i for i, t in enumerate(words)}, unk_token="<unk>"))
+    vocab = {t: i for i, t in enumerate(words)}
+    tk = Tokenizer(models.WordLevel(vocab=vocab, unk_token="<unk>"))
     tk.pre_tokenizer = pre_tokenizers.Whitespace()
     tok = PreTrainedTokenizerFast(tokenizer_object=tk, unk_token="<unk>", pad_token="<pad>", bos_token="<s>", eos_token="</s>")
     tok.chat_template = CHATML
+    arch = {**SMOLLM2_135M, "num_hidden_layers": n_layers}
+    if ends:
+        arch["tie_word_embeddings"] = False
     with torch.random.fork_rng():  # fixed random weights, global RNG state left as it was
         torch.manual_seed(0)
-        cfg = LlamaConfig(**{**SMOLLM2_135M, "num_hidden_layers": n_layers}, pad_token_id=0, bos_token_id=2, eos_token_id=3)
+        cfg = LlamaConfig(**arch, pad_token_id=0, bos_token_id=2, eos_token_id=3)
         model = LlamaForCausalLM(cfg)
+    if ends:
+        # "." gains about 19 * lift in logit over a word (the constant dimension reads ~19 after the
+        # final norm): against ~49k near-uniform words, 0.33 gives "." about a 0.3 chance per step,
+        # replies of ~3.5 words (+ "."), none cut at 24 tokens. Sensitive: 0.30 gives ~5.5 words and
+        # a few cut, 0.37 ~1.7 words.
+        _end_sentences(model, dot=vocab["."], eos=vocab["</s>"], start=vocab["assistant"], lift=0.33)
+        with torch.no_grad():  # drop the bias common to every row: the same softmax, but logits near 0
+            model.get_output_embeddings().weight[:, 0] -= _MARK  # (not ~190, where bfloat16 steps by 1)
     model.save_pretrained(path)
     tok.save_pretrained(path)
     return str(path)
+
+
+_MARK = 10.0  # value of the feature dimensions set by _end_sentences
 
 
 def _end_sentences(model, dot: int, eos: int, start: int, lift: float) -> None:
@@ -120,7 +145,7 @@ def _end_sentences(model, dot: int, eos: int, start: int, lift: float) -> None:
     mark is left out there (it would make ``start`` its own likeliest successor)."""
     import torch
 
-    c = 10.0
+    c = _MARK
     emb, head = model.get_input_embeddings().weight, model.get_output_embeddings().weight
     tied = emb is head
     with torch.no_grad():
