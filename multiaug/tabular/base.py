@@ -209,15 +209,13 @@ def _exact_column(f: np.ndarray, ints: np.ndarray, valid: np.ndarray | None, src
 _NAN_TAG, _NAN_TAG_MASK, _NAN_TAG_KINDS = 0x7FC000A5, 0xFFC000FF, 0x3FFF
 
 
-def _missing_markers(col: Any) -> tuple[list, np.ndarray] | None:
-    """``(markers, kind)`` of an object column holding missing values: one marker object per kind
-    (its type: ``None``, ``pd.NA``, ``float('nan')``, ``pd.NaT``...; the first cell of that kind) and
-    the kind of each row's cell (``-1`` where not missing); None when no cell is missing."""
+def _missing_markers(col: Any, miss: np.ndarray) -> tuple[list, np.ndarray]:
+    """``(markers, kind)`` of an object column whose cells ``miss`` are missing (its category codes
+    below 0: the cells ``col.isna()`` marks): one marker object per kind (its type: ``None``,
+    ``pd.NA``, ``float('nan')``, ``pd.NaT``...; the first cell of that kind) and the kind of each
+    row's cell (``-1`` where not missing)."""
     import pandas as pd
 
-    miss = col.isna().to_numpy()
-    if not miss.any():
-        return None
     cells = col.to_numpy(dtype=object)[miss]
     codes, _ = pd.factorize(np.frompyfunc(type, 1, 1)(cells))
     first = np.unique(codes, return_index=True)[1]  # codes number the kinds by first appearance
@@ -248,14 +246,6 @@ def _frame_columns(x: Any) -> list | None:
     if cols is None or not hasattr(x, "iloc"):
         return None
     return [c.item() if isinstance(c, np.generic) else c for c in cols]
-
-
-def _frame_names(x: Any) -> list | None:
-    """A DataFrame's column names as a list when every one is a str or an int, else None."""
-    names = _frame_columns(x)
-    if names is not None and all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in names):
-        return names
-    return None
 
 
 def _same_name(a: Any, b: Any) -> bool:
@@ -419,12 +409,13 @@ class TabularHandler(TensorHandler):
                                 "expected hashable values (strings, numbers...): encode the column first"
                             ) from None
                         cats, codes = cat.cat.categories, cat.cat.codes.to_numpy()
+                    miss = codes < 0  # missing cells (a category not seen in fit raised above)
                     codes = codes.astype(np.float64)
-                    codes[codes < 0] = np.nan
+                    codes[miss] = np.nan
                     # an object column's missing cells come back with their own marker (None stays
                     # None, pd.NA pd.NA...); several kinds in a column: each NaN carries its kind
-                    markers = _missing_markers(col) if pd.api.types.is_object_dtype(dt) else None
-                    if markers is not None:
+                    if pd.api.types.is_object_dtype(dt) and miss.any():
+                        markers = _missing_markers(col, miss)
                         ctx.extra.setdefault("missing", {})[j] = markers
                         if len(markers[0]) > 1:
                             tagged = markers[1] >= 0
@@ -778,9 +769,9 @@ class TabularAugmenter(Augmenter):
         cols = _frame_columns(X)
         if cols is not None and "_columns_in" not in self.__dict__:
             self.__dict__["_columns_in"] = cols
-        names = _frame_names(X)
-        if names is not None and "feature_names_in_" not in self.__dict__:
-            self.feature_names_in_ = names
+        if (cols is not None and "feature_names_in_" not in self.__dict__
+                and all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in cols)):
+            self.feature_names_in_ = list(cols)
         shape = getattr(X, "shape", None)
         if shape is not None and len(shape) == 2:  # the width get_feature_names_out names (x0, x1, ...)
             self.__dict__["_n_columns_seen"] = int(shape[1])

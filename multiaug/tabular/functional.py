@@ -143,8 +143,9 @@ def knn(
     # the float32 digits that tell neighbours apart in columns with a large offset (1e8 + unit spread)
     # (in float64 for float64 input: a float32 copy of 1e8 + x has already lost them)
     wide = torch.float64 if ref.dtype == torch.float64 else torch.float32
-    centre = ref.to(wide).mean(0)
-    ref_f = (ref.to(wide) - centre).to(torch.float32)
+    ref_w = ref.to(wide)
+    centre = ref_w.mean(0)
+    ref_f = (ref_w - centre).to(torch.float32)
     q_all = ref_f if same else (q_all.to(wide) - centre).to(torch.float32)
     ref_sq = (ref_f * ref_f).sum(1)
     n_blocks_needed = k + (1 if exclude_self else 0)

@@ -175,6 +175,23 @@ def _pow2_at_least(peak: torch.Tensor) -> torch.Tensor:
     return torch.ldexp(torch.ones_like(peak), exp.clamp_max(1023))
 
 
+def _moments(u: torch.Tensor, ok: torch.Tensor | None = None) -> tuple[Any, torch.Tensor, torch.Tensor]:
+    """``(count, mean, population std)`` per column of ``u`` (already divided by a per-column scale):
+    without ``ok`` over every row (the usual table: the same sums without the masks, which cost more
+    than the other passes together; ``count`` is the row count), else over the cells ``ok`` marks
+    (``u`` holding 0 elsewhere; ``count`` per column, std 0 where it is 0). Out of place: a table that
+    requires grad keeps its graph."""
+    if ok is None:
+        mean = u.mean(0)  # (the sum divided by the count, in one call)
+        d = u - mean
+        return u.shape[0], mean, (d * d).mean(0).sqrt()
+    cnt = ok.sum(0)
+    n = cnt.clamp_min(1)
+    mean = u.sum(0) / n
+    d = torch.where(ok, u - mean, u.new_zeros(()))
+    return cnt, mean, ((d * d).sum(0) / n).sqrt()
+
+
 def _column_stats(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(count, mean, std)`` per column of a float64 table ``t`` (NaN cells ignored; population std),
     two-pass on the columns divided by a power of two at least their largest magnitude (exact), so
@@ -182,16 +199,14 @@ def _column_stats(t: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Te
     peak = torch.nan_to_num(t, nan=0.0).abs().amax(0) if t.shape[0] else t.new_zeros(t.shape[1])
     scale = _pow2_at_least(peak)
     u = t / scale
-    if not bool(torch.isnan(u).any()):  # the usual table: the same sums without the masks
-        d = u - u.mean(0)
-        cnt = torch.full_like(peak, float(t.shape[0]))
-        return cnt, u.mean(0) * scale, (d * d).mean(0).sqrt() * scale
     ok = ~torch.isnan(u)
-    cnt = ok.sum(0).to(torch.float64)
-    u = torch.where(ok, u, u.new_zeros(()))
-    mean = u.sum(0) / cnt.clamp_min(1)
-    d = torch.where(ok, u - mean, u.new_zeros(()))
-    return cnt, mean * scale, ((d * d).sum(0) / cnt.clamp_min(1)).sqrt() * scale
+    if bool(ok.all()):
+        n, mean, std = _moments(u)
+        cnt = torch.full_like(peak, float(n))
+    else:
+        cnt, mean, std = _moments(torch.where(ok, u, u.new_zeros(())), ok)
+        cnt = cnt.to(torch.float64)
+    return cnt, mean * scale, std * scale
 
 
 def _merge_stats(n0: torch.Tensor, mean0: torch.Tensor, std0: torch.Tensor, n1: torch.Tensor, mean1: torch.Tensor,
@@ -216,20 +231,11 @@ def _nanstd(t: torch.Tensor) -> torch.Tensor:
     values and of squares never overflow (a float32 column of 1e18s would give an infinite spread)."""
     if host_reads_cheap(t.device):
         peak = t.abs().amax(0)  # NaN in the columns holding a NaN cell (amax propagates it)
-        if not math.isnan(peak.sum().item()):
-            # no NaN cell (the usual table): the same sums without the masks (bool masks and their
-            # counts cost more than the other passes together)
-            # (out of place: a table that requires grad keeps its graph)
+        if not math.isnan(peak.sum().item()):  # no NaN cell (the usual table): no masks
             peak = peak.masked_fill(peak == 0, 1)
-            u = t / peak
-            d = u - u.mean(0)  # (mean: the sum divided by the count, in one call)
-            return (d * d).mean(0).sqrt() * peak
+            return _moments(t / peak)[2] * peak
     ok = ~torch.isnan(t)
     u = torch.where(ok, t, t.new_zeros(()))
     peak = u.abs().amax(0)
     peak = torch.where(peak > 0, peak, torch.ones_like(peak))
-    u = u / peak
-    cnt = ok.sum(0).clamp_min(1)
-    mean = u.sum(0) / cnt
-    d = torch.where(ok, u - mean, u.new_zeros(()))
-    return ((d * d).sum(0) / cnt).sqrt() * peak
+    return _moments(u / peak, ok)[2] * peak

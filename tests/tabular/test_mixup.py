@@ -173,11 +173,11 @@ def test_fit_resample_tensor_labels_that_are_not_column_ids_come_back_as_labels(
 
     x = np.random.default_rng(0).normal(size=(30, 3)).astype(np.float32)
     y = torch.tensor([-1, 0, 1] * 10)
-    aug = Sequential([GaussianNoise(seed=1), Mixup(seed=1)], seed=0) if wrap else Mixup(seed=1)
-    _, yr = aug.fit_resample(x, y)
+    make = (lambda: Sequential([GaussianNoise(seed=1), Mixup(seed=1)], seed=0)) if wrap else (lambda: Mixup(seed=1))
+    _, yr = make().fit_resample(x, y)
     assert isinstance(yr, torch.Tensor) and yr.dtype == y.dtype and yr.shape == (60,)
     assert set(yr.tolist()) <= {-1, 0, 1}
-    _, soft, _ = (Sequential([GaussianNoise(seed=1), Mixup(seed=1)], seed=0) if wrap else Mixup(seed=1)).augment(x, y)
+    _, soft, _ = make().augment(x, y)
     clear = soft.max(1).values > 0.5 + 1e-6
     assert torch.equal(yr[30:][clear], (soft.argmax(1) - 1)[clear])
 
