@@ -497,11 +497,7 @@ def sum_groups(ks: torch.Tensor, order: torch.Tensor, first: torch.Tensor, value
     ``count`` (the number of groups, ``first.sum()``) where the caller knows it: no host read then."""
     vs = value.index_select(0, order)
     if count is None:
-        if bool(first.all()):
-            return ks, vs
-        seg = torch.cumsum(first, 0) - 1
-        out = torch.zeros(int(seg[-1]) + 1, dtype=value.dtype, device=value.device).index_add_(0, seg, vs)
-        return ks[first], out
+        count = int(first.sum())  # (the one host read)
     if count == ks.numel():
         return ks, vs
     seg = torch.cumsum(first, 0) - 1
@@ -512,7 +508,7 @@ def sum_groups(ks: torch.Tensor, order: torch.Tensor, first: torch.Tensor, value
 def coalesce_sum(key: torch.Tensor, value: torch.Tensor, count: int | None = None) -> tuple[torch.Tensor, torch.Tensor]:
     """Sorted distinct ``key`` values and the sums of ``value`` over equal keys (one sort, cheaper
     than ``torch.unique(return_inverse=True)``). ``count``: the number of distinct keys where the caller
-    knows it (no host read; otherwise one or two)."""
+    knows it (no host read; otherwise one)."""
     if key.numel() == 0:
         return key, value
     ks, order, first = sorted_groups(key)

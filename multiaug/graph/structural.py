@@ -175,21 +175,9 @@ class EdgeAdd(_RateAugmenter):
             # oversample candidate pairs per graph, reject bad ones, keep a random subset
             c = torch.where(need > 0, 2 * need + 8, torch.zeros_like(need))
             gid = torch.repeat_interleave(torch.arange(G, device=dev), c)
-            n_c = nodes_per[gid]
-            a = ptr[gid] + (torch.rand(gid.numel(), generator=g, device=dev, dtype=torch.float32) * n_c).to(torch.long).clamp(max=n_c - 1)
-            if self.self_loops and not self.directed:
-                # b in [0, n]: n stands for a itself, so that a self-loop {a, a} (from b = a or b = n) is as
-                # likely as any other unordered pair {a, b} (from (a, b) or (b, a))
-                b = (torch.rand(gid.numel(), generator=g, device=dev, dtype=torch.float32) * (n_c + 1)).to(torch.long).clamp(max=n_c)
-                b = torch.where(b == n_c, a, ptr[gid] + b)
-            else:
-                b = ptr[gid] + (torch.rand(gid.numel(), generator=g, device=dev, dtype=torch.float32) * n_c).to(torch.long).clamp(max=n_c - 1)
-            key = a * N + b if self.directed else torch.minimum(a, b) * N + torch.maximum(a, b)
-            ok = torch.ones_like(key, dtype=torch.bool) if self.self_loops else a != b
-            if taken.numel():
-                pos = torch.searchsorted(taken, key).clamp(max=taken.numel() - 1)
-                ok &= taken[pos] != key
-            key, gid = key[ok], gid[ok]
+            key, ok = self._candidates(gid.numel(), nodes_per[gid], ptr[gid], N, taken, g)
+            if ok is not None:
+                key, gid = key[ok], gid[ok]
             key, inv = torch.unique(key, return_inverse=True)
             first = torch.full((key.numel(),), gid.numel(), dtype=torch.long, device=dev)
             first = first.scatter_reduce(0, inv, torch.arange(gid.numel(), device=dev), reduce="amin")
@@ -231,28 +219,19 @@ class EdgeAdd(_RateAugmenter):
                        "rate x number of edges rounds to 0 new edges: graphs without edges, or too few")
         chosen = existing[:0]
         taken = existing
-        if need > 0 and 4 * free < pairs:  # few free pairs: list them (see _sample)
+        def listed(k: int, taken: torch.Tensor) -> torch.Tensor:  # _listed_pairs for the one graph
             one = torch.ones(1, dtype=torch.bool, device=dev)
-            nodes_per = torch.full((1,), N, dtype=torch.long, device=dev)
-            chosen = self._listed_pairs(one, torch.full((1,), need, dtype=torch.long, device=dev), nodes_per,
-                                        torch.zeros(1, dtype=torch.long, device=dev), N, taken, g)
+            return self._listed_pairs(one, torch.full((1,), k, dtype=torch.long, device=dev),
+                                      torch.full((1,), N, dtype=torch.long, device=dev),
+                                      torch.zeros(1, dtype=torch.long, device=dev), N, taken, g)
+
+        if need > 0 and 4 * free < pairs:  # few free pairs: list them (see _sample)
+            chosen = listed(need, taken)
             need = 0
         for _ in range(64):
             if need == 0:
                 break
-            c = 2 * need + 8
-            a = (torch.rand(c, generator=g, device=dev, dtype=torch.float32) * N).to(torch.long).clamp(max=N - 1)
-            if self.self_loops and not self.directed:  # b = N stands for a itself (see _sample)
-                b = (torch.rand(c, generator=g, device=dev, dtype=torch.float32) * (N + 1)).to(torch.long).clamp(max=N)
-                b = torch.where(b == N, a, b)
-            else:
-                b = (torch.rand(c, generator=g, device=dev, dtype=torch.float32) * N).to(torch.long).clamp(max=N - 1)
-            key = a * N + b if self.directed else torch.minimum(a, b) * N + torch.maximum(a, b)
-            ok = None if self.self_loops else a != b
-            if taken.numel():
-                pos = torch.searchsorted(taken, key).clamp(max=taken.numel() - 1)
-                fresh = taken[pos] != key
-                ok = fresh if ok is None else ok & fresh
+            key, ok = self._candidates(2 * need + 8, N, None, N, taken, g)
             key = torch.unique(key if ok is None else key[ok])
             # the need smallest of one uniform per distinct candidate (sample_per_group with one group)
             u = torch.rand(key.numel(), generator=g, device=dev, dtype=torch.float32)
@@ -263,11 +242,35 @@ class EdgeAdd(_RateAugmenter):
             chosen = torch.cat([chosen, new])
             taken = torch.sort(torch.cat([taken, new]))[0]
         if need > 0:  # pragma: no cover - only with very unlikely draws: list the pairs left
-            chosen = torch.cat([chosen, self._listed_pairs(
-                torch.ones(1, dtype=torch.bool, device=dev), torch.full((1,), need, dtype=torch.long, device=dev),
-                torch.full((1,), N, dtype=torch.long, device=dev), torch.zeros(1, dtype=torch.long, device=dev),
-                N, taken, g)])
+            chosen = torch.cat([chosen, listed(need, taken)])
         return {"new_edge_index": torch.stack([torch.div(chosen, N, rounding_mode="floor"), chosen % N])}
+
+    def _candidates(self, count: int, n: Any, base: torch.Tensor | None, N: int, taken: torch.Tensor,
+                    g: torch.Generator) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The candidate pass of the rejection sampling, shared by :meth:`_sample` and :meth:`_sample_one`:
+        ``count`` pairs, each of two nodes drawn uniformly in its graph (``n`` nodes from ``base``: tensors
+        with one value per candidate, or the one graph's ``n`` and ``None``), as keys, and the mask of the
+        allowed ones (not a self-loop unless ``self_loops``, not in the sorted ``taken``; ``None``: all)."""
+        dev = taken.device
+        a = (torch.rand(count, generator=g, device=dev, dtype=torch.float32) * n).to(torch.long).clamp(max=n - 1)
+        if base is not None:
+            a = base + a
+        if self.self_loops and not self.directed:
+            # b in [0, n]: n stands for a itself, so that a self-loop {a, a} (from b = a or b = n) is as
+            # likely as any other unordered pair {a, b} (from (a, b) or (b, a))
+            b = (torch.rand(count, generator=g, device=dev, dtype=torch.float32) * (n + 1)).to(torch.long).clamp(max=n)
+            b = torch.where(b == n, a, b if base is None else base + b)
+        else:
+            b = (torch.rand(count, generator=g, device=dev, dtype=torch.float32) * n).to(torch.long).clamp(max=n - 1)
+            if base is not None:
+                b = base + b
+        key = a * N + b if self.directed else torch.minimum(a, b) * N + torch.maximum(a, b)
+        ok = None if self.self_loops else a != b
+        if taken.numel():
+            pos = torch.searchsorted(taken, key).clamp(max=taken.numel() - 1)
+            fresh = taken[pos] != key
+            ok = fresh if ok is None else ok & fresh
+        return key, ok
 
     def _listed_pairs(self, graphs: torch.Tensor, need: torch.Tensor, nodes_per: torch.Tensor, ptr: torch.Tensor,
                       N: int, taken: torch.Tensor, g: torch.Generator) -> torch.Tensor:
@@ -340,7 +343,7 @@ class NodeDrop(_RateAugmenter):
     def _apply(self, data: Any, params: Params) -> Any:
         u = params["u"]
         rate = params["rate"]
-        keep = u >= (F.node_graph_values(data, rate) if F._is_batch(data) else rate[:1])
+        keep = u >= _node_values(data, rate)
         if self.min_nodes > 0 and u.numel():
             # the min_nodes largest draws of each graph are always kept
             if F.num_graphs(data) == 1:
@@ -389,15 +392,12 @@ class FeatureMask(_RateAugmenter):
     def _apply(self, data: Any, params: Params) -> Any:
         x = _features(data, type(self).__name__)
         rate, u = params["rate"], params["u"]
-        batch = F._is_batch(data)
-        # (one graph: its one row of per-graph values broadcasts over the nodes; a Batch gathers them)
         if self.mode == "column":
-            mask = u < rate[:, None]
-            mask = F.node_graph_values(data, mask) if batch else mask[:1]
+            mask = _node_values(data, u < rate[:, None])
         elif self.mode == "row":
-            mask = (u < (F.node_graph_values(data, rate) if batch else rate[:1]))[:, None]
+            mask = (u < _node_values(data, rate))[:, None]
         else:
-            mask = u < (F.node_graph_values(data, rate)[:, None] if batch else rate[:1])
+            mask = u < _node_values(data, rate)[:, None]
         if x.dim() > 2:
             mask = mask.reshape(*mask.shape, *([1] * (x.dim() - 2)))
         out = data.__copy__()
@@ -429,6 +429,13 @@ def _storable(value: float, dtype: torch.dtype, who: str, name: str, key: str) -
         raise ValueError(f"{who}: {name}={value!r} cannot be stored in {key} of dtype {dtype}; "
                          f"expected {expected} (or convert {key}, e.g. {convert})")
     return v
+
+
+def _node_values(data: Any, per_graph: torch.Tensor) -> torch.Tensor:
+    """The per-graph rows of ``per_graph`` for the nodes: gathered through ``batch`` for a Batch
+    (:func:`~multiaug.graph.functional.node_graph_values`); for one graph its one row, which broadcasts
+    over the nodes (no node count read, nothing expanded)."""
+    return F.node_graph_values(data, per_graph) if F._is_batch(data) else per_graph[:1]
 
 
 def _features(data: Any, who: str) -> torch.Tensor:
@@ -465,8 +472,7 @@ class FeatureNoise(GraphAugmenter):
 
     def _apply(self, data: Any, params: Params) -> Any:
         x = _features(data, "FeatureNoise")
-        sigma = params["sigma"]
-        sigma = (F.node_graph_values(data, sigma) if F._is_batch(data) else sigma[:1]).to(x.dtype)
+        sigma = _node_values(data, params["sigma"]).to(x.dtype)
         out = data.__copy__()
         out.x = x + sigma.reshape(-1, *([1] * (x.dim() - 1))) * params["noise"]
         return out
