@@ -504,16 +504,10 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         if groups_column is not None and (groups_column == label_column or (feats and groups_column in feats)):
             raise UserError(f"--groups-column {groups_column!r} is also the label or a feature column; the group ids "
                             "decide the splits only")
-        missing_y = df.index[df[label_column].isna().to_numpy()].tolist()
-        if missing_y:
-            raise UserError(f"--label-column {label_column!r} is missing in {len(missing_y)} row(s) (first: "
-                            f"{missing_y[:5]}); every row needs a label or target: fill or drop those rows")
+        _every_row_has(df, "--label-column", label_column, "a label or target: fill or drop those rows")
         groups = None
         if groups_column is not None:
-            missing_g = df.index[df[groups_column].isna().to_numpy()].tolist()
-            if missing_g:
-                raise UserError(f"--groups-column {groups_column!r} is missing in {len(missing_g)} row(s) (first: "
-                                f"{missing_g[:5]}); every row needs a group id")
+            _every_row_has(df, "--groups-column", groups_column, "a group id")
             groups = df[groups_column].astype(str).to_numpy()
         y = df[label_column].to_numpy()
         _two_values(y, f"--label-column {label_column!r}")
@@ -541,6 +535,14 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
     if len(graphs) == 1:
         return graphs[0], None, None
     return graphs, None, None
+
+
+def _every_row_has(df: Any, flag: str, name: str, what: str) -> None:
+    """A ``UserError`` naming the rows where column ``name`` (given as ``flag``) is missing."""
+    missing = df.index[df[name].isna().to_numpy()].tolist()
+    if missing:
+        raise UserError(f"{flag} {name!r} is missing in {len(missing)} row(s) (first: {missing[:5]}); every row "
+                        f"needs {what}")
 
 
 def _two_values(y: np.ndarray, what: str) -> None:

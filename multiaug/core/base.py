@@ -204,7 +204,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         # a learned class's own fit trains with autograd on (see _trains); only theirs are wrapped
-        if cls.__dict__.get("learned", getattr(cls, "learned", False)) is True and callable(cls.__dict__.get("fit")):
+        if getattr(cls, "learned", False) is True and callable(cls.__dict__.get("fit")):
             cls.fit = _trains(cls.__dict__["fit"])
 
     def __init__(self, *, n_aug: int = 1, p: float = 1.0, seed: int | None = None, device: Any = None,

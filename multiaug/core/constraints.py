@@ -81,7 +81,7 @@ def _is_number(value: Any, kind: type) -> bool:
         return False
     if kind is Integral:
         return isinstance(value, Integral)
-    return isinstance(value, Real) and _as_float(value) is not None and abs(_as_float(value)) <= FLOAT32_MAX
+    return isinstance(value, Real) and (v := _as_float(value)) is not None and abs(v) <= FLOAT32_MAX
 
 
 def _as_float(value: Any) -> float | None:

@@ -80,12 +80,8 @@ class _FitResampleRequest:
         from sklearn.utils._metadata_requests import RequestMethod
 
         fit_keys = sorted(_keyword_names(owner.fit, ("self", "X", "y")))
-        members = list(instance._descendants()) if instance is not None and hasattr(instance, "_descendants") else [owner]
-        call_keys = set()
-        for a in members:  # as fit_resample routes them (a wrapper's child's lengths too)
-            extra = getattr(type(a) if a is not owner else owner, "_extra_inputs", None)
-            if extra is not None:
-                call_keys |= _keyword_names(extra, ("self", "x", "y"))
+        # as fit_resample routes them (a wrapper's child's lengths too)
+        call_keys = _call_input_names(_member_types(instance) if instance is not None else [owner])
         keys = sorted(set(fit_keys) | call_keys)
         resample = RequestMethod("fit_resample", keys).__get__(instance, owner)
 
@@ -375,6 +371,21 @@ def _keyword_names(fn: Any, skip: tuple[str, ...]) -> set[str]:
             if p.name not in skip and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)}
 
 
+def _member_types(est: Any) -> list[type]:
+    """The classes of ``est`` and of every augmenter inside it (those ``fit_resample`` hands keywords to)."""
+    return [type(a) for a in est._descendants()] if hasattr(est, "_descendants") else [type(est)]
+
+
+def _call_input_names(types: list[type]) -> set[str]:
+    """The modality's call inputs (``lengths``, ``hard``...) the ``_extra_inputs`` of ``types`` name."""
+    names: set[str] = set()
+    for t in types:
+        extra = getattr(t, "_extra_inputs", None)
+        if extra is not None:
+            names |= _keyword_names(extra, ("self", "x", "y"))
+    return names
+
+
 def _route_fit_resample_params(est: Any, params: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """``fit_resample``'s keywords as ``(to fit, to augment)``: those a ``fit`` of ``est`` or of an
     augmenter inside it names go to ``fit`` (a composition forwards them), the modality's call inputs
@@ -382,12 +393,11 @@ def _route_fit_resample_params(est: Any, params: dict[str, Any]) -> tuple[dict[s
     any other (a misspelt ``lenghts`` was handed to ``fit``, which ignored it)."""
     if not params:
         return {}, {}
-    members = list(est._descendants()) if hasattr(est, "_descendants") else [est]
+    types = _member_types(est)
     fit_names: set[str] = set()
-    call_names: set[str] = set()
-    for a in members:
-        fit_names |= _keyword_names(type(a).fit, ("self", "X", "y"))
-        call_names |= _keyword_names(type(a)._extra_inputs, ("self", "x", "y"))
+    for t in types:
+        fit_names |= _keyword_names(t.fit, ("self", "X", "y"))
+    call_names = _call_input_names(types)
     unknown = sorted(set(params) - fit_names - call_names)
     if unknown:
         takes = [f"fit's {', '.join(sorted(fit_names))}" if fit_names else "",

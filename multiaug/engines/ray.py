@@ -197,14 +197,16 @@ def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, opts: RunOptio
     df = df.drop(columns=[ROW_INDEX])
     df.index = pd.Index(rows)
     parts = []
+    if jsonl is not None:  # the columns read as text and with pandas' types, as the local engine reads them
+        text_columns = [opts.column] if aug.modality == "text" and opts.column is not None else []
+        typed_columns = _typed_columns(aug, opts.label_column, opts.feature_columns)
     for s, e in split_points(rows, opts.batch_size):
         if opts.seed is not None:
             aug.reseed(batch_seed(opts.seed, int(rows[s])))
         part = df.iloc[s:e]
         if jsonl is not None:  # parsed batch by batch, as the local engine reads it
-            part = io.jsonl_frame(part[JSONL_LINE].tolist(), part[JSONL_LINENO].tolist(), rows[s:e],
-                               [opts.column] if aug.modality == "text" and opts.column is not None else [],
-                               _typed_columns(aug, opts.label_column, opts.feature_columns), jsonl)
+            part = io.jsonl_frame(part[JSONL_LINE].tolist(), part[JSONL_LINENO].tolist(), rows[s:e], text_columns,
+                                  typed_columns, jsonl)
         integer = integer_labels if opts.label_column is not None and opts.label_column in part.columns else None
         parts.append(augment_table_batch(
             aug, part, n_aug=n_aug, column=opts.column, label_column=opts.label_column,

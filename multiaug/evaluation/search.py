@@ -145,7 +145,6 @@ class AugmentationSearchCV(BaseEstimator):
         # same fold scores summed in another order) are ties, which the earlier candidate ("none" first) wins
         key = np.where(full, np.round(means, 12), -np.inf)
         key = np.where(np.isnan(key), -np.inf, key)  # an undefined (NaN) mean ranks last, as in GridSearchCV
-        order = np.argsort(-key, kind="stable")  # ties: the earlier candidate ("none" first) is chosen
         from scipy.stats import rankdata
 
         rank = rankdata(-key, method="min").astype(int)  # equal means share a rank, as in GridSearchCV
@@ -165,7 +164,7 @@ class AugmentationSearchCV(BaseEstimator):
         for i in range(total):
             cvr[f"split{i}_test_score"] = np.array([res.scores[n][i] if i < len(res.scores[n]) else np.nan for n in names])
         self.cv_results_ = cvr
-        self.best_index_ = int(order[0])
+        self.best_index_ = int(np.argmax(key))  # ties: the earlier candidate ("none" first) is chosen
         self.best_params_ = names[self.best_index_]
         self.best_score_ = float(means[self.best_index_])
         self.scorer_ = run.scorer

@@ -14,11 +14,8 @@ from multiaug.timeseries import TimeWarp
 
 def test_call_inputs_reach_the_augmentation_also_through_a_wrapper():
     # lengths went to fit only (refused there): the copies were not told where each series' padding starts
-    x = torch.randn(6, 1, 20, generator=torch.Generator().manual_seed(0)).cumsum(-1)
-    lengths = [19, 10, 12, 15, 8, 17]
-    for i, n in enumerate(lengths):
-        x[i, :, n:] = 1000.0 + i  # padding that names its row
-    y = np.array([0, 1, 0, 1, 0, 1])
+    x, lengths, y = _padded_series()
+    x, lengths = torch.from_numpy(x), lengths.tolist()
     aug = LabelConsistent(TimeWarp(seed=0), model=lambda xs: np.full((len(xs), 2), 0.5), threshold=0.1, seed=0)
     Xr, yr = aug.fit_resample(x, y, lengths=lengths)
     assert Xr.shape == (12, 1, 20) and np.array_equal(yr[:6], y)
