@@ -49,9 +49,8 @@ class AskEachTime(ctx._Lookups):
     frame = property(lambda self: ctx.ContextualSubstitution._special_frame(self.tok), lambda self, v: None)
 
     def banned(self, word: str) -> tuple[int, ...]:
-        forms = {m + w for m in ("", "Ġ", "▁") for w in {word, word.lower()}}
-        return tuple(sorted({c for c in (self.tok.convert_tokens_to_ids(f) for f in forms)
-                             if isinstance(c, int) and c != self.tok.unk_token_id}))
+        self._banned.clear()  # nothing remembered: the tokenizer is asked for every form, every time
+        return super().banned(word)
 
     def words(self, ids: list[int]) -> list[str]:
         tok = self.tok
@@ -105,17 +104,13 @@ def bpe_model() -> str:
 
 def count_calls(tok, aug, texts) -> collections.Counter:
     """Tokenizer calls made by ``aug(texts)``, by method."""
-    calls: collections.Counter = collections.Counter()
-    klass = type(tok)
-    saved = {}
-    for name in ("convert_tokens_to_ids", "convert_ids_to_tokens", "convert_tokens_to_string", "__call__"):
-        saved[name] = getattr(klass, name)
-        setattr(klass, name, lambda *a, _f=saved[name], _n=name, **k: (calls.update([_n]), _f(*a, **k))[1])
-    try:
+    import pytest
+
+    from tests.text.test_contextual import _count_tokenizer_calls
+
+    with pytest.MonkeyPatch.context() as mp:
+        calls = _count_tokenizer_calls(mp, tok)
         aug(texts)
-    finally:
-        for name, f in saved.items():
-            setattr(klass, name, f)
     return calls
 
 

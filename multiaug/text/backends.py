@@ -454,14 +454,34 @@ class _Deadline:
         return left
 
 
-class _DeadlineSocket(socket.socket):
+class _DeadlineArmed:
+    """What both deadline sockets share: the request's :class:`_Deadline` (None until it is attached)
+    and ``_arm``, which sets the socket's timeout to the time left to it."""
+
+    __slots__ = ()
+    _deadline: "_Deadline | None" = None
+
+    def _arm(self) -> None:
+        if self._deadline is not None:
+            socket.socket.settimeout(self, self._deadline.left())
+
+
+def _armed(op: Any) -> Any:
+    """The socket method ``op``, run with the socket's timeout set to the time left to its deadline."""
+    @functools.wraps(op)
+    def armed(self, *a, **kw):
+        self._arm()
+        return op(self, *a, **kw)
+
+    return armed
+
+
+class _DeadlineSocket(_DeadlineArmed, socket.socket):
     """A TCP socket whose every operation may take only the time left to its request's deadline.
 
     A plain socket timeout bounds each ``recv``/``send`` on its own, so a server that sends a byte
     just before each timeout holds a request as long as it likes; here each operation's timeout is
     what remains of one deadline, so the operations together cannot pass it."""
-
-    _deadline: "_Deadline | None" = None
 
     @classmethod
     def adopt(cls, sock: socket.socket, deadline: _Deadline) -> "_DeadlineSocket":
@@ -471,10 +491,6 @@ class _DeadlineSocket(socket.socket):
         new._deadline = deadline
         return new
 
-    def _arm(self) -> None:
-        if self._deadline is not None:
-            socket.socket.settimeout(self, self._deadline.left())
-
     def gettimeout(self):  # read by ssl.wrap_socket: the TLS handshake gets the time left, not more
         t = super().gettimeout()
         if self._deadline is None:
@@ -482,43 +498,14 @@ class _DeadlineSocket(socket.socket):
         left = max(self._deadline.at - time.monotonic(), 1e-6)
         return left if t is None else min(t, left)
 
-    def recv(self, *a):
-        self._arm()
-        return super().recv(*a)
-
-    def recv_into(self, *a):
-        self._arm()
-        return super().recv_into(*a)
-
-    def send(self, *a):
-        self._arm()
-        return super().send(*a)
-
-    def sendall(self, *a):
-        self._arm()
-        return super().sendall(*a)
+    recv, recv_into, send, sendall = map(_armed, (socket.socket.recv, socket.socket.recv_into,
+                                                   socket.socket.send, socket.socket.sendall))
 
 
-class _DeadlineSSLSocket(ssl.SSLSocket):
+class _DeadlineSSLSocket(_DeadlineArmed, ssl.SSLSocket):
     """:class:`_DeadlineSocket` for TLS: each read and write gets the time left to the deadline."""
 
-    _deadline: "_Deadline | None" = None
-
-    def _arm(self) -> None:
-        if self._deadline is not None:
-            socket.socket.settimeout(self, self._deadline.left())
-
-    def read(self, *a, **kw):
-        self._arm()
-        return super().read(*a, **kw)
-
-    def write(self, *a, **kw):
-        self._arm()
-        return super().write(*a, **kw)
-
-    def send(self, *a, **kw):
-        self._arm()
-        return super().send(*a, **kw)
+    read, write, send = map(_armed, (ssl.SSLSocket.read, ssl.SSLSocket.write, ssl.SSLSocket.send))
 
 
 class _DeadlineHTTPConnection(http.client.HTTPConnection):
@@ -534,40 +521,29 @@ class _DeadlineHTTPConnection(http.client.HTTPConnection):
         return _DeadlineSocket.adopt(sock, self._deadline)
 
 
-class _DeadlineHTTPSConnection(http.client.HTTPSConnection):
+class _DeadlineHTTPSConnection(_DeadlineHTTPConnection, http.client.HTTPSConnection):
     def __init__(self, *a: Any, deadline: _Deadline, **kw: Any):
-        # http.client's default HTTPS context (certificates verified, ALPN http/1.1; made by the same
-        # hook, so a process that replaced it keeps its choice), new for this connection, whose
-        # sockets are deadline sockets (the same as ssl.SSLSocket until the deadline is attached)
-        ctx = ssl._create_default_https_context()
-        ctx.set_alpn_protocols(["http/1.1"])
-        if ctx.post_handshake_auth is not None:
-            ctx.post_handshake_auth = True
-        ctx.sslsocket_class = _DeadlineSSLSocket
-        super().__init__(*a, context=ctx, **kw)
-        self._deadline = deadline
-        self._create_connection = self._open_socket
-
-    _open_socket = _DeadlineHTTPConnection._open_socket
+        super().__init__(*a, deadline=deadline, **kw)
+        # http.client made its default HTTPS context (certificates verified, ALPN http/1.1), new for
+        # this connection: its sockets are deadline sockets (the same as ssl.SSLSocket until the
+        # deadline is attached)
+        self._context.sslsocket_class = _DeadlineSSLSocket
 
     def connect(self) -> None:
         super().connect()  # TCP (and proxy tunnel) on a deadline socket, TLS handshake in the time left
         self.sock._deadline = self._deadline
 
 
-class _DeadlineHTTPHandler(urllib.request.HTTPHandler):
+class _DeadlineHandler(urllib.request.HTTPHandler, urllib.request.HTTPSHandler):
+    """urllib's HTTP and HTTPS handlers (it replaces both in :func:`urllib.request.build_opener`),
+    opening deadline connections."""
+
     def __init__(self, deadline: _Deadline):
         super().__init__()
         self.deadline = deadline
 
     def http_open(self, req):
         return self.do_open(functools.partial(_DeadlineHTTPConnection, deadline=self.deadline), req)
-
-
-class _DeadlineHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self, deadline: _Deadline):
-        super().__init__()
-        self.deadline = deadline
 
     def https_open(self, req):
         return self.do_open(functools.partial(_DeadlineHTTPSConnection, deadline=self.deadline), req)
@@ -577,7 +553,7 @@ def _deadline_opener(seconds: float) -> urllib.request.OpenerDirector:
     """urllib's default opener (proxies from the environment, redirects, ...) with every connection
     it opens kept to one deadline of ``seconds`` from now: connect, TLS, send, wait and read together."""
     d = _Deadline(seconds)
-    return urllib.request.build_opener(_DeadlineHTTPHandler(d), _DeadlineHTTPSHandler(d))
+    return urllib.request.build_opener(_DeadlineHandler(d))
 
 
 class _Retryable(Exception):

@@ -154,6 +154,17 @@ class FakeServer:
         self.httpd.server_close()
 
 
+def dead_url() -> str:
+    """An endpoint URL on a local port nothing listens on (bound to find a free one, then closed)."""
+    import socket
+
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()  # nothing listens there now
+    return f"http://127.0.0.1:{port}/v1"
+
+
 def _reqs(n, prefix="hello"):
     return [GenerationRequest([{"role": "user", "content": f"{prefix} {i}"}], 1, seed=i) for i in range(n)]
 
@@ -236,14 +247,8 @@ def test_endpoint_deadline_holds_over_https(tls_cert, monkeypatch):
 
 
 def test_endpoint_unreachable_gives_clear_error():
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()  # nothing listens there now
     with pytest.raises(GenerationError, match="cannot reach"):
-        _client(f"http://127.0.0.1:{port}/v1", max_retries=1).generate(_reqs(2), SETTINGS)
+        _client(dead_url(), max_retries=1).generate(_reqs(2), SETTINGS)
 
 
 def test_endpoint_400_is_a_per_item_error_and_401_is_fatal():
@@ -302,15 +307,9 @@ def test_endpoint_that_ignores_n_gets_follow_up_requests_bounded():
 def test_endpoint_unreachable_stops_sending_instead_of_retrying_every_request():
     """A server that is down used to cost every request its full retries in turn (minutes for a large
     batch); now the first request that fails to connect after its retries stops the run."""
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    port = s.getsockname()[1]
-    s.close()
     # the stop is read from what was sent, not from the clock: at most one request's retries went out
     with pytest.raises(GenerationError, match=r"cannot reach.*\((1[0-9]|20) requests not sent\)") as err:
-        _client(f"http://127.0.0.1:{port}/v1", concurrency=1, max_retries=2, backoff=0.05, max_backoff=0.05).generate(
+        _client(dead_url(), concurrency=1, max_retries=2, backoff=0.05, max_backoff=0.05).generate(
             _reqs(21), SETTINGS)
     assert err.value.results.count(None) == 21
 

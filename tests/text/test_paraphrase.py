@@ -18,7 +18,7 @@ from multiaug.text.backends import GenerationError
 from multiaug.text.cache import GenerationCache
 from multiaug.text.paraphrase import LIST_PROMPT, SINGLE_PROMPT, parse_reply
 from tests.text.contract_cases_llm import PARAPHRASE_TEST_PARAMS, tiny_causal_lm, tiny_masked_lm
-from tests.text.test_backends import FakeServer
+from tests.text.test_backends import FakeServer, dead_url
 
 TEXTS = ["the cat runs on the road", "a dog likes food", "the weather is lovely today", "people read a good book"]
 
@@ -292,12 +292,7 @@ def test_endpoint_crash_mid_run_keeps_completed_work_and_resumes(tmp_path):
 
 
 def test_endpoint_unreachable_skip_mode_reports():
-    import socket
-
-    s = socket.socket()
-    s.bind(("127.0.0.1", 0))
-    url = f"http://127.0.0.1:{s.getsockname()[1]}/v1"
-    s.close()
+    url = dead_url()
     with pytest.raises(GenerationError, match="cannot reach"):
         endpoint(url, seed=0)(TEXTS[:2])
     aug = endpoint(url, seed=0, on_error="skip")
