@@ -31,7 +31,7 @@ from ..core import Augmenter, Params, TensorHandler, register_modality
 from ..core.base import input_settings
 from ..core.constraints import Boolean
 from ..core.handlers import float_of_ints
-from ..core.hostreads import all_finite
+from ..core.hostreads import all_finite, min_max
 from ..core.report import warn_user
 
 
@@ -242,15 +242,18 @@ class TimeSeriesAugmenter(Augmenter):
         if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
             if not lengths.is_floating_point() or not torch.equal(lengths, lengths.round()):
                 raise TypeError(f"lengths: expected integers, got dtype {lengths.dtype}")
-        lengths = lengths.to(device=x.device, dtype=torch.long)
-        if int(lengths.min()) < 1 or int(lengths.max()) > t:
+        # checked where they are (lengths from a list or an array: on the CPU, no device wait), one read
+        # for both bounds, then moved to the series' device
+        lengths = lengths.to(dtype=torch.long)
+        lo, hi = min_max(lengths)
+        if lo < 1 or hi > t:
             raise ValueError(f"lengths: every length must be in [1, {t}] (the padded length), got {lengths.tolist()[:20]}")
-        if int(lengths.min()) < self.min_length:
+        if lo < self.min_length:
             raise ValueError(
-                f"lengths: series of {int(lengths.min())} valid steps are too short for {type(self).__name__} "
+                f"lengths: series of {lo} valid steps are too short for {type(self).__name__} "
                 f"(needs at least {self.min_length})"
             )
-        return lengths
+        return lengths.to(device=x.device)
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "TimeSeriesAugmenter":
         """Nothing to learn: checks ``X``. ``lengths`` is refused here: ``fit`` has no use for it

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import math
 
+import numpy as np
 import torch
 
 from ..core.hostreads import host_reads_cheap
@@ -49,8 +50,9 @@ def keep_padding(out: torch.Tensor, x: torch.Tensor, lengths: torch.Tensor | Non
 
 def length_groups(lengths: torch.Tensor) -> list[tuple[int, torch.Tensor]]:
     """``(length, rows)`` for each distinct length of ``lengths`` ``(N,)``, shortest first: ``rows`` are
-    the indices of the series of that length (one host read for the whole batch)."""
-    values, counts = torch.unique(lengths, return_counts=True)
+    the indices of the series of that length (one host read for the whole batch: the lengths, copied to
+    the host and counted there; a device ``unique`` would wait once more for its size)."""
+    values, counts = np.unique(lengths.cpu().numpy(), return_counts=True)
     order = torch.argsort(lengths, stable=True)
     return list(zip(values.tolist(), order.split(counts.tolist())))
 
@@ -392,8 +394,8 @@ def draw_beta(alpha: float, beta: float, n: int, g: torch.Generator, device) -> 
 
     def log_gamma(shape: float) -> tuple[torch.Tensor, torch.Tensor]:
         sample, ub, a, boost = _gamma_parts(torch.full((n,), float(shape), device=device, dtype=torch.float32), g, 16)
-        lu = torch.where(boost, torch.log(ub), torch.zeros_like(a))
-        return torch.log(sample) + torch.where(boost, lu / a, torch.zeros_like(a)), lu
+        lu = torch.where(boost, torch.log(ub), torch.zeros_like(a))  # (0 without the boost: lu / a is 0 there)
+        return torch.log(sample) + lu / a, lu
 
     la, lua = log_gamma(alpha)
     lb, lub = log_gamma(beta)
@@ -502,8 +504,7 @@ def frequency_mask(x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | 
     spec = torch.fft.rfft(xf, dim=2).mul_(keep)  # the spectrum is ours: zero the bins in place
     out = torch.fft.irfft(spec, n=x.shape[2], dim=2).to(dt)
     # a series that keeps every bin is the series itself: exactly (the FFT round trip is off by ~1 ulp)
-    out = torch.where(keep.all(dim=2, keepdim=True), x, out)
-    return keep_padding(out, x, lengths)
+    return torch.where(keep.all(dim=2, keepdim=True), x, out)
 
 
 def _spectrum(x: torch.Tensor) -> torch.Tensor:
@@ -511,12 +512,18 @@ def _spectrum(x: torch.Tensor) -> torch.Tensor:
     return torch.fft.rfft(xf, dim=2)
 
 
-def _own_share(spec: torch.Tensor, part: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-    """``(N,)`` share of the spectral energy of own bins ``spec`` (where ``keep``) and partner bins
-    ``part`` (elsewhere) that is the series' own."""
-    k = keep[:, 0].to(spec.real.dtype)
-    own = ((spec.real.square() + spec.imag.square()).sum(dim=1) * k).sum(1)  # |X|^2 without a sqrt
-    other = ((part.real.square() + part.imag.square()).sum(dim=1) * (1 - k)).sum(1)
+def _energy(spec: torch.Tensor) -> torch.Tensor:
+    """``(N, F)`` energy per bin of spectra ``spec`` ``(N, C, F)``, summed over the channels: ``|X|^2``
+    without a sqrt."""
+    return (spec.real.square() + spec.imag.square()).sum(dim=1)
+
+
+def _own_share(own_energy: torch.Tensor, part_energy: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+    """``(N,)`` share of the spectral energy of own bins (``own_energy`` where ``keep``) and partner bins
+    (``part_energy`` elsewhere) that is the series' own."""
+    k = keep[:, 0].to(own_energy.dtype)
+    own = (own_energy * k).sum(1)
+    other = (part_energy * (1 - k)).sum(1)
     lam = own / (own + other).clamp_min(1e-30)
     return torch.where(own + other > 0, lam, k.mean(1)).float()
 
@@ -531,15 +538,10 @@ def frequency_mix_lambda(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor
         lam = torch.empty(x.shape[0], device=x.device, dtype=torch.float32)
         for n, rows in length_groups(lengths.to(x.device)):
             k = keep[rows, :, : n // 2 + 1]
-            lam[rows] = _own_share(_spectrum(x[rows, :, :n]), _spectrum(part[rows, :, :n]), k)
+            lam[rows] = _own_share(_energy(_spectrum(x[rows, :, :n])), _energy(_spectrum(part[rows, :, :n])), k)
         return lam
-    spec = _spectrum(x)
-    energy = (spec.real.square() + spec.imag.square()).sum(dim=1)  # (N, F): |X|^2 without a sqrt
-    k = keep[:, 0].to(energy.dtype)
-    own = (energy * k).sum(1)
-    part = (energy[perm] * (1 - k)).sum(1)
-    lam = own / (own + part).clamp_min(1e-30)
-    return torch.where(own + part > 0, lam, k.mean(1)).float()
+    energy = _energy(_spectrum(x))
+    return _own_share(energy, energy[perm], keep)
 
 
 def frequency_mix(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor,
@@ -564,7 +566,7 @@ def frequency_mix(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor,
     out = torch.fft.irfft(torch.where(keep, spec, spec[perm]), n=x.shape[2], dim=2).to(x.dtype)
     # every bin its own (or its own partner): the series itself, exactly (not up to the FFT's rounding)
     own = keep.all(dim=2, keepdim=True) | own_partner
-    return keep_padding(torch.where(own, x, out), x, lengths)
+    return torch.where(own, x, out)
 
 
 def mixup(x: torch.Tensor, perm: torch.Tensor, lam: torch.Tensor, lengths: torch.Tensor | None = None) -> torch.Tensor:

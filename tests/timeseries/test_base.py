@@ -22,6 +22,11 @@ def _walks(n: int, t: int, seed: int) -> torch.Tensor:
     return torch.randn(n, C, t, generator=torch.Generator().manual_seed(seed)).cumsum(-1)
 
 
+def _padding(lengths: torch.Tensor, t: int) -> torch.Tensor:
+    """``(N, C, T)`` bool: True on each series' padding (steps past its length)."""
+    return (torch.arange(t)[None, :] >= lengths[:, None])[:, None, :].expand(len(lengths), C, t)
+
+
 @functools.lru_cache(maxsize=None)
 def _fitted(name: str):
     """One instance per augmenter; a learned one (AutoTCL) fitted once, on small equal-length series
@@ -51,7 +56,7 @@ def test_lengths_valid_part_ignores_the_padding_and_the_padding_comes_back(name,
     seed = data.draw(st.integers(0, 2**16), label="seed")
     x = _walks(n, t, seed).to(dtype)
     y = np.arange(n) % 2
-    pad = (torch.arange(t)[None, :] >= lengths[:, None])[:, None, :].expand(n, C, t)
+    pad = _padding(lengths, t)
     xa, xb = x.masked_fill(pad, 0.0), x.masked_fill(pad, fill)
     aug = _fitted(name)
     aug.reseed(seed)
@@ -70,7 +75,7 @@ def test_nan_padding_given_to_sample_and_apply_stays_in_the_padding(name):
     n, t = 6, 20
     x = _walks(n, t, 0)
     lengths = torch.tensor([20, 6, 13, 9, 20, 7])
-    pad = (torch.arange(t)[None, :] >= lengths[:, None])[:, None, :].expand(n, C, t)
+    pad = _padding(lengths, t)
     aug = _fitted(name)
     aug.reseed(0)
     xn = x.masked_fill(pad, float("nan"))

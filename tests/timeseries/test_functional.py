@@ -282,8 +282,6 @@ def test_resample_float64_reads_whole_steps_exactly_and_interpolates_the_rest(co
     whole-step positions exactly (grid_sample's normalised coordinates move them by ~1e-13): a few
     whole steps among fractional ones (the sparse fix), all whole, none; the device path (no host
     reads) gives the same values; gradients flow to the series."""
-    import numpy as np
-
     from multiaug.core.hostreads import assume_costly_host_reads
 
     g = _gen(3)
@@ -437,3 +435,16 @@ def test_window_warp_scales_are_bounded_where_the_position_map_stays_exact(dtype
             exact = F.window_warp_pos(start, width, speed.double(), t, dtype=torch.float64)
             assert torch.isfinite(pos).all() and (pos.diff(dim=1) >= 0).all()
             assert float((pos.double() - exact).abs().max()) < 0.1  # of a step
+
+
+def test_length_groups_read_the_lengths_once():
+    # the groups need the distinct lengths on the host (FFT sizes, slices): one read of the lengths
+    # (a device unique waited once more for its size, and its values and counts twice more)
+    from multiaug.core.hostreads import assume_costly_host_reads, count_host_reads
+
+    lengths = torch.tensor([7, 3, 7, 12, 3, 3, 9])
+    with assume_costly_host_reads(), count_host_reads() as reads:
+        groups = F.length_groups(lengths)
+    assert reads.total == 1, reads.table()
+    assert [n for n, _ in groups] == [3, 7, 9, 12]
+    assert [rows.tolist() for _, rows in groups] == [[1, 4, 5], [0, 2], [6], [3]]
