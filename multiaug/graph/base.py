@@ -33,7 +33,8 @@ def check_graph(data: Any, name: str = "data") -> None:
     """Validate a PyG graph; raise ``TypeError``/``ValueError`` naming the problem."""
     Data, Batch = _pyg()
     if not isinstance(data, Data):
-        raise TypeError(f"{name}: expected a torch_geometric.data.Data or Batch, got {type(data).__name__}")
+        raise TypeError(f"{name}: expected a torch_geometric.data.Data or Batch, got {type(data).__name__}"
+                        + _not_a_graph_hint(data))
     store = data._store  # (attributes read from the store: PyG's attribute access costs a few us each)
     ei = store.get("edge_index")
     n = data.num_nodes
@@ -49,7 +50,8 @@ def check_graph(data: Any, name: str = "data") -> None:
     if not isinstance(ei, torch.Tensor) or ei.dim() != 2 or ei.shape[0] != 2:
         raise ValueError(f"{name}: edge_index must be a tensor of shape (2, E), got {getattr(ei, 'shape', type(ei))}")
     if ei.dtype != torch.long:
-        raise TypeError(f"{name}: edge_index must have dtype torch.long, got {ei.dtype}")
+        raise TypeError(f"{name}: edge_index must have dtype torch.long, got {ei.dtype} "
+                        f"(convert it: {name}.edge_index = {name}.edge_index.long())")
     if ei.numel():
         lo, hi = min_max(ei)
         if lo < 0 or hi >= n:
@@ -64,6 +66,29 @@ def check_graph(data: Any, name: str = "data") -> None:
         raise TypeError(f"{name}: x is a sparse tensor ({x.layout}); pass dense node features (data.x = data.x.to_dense())")
     if isinstance(x, torch.Tensor) and x.shape[0] != n:
         raise ValueError(f"{name}: x has {x.shape[0]} rows but the graph has {n} nodes")
+
+
+def _not_a_graph_hint(data: Any) -> str:
+    """What to pass instead of ``data`` (not a ``Data``): the end of :func:`check_graph`'s message."""
+    Data, _ = _pyg()
+    kind = type(data).__name__
+    if kind == "HeteroData":
+        return ("; a HeteroData has several node and edge types, which these augmenters do not tell apart: convert "
+                "it with data.to_homogeneous() (node_type and edge_type then follow the nodes and edges that "
+                "EdgeDrop, NodeDrop, RandomWalkSubgraph and the feature views keep, but EdgeAdd's new edges get "
+                "edge_type 0 and DiffusionView and SchurView drop edge_type), or augment one edge type's graph as a Data")
+    if isinstance(data, torch.Tensor) and data.dim() == 2 and data.shape[0] == 2:
+        return (" (an edge_index?); graph augmenters take the whole graph, so that node and edge attributes "
+                "follow: pass Data(x=x, edge_index=edge_index) (or Data(edge_index=edge_index, num_nodes=n))")
+    if isinstance(data, (list, tuple)) and data and all(isinstance(g, Data) for g in data):
+        return (f" of {len(data)} graphs; pass one graph, or the graphs as one batch: "
+                "torch_geometric.data.Batch.from_data_list(graphs)")
+    from torch_geometric.data import Dataset
+
+    if isinstance(data, Dataset):
+        return (" (a dataset); pass the augmenter as the dataset's transform= (new copies at every read), or "
+                "augment its graphs: aug(dataset[i]), aug(Batch.from_data_list(list(dataset)))")
+    return ""
 
 
 def is_sparse_adjacency(value: Any) -> bool:

@@ -38,6 +38,7 @@ __all__ = [
     "node_graph_index",
     "node_graph_values",
     "node_edge_keys",
+    "other_edge_set_keys",
     "subgraph",
     "replace_edges",
     "as_weighted_view",
@@ -152,7 +153,11 @@ def node_edge_keys(data: Any, num_nodes: int | None = None) -> tuple[list[str], 
     For a ``Batch`` the slice dictionary decides (an attribute sliced like the nodes is a node
     attribute); otherwise, and when nodes and edges have the same counts, the size along the
     concatenation dimension decides, with names containing ``edge`` taken as edge attributes. A sparse
-    adjacency (``adj_t``), which no change of the edges can keep consistent, raises ``ValueError``."""
+    adjacency (``adj_t``), which no change of the edges can keep consistent, raises ``ValueError``.
+
+    Attributes of another edge set are neither (:func:`other_edge_set_keys`): ``edge_label_index`` of
+    link prediction and its ``edge_label`` (often as long as ``edge_index``: ``RandomLinkSplit``'s
+    training split) describe supervision pairs, not the edges a view changes, and stay as they are."""
     n = int(data.num_nodes) if num_nodes is None else num_nodes
     e = int(data.edge_index.shape[1])
     node_keys, edge_keys = [], []
@@ -166,12 +171,14 @@ def node_edge_keys(data: Any, num_nodes: int | None = None) -> tuple[list[str], 
         node_sl = _node_slices(data)
         edge_sl = slices.get("edge_index")
         edge_sl = edge_sl.cpu() if isinstance(edge_sl, torch.Tensor) else None
-    for key, value in list(data._store.items()):  # (the store: PyG's keys() and data[key] cost more)
+    items = list(data._store.items())  # (the store: PyG's keys() and data[key] cost more)
+    other = other_edge_set_keys(items)
+    for key, value in items:
         if key in skip:
             continue
         if not isinstance(value, torch.Tensor) or value.layout != torch.strided:
             refuse_unfollowable(data, key, value, "graph view", removes_nodes=False)
-        if not isinstance(value, torch.Tensor) or value.dim() == 0:
+        if not isinstance(value, torch.Tensor) or value.dim() == 0 or (other and key in other):
             continue
         cat = data.__cat_dim__(key, value)
         if cat is None:
@@ -194,6 +201,19 @@ def node_edge_keys(data: Any, num_nodes: int | None = None) -> tuple[list[str], 
         elif size == n:
             node_keys.append(key)
     return node_keys, edge_keys
+
+
+def other_edge_set_keys(items: Any) -> frozenset[str]:
+    """The attributes, among the store's ``(key, value)`` ``items``, of edge sets other than
+    ``edge_index``: each ``P_index`` besides ``edge_index`` holding node pairs (a (2, M) tensor, e.g.
+    link prediction's ``edge_label_index``) with every attribute named ``P`` or ``P_...``
+    (``edge_label``, ``edge_label_time``...). They describe other pairs of nodes than the edges a view
+    changes: never node or edge attributes of ``edge_index``, even when their length matches it."""
+    prefixes = [k[:-6] for k, v in items if len(k) > 6 and k.endswith("_index") and k != "edge_index"
+                and isinstance(v, torch.Tensor) and v.dim() == 2 and v.shape[0] == 2]
+    if not prefixes:
+        return frozenset()
+    return frozenset(k for k, _ in items if any(k == p or k.startswith(p + "_") for p in prefixes))
 
 
 def _node_slices(data: Any) -> torch.Tensor | None:

@@ -252,7 +252,7 @@ class LocalAugmentation(GraphAugmenter):
             raise ValueError("data: LocalAugmentation.fit needs a graph with edges (edge_index has 0 columns); "
                              "the neighbour distribution cannot be learned without neighbours")
         dev = x.device
-        xf = x.float()
+        xf = x.detach().float()  # the CVAE learns from the features: no gradient into them (x may require grad)
         nonneg = bool((xf >= 0).all())
         sums = xf.sum(dim=1)
         nz = sums > 0

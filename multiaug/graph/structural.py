@@ -4,7 +4,9 @@ Every augmenter here takes a ``Data`` (one graph) or a ``Batch`` and returns the
 are per graph: a number, or a ``(low, high)`` range drawn once per graph. Node-level and edge-level
 attributes (``x``, ``y``, masks, ``edge_attr``, ``edge_weight``, ``batch``, ``ptr``, ...) follow the
 nodes and edges they belong to, and a Batch keeps its slice bookkeeping so ``to_data_list()`` gives
-the augmented graphs back. What cannot follow is refused by name (``ValueError``) before any draw:
+the augmented graphs back. Another set of node pairs with its attributes (link prediction's
+``edge_label_index`` and ``edge_label``) is not an edge attribute of ``edge_index``: views that keep
+every node leave it as it is. What cannot follow is refused by name (``ValueError``) before any draw:
 a sparse adjacency (``adj_t``) next to ``edge_index`` for views that change edges, attributes holding
 node ids (``edge_label_index``, ``face``) for views that remove nodes. Undirected graphs stay
 undirected: both directions of an edge share one random draw. ``sample`` draws every random number; ``apply`` is deterministic given them.

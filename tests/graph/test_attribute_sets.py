@@ -519,3 +519,48 @@ def test_node_ids_outside_edge_index_are_kept_by_views_that_keep_every_node():
                     SchurView(fraction=0.5, keep_eliminated=True, seed=0), FeatureMask(seed=0)):
             out = aug(d)
             assert out.num_nodes == 8 and torch.equal(out.edge_label_index, d.edge_label_index)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: EdgeDrop(rate=0.5, seed=0),
+    lambda: multiaug.graph.EdgeAdd(rate=0.5, seed=0),
+    lambda: DiffusionView(seed=0),
+    lambda: DiffusionView(p=0.5, seed=0),
+    lambda: SchurView(fraction=0.5, keep_eliminated=True, seed=0),
+])
+def test_link_prediction_supervision_as_long_as_edge_index_is_kept(make):
+    """RandomLinkSplit's training split has edge_label_index (2, M) and edge_label (M,) with M equal to
+    edge_index's column count (positives + as many negatives). They were taken for edge attributes of
+    edge_index: EdgeDrop cut them with the edge mask (pairs and labels of other edges), EdgeAdd padded
+    edge_label_index to (36, 110) (crashed on a Batch), DiffusionView/SchurView removed both silently."""
+    d = ring(8)
+    g = torch.Generator().manual_seed(1)
+    d.edge_label_index = torch.randint(0, 8, (2, 16), generator=g)
+    d.edge_label = (torch.arange(16) < 8).float()
+    d.edge_label_time = torch.arange(16)
+    assert d.edge_index.shape[1] == 16
+    b = Batch.from_data_list([d, ring(8, seed=1, features=3).update({"edge_label_index": d.edge_label_index.flip(0),
+                                                                      "edge_label": d.edge_label.flip(0),
+                                                                      "edge_label_time": d.edge_label_time})])
+    with no_warnings():
+        for x in (d, b):
+            out = make()(x)
+            for key in ("edge_label_index", "edge_label", "edge_label_time"):
+                assert torch.equal(out[key], x[key]), key
+            if isinstance(x, Batch):
+                for o, i in zip(out.to_data_list(), x.to_data_list()):
+                    assert torch.equal(o.edge_label_index, i.edge_label_index)
+                    assert torch.equal(o.edge_label, i.edge_label)
+
+
+def test_real_link_split_with_edge_drop_keeps_pairs_and_labels_together():
+    import torch_geometric.transforms as T
+
+    d = ring(20)
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        train, _, _ = T.RandomLinkSplit(num_val=0.1, num_test=0.1, is_undirected=True)(d)
+    assert train.edge_label.numel() == train.edge_index.shape[1]  # the coincidence that mattered
+    out = EdgeDrop(rate=0.5, seed=0)(train)
+    assert out.edge_index.shape[1] < train.edge_index.shape[1]
+    assert torch.equal(out.edge_label_index, train.edge_label_index) and torch.equal(out.edge_label, train.edge_label)

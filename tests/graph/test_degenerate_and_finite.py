@@ -119,3 +119,24 @@ def test_integer_and_missing_features_are_not_checked():
     assert EdgeDrop(seed=0)(g).x.dtype == torch.long
     g.x = None
     assert EdgeDrop(seed=0)(g).x is None
+
+
+def test_inputs_that_are_not_one_graph_get_a_message_saying_what_to_pass():
+    """A HeteroData, a list of Data, a PyG dataset, a bare edge_index and an int32 edge_index were refused
+    naming only the type; the messages now say what to pass instead."""
+    from torch_geometric.data import HeteroData
+    from torch_geometric.datasets import FakeDataset
+
+    h = HeteroData()
+    h["paper"].x = torch.randn(3, 2)
+    h["paper", "cites", "paper"].edge_index = torch.tensor([[0, 1], [1, 2]])
+    g = small_graph(6, 0)
+    for x, hint in [(h, r"to_homogeneous\(\)"), ([g, g], r"list of 2 graphs.*Batch\.from_data_list\(graphs\)"),
+                    (FakeDataset(num_graphs=2), r"FakeDataset \(a dataset\); pass the augmenter as the dataset's transform="),
+                    (g.edge_index, r"Tensor \(an edge_index\?\).*pass Data\(x=x, edge_index=edge_index\)")]:
+        for aug in (EdgeDrop(seed=0), Sequential([EdgeDrop(), FeatureNoise()], seed=0)):
+            with pytest.raises(TypeError, match=r"expected a torch_geometric\.data\.Data or Batch, got .*" + hint):
+                aug(x)
+    g.edge_index = g.edge_index.int()
+    with pytest.raises(TypeError, match=re.escape("got torch.int32 (convert it: data.edge_index = data.edge_index.long())")):
+        EdgeDrop(seed=0)(g)

@@ -304,3 +304,16 @@ def test_to_data_list_splits_x_aug_per_graph():
     assert to_data_list(single) == [single]
     plain = Batch.from_data_list(graphs)
     assert [g.num_nodes for g in to_data_list(plain)] == [12, 30, 7]
+
+
+@pytest.mark.parametrize("loss", ["bce", "mse"])
+def test_fit_on_features_that_require_grad(loss):
+    """x from an upstream module or a learnable embedding: the pair features were built once with autograd
+    on, so the second step's backward ran through a freed graph ("Trying to backward through the graph a
+    second time"). The CVAE now learns from the values, leaving no gradient on them."""
+    d = bow_graph(n=30, f=12)
+    emb = torch.nn.Parameter(d.x.clone())
+    got = LocalAugmentation(**SMALL, loss=loss, seed=0).fit(Data(x=emb, edge_index=d.edge_index))
+    ref = LocalAugmentation(**SMALL, loss=loss, seed=0).fit(d)
+    assert emb.grad is None
+    assert torch.equal(got.generate(d, 2), ref.generate(d, 2))
