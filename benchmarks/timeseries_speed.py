@@ -17,8 +17,9 @@ What bounds the figures (CPU, one thread): Jitter must draw one Gaussian per ent
 ``torch.randn`` of the batch alone costs about 8-10 copies, so Jitter sits just above it; the three-op
 pipeline is roughly randn + one ``grid_sample`` pass + Drift's curve (one small matmul, two min/max
 passes, one fused add), so the issue's 30x-over-tsaug target (about 28 ms) is below what the noise
-draw alone takes. FrequencyMix needs two forward FFTs (one in ``sample`` for the label weight, one
-in ``apply``) plus an inverse and a partner gather, i.e. about twice the FFT floor.
+draw alone takes. FrequencyMix needs one forward FFT (``sample`` takes the label weight from it and,
+within one call, ``apply`` mixes the same spectra; two when the two phases are called by hand) plus an
+inverse and a partner gather.
 
 tsaug and multiaug are timed in turns (one call of each per round), so load from other processes on
 a shared machine hits both alike.

@@ -9,8 +9,9 @@ copy (``fit_resample``: the original first), with ``source_index`` and labels on
 and boolean inputs are cast to float: integers wider than 16 bits (int32, int64, uint32, uint64) to
 float64, which holds them exactly up to 2**53 (float32 only to 2**24: a reversed int64 series of
 counts around 1e8 came back off by up to 4), narrower ones and bool to float32; the output stays
-float. float16/bfloat16/float32/float64 are kept.
-NaN or inf values raise ``ValueError``.
+float. float16/bfloat16/float32/float64 are kept. Arrays in the other byte order (big-endian on most
+machines: FITS, some HDF5 files) are read by value. NaN or inf values raise ``ValueError``; a list of
+series (aeon's unequal-length form) raises ``TypeError`` saying to pad them and pass ``lengths=``.
 
 Channels-last data passed without ``channels_last=True`` would be read with its time axis as
 channels: a 3-D input whose channel axis is at least 64 long and at least 8 times longer than its time
@@ -21,6 +22,8 @@ so; pass ``channels_last=True`` if the array is ``(N, T, C)``. Genuine short mul
 from __future__ import annotations
 
 import dataclasses
+import threading
+import weakref
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
 
@@ -73,6 +76,73 @@ def _warn_if_channels_last(shape: tuple[int, ...], aug: Any) -> None:
         )
 
 
+#: per thread: ``depth``, how deep it is in the library's own calls of ``sample``/``apply`` (``_forward``:
+#: the batch was converted from the user's layout; 0 when the user calls them on a batch of their own),
+#: ``memos``, each running ``_forward``'s scratch space by augmenter, and ``converted``, a weak reference
+#: to the batch the handler converted last
+_INTERNAL = threading.local()
+
+
+def _user_call(x: Any = None) -> bool:
+    """True when ``sample``/``apply`` were called by the user on a batch of their own, not by ``aug(x)``,
+    ``augment``, a composition... (nor on the batch the handler just converted, as ``preview`` does):
+    the batch is then the user's, which sample/apply take time last whatever ``channels_last``."""
+    if getattr(_INTERNAL, "depth", 0):
+        return False
+    converted = getattr(_INTERNAL, "converted", None)
+    return x is None or converted is None or converted() is not x
+
+
+#: how sample/apply take their batch; said by every message about a batch that looks transposed
+_TIME_LAST = ("sample, apply and apply_mask take time last, (N, C, T), also with channels_last=True (which tells "
+              "only aug(x), augment and fit_resample how to read their input)")
+_TRANSPOSE = "pass x.transpose(1, 2) (NumPy: np.swapaxes(x, 1, 2)) and transpose the result back"
+
+
+def _warn_if_transposed(x: Any, aug: Any) -> None:
+    """``sample`` called by the user: warn when ``x`` looks channels-last. With ``channels_last=True`` the
+    user's series are ``(N, T, C)``, so a batch with more "channels" than time steps most likely is one
+    of them given as it is (a ``(N, 40, 3)`` batch read as 40 channels of 3 steps; silent otherwise);
+    without it, the rule of ``aug(x)`` (:func:`_warn_if_channels_last`)."""
+    if not isinstance(x, torch.Tensor) or x.dim() != 3:
+        return
+    n, c, t = x.shape
+    if not aug.channels_last:
+        if c >= _CL_MIN_CHANNELS and c >= _CL_RATIO * t:
+            warn_user(
+                f"{type(aug).__name__}.sample: x of shape {tuple(x.shape)} is read as (N, C, T) = {n} series of {c} "
+                f"channels x {t} time steps; if it is channels-last (N, T, C), {_TRANSPOSE}",
+                RuntimeWarning,
+            )
+        return
+    if c > t:
+        warn_user(
+            f"{type(aug).__name__}.sample: x of shape {tuple(x.shape)} is read as (N, C, T) = {n} series of {c} "
+            f"channels x {t} time steps, but this augmenter has channels_last=True: {_TIME_LAST}; if x is the "
+            f"channels-last (N, T, C) batch, {_TRANSPOSE}",
+            RuntimeWarning,
+        )
+
+
+def _transposed_hint(aug: Any, x: torch.Tensor, channels: int | None = None, steps: int | None = None) -> str:
+    """The end of a message refusing the batch ``x`` ``(N, C, T)`` where ``channels`` channels or
+    ``steps`` time steps were expected (None: either): how to fix it when the batch is that shape with
+    its two last axes swapped, else nothing."""
+    c, t = x.shape[1], x.shape[2]
+    if c == t or (steps is not None and c != steps) or (channels is not None and t != channels):
+        return ""
+    if _user_call(x):
+        return f"; x looks transposed, (N, T, C): {_TIME_LAST}: {_TRANSPOSE}"
+    if getattr(aug, "channels_last", False):
+        return "; x was read as channels-last, (N, T, C) (channels_last=True): if it is (N, C, T), leave channels_last False"
+    return "; if x is channels-last, (N, T, C), pass channels_last=True"
+
+
+#: what to do with series of different lengths given as a list (aeon's and sktime's unequal-length form)
+_RAGGED = ("; series of equal length: np.stack them; of different lengths: pad each at the end to the longest "
+           "and pass lengths= (the valid length of each), see docs/timeseries.md")
+
+
 class TimeSeriesHandler(TensorHandler):
     name = "timeseries"
     unit = "series"
@@ -85,14 +155,23 @@ class TimeSeriesHandler(TensorHandler):
             kind, t, np_dtype = "tensor", x, None
         elif isinstance(x, np.ndarray):
             if x.dtype == object or not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-                raise TypeError(f"x: expected a numeric array of series, got dtype {x.dtype}")
+                raise TypeError(f"x: expected a numeric array of series, got dtype {x.dtype}"
+                                f"{_RAGGED if x.dtype == object else ''}")
             # torch.from_numpy shares memory (the kernels never write to their input; restore copies an
-            # output that would still be the caller's array); a read-only array is copied first
-            arr = np.ascontiguousarray(x) if x.flags.writeable else np.array(x)
+            # output that would still be the caller's array); a read-only array is copied first, and so
+            # is one in the other byte order (FITS, some HDF5 files: torch refuses it), to the native one
+            if not x.dtype.isnative:
+                arr = x.astype(x.dtype.newbyteorder("="))
+            else:
+                arr = np.ascontiguousarray(x) if x.flags.writeable else np.array(x)
             kind, t, np_dtype = "numpy", torch.from_numpy(arr), x.dtype
         else:
+            hint = _RAGGED if isinstance(x, (list, tuple)) else ""
+            if hasattr(x, "to_numpy") and hasattr(x, "columns"):
+                hint = "; a DataFrame of N series x T steps: pass df.to_numpy()"
             raise TypeError(
-                f"x: expected a torch.Tensor or numpy.ndarray of shape (N, C, T), (N, T) or (T,), got {type(x).__name__}"
+                f"x: expected a torch.Tensor or numpy.ndarray of shape (N, C, T), (N, T) or (T,), got "
+                f"{type(x).__name__}{hint}"
             )
         if t.dim() not in (1, 2, 3):
             raise ValueError(f"x: expected 1, 2 or 3 dimensions ((T,), (N, T), (N, C, T)), got shape {tuple(t.shape)}")
@@ -118,6 +197,7 @@ class TimeSeriesHandler(TensorHandler):
         dev = getattr(aug, "device", None)
         if dev is not None:
             t = t.to(dev)
+        _INTERNAL.converted = weakref.ref(t)  # the library's own batch: sample/apply on it read it as converted
         return t, _Ctx(kind, ndim, cl, np_dtype, x if kind == "numpy" else None)
 
     def many_ctx(self, ctx: _Ctx) -> _Ctx:
@@ -202,7 +282,10 @@ class TimeSeriesAugmenter(Augmenter):
     and ``fit_resample`` how to read their input: transpose channels-last data and masks for them,
     ``x.transpose(1, 2)`` (NumPy: ``np.swapaxes(x, 1, 2)``), and the results back. (An ``(N, T, K)``
     mask is not read as channels-last: the mask pairs with ``apply``'s time-last series, and the two
-    layouts cannot be told apart when ``K == T``.)
+    layouts cannot be told apart when ``K == T``.) A batch given to ``sample`` that looks channels-last
+    gets a ``RuntimeWarning`` (with ``channels_last=True``: more channels than time steps), and one
+    whose shape proves it (``lengths`` of its second axis, ``apply`` on the transpose of the batch the
+    params were drawn for) is refused with a message saying to transpose it.
     """
 
     modality = "timeseries"
@@ -247,7 +330,9 @@ class TimeSeriesAugmenter(Augmenter):
         lengths = lengths.to(dtype=torch.long)
         lo, hi = min_max(lengths)
         if lo < 1 or hi > t:
-            raise ValueError(f"lengths: every length must be in [1, {t}] (the padded length), got {lengths.tolist()[:20]}")
+            hint = _transposed_hint(self, x) if lo >= 1 and hi <= x.shape[1] else ""
+            raise ValueError(f"lengths: every length must be in [1, {t}] (the padded length), got "
+                             f"{lengths.tolist()[:20]}{hint}")
         if lo < self.min_length:
             raise ValueError(
                 f"lengths: series of {lo} valid steps are too short for {type(self).__name__} "
@@ -272,6 +357,39 @@ class TimeSeriesAugmenter(Augmenter):
 
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:  # noqa: D401
         return {}
+
+    # ---- the layout of sample/apply ----------------------------------------------------------------
+
+    def sample(self, x: Any, y: Any = None, **extra: Any) -> Params:
+        """Draw the params of batch ``x``, time last ``(N, C, T)`` whatever ``channels_last`` (see the
+        class docstring). A batch that looks channels-last, given by the user, gets a ``RuntimeWarning``
+        saying to transpose it: with ``channels_last=True``, more channels than time steps (an
+        ``(N, T, C)`` batch given as it is would be warped, masked or mixed along its channels)."""
+        if _user_call(x):
+            _warn_if_transposed(x, self)
+        return super().sample(x, y, **extra)
+
+    def _forward(self, x: Any, y: Any = None, **inputs: Any) -> tuple[Any, Any]:
+        # the library's own sample/apply, on the batch it converted from the user's layout: no layout
+        # warning; and the one place where apply is known to follow sample on the same batch: a memo
+        # lets apply reuse what sample computed from the data (FrequencyMix's spectra)
+        memos = _INTERNAL.__dict__.setdefault("memos", {})
+        outer = memos.get(id(self))
+        memos[id(self)] = {}
+        _INTERNAL.depth = getattr(_INTERNAL, "depth", 0) + 1
+        try:
+            return super()._forward(x, y, **inputs)
+        finally:
+            _INTERNAL.depth -= 1
+            if outer is None:
+                del memos[id(self)]
+            else:
+                memos[id(self)] = outer
+
+    def _call_memo(self) -> dict[str, Any] | None:
+        """Scratch space of the current ``aug(x)``-style call (``_forward``: ``sample`` then ``apply`` on
+        one batch), emptied when it ends; None when the user calls ``sample``/``apply`` themselves."""
+        return getattr(_INTERNAL, "memos", {}).get(id(self))
 
     def _extra_inputs(self, x: torch.Tensor, y: Any = None, lengths: Any = None, **extra: Any) -> dict[str, Any]:
         """``lengths``: the valid length of each series (see the class docstring), checked here."""
@@ -306,10 +424,12 @@ class TimeSeriesAugmenter(Augmenter):
         for key in self._time_keys:
             v = params.get(key)
             if isinstance(v, torch.Tensor) and v.dim() >= 2 and v.shape[-1] != t:
+                hint = hint or _transposed_hint(self, x, steps=int(v.shape[-1]))
                 raise ValueError(f"{name}: params were drawn for series of {v.shape[-1]} time steps, got {t}{hint}")
         keep = params.get("keep")  # rFFT bins: T // 2 + 1
         if isinstance(keep, torch.Tensor) and keep.dim() == 3 and keep.shape[-1] != t // 2 + 1:
             f = keep.shape[-1]
+            hint = hint or (_transposed_hint(self, x, steps=c) if c // 2 + 1 == f else "")
             raise ValueError(
                 f"{name}: params were drawn for series of {2 * f - 2} or {2 * f - 1} time steps, got {t}{hint}"
             )
@@ -317,7 +437,8 @@ class TimeSeriesAugmenter(Augmenter):
             for key in self._channel_keys:
                 v = params.get(key)
                 if isinstance(v, torch.Tensor) and v.dim() >= 2 and v.shape[1] != c:
-                    raise ValueError(f"{name}: params were drawn for {v.shape[1]} channels, got {c}")
+                    raise ValueError(f"{name}: params were drawn for {v.shape[1]} channels, got {c}"
+                                     f"{_transposed_hint(self, x, channels=int(v.shape[1]))}")
 
     def _params_active(self, x: Any, params: Params) -> torch.Tensor:
         active = super()._params_active(x, params)

@@ -52,21 +52,71 @@ def length_groups(lengths: torch.Tensor) -> list[tuple[int, torch.Tensor]]:
     """``(length, rows)`` for each distinct length of ``lengths`` ``(N,)``, shortest first: ``rows`` are
     the indices of the series of that length (one host read for the whole batch: the lengths, copied to
     the host and counted there; a device ``unique`` would wait once more for its size)."""
+    order, groups = length_order(lengths)
+    return [(n, order[a:b]) for n, a, b in groups]
+
+
+def length_order(lengths: torch.Tensor) -> tuple[torch.Tensor, list[tuple[int, int, int]]]:
+    """``(order, groups)``: ``order`` sorts the series by length (stable), and each group
+    ``(length, start, stop)`` is the run ``order[start:stop]`` of series of one length, shortest first
+    (one host read, as :func:`length_groups`)."""
     values, counts = np.unique(lengths.cpu().numpy(), return_counts=True)
     order = torch.argsort(lengths, stable=True)
-    return list(zip(values.tolist(), order.split(counts.tolist())))
+    stops = np.cumsum(counts).tolist()
+    return order, [(n, stop - k, stop) for n, k, stop in zip(values.tolist(), counts.tolist(), stops)]
 
 
-def by_length(x: torch.Tensor, lengths: torch.Tensor, fn) -> torch.Tensor:
-    """``x`` with the valid part of each group of equal-length series replaced by ``fn(rows, L)``
-    (``(len(rows), C, L)``, computed from those series' first ``L`` steps): for kernels whose result
-    depends on the length they run over (spectra, networks). The padding is ``x``'s; nothing past a
-    series' length is passed to ``fn`` unless it reads it itself."""
+class _Sorted:
+    """A batch's series sorted by length (:func:`length_order`), for kernels that run once per length:
+    ``take`` gathers per-series data in that order, so that each group is a slice, and ``back`` puts
+    rows given in that order back in the batch's own (one gather and one put for the whole batch,
+    instead of one per length). One length: the order is the batch's own (a stable sort of equal
+    values), so nothing is gathered or put back."""
+
+    def __init__(self, lengths: torch.Tensor):
+        self.order, self.groups = length_order(lengths)
+        self.identity = len(self.groups) == 1
+
+    def take(self, t: torch.Tensor) -> torch.Tensor:
+        return t if self.identity else t[self.order.to(t.device)]
+
+    def back(self, t: torch.Tensor) -> torch.Tensor:
+        if self.identity:
+            return t
+        out = torch.empty_like(t)
+        out[self.order.to(t.device)] = t
+        return out
+
+
+#: elements of a batch per length from which :func:`by_length` reads each length's series by one gather
+#: and writes them by one put (below: the batch sorted by length once, each group a slice; measured on
+#: the CPU, N=2000 C=3 T=512: the sorted batch costs ~5 % at 2-8 lengths and saves ~8 % at 128, ~15 %
+#: when every series has its own length)
+_GATHER_PER_GROUP = 100_000
+
+
+def by_length(x: torch.Tensor, lengths: torch.Tensor, fn, *rowwise: torch.Tensor) -> torch.Tensor:
+    """``x`` with the valid part of each group of equal-length series replaced by ``fn(L, xg, *rg)``,
+    where ``xg`` ``(G, C, L)`` holds those series' first ``L`` steps and each ``rg`` the same rows of the
+    matching ``rowwise`` tensor (per-series data: masks, draws): for kernels whose result depends on the
+    length they run over (spectra, networks). The padding is ``x``'s; nothing past a series' length is
+    passed to ``fn``. One length: no gather; many small groups (up to one per series): the batch is
+    sorted by length once and each group read as a slice."""
     lengths = lengths.to(x.device)
-    out = x.clone()
-    for length, rows in length_groups(lengths):
-        out[rows, :, :length] = fn(rows, length).to(out.dtype)
-    return out
+    srt = _Sorted(lengths)
+    rowwise = tuple(r.to(x.device) for r in rowwise)
+    if srt.identity or x.numel() >= _GATHER_PER_GROUP * len(srt.groups):
+        out = x.clone()
+        for n, a, b in srt.groups:
+            rows = slice(None) if srt.identity else srt.order[a:b]
+            out[rows, :, :n] = fn(n, x[rows, :, :n], *(r[rows] for r in rowwise)).to(out.dtype)
+        return out
+    xs = srt.take(x)  # a fresh copy: each group's valid part is written over in place
+    rs = [srt.take(r) for r in rowwise]
+    for n, a, b in srt.groups:
+        part = xs[a:b, :, :n]
+        part.copy_(fn(n, part, *(r[a:b] for r in rs)))
+    return srt.back(xs)
 
 
 def partner_pos(perm: torch.Tensor, lengths: torch.Tensor, t: int, dtype: torch.dtype = torch.float32) -> torch.Tensor:
@@ -84,12 +134,17 @@ def partner_pos(perm: torch.Tensor, lengths: torch.Tensor, t: int, dtype: torch.
 def partner_series(x: torch.Tensor, perm: torch.Tensor, lengths: torch.Tensor, mode: str | None = None) -> torch.Tensor:
     """``(N, C, T)``: row ``i`` holds its partner ``x[perm[i]]``'s valid part read at :func:`partner_pos`
     (linear interpolation, :func:`resample`; ``mode="nearest"``, the default for integer/bool ``x`` such
-    as masks, takes the nearest step). It never reads a partner's padding, and a partner of the same
-    length is read exactly as it is. Steps past row ``i``'s own length are not the mix's: put row
-    ``i``'s padding back (:func:`keep_padding`)."""
+    as masks, takes the nearest step). Its valid steps never read a partner's padding, and a partner of
+    the same length is read exactly as it is (when every partner is, on the CPU, the batch is gathered
+    and not resampled). Steps past row ``i``'s own length are not the mix's (the partner's last valid
+    step repeated, or its own padding when every partner has its series' length): put row ``i``'s
+    padding back (:func:`keep_padding`)."""
     perm = perm.to(x.device)
     lengths = lengths.to(x.device)
     part = x[perm]
+    same = lengths[perm] == lengths
+    if host_reads_cheap(x.device) and bool(same.all()):
+        return part  # every partner as long as its series: read as it is (what the resampling gives them)
     pos = partner_pos(perm, lengths, x.shape[-1], pos_dtype(x))
     if mode is None:
         mode = "linear" if x.is_floating_point() else "nearest"
@@ -99,7 +154,7 @@ def partner_series(x: torch.Tensor, perm: torch.Tensor, lengths: torch.Tensor, m
     # error past the end reads no padding)
     out = resample(part, pos, "linear", lengths[perm])
     if x.dtype == torch.float32:  # grid_sample moves whole steps by ~1 ulp: the same length, read as it is
-        out = torch.where((lengths[perm] == lengths)[:, None, None], part, out)
+        out = torch.where(same[:, None, None], part, out)
     return out
 
 
@@ -498,7 +553,7 @@ def frequency_mask(x: torch.Tensor, keep: torch.Tensor, lengths: torch.Tensor | 
     bin ``k`` (``k`` cycles per series) masked by ``keep[:, :, k]``, ``k <= length // 2``; the padding is
     neither read nor changed."""
     if lengths is not None:
-        return by_length(x, lengths, lambda rows, n: frequency_mask(x[rows, :, :n], keep[rows, :, : n // 2 + 1]))
+        return by_length(x, lengths, lambda n, xg, kg: frequency_mask(xg, kg[:, :, : n // 2 + 1]), keep)
     dt = x.dtype
     xf = x.float() if dt in (torch.float16, torch.bfloat16) else x
     spec = torch.fft.rfft(xf, dim=2).mul_(keep)  # the spectrum is ours: zero the bins in place
@@ -528,41 +583,64 @@ def _own_share(own_energy: torch.Tensor, part_energy: torch.Tensor, keep: torch.
     return torch.where(own + other > 0, lam, k.mean(1)).float()
 
 
+class MixSpectra:
+    """The spectra :func:`frequency_mix` mixes and :func:`frequency_mix_lambda` weighs, computed once for
+    both (the augmenter's ``sample`` draws ``lam`` from them, its ``apply`` mixes them: one FFT pass per
+    call instead of two). Without lengths ``spec`` is the batch's rFFT ``(N, C, T // 2 + 1)`` (the
+    partner's is ``spec[perm]``). With lengths the series are sorted by length (``srt``) and ``own[g]``/
+    ``partner[g]`` are the spectra of group ``g``'s valid parts and of its partners' valid parts resampled
+    to that length (:func:`partner_series`); ``xs`` is the sorted batch."""
+
+    def __init__(self, x: torch.Tensor, perm: torch.Tensor, lengths: torch.Tensor | None = None):
+        self.lengths = lengths
+        if lengths is None:
+            self.spec = _spectrum(x)
+            return
+        lengths = lengths.to(x.device)
+        part = partner_series(x, perm, lengths)
+        self.srt = _Sorted(lengths)
+        self.xs, ps = self.srt.take(x), self.srt.take(part)
+        self.own = [_spectrum(self.xs[a:b, :, :n]) for n, a, b in self.srt.groups]
+        self.partner = [_spectrum(ps[a:b, :, :n]) for n, a, b in self.srt.groups]
+
+
 def frequency_mix_lambda(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor,
-                         lengths: torch.Tensor | None = None) -> torch.Tensor:
+                         lengths: torch.Tensor | None = None, spectra: MixSpectra | None = None) -> torch.Tensor:
     """``(N,)`` share of the spectral energy of :func:`frequency_mix`'s output that comes from the
     series itself (used to mix labels). ``lengths``: the spectra of :func:`frequency_mix` with lengths
-    (each series' valid part, its partner's resampled to it)."""
+    (each series' valid part, its partner's resampled to it). ``spectra``: those of ``x``, ``perm`` and
+    ``lengths`` computed before (:class:`MixSpectra`)."""
+    sp = MixSpectra(x, perm, lengths) if spectra is None else spectra
     if lengths is not None:
-        part = partner_series(x, perm, lengths)
+        ks = sp.srt.take(keep.to(x.device))
         lam = torch.empty(x.shape[0], device=x.device, dtype=torch.float32)
-        for n, rows in length_groups(lengths.to(x.device)):
-            k = keep[rows, :, : n // 2 + 1]
-            lam[rows] = _own_share(_energy(_spectrum(x[rows, :, :n])), _energy(_spectrum(part[rows, :, :n])), k)
-        return lam
-    energy = _energy(_spectrum(x))
+        for (n, a, b), own, part in zip(sp.srt.groups, sp.own, sp.partner):
+            lam[a:b] = _own_share(_energy(own), _energy(part), ks[a:b, :, : n // 2 + 1])
+        return sp.srt.back(lam)
+    energy = _energy(sp.spec)
     return _own_share(energy, energy[perm], keep)
 
 
 def frequency_mix(x: torch.Tensor, perm: torch.Tensor, keep: torch.Tensor,
-                  lengths: torch.Tensor | None = None) -> torch.Tensor:
+                  lengths: torch.Tensor | None = None, spectra: MixSpectra | None = None) -> torch.Tensor:
     """FreqMix: rFFT bins where ``keep`` ``(N, 1, F)`` is True come from the series itself, the others
     from its partner ``x[perm]``.
 
     ``lengths``: each series is transformed over its own valid steps, its partner's valid part
     resampled to that length first (:func:`partner_series`), so bin ``k`` is ``k`` cycles per series
-    in both; bins ``k <= length // 2`` are used. No padding is read; each series keeps its own."""
+    in both; bins ``k <= length // 2`` are used. No padding is read; each series keeps its own.
+    ``spectra``: those of ``x``, ``perm`` and ``lengths`` computed before (:class:`MixSpectra`)."""
     own_partner = (perm == torch.arange(len(perm), device=perm.device))[:, None, None]
+    sp = MixSpectra(x, perm, lengths) if spectra is None else spectra
     if lengths is not None:
-        part = partner_series(x, perm, lengths)
-
-        def mix(rows: torch.Tensor, n: int) -> torch.Tensor:
-            xs, k = x[rows, :, :n], keep[rows, :, : n // 2 + 1]
-            out = torch.fft.irfft(torch.where(k, _spectrum(xs), _spectrum(part[rows, :, :n])), n=n, dim=2)
-            return torch.where(k.all(dim=2, keepdim=True) | own_partner[rows], xs, out.to(x.dtype))
-
-        return by_length(x, lengths, mix)
-    spec = _spectrum(x)
+        srt = sp.srt
+        xs, ks, os_ = sp.xs.clone(), srt.take(keep.to(x.device)), srt.take(own_partner.to(x.device))
+        for (n, a, b), own, part in zip(srt.groups, sp.own, sp.partner):
+            xg, k = xs[a:b, :, :n], ks[a:b, :, : n // 2 + 1]
+            out = torch.fft.irfft(torch.where(k, own, part), n=n, dim=2)
+            xg.copy_(torch.where(k.all(dim=2, keepdim=True) | os_[a:b], xg, out.to(x.dtype)))
+        return srt.back(xs)
+    spec = sp.spec
     out = torch.fft.irfft(torch.where(keep, spec, spec[perm]), n=x.shape[2], dim=2).to(x.dtype)
     # every bin its own (or its own partner): the series itself, exactly (not up to the FFT's rounding)
     own = keep.all(dim=2, keepdim=True) | own_partner

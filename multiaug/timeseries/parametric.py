@@ -21,14 +21,16 @@ import copy
 from typing import Any, Callable
 
 import torch
+from sklearn.utils._available_if import available_if
 from torch import nn
 
 from ..core import Params
 from ..core.constraints import Boolean, InstanceOf, Integral, Interval, Options, Real, Satisfies
 from ..core.hostreads import host_item
+from ..core.sklearn import _shows_fit_resample, _shows_transform
 from ..registry import register
 from . import functional as F
-from .base import TimeSeriesAugmenter, _refuse_fit_lengths
+from .base import TimeSeriesAugmenter, _refuse_fit_lengths, _transposed_hint
 from .encoders import DilatedConvEncoder, build_module, deterministic_convolutions, pool
 
 # --------------------------------------------------------------------------------------------------
@@ -624,7 +626,8 @@ class AutoTCL(TimeSeriesAugmenter):
 
     def _check_channels(self, x: torch.Tensor) -> None:
         if x.shape[1] != self.n_channels_:
-            raise ValueError(f"x: AutoTCL was fitted on {self.n_channels_} channels, got {x.shape[1]}")
+            raise ValueError(f"x: AutoTCL was fitted on {self.n_channels_} channels, got {x.shape[1]}"
+                             f"{_transposed_hint(self, x, channels=self.n_channels_)}")
 
     @torch.no_grad()
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
@@ -637,7 +640,7 @@ class AutoTCL(TimeSeriesAugmenter):
             return view.to(x.dtype)
         # the network's convolutions would read the padding near each series' end: run it on the valid
         # steps of each group of equal-length series (the padding is neither read nor changed)
-        return F.by_length(x, lengths, lambda rows, n: self._view(x[rows, :, :n].float(), u[rows, :, :n], net)[0])
+        return F.by_length(x, lengths, lambda n, xg, ug: self._view(xg.float(), ug[:, :, :n], net)[0], u)
 
     @torch.no_grad()
     def mask(self, X: Any, params: Params | None = None) -> Any:
@@ -666,8 +669,30 @@ class AutoTCL(TimeSeriesAugmenter):
         out = torch.cat([pool(enc(x[i : i + batch_size].float())) for i in range(0, x.shape[0], batch_size)])
         return out.cpu().numpy() if ctx.kind == "numpy" else out
 
+    # the scikit-learn faces, as every augmenter shows them (multiaug.core.sklearn): imblearn's Pipeline
+    # refuses a step with both transform and fit_resample, so transform is absent where it asks
+    # (the default "auto" face) and after set_sklearn_api("sampler")
+
+    @available_if(_shows_transform)
     def transform(self, X: Any) -> Any:
-        """Learned views (``output="views"``) or representations (``output="representations"``)."""
+        """Learned views (``output="views"``) or representations (``output="representations"``).
+        Absent to imblearn's Pipeline unless ``set_sklearn_api("transformer")`` (there the augmenter is a
+        sampler: ``fit_resample``)."""
         if self.output == "representations":
             return self.encode(X)
         return self(X)
+
+    @available_if(_shows_fit_resample)
+    def fit_resample(self, X: Any, y: Any, **fit_params: Any) -> tuple[Any, Any]:
+        """Fit, then the originals followed by ``n_aug`` learned views of each (imblearn sampler; in an
+        ``imblearn.pipeline.Pipeline`` at fit time only). With ``output="representations"`` it is refused:
+        it gives series, not representations; use the encoder as a Pipeline step with
+        ``set_sklearn_api("transformer")`` (``transform`` then gives ``encode(X)`` at fit and predict time)."""
+        if self.output == "representations":
+            raise ValueError(
+                "AutoTCL.fit_resample: output='representations', but fit_resample returns series (the originals and "
+                "their learned views), not representations; to use the encoder as a feature extractor in a Pipeline "
+                "call aug.set_sklearn_api('transformer') (transform then returns encode(X), at fit and predict time); "
+                "for augmented training series set output='views'"
+            )
+        return super().fit_resample(X, y, **fit_params)

@@ -20,7 +20,7 @@ from ..core.hostreads import min_max
 from ..core.labels import class_columns, class_list, current_batch_classes, labels_to_numpy
 from ..registry import register
 from . import functional as F
-from .base import TimeSeriesAugmenter
+from .base import TimeSeriesAugmenter, _transposed_hint
 
 
 class _TimeMap(TimeSeriesAugmenter):
@@ -275,8 +275,10 @@ class Reverse(_TimeMap):
 class Rotation(TimeSeriesAugmenter):
     """Rotate the channel vector of each series by a random rotation (multivariate series, e.g. 3-axis
     sensors; Um et al. 2017): ``exp(angle * A)`` with ``A`` a random unit skew-symmetric direction and
-    ``angle`` drawn per series in ``[0, max_angle]`` radians. For univariate series the only rotations
-    are +-1: the sign is flipped with probability 1/2 per series."""
+    ``angle`` drawn per series in ``[0, max_angle]`` radians. Univariate series have no rotation but the
+    identity; each is multiplied by the 1-D orthogonal map nearest to the rotation by its angle, the sign
+    of ``cos(angle)``: flipped when the angle passes pi/2, so with probability 1/2 at ``max_angle=pi`` (the
+    default), ``1 - pi / (2 * max_angle)`` in general and never for ``max_angle <= pi/2``."""
 
     magnitude_range = {"max_angle": (0.0, math.pi)}
 
@@ -290,7 +292,11 @@ class Rotation(TimeSeriesAugmenter):
         g = self.generator(x.device)
         n, c, _ = x.shape
         if c == 1:
-            sign = torch.where(torch.rand(n, generator=g, device=x.device, dtype=torch.float32) < 0.5, -1.0, 1.0)
+            # the angle (1 - u) * max_angle passes pi/2 when u < 1 - pi / (2 * max_angle) (u < 0.5 at pi);
+            # a small max_angle used to flip half the series all the same
+            a = float(self.max_angle)
+            flip = 1.0 - math.pi / (2.0 * a) if a > 0 else 0.0
+            sign = torch.where(torch.rand(n, generator=g, device=x.device, dtype=torch.float32) < flip, -1.0, 1.0)
             return {"rot": sign.view(n, 1, 1)}
         skew = torch.randn(n, c, c, generator=g, device=x.device, dtype=torch.float32)
         angle = torch.rand(n, generator=g, device=x.device, dtype=torch.float32) * float(self.max_angle)
@@ -299,7 +305,8 @@ class Rotation(TimeSeriesAugmenter):
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
         rot = params["rot"]
         if rot.shape[1] != x.shape[1]:
-            raise ValueError(f"x: params were drawn for {rot.shape[1]} channels, got {x.shape[1]}")
+            raise ValueError(f"x: params were drawn for {rot.shape[1]} channels, got {x.shape[1]}"
+                             f"{_transposed_hint(self, x, channels=int(rot.shape[1]))}")
         return F.keep_padding(F.rotate(x, rot), x, params.get("lengths"))
 
 
@@ -521,11 +528,19 @@ class FrequencyMix(_Mixing):
         n, _, t = x.shape
         keep = torch.rand(n, 1, t // 2 + 1, generator=g, device=x.device, dtype=torch.float32) >= float(self.rate)
         perm = self._partner(x)
-        lam = F.frequency_mix_lambda(x, perm, keep, lengths)  # depends on the data: computed once, here
+        spectra = F.MixSpectra(x, perm, lengths)
+        lam = F.frequency_mix_lambda(x, perm, keep, lengths, spectra)  # depends on the data: computed once, here
+        memo = self._call_memo()
+        if memo is not None:  # aug(x): apply follows on this batch and mixes the same spectra
+            memo["spectra"] = (x, perm, lengths, spectra)
         return {"perm": perm, "keep": keep, "lam": lam}
 
     def _apply(self, x: torch.Tensor, params: Params) -> torch.Tensor:
-        return F.frequency_mix(x, params["perm"].to(x.device), params["keep"], params.get("lengths"))
+        perm, lengths = params["perm"], params.get("lengths")
+        memo = self._call_memo()
+        seen = memo.pop("spectra", None) if memo is not None else None
+        spectra = seen[3] if seen is not None and seen[0] is x and seen[1] is perm and seen[2] is lengths else None
+        return F.frequency_mix(x, perm.to(x.device), params["keep"], lengths, spectra)
 
 
 @register("drift")

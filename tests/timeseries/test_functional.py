@@ -448,3 +448,73 @@ def test_length_groups_read_the_lengths_once():
     assert reads.total == 1, reads.table()
     assert [n for n, _ in groups] == [3, 7, 9, 12]
     assert [rows.tolist() for _, rows in groups] == [[1, 4, 5], [0, 2], [6], [3]]
+
+
+@pytest.mark.parametrize("groups", [1, 2, 5, 60])
+@pytest.mark.parametrize("big", [False, True])
+def test_by_length_gives_each_group_its_valid_steps_whatever_the_path(groups, big):
+    # one length (no gather), few large groups (one gather per length) and many small ones (the batch
+    # sorted by length once): the same result as a loop over the series
+    g = torch.Generator().manual_seed(groups)
+    n, c, t = (600, 2, 200) if big else (64, 3, 70)
+    x = torch.randn(n, c, t, generator=g)
+    values = torch.randperm(t - 1, generator=g)[:groups] + 2
+    lengths = values[torch.randint(0, groups, (n,), generator=g)]
+    scale = torch.rand(n, 1, 1, generator=g)
+    calls = []
+
+    def fn(length, xg, sg):
+        calls.append((length, xg.shape[0]))
+        assert xg.shape[2] == length
+        return xg.flip(-1) * sg + length  # depends on the length, on each row's data and on its own scale
+
+    out = F.by_length(x, lengths, fn, scale)
+    want = x.clone()
+    for i, m in enumerate(lengths.tolist()):
+        want[i, :, :m] = x[i, :, :m].flip(-1) * scale[i] + m
+    assert torch.equal(out, want)
+    assert sorted(calls) == sorted((m, int((lengths == m).sum())) for m in lengths.unique().tolist())
+
+
+def test_frequency_mix_transforms_each_length_once_per_call(monkeypatch):
+    # sample draws lam from the spectra and apply mixes them: aug(x) used to compute them (and resample the
+    # partners) twice, 4 FFTs per length instead of 2
+    from multiaug.timeseries import FrequencyMix
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(40, 2, 64, generator=g)
+    lengths = torch.randint(20, 65, (40,), generator=g)
+    ffts = []
+    real = torch.fft.rfft
+    monkeypatch.setattr(torch.fft, "rfft", lambda *a, **k: ffts.append(1) or real(*a, **k))
+    FrequencyMix(seed=0)(x, lengths=lengths)
+    assert len(ffts) == 2 * len(lengths.unique())
+    ffts.clear()
+    FrequencyMix(seed=0)(x)
+    assert len(ffts) == 1
+    # the two-phase form called by hand computes them in each phase, so params replay on any batch
+    aug = FrequencyMix(seed=0)
+    params = aug.sample(x, lengths=lengths)
+    other = x.flip(0)
+    assert torch.equal(aug.apply(other, params), F.frequency_mix(other, params["perm"], params["keep"], lengths))
+
+
+def test_partners_all_as_long_as_their_series_are_read_without_resampling(monkeypatch):
+    # a batch of one valid length (a bucketed loader's) resampled every partner to its own length: the
+    # identity, at the cost of a grid_sample pass over the batch (TSMixup 50 -> 22 ms, N=2000 C=3 T=512)
+    from multiaug.timeseries import TSCutMix, TSMixup
+
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(30, 2, 40, generator=g)
+    lengths = torch.full((30,), 25)
+    passes = []
+    real = torch.nn.functional.grid_sample
+    monkeypatch.setattr(torch.nn.functional, "grid_sample", lambda *a, **k: passes.append(1) or real(*a, **k))
+    perm = torch.randperm(30, generator=g)
+    part = F.partner_series(x, perm, lengths)
+    assert not passes and torch.equal(part[:, :, :25], x[perm, :, :25])
+    for cls in (TSMixup, TSCutMix):
+        out = cls(seed=0)(x, lengths=lengths)
+        assert not passes and torch.equal(out[:, :, 25:], x[:, :, 25:])
+    F.partner_series(x, perm, torch.randint(2, 41, (30,), generator=g))  # other lengths: resampled
+    assert passes

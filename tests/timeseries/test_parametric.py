@@ -437,3 +437,46 @@ def test_long_series_are_fitted_on_windows_that_cover_them():
     assert a(xs).shape == xs.shape  # the fitted networks are convolutional: whole series afterwards
     with pytest.raises(ValueError, match="max_train_length"):
         AutoTCL(**TINY_AUTOTCL, max_train_length=1).fit(xs)
+
+
+def test_autotcl_is_a_sampler_step_of_an_imblearn_pipeline():
+    # its own transform made imblearn see a transformer and a sampler at once: "implements both" TypeError
+    from imblearn.pipeline import Pipeline
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.preprocessing import FunctionTransformer
+
+    x, y = _two_classes(n_per=4)
+    X, labels = x.numpy(), np.where(y.numpy() == 0, "low", "high")
+    seen = []
+
+    def flatten(a):
+        seen.append(len(a))
+        return np.asarray(a).reshape(len(a), -1)
+
+    pipe = Pipeline([("aug", AutoTCL(**TINY_AUTOTCL, seed=0)), ("flat", FunctionTransformer(flatten)),
+                     ("clf", LogisticRegression())])
+    pipe.fit(X, labels)
+    assert seen == [16]  # fit: the 8 originals and one learned view of each
+    assert pipe.named_steps["aug"].__sklearn_is_fitted__()
+    assert pipe.predict(X).tolist() and seen == [16, 8]  # predict: the series as they are, no views
+    # outside imblearn both faces are there, as for every augmenter
+    aug = AutoTCL(**TINY_AUTOTCL, seed=0)
+    assert hasattr(aug, "transform") and hasattr(aug, "fit_resample")
+    assert not hasattr(AutoTCL(**TINY_AUTOTCL).set_sklearn_api("sampler"), "transform")
+
+
+def test_autotcl_representations_are_a_transformer_step_not_a_sampler():
+    from imblearn.pipeline import Pipeline
+    from sklearn.linear_model import LogisticRegression
+
+    x, y = _two_classes(n_per=4)
+    X = x.numpy()
+    enc = AutoTCL(**TINY_AUTOTCL, output="representations", seed=0).set_sklearn_api("transformer")
+    pipe = Pipeline([("enc", enc), ("clf", LogisticRegression())]).fit(X, y.numpy())
+    fitted = pipe.named_steps["enc"]
+    assert pipe.named_steps["clf"].coef_.shape == (1, TINY_AUTOTCL["output_dims"])  # fed encode(X), not series
+    assert np.array_equal(pipe.predict(X), pipe.named_steps["clf"].predict(fitted.encode(X)))
+    # as a sampler it would hand series (views) on where representations were asked for: refused, saying how
+    with pytest.raises(ValueError, match=r"output='representations'.*set_sklearn_api\('transformer'\)"):
+        Pipeline([("enc", AutoTCL(**TINY_AUTOTCL, output="representations", seed=0)),
+                  ("clf", LogisticRegression())]).fit(X, y.numpy())

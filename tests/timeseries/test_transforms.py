@@ -1,6 +1,7 @@
 """Classic time-series augmenters: properties, variable lengths, paired masks, labels, bad input."""
 from __future__ import annotations
 
+import math
 import warnings
 
 import numpy as np
@@ -14,6 +15,7 @@ from multiaug import registry
 from multiaug.timeseries import (
     CropResize,
     Drift,
+    FrequencyMask,
     FrequencyMix,
     Jitter,
     Permutation,
@@ -242,6 +244,55 @@ def test_a_mask_with_time_not_last_is_refused(name):
         FrequencyMix(seed=0).apply(_walks(n=6, t=30), FrequencyMix(seed=0).sample(_walks(n=6, t=20)))
 
 
+@pytest.mark.parametrize("name", CLASSIC)
+def test_sample_given_a_channels_last_batch_warns_and_says_to_transpose(name):
+    # with channels_last=True, aug(x) takes (N, T, C) but sample/apply take time last: an (N, T, C) batch given
+    # to sample was read as 40 channels of 3 steps (warped, masked, mixed along its channels), silently
+    x_cl = _walks(n=4, c=3, t=40).transpose(1, 2)  # (N, T, C)
+    kw = {"n_segments": 3} if name == "permutation" else {}  # (5 segments need 5 steps: the (N, 40, 3) batch has 3)
+    aug = registry.create(name, seed=0, channels_last=True, **kw)
+    with pytest.warns(RuntimeWarning, match=r"sample: x of shape \(4, 40, 3\) is read as \(N, C, T\) = 4 series of 40 "
+                                            r"channels x 3 time steps, but this augmenter has channels_last=True.*"
+                                            r"x.transpose\(1, 2\)") as rec:
+        aug.sample(x_cl)
+    assert len([w for w in rec if issubclass(w.category, RuntimeWarning)]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        aug = registry.create(name, seed=0, channels_last=True, **kw)
+        params = aug.sample(x_cl.transpose(1, 2))  # the documented layout: no warning
+        out = aug.apply(x_cl.transpose(1, 2), params).transpose(1, 2)
+        # the same draws as aug(x_cl), through which the layout is the augmenter's: no warning either
+        assert torch.equal(out, registry.create(name, seed=0, channels_last=True, **kw)(x_cl))
+        registry.create(name, seed=0, channels_last=True, **kw)(_walks(n=4, c=40, t=3).transpose(1, 2))
+        # without channels_last the rule of aug(x) (64+ channels, 8x the steps); a 40 x 3 batch is legit there
+        registry.create(name, seed=0, **kw).sample(x_cl)
+    with pytest.warns(RuntimeWarning, match=r"sample: x of shape \(4, 500, 3\).*if it is channels-last"):
+        registry.create(name, seed=0, **kw).sample(_walks(n=4, c=3, t=500).transpose(1, 2))
+
+
+def test_batches_that_are_provably_transposed_are_refused_saying_so():
+    x = _walks(n=4, c=3, t=40)
+    x_cl = x.transpose(1, 2)
+    lengths = [40, 30, 20, 35]
+    fix = r"x looks transposed, \(N, T, C\): sample, apply and apply_mask take time last.*x.transpose\(1, 2\)"
+    # lengths of the time axis that fit the "channel" axis: the series were given channels-last
+    with pytest.warns(RuntimeWarning), pytest.raises(ValueError, match=r"lengths: every length must be in \[1, 3\].*" + fix):
+        TimeWarp(seed=0, channels_last=True).sample(x_cl, lengths=lengths)
+    # aug(x): the conversion is the augmenter's, so the fix is channels_last
+    with pytest.raises(ValueError, match=r"\[1, 3\].*; if x is channels-last, \(N, T, C\), pass channels_last=True$"):
+        TimeWarp(seed=0)(x_cl, lengths=lengths)
+    with pytest.raises(ValueError, match=r"\[1, 3\].*x was read as channels-last.*leave channels_last False$"):
+        TimeWarp(seed=0, channels_last=True)(x, lengths=lengths)
+    # params drawn for the (N, C, T) batch, applied to its transpose
+    for aug in (TimeWarp(seed=0), Scaling(seed=0), Rotation(seed=0), FrequencyMask(seed=0), TSCutMix(seed=0)):
+        params = aug.sample(x)
+        with pytest.raises(ValueError, match=r"params were drawn for .*; " + fix):
+            aug.apply(x_cl, params)
+    params = Jitter(seed=0).sample(x)
+    with pytest.raises(ValueError, match="params were drawn for series of 40 time steps, got 30$"):
+        Jitter(seed=0).apply(_walks(n=4, c=3, t=30), params)  # not a transpose: no hint
+
+
 def test_lengths_with_p_below_one():
     x = _walks(n=40, t=30)
     lengths = torch.randint(5, 31, (40,), generator=torch.Generator().manual_seed(0))
@@ -468,6 +519,19 @@ def test_rotation_keeps_the_norm_of_each_step_and_flips_univariate():
     assert set(signs.round().tolist()) == {-1.0, 1.0}
 
 
+def test_rotation_of_univariate_series_follows_max_angle():
+    # a univariate series has no rotation but the identity: the sign flip is the nearest 1-D map to a rotation
+    # past pi/2. Rotation(max_angle=0.1) (or RandAugment at a low magnitude) used to negate half the series
+    uni = torch.randn(4000, 1, 10) + 5
+    for angle in (0.0, 0.1, math.pi / 2):
+        assert torch.equal(Rotation(max_angle=angle, seed=0)(uni), uni)
+    assert torch.equal(multiaug.RandAugment([Rotation()], n=1, magnitude=0.0, seed=0)(uni), uni)
+    for angle, share in ((2.5, 1 - math.pi / 5), (math.pi, 0.5)):
+        signs = (Rotation(max_angle=angle, seed=0)(uni) / uni)[:, 0, 0]
+        assert set(signs.round().tolist()) == {-1.0, 1.0}
+        assert abs(float((signs < 0).float().mean()) - share) < 0.03
+
+
 def test_permutation_is_a_rearrangement():
     x = _walks(n=4, t=30)
     out = Permutation(n_segments=4, seed=0)(x)
@@ -504,6 +568,19 @@ def test_input_shapes_and_types():
     assert aug(torch.arange(40, dtype=torch.int16).expand(2, 40)).dtype == torch.float32
     half = Jitter(seed=0)(torch.randn(2, 1, 16, dtype=torch.float64))
     assert half.dtype == torch.float64
+
+
+@pytest.mark.parametrize("dtype", [">f4", ">f8", ">i4", ">i8"])
+def test_arrays_in_the_other_byte_order_are_read_as_their_values(dtype):
+    # big-endian arrays (FITS files, some HDF5/MATLAB exports) crashed in torch.from_numpy with "given numpy
+    # array has byte order different from the native byte order"
+    x = (np.random.default_rng(0).normal(size=(4, 2, 30)) * 100).astype(dtype)
+    native = x.astype(x.dtype.newbyteorder("="))
+    out = TimeWarp(seed=0)(x, lengths=[30, 20, 25, 30])
+    assert np.array_equal(out, TimeWarp(seed=0)(native, lengths=[30, 20, 25, 30]))
+    assert out.dtype == (x.dtype if x.dtype.kind == "f" else np.float64)  # floats keep their dtype, as any input
+    Xr, yr = TSMixup(seed=0).fit_resample(x, np.array([0, 1, 0, 1]))
+    assert np.array_equal(Xr[:4], native)  # the originals first, as they were
 
 
 def _single_series(kind):
@@ -583,6 +660,20 @@ def test_bad_input_raises(name):
         aug(torch.randn(2, 2, 2, 20))
     with pytest.raises(TypeError):
         aug([[1.0, 2.0]])
+
+
+def test_a_list_of_series_or_a_dataframe_is_refused_saying_what_to_pass():
+    # aeon/sktime give series of different lengths as a list of (C, T_i) arrays: "got list" did not say what to do
+    ragged = [np.zeros((2, 30)), np.zeros((2, 20))]
+    fix = r"of different lengths: pad each at the end to the longest and pass lengths="
+    with pytest.raises(TypeError, match=r"got list; series of equal length: np.stack them; " + fix):
+        Jitter(seed=0)(ragged)
+    with pytest.raises(TypeError, match=r"got dtype object; .*" + fix):
+        Jitter(seed=0)(np.array([np.zeros(3), np.zeros(2)], dtype=object))
+    import pandas as pd
+
+    with pytest.raises(TypeError, match=r"got DataFrame; a DataFrame of N series x T steps: pass df.to_numpy\(\)"):
+        Jitter(seed=0)(pd.DataFrame(np.zeros((3, 5))))
 
 
 def test_too_short_series_and_bad_hyperparameters():
