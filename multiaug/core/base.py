@@ -179,6 +179,7 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
       passes them to ``_sample`` (and keeps those ``apply`` needs in params);
     * ``_finish(out, x, params)``: a last step after the blend (text: counts unchanged outputs);
     * ``_after_call(x, out)``: bookkeeping after ``__call__`` (text: ``report_``);
+    * ``_call_scope()``: a context around the library's own ``sample`` + ``apply`` of one batch;
     * ``_augment_batch(x, ctx, y, n_aug, inputs)``: how ``augment`` makes ``n_aug`` copies (batched
       text operations, paraphrase generation, LA-GNN's ``x_aug``);
     * ``_resample_labels(y, y_aug)``: the labels ``fit_resample`` gives estimators.
@@ -208,12 +209,26 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
             cls.fit = _trains(cls.__dict__["fit"])
 
     def __init__(self, *, n_aug: int = 1, p: float = 1.0, seed: int | None = None, device: Any = None,
-                 sampling_strategy: Any = None):
+                 sampling_strategy: Any = None, **unknown: Any):
+        if unknown:  # a misspelt keyword reaches the base class through the subclasses' **kwargs: name them
+            self._unknown_keywords(unknown)
         self.n_aug = n_aug
         self.p = p
         self.seed = seed
         self.device = device
         self.sampling_strategy = sampling_strategy
+
+    def _unknown_keywords(self, unknown: dict) -> None:
+        """The ``TypeError`` for keywords that are no hyperparameter of this class, naming the class, the
+        closest hyperparameter and the list (Python's own message named ``Augmenter.__init__``)."""
+        import difflib
+
+        known = type(self)._get_param_names()
+        key = next(iter(unknown))
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        raise TypeError(f"{type(self).__name__}.__init__() got an unexpected keyword argument {key!r}{hint}; its "
+                        f"parameters are {', '.join(known)}")
 
     # scikit-learn/imblearn plumbing (param names, tags, transform, fit_resample): SklearnMixin
 
@@ -456,9 +471,16 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         if self.learned:
             self._check_fitted()
         self._check_y(x, y)
-        params = self.sample(x, y=y, **inputs)
-        out = self.apply(x, params)
+        with self._call_scope():
+            params = self.sample(x, y=y, **inputs)
+            out = self.apply(x, params)
         return out, (self.apply_labels(y, params) if y is not None else None)
+
+    def _call_scope(self) -> Any:
+        """Context around the library's own ``sample`` + ``apply`` on one batch (``_forward``); default:
+        none (time series: tells the user's own sample/apply calls apart, and lets apply reuse what
+        sample computed from the batch)."""
+        return contextlib.nullcontext()
 
     def __call__(self, x: Any, y: Any = None, **extra: Any) -> Any:
         """Augment a batch: ``aug(x)`` returns ``x'``; ``aug(x, y)`` returns ``(x', y')``. Keyword

@@ -21,6 +21,7 @@ so; pass ``channels_last=True`` if the array is ``(N, T, C)``. Genuine short mul
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import threading
 import weakref
@@ -360,16 +361,8 @@ class TimeSeriesAugmenter(Augmenter):
 
     # ---- the layout of sample/apply ----------------------------------------------------------------
 
-    def sample(self, x: Any, y: Any = None, **extra: Any) -> Params:
-        """Draw the params of batch ``x``, time last ``(N, C, T)`` whatever ``channels_last`` (see the
-        class docstring). A batch that looks channels-last, given by the user, gets a ``RuntimeWarning``
-        saying to transpose it: with ``channels_last=True``, more channels than time steps (an
-        ``(N, T, C)`` batch given as it is would be warped, masked or mixed along its channels)."""
-        if _user_call(x):
-            _warn_if_transposed(x, self)
-        return super().sample(x, y, **extra)
-
-    def _forward(self, x: Any, y: Any = None, **inputs: Any) -> tuple[Any, Any]:
+    @contextlib.contextmanager
+    def _call_scope(self) -> Any:
         # the library's own sample/apply, on the batch it converted from the user's layout: no layout
         # warning; and the one place where apply is known to follow sample on the same batch: a memo
         # lets apply reuse what sample computed from the data (FrequencyMix's spectra)
@@ -378,7 +371,7 @@ class TimeSeriesAugmenter(Augmenter):
         memos[id(self)] = {}
         _INTERNAL.depth = getattr(_INTERNAL, "depth", 0) + 1
         try:
-            return super()._forward(x, y, **inputs)
+            yield
         finally:
             _INTERNAL.depth -= 1
             if outer is None:
@@ -392,7 +385,13 @@ class TimeSeriesAugmenter(Augmenter):
         return getattr(_INTERNAL, "memos", {}).get(id(self))
 
     def _extra_inputs(self, x: torch.Tensor, y: Any = None, lengths: Any = None, **extra: Any) -> dict[str, Any]:
-        """``lengths``: the valid length of each series (see the class docstring), checked here."""
+        """``lengths``: the valid length of each series (see the class docstring), checked here. A batch
+        the user gives ``sample`` that looks channels-last gets a ``RuntimeWarning`` saying to transpose
+        it: sample/apply take time last ``(N, C, T)`` whatever ``channels_last`` (with
+        ``channels_last=True``, more channels than time steps: an ``(N, T, C)`` batch given as it is
+        would be warped, masked or mixed along its channels)."""
+        if _user_call(x):
+            _warn_if_transposed(x, self)
         super()._extra_inputs(x, **extra)
         return {"lengths": self._check_lengths(lengths, x)}
 
