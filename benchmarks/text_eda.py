@@ -16,6 +16,9 @@ Rows (same sentences, one process, median of --repeats runs, single-threaded by 
   empty; the WordNet table is loaded before timing), the median is over warm calls;
 * ``multiaug EDA n_aug=4``: ``EDA().augment(sents, n_aug=4)`` (one operation per copy, the paper's
   setting), throughput counted in *output* sentences;
+* ``multiaug EDA ... paragraphs``: the same rows on the sentences joined four at a time into texts of
+  two paragraphs (``"s1 s2\n\ns3\ns4"``), whose line breaks EDA keeps (the layout path); throughput in
+  sentences (four per text) so that the rows compare;
 * on a CUDA machine, the EDA rows again with ``device="cuda"``.
 
 Run: ``python benchmarks/text_eda.py [--n 10000] [--repeats 5] [--threads 1]``.
@@ -139,6 +142,25 @@ def main(argv: list[str] | None = None) -> None:
         run_eda4()
         med4 = timeit(run_eda4, args.repeats)
         rows.append((f"multiaug EDA n_aug=4 [{dev}]", med4, eda4.report_.n_outputs, f"outputs; dropped={eda4.report_.n_dropped}"))
+
+        # texts with paragraphs: EDA keeps their line breaks (vocab.Layout), at some cost
+        paras = [f"{a} {b}\n\n{c}\n{d}" for a, b, c, d in zip(sents[0::4], sents[1::4], sents[2::4], sents[3::4])]
+
+        def run_paras(eda=eda, sync=sync, paras=paras):
+            eda(paras)
+            sync()
+
+        run_paras()
+        rows.append((f"multiaug EDA SR+RS+RD [{dev}] paragraphs", timeit(run_paras, args.repeats), 4 * len(paras),
+                     f"{len(paras)} texts of 4 sentences"))
+
+        def run_paras4(eda4=eda4, sync=sync, paras=paras):
+            eda4.augment(paras, n_aug=4)
+            sync()
+
+        run_paras4()
+        rows.append((f"multiaug EDA n_aug=4 [{dev}] paragraphs", timeit(run_paras4, args.repeats), 4 * 4 * len(paras),
+                     "sentences in the outputs"))
 
     # ---- one sentence per call (a Dataset's __getitem__) -------------------------------------------
     per_call = []

@@ -9,7 +9,7 @@
   item's output does not depend on which other items share its batch.
 * :class:`OpenAIBackend`: any OpenAI-compatible ``/chat/completions`` endpoint (vLLM, llama.cpp
   server, Ollama, ...): many requests in flight under a concurrency limit, a deadline per request
-  (``timeout``: the whole attempt, however slowly the server trickles its reply), retries with
+  (``timeout``: the whole attempt, name lookup included, however slowly the server trickles its reply), retries with
   exponential backoff on connection errors, timeouts, 429 and 5xx (``Retry-After`` honoured), a
   ``seed`` field in each request. The API key is read from the environment variable named by
   ``api_key_env`` at request time; it is never stored on an object, printed or logged, and an
@@ -28,6 +28,7 @@ import copy
 import functools
 import http.client
 import importlib.util
+import ipaddress
 import json
 import math
 import numbers
@@ -439,6 +440,10 @@ class _DeadlinePassed(TimeoutError):
     """The deadline of a request attempt passed before its socket operation could start."""
 
 
+class _LookupTimeout(_DeadlinePassed):
+    """The deadline of a request attempt passed while its host name was being looked up."""
+
+
 class _Deadline:
     """The moment (monotonic clock) by which one request attempt must be done, connect to last byte."""
 
@@ -517,8 +522,72 @@ class _DeadlineHTTPConnection(http.client.HTTPConnection):
         self._create_connection = self._open_socket
 
     def _open_socket(self, address, timeout=None, source_address=None):
-        sock = socket.create_connection(address, self._deadline.left(), source_address)
-        return _DeadlineSocket.adopt(sock, self._deadline)
+        """``socket.create_connection`` with the name lookup in the deadline too: the host (a name, or
+        the proxy's) is looked up by :func:`_resolve`, then its addresses are tried in turn, each
+        connect in the time left. ``self.host`` stays the name: the TLS handshake checks the
+        certificate against it and sends it (SNI), and the ``Host`` header carries it."""
+        host, port = address[0], address[1]
+        err: OSError | None = None
+        for family, kind, proto, _, sockaddr in _resolve(host, port, self._deadline):
+            sock = None
+            try:
+                sock = socket.socket(family, kind, proto)
+                sock.settimeout(self._deadline.left())
+                if source_address:
+                    sock.bind(source_address)
+                sock.connect(sockaddr)
+                return _DeadlineSocket.adopt(sock, self._deadline)
+            except OSError as e:  # the next address, while time is left (as create_connection does)
+                err = e
+                if sock is not None:
+                    sock.close()
+                if isinstance(e, _DeadlinePassed):
+                    break
+        raise err if err is not None else OSError(f"getaddrinfo returned no address for {host!r}")
+
+
+#: host name lookups in flight, shared by the requests that wait for the same (host, port)
+_LOOKUPS: dict[tuple[str, int], cf.Future] = {}
+_LOOKUPS_LOCK = threading.Lock()
+
+
+def _resolve(host: str, port: int, deadline: _Deadline) -> list:
+    """``socket.getaddrinfo(host, port)`` for a TCP connection, within ``deadline``.
+
+    A name is looked up in a daemon thread (getaddrinfo has no timeout of its own: an unresolvable
+    name or a slow resolver would hold the request past its deadline); the request waits for it only
+    the time left and then fails with :class:`_LookupTimeout` (a ``TimeoutError``, retried as any
+    timeout). Requests that wait for the same name share one lookup, so a hung resolver holds one
+    thread per name, not one per attempt. An IP address is not looked up."""
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        pass
+    else:
+        return socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)
+    key = (host, port)
+    with _LOOKUPS_LOCK:
+        fut = _LOOKUPS.get(key)
+        if fut is None:
+            fut = _LOOKUPS[key] = cf.Future()
+            threading.Thread(target=_lookup, args=(key, fut), daemon=True, name="multiaug-getaddrinfo").start()
+    try:
+        return fut.result(timeout=deadline.left())
+    except cf.TimeoutError:
+        raise _LookupTimeout(f"name lookup of {host!r} did not finish within timeout={deadline.seconds:g} s") from None
+
+
+def _lookup(key: tuple[str, int], fut: cf.Future) -> None:
+    try:
+        res = socket.getaddrinfo(key[0], key[1], 0, socket.SOCK_STREAM)
+    except BaseException as e:  # handed to the waiting requests (gaierror: unknown host)
+        with _LOOKUPS_LOCK:
+            _LOOKUPS.pop(key, None)
+        fut.set_exception(e)
+    else:
+        with _LOOKUPS_LOCK:
+            _LOOKUPS.pop(key, None)
+        fut.set_result(res)
 
 
 class _DeadlineHTTPSConnection(_DeadlineHTTPConnection, http.client.HTTPSConnection):
@@ -609,9 +678,9 @@ class OpenAIBackend(Backend):
     """OpenAI-compatible chat-completions endpoint (``base_url`` like ``http://127.0.0.1:8000/v1``).
 
     ``concurrency`` requests in flight at most; each attempt has ``timeout`` seconds in all, a
-    deadline for connecting, sending, waiting and reading together (not per socket operation: a server
-    that trickles its reply a byte at a time cannot hold a request longer; only the name lookup is
-    outside it), and an attempt past it fails with an error naming the deadline; failures that may pass
+    deadline for looking the host name up, connecting, sending, waiting and reading together (not per
+    socket operation: a server that trickles its reply a byte at a time, or a resolver that does not
+    answer, cannot hold a request longer), and an attempt past it fails with an error naming the deadline; failures that may pass
     (connection refused/reset, timeouts, HTTP 429 and 5xx, a reply that breaks the HTTP protocol such
     as a bad status line or a body shorter than its ``Content-Length``, a body that is not a completion) are
     retried ``max_retries`` times with exponential backoff ``backoff * 2**attempt`` (at most
@@ -726,9 +795,12 @@ class OpenAIBackend(Backend):
             raise _Fatal(f"HTTP {code} from {self.url}: {snippet!r}{hint}") from None
         except (urllib.error.URLError, socket.timeout, TimeoutError, ConnectionError, OSError) as e:
             reason = getattr(e, "reason", e)
+            if isinstance(reason, _LookupTimeout):  # retried like any timeout; the resolver may just be slow
+                raise _Retryable(f"no reply from {self.url}: {reason} (the deadline for a whole request: "
+                                 "name lookup, connect, send, wait and read)") from None
             if isinstance(reason, TimeoutError):  # retried like any timeout; the server may just be busy
                 raise _Retryable(f"no complete reply from {self.url} within timeout={self.timeout:g} s (the "
-                                 "deadline for a whole request: connect, send, wait and read)") from None
+                                 "deadline for a whole request: name lookup, connect, send, wait and read)") from None
             raise _Retryable(redact(f"cannot reach {self.url}: {type(reason).__name__}: {reason}", key),
                              unreachable=True) from None
         except http.client.HTTPException as e:  # a reply that breaks HTTP (bad status line, body cut short)

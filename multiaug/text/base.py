@@ -214,11 +214,16 @@ class TextHandler(UnchangedRule, ModalityHandler):
         elif isinstance(x, np.ndarray) and x.ndim == 1:
             items, ctx = x.tolist(), _Ctx("numpy", name=x.dtype)
         else:
-            raise TypeError(f"x: expected a list of str (or a str, tuple, pandas Series), got {type(x).__name__}")
+            hint = ""
+            if isinstance(x, (bytes, bytearray)):
+                hint = "; decode it first (e.g. x.decode('utf-8'))"
+            elif hasattr(x, "columns"):
+                hint = "; pass the text column (e.g. df['text'])"
+            raise TypeError(f"x: expected a list of str (or a str, tuple, pandas Series), got {type(x).__name__}{hint}")
         if not all(issubclass(t, str) for t in set(map(type, items))):  # C-speed scan, then locate
             for i, s in enumerate(items):
                 if not isinstance(s, str):
-                    raise TypeError(f"x[{i}]: expected str, got {type(s).__name__} {s!r:.50}")
+                    raise TypeError(_not_a_text(i, s, ctx))
         return items, ctx
 
     def restore(self, x: list[str], ctx: _Ctx) -> Any:
@@ -279,6 +284,23 @@ class TextHandler(UnchangedRule, ModalityHandler):
 
 
 register_modality(TextHandler())
+
+
+def _not_a_text(i: int, s: Any, ctx: _Ctx) -> str:
+    """The error for entry ``i`` of a batch, which is ``s`` and no str: the position, and for a Series
+    whose index is not 0..n-1 its label too; a missing value (None, NaN, pd.NA) and bytes say what to do."""
+    where = f"x[{i}]"
+    if ctx.kind == "series":
+        label = ctx.index[i]
+        label = label.item() if isinstance(label, np.generic) else label
+        if not (isinstance(label, (int, np.integer)) and label == i):
+            where += f" (index label {label!r})"
+    missing = s is None or (isinstance(s, float) and s != s) or type(s).__name__ in ("NAType", "NaTType")
+    if missing:
+        return f"{where}: expected str, got a missing value ({s!r}); drop or fill the missing texts first (e.g. s.fillna(''))"
+    if isinstance(s, (bytes, bytearray)):
+        return f"{where}: expected str, got {type(s).__name__} {s!r:.50}; decode it first (e.g. b.decode('utf-8'))"
+    return f"{where}: expected str, got {type(s).__name__} {s!r:.50}"
 
 
 def _text_array(texts: list[str], ctx: _Ctx) -> np.ndarray:

@@ -8,8 +8,10 @@ once. There is no per-word Python loop.
 
 Differences from the reference script (jasonwei20/eda_nlp), on purpose:
 
-* text comes back as written (case and punctuation kept; whitespace runs, line breaks included, become one space, as in nlpaug);
-  ``lowercase=True, keep_punct=False`` gives the reference's normalised text;
+* text comes back as written (case and punctuation kept; whitespace kept: line breaks, tabs, runs of
+  spaces, leading and trailing space stay where they were between the words that stay, see
+  :func:`.vocab.detokenize`; nlpaug and the script join the words with single spaces);
+  ``lowercase=True, keep_punct=False`` gives the reference's normalised words;
 * ``n = max(1, round(alpha * n_words))`` as in the paper (the script truncates); the synonym is drawn
   uniformly among all synonyms (the script always inserts the first one); synonym replacement changes
   ``n`` distinct *positions* (the script replaces every occurrence of a chosen word);
@@ -22,8 +24,8 @@ Differences from the reference script (jasonwei20/eda_nlp), on purpose:
 
 Inputs that cannot change (empty, whitespace, one word for a swap or a deletion, only stop words or
 words without synonyms for a replacement) are counted and reported, see :class:`.base.TextAugmenter`;
-whatever the operation, an output is unchanged when its text equals the input rendered with the same
-``lowercase``/``keep_punct``/whitespace normalisation (swapping "Dog" and "dog" under ``lowercase=True``
+whatever the operation, an output is unchanged when its words equal the input's rendered with the same
+``lowercase``/``keep_punct`` options, whitespace aside (swapping "Dog" and "dog" under ``lowercase=True``
 changes nothing).
 """
 from __future__ import annotations
@@ -111,14 +113,36 @@ class _EDABase(TextAugmenter):
     def _dev(self) -> torch.device:
         return torch.device(self.device) if self.device is not None else torch.device("cpu")
 
-    def _same(self, out: str, src: str) -> bool:
-        if out == src:
-            return True
+    def _words(self, src: str) -> str:
+        """``src``'s words as an unchanged output has them (case and punctuation options applied),
+        joined by single spaces."""
         ref = src
         if not self.keep_punct:
             ref = _PUNCT_EDGE.sub(" ", ref)
         ref = " ".join(ref.split())
-        return out == (ref.lower() if self.lowercase else ref)
+        return ref.lower() if self.lowercase else ref
+
+    def _same(self, out: str, src: str) -> bool:
+        if out == src:
+            return True
+        ref = src  # (self._words inlined: this runs once per output)
+        if not self.keep_punct:
+            ref = _PUNCT_EDGE.sub(" ", ref)
+        ref = " ".join(ref.split())
+        if self.keep_punct and ref == src:  # a single-spaced input gives a single-spaced output
+            return out == (ref.lower() if self.lowercase else ref)
+        if self.lowercase:
+            ref = ref.lower()
+        # the output keeps the input's whitespace: compare its words (an output shorter than ``ref`` is
+        # not it: a run of whitespace is at least one character)
+        return out == ref or (len(out) >= len(ref) and " ".join(out.split()) == ref)
+
+    def _unchanged_positions(self, x: list[str], out: list[str], idx: Any, changed: list | None = None) -> list[int]:
+        words = getattr(out, "words", None)  # a batch with other whitespace than single spaces (vocab.LaidOut)
+        if words is None:
+            return super()._unchanged_positions(x, out, idx, changed)
+        # as _same, with the output's words joined by single spaces already at hand
+        return [i for i in idx if out[i] == x[i] or words[i] == self._words(x[i])]
 
     # ---- the two phases -------------------------------------------------------------------------------
 
@@ -181,8 +205,8 @@ class _EDABase(TextAugmenter):
 
     def _run(self, tb: TokenBatch, prm: Params) -> list[str]:
         """The texts after the drawn operations. Whatever the operation, an output is unchanged exactly
-        when :meth:`_same` says so (its text equals the input rendered with the same case, punctuation
-        and whitespace options): the base class's ``_unchanged_positions`` decides it."""
+        when :meth:`_same` says so (its words equal the input's rendered with the same case and
+        punctuation options): the base class's ``_unchanged_positions`` decides it."""
         ids, sent, n = F.host(tb.ids), F.host(tb.sent), tb.n
         xp = F.ops(ids)
         v = tb.vocab_size
@@ -201,6 +225,9 @@ class _EDABase(TextAugmenter):
             safe = xp.clip(ids, None, v - 1)
             return xp.where(orig, tid_t[safe], -1), xp.where(orig, word_t[safe], True)
 
+        # texts not laid out with single spaces keep their whitespace: the input position of each token
+        # travels through the insertions and deletions (a swap moves words, not positions)
+        pos = xp.arange(xp.numel(ids), ids) if tb.layout is not None else None
         if xp.numel(ids):
             table = tuple(F.host(a) for a in tb.table.tensors(tb.ids.device)) if tb.table is not None else None
             tid, word = tid_t[ids], word_t[ids]  # all codes are original types here
@@ -209,13 +236,17 @@ class _EDABase(TextAugmenter):
                 tid = xp.where(ids < v, tid, -1)  # replaced tokens stay words
             if "n_ri" in prm and table is not None:
                 u = prm["u_ri"]
-                ids, sent = F.random_insertion(ids, sent, n, prm["n_ri"], tid >= 0, tid, u[0], u[1], u[2], table, encode)
+                ids, sent, *moved = F.random_insertion(ids, sent, n, prm["n_ri"], tid >= 0, tid, u[0], u[1], u[2],
+                                                       table, encode, carry=pos)
+                pos = moved[0] if moved else None
                 tid, word = token_info(ids)
             if "n_rs" in prm:
                 ids = F.random_swap(ids, sent, n, prm["n_rs"], word, prm["u_rs"][: xp.numel(ids)])
             if "p_rd" in prm:  # words only: punctuation-only tokens are not words (as for the counts and swaps)
-                ids, sent = F.random_deletion(ids, sent, n, prm["p_rd"], prm["u_rd"][: xp.numel(ids)], valid=word)
-        return detokenize(ids, sent, n, tb, self.lowercase, self.keep_punct)
+                ids, sent, *moved = F.random_deletion(ids, sent, n, prm["p_rd"], prm["u_rd"][: xp.numel(ids)], valid=word,
+                                                      carry=pos)
+                pos = moved[0] if moved else None
+        return detokenize(ids, sent, n, tb, self.lowercase, self.keep_punct, pos=pos)
 
     # ---- n_aug copies in one batched pass ------------------------------------------------------------
 

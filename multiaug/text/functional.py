@@ -241,15 +241,17 @@ def synonym_replacement(ids: Any, sent: Any, n: int, n_replace: Any, eligible: A
 
 
 def random_insertion(ids: Any, sent: Any, n: int, n_insert: Any, eligible: Any, tid: Any, u_src: Any, u_syn: Any,
-                     u_pos: Any, table: tuple[Any, Any, Any], encode) -> tuple[Any, Any]:
+                     u_pos: Any, table: tuple[Any, Any, Any], encode, carry: Any = None) -> tuple[Any, ...]:
     """Insert, ``n_insert[s]`` times per sentence, a synonym of a random eligible word (drawn with
     replacement) at a random position (0 .. length); ``u_*`` have ``n_insert.sum()`` entries. The
     insertions of a sentence without an eligible word are skipped (in EDA's ``mode="all"`` synonym
-    replacement may have replaced its only one). Returns ``(new_ids, new_sent)``."""
+    replacement may have replaced its only one). Returns ``(new_ids, new_sent)``, and with ``carry``
+    (T,) (a long array that travels with the tokens, e.g. their input positions) a third array: it
+    reordered as the tokens are, -1 for the inserted ones."""
     xp = ops(ids)
     total = int(n_insert.sum())
     if total == 0:
-        return ids, sent
+        return (ids, sent) if carry is None else (ids, sent, carry)
     ins_sent = xp.repeat(xp.arange(n, ids), n_insert)
     elig_idx = xp.nonzero(eligible)
     m = segment_sum(eligible, sent, n)
@@ -257,7 +259,7 @@ def random_insertion(ids: Any, sent: Any, n: int, n_insert: Any, eligible: Any, 
     if not bool(ok.all()):
         ins_sent, u_src, u_syn, u_pos = ins_sent[ok], u_src[ok], u_syn[ok], u_pos[ok]
         if xp.numel(ins_sent) == 0:
-            return ids, sent
+            return (ids, sent) if carry is None else (ids, sent, carry)
     eoff = segment_starts(m)
     mi = m[ins_sent]
     r = xp.minimum(xp.astype(u_src * xp.astype(mi, "float32"), "long"), mi - 1)
@@ -272,7 +274,10 @@ def random_insertion(ids: Any, sent: Any, n: int, n_insert: Any, eligible: Any, 
     j = xp.arange(xp.numel(sent), ids) - starts[sent]
     key = xp.cat([sent * width + 2 * j + 1, ins_sent * width + 2 * pos])
     order = xp.argsort(key)
-    return xp.cat([ids, new])[order], xp.cat([sent, ins_sent])[order]
+    if carry is None:
+        return xp.cat([ids, new])[order], xp.cat([sent, ins_sent])[order]
+    fill = xp.full(xp.numel(ins_sent), -1, "long", ids)
+    return xp.cat([ids, new])[order], xp.cat([sent, ins_sent])[order], xp.cat([carry, fill])[order]
 
 
 def random_swap(ids: Any, sent: Any, n: int, n_swaps: Any, movable: Any, u: Any) -> Any:
@@ -291,14 +296,15 @@ def random_swap(ids: Any, sent: Any, n: int, n_swaps: Any, movable: Any, u: Any)
 
 
 def random_deletion(ids: Any, sent: Any, n: int, p: Any, u: Any, at_least_one: bool = True,
-                    valid: Any = None) -> tuple[Any, Any]:
+                    valid: Any = None, carry: Any = None) -> tuple[Any, ...]:
     """Delete each ``valid`` token (default: every token) with its sentence's probability ``p[s]``;
     other tokens always stay. A sentence keeps at least one valid token (the one with the largest
     draw) and, with ``at_least_one``, loses at least one when it has two or more valid tokens and
-    ``p[s] > 0`` (the one with the smallest draw). Returns ``(ids, sent)``."""
+    ``p[s] > 0`` (the one with the smallest draw). Returns ``(ids, sent)``, and ``carry`` (T,) (an
+    array that travels with the tokens) of the kept tokens when it is given."""
     xp = ops(sent)
     if xp.numel(sent) == 0:
-        return ids, sent
+        return (ids, sent) if carry is None else (ids, sent, carry)
     if valid is None:
         valid = xp.full(xp.numel(sent), True, "bool", sent)
     ps = p[sent]
@@ -312,7 +318,7 @@ def random_deletion(ids: Any, sent: Any, n: int, p: Any, u: Any, at_least_one: b
     kept = segment_sum(valid & ~drop, sent, n)
     drop &= ~((kept[sent] == 0) & valid & (u == umax[sent]))
     keep = ~drop
-    return ids[keep], sent[keep]
+    return (ids[keep], sent[keep]) if carry is None else (ids[keep], sent[keep], carry[keep])
 
 
 # --------------------------------------------------------------------------------------------------

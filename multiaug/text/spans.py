@@ -9,7 +9,8 @@ text into tokens with their offsets (runs of word characters with their combinin
 other non-space characters, and a cut at every span boundary, so each span covers whole tokens), tags
 them in BIO (or the augmenter's ``scheme``) and keeps the whitespace around every token; after the
 operation :func:`from_tagged` joins the tokens back (the original whitespace between tokens that are
-still neighbours, one space elsewhere) and recomputes every span's offsets from the tags. A span thus
+still neighbours, the merged whitespace of deleted tokens, one space elsewhere: see the tagged
+module's ``_unflatten``) and recomputes every span's offsets from the tags. A span thus
 always covers exactly the text of its mention in the output: mention replacement or a synonym updates
 it, a mention deleted entirely (``protect=None``) disappears and is counted in
 ``report_.details["mentions_lost"]``.

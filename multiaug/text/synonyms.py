@@ -20,7 +20,8 @@ Sources (the ``synonyms`` hyperparameter of the EDA augmenters):
   ``ValueError`` naming it. Tables read from files are cached per path and reloaded when the file's
   modification time or size changes.
 
-Lookups are case-insensitive (the table is lower-case).
+Lookups are case-insensitive (the table is lower-case) and blind to Unicode normalisation: words are
+compared in NFC, so decomposed text ("cafe" + U+0301) finds the synonyms of "café".
 """
 from __future__ import annotations
 
@@ -29,6 +30,7 @@ import hashlib
 import json
 import os
 import threading
+import unicodedata
 from functools import lru_cache
 from itertools import chain
 from pathlib import Path
@@ -50,6 +52,13 @@ STOP_WORDS = frozenset(
     why how all any both each few more most other some such no nor not only own same so than too very s
     t can will just don should now""".split()
 )
+
+
+def _key(word: str) -> str:
+    """A word as the tables hold it: lower-case, NFC (composed accents)."""
+    w = word.lower()
+    return w if w.isascii() else unicodedata.normalize("NFC", w)
+
 
 # WordNet's detachment rules (morph.c / NLTK morphy): suffix -> replacement, tried in order.
 _MORPH_RULES = (
@@ -144,10 +153,10 @@ class SynonymTable:
         a: list[int] = []
         b: list[int] = []
         for w, syns in mapping.items():
-            wi = index.setdefault(w.lower(), len(index))
+            wi = index.setdefault(_key(w), len(index))
             for s in syns:
                 a.append(wi)
-                b.append(index.setdefault(" ".join(s.split()).lower(), len(index)))
+                b.append(index.setdefault(_key(" ".join(s.split())), len(index)))
         return cls._from_pairs(list(index), np.asarray(a, dtype=np.int64), np.asarray(b, dtype=np.int64), **kw)
 
     @classmethod
@@ -224,7 +233,7 @@ class SynonymTable:
     def lookup(self, word: str) -> int:
         """Id of ``word`` (lower-cased; base form when the table does morphology) with at least one
         synonym, or -1."""
-        w = word.lower()
+        w = _key(word)
         i = self.index.get(w, -1)
         if i >= 0 and self.degree[i] > 0:
             return i

@@ -44,6 +44,7 @@ Utilities: :func:`split_tag`, :func:`detect_scheme`, :func:`spans_from_tags`, :f
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any, Iterable, Sequence
@@ -58,7 +59,8 @@ from ..registry import register
 from . import functional as F
 from .base import TextAugmenter, UnchangedRule, fold_status, merge_status
 from .char import CharNoise
-from .vocab import factorize
+from .spans import _MARKS
+from .vocab import _line_breaks, factorize
 
 __all__ = [
     "SCHEMES", "TaggedBatch", "TaggedSample", "TaggedAugmenter", "split_tag", "detect_scheme", "spans_from_tags",
@@ -438,7 +440,9 @@ def _split(values: np.ndarray, counts: torch.Tensor) -> list[list]:
 
 def _unflatten(f: _Flat, x: TaggedBatch, with_details: bool = False) -> TaggedBatch:
     """The batch of ``f`` (tags re-derived in ``x``'s scheme), with ``changed`` flags and, for span data,
-    the whitespace between tokens (kept where two tokens were neighbours in ``x``, one space otherwise)."""
+    the whitespace between tokens: kept where two tokens were neighbours in ``x`` (one space where that
+    would now glue two words together, :func:`_unglue`), the deleted tokens' whitespace merged into one
+    run where tokens were deleted (:func:`_merge_runs`), one space elsewhere."""
     counts = f.counts()
     tokens = _split(f.tok, counts)
     tags = _split(_tag_strings(f, x.scheme), counts)
@@ -453,6 +457,8 @@ def _unflatten(f: _Flat, x: TaggedBatch, with_details: bool = False) -> TaggedBa
             adj = (f.left[1:] == f.right[:-1] + 1) & (f.right[:-1] >= 0) & (f.sent[1:] == f.sent[:-1])
             idx = torch.nonzero(adj).flatten().numpy()
             ws[idx] = ws_in[f.right[:-1].numpy()[idx]]
+            _unglue(ws, idx[ws[idx] == ""], f, x)
+            _merge_runs(ws, ~adj.numpy(), f, ws_in)
         space = _split(ws, counts)
         for i, s in enumerate(space):
             if s:
@@ -461,6 +467,60 @@ def _unflatten(f: _Flat, x: TaggedBatch, with_details: bool = False) -> TaggedBa
     out = TaggedBatch(tokens, tags, x.scheme, space, lead, check=False)
     out.changed = [a != b for a, b in zip(tokens, x.tokens)]
     return out
+
+
+_WORD_START = re.compile(rf"[\w{_MARKS}]")
+_WORD_END = re.compile(rf"[\w{_MARKS}]$")
+
+
+def _unglue(ws: np.ndarray, glued: np.ndarray, f: _Flat, x: TaggedBatch) -> None:
+    """Put one space (in ``ws``, the whitespace after each output token) between two tokens that were
+    written together in the input ("Paris" "!") when one of them changed and both now touch with word
+    characters: "Paris" "week" written together would read as one word ("Parisweek"), and the span of
+    "Paris" would cut it. Tokens written together as they were (a span boundary inside a word) stay so."""
+    if not len(glued):
+        return
+    tok_in = list(chain.from_iterable(x.tokens))
+    right, left = f.right[:-1].numpy()[glued].tolist(), f.left[1:].numpy()[glued].tolist()
+    for k, r, nb in zip(glued.tolist(), right, left):
+        a, b = f.tok[k], f.tok[k + 1]
+        if (a != tok_in[r] or b != tok_in[nb]) and _WORD_END.search(a) and _WORD_START.match(b):
+            ws[k] = " "
+
+
+def _merge_runs(ws: np.ndarray, apart: np.ndarray, f: _Flat, ws_in: np.ndarray) -> None:
+    """Where output token ``k`` and the next token taken from the input (``left >= 0``, in its sentence,
+    after any inserted ones) stand in the input's order but not side by side (``apart[k]``: tokens were
+    deleted or inserted between them), the whitespace after ``k`` is the run of the input between them
+    with the most line breaks (the first on a tie; one space when that run is empty): a paragraph break
+    survives the deletion of the word next to it, and a word inserted there comes after it. Inserted
+    tokens are followed by one space (as in EDA); a swap or a shuffle puts one space where it joins
+    tokens."""
+    right, left, sent = f.right.numpy(), f.left.numpy(), f.sent.numpy()
+    big = np.iinfo(np.int64).max
+    nxt = np.minimum.accumulate(np.where(left >= 0, np.arange(len(left)), big)[::-1])[::-1][1:]  # next input-anchored token
+    a = right[:-1]
+    k = np.flatnonzero(apart & (a >= 0) & (nxt < big))
+    if not len(k):
+        return
+    r = left[nxt[k]]
+    a = a[k]
+    keep = (sent[nxt[k]] == sent[k]) & (r > a)
+    k, a, r = k[keep], a[keep], r[keep]
+    if not len(k):
+        return
+    width = r - a
+    first = np.cumsum(width) - width
+    j = np.repeat(a - first, width) + np.arange(int(width.sum()))
+    cand = ws_in[j]
+    uniq, codes = factorize(cand.tolist())
+    breaks = np.array([_line_breaks(g) for g in uniq], dtype=np.int64)[codes]
+    w_max = int(width.max())
+    local = np.arange(len(j)) - np.repeat(first, width)
+    best = np.maximum.reduceat(breaks * (w_max + 1) + (w_max - local), first)
+    run = cand[first + (w_max - best % (w_max + 1))]
+    run[run == ""] = " "  # tokens written together in the input: one space now (nothing glued)
+    ws[k] = run
 
 
 def _mention_report(f_in: _Flat, f_out: _Flat) -> dict:

@@ -42,6 +42,7 @@ class FakeServer:
     def __init__(self, script=None, delay: float = 0.0, default=None, gather: int = 0, ignore_n: bool = False,
                  tls=None):
         self.script = dict(script or {})
+        self.server_names: list = []  # the TLS clients' SNI
         self.trickled = 0
         self.abandoned = threading.Event()
         self.ignore_n = ignore_n
@@ -140,6 +141,7 @@ class FakeServer:
 
             ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
             ctx.load_cert_chain(*tls)
+            ctx.sni_callback = lambda sock, name, ctx: self.server_names.append(name)
             self.httpd.socket = ctx.wrap_socket(self.httpd.socket, server_side=True)
             scheme = "https"
         self.url = f"{scheme}://127.0.0.1:{self.httpd.server_address[1]}/v1"
@@ -223,7 +225,7 @@ def test_endpoint_timeout_is_a_deadline_for_the_whole_request_not_per_read(part)
 
 @pytest.fixture(scope="module")
 def tls_cert(tmp_path_factory):
-    """A self-signed certificate for 127.0.0.1 (made by the openssl command line tool)."""
+    """A self-signed certificate for 127.0.0.1 and the name llm.test (made by the openssl command line tool)."""
     import shutil
     import subprocess
 
@@ -232,7 +234,7 @@ def tls_cert(tmp_path_factory):
     d = tmp_path_factory.mktemp("tls")
     subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
                     "-keyout", str(d / "key.pem"), "-out", str(d / "cert.pem"), "-days", "2", "-subj", "/CN=127.0.0.1",
-                    "-addext", "subjectAltName=IP:127.0.0.1"], check=True, capture_output=True)
+                    "-addext", "subjectAltName=IP:127.0.0.1,DNS:llm.test"], check=True, capture_output=True)
     return str(d / "cert.pem"), str(d / "key.pem")
 
 
@@ -244,6 +246,77 @@ def test_endpoint_deadline_holds_over_https(tls_cert, monkeypatch):
         with pytest.raises(GenerationError, match=r"after 1 attempts: no complete reply .* within timeout=0\.3 s"):
             _client(srv.url, timeout=0.3, max_retries=0).generate(_reqs(1), SETTINGS)
         assert srv.abandoned.wait(30)
+
+
+class FakeResolver:
+    """``socket.getaddrinfo`` with names of its own: ``names`` maps a name to the address it stands
+    for; a name in ``hold`` is answered only once ``release`` is set (10 s at most, then as usual:
+    a resolver that would hang for ever). ``asked`` counts the lookups of each name. Anything else
+    goes to the real resolver (an IP address: no network)."""
+
+    def __init__(self, names: dict, hold: tuple = ()):
+        import socket
+
+        self.real, self.names, self.hold = socket.getaddrinfo, names, hold
+        self.release = threading.Event()
+        self.asked: dict = {}
+
+    def __call__(self, host, port, *a, **kw):
+        if host in self.names:
+            self.asked[host] = self.asked.get(host, 0) + 1
+            if host in self.hold:
+                self.release.wait(10)
+            host = self.names[host]
+        return self.real(host, port, *a, **kw)
+
+
+def test_endpoint_name_lookup_is_inside_the_deadline(monkeypatch):
+    """getaddrinfo has no timeout: a resolver that does not answer used to hold a request past its
+    deadline (4 s with timeout=0.5). The lookup now runs beside the request, which gives up at its
+    deadline; the requests waiting for one name share one lookup."""
+    import socket
+
+    fake = FakeResolver({"slow.test": "127.0.0.1"}, hold=("slow.test",))
+    monkeypatch.setattr(socket, "getaddrinfo", fake)
+    try:
+        with FakeServer() as srv:
+            url = srv.url.replace("127.0.0.1", "slow.test")
+            with pytest.raises(GenerationError, match=r"after 2 attempts: no reply from .*: name lookup of 'slow\.test' "
+                                                      r"did not finish within timeout=0\.3 s"):
+                _client(url, timeout=0.3, max_retries=1, concurrency=3).generate(_reqs(3), SETTINGS)
+            assert not fake.release.is_set() and srv.count == 0  # given up while the resolver still held the name
+            assert fake.asked == {"slow.test": 1}  # 3 requests, 2 attempts each: one lookup
+            fake.release.set()  # the resolver answers: the next request goes through, by name
+            assert _client(url).generate(_reqs(1), SETTINGS) == [["1. hello 0 v0"]]
+            assert srv.headers[-1]["Host"] == url.split("/")[2]
+    finally:
+        fake.release.set()
+
+
+def test_endpoint_by_name_over_https_checks_the_name(tls_cert, monkeypatch):
+    """The name is looked up apart, the socket connects to the address, and TLS still sends the name
+    (SNI) and checks the certificate against it; the Host header carries it."""
+    import socket
+
+    monkeypatch.setenv("SSL_CERT_FILE", tls_cert[0])
+    monkeypatch.setattr(socket, "getaddrinfo", FakeResolver({"llm.test": "127.0.0.1", "other.test": "127.0.0.1"}))
+    with FakeServer(tls=tls_cert) as srv:
+        url = srv.url.replace("127.0.0.1", "llm.test")
+        assert _client(url).generate(_reqs(1), SETTINGS) == [["1. hello 0 v0"]]
+        assert srv.server_names == ["llm.test"] and srv.headers[0]["Host"] == url.split("/")[2]
+        with pytest.raises(GenerationError, match="cannot reach .*certificate verify failed.*other\\.test"):
+            _client(srv.url.replace("127.0.0.1", "other.test"), max_retries=0).generate(_reqs(1), SETTINGS)
+
+
+def test_endpoint_unknown_name_is_unreachable(monkeypatch):
+    import socket
+
+    def unknown(host, *a, **kw):
+        raise socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+
+    monkeypatch.setattr(socket, "getaddrinfo", unknown)
+    with pytest.raises(GenerationError, match="cannot reach .*gaierror.*Name or service not known.*not sent"):
+        _client("http://nowhere.test:9/v1", max_retries=0, concurrency=1).generate(_reqs(3), SETTINGS)
 
 
 def test_endpoint_unreachable_gives_clear_error():

@@ -96,3 +96,22 @@ def test_numpy_text_arrays_keep_their_kind():
     assert EDA(seed=0)(x.astype(object)).dtype == object
     xa, _, _ = EDA(seed=0).augment(x, None, n_aug=2)
     assert xa.dtype.kind == "U" and len(xa) == 4
+
+
+def test_missing_texts_and_bytes_are_refused_saying_where_and_what_to_do():
+    """A Series with its own index: the error names the position and the label (x[2] alone pointed the
+    user at s[2], another row); missing values and bytes say what to do."""
+    s = pd.Series(["good phone", "bad battery", np.nan], index=[100, 2, 300])
+    with pytest.raises(TypeError, match=r"^x\[2\] \(index label 300\): expected str, got a missing value \(nan\); "
+                                        r"drop or fill the missing texts first"):
+        EDA(seed=0)(s)
+    with pytest.raises(TypeError, match=r"^x\[1\]: expected str, got a missing value \(None\)"):
+        CharNoise(seed=0)(["a b", None])
+    with pytest.raises(TypeError, match=r"^x\[1\]: expected str, got a missing value \(<NA>\)"):
+        RandomSwap(seed=0)(pd.Series(["a b", pd.NA], dtype="string"))  # default index: the position is the label
+    with pytest.raises(TypeError, match=r"^x\[0\]: expected str, got bytes b'a b'; decode it first"):
+        RandomSwap(seed=0)([b"a b"])
+    with pytest.raises(TypeError, match=r"^x: expected a list of str .* got bytes; decode it first"):
+        RandomSwap(seed=0)(b"a b")
+    with pytest.raises(TypeError, match=r"^x: expected a list of str .* got DataFrame; pass the text column"):
+        RandomSwap(seed=0)(pd.DataFrame({"text": ["a b"]}))

@@ -1,6 +1,8 @@
 """EDA: kernels on flat id tensors, the augmenters, bad input, reporting of unchanged outputs."""
 from __future__ import annotations
 
+import contextlib
+import re
 import warnings
 from collections import Counter
 
@@ -13,7 +15,7 @@ from hypothesis import strategies as st
 from multiaug import from_config
 from multiaug.text import EDA, RandomDeletion, RandomInsertion, RandomSwap, SynonymReplacement
 from multiaug.text import functional as F
-from multiaug.text.vocab import detokenize, get_lexicon, tokenize
+from multiaug.text.vocab import SENTINELS, detokenize, get_lexicon, tokenize
 from tests.conftest import SENTENCES, requires_cuda
 
 # a small dictionary with single-word synonyms keeps the tests exact and fast (no WordNet load)
@@ -35,13 +37,118 @@ def quiet(fn, *a, **k):
 # ---- tokenisation ----------------------------------------------------------------------------------
 
 
-def test_tokenize_round_trip_normalises_whitespace_only():
-    texts = ["Hello,  world!\nNew line.", "", "   ", "one", "Ünïcödé — text…", "a\tb"]
+def test_tokenize_round_trip_keeps_the_whitespace():
+    texts = ["Hello,  world!\nNew line.", "", "   ", "one", "Ünïcödé — text…", "a\tb", " lead and trail\n"]
     tb = tokenize(texts, get_lexicon(SYN))
-    assert tb.lengths.tolist() == [4, 0, 0, 1, 3, 2]
-    assert detokenize(tb.ids, tb.sent, tb.n, tb) == [" ".join(t.split()) for t in texts]
+    assert tb.lengths.tolist() == [4, 0, 0, 1, 3, 2, 3]
+    assert detokenize(tb.ids, tb.sent, tb.n, tb) == texts
     assert detokenize(tb.ids, tb.sent, tb.n, tb, lowercase=True, keep_punct=False) == [
-        "hello world new line", "", "", "one", "ünïcödé text", "a b"]
+        "hello  world\nnew line", "", "   ", "one", "ünïcödé text", "a\tb", " lead and trail\n"]
+    plain = ["Hello, world!", "one", "a b c"]  # the common case: no layout to carry
+    tb = tokenize(plain, get_lexicon(SYN))
+    assert tb.layout is None and detokenize(tb.ids, tb.sent, tb.n, tb) == plain
+
+
+_WS = [" ", " ", " ", "  ", "\n", "\n\n", "\t", "\r\n", "\u3000", "\xa0", " \n ", "\x1c", "\u2029"]
+_TOKS = ["quick", "Fox.", "(dog)", "é", "日本語", "👍🏽", "e\u0301", "!!", "x-y", "\ud800", "אבג"]
+laid_out = st.builds(
+    lambda lead, pairs, trail: lead + "".join(w + g for w, g in pairs)[: -len(pairs[-1][1]) or None] + trail
+    if pairs else lead + trail,
+    st.sampled_from(["", "", " ", "\n", "\t "]),
+    st.lists(st.tuples(st.sampled_from(_TOKS), st.sampled_from(_WS)), max_size=8),
+    st.sampled_from(["", "", "\n", "  "]),
+)
+
+
+def _reference(text: str, out_tokens: list[str], pos: list[int]) -> str:
+    """The documented layout rule, one text at a time: ``pos`` is the input token each output token
+    stands at (-1: inserted)."""
+    runs = re.split(r"\S+", text)
+    if not text.split():
+        lead, gaps, trail = text, [], ""
+    else:
+        lead, gaps, trail = runs[0], runs[1:], runs[-1]
+    if not out_tokens:
+        return lead + trail
+    out = lead
+    for k, (tok, a) in enumerate(zip(out_tokens, pos)):
+        out += tok
+        if k == len(out_tokens) - 1:
+            return out + trail
+        r = next((p for p in pos[k + 1 :] if p >= 0), None)
+        if a < 0 or r is None:
+            out += " "
+        else:  # the run with the most line breaks among those merged (the first on a tie)
+            out += max(gaps[a:r], key=lambda g: (len((g + ".").splitlines()) - 1, -gaps[a:r].index(g)))
+    return out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(laid_out, min_size=1, max_size=5), st.integers(0, 2**31 - 1), st.integers(1, 2), st.booleans())
+def test_detokenize_follows_the_layout_rule(texts, seed, copies, device_path):
+    """Random deletions and insertions (positions carried as the kernels carry them) on a tiled batch,
+    on the CPU path and the device path: each text as the one-at-a-time reference builds it."""
+    from multiaug.core.hostreads import assume_costly_host_reads
+
+    tb = tokenize(texts, get_lexicon(SYN)).repeat(copies)
+    g = np.random.default_rng(seed)
+    tsent = tb.sent.numpy()
+    ids, sent, pos, want = [], [], [], []
+    for s in range(tb.n):
+        mine = np.flatnonzero(tsent == s)
+        seq = [(int(tb.ids[j]), int(j)) for j in mine if g.random() < 0.6]  # deletions keep the order
+        for _ in range(int(g.integers(0, 3))):  # insertions: any word of the batch, anywhere
+            seq.insert(int(g.integers(0, len(seq) + 1)), (int(g.integers(len(SENTINELS), tb.vocab_size)), -1))
+        ids += [i for i, _ in seq]
+        sent += [s] * len(seq)
+        pos += [p for _, p in seq]
+        toks = [tb.lexicon.styled(False, True, tb.vocab_size)[i] for i, _ in seq]
+        want.append(_reference(texts[s % len(texts)], toks, [p - int(mine[0]) if p >= 0 else -1 for _, p in seq]))
+    with assume_costly_host_reads() if device_path else contextlib.nullcontext():
+        got = detokenize(torch.tensor(ids, dtype=torch.long), torch.tensor(sent, dtype=torch.long), tb.n, tb,
+                         pos=torch.tensor(pos, dtype=torch.long))
+    assert got == want
+
+
+@pytest.mark.parametrize("make", [
+    lambda: SynonymReplacement(seed=0), lambda: RandomInsertion(seed=0), lambda: RandomSwap(seed=0),
+    lambda: RandomDeletion(seed=0), lambda: EDA(seed=0), lambda: EDA(mode="all", seed=0),
+    lambda: EDA(lowercase=True, keep_punct=False, seed=0),
+])
+def test_paragraphs_stay_paragraphs(make):
+    """EDA used to join every output with single spaces: a review's paragraphs, line breaks and tabs
+    were lost. The words that stay keep the whitespace around them."""
+    review = "Great phone, battery lasts two days.\n\nThe camera is weak in low light.\tStill happy overall.\n"
+    out = quiet(make(), [review, " \n ", ""])
+    assert out[0].count("\n\n") == 1 and out[0].endswith("\n") and out[1:] == [" \n ", ""]
+    assert " ".join(out[0].split()) != " ".join(review.split())
+    if isinstance(make(), RandomSwap):  # words move, the layout stays
+        assert re.split(r"\S+", out[0]) == re.split(r"\S+", review)
+
+
+@settings(max_examples=40, deadline=None)
+@given(st.lists(laid_out, min_size=1, max_size=4), st.integers(0, 1000), st.sampled_from([0, 1, 2, 3]),
+       st.booleans(), st.booleans())
+def test_whitespace_changes_no_word_and_no_draw(texts, seed, op, lowercase, keep_punct):
+    """The same words come out, for a seed, whatever whitespace separates them: the layout does not
+    change the draws (outputs of single-spaced texts are those of the releases before it)."""
+    rates = [0.0] * 4
+    rates[op] = 0.4
+    kw = dict(synonyms=SYN, lowercase=lowercase, keep_punct=keep_punct, on_unchanged="keep", seed=seed)
+    aug = EDA(*rates, **kw)
+    a = quiet(aug, texts)
+    assert aug.report_.details["unchanged_index"] == [i for i, (o, t) in enumerate(zip(a, texts)) if aug._same(o, t)]
+    b = quiet(EDA(*rates, **kw), [" ".join(t.split()) for t in texts])
+    assert [" ".join(o.split()) for o in a] == b
+    aug = EDA(*rates, **kw)
+    x, _, _ = quiet(aug.augment, texts, n_aug=2)
+    assert [" ".join(o.split()) for o in x] == quiet(EDA(*rates, **kw).augment, [" ".join(t.split()) for t in texts], n_aug=2)[0]
+
+
+def test_unchanged_words_in_another_layout_are_unchanged():
+    aug = EDA()
+    assert aug._same("A\nX B", "A X\nB") and aug._same("A X B", "A X\nB") and not aug._same("A\nY B", "A X\nB")
+    assert EDA(lowercase=True, keep_punct=False)._same("a\nx b", "A, X\nB")
 
 
 def test_tokenize_texts_containing_the_separator_character():
@@ -285,7 +392,7 @@ def test_unchanged_inputs_are_counted_reported_and_dropped():
     aug = SynonymReplacement(synonyms=SYN, seed=0)
     with pytest.warns(RuntimeWarning, match="4 of 5 outputs are identical"):
         out = aug(texts)
-    assert out[:4] == ["", "", "the and of", "word"] and out[4] != TEN
+    assert out[:4] == ["", "   ", "the and of", "word"] and out[4] != TEN  # whitespace comes back as it was
     assert aug.report_.n_unchanged == 4 and aug.report_.details["unchanged_index"] == [0, 1, 2, 3]
     with pytest.warns(RuntimeWarning, match="left out"):
         X, _, src = aug.augment(texts, n_aug=2)

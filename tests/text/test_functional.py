@@ -77,6 +77,7 @@ _TEXTS = [
     "Hello, World! It's a fine day -- isn't it?",
     "Ünïcödé wörds ärë hëre, and café au lait.",
     "cafe\u0301 na\u0308ive re\u0301sume\u0301 words",  # decomposed (NFD) text
+    " Two short paragraphs.\n\nThe second\tone,  with  spaces.\r\n",  # whitespace that EDA keeps
     "Programs are written; programmers write programs 12345 times.",
     "a b c d e f g h i j k l m n o p q r s t u v w x y z",
     "supercalifragilisticexpialidocious " * 3,

@@ -175,3 +175,44 @@ def test_random_unicode_span_data_round_trips_and_stays_consistent(data, seed, o
     assert from_tagged(to_tagged(data)) == data
     out = quiet(OPS[op](seed=seed), data)
     check(out)
+
+
+def test_a_replaced_token_written_against_its_neighbour_does_not_merge_with_it():
+    """Span data: "Paris!" is two tokens written together. Label-wise replacement used to put a word in
+    place of "!" and glue it on: "Parisweek", one word, which the span of "Paris" cut in two."""
+    train = [(["Mary", "visited", "Paris", "last", "week"], ["B-PER", "O", "B-LOC", "O", "O"])]
+    data = [("We love Paris!", [(8, 13, "LOC")]), ("Parisian food", [(0, 5, "LOC")])]
+    lw = LabelwiseTokenReplacement(rate=1.0, seed=0).fit(train)
+    for seed in range(5):
+        lw.set_params(seed=seed)
+        out = quiet(lw, data)
+        check(out)
+        for text, spans in out:
+            (s, e, _), = spans
+            assert text[s:e] == "Paris" and not text[e:e + 1].isalnum(), text
+    # written together and unchanged: stays so (untouched data comes back exactly)
+    assert quiet(TaggedRandomSwap(alpha=0.5, seed=0), [("Parisian", [(0, 5, "LOC")])]) == [("Parisian", [(0, 5, "LOC")])]
+    assert quiet(LabelwiseTokenReplacement(rate=1.0, p=0.0, seed=0).fit(train), data) == data
+
+
+def test_paragraph_breaks_survive_deletions_and_insertions_in_span_data():
+    """A token deleted (or a word inserted) next to a paragraph break used to join the paragraphs with
+    one space; the deleted tokens' whitespace now merges into its longest line break, and no two words
+    written apart (or a word and its hyphen) are glued together."""
+    import re
+
+    text = "Dinner at Chez Panisse was great.\n\nThe well-known chef flew to Paris and it rained."
+    data = [(text, [span_of(text, "Chez Panisse", "ORG"), span_of(text, "Paris", "LOC")])]
+    words_in = set(re.findall(r"\w+", text))
+    for aug in (TaggedRandomDeletion(alpha=0.5, seed=0), TaggedRandomInsertion(alpha=0.5, seed=0),
+                TaggedRandomDeletion(alpha=0.5, protect=None, seed=0)):
+        for seed in range(8):
+            aug.set_params(seed=seed)
+            out = quiet(aug, data)
+            check(out)
+            (otext, ospans), = out
+            assert otext.count("\n\n") == 1 and "\n\n " not in otext and " \n\n" not in otext, otext
+            if isinstance(aug, TaggedRandomDeletion):
+                assert set(re.findall(r"\w+", otext)) <= words_in, otext
+            if aug.protect == "entities":
+                assert [otext[s:e] for s, e, _ in ospans] == ["Chez Panisse", "Paris"]

@@ -148,3 +148,25 @@ def test_lexicons_of_one_file_with_other_stop_words_stay_cached(tmp_path):
     p.write_text(json.dumps({"big": ["huge", "large"]}))
     os.utime(p, ns=(1, 1))  # another version: size and mtime differ
     assert get_lexicon(str(p), ["x"]) is not a
+
+
+def test_decomposed_text_finds_the_synonyms_of_accented_words():
+    """NFD text (macOS, some PDF and web extractions: "e" + U+0301) looked up nothing: its accented words
+    were never replaced, while the same words in NFC were."""
+    import unicodedata
+    import warnings
+
+    from multiaug.text import SynonymReplacement, TaggedSynonymReplacement
+    from multiaug.text.synonyms import SynonymTable
+
+    syn = {"café": ["bistro"], unicodedata.normalize("NFD", "crème"): ["cream"]}  # keys in either form
+    table = SynonymTable.from_dict(syn)
+    for form in ("NFC", "NFD"):
+        assert table.synonyms(unicodedata.normalize(form, "Café")) == ["bistro"]
+        assert table.synonyms(unicodedata.normalize(form, "crème")) == ["cream"]
+        text = unicodedata.normalize(form, "Café crème")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            assert SynonymReplacement(alpha=1.0, synonyms=syn, seed=0)(text) == "Bistro cream"
+            out = TaggedSynonymReplacement(rate=1.0, synonyms=syn, seed=0)([(text.split(), ["O", "O"])])
+        assert out[0][0] == ["Bistro", "cream"]
