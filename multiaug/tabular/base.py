@@ -14,8 +14,9 @@ another row gets that integer where float64 tells it apart from the column's oth
 outputs are rounded and *clipped* to their dtype's range (noise on a uint8 0 gives 0, never 255).
 
 Column names: an augmenter fitted on a DataFrame checks that later DataFrames bring the same columns
-in the same order, whatever the names (str, int, tuples of a MultiIndex...; see
-:meth:`TabularAugmenter._record_feature_names`).
+in the same order, whatever the names (str, int, tuples of a MultiIndex, floats, None, timestamps...;
+see :meth:`TabularAugmenter._record_feature_names`); ``save`` keeps them with their type
+(:mod:`multiaug.tabular.tagged`) and raises ``ValueError`` naming a name it cannot write exactly.
 
 Column kinds (DataFrames, and arrays/tensors through ``categorical_columns``):
 
@@ -28,6 +29,13 @@ Column kinds (DataFrames, and arrays/tensors through ``categorical_columns``):
   encoded to integer codes internally and flagged to the kernels, which never interpolate them:
   mixing takes the value of the side with the larger weight and noise leaves them unchanged. They are
   decoded back to their categories on output. Undeclared non-numeric columns raise ``TypeError``.
+  An ``object`` column is coded by value *and type* (``1``, ``True``, ``1.0``, ``Decimal(1)`` and
+  ``np.int64(1)``, which pandas' categories merge, are distinct categories with neighbouring codes):
+  a cell left as it was comes back as its own object, a cell copied from another row as a value of
+  that cell's type (see :func:`_object_categories`).
+
+A DataFrame's NumPy float, integer and bool columns are read and written as one block
+(:func:`_block_columns`); the other columns one at a time.
 
 Missing values: ``nan_policy="raise"`` (default) raises ``ValueError`` naming the columns with NaN;
 ``nan_policy="keep"`` lets NaN through: a cell where either side is NaN is not interpolated (it takes
@@ -49,6 +57,7 @@ keyword; a bare tensor given to ``sample`` without it has none).
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
 
@@ -61,6 +70,7 @@ from ..core.constraints import Options, Satisfies, SequenceOf
 from ..core.handlers import float_of_ints
 from ..core.hostreads import min_max
 from ..core.report import warn_user
+from .tagged import SUPPORTED, UnsupportedValue, from_json, to_json
 
 NAN_POLICIES = ("raise", "keep")
 
@@ -92,9 +102,12 @@ def _resolve_columns(spec: Any, columns: Sequence[Any] | None, n_cols: int, who:
         elif isinstance(c, (int, np.integer)) and not isinstance(c, bool) and -n_cols <= int(c) < n_cols:
             out.append(int(c) % n_cols)
         else:
+            hint = ("; x is an array or tensor, which carries no column names (a DataFrame's names do not "
+                    "travel with df.to_numpy() or token embeddings): give positions, or set_params("
+                    "categorical_columns=...) for this input") if cols is None and not isinstance(c, (int, np.integer)) else ""
             raise ValueError(
                 f"{who}: categorical_columns entry {c!r} is neither a column name nor a position of a table "
-                f"with {n_cols} columns"
+                f"with {n_cols} columns{hint}"
             )
     return sorted(set(out))
 
@@ -261,6 +274,21 @@ def _same_name(a: Any, b: Any) -> bool:
         return False
 
 
+#: a frame whose other columns are read one at a time reads its NumPy numeric columns as a block from
+#: this many on (below, the block's set-up and reassembly cost more than it saves: ~1 ms)
+_MIN_BLOCK = 8
+
+
+def _block_columns(dtypes: list, declared: set) -> np.ndarray:
+    """Positions of the DataFrame columns of NumPy float, integer and bool ``dtypes`` that
+    :meth:`TabularHandler.check` reads (and ``restore`` writes) as one block: all of them but bool
+    columns declared categorical (``check`` then leaves out 64-bit integer columns holding values
+    beyond float64's exact range, tracked column by column)."""
+    return np.asarray([j for j, dt in enumerate(dtypes)
+                       if isinstance(dt, np.dtype) and dt.kind in "fiub" and not (dt.kind == "b" and j in declared)],
+                      dtype=np.int64)
+
+
 def _check_not_empty(shape: tuple, who: str) -> None:
     if len(shape) >= 2 and shape[0] == 0:
         raise ValueError(f"{who}: 0 sample(s) (shape={tuple(shape)}) while a minimum of 1 is required.")
@@ -301,16 +329,112 @@ def _as_array(x: Any, who: str) -> np.ndarray:
     return x
 
 
+def _objects(values: Sequence[Any]) -> np.ndarray:
+    """A 1-D object array holding ``values`` as they are (tuples stay elements, not rows)."""
+    out = np.empty(len(values), dtype=object)
+    for i, v in enumerate(values):
+        out[i] = v
+    return out
+
+
+def _object_index(values: Sequence[Any]) -> Any:
+    """An object ``pandas.Index`` of ``values`` as they are (no dtype inference, tuples kept)."""
+    import pandas as pd
+
+    return pd.Index(_objects(values), dtype=object, tupleize_cols=False)
+
+
+def _plain_type(t: type) -> bool:
+    """Equal values of type ``t`` cannot be told apart (strings, integers, booleans, bytes), unlike
+    floats (``0.0``/``-0.0``), ``Decimal`` (``1.0``/``1``) or objects with other state."""
+    return t in (str, int, bool, bytes) or issubclass(t, (np.integer, np.bool_, np.str_, np.bytes_))
+
+
+def _object_categories(vals: np.ndarray) -> tuple[Any, np.ndarray, bool]:
+    """``(categories, codes, exact)`` of the cells ``vals`` (an object array) of an object column:
+    categories sorted where the values allow it (as ``astype("category")`` sorts them; ``-1`` codes a
+    missing cell). Python and pandas hash equal values of different types alike (``1``, ``True``,
+    ``1.0``, ``Decimal(1)``, ``np.int64(1)``), so where the column holds several types, a value of each
+    type is its own category (next to the equal values of the other types). ``exact``: the column holds
+    several types, or values of one type that may differ while equal (floats, Decimal...), so
+    :meth:`TabularHandler.restore` gives each unchanged cell its own object back. ``TypeError`` for
+    unhashable cells."""
+    import pandas as pd
+
+    types = set(map(type, vals))
+    if types == {int}:  # Python ints only: factorized as int64, as astype("category") does (faster)
+        try:
+            ints = vals.astype(np.int64)
+        except OverflowError:
+            pass
+        else:
+            codes, uniques = pd.factorize(ints, sort=True)
+            return pd.Index(uniques.astype(object), dtype=object), codes, False
+    try:
+        codes, uniques = pd.factorize(vals, sort=True)
+    except TypeError:  # values of several unorderable types: in order of appearance (as Categorical)
+        codes, uniques = pd.factorize(vals, sort=False)
+    miss = codes < 0
+    if miss.any():  # the types of the values, not of the missing markers (None, pd.NA, nan...)
+        held = types - {type(None), type(pd.NA), type(pd.NaT)}  # (always missing; a float may be NaN or not)
+        types = set(map(type, vals[~miss])) if len(held) > 1 else held
+    cats = pd.Index(uniques, dtype=object, tupleize_cols=False)
+    if len(types) <= 1:
+        return cats, codes, bool(types) and not _plain_type(next(iter(types)))
+    # several types: a category per (value, type); ordered by value, then by type in order of appearance
+    tcodes = pd.factorize(np.frompyfunc(type, 1, 1)(vals))[0]
+    keep = ~miss
+    pair = codes.astype(np.int64) * (int(tcodes.max()) + 1) + tcodes
+    uniq, first, inv = np.unique(pair[keep], return_index=True, return_inverse=True)
+    if len(uniq) == len(cats):  # no value shared by two types: the categories stand
+        return cats, codes, True
+    out = np.full(len(vals), -1, dtype=np.int64)
+    out[keep] = inv.reshape(-1)
+    return pd.Index(vals[keep][first], dtype=object, tupleize_cols=False), out, True
+
+
+def _codes_in(cats: Any, vals: np.ndarray) -> np.ndarray:
+    """Position in ``cats`` of each of ``vals`` (``-1`` where missing or absent). Where ``cats`` or
+    ``vals`` hold several types, a value matches only a category of its own type (``True`` is not the
+    category ``1``, see :func:`_object_categories`)."""
+    import pandas as pd
+
+    if cats.dtype != object and vals.dtype != object:
+        return cats.get_indexer(vals)
+    miss = pd.isna(vals)
+    held = vals[~miss] if miss.any() else vals
+    types = set(map(type, held)) | set(map(type, cats))
+    if len(types) <= 1 and cats.is_unique:
+        return cats.get_indexer(vals)
+    lookup: dict = {}
+    for i, c in enumerate(cats):
+        lookup.setdefault((type(c), c), i)
+    out = np.full(len(vals), -1, dtype=np.int64)
+    out[~miss] = [lookup.get((type(v), v), -1) for v in held]
+    return out
+
+
+def _categories_from_record(vals: list, fmt: list) -> Any:
+    """The categories (a ``pandas.Index``) of a record of ``categories_in_`` (see :func:`_categories_record`)."""
+    import pandas as pd
+
+    if not fmt:
+        return pd.Index(vals)
+    if fmt[0] == "tagged":
+        return _object_index([from_json(v) for v in vals])
+    if fmt[0] == "objects":
+        return _object_index(vals)
+    return pd.Index(vals).astype(fmt[0])
+
+
 def _fitted_categories(aug: Any) -> dict[int, Any]:
     """Column position -> ``pandas.Index`` of the categories that the augmenter (or those inside a
     composition) recorded at fit in ``categories_in_`` (augmenters whose kernels read category codes,
     see :attr:`TabularAugmenter.reads_category_codes`); ``ValueError`` when two of them disagree."""
-    import pandas as pd
-
     out: dict[int, Any] = {}
     seen: dict[int, tuple[str, list]] = {}
     for a, recorded in input_settings(aug, "categories_in_"):
-        for j, vals, *dtype in recorded or ():
+        for j, vals, *fmt in recorded or ():
             j, vals = int(j), list(vals)
             if j in seen and seen[j][1] != vals:
                 raise ValueError(
@@ -318,17 +442,31 @@ def _fitted_categories(aug: Any) -> dict[int, Any]:
                     f"of column {j} ({seen[j][1][:5]} vs {vals[:5]}); fit them on the same data"
                 )
             seen[j] = (type(a).__name__, vals)
-            out[j] = pd.Index(vals) if not dtype else pd.Index(vals).astype(dtype[0])
+            out[j] = _categories_from_record(vals, fmt)
     return out
 
 
+#: the categories an untagged record holds: JSON reads them back as they were
+_JSON_NATIVE = (str, int, bool, float)
+
+
 def _categories_record(j: int, cats: Any) -> list:
-    """The JSON-able record of the categories ``cats`` (a ``pandas.Index``) of column ``j`` kept in
-    ``categories_in_``: ``[j, values]``, or ``[j, values as str, dtype]`` for values JSON cannot hold
-    (dates and durations), read back with ``Index.astype(dtype)``."""
+    """The record of the categories ``cats`` (a ``pandas.Index``) of column ``j`` kept in
+    ``categories_in_``: ``[j, values]`` (values of one JSON type: str, int, bool or float), ``[j, values
+    as str, dtype]`` for dates and durations (read back with ``Index.astype(dtype)``), ``[j, tagged
+    values, "tagged"]`` for an object column's other values (several types, tuples, NumPy scalars,
+    Decimal...: :mod:`multiaug.tabular.tagged`), and ``[j, values, "objects"]`` for values that JSON
+    cannot carry (usable in memory; ``save`` refuses them, naming the column)."""
     import json
 
-    vals = list(cats.tolist())
+    vals = list(cats.tolist()) if cats.dtype != object else list(cats)
+    types = {type(v) for v in vals}
+    if cats.dtype == object and not (len(types) <= 1 and types <= set(_JSON_NATIVE)
+                                     and all(type(v) is not float or math.isfinite(v) for v in vals)):
+        try:
+            return [int(j), [to_json(v) for v in vals], "tagged"]
+        except UnsupportedValue:
+            return [int(j), vals, "objects"]
     try:
         json.dumps(vals, allow_nan=False)
     except (TypeError, ValueError):
@@ -342,9 +480,11 @@ def _code_as_fitted(col: Any, cats: Any, name: Any, who: str) -> tuple[Any, np.n
     import pandas as pd
 
     if isinstance(col.dtype, pd.CategoricalDtype):
-        idx = cats.get_indexer(col.cat.categories)
+        idx = _codes_in(cats, np.asarray(col.cat.categories, dtype=object) if cats.dtype == object else col.cat.categories)
         own = col.cat.codes.to_numpy()
-        codes = np.where(own >= 0, idx[own], -1)
+        codes = np.where(own >= 0, idx[own], -1) if len(idx) else np.full(len(own), -1)
+    elif pd.api.types.is_object_dtype(col.dtype) or cats.dtype == object:
+        codes = _codes_in(cats, col.to_numpy(dtype=object))
     else:
         codes = cats.get_indexer(col)
     unseen = (codes < 0) & col.notna().to_numpy()
@@ -388,7 +528,31 @@ class TabularHandler(TensorHandler):
             ctx = _Ctx("frame", columns=x.columns, index=x.index, dtypes=x.dtypes)
             bad, dates = [], []
             wide = False  # a column float32 cannot hold exactly (see below)
+            # columns of NumPy float/integer/bool dtypes are read as one block (a column at a time costs
+            # ~0.5 ms each: 40 ms a call for a 100-column frame, however few its rows)
+            dtypes = list(x.dtypes)
+            block = _block_columns(dtypes, declared)
+            if len(block) < (2 if len(block) == x.shape[1] else _MIN_BLOCK):
+                block = block[:0]  # (a few columns among others: column by column costs less than the block's set-up)
+            if len(block) == x.shape[1]:  # (into arr: C order, as column by column; the layout sets float sums)
+                arr[...] = x.to_numpy(dtype=np.float64)
+            elif len(block):
+                arr[:, block] = x.iloc[:, block].to_numpy(dtype=np.float64)
+            ints = block[[dtypes[j].kind in "iu" and dtypes[j].itemsize == 8 for j in block]] if len(block) else block
+            if len(ints):  # 64-bit integers beyond 2**53 (ids) are tracked column by column (|v| > 2**53 -> >= as a float)
+                sub = arr[:, ints]
+                big = ints[(sub.max(0) >= _F64_EXACT) | (sub.min(0) <= -_F64_EXACT)]
+                block = block[~np.isin(block, big)] if len(big) else block
+            if len(block):
+                ctx.extra["block"] = block
+                for dt in {dtypes[j] for j in block}:
+                    wide = wide or _needs_float64(dt)
+                hard.extend(int(j) for j in block if dtypes[j].kind == "b" or j in declared)
+            in_block = np.zeros(x.shape[1], dtype=bool)
+            in_block[block] = True
             for j, c in enumerate(x.columns):
+                if in_block[j]:
+                    continue
                 col = x.iloc[:, j]
                 dt = col.dtype
                 wide = wide or _needs_float64(dt)
@@ -398,17 +562,24 @@ class TabularHandler(TensorHandler):
                 if isinstance(dt, pd.CategoricalDtype) or (j in declared and not pd.api.types.is_numeric_dtype(dt)) or (
                     j in declared and (pd.api.types.is_bool_dtype(dt) or exact is not None)
                 ):
-                    if j in fitted_cats:  # coded as at fit, whatever categories this table holds
-                        cats, codes = _code_as_fitted(col, fitted_cats[j], c, who)
-                    else:
-                        try:
+                    obj = pd.api.types.is_object_dtype(dt)
+                    exact_cells = False
+                    try:
+                        if j in fitted_cats:  # coded as at fit, whatever categories this table holds
+                            cats, codes = _code_as_fitted(col, fitted_cats[j], c, who)
+                            exact_cells = obj
+                        elif obj:  # by value and type: 1, True and 1.0 are three categories
+                            cats, codes, exact_cells = _object_categories(col.to_numpy())
+                        else:
                             cat = col.astype("category") if not isinstance(dt, pd.CategoricalDtype) else col
-                        except TypeError as err:  # unhashable cells (lists, dicts) cannot be categories
-                            raise TypeError(
-                                f"{who}: categorical column {c!r} holds values that cannot be categories ({err}); "
-                                "expected hashable values (strings, numbers...): encode the column first"
-                            ) from None
-                        cats, codes = cat.cat.categories, cat.cat.codes.to_numpy()
+                            cats, codes = cat.cat.categories, cat.cat.codes.to_numpy()
+                    except TypeError as err:  # unhashable cells (lists, dicts) cannot be categories
+                        raise TypeError(
+                            f"{who}: categorical column {c!r} holds values that cannot be categories ({err}); "
+                            "expected hashable values (strings, numbers...): encode the column first"
+                        ) from None
+                    if exact_cells:  # restore gives each cell left as it was its own object back
+                        ctx.extra.setdefault("objects", {})[j] = (col.to_numpy(), np.asarray(codes, dtype=np.int64))
                     miss = codes < 0  # missing cells (a category not seen in fit raised above)
                     codes = codes.astype(np.float64)
                     codes[miss] = np.nan
@@ -552,7 +723,7 @@ class TabularHandler(TensorHandler):
         """The context restoring a batch whose row ``i`` comes from input row ``rows[i]`` (class
         balancing, redraws): integers float64 cannot hold and missing markers are put back from the
         right rows."""
-        if not (ctx.extra.get("exact") or ctx.extra.get("missing")):
+        if not (ctx.extra.get("exact") or ctx.extra.get("missing") or ctx.extra.get("objects")):
             return ctx
         import dataclasses
 
@@ -633,6 +804,29 @@ class TabularHandler(TensorHandler):
             vals[rows[kind == k]] = m
         return vals
 
+    def _object_cells(self, ctx: _Ctx, j: int, cats: Any, codes: np.ndarray, v: np.ndarray, nan: np.ndarray) -> np.ndarray:
+        """The cells (a fresh object array) of output object column ``j`` from its category ``codes``
+        (``-1``: missing): a cell whose category is that of the cell its row comes from gets that cell's
+        own object back where the column needs it (see :func:`_object_categories`), others the first
+        cell of their category (its value and type); a missing cell gets its marker back."""
+        has = codes >= 0
+        if len(cats):
+            out = np.asarray(cats, dtype=object).take(np.where(has, codes, 0))
+        else:
+            out = np.empty(len(codes), dtype=object)
+        objs = (ctx.extra.get("objects") or {}).get(j)
+        if objs is not None:
+            cells, codes_in = objs
+            src = self._source_rows(ctx, len(codes))
+            if src is not None:
+                same = has & (codes == codes_in[src])
+                out[same] = cells[src[same]]
+        if nan.any():
+            if j in (ctx.extra.get("missing") or {}):
+                return self._with_markers(ctx, j, out, v, nan)
+            out[nan] = np.nan
+        return out
+
     def restore(self, x: torch.Tensor, ctx: _Ctx) -> Any:
         if ctx.kind == "tensor":
             dt = ctx.torch_dtype
@@ -668,23 +862,33 @@ class TabularHandler(TensorHandler):
 
         data = {}
         exact = ctx.extra.get("exact") or {}
-        missing = ctx.extra.get("missing") or {}
         src = self._source_rows(ctx, arr.shape[0]) if exact else None
-        for j, dt in enumerate(ctx.dtypes):
+        blocks, rest = self._restore_block(arr, ctx)
+        for j in rest:
+            dt = ctx.dtypes.iloc[j]
             v = arr[:, j].astype(np.float64)
             nan = np.isnan(v)
             if j in ctx.categories:
                 cats = ctx.categories[j]
                 codes = np.where(nan, -1, np.rint(np.nan_to_num(v, nan=-1.0))).astype(np.int64)
-                s = pd.Series(pd.Categorical.from_codes(codes, categories=cats))
+                if pd.api.types.is_object_dtype(dt):
+                    data[j] = pd.Series(self._object_cells(ctx, j, cats, codes, v, nan), dtype=object, copy=False)
+                    continue
+                if cats.is_unique:
+                    s = pd.Series(pd.Categorical.from_codes(codes, categories=cats))
+                else:  # an object column's categories at fit (1 and True: see _object_categories)
+                    s = pd.Series(self._object_cells(ctx, j, cats, codes, v, nan), dtype=object, copy=False)
                 if isinstance(dt, pd.CategoricalDtype):  # the input's own categories (coded with the fitted ones)
                     data[j] = s if s.dtype == dt else s.astype(dt)
-                elif j in missing and nan.any():  # object column: each missing cell gets its own marker back
-                    data[j] = pd.Series(self._with_markers(ctx, j, s.astype(object).to_numpy(copy=True), v, nan), dtype=object)
                 else:
-                    data[j] = s.astype(object if pd.api.types.is_object_dtype(dt) else dt)
+                    data[j] = s.astype(dt)
             elif pd.api.types.is_bool_dtype(dt):
-                data[j] = pd.Series(v >= 0.5).astype(dt) if not nan.any() else pd.Series(np.where(nan, None, v >= 0.5), dtype="boolean")
+                if not nan.any():
+                    data[j] = pd.Series(v >= 0.5).astype(dt)
+                else:  # a nullable dtype keeps its own kind (bool[pyarrow] too), a NumPy bool becomes "boolean"
+                    data[j] = pd.Series(np.where(nan, None, v >= 0.5), dtype="boolean")
+                    if not isinstance(dt, np.dtype):
+                        data[j] = data[j].astype(dt)
             elif pd.api.types.is_integer_dtype(dt):
                 ints = _to_int(v, np.dtype(getattr(dt, "numpy_dtype", dt)))  # clipped: no wrap-around
                 if j in exact:  # integers beyond 2**53: the exact input values where unchanged
@@ -694,11 +898,48 @@ class TabularHandler(TensorHandler):
                 data[j] = r.astype(dt) if not nan.any() else r.astype(_nullable_int(dt)).mask(nan)
             else:
                 data[j] = pd.Series(v).astype(dt)
-        df = pd.concat([data[j] for j in range(len(ctx.columns))], axis=1)
+        if not blocks:
+            df = pd.concat([data[j] for j in range(len(ctx.columns))], axis=1)
+        else:  # the blocks and the other columns, put back in their places
+            parts = [pd.DataFrame(vals, columns=pos, copy=False) for pos, vals in blocks]
+            if rest:
+                parts.append(pd.concat([data[j] for j in rest], axis=1, ignore_index=True).set_axis(rest, axis=1))
+            df = pd.concat(parts, axis=1)
+            order = np.argsort(np.asarray(df.columns, dtype=np.int64), kind="stable")
+            if (order != np.arange(len(order))).any():
+                df = df.iloc[:, order]
         df.columns = ctx.columns
         if len(df) == len(ctx.index):
             df.index = ctx.index
         return df
+
+    @staticmethod
+    def _restore_block(arr: np.ndarray, ctx: _Ctx) -> tuple[list, list[int]]:
+        """The columns :meth:`check` read as one block (:func:`_block_columns`), restored a dtype at a
+        time: ``([(positions, 2-D values of that dtype)...], positions of the other columns)``. Float
+        columns are cast, integer columns rounded and clipped (:func:`_to_int`), bool columns
+        thresholded, as column by column; an integer or bool column holding NaN (``nan_policy="keep"``)
+        is left to the column-by-column path (it becomes a nullable dtype)."""
+        block = ctx.extra.get("block")
+        if block is None or not len(block):
+            return [], list(range(len(ctx.dtypes)))
+        dtypes = ctx.dtypes.iloc[block]
+        out, rest = [], sorted(set(range(len(ctx.dtypes))) - set(block.tolist()))
+        for dt in dict.fromkeys(dtypes):
+            pos = block[(dtypes == dt).to_numpy()]
+            # one row per column (k, N), C order: each column contiguous, as column by column (pandas
+            # keeps a block as such; its layout sets the last bits of sums over it)
+            v = arr.T[pos]
+            if dt.kind == "f":  # (float32 -> dt gives the values of float32 -> float64 -> dt)
+                out.append((pos, v.astype(dt, copy=False).T))
+                continue
+            nan = np.isnan(v).any(1)
+            if nan.any():
+                rest.extend(pos[nan].tolist())
+                pos, v = pos[~nan], v[~nan]
+            if len(pos):
+                out.append((pos, (v >= 0.5 if dt.kind == "b" else _to_int(v.astype(np.float64, copy=False), dt)).T))
+        return out, sorted(rest)
 
     def inputs(self, ctx: _Ctx) -> dict[str, Any]:
         """The ``hard`` column mask found by :meth:`check` travels to ``sample``."""
@@ -713,6 +954,18 @@ class TabularHandler(TensorHandler):
 
 
 register_modality(TabularHandler())
+
+
+#: the key of the tagged column names in the fitted metadata (not an attribute: ``_columns_in``)
+_NAMES_KEY = "_columns_in"
+
+
+def _taggable(v: Any) -> bool:
+    try:
+        to_json(v)
+    except UnsupportedValue:
+        return False
+    return True
 
 
 class TabularAugmenter(Augmenter):
@@ -764,13 +1017,13 @@ class TabularAugmenter(Augmenter):
         """End of a successful ``fit``: a DataFrame's column names. Fitted state is per column, so later
         calls must bring the same columns in the same order (:meth:`_check_feature_names`). Names that
         are all str or int are ``feature_names_in_`` (scikit-learn's, saved with the augmenter); other
-        names (tuples of a MultiIndex, floats...) are checked all the same, but only by this instance
-        (``save`` does not keep them)."""
+        names (tuples of a MultiIndex, floats, None, timestamps...) are checked all the same and saved
+        with a type tag (:meth:`fitted_state`)."""
         cols = _frame_columns(X)
         if cols is not None and "_columns_in" not in self.__dict__:
             self.__dict__["_columns_in"] = cols
         if (cols is not None and "feature_names_in_" not in self.__dict__
-                and all(isinstance(c, (str, int)) and not isinstance(c, bool) for c in cols)):
+                and all(type(c) in (str, int) for c in cols)):
             self.feature_names_in_ = list(cols)
         shape = getattr(X, "shape", None)
         if shape is not None and len(shape) == 2:  # the width get_feature_names_out names (x0, x1, ...)
@@ -799,6 +1052,49 @@ class TabularAugmenter(Augmenter):
             f"{type(self).__name__}: {arg} has columns {names} but the augmenter was fitted on "
             f"{fitted} ({what}); fitted statistics are per column, so pass {hint} or refit"
         )
+
+    # ---- saving: column names other than str/int, categories JSON cannot carry ------------------------
+
+    def fitted_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
+        """The fitted state (see :meth:`multiaug.core.Augmenter.fitted_state`) plus, when the fit saw
+        column names other than all str/int (which ``feature_names_in_`` holds), those names with a
+        type tag (:mod:`multiaug.tabular.tagged`), so that a loaded copy checks them as this one does.
+        A name or a category of ``categories_in_`` that cannot be written exactly raises
+        ``ValueError`` naming it (nothing is saved with a name lost or changed)."""
+        who = type(self).__name__
+        names = self.__dict__.get("_columns_in")
+        for j, vals, *fmt in self.__dict__.get("categories_in_") or ():
+            if fmt and fmt[0] == "objects":
+                bad = next((v for v in vals if not _taggable(v)), vals[0])
+                name = names[int(j)] if names is not None and int(j) < len(names) else int(j)
+                raise ValueError(
+                    f"{who}: cannot save the categories of column {name!r}: it holds {bad!r} "
+                    f"({type(bad).__module__}.{type(bad).__qualname__}), which save cannot write exactly "
+                    f"(supported: {SUPPORTED}); encode the column first (e.g. as strings) and refit"
+                )
+        tensors, meta = super().fitted_state()
+        if names is not None and "feature_names_in_" not in self.__dict__:
+            tagged = []
+            for name in names:
+                try:
+                    tagged.append(to_json(name))
+                except UnsupportedValue as err:
+                    raise ValueError(
+                        f"{who}: cannot save the column name {name!r}: {err} cannot be written exactly (supported "
+                        f"column names: {SUPPORTED}); rename the columns (e.g. df.columns = [str(c) for c in "
+                        "df.columns]) and refit"
+                    ) from None
+            meta[_NAMES_KEY] = {"names": tagged}
+        return tensors, meta
+
+    def load_fitted_state(self, tensors: dict[str, torch.Tensor], meta: dict[str, Any]) -> None:
+        """Restore what :meth:`fitted_state` returned, tagged column names included."""
+        record = meta.get(_NAMES_KEY)
+        super().load_fitted_state(tensors, {k: v for k, v in meta.items() if k != _NAMES_KEY})
+        if record is not None:
+            self.__dict__["_columns_in"] = [from_json(c) for c in record["names"]]
+        elif "feature_names_in_" in meta:  # (names of another fit must not linger)
+            self.__dict__["_columns_in"] = list(self.feature_names_in_)
 
     def _hard_columns(self, x: torch.Tensor) -> torch.Tensor:
         """Boolean ``(F,)``: columns of the table last converted by this augmenter that the kernels must

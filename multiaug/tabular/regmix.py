@@ -59,6 +59,7 @@ from ..core import Params
 from ..core.constraints import Boolean, Integral, Interval, Options, Real, SequenceOf
 from ..registry import register
 from . import functional as F
+from .base import _codes_in
 from .mixup import MixingAugmenter
 
 _MAX_POLICY_ROWS = 4096
@@ -78,26 +79,30 @@ def _policy(n_in: int, hidden: int, n_out: int) -> nn.Module:
 
 
 def _in_categories_of(X_val: Any, categories: dict, columns: Any) -> Any:
-    """``X_val`` (a DataFrame) with its categorical columns in ``categories`` (position -> categories,
-    those the conversion of ``X``, with ``columns``, found), so that both are coded alike; a category
-    ``X`` lacks raises ``ValueError`` naming the column. Anything else is returned as it is."""
+    """``X_val`` (a DataFrame) checked against the categories of ``X`` (``categories``: position ->
+    categories, those the conversion of ``X``, with ``columns``, found): a category ``X`` lacks raises
+    ``ValueError`` naming the column. Its conversion then codes it with them (``categories_in_``, recorded
+    from ``X`` before ``X_val`` is read), so that both are coded alike. Anything else is returned as it is."""
     if not categories or columns is None or not hasattr(X_val, "iloc"):
         return X_val
     if X_val.ndim != 2 or X_val.shape[1] != len(columns):
         return X_val  # the column count check that follows names the problem
     import pandas as pd
 
-    X_val = X_val.copy(deep=False)
     for j, cats in categories.items():
         col = X_val.iloc[:, j]
-        coded = pd.Categorical(col, categories=cats)
-        unseen = col[np.asarray(pd.isna(coded)) & np.asarray(col.notna())]
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            own = col.cat.codes.to_numpy()
+            idx = _codes_in(cats, np.asarray(col.cat.categories, dtype=object))
+            codes = np.where(own >= 0, idx[own], -1) if len(idx) else np.full(len(own), -1)
+        else:
+            codes = _codes_in(cats, col.to_numpy(dtype=object))
+        unseen = col[(codes < 0) & col.notna().to_numpy()]
         if len(unseen):
             raise ValueError(
                 f"RegMix.fit: X_val column {columns[j]!r} holds categories not seen in X: "
                 f"{list(dict.fromkeys(unseen.tolist()))[:5]}; X and X_val must share their categories"
             )
-        X_val.isetitem(j, coded)
     return X_val
 
 
@@ -235,8 +240,8 @@ class RegMix(MixingAugmenter):
             if y_val is None:
                 raise ValueError("RegMix.fit: X_val given without y_val")
             self._check_feature_names(X_val, "X_val")
-            # X_val's categorical columns coded with X's categories, as its conversion above found
-            # them (X_val's own would shift the codes wherever X_val lacks a category of X)
+            # X_val's categorical columns are coded with X's categories (categories_in_, recorded from X
+            # above; X_val's own would shift the codes wherever X_val lacks a category of X)
             cats = self.__dict__.get("_fit_categories") or {}
             xv, _ = self.handler.check(_in_categories_of(X_val, cats, getattr(X, "columns", None)), self)
             if xv.shape[1] != x.shape[1]:

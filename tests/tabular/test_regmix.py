@@ -232,3 +232,81 @@ def test_categories_json_cannot_hold_are_saved_as_text_with_their_dtype(tmp_path
     batch = batch.assign(d=batch["d"].cat.remove_unused_categories())
     assert torch.equal(back._to_internal(batch)[0], aug._to_internal(batch)[0])
     assert back(batch)["d"].dtype == batch["d"].dtype
+
+
+@pytest.mark.parametrize("cells", [
+    ["1.5", "2.5"],  # (plain strings: the record stays [position, values])
+    [__import__("decimal").Decimal("1.5"), __import__("decimal").Decimal("2.5")],
+    [(1, 2), (3, 4)],
+    [np.int64(1), np.int64(2)],
+    [1, True],
+    [0, False, 0.0],
+])
+def test_object_categories_json_cannot_hold_as_they_are_survive_fit_and_save(tmp_path, cells):
+    """categories_in_ wrote Decimal values as strings (the fitted augmenter then refused its own data),
+    tuples as lists (unhashable: a crash), NumPy scalars as Python ones, and 1/True as one category."""
+    pd = pytest.importorskip("pandas")
+    g = np.random.default_rng(0)
+    n = 12 * len(cells)
+    X = pd.DataFrame({"a": g.normal(size=n), "c": pd.Series(cells * 12, dtype=object)})
+    y = g.normal(size=n)
+    aug = RegMix(seed=0, categorical_columns=["c"], **SMALL).fit(X, y)
+    assert len(aug.categories_in_[0][1]) == len(cells)
+    aug.save(tmp_path / "rm")
+    back = multiaug.load(tmp_path / "rm")
+    assert back.categories_in_ == aug.categories_in_
+    for a in (aug, back):
+        xi = a._to_internal(X)[0]
+        assert sorted(set(xi[:, 1].tolist())) == [float(k) for k in range(len(cells))]
+        out = a(X, y)[0]
+        assert {(type(v), v) for v in out["c"]} <= {(type(v), v) for v in cells}
+    # a value of another type is not a fitted category, even where it equals one
+    other = {str: 1.5, tuple: "x"}.get(type(cells[0]), "1")
+    with pytest.raises(ValueError, match="categories not seen in fit"):
+        aug(X.assign(c=pd.Series([other] * n, dtype=object)), y)
+
+
+def test_x_val_is_coded_with_the_object_categories_of_x():
+    pd = pytest.importorskip("pandas")
+    g = np.random.default_rng(0)
+    X = pd.DataFrame({"a": g.normal(size=40), "c": pd.Series([1, True, 1.0, "s"] * 10, dtype=object)})
+    y = g.normal(size=40)
+    aug = RegMix(seed=0, categorical_columns=["c"], **SMALL)
+    aug.fit(X, y, X_val=X.iloc[:8], y_val=y[:8])  # X_val's 1, True and 1.0 are X's three categories
+    with pytest.raises(ValueError, match=r"X_val column 'c' holds categories not seen in X: \[False\]"):
+        aug.fit(X, y, X_val=X.iloc[:8].assign(c=pd.Series([False] * 8, dtype=object)), y_val=y[:8])
+
+
+def test_unsavable_object_categories_work_in_memory_and_save_names_the_column(tmp_path):
+    pd = pytest.importorskip("pandas")
+
+    class Tag:
+        def __init__(self, k):
+            self.k = k
+
+        def __eq__(self, other):
+            return isinstance(other, Tag) and other.k == self.k
+
+        def __hash__(self):
+            return hash(self.k)
+
+        def __repr__(self):
+            return f"Tag({self.k})"
+
+    g = np.random.default_rng(0)
+    X = pd.DataFrame({"a": g.normal(size=20), "c": pd.Series([Tag(1), Tag(2)] * 10, dtype=object)})
+    y = g.normal(size=20)
+    aug = RegMix(seed=0, categorical_columns=["c"], **SMALL).fit(X, y)
+    assert set(aug(X, y)[0]["c"]) <= {Tag(1), Tag(2)}
+    with pytest.raises(ValueError, match=r"cannot save the categories of column 'c': it holds Tag\(1\)"):
+        aug.save(tmp_path / "rm")
+
+
+def test_categories_of_a_mixed_object_column_code_a_string_column_of_the_same_values():
+    pd = pytest.importorskip("pandas")
+    g = np.random.default_rng(0)
+    X = pd.DataFrame({"a": g.normal(size=40), "c": pd.Series([1, True, "x", "y"] * 10, dtype=object)})
+    y = g.normal(size=40)
+    aug = RegMix(seed=0, categorical_columns=["c"], **SMALL).fit(X, y)
+    out = aug(X.assign(c=pd.Series(["x", "y"] * 20, dtype="str")), y)[0]
+    assert str(out["c"].dtype) == "str" and set(out["c"]) <= {"x", "y"}
