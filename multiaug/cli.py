@@ -327,6 +327,9 @@ def augment_cmd(input_path, output_path, augmenter, params, config, load, save_d
     save_problem = save_dir_error(save_dir, f"--save {save_dir!r}") if save_dir else None
     if save_problem:
         raise UserError(save_problem)
+    if save_dir and Path(save_dir).resolve() == Path(str(output_path).rstrip("/") or ".").resolve():
+        # found only after the run otherwise (the output is a file by then)
+        raise UserError(f"--save {save_dir!r} is the output path; the saved augmenter is a directory of its own")
     if threads is not None:
         if threads < 1:
             raise UserError(f"--threads: expected a positive number of threads, got {threads}")
@@ -459,11 +462,13 @@ def _labelled_input(aug, mio, input_path, column, label_column, feature_columns)
             raise UserError("--consistency-model needs --label-column (the labels the model checks)")
         df = mio.read_table(input_path, text_columns=[column] if aug.modality == "text" and column else None)
         if label_column not in df.columns:
-            raise UserError(f"--label-column {label_column!r} is not in the input; columns are {list(df.columns)}")
+            raise UserError(f"--label-column {label_column!r} is not in the input{mio.column_hint([label_column], df.columns)}; "
+                            f"columns are {list(df.columns)}")
         y = _label_array(df[label_column])
         if aug.modality == "text":
             if not column or column not in df.columns:
-                raise UserError("--column is required for text augmenters (the column that holds the text)")
+                raise UserError("--column is required for text augmenters (the column that holds the text); "
+                                f"columns are {list(df.columns)}")
             return df[column].tolist(), y
         return _feature_frame(df, label_column, feature_columns), y
     if kind == "array":
@@ -500,7 +505,8 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         need = [label_column] + ([column] if column else []) + (feats or []) + ([groups_column] if groups_column else [])
         missing = [c for c in need if c not in df.columns]
         if missing:
-            raise UserError(f"column(s) {missing} not in {input_path!r}; it has {list(df.columns)}")
+            raise UserError(f"column(s) {missing} not in {input_path!r}{mio.column_hint(missing, df.columns)}; it has "
+                            f"{list(df.columns)}")
         if groups_column is not None and (groups_column == label_column or (feats and groups_column in feats)):
             raise UserError(f"--groups-column {groups_column!r} is also the label or a feature column; the group ids "
                             "decide the splits only")
@@ -686,7 +692,7 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, g
     if config is None:
         raise UserError("the best augmenter has no registry name; it cannot be written as a config")
     text = yaml.safe_dump(config, sort_keys=False) if out.suffix.lower() in (".yaml", ".yml") else json.dumps(config, indent=2) + "\n"
-    out.write_text(text)
+    out.write_text(text, encoding="utf-8")
     row = next((r for r in res.summary() if r["candidate"] == s.best_params_ != "none"), None)
     caveat = ""
     if row is not None and not row["ci_low"] > 0:  # an interval reaching 0 (or undefined) is no demonstrated gain
@@ -789,8 +795,6 @@ def main(argv: list[str] | None = None) -> None:
     """Entry point: user errors become one line on stderr and exit code 2."""
     import warnings
 
-    from sklearn.exceptions import NotFittedError
-
     previous = previous_int = None
     _SIGNALS["sigint"] = False
     _WARNINGS["seen"], _WARNINGS["hidden"] = set(), 0
@@ -821,7 +825,8 @@ def main(argv: list[str] | None = None) -> None:
         if _SIGNALS["sigint"]:  # an interrupt that C code turned into another exception
             click.echo("multiaug: interrupted; no output written", err=True)
             sys.exit(130)
-        if isinstance(e, (ValueError, TypeError, OSError, NotFittedError, ImportError)):
+        # (scikit-learn's NotFittedError is a ValueError: not imported here, which would cost every --help seconds)
+        if isinstance(e, (ValueError, TypeError, OSError, ImportError)):
             msg = _one_line(e)
         elif _is_arrow_error(e):  # every pyarrow error class, NotImplementedError-based ones included
             msg = f"{_one_line(e)} (pyarrow {type(e).__name__})"

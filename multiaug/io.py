@@ -8,7 +8,8 @@ table         .csv .jsonl .parquet    text (one column holds the text) and tabul
 array         .npy .npz               time series (N, C, T) or (N, T); ``.npy`` is memory-mapped;
                                       ``.npz`` holds ``x`` (or ``X``), optionally ``y`` and other
                                       arrays (:func:`read_arrays`)
-graph         .pt                     PyG graphs: a ``Data``, a list of them, or dicts of tensors;
+graph         .pt                     PyG graphs: a ``Data``, a list of them, dicts of tensors, or
+                                      a PyG ``InMemoryDataset`` file (``processed/data.pt``);
                                       loaded with ``torch.load(weights_only=True)`` (no pickle)
 table         .conll .bio .iob        tagged sentences (NER): one token per line, its tag in the last
                                       column, a blank line between sentences; read as a table with one
@@ -52,6 +53,21 @@ TABLE_SUFFIXES = (".csv", ".jsonl", ".parquet") + CONLL_SUFFIXES
 ARRAY_SUFFIXES = (".npy", ".npz")
 GRAPH_SUFFIXES = (".pt",)
 ALL_SUFFIXES = TABLE_SUFFIXES + ARRAY_SUFFIXES + GRAPH_SUFFIXES
+#: formats that are not read, with what to write instead
+_OTHER_FORMATS = {
+    ".json": " (a JSON file: write one object per line as .jsonl, e.g. pandas' to_json(path, orient='records', "
+             "lines=True))",
+    ".ndjson": " (newline-delimited JSON: rename it .jsonl)",
+    ".tsv": " (tab-separated: convert it to comma-separated .csv, e.g. pandas.read_csv(path, sep='\\t').to_csv(new, "
+            "index=False))",
+    ".xlsx": " (a spreadsheet: save it as .csv)",
+    ".xls": " (a spreadsheet: save it as .csv)",
+    ".pth": " (a torch file: graphs are read from .pt; rename it .pt)",
+    ".pkl": " (pickles are never read: they can run code)",
+    ".pickle": " (pickles are never read: they can run code)",
+}
+#: compressed files (``data.csv.gz``): refused with the command that decompresses them
+COMPRESSED_SUFFIXES = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k", ".zst": "unzstd", ".zip": "unzip"}
 
 
 def kind_of(path: str | os.PathLike, argname: str = "path") -> str:
@@ -63,7 +79,15 @@ def kind_of(path: str | os.PathLike, argname: str = "path") -> str:
         return "array"
     if suffix in GRAPH_SUFFIXES:
         return "graph"
-    raise ValueError(f"{argname} {str(path)!r}: unsupported file type {suffix or '(none)'!r}; expected one of {', '.join(ALL_SUFFIXES)}")
+    inner = Path(Path(path).stem).suffix.lower()
+    if suffix in COMPRESSED_SUFFIXES and inner in ALL_SUFFIXES:
+        todo = (f"write {Path(path).stem!r} and compress it afterwards" if argname.startswith("output")
+                else f"decompress it first ({COMPRESSED_SUFFIXES[suffix]} {Path(path).name})")
+        raise ValueError(f"{argname} {str(path)!r}: a compressed {inner} file ({suffix}); multiaug reads and writes "
+                         f"uncompressed files: {todo}")
+    hint = _OTHER_FORMATS.get(suffix, "")
+    raise ValueError(f"{argname} {str(path)!r}: unsupported file type {suffix or '(none)'!r}; expected one of "
+                     f"{', '.join(ALL_SUFFIXES)}{hint}")
 
 
 def check_input(path: str | os.PathLike) -> Path:
@@ -109,14 +133,17 @@ def check_output(path: str | os.PathLike, input_path: str | os.PathLike | None =
         return out
     if inp is not None and _same_path(out, inp):
         raise ValueError(f"output {str(out)!r} is the input file; refusing to overwrite the input")
+    if out.is_dir():  # before the exists check: --overwrite would not help (and must not seem to)
+        raise ValueError(f"output {str(out)!r} is a directory; expected a file path such as "
+                         f"{str(out / ('augmented' + (inp.suffix if inp is not None else '.csv')))!r}")
     if out.exists() and not overwrite:
         raise ValueError(f"output {str(out)!r} already exists; pass --overwrite to replace it")
-    if out.is_dir():
-        raise ValueError(f"output {str(out)!r} is a directory; expected a file path")
     kin = None if inp is None else kind_of(inp, "input")
     kout = kind_of(out, "output")
     if kin is not None and kin != kout:
-        raise ValueError(f"output {str(out)!r}: a {kin} input ({inp.suffix}) needs a {kin} output, got {out.suffix!r}")
+        article = "an" if kin == "array" else "a"
+        raise ValueError(f"output {str(out)!r}: {article} {kin} input ({inp.suffix}) needs {article} {kin} output, got "
+                         f"{out.suffix!r} (expected {', '.join(s for s in ALL_SUFFIXES if kind_of('x' + s) == kin)})")
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.exists():
         raise FileNotFoundError(f"output folder {str(folder)!r} does not exist")
@@ -221,6 +248,24 @@ def _long_csv_row(p: Path, ncols: int) -> tuple[int, int] | None:
     return None
 
 
+def _unclosed_quote_line(p: Path) -> int | None:
+    """The line where the csv record holding a quote that is never closed starts (the last record:
+    it runs to the end of the file), or None."""
+    import csv
+
+    start = None
+    with open(p, encoding="utf-8", errors="replace", newline="") as fh:
+        reader = csv.reader(fh)
+        begin = 1
+        try:
+            for _ in reader:
+                start = begin
+                begin = reader.line_num + 1
+        except csv.Error:
+            return begin
+    return start
+
+
 def _too_many_fields(p: Path, line: int | None, fields: int | None, ncols: int) -> ValueError:
     where = f", line {line}" if line is not None else ""
     got = f"{fields} fields" if fields is not None else "a row has more fields"
@@ -305,6 +350,23 @@ def default_feature_columns(columns: Sequence, label_column: str | None, exclude
     return feats, [c for c in columns if c in unnamed and c != label_column]
 
 
+def column_hint(names: Sequence, columns: Sequence) -> str:
+    """`` (did you mean 'Text'?)`` for the first of ``names`` (options naming columns the table lacks)
+    that matches a column but for case or surrounding spaces (`` text `` in a header written
+    ``text , label``), or is close to one; else ``""``."""
+    import difflib
+
+    cols = [c for c in columns if isinstance(c, str)]
+    for n in names:
+        if not isinstance(n, str):
+            continue
+        same = [c for c in cols if c.strip().casefold() == n.strip().casefold()]
+        close = same or difflib.get_close_matches(n, cols, n=1, cutoff=0.75)
+        if close:
+            return f" (did you mean {close[0]!r}?)"
+    return ""
+
+
 def unnamed_note(skipped: Sequence) -> str:
     return (f"column(s) {list(skipped)} have no name in the file (a DataFrame index written by to_csv?): passed "
             "through, not used as features; name them with --columns to use them")
@@ -350,6 +412,12 @@ def _csv_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_col
                 found = _long_csv_row(p, len(header))
                 raise _too_many_fields(p, *(found or (None, None)), len(header)) from None
             except pd.errors.ParserError as e:
+                if "EOF inside string" in str(e):  # pandas counts records, not lines, and says nothing of quotes
+                    line = _unclosed_quote_line(p)
+                    where = f", line {line}" if line is not None else ""
+                    raise ValueError(f"input {str(p)!r}{where}: a quoted field (\") is never closed, so the rest of the "
+                                     "file would be one cell; close the quote, or double a quote inside a quoted field "
+                                     "(\"\")") from None
                 m = _CSV_FIELDS.search(str(e))
                 if m:
                     # pandas counts records, not lines (a quoted field may span lines): find the physical line
@@ -460,6 +528,7 @@ def _parquet_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
         raise err
     names = set(pf.schema_arrow.names)
     text = [c for c in text_columns if c in names]
+    _warn_metadata_index(p, pf.schema_arrow)
 
     def to_text(arr):
         t = arr.type
@@ -480,7 +549,26 @@ def _parquet_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
         if text:
             b = pa.RecordBatch.from_arrays([to_text(b.column(n)) if n in text else b.column(n) for n in b.schema.names],
                               names=b.schema.names)
-        yield b.to_pandas(types_mapper=mapper.get)
+        # integer_object_nulls: integers inside list/struct cells stay integers next to a null (top-level
+        # integer columns are mapped to nullable types above; this only reaches nested values)
+        yield b.to_pandas(types_mapper=mapper.get, integer_object_nulls=True)
+
+
+def _warn_metadata_index(p: Path, schema: Any) -> None:
+    """Warn that a named pandas ``RangeIndex`` (kept by ``DataFrame.to_parquet`` as metadata only, not
+    as a column) is not read: it would otherwise vanish from the output without a word (an index held
+    as a column is read as one)."""
+    import warnings
+
+    try:
+        meta = json.loads((schema.metadata or {}).get(b"pandas", b"{}"))
+    except ValueError:
+        return
+    for ix in meta.get("index_columns") or []:
+        if isinstance(ix, dict) and ix.get("kind") == "range" and ix.get("name") is not None:
+            warnings.warn(f"input {str(p)!r}: its pandas index {ix['name']!r} (a range kept as metadata, not a column) "
+                          "is not read and not written to the output; save the frame with reset_index() to keep it",
+                          stacklevel=3)
 
 
 def _nullable_pandas_types() -> dict:
@@ -790,8 +878,12 @@ class TableWriter:
     a batch whose values cannot share a type with the earlier ones (text after numbers, say) is a
     one-line ``ValueError`` naming the column and the batch."""
 
-    def __init__(self, path: str | os.PathLike, fmt: str | None = None):
+    def __init__(self, path: str | os.PathLike, fmt: str | None = None, like: Any = None):
         self.path = Path(path)
+        #: parquet: the input's Arrow schema; a nested column (list, struct, map) of the same name is
+        #: written with its type there (pandas holds such cells as Python objects, and Arrow's inference
+        #: from them loses a child type: a child that is null in every row of a batch, ...)
+        self._like = {} if like is None else {f.name: f.type for f in like if _is_nested_type(f.type)}
         self.fmt = (fmt or self.path.suffix).lower().lstrip(".")
         if self.fmt in ("bio", "iob"):
             self.fmt = "conll"
@@ -874,6 +966,8 @@ class TableWriter:
             what = f"column {bad!r}: " if bad is not None else ""
             raise ValueError(f"output {what}{self._where(len(df))}: cannot convert to parquet: {_arrow_message(e)}"
                              + (" (a parquet column has one type)" if bad is not None else "")) from None
+        if self._like:
+            table = self._as_input_types(table)
         if self._writer is None:
             self._schema = table.schema
             self._writer = pq.ParquetWriter(self.path, self._schema)
@@ -897,6 +991,19 @@ class TableWriter:
         self._writer.write_table(table)
         for f in self._schema:
             self._all_null[f.name] = self._all_null[f.name] and _is_all_null(table.column(f.name))
+
+    def _as_input_types(self, table: Any) -> Any:
+        """``table`` with each nested column that the input has under the same name in the input's type
+        (when its values fit it: an augmenter may have written something else there)."""
+        import pyarrow as pa
+
+        for i, name in enumerate(table.column_names):
+            want = self._like.get(name)
+            if want is None or table.schema.field(i).type == want:
+                continue
+            with contextlib.suppress(pa.ArrowException):
+                table = table.set_column(i, pa.field(name, want), table.column(i).cast(want, safe=True))
+        return table
 
     def _resolve(self, name: str, old: Any, col: Any) -> tuple[Any, Any]:
         """The column's type from now on, and this batch's column in it."""
@@ -967,6 +1074,22 @@ class TableWriter:
 
     def __exit__(self, *exc: Any) -> None:
         self.close()
+
+
+def _is_nested_type(t: Any) -> bool:
+    import pyarrow as pa
+
+    return pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t) \
+        or pa.types.is_struct(t) or pa.types.is_map(t)
+
+
+def input_schema(path: str | os.PathLike) -> Any:
+    """The Arrow schema of a parquet input (``TableWriter``'s ``like``), or None for other files."""
+    if Path(path).suffix.lower() != ".parquet":
+        return None
+    import pyarrow.parquet as pq
+
+    return pq.read_schema(path)
 
 
 def write_table(df: "Any", path: str | os.PathLike) -> None:
@@ -1111,7 +1234,8 @@ def tagged_rows(df: "Any", tokens_column: str = TOKENS_COLUMN, tags_column: str 
     index) and the column."""
     for opt, c in (("--tokens-column", tokens_column), ("--tags-column", tags_column)):
         if c not in df.columns:
-            raise ValueError(f"{opt} {c!r} is not in the input; columns are {list(df.columns)}")
+            raise ValueError(f"{opt} {c!r} is not in the input{column_hint([c], df.columns)}; columns are "
+                             f"{list(df.columns)}")
     rows = df.index.tolist()
     tokens = [_str_list(v, f"row {r}: column {tokens_column!r}") for r, v in zip(rows, df[tokens_column].tolist())]
     tags = [_str_list(v, f"row {r}: column {tags_column!r}") for r, v in zip(rows, df[tags_column].tolist())]
@@ -1203,7 +1327,7 @@ def _read_arrays(p: Path, mmap: bool, extras: bool) -> tuple[np.ndarray, np.ndar
                 others = {k: z[k] for k in keys if k not in (xk, yk)} if extras else {}
                 return z[xk], (z[yk] if yk else None), others
     except ValueError as e:
-        if "allow_pickle" in str(e) or "pickle" in str(e).lower():
+        if "allow_pickle" in str(e) or "pickle" in str(e).lower() or "Python objects" in str(e):
             raise ValueError(f"{str(p)!r} holds Python objects (pickled); only numeric arrays are read") from None
         if str(e).startswith("'") or str(e).startswith(str(p)):
             raise
@@ -1253,9 +1377,11 @@ def _safe_pyg_globals() -> list:
 
 
 def read_graphs(path: str | os.PathLike) -> list:
-    """A list of PyG ``Data`` from a .pt file holding a Data, a list of them, or dicts of tensors
-    (what :func:`write_graphs` writes). Uses ``torch.load(weights_only=True)``: no pickle, so a saved
-    ``Batch`` (pickled through a dynamic class) is refused with a hint to save ``batch.to_data_list()``."""
+    """A list of PyG ``Data`` from a .pt file holding a Data, a list of them, dicts of tensors (what
+    :func:`write_graphs` writes), or a PyG ``InMemoryDataset``'s collated graphs and slices (what
+    ``InMemoryDataset.save`` writes, a dataset's ``processed/data.pt``), separated graph by graph.
+    Uses ``torch.load(weights_only=True)``: no pickle, so a saved ``Batch`` (pickled through a dynamic
+    class) is refused with a hint to save ``batch.to_data_list()``."""
     import pickle
 
     import torch
@@ -1286,7 +1412,8 @@ def read_graphs(path: str | os.PathLike) -> list:
         ) from None
     except (RuntimeError, EOFError, OSError) as e:
         raise ValueError(f"cannot read {str(p)!r} as a torch file: {str(e).splitlines()[0][:200]}") from None
-    items = obj if isinstance(obj, (list, tuple)) else [obj]
+    collated = _separate_collated(obj, p)
+    items = collated if collated is not None else obj if isinstance(obj, (list, tuple)) else [obj]
     graphs = []
     for i, it in enumerate(items):
         if isinstance(it, Batch):
@@ -1294,12 +1421,65 @@ def read_graphs(path: str | os.PathLike) -> list:
         elif isinstance(it, Data):
             graphs.append(it)
         elif isinstance(it, dict):
+            if "edge_index" not in it or not all(isinstance(k, str) for k in it):
+                keys = ", ".join(map(repr, list(it)[:6])) + (", ..." if len(it) > 6 else "")
+                raise ValueError(
+                    f"{str(p)!r}: item {i} is a dict of {keys} with no 'edge_index'; expected a graph (a PyG Data, or a "
+                    "dict with x, edge_index, ...)" + (" (a model's state_dict?)" if any("." in str(k) for k in it) else "")
+                )
             graphs.append(Data(**it))
         else:
-            raise ValueError(f"{str(p)!r}: item {i} is a {type(it).__name__}; expected a graph (Data or dict of tensors)")
+            what = "a" + ("n" if type(it).__name__[:1].lower() in "aeiou" else "") + f" {type(it).__name__}"
+            raise ValueError(f"{str(p)!r}: item {i} is {what}; expected a graph (Data or dict of tensors)")
     if not graphs:
         raise ValueError(f"{str(p)!r} holds no graphs")
     return harmonize_graphs(graphs, where=repr(str(p)))
+
+
+def _is_slices(v: Any) -> bool:
+    """Whether ``v`` is the ``slices`` of a collated PyG dataset: a mapping of attribute names to
+    1-D integer offsets starting at 0 (``InMemoryDataset.collate``'s second value)."""
+    import torch
+
+    if not isinstance(v, dict) or not v:
+        return False
+    for t in v.values():
+        if not (isinstance(t, torch.Tensor) and t.ndim == 1 and len(t) >= 2 and not t.is_floating_point()
+                and not t.is_complex() and t.dtype != torch.bool and int(t[0]) == 0 and bool((t[1:] >= t[:-1]).all())):
+            return False
+    return True
+
+
+def _separate_collated(obj: Any, p: Path) -> list | None:
+    """The graphs of a PyG ``InMemoryDataset`` file (what ``InMemoryDataset.save`` writes, a
+    dataset's ``processed/data.pt``: a tuple ``(data as a dict, slices, Data)``, or ``(Data, slices)``
+    as older PyG wrote it; one graph has ``slices`` None), separated as the dataset does; None when
+    ``obj`` is no such tuple."""
+    from torch_geometric.data import Data
+
+    if not isinstance(obj, tuple) or len(obj) not in (2, 3) or not isinstance(obj[0], (dict, Data)):
+        return None
+    data, slices = obj[0], obj[1]
+    if len(obj) == 3 and not (isinstance(obj[2], type) and issubclass(obj[2], Data)):
+        return None
+    if slices is not None and not _is_slices(slices):
+        return None
+    if isinstance(data, dict):
+        if not all(isinstance(k, str) for k in data):
+            return None
+        data = Data.from_dict(data)
+    if slices is None:
+        return [data]
+    from torch_geometric.data.separate import separate
+
+    missing = [k for k in slices if k not in data]
+    if missing:
+        raise ValueError(f"{str(p)!r}: a collated PyG dataset whose slices name attributes {missing} the data lacks")
+    n = len(next(iter(slices.values()))) - 1
+    try:
+        return [separate(cls=Data, batch=data, idx=i, slice_dict=slices, decrement=False) for i in range(n)]
+    except (IndexError, RuntimeError, KeyError, TypeError) as e:
+        raise ValueError(f"{str(p)!r}: cannot separate the graphs of this collated PyG dataset: {e}") from None
 
 
 def harmonize_graphs(graphs: list, where: str = "graphs") -> list:

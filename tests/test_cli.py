@@ -347,3 +347,31 @@ def test_warnings_past_the_fifth_are_counted(tmp_path, capsys, monkeypatch):
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.splitlines()[:6] == [f"multiaug: warning: w{i}" for i in range(5)] + [
         "multiaug: warning: 3 more warning(s) not shown"]
+
+
+def test_help_does_not_import_torch_or_sklearn():
+    """``multiaug --help`` (and ``import multiaug``) imported PyTorch, scikit-learn, pandas and SciPy
+    before printing a line: several seconds for the first command a user runs. The library's names
+    are imported on first use."""
+    code = ("import sys\nimport multiaug\nfrom multiaug.cli import main\n"
+            "for argv in (['--help'], ['augment', '--help'], ['--version']):\n"
+            "    try:\n        main(argv)\n    except SystemExit as e:\n        assert e.code == 0, e.code\n"
+            "print('HEAVY', sorted(m for m in ('torch', 'sklearn', 'pandas', 'scipy') if m in sys.modules))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "Usage: multiaug augment" in proc.stdout
+    assert proc.stdout.strip().splitlines()[-1] == "HEAVY []"
+
+
+def test_package_names_resolve_on_first_use():
+    import multiaug
+    from multiaug.core import Augmenter, Sequential
+
+    assert multiaug.Augmenter is Augmenter and multiaug.Sequential is Sequential
+    assert multiaug.graph.EdgeDrop.__name__ == "EdgeDrop"  # a subpackage as an attribute
+    assert set(multiaug.__all__) <= set(dir(multiaug))
+    namespace: dict = {}
+    exec("from multiaug import *", namespace)
+    assert all(name in namespace for name in multiaug.__all__)
+    with pytest.raises(AttributeError, match="has no attribute 'nope'"):
+        multiaug.nope  # noqa: B018

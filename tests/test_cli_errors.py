@@ -397,3 +397,46 @@ def test_a_param_given_twice_is_an_error(tmp_path, capsys):
                       "-p", "sigma=0.2", capsys=capsys)
     assert proc.returncode == 2 and "--param sigma is given twice ('0.1' and '0.2')" in proc.stderr
     assert not (tmp_path / "o.npz").exists()
+
+
+# ---- first-hour mistakes: each refused before any work, naming what to do ----------------------------
+
+
+def test_save_to_the_output_path_is_refused_before_the_run(tmp_path, capsys):
+    """``--save`` naming the output file: the run wrote the output and only then failed ("save: ... is
+    a file"), exit code 2 with an output on disk."""
+    inp = tmp_path / "in.csv"
+    inp.write_text("text,label\nthe quick brown fox jumps,a\nthe lazy dog sleeps today,b\n")
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.csv", "-a", "eda", "--column", "text",
+                      "--save", tmp_path / "o.csv", capsys=capsys)
+    one_error_line(proc, "is the output path; the saved augmenter is a directory of its own")
+    no_leftovers(tmp_path, "in.csv")
+
+
+def test_text_augmenter_without_column_lists_the_columns(tmp_path, capsys):
+    inp = tmp_path / "in.csv"
+    inp.write_text("review,label\nthe quick brown fox jumps,a\nthe lazy dog sleeps today,b\n")
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.csv", "-a", "eda", capsys=capsys)
+    one_error_line(proc, "--column is required for text augmenters", "columns are ['review', 'label']")
+    no_leftovers(tmp_path, "in.csv")
+
+
+@pytest.mark.parametrize("name, needle", [("d.json", "write one object per line as .jsonl"),
+                                          ("d.tsv", "convert it to comma-separated .csv"),
+                                          ("d.pkl", "pickles are never read")])
+def test_formats_not_read_say_what_to_write_instead(tmp_path, capsys, name, needle):
+    (tmp_path / name).write_text("x")
+    proc = run_inproc("augment", tmp_path / name, "-o", tmp_path / "o.csv", "-a", "eda", capsys=capsys)
+    one_error_line(proc, f"unsupported file type '{Path(name).suffix}'", needle)
+
+
+def test_an_output_directory_is_named_a_directory_not_an_existing_file(tmp_path, capsys):
+    """``-o some_folder`` said "already exists; pass --overwrite to replace it", advice that only led
+    to a second error (a folder is never replaced)."""
+    inp = tmp_path / "in.csv"
+    inp.write_text("text,label\nthe quick brown fox jumps,a\nthe lazy dog sleeps today,b\n")
+    (tmp_path / "outdir").mkdir()
+    proc = run_inproc("augment", inp, "-o", tmp_path / "outdir", "-a", "eda", "--column", "text", capsys=capsys)
+    line = one_error_line(proc, "outdir' is a directory; expected a file path such as", "augmented.csv")
+    assert "--overwrite" not in line
+    assert list((tmp_path / "outdir").iterdir()) == []

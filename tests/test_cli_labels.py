@@ -218,3 +218,16 @@ def test_balance_classes_are_matched_as_typed(tmp_path, capsys, labels, balance,
     assert r.returncode == 0, r.stderr
     got = pd.read_csv(out, dtype={"label": str})["label"].value_counts().to_dict()
     assert got == counts
+
+
+def test_balance_with_nothing_to_add_says_so(tmp_path, capsys):
+    """Classes already balanced as asked: the run wrote the originals only (0 augmented) and said
+    nothing about why."""
+    path = tmp_path / "even.csv"
+    pd.DataFrame({"a": np.arange(6.0), "label": [0, 1] * 3}).to_csv(path, index=False)
+    proc = run_inproc("augment", path, "-o", tmp_path / "o.csv", "-a", "gaussian_noise", "--label-column", "label",
+                      "--balance", "auto", "--seed", "0", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert "multiaug: warning: --balance: the classes are already balanced as asked (counts {0: 3, 1: 3}); no " \
+           "augmented rows to add" in proc.stderr
+    assert len(pd.read_csv(tmp_path / "o.csv")) == 6

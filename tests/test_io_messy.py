@@ -140,3 +140,131 @@ def test_unnamed_index_column_is_passed_through_not_a_feature(tmp_path, capsys):
     proc = run_inproc("augment", inp, "-o", tmp_path / "o2.csv", "-a", "gaussian_noise", "--columns", "Unnamed: 0,a",
                       "--seed", "0", capsys=capsys)
     assert proc.returncode == 0 and "no name" not in proc.stderr
+
+
+@pytest.mark.parametrize("layout", ["save", "collate_pair", "single"])
+def test_pyg_in_memory_dataset_file_is_read_graph_by_graph(tmp_path, capsys, layout):
+    """A PyG dataset's ``processed/data.pt`` (``InMemoryDataset.save``: ``(data dict, slices, Data)``;
+    older PyG: ``(Data, slices)``) holds every graph collated into one: it was a confusing error
+    ("item 2 is a ABCMeta") or, for the older pair, silently two wrong graphs (the collated whole and
+    its slices). It is separated into its graphs, as the dataset does."""
+    import torch
+    from torch_geometric.data import Data, InMemoryDataset
+
+    gs = [Data(x=torch.randn(k, 2), edge_index=torch.tensor([[0, 1], [1, k - 1]]), y=torch.tensor([k % 2]))
+          for k in (3, 4, 5)]
+    if layout == "single":
+        gs = gs[:1]
+    inp = tmp_path / "data.pt"
+    if layout == "collate_pair":
+        torch.save(InMemoryDataset.collate(gs), inp)
+    else:
+        InMemoryDataset.save(gs, str(inp))
+    read = io.read_graphs(inp)
+    assert len(read) == len(gs)
+    for a, b in zip(read, gs):
+        assert sorted(a.keys()) == sorted(b.keys())
+        assert all(torch.equal(a[k], b[k]) for k in b.keys())
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.pt", "-a", "edge_drop", "--seed", "0", capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert len(io.read_graphs(tmp_path / "o.pt")) == 2 * len(gs)
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_parquet_nested_integers_pass_through_as_integers(tmp_path, capsys, suffix):
+    """Integers inside parquet list/struct cells next to a null were read as floats (pyarrow's
+    pandas conversion): ``list<int64>`` came back ``list<double>``, ids past 2**53 rounded, and a
+    struct child null in every row came back of type null."""
+    big = 2**60 + 1
+    t = pa.table({"text": ["the quick brown fox jumps", "a lazy dog sleeps here now"],
+                  "ids": pa.array([[big, None], [3]], pa.list_(pa.int64())),
+                  "st": pa.array([{"a": big, "b": None}, None], pa.struct([("a", pa.int64()), ("b", pa.int64())]))})
+    inp, out = tmp_path / "in.parquet", tmp_path / f"out{suffix}"
+    pq.write_table(t, inp)
+    proc = run_inproc("augment", inp, "-o", out, *SWAP, capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    if suffix == ".parquet":
+        o = pq.read_table(out)
+        assert o.schema.field("ids").type == t.schema.field("ids").type
+        assert o.schema.field("st").type == t.schema.field("st").type
+        rows = o.to_pylist()
+    else:
+        rows = [json.loads(line) for line in out.read_text().splitlines()]
+    for r in rows:
+        assert r["ids"] == t.column("ids").to_pylist()[r["source_index"]]
+        assert r["st"] == t.column("st").to_pylist()[r["source_index"]]
+
+
+def test_unreadable_array_and_graph_files_say_what_they_hold(tmp_path, capsys):
+    """An object .npy said "Array can't be memory-mapped: Python objects in dtype."; a .pt holding a
+    model's state_dict (or any dict without edge_index) was read as a graph and failed later with
+    "data: the graph has no nodes", naming no file; "a array input"."""
+    import collections
+
+    import numpy as np
+    import torch
+
+    np.save(tmp_path / "obj.npy", np.array([[1, 2]], dtype=object), allow_pickle=True)
+    proc = run_inproc("augment", tmp_path / "obj.npy", "-o", tmp_path / "o.npy", "-a", "jitter", capsys=capsys)
+    one_error_line(proc, "obj.npy' holds Python objects (pickled); only numeric arrays are read")
+    torch.save(collections.OrderedDict([("lin.weight", torch.zeros(2, 2))]), tmp_path / "sd.pt")
+    proc = run_inproc("augment", tmp_path / "sd.pt", "-o", tmp_path / "o.pt", "-a", "edge_drop", capsys=capsys)
+    one_error_line(proc, "sd.pt': item 0 is a dict of 'lin.weight' with no 'edge_index'", "a model's state_dict?")
+    np.savez(tmp_path / "s.npz", x=np.zeros((2, 1, 4), "float32"))
+    proc = run_inproc("augment", tmp_path / "s.npz", "-o", tmp_path / "o.csv", "-a", "jitter", capsys=capsys)
+    one_error_line(proc, "an array input (.npz) needs an array output, got '.csv' (expected .npy, .npz)")
+    no_leftovers(tmp_path, "obj.npy", "sd.pt", "s.npz")
+
+
+def test_compressed_files_are_refused_with_the_way_forward(tmp_path, capsys):
+    """``data.csv.gz`` was "unsupported file type '.gz'"; it is named a compressed csv, with the
+    command that decompresses it (compressed files are not read: see the README)."""
+    import gzip
+
+    inp = tmp_path / "d.csv.gz"
+    with gzip.open(inp, "wt") as fh:
+        fh.write("text,label\nthe quick brown fox jumps,a\n")
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.csv", *SWAP, capsys=capsys)
+    one_error_line(proc, "a compressed .csv file (.gz)", "gunzip -k d.csv.gz")
+    (tmp_path / "d.csv").write_text("text,label\nthe quick brown fox jumps,a\n")
+    proc = run_inproc("augment", tmp_path / "d.csv", "-o", tmp_path / "o.jsonl.gz", *SWAP, capsys=capsys)
+    one_error_line(proc, "output", "a compressed .jsonl file (.gz)", "write 'o.jsonl' and compress it afterwards")
+    no_leftovers(tmp_path, "d.csv.gz", "d.csv")
+
+
+def test_csv_quote_never_closed_names_the_line(tmp_path, capsys):
+    """pandas said "Error tokenizing data. C error: EOF inside string starting at row 3" (a record
+    count, not the line, and nothing about quotes)."""
+    inp = tmp_path / "q.csv"
+    inp.write_text('text,label\n"the ""quick"" fox",a\nfine row here,b\n"unterminated quote here,b\nmore,c\n')
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.csv", *SWAP, capsys=capsys)
+    one_error_line(proc, "q.csv', line 4: a quoted field (\") is never closed")
+    no_leftovers(tmp_path, "q.csv")
+
+
+@pytest.mark.parametrize("header, option, hint", [
+    (" text , label", ("--column", "text"), "(did you mean ' text '?)"),
+    ("Text,label", ("--column", "text"), "(did you mean 'Text'?)"),
+    ("text,label", ("--label-column", "lable"), "(did you mean 'label'?)"),
+])
+def test_a_column_option_close_to_a_column_suggests_it(tmp_path, capsys, header, option, hint):
+    inp = tmp_path / "d.csv"
+    inp.write_text(f"{header}\nthe quick brown fox jumps,a\nthe lazy dog sleeps today,b\n")
+    args = ["-a", "random_swap", "--seed", "0", *option] + ([] if option[0] == "--column" else ["--column", "text"])
+    proc = run_inproc("augment", inp, "-o", tmp_path / "o.csv", *args, capsys=capsys)
+    one_error_line(proc, f"{option[0]} {option[1]!r} is not in the input {hint}; columns are")
+
+
+def test_parquet_named_range_index_is_not_dropped_silently(tmp_path, capsys):
+    """``DataFrame.to_parquet`` keeps a named RangeIndex as metadata, not as a column: it vanished from
+    the output without a word. An index kept as a column passes through as any column."""
+    df = pd.DataFrame({"text": ["the quick brown fox jumps", "a lazy dog sleeps here", "hello there my old friend"]})
+    df.rename_axis("doc_id").to_parquet(tmp_path / "r.parquet")
+    proc = run_inproc("augment", tmp_path / "r.parquet", "-o", tmp_path / "r.jsonl", *SWAP, capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    assert "multiaug: warning: input" in proc.stderr and "its pandas index 'doc_id'" in proc.stderr
+    df.set_index(pd.Index([7, 3, 9], name="doc_id")).to_parquet(tmp_path / "c.parquet")  # no range: a column
+    proc = run_inproc("augment", tmp_path / "c.parquet", "-o", tmp_path / "c.jsonl", *SWAP, capsys=capsys)
+    assert proc.returncode == 0 and "warning" not in proc.stderr, proc.stderr
+    rows = [json.loads(line) for line in (tmp_path / "c.jsonl").read_text().splitlines()]
+    assert [r["doc_id"] for r in rows] == [7, 3, 9, 7, 3, 9]

@@ -45,25 +45,42 @@ class Composition(Augmenter):
         augs = self.augmenters
         if not isinstance(augs, (list, tuple)) or not augs:  # Sometimes(None): no child
             raise ValueError(f"{type(self).__name__}: augmenters must be a non-empty list of Augmenter, got {augs!r}")
-        for i, a in enumerate(augs):
-            if not isinstance(a, Augmenter):
-                raise TypeError(f"{type(self).__name__}: augmenters[{i}] must be an Augmenter, got {type(a).__name__}")
+        self._check_children()
         mods = {a.modality for a in augs} - {"any"}
         if len(mods) > 1:
             desc = ", ".join(f"{type(a).__name__} ({a.modality})" for a in augs)
             raise ValueError(f"{type(self).__name__}: cannot compose augmenters of different modalities: {desc}")
 
+    def _check_children(self) -> list[Augmenter]:
+        """The children, each an ``Augmenter``; else a one-line ``TypeError`` naming the first that is not
+        (a registry name or a config mapping written where an augmenter belongs: how to write it)."""
+        augs = self.augmenters
+        if isinstance(augs, (list, tuple)) and all(isinstance(a, Augmenter) for a in augs):
+            return list(augs)
+        if not isinstance(augs, (list, tuple)):
+            raise TypeError(f"{type(self).__name__}: augmenters must be a list of Augmenter, got {type(augs).__name__}")
+        i, a = next((i, a) for i, a in enumerate(augs) if not isinstance(a, Augmenter))
+        hint = ""
+        if isinstance(a, str):
+            hint = (f" {a!r:.40} (a name: write multiaug.create({a!r:.40}) in Python, "
+                    f"{{augmenter: {a:.40}}} in a config)")
+        elif isinstance(a, dict):
+            hint = (f" {a!r:.80} (an augmenter's config holds only the keys augmenter and params, "
+                    "every hyperparameter under params)")
+        where = f"augmenters[{i}]" if "augmenters" in self._get_param_names() else "augmenter"  # Sometimes' one child
+        raise TypeError(f"{type(self).__name__}: {where} must be an Augmenter, got {type(a).__name__}{hint}")
+
     @property
     def modality(self) -> str:  # type: ignore[override]
-        mods = {a.modality for a in self.augmenters} - {"any"}
+        mods = {a.modality for a in self._check_children()} - {"any"}
         return mods.pop() if mods else "any"
 
     @property
     def learned(self) -> bool:  # type: ignore[override]
-        return any(a.learned for a in self.augmenters)
+        return any(a.learned for a in self._check_children())
 
     def __sklearn_is_fitted__(self) -> bool:
-        return all(a.__sklearn_is_fitted__() for a in self.augmenters)
+        return all(a.__sklearn_is_fitted__() for a in self._check_children())
 
     def _children(self) -> list[Augmenter]:
         return list(self.augmenters)

@@ -81,7 +81,15 @@ class Persistence:
         from .base import Augmenter
 
         if not isinstance(config, dict) or "augmenter" not in config:
-            raise ValueError(f"config must be a mapping with an 'augmenter' key, got {config!r:.200}")
+            raise ValueError(f"config must be a mapping with an 'augmenter' key{_missing_key_hint(config)}, "
+                             f"got {config!r:.200}")
+        extra = [k for k in config if k not in CONFIG_KEYS]
+        if extra:  # a misspelt 'params', or a hyperparameter beside it: never ignored
+            raise ValueError(
+                f"config of augmenter {config['augmenter']!r}: unknown key(s) {extra}{_close_hint(extra, CONFIG_KEYS)}; "
+                "a config holds 'augmenter' and 'params' (every hyperparameter, seed included, goes under params)"
+                + ("" if "params" in config else f", e.g. {{augmenter: {config['augmenter']}, params: {{...}}}}")
+            )
         instance = config.get("instance")
         if instance is not None and (isinstance(instance, bool) or not isinstance(instance, int)):
             raise ValueError(
@@ -102,12 +110,15 @@ class Persistence:
         klass = get(config["augmenter"])
         if cls is not Augmenter and not issubclass(klass, cls):
             raise TypeError(f"config describes {klass.__name__}, which is not a {cls.__name__}")
+        if not isinstance(config.get("params") or {}, dict):
+            raise ValueError(f"config of augmenter {config['augmenter']!r}: params expected a mapping of "
+                             f"hyperparameters, got {config['params']!r:.100}")
         params = {k: _param_from_config(v) for k, v in (config.get("params") or {}).items()}
-        unknown = set(params) - set(klass._get_param_names())
+        unknown = sorted(set(params) - set(klass._get_param_names()))
         if unknown:
             raise ValueError(
-                f"unknown parameter(s) {sorted(unknown)} for augmenter {config['augmenter']!r}; "
-                f"expected some of {klass._get_param_names()}"
+                f"unknown parameter(s) {unknown} for augmenter {config['augmenter']!r}"
+                f"{_close_hint(unknown, klass._get_param_names())}; expected some of {klass._get_param_names()}"
             )
         aug = klass(**{k: _tuple_where_declared(klass, k, v) for k, v in params.items()})
         if instance is not None:
@@ -244,6 +255,38 @@ class Persistence:
         return aug
 
 
+#: the keys of an augmenter's config (:meth:`Persistence.to_config`, ``save``'s config.json)
+CONFIG_KEYS = ("augmenter", "params", "instance", "fitted")
+
+
+def _close_hint(names: list, known: Any) -> str:
+    """`` (did you mean 'x'?)`` for the first of ``names`` close to one of ``known``, else ``""``."""
+    import difflib
+
+    for n in names:
+        close = difflib.get_close_matches(str(n), [str(k) for k in known], n=1, cutoff=0.6)
+        if close:
+            return f" (did you mean {close[0]!r} for {str(n)!r}?)" if len(names) > 1 else f" (did you mean {close[0]!r}?)"
+    return ""
+
+
+def _missing_key_hint(config: Any) -> str:
+    """What a mapping without an ``augmenter`` key may have meant: a misspelt key (``name``, ``type``,
+    ``augmentor``) or an augmenter's name as the key (``{jitter: {sigma: 0.1}}``)."""
+    if not isinstance(config, dict):
+        return ""
+    for k, v in config.items():
+        if isinstance(v, str) and (k in ("name", "type", "class", "aug") or _close_hint([k], ["augmenter"])):
+            return f" (write augmenter: {v} instead of {k}: {v})"
+    if len(config) == 1:
+        (k, v), = config.items()
+        from ..registry import _REGISTRY, resolve
+
+        if isinstance(k, str) and resolve(k) in _REGISTRY:
+            return f" (write {{augmenter: {k}, params: {v!r}}} instead of {{{k}: ...}})"
+    return ""
+
+
 def _described(config: dict) -> tuple:
     """What a config says of its augmenter (its name and params; not its fitted state)."""
     return config.get("augmenter"), config.get("params") or {}
@@ -304,7 +347,7 @@ def _param_to_config(v: Any, where: str) -> Any:
 
 
 def _param_from_config(v: Any) -> Any:
-    if isinstance(v, dict) and "augmenter" in v and set(v) <= {"augmenter", "params", "fitted", "instance"}:
+    if _is_augmenter_config(v):
         from .base import Augmenter
 
         return Augmenter.from_config(v)
@@ -315,6 +358,16 @@ def _param_from_config(v: Any) -> Any:
     if isinstance(v, dict):
         return {k: _param_from_config(e) for k, e in v.items()}
     return v
+
+
+def _is_augmenter_config(v: Any) -> bool:
+    """Whether a hyperparameter's value in a config is an augmenter's config: a mapping naming an
+    ``augmenter`` with only config keys, or with ``params`` or a misspelling of a config key beside
+    them (then built, so that :meth:`Persistence.from_config` names the key it does not know)."""
+    if not isinstance(v, dict) or not isinstance(v.get("augmenter"), str):
+        return False
+    extra = [k for k in v if k not in CONFIG_KEYS]
+    return not extra or "params" in v or bool(_close_hint(extra, CONFIG_KEYS))
 
 
 def _device_from_config(name: Any) -> torch.device:

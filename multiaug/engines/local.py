@@ -243,7 +243,8 @@ def check_label_column(df: Any, label_column: str | None) -> None:
     """``--label-column`` must name a column of the input (for every modality: a misspelled name is
     never ignored)."""
     if label_column is not None and label_column not in df.columns:
-        raise ValueError(f"--label-column {label_column!r} is not in the input; columns are {list(df.columns)}")
+        raise ValueError(f"--label-column {label_column!r} is not in the input{io.column_hint([label_column], df.columns)}; "
+                         f"columns are {list(df.columns)}")
 
 
 _NO_COLUMNS = {
@@ -395,9 +396,11 @@ def augment_table_batch(
     check_label_column(df, label_column)
     if aug.modality == "text":
         if column is None:
-            raise ValueError("--column is required for text augmenters (the column that holds the text)")
+            raise ValueError("--column is required for text augmenters (the column that holds the text); "
+                             f"columns are {list(df.columns)}")
         if column not in df.columns:
-            raise ValueError(f"--column {column!r} is not in the input; columns are {list(df.columns)}")
+            raise ValueError(f"--column {column!r} is not in the input{io.column_hint([column], df.columns)}; columns are "
+                             f"{list(df.columns)}")
         texts = work[column]
         check_text_column(texts, column)
         report.empty_texts += int((df[column].str.strip() == "").sum())
@@ -425,7 +428,8 @@ def augment_table_batch(
                 report.warnings.append(note)
         missing = [c for c in feats if c not in df.columns]
         if missing:
-            raise ValueError(f"--columns {missing} are not in the input; columns are {list(df.columns)}")
+            raise ValueError(f"--columns {missing} are not in the input{io.column_hint(missing, df.columns)}; columns are "
+                             f"{list(df.columns)}")
         X = work[feats]
         y = None
         if label_column is not None:
@@ -570,6 +574,10 @@ def _balance_summary(report: RunReport, plan: tuple[np.ndarray, dict, np.ndarray
     got = {c: int(done[labels == c].sum()) for c in need}
     short = {c: need[c] - got[c] for c in need if need[c] > got[c]}
     report.balance = {"asked": need, "generated": got, "shortfall": short}
+    if not any(need.values()):  # an empty run is said, not left to be puzzled over
+        counts = {c: int((labels == c).sum()) for c in need}
+        report.warnings.insert(0, f"--balance: the classes are already balanced as asked (counts {counts}); "
+                                  "no augmented rows to add")
     if short:
         report.warnings.insert(0, f"--balance: {sum(short.values())} augmented rows missing (per class {short}): "
                                   "outputs dropped as unchanged or rejected by the consistency model")
@@ -636,7 +644,8 @@ def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_col
         check_label_column(df, label_column)
         missing = [c for c in (feature_columns or []) if c not in df.columns]
         if missing:
-            raise ValueError(f"--columns {missing} are not in the input; columns are {list(df.columns)}")
+            raise ValueError(f"--columns {missing} are not in the input{io.column_hint(missing, df.columns)}; columns are "
+                             f"{list(df.columns)}")
         X = _feature_frame(df, label_column, feature_columns)
         for a in pending:
             a.partial_fit(X)
@@ -716,7 +725,9 @@ def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
 
     batches = io.iter_table(inp, batch_size, typed_columns=_typed_columns(aug, label_column, opts.feature_columns),
                             **_text_kw(aug, column))
-    with io.atomic_output(out) as tmp, io.TableWriter(tmp, fmt=out.suffix) as writer, _progress(io.count_rows(inp), opts.progress) as bar:
+    like = io.input_schema(inp) if out.suffix.lower() == ".parquet" else None
+    with io.atomic_output(out) as tmp, io.TableWriter(tmp, fmt=out.suffix, like=like) as writer, \
+            _progress(io.count_rows(inp), opts.progress) as bar:
         for df, partners in _with_partners(batches, mixer_of(aug), "row"):
             if first:
                 first = False

@@ -41,6 +41,10 @@ with Ray Data's ``preserve_order`` on: the row numbering needs the blocks in inp
 keeps the output deterministic (the price: a slow batch holds back the ones after it). Lineage columns ``source_index`` (global row number of the input
 row) and ``is_augmented`` are added as in the local engine.
 
+Warnings: the workers' warnings (which rows an augmenter left unchanged, and why) stay in the workers;
+:func:`augment_path` counts the augmented rows written against ``n_aug`` per input row and reports
+a shortfall as one warning (:func:`note_shortfall`), pointing to the local engine for the details.
+
 What OUTPUT means for ``--engine ray`` (see :func:`augment_path`):
 
 * a file path with a table suffix (``out.csv``, ``out.jsonl``, ``out.parquet``): the workers augment,
@@ -569,7 +573,21 @@ def augment_path(
             if err is None:
                 raise
             raise type(err)(str(err).splitlines()[0] if str(err) else type(err).__name__) from None
+    note_shortfall(report, n_aug)
     return report
+
+
+def note_shortfall(report: RunReport, n_aug: int) -> None:
+    """Warn (in ``report.warnings``) when fewer augmented rows were written than ``n_aug`` per input
+    row: the workers' own warnings (which rows, and why) do not reach the driver, but rows left out
+    (outputs identical to their input, empty texts, ...) are never left out without a word."""
+    asked = report.rows_in * n_aug
+    if report.rows_augmented < asked:
+        report.warnings.append(
+            f"{asked - report.rows_augmented} of {asked} augmented rows were left out ({report.rows_augmented} "
+            "written): outputs identical to their input, empty texts and the like are not written; the ray engine does "
+            "not collect the workers' warnings, run --engine local to see which input rows and why"
+        )
 
 
 def _last_row_partners(aug: Augmenter, inp: Path, batch_size: int, column: str | None) -> dict[int, Any] | None:

@@ -193,7 +193,7 @@ class EvaluationResult:
         if path is not None:
             from pathlib import Path
 
-            Path(path).write_text(text + "\n")
+            Path(path).write_text(text + "\n", encoding="utf-8")
         return text
 
     def plot(self, ax: Any = None):
@@ -272,9 +272,9 @@ class EvaluationResult:
         if suf == ".json":
             self.to_json(p)
         elif suf in (".md", ".markdown", ".txt"):
-            p.write_text(self.to_markdown() + "\n")
+            p.write_text(self.to_markdown() + "\n", encoding="utf-8")
         elif suf in (".html", ".htm"):
-            p.write_text(self.to_html())
+            p.write_text(self.to_html(), encoding="utf-8")
         else:
             raise ValueError(f"report {str(path)!r}: expected a .md, .json or .html file")
 

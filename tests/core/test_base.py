@@ -23,3 +23,19 @@ def test_set_params_keeps_the_device_object_given():
     dev = torch.device("cpu")
     aug = Jitter().set_params(device=dev)
     assert aug.get_params()["device"] is dev and clone(aug).device == dev
+
+
+def test_a_misspelt_keyword_names_the_class_and_the_closest_parameter():
+    """``Jitter(sigmaa=0.1)`` said "Augmenter.__init__() got an unexpected keyword argument 'sigmaa'":
+    the base class reached through ``**kwargs``, not the class built, and no hint."""
+    import pytest
+
+    with pytest.raises(TypeError) as e:
+        Jitter(sigmaa=0.1)
+    assert str(e.value).startswith("Jitter.__init__() got an unexpected keyword argument 'sigmaa' (did you mean "
+                                   "'sigma'?); its parameters are channels_last, device")
+    with pytest.raises(TypeError, match=r"Sequential.__init__\(\) got an unexpected keyword argument 'sed' "
+                                        r"\(did you mean 'seed'\?\)"):
+        Sequential([Jitter()], sed=1)
+    with pytest.raises(TypeError, match="unexpected keyword argument 'zzz'; its parameters are"):
+        Jitter(zzz=1)

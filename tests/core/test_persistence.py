@@ -87,3 +87,50 @@ def test_a_torch_device_comes_back_a_torch_device(tmp_path):
     cfg = {"augmenter": "jitter", "params": {"device": {"torch.device": "no such device"}}}
     with pytest.raises(ValueError, match="'torch.device'.*name of a torch device.*'no such device'"):
         Augmenter.from_config(cfg)
+
+
+@pytest.mark.parametrize("config, needles", [
+    ({"augmenter": "jitter", "param": {"sigma": 5.0}}, ["unknown key(s) ['param']", "did you mean 'params'?"]),
+    ({"augmenter": "jitter", "params": {}, "seed": 3}, ["unknown key(s) ['seed']", "seed included, goes under params"]),
+    ({"augmenter": "sequential", "params": {"augmenters": [{"augmenter": "jitter", "param": {"sigma": 5.0}}]}},
+     ["'jitter'", "did you mean 'params'?"]),
+    ({"augmenter": "jitter", "params": [0.1]}, ["params expected a mapping"]),
+    ({"name": "jitter"}, ["write augmenter: jitter instead of name: jitter"]),
+    ({"jitter": {"sigma": 0.1}}, ["write {augmenter: jitter, params: {'sigma': 0.1}}"]),
+    ({"augmenter": "jitter", "params": {"sigmaa": 1}}, ["unknown parameter(s) ['sigmaa']", "did you mean 'sigma'?"]),
+])
+def test_config_typos_are_errors_naming_the_key(tmp_path, config, needles):
+    """A misspelt key of a config (``param``, a hyperparameter beside ``params``) was ignored, so the
+    augmenter ran with its defaults; it is a ``ValueError`` naming the key, with a suggestion."""
+    with pytest.raises(ValueError) as e:
+        Augmenter.from_config(config)
+    for n in needles:
+        assert n in str(e.value)
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps(config))
+    with pytest.raises(ValueError):
+        Augmenter.from_config(f)
+
+
+@pytest.mark.parametrize("config, needle", [
+    ({"augmenter": "sequential", "params": {"augmenters": ["jitter", "scaling"]}},
+     "Sequential: augmenters[0] must be an Augmenter, got str 'jitter' (a name: write multiaug.create('jitter')"),
+    ({"augmenter": "sometimes", "params": {"augmenter": "jitter"}}, "Sometimes: augmenter must be an Augmenter, got"),
+    ({"augmenter": "one_of", "params": {"augmenters": [{"augmenter": "jitter", "seed": 1}]}},
+     "augmenters[0] must be an Augmenter, got dict"),
+])
+def test_a_composition_of_names_is_a_clear_error_wherever_it_is_used(config, needle):
+    """Names (or malformed configs) where a composition's children belong: ``modality`` (which the CLI
+    reads first) raised ``AttributeError: 'str' object has no attribute 'modality'``."""
+    aug = Augmenter.from_config(config)
+    for use in (lambda: aug.modality, lambda: aug.learned, lambda: aug(_x())):
+        with pytest.raises(TypeError) as e:
+            use()
+        assert needle in str(e.value)
+
+
+def test_configs_written_by_the_library_still_load(tmp_path):
+    aug = Sequential([Jitter(sigma=0.2), Sometimes(Scaling(), p=0.3)], seed=1)
+    assert Augmenter.from_config(aug.to_config()).to_config() == aug.to_config()
+    aug.save(tmp_path / "a")
+    assert Augmenter.load(tmp_path / "a").to_config() == aug.to_config()

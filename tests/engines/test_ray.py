@@ -315,3 +315,22 @@ def test_jsonl_passthrough_values_keep_their_json_type_like_the_local_engine(tmp
     with pytest.raises(ValueError, match=r"bad.jsonl', line 10: not valid JSON"):
         ray_engine.augment_path(RandomSwap(), bad, tmp_path / "bad_out.jsonl", **opts)
     assert not (tmp_path / "bad_out.jsonl").exists()
+
+
+def test_rows_left_out_by_the_workers_are_reported(tmp_path, ray_local):
+    """Augmented rows the workers left out (outputs identical to their input) were left out without a
+    word by the ray engine (the local engine warns); the driver now counts them."""
+    from multiaug.text import RandomSwap
+
+    df = pd.DataFrame({"text": ["the quick brown fox jumps over", "word", "", "a lazy dog sleeps in the sun"] * 3})
+    inp = tmp_path / "in.csv"
+    io.write_table(df, inp)
+    local = augment_file(RandomSwap(), inp, tmp_path / "l.csv", column="text", seed=0, progress=False)
+    report = ray_engine.augment_path(RandomSwap(), inp, tmp_path / "r.csv", column="text", seed=0, progress=False)
+    assert report.rows_augmented == local.rows_augmented == 6
+    assert report.warnings == ["6 of 12 augmented rows were left out (6 written): outputs identical to their input, "
+                               "empty texts and the like are not written; the ray engine does not collect the "
+                               "workers' warnings, run --engine local to see which input rows and why"]
+    complete = ray_engine.RunReport(rows_in=4, rows_augmented=8)
+    ray_engine.note_shortfall(complete, n_aug=2)
+    assert complete.warnings == []
