@@ -60,7 +60,7 @@ from . import functional as F
 from .base import TextAugmenter, UnchangedRule, fold_status, merge_status
 from .char import CharNoise
 from .spans import _MARKS
-from .vocab import _line_breaks, factorize
+from .vocab import factorize, merged_runs
 
 __all__ = [
     "SCHEMES", "TaggedBatch", "TaggedSample", "TaggedAugmenter", "split_tag", "detect_scheme", "spans_from_tags",
@@ -509,16 +509,7 @@ def _merge_runs(ws: np.ndarray, apart: np.ndarray, f: _Flat, ws_in: np.ndarray) 
     k, a, r = k[keep], a[keep], r[keep]
     if not len(k):
         return
-    width = r - a
-    first = np.cumsum(width) - width
-    j = np.repeat(a - first, width) + np.arange(int(width.sum()))
-    cand = ws_in[j]
-    uniq, codes = factorize(cand.tolist())
-    breaks = np.array([_line_breaks(g) for g in uniq], dtype=np.int64)[codes]
-    w_max = int(width.max())
-    local = np.arange(len(j)) - np.repeat(first, width)
-    best = np.maximum.reduceat(breaks * (w_max + 1) + (w_max - local), first)
-    run = cand[first + (w_max - best % (w_max + 1))]
+    run = merged_runs(a, r, ws_in.__getitem__)
     run[run == ""] = " "  # tokens written together in the input: one space now (nothing glued)
     ws[k] = run
 

@@ -458,6 +458,22 @@ def _line_breaks(run: str) -> int:
     return len((run + ".").splitlines()) - 1
 
 
+def merged_runs(a: np.ndarray, r: np.ndarray, runs_at: Any) -> np.ndarray:
+    """The whitespace run kept where deletions merge the runs ``[a[i], r[i])`` (disjoint, in order) into
+    one: the run with the most line breaks, the first on a tie (a paragraph break survives deleting the
+    word next to it). ``runs_at(j)`` gives the runs at the flat indices ``j`` (an object array of str)."""
+    width = r - a
+    first = np.cumsum(width) - width
+    j = np.repeat(a - first, width) + np.arange(int(width.sum()))
+    cand = runs_at(j)
+    uniq, codes = factorize(cand.tolist())
+    breaks = np.array([_line_breaks(g) for g in uniq], dtype=np.int64)[codes]
+    w_max = int(width.max())
+    local = np.arange(len(j)) - np.repeat(first, width)
+    best = np.maximum.reduceat(breaks * (w_max + 1) + (w_max - local), first)
+    return cand[first + (w_max - best % (w_max + 1))]
+
+
 def _separators(pos: np.ndarray, sent: np.ndarray, tb: TokenBatch) -> tuple[np.ndarray, np.ndarray]:
     """The whitespace between output tokens that is not one space: ``(k, runs)``, the run after output
     token ``k`` (never the last token of a text), in order.
@@ -488,16 +504,7 @@ def _separators(pos: np.ndarray, sent: np.ndarray, tb: TokenBatch) -> tuple[np.n
     m = ~exact
     if m.any():  # runs merged by deletions: [a, r) per separator, disjoint, in order
         a, r, km = a[m], r[m], idx[m]
-        width = r - a
-        first = np.cumsum(width) - width
-        j = np.repeat(a - first, width) + np.arange(int(width.sum()))
-        cand = lay.gaps(j % t0)[1]
-        uniq, codes = factorize(cand.tolist())
-        breaks = np.array([_line_breaks(g) for g in uniq], dtype=np.int64)[codes]
-        w_max = int(width.max())
-        local = np.arange(len(j)) - np.repeat(first, width)
-        best = np.maximum.reduceat(breaks * (w_max + 1) + (w_max - local), first)
-        chosen = cand[first + (w_max - best % (w_max + 1))]
+        chosen = merged_runs(a, r, lambda j: lay.gaps(j % t0)[1])
         odd = chosen != " "
         k.append(km[odd])
         runs.append(chosen[odd])
