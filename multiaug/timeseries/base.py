@@ -22,8 +22,8 @@ so; pass ``channels_last=True`` if the array is ``(N, T, C)``. Genuine short mul
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import dataclasses
-import threading
 import weakref
 from dataclasses import dataclass
 from typing import Any, ClassVar, Sequence
@@ -77,20 +77,20 @@ def _warn_if_channels_last(shape: tuple[int, ...], aug: Any) -> None:
         )
 
 
-#: per thread: ``depth``, how deep it is in the library's own calls of ``sample``/``apply`` (``_forward``:
-#: the batch was converted from the user's layout; 0 when the user calls them on a batch of their own),
-#: ``memos``, each running ``_forward``'s scratch space by augmenter, and ``converted``, a weak reference
-#: to the batch the handler converted last
-_INTERNAL = threading.local()
+#: inside the library's own ``sample``/``apply`` of a batch it converted from the user's layout
+#: (``_call_scope``): each running scope's scratch space by augmenter; None when the user calls them
+_SCOPES: contextvars.ContextVar[dict[int, dict] | None] = contextvars.ContextVar("multiaug_ts_scopes", default=None)
+#: a weak reference to the batch the handler converted last (``preview`` samples on it)
+_CONVERTED: contextvars.ContextVar[Any] = contextvars.ContextVar("multiaug_ts_converted", default=None)
 
 
 def _user_call(x: Any = None) -> bool:
     """True when ``sample``/``apply`` were called by the user on a batch of their own, not by ``aug(x)``,
     ``augment``, a composition... (nor on the batch the handler just converted, as ``preview`` does):
     the batch is then the user's, which sample/apply take time last whatever ``channels_last``."""
-    if getattr(_INTERNAL, "depth", 0):
+    if _SCOPES.get() is not None:
         return False
-    converted = getattr(_INTERNAL, "converted", None)
+    converted = _CONVERTED.get()
     return x is None or converted is None or converted() is not x
 
 
@@ -198,7 +198,7 @@ class TimeSeriesHandler(TensorHandler):
         dev = getattr(aug, "device", None)
         if dev is not None:
             t = t.to(dev)
-        _INTERNAL.converted = weakref.ref(t)  # the library's own batch: sample/apply on it read it as converted
+        _CONVERTED.set(weakref.ref(t))  # the library's own batch: sample/apply on it read it as converted
         return t, _Ctx(kind, ndim, cl, np_dtype, x if kind == "numpy" else None)
 
     def many_ctx(self, ctx: _Ctx) -> _Ctx:
@@ -366,23 +366,16 @@ class TimeSeriesAugmenter(Augmenter):
         # the library's own sample/apply, on the batch it converted from the user's layout: no layout
         # warning; and the one place where apply is known to follow sample on the same batch: a memo
         # lets apply reuse what sample computed from the data (FrequencyMix's spectra)
-        memos = _INTERNAL.__dict__.setdefault("memos", {})
-        outer = memos.get(id(self))
-        memos[id(self)] = {}
-        _INTERNAL.depth = getattr(_INTERNAL, "depth", 0) + 1
+        token = _SCOPES.set({**(_SCOPES.get() or {}), id(self): {}})
         try:
             yield
         finally:
-            _INTERNAL.depth -= 1
-            if outer is None:
-                del memos[id(self)]
-            else:
-                memos[id(self)] = outer
+            _SCOPES.reset(token)
 
     def _call_memo(self) -> dict[str, Any] | None:
         """Scratch space of the current ``aug(x)``-style call (``_forward``: ``sample`` then ``apply`` on
         one batch), emptied when it ends; None when the user calls ``sample``/``apply`` themselves."""
-        return getattr(_INTERNAL, "memos", {}).get(id(self))
+        return (_SCOPES.get() or {}).get(id(self))
 
     def _extra_inputs(self, x: torch.Tensor, y: Any = None, lengths: Any = None, **extra: Any) -> dict[str, Any]:
         """``lengths``: the valid length of each series (see the class docstring), checked here. A batch
