@@ -153,10 +153,14 @@ def _run(aug: Any, x: Any, **sample_kw: Any) -> tuple[Any, Any, np.ndarray | Non
     h = aug.handler
     xi, ctx = h.check(x, aug)
     n = h.length(xi)
+    from .core.compose import Composition
+
+    if isinstance(aug, Composition):
+        return xi, h.check(aug(x, **sample_kw), aug)[0], None
     try:
         params = aug.sample(xi, **sample_kw)
     except NotImplementedError:
-        out = h.check(aug(x), aug)[0]
+        out = h.check(aug(x, **sample_kw), aug)[0]
         return xi, out, None
     return xi, aug.apply(xi, params), _partners(params, n)
 
@@ -467,13 +471,15 @@ def _tagged_figure(aug: Any, originals: Any, augmented: Any):
 # --------------------------------------------------------------------------------------------------
 
 
-def _series_figure(aug: Any, x: Any, y: Any, n: int):
-    xi, out, partners = _run(aug, x)
+def _series_figure(aug: Any, x: Any, y: Any, n: int, lengths: Any = None):
+    xi, out, partners = _run(aug, x, **({} if lengths is None else {"lengths": lengths}))
     orig, new = _as_numpy(xi), _as_numpy(out)
     if orig.ndim != 3 or new.shape != orig.shape:
         raise ValueError(f"preview: {_name(aug)} turned series of shape {orig.shape} into {new.shape}; expected the same shape")
     k = min(n, orig.shape[0])
     C, T = orig.shape[1], orig.shape[2]
+    # variable-length series (checked by the augmenter above): each drawn up to its valid length
+    valid = np.full(orig.shape[0], T) if lengths is None else np.asarray(lengths.cpu() if hasattr(lengths, "cpu") else lengths)
     cols = min(k, 4)
     rows = -(-k // cols)
     fig = _figure(3.4 * cols + 0.6, 2.4 * rows + 0.9)
@@ -486,10 +492,11 @@ def _series_figure(aug: Any, x: Any, y: Any, n: int):
         if i >= k:
             ax.set_visible(False)
             continue
+        L = int(valid[i])
         for c in range(C):
-            ax.plot(t, orig[i, c], color=colours[c], lw=3.0, alpha=0.3)
-            ax.plot(t, new[i, c], color=colours[c], lw=1.0)
-        title = f"series {i}"
+            ax.plot(t[:L], orig[i, c, :L], color=colours[c], lw=3.0, alpha=0.3)
+            ax.plot(t[:L], new[i, c, :L], color=colours[c], lw=1.0)
+        title = f"series {i}" + (f", {L} of {T} steps" if L < T else "")
         if labels is not None and labels.ndim == 1 and i < len(labels):
             title += f" (y={labels[i]})"
         if partners is not None and partners[i] >= 0:
@@ -728,19 +735,23 @@ def _draw_pair(nx: Any, ax0: Any, ax1: Any, g: Any, o: Any, i: int, seed: int) -
 
 
 def preview(aug: Any, x: Any, y: Any = None, *, n: int = 8, path: str | os.PathLike | None = None,
-            columns: Any = None, seed: int | None = None, fmt: str | None = None) -> Any:
+            columns: Any = None, seed: int | None = None, fmt: str | None = None, lengths: Any = None) -> Any:
     """Draw originals next to augmented samples for ``aug``'s modality (see the module doc).
 
     Returns a matplotlib ``Figure`` for series, graphs and tables, and for text or tagged sentences with
     ``fmt="png"``; an HTML string for text and tagged sentences (the default) or whenever ``fmt``/``path``
     is ``html`` (other modalities embed the PNG). ``path`` (``.png``, ``.svg`` or ``.html``) also writes the result atomically.
-    ``columns=(a, b)`` picks the table columns of the scatter. ``seed`` restarts a copy of ``aug``."""
+    ``columns=(a, b)`` picks the table columns of the scatter. ``seed`` restarts a copy of ``aug``.
+    ``lengths``: time series padded at the end, the valid length of each (as ``aug(x, lengths=...)``
+    takes it): the series are augmented with it and drawn up to their valid length."""
     n = _check_n(n)
     a = _prepared(aug, seed)
     modality = a.modality
     f = _fmt_for(path, fmt, modality)
     if columns is not None and modality != "tabular":
         raise ValueError(f"preview: columns is for tables; {_name(a)} is a {modality} augmenter")
+    if lengths is not None and modality != "timeseries":
+        raise ValueError(f"preview: lengths is for time series; {_name(a)} is a {modality} augmenter")
     if y is not None and modality in ("timeseries", "tabular"):
         n_x = a.handler.length(a.handler.check(x, a)[0])
         if len(y) != n_x:
@@ -755,7 +766,7 @@ def preview(aug: Any, x: Any, y: Any = None, *, n: int = 8, path: str | os.PathL
         originals, augmented = _tagged_samples(a, x, n)
         result = _tagged_html(a, originals, augmented) if f == "html" else _tagged_figure(a, originals, augmented)
     elif modality == "timeseries":
-        result = _series_figure(a, x, y, n)
+        result = _series_figure(a, x, y, n, lengths)
     elif modality == "tabular":
         result = _table_figure(a, x, y, n, columns)
     elif modality == "graph":
@@ -819,7 +830,7 @@ def preview_file(aug: Any, input_path: str | os.PathLike, output_path: str | os.
                          f"{modality} augmenter")
     if modality == "tagged" and column is not None:
         raise ValueError("preview: column is for text augmenters; a tagged augmenter reads tokens_column and tags_column")
-    y = None
+    y = lengths = None
     if modality == "tagged":
         df = next(mio.iter_table(src, batch_size=rows), None)
         if df is None or len(df) == 0:
@@ -849,9 +860,14 @@ def preview_file(aug: Any, input_path: str | os.PathLike, output_path: str | os.
         else:
             data = df.drop(columns=[label_column]) if label_column is not None else df
     elif kind == "array":
-        arr, ya = mio.read_array(src)
+        from .engines.local import file_lengths
+
+        arr, ya, extras = mio.read_arrays(src)
         data = np.array(arr[:rows])
         y = None if ya is None else np.asarray(ya[:rows])
+        lengths = file_lengths(src, extras, arr, a)  # an .npz's lengths: variable-length series
+        if lengths is not None:
+            lengths = lengths[:rows]
     else:
         data = mio.read_graphs(src)[:rows]
     if getattr(a, "learned", False) and not a.__sklearn_is_fitted__():
@@ -863,4 +879,4 @@ def preview_file(aug: Any, input_path: str | os.PathLike, output_path: str | os.
             a.fit(as_batch(data), y)
         else:
             a.fit(data, y)
-    return preview(a, data, y, n=n, path=dst, columns=columns)
+    return preview(a, data, y, n=n, path=dst, columns=columns, lengths=lengths)

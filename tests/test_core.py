@@ -414,6 +414,17 @@ def test_rand_augment_scales_magnitude():
         RandAugment([Shift()])(x)
 
 
+def test_rand_augment_applies_an_augmenter_without_strength_as_it_is():
+    # Reverse (a flip) has no strength: RandAugment refused it; it is magnitude_free, applied as it is
+    from multiaug.timeseries import Reverse
+
+    x = torch.arange(40 * 16, dtype=torch.float32).reshape(40, 1, 16)
+    out = RandAugment([Reverse(p=1.0), Jitter()], n=1, magnitude=0.0, seed=0)(x)
+    flipped = torch.tensor([torch.equal(o, s.flip(-1)) for o, s in zip(out, x)])
+    kept = torch.tensor([torch.equal(o, s) for o, s in zip(out, x)])  # Jitter at magnitude 0: sigma 0
+    assert bool((flipped | kept).all()) and 5 < int(flipped.sum()) < 35
+
+
 def test_composing_modalities_is_an_error():
     x = torch.zeros(4, 1, 8)
     with pytest.raises(ValueError, match="modalities"):

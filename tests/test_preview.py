@@ -119,6 +119,31 @@ def test_series_mixing_names_partner():
 
 
 @needs_mpl
+@pytest.mark.parametrize("config", ["time_warp", "sequential"])
+def test_series_preview_of_an_npz_with_lengths_draws_each_valid_part(tmp_path, config):
+    # an .npz's lengths were ignored by preview: the padding was warped into the series drawn
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(4, 2, 30)).cumsum(-1).astype("float32")
+    lengths = np.array([30, 10, 20, 5])
+    for i, k in enumerate(lengths):
+        x[i, :, k:] = 1000.0
+    np.savez(tmp_path / "in.npz", x=x, y=np.arange(4) % 2, lengths=lengths)
+    aug = (multiaug.Sequential([multiaug.create("time_warp"), multiaug.create("jitter")]) if config == "sequential"
+           else multiaug.create("time_warp"))
+    fig = preview_file(aug, tmp_path / "in.npz", tmp_path / "p.png", n=4, seed=0)
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    for ax, k in zip(axes, lengths):
+        for line in ax.get_lines():
+            assert len(line.get_xdata()) == k and np.all(np.abs(line.get_ydata()) < 500), ax.get_title()
+    assert "10 of 30 steps" in axes[1].get_title()
+    # lengths given to preview directly; only time series take them
+    fig = preview(multiaug.create("window_warp", seed=0), x, lengths=lengths)
+    assert all(np.all(np.abs(line.get_ydata()) < 500) for ax in fig.axes for line in ax.get_lines())
+    with pytest.raises(ValueError, match="preview: lengths is for time series; gaussian_noise is a tabular augmenter"):
+        preview(multiaug.create("gaussian_noise"), np.zeros((4, 3)), lengths=[1, 1, 1, 1])
+
+
+@needs_mpl
 def test_graph_preview_marks_removed_added_and_dropped(tmp_path):
     from torch_geometric.data import Data
 

@@ -194,6 +194,10 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
     p_mode: ClassVar[str] = "subset"
     #: For RandAugment: hyperparameter name -> (value at magnitude 0, value at magnitude 1)
     magnitude_range: ClassVar[dict[str, tuple[float, float]]] = {}
+    #: For RandAugment: True for an augmenter that has no strength to set (a flip), which RandAugment
+    #: then applies as it is (image RandAugment's equalize/auto-contrast); False and no
+    #: ``magnitude_range``: refused by RandAugment
+    magnitude_free: ClassVar[bool] = False
     #: True when the augmenter must be fitted before use
     learned: ClassVar[bool] = False
     #: learned augmenters: the hyperparameters that fix the shape of the fitted networks; ``fit``

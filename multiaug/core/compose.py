@@ -200,7 +200,7 @@ class Composition(Augmenter):
         if index.numel() == 0:
             return x, y
         h = self.handler
-        part, ypart = aug._forward(h.take(x, index), take_labels(y, index), **inputs)
+        part, ypart = aug._forward(h.take(x, index), take_labels(y, index), **self._share(inputs, index))
         x = h.merge(x, index, part)
         if y is not None:
             y = merge_labels(y, index, ypart)
@@ -251,13 +251,15 @@ class Composition(Augmenter):
         if self.learned:
             self._check_fitted()
         h = self.handler
-        unknown = sorted(set(inputs) - set(h.batch_inputs))
+        unknown = sorted(set(inputs) - set(h.batch_inputs) - set(h.sample_inputs))
         if unknown:
+            takes = sorted(h.sample_inputs)
             raise TypeError(
-                f"{type(self).__name__}: compositions do not forward {', '.join(unknown)} to their children; "
-                "call the augmenters in turn instead"
+                f"{type(self).__name__}: unexpected keyword argument(s) {unknown}; its children "
+                f"({h.name}) take {', '.join(takes) if takes else 'only x (and y)'}"
             )
         self._check_y(x, y)
+        inputs = h.check_sample_inputs(x, inputs, self)  # once, for the whole batch
         self.generator(h.device(x))  # seed the children first
         active = self._active_mask(h.length(x), h.device(x))
         state, idx = split_active(active)
@@ -265,9 +267,19 @@ class Composition(Augmenter):
             return self._route(x, y, inputs)
         if state == "none":  # no sample drawn (always at p=0): the children see nothing
             return x, y
-        part, ypart = self._route(h.take(x, idx), take_labels(y, idx), inputs)
+        part, ypart = self._route(h.take(x, idx), take_labels(y, idx), self._share(inputs, idx))
         x = h.merge(x, idx, part)
         return x, (merge_labels(y, idx, ypart) if y is not None else None)
+
+    def _share(self, inputs: dict, index: torch.Tensor) -> dict:
+        """``inputs`` of the samples at ``index``: the per-sample ones (time series' ``lengths``, checked
+        tensors by then) taken at ``index``, batch-level ones as they are."""
+        per = self.handler.sample_inputs
+        return {k: v[index.to(v.device)] if k in per and isinstance(v, torch.Tensor) else v for k, v in inputs.items()}
+
+    def _check_fit_resample_inputs(self, inputs: dict[str, Any]) -> None:
+        for a in self.augmenters:  # a learned child refuses lengths its fit would not see, as it does alone
+            a._check_fit_resample_inputs(inputs)
 
     def _route(self, x: Any, y: Any, inputs: dict) -> tuple[Any, Any]:
         raise NotImplementedError
@@ -371,7 +383,8 @@ class Sometimes(Composition):
 class RandAugment(Composition):
     """RandAugment policy: for each sample apply ``n`` augmenters drawn uniformly (with replacement)
     from ``augmenters``, each with its strength set by the shared ``magnitude`` in [0, 1]. Every
-    augmenter must declare ``magnitude_range`` (hyperparameter -> (value at 0, value at 1))."""
+    augmenter must declare ``magnitude_range`` (hyperparameter -> (value at 0, value at 1)), or be
+    ``magnitude_free`` (no strength to set, e.g. time-series ``Reverse``: applied as it is)."""
 
     def __init__(self, augmenters: Sequence[Augmenter] = (), n: int = 2, magnitude: float = 0.5, **kwargs: Any):
         self.n = n
@@ -382,10 +395,10 @@ class RandAugment(Composition):
 
     def _check_extra(self) -> None:
         for a in self.augmenters:
-            if not a.magnitude_range:
+            if not a.magnitude_range and not a.magnitude_free:
                 raise ValueError(
                     f"RandAugment: {type(a).__name__} declares no magnitude_range, so its strength cannot be set; "
-                    "use augmenters that declare one"
+                    "use augmenters that declare one (or that have no strength, magnitude_free, such as Reverse)"
                 )
 
     def _scaled(self) -> list[Augmenter]:

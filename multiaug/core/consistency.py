@@ -68,6 +68,7 @@ class _Handler(ModalityHandler):
         self.owner = owner
         self.name, self.unit = inner.name, inner.unit
         self.batch_inputs = tuple(inner.batch_inputs) + ("_ctx",)
+        self.sample_inputs = tuple(inner.sample_inputs)
 
     def check(self, x: Any, aug: Any = None) -> tuple[Any, _Ctx]:
         as_list = False

@@ -31,6 +31,15 @@ class ModalityHandler:
     unit: str = "samples"
     #: keyword inputs found by ``check`` (batch-level, not per sample) that compositions pass on
     batch_inputs: tuple[str, ...] = ()
+    #: per-sample keyword inputs of the modality's augmenters (time series: ``lengths``, one per
+    #: series) that compositions pass on, each child getting the entries of the samples routed to it
+    sample_inputs: tuple[str, ...] = ()
+
+    def check_sample_inputs(self, x: Any, inputs: dict[str, Any], aug: "Augmenter | None" = None) -> dict[str, Any]:
+        """``inputs`` with the :attr:`sample_inputs` among them checked against batch ``x`` (internal
+        representation) and in the form children take them (compositions check them once, for the whole
+        batch, before routing shares of it); default: as they are."""
+        return inputs
 
     def check(self, x: Any, aug: "Augmenter | None" = None) -> tuple[Any, Any]:
         raise NotImplementedError

@@ -182,19 +182,20 @@ def finish_warnings(report: RunReport) -> None:
 
 
 def _augment_quiet(aug: Augmenter, X: Any, y: Any, n_aug: int, report: RunReport,
-                   copies: np.ndarray | None = None, rows: np.ndarray | None = None) -> tuple[Any, Any, np.ndarray]:
-    """``aug.augment(X, y, n_aug)``, or ``copies[i]`` copies of row ``i`` in a balanced run, with the
-    warnings collected into ``report`` (:func:`_note_warning`; ``rows``: the input row of each sample
-    of ``X``, which the warnings name)."""
+                   copies: np.ndarray | None = None, rows: np.ndarray | None = None,
+                   **inputs: Any) -> tuple[Any, Any, np.ndarray]:
+    """``aug.augment(X, y, n_aug, **inputs)``, or ``copies[i]`` copies of row ``i`` in a balanced run,
+    with the warnings collected into ``report`` (:func:`_note_warning`; ``rows``: the input row of each
+    sample of ``X``, which the warnings name; ``inputs``: the modality's call inputs, series' ``lengths``)."""
     before = getattr(aug, "report_", None)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         if copies is None:
-            X_aug, y_aug, src = aug.augment(X, y, n_aug=n_aug)
+            X_aug, y_aug, src = aug.augment(X, y, n_aug=n_aug, **inputs)
         else:
             from ..core.balance import augment_copies
 
-            X_aug, y_aug, src = augment_copies(aug, X, y, copies)
+            X_aug, y_aug, src = augment_copies(aug, X, y, copies, **inputs)
     rep = getattr(aug, "report_", None)
     fresh = rep if rep is not None and rep is not before else None  # report_ keeps an older call's report
     if fresh is not None and isinstance(getattr(fresh, "n_inputs", None), (int, np.integer)):
@@ -755,6 +756,30 @@ def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
 # --------------------------------------------------------------------------------------------------
 
 
+def file_lengths(inp: Path, extras: dict[str, np.ndarray], X: np.ndarray, aug: Augmenter) -> np.ndarray | None:
+    """The valid length of each series of an .npz (its ``lengths`` array: series padded at the end to a
+    common length, as ``aug(x, lengths=...)`` takes them), checked against ``x``; None without one."""
+    lengths = extras.get("lengths")
+    if lengths is None:
+        return None
+    from ..timeseries.base import _channels_last
+
+    n, t = X.shape[0], X.shape[1 if X.ndim == 3 and _channels_last(aug) else -1]
+    arr = np.asarray(lengths)
+    if arr.shape != (n,) or arr.dtype.kind not in "iu" or (n and (arr.min() < 1 or arr.max() > t)):
+        got = f"shape {arr.shape}, dtype {arr.dtype}"
+        if arr.shape == (n,) and arr.dtype.kind in "iu":
+            bad = np.flatnonzero((arr < 1) | (arr > t))
+            got = f"lengths[{bad[0]}] = {arr[bad[0]]}"
+        raise ValueError(f"input {str(inp)!r}: its lengths array holds the valid length of each series: expected {n} "
+                         f"integers in [1, {t}] (one per series of x, {t} the padded length), got {got}")
+    if getattr(aug, "learned", False) and not aug.__sklearn_is_fitted__():
+        raise ValueError(f"input {str(inp)!r} holds lengths (variable-length series): {type(aug).__name__} would be "
+                         "fitted on whole series, padding included; fit it on equal-length series and save it "
+                         "(--save), then use it with --load")
+    return arr.astype(np.int64, copy=False)
+
+
 def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: RunOptions, report: RunReport,
                         plan: Any = None) -> None:
     seed, batch_size, exclude_original = opts.seed, opts.batch_size, opts.exclude_original
@@ -775,6 +800,7 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
         held = (["y"] if y is not None else []) + list(extras)
         raise ValueError(f"output {str(out)!r}: a .npy file holds the series only, but the input also holds {held}; "
                          "write .npz to keep them (with source_index and is_augmented)")
+    lengths = file_lengths(inp, extras, X, aug)
     _fit_if_needed(aug, lambda: (np.array(X), y))
     per_batch = (0 if exclude_original else 1) + n_aug
     total = N * per_batch if plan is None else (0 if exclude_original else N) + int(plan[2].sum())
@@ -794,6 +820,7 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
         for start in range(0, N, batch_size):
             xb = np.array(X[start : start + batch_size])  # a copy: the memory-mapped input is read-only
             yb = None if y is None else np.asarray(y[start : start + batch_size])
+            kw = {} if lengths is None else {"lengths": lengths[start : start + batch_size]}
             _reseed(aug, seed, start)
             if mixer is not None and len(xb) < 2:
                 # a lone series: mixed with the previous batch (the next one for the first batch)
@@ -803,9 +830,12 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
                 before = lo < start
                 xe = np.concatenate([ctx_x, xb] if before else [xb, ctx_x])
                 ye = None if y is None else np.concatenate([ctx_y, yb] if before else [yb, ctx_y])
+                if lengths is not None:
+                    kw = {"lengths": np.concatenate([lengths[lo:hi], kw["lengths"]] if before else
+                                                    [kw["lengths"], lengths[lo:hi]])}
                 X_aug, y_aug, src = _augment_quiet(aug, xe, ye, n_aug, report, None,
                                                    np.r_[lo:hi, start:start + len(xb)] if before else
-                                                   np.r_[start:start + len(xb), lo:hi])
+                                                   np.r_[start:start + len(xb), lo:hi], **kw)
                 own = len(ctx_x) if before else 0
                 keep = (src >= own) & (src < own + len(xb))
                 X_aug = np.asarray(X_aug)[keep]
@@ -817,7 +847,7 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
             else:
                 X_aug, y_aug, src = _augment_quiet(aug, xb, yb, n_aug, report,
                                                    None if plan is None else plan[2][start : start + len(xb)],
-                                                   np.arange(start, start + len(xb)))
+                                                   np.arange(start, start + len(xb)), **kw)
                 yb_labels = _hard_labels(aug, yb, y_aug) if yb is not None else None
                 _note_balanced(report, start + np.asarray(src, dtype=np.int64))
             blocks = [] if exclude_original else [(xb, np.arange(len(xb)), False, yb)]

@@ -144,11 +144,45 @@ _RAGGED = ("; series of equal length: np.stack them; of different lengths: pad e
            "and pass lengths= (the valid length of each), see docs/timeseries.md")
 
 
+def _valid_lengths(lengths: Any, x: torch.Tensor, aug: Any) -> tuple[torch.Tensor, int]:
+    """``lengths`` (one valid length per series of ``x`` ``(N, C, T)``: a list, array, Series or
+    tensor) as a long tensor on ``x``'s device, with the shortest length; ``TypeError``/``ValueError``
+    naming ``lengths`` otherwise. Checked where they are (lengths from a list or an array: on the CPU,
+    no device wait), one read for both bounds, then moved to the series' device."""
+    n, t = x.shape[0], x.shape[-1]
+    given = lengths
+    as_array = isinstance(lengths, (list, tuple)) or hasattr(lengths, "__array__")  # lists, arrays, Series
+    if as_array and not isinstance(lengths, torch.Tensor):
+        arr = np.asarray(lengths)
+        if arr.dtype.kind not in "biuf":
+            raise TypeError(f"lengths: expected integers (one per series), got values of dtype {arr.dtype}: "
+                            f"{arr.tolist()!r:.200}")
+        lengths = torch.tensor(arr)  # a copy: a read-only array (a pandas Series) is fine
+    if not isinstance(lengths, torch.Tensor) or lengths.dim() != 1 or lengths.shape[0] != n:
+        raise ValueError(f"lengths: expected {n} integers (one per series), got {given!r:.200}")
+    if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
+        if not lengths.is_floating_point() or not torch.equal(lengths, lengths.round()):
+            raise TypeError(f"lengths: expected integers, got dtype {lengths.dtype}")
+    lengths = lengths.to(dtype=torch.long)
+    lo, hi = min_max(lengths)
+    if lo < 1 or hi > t:
+        hint = _transposed_hint(aug, x) if lo >= 1 and hi <= x.shape[1] else ""
+        raise ValueError(f"lengths: every length must be in [1, {t}] (the padded length), got "
+                         f"{lengths.tolist()[:20]}{hint}")
+    return lengths.to(device=x.device), lo
+
+
 class TimeSeriesHandler(TensorHandler):
     name = "timeseries"
     unit = "series"
     internal_dims = (3,)
     internal_shape = "(N, C, T)"
+    sample_inputs = ("lengths",)
+
+    def check_sample_inputs(self, x: torch.Tensor, inputs: dict[str, Any], aug: Any = None) -> dict[str, Any]:
+        if inputs.get("lengths") is None:
+            return inputs
+        return {**inputs, "lengths": _valid_lengths(inputs["lengths"], x, aug)[0]}
 
     def check(self, x: Any, aug: Any = None) -> tuple[torch.Tensor, _Ctx]:
         cl = _channels_last(aug)
@@ -266,8 +300,8 @@ class TimeSeriesAugmenter(Augmenter):
     ``aug.augment(x, y, lengths=lengths)`` and ``aug.fit_resample(x, y, lengths=lengths)`` (class
     balancing with ``sampling_strategy`` too) give each copy its source series' length: its padding
     stays padding. NaN padding is refused (as any NaN): fill it (``np.nan_to_num(x)``) and pass the
-    lengths. Compositions (``Sequential``, ``OneOf``...) do not forward ``lengths``: call the
-    augmenters in turn, or compose with equal lengths.
+    lengths. Compositions (``Sequential``, ``OneOf``...) take ``lengths`` too: checked once for the
+    whole batch, each child gets the lengths of the series routed to it.
 
     Params: ``{"active": (N,) bool, **draws}`` plus ``"lengths"`` when lengths were given; with
     ``p < 1`` the draws are made for every series (``p_mode = "mask"``) and the inactive series are
@@ -306,7 +340,7 @@ class TimeSeriesAugmenter(Augmenter):
     # ---- variable lengths ------------------------------------------------------------------------
 
     def _check_lengths(self, lengths: Any, x: torch.Tensor) -> torch.Tensor | None:
-        n, t = x.shape[0], x.shape[-1]
+        t = x.shape[-1]
         if lengths is None:
             if t < self.min_length:
                 raise ValueError(
@@ -314,32 +348,13 @@ class TimeSeriesAugmenter(Augmenter):
                     f"(needs at least {self.min_length})"
                 )
             return None
-        as_array = isinstance(lengths, (list, tuple)) or hasattr(lengths, "__array__")  # lists, arrays, Series
-        if as_array and not isinstance(lengths, torch.Tensor):
-            arr = np.asarray(lengths)
-            if arr.dtype.kind not in "biuf":
-                raise TypeError(f"lengths: expected integers (one per series), got values of dtype {arr.dtype}: "
-                                f"{arr.tolist()!r:.200}")
-            lengths = torch.tensor(arr)  # a copy: a read-only array (a pandas Series) is fine
-        if not isinstance(lengths, torch.Tensor) or lengths.dim() != 1 or lengths.shape[0] != n:
-            raise ValueError(f"lengths: expected {n} integers (one per series), got {lengths!r:.200}")
-        if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
-            if not lengths.is_floating_point() or not torch.equal(lengths, lengths.round()):
-                raise TypeError(f"lengths: expected integers, got dtype {lengths.dtype}")
-        # checked where they are (lengths from a list or an array: on the CPU, no device wait), one read
-        # for both bounds, then moved to the series' device
-        lengths = lengths.to(dtype=torch.long)
-        lo, hi = min_max(lengths)
-        if lo < 1 or hi > t:
-            hint = _transposed_hint(self, x) if lo >= 1 and hi <= x.shape[1] else ""
-            raise ValueError(f"lengths: every length must be in [1, {t}] (the padded length), got "
-                             f"{lengths.tolist()[:20]}{hint}")
+        lengths, lo = _valid_lengths(lengths, x, self)
         if lo < self.min_length:
             raise ValueError(
                 f"lengths: series of {lo} valid steps are too short for {type(self).__name__} "
                 f"(needs at least {self.min_length})"
             )
-        return lengths.to(device=x.device)
+        return lengths
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "TimeSeriesAugmenter":
         """Nothing to learn: checks ``X``. ``lengths`` is refused here: ``fit`` has no use for it

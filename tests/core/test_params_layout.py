@@ -74,8 +74,9 @@ def test_apply_refuses_params_without_active():
 def test_unknown_keyword_is_refused_with_the_augmenter_name():
     with pytest.raises(TypeError, match=r"GaussianNoise.sample: unexpected keyword argument\(s\) \['lengths'\]"):
         GaussianNoise(seed=0)(torch.randn(4, 3), lengths=[3, 3, 3, 3])
-    with pytest.raises(TypeError, match="compositions do not forward lengths"):
-        multiaug.Sequential([Jitter()], seed=0)(torch.randn(3, 1, 8), lengths=[8, 8, 8])
+    with pytest.raises(TypeError, match=r"Sequential: unexpected keyword argument\(s\) \['lengths'\]; its "
+                                        r"children \(tabular\) take only x \(and y\)"):
+        multiaug.Sequential([GaussianNoise()], seed=0)(torch.randn(3, 8), lengths=[8, 8, 8])
 
 
 def test_tabular_hard_columns_travel_in_params_not_on_the_tree():

@@ -252,3 +252,55 @@ def test_the_augmenters_own_sampling_strategy_balances_the_whole_file(tmp_path):
     assert not (tmp_path / "o2.csv").exists()
     with pytest.raises(ValueError, match="GaussianNoise's sampling_strategy='auto' .* use the local engine"):
         augment_path(aug, tmp_path / "in.csv", tmp_path / "o3.csv", label_column="label")
+
+
+def _padded_npz(path, n=7, seed=0):
+    """Series padded at the end with a value naming the row (1000 + i), their lengths in the .npz."""
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(n, 2, 30)).cumsum(-1).astype(np.float32)
+    lengths = np.array([30, 10, 20, 5, 30, 12, 8, 25, 17][:n])
+    for i, k in enumerate(lengths):
+        x[i, :, k:] = 1000.0 + i
+    np.savez(path, x=x, y=np.arange(n) % 2, lengths=lengths)
+    return x, lengths
+
+
+@pytest.mark.parametrize("spec", ["time_warp", "tsmixup", "sequential", "balance"])
+def test_npz_lengths_reach_the_augmenter_and_padding_stays_padding(tmp_path, spec):
+    # an .npz's lengths array was copied through as data and never given to the augmenter: the padding
+    # was warped or mixed into the series (a length-10 series' last valid value became padding)
+    import multiaug
+    from multiaug import registry
+    from multiaug.timeseries import Jitter, TimeWarp
+
+    x, lengths = _padded_npz(tmp_path / "in.npz")
+    aug = (multiaug.Sequential([TimeWarp(), Jitter()]) if spec == "sequential" else
+           registry.create("time_warp" if spec == "balance" else spec))
+    kw = {"balance": "auto"} if spec == "balance" else {"n_aug": 2}
+    # batch_size 3 over 7 series: the last batch is a lone series (a mixer takes partners from the batch before)
+    augment_file(aug, tmp_path / "in.npz", tmp_path / "out.npz", seed=0, batch_size=3, **kw)
+    out = np.load(tmp_path / "out.npz")
+    src, got = out["source_index"], out["x"]
+    assert out["is_augmented"].sum() > 0
+    assert np.array_equal(out["lengths"], lengths[src])  # each row keeps its source's length
+    for j, s in enumerate(src):
+        assert np.all(got[j, :, lengths[s]:] == 1000.0 + s), f"row {j} (source {s}): padding changed"
+        assert np.all(np.abs(got[j, :, :lengths[s]]) < 500), f"row {j} (source {s}): padding warped into the series"
+    aug_rows = np.flatnonzero(out["is_augmented"])
+    assert any(not np.allclose(got[j, :, :lengths[src[j]]], x[src[j], :, :lengths[src[j]]]) for j in aug_rows)
+
+
+def test_npz_lengths_are_checked_naming_the_file(tmp_path):
+    from multiaug.timeseries import AutoTCL, Jitter
+
+    x, lengths = _padded_npz(tmp_path / "in.npz")
+    for bad, msg in [(lengths[:3], r"expected 7 integers in \[1, 30\].*got shape \(3,\)"),
+                     (lengths + 1, r"got lengths\[0\] = 31"),
+                     (lengths.astype(float), "dtype float64")]:
+        np.savez(tmp_path / "bad.npz", x=x, lengths=bad)
+        with pytest.raises(ValueError, match=r"input '.*bad.npz': its lengths array .*" + msg):
+            augment_file(Jitter(), tmp_path / "bad.npz", tmp_path / "out.npz", seed=0)
+    assert not (tmp_path / "out.npz").exists()
+    # a learned augmenter would be fitted over the padding: refused before any work
+    with pytest.raises(ValueError, match="AutoTCL would be fitted on whole series, padding included.*--load"):
+        augment_file(AutoTCL(), tmp_path / "in.npz", tmp_path / "out.npz", seed=0)
