@@ -161,6 +161,43 @@ def refuse_unfollowable_all(data: Any, who: str, removes_nodes: bool) -> None:
             refuse_unfollowable(data, key, value, who, removes_nodes)
 
 
+def seed_nodes(data: Any, who: str) -> torch.Tensor | None:
+    """Bool mask of the seed nodes of a mini-batch from PyG's ``NeighborLoader`` (None for other graphs).
+
+    Such a ``Data`` stores ``batch_size``: its first ``batch_size`` nodes are the seeds, in the order of
+    ``input_id``, and training reads ``out[:batch.batch_size]``. The views that remove nodes keep them
+    (first and in order: kept nodes keep their order), so ``batch_size``, ``input_id`` and the seeds'
+    rows of ``n_id`` stay true. A ``Batch`` of such graphs (whose ``batch_size`` attribute PyG collates
+    into one count per graph; ``Batch.batch_size`` itself is ``num_graphs``) keeps the first
+    ``batch_size[g]`` nodes of each graph ``g``. A ``batch_size`` that is not a count of nodes the graph
+    has is a ``ValueError``."""
+    bs = data._store.get("batch_size")  # (the store: a Batch's batch_size property is num_graphs)
+    if bs is None:
+        return None
+    n = int(data.num_nodes)
+    dev = data.edge_index.device
+    from .functional import _is_batch, node_graph_index
+
+    if not _is_batch(data):
+        if isinstance(bs, torch.Tensor) and bs.numel() == 1 and not (bs.is_floating_point() or bs.dtype == torch.bool):
+            bs = int(bs)
+        if not isinstance(bs, int) or isinstance(bs, bool) or not 0 <= bs <= n:
+            raise ValueError(f"{who}: data.batch_size={bs!r} must be the number of seed nodes of a NeighborLoader "
+                             f"mini-batch, an integer in [0, {n}] (the graph's nodes); fix or delete it (del data.batch_size)")
+        return torch.arange(n, device=dev) < bs
+    node_graph, g = node_graph_index(data)
+    bs_t = torch.as_tensor(bs)
+    nodes_per = torch.bincount(node_graph, minlength=g).cpu()
+    if (bs_t.dim() != 1 or bs_t.shape[0] != g or bs_t.is_floating_point() or bs_t.dtype == torch.bool
+            or bool((bs_t < 0).any()) or bool((bs_t.cpu() > nodes_per).any())):
+        raise ValueError(f"{who}: the Batch's batch_size attribute must hold the number of seed nodes of each of its "
+                         f"{g} graphs (NeighborLoader mini-batches), at most the graph's nodes {nodes_per.tolist()[:10]}, "
+                         f"got {bs_t.tolist() if bs_t.numel() <= 10 else tuple(bs_t.shape)}; fix or delete it")
+    start = torch.cumsum(nodes_per, 0) - nodes_per
+    local = torch.arange(n, device=dev) - start.to(dev)[node_graph]
+    return local < bs_t.to(dev)[node_graph]
+
+
 def _walk(aug: Any):
     return () if aug is None else aug._descendants()
 
@@ -218,6 +255,9 @@ class GraphHandler(ModalityHandler):
         tree = list(_walk(aug))
         check_finite(x, aug, tree)
         check_followable(x, tree)
+        removers = [a for a in tree if getattr(a, "removes_nodes", False)]
+        if removers:  # a NeighborLoader mini-batch's batch_size checked before any draw (p does not decide)
+            seed_nodes(x, type(removers[0]).__name__)
         from .functional import _counts_nodes, _is_batch
 
         if not _is_batch(x) and "num_nodes" not in x._store and not _counts_nodes(x):

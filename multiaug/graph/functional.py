@@ -184,7 +184,7 @@ def node_edge_keys(data: Any, num_nodes: int | None = None) -> tuple[list[str], 
         if cat is None:
             continue
         size = value.shape[cat]
-        named_edge = "edge" in key
+        named_edge = "edge" in key or key == "e_id"  # (e_id: PyG's E_KEYS, NeighborLoader's edge ids)
         if slices is not None and key in slices and node_sl is not None and edge_sl is not None:
             sl = slices[key].cpu()
             is_node = sl.shape == node_sl.shape and torch.equal(sl, node_sl)
@@ -352,6 +352,60 @@ def _rebuild(data: Any, node_keep: torch.Tensor | None, edge_index: torch.Tensor
     return out
 
 
+#: NeighborLoader's per-hop counts (lists of ints; lists of lists in a Batch of its mini-batches): nodes and
+#: edges come hop by hop, and PyG's ``trim_to_layer`` slices them by these counts
+_HOP_COUNT_KEYS = {"num_sampled_nodes": "nodes", "num_sampled_edges": "edges"}
+
+
+def _hop_counts(data: Any) -> dict[str, Any]:
+    """The per-hop counts ``data`` stores (``num_sampled_nodes``/``num_sampled_edges``), by key."""
+    store = data._store
+    return {k: store[k] for k in _HOP_COUNT_KEYS if k in store.keys() and store[k] is not None}
+
+
+def _recount_hops(key: str, counts: Any, keep: torch.Tensor) -> Any:
+    """``counts`` (one count per hop, or per graph and hop: a list of lists) after keeping the rows
+    where the bool mask ``keep`` holds (rows kept in order, so each hop keeps its place)."""
+    nested = bool(counts) and isinstance(counts[0], (list, tuple))
+    groups = [list(c) for c in counts] if nested else [list(counts)]
+    flat = [c for grp in groups for c in grp]
+    if not all(isinstance(c, int) and not isinstance(c, bool) and c >= 0 for c in flat) or sum(flat) != keep.numel():
+        raise ValueError(f"graph view: data.{key} must count the graph's {_HOP_COUNT_KEYS[key]} per hop (NeighborLoader's "
+                         f"list of ints summing to {keep.numel()}), got {counts!r:.200}; fix or delete it (del data.{key})")
+    seg = torch.repeat_interleave(torch.arange(len(flat)), torch.tensor(flat, dtype=torch.long), output_size=keep.numel())
+    new = torch.bincount(seg[keep.cpu()], minlength=len(flat)).tolist()
+    out, i = [], 0
+    for grp in groups:
+        out.append(new[i:i + len(grp)])
+        i += len(grp)
+    return out if nested else out[0]
+
+
+def _follow_hops(out: Any, hops: dict[str, Any], node_keep: torch.Tensor | None, edge_keep: torch.Tensor | None,
+                 edges_rebuilt: bool, num_nodes: int) -> None:
+    """Keep a NeighborLoader mini-batch's per-hop counts true in ``out``: recounted over the kept nodes
+    (``node_keep``: bool mask or sorted index, None: all kept) and edges (``edge_keep``: bool mask, None:
+    all kept). A rebuilt edge set (``edges_rebuilt``) has no hops: ``num_sampled_edges`` is removed,
+    with a warning."""
+    for key, counts in hops.items():
+        if _HOP_COUNT_KEYS[key] == "nodes":
+            if node_keep is None:
+                continue
+            mask = node_keep if node_keep.dtype == torch.bool else torch.zeros(
+                num_nodes, dtype=torch.bool, device=node_keep.device).index_fill_(0, node_keep, True)
+            out[key] = _recount_hops(key, counts, mask)
+        elif edges_rebuilt:
+            del out[key]
+            for d in (getattr(out, "_slice_dict", None), getattr(out, "_inc_dict", None)):
+                if isinstance(d, dict):
+                    d.pop(key, None)
+            warn_user(f"data.{key} removed: the view rebuilt the edge set, whose edges belong to no hop of the "
+                      "NeighborLoader's sampling (trim_to_layer cannot slice them); use a view that only removes "
+                      "edges or nodes (EdgeDrop, NodeDrop...) to keep it", RuntimeWarning)
+        elif edge_keep is not None:
+            out[key] = _recount_hops(key, counts, edge_keep)
+
+
 def subgraph(data: Any, node_keep: torch.Tensor | None = None, edge_keep: torch.Tensor | None = None) -> Any:
     """Copy of ``data`` keeping the nodes where ``node_keep`` (bool mask or sorted long index) and the
     edges where ``edge_keep`` (bool mask) hold; edges touching a removed node go too. Nodes are
@@ -381,7 +435,11 @@ def subgraph(data: Any, node_keep: torch.Tensor | None = None, edge_keep: torch.
             edges_per = torch.diff(torch.searchsorted(idx, sl))
     if new_id is not None:
         new_ei = new_id.index_select(0, new_ei.reshape(-1)).view(new_ei.shape)
-    return _rebuild(data, node_keep, new_ei, values, [], edges_per=edges_per, node_keys=node_keys)
+    out = _rebuild(data, node_keep, new_ei, values, [], edges_per=edges_per, node_keys=node_keys)
+    hops = _hop_counts(data)
+    if hops:
+        _follow_hops(out, hops, node_keep, keep_e, False, N)
+    return out
 
 
 def replace_edges(data: Any, edge_index: torch.Tensor, edge_values: dict[str, torch.Tensor] | None = None,
@@ -393,7 +451,11 @@ def replace_edges(data: Any, edge_index: torch.Tensor, edge_values: dict[str, to
     edge_values = dict(edge_values or {})
     node_keys, edge_keys = node_edge_keys(data) if keys is None else keys
     removed = [k for k in edge_keys if k not in edge_values]
-    return _rebuild(data, node_keep, edge_index, edge_values, removed, node_keys=node_keys)
+    out = _rebuild(data, node_keep, edge_index, edge_values, removed, node_keys=node_keys)
+    hops = _hop_counts(data)
+    if hops:
+        _follow_hops(out, hops, node_keep, None, True, int(data.num_nodes))
+    return out
 
 
 def view_weight_dtype(data: Any) -> torch.dtype:
@@ -1002,8 +1064,8 @@ def _distinct_where(key: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes: int, eliminate: torch.Tensor | None,
                  priority: torch.Tensor, generator: torch.Generator, neighbor_order: str = "asc",
                  quota: torch.Tensor | None = None, node_graph: torch.Tensor | None = None,
-                 tree_sampler: Callable = sample_clique_trees, max_rounds: int = 100000, strict_order: bool = True
-                 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, int]:
+                 tree_sampler: Callable = sample_clique_trees, max_rounds: int = 100000, strict_order: bool = True,
+                 protect: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor, int]:
     """Randomized approximate Gaussian elimination of a weighted undirected graph, in rounds.
 
     The graph is ``(lo, hi, w)``, each undirected edge once (parallel edges allowed). Two modes:
@@ -1017,7 +1079,9 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
       order is then still random but no longer exactly increasing ``priority``;
     * dynamic (``eliminate=None``, degree order): each round the alive nodes whose (current degree,
       ``priority``) is a local minimum among alive neighbours are candidates, and per graph at most
-      the remaining ``quota`` of them, lowest degree first, are eliminated.
+      the remaining ``quota`` of them, lowest degree first, are eliminated. ``protect`` (bool per
+      node, optional: a NeighborLoader mini-batch's seed nodes) are never candidates; each graph's
+      ``quota`` must then be at most its unprotected nodes.
 
     Each eliminated node's star is merged (parallel edges summed), ordered by ``neighbor_order``
     ('asc'/'desc' weight, or 'random') and replaced by :func:`tree_sampler`'s tree. Returns
@@ -1074,7 +1138,7 @@ def approx_schur(lo: torch.Tensor, hi: torch.Tensor, w: torch.Tensor, num_nodes:
         else:
             if cheap and int(remaining.sum()) <= 0:
                 break
-            sel = _degree_round(ed, rank, done, remaining, node_graph, N, cheap)
+            sel = _degree_round(ed, rank, done if protect is None else done | protect, remaining, node_graph, N, cheap)
             start = (remaining.sum() > 0) if go_on is None and not cheap else None
         s_lo = sel.index_select(0, ed[0])
         star = s_lo | sel.index_select(0, ed[1])

@@ -22,7 +22,7 @@ from ..core.constraints import Boolean, Interval, Options, Pair, Real
 from ..core.hostreads import host_item
 from ..registry import register
 from . import functional as F
-from .base import GraphAugmenter, check_edge_weight, graph_sizes, per_graph_value
+from .base import GraphAugmenter, check_edge_weight, graph_sizes, per_graph_value, seed_nodes
 
 __all__ = ["SchurView"]
 
@@ -35,7 +35,8 @@ class SchurView(GraphAugmenter):
     ----------
     fraction : float or (low, high)
         Share of each graph's nodes to eliminate (drawn per graph for a range); at most n - 1 nodes
-        of a graph are eliminated.
+        of a graph are eliminated, and never the seed nodes of a NeighborLoader mini-batch (its first
+        ``batch_size``, see :func:`~multiaug.graph.base.seed_nodes`).
     order : 'random' | 'degree'
         'random': a uniformly random set, eliminated in a random order (each round a maximal
         independent set of the remaining nodes, chosen by random priorities). 'degree': approximate minimum degree — each
@@ -100,14 +101,20 @@ class SchurView(GraphAugmenter):
         node_graph, nodes_per, _ = graph_sizes(data)
         frac = per_graph_value(self.fraction, nodes_per.numel(), g, dev, dtype=torch.float64)
         quota = torch.minimum(torch.floor(frac * nodes_per.double() + 1e-9).long(), (nodes_per - 1).clamp(min=0))
+        seeds = seed_nodes(data, type(self).__name__) if not self.keep_eliminated else None
+        if seeds is not None:  # a NeighborLoader mini-batch: its seed nodes are never eliminated
+            quota = torch.minimum(quota, nodes_per - torch.bincount(node_graph[seeds], minlength=nodes_per.numel()))
         warn_unchanged(self, int(((quota == 0) & (frac > 0)).sum()), nodes_per.numel(),
                        "too few nodes to eliminate any at this fraction")
         priority = torch.rand(int(data.num_nodes), generator=g, device=dev, dtype=torch.float32)
-        eliminate = F.sample_per_group(node_graph, quota, priority) if self.order == "random" else None
+        eliminate = None
+        if self.order == "random":  # (seeds: ranked after every other node, so none is chosen)
+            eliminate = F.sample_per_group(node_graph, quota, priority if seeds is None else priority.masked_fill(seeds, 2.0))
         # the tree sampler's seed, drawn on the CPU (the input's stream there): _apply reads it without waiting
         seed = torch.randint(0, 2**62, (), generator=g if dev.type == "cpu" else self.generator("cpu"))
         # random order: rounds are grown to maximal independent sets (fewer rounds; the order stays random)
-        return {"eliminate": eliminate, "priority": priority, "quota": quota, "seed": seed, "strict_order": False}
+        return {"eliminate": eliminate, "priority": priority, "quota": quota, "seed": seed, "strict_order": False,
+                "protect": seeds}
 
     def _apply(self, data: Any, params: Params) -> Any:
         ei = data.edge_index
@@ -135,7 +142,8 @@ class SchurView(GraphAugmenter):
         gen.manual_seed(host_item(seed) if isinstance(seed, torch.Tensor) and seed.device.type == "cpu" else int(seed))
         lo, hi, w, done, _ = F.approx_schur(lo, hi, w, N, eliminate, priority, gen, self.neighbor_order,
                                             quota=params.get("quota"), node_graph=node_graph,
-                                            strict_order=bool(params.get("strict_order", True)))
+                                            strict_order=bool(params.get("strict_order", True)),
+                                            protect=params.get("protect"))
         # merge parallel edges (sorted by (lo, hi), hence by graph), emit both directions per graph; one
         # read for the sizes (distinct edges, kept nodes)
         ks, order, first = F.sorted_groups(lo * N + hi)
@@ -171,6 +179,11 @@ class SchurView(GraphAugmenter):
         if eliminate.dtype != torch.bool:
             eliminate = torch.zeros(N, dtype=torch.bool, device=dev).index_fill_(0, eliminate.to(dev).long(), True)
         params = self._sample(xi)
+        seeds = params.get("protect")
+        if seeds is not None and eliminate.shape == seeds.shape and bool((eliminate.to(dev) & seeds).any()):
+            raise ValueError(f"SchurView.eliminate: eliminate holds seed nodes of a NeighborLoader mini-batch (the first "
+                             f"batch_size={xi.batch_size} nodes), which training reads; eliminate other nodes, or pass "
+                             "keep_eliminated=True")
         params["eliminate"] = eliminate.to(dev)
         params["strict_order"] = True
         if priority is not None:

@@ -23,7 +23,7 @@ from ..core.constraints import Boolean, Integral, Interval, Options, Pair, Real
 from ..core.hostreads import host_reads_cheap
 from ..registry import register
 from . import functional as F
-from .base import GraphAugmenter, check_edge_weight, graph_sizes, per_graph_value
+from .base import GraphAugmenter, check_edge_weight, graph_sizes, per_graph_value, seed_nodes
 
 __all__ = [
     "EdgeDrop",
@@ -125,7 +125,7 @@ class EdgeAdd(_RateAugmenter):
         "rate": [Interval(Real, 0, None), Pair(Real, 0, None)],
         "directed": [Boolean()],
         "self_loops": [Boolean()],
-        "weight": [Interval(Real)],
+        "weight": [Interval(Real, desc="a finite float (the new edges' edge_weight; NaN and inf are refused)")],
     }
 
     def _weight(self, data: Any) -> float:
@@ -325,7 +325,9 @@ class NodeDrop(_RateAugmenter):
 
     Node attributes (``x``, ``y``, masks, ``batch``) and edge attributes follow. At least
     ``min_nodes`` nodes of each graph are kept (those with the largest draws). Attributes holding node
-    ids besides ``edge_index`` (``edge_label_index``, ``face``...) cannot follow: ``ValueError``."""
+    ids besides ``edge_index`` (``edge_label_index``, ``face``...) cannot follow: ``ValueError``. The seed
+    nodes of a NeighborLoader mini-batch (its first ``batch_size``) are always kept
+    (:func:`~multiaug.graph.base.seed_nodes`)."""
 
     removes_nodes = True
 
@@ -353,6 +355,9 @@ class NodeDrop(_RateAugmenter):
             else:
                 node_graph, nodes_per, _ = graph_sizes(data)
                 keep |= F.sample_per_group(node_graph, torch.clamp(nodes_per, max=self.min_nodes), -u)
+        seeds = seed_nodes(data, type(self).__name__)
+        if seeds is not None:  # a NeighborLoader mini-batch: its seed nodes stay, first and in order
+            keep |= seeds
         return F.subgraph(data, node_keep=keep)
 
 
@@ -363,7 +368,8 @@ class FeatureMask(_RateAugmenter):
     ``mode='column'``: whole feature columns, drawn per graph (GRACE/PyGCL's feature masking);
     ``'row'``: whole nodes' feature vectors; ``'entry'``: single entries. Only ``x`` changes; its
     dtype is kept, and a ``value`` that dtype cannot hold (0.5 in integer or bool features) is a
-    ``ValueError``."""
+    ``ValueError``. ``value`` must be finite: NaN or inf would spread through message passing (and
+    graph augmenters refuse NaN/inf in ``x``), so it is refused when the augmenter is built."""
 
     changes_edges = False
 
@@ -372,7 +378,12 @@ class FeatureMask(_RateAugmenter):
         self.value = value
         super().__init__(rate=rate, **kwargs)
 
-    _parameter_constraints = {"mode": [Options("column", "row", "entry")], "value": [Interval(Real)]}
+    # NaN/inf refused: they would spread through message passing to every neighbour (GRACE, PyGCL and
+    # GraphCL mask with 0; GraphMAE adds a learned token to the zeroed rows), and graph inputs refuse them
+    _parameter_constraints = {"mode": [Options("column", "row", "entry")],
+                              "value": [Interval(Real, desc="a finite float (the masked features' new value, 0 in "
+                                                            "GRACE/PyGCL; NaN and inf are refused: message passing "
+                                                            "would spread them)")]}
 
     def _check_value(self, x: torch.Tensor) -> float:
         """``value``, refused when ``x``'s dtype cannot hold it exactly."""
@@ -487,7 +498,9 @@ class RandomWalkSubgraph(GraphAugmenter):
     Per graph, ``ceil(root_fraction * n)`` of its ``n`` nodes (at least one), chosen uniformly,
     start a uniform random walk of
     ``walk_length`` steps; visited nodes are kept with all edges between them and relabelled.
-    Attributes holding node ids besides ``edge_index`` (``edge_label_index``...): ``ValueError``."""
+    Attributes holding node ids besides ``edge_index`` (``edge_label_index``...): ``ValueError``. The
+    seed nodes of a NeighborLoader mini-batch (its first ``batch_size``) are always kept
+    (:func:`~multiaug.graph.base.seed_nodes`)."""
 
     removes_nodes = True
 
@@ -513,6 +526,9 @@ class RandomWalkSubgraph(GraphAugmenter):
         walks = F.random_walks(data.edge_index, int(data.num_nodes), params["roots"], params["u"])
         keep = torch.zeros(int(data.num_nodes), dtype=torch.bool, device=data.edge_index.device)
         keep[walks.flatten()] = True
+        seeds = seed_nodes(data, type(self).__name__)
+        if seeds is not None:  # a NeighborLoader mini-batch: its seed nodes stay, first and in order
+            keep |= seeds
         return F.subgraph(data, node_keep=keep)
 
 

@@ -219,7 +219,11 @@ class WindowWarp(_TimeMap):
 @register("permutation")
 class Permutation(_TimeMap):
     """Cut each series into ``n_segments`` pieces at random points and shuffle them (Um et al. 2017).
-    ``equal_segments=True`` uses equal-length pieces."""
+    ``equal_segments=True`` uses equal-length pieces.
+
+    A series with fewer (valid) steps than ``n_segments`` is cut into as many segments as it has
+    steps, one step each, all shuffled (a uniform permutation of its steps), its padding untouched;
+    the other series of the batch are cut as usual."""
 
     magnitude_range = {"n_segments": (1, 10)}
     resample_mode = "nearest"
@@ -231,16 +235,6 @@ class Permutation(_TimeMap):
 
     _parameter_constraints = {"n_segments": [Interval(Integral, 1, None)], "equal_segments": [Boolean()]}
 
-    def _check_lengths(self, lengths: Any, x: torch.Tensor) -> torch.Tensor | None:
-        out = super()._check_lengths(lengths, x)
-        shortest = x.shape[-1] if out is None else int(out.min())
-        if shortest < int(self.n_segments):
-            raise ValueError(
-                f"Permutation: n_segments={self.n_segments} but a series has only {shortest} time steps; "
-                "use fewer segments or longer series"
-            )
-        return out
-
     def _sample(self, x: torch.Tensor, lengths: torch.Tensor | None = None) -> Params:
         g = self.generator(x.device)
         n, s = x.shape[0], int(self.n_segments)
@@ -249,15 +243,30 @@ class Permutation(_TimeMap):
         else:
             cuts = torch.rand(n, s - 1, generator=g, device=x.device, dtype=torch.float32).sort(dim=1).values
         order = torch.rand(n, s, generator=g, device=x.device, dtype=torch.float32).argsort(dim=1)
+        if s > 1 and (lengths is not None or x.shape[-1] < s):
+            cuts = _one_step_cuts(cuts, x.shape[-1] if lengths is None else lengths)
         return {"pos": F.permutation_pos(cuts, order, x.shape[-1], lengths, dtype=F.pos_dtype(x))}
+
+
+def _one_step_cuts(cuts: torch.Tensor, length: int | torch.Tensor) -> torch.Tensor:
+    """``cuts`` (N, S - 1), with the rows of series shorter than S steps (``length``: their valid steps)
+    replaced by cuts after each of their steps (``min(k, L) / L``): L one-step segments, then empty
+    ones, which the permutation shuffles as it does any segment. The other rows are ``cuts`` itself
+    (a ``where``, no host read: their values are unchanged)."""
+    n, s = cuts.shape[0], cuts.shape[1] + 1
+    L = torch.as_tensor(length, device=cuts.device).to(torch.float32).reshape(-1, 1).expand(n, 1)
+    k = torch.arange(1, s, device=cuts.device, dtype=torch.float32)
+    return torch.where(L < s, torch.minimum(k, L) / L, cuts)
 
 
 @register("reverse")
 class Reverse(_TimeMap):
     """Reverse time (within each series' valid length). Each series is reversed with probability
-    ``p`` (default 0.5, like a random flip)."""
+    ``p`` (default 0.5, like a random flip). It has no strength: RandAugment applies it as it is
+    (``magnitude_free``)."""
 
     resample_mode = "nearest"
+    magnitude_free = True
 
     def __init__(self, *, p: float = 0.5, **kwargs: Any):
         super().__init__(p=p, **kwargs)

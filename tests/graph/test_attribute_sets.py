@@ -14,6 +14,7 @@ from torch_geometric.loader import DataLoader
 import multiaug
 from multiaug.graph import (
     DiffusionView,
+    EdgeAdd,
     EdgeDrop,
     FeatureMask,
     FeatureNoise,
@@ -294,6 +295,16 @@ def test_feature_mask_writes_values_the_dtype_holds():
     assert FeatureMask(rate=1.0, value=-3, seed=0)(Data(x=torch.ones(6, 2, dtype=torch.long), edge_index=ei)).x.unique().tolist() == [-3]
     assert FeatureMask(rate=1.0, value=0, seed=0)(Data(x=torch.ones(6, 2, dtype=torch.bool), edge_index=ei)).x.unique().tolist() == [False]
     assert FeatureMask(rate=1.0, value=0.5, seed=0)(Data(x=torch.ones(6, 2), edge_index=ei)).x.unique().tolist() == [0.5]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_feature_mask_and_edge_add_refuse_non_finite_values_by_name(value):
+    d = ring(6)
+    d.x = torch.ones(6, 2)
+    with pytest.raises(ValueError, match=r"^FeatureMask: value must be a finite float \(.*NaN and inf are refused"):
+        FeatureMask(rate=1.0, value=value, seed=0)(d)
+    with pytest.raises(ValueError, match=r"^EdgeAdd: weight must be a finite float \(.*NaN and inf are refused"):
+        EdgeAdd(weight=value, seed=0)(d)
 
 
 # ---- 6. LocalAugmentation's x_aug in compositions ---------------------------------------------------

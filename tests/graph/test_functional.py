@@ -5,7 +5,7 @@ import pytest
 import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from torch_geometric.data import Batch
+from torch_geometric.data import Batch, Data
 
 from multiaug.graph import functional as F
 from tests.conftest import small_graph, small_graph_batch
@@ -201,3 +201,13 @@ def test_approx_schur_strict_order_eliminates_in_priority_order():
         assert torch.equal(out[3], elim)
         # a path's Schur complement onto its ends is one edge of weight 1 / (n - 1) (series resistors)
         assert out[0].tolist() == [0] and out[1].tolist() == [n - 1] and abs(float(out[2].sum()) - 1 / (n - 1)) < 1e-5
+
+
+def test_e_id_is_an_edge_attribute_when_nodes_and_edges_are_as_many():
+    # NeighborLoader's e_id (PyG's E_KEYS) has no "edge" in its name: with as many edges as nodes it was cut as
+    # a node attribute
+    ei = torch.tensor([[0, 1, 2], [1, 2, 0]])
+    data = Data(x=torch.arange(3.0)[:, None], edge_index=ei, e_id=torch.tensor([7, 8, 9]))
+    out = F.subgraph(data, edge_keep=torch.tensor([True, False, True]))
+    assert out.e_id.tolist() == [7, 9]
+    assert F.node_edge_keys(data) == (["x"], ["e_id"])

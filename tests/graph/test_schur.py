@@ -351,3 +351,15 @@ def test_approx_schur_reads_once_per_round_on_the_device_path(strict_order, neig
     assert reads.total == got[4], reads.table()  # one read per round, nothing else
     for a, b in zip(got[:4], want[:4]):
         assert torch.equal(a, b)
+
+
+def test_eliminate_refuses_the_seed_nodes_of_a_neighbor_loader_batch():
+    from tests.graph.neighbor_batches import neighbor_batches
+
+    _, batches = neighbor_batches()
+    b = batches[0]
+    with pytest.raises(ValueError, match="eliminate holds seed nodes of a NeighborLoader mini-batch"):
+        SchurView(symmetrize=True, seed=0).eliminate(b, torch.tensor([0, 10]))
+    with pytest.warns(RuntimeWarning, match="num_sampled_edges removed"):
+        out = SchurView(symmetrize=True, seed=0).eliminate(b, torch.tensor([10, 11]))
+    assert out.num_nodes == b.num_nodes - 2 and torch.equal(out.n_id[:b.batch_size], b.n_id[:b.batch_size])

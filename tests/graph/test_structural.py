@@ -493,3 +493,80 @@ def test_edge_add_one_graph_path_draws_and_chooses_what_the_batched_path_does(kw
                 assert set(fast.keys()) == set(batched.keys())
                 for key in fast.keys():
                     assert torch.equal(torch.as_tensor(fast[key]), torch.as_tensor(batched[key])), (kw, n, key)
+
+
+# NeighborLoader mini-batches: the seed nodes (the first batch_size, read by out[:batch.batch_size]) stay
+# ----------------------------------------------------------------------------------------------------
+
+def _check_mini_batch(source: Data, batch: Data, out: Data) -> None:
+    k = batch.batch_size
+    assert out.batch_size == k and torch.equal(out.input_id, batch.input_id)
+    assert torch.equal(out.y[:k], batch.y[:k])  # the seeds, first and in order
+    assert torch.equal(out.n_id, out.y)  # n_id sliced with the nodes (y holds the source graph's node ids)
+    if "e_id" in out:
+        assert torch.equal(source.edge_attr[out.e_id], out.edge_attr)  # e_id sliced with the edges
+    if "num_sampled_nodes" in out:
+        assert out.num_sampled_nodes[0] == k and sum(out.num_sampled_nodes) == out.num_nodes
+    if "num_sampled_edges" in out:
+        assert sum(out.num_sampled_edges) == out.edge_index.shape[1]
+
+
+NODE_REMOVERS = [
+    lambda s: NodeDrop(rate=0.8, seed=s),
+    lambda s: NodeDrop(rate=(0.5, 1.0), min_nodes=0, seed=s),
+    lambda s: RandomWalkSubgraph(walk_length=2, seed=s),
+    lambda s: SchurView(fraction=(0.3, 1.0), symmetrize=True, seed=s),
+    lambda s: SchurView(fraction=0.9, order="degree", symmetrize=True, seed=s),
+]
+
+
+@pytest.mark.filterwarnings("ignore:data.num_sampled_edges removed")  # (SchurView rebuilds the edges)
+@pytest.mark.parametrize("make", NODE_REMOVERS, ids=["node_drop", "node_drop_range", "random_walk", "schur", "schur_degree"])
+def test_node_removing_views_keep_the_seed_nodes_of_neighbor_loader_batches(make):
+    from tests.graph.neighbor_batches import neighbor_batches
+
+    source, batches = neighbor_batches()
+    for seed in range(4):
+        for batch in batches:
+            out = make(seed)(batch)
+            assert out.num_nodes < batch.num_nodes  # nodes were removed: the seeds had to be kept on purpose
+            _check_mini_batch(source, batch, out)
+            if not isinstance(make(0), SchurView):  # (SchurView rebuilds the edges: e_id and per-hop edges go)
+                assert out.num_sampled_edges[0] <= batch.num_sampled_edges[0]
+
+
+def test_neighbor_loader_seeds_kept_per_graph_of_a_batch_and_with_p():
+    from tests.graph.neighbor_batches import neighbor_batches
+
+    _, batches = neighbor_batches()
+    batch = Batch.from_data_list(batches[:3])
+    for seed in range(5):
+        for aug in (NodeDrop(rate=0.9, seed=seed), NodeDrop(rate=0.9, p=0.5, seed=seed),
+                    RandomWalkSubgraph(walk_length=1, seed=seed)):
+            for b, g in zip(batches[:3], aug(batch).to_data_list()):
+                assert torch.equal(g.y[:b.batch_size], b.y[:b.batch_size])
+                assert torch.equal(g.n_id, g.y) and sum(g.num_sampled_nodes) == g.num_nodes
+
+
+def test_edge_views_keep_neighbor_loader_hop_counts_true():
+    from tests.graph.neighbor_batches import neighbor_batches
+
+    source, batches = neighbor_batches()
+    out = EdgeDrop(rate=0.5, seed=0)(batches[0])
+    assert out.num_sampled_edges != batches[0].num_sampled_edges  # recounted over the kept edges
+    _check_mini_batch(source, batches[0], out)
+    with pytest.warns(RuntimeWarning, match="num_sampled_edges removed"):
+        out = DiffusionView(seed=0)(batches[0])  # a rebuilt edge set has no hops
+    assert "num_sampled_edges" not in out and out.num_sampled_nodes == batches[0].num_sampled_nodes
+
+
+def test_bad_neighbor_loader_batch_size_refused_whatever_p():
+    from tests.graph.neighbor_batches import neighbor_batches
+
+    _, batches = neighbor_batches()
+    bad = batches[0].clone()
+    bad.batch_size = bad.num_nodes + 1
+    for aug in (NodeDrop(), NodeDrop(p=0.0), SchurView(symmetrize=True)):
+        with pytest.raises(ValueError, match=r"batch_size=43 must be the number of seed nodes .* integer in \[0, 42\]"):
+            aug(bad)
+    FeatureMask(seed=0)(bad)  # keeps every node: batch_size is not its business

@@ -127,8 +127,6 @@ def test_lengths_validation():
         Jitter()(x, lengths=torch.tensor([1.5, 2.0, 3.0]))
     with pytest.raises(ValueError, match="too short"):
         TimeWarp()(x, lengths=[20, 1, 5])
-    with pytest.raises(ValueError, match="n_segments"):
-        Permutation(n_segments=8)(x, lengths=[20, 4, 5])
 
 
 def test_lengths_accepts_array_likes_and_names_values_that_are_not_integers():
@@ -203,8 +201,8 @@ def test_fit_resample_names_keywords_it_does_not_take():
         Jitter(seed=0).fit_resample(x, y, lenghts=lengths)
     with pytest.raises(ValueError, match=r"lengths: expected 8 integers"):
         Jitter(seed=0).fit_resample(x, y, lengths=[10, 5])
-    with pytest.raises(TypeError, match="compositions do not forward lengths"):
-        multiaug.Sequential([Jitter(), Scaling()], seed=0).fit_resample(x, y, lengths=lengths)
+    with pytest.raises(ValueError, match=r"lengths: expected 8 integers \(one per series\), got \[10, 5\]"):
+        multiaug.Sequential([Jitter(), Scaling()], seed=0).fit_resample(x, y, lengths=[10, 5])
     with pytest.raises(TypeError, match="lengths is not a fit argument.*fit_resample\\(X, y, lengths=lengths\\)"):
         TimeWarp(seed=0).fit(x, lengths=lengths)
 
@@ -249,7 +247,7 @@ def test_sample_given_a_channels_last_batch_warns_and_says_to_transpose(name):
     # with channels_last=True, aug(x) takes (N, T, C) but sample/apply take time last: an (N, T, C) batch given
     # to sample was read as 40 channels of 3 steps (warped, masked, mixed along its channels), silently
     x_cl = _walks(n=4, c=3, t=40).transpose(1, 2)  # (N, T, C)
-    kw = {"n_segments": 3} if name == "permutation" else {}  # (5 segments need 5 steps: the (N, 40, 3) batch has 3)
+    kw = {"n_segments": 3} if name == "permutation" else {}  # (the (N, 40, 3) batch is read as 3 steps)
     aug = registry.create(name, seed=0, channels_last=True, **kw)
     with pytest.warns(RuntimeWarning, match=r"sample: x of shape \(4, 40, 3\) is read as \(N, C, T\) = 4 series of 40 "
                                             r"channels x 3 time steps, but this augmenter has channels_last=True.*"
@@ -545,7 +543,8 @@ def test_reverse_and_p():
 
 
 def test_rand_augment_over_timeseries():
-    ops = [registry.create(n) for n in CLASSIC if registry.get(n).magnitude_range]
+    ops = [registry.create(n) for n in CLASSIC if registry.get(n).magnitude_range or registry.get(n).magnitude_free]
+    assert any(type(o).__name__ == "Reverse" for o in ops)
     ra = multiaug.RandAugment(ops, n=2, magnitude=0.7, seed=0)
     out = ra(_walks(n=16))
     assert out.shape == (16, 2, 50) and torch.isfinite(out).all()
@@ -679,8 +678,6 @@ def test_a_list_of_series_or_a_dataframe_is_refused_saying_what_to_pass():
 def test_too_short_series_and_bad_hyperparameters():
     with pytest.raises(ValueError, match="too short"):
         TimeWarp()(torch.randn(3, 1, 1))
-    with pytest.raises(ValueError, match="n_segments"):
-        Permutation(n_segments=10)(torch.randn(2, 1, 5))
     for bad in (lambda: Jitter(sigma=-1), lambda: TimeWarp(max_speed_ratio=0.5), lambda: WindowSlice(reduce_ratio=0),
                 lambda: WindowWarp(scales=()), lambda: TSMixup(alpha=0), lambda: Drift(max_drift=(0.5, 0.1)),
                 lambda: Scaling(channels_last="yes")):
@@ -809,3 +806,68 @@ def test_extreme_but_valid_shape_parameters_give_finite_outputs():
         assert torch.isfinite(out).all() and np.isfinite(soft).all()
         lam = cls(alpha=1e-40, seed=0).sample(x)["lam"]
         assert ((lam == 0) | (lam == 1)).all()
+
+
+_COMPOSITIONS = {
+    "sequential": lambda: multiaug.Sequential([TimeWarp(), Jitter()], seed=0),
+    "sequential_p": lambda: multiaug.Sequential([TimeWarp(), Jitter()], p=0.5, seed=1),
+    "one_of": lambda: multiaug.OneOf([TimeWarp(), Scaling(), WindowWarp()], seed=2),
+    "some_of": lambda: multiaug.SomeOf([TimeWarp(), Jitter(), Scaling()], n=(1, 2), seed=3),
+    "sometimes": lambda: multiaug.Sometimes(WindowWarp(), seed=4),
+    "rand_augment": lambda: multiaug.RandAugment([TimeWarp(), Jitter(), Scaling()], n=2, seed=5),
+    "nested": lambda: multiaug.OneOf([multiaug.Sequential([TimeWarp(), Jitter()]), Scaling()], p=0.7, seed=6),
+}
+
+
+@pytest.mark.parametrize("name", sorted(_COMPOSITIONS))
+def test_compositions_pass_lengths_to_each_child_for_its_share(name):
+    # compositions refused lengths ("call the augmenters in turn"): each child now gets the lengths of
+    # the series routed to it, so no padding is warped into a series, whatever the routing
+    x, lengths = _padded_by_row()
+    pad = torch.arange(x.shape[-1])[None, None, :] >= lengths[:, None, None]
+    y = np.arange(8) % 2
+    out = _COMPOSITIONS[name]()(x, lengths=lengths)
+    assert torch.equal(out[pad.expand_as(x)], x[pad.expand_as(x)])  # every padding value where it was
+    assert not torch.allclose(out, x)
+    # copies keep their source's padding (augment, fit_resample, class balancing), tensors or lists
+    X_aug, y_aug, src = _COMPOSITIONS[name]().augment(x, y, n_aug=3, lengths=lengths.tolist())
+    assert torch.equal(X_aug[pad[src].expand_as(X_aug)], x[src][pad[src].expand_as(X_aug)])
+    Xr, yr = _COMPOSITIONS[name]().fit_resample(x.numpy(), y, lengths=lengths.numpy())
+    assert Xr.shape == (16,) + tuple(x.shape[1:])
+    # the same seed gives the same output; lengths given once per call, checked for the whole batch
+    assert torch.equal(_COMPOSITIONS[name]()(x, lengths=lengths), out)
+
+
+def test_compositions_check_lengths_once_and_refuse_other_keywords_by_name():
+    x, lengths = _padded_by_row()
+    with pytest.raises(ValueError, match=r"lengths: every length must be in \[1, 30\]"):
+        multiaug.OneOf([Jitter(), Scaling()], p=0.5, seed=0)(x, lengths=lengths + 5)
+    with pytest.raises(TypeError, match=r"Sequential: unexpected keyword argument\(s\) \['lenghts'\]; its children "
+                                        r"\(timeseries\) take lengths"):
+        multiaug.Sequential([Jitter()], seed=0)(x, lenghts=lengths)
+    # a learned child refuses lengths in fit_resample inside a composition as it does alone
+    from multiaug.timeseries import AutoTCL
+
+    with pytest.raises(TypeError, match="AutoTCL.fit_resample: lengths would reach the augmentation but not fit"):
+        multiaug.Sequential([AutoTCL(), Jitter()], seed=0).fit_resample(x, np.arange(8) % 2, lengths=lengths)
+
+
+def test_permutation_cuts_a_series_shorter_than_n_segments_into_single_steps():
+    # one series with fewer valid steps than n_segments refused the whole batch; now that series is cut into
+    # one-step segments (a uniform permutation of its steps), its padding untouched, the others cut as before
+    x = torch.arange(3 * 20, dtype=torch.float32).reshape(3, 1, 20)
+    lengths = torch.tensor([20, 3, 12])
+    seen = set()
+    for seed in range(60):
+        out = Permutation(n_segments=5, seed=seed)(x, lengths=lengths)
+        assert torch.equal(out[1, 0, 3:], x[1, 0, 3:])  # padding
+        assert sorted(out[1, 0, :3].tolist()) == [20.0, 21.0, 22.0]
+        seen.add(tuple(out[1, 0, :3].tolist()))
+        # the long series: as in a batch whose every series is long enough (the same draws)
+        usual = Permutation(n_segments=5, seed=seed)(x, lengths=torch.tensor([20, 5, 12]))
+        assert torch.equal(out[[0, 2]], usual[[0, 2]])
+    assert len(seen) == 6  # every order of the 3 steps
+    # equal-length series shorter than n_segments: the same rule (all their steps shuffled)
+    out = Permutation(n_segments=10, seed=0)(torch.arange(10.0).reshape(2, 1, 5))
+    assert sorted(out[0, 0].tolist()) == [0.0, 1.0, 2.0, 3.0, 4.0] and sorted(out[1, 0].tolist()) == [5.0, 6.0, 7.0, 8.0, 9.0]
+    assert not torch.equal(out, torch.arange(10.0).reshape(2, 1, 5))
