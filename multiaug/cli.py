@@ -486,10 +486,11 @@ def _labelled_input(aug, mio, input_path, column, label_column, feature_columns)
 
 def _eval_data(input_path: str, label_column: str | None, column: str | None, columns: str | None,
                groups_column: str | None = None):
-    """``(X, y, groups)`` for ``evaluate``/``search`` from a file: a text column or feature columns of
-    a csv/jsonl/parquet table (labels from ``--label-column``, groups from ``--groups-column``), x/y of
-    an .npz (series or table), or the graphs of a .pt file (one graph: node classification with its
-    ``y``; several: graph classification)."""
+    """``(X, y, groups, lengths)`` for ``evaluate``/``search`` from a file: a text column or feature
+    columns of a csv/jsonl/parquet table (labels from ``--label-column``, groups from
+    ``--groups-column``), x/y of an .npz (series or table; series' ``lengths`` when it holds them), or
+    the graphs of a .pt file (one graph: node classification with its ``y``; several: graph
+    classification)."""
     from . import io as mio
     from .engines.local import check_column_options, check_text_column
 
@@ -519,7 +520,7 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         _two_values(y, f"--label-column {label_column!r}")
         if column:
             check_text_column(df[column], column, UserError)
-            return df[column].tolist(), y, groups
+            return df[column].tolist(), y, groups, None
         if not columns:
             # an unnamed column is an index written by to_csv(): as a feature it can leak the order of the rows
             feats, skipped = mio.default_feature_columns(df.columns, label_column,
@@ -530,17 +531,19 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         bad = [c for c in feats if X[c].dtype.kind not in "biuf"]
         if bad:
             raise UserError(f"feature column(s) {bad} are not numeric; pick numeric ones with --columns or a text one with --column")
-        return X.to_numpy(dtype="float32"), y, groups
+        return X.to_numpy(dtype="float32"), y, groups, None
     if kind == "array":
-        X, y = mio.read_array(input_path, mmap=False)
+        X, y, extras = mio.read_arrays(input_path, mmap=False)
         if y is None:
             raise UserError(f"{input_path!r} holds no labels: save an .npz with arrays x and y")
         _two_values(np.asarray(y), f"the y array of {input_path!r}")
-        return np.asarray(X), np.asarray(y), None
+        # series padded at the end: their valid lengths go to the augmentation of each training fold
+        lengths = extras.get("lengths")
+        return np.asarray(X), np.asarray(y), None, (None if lengths is None else np.asarray(lengths))
     graphs = mio.read_graphs(input_path)
     if len(graphs) == 1:
-        return graphs[0], None, None
-    return graphs, None, None
+        return graphs[0], None, None, None
+    return graphs, None, None, None
 
 
 def _every_row_has(df: Any, flag: str, name: str, what: str) -> None:
@@ -635,10 +638,10 @@ def evaluate_cmd(input_path, augmenters, configs, label_column, column, columns,
 
     _eval_setup(threads, cv, repeats)
     _report_path(report)
-    X, y, groups = _eval_data(input_path, label_column, column, columns, groups_column)
+    X, y, groups, lengths = _eval_data(input_path, label_column, column, columns, groups_column)
     res = evaluate(_eval_candidates(augmenters, configs), X, y, cv=cv, repeats=3 if repeats is None else repeats,
                    scoring=scoring, n_aug=n_aug, seed=seed, task=task, graph_mode=graph_mode, max_time=max_time,
-                   progress=progress, groups=groups)
+                   progress=progress, groups=groups, lengths=lengths)
     click.echo(res.to_markdown())
     if report:
         res.write(report)
@@ -668,11 +671,11 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, g
     if out.exists() and not overwrite:
         raise UserError(f"--output {output_path!r} exists; pass --overwrite to replace it")
     _parent_exists("--output", output_path)
-    X, y, groups = _eval_data(input_path, label_column, column, columns, groups_column)
+    X, y, groups, lengths = _eval_data(input_path, label_column, column, columns, groups_column)
     s = AugmentationSearchCV(None, _eval_candidates(augmenters, configs), cv=cv, repeats=1 if repeats is None else repeats,
                              scoring=scoring, n_aug=n_aug, seed=seed, task=task, graph_mode=graph_mode,
                              max_time=max_time, refit=False, progress=progress)
-    s.fit(X, y, groups=groups)
+    s.fit(X, y, groups=groups, lengths=lengths)
     res = s.result_
     click.echo(res.to_markdown())
     if report:

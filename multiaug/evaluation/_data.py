@@ -107,12 +107,24 @@ def harden(y_aug: Any, task: str) -> np.ndarray:
     return ya
 
 
-def augment_fold(aug: Any, X: Any, y: Any, n_aug: int) -> tuple[Any, Any, Any]:
+def augment_fold(aug: Any, X: Any, y: Any, n_aug: int, **inputs: Any) -> tuple[Any, Any, Any]:
     """The augmented copies of a training fold: ``n_aug`` per sample, or, for an augmenter with a
-    ``sampling_strategy``, those that balance the fold's classes (``n_aug`` does not apply to it)."""
+    ``sampling_strategy``, those that balance the fold's classes (``n_aug`` does not apply to it).
+    ``inputs``: the modality's call inputs of the fold's samples (time series' ``lengths``)."""
     if getattr(aug, "sampling_strategy", None) is not None:
-        return aug.augment(X, y)
-    return aug.augment(X, y, n_aug=n_aug)
+        return aug.augment(X, y, **inputs)
+    return aug.augment(X, y, n_aug=n_aug, **inputs)
+
+
+def _fold_lengths(lengths: Any, X: Any, modality: str) -> np.ndarray | None:
+    """``lengths`` of :func:`~multiaug.evaluation.evaluate` (series padded at the end: the valid length
+    of each) checked against the series ``X``, as an int64 array; None when not given."""
+    if lengths is None:
+        return None
+    from ..timeseries.base import TimeSeriesHandler, _valid_lengths
+
+    xi, _ = TimeSeriesHandler().check(X)
+    return _valid_lengths(lengths, xi, None)[0].cpu().numpy()
 
 
 class ArrayAdapter:
@@ -126,11 +138,12 @@ class ArrayAdapter:
     #: the model sees the user's labels: its predictions need no mapping back (see AugmentationSearchCV.predict)
     model_codes = False
 
-    def __init__(self, X: Any, y: Any, modality: str, task: str):
+    def __init__(self, X: Any, y: Any, modality: str, task: str, lengths: Any = None):
         if y is None:
             raise ValueError(f"y: labels or targets are needed to evaluate on {modality} data, got None")
         self.X = X
         self.modality = modality
+        self.lengths = _fold_lengths(lengths, X, modality)
         y = labels_to_numpy(y)
         n = len(X)
         if len(y) != n:
@@ -174,7 +187,8 @@ class ArrayAdapter:
         t0 = time.perf_counter()
         aug.fit(X_tr, y_tr)
         t1 = time.perf_counter()
-        X_a, y_a, _ = augment_fold(aug, X_tr, y_tr, n_aug)
+        X_a, y_a, _ = augment_fold(aug, X_tr, y_tr, n_aug,
+                                   **({} if self.lengths is None else {"lengths": self.lengths[idx]}))
         times["augment_fit"] += t1 - t0
         times["augment"] += time.perf_counter() - t1
         if len(X_a) == 0:
@@ -338,14 +352,16 @@ class GraphListAdapter:
         return gs + extra, np.concatenate([y_tr, harden(y_a, "classification")])
 
 
-def make_adapter(X: Any, y: Any, task: str = "auto", graph_mode: str | None = None):
+def make_adapter(X: Any, y: Any, task: str = "auto", graph_mode: str | None = None, lengths: Any = None):
     modality = detect_modality(X, graph_mode)
+    if lengths is not None and modality != "timeseries":
+        raise ValueError(f"lengths: the valid lengths of time series padded at the end; X holds {modality} data")
     if modality == "graph-node":
         adapter = NodeAdapter(X, y, task)
     elif modality == "graph-graph":
         adapter = GraphListAdapter(X, y, task)
     else:
-        adapter = ArrayAdapter(X, y, modality, task)
+        adapter = ArrayAdapter(X, y, modality, task, lengths)
     if adapter.task == "classification":
         # one class: every model predicts it, every candidate scores 1.0, and the comparison means nothing
         found = np.unique(adapter.units()[1])

@@ -325,7 +325,7 @@ class CVRun:
     active candidates on each split; ``prune(run, split_no)`` may deactivate candidates after a split."""
 
     def __init__(self, X, y, candidates, model=None, cv=5, repeats=3, scoring=None, n_aug=1, seed=0,
-                 task="auto", graph_mode=None, max_time=None, n_jobs=None, progress=None, groups=None):
+                 task="auto", graph_mode=None, max_time=None, n_jobs=None, progress=None, groups=None, lengths=None):
         from .models import default_model
 
         if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
@@ -334,11 +334,17 @@ class CVRun:
             raise ValueError(f"max_time: expected None or a positive number of seconds, got {max_time!r}")
         if task == "auto" and model is not None and y is not None and _is_regressor(model) and _numeric(y):
             task = "regression"  # integer targets (counts, prices) look like classes to type_of_target
-        self.adapter = make_adapter(X, y, task, graph_mode)
+        self.adapter = make_adapter(X, y, task, graph_mode, lengths)
         self.task = self.adapter.task
         self.modality = self.adapter.modality
         self.notes: list[str] = []
         self.candidates = [(n, _fold_safe(a, self.notes, n)) for n, a in normalize_candidates(candidates, self.modality)]
+        if lengths is not None:
+            for n, a in self.candidates:
+                learned = [d for d in (a._descendants() if a is not None else ()) if getattr(d, "learned", False)]
+                if learned:  # fitted on each training fold over whole series: it would learn the padding
+                    raise ValueError(f"lengths: candidate {n!r}: {type(learned[0]).__name__} is fitted on each training "
+                                     "fold over whole series, padding included; evaluate it on equal-length series")
         if model is None:
             _check_default_model_input(X, self.modality)
         self.model = default_model(self.modality, self.task, seed) if model is None else model
@@ -488,7 +494,7 @@ def evaluate(candidates: Any = None, X: Any = None, y: Any = None, model: Any = 
              scoring: Any = None, n_aug: int = 1, seed: int | None = 0, task: str = "auto",
              graph_mode: str | None = None, max_time: float | None = None, n_jobs: int | None = None,
              progress: bool | None = None, ci: str = "corrected", level: float = 0.95,
-             groups: Any = None) -> EvaluationResult:
+             groups: Any = None, lengths: Any = None) -> EvaluationResult:
     """Cross-validated downstream score without augmentation (``"none"``) and with each candidate.
 
     Parameters
@@ -508,6 +514,10 @@ def evaluate(candidates: Any = None, X: Any = None, y: Any = None, model: Any = 
         training and a test fold. With an integer ``cv``, ``repeats`` times ``cv``-fold by groups, reshuffled
         each repeat (:class:`RepeatedGroupKFold`: stratified by class for classification); or pass a
         group-aware scikit-learn splitter as ``cv`` (``GroupKFold``, ``LeaveOneGroupOut``...).
+    lengths : time series padded at the end to a common length: the valid length of each series (as
+        ``aug(X, lengths=...)`` takes it). Each training fold's copies are augmented with their series'
+        lengths, so padding stays padding; the model sees the padded series, as without augmentation.
+        Learned candidates (``AutoTCL``: fitted per fold over whole series) are refused with it.
     scoring : a scikit-learn scoring name or callable (``check_scoring``); default accuracy / r2.
     n_aug : augmented copies of each training sample added to the training fold.
     task : "auto" (regression for a scikit-learn regressor as ``model``, else from ``type_of_target``),
@@ -524,5 +534,5 @@ def evaluate(candidates: Any = None, X: Any = None, y: Any = None, model: Any = 
         raise ValueError("X: the data to evaluate on is required, got None")
     check_interval(ci, level)
     run = CVRun(X, y, candidates, model, cv, repeats, scoring, n_aug, seed, task, graph_mode, max_time, n_jobs, progress,
-                groups=groups)
+                groups=groups, lengths=lengths)
     return run.run().result(ci=ci, level=level)

@@ -123,12 +123,13 @@ class AugmentationSearchCV(BaseEstimator):
                 run.notes.append(f"{n} stopped after {split_no + 1} splits (worse than {leader}: "
                                  f"{st['diff']:+.4f} [{st['ci_low']:.4f}, {st['ci_high']:.4f}]).")
 
-    def fit(self, X: Any, y: Any = None, groups: Any = None) -> "AugmentationSearchCV":
-        """Run the search; ``groups``: one group per sample for a group-aware splitter as ``cv``."""
+    def fit(self, X: Any, y: Any = None, groups: Any = None, lengths: Any = None) -> "AugmentationSearchCV":
+        """Run the search; ``groups``: one group per sample for a group-aware splitter as ``cv``;
+        ``lengths``: time series padded at the end, the valid length of each (see :func:`evaluate`)."""
         check_level(self.early_stop_level, "AugmentationSearchCV", "early_stop_level")
         cands = expand_grid(self.candidates)
         run = CVRun(X, y, cands, self.model, self.cv, self.repeats, self.scoring, self.n_aug, self.seed, self.task,
-                    self.graph_mode, self.max_time, self.n_jobs, self.progress, groups=groups)
+                    self.graph_mode, self.max_time, self.n_jobs, self.progress, groups=groups, lengths=lengths)
         if not self.include_none:
             run.candidates = [(n, a) for n, a in run.candidates if a is not None]
             run.active.discard(NONE)

@@ -237,3 +237,19 @@ def test_groups_column_keeps_each_group_in_one_fold(tmp_path, capsys, monkeypatc
     r = run_inproc("evaluate", tmp_path / "g.csv", "--label-column", "y", "--columns", "a,patient", "--groups-column",
                    "patient", capsys=capsys)
     assert r.returncode != 0 and "--groups-column 'patient' is also the label or a feature column" in r.stderr
+
+
+@pytest.mark.parametrize("cmd", ["evaluate", "search"])
+def test_evaluate_and_search_give_an_npz_lengths_to_the_augmentation(tmp_path, capsys, cmd):
+    # an .npz's lengths array was ignored (the folds' copies warped the padding): it reaches evaluate/search now,
+    # which check it (a length beyond the padded one is refused by name)
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(12, 1, 20)).astype("float32")
+    lengths = np.array([20, 8, 12, 15] * 3)
+    extra = ["-o", tmp_path / "best.yaml", "--overwrite"] if cmd == "search" else []
+    np.savez(tmp_path / "s.npz", x=x, y=np.arange(12) % 2, lengths=lengths)
+    r = run_inproc(cmd, tmp_path / "s.npz", "-a", "time_warp", "--cv", "2", "--repeats", "1", *extra, capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    np.savez(tmp_path / "bad.npz", x=x, y=np.arange(12) % 2, lengths=lengths + 1)
+    r = run_inproc(cmd, tmp_path / "bad.npz", "-a", "time_warp", "--cv", "2", "--repeats", "1", *extra, capsys=capsys)
+    assert r.returncode != 0 and "lengths: every length must be in [1, 20]" in r.stderr

@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.model_selection import KFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 
@@ -372,3 +373,62 @@ def test_repeated_group_kfold_keeps_groups_whole_and_reshuffles_them(stratify):
     assert all(np.array_equal(a[1], b[1]) for a, b in zip(splits, again))  # seeded
     with pytest.raises(ValueError, match="3 distinct groups cannot fill cv=5"):
         list(cv.split(np.zeros(6), y[:6], ["a", "b", "c", "a", "b", "c"]))
+
+
+class _PaddingSpy(ClassifierMixin, BaseEstimator):
+    """A classifier that records, at each fit, whether every training series kept its padding (the
+    value 5.0 after its valid length) and predicts the class of the nearest mean series."""
+
+    padding_kept: list = []
+
+    def fit(self, X, y):
+        X = np.asarray(X)
+        pad = X[:, 0, :] == 5.0
+        # padding (5.0) only after a series' valid steps (values in [-4, -2], a jitter aside), and no
+        # value between them (padding warped or mixed into a series)
+        kept = np.all(np.cumsum(pad, axis=1) * ~pad == 0) and np.all(pad | (X[:, 0, :] < -1.5))
+        _PaddingSpy.padding_kept.append(bool(kept))
+        self.classes_ = np.unique(y)
+        self.means_ = np.stack([X[np.asarray(y) == c].mean(0) for c in self.classes_])
+        return self
+
+    def predict(self, X):
+        d = ((np.asarray(X)[:, None] - self.means_[None]) ** 2).reshape(len(X), len(self.classes_), -1).sum(-1)
+        return self.classes_[d.argmin(1)]
+
+
+def test_lengths_reach_the_augmentation_of_each_training_fold():
+    # evaluate had no lengths: variable-length series (padded at the end) were warped with their padding
+    rng = np.random.default_rng(0)
+    n, t = 40, 30
+    lengths = rng.integers(6, t + 1, n)
+    y = np.arange(n) % 2
+    X = np.full((n, 1, t), 5.0, dtype=np.float32)
+    for i, k in enumerate(lengths):
+        X[i, 0, :k] = np.sin(np.arange(k) * (0.3 + 0.3 * y[i])) - 3.0
+    cands = ["time_warp", multiaug.Sequential([multiaug.create("window_warp"), multiaug.create("jitter")])]
+    _PaddingSpy.padding_kept = []
+    res = evaluate(cands, X, y, model=_PaddingSpy(), cv=3, repeats=1, seed=0, lengths=lengths)
+    assert len(_PaddingSpy.padding_kept) == 9 and all(_PaddingSpy.padding_kept)
+    assert set(res.scores) == {"none", "time_warp", "sequential(augmenters=[window_warp, jitter])"}
+    s = multiaug.evaluation.AugmentationSearchCV(_PaddingSpy(), ["time_warp"], cv=3, repeats=1, seed=0)
+    _PaddingSpy.padding_kept = []
+    s.fit(X, y, lengths=lengths)
+    assert len(_PaddingSpy.padding_kept) == 7 and all(_PaddingSpy.padding_kept)  # 6 folds + the refit
+    # without lengths the padding is warped into the series (what happened before)
+    _PaddingSpy.padding_kept = []
+    evaluate(["time_warp"], X, y, model=_PaddingSpy(), cv=3, repeats=1, seed=0)
+    assert not all(_PaddingSpy.padding_kept)
+
+
+def test_lengths_are_checked_by_name():
+    X = np.zeros((12, 1, 20), dtype=np.float32)
+    y = np.arange(12) % 2
+    with pytest.raises(ValueError, match=r"lengths: expected 12 integers \(one per series\)"):
+        evaluate(["jitter"], X, y, cv=3, repeats=1, lengths=[5, 6])
+    with pytest.raises(ValueError, match=r"lengths: every length must be in \[1, 20\]"):
+        evaluate(["jitter"], X, y, cv=3, repeats=1, lengths=np.full(12, 21))
+    with pytest.raises(ValueError, match="lengths: the valid lengths of time series .*X holds tabular data"):
+        evaluate(["gaussian_noise"], np.zeros((12, 3)), y, cv=3, repeats=1, lengths=np.full(12, 2))
+    with pytest.raises(ValueError, match="candidate 'autotcl': AutoTCL is fitted on each training fold"):
+        evaluate(["autotcl"], X, y, cv=3, repeats=1, lengths=np.full(12, 20))
