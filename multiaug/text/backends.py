@@ -10,7 +10,7 @@
 * :class:`OpenAIBackend`: any OpenAI-compatible ``/chat/completions`` endpoint (vLLM, llama.cpp
   server, Ollama, ...): many requests in flight under a concurrency limit, a deadline per request
   (``timeout``: the whole attempt, name lookup included, however slowly the server trickles its reply), retries with
-  exponential backoff on connection errors, timeouts, 429 and 5xx (``Retry-After`` honoured), a
+  exponential backoff on connection errors, timeouts, 429 and 5xx (``Retry-After`` honoured, seconds or HTTP-date), a
   ``seed`` field in each request. The API key is read from the environment variable named by
   ``api_key_env`` at request time; it is never stored on an object, printed or logged, and an
   endpoint that echoes it (in an error body, say) has it replaced by ``[REDACTED]`` in every
@@ -25,6 +25,8 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import copy
+import datetime
+import email.utils
 import functools
 import http.client
 import importlib.util
@@ -625,6 +627,27 @@ def _deadline_opener(seconds: float) -> urllib.request.OpenerDirector:
     return urllib.request.build_opener(_DeadlineHandler(d))
 
 
+def _retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """The wait a ``Retry-After`` header asks for, in seconds (>= 0): delta-seconds ("120") or an
+    HTTP-date ("Wed, 21 Oct 2015 07:28:00 GMT", RFC 9110), the latter relative to ``now`` (a
+    ``time.time()`` value; default: the current time). None when there is none or it cannot be read.
+    The caller caps it (``max_backoff``)."""
+    if value is None:
+        return None
+    v = value.strip()
+    try:
+        wait = float(v)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(v)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            return None
+        if when.tzinfo is None:  # "-0000" (and an obsolete date without a zone): HTTP-dates are in GMT
+            when = when.replace(tzinfo=datetime.timezone.utc)
+        wait = when.timestamp() - (time.time() if now is None else now)
+    return None if math.isnan(wait) else max(0.0, wait)
+
+
 class _Retryable(Exception):
     def __init__(self, msg: str, retry_after: float | None = None, unreachable: bool = False):
         super().__init__(msg)
@@ -684,7 +707,8 @@ class OpenAIBackend(Backend):
     (connection refused/reset, timeouts, HTTP 429 and 5xx, a reply that breaks the HTTP protocol such
     as a bad status line or a body shorter than its ``Content-Length``, a body that is not a completion) are
     retried ``max_retries`` times with exponential backoff ``backoff * 2**attempt`` (at most
-    ``max_backoff`` s, with jitter; ``Retry-After`` honoured). HTTP 400/413/422 are per-item errors
+    ``max_backoff`` s, with jitter; ``Retry-After`` honoured, in seconds or as an HTTP-date, up to
+    ``max_backoff``). HTTP 400/413/422 are per-item errors
     (e.g. a prompt longer than the context); other 4xx (401, 404, ...) are configuration errors and
     raise at once. A reply whose choices all have empty or missing content is the per-item error
     ``empty_reply`` (not retried: the request's seed makes a deterministic server answer the same;
@@ -782,11 +806,7 @@ class OpenAIBackend(Backend):
             snippet = _read_body(e, key)[:300]  # redacted before it is cut: no partial key survives
             if code == 429 or code >= 500:
                 ra = e.headers.get("Retry-After") if e.headers else None
-                try:
-                    retry_after = float(ra) if ra is not None else None
-                except ValueError:
-                    retry_after = None
-                raise _Retryable(f"HTTP {code} from {self.url}: {snippet[:120]!r}", retry_after) from None
+                raise _Retryable(f"HTTP {code} from {self.url}: {snippet[:120]!r}", _retry_after_seconds(ra)) from None
             if code in (400, 413, 422):
                 raise ItemErrorSignal(ItemError(f"http_{code}", snippet)) from None
             hint = ""

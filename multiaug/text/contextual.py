@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import re
 import threading
+import unicodedata
 from typing import Any, Sequence
 
 import torch
@@ -40,6 +41,19 @@ _NONSPACE = re.compile(r"\S+")  # the words of ``str.split()``, with their offse
 _MLM: dict[tuple[str, str], tuple[Any, Any, torch.Tensor, "_Lookups"]] = {}
 _MLM_LOCK = threading.Lock()
 _MEMO_LIMIT = 1 << 17  # entries per memo table before it is emptied (bounded memory on endless vocabularies)
+
+
+def _word_parts(w: str) -> tuple[str, str, str]:
+    """``(prefix, core, suffix)`` of a ``str.split()`` word: the punctuation around its core. Combining
+    marks are not word characters to ``re`` (``\\W``), but those on the core's last letter belong to
+    it ("Cafe" + U+0301, Hindi vowel signs): a replacement takes them away with the word."""
+    pre, core, post = _WORD.match(w).groups()
+    if core and post:
+        k = 0
+        while k < len(post) and unicodedata.category(post[k])[0] == "M":
+            k += 1
+        core, post = core + post[:k], post[k:]
+    return pre, core, post
 
 
 class _Lookups:
@@ -198,7 +212,7 @@ class ContextualSubstitution(TextAugmenter):
         def ok(w: str) -> bool:
             v = memo.get(w)
             if v is None:
-                core = _WORD.match(w).group(2)
+                core = _word_parts(w)[1]
                 v = memo[w] = bool(core) and any(ch.isalpha() for ch in core) and core.lower() not in stop
             return v
 
@@ -298,7 +312,7 @@ class ContextualSubstitution(TextAugmenter):
             orig = []
             if self.action == "substitute":
                 for j in slots:
-                    pre, core, post = _WORD.match(w[j]).groups()
+                    pre, core, post = _word_parts(w[j])
                     orig.append(core)
                     w[j] = (pre, post)
             else:
@@ -361,7 +375,7 @@ class ContextualSubstitution(TextAugmenter):
                 edits: Any = {}
                 for j, nw in zip(slots, new_words):
                     if nw:
-                        pre, core, post = _WORD.match(words[j]).groups()
+                        pre, core, post = _word_parts(words[j])
                         edits[j] = pre + _match_case(nw, core) + post
             else:
                 edits = [(j, nw) for j, nw in zip(slots, new_words) if nw]

@@ -9,21 +9,63 @@ text into tokens with their offsets (runs of word characters with their combinin
 other non-space characters, and a cut at every span boundary, so each span covers whole tokens), tags
 them in BIO (or the augmenter's ``scheme``) and keeps the whitespace around every token; after the
 operation :func:`from_tagged` joins the tokens back (the original whitespace between tokens that are
-still neighbours, the merged whitespace of deleted tokens, one space elsewhere: see the tagged
-module's ``_unflatten``) and recomputes every span's offsets from the tags. A span thus
+still neighbours, the whitespace left in place where a swap or a shuffle moved tokens, the merged
+whitespace of deleted tokens, one space elsewhere: see the tagged module's ``_unflatten``) and
+recomputes every span's offsets from the tags. A span thus
 always covers exactly the text of its mention in the output: mention replacement or a synonym updates
 it, a mention deleted entirely (``protect=None``) disappears and is counted in
 ``report_.details["mentions_lost"]``.
 """
 from __future__ import annotations
 
+import functools
 import re
+import unicodedata
+from itertools import chain
 from typing import Any, Sequence
 
 __all__ = ["tokenize_with_offsets", "to_tagged", "from_tagged", "check_spans"]
 
-_MARKS = "\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f"
-_TOKEN = re.compile(rf"[\w{_MARKS}]+|[^\w\s{_MARKS}][{_MARKS}]*(?:[^\w\s][{_MARKS}]*)*")
+
+@functools.cache
+def _mark_ranges() -> tuple[tuple[int, int], ...]:
+    """The code point ranges (inclusive) of the combining marks: Unicode categories Mn, Mc and Me, in
+    any script (accents, Devanagari vowel signs and viramas, Arabic harakat, Hebrew points, Thai
+    vowels...), from ``unicodedata``, worked out once on first use (the planes that hold marks: 0, 1
+    and 14)."""
+    ranges: list[list[int]] = []
+    for c in chain(range(0x20000), range(0xE0000, 0xE1000)):
+        if unicodedata.category(chr(c))[0] == "M":
+            if ranges and ranges[-1][1] == c - 1:
+                ranges[-1][1] = c
+            else:
+                ranges.append([c, c])
+    return tuple((a, b) for a, b in ranges)
+
+
+@functools.cache
+def _marks(astral: bool = True) -> str:
+    """A regular-expression class body (no brackets) of every combining mark (:func:`_mark_ranges`):
+    ``re``'s ``\\w`` leaves them out, so a word is ``[\\w<marks>]+``. ``astral=False``: those of the
+    Basic Multilingual Plane only (a class ``re`` matches much faster)."""
+    return "".join(f"\\U{a:08x}-\\U{b:08x}" if b > a else f"\\U{a:08x}"
+                   for a, b in _mark_ranges() if astral or b <= 0xFFFF)
+
+
+@functools.cache
+def _astral_marks() -> frozenset[str]:
+    """The combining marks beyond U+FFFF (Brahmi, Chakma, musical notation...)."""
+    return frozenset(chr(c) for a, b in _mark_ranges() if b > 0xFFFF for c in range(max(a, 0x10000), b + 1))
+
+
+@functools.cache
+def _token_re(astral: bool = True) -> re.Pattern:
+    """Tokens: a run of word characters and combining marks (with the zero-width joiners and non-joiners
+    written inside it, as in Persian and Indic words), or a run of other non-space characters.
+    ``astral=False``: for texts without combining marks beyond U+FFFF (the same tokens, found faster)."""
+    m = _marks(astral)
+    word = rf"[\w{m}]+(?:[\u200c\u200d][\w{m}]+)*"
+    return re.compile(rf"{word}|[^\w\s{m}][{m}]*(?:[^\w\s][{m}]*)*")
 
 
 def tokenize_with_offsets(text: str, cuts: Sequence[int] = ()) -> list[tuple[int, int]]:
@@ -31,7 +73,8 @@ def tokenize_with_offsets(text: str, cuts: Sequence[int] = ()) -> list[tuple[int
     of other non-space characters, each also cut at every offset in ``cuts``."""
     cut = sorted(set(cuts))
     out: list[tuple[int, int]] = []
-    for m in _TOKEN.finditer(text):
+    astral = bool(text) and max(text) > "\uffff" and not _astral_marks().isdisjoint(text)
+    for m in _token_re(astral).finditer(text):
         s, e = m.span()
         for c in cut:
             if s < c < e:

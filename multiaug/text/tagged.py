@@ -44,6 +44,7 @@ Utilities: :func:`split_tag`, :func:`detect_scheme`, :func:`spans_from_tags`, :f
 """
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, replace
 from itertools import chain
@@ -59,7 +60,7 @@ from ..registry import register
 from . import functional as F
 from .base import TextAugmenter, UnchangedRule, fold_status, merge_status
 from .char import CharNoise
-from .spans import _MARKS
+from .spans import _marks
 from .vocab import factorize, merged_runs
 
 __all__ = [
@@ -354,6 +355,13 @@ class _Flat:
         return _Flat(self.tok[idx.numpy()], self.typ[idx], self.ent[idx], self.sent[idx], self.left[idx],
                      self.right[idx], self.n, self.types)
 
+    def permute(self, idx: torch.Tensor) -> "_Flat":
+        """The tokens moved by ``idx`` (a permutation within sentences), with their types and mentions; the
+        places (``sent``, ``left``, ``right``) stay, so the whitespace stays where it was and the tokens
+        move (as EDA's swap: the layout stays, the words move)."""
+        return _Flat(self.tok[idx.numpy()], self.typ[idx], self.ent[idx], self.sent, self.left, self.right, self.n,
+                     self.types)
+
     def counts(self) -> torch.Tensor:
         return torch.bincount(self.sent, minlength=self.n) if self.t else torch.zeros(self.n, dtype=torch.long)
 
@@ -440,7 +448,8 @@ def _split(values: np.ndarray, counts: torch.Tensor) -> list[list]:
 
 def _unflatten(f: _Flat, x: TaggedBatch, with_details: bool = False) -> TaggedBatch:
     """The batch of ``f`` (tags re-derived in ``x``'s scheme), with ``changed`` flags and, for span data,
-    the whitespace between tokens: kept where two tokens were neighbours in ``x`` (one space where that
+    the whitespace between tokens: kept where two places were neighbours in ``x`` (a swap or a shuffle
+    moves tokens between places, :meth:`_Flat.permute`, and the whitespace stays; one space where that
     would now glue two words together, :func:`_unglue`), the deleted tokens' whitespace merged into one
     run where tokens were deleted (:func:`_merge_runs`), one space elsewhere."""
     counts = f.counts()
@@ -469,8 +478,10 @@ def _unflatten(f: _Flat, x: TaggedBatch, with_details: bool = False) -> TaggedBa
     return out
 
 
-_WORD_START = re.compile(rf"[\w{_MARKS}]")
-_WORD_END = re.compile(rf"[\w{_MARKS}]$")
+@functools.cache
+def _word_edges() -> tuple[re.Pattern, re.Pattern]:
+    """Whether a token starts / ends with a word character (a combining mark counts, see :func:`.spans._marks`)."""
+    return re.compile(rf"[\w{_marks()}]"), re.compile(rf"[\w{_marks()}]$")
 
 
 def _unglue(ws: np.ndarray, glued: np.ndarray, f: _Flat, x: TaggedBatch) -> None:
@@ -481,10 +492,11 @@ def _unglue(ws: np.ndarray, glued: np.ndarray, f: _Flat, x: TaggedBatch) -> None
     if not len(glued):
         return
     tok_in = list(chain.from_iterable(x.tokens))
+    word_start, word_end = _word_edges()
     right, left = f.right[:-1].numpy()[glued].tolist(), f.left[1:].numpy()[glued].tolist()
     for k, r, nb in zip(glued.tolist(), right, left):
         a, b = f.tok[k], f.tok[k + 1]
-        if (a != tok_in[r] or b != tok_in[nb]) and _WORD_END.search(a) and _WORD_START.match(b):
+        if (a != tok_in[r] or b != tok_in[nb]) and word_end.search(a) and word_start.match(b):
             ws[k] = " "
 
 
@@ -494,8 +506,8 @@ def _merge_runs(ws: np.ndarray, apart: np.ndarray, f: _Flat, ws_in: np.ndarray) 
     deleted or inserted between them), the whitespace after ``k`` is the run of the input between them
     with the most line breaks (the first on a tie; one space when that run is empty): a paragraph break
     survives the deletion of the word next to it, and a word inserted there comes after it. Inserted
-    tokens are followed by one space (as in EDA); a swap or a shuffle puts one space where it joins
-    tokens."""
+    tokens are followed by one space (as in EDA). A swap or a shuffle (:meth:`_Flat.permute`) moves the
+    tokens, not their places: every token is then at an input place, and the whitespace stays."""
     right, left, sent = f.right.numpy(), f.left.numpy(), f.sent.numpy()
     big = np.iinfo(np.int64).max
     nxt = np.minimum.accumulate(np.where(left >= 0, np.arange(len(left)), big)[::-1])[::-1][1:]  # next input-anchored token
@@ -1146,7 +1158,7 @@ class SegmentShuffle(TaggedAugmenter):
         t = f.t
         key = torch.where(chosen, params["u_token"], torch.arange(t, dtype=torch.float32) / (t + 1))
         _, order, _ = F.segment_rank(seg, key, torch.ones(t, dtype=torch.bool), s)
-        return f.gather(order)  # a permutation within segments: types and mentions stay in place
+        return f.permute(order)  # a permutation within segments: types and mentions stay in place
 
 
 # --------------------------------------------------------------------------------------------------
@@ -1188,7 +1200,7 @@ class TaggedRandomSwap(_AlphaOp):
         perm = F.random_swap(torch.arange(f.t), f.sent, f.n, params["n_swaps"], self._eligible(f), params["u"])
         if x.scheme == "IO":
             perm = _undo_io_merges(f, perm)
-        return f.gather(perm)
+        return f.permute(perm)
 
 
 def _undo_io_merges(f: _Flat, perm: torch.Tensor) -> torch.Tensor:

@@ -19,6 +19,7 @@ from multiaug.text.backends import (
     ItemError,
     OpenAIBackend,
     SeededSampler,
+    _retry_after_seconds,
     resolve_model_path,
 )
 from tests.text.contract_cases_llm import tiny_causal_lm
@@ -31,7 +32,7 @@ class FakeServer:
     an int HTTP status, "garbage", "sleep", "empty" / "null" (a completion whose content is "" /
     null), raw ``bytes`` written as the whole reply (to break the HTTP protocol), or None (a normal
     reply echoing the prompt, or the part after "Sentence:"), or ``("length", content)`` (a reply cut
-    by the token limit). ``ignore_n``: answer one choice whatever ``n`` is, its content ending in the
+    by the token limit), or ``("status", code, headers)`` (an error reply with those headers). ``ignore_n``: answer one choice whatever ``n`` is, its content ending in the
     request's seed (as llama.cpp server does). ``gather``: hold each reply (up to 2 s) until that many requests have been in
     flight at once, so a concurrency test does not depend on how fast a loaded machine starts threads.
     ``("trickle", part)``: a normal reply written one byte every 20 ms, from its status line
@@ -84,6 +85,13 @@ class FakeServer:
                             self.send_header("Retry-After", "0")
                         self.end_headers()
                         self.wfile.write(b'{"error": "nope"}')
+                        return
+                    if isinstance(what, tuple) and what[0] == "status":  # ("status", code, {header: value})
+                        self.send_response(what[1])
+                        for name, value in what[2].items():
+                            self.send_header(name, value)
+                        self.end_headers()
+                        self.wfile.write(b'{"error": "busy"}')
                         return
                     if isinstance(what, bytes):
                         self.wfile.write(what)
@@ -195,6 +203,41 @@ def test_endpoint_retries_429_and_500_then_succeeds():
     with FakeServer({0: 429, 1: 500, 2: 503}) as srv:
         out = _client(srv.url, concurrency=1).generate(_reqs(1), SETTINGS)
     assert out == [["1. hello 0 v0"]] and srv.count == 4
+
+
+def test_retry_after_reads_seconds_and_http_dates():
+    """RFC 9110: Retry-After is delta-seconds or an HTTP-date; only seconds were read before."""
+    now = 1445412480.0  # Wed, 21 Oct 2015 07:28:00 GMT
+    assert _retry_after_seconds("Wed, 21 Oct 2015 07:28:30 GMT", now) == 30.0
+    assert _retry_after_seconds("Wednesday, 21-Oct-15 07:28:30 GMT", now) == 30.0  # obsolete RFC 850 form
+    assert _retry_after_seconds("Wed Oct 21 07:28:30 2015", now) == 30.0  # asctime form, no zone: GMT
+    assert _retry_after_seconds("Wed, 21 Oct 2015 07:27:00 GMT", now) == 0.0  # in the past: no wait
+    assert _retry_after_seconds(" 120 ", now) == 120.0 and _retry_after_seconds("-5", now) == 0.0
+    assert _retry_after_seconds(None) is None and _retry_after_seconds("soon") is None
+    assert _retry_after_seconds("nan") is None and _retry_after_seconds("") is None
+
+
+@pytest.mark.parametrize("ahead, cap, expected", [(30, 60.0, 30.0), (3600, 60.0, 60.0), (-30, 60.0, None)])
+def test_endpoint_waits_for_a_retry_after_http_date_up_to_max_backoff(monkeypatch, ahead, cap, expected):
+    """A 503 whose Retry-After is an HTTP-date: the client waits until then (the date relative to now),
+    at most max_backoff; a date in the past adds no wait. The sleeps are recorded, not slept."""
+    import email.utils
+    import types
+
+    from multiaug.text import backends
+
+    slept = []
+    monkeypatch.setattr(backends, "time", types.SimpleNamespace(monotonic=time.monotonic, time=time.time,
+                                                                sleep=slept.append))
+    date = email.utils.formatdate(time.time() + ahead, usegmt=True)
+    with FakeServer({0: ("status", 503, {"Retry-After": date}), 1: ("status", 429, {"Retry-After": "1"})}) as srv:
+        out = _client(srv.url, concurrency=1, backoff=0.001, max_backoff=cap).generate(_reqs(1), SETTINGS)
+    assert out == [["1. hello 0 v0"]] and srv.count == 3 and len(slept) == 2
+    if expected is None:
+        assert slept[0] < 0.01  # its own backoff only
+    else:
+        assert expected - 5 <= slept[0] <= expected  # (the date has whole seconds; the test may run slowly)
+    assert slept[1] == 1.0  # delta-seconds as before
 
 
 def test_endpoint_retries_garbage_then_gives_clear_error():

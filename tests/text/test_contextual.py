@@ -279,3 +279,19 @@ def test_remembered_tokenizer_answers_are_the_tokenizers_own(monkeypatch):
         assert set(look.banned(w)) == {i for i in ids if i != tok.unk_token_id}
     ids = [5, 9, 5, 40, 9]
     assert look.words(ids) == [tok.convert_tokens_to_string([tok.convert_ids_to_tokens(i)]).strip() for i in ids]
+
+
+def test_a_substituted_word_takes_its_combining_marks_with_it():
+    """Combining marks are ``\\W`` to ``re``: the marks ending a word ("Cafe" + U+0301, the Hindi vowel
+    sign of "हिंदी", zalgo) were taken for trailing punctuation and put on the new word ("Moré",
+    "thatी"). Punctuation after the marks still stays ("Cafe\\u0301," -> "Word,")."""
+    import unicodedata
+
+    texts = ["Cafe\u0301, cre\u0300me", "हिंदी भाषा", "Z̤͔ͧ̑̓ä͖̭̈̇lͮ̒ͫǫ̯͘ zalgo"]
+    for seed in range(3):
+        out = quiet(aug(seed=seed, aug_p=1.0), texts)
+        for src, o in zip(texts, out):
+            for w_src, w_out in zip(src.split(), o.split()):
+                if w_out != w_src:
+                    assert unicodedata.category(w_out.rstrip(",")[-1])[0] != "M", (src, o)
+                    assert w_out.endswith(",") == w_src.endswith(","), (src, o)

@@ -20,6 +20,7 @@ from multiaug.text.tagged import (
     TaggedRandomInsertion,
     TaggedRandomSwap,
     TaggedSynonymReplacement,
+    spans_from_tags,
 )
 
 DECOMPOSED = unicodedata.normalize("NFD", "José")  # "Jose" + U+0301
@@ -216,3 +217,75 @@ def test_paragraph_breaks_survive_deletions_and_insertions_in_span_data():
                 assert set(re.findall(r"\w+", otext)) <= words_in, otext
             if aug.protect == "entities":
                 assert [otext[s:e] for s, e, _ in ospans] == ["Chez Panisse", "Paris"]
+
+
+def test_swap_and_shuffle_move_tokens_and_keep_the_whitespace_of_span_data():
+    """A swap or a segment shuffle on span data used to join every moved token with one space, and the
+    runs merged around them repeated a paragraph break ("great\\n\\nto The\\n\\n ... \\n\\nParis"). Now
+    the tokens move and the whitespace stays where it was, as EDA on plain text: the same runs in the
+    same order, every span still on its mention's text."""
+    import re
+
+    text = "Dinner at Chez Panisse was great !\n\nThe chef  flew\tto Paris and it rained ."
+    data = [(text, [span_of(text, "Chez Panisse", "ORG"), span_of(text, "Paris", "LOC")])]
+    runs_in = re.findall(r"\s+", text)
+    moved = 0
+    for aug in (TaggedRandomSwap(alpha=0.4, seed=0), TaggedRandomSwap(alpha=0.4, protect=None, seed=0),
+                SegmentShuffle(rate=0.8, seed=0)):
+        for seed in range(6):
+            aug.set_params(seed=seed)
+            (otext, ospans), = quiet(aug, data)
+            moved += otext != text
+            assert re.findall(r"\s+", otext) == runs_in, otext
+            assert sorted(otext.split()) == sorted(text.split())
+            if aug.protect == "entities":
+                assert [otext[s:e] for s, e, _ in ospans] == ["Chez Panisse", "Paris"]
+            assert {otext[s:e] for s, e, _ in ospans} <= {"Chez", "Panisse", "Chez Panisse", "Panisse Chez", "Paris"}
+    assert moved > 12
+    # a place written against "Paris" (no space) stays so for the punctuation moved there (old: "Paris ."),
+    # and a word moved there is not glued on ("Paris John", not "ParisJohn")
+    t3 = "Mary Smith flew to Paris, then John went to Berlin."
+    d3 = [(t3, [span_of(t3, "Mary Smith", "PER"), span_of(t3, "Paris", "LOC"), span_of(t3, "Berlin", "LOC")])]
+    after = set()
+    for seed in range(30):
+        (otext, ospans), = quiet(TaggedRandomSwap(alpha=0.5, seed=seed), d3)
+        assert [otext[s:e] for s, e, _ in ospans] == ["Mary Smith", "Paris", "Berlin"]
+        assert set(re.findall(r"\w+", otext)) <= set(re.findall(r"\w+", t3)), otext
+        assert otext.startswith("Mary Smith ") and set(otext) - set(t3) == set()
+        after.add(re.search(r"Paris(,|\.| \w)", otext).group(1)[0])
+    assert {".", " "} <= after
+
+
+def test_swap_and_shuffle_of_single_spaced_span_data_match_the_token_lists():
+    """Span data whose tokens are all one space apart comes back joined by single spaces, the same
+    tokens as the (tokens, tags) form gives for the seed (the whitespace rule changes nothing there)."""
+    tokens = ["Mary", "Smith", "flew", "to", "Paris", ",", "then", "John", "went", "to", "Berlin"]
+    tags = ["B-PER", "I-PER", "O", "O", "B-LOC", "O", "O", "B-PER", "O", "O", "B-LOC"]
+    text = " ".join(tokens)
+    spans = [(0, 10, "PER"), span_of(text, "Paris", "LOC"), span_of(text, "John", "PER"), span_of(text, "Berlin", "LOC")]
+    for make in (lambda s: TaggedRandomSwap(alpha=0.5, protect=None, seed=s), lambda s: SegmentShuffle(rate=0.8, seed=s)):
+        for seed in range(10):
+            (otext, ospans), = quiet(make(seed), [(text, spans)])
+            (otoks, otags), = quiet(make(seed), [(tokens, tags)])
+            assert otext == " ".join(otoks)
+            assert [otext[s:e] for s, e, _ in ospans] == [" ".join(otoks[a:b]) for a, b, _ in spans_from_tags(otags)]
+
+
+def test_words_with_combining_marks_of_any_script_stay_whole():
+    """Only the Latin combining-mark blocks counted as part of a word: Devanagari vowel signs, Arabic
+    harakat and Hebrew points were tokens of their own, so "हिंदी" was four tokens and a swap scattered
+    its marks ("ाभाा िंह ..."). Every combining mark (Mn, Mc, Me) now belongs to its word, and so does a
+    zero-width (non-)joiner written inside one (Persian "می‌خواهم")."""
+    cases = {"हिंदी भाषा": ["हिंदी", "भाषा"], "مُحَمَّد رسول": ["مُحَمَّد", "رسول"], "שָׁלוֹם!": ["שָׁלוֹם", "!"],
+             "می\u200cخواهم،": ["می\u200cخواهم", "،"], "ไม้ ok": ["ไม้", "ok"], "Jose\u0301.": ["Jose\u0301", "."],
+             "👩\u200d👩\u200d👧 x\u200d": ["👩\u200d👩\u200d👧", "x", "\u200d"],
+             "\U00011013\U00011038 🎉!": ["\U00011013\U00011038", "🎉!"]}  # Brahmi: a mark beyond U+FFFF
+    for text, toks in cases.items():
+        assert [text[s:e] for s, e in tokenize_with_offsets(text)] == toks
+    text = "हिंदी भाषा राम दिल्ली में"
+    data = [(text, [span_of(text, "राम", "PER"), span_of(text, "दिल्ली", "LOC")])]
+    for op in ("swap", "sis", "del"):
+        for seed in range(4):
+            (otext, ospans), = quiet(OPS[op](protect=None, seed=seed), data)
+            assert set(otext.split()) <= set(text.split()), otext
+            assert {otext[s:e] for s, e, _ in ospans} <= {"राम", "दिल्ली"}, otext
