@@ -11,7 +11,7 @@ import numpy as np
 import torch
 
 __all__ = ["label_length", "take_labels", "merge_labels", "concat_labels", "resample_labels", "label_classes",
-           "batch_classes", "current_batch_classes"]
+           "batch_classes", "current_batch_classes", "check_class_columns", "MAX_CLASS_COLUMNS"]
 
 #: the class list of the batch a composition is running on (see :func:`batch_classes`)
 _BATCH_CLASSES: ContextVar[list | None] = ContextVar("multiaug_batch_classes", default=None)
@@ -55,7 +55,7 @@ def missing_label_positions(labels: Any) -> np.ndarray:
     return np.zeros(0, dtype=np.int64)
 
 
-def check_no_missing_labels(labels: Any, who: str = "") -> None:
+def check_no_missing_labels(labels: Any, who: str = "", arg: str = "y") -> None:
     """``ValueError`` naming ``y``, how many labels are missing and where, when 1-D class labels hold
     missing values (see :func:`missing_label_positions`): every sample needs a class."""
     arr = labels_to_numpy(labels)
@@ -65,12 +65,12 @@ def check_no_missing_labels(labels: Any, who: str = "") -> None:
     what = "NaN" if arr.dtype.kind == "f" else "NaT" if arr.dtype.kind in "mM" else "None/NaN"
     where = f"{pos[:10].tolist()}" + (f" and {len(pos) - 10} more" if len(pos) > 10 else "")
     raise ValueError(
-        f"{who + ': ' if who else ''}y has missing labels ({what}): {len(pos)} of {len(arr)} missing at "
+        f"{who + ': ' if who else ''}{arg} has missing labels ({what}): {len(pos)} of {len(arr)} missing at "
         f"position{'s' if len(pos) > 1 else ''} {where}; every sample needs a class (drop or label those samples first)"
     )
 
 
-def sorted_unique(arr: np.ndarray, who: str = "", return_counts: bool = False) -> Any:
+def sorted_unique(arr: np.ndarray, who: str = "", return_counts: bool = False, arg: str = "y") -> Any:
     """``np.unique`` of 1-D labels, with a ``TypeError`` naming ``y`` where its labels cannot be
     ordered (labels of several types, e.g. ints next to strings)."""
     try:
@@ -78,23 +78,53 @@ def sorted_unique(arr: np.ndarray, who: str = "", return_counts: bool = False) -
     except TypeError:
         types = sorted({type(v).__name__ for v in arr.tolist()})
         raise TypeError(
-            f"{who + ': ' if who else ''}y mixes labels of types {types}, which cannot be sorted into classes; "
-            "expected class labels of one type (e.g. y.astype(str))"
+            f"{who + ': ' if who else ''}{arg} mixes labels of types {types}, which cannot be sorted into classes; "
+            "expected class labels of one type (e.g. all strings: y.astype(str), or [str(v) for v in y] for a list)"
         ) from None
 
 
-def class_list(labels: Any, who: str = "") -> tuple[list, bool]:
+def class_list(labels: Any, who: str = "", arg: str = "y") -> tuple[list, bool]:
     """Sorted distinct labels (as Python scalars) and whether they are non-negative integers (then a
     label's soft-target column is the label itself, else its rank in this list). Missing labels
     (None/NaN) raise ``ValueError``, labels of several unorderable types ``TypeError``; both name
-    ``who`` and ``y``."""
+    ``who`` and ``arg``."""
     arr = labels_to_numpy(labels)
     if arr.ndim != 1:
-        raise ValueError(f"{who + ': ' if who else ''}y: expected 1-D class labels, got shape {arr.shape}")
-    check_no_missing_labels(arr, who)
-    uniq = sorted_unique(arr, who)
+        raise ValueError(f"{who + ': ' if who else ''}{arg}: expected 1-D class labels, got shape {arr.shape}")
+    check_no_missing_labels(arr, who, arg)
+    uniq = sorted_unique(arr, who, arg=arg)
     integer = (np.issubdtype(uniq.dtype, np.integer) or uniq.dtype == bool) and (len(uniq) == 0 or uniq.min() >= 0)
     return [u.item() if hasattr(u, "item") else u for u in uniq], bool(integer)
+
+
+#: most soft-target columns hard labels may ask for: integer label ``j`` is column ``j`` (the rule
+#: that keeps column ``j`` one class in every batch), so one row takes ``4 * (max label + 1)`` bytes.
+#: 2**24 (16,777,216; 64 MiB a row) is above the largest dense class sets in use (ImageNet-21k's
+#: 21,841 classes, face-identity sets of a few million, extreme-classification label spaces of ~3
+#: million); labels beyond it are ids (10**9, 10**12), not class numbers.
+MAX_CLASS_COLUMNS = 2**24
+
+
+def check_class_columns(k: int, who: str = "", arg: str = "y", n_rows: int | None = None) -> None:
+    """``ValueError`` before one-hot rows of ``k`` columns are allocated for the integer labels of
+    ``arg``, whose largest is ``k - 1``, when ``k`` exceeds :data:`MAX_CLASS_COLUMNS`."""
+    if k <= MAX_CLASS_COLUMNS:
+        return
+    size = f"; {_gib(4 * k * n_rows)} for {n_rows} rows" if n_rows else f" ({_gib(4 * k)} a row)"
+    what = (f"num_classes={k} asks for {k} soft-target columns" if arg == "num_classes" else
+            f"{arg} holds the class label {k - 1}; soft targets give integer label j column j, so it would need {k} columns")
+    raise ValueError(
+        f"{who + ': ' if who else ''}{what}{size} (at most {MAX_CLASS_COLUMNS} = 2**24): number the classes "
+        f"0..K-1 first, the same way for all your data, e.g. sklearn.preprocessing.LabelEncoder or "
+        f"np.unique(y, return_inverse=True)[1]"
+    )
+
+
+def _gib(nbytes: int) -> str:
+    for unit, size in (("TiB", 2**40), ("GiB", 2**30)):
+        if nbytes >= size:
+            return f"{nbytes / size:,.1f} {unit}"
+    return f"{nbytes / 2**20:,.1f} MiB"
 
 
 @contextmanager
@@ -138,9 +168,9 @@ def _class_positions(y: Any, classes: list) -> np.ndarray:
         raise ValueError(f"y: label {err.args[0]!r} is not among the batch's classes {classes[:10]}") from None
 
 
-def label_length(y: Any) -> int:
+def label_length(y: Any, arg: str = "y") -> int:
     """Number of labels in ``y``; a single label (a number, a string, a 0-d array) is a ``TypeError``
-    naming ``y``: labels come one per sample, in a container, also for one sample given alone."""
+    naming ``arg``: labels come one per sample, in a container, also for one sample given alone."""
     if not isinstance(y, (str, bytes)):
         try:
             return len(y)
@@ -149,7 +179,7 @@ def label_length(y: Any) -> int:
     shown = repr(y)
     shown = shown if len(shown) <= 60 else shown[:57] + "..."
     raise TypeError(
-        f"y: expected one label per sample (a list, array, tensor or Series; [label] for a single sample), "
+        f"{arg}: expected one label per sample (a list, array, tensor or Series; [label] for a single sample), "
         f"got {type(y).__name__} {shown}"
     )
 
@@ -203,7 +233,9 @@ def _n_columns(y: Any) -> int:
         return _width(y)
     if len(y) == 0:
         return 0
-    return int(y.max().item()) + 1 if isinstance(y, torch.Tensor) else int(np.max(np.asarray(y))) + 1
+    k = int(y.max().item()) + 1 if isinstance(y, torch.Tensor) else int(np.max(np.asarray(y))) + 1
+    check_class_columns(k, n_rows=len(y))
+    return k
 
 
 def _width(y: Any) -> int:
@@ -394,24 +426,61 @@ def resample_labels(y: Any, y_aug: Any) -> Any:
     nd_a = label_ndim(y_aug)
     if nd_y == 1 and nd_a == 2:
         named = label_classes(y)
-        if isinstance(y_aug, torch.Tensor):
+        if named is None and not isinstance(y, torch.Tensor) and labels_to_numpy(y).dtype == object:
+            # labels with no class order (ints next to strings, missing ones): raises, naming y, rather
+            # than give soft-target columns back as labels (object labels that are all non-negative
+            # integers pass: the label is its column)
+            class_list(y)
+        if isinstance(y_aug, torch.Tensor) and isinstance(y, torch.Tensor):
             arg = dominant_columns(y_aug, y, named)
-            if named is not None and isinstance(y, torch.Tensor):
+            if named is not None:
                 return torch.as_tensor(named, dtype=y.dtype, device=y.device)[arg.to(y.device)]
-            return arg.to(y.dtype) if isinstance(y, torch.Tensor) else arg.cpu().numpy()
-        arg = dominant_columns(np.asarray(y_aug), y, named)
+            return arg.to(y.dtype)
+        # (soft targets in a tensor for labels that are not: the labels' own values, not the columns)
+        soft = y_aug.detach().cpu().numpy() if isinstance(y_aug, torch.Tensor) else np.asarray(y_aug)
+        arg = dominant_columns(soft, y, named)
         if named is not None:  # column j is the j-th of the sorted classes (strings, negative integers)
             if isinstance(y, torch.Tensor):
                 return torch.as_tensor(named, dtype=y.dtype, device=y.device)[torch.as_tensor(arg, device=y.device)]
-            return class_values(named, arg, labels_to_numpy(y))
-        return arg if isinstance(y, torch.Tensor) else arg.astype(labels_to_numpy(y).dtype)
+            return own_label_objects(class_values(named, arg, labels_to_numpy(y)), y)
+        return arg if isinstance(y, torch.Tensor) else own_label_objects(arg.astype(labels_to_numpy(y).dtype), y)
     return y_aug
 
 
+def own_label_objects(labels: Any, y: Any) -> Any:
+    """Hard labels ``labels`` (an array of class values made from ``y``) as ``y``'s own objects when
+    ``y`` is a list or tuple: NumPy reads ``[True, 2]`` as integers and ``[1, 2.0]`` as floats, so each
+    class value comes back as the first label of ``y`` equal to it (``True``, ``1``), in a list. Any
+    other container (or labels it cannot map) is returned as it is."""
+    if not isinstance(y, (list, tuple)) or isinstance(labels, torch.Tensor):
+        return labels
+    arr = labels_to_numpy(y)
+    if arr.ndim != 1:
+        return labels
+    own: dict = {}
+    try:
+        for key, obj in zip(arr.tolist(), y):
+            own.setdefault(key, obj)
+        return [own.get(v, v) for v in np.asarray(labels).tolist()]
+    except TypeError:  # unhashable labels
+        return labels
+
+
 def labels_to_numpy(y: Any) -> np.ndarray:
-    """Labels of any container (tensor on any device, pandas Series, list, array) as a NumPy array."""
+    """Labels of any container (tensor on any device, pandas Series, list, array) as a NumPy array.
+    A list mixing strings with other labels (``[1, "a"]``) gives an object array of the labels as
+    they are: NumPy would turn them all into strings, ``1`` into ``'1'`` (the same class as a ``'1'``
+    beside it), as a Series or an object array of them never is."""
     if isinstance(y, torch.Tensor):
         return y.detach().cpu().numpy()
     if hasattr(y, "to_numpy"):
         return y.to_numpy()
-    return np.asarray(y)
+    arr = np.asarray(y)
+    if arr.dtype.kind in "US" and arr.ndim == 1 and isinstance(y, (list, tuple)):
+        text = str if arr.dtype.kind == "U" else bytes
+        if not all(issubclass(t, text) for t in set(map(type, y))):  # (by type: 1.4x faster on long lists)
+            out = np.empty(len(y), dtype=object)
+            for i, v in enumerate(y):
+                out[i] = v
+            return out
+    return arr

@@ -298,34 +298,36 @@ def _check_not_empty(shape: tuple, who: str) -> None:
         raise ValueError(f"{who}: empty table of shape {tuple(shape)}")
 
 
-def _as_array(x: Any, who: str) -> np.ndarray:
+def _as_array(x: Any, who: str, arg: str = "x") -> np.ndarray:
     """A real numeric NumPy array from an array or an array-like (nested lists, objects with
-    ``__array__``); sparse matrices, complex numbers and non-numeric values are refused."""
+    ``__array__``); sparse matrices, complex numbers and non-numeric values are refused, naming
+    ``who`` and the argument ``arg``."""
+    lead = who if arg == "x" else f"{who}: {arg}"
     if hasattr(x, "tocsr") or type(x).__module__.startswith("scipy.sparse"):
         raise TypeError(
-            f"{who}: sparse input ({type(x).__name__}) is not supported; pass a dense array (x.toarray())"
+            f"{lead}: sparse input ({type(x).__name__}) is not supported; pass a dense array ({arg}.toarray())"
         )
     if not isinstance(x, np.ndarray):
         if isinstance(x, (str, bytes, dict)) or not (hasattr(x, "__array__") or isinstance(x, (list, tuple))):
             raise TypeError(
-                f"{who}: expected a torch.Tensor, numpy.ndarray, pandas.DataFrame or array-like of shape (N, F), "
+                f"{lead}: expected a torch.Tensor, numpy.ndarray, pandas.DataFrame or array-like of shape (N, F), "
                 f"got {type(x).__name__}"
             )
         try:
             x = np.asarray(x)
         except (TypeError, ValueError) as err:
-            raise TypeError(f"{who}: could not read x as a numeric table ({err})") from None
+            raise TypeError(f"{who}: could not read {arg} as a numeric table ({err})") from None
     if np.iscomplexobj(x):
-        raise ValueError(f"{who}: Complex data not supported: x has dtype {x.dtype}; expected real numbers")
+        raise ValueError(f"{who}: Complex data not supported: {arg} has dtype {x.dtype}; expected real numbers")
     if x.dtype == object:
         try:
             x = x.astype(np.float64)
         except (TypeError, ValueError):
-            raise TypeError(f"{who}: expected a numeric array, got dtype object with non-numeric values") from None
+            raise TypeError(f"{lead}: expected a numeric array, got dtype object with non-numeric values") from None
         if np.iscomplexobj(x):
-            raise ValueError(f"{who}: Complex data not supported: x holds complex numbers; expected real numbers")
+            raise ValueError(f"{who}: Complex data not supported: {arg} holds complex numbers; expected real numbers")
     if not (np.issubdtype(x.dtype, np.number) or x.dtype == bool):
-        raise TypeError(f"{who}: expected a numeric array, got dtype {x.dtype}")
+        raise TypeError(f"{lead}: expected a numeric array, got dtype {x.dtype}")
     return x
 
 
@@ -504,10 +506,13 @@ class TabularHandler(TensorHandler):
     unit = "rows"
     batch_inputs = ("hard",)
 
-    def check(self, x: Any, aug: Any = None) -> tuple[torch.Tensor, _Ctx]:
+    def check(self, x: Any, aug: Any = None, arg: str = "x") -> tuple[torch.Tensor, _Ctx]:
+        """The float tensor ``(N, F)`` of table ``x`` and what :meth:`restore` needs to give it back;
+        errors name the augmenter and, where it is not ``x`` (e.g. ``X_val``), the argument ``arg``."""
         import pandas as pd
 
         who = type(aug).__name__ if aug is not None else "x"
+        lead = who if arg == "x" else f"{who}: {arg}"  # messages that do not name the argument
         # the settings of the augmenter, or of every augmenter inside a composition: a column declared
         # categorical by any of them is categorical for all; NaN passes when all of them keep it
         cat_specs = [(type(a).__name__, v) for a, v in input_settings(aug, "categorical_columns") if v is not None]
@@ -521,7 +526,7 @@ class TabularHandler(TensorHandler):
 
         hard: list[int] = []
         if isinstance(x, pd.DataFrame):
-            _check_not_empty(x.shape, who)
+            _check_not_empty(x.shape, lead)
             declared = set(declared_columns(x.columns, x.shape[1]))
             fitted_cats = _fitted_categories(aug)
             arr = np.empty(x.shape, dtype=np.float64)
@@ -566,7 +571,7 @@ class TabularHandler(TensorHandler):
                     exact_cells = False
                     try:
                         if j in fitted_cats:  # coded as at fit, whatever categories this table holds
-                            cats, codes = _code_as_fitted(col, fitted_cats[j], c, who)
+                            cats, codes = _code_as_fitted(col, fitted_cats[j], c, lead)
                             exact_cells = obj
                         elif obj:  # by value and type: 1, True and 1.0 are three categories
                             cats, codes, exact_cells = _object_categories(col.to_numpy())
@@ -575,7 +580,7 @@ class TabularHandler(TensorHandler):
                             cats, codes = cat.cat.categories, cat.cat.codes.to_numpy()
                     except TypeError as err:  # unhashable cells (lists, dicts) cannot be categories
                         raise TypeError(
-                            f"{who}: categorical column {c!r} holds values that cannot be categories ({err}); "
+                            f"{lead}: categorical column {c!r} holds values that cannot be categories ({err}); "
                             "expected hashable values (strings, numbers...): encode the column first"
                         ) from None
                     if exact_cells:  # restore gives each cell left as it was its own object back
@@ -598,7 +603,7 @@ class TabularHandler(TensorHandler):
                     arr[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
                     hard.append(j)
                 elif pd.api.types.is_complex_dtype(dt):
-                    raise ValueError(f"{who}: Complex data not supported: column {c!r} has dtype {dt}; expected real numbers")
+                    raise ValueError(f"{lead}: Complex data not supported: column {c!r} has dtype {dt}; expected real numbers")
                 elif pd.api.types.is_numeric_dtype(dt):
                     arr[:, j] = col.to_numpy(dtype=np.float64, na_value=np.nan)
                     if exact is not None:
@@ -614,7 +619,7 @@ class TabularHandler(TensorHandler):
                         "(e.g. days since a reference date), or declare them categorical to copy them between rows "
                         "as they are") if dates else ""
                 raise TypeError(
-                    f"{who}: x columns {bad} are not numeric; declare them categorical (categorical_columns={bad!r} "
+                    f"{who}: {arg} columns {bad} are not numeric; declare them categorical (categorical_columns={bad!r} "
                     f"or pandas 'category' dtype) or encode them first{hint}"
                 )
             # float64 keeps every value an integer or float64 column can hold (ids, prices): cells
@@ -625,16 +630,21 @@ class TabularHandler(TensorHandler):
         elif isinstance(x, torch.Tensor):
             if x.layout != torch.strided:
                 raise TypeError(
-                    f"{who}: sparse input (torch.Tensor with layout {x.layout}) is not supported; pass a dense "
-                    "tensor (x.to_dense())"
+                    f"{lead}: sparse input (torch.Tensor with layout {x.layout}) is not supported; pass a dense "
+                    f"tensor ({arg}.to_dense())"
                 )
             if x.is_complex():
-                raise ValueError(f"{who}: Complex data not supported: x has dtype {x.dtype}; expected real numbers")
+                raise ValueError(f"{who}: Complex data not supported: {arg} has dtype {x.dtype}; expected real numbers")
             t = x
             ctx = _Ctx("tensor", torch_dtype=x.dtype)
         else:
-            arr = _as_array(x, who)
+            arr = _as_array(x, who, arg)
             np_dtype = arr.dtype
+            if not arr.dtype.isnative:
+                # the other byte order (big-endian on most machines: FITS, some HDF5 or MATLAB files):
+                # torch refuses it, so the values are read in the native one (a copy); the output is
+                # cast back to the input's dtype, byte order included, as the time-series handler does
+                arr = arr.astype(arr.dtype.newbyteorder("="))
             if arr.dtype == np.longdouble and np.dtype(np.longdouble) != np.dtype(np.float64):
                 # torch has no extended precision: carried in float64 (as DataFrame columns of it
                 # are) and cast back to the input's dtype on output
@@ -648,9 +658,9 @@ class TabularHandler(TensorHandler):
             pass
         elif t.dim() != 2:
             expected = "a 2-D table (N, F) or token embeddings (N, F, D)" if tokens_ok else "a 2-D table (N, F)"
-            hint = "; Reshape your data: x.reshape(-1, 1) for one feature, x.reshape(1, -1) for one sample" if t.dim() < 2 else ""
-            raise ValueError(f"{who}: expected {expected}, got shape {tuple(t.shape)}{hint}")
-        _check_not_empty(tuple(t.shape), who)
+            hint = f"; Reshape your data: {arg}.reshape(-1, 1) for one feature, {arg}.reshape(1, -1) for one sample" if t.dim() < 2 else ""
+            raise ValueError(f"{lead}: expected {expected}, got shape {tuple(t.shape)}{hint}")
+        _check_not_empty(tuple(t.shape), lead)
         if ctx.kind != "frame":
             hard = declared_columns(None, t.shape[1])
             if t.dtype == torch.bool:
@@ -668,7 +678,7 @@ class TabularHandler(TensorHandler):
                 bad_cols = torch.nonzero(inf.reshape(t.shape[0], t.shape[1], -1).any(dim=(0, 2))).flatten().tolist()
                 names = [ctx.columns[j] for j in bad_cols] if ctx.columns is not None else bad_cols
                 raise ValueError(
-                    f"{who}: x contains inf values ({int(inf.sum())} cells, columns {names}); replace them first"
+                    f"{who}: {arg} contains inf values ({int(inf.sum())} cells, columns {names}); replace them first"
                 )
             if nan_raisers or not nan_policies:
                 bad_cols = torch.nonzero(torch.isnan(t).reshape(t.shape[0], t.shape[1], -1).any(dim=(0, 2))).flatten().tolist()
@@ -676,7 +686,7 @@ class TabularHandler(TensorHandler):
                 inside = (f" to {', '.join(dict.fromkeys(nan_raisers))} inside it"
                           if nan_raisers and [aug] != [a for a, _ in nan_policies] else "")
                 raise ValueError(
-                    f"{who}: x columns {names} contain NaN; impute them first or pass nan_policy='keep'{inside} "
+                    f"{who}: {arg} columns {names} contain NaN; impute them first or pass nan_policy='keep'{inside} "
                     "(NaN cells are then never interpolated)"
                 )
         dev = getattr(aug, "device", None)

@@ -7,7 +7,8 @@ Rules (documented on :class:`multiaug.tabular.mixup.MixingAugmenter`):
   float labels -> regression. 2-D targets are mixed row-wise as they are (soft targets or multi-output
   regression). ``num_classes`` given -> classification.
 * Classification soft targets are ``(N, K)`` float32. Class ``j`` of the soft target is the label ``j``
-  itself when all labels are non-negative integers (``K = max label + 1``, or ``num_classes``);
+  itself when all labels are non-negative integers (``K = max label + 1``, or ``num_classes``; at most
+  :data:`multiaug.core.labels.MAX_CLASS_COLUMNS`, checked before allocating);
   otherwise the ``j``-th of the sorted distinct labels (seen in ``fit`` when it was called, else in the
   batch; inside a composition, in the composition's whole batch: :func:`multiaug.core.labels.batch_classes`).
 * Output container: a torch tensor stays a tensor on its device; everything else gives a NumPy array,
@@ -23,6 +24,7 @@ import torch
 
 from ..core.hostreads import min_max
 from ..core.labels import (
+    check_class_columns,
     check_no_missing_labels,
     class_columns,
     class_list,
@@ -30,6 +32,7 @@ from ..core.labels import (
     current_batch_classes,
     dominant_columns,
     labels_to_numpy,
+    own_label_objects,
 )
 
 MAX_AUTO_CLASSES = 32
@@ -88,9 +91,10 @@ def encode(
     classes: list | None = None,
     device: Any = None,
     who: str = "augmenter",
+    arg: str = "y",
 ) -> Targets:
     """Float tensor form of ``y``: regression values ``(N,)``/``(N, T)``, one-hot ``(N, K)``, or 2-D
-    rows as given."""
+    rows as given. ``arg``: the argument's name in error messages (``y_val`` for a validation set)."""
     import pandas as pd
 
     kind = "tensor" if isinstance(y, torch.Tensor) else "series" if isinstance(y, pd.Series) else "numpy" if isinstance(y, np.ndarray) else "list"
@@ -101,22 +105,23 @@ def encode(
     if nd == 2:
         task = "rows"
     elif nd != 1:
-        raise ValueError(f"y: expected 1-D labels/targets or 2-D soft targets, got {nd} dimensions")
+        raise ValueError(f"{who}: {arg}: expected 1-D labels/targets or 2-D soft targets, got {nd} dimensions")
     if task in ("regression", "rows"):
         if isinstance(y, torch.Tensor):
             if not (y.is_floating_point() or y.dtype in (torch.int8, torch.int16, torch.int32, torch.int64, torch.uint8, torch.bool)):
-                raise TypeError(f"{who}: regression targets must be numeric, got dtype {y.dtype}")
+                raise TypeError(f"{who}: regression targets {arg} must be numeric, got dtype {y.dtype}")
             vals = y.to(y.dtype if y.is_floating_point() else torch.float32)
         else:
             arr = labels_to_numpy(y)
             if not np.issubdtype(arr.dtype, np.number) and arr.dtype != bool:
-                raise TypeError(f"{who}: regression targets must be numeric, got dtype {arr.dtype}; pass task='classification' for labels")
-            arr = arr.astype(arr.dtype if np.issubdtype(arr.dtype, np.floating) else np.float32)
+                raise TypeError(f"{who}: regression targets {arg} must be numeric, got dtype {arr.dtype}; pass task='classification' for labels")
+            # in the native byte order (torch refuses big-endian arrays on little-endian machines)
+            arr = arr.astype(arr.dtype.newbyteorder("=") if np.issubdtype(arr.dtype, np.floating) else np.float32)
             vals = torch.from_numpy(np.ascontiguousarray(arr)).to(dev)
         if not bool(torch.isfinite(vals).all()):
             rows = torch.nonzero(~torch.isfinite(vals.reshape(vals.shape[0], -1)).all(1)).flatten().tolist()
             raise ValueError(
-                f"{who}: y contains NaN or inf ({len(rows)} of {vals.shape[0]} targets, at positions {rows[:10]}"
+                f"{who}: {arg} contains NaN or inf ({len(rows)} of {vals.shape[0]} targets, at positions {rows[:10]}"
                 f"{' ...' if len(rows) > 10 else ''}); every sample needs a finite target (drop or impute those samples first)"
             )
         return Targets(vals, task, kind, series=y if kind == "series" else None, device=dev,
@@ -127,6 +132,7 @@ def encode(
     else:
         labels_np = labels_to_numpy(y)
     if num_classes is not None:
+        check_class_columns(num_classes, who, "num_classes", n_rows=_rows(y))
         idx = y.long() if labels_np is None else torch.as_tensor(_class_ids(labels_np, num_classes, who), device=dev)
         if idx.numel() and not _in_range(idx, num_classes):
             i = int(torch.nonzero((idx < 0) | (idx >= num_classes)).flatten()[0])
@@ -134,27 +140,39 @@ def encode(
                 f"{who}: y holds the class id {int(idx[i])} (position {i}); labels must be integers in "
                 f"[0, {num_classes}) when num_classes={num_classes}"
             )
-        return Targets(torch.nn.functional.one_hot(idx, num_classes).float(), "classification", kind,
+        return Targets(_one_hot(idx, num_classes), "classification", kind,
                        classes=list(range(num_classes)), integer_classes=True, device=dev)
-    batch_classes, integer = class_list(y if labels_np is None else labels_np, who)
+    batch_classes, integer = class_list(y if labels_np is None else labels_np, who, arg)
     if classes is None and not integer:
         # inside a composition that routes some samples here: number columns by the whole batch's classes
         classes = current_batch_classes()
     if classes is not None:
         unseen = [c for c in batch_classes if c not in set(classes)]
         if unseen:
-            raise ValueError(f"{who}: labels {unseen[:5]} were not seen in fit (classes {classes[:10]})")
+            raise ValueError(f"{who}: {arg} holds labels {unseen[:5]} that were not seen in fit (classes {classes[:10]})")
         integer = all(isinstance(c, (int, bool, np.integer)) and c >= 0 for c in classes)
         batch_classes = list(classes)
     if integer:
         k = int(max(batch_classes)) + 1 if batch_classes else 1
+        check_class_columns(k, who, arg, n_rows=_rows(y))  # before allocating (N, k) soft targets
         idx = y.long() if labels_np is None else torch.as_tensor(np.asarray(labels_np).astype(np.int64), device=dev)
     else:
         idx = torch.as_tensor(class_columns(y if labels_np is None else labels_np, batch_classes), dtype=torch.long,
                               device=dev)
         k = len(batch_classes)
-    return Targets(torch.nn.functional.one_hot(idx, k).float(), "classification", kind, classes=batch_classes,
+    return Targets(_one_hot(idx, k), "classification", kind, classes=batch_classes,
                    integer_classes=integer, device=dev)
+
+
+def _rows(y: Any) -> int:
+    return int(y.shape[0]) if isinstance(y, torch.Tensor) else len(y)
+
+
+def _one_hot(idx: torch.Tensor, k: int) -> torch.Tensor:
+    """float32 one-hot rows ``(N, k)`` of class ids ``idx`` (in range): the values of
+    ``one_hot(idx, k).float()`` without its int64 ``(N, k)`` intermediate (3x the memory)."""
+    out = torch.zeros(idx.shape[0], k, dtype=torch.float32, device=idx.device)
+    return out.scatter_(1, idx.reshape(-1, 1), 1.0)
 
 
 def _py(v: Any) -> Any:
@@ -217,5 +235,5 @@ def hard_labels(soft: Any, classes: list | None, integer: bool, like: Any) -> An
     arg = arg.cpu().numpy() if isinstance(arg, torch.Tensor) else arg
     like_arr = labels_to_numpy(like)
     if named is None:
-        return arg.astype(like_arr.dtype)
-    return class_values(classes, arg, like_arr)
+        return own_label_objects(arg.astype(like_arr.dtype), like)
+    return own_label_objects(class_values(classes, arg, like_arr), like)

@@ -27,7 +27,9 @@ class MixingAugmenter(TabularAugmenter):
     * regression -> mixed values ``lam * y + (1 - lam) * y[partner]``;
     * classification -> soft targets ``(N, K)`` (float32): column ``j`` is label ``j`` when labels are
       non-negative integers (``K = num_classes`` or max label + 1), else the ``j``-th sorted distinct
-      label (call ``fit(X, y)`` first so that ``K`` does not depend on the batch);
+      label (call ``fit(X, y)`` first so that ``K`` does not depend on the batch); integer labels
+      above 2**24 (ids: a column per integer up to them) raise ``ValueError`` before anything is
+      allocated, and labels of several unorderable types (``[1, "a"]``) ``TypeError``, naming ``y``;
     * ``fit_resample`` (imblearn) turns soft targets into the *dominant* label (the side with the
       larger weight; the row's own label on a tie) because scikit-learn classifiers need hard labels.
 
@@ -73,10 +75,10 @@ class MixingAugmenter(TabularAugmenter):
         self._fit_targets(X, y)
         return self
 
-    def _encode_y(self, y: Any) -> L.Targets:
+    def _encode_y(self, y: Any, arg: str = "y") -> L.Targets:
         task = self.__dict__.get("task_", self.task) if self.task == "auto" else self.task
         return L.encode(y, task, num_classes=self.num_classes, classes=self.__dict__.get("classes_"),
-                        who=type(self).__name__)
+                        who=type(self).__name__, arg=arg)
 
     def _label_weight(self, params: Params) -> torch.Tensor:
         lam = params["lam"]

@@ -57,6 +57,7 @@ from torch import nn
 
 from ..core import Params
 from ..core.constraints import Boolean, Integral, Interval, Options, Real, SequenceOf
+from ..core.labels import label_length
 from ..registry import register
 from . import functional as F
 from .base import _codes_in
@@ -174,11 +175,11 @@ class RegMix(MixingAugmenter):
 
     # ---- helpers ------------------------------------------------------------------------------------
 
-    def _targets(self, y: Any) -> torch.Tensor:
-        t = self._encode_y(y)
+    def _targets(self, y: Any, arg: str = "y") -> torch.Tensor:
+        t = self._encode_y(y, arg)
         if t.task == "classification":
             raise ValueError(
-                "RegMix: y looks like class labels; RegMix is for regression targets (pass float targets or "
+                f"RegMix: {arg} looks like class labels; RegMix is for regression targets (pass float targets or "
                 "task='regression'), use Mixup for classification"
             )
         v = t.values.to(torch.float32)
@@ -243,15 +244,15 @@ class RegMix(MixingAugmenter):
             # X_val's categorical columns are coded with X's categories (categories_in_, recorded from X
             # above; X_val's own would shift the codes wherever X_val lacks a category of X)
             cats = self.__dict__.get("_fit_categories") or {}
-            xv, _ = self.handler.check(_in_categories_of(X_val, cats, getattr(X, "columns", None)), self)
+            xv, _ = self.handler.check(_in_categories_of(X_val, cats, getattr(X, "columns", None)), self, arg="X_val")
             if xv.shape[1] != x.shape[1]:
-                raise ValueError(f"X_val has {xv.shape[1]} columns but X has {x.shape[1]}")
-            if len(y_val) != xv.shape[0]:
-                raise ValueError(f"X_val has {xv.shape[0]} rows but y_val has {len(y_val)}")
+                raise ValueError(f"RegMix.fit: X_val has {xv.shape[1]} columns but X has {x.shape[1]}")
+            if label_length(y_val, "y_val") != xv.shape[0]:
+                raise ValueError(f"RegMix.fit: X_val has {xv.shape[0]} rows but y_val has {len(y_val)}")
             xv = xv.to(dev, torch.float32)
-            Yv = self._targets(y_val).to(dev)
+            Yv = self._targets(y_val, "y_val").to(dev)
             if Yv.shape[1] != Y.shape[1]:
-                raise ValueError("y_val and y have different numbers of target columns")
+                raise ValueError(f"RegMix.fit: y_val has {Yv.shape[1]} target columns but y has {Y.shape[1]}")
             xt, Yt = x, Y
             if bool(torch.isnan(xv).any()):
                 raise ValueError("RegMix.fit: X_val contains NaN")

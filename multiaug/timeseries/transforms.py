@@ -17,7 +17,7 @@ import torch
 from ..core import Params
 from ..core.constraints import Boolean, Integral, Interval, Pair, Real, SequenceOf
 from ..core.hostreads import min_max
-from ..core.labels import class_columns, class_list, current_batch_classes, labels_to_numpy
+from ..core.labels import check_class_columns, class_columns, class_list, current_batch_classes, labels_to_numpy
 from ..registry import register
 from . import functional as F
 from .base import TimeSeriesAugmenter, _transposed_hint
@@ -390,7 +390,7 @@ class _Mixing(TimeSeriesAugmenter):
         is_np = isinstance(y, np.ndarray)
         k = self.n_classes
         if is_np or isinstance(y, (list, tuple)):
-            arr = np.asarray(y)
+            arr = labels_to_numpy(y)  # a list mixing strings and numbers stays objects (not all strings)
             if arr.ndim == 1 and (arr.dtype.kind in "OUS" or (arr.dtype.kind == "i" and arr.size and arr.min() < 0)):
                 # class labels that are not non-negative integers (strings, negative ids): soft-target
                 # column j is the j-th of the sorted classes (of a composition's whole batch), as in
@@ -425,6 +425,7 @@ class _Mixing(TimeSeriesAugmenter):
                                  f"with n_classes={k}")
             if k is None and yt.dim() == 1:
                 k = hi + 1
+                check_class_columns(k, type(self).__name__, n_rows=yt.shape[0])  # before (N, k) soft targets
         out = F.mix_targets(yt, params["perm"], params["lam"], k)
         if not isinstance(y, torch.Tensor):
             out = out.cpu().numpy()

@@ -847,3 +847,29 @@ def test_a_categorical_column_name_on_an_array_says_arrays_carry_no_names():
     aug(df)
     with pytest.raises(ValueError, match=r"entry 'zip' is neither.*carries no column names.*give positions"):
         aug(df.to_numpy())
+
+
+@pytest.mark.parametrize("dtype", [">f8", ">f4", ">i4", ">i8", ">u2"])
+def test_arrays_in_the_other_byte_order_are_read_by_value(dtype):
+    # big-endian arrays (FITS, some HDF5/MATLAB files) crashed in torch.from_numpy ("given numpy array has byte
+    # order different from the native byte order"); the time-series handler already read them by value
+    x = (np.abs(np.random.default_rng(0).normal(size=(6, 3))) * 50).astype(dtype)
+    native = x.astype(x.dtype.newbyteorder("="))
+    out = GaussianNoise(seed=0)(x)
+    assert out.dtype == x.dtype  # the input's own dtype, byte order included
+    assert np.array_equal(out, GaussianNoise(seed=0)(native))
+    y = np.array([0, 1, 2, 0, 1, 2], dtype=">i4")
+    Xr, yr = Mixup(seed=0).fit_resample(x, y)
+    Xn, yn = Mixup(seed=0).fit_resample(native, y.astype("<i4"))
+    assert np.array_equal(Xr, Xn) and np.array_equal(yr, yn) and np.array_equal(Xr[:6], native)
+    # regression targets in the other byte order too (encode kept their dtype and crashed the same way)
+    yf = np.linspace(0, 1, 6).astype(">f8")
+    assert np.array_equal(Mixup(seed=0)(x, yf)[1], Mixup(seed=0)(native, yf.astype("<f8"))[1])
+
+
+def test_frame_columns_in_the_other_byte_order_keep_their_dtype_and_values():
+    df = pd.DataFrame({"a": np.arange(6, dtype=">f8"), "b": np.arange(6, dtype=">i4"), "c": np.arange(6.0)})
+    native = df.astype({"a": "<f8", "b": "<i4"})
+    out = GaussianNoise(seed=0)(df)
+    assert list(out.dtypes) == list(df.dtypes)
+    assert np.array_equal(out.to_numpy(np.float64), GaussianNoise(seed=0)(native).to_numpy(np.float64))

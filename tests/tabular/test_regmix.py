@@ -310,3 +310,29 @@ def test_categories_of_a_mixed_object_column_code_a_string_column_of_the_same_va
     aug = RegMix(seed=0, categorical_columns=["c"], **SMALL).fit(X, y)
     out = aug(X.assign(c=pd.Series(["x", "y"] * 20, dtype="str")), y)[0]
     assert str(out["c"].dtype) == "str" and set(out["c"]) <= {"x", "y"}
+
+
+def test_validation_set_errors_name_x_val_and_y_val():
+    # a NaN in y_val was reported as "y contains NaN", inf in X_val as "x contains inf", a scalar y_val as
+    # the raw "object of type 'float' has no len()"
+    x, y = data(40)
+    xv, yv = x[:8], y[:8]
+    cases = [
+        (dict(X_val=xv, y_val=np.r_[yv[:7], np.nan]), ValueError, r"RegMix: y_val contains NaN or inf \(1 of 8 targets, at positions \[7\]\)"),
+        (dict(X_val=xv, y_val=np.array(list("abcdefgh"))), TypeError, r"RegMix: regression targets y_val must be numeric"),
+        (dict(X_val=xv, y_val=np.zeros((8, 1, 1))), ValueError, r"RegMix: y_val: expected 1-D labels/targets"),
+        (dict(X_val=xv, y_val=1.0), TypeError, r"y_val: expected one label per sample"),
+        (dict(X_val=xv, y_val=np.zeros((8, 2))), ValueError, r"RegMix.fit: y_val has 2 target columns but y has 1"),
+        (dict(X_val=np.r_[xv[:7], [[np.inf, 0, 0]]], y_val=yv), ValueError, r"RegMix: X_val contains inf values \(1 cells, columns \[0\]\)"),
+        (dict(X_val=np.r_[xv[:7], [[np.nan, 0, 0]]], y_val=yv), ValueError, r"RegMix: X_val columns \[0\] contain NaN"),
+        (dict(X_val=xv[:, 0], y_val=yv), ValueError, r"RegMix: X_val: expected a 2-D table \(N, F\), got shape \(8,\); Reshape your data: X_val.reshape"),
+        (dict(X_val=np.array([["a"] * 3] * 8), y_val=yv), TypeError, r"RegMix: X_val: expected a numeric array"),
+        (dict(X_val=np.zeros((0, 3)), y_val=np.zeros(0)), ValueError, r"RegMix: X_val: 0 sample\(s\)"),
+        (dict(X_val=xv[:, :2], y_val=yv), ValueError, r"RegMix.fit: X_val has 2 columns but X has 3"),
+    ]
+    for kw, err, match in cases:
+        with pytest.raises(err, match=match):
+            RegMix(seed=0, **SMALL).fit(x, y, **kw)
+    # errors about X itself still name x
+    with pytest.raises(ValueError, match=r"RegMix: x contains inf values"):
+        RegMix(seed=0, **SMALL).fit(np.r_[x[:39], [[np.inf, 0, 0]]], y)

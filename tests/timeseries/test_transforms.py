@@ -871,3 +871,16 @@ def test_permutation_cuts_a_series_shorter_than_n_segments_into_single_steps():
     out = Permutation(n_segments=10, seed=0)(torch.arange(10.0).reshape(2, 1, 5))
     assert sorted(out[0, 0].tolist()) == [0.0, 1.0, 2.0, 3.0, 4.0] and sorted(out[1, 0].tolist()) == [5.0, 6.0, 7.0, 8.0, 9.0]
     assert not torch.equal(out, torch.arange(10.0).reshape(2, 1, 5))
+
+
+@pytest.mark.parametrize("cls", [TSMixup, TSCutMix, FrequencyMix])
+def test_mixers_refuse_id_like_labels_and_unorderable_mixtures_before_allocating(cls):
+    # y = [0, 10**12]: one soft-target column per integer up to the largest (a 14.6 TiB allocation attempt);
+    # [1, "a"]: NumPy read the list as strings, so 1 became '1' (one class with a '1' beside it)
+    x = _walks(n=4, t=20)
+    with pytest.raises(ValueError, match=r"y holds the class label 1000000000000; .*LabelEncoder"):
+        cls(seed=0)(x, [0, 10**12, 0, 3])
+    with pytest.raises(TypeError, match=r"y mixes labels of types \['int', 'str'\]"):
+        cls(seed=0)(x, [1, "a", 1, "a"])
+    out, y = cls(seed=0)(x, [0, 2, 1, 2])  # ordinary class numbers: soft targets as before
+    assert tuple(y.shape) == (4, 3)
