@@ -144,6 +144,18 @@ _RAGGED = ("; series of equal length: np.stack them; of different lengths: pad e
            "and pass lengths= (the valid length of each), see docs/timeseries.md")
 
 
+def _is_integer_scalar(v: Any) -> bool:
+    """An int (not a bool), a NumPy integer, or a 0-d integer array/tensor."""
+    if isinstance(v, bool):
+        return False
+    if isinstance(v, (int, np.integer)):
+        return True
+    if isinstance(v, (np.ndarray, torch.Tensor)) and v.ndim == 0:
+        return not (v.dtype == bool or v.dtype == torch.bool) and (
+            v.dtype.kind in "iu" if isinstance(v, np.ndarray) else not (v.is_floating_point() or v.is_complex()))
+    return False
+
+
 def _valid_lengths(lengths: Any, x: torch.Tensor, aug: Any) -> tuple[torch.Tensor, int]:
     """``lengths`` (one valid length per series of ``x`` ``(N, C, T)``: a list, array, Series or
     tensor) as a long tensor on ``x``'s device, with the shortest length; ``TypeError``/``ValueError``
@@ -151,6 +163,8 @@ def _valid_lengths(lengths: Any, x: torch.Tensor, aug: Any) -> tuple[torch.Tenso
     no device wait), one read for both bounds, then moved to the series' device."""
     n, t = x.shape[0], x.shape[-1]
     given = lengths
+    if n == 1 and _is_integer_scalar(lengths):  # one series given alone (a Dataset's item): its length
+        lengths = [lengths.item() if hasattr(lengths, "item") else lengths]
     as_array = isinstance(lengths, (list, tuple)) or hasattr(lengths, "__array__")  # lists, arrays, Series
     if as_array and not isinstance(lengths, torch.Tensor):
         arr = np.asarray(lengths)
@@ -159,7 +173,8 @@ def _valid_lengths(lengths: Any, x: torch.Tensor, aug: Any) -> tuple[torch.Tenso
                             f"{arr.tolist()!r:.200}")
         lengths = torch.tensor(arr)  # a copy: a read-only array (a pandas Series) is fine
     if not isinstance(lengths, torch.Tensor) or lengths.dim() != 1 or lengths.shape[0] != n:
-        raise ValueError(f"lengths: expected {n} integers (one per series), got {given!r:.200}")
+        what = f"{n} integers (one per series)" if n != 1 else "one integer (the valid length of the series)"
+        raise ValueError(f"lengths: expected {what}, got {given!r:.200}")
     if lengths.is_floating_point() or lengths.is_complex() or lengths.dtype == torch.bool:
         if not lengths.is_floating_point() or not torch.equal(lengths, lengths.round()):
             raise TypeError(f"lengths: expected integers, got dtype {lengths.dtype}")

@@ -884,3 +884,19 @@ def test_mixers_refuse_id_like_labels_and_unorderable_mixtures_before_allocating
         cls(seed=0)(x, [1, "a", 1, "a"])
     out, y = cls(seed=0)(x, [0, 2, 1, 2])  # ordinary class numbers: soft targets as before
     assert tuple(y.shape) == (4, 3)
+
+
+def test_a_series_given_alone_takes_its_length_as_one_integer():
+    # a Dataset's __getitem__ augments one series with its own length: lengths=8 was refused
+    # ("expected 1 integers"), only lengths=[8] worked
+    x = np.zeros(20, dtype=np.float32)
+    x[:8] = np.arange(8)
+    want = TimeWarp(seed=0)(x, lengths=[8])
+    for length in (8, np.int64(8), np.array(8), torch.tensor(8)):
+        assert np.array_equal(TimeWarp(seed=0)(x, lengths=length), want)
+    assert np.array_equal(multiaug.Sequential([TimeWarp()], seed=0)(x, lengths=8)[8:], x[8:])
+    for bad in (True, 8.0, np.array([8, 8])):
+        with pytest.raises(ValueError, match=r"lengths: expected one integer \(the valid length of the series\)"):
+            TimeWarp(seed=0)(x, lengths=bad)
+    with pytest.raises(ValueError, match=r"lengths: expected 2 integers \(one per series\), got 8"):
+        TimeWarp(seed=0)(np.zeros((2, 20), dtype=np.float32), lengths=8)
