@@ -524,7 +524,8 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         if not columns:
             # an unnamed column is an index written by to_csv(): as a feature it can leak the order of the rows
             feats, skipped = mio.default_feature_columns(df.columns, label_column,
-                                                         exclude=[groups_column] if groups_column else ())
+                                                         exclude=[groups_column] if groups_column else (),
+                                                         index=mio.index_columns(df))
             if skipped:
                 click.echo(f"multiaug: warning: {mio.unnamed_note(skipped)}", err=True)
         X = df[feats]
@@ -695,7 +696,9 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, g
     if config is None:
         raise UserError("the best augmenter has no registry name; it cannot be written as a config")
     text = yaml.safe_dump(config, sort_keys=False) if out.suffix.lower() in (".yaml", ".yml") else json.dumps(config, indent=2) + "\n"
-    out.write_text(text, encoding="utf-8")
+    from .io import write_text_atomic
+
+    write_text_atomic(out, text)  # a crash never leaves half a config
     row = next((r for r in res.summary() if r["candidate"] == s.best_params_ != "none"), None)
     caveat = ""
     if row is not None and not row["ci_low"] > 0:  # an interval reaching 0 (or undefined) is no demonstrated gain

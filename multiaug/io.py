@@ -4,7 +4,8 @@
 kind          suffixes                content
 ============  ======================  ==============================================================
 table         .csv .jsonl .parquet    text (one column holds the text) and tabular data; read in
-                                      chunks of rows so files larger than memory can be streamed
+                                      chunks of rows so files larger than memory can be streamed;
+                                      csv and jsonl also compressed (.gz .bz2 .xz)
 array         .npy .npz               time series (N, C, T) or (N, T); ``.npy`` is memory-mapped;
                                       ``.npz`` holds ``x`` (or ``X``), optionally ``y`` and other
                                       arrays (:func:`read_arrays`)
@@ -17,9 +18,14 @@ table         .conll .bio .iob        tagged sentences (NER): one token per line
                                       :func:`iter_conll` and :class:`TableWriter`
 ============  ======================  ==============================================================
 
-Writers write to a temporary file beside the target and rename it at the end
-(:func:`atomic_output`), so a crash, Ctrl-C or (in the ``multiaug`` command) SIGTERM never leaves a
-half-written output. A new output gets the mode any new file gets (``0o666`` less the umask); an
+csv and jsonl files may be compressed (``.csv.gz``, ``.jsonl.bz2``, ``.csv.xz``: :data:`COMPRESSIONS`):
+they are read batch by batch as the uncompressed file would be, and an output with such a suffix is
+written compressed (:func:`open_text`). Other compressed files (``.parquet.gz``, ``.csv.zst``) are refused
+with the command that decompresses them.
+
+Writers write to a temporary file beside the target, flush it to the disk (``fsync``) and rename it at
+the end, then flush the folder (:func:`atomic_output`), so a crash, Ctrl-C, (in the ``multiaug``
+command) SIGTERM or a crash of the machine never leaves a half-written or empty output. A new output gets the mode any new file gets (``0o666`` less the umask); an
 output that replaces an existing file (``--overwrite``) keeps that file's permission bits.
 
 Text columns: ``iter_table``/``read_table`` take ``text_columns``, columns read as text with no
@@ -38,6 +44,8 @@ no JSON object, is a ``ValueError`` naming the (physical) line.
 from __future__ import annotations
 
 import contextlib
+import gzip
+import io as _stdio
 import json
 import os
 import re
@@ -66,8 +74,37 @@ _OTHER_FORMATS = {
     ".pkl": " (pickles are never read: they can run code)",
     ".pickle": " (pickles are never read: they can run code)",
 }
-#: compressed files (``data.csv.gz``): refused with the command that decompresses them
+#: compressions of csv and jsonl files, read and written (``data.csv.gz``): Python's own modules, as pandas
+#: reads them; the file streams batch by batch as an uncompressed one does
+COMPRESSIONS = {".gz": "gzip", ".bz2": "bz2", ".xz": "xz"}
+#: the formats that may be compressed (parquet compresses its pages itself)
+COMPRESSIBLE_SUFFIXES = (".csv", ".jsonl")
+#: other compressed files (``data.parquet.gz``, ``data.csv.zst``): refused with the command that decompresses them
 COMPRESSED_SUFFIXES = {".gz": "gunzip -k", ".bz2": "bunzip2 -k", ".xz": "unxz -k", ".zst": "unzstd", ".zip": "unzip"}
+
+
+def split_suffix(path: str | os.PathLike) -> tuple[str, str | None]:
+    """``(format suffix, compression suffix or None)``, lower case: ``(".csv", ".gz")`` for
+    ``data.csv.gz``, ``(".csv", None)`` for ``data.csv``. Only a csv or jsonl file counts as compressed
+    (:data:`COMPRESSIONS`); for anything else the compression is None and the format is the last suffix."""
+    p = Path(path)
+    suffix = p.suffix.lower()
+    if suffix in COMPRESSIONS:
+        inner = Path(p.stem).suffix.lower()
+        if inner in COMPRESSIBLE_SUFFIXES:
+            return inner, suffix
+    return suffix, None
+
+
+def format_suffix(path: str | os.PathLike) -> str:
+    """The suffix naming the file's format: ``.csv`` for ``data.csv`` and ``data.csv.gz`` (:func:`split_suffix`)."""
+    return split_suffix(path)[0]
+
+
+def full_suffix(path: str | os.PathLike) -> str:
+    """The format suffix with its compression: ``.csv.gz`` for ``data.csv.gz``, ``.csv`` for ``data.csv``."""
+    fmt, comp = split_suffix(path)
+    return fmt + (comp or "")
 
 
 def kind_of(path: str | os.PathLike, argname: str = "path") -> str:
@@ -80,14 +117,80 @@ def kind_of(path: str | os.PathLike, argname: str = "path") -> str:
     if suffix in GRAPH_SUFFIXES:
         return "graph"
     inner = Path(Path(path).stem).suffix.lower()
+    if suffix in COMPRESSIONS and inner in COMPRESSIBLE_SUFFIXES:
+        return "table"
     if suffix in COMPRESSED_SUFFIXES and inner in ALL_SUFFIXES:
-        todo = (f"write {Path(path).stem!r} and compress it afterwards" if argname.startswith("output")
-                else f"decompress it first ({COMPRESSED_SUFFIXES[suffix]} {Path(path).name})")
+        readable = inner in COMPRESSIBLE_SUFFIXES  # .zst or .zip
+        if argname.startswith("output"):
+            todo = (f"name it {Path(path).stem + '.gz'!r} (or .bz2, .xz)" if readable
+                    else f"write {Path(path).stem!r} and compress it afterwards")
+        else:
+            todo = f"decompress it first ({COMPRESSED_SUFFIXES[suffix]} {Path(path).name})"
+            if readable:
+                todo += " or recompress it as .gz, .bz2 or .xz"
+        what = "csv and jsonl files compressed with .gz, .bz2 or .xz" if readable else "uncompressed files (and .csv/.jsonl .gz, .bz2, .xz)"
         raise ValueError(f"{argname} {str(path)!r}: a compressed {inner} file ({suffix}); multiaug reads and writes "
-                         f"uncompressed files: {todo}")
+                         f"{what}: {todo}")
     hint = _OTHER_FORMATS.get(suffix, "")
     raise ValueError(f"{argname} {str(path)!r}: unsupported file type {suffix or '(none)'!r}; expected one of "
-                     f"{', '.join(ALL_SUFFIXES)}{hint}")
+                     f"{', '.join(ALL_SUFFIXES)} (csv and jsonl also compressed: .csv.gz, .jsonl.bz2, .csv.xz, ...)"
+                     f"{hint}")
+
+
+_SUFFIX = object()  # open_text/open_binary: the compression that the path's suffix names
+
+
+def open_text(path: str | os.PathLike, mode: str = "r", *, encoding: str = "utf-8", errors: str | None = None,
+              newline: str | None = None, compression: Any = _SUFFIX) -> Any:
+    """``open(path, mode)`` in text mode (``"r"`` or ``"w"``), through gzip, bz2 or lzma when the csv or
+    jsonl file is compressed (its suffix, :func:`split_suffix`; or ``compression``: ``".gz"``, ``".bz2"``,
+    ``".xz"`` or None). A gzip output is written with no file name and no time in its header, so the
+    same rows give the same bytes."""
+    comp = split_suffix(path)[1] if compression is _SUFFIX else compression
+    if comp is None:
+        return open(path, mode, encoding=encoding, errors=errors, newline=newline)
+    raw = open_binary(path, mode.replace("t", "").replace("b", ""), compression=comp)
+    return _stdio.TextIOWrapper(raw, encoding=encoding, errors=errors, newline=newline)
+
+
+def open_binary(path: str | os.PathLike, mode: str = "rb", *, compression: Any = _SUFFIX) -> Any:
+    """``open(path, mode)`` in binary mode, decompressing (or compressing) as :func:`open_text` does."""
+    comp = split_suffix(path)[1] if compression is _SUFFIX else compression
+    mode = mode if "b" in mode else mode + "b"
+    if comp is None:
+        return open(path, mode)
+    if comp not in COMPRESSIONS:
+        raise ValueError(f"compression {comp!r}: expected one of {', '.join(COMPRESSIONS)} or None")
+    if comp == ".gz":
+        if mode.startswith("r"):
+            return gzip.open(path, mode)
+        raw = open(path, mode)
+        try:
+            return _OwnedGzip(raw, filename="", mode=mode, fileobj=raw, compresslevel=6, mtime=0)
+        except BaseException:
+            raw.close()
+            raise
+    if comp == ".bz2":
+        import bz2
+
+        return bz2.open(path, mode)
+    import lzma
+
+    return lzma.open(path, mode)
+
+
+class _OwnedGzip(gzip.GzipFile):
+    """A ``GzipFile`` writing to a file it closes with itself (``gzip.open`` cannot set ``mtime``)."""
+
+    def __init__(self, raw: Any, **kwargs: Any) -> None:
+        self._raw = raw
+        super().__init__(**kwargs)
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._raw.close()
 
 
 def check_input(path: str | os.PathLike) -> Path:
@@ -135,15 +238,15 @@ def check_output(path: str | os.PathLike, input_path: str | os.PathLike | None =
         raise ValueError(f"output {str(out)!r} is the input file; refusing to overwrite the input")
     if out.is_dir():  # before the exists check: --overwrite would not help (and must not seem to)
         raise ValueError(f"output {str(out)!r} is a directory; expected a file path such as "
-                         f"{str(out / ('augmented' + (inp.suffix if inp is not None else '.csv')))!r}")
+                         f"{str(out / ('augmented' + (full_suffix(inp) if inp is not None else '.csv')))!r}")
     if out.exists() and not overwrite:
         raise ValueError(f"output {str(out)!r} already exists; pass --overwrite to replace it")
     kin = None if inp is None else kind_of(inp, "input")
     kout = kind_of(out, "output")
     if kin is not None and kin != kout:
         article = "an" if kin == "array" else "a"
-        raise ValueError(f"output {str(out)!r}: {article} {kin} input ({inp.suffix}) needs {article} {kin} output, got "
-                         f"{out.suffix!r} (expected {', '.join(s for s in ALL_SUFFIXES if kind_of('x' + s) == kin)})")
+        raise ValueError(f"output {str(out)!r}: {article} {kin} input ({full_suffix(inp)}) needs {article} {kin} output, got "
+                         f"{full_suffix(out)!r} (expected {', '.join(s for s in ALL_SUFFIXES if kind_of('x' + s) == kin)})")
     folder = out.parent if str(out.parent) else Path(".")
     if not folder.exists():
         raise FileNotFoundError(f"output folder {str(folder)!r} does not exist")
@@ -176,28 +279,77 @@ def _output_mode(target: Path) -> int:
     return 0o666 & ~current_umask()
 
 
+def fsync_file(path: str | os.PathLike) -> None:
+    """Flush ``path``'s data to the disk (``os.fsync``), so that a rename after it never publishes an
+    empty or partial file after a crash of the machine."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def fsync_dir(folder: str | os.PathLike) -> None:
+    """Flush a folder's entries (a rename into it) to the disk where the system allows it: POSIX
+    systems; Windows cannot open a folder (nor needs to: its renames are journaled), and some
+    filesystems refuse it (``EINVAL``), which changes nothing written."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0)
+    try:
+        fd = os.open(folder, flags)
+    except OSError:  # Windows (a folder cannot be opened), or no permission to read the folder
+        return
+    try:
+        os.fsync(fd)
+    except OSError as e:
+        import errno
+
+        if e.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF, errno.EACCES, errno.EPERM):
+            raise
+    finally:
+        os.close(fd)
+
+
+def replace_durably(src: str | os.PathLike, dst: str | os.PathLike) -> None:
+    """``os.replace(src, dst)`` after flushing ``src`` to the disk, then the folder's entry: after a crash,
+    ``dst`` holds the old file or the whole new one, never an empty one."""
+    fsync_file(src)
+    os.replace(src, dst)
+    fsync_dir(Path(dst).parent if str(Path(dst).parent) else Path("."))
+
+
 @contextlib.contextmanager
 def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     """Yield a temporary path in the target's folder; rename it to ``path`` only on success.
 
     On any exception (KeyboardInterrupt and SystemExit included) the temporary file is removed and
-    ``path`` is left as it was. The result gets the mode a new file gets (``0o666 & ~umask``, not
-    ``mkstemp``'s 0600); when it replaces an existing file, that file's permission bits are kept."""
+    ``path`` is left as it was. The temporary file ends with the target's suffix, its compression
+    included (``.csv.gz``), so that writers choosing a format by suffix see the target's. Before the
+    rename the file is flushed to the disk (``fsync``), and the folder after it, so that a crash of
+    the machine leaves the old file or the whole new one, never an empty one under the final name.
+    The result gets the mode a new file gets (``0o666 & ~umask``, not ``mkstemp``'s 0600); when it
+    replaces an existing file, that file's permission bits are kept."""
     target = Path(path)
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.exists():
         raise FileNotFoundError(f"output folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + target.suffix, dir=folder)
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + full_suffix(target), dir=folder)
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
         os.chmod(tmp_path, _output_mode(target))
-        os.replace(tmp_path, target)
+        replace_durably(tmp_path, target)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
         raise
+
+
+def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:
+    """Write ``text`` to ``path`` through :func:`atomic_output` (a crash never leaves half a file)."""
+    with atomic_output(path) as tmp:
+        with open(tmp, "w", encoding=encoding, newline="") as fh:
+            fh.write(text)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -238,7 +390,7 @@ def _long_csv_row(p: Path, ncols: int) -> tuple[int, int] | None:
     """``(line, fields)`` of the first csv record with more than ``ncols`` fields, or None."""
     import csv
 
-    with open(p, encoding="utf-8", errors="replace", newline="") as fh:
+    with open_text(p, encoding="utf-8", errors="replace", newline="") as fh:
         reader = csv.reader(fh)
         start = 1
         for i, row in enumerate(reader):
@@ -254,7 +406,7 @@ def _unclosed_quote_line(p: Path) -> int | None:
     import csv
 
     start = None
-    with open(p, encoding="utf-8", errors="replace", newline="") as fh:
+    with open_text(p, encoding="utf-8", errors="replace", newline="") as fh:
         reader = csv.reader(fh)
         begin = 1
         try:
@@ -302,7 +454,7 @@ def _check_csv_header(p: Path, header: Sequence) -> None:
     both split on ``;``, a tab or ``|`` (a file separated by something other than commas)."""
     import csv
 
-    with open(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
+    with open_text(p, encoding="utf-8-sig", errors="replace", newline="") as fh:
         reader = csv.reader(fh)
         raw = next(reader, [])
         first = next(reader, None)
@@ -322,7 +474,7 @@ def _check_csv_header(p: Path, header: Sequence) -> None:
 
 def _first_non_utf8_line(p: Path) -> tuple[int, str] | None:
     """``(line, reason)`` of the first line of ``p`` that is not UTF-8, or None."""
-    with open(p, "rb") as fh:
+    with open_binary(p) as fh:
         for lineno, line in enumerate(fh, 1):
             try:
                 line.decode("utf-8")
@@ -342,10 +494,19 @@ def unnamed_columns(columns: Sequence) -> list:
     return [c for c in columns if isinstance(c, str) and _UNNAMED.fullmatch(c)]
 
 
-def default_feature_columns(columns: Sequence, label_column: str | None, exclude: Sequence = ()) -> tuple[list, list]:
+def index_columns(df: Any) -> list:
+    """The columns of a frame read from parquet that hold the DataFrame index ``to_parquet`` stored
+    (``myid``, ``__index_level_0__``): read as data, so that they are written back, but an index, not a
+    feature (:func:`default_feature_columns`)."""
+    return [c for c in getattr(df, "attrs", {}).get(INDEX_COLUMNS_ATTR, ()) if c in df.columns]
+
+
+def default_feature_columns(columns: Sequence, label_column: str | None, exclude: Sequence = (),
+                            index: Sequence = ()) -> tuple[list, list]:
     """``(features, skipped)``: the columns a tabular augmenter or model reads when none are named:
-    every column but the label, ``exclude`` and the unnamed ones (``skipped``, to be said)."""
-    unnamed = set(unnamed_columns(columns))
+    every column but the label, ``exclude`` and the DataFrame indexes stored in the file (the unnamed
+    ones of a csv, ``index`` of a parquet file: :func:`index_columns`; ``skipped``, to be said)."""
+    unnamed = set(unnamed_columns(columns)) | set(index)
     feats = [c for c in columns if c != label_column and c not in exclude and c not in unnamed]
     return feats, [c for c in columns if c in unnamed and c != label_column]
 
@@ -368,8 +529,8 @@ def column_hint(names: Sequence, columns: Sequence) -> str:
 
 
 def unnamed_note(skipped: Sequence) -> str:
-    return (f"column(s) {list(skipped)} have no name in the file (a DataFrame index written by to_csv?): passed "
-            "through, not used as features; name them with --columns to use them")
+    return (f"column(s) {list(skipped)} hold a DataFrame index (written with no name by to_csv, or stored by "
+            "to_parquet): passed through, not used as features; name them with --columns to use them")
 
 
 def csv_column_roles(header: Sequence, text_columns: Sequence[str] | None,
@@ -500,7 +661,7 @@ def _jsonl_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_c
         return out
 
     try:
-        with open(p, encoding="utf-8") as fh:
+        with open_text(p, encoding="utf-8") as fh:
             for lineno, line in enumerate(fh, 1):  # noqa: B007 (lineno is read in the except clause)
                 if lineno == 1 and line.startswith("\ufeff"):
                     line = line[1:]
@@ -519,16 +680,55 @@ def _jsonl_reader(p: Path, batch_size: int, text_columns: Sequence[str], typed_c
 
 
 def _parquet_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
-    import pyarrow as pa
     import pyarrow.parquet as pq
 
     pf = pq.ParquetFile(p)
     err = duplicate_names_error(f"input {str(p)!r}", pf.schema_arrow.names)
     if err is not None:
         raise err
-    names = set(pf.schema_arrow.names)
-    text = [c for c in text_columns if c in names]
     _warn_metadata_index(p, pf.schema_arrow)
+    for b in pf.iter_batches(batch_size=batch_size):
+        yield arrow_frame(b, text_columns)
+
+
+#: ``DataFrame.attrs`` key of the stored index columns of a frame read from parquet (:func:`index_columns`)
+INDEX_COLUMNS_ATTR = "multiaug_index_columns"
+
+
+def _index_columns_as_data(batch: Any) -> tuple[Any, list]:
+    """``batch`` with the pandas metadata's stored index columns (``DataFrame.to_parquet`` of a frame
+    whose index is not a range: ``myid``, or ``__index_level_0__`` when unnamed) made data columns:
+    ``to_pandas`` would make them the frame's index, which the readers replace by the row numbers, so the
+    column would vanish from the output (as it would not where the metadata is not read: text columns,
+    the Ray engine)."""
+    raw = (batch.schema.metadata or {}).get(b"pandas")
+    if raw is None:
+        return batch, []
+    try:
+        meta = json.loads(raw)
+        stored = [ix for ix in meta.get("index_columns") or [] if isinstance(ix, str)]
+    except (ValueError, AttributeError, TypeError):
+        return batch, []
+    if not stored:
+        return batch, []
+    meta["index_columns"] = [ix for ix in meta["index_columns"] if not isinstance(ix, str)]
+    for col in meta.get("columns") or []:
+        if isinstance(col, dict) and col.get("field_name") in stored and col.get("name") is None:
+            col["name"] = col["field_name"]  # an unnamed index: its column keeps its field name
+    return batch.replace_schema_metadata({**batch.schema.metadata, b"pandas": json.dumps(meta).encode()}), stored
+
+
+def arrow_frame(batch: Any, text_columns: Sequence[str] = ()) -> Any:
+    """The pandas DataFrame of an Arrow record batch (or table) as multiaug reads parquet, shared by
+    the local reader (:func:`iter_table`) and the Ray engine's workers and driver: ``text_columns``
+    (names absent from the batch are ignored) as str with a null as ``""`` (a boolean or nested column
+    as it is: the text augmenters report its cells); integer and boolean columns as pandas' nullable
+    types, whatever the batch holds (a null would make them float64 / object: ids past 2**53 corrupted,
+    1 written 1.0); integers inside list/struct cells stay integers next to a null; stored pandas index
+    columns as data columns (:func:`_index_columns_as_data`)."""
+    import pyarrow as pa
+
+    text = set(text_columns) & set(batch.schema.names)
 
     def to_text(arr):
         t = arr.type
@@ -541,17 +741,30 @@ def _parquet_reader(p: Path, batch_size: int, text_columns: Sequence[str]):
                 return arr  # not convertible (nested data): the augmenter reports the cell
         return arr.fill_null("")
 
-    # integer and boolean columns with nulls would become float64 / object in pandas (ids past 2**53
-    # corrupted, 1 written 1.0): every integer/boolean column is read as pandas' nullable type instead,
-    # whatever its batch holds, so the output keeps the input's column types
-    mapper = _nullable_pandas_types()
-    for b in pf.iter_batches(batch_size=batch_size):
-        if text:
-            b = pa.RecordBatch.from_arrays([to_text(b.column(n)) if n in text else b.column(n) for n in b.schema.names],
-                              names=b.schema.names)
-        # integer_object_nulls: integers inside list/struct cells stay integers next to a null (top-level
-        # integer columns are mapped to nullable types above; this only reaches nested values)
-        yield b.to_pandas(types_mapper=mapper.get, integer_object_nulls=True)
+    if text:
+        names = batch.schema.names
+        cols = [to_text(batch.column(i)) if n in text else batch.column(i) for i, n in enumerate(names)]
+        if isinstance(batch, pa.Table):
+            batch = pa.Table.from_arrays(cols, names=names)
+        else:
+            batch = pa.RecordBatch.from_arrays(cols, names=names)
+        stored = []
+    else:
+        batch, stored = _index_columns_as_data(batch)
+    # integer_object_nulls: integers inside list/struct cells stay integers next to a null (top-level
+    # integer columns are mapped to nullable types; this only reaches nested values)
+    df = batch.to_pandas(types_mapper=_nullable_pandas_types().get, integer_object_nulls=True)
+    if stored:  # an index, not a feature: passed through (default_feature_columns)
+        df.attrs[INDEX_COLUMNS_ATTR] = list(stored)
+    return df
+
+
+def parquet_index_columns(path: str | os.PathLike) -> list:
+    """The columns of a parquet file that hold the DataFrame index ``to_parquet`` stored (as the readers
+    name them: :func:`arrow_frame`), from its pandas metadata; ``[]`` without one."""
+    import pyarrow.parquet as pq
+
+    return _index_columns_as_data(pq.read_schema(path).empty_table())[1]
 
 
 def _warn_metadata_index(p: Path, schema: Any) -> None:
@@ -603,7 +816,7 @@ def iter_table(path: str | os.PathLike, batch_size: int = 1024,
     if isinstance(typed_columns, str):
         typed_columns = [typed_columns]
     typed_columns = None if typed_columns is None else list(typed_columns)
-    suffix = p.suffix.lower()
+    suffix = format_suffix(p)
     start = 0
     try:
         if suffix == ".csv":
@@ -884,7 +1097,17 @@ class TableWriter:
         #: written with its type there (pandas holds such cells as Python objects, and Arrow's inference
         #: from them loses a child type: a child that is null in every row of a batch, ...)
         self._like = {} if like is None else {f.name: f.type for f in like if _is_nested_type(f.type)}
-        self.fmt = (fmt or self.path.suffix).lower().lstrip(".")
+        fmt = (fmt or full_suffix(self.path)).lower()
+        if not fmt.startswith("."):
+            fmt = "." + fmt
+        given, comp = split_suffix("x" + fmt)
+        if fmt in COMPRESSIONS:  # ".gz" (a Path's suffix) of a path such as "out.csv.gz": its format from the path
+            given, comp = split_suffix(self.path)
+        fmt = given
+        #: the compression of a csv/jsonl output (``.gz``, ``.bz2``, ``.xz``, or None): from ``fmt``
+        #: (``".csv.gz"``) or else the path's suffix (``out.csv.gz``); see :func:`open_text`
+        self.compression = (comp or split_suffix(self.path)[1]) if fmt in COMPRESSIBLE_SUFFIXES else None
+        self.fmt = fmt.lstrip(".")
         if self.fmt in ("bio", "iob"):
             self.fmt = "conll"
         if self.fmt not in ("csv", "jsonl", "parquet", "conll"):
@@ -930,7 +1153,7 @@ class TableWriter:
             if self.fmt == "csv":
                 df = _csv_nested_as_json(df)
             if self._fh is None:
-                self._fh = open(self.path, "w", encoding="utf-8", newline="")
+                self._fh = self._open_text()
                 if self.fmt == "csv":
                     # a column pandas named "Unnamed: N" had an empty header field: written back empty
                     unnamed = set(unnamed_columns(df.columns))
@@ -1059,10 +1282,15 @@ class TableWriter:
                 old.unlink()
         self._writer, self._schema = writer, schema
 
+    def _open_text(self) -> Any:
+        return open_text(self.path, "w", encoding="utf-8", newline="", compression=self.compression)
+
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
             self._writer = None
+        if self._fh is None and self.rows == 0 and self.compression is not None:
+            self._fh = self._open_text()  # no rows: a valid (empty) compressed stream, not 0 bytes
         if self._fh is not None:
             self._fh.close()
             self._fh = None
@@ -1093,7 +1321,7 @@ def input_schema(path: str | os.PathLike) -> Any:
 
 
 def write_table(df: "Any", path: str | os.PathLike) -> None:
-    with atomic_output(path) as tmp, TableWriter(tmp, fmt=Path(path).suffix) as w:
+    with atomic_output(path) as tmp, TableWriter(tmp, fmt=full_suffix(path)) as w:
         w.write(df)
 
 

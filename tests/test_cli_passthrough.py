@@ -352,6 +352,23 @@ def test_tagged_data_to_csv_is_refused_up_front(tmp_path, capsys):
     inp.write_text("Peter B-PER\nruns O\n\n")
     one_error_line(_augment(capsys, inp, tmp_path / "o.csv", "-a", "segment_shuffle"), "cannot be written to csv")
     no_leftovers(tmp_path, "in.conll")
+    # a compressed csv too (the check read the last suffix, .gz)
+    one_error_line(_augment(capsys, inp, tmp_path / "o.csv.gz", "-a", "segment_shuffle"), "cannot be written to csv")
+    no_leftovers(tmp_path, "in.conll")
+
+
+def test_a_compressed_csv_label_column_keeps_its_text_as_the_plain_file_does(tmp_path, capsys):
+    # integer-looking labels with a missing cell: the csv's text decides (1.0 stays 1.0); for data.csv.gz
+    # the check read the suffix .gz and the labels were written 1
+    import pandas as pd
+
+    df = pd.DataFrame({"a": np.arange(6.0), "y": ["1.0", "2.0", "", "1.0", "2.0", "1.0"]})
+    for name in ("t.csv", "t.csv.gz"):
+        df.to_csv(tmp_path / name, index=False)
+        out = tmp_path / ("o_" + name)
+        proc = _augment(capsys, tmp_path / name, out, "-a", "gaussian_noise", "--label-column", "y", "--seed", "0")
+        assert proc.returncode == 0, proc.stderr
+        assert pd.read_csv(out, dtype=str, keep_default_na=False)["y"].tolist()[6:] == df["y"].tolist()
 
 
 @pytest.mark.parametrize("out_suffix", [".parquet", ".csv", ".jsonl"])

@@ -350,3 +350,186 @@ def test_csv_extra_field_after_a_quoted_multiline_field_names_the_physical_line(
     p.write_text('text,label\n"first review,\nspread over\nthree lines",1\nsecond review,0\nbad,row,extra\n')
     with pytest.raises(ValueError, match=r"line 6: 3 fields but the header has 2"):
         io.read_table(p)
+
+
+# ---- compressed csv and jsonl -------------------------------------------------------------------------
+
+
+def _compress(src: Path, suffix: str) -> Path:
+    import bz2
+    import gzip
+    import lzma
+
+    opener = {".gz": gzip.open, ".bz2": bz2.open, ".xz": lzma.open}[suffix]
+    dst = src.with_name(src.name + suffix)
+    with opener(dst, "wb") as fh:
+        fh.write(src.read_bytes())
+    return dst
+
+
+@pytest.mark.parametrize("comp", [".gz", ".bz2", ".xz"])
+@pytest.mark.parametrize("fmt", [".csv", ".jsonl"])
+def test_compressed_tables_read_batch_by_batch_as_plain_ones(tmp_path, fmt, comp):
+    # data.csv.gz was refused ("decompress it first")
+    df = pd.DataFrame({"text": ["a b", "NA", "", "c d e", "f"] * 3, "id": ["007", "1", "2", "3", ""] * 3,
+                       "x": [1.5, None, 2.0, 3.25, 4.0] * 3})
+    plain = tmp_path / f"d{fmt}"
+    io.write_table(df, plain)
+    packed = _compress(plain, comp)
+    assert io.kind_of(packed) == "table" and io.split_suffix(packed) == (fmt, comp)
+    kw = dict(batch_size=4, text_columns=["text"], typed_columns=["x"])
+    want, got = list(io.iter_table(plain, **kw)), list(io.iter_table(packed, **kw))
+    assert [len(b) for b in got] == [4, 4, 4, 3]
+    for a, b in zip(want, got):
+        pd.testing.assert_frame_equal(a, b)
+
+
+@pytest.mark.parametrize("comp", [".gz", ".bz2", ".xz"])
+@pytest.mark.parametrize("fmt", [".csv", ".jsonl"])
+def test_compressed_outputs_hold_what_plain_ones_do(tmp_path, fmt, comp):
+    df = pd.DataFrame({"text": ["a b", "c"], "n": [1, 2]})
+    io.write_table(df, tmp_path / f"o{fmt}")
+    io.write_table(df, tmp_path / f"o{fmt}{comp}")
+    with io.open_binary(tmp_path / f"o{fmt}{comp}") as fh:
+        assert fh.read() == (tmp_path / f"o{fmt}").read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([f"o{fmt}", f"o{fmt}{comp}"])  # no temporary left
+
+
+def test_gzip_output_is_the_same_bytes_every_time(tmp_path):
+    # no file name (the temporary one) and no time in the gzip header
+    df = pd.DataFrame({"text": ["a b", "c"]})
+    io.write_table(df, tmp_path / "a.csv.gz")
+    io.write_table(df, tmp_path / "b.csv.gz")
+    data = (tmp_path / "a.csv.gz").read_bytes()
+    assert data == (tmp_path / "b.csv.gz").read_bytes() and data[3] == 0 and data[4:8] == b"\0\0\0\0"
+
+
+def test_an_empty_compressed_output_is_a_valid_stream(tmp_path):
+    with io.atomic_output(tmp_path / "e.jsonl.gz") as tmp, io.TableWriter(tmp, fmt=".gz"):
+        pass
+    with io.open_text(tmp_path / "e.jsonl.gz") as fh:
+        assert fh.read() == ""
+
+
+def test_compressed_csv_errors_name_the_line(tmp_path):
+    import gzip
+
+    with gzip.open(tmp_path / "bad.csv.gz", "wt") as fh:
+        fh.write('text,label\n"a\nb",x\nc,y,z\n')
+    with pytest.raises(ValueError, match=r"bad.csv.gz', line 4: 3 fields but the header has 2 columns"):
+        list(io.iter_table(tmp_path / "bad.csv.gz", text_columns=["text"]))
+    with gzip.open(tmp_path / "bad.jsonl.gz", "wt") as fh:
+        fh.write('{"text": "a"}\n\n[1]\n')
+    with pytest.raises(ValueError, match=r"bad.jsonl.gz', line 3: expected a JSON object"):
+        list(io.iter_table(tmp_path / "bad.jsonl.gz"))
+    with gzip.open(tmp_path / "latin.csv.gz", "wb") as fh:
+        fh.write(b"text\nok\ncaf\xe9\n")
+    with pytest.raises(ValueError, match=r"latin.csv.gz', line 3: not UTF-8 text"):
+        list(io.iter_table(tmp_path / "latin.csv.gz"))
+
+
+def test_cli_augments_a_compressed_table_as_its_plain_copy(tmp_path, capsys):
+    from .test_cli import run_inproc
+
+    df = pd.DataFrame({"text": ["the quick brown fox jumps", "over the lazy dog again", "one two three"] * 4,
+                       "label": [0, 1, 2] * 4})
+    io.write_table(df, tmp_path / "d.csv")
+    _compress(tmp_path / "d.csv", ".gz")
+    args = ("-a", "random_swap", "--column", "text", "--seed", "0", "--batch-size", "5")
+    assert run_inproc("augment", tmp_path / "d.csv", "-o", tmp_path / "p.jsonl", *args, capsys=capsys).returncode == 0
+    proc = run_inproc("augment", tmp_path / "d.csv.gz", "-o", tmp_path / "z.jsonl.bz2", *args, capsys=capsys)
+    assert proc.returncode == 0, proc.stderr
+    with io.open_binary(tmp_path / "z.jsonl.bz2") as fh:
+        assert fh.read() == (tmp_path / "p.jsonl").read_bytes()
+
+
+# ---- atomic outputs are flushed to the disk before they are renamed -------------------------------------
+
+
+def test_atomic_output_flushes_the_file_then_renames_then_flushes_the_folder(tmp_path, monkeypatch):
+    # the file was renamed without an fsync: after a crash of the machine the final name could hold an empty file
+    events = []
+    monkeypatch.setattr(io, "fsync_file", lambda p: events.append(("file", Path(p).read_text())))
+    monkeypatch.setattr(io, "fsync_dir", lambda d: events.append(("dir", Path(d) == tmp_path)))
+    real = os.replace
+    monkeypatch.setattr(io.os, "replace", lambda a, b: (events.append(("rename", Path(b).name)), real(a, b)))
+    io.write_table(pd.DataFrame({"a": [1]}), tmp_path / "o.csv")
+    assert events == [("file", "a\n1\n"), ("rename", "o.csv"), ("dir", True)]
+
+
+def test_fsync_dir_and_file_work_here(tmp_path):
+    (tmp_path / "f").write_text("x")
+    io.fsync_file(tmp_path / "f")
+    io.fsync_dir(tmp_path)
+
+
+def test_text_outputs_are_atomic(tmp_path, monkeypatch):
+    # search configs and evaluation reports were written in place: a crash left half a file
+    from multiaug.evaluation import EvaluationResult
+
+    res = EvaluationResult(names=["none", "up"], scores={"none": np.array([0.5, 0.6]), "up": np.array([0.6, 0.7])},
+                           fit_time={"none": np.ones(2), "up": np.ones(2)},
+                           augment_time={"none": np.zeros(2), "up": np.ones(2)}, configs={}, scoring="accuracy", modality="tabular",
+                           task="classification", n_splits=2, repeats=1, test_train_ratio=0.25)
+    for name in ("r.md", "r.json", "r.html"):
+        (tmp_path / name).write_text("old")
+
+    def crash(p):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(io, "fsync_file", crash)
+    for name in ("r.md", "r.json", "r.html"):
+        with pytest.raises(KeyboardInterrupt):
+            res.write(tmp_path / name)
+        assert (tmp_path / name).read_text() == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["r.html", "r.json", "r.md"]
+    monkeypatch.undo()
+    res.write(tmp_path / "r.json")
+    assert json.loads((tmp_path / "r.json").read_text())["scoring"] == "accuracy"
+
+
+# ---- parquet: a pandas index stored as a column -------------------------------------------------------
+
+
+@pytest.mark.parametrize("index,column", [(pd.Index(["id0", "id1", "id2"], name="myid"), "myid"),
+                                          (pd.Index([10, 11, 12]), "__index_level_0__")])
+def test_a_parquet_index_stored_as_a_column_is_read_as_one(tmp_path, index, column):
+    # DataFrame.to_parquet keeps an index that is no range as a column: read without text columns (tabular
+    # augmenters), pandas' metadata made it the frame's index, which the reader replaced by the row numbers,
+    # so the column vanished from the output without a word (and the Ray engine, which reads it as a column,
+    # refused the run: "x has columns [..., 'myid'] but the augmenter was fitted on [...]")
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0], "text": ["x", "y", "z"]}, index=index)
+    df.to_parquet(tmp_path / "i.parquet")
+    plain = io.read_table(tmp_path / "i.parquet")
+    assert list(plain.columns) == ["a", "text", column] and plain[column].tolist() == index.tolist()
+    assert list(io.read_table(tmp_path / "i.parquet", text_columns=["text"]).columns) == list(plain.columns)
+    assert plain.index.tolist() == [0, 1, 2]
+
+
+def test_arrow_frame_is_what_the_parquet_reader_makes(tmp_path):
+    t = pa.table({"n": pa.array([1, None], pa.int64()), "l": pa.array([[1, None], None], pa.list_(pa.int64())),
+                  "t": pa.array([None, "b"])})
+    df = io.arrow_frame(t, ["t"])
+    assert str(df["n"].dtype) == "Int64" and list(df["l"][0]) == [1, None] and df["t"].tolist() == ["", "b"]
+    pq.write_table(t, tmp_path / "a.parquet")
+    pd.testing.assert_frame_equal(io.read_table(tmp_path / "a.parquet", text_columns=["t"]), df)
+
+
+
+def test_a_parquet_index_is_passed_through_not_augmented_as_a_feature(tmp_path):
+    # read as a column, the stored index (ids 100, 205...) became a feature: GaussianNoise moved the ids
+    # (100 -> 96); it is an index, passed through as the unnamed index column of a csv is, unless --columns
+    # names it, and the run says so (the Ray engine: tests/engines/test_ray.py)
+    from multiaug.engines.local import augment_file
+    from multiaug.tabular import GaussianNoise
+
+    ids = pd.Index([100, 205, 310, 400, 512, 600], name="myid")
+    df = pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) * 2, "y": [0, 1] * 3}, index=ids)
+    df.to_parquet(tmp_path / "t.parquet")
+    rep = augment_file(GaussianNoise(), tmp_path / "t.parquet", tmp_path / "o.parquet", label_column="y", seed=0)
+    out = pd.read_parquet(tmp_path / "o.parquet")
+    assert out["myid"].tolist() == ids.tolist() * 2 and not np.allclose(out["a"][6:], df["a"])
+    assert any("['myid'] hold a DataFrame index" in w for w in rep.warnings)
+    augment_file(GaussianNoise(), tmp_path / "t.parquet", tmp_path / "o2.parquet", label_column="y", seed=0,
+                 feature_columns=["a", "myid"])  # named: a feature like any other
+    assert pd.read_parquet(tmp_path / "o2.parquet")["myid"].tolist()[6:] != ids.tolist()

@@ -130,7 +130,7 @@ def test_unnamed_index_column_is_passed_through_not_a_feature(tmp_path, capsys):
     proc = run_inproc("augment", inp, "-o", out, "-a", "gaussian_noise", "--label-column", "y", "--seed", "0",
                       capsys=capsys)
     assert proc.returncode == 0
-    assert "['Unnamed: 0'] have no name" in proc.stderr and "--columns" in proc.stderr
+    assert "['Unnamed: 0'] hold a DataFrame index" in proc.stderr and "--columns" in proc.stderr
     assert out.read_text().splitlines()[0] == ",a,b,y,source_index,is_augmented"  # the empty name written back
     res = pd.read_csv(out)
     aug = res[res["is_augmented"]]
@@ -216,20 +216,28 @@ def test_unreadable_array_and_graph_files_say_what_they_hold(tmp_path, capsys):
     no_leftovers(tmp_path, "obj.npy", "sd.pt", "s.npz")
 
 
-def test_compressed_files_are_refused_with_the_way_forward(tmp_path, capsys):
-    """``data.csv.gz`` was "unsupported file type '.gz'"; it is named a compressed csv, with the
-    command that decompresses it (compressed files are not read: see the README)."""
+def test_compressed_files_other_than_csv_and_jsonl_are_refused_with_the_way_forward(tmp_path, capsys):
+    """``data.parquet.gz`` was "unsupported file type '.gz'"; csv and jsonl compressed with gzip, bz2 or
+    xz are read and written (tests/test_io_files.py), any other compressed file is named, with the
+    command that decompresses it."""
     import gzip
 
-    inp = tmp_path / "d.csv.gz"
-    with gzip.open(inp, "wt") as fh:
-        fh.write("text,label\nthe quick brown fox jumps,a\n")
-    proc = run_inproc("augment", inp, "-o", tmp_path / "o.csv", *SWAP, capsys=capsys)
-    one_error_line(proc, "a compressed .csv file (.gz)", "gunzip -k d.csv.gz")
     (tmp_path / "d.csv").write_text("text,label\nthe quick brown fox jumps,a\n")
-    proc = run_inproc("augment", tmp_path / "d.csv", "-o", tmp_path / "o.jsonl.gz", *SWAP, capsys=capsys)
-    one_error_line(proc, "output", "a compressed .jsonl file (.gz)", "write 'o.jsonl' and compress it afterwards")
-    no_leftovers(tmp_path, "d.csv.gz", "d.csv")
+    pd.read_csv(tmp_path / "d.csv").to_parquet(tmp_path / "d.parquet")
+    with gzip.open(tmp_path / "d.parquet.gz", "wb") as fh:
+        fh.write((tmp_path / "d.parquet").read_bytes())
+    proc = run_inproc("augment", tmp_path / "d.parquet.gz", "-o", tmp_path / "o.parquet", *SWAP, capsys=capsys)
+    one_error_line(proc, "a compressed .parquet file (.gz)", "gunzip -k d.parquet.gz")
+    (tmp_path / "d.csv.zst").write_bytes(b"(\xb5/\xfd")
+    proc = run_inproc("augment", tmp_path / "d.csv.zst", "-o", tmp_path / "o.csv", *SWAP, capsys=capsys)
+    one_error_line(proc, "a compressed .csv file (.zst)", "unzstd d.csv.zst", "recompress it as .gz, .bz2 or .xz")
+    proc = run_inproc("augment", tmp_path / "d.csv", "-o", tmp_path / "o.jsonl.zst", *SWAP, capsys=capsys)
+    one_error_line(proc, "output", "a compressed .jsonl file (.zst)", "name it 'o.jsonl.gz' (or .bz2, .xz)")
+    proc = run_inproc("augment", tmp_path / "d.csv", "-o", tmp_path / "o.parquet.gz", *SWAP, capsys=capsys)
+    one_error_line(proc, "output", "a compressed .parquet file (.gz)", "write 'o.parquet' and compress it afterwards")
+    proc = run_inproc("augment", tmp_path / "d.csv", "-o", tmp_path / "o.gz", *SWAP, capsys=capsys)
+    one_error_line(proc, "output", "unsupported file type '.gz'")
+    no_leftovers(tmp_path, "d.csv", "d.parquet", "d.parquet.gz", "d.csv.zst")
 
 
 def test_csv_quote_never_closed_names_the_line(tmp_path, capsys):

@@ -195,8 +195,17 @@ class Persistence:
             )
 
     def save(self, path: str | os.PathLike) -> Path:
-        """Save to a directory: ``config.json`` (+ ``state.safetensors`` when fitted state exists)."""
+        """Save to a directory: ``config.json`` (+ ``state.safetensors`` when fitted state exists).
+
+        The pair is consistent after a crash at any point: both files are written to temporary names
+        and flushed to the disk first, then renamed, the config first; a fitted config names the state
+        it goes with (``fitted["__state__"]["sha256"]``: a digest of the tensors, also in the state
+        file's metadata, or null when it has none), so :meth:`load` refuses a config whose state file is
+        missing or from another save. Older multiaug versions load these files as they are (they ignore
+        the digest)."""
         from safetensors.torch import save_file
+
+        from .. import io as mio
 
         path = Path(path)
         problem = save_dir_error(path, f"save: {str(path)!r}")
@@ -205,29 +214,32 @@ class Persistence:
         self._check_architecture(".save")
         tensors, meta = self.fitted_state()
         cfg = self.to_config()
+        digest = state_digest(tensors) if tensors else None
         if meta or tensors:
-            cfg["fitted"] = meta
+            cfg["fitted"] = {**meta, STATE_MARK: {"sha256": digest}}
         text = json.dumps(cfg, indent=2)
         path.mkdir(parents=True, exist_ok=True)
-        state_file = path / "state.safetensors"
-        # each file is written to a temporary name and renamed into place; a state file left by an
-        # earlier save into the same directory is removed when this augmenter has no state, so that
-        # load never pairs this config with someone else's weights
-        if tensors:
-            tmp = path / f".state.safetensors.{os.getpid()}.tmp"
-            try:
-                save_file(tensors, str(tmp))
-                os.replace(tmp, state_file)
-            finally:
-                tmp.unlink(missing_ok=True)
-        else:
-            state_file.unlink(missing_ok=True)
-        tmp = path / f".config.json.{os.getpid()}.tmp"
+        state_file = path / STATE_FILE
+        tmp_state = path / f".{STATE_FILE}.{os.getpid()}.tmp"
+        tmp_cfg = path / f".config.json.{os.getpid()}.tmp"
         try:
-            tmp.write_text(text)
-            os.replace(tmp, path / "config.json")
+            if tensors:
+                save_file(tensors, str(tmp_state), metadata={STATE_META: digest})
+                mio.fsync_file(tmp_state)
+            tmp_cfg.write_text(text, encoding="utf-8")
+            mio.fsync_file(tmp_cfg)
+            if not tensors:  # an earlier save's state file goes first: never paired with this config
+                state_file.unlink(missing_ok=True)
+            # the config before the state: a crash between the renames leaves the new config beside the
+            # old state file (or none), whose digest differs: load refuses the pair (never loading the
+            # config with someone else's weights)
+            os.replace(tmp_cfg, path / "config.json")
+            if tensors:
+                os.replace(tmp_state, state_file)
+            mio.fsync_dir(path)
         finally:
-            tmp.unlink(missing_ok=True)
+            tmp_state.unlink(missing_ok=True)
+            tmp_cfg.unlink(missing_ok=True)
         return path
 
     # the names the engines used before these methods were public (kept for one release)
@@ -248,15 +260,71 @@ class Persistence:
             raise FileNotFoundError(f"no saved augmenter at {str(path)!r} (expected a directory with config.json)")
         cfg = read_config(cfg_file)
         aug = cls.from_config(cfg)
-        state_file = cfg_file.parent / "state.safetensors"
-        tensors = load_file(str(state_file)) if state_file.exists() else {}
+        state_file = cfg_file.parent / STATE_FILE
+        fitted = cfg.get("fitted")
+        mark = fitted.pop(STATE_MARK, None) if isinstance(fitted, dict) else None
+        if mark is not None:  # saved with the digest of its state (older saves: the pair as found)
+            tensors = _checked_state(cfg_file, state_file, mark)
+        else:
+            tensors = load_file(str(state_file)) if state_file.exists() else {}
         if cfg.get("fitted") or tensors:
             aug.load_fitted_state(tensors, cfg.get("fitted") or {})
         return aug
 
 
+#: the fitted state's file beside ``save``'s config.json
+STATE_FILE = "state.safetensors"
+#: the entry of ``save``'s config.json ``fitted`` metadata naming the state saved with it:
+#: ``{"sha256": digest of the tensors (state_digest), or null when there are none}`` (fitted attributes
+#: never start with ``_``, and older versions' ``load_fitted_state`` ignores an entry without a value)
+STATE_MARK = "__state__"
+#: the state file's metadata key holding the same digest
+STATE_META = "multiaug_state_sha256"
 #: the keys of an augmenter's config (:meth:`Persistence.to_config`, ``save``'s config.json)
 CONFIG_KEYS = ("augmenter", "params", "instance", "fitted")
+
+
+def state_digest(tensors: dict[str, torch.Tensor]) -> str:
+    """The SHA-256 of a fitted state's tensors (names, dtypes, shapes and bytes), in name order."""
+    import hashlib
+
+    h = hashlib.sha256()
+    for name in sorted(tensors):
+        t = tensors[name].detach().cpu().contiguous()
+        h.update(f"{name}\0{t.dtype}\0{tuple(t.shape)}\0".encode())
+        if t.numel():
+            h.update(t.reshape(-1).view(torch.uint8).numpy().data)
+    return h.hexdigest()
+
+
+def _checked_state(cfg_file: Path, state_file: Path, mark: Any) -> dict[str, torch.Tensor]:
+    """The tensors saved with a config naming ``digest`` (None: no state file belongs to it); a
+    ``ValueError`` when the state file is missing or is from another save (an interrupted save)."""
+    from safetensors import safe_open
+    from safetensors.torch import load_file
+
+    where = str(cfg_file.parent)
+    digest = mark.get("sha256") if isinstance(mark, dict) else mark
+    if digest is None:
+        if state_file.exists():
+            import warnings
+
+            warnings.warn(f"load: {str(state_file)!r} is no part of the save in {where!r} (its config.json says it has "
+                          "no fitted tensors; an earlier save's file left by an interrupted save): not loaded",
+                          stacklevel=3)
+        return {}
+    if not isinstance(digest, str):
+        raise ValueError(f"load: {str(cfg_file)!r}: fitted.{STATE_MARK}.sha256 expected the digest of the saved "
+                         f"tensors (a string) or null, got {digest!r:.60}")
+    if not state_file.exists():
+        raise ValueError(f"load: {where!r} holds config.json but not the {STATE_FILE} saved with it (an interrupted "
+                         "save?); save the augmenter again")
+    with safe_open(str(state_file), framework="pt") as f:
+        found = (f.metadata() or {}).get(STATE_META)
+    if found != digest:
+        raise ValueError(f"load: {where!r}: config.json and {STATE_FILE} come from different saves (an interrupted "
+                         "save?); save the augmenter again")
+    return load_file(str(state_file))
 
 
 def _close_hint(names: list, known: Any) -> str:
@@ -464,10 +532,13 @@ def _yaml_error(e: Exception) -> str:
 
 
 def write_config(config: dict, path: str | os.PathLike) -> None:
+    """Write a config as YAML (``.yaml``/``.yml``) or JSON, atomically (:func:`multiaug.io.atomic_output`)."""
+    from .. import io as mio
+
     path = Path(path)
     if path.suffix.lower() in (".yaml", ".yml"):
         import yaml
 
-        path.write_text(yaml.safe_dump(config, sort_keys=False))
+        mio.write_text_atomic(path, yaml.safe_dump(config, sort_keys=False))
     else:
-        path.write_text(json.dumps(config, indent=2))
+        mio.write_text_atomic(path, json.dumps(config, indent=2))

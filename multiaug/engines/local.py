@@ -423,7 +423,8 @@ def augment_table_batch(
     elif aug.modality == "tabular":
         feats = feature_columns
         if not feats:
-            feats, skipped = io.default_feature_columns(df.columns, label_column, (SOURCE_INDEX, IS_AUGMENTED))
+            feats, skipped = io.default_feature_columns(df.columns, label_column, (SOURCE_INDEX, IS_AUGMENTED),
+                                                        io.index_columns(df))
             note = io.unnamed_note(skipped) if skipped else None
             if note is not None and note not in report.warnings:
                 report.warnings.append(note)
@@ -501,7 +502,7 @@ def _file_label_is_integer(inp: Path, label_column: str) -> bool | None:
     csv: every non-missing cell's text is an integer; parquet: an integer schema type; else None."""
     import pandas as pd
 
-    suffix = inp.suffix.lower()
+    suffix = io.format_suffix(inp)  # (.csv for data.csv.gz: pandas reads it compressed)
     if suffix == ".parquet":
         import pyarrow as pa
         import pyarrow.parquet as pq
@@ -591,7 +592,8 @@ def _fit_if_needed(aug: Augmenter, load_all: Callable[[], tuple[Any, Any]]) -> N
 
 
 def _feature_frame(df: Any, label_column: str | None, feature_columns: list[str] | None) -> Any:
-    return df[feature_columns or io.default_feature_columns(df.columns, label_column, (SOURCE_INDEX, IS_AUGMENTED))[0]]
+    return df[feature_columns or io.default_feature_columns(df.columns, label_column, (SOURCE_INDEX, IS_AUGMENTED),
+                                                           io.index_columns(df))[0]]
 
 
 def _text_kw(aug: Augmenter, column: str | None) -> dict[str, Any]:
@@ -676,7 +678,7 @@ def augment_file(
     kind = io.kind_of(inp, "input")
     check_column_options(inp, aug, column=opts.column, label_column=opts.label_column,
                          feature_columns=opts.feature_columns)
-    if kind == "table" and aug.modality == "tagged" and out.suffix.lower() == ".csv":
+    if kind == "table" and aug.modality == "tagged" and io.format_suffix(out) == ".csv":
         raise ValueError(f"output {str(out)!r}: tagged sentences (a list of tokens and a list of tags per row) "
                          "cannot be written to csv; write .conll, .jsonl or .parquet")
     report = RunReport()

@@ -47,13 +47,24 @@ a shortfall as one warning (:func:`note_shortfall`), pointing to the local engin
 
 What OUTPUT means for ``--engine ray`` (see :func:`augment_path`):
 
-* a file path with a table suffix (``out.csv``, ``out.jsonl``, ``out.parquet``): the workers augment,
-  the driver streams their batches, in order, into one file (written to a temporary file beside it,
-  renamed at the end, as in the local engine);
+* a file path with a table suffix (``out.csv``, ``out.jsonl``, ``out.parquet``; ``out.csv.gz`` and the
+  like, compressed): the workers augment, the driver streams their batches, in order, into one file
+  (written to a temporary file beside it, flushed to the disk and renamed at the end, as in the local
+  engine);
 * a path ending with ``/`` (or an existing directory, with ``--overwrite``): a directory of files written
-  by the workers themselves (Ray's ``write_csv``/``write_json``/``write_parquet``, in the input's format);
-  it is written into a temporary directory beside the target and renamed when complete, so a crash
-  never leaves a half-written output directory.
+  by the workers themselves (Ray's ``write_csv``/``write_json``/``write_parquet``, in the input's format,
+  uncompressed); it is written into a temporary directory beside the target, flushed to the disk and
+  renamed when complete, so a crash never leaves a half-written output directory.
+
+Compressed inputs: csv and jsonl compressed with gzip or bzip2 (``in.csv.gz``, ``in.jsonl.bz2``) are read
+by Ray (Arrow's codecs); Arrow has no xz codec, so an ``.xz`` input needs the local engine.
+
+Parquet inputs: the workers get Arrow batches and make them frames as the local engine reads parquet
+(:func:`multiaug.io.arrow_frame`: a null text cell is ``""``, integer columns with nulls are nullable
+integers, integers inside list/struct cells stay integers next to a null, a stored pandas index is a
+column), and hand Arrow back; the driver makes the batches frames the same way before writing, so the
+output holds what the local engine writes (Ray's own frames hold Arrow-backed columns, whose nested
+integers the writers made floats).
 """
 from __future__ import annotations
 
@@ -69,7 +80,7 @@ import tempfile
 import threading
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import Any, Sequence
 
 import numpy as np
 
@@ -193,13 +204,18 @@ def split_points(rows: np.ndarray, batch_size: int) -> list[tuple[int, int]]:
 
 
 def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, opts: RunOptions, partners: dict | None = None,
-                 integer_labels: bool | None = None, jsonl: str | None = None) -> Any:
+                 integer_labels: bool | None = None, jsonl: str | None = None, parquet: bool = False,
+                 index: tuple = ()) -> Any:
     import pandas as pd
 
     aug = _worker_augmenter(payload, key)
+    if parquet:  # an Arrow batch, made a frame as the local engine reads parquet
+        df = io.arrow_frame(df, [opts.column] if aug.modality == "text" and opts.column is not None else [])
     rows = df[ROW_INDEX].to_numpy(dtype=np.int64)
     df = df.drop(columns=[ROW_INDEX])
     df.index = pd.Index(rows)
+    if index:  # the parquet file's stored DataFrame index (Ray's blocks lose the metadata): passed through
+        df.attrs[io.INDEX_COLUMNS_ATTR] = list(index)
     parts = []
     if jsonl is not None:  # the columns read as text and with pandas' types, as the local engine reads them
         text_columns = [opts.column] if aug.modality == "text" and opts.column is not None else []
@@ -219,8 +235,18 @@ def _augment_udf(df: Any, *, payload: dict, key: str, n_aug: int, opts: RunOptio
         ))
     if not parts:
         df = df.drop(columns=[c for c in (JSONL_LINE, JSONL_LINENO) if c in df.columns])
-        return df.assign(**{SOURCE_INDEX: np.zeros(0, np.int64), IS_AUGMENTED: np.zeros(0, bool)})
-    return pd.concat(parts, ignore_index=True)
+        res = df.assign(**{SOURCE_INDEX: np.zeros(0, np.int64), IS_AUGMENTED: np.zeros(0, bool)})
+    else:
+        res = pd.concat(parts, ignore_index=True)
+    if parquet:  # Arrow made here, as the parquet writer makes it (Ray would make list cells tensors of floats)
+        import pyarrow as pa
+
+        try:
+            return pa.Table.from_pandas(res, preserve_index=False)
+        except pa.ArrowException as e:  # a column of mixed types (an augmenter's output): one line, not a task error
+            raise ValueError(f"output rows of input rows {int(rows[0])}-{int(rows[-1])}: cannot convert to Arrow: "
+                             f"{' '.join(str(e).split())[:300]} (a parquet column has one type)") from None
+    return res
 
 
 def _wants_gpu(aug: Augmenter) -> bool:
@@ -238,6 +264,8 @@ def augment_dataset(
     partners: dict[int, Any] | None = None,
     integer_labels: bool | None = None,
     jsonl: str | None = None,
+    parquet: bool = False,
+    index: Sequence[str] = (),
     **kwargs: Any,
 ) -> Any:
     """The augmented ``ray.data.Dataset`` (lazy) for ``ds``; see the module doc.
@@ -252,7 +280,12 @@ def augment_dataset(
     :func:`multiaug.engines.local.augment_table_batch`. ``jsonl``: ``ds`` holds the lines of a jsonl
     file as :func:`read_jsonl_lines` gives them, named ``jsonl`` (``"input 'in.jsonl'"``) in messages:
     the workers parse them as the local engine does, and the augmented batches go on as pandas
-    frames, never through Arrow's type inference, so every value keeps its JSON type."""
+    frames, never through Arrow's type inference, so every value keeps its JSON type. ``parquet``: ``ds``
+    was read from parquet (Arrow blocks): the workers make each batch a frame as the local engine reads
+    parquet (:func:`multiaug.io.arrow_frame`: text column nulls as ``""``, integer columns with nulls as
+    nullable integers, integers inside list/struct cells kept integers), not as Ray does (Arrow-backed
+    columns, whose nested integers the writers would turn into floats); iterate the result with
+    ``batch_format="pyarrow"`` and :func:`multiaug.io.arrow_frame` to get the local engine's frames."""
     from sklearn.exceptions import NotFittedError
 
     opts = RunOptions.from_call(options, kwargs, "augment_dataset")
@@ -274,11 +307,11 @@ def augment_dataset(
     remote = {"num_gpus": gpus} if gpus else {"num_cpus": 1}
     out = blocks.map_batches(
         _augment_udf,
-        batch_format="pandas",
+        batch_format="pyarrow" if parquet else "pandas",
         batch_size=batch_size,
         zero_copy_batch=False,
         fn_kwargs=dict(payload=payload, key=_payload_key(payload), n_aug=n_aug, opts=opts, partners=partners,
-                       integer_labels=integer_labels, jsonl=jsonl),
+                       integer_labels=integer_labels, jsonl=jsonl, parquet=parquet, index=tuple(index)),
         concurrency=concurrency,
         **remote,
     )
@@ -339,7 +372,7 @@ def csv_passthrough_columns(path: str | os.PathLike, text_columns: list[str] | N
                             typed_columns: list[str] | None) -> list[str]:
     """The columns of a csv read as their text (as :func:`multiaug.io.iter_table` reads them): neither
     the text column nor one of ``typed_columns`` (None: every column is typed)."""
-    if typed_columns is None or Path(path).suffix.lower() != ".csv":
+    if typed_columns is None or io.format_suffix(path) != ".csv":
         return []
     return io.csv_column_roles(io.csv_header(path), text_columns, typed_columns)[1]
 
@@ -376,7 +409,7 @@ def read_dataset(path: str | os.PathLike, text_columns: list[str] | None = None,
     empty cell being a missing value, as the local engine reads them."""
     ray = _import_ray()
     p = Path(path)
-    suffix = p.suffix.lower()
+    suffix = _ray_format(p)
     if suffix == ".csv":
         import pyarrow as pa
         from pyarrow import csv
@@ -385,17 +418,33 @@ def read_dataset(path: str | os.PathLike, text_columns: list[str] | None = None,
         if as_text:
             # string columns keep their text (pyarrow cannot exempt only some of them from NA markers)
             opts = csv.ConvertOptions(strings_can_be_null=False, column_types={c: pa.string() for c in as_text})
-            ds = ray.data.read_csv(str(p.resolve()), convert_options=opts)
+            ds = ray.data.read_csv(str(p.resolve()), convert_options=opts, file_extensions=None)
             if raw_columns:
                 ds = ds.map_batches(_empty_to_null(raw_columns), batch_format="pyarrow", batch_size=None)
             return ds
         # empty fields and NA/null/NaN markers become missing values, as with pandas (the local engine)
-        return ray.data.read_csv(str(p.resolve()), convert_options=csv.ConvertOptions(strings_can_be_null=True))
+        return ray.data.read_csv(str(p.resolve()), convert_options=csv.ConvertOptions(strings_can_be_null=True),
+                                 file_extensions=None)
     if suffix == ".jsonl":
-        return ray.data.read_json(str(p.resolve()), lines=True)
+        return ray.data.read_json(str(p.resolve()), lines=True, file_extensions=None)
     if suffix == ".parquet":
         return ray.data.read_parquet(str(p.resolve()))
     raise ValueError(f"input {str(p)!r}: the ray engine reads .csv, .jsonl or .parquet, got {suffix!r}")
+
+
+#: compressions Ray reads (Arrow's codecs, chosen by Ray from the suffix); Arrow has no xz codec
+RAY_COMPRESSIONS = (".gz", ".bz2")
+
+
+def _ray_format(path: str | os.PathLike) -> str:
+    """The format suffix of a file the Ray engine reads (``.csv`` for ``data.csv.gz``); a ``ValueError``
+    for a compression Ray cannot read."""
+    fmt, comp = io.split_suffix(path)
+    if comp is not None and comp not in RAY_COMPRESSIONS:
+        raise ValueError(f"input {str(path)!r}: the ray engine reads csv and jsonl compressed with "
+                         f"{' or '.join(RAY_COMPRESSIONS)} (Arrow has no {comp[1:]} codec); use --engine local, or "
+                         f"recompress it as {Path(path).stem}.gz")
+    return fmt
 
 
 def _jsonl_lines_datasource(path: str, where: str) -> Any:
@@ -447,7 +496,7 @@ def _jsonl_lines_datasource(path: str, where: str) -> Any:
             if lines:
                 yield block()
 
-    return JsonlLines(path)
+    return JsonlLines(path, file_extensions=None)
 
 
 def read_jsonl_lines(path: str | os.PathLike) -> Any:
@@ -458,6 +507,7 @@ def read_jsonl_lines(path: str | os.PathLike) -> Any:
     becomes a float, an ISO date a timestamp, and a column of mixed types fails)."""
     ray = _import_ray()
     p = Path(path)
+    _ray_format(p)
     return ray.data.read_datasource(_jsonl_lines_datasource(str(p.resolve()), f"input {str(p)!r}"))
 
 
@@ -537,8 +587,9 @@ def augment_path(
         out = io.check_output(str(output_path).rstrip("/").rstrip(os.sep) or ".", inp, opts.overwrite, directory=True)
     else:
         out = io.check_output(output_path, inp, opts.overwrite)
-    if io.kind_of(inp, "input") != "table":
-        raise ValueError(f"input {str(inp)!r}: the ray engine handles .csv, .jsonl and .parquet; use --engine local for {inp.suffix} files")
+    fmt = _ray_format(inp) if io.kind_of(inp, "input") == "table" else inp.suffix.lower()
+    if fmt not in (".csv", ".jsonl", ".parquet"):
+        raise ValueError(f"input {str(inp)!r}: the ray engine handles .csv, .jsonl and .parquet; use --engine local for {fmt} files")
     if aug.modality not in ("text", "tabular"):
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
     check_column_options(inp, aug, column=column, label_column=label_column, feature_columns=opts.feature_columns)
@@ -558,16 +609,19 @@ def augment_path(
     report = RunReport()
     text_columns = [column] if aug.modality == "text" and column is not None else None
     raw = csv_passthrough_columns(inp, text_columns, _typed_columns(aug, label_column, opts.feature_columns))
-    jsonl = f"input {str(inp)!r}" if inp.suffix.lower() == ".jsonl" else None
+    jsonl = f"input {str(inp)!r}" if fmt == ".jsonl" else None
+    parquet = fmt == ".parquet"
     with ray_session(address, num_cpus, progress=opts.progress if dir_mode else False):
         source = read_jsonl_lines(inp) if jsonl is not None else read_dataset(inp, text_columns, raw)
         ds = augment_dataset(source, aug, replace(opts, n_aug=n_aug), partners=partners,
-                             integer_labels=integer_labels, jsonl=jsonl)
+                             integer_labels=integer_labels, jsonl=jsonl, parquet=parquet,
+                             index=io.parquet_index_columns(inp) if parquet else ())
         try:
             if dir_mode:
-                _write_directory(ds, inp.suffix.lower(), out, report)
+                _write_directory(ds, fmt, out, report)
             else:
-                _gather_file(ds, out, opts.progress, report)
+                like = io.input_schema(inp) if parquet and io.format_suffix(out) == ".parquet" else None
+                _gather_file(ds, out, opts.progress, report, parquet=parquet, like=like)
         except Exception as e:  # a worker's ValueError reaches the user as itself
             err = _user_error(e)
             if err is None:
@@ -606,10 +660,19 @@ def _last_row_partners(aug: Augmenter, inp: Path, batch_size: int, column: str |
     return {int(cur.index[0]): prev}
 
 
-def _gather_file(ds: Any, out: Path, progress: bool | None, report: RunReport) -> None:
+def _gather_file(ds: Any, out: Path, progress: bool | None, report: RunReport, parquet: bool = False,
+                 like: Any = None) -> None:
+    """Stream the augmented batches, in order, into the file ``out`` (atomically). ``parquet``: the
+    batches come from a parquet input and are made frames as the local engine reads parquet
+    (:func:`multiaug.io.arrow_frame`), so the output holds what the local engine writes (Ray's own frames
+    hold Arrow-backed columns, whose nested integers next to a null the writers would make floats).
+    ``like``: the parquet input's schema (:class:`multiaug.io.TableWriter`'s ``like``)."""
     seen_max = -1
-    with io.atomic_output(out) as tmp, io.TableWriter(tmp, fmt=out.suffix) as writer, _progress(None, progress) as bar:
-        for df in ds.iter_batches(batch_size=None, batch_format="pandas", prefetch_batches=2):
+    with io.atomic_output(out) as tmp, io.TableWriter(tmp, fmt=io.full_suffix(out), like=like) as writer, \
+            _progress(None, progress) as bar:
+        for df in ds.iter_batches(batch_size=None, batch_format="pyarrow" if parquet else "pandas", prefetch_batches=2):
+            if parquet:
+                df = io.arrow_frame(df)
             if len(df) == 0:
                 continue
             writer.write(df)
@@ -660,11 +723,16 @@ def _write_directory(ds: Any, suffix: str, out: Path, report: RunReport) -> None
                 if b.num_rows:
                     top = max(top, int(pc.max(b.column(0)).as_py()))
         report.rows_in = top + 1
+        for f in files.rglob("*"):  # on the disk before the rename, as io.atomic_output does for a file
+            if f.is_file():
+                io.fsync_file(f)
+        io.fsync_dir(files)
         old = None
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".old", dir=out.parent))
             os.replace(out, old / "prev")
         os.replace(files, out)
+        io.fsync_dir(out.parent)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
     finally:

@@ -191,9 +191,9 @@ class EvaluationResult:
         """JSON text of the summary, per-split scores and candidate configs (written to ``path`` if given)."""
         text = json.dumps(self.to_dict(), indent=indent)
         if path is not None:
-            from pathlib import Path
+            from ..io import write_text_atomic
 
-            Path(path).write_text(text + "\n", encoding="utf-8")
+            write_text_atomic(path, text + "\n")  # a crash never leaves half a report
         return text
 
     def plot(self, ax: Any = None):
@@ -264,17 +264,20 @@ class EvaluationResult:
                 f"<h1>multiaug evaluation ({html.escape(self.scoring)})</h1>{table}{img}{notes}</body></html>\n")
 
     def write(self, path: Any) -> None:
-        """Write the report; the type follows the suffix: .md, .json or .html."""
+        """Write the report; the type follows the suffix: .md, .json or .html (atomically: a temporary
+        file renamed when complete, :func:`multiaug.io.atomic_output`)."""
         from pathlib import Path
+
+        from ..io import write_text_atomic
 
         p = Path(path)
         suf = p.suffix.lower()
         if suf == ".json":
             self.to_json(p)
         elif suf in (".md", ".markdown", ".txt"):
-            p.write_text(self.to_markdown() + "\n", encoding="utf-8")
+            write_text_atomic(p, self.to_markdown() + "\n")
         elif suf in (".html", ".htm"):
-            p.write_text(self.to_html(), encoding="utf-8")
+            write_text_atomic(p, self.to_html())
         else:
             raise ValueError(f"report {str(path)!r}: expected a .md, .json or .html file")
 

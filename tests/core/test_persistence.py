@@ -1,5 +1,6 @@
 """Configs and save/load: what a rebuilt augmenter keeps of the original (multiaug/core/persistence.py)."""
 import json
+from pathlib import Path
 
 import pytest
 import torch
@@ -134,3 +135,106 @@ def test_configs_written_by_the_library_still_load(tmp_path):
     assert Augmenter.from_config(aug.to_config()).to_config() == aug.to_config()
     aug.save(tmp_path / "a")
     assert Augmenter.load(tmp_path / "a").to_config() == aug.to_config()
+
+
+# ---- save(): config.json and state.safetensors stay one consistent pair ----------------------------
+
+
+def _fitted_noise(seed):
+    import numpy as np
+    import pandas as pd
+
+    from multiaug.tabular import GaussianNoise
+
+    X = pd.DataFrame(np.random.default_rng(seed).normal(size=(20, 3)) * (seed + 1), columns=list("abc"))
+    return GaussianNoise().fit(X)
+
+
+def test_a_save_interrupted_between_its_two_files_is_refused_by_load(tmp_path, monkeypatch):
+    # save() renamed state.safetensors, then config.json, one at a time: a crash between the two left the new
+    # weights beside the old config, and load() paired them without a word
+    import os
+
+    from multiaug.core import persistence
+
+    _fitted_noise(0).save(tmp_path / "saved")
+    real = os.replace
+    calls = []
+
+    def crash_on_second(src, dst):
+        calls.append(dst)
+        if len(calls) == 2:
+            raise KeyboardInterrupt("power cut")
+        real(src, dst)
+
+    monkeypatch.setattr(persistence.os, "replace", crash_on_second)
+    with pytest.raises(KeyboardInterrupt):
+        _fitted_noise(1).save(tmp_path / "saved")
+    monkeypatch.undo()
+    with pytest.raises(ValueError, match="config.json and state.safetensors come from different saves"):
+        Augmenter.load(tmp_path / "saved")
+    assert sorted(p.name for p in (tmp_path / "saved").iterdir()) == ["config.json", "state.safetensors"]  # no temps
+
+
+def test_a_config_whose_state_file_is_missing_is_refused(tmp_path):
+    _fitted_noise(0).save(tmp_path / "saved")
+    (tmp_path / "saved" / "state.safetensors").unlink()
+    with pytest.raises(ValueError, match="holds config.json but not the state.safetensors saved with it"):
+        Augmenter.load(tmp_path / "saved")
+
+
+def test_saves_without_the_state_digest_still_load(tmp_path):
+    # the files earlier versions wrote: config.json with plain fitted metadata, state.safetensors without metadata
+    from safetensors.torch import save_file
+
+    aug = _fitted_noise(0)
+    tensors, meta = aug.fitted_state()
+    d = tmp_path / "old"
+    d.mkdir()
+    (d / "config.json").write_text(json.dumps({**aug.to_config(), "fitted": meta}))
+    save_file(tensors, str(d / "state.safetensors"))
+    back = Augmenter.load(d)
+    assert all(torch.equal(back.fitted_state()[0][k], v) for k, v in tensors.items())
+    # and a new save still loads, with the same state, by a load that ignores the digest (the old one's way)
+    aug.save(tmp_path / "new")
+    cfg = json.loads((tmp_path / "new" / "config.json").read_text())
+    old_way = Augmenter.from_config(cfg)
+    from safetensors.torch import load_file
+
+    old_way.load_fitted_state(load_file(str(tmp_path / "new" / "state.safetensors")), cfg["fitted"])
+    assert all(torch.equal(old_way.fitted_state()[0][k], v) for k, v in tensors.items())
+
+
+def test_a_save_without_state_removes_an_earlier_state_file(tmp_path):
+    _fitted_noise(0).save(tmp_path / "saved")
+    Jitter(sigma=0.2).save(tmp_path / "saved")
+    assert not (tmp_path / "saved" / "state.safetensors").exists()
+    assert Augmenter.load(tmp_path / "saved").get_params()["sigma"] == 0.2
+
+
+def test_files_are_flushed_to_disk_before_they_are_renamed(tmp_path, monkeypatch):
+    from multiaug import io as mio
+
+    flushed = []
+    monkeypatch.setattr(mio, "fsync_file", lambda p: flushed.append(Path(p).name))
+    _fitted_noise(0).save(tmp_path / "saved")
+    assert [n.split(".")[1] for n in flushed] == ["state", "config"]
+
+
+def test_write_config_is_atomic(tmp_path, monkeypatch):
+    from multiaug.core.persistence import write_config
+
+    target = tmp_path / "c.yaml"
+    write_config({"augmenter": "jitter", "params": {"sigma": 0.1}}, target)
+    import yaml
+
+    def boom(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(yaml, "safe_dump", lambda *a, **k: "augmenter: jit")
+    from multiaug import io as mio
+
+    monkeypatch.setattr(mio, "fsync_file", boom)  # interrupted after writing, before the rename
+    with pytest.raises(KeyboardInterrupt):
+        write_config({"augmenter": "jitter"}, target)
+    assert "sigma: 0.1" in target.read_text() and [p.name for p in tmp_path.iterdir()] == ["c.yaml"]

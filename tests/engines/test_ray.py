@@ -334,3 +334,74 @@ def test_rows_left_out_by_the_workers_are_reported(tmp_path, ray_local):
     complete = ray_engine.RunReport(rows_in=4, rows_augmented=8)
     ray_engine.note_shortfall(complete, n_aug=2)
     assert complete.warnings == []
+
+
+def test_parquet_nested_integers_and_nulls_come_out_as_from_the_local_engine(tmp_path, ray_local):
+    """Integers inside list/struct cells next to a null came out of the Ray engine as floats
+    ([1.0, null, 3.0] in jsonl, the NumPy repr "[ 1. nan  3.]" in csv): Ray's frames hold Arrow-backed
+    columns. Its batches are now made frames as the local engine reads parquet (io.arrow_frame)."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from multiaug.text import RandomSwap
+
+    n = 11
+    table = pa.table({
+        "text": [f"word{i} alpha beta gamma" if i % 4 else None for i in range(n)],
+        "nested": pa.array([[1, None, i] if i % 2 else [i] for i in range(n)], pa.list_(pa.int64())),
+        "st": pa.array([{"a": i if i % 3 else None} for i in range(n)], pa.struct([("a", pa.int64())])),
+        "id": pa.array([i if i % 5 else None for i in range(n)], pa.int64()),
+    })
+    inp = tmp_path / "in.parquet"
+    pq.write_table(table, inp)
+    opts = dict(column="text", seed=0, n_aug=1, batch_size=4, progress=False)
+    for suffix in (".jsonl", ".csv", ".parquet"):
+        augment_file(RandomSwap(), inp, tmp_path / f"local{suffix}", **opts)
+        ray_engine.augment_path(RandomSwap(), inp, tmp_path / f"ray{suffix}", **opts)
+        assert (tmp_path / f"ray{suffix}").read_bytes() == (tmp_path / f"local{suffix}").read_bytes() or (
+            suffix == ".parquet" and pq.read_table(tmp_path / "ray.parquet").equals(pq.read_table(tmp_path / "local.parquet")))
+    first = (tmp_path / "ray.jsonl").read_text().splitlines()[1]
+    assert '"nested":[1,null,1]' in first and '"st":{"a":1}' in first and '"id":1' in first
+    ray_engine.augment_path(RandomSwap(), inp, f"{tmp_path / 'dir'}/", **opts)
+    schema = pq.read_schema(next((tmp_path / "dir").glob("*.parquet")))
+    assert schema.field("nested").type == pa.list_(pa.int64()) and schema.field("id").type == pa.int64()
+
+
+@pytest.mark.parametrize("name", ["in.csv.gz", "in.jsonl.gz", "in.csv.bz2"])
+def test_compressed_inputs_and_outputs_as_in_the_local_engine(tmp_path, ray_local, name):
+    from multiaug.text import RandomSwap
+
+    df = _texts(30)
+    io.write_table(df, tmp_path / name)
+    out = name.replace("in.", "out.")
+    opts = dict(column="text", label_column="label", seed=0, n_aug=1, batch_size=8, progress=False)
+    augment_file(RandomSwap(), tmp_path / name, tmp_path / f"local_{out}", **opts)
+    ray_engine.augment_path(RandomSwap(), tmp_path / name, tmp_path / f"ray_{out}", **opts)
+    with io.open_binary(tmp_path / f"ray_{out}") as a, io.open_binary(tmp_path / f"local_{out}") as b:
+        assert a.read() == b.read()
+    ray_engine.augment_path(RandomSwap(), tmp_path / name, f"{tmp_path / 'dir'}/", **opts)  # plain files in a folder
+    assert sum(len(f.read_text().splitlines()) for f in (tmp_path / "dir").iterdir()) >= 60
+
+
+def test_an_xz_input_is_refused_by_the_ray_engine_with_the_way_forward(tmp_path):
+    from multiaug.text import RandomSwap
+
+    io.write_table(_texts(4), tmp_path / "in.csv.xz")
+    with pytest.raises(ValueError, match=r"the ray engine reads csv and jsonl compressed with .gz or .bz2 .*--engine local"):
+        ray_engine.augment_path(RandomSwap(), tmp_path / "in.csv.xz", tmp_path / "o.csv", column="text", progress=False)
+
+
+def test_a_parquet_index_is_passed_through_as_in_the_local_engine(tmp_path, ray_local):
+    # Ray's blocks lose the parquet's pandas metadata: the stored index (ids) was a feature there, noised
+    import pandas as pd
+
+    from multiaug.tabular import GaussianNoise
+
+    ids = pd.Index([100, 205, 310, 400, 512, 600], name="myid")
+    pd.DataFrame({"a": np.arange(6.0), "b": np.arange(6.0) * 2, "y": [0, 1] * 3}, index=ids).to_parquet(tmp_path / "t.parquet")
+    opts = dict(label_column="y", seed=0, progress=False)
+    augment_file(GaussianNoise(), tmp_path / "t.parquet", tmp_path / "local.parquet", **opts)
+    ray_engine.augment_path(GaussianNoise(), tmp_path / "t.parquet", tmp_path / "ray.parquet", **opts)
+    local, remote = pd.read_parquet(tmp_path / "local.parquet"), pd.read_parquet(tmp_path / "ray.parquet")
+    assert remote["myid"].tolist() == ids.tolist() * 2
+    np.testing.assert_array_equal(remote[["a", "b"]].to_numpy(), local[["a", "b"]].to_numpy())
