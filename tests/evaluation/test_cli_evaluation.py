@@ -43,7 +43,7 @@ def test_evaluate_does_not_use_an_unnamed_index_column_as_a_feature(tmp_path, ca
     r = run_inproc("evaluate", p, "--label-column", "y", "-a", "gaussian_noise", "--cv", "3", "--repeats", "1",
                    "--threads", "1", "--report", tmp_path / "r.json", capsys=capsys)
     assert r.returncode == 0, r.stderr
-    assert "['Unnamed: 0'] have no name" in r.stderr
+    assert "['Unnamed: 0'] hold a DataFrame index" in r.stderr
     summary = json.loads((tmp_path / "r.json").read_text())["summary"]
     assert summary[0]["candidate"] == "none" and summary[0]["mean"] < 0.8  # noise features: near chance
 
