@@ -18,7 +18,12 @@ from the masked LM's ``top_k`` predictions at ``temperature``. Differences, on p
 * a sentence in which nothing could change is returned unchanged, counted in ``report_`` and
   warned about (nlpaug returns it silently);
 * special-token strings typed in a text (``"[MASK]"``, ``"[CLS]"``, ...) are tokenised as text, and
-  the model's masks are exactly the planned words.
+  the model's masks are exactly the planned words;
+* a text longer than the model's window (``max_length`` tokens, or fewer where the model has fewer
+  positions) is read in windows of that many tokens around its masks, each mask predicted from the
+  window it falls in: every word can change, and the number of changes follows ``aug_p`` over the
+  whole text (nlpaug 1.1.11 augments only the first window of such a text and keeps the rest as is).
+  A text that fits is one window, as before.
 """
 from __future__ import annotations
 
@@ -148,8 +153,9 @@ class ContextualSubstitution(TextAugmenter):
     BERT; required), ``action`` (``"substitute"`` or ``"insert"``), ``aug_p`` (fraction of words),
     ``aug_min``/``aug_max`` (bounds on words changed per sentence), ``top_k`` (candidates per mask),
     ``temperature`` (of the softmax over the candidates; 0 = always the best), ``stopwords`` (words
-    never substituted), ``batch_size`` (sentences per forward pass), ``max_length`` (tokens; words past
-    it stay), ``device`` (None: CUDA when available). Labels are unchanged."""
+    never substituted), ``batch_size`` (sentences per forward pass; the windows of a long text count as
+    sentences), ``max_length`` (tokens per window: a longer text is read in windows around its masks),
+    ``device`` (None: CUDA when available). Labels are unchanged."""
 
     magnitude_range = {"aug_p": (0.0, 0.5)}
 
@@ -269,38 +275,39 @@ class ContextualSubstitution(TextAugmenter):
         added = getattr(tok, "added_tokens_decoder", {}).get(tok.mask_token_id)
         return ids[:at], ids[at + 1 :], bool(getattr(added, "lstrip", False)), bool(getattr(added, "rstrip", False))
 
-    def _encode(self, pieces: list[list[str]], look: _Lookups, max_len: int) -> tuple[torch.Tensor, torch.Tensor, list[tuple[int, int, int]]]:
+    def _encode(self, pieces: list[list[str]], look: _Lookups, max_len: int) -> tuple[list[list[int]], list[tuple[int, int, int, int]]]:
         """Token ids of sentences given as the text between their masks, with a mask id between pieces.
 
         The user's text is tokenised as text (``split_special_tokens``: a literal ``"[MASK]"`` or
-        ``"[CLS]"`` in it is not a special token), so the mask positions are exactly the planned ones:
-        returned as ``(row, position, slot)``, the slot-th mask of sentence ``row`` (masks cut off by
-        ``max_len`` are absent)."""
+        ``"[CLS]"`` in it is not a special token), so the mask positions are exactly the planned ones.
+        A sentence that fits in ``max_len`` tokens is one row; a longer one is cut into windows of
+        ``max_len`` tokens around its masks (:func:`_windows`), so that every mask is in one row. Returns
+        the rows and, per mask, ``(row, position, sentence, slot)``: the slot-th mask of sentence
+        ``sentence`` is predicted at ``position`` of row ``row``."""
         tok, mask_id = look.tok, look.mask_id
         head, tail, lstrip, rstrip = look.frame
-        room = max_len - len(head) - len(tail)
+        room = max(1, max_len - len(head) - len(tail))
         flat: list[str] = []
         for parts in pieces:
             texts = [(p.rstrip() if lstrip and j < len(parts) - 1 else p) for j, p in enumerate(parts)]
             flat += [(p.lstrip() if rstrip and j > 0 else p) for j, p in enumerate(texts)]
         encoded = tok(flat, add_special_tokens=False, split_special_tokens=True)["input_ids"] if flat else []
-        rows, where, start = [], [], 0
+        rows: list[list[int]] = []
+        where: list[tuple[int, int, int, int]] = []
+        start, h = 0, len(head)
         for r, parts in enumerate(pieces):
             enc, start = encoded[start : start + len(parts)], start + len(parts)
-            ids: list[int] = list(head)
+            body: list[int] = []
+            at: list[int] = []  # position of each mask in body
             for j, seg in enumerate(enc):
                 if j:
-                    where.append((r, len(ids), j - 1))
-                    ids.append(mask_id)
-                ids.extend(seg)
-            ids = ids[: len(head) + room] + list(tail)
-            rows.append(ids)
-        width = max(len(ids) for ids in rows)
-        pad = look.pad_id
-        input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids in rows], dtype=torch.long)
-        attention = torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids in rows], dtype=torch.long)
-        where = [(r, c, j) for r, c, j in where if c < len(head) + room]
-        return input_ids, attention, where
+                    at.append(len(body))
+                    body.append(mask_id)
+                body.extend(seg)
+            for a, b, slots in _windows(at, len(body), room):
+                where += [(len(rows), h + at[j] - a, r, j) for j in slots]
+                rows.append(list(head) + body[a:b] + list(tail))
+        return rows, where
 
     @torch.inference_mode()
     def _fill(self, plans, u: torch.Tensor, look: _Lookups, mlm, allowed: torch.Tensor):
@@ -329,16 +336,27 @@ class ContextualSubstitution(TextAugmenter):
         if limit and isinstance(pad_idx, int):
             limit = int(limit) - pad_idx - 1
         max_len = int(self.max_length) if not limit else max(4, min(int(self.max_length), int(limit)))
-        input_ids, attention, where = self._encode(pieces, look, max_len)
-        logits = mlm(input_ids=input_ids.to(dev), attention_mask=attention.to(dev)).logits.float()
-        rows = torch.tensor([r for r, _, _ in where], dtype=torch.long, device=dev)
-        cols = torch.tensor([c for _, c, _ in where], dtype=torch.long, device=dev)
+        rows, where = self._encode(pieces, look, max_len)
         k = min(int(self.top_k), int(allowed.sum().item()) or 1)
         results = []
-        if rows.numel():
-            lg = logits[rows, cols].masked_fill(~allowed[: logits.shape[-1]], float("-inf"))
-            # the j-th planned mask of a sentence (masks past truncation are simply absent)
-            rows_l, nth_l = [r for r, _, _ in where], [j for _, _, j in where]
+        if where:
+            # one forward pass per batch_size rows (a long text's windows are rows of their own); the
+            # logits at the masks, in the order of ``where`` (which lists the masks row by row)
+            bs, pad, gathered = int(self.batch_size), look.pad_id, []
+            for c0 in range(0, len(rows), bs):
+                chunk = rows[c0 : c0 + bs]
+                width = max(len(ids) for ids in chunk)
+                input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids in chunk], dtype=torch.long)
+                attention = torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids in chunk], dtype=torch.long)
+                logits = mlm(input_ids=input_ids.to(dev), attention_mask=attention.to(dev)).logits.float()
+                here = [(row - c0, c) for row, c, _, _ in where if c0 <= row < c0 + len(chunk)]
+                r_t = torch.tensor([row for row, _ in here], dtype=torch.long, device=dev)
+                c_t = torch.tensor([c for _, c in here], dtype=torch.long, device=dev)
+                gathered.append(logits[r_t, c_t])
+            lg = gathered[0] if len(gathered) == 1 else torch.cat(gathered)
+            lg = lg.masked_fill(~allowed[: lg.shape[-1]], float("-inf"))
+            # the j-th planned mask of sentence r
+            rows_l, nth_l = [r for _, _, r, _ in where], [j for _, _, _, j in where]
             # never propose the word being replaced
             if self.action == "substitute":
                 ban_m, ban_c = [], []
@@ -409,6 +427,28 @@ def _rewrite(text: str, edits: Any) -> str:
             at = a
     out.append(text[at:])
     return "".join(out)
+
+
+def _windows(at: list[int], n: int, room: int) -> list[tuple[int, int, list[int]]]:
+    """Windows ``(start, end, masks)`` over a sentence of ``n`` tokens with masks at positions ``at``
+    (ascending), for a model that reads ``room`` tokens: the whole sentence when it fits, else windows
+    of ``room`` tokens, together holding every mask once. A window starts half a window before the
+    first mask not yet held (its left context) and takes the masks after it that leave a quarter of a
+    window to their right (or that the end of the text closes); the next window does the same for the
+    first mask left out. At most one window per mask."""
+    if n <= room:
+        return [(0, n, list(range(len(at))))]
+    out, j, margin = [], 0, room // 4
+    while j < len(at):
+        a = min(max(0, at[j] - room // 2), n - room)
+        b = a + room
+        slots = [j]
+        j += 1
+        while j < len(at) and at[j] < b and (at[j] < b - margin or b == n):
+            slots.append(j)
+            j += 1
+        out.append((a, b, slots))
+    return out
 
 
 def _between_masks(items: list) -> list[str]:

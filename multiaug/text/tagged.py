@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import functools
 import re
+import unicodedata
 from dataclasses import dataclass, replace
 from itertools import chain
 from typing import Any, Iterable, Sequence
@@ -488,7 +489,13 @@ def _unglue(ws: np.ndarray, glued: np.ndarray, f: _Flat, x: TaggedBatch) -> None
     """Put one space (in ``ws``, the whitespace after each output token) between two tokens that were
     written together in the input ("Paris" "!") when one of them changed and both now touch with word
     characters: "Paris" "week" written together would read as one word ("Parisweek"), and the span of
-    "Paris" would cut it. Tokens written together as they were (a span boundary inside a word) stay so."""
+    "Paris" would cut it. Tokens written together as they were (a span boundary inside a word) stay so.
+
+    The same for punctuation moved (or changed) into a place written together with a word on both
+    sides ("-" of "well-known"): "." there would glue the two words into one token ("well.known", one
+    token to a whitespace split, whatever the two words); it gets one space after it ("well. known"), or before
+    it for opening punctuation (``Ps``/``Pi``: "well (known"). Punctuation that stays at its place keeps
+    its words glued to it as the input wrote them ("well-known" -> "chef-known")."""
     if not len(glued):
         return
     tok_in = list(chain.from_iterable(x.tokens))
@@ -498,6 +505,17 @@ def _unglue(ws: np.ndarray, glued: np.ndarray, f: _Flat, x: TaggedBatch) -> None
         a, b = f.tok[k], f.tok[k + 1]
         if (a != tok_in[r] or b != tok_in[nb]) and word_end.search(a) and word_start.match(b):
             ws[k] = " "
+    # tokens glued on both sides: m with m - 1 and m in ``glued``
+    both = glued[1:][glued[1:] - 1 == glued[:-1]]
+    if not len(both):
+        return
+    lo, hi = f.left.numpy()[both].tolist(), f.right.numpy()[both].tolist()
+    for m, a, b in zip(both.tolist(), lo, hi):
+        p = f.tok[m]
+        if not p or word_start.match(p) or word_end.search(p) or (a == b and p == tok_in[a]):
+            continue  # not punctuation, or at its place as it was
+        if word_end.search(f.tok[m - 1]) and word_start.match(f.tok[m + 1]):
+            ws[m - 1 if unicodedata.category(p[0]) in ("Ps", "Pi") else m] = " "
 
 
 def _merge_runs(ws: np.ndarray, apart: np.ndarray, f: _Flat, ws_in: np.ndarray) -> None:

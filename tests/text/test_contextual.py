@@ -92,13 +92,71 @@ def test_output_is_one_string_per_input(texts):
     assert all(len(o.split()) == len(t.split()) for o, t in zip(out, texts))
 
 
-def test_long_input_is_truncated_at_the_models_positions():
-    """The tiny model has 128 positions; the default max_length (512) must not overrun them: words past
-    the model's window stay as they are."""
+def _model_inputs(monkeypatch):
+    """The ``input_ids`` of every forward pass of the tiny BERT, recorded."""
+    from transformers import BertForMaskedLM
+
+    seen, forward = [], BertForMaskedLM.forward
+    monkeypatch.setattr(BertForMaskedLM, "forward", lambda self, *a, **k: (seen.append(k["input_ids"]), forward(self, *a, **k))[1])
+    return seen
+
+
+def test_long_text_is_read_in_windows_and_every_planned_word_changes(monkeypatch):
+    """The tiny model reads 128 positions. Words past the first window used to stay silently (a
+    400-word text got ~3.6 of its 10 planned edits, a 98k-character text came back unchanged in 19 of
+    20 seeds): a long text is read in windows around its masks, every planned word changes, wherever
+    it is, and no forward pass is longer than the model's window."""
+    import random
+
+    seen = _model_inputs(monkeypatch)
     long_text = " ".join(WORDS[i % len(WORDS)] for i in range(400))
-    out = quiet(aug(seed=0, aug_p=0.1), [long_text, TEXTS[0]])
-    assert len(out) == 2 and len(out[0].split()) == 400
-    assert out[0].split()[200:] == long_text.split()[200:]
+    rng = random.Random(0)
+    huge = " ".join(rng.choice(WORDS) for _ in range(20000))[:98000]
+    late = 0
+    for seed in range(3):
+        out = quiet(aug(seed=seed, aug_p=0.1), [long_text, TEXTS[0], huge])
+        assert [len(o.split()) for o in out] == [400, 6, len(huge.split())]
+        assert _diff(long_text, out[0]) == 10 and _diff(huge, out[2]) == 10  # round(0.1 * n) capped at aug_max
+        assert 1 <= _diff(TEXTS[0], out[1])
+        late += sum(a != b for a, b in zip(long_text.split()[100:], out[0].split()[100:]))
+    assert late >= 15  # most of the 30 edits fall past the first window (3/4 of the words are there)
+    assert seen and max(t.shape[1] for t in seen) <= 128
+    # insertion too: every planned word is inserted
+    out = quiet(aug(seed=0, action="insert", aug_p=0.1), [long_text])[0]
+    assert len(out.split()) == 410
+
+
+def test_windows_hold_every_mask_once_within_the_models_reach():
+    from hypothesis import given
+
+    from multiaug.text.contextual import _windows
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.integers(1, 400), st.integers(1, 60), st.data())
+    def check(n, room, data):
+        at = sorted(data.draw(st.sets(st.integers(0, n - 1), max_size=20)))
+        wins = _windows(at, n, room)
+        if n <= room:
+            assert wins == [(0, n, list(range(len(at))))]
+            return
+        assert [j for _, _, slots in wins for j in slots] == list(range(len(at)))  # each mask once, in order
+        for a, b, slots in wins:
+            assert 0 <= a and b == a + room <= n and slots
+            assert all(a <= at[j] < b for j in slots)
+            assert at[slots[0]] - a >= min(room // 2, at[slots[0]])  # context before the window's first mask
+
+    check()
+
+
+def test_windows_follow_max_length_and_texts_that_fit_are_one_row(monkeypatch):
+    seen = _model_inputs(monkeypatch)
+    text = "the cat runs on the road and the dog eats good food at home today"
+    out = quiet(aug(seed=0, aug_p=1.0, aug_max=20, temperature=0, max_length=6), [text])[0]
+    assert all(a != b for a, b in zip(text.split(), out.split()))  # every word changed, 4 tokens of text a window
+    assert max(t.shape[1] for t in seen) <= 6 and sum(t.shape[0] for t in seen) > 1
+    seen.clear()
+    quiet(aug(seed=0, aug_p=1.0, aug_max=20, batch_size=64), [text] * 3)  # fits: one row a text, one pass
+    assert [tuple(t.shape) for t in seen] == [(3, len(text.split()) + 2)]
 
 
 def test_literal_special_tokens_in_the_text_are_words_not_masks():
@@ -118,15 +176,14 @@ def test_literal_special_tokens_in_the_text_are_words_not_masks():
 
 def test_long_input_fits_a_roberta_style_position_table(tmp_path):
     """RoBERTa numbers positions from padding_idx + 1, so a model with 34 positions takes 32 tokens; a
-    long text used to overrun the table (IndexError in the embeddings) instead of being truncated."""
+    long text used to overrun the table (IndexError in the embeddings): it is read in windows of 32."""
     from transformers import AutoTokenizer
 
     _save_tiny_roberta(tmp_path, AutoTokenizer.from_pretrained(tiny_masked_lm()), positions=34, pad_id=0)
     long_text = " ".join(WORDS[i % len(WORDS)] for i in range(100))
     a = ContextualSubstitution(model=str(tmp_path), seed=0, aug_p=0.5, aug_max=10, temperature=0, device="cpu")
     out = quiet(a, [long_text])[0].split()
-    assert len(out) == 100 and out[40:] == long_text.split()[40:]  # words past the 32-token window stay
-    assert out[:30] != long_text.split()[:30]
+    assert len(out) == 100 and sum(x != y for x, y in zip(out, long_text.split())) == 10  # read in 32-token windows
 
 
 def _tiny_bpe_masked_lm(path) -> str:

@@ -289,3 +289,24 @@ def test_words_with_combining_marks_of_any_script_stay_whole():
             (otext, ospans), = quiet(OPS[op](protect=None, seed=seed), data)
             assert set(otext.split()) <= set(text.split()), otext
             assert {otext[s:e] for s, e, _ in ospans} <= {"राम", "दिल्ली"}, otext
+
+
+def test_punctuation_moved_between_two_glued_words_does_not_glue_them_into_one_token():
+    """"well-known" is three tokens written together. A swap or a shuffle that moved another
+    punctuation token into the hyphen's place glued the two words into one token ("well.known",
+    "chef.rained", "Dinner!chef": one token to a whitespace split). Such punctuation now
+    gets one space after it (before it when it opens: "well (known"); the hyphen at its own place keeps
+    its words glued as the input wrote them, and single-spaced text is untouched."""
+    import re
+
+    text = "Dinner at Chez Panisse was great. The well-known chef (Bob) flew to Paris, it rained!"
+    data = [(text, [span_of(text, "Chez Panisse", "ORG"), span_of(text, "Bob", "PER"), span_of(text, "Paris", "LOC")])]
+    moved_in = set()
+    for seed in range(15):
+        for aug in (TaggedRandomSwap(alpha=0.5, protect=None, seed=seed), SegmentShuffle(rate=0.8, seed=seed)):
+            (otext, ospans), = quiet(aug, data)
+            check([(otext, ospans)])
+            assert [m for m in re.findall(r"\w([^\w\s]+)\w", otext) if m != "-"] == [], otext
+            assert sorted(re.findall(r"\w+|\S", otext)) == sorted(re.findall(r"\w+|\S", text)), otext
+            moved_in |= set(re.findall(r"\w([^\w\s]) \w", otext)) | set(re.findall(r"\w (\()\w", otext))
+    assert "(" in moved_in and {".", ",", "!"} & moved_in  # the case happened, with both kinds of punctuation
