@@ -59,7 +59,16 @@ __all__ = [
     "undirected_to_edge_index",
     "laplacian",
     "dense_schur_complement",
+    "EDGE_IDS",
+    "NO_EDGE_ID",
 ]
+
+#: NeighborLoader's edge ids: the id of each edge of a mini-batch in the full graph (PyG's ``E_KEYS``)
+EDGE_IDS = "e_id"
+#: the ``e_id`` of an edge a view added, which is no edge of the full graph: PyG's mark of "no edge"
+#: (TGN's neighbour loader keeps ``e_id >= 0``); never 0 (the full graph's edge 0)
+NO_EDGE_ID = -1
+
 
 def symmetric_edge_draws(edge_index: torch.Tensor, node_draws: torch.Tensor) -> torch.Tensor:
     """One integer per edge, ``node_draws[u] + node_draws[v]`` (wrapping): both directions (and parallel
@@ -184,7 +193,7 @@ def node_edge_keys(data: Any, num_nodes: int | None = None) -> tuple[list[str], 
         if cat is None:
             continue
         size = value.shape[cat]
-        named_edge = "edge" in key or key == "e_id"  # (e_id: PyG's E_KEYS, NeighborLoader's edge ids)
+        named_edge = "edge" in key or key == EDGE_IDS  # (e_id: PyG's E_KEYS, NeighborLoader's edge ids)
         if slices is not None and key in slices and node_sl is not None and edge_sl is not None:
             sl = slices[key].cpu()
             is_node = sl.shape == node_sl.shape and torch.equal(sl, node_sl)
@@ -304,11 +313,20 @@ def _counts_nodes(data: Any) -> bool:
     return "x" in keys or any(k in _NODE_COUNT_KEYS or "node" in k for k in keys if k != "num_nodes")
 
 
+def _warn_edge_ids_removed() -> None:
+    warn_user(f"data.{EDGE_IDS} removed: the view rebuilt the edge set, whose edges are not the full graph's edges "
+              f"that {EDGE_IDS} numbers (full.edge_attr[out.{EDGE_IDS}] would read other edges); use a view that only "
+              "removes edges or nodes (EdgeDrop, NodeDrop...) to keep it", RuntimeWarning)
+
+
 def _rebuild(data: Any, node_keep: torch.Tensor | None, edge_index: torch.Tensor,
              edge_values: dict[str, torch.Tensor], removed_edge_keys: list[str],
              edges_per: torch.Tensor | None = None, node_keys: list[str] | None = None) -> Any:
     """Shared body of :func:`subgraph` and :func:`replace_edges` (``edge_index`` already relabelled;
-    ``node_keys``: :func:`node_edge_keys`'s node attributes where the caller has them)."""
+    ``node_keys``: :func:`node_edge_keys`'s node attributes where the caller has them). Removing
+    ``e_id`` (NeighborLoader's edge ids) warns, naming it."""
+    if EDGE_IDS in removed_edge_keys and EDGE_IDS in data._store.keys():
+        _warn_edge_ids_removed()
     batch = _is_batch(data)
     if node_keep is not None and "x_aug" in data._store.keys():
         from .base import refuse_x_aug
@@ -445,7 +463,8 @@ def subgraph(data: Any, node_keep: torch.Tensor | None = None, edge_keep: torch.
 def replace_edges(data: Any, edge_index: torch.Tensor, edge_values: dict[str, torch.Tensor] | None = None,
                   node_keep: torch.Tensor | None = None, keys: tuple[list[str], list[str]] | None = None) -> Any:
     """Copy of ``data`` with a new edge set (indices already in the output's numbering). Edge
-    attributes of ``data`` not given in ``edge_values`` are removed (they cannot follow new edges).
+    attributes of ``data`` not given in ``edge_values`` are removed (they cannot follow new edges;
+    NeighborLoader's ``e_id`` with a ``RuntimeWarning``, as ``num_sampled_edges``).
     For a Batch the edges must be grouped by graph in graph order (see :func:`sort_edges_by_graph`).
     ``keys``: :func:`node_edge_keys` of ``data`` where the caller has them."""
     edge_values = dict(edge_values or {})

@@ -21,6 +21,7 @@ import torch
 from ..core import Params, warn_unchanged
 from ..core.constraints import Boolean, Integral, Interval, Options, Pair, Real
 from ..core.hostreads import host_reads_cheap
+from ..core.report import warn_user
 from ..registry import register
 from . import functional as F
 from .base import GraphAugmenter, check_edge_weight, graph_sizes, per_graph_value, seed_nodes
@@ -110,7 +111,10 @@ class EdgeAdd(_RateAugmenter):
     rejection); every node, the last one included, can be chosen. For an undirected graph
     (``directed=False``) both directions are added and ``rate`` counts undirected edges. New edges
     get ``edge_weight = weight`` and zero rows in other edge attributes (``edge_attr``...); a ``weight``
-    that ``edge_weight``'s dtype cannot hold (0.5 in integer weights) is a ``ValueError``. When a
+    that ``edge_weight``'s dtype cannot hold (0.5 in integer weights) is a ``ValueError``. The edge ids
+    ``e_id`` of a NeighborLoader mini-batch are kept for its edges, and the new edges, which are no edge of
+    the full graph, get ``e_id = -1`` (PyG's mark of no edge; 0 would name the full graph's edge 0),
+    with a ``RuntimeWarning``: keep ``e_id >= 0`` before indexing the full graph by it. When a
     graph has fewer free pairs than asked, all free pairs are added."""
 
     def __init__(self, rate: float | tuple[float, float] = 0.2, directed: bool = False, self_loops: bool = False,
@@ -309,14 +313,31 @@ class EdgeAdd(_RateAugmenter):
         values = {}
         for key in keys[1]:
             v = data[key]
-            fill = torch.full((K, *v.shape[1:]), self._weight(data) if key == "edge_weight" else 0, dtype=v.dtype, device=v.device)
-            values[key] = torch.cat([v, fill])
+            fill = self._weight(data) if key == "edge_weight" else 0
+            if key == F.EDGE_IDS:  # NeighborLoader's edge ids: the new edges are no edge of the full graph
+                if not _holds_no_edge_id(v.dtype):
+                    continue  # (no -1 in this dtype: removed by replace_edges, with its warning)
+                fill = F.NO_EDGE_ID
+                if K:
+                    warn_user(_NEW_EDGE_IDS, RuntimeWarning)
+            values[key] = torch.cat([v, torch.full((K, *v.shape[1:]), fill, dtype=v.dtype, device=v.device)])
         all_ei = torch.cat([ei, new], dim=1)
         if F._is_batch(data):  # (one graph: its edges are grouped already)
             node_graph, _ = F.node_graph_index(data)
             out = F.sort_edges_by_graph(all_ei, node_graph, *values.values())
             all_ei, values = out[0], dict(zip(values, out[1:]))
         return F.replace_edges(data, all_ei, values, keys=keys)
+
+
+#: EdgeAdd's warning about the e_id of the edges it adds
+_NEW_EDGE_IDS = (f"EdgeAdd: the added edges get {F.EDGE_IDS} = {F.NO_EDGE_ID} (they are no edge of the full graph; PyG's "
+                 f"mark of no edge); keep the edges with {F.EDGE_IDS} >= 0 before indexing the full graph by it "
+                 f"(full.edge_attr[out.{F.EDGE_IDS}] reads its last edge at {F.NO_EDGE_ID})")
+
+
+def _holds_no_edge_id(dtype: torch.dtype) -> bool:
+    """Whether an ``e_id`` of ``dtype`` can hold :data:`~multiaug.graph.functional.NO_EDGE_ID` (-1)."""
+    return dtype.is_floating_point or (dtype != torch.bool and not dtype.is_complex and torch.iinfo(dtype).min < 0)
 
 
 @register("node_drop")

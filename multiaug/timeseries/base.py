@@ -31,12 +31,12 @@ from typing import Any, ClassVar, Sequence
 import numpy as np
 import torch
 
-from ..core import Augmenter, Params, TensorHandler, register_modality
+from ..core import Augmenter, Params, TensorHandler, register_modality, warn_unchanged
 from ..core.base import input_settings
 from ..core.constraints import Boolean
 from ..core.handlers import float_of_ints
 from ..core.hostreads import all_finite, min_max
-from ..core.report import warn_user
+from ..core.report import AugmentReport, warn_user
 
 
 @dataclass
@@ -82,6 +82,9 @@ def _warn_if_channels_last(shape: tuple[int, ...], aug: Any) -> None:
 _SCOPES: contextvars.ContextVar[dict[int, dict] | None] = contextvars.ContextVar("multiaug_ts_scopes", default=None)
 #: a weak reference to the batch the handler converted last (``preview`` samples on it)
 _CONVERTED: contextvars.ContextVar[Any] = contextvars.ContextVar("multiaug_ts_converted", default=None)
+#: inside an augmenter's ``augment`` (``_augment_batch``): (its id, one ``(n, rows)`` per ``apply``: the
+#: series it was given and the positions of those left as they were, too short); None elsewhere
+_TALLY: contextvars.ContextVar[tuple[int, list] | None] = contextvars.ContextVar("multiaug_ts_tally", default=None)
 
 
 def _user_call(x: Any = None) -> bool:
@@ -322,6 +325,15 @@ class TimeSeriesAugmenter(Augmenter):
     ``p < 1`` the draws are made for every series (``p_mode = "mask"``) and the inactive series are
     returned as they were.
 
+    Series with fewer valid steps than :attr:`min_length` (a 1-step series for the time warps) are
+    returned as they are: params then hold ``"too_short"``, their ``(N,)`` bool mask, which ``apply``
+    and ``apply_mask`` honour whatever ``active`` says; ``_sample`` sees their lengths raised to
+    ``min_length``, so the other series get the draws they get when every series is long enough. The
+    drawn ones among them are counted in ``report_`` (set by every ``apply`` with lengths, None after one
+    without; ``augment`` and ``fit_resample``: one report for all copies, ``details["unchanged_index"]``
+    their rows) and in an :class:`~multiaug.core.UnchangedWarning`. Without ``lengths``, a ``T`` below
+    ``min_length`` is refused (nothing could be augmented).
+
     Paired per-time-step data (a mask or segmentation labels, tsaug's ``Y``): draw once with
     ``params = aug.sample(x)``, then ``aug.apply(x, params)`` for the series and
     ``aug.apply_mask(mask, params)`` for the mask (``(N, T)`` or ``(N, K, T)``, any dtype; time-axis
@@ -343,7 +355,7 @@ class TimeSeriesAugmenter(Augmenter):
     p_mode = "mask"
     #: True when the augmenter moves values along the time axis (params hold a position map ``pos``)
     warps_time: ClassVar[bool] = False
-    #: fewest valid time steps a series needs for this augmenter
+    #: fewest valid time steps a series needs for this augmenter (shorter ones are left as they are)
     min_length: ClassVar[int] = 1
 
     def __init__(self, *, channels_last: bool = False, **kwargs: Any):
@@ -354,7 +366,11 @@ class TimeSeriesAugmenter(Augmenter):
 
     # ---- variable lengths ------------------------------------------------------------------------
 
-    def _check_lengths(self, lengths: Any, x: torch.Tensor) -> torch.Tensor | None:
+    def _check_lengths(self, lengths: Any, x: torch.Tensor) -> tuple[torch.Tensor | None, torch.Tensor | None]:
+        """``(lengths, too_short)``: the checked lengths (None when not given) and, when some series
+        have fewer valid steps than :attr:`min_length`, the ``(N,)`` bool mask of those (else None;
+        the bound read with the lengths' check, no other host read). Without ``lengths`` every series
+        has ``T`` steps: a ``T`` below ``min_length`` is refused (nothing could be augmented)."""
         t = x.shape[-1]
         if lengths is None:
             if t < self.min_length:
@@ -362,14 +378,9 @@ class TimeSeriesAugmenter(Augmenter):
                     f"x: series of {t} time steps are too short for {type(self).__name__} "
                     f"(needs at least {self.min_length})"
                 )
-            return None
+            return None, None
         lengths, lo = _valid_lengths(lengths, x, self)
-        if lo < self.min_length:
-            raise ValueError(
-                f"lengths: series of {lo} valid steps are too short for {type(self).__name__} "
-                f"(needs at least {self.min_length})"
-            )
-        return lengths
+        return lengths, (lengths < self.min_length if lo < self.min_length else None)
 
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "TimeSeriesAugmenter":
         """Nothing to learn: checks ``X``. ``lengths`` is refused here: ``fit`` has no use for it
@@ -416,15 +427,73 @@ class TimeSeriesAugmenter(Augmenter):
         if _user_call(x):
             _warn_if_transposed(x, self)
         super()._extra_inputs(x, **extra)
-        return {"lengths": self._check_lengths(lengths, x)}
+        lengths, too_short = self._check_lengths(lengths, x)
+        return {"lengths": lengths, "too_short": too_short}
 
     def _sample_with(self, x: torch.Tensor, inputs: dict[str, Any]) -> Params:
         # subclasses written to the core contract take only x; pass lengths only when there are some
-        lengths = inputs["lengths"]
-        params = self._sample(x) if lengths is None else self._sample(x, lengths)
+        lengths, too_short = inputs["lengths"], inputs.get("too_short")
+        if too_short is None:
+            params = self._sample(x) if lengths is None else self._sample(x, lengths)
+        else:
+            # series too short for the augmenter are left as they are (``too_short``); _sample sees them
+            # at min_length steps, so every series gets the draws it gets when all are long enough
+            params = self._sample(x, lengths.clamp_min(self.min_length))
+            params["too_short"] = too_short
         if lengths is not None:
             params["lengths"] = lengths
         return params
+
+    # ---- series too short for the augmenter (fewer valid steps than min_length) --------------------
+
+    @staticmethod
+    def _without_too_short(active: torch.Tensor, params: Params) -> torch.Tensor:
+        """``active`` less the series ``params["too_short"]`` marks (left as they are)."""
+        short = params.get("too_short")
+        return active if short is None else active & ~short.to(active.device)
+
+    def _finish(self, out: torch.Tensor, x: torch.Tensor, params: Params) -> torch.Tensor:
+        """With lengths: count the drawn series left as they were because they are too short
+        (``too_short``), in ``report_`` and an :class:`~multiaug.core.UnchangedWarning` (in ``augment``:
+        one for all copies, see :meth:`_augment_batch`); one host read, only when some series are too
+        short. Without lengths no series is too short: ``report_`` is None (no work on the hot path)."""
+        if params.get("lengths") is None:
+            if self.__dict__.get("_report") is not None:
+                self._set_report(None)
+            return out
+        short = params.get("too_short")
+        rows: list[int] = []
+        if short is not None:
+            rows = torch.nonzero(params["active"].to(short.device) & short).flatten().tolist()
+        n = x.shape[0]
+        tally = _TALLY.get()
+        if tally is not None and tally[0] == id(self):
+            tally[1].append((n, rows))
+        else:
+            self._report_too_short(n, rows)
+        return out
+
+    def _report_too_short(self, n: int, rows: list[int], n_out: int | None = None) -> None:
+        """``report_`` of a call of ``n`` series (``n_out`` outputs) whose ``rows`` were left as they were."""
+        self._set_report(AugmentReport(n_inputs=n, n_outputs=n if n_out is None else n_out, n_unchanged=len(rows),
+                                       details={"unchanged_index": rows[:100]}))
+        warn_unchanged(self, len(rows), n, f"series with fewer than {self.min_length} valid steps (lengths), "
+                                           "returned as they are")
+
+    def _augment_batch(self, xi: torch.Tensor, ctx: Any, y: Any, n_aug: int, inputs: dict) -> tuple[Any, Any, np.ndarray]:
+        """The copies as :meth:`Augmenter.augment` makes them, with one ``report_`` and one warning for
+        all of them (the series left as they were, ``report_.details['unchanged_index']``: their rows in ``xi``)."""
+        if inputs.get("lengths") is None:
+            return super()._augment_batch(xi, ctx, y, n_aug, inputs)
+        token = _TALLY.set((id(self), []))
+        try:
+            out = super()._augment_batch(xi, ctx, y, n_aug, inputs)
+            seen = _TALLY.get()[1]
+        finally:
+            _TALLY.reset(token)
+        n = sum(k for k, _ in seen)
+        self._report_too_short(n, [r for k, rows in seen for r in rows], len(out[2]))
+        return out
 
     # ---- params drawn for another batch -----------------------------------------------------------
 
@@ -465,7 +534,7 @@ class TimeSeriesAugmenter(Augmenter):
     def _params_active(self, x: Any, params: Params) -> torch.Tensor:
         active = super()._params_active(x, params)
         self._check_drawn_for(x, params, "x")
-        return active
+        return self._without_too_short(active, params)
 
     # ---- paired masks ----------------------------------------------------------------------------
 
@@ -488,7 +557,7 @@ class TimeSeriesAugmenter(Augmenter):
                 f"time last{cl if self.channels_last else ''}: pass mask.transpose(1, 2) "
                 "(NumPy: np.swapaxes(mask, 1, 2)) and transpose the result back"
             )
-        active = Augmenter._params_active(self, mi, params).to(mi.device)
+        active = self._without_too_short(Augmenter._params_active(self, mi, params), params).to(mi.device)
         self._check_drawn_for(mi, params, "mask", channels=False)
         out = self.handler.where(active, self._apply_mask(mi, params).to(mi.dtype), mi)
         out = out[:, 0, :] if squeeze else out

@@ -360,6 +360,7 @@ def test_eliminate_refuses_the_seed_nodes_of_a_neighbor_loader_batch():
     b = batches[0]
     with pytest.raises(ValueError, match="eliminate holds seed nodes of a NeighborLoader mini-batch"):
         SchurView(symmetrize=True, seed=0).eliminate(b, torch.tensor([0, 10]))
-    with pytest.warns(RuntimeWarning, match="num_sampled_edges removed"):
+    with pytest.warns(RuntimeWarning, match="num_sampled_edges removed"), \
+            pytest.warns(RuntimeWarning, match="data.e_id removed"):  # (its edges are not the full graph's)
         out = SchurView(symmetrize=True, seed=0).eliminate(b, torch.tensor([10, 11]))
     assert out.num_nodes == b.num_nodes - 2 and torch.equal(out.n_id[:b.batch_size], b.n_id[:b.batch_size])

@@ -521,6 +521,7 @@ NODE_REMOVERS = [
 
 
 @pytest.mark.filterwarnings("ignore:data.num_sampled_edges removed")  # (SchurView rebuilds the edges)
+@pytest.mark.filterwarnings("ignore:data.e_id removed")
 @pytest.mark.parametrize("make", NODE_REMOVERS, ids=["node_drop", "node_drop_range", "random_walk", "schur", "schur_degree"])
 def test_node_removing_views_keep_the_seed_nodes_of_neighbor_loader_batches(make):
     from tests.graph.neighbor_batches import neighbor_batches
@@ -555,7 +556,8 @@ def test_edge_views_keep_neighbor_loader_hop_counts_true():
     out = EdgeDrop(rate=0.5, seed=0)(batches[0])
     assert out.num_sampled_edges != batches[0].num_sampled_edges  # recounted over the kept edges
     _check_mini_batch(source, batches[0], out)
-    with pytest.warns(RuntimeWarning, match="num_sampled_edges removed"):
+    with pytest.warns(RuntimeWarning, match="num_sampled_edges removed"), \
+            pytest.warns(RuntimeWarning, match="data.e_id removed"):  # nor edges of the full graph
         out = DiffusionView(seed=0)(batches[0])  # a rebuilt edge set has no hops
     assert "num_sampled_edges" not in out and out.num_sampled_nodes == batches[0].num_sampled_nodes
 
@@ -570,3 +572,58 @@ def test_bad_neighbor_loader_batch_size_refused_whatever_p():
         with pytest.raises(ValueError, match=r"batch_size=43 must be the number of seed nodes .* integer in \[0, 42\]"):
             aug(bad)
     FeatureMask(seed=0)(bad)  # keeps every node: batch_size is not its business
+
+
+# NeighborLoader's e_id (each edge's id in the full graph) on views that add or rebuild edges
+# ----------------------------------------------------------------------------------------------------
+
+def _caught(fn, *args):
+    import warnings
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn(*args)
+    return out, [str(w.message) for w in caught]
+
+
+def test_edge_add_keeps_e_id_and_gives_the_new_edges_minus_one():
+    # the new edges got e_id = 0 (zero fill, as every edge attribute): full.edge_attr[out.e_id] read the full
+    # graph's edge 0 for them, silently
+    from tests.graph.neighbor_batches import neighbor_batches
+
+    source, batches = neighbor_batches()
+    for data in (batches[0], Batch.from_data_list([b.__copy__() for b in batches[:3]])):
+        if isinstance(data, Batch):  # (a p < 1 draw would mix graphs with and without num_sampled_edges)
+            del data.num_sampled_edges
+        for aug in (EdgeAdd(rate=0.5, seed=0), EdgeAdd(rate=0.5, directed=True, p=0.5, seed=1)):
+            out, caught = _caught(aug, data)
+            old = out.e_id >= 0
+            assert int(old.sum()) == data.edge_index.shape[1] and bool((out.e_id[~old] == -1).all())
+            assert torch.equal(source.edge_attr[out.e_id[old]], out.edge_attr[old])  # the kept edges' ids are true
+            assert bool((out.edge_attr[~old] == 0).all())
+            added = out.edge_index.shape[1] > data.edge_index.shape[1]
+            assert added == (~old).any() == any(m.startswith("EdgeAdd: the added edges get e_id = -1") for m in caught)
+            assert added or aug.p < 1
+    # an e_id that cannot hold -1 is removed, with the warning of the views that rebuild edges
+    data = make_graph(10, 20, 0)
+    data.e_id = torch.arange(data.edge_index.shape[1], dtype=torch.uint8)
+    out, caught = _caught(EdgeAdd(rate=0.5, seed=0), data)
+    assert "e_id" not in out and any(m.startswith("data.e_id removed") for m in caught)
+    # no e_id: no word about it, the outputs as before
+    out, caught = _caught(EdgeAdd(rate=0.5, seed=0), make_graph(10, 20, 0))
+    assert "e_id" not in out and not any("e_id" in m for m in caught)
+
+
+@pytest.mark.parametrize("make", [lambda: DiffusionView(seed=0), lambda: DiffusionView(p=0.0, seed=0),
+                                  lambda: SchurView(fraction=0.3, symmetrize=True, seed=0)],
+                         ids=["diffusion", "diffusion_p0", "schur"])
+def test_views_that_rebuild_the_edges_remove_e_id_with_a_warning(make):
+    # they removed it silently with the other edge attributes (their edges are not the full graph's)
+    from tests.graph.neighbor_batches import neighbor_batches
+
+    _, batches = neighbor_batches()
+    out, caught = _caught(make(), batches[0])
+    assert "e_id" not in out and "edge_attr" not in out
+    assert any(m.startswith("data.e_id removed: the view rebuilt the edge set") for m in caught)
+    _, caught = _caught(make(), make_graph(10, 20, 0))
+    assert not any("e_id" in m for m in caught)
