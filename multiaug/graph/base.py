@@ -452,7 +452,8 @@ def same_attributes(graphs: list) -> list:
     give their graphs ``edge_weight`` and remove other edge attributes, while the graphs a ``p < 1``
     draw (or ``OneOf``) left alone keep theirs. A graph without ``edge_weight`` gets weight 1 on every
     edge (what the weighted views assume of it); an edge attribute only some graphs still have is
-    removed from all of them, with a warning naming it. A stored ``num_nodes`` that only some graphs
+    removed from all of them, with a warning naming it (so is a NeighborLoader mini-batch's
+    ``num_sampled_edges``, which those views remove). A stored ``num_nodes`` that only some graphs
     have (node-dropping views store it on graphs without node attributes) is stored on the others too,
     with the count PyG gives them. Any other difference raises ``ValueError``."""
     keysets = [set(g.keys()) for g in graphs]
@@ -470,7 +471,8 @@ def same_attributes(graphs: list) -> list:
             return graphs
     partial = sorted(k for k in union if any(k not in ks for ks in keysets))
     owners = {k: next(g for g, ks in zip(graphs, keysets) if k in ks) for k in partial}
-    not_edge = [k for k in partial if not owners[k].is_edge_attr(k)]
+    # (NeighborLoader's per-hop edge counts, which a view that rebuilds the edge set removes: as edge attributes)
+    not_edge = [k for k in partial if not owners[k].is_edge_attr(k) and k != "num_sampled_edges"]
     if not_edge:
         raise ValueError(
             f"graphs to batch together differ in the attributes {not_edge}: only edge attributes can be "

@@ -562,6 +562,23 @@ def test_edge_views_keep_neighbor_loader_hop_counts_true():
     assert "num_sampled_edges" not in out and out.num_sampled_nodes == batches[0].num_sampled_nodes
 
 
+def test_edge_rebuilding_views_with_p_on_a_batch_of_mini_batches_drop_the_hop_edge_counts_of_all():
+    # with p < 1 (or inside OneOf) the graphs drawn lost num_sampled_edges and the others kept it: the
+    # Batch could not be made again ("graphs to batch together differ in the attributes ['num_sampled_edges']")
+    from multiaug import OneOf
+    from tests.graph.neighbor_batches import neighbor_batches
+
+    _, batches = neighbor_batches()
+    batch = Batch.from_data_list(batches[:4])
+    for aug in (EdgeAdd(p=0.5, seed=0), DiffusionView(p=0.5, seed=1),
+                OneOf([EdgeAdd(), EdgeDrop()], seed=2)):
+        with pytest.warns(RuntimeWarning, match="num_sampled_edges"):
+            out = aug(batch)
+        assert "num_sampled_edges" not in out.keys() and out.num_graphs == 4
+        for b, g in zip(batches[:4], out.to_data_list()):
+            assert torch.equal(g.y[:b.batch_size], b.y[:b.batch_size])
+
+
 def test_bad_neighbor_loader_batch_size_refused_whatever_p():
     from tests.graph.neighbor_batches import neighbor_batches
 
