@@ -493,6 +493,34 @@ def test_timeseries_pipeline_and_numpy_roundtrip_on_device(dev):
     ks_same((out.cpu() - x).abs().mean((1, 2)), (ref - x).abs().mean((1, 2)), "warp+drift+noise change per series")
 
 
+def test_variable_length_compositions_on_device(dev):
+    # lengths on the device, through compositions that route shares of the batch (OneOf, p < 1), with a
+    # series too short for the time warps: padding stays padding, the same seed gives the same output
+    from multiaug import OneOf, Sequential
+    from multiaug.timeseries import Jitter, Scaling, TimeWarp, WindowWarp
+
+    x = walks(128, 2, 96)
+    lengths = torch.randint(2, 97, (128,), generator=torch.Generator().manual_seed(0))
+    lengths[5] = 1
+    pad = (torch.arange(96)[None, :] >= lengths[:, None])[:, None, :].expand_as(x)
+    x = torch.where(pad, torch.full_like(x, 7.0), x)
+
+    def make():
+        return OneOf([Sequential([TimeWarp(), Jitter()]), WindowWarp(), Scaling()], p=0.8, seed=0)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # the too-short series is reported (UnchangedWarning)
+        out = make()(x.to(dev), lengths=lengths.to(dev))
+        again = make()(x.to(dev), lengths=lengths.to(dev))
+    assert on(out, dev) and torch.equal(out, again)
+    assert torch.equal(out.cpu()[pad], x[pad]) and bool(torch.isfinite(out).all())
+    assert not torch.allclose(out.cpu(), x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        warped = TimeWarp(seed=0, device=dev)(x.to(dev), lengths=lengths.to(dev))
+    assert torch.equal(warped.cpu()[5], x[5]) and not torch.equal(warped.cpu()[6], x[6])  # too short: as it was
+
+
 def test_autotcl_fit_on_device(dev):
     from multiaug.timeseries import AutoTCL
     from tests.timeseries.contract_cases_timeseries import TINY_AUTOTCL
