@@ -111,7 +111,7 @@ def check_class_columns(k: int, who: str = "", arg: str = "y", n_rows: int | Non
     if k <= MAX_CLASS_COLUMNS:
         return
     size = f"; {_gib(4 * k * n_rows)} for {n_rows} rows" if n_rows else f" ({_gib(4 * k)} a row)"
-    what = (f"num_classes={k} asks for {k} soft-target columns" if arg == "num_classes" else
+    what = (f"{arg}={k} asks for {k} soft-target columns" if arg in ("num_classes", "n_classes") else
             f"{arg} holds the class label {k - 1}; soft targets give integer label j column j, so it would need {k} columns")
     raise ValueError(
         f"{who + ': ' if who else ''}{what}{size} (at most {MAX_CLASS_COLUMNS} = 2**24): number the classes "

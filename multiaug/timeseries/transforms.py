@@ -389,6 +389,8 @@ class _Mixing(TimeSeriesAugmenter):
                 y = np.asarray(y.tolist())
         is_np = isinstance(y, np.ndarray)
         k = self.n_classes
+        if k is not None:  # before (N, k) soft targets are allocated
+            check_class_columns(int(k), type(self).__name__, "n_classes")
         if is_np or isinstance(y, (list, tuple)):
             arr = labels_to_numpy(y)  # a list mixing strings and numbers stays objects (not all strings)
             if arr.ndim == 1 and (arr.dtype.kind in "OUS" or (arr.dtype.kind == "i" and arr.size and arr.min() < 0)):

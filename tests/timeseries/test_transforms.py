@@ -886,6 +886,8 @@ def test_mixers_refuse_id_like_labels_and_unorderable_mixtures_before_allocating
         cls(seed=0)(x, [1, "a", 1, "a"])
     out, y = cls(seed=0)(x, [0, 2, 1, 2])  # ordinary class numbers: soft targets as before
     assert tuple(y.shape) == (4, 3)
+    with pytest.raises(ValueError, match=r"n_classes=100000000000 asks for 100000000000 soft-target columns"):
+        cls(n_classes=10**11, seed=0)(x, [0, 2, 1, 2])
 
 
 def test_a_series_given_alone_takes_its_length_as_one_integer():
