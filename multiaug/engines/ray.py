@@ -673,6 +673,10 @@ def _gather_file(ds: Any, out: Path, progress: bool | None, report: RunReport, p
         for df in ds.iter_batches(batch_size=None, batch_format="pyarrow" if parquet else "pandas", prefetch_batches=2):
             if parquet:
                 df = io.arrow_frame(df)
+                # the lineage columns as the local engine writes them (NumPy int64/bool, never missing), not
+                # the nullable types arrow_frame gives every integer/boolean column read back
+                df[SOURCE_INDEX] = df[SOURCE_INDEX].to_numpy(dtype=np.int64)
+                df[IS_AUGMENTED] = df[IS_AUGMENTED].to_numpy(dtype=bool)
             if len(df) == 0:
                 continue
             writer.write(df)

@@ -405,3 +405,5 @@ def test_a_parquet_index_is_passed_through_as_in_the_local_engine(tmp_path, ray_
     local, remote = pd.read_parquet(tmp_path / "local.parquet"), pd.read_parquet(tmp_path / "ray.parquet")
     assert remote["myid"].tolist() == ids.tolist() * 2
     np.testing.assert_array_equal(remote[["a", "b"]].to_numpy(), local[["a", "b"]].to_numpy())
+    # read back alike: the lineage columns were nullable Int64/boolean in the Ray output, int64/bool locally
+    pd.testing.assert_frame_equal(remote, local)
