@@ -147,22 +147,17 @@ def _partners(params: Any, n: int) -> np.ndarray | None:
 
 def _run(aug: Any, x: Any, **sample_kw: Any) -> tuple[Any, Any, np.ndarray | None]:
     """``(x_internal, out_internal, partners)``: one augmentation of the whole batch via the two phases
-    (so mixing partners can be read from the params); compositions, which draw while applying, are
-    called directly and give no partners."""
+    (so mixing partners can be read from the params); compositions (LabelConsistent too), which draw
+    while applying, are called directly and give no partners."""
+    from .core.compose import Composition
+
     _check_fitted(aug)
     h = aug.handler
     xi, ctx = h.check(x, aug)
-    n = h.length(xi)
-    from .core.compose import Composition
-
     if isinstance(aug, Composition):
         return xi, h.check(aug(x, **sample_kw), aug)[0], None
-    try:
-        params = aug.sample(xi, **sample_kw)
-    except NotImplementedError:
-        out = h.check(aug(x, **sample_kw), aug)[0]
-        return xi, out, None
-    return xi, aug.apply(xi, params), _partners(params, n)
+    params = aug.sample(xi, **sample_kw)
+    return xi, aug.apply(xi, params), _partners(params, h.length(xi))
 
 
 def _fig_to_bytes(fig: Any, fmt: str) -> bytes:
@@ -200,13 +195,13 @@ def _fmt_for(path: str | os.PathLike | None, fmt: str | None, modality: str) -> 
 
 
 def _write(path: str | os.PathLike, data: bytes | str) -> None:
-    from .io import atomic_output
+    from .io import atomic_output, write_text_atomic
 
+    if isinstance(data, str):
+        write_text_atomic(path, data)
+        return
     with atomic_output(path) as tmp:
-        if isinstance(data, str):
-            Path(tmp).write_text(data, encoding="utf-8")
-        else:
-            Path(tmp).write_bytes(data)
+        Path(tmp).write_bytes(data)
 
 
 # --------------------------------------------------------------------------------------------------

@@ -207,15 +207,20 @@ def augment_copies(aug: Any, X: Any, y: Any, copies: np.ndarray, **extra: Any) -
     return augment_rows(aug, xi, ctx, y, rows, {**aug.handler.inputs(ctx), **extra})
 
 
-def take_inputs(inputs: dict, rows: np.ndarray, n: int, batch_inputs: tuple) -> dict:
-    """Per-sample keyword inputs (time series' ``lengths``) taken at ``rows``; batch-level ones as they are."""
-    out = {}
+def take_inputs(inputs: dict, rows: Any, n: int, batch_inputs: tuple) -> dict:
+    """Per-sample keyword inputs (time series' ``lengths``) taken at ``rows`` (an index array, or a
+    tensor: tensor inputs are then indexed where they are, with no host copy of ``rows``); batch-level
+    ones as they are."""
+    out, host = {}, None
     for k, v in inputs.items():
         if k in batch_inputs or v is None or not hasattr(v, "__len__") or len(v) != n:
             out[k] = v
+        elif isinstance(v, torch.Tensor):
+            out[k] = v[rows.to(v.device) if isinstance(rows, torch.Tensor) else torch.as_tensor(rows)]
         else:
-            out[k] = v[torch.as_tensor(rows)] if isinstance(v, torch.Tensor) else (
-                np.asarray(v)[rows] if isinstance(v, np.ndarray) else [v[i] for i in rows.tolist()])
+            if host is None:
+                host = rows.cpu().numpy() if isinstance(rows, torch.Tensor) else np.asarray(rows)
+            out[k] = np.asarray(v)[host] if isinstance(v, np.ndarray) else [v[i] for i in host.tolist()]
     return out
 
 

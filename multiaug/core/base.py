@@ -403,8 +403,8 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
                 return {"active": active}
             if state == "all":
                 return {"active": active, **self._sample_with(x, inputs)}
-            if inputs:  # per-sample keyword inputs follow the drawn subset (no host copy of idx without them)
-                inputs = take_inputs(inputs, idx.cpu().numpy(), h.length(x), h.batch_inputs)
+            if inputs:  # per-sample keyword inputs follow the drawn subset
+                inputs = take_inputs(inputs, idx, h.length(x), h.batch_inputs)
             return {"active": active, **self._sample_with(h.take(x, idx), inputs)}
 
     def apply(self, x: Any, params: Params) -> Any:

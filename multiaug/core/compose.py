@@ -11,7 +11,7 @@ from typing import Any, Sequence
 import numpy as np
 import torch
 
-from .balance import batch_standin, standin_done
+from .balance import batch_standin, standin_done, take_inputs
 from .base import Augmenter, Params, read_input_as
 from .constraints import InstanceOf, Integral, Interval, Pair, Real, SequenceOf
 from .hostreads import host_item, split_active
@@ -200,7 +200,8 @@ class Composition(Augmenter):
         if index.numel() == 0:
             return x, y
         h = self.handler
-        part, ypart = aug._forward(h.take(x, index), take_labels(y, index), **self._share(inputs, index))
+        part, ypart = aug._forward(h.take(x, index), take_labels(y, index),
+                                   **take_inputs(inputs, index, h.length(x), h.batch_inputs))
         x = h.merge(x, index, part)
         if y is not None:
             y = merge_labels(y, index, ypart)
@@ -267,15 +268,9 @@ class Composition(Augmenter):
             return self._route(x, y, inputs)
         if state == "none":  # no sample drawn (always at p=0): the children see nothing
             return x, y
-        part, ypart = self._route(h.take(x, idx), take_labels(y, idx), self._share(inputs, idx))
+        part, ypart = self._route(h.take(x, idx), take_labels(y, idx), take_inputs(inputs, idx, h.length(x), h.batch_inputs))
         x = h.merge(x, idx, part)
         return x, (merge_labels(y, idx, ypart) if y is not None else None)
-
-    def _share(self, inputs: dict, index: torch.Tensor) -> dict:
-        """``inputs`` of the samples at ``index``: the per-sample ones (time series' ``lengths``, checked
-        tensors by then) taken at ``index``, batch-level ones as they are."""
-        per = self.handler.sample_inputs
-        return {k: v[index.to(v.device)] if k in per and isinstance(v, torch.Tensor) else v for k, v in inputs.items()}
 
     def _check_fit_resample_inputs(self, inputs: dict[str, Any]) -> None:
         for a in self.augmenters:  # a learned child refuses lengths its fit would not see, as it does alone

@@ -343,15 +343,19 @@ class ContextualSubstitution(TextAugmenter):
             # one forward pass per batch_size rows (a long text's windows are rows of their own); the
             # logits at the masks, in the order of ``where`` (which lists the masks row by row)
             bs, pad, gathered = int(self.batch_size), look.pad_id, []
+            first = 0  # the first mask of the chunk in ``where``
             for c0 in range(0, len(rows), bs):
                 chunk = rows[c0 : c0 + bs]
                 width = max(len(ids) for ids in chunk)
                 input_ids = torch.tensor([ids + [pad] * (width - len(ids)) for ids in chunk], dtype=torch.long)
                 attention = torch.tensor([[1] * len(ids) + [0] * (width - len(ids)) for ids in chunk], dtype=torch.long)
                 logits = mlm(input_ids=input_ids.to(dev), attention_mask=attention.to(dev)).logits.float()
-                here = [(row - c0, c) for row, c, _, _ in where if c0 <= row < c0 + len(chunk)]
-                r_t = torch.tensor([row for row, _ in here], dtype=torch.long, device=dev)
-                c_t = torch.tensor([c for _, c in here], dtype=torch.long, device=dev)
+                last = first
+                while last < len(where) and where[last][0] < c0 + len(chunk):
+                    last += 1
+                r_t = torch.tensor([where[m][0] - c0 for m in range(first, last)], dtype=torch.long, device=dev)
+                c_t = torch.tensor([where[m][1] for m in range(first, last)], dtype=torch.long, device=dev)
+                first = last
                 gathered.append(logits[r_t, c_t])
             lg = gathered[0] if len(gathered) == 1 else torch.cat(gathered)
             lg = lg.masked_fill(~allowed[: lg.shape[-1]], float("-inf"))

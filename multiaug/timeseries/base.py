@@ -153,9 +153,10 @@ def _is_integer_scalar(v: Any) -> bool:
         return False
     if isinstance(v, (int, np.integer)):
         return True
-    if isinstance(v, (np.ndarray, torch.Tensor)) and v.ndim == 0:
-        return not (v.dtype == bool or v.dtype == torch.bool) and (
-            v.dtype.kind in "iu" if isinstance(v, np.ndarray) else not (v.is_floating_point() or v.is_complex()))
+    if isinstance(v, np.ndarray) and v.ndim == 0:
+        return v.dtype.kind in "iu"
+    if isinstance(v, torch.Tensor) and v.dim() == 0:
+        return not (v.is_floating_point() or v.is_complex() or v.dtype == torch.bool)
     return False
 
 

@@ -227,9 +227,10 @@ def test_endpoint_waits_for_a_retry_after_http_date_up_to_max_backoff(monkeypatc
     from multiaug.text import backends
 
     slept = []
-    monkeypatch.setattr(backends, "time", types.SimpleNamespace(monotonic=time.monotonic, time=time.time,
+    now = float(int(time.time()))  # the client's wall clock, frozen: the wait never depends on the test's speed
+    monkeypatch.setattr(backends, "time", types.SimpleNamespace(monotonic=time.monotonic, time=lambda: now,
                                                                 sleep=slept.append))
-    date = email.utils.formatdate(time.time() + ahead, usegmt=True)
+    date = email.utils.formatdate(now + ahead, usegmt=True)
     with FakeServer({0: ("status", 503, {"Retry-After": date}), 1: ("status", 429, {"Retry-After": "1"})}) as srv:
         out = _client(srv.url, concurrency=1, backoff=0.001, max_backoff=cap).generate(_reqs(1), SETTINGS)
     assert out == [["1. hello 0 v0"]] and srv.count == 3 and len(slept) == 2
