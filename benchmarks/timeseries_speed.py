@@ -7,6 +7,10 @@ Data: N=2000 random walks, C=3 channels, T=512 steps (float32).
    ``Sequential([TimeWarp(), Drift(max_drift=0.5, n_drift_points=3), Jitter(sigma=0.01)])`` on the
    ``(N, C, T)`` tensor (and on the NumPy array, conversion included; and on a float64 array, NumPy's
    default dtype, which multiaug keeps: its warps read float64 maps). Medians and the ratio.
+   (Outputs are not identical in law: tsaug's ``AddNoise`` defaults to ``normalize=True``, noise times
+   each channel's range, one more min/max pass than ``Jitter``'s absolute ``sigma``; and its
+   ``TimeWarp`` moves steps further at the same settings, see ``TimeWarp``'s docstring. The work per
+   element is the same kind: one noise draw, one warp, one drift curve.)
 2. Each multiaug augmenter alone, as a multiple of a plain copy of the batch (``x.clone()``).
    Reference rows ("floor") time the work some augmenters cannot avoid: drawing one Gaussian
    (Jitter) or uniform per entry, an rFFT + irFFT round trip (FrequencyMask / FrequencyMix), one

@@ -17,7 +17,10 @@ Channels-last data passed without ``channels_last=True`` would be read with its 
 channels: a 3-D input whose channel axis is at least 64 long and at least 8 times longer than its time
 axis (say ``(N, 500, 3)``: 500 "channels" of 3 steps) gets a ``RuntimeWarning`` (once per call) saying
 so; pass ``channels_last=True`` if the array is ``(N, T, C)``. Genuine short multichannel series
-(``(N, 64, 32)``, ``(N, 12, 5)``) are below the rule and get no warning.
+(``(N, 64, 32)``, ``(N, 12, 5)``) are below the rule and get no warning. Likewise a 2-D input read as
+``(N, T)`` with at least 64 rows of at most 8 steps (say ``(500, 3)``: one 3-axis series ``(T, C)``
+given as it is, read as 500 series of 3 steps) gets a ``RuntimeWarning`` saying to pass
+``channels_last=True``; univariate batches of more than 8 steps get none.
 """
 from __future__ import annotations
 
@@ -64,6 +67,25 @@ def _channels_last(aug: Any) -> bool:
 #: a (N, C, T) input with C >= _CL_MIN_CHANNELS and C >= _CL_RATIO * T looks channels-last
 _CL_MIN_CHANNELS = 64
 _CL_RATIO = 8
+
+
+#: a 2-D (N, T) input with N >= _CL_MIN_CHANNELS and T <= _CL_2D_MAX_STEPS looks like one channels-last (T, C) series
+_CL_2D_MAX_STEPS = 8
+
+
+def _warn_if_single_channels_last(shape: tuple[int, ...], aug: Any) -> None:
+    """A 2-D input read as ``(N, T)`` whose "series" axis is long and whose "time" axis is a handful of
+    steps (``(500, 3)``: 500 series of 3 steps) is most likely one multichannel series ``(T, C)``
+    given without ``channels_last=True`` (a Dataset item of a 3-axis sensor): each time step's channel
+    values would be warped, mixed or masked as if they were a series."""
+    n, t = shape
+    if n >= _CL_MIN_CHANNELS and t <= _CL_2D_MAX_STEPS:
+        who = type(aug).__name__ if aug is not None else "x"
+        warn_user(
+            f"{who}: x of shape {tuple(shape)} is read as (N, T) = {n} univariate series of {t} time steps; "
+            f"if it is one channels-last series (T, C), pass channels_last=True",
+            RuntimeWarning,
+        )
 
 
 def _warn_if_channels_last(shape: tuple[int, ...], aug: Any) -> None:
@@ -242,6 +264,8 @@ class TimeSeriesHandler(TensorHandler):
         ndim = t.dim()
         if ndim == 3 and not cl:
             _warn_if_channels_last(tuple(t.shape), aug)
+        elif ndim == 2 and not cl:
+            _warn_if_single_channels_last(tuple(t.shape), aug)
         if ndim == 1:
             t = t[None, None, :]
         elif ndim == 2:

@@ -712,6 +712,24 @@ def test_channels_last_looking_input_warns_once_per_call():
         Jitter(seed=0)(np.zeros((4, 12, 5), np.float32))
 
 
+def test_single_channels_last_series_without_the_flag_warns_once_per_call():
+    # one (T, C) series (a Dataset item of a 3-axis sensor) given as it is was read silently as T univariate
+    # series of C steps, each "warped" along its channel values
+    item = np.random.default_rng(0).normal(size=(500, 3)).cumsum(0)
+    for call in (lambda a: a(item), lambda a: a.augment(item, None, n_aug=3)):
+        with pytest.warns(RuntimeWarning, match=r"TimeWarp: x of shape \(500, 3\) is read as \(N, T\) = 500 univariate "
+                                                r"series of 3 time steps; if it is one channels-last series \(T, C\), "
+                                                r"pass channels_last=True") as rec:
+            call(TimeWarp(seed=0))
+        assert len([w for w in rec if issubclass(w.category, RuntimeWarning)]) == 1
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        TimeWarp(seed=0, channels_last=True)(item)  # said so: no warning
+        Jitter(seed=0)(np.zeros((5000, 9), np.float32))  # univariate series of 9 steps or more: a batch
+        Jitter(seed=0)(np.zeros((63, 3), np.float32))
+        Jitter(seed=0)(torch.zeros(3, 500))  # (C, T) rows: read as series, as documented
+
+
 def test_mixing_a_single_series_is_an_error_and_a_routed_one_is_its_own_partner():
     from multiaug import OneOf
     from multiaug.timeseries import FrequencyMix, TSCutMix, TSMixup
