@@ -94,3 +94,26 @@ def test_imblearn_pipeline_sees_a_sampler_and_sklearn_a_transformer():
     assert not hasattr(GaussianNoise().set_sklearn_api("transformer"), "fit_resample")
     with pytest.raises(ValueError, match="set_sklearn_api: api must be one of"):
         GaussianNoise().set_sklearn_api("both")
+
+
+@pytest.mark.parametrize("make", [lambda: Mixup(seed=0), lambda: CutMix(seed=0), lambda: FeatMix(seed=0)])
+def test_mixing_augmenter_in_a_sklearn_pipeline_is_refused(make):
+    # a Pipeline step's fit_transform returns rows only: the model would get mixed rows with unmixed labels
+    from imblearn.pipeline import Pipeline as ImbPipeline
+    from sklearn.compose import ColumnTransformer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(30, 3)), np.arange(30) % 2
+    with pytest.raises(ValueError, match="mixes samples and their labels.*use imblearn.pipeline.Pipeline"):
+        make_pipeline(make(), LogisticRegression()).fit(X, y)
+    with pytest.raises(ValueError, match="mixes samples and their labels"):
+        ColumnTransformer([("m", make(), [0, 1])]).fit_transform(X, y)
+    with pytest.raises(ValueError, match="mixes samples and their labels"):
+        ImbPipeline([("m", make().set_sklearn_api("transformer")), ("model", LogisticRegression())]).fit(X, y)
+    # the sampler face in imblearn's Pipeline, and transforms without labels, are unaffected
+    assert ImbPipeline([("m", make()), ("model", LogisticRegression())]).fit(X, y).predict(X).shape == (30,)
+    assert make_pipeline(Mixup(seed=0)).fit_transform(X).shape == X.shape
+    with pytest.warns(UserWarning, match="the y given is used to fit and is not mixed"):
+        assert make().fit_transform(X, y).shape == X.shape

@@ -21,6 +21,9 @@
     code itself* (the function that calls ``hasattr``, not any frame further up) see a sampler; so
     ``imblearn.pipeline.Pipeline([("aug", GaussianNoise(n_aug=2)), ("model", Ridge())])`` augments
     at fit time only, and ``GaussianNoise().fit_transform(X)`` works everywhere else.
+  - A mixing augmenter's ``fit_transform(X, y)`` cannot return the mixed labels: as a step of a
+    scikit-learn ``Pipeline``/``ColumnTransformer``/``FeatureUnion`` (or an imblearn Pipeline step set to
+    ``"transformer"``) it raises ``ValueError``; called directly it warns (:meth:`SklearnMixin.fit_transform`).
 
 * :func:`sklearn_expected_failed_checks`: the estimator checks of scikit-learn and imblearn that do
   not apply to an augmenter, each with the reason, in the form ``parametrize_with_checks`` and
@@ -35,12 +38,18 @@ from typing import Any
 from sklearn.base import BaseEstimator
 from sklearn.utils._available_if import available_if
 
+from .balance import mixer_of
 from .labels import concat_labels, label_length, resample_labels
+from .report import warn_user
 
 __all__ = ["SklearnMixin", "SKLEARN_APIS", "sklearn_expected_failed_checks"]
 
 #: the values of :meth:`SklearnMixin.set_sklearn_api`
 SKLEARN_APIS = ("auto", "transformer", "sampler")
+
+#: modules whose code calls a step's ``fit_transform(X, y)`` and hands the labels on unchanged
+#: (scikit-learn's Pipeline, ColumnTransformer and FeatureUnion share sklearn.pipeline's helpers)
+_PIPELINE_MODULES = frozenset({"sklearn.pipeline", "imblearn.pipeline"})
 
 #: modules whose frames sit between an attribute lookup and the availability check below
 _LOOKUP_MACHINERY = frozenset({__name__, "sklearn.utils._available_if"})
@@ -301,7 +310,27 @@ class SklearnMixin:
 
     @available_if(_shows_transform)
     def fit_transform(self, X: Any, y: Any = None, **fit_params: Any) -> Any:
-        """``fit(X, y)`` then ``transform(X)``."""
+        """``fit(X, y)`` then ``transform(X)``.
+
+        An augmenter that mixes samples (``Mixup``, ``CutMix``, ``FeatMix``, ``RegMix``, the time-series
+        mixers, or a composition holding one) mixes their labels too, which ``transform`` cannot return:
+        given ``y`` by a scikit-learn ``Pipeline``, ``ColumnTransformer`` or ``FeatureUnion`` (whose next
+        step would be fitted on mixed rows with unmixed labels, and whose ``transform`` would mix the
+        rows to predict with each other) it raises ``ValueError``; called directly with ``y`` it warns
+        that the labels are not mixed (``aug(X, y)``, ``augment`` and ``fit_resample`` return them)."""
+        mixer = mixer_of(self) if y is not None else None
+        if mixer is not None:
+            caller = sys._getframe(1).f_globals.get("__name__")
+            what = (f"{type(self).__name__}.fit_transform: {type(mixer).__name__} mixes samples and their labels, "
+                    "and fit_transform returns the samples only")
+            if caller in _PIPELINE_MODULES:
+                raise ValueError(
+                    f"{what}, so the next step would be fitted on mixed samples with unmixed labels (and transform "
+                    "would mix the samples to predict with each other); use imblearn.pipeline.Pipeline, where the "
+                    "augmenter runs as a sampler (fit_resample) at fit time only"
+                )
+            warn_user(f"{what}: the y given is used to fit and is not mixed; aug(X, y), augment(X, y) or "
+                      "fit_resample(X, y) return the mixed labels")
         return self.fit(X, y, **fit_params).transform(X)
 
     # ---- sampler face --------------------------------------------------------------------------------

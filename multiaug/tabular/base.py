@@ -96,9 +96,10 @@ def _resolve_columns(spec: Any, columns: Sequence[Any] | None, n_cols: int, who:
     out = []
     cols = list(columns) if columns is not None else None
     for c in spec:
-        if cols is not None and c in cols:
+        named = [j for j, name in enumerate(cols) if _names_column(name, c)] if cols is not None else []
+        if named:
             # every column of that name (a frame may hold several), as df[name] selects them all
-            out.extend(j for j, name in enumerate(cols) if name is c or name == c)
+            out.extend(named)
         elif isinstance(c, (int, np.integer)) and not isinstance(c, bool) and -n_cols <= int(c) < n_cols:
             out.append(int(c) % n_cols)
         else:
@@ -110,6 +111,20 @@ def _resolve_columns(spec: Any, columns: Sequence[Any] | None, n_cols: int, who:
                 f"with {n_cols} columns{hint}"
             )
     return sorted(set(out))
+
+
+def _names_column(name: Any, c: Any) -> bool:
+    """Whether the ``categorical_columns`` entry ``c`` names the column ``name``: equal values, except
+    that a boolean never names a non-boolean column or the reverse (``True == 1`` in Python, but ``1``
+    and ``True`` are different names: ``[1]`` on columns ``[True, "b"]`` is position 1)."""
+    if isinstance(name, (bool, np.bool_)) != isinstance(c, (bool, np.bool_)):
+        return False
+    if name is c:
+        return True
+    try:
+        return bool(name == c)
+    except (TypeError, ValueError):
+        return False
 
 
 def _needs_float64(dt: Any) -> bool:

@@ -426,6 +426,18 @@ def test_categorical_columns_name_declares_every_column_of_that_name():
     assert set(out.iloc[:, 2]) <= set(df.iloc[:, 2])
 
 
+def test_categorical_columns_entry_1_is_not_the_column_named_true():
+    # True == 1 in Python: [1] on columns [True, "b", "c"] declared the column named True (position 0)
+    rng = np.random.default_rng(0)
+    df = pd.DataFrame(rng.integers(0, 3, size=(20, 3)).astype(float), columns=[True, "b", "c"])
+    out = Mixup(seed=0, categorical_columns=[1])(df)
+    assert set(out["b"]) <= set(df["b"])  # position 1 is categorical: never interpolated
+    assert not set(out[True]) <= set(df[True])  # the column named True is mixed
+    # a name of its own type still declares its column
+    renamed = df.set_axis([1, "b", "c"], axis=1)
+    assert set(Mixup(seed=0, categorical_columns=[1])(renamed)[1]) <= set(df[True])
+
+
 def test_unhashable_values_in_a_categorical_column_raise_naming_it():
     df = pd.DataFrame({"f": np.arange(4.0), "tags": pd.Series([[1], [2], [1], [2]], dtype=object)})
     with pytest.raises(TypeError, match=r"Mixup: categorical column 'tags' holds values that cannot be categories"):
