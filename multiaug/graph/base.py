@@ -114,6 +114,35 @@ def holds_node_ids(data: Any, key: str, value: Any) -> bool:
     return inc == data.num_nodes
 
 
+#: lists that are no per-node or per-edge values: NeighborLoader's per-hop counts (followed by the views)
+_NOT_PER_ELEMENT = ("num_sampled_nodes", "num_sampled_edges")
+
+
+def per_element_sequence(data: Any, key: str, value: Any) -> str | None:
+    """'node' or 'edge' when ``value`` is a list, tuple or numpy array with one entry per node (or per
+    edge) of ``data`` (in a Batch, where PyG keeps one such sequence per graph: per node or edge of each
+    graph), as ``from_networkx`` stores node properties (Karate club's ``club``); else None."""
+    import numpy as np
+
+    if key in _NOT_PER_ELEMENT or not isinstance(value, (list, tuple, np.ndarray)) or isinstance(value, str):
+        return None
+    _, Batch = _pyg()
+    ei = data._store.get("edge_index")
+    if not isinstance(ei, torch.Tensor) or ei.dim() != 2:
+        return None
+    if not isinstance(data, Batch):
+        n, e = int(data.num_nodes), int(ei.shape[1])
+        return "node" if len(value) == n else ("edge" if len(value) == e else None)
+    if len(value) != data.num_graphs or not all(isinstance(v, (list, tuple, np.ndarray)) and not isinstance(v, str)
+                                                for v in value):
+        return None
+    lengths = [len(v) for v in value]
+    nodes = torch.diff(data.ptr).tolist() if "ptr" in data._store.keys() else None
+    edge_sl = (getattr(data, "_slice_dict", None) or {}).get("edge_index")
+    edges = torch.diff(edge_sl).tolist() if isinstance(edge_sl, torch.Tensor) else None
+    return "node" if lengths == nodes else ("edge" if lengths == edges else None)
+
+
 def refuse_unfollowable(data: Any, key: str, value: Any, who: str, removes_nodes: bool) -> None:
     """Refuse an attribute that a view changing the edges (``removes_nodes``: and removing nodes)
     cannot keep consistent: a sparse adjacency (``adj_t``), or node ids outside ``edge_index``
@@ -124,6 +153,14 @@ def refuse_unfollowable(data: Any, key: str, value: Any, who: str, removes_nodes
             f"{who}: data.{key} is a sparse adjacency, which cannot follow the edges this augmenter changes "
             f"(it reads and changes edge_index); remove it before augmenting (del data.{key}) and rebuild it "
             "after, e.g. T.Compose([aug, T.ToSparseTensor(remove_edge_index=False)])"
+        )
+    kind = per_element_sequence(data, key, value)
+    if kind == "edge" or (kind == "node" and removes_nodes):
+        raise ValueError(
+            f"{who}: data.{key} is a {type(value).__name__} with one entry per {kind} (not a tensor), which graph "
+            f"views cannot cut or reorder with the {kind}s they change (it would keep the entries of removed {kind}s); "
+            f"store it as a tensor (e.g. class ids: data.{key} = torch.tensor(ids)) or set it aside before augmenting "
+            f"(del data.{key})"
         )
     if removes_nodes and holds_node_ids(data, key, value):
         raise ValueError(

@@ -12,7 +12,7 @@ Two groups:
   ``Data.subgraph`` rule) or has no node attribute to count by; :func:`as_weighted_view` gives a graph
   the attribute set of the views that rebuild edges;
 * array kernels: :func:`drop_mask` (undirected edge dropout: both directions of an edge share one
-  draw, the sum of per-node draws, without a sort), :func:`pair_keys`, :func:`segment_*` helpers,
+  draw, a hash of the sum of per-node draws, without a sort), :func:`pair_keys`, :func:`segment_*` helpers,
   :func:`sample_per_group` (choose k items per group), :func:`random_walks`, the diffusion kernels
   (:func:`diffusion_matrix`) and the randomized Schur complement (:func:`approx_schur`,
   :func:`sample_clique_trees`) with the dense exact reference :func:`dense_schur_complement`.
@@ -71,11 +71,28 @@ NO_EDGE_ID = -1
 
 
 def symmetric_edge_draws(edge_index: torch.Tensor, node_draws: torch.Tensor) -> torch.Tensor:
-    """One integer per edge, ``node_draws[u] + node_draws[v]`` (wrapping): both directions (and parallel
-    copies) of an edge get the same value. With ``node_draws`` uniform over int32, each edge's value
-    is uniform and edges are pairwise independent (two edges share at most one endpoint), which is
-    what an edge dropout needs; it costs two gathers and an add, with no sort and no hashing."""
-    return node_draws.index_select(0, edge_index[0]) + node_draws.index_select(0, edge_index[1])
+    """One integer per edge, ``mix32(node_draws[u] + node_draws[v])`` (wrapping): both directions (and
+    parallel copies) of an edge get the same value. With ``node_draws`` uniform over int32, the sums
+    are uniform and pairwise independent (two edges share at most one endpoint), but linearly tied
+    around every even cycle (on a 4-cycle the fourth sum is s1 - s2 + s3: thresholded, the whole cycle
+    is dropped or kept far more often than by independent draws); :func:`_mix32`, a bijection of
+    int32 (murmur3's finaliser), breaks those ties and keeps each value uniform. It costs two gathers,
+    an add and a few in-place integer operations, with no sort."""
+    return _mix32(node_draws.index_select(0, edge_index[0]) + node_draws.index_select(0, edge_index[1]))
+
+
+def _mix32(z: torch.Tensor) -> torch.Tensor:
+    """murmur3's fmix32 on int32 (wrapping arithmetic, logical shifts), in place on ``z`` (a fresh
+    tensor): a bijection of the 32-bit integers that is not linear modulo 2**32."""
+    t = torch.bitwise_right_shift(z, 16)
+    z ^= t.bitwise_and_(0xFFFF)
+    z *= 0x85EBCA6B - (1 << 32)
+    torch.bitwise_right_shift(z, 13, out=t)
+    z ^= t.bitwise_and_(0x7FFFF)
+    z *= 0xC2B2AE35 - (1 << 32)
+    torch.bitwise_right_shift(z, 16, out=t)
+    z ^= t.bitwise_and_(0xFFFF)
+    return z
 
 
 def keep_threshold(rate: torch.Tensor) -> torch.Tensor:
@@ -681,12 +698,37 @@ def coalesce_undirected(edge_index: torch.Tensor, edge_weight: torch.Tensor, num
         w = torch.zeros(key.numel(), dtype=edge_weight.dtype, device=edge_weight.device)
         w = w.scatter_reduce(0, inv, torch.cat([wf, wb]), reduce="amax", include_self=False)
     else:
-        raise ValueError(
-            "the graph is directed: some edges (u, v) have no reverse (v, u) with the same weight "
-            f"({uf.numel()} pairs one way, {ub.numel()} the other); pass symmetrize=True to use the undirected "
-            "version, or make it undirected with torch_geometric.utils.to_undirected"
-        )
+        raise ValueError(f"the graph is directed: {_asymmetry(uf, wf, ub, wb, N)}; pass symmetrize=True to use the "
+                         "undirected version, or make it undirected with torch_geometric.utils.to_undirected")
     return torch.div(key, N, rounding_mode="floor"), key % N, w
+
+
+def _asymmetry(uf: torch.Tensor, wf: torch.Tensor, ub: torch.Tensor, wb: torch.Tensor, N: int) -> str:
+    """What makes a graph directed, for :func:`coalesce_undirected`'s error: the node pairs (sorted
+    ``lo * N + hi`` keys, parallel edges summed: ``uf``/``wf`` from the entries u < v, ``ub``/``wb``
+    from u > v) stored in one direction only, and those whose two directions differ in weight, each
+    with an example."""
+    def member(a: torch.Tensor, sorted_b: torch.Tensor) -> torch.Tensor:
+        if not sorted_b.numel():
+            return torch.zeros_like(a, dtype=torch.bool)
+        return sorted_b[torch.searchsorted(sorted_b, a).clamp(max=sorted_b.numel() - 1)] == a
+
+    in_b, in_f = member(uf, ub), member(ub, uf)
+    only_f, only_b = uf[~in_b], ub[~in_f]
+    n_one_way = only_f.numel() + only_b.numel()
+    # (the keys both have are sorted in both: the same pairs in the same order)
+    w1, w2 = wf[in_b], wb[in_f]
+    differ = (~torch.isclose(w1, w2, rtol=1e-5, atol=0.0)).nonzero().flatten()
+    parts = []
+    if n_one_way:
+        u, v = divmod(int(only_f[0]), N) if only_f.numel() else divmod(int(only_b[0]), N)[::-1]
+        parts.append(f"{n_one_way} edge(s) stored in one direction only, e.g. ({u}, {v}) without ({v}, {u})")
+    if differ.numel():
+        i = int(differ[0])
+        u, v = divmod(int(uf[in_b][i]), N)
+        parts.append(f"{differ.numel()} edge(s) whose two directions differ in weight (parallel edges summed), "
+                     f"e.g. ({u}, {v}): {float(w1[i]):g} vs ({v}, {u}): {float(w2[i]):g}")
+    return "; ".join(parts) if parts else "the two directions of some edges differ"
 
 
 def laplacian(edge_index: torch.Tensor, edge_weight: torch.Tensor, num_nodes: int) -> torch.Tensor:

@@ -8,7 +8,9 @@ the augmented graphs back. Another set of node pairs with its attributes (link p
 ``edge_label_index`` and ``edge_label``) is not an edge attribute of ``edge_index``: views that keep
 every node leave it as it is. What cannot follow is refused by name (``ValueError``) before any draw:
 a sparse adjacency (``adj_t``) next to ``edge_index`` for views that change edges, attributes holding
-node ids (``edge_label_index``, ``face``) for views that remove nodes. Undirected graphs stay
+node ids (``edge_label_index``, ``face``) for views that remove nodes, and per-node (per-edge) values
+kept as lists, tuples or numpy arrays (``from_networkx``'s node properties) for views that remove
+nodes (change edges): see :func:`~multiaug.graph.base.per_element_sequence`. Undirected graphs stay
 undirected: both directions of an edge share one random draw. ``sample`` draws every random number; ``apply`` is deterministic given them.
 """
 from __future__ import annotations
@@ -86,8 +88,9 @@ class EdgeDrop(_RateAugmenter):
     """Drop each edge with probability ``rate`` (a float, or a ``(low, high)`` range drawn per graph).
 
     Both directions of an undirected edge are dropped together, so undirected graphs stay
-    undirected: each node draws a random 32-bit integer and an edge's draw is the (wrapping) sum of
-    its endpoints' (uniform, pairwise independent over edges, no sort needed); ``edge_attr``/
+    undirected: each node draws a random 32-bit integer and an edge's draw is a bijective hash of the
+    (wrapping) sum of its endpoints' (uniform, no sort needed; the hash keeps the edges of a cycle
+    from being tied, see :func:`~multiaug.graph.functional.symmetric_edge_draws`); ``edge_attr``/
     ``edge_weight`` and every other edge attribute follow."""
 
     def _sample(self, data: Any) -> Params:

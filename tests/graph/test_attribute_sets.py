@@ -575,3 +575,28 @@ def test_real_link_split_with_edge_drop_keeps_pairs_and_labels_together():
     out = EdgeDrop(rate=0.5, seed=0)(train)
     assert out.edge_index.shape[1] < train.edge_index.shape[1]
     assert torch.equal(out.edge_label_index, train.edge_label_index) and torch.equal(out.edge_label, train.edge_label)
+
+
+@pytest.mark.parametrize("aug", [NodeDrop(rate=0.5, seed=0), RandomWalkSubgraph(seed=0), SchurView(seed=0),
+                                 NodeDrop(rate=0.5, p=0.0, seed=0)])
+def test_a_per_node_list_is_refused_by_views_that_remove_nodes(aug):
+    # from_networkx keeps node properties as lists (Karate club's `club`): they were left at full length
+    # beside the cut nodes (34 entries for 17 nodes), silently misaligned
+    d = ring(8)
+    d.club = [f"c{i}" for i in range(8)]
+    with pytest.raises(ValueError, match="data.club is a list with one entry per node"):
+        aug(d)
+    with pytest.raises(ValueError, match="data.club is a list with one entry per node"):
+        aug(Batch.from_data_list([d, ring(5, seed=1).update({"club": list("abcde")})]))
+    # views that keep every node keep such a list as it is
+    assert EdgeDrop(seed=0)(d).club == d.club
+    assert SchurView(keep_eliminated=True, seed=0)(d).club == d.club
+
+
+def test_a_per_edge_list_is_refused_by_views_that_change_edges():
+    d = ring(6)
+    d.relation = ["r"] * d.edge_index.shape[1]
+    for aug in (EdgeDrop(seed=0), EdgeAdd(seed=0), DiffusionView(seed=0)):
+        with pytest.raises(ValueError, match="data.relation is a list with one entry per edge"):
+            aug(d)
+    assert FeatureMask(seed=0)(d).relation == d.relation  # features only: the edges stay

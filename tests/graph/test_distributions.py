@@ -72,6 +72,29 @@ def test_edge_drop_rate_per_graph_within_binomial_bounds(edge_batch):
         assert abs(binomial_z(k, m, 1 - r - 0.03)) > Z
 
 
+def test_edge_drop_draws_the_edges_of_a_cycle_independently():
+    # 4-cycles are where per-edge draws made as sums of per-node draws are tied (s4 = s1 - s2 + s3):
+    # all four edges of a square went together about 3x as often as independent draws allow
+    squares = 20000
+    base = 4 * torch.arange(squares)
+    a = base.repeat_interleave(4) + torch.arange(4).repeat(squares)
+    b = base.repeat_interleave(4) + (torch.arange(4) + 1).remainder(4).repeat(squares)
+    data = Data(edge_index=to_undirected(torch.stack([a, b]), num_nodes=4 * squares), num_nodes=4 * squares)
+    out = EdgeDrop(rate=0.2, seed=0)(data)
+    kept = out.edge_index[:, out.edge_index[0] < out.edge_index[1]]
+    per_square = torch.bincount(torch.div(kept[0], 4, rounding_mode="floor"), minlength=squares)
+    assert abs(binomial_z(int((per_square == 4).sum()), squares, 0.8**4)) < Z
+    gone = int((per_square == 0).sum())
+    assert abs(binomial_z(gone, squares, 0.2**4)) < Z, gone
+    # the check has power: the tied draws (the sums themselves, the old kernel) fail it
+    nd = torch.randint(-2**31, 2**31, (4 * squares,), generator=torch.Generator().manual_seed(0), dtype=torch.int64).to(torch.int32)
+    lo, hi = torch.minimum(a, b), torch.maximum(a, b)
+    tied_keep = (nd[lo] + nd[hi]) >= round(0.2 * 2**32 - 2**31)
+    tied_gone = int((torch.bincount(torch.div(lo, 4, rounding_mode="floor"), weights=tied_keep.double(),
+                                    minlength=squares) == 0).sum())
+    assert binomial_z(tied_gone, squares, 0.2**4) > Z, tied_gone
+
+
 def test_edge_drop_range_rate_is_drawn_per_graph():
     graphs = [random_graph(60, 200, s) for s in range(200)]
     b = Batch.from_data_list(graphs)

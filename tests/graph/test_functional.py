@@ -143,6 +143,17 @@ def test_coalesce_undirected_names_only_the_bad_weights_and_sees_small_asymmetri
     assert w.tolist() == [1.5, 2.0]
 
 
+def test_coalesce_undirected_names_the_edges_that_make_a_graph_directed():
+    # a multigraph whose (0, 1) is stored twice and (1, 0) once: the old message counted all pairs of each
+    # direction ("2 pairs one way, 2 the other"), which reads as symmetric
+    multi = torch.tensor([[0, 1, 1, 2, 0], [1, 0, 2, 1, 1]])
+    with pytest.raises(ValueError, match=r"1 edge\(s\) whose two directions differ in weight .*\(0, 1\): 2 vs \(1, 0\): 1;"):
+        F.coalesce_undirected(multi, torch.ones(5), 3)
+    one_way = torch.tensor([[0, 1, 3], [1, 2, 1]])
+    with pytest.raises(ValueError, match=r"3 edge\(s\) stored in one direction only, e.g. \(0, 1\) without \(1, 0\);"):
+        F.coalesce_undirected(one_way, torch.ones(3), 4)
+
+
 def test_heat_diffusion_at_time_zero_is_the_identity_and_ppr_matches_a_dense_series():
     ei = torch.tensor([[0, 1, 1, 2, 2, 3], [1, 0, 2, 1, 3, 2]])
     idx, val = F.diffusion_matrix(ei, None, 4, method="heat", t=0.0)
