@@ -695,6 +695,10 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, g
         config = aug.to_config()
     if config is None:
         raise UserError("the best augmenter has no registry name; it cannot be written as a config")
+    if isinstance(config, dict) and "augmenter" in config and isinstance(config.get("params") or {}, dict):
+        # the copies per sample the search measured (`-n`; every augmenter takes n_aug), so that
+        # `multiaug augment --config` makes as many
+        config = {**config, "params": {**(config.get("params") or {}), "n_aug": int(n_aug)}}
     text = yaml.safe_dump(config, sort_keys=False) if out.suffix.lower() in (".yaml", ".yml") else json.dumps(config, indent=2) + "\n"
     from .io import write_text_atomic
 

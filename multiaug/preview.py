@@ -161,8 +161,16 @@ def _run(aug: Any, x: Any, **sample_kw: Any) -> tuple[Any, Any, np.ndarray | Non
 
 
 def _fig_to_bytes(fig: Any, fmt: str) -> bytes:
+    """The figure's bytes; the same figure gives the same bytes (an SVG without its creation date, its
+    element ids from a fixed salt instead of a random one)."""
+    import matplotlib
+
     buf = _io.BytesIO()
-    fig.savefig(buf, format=fmt, dpi=100, facecolor="white")
+    if fmt == "svg":
+        with matplotlib.rc_context({"svg.hashsalt": "multiaug"}):
+            fig.savefig(buf, format=fmt, dpi=100, facecolor="white", metadata={"Date": None})
+    else:
+        fig.savefig(buf, format=fmt, dpi=100, facecolor="white")
     return buf.getvalue()
 
 

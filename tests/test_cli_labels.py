@@ -231,3 +231,20 @@ def test_balance_with_nothing_to_add_says_so(tmp_path, capsys):
     assert "multiaug: warning: --balance: the classes are already balanced as asked (counts {0: 3, 1: 3}); no " \
            "augmented rows to add" in proc.stderr
     assert len(pd.read_csv(tmp_path / "o.csv")) == 6
+
+
+@pytest.mark.parametrize("dtype,values", [("string", ["p", None, "q", "p"]), ("boolean", [True, None, False, True])])
+def test_nullable_label_with_missing_cell_passes_through(tmp_path, capsys, dtype, values):
+    # a parquet label column of pandas' nullable string/boolean type with a missing cell, carried by a
+    # non-mixing tabular augmenter: the run ended with "boolean value of NA is ambiguous"
+    src = tmp_path / "t.parquet"
+    pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "label": pd.array(values, dtype=dtype)}).to_parquet(src)
+    out = tmp_path / "o.parquet"
+    r = run_inproc("augment", src, "-o", out, "-a", "gaussian_noise", "--label-column", "label", "--columns", "a",
+                   "--seed", "0", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    df = pd.read_parquet(out)
+    assert str(df["label"].dtype) == dtype
+    aug = df[df["is_augmented"]]
+    expected = pd.array(values, dtype=dtype)[aug["source_index"].to_numpy()]
+    assert aug["label"].reset_index(drop=True).equals(pd.Series(expected))

@@ -322,6 +322,13 @@ def _same_labels(a: Any, b: Any) -> bool:
             return bool(np.array_equal(a.astype(np.float64), b.astype(np.float64), equal_nan=True))
         except (TypeError, ValueError):
             return False
+    if a.dtype == object or b.dtype == object:  # may hold pd.NA/None/NaN (nullable string/boolean columns)
+        import pandas as pd
+
+        na_a, na_b = np.asarray(pd.isna(a), dtype=bool), np.asarray(pd.isna(b), dtype=bool)
+        if not np.array_equal(na_a, na_b):
+            return False
+        return bool(np.array_equal(a[~na_a], b[~na_b]))
     return bool(np.array_equal(a, b))
 
 

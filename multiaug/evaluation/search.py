@@ -208,12 +208,18 @@ class AugmentationSearchCV(BaseEstimator):
         return float(self.scorer_(self.best_estimator_, X, y))
 
     def best_config(self) -> dict | None:
-        """``best_augmenter_.to_config()`` (what ``multiaug augment --config`` reads), or None."""
+        """``best_augmenter_.to_config()`` (what ``multiaug augment --config`` reads) with ``n_aug`` set to
+        the search's (the copies per sample it measured), or None."""
         if not hasattr(self, "best_augmenter_"):
             from sklearn.exceptions import NotFittedError
 
             raise NotFittedError("AugmentationSearchCV is not fitted; call fit(X, y) first")
-        return None if self.best_augmenter_ is None else self.best_augmenter_.to_config()
+        if self.best_augmenter_ is None:
+            return None
+        config = self.best_augmenter_.to_config()
+        if isinstance(config, dict) and isinstance(config.get("params"), dict):
+            config = {**config, "params": {**config["params"], "n_aug": int(self.n_aug)}}
+        return config
 
 
 __all__ = ["AugmentationSearchCV", "expand_grid", "normalize_candidates"]

@@ -253,3 +253,28 @@ def test_evaluate_and_search_give_an_npz_lengths_to_the_augmentation(tmp_path, c
     np.savez(tmp_path / "bad.npz", x=x, y=np.arange(12) % 2, lengths=lengths + 1)
     r = run_inproc(cmd, tmp_path / "bad.npz", "-a", "time_warp", "--cv", "2", "--repeats", "1", *extra, capsys=capsys)
     assert r.returncode != 0 and "lengths: every length must be in [1, 20]" in r.stderr
+
+
+@pytest.mark.parametrize("how", ["-a", "--config"])
+def test_search_config_carries_the_n_aug_it_measured(tmp_path, capsys, monkeypatch, how):
+    # the search trained on 3 copies per sample (-n 3) but wrote n_aug: 1 (or nothing, for a --config
+    # candidate): `multiaug augment --config` then made 1 copy, not what was measured
+    from sklearn.neighbors import KNeighborsClassifier
+
+    import multiaug.evaluation.models as models
+
+    monkeypatch.setattr(models, "default_model", lambda *a, **k: KNeighborsClassifier(3))
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(size=(30, 2)), columns=["a", "b"])
+    df["y"] = (df["a"] > 0).astype(int)
+    df.to_csv(tmp_path / "s.csv", index=False)
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({"augmenter": "gaussian_noise", "params": {"sigma": 0.1}}))
+    cand = ["-a", "gaussian_noise"] if how == "-a" else ["--config", tmp_path / "c.yaml"]
+    r = run_inproc("search", tmp_path / "s.csv", "--label-column", "y", *cand, "-n", "3", "--cv", "2",
+                   "--repeats", "1", "-o", tmp_path / "b.yaml", "--no-progress", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    assert yaml.safe_load((tmp_path / "b.yaml").read_text())["params"]["n_aug"] == 3
+    r = run_inproc("augment", tmp_path / "s.csv", "-o", tmp_path / "o.csv", "--config", tmp_path / "b.yaml",
+                   "--label-column", "y", "--seed", "0", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    assert len(pd.read_csv(tmp_path / "o.csv")) == 30 * 4

@@ -127,3 +127,17 @@ def test_refit_false_fits_and_augments_nothing_on_the_whole_data():
     calls.clear()
     s = AugmentationSearchCV(KNeighborsClassifier(1), [Counting(sigma=0.1)], refit=True, **kw).fit(X, y)
     assert calls[-2:] == [("fit", 30), ("augment", 30)] and hasattr(s, "best_estimator_")
+
+
+def test_best_config_carries_the_n_aug_of_the_search():
+    # best_config() ("what multiaug augment --config reads") said n_aug: 1 for a search run with n_aug=2
+    from sklearn.linear_model import LogisticRegression
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    s = AugmentationSearchCV(LogisticRegression(), ["gaussian_noise"], cv=2, n_aug=2, include_none=False,
+                             refit=False).fit(X, y)
+    cfg = s.best_config()
+    assert cfg["augmenter"] == "gaussian_noise" and cfg["params"]["n_aug"] == 2
+    assert multiaug.from_config(cfg).n_aug == 2
