@@ -105,6 +105,26 @@ def test_series_npz_and_npy(tmp_path):
     assert o.shape == (48, 2, 96) and np.array_equal(o[:7], x[:7])
 
 
+def test_short_univariate_series_npy_is_read_as_rows_without_the_channels_last_advice(tmp_path, capsys):
+    # a 2-D file is (N, T), one series per row: 100 series of 6 steps are not one (T, C) series, so the run
+    # must not pass on the augmenter's "pass channels_last=True" advice (which the file layout cannot follow)
+    x = np.random.default_rng(0).normal(size=(100, 6)).astype("float32")
+    np.save(tmp_path / "s.npy", x)
+    r = run_inproc("augment", tmp_path / "s.npy", "-o", tmp_path / "o.npy", "-a", "time_warp", "--seed", "0",
+                   capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    assert "channels_last" not in r.stderr
+    o = np.load(tmp_path / "o.npy")
+    assert o.shape == (200, 6) and np.array_equal(o[:100], x)
+    # channels_last=True on a 2-D file: one line naming the layout (was a numpy broadcast error)
+    r = run_inproc("augment", tmp_path / "s.npy", "-o", tmp_path / "o2.npy", "-a", "jitter", "-p", "channels_last=true",
+                   capsys=capsys)
+    assert r.returncode == 2
+    assert "a 2-D array file holds one univariate series per row (N, T) = (100, 6); channels_last=True is for " \
+           "3-D (N, T, C) files" in r.stderr
+    assert not (tmp_path / "o2.npy").exists()
+
+
 def test_graphs_pt(tmp_path):
     out = tmp_path / "g.pt"
     run("augment", EXAMPLES / "graphs.pt", "-o", out, "-a", "edge_drop", "--param", "rate=0.5", "-n", "3", "--seed", "0")

@@ -797,11 +797,21 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
     X, y, extras = io.read_arrays(inp, mmap=True)
     if X.ndim not in (2, 3):
         raise ValueError(f"input {str(inp)!r}: expected series of shape (N, T) or (N, C, T), got {X.shape}")
+    row_shape = X.shape[1:]  # of each output row, as in the input
+    if X.ndim == 2:
+        from ..timeseries.base import _channels_last
+
+        if _channels_last(aug):
+            raise ValueError(f"input {str(inp)!r}: a 2-D array file holds one univariate series per row (N, T) = "
+                             f"{X.shape}; channels_last=True is for 3-D (N, T, C) files, leave it False here")
+        # each row is a univariate series: given to the augmenter as (N, 1, T), the layout (N, T) is read
+        # as, so a file of short series is never taken for one channels-last series
+        X = X[:, None, :]
     if y is not None and len(y) != len(X):
         raise ValueError(f"input {str(inp)!r}: y has {len(y)} entries but x has {len(X)} series")
     N = X.shape[0]
     if N == 0:
-        raise ValueError(f"input {str(inp)!r} has no series (x has shape {X.shape})")
+        raise ValueError(f"input {str(inp)!r} has no series (x has shape {(0,) + row_shape})")
     for k in (SOURCE_INDEX, IS_AUGMENTED):
         if k in extras:
             raise ValueError(f"input already has a {k!r} array (is it an augmented file?); rename it first")
@@ -819,9 +829,9 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
     with io.atomic_output(out) as tmp, _progress(N, opts.progress) as bar:
         dest = None
         if out.suffix.lower() == ".npy":
-            dest = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.result_type(X.dtype, np.float32), shape=(total,) + X.shape[1:])
+            dest = np.lib.format.open_memmap(tmp, mode="w+", dtype=np.result_type(X.dtype, np.float32), shape=(total,) + row_shape)
         else:
-            dest = np.empty((total,) + X.shape[1:], dtype=np.result_type(X.dtype, np.float32))
+            dest = np.empty((total,) + row_shape, dtype=np.result_type(X.dtype, np.float32))
         pos = 0
         mixer = mixer_of(aug)
         if mixer is not None and N < 2:
@@ -863,7 +873,7 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
             blocks.append((np.asarray(X_aug), src, True, yb_labels))
             for arr, s, is_aug, lab in blocks:
                 k = len(arr)
-                dest[pos : pos + k] = arr
+                dest[pos : pos + k] = arr.reshape((k,) + row_shape)
                 src_all[pos : pos + k] = start + s
                 isaug_all[pos : pos + k] = is_aug
                 if lab is not None:
