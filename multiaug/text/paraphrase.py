@@ -716,6 +716,13 @@ class Paraphrase(TextAugmenter):
 
         handler = get_modality("tagged")
         batch, ctx = handler.check(X)
+        if ctx.kind in ("spans", "one_span"):
+            # span data: its texts as written (not re-joined from tokens) and the model's text as it wrote it
+            from .spans import from_tagged
+
+            pairs = from_tagged(batch)
+            texts_aug, spans_aug, y_aug, src = self.augment_spans([t for t, _ in pairs], [s for _, s in pairs], y, n_aug)
+            return list(zip(texts_aug, spans_aug)), y_aug, src
         texts, spans, mentions = [], [], []
         for toks, tags in zip(batch.tokens, batch.tags):
             starts, pos = [], 0

@@ -113,20 +113,25 @@ def check_spans(text: Any, spans: Any, where: str = "x[0]") -> list[tuple[int, i
     return out
 
 
-def _one(text: str, spans: list[tuple[int, int, str]], scheme: str):
+def _one(text: str, spans: list[tuple[int, int, str]], scheme: str, where: str = "x[0]"):
     from .tagged import expand_tags
 
     bounds = tokenize_with_offsets(text, [c for s, e, _ in spans for c in (s, e)])
     tokens = [text[s:e] for s, e in bounds]
     tags = ["O"] * len(bounds)
     j = 0
+    prev: tuple | None = None  # the previous span and the token after it
     for s, e, lab in spans:
         while j < len(bounds) and bounds[j][1] <= s:
             j += 1
+        if scheme == "IO" and prev is not None and prev[1] == j and prev[0][2] == lab:
+            raise ValueError(f"{where}: spans {prev[0]} and {(s, e, lab)} touch (no token between them) and have one "
+                             "label; the IO scheme cannot tell them apart (they would merge into one); use scheme='BIO'")
         k = j
         while k < len(bounds) and bounds[k][0] < e:
             k += 1
         tags[j:k] = expand_tags(lab, k - j, scheme)
+        prev = ((s, e, lab), k)
         j = k
     lead = text[: bounds[0][0]] if bounds else text
     space = [text[e: (bounds[i + 1][0] if i + 1 < len(bounds) else len(text))] for i, (_, e) in enumerate(bounds)]
@@ -145,7 +150,7 @@ def to_tagged(items: Sequence[Any], scheme: str = "auto", name: str = "x"):
         if not isinstance(it, (list, tuple)) or len(it) != 2:
             raise TypeError(f"{name}[{i}]: expected a (text, spans) pair, got {type(it).__name__} {it!r:.60}")
         text, spans = it
-        a, b, c, d = _one(text, check_spans(text, spans, f"{name}[{i}]"), scheme)
+        a, b, c, d = _one(text, check_spans(text, spans, f"{name}[{i}]"), scheme, f"{name}[{i}]")
         tokens.append(a)
         tags.append(b)
         space.append(c)

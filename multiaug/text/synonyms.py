@@ -97,6 +97,10 @@ def _check_mapping(mapping: Any, where: str) -> None:
         if not isinstance(w, str) or not isinstance(syns, (list, tuple, set, frozenset)) \
                 or not all(isinstance(x, str) for x in syns):
             raise TypeError(f"{where}: expected a dict of str -> list of str, got {w!r}: {syns!r:.80}")
+        if not w or any(c.isspace() for c in w):
+            # texts are split at whitespace and each word looked up alone: such a key would never be used
+            raise ValueError(f"{where}: key {w!r} is not one word; words are looked up one at a time (texts are split "
+                             "at whitespace), so a key must be one word without spaces (synonyms may have several)")
         for x in syns:
             if not x.strip():
                 raise ValueError(f"{where}: the synonyms of {w!r} include a blank string {x!r}; expected words")

@@ -485,6 +485,25 @@ def _word_edges() -> tuple[re.Pattern, re.Pattern]:
     return re.compile(rf"[\w{_marks()}]"), re.compile(rf"[\w{_marks()}]$")
 
 
+def _fragments(f: _Flat, x: TaggedBatch) -> torch.Tensor:
+    """(T,) bool: for span data, the tokens of a word the text writes together with another word token
+    ("don" "'" "t", "e" "-" "mail", "bob" "@" "example" "." "com"): pieces of a word, not words, so the
+    operations that put other words in (synonyms, label-wise replacement, insertion sources) leave them
+    alone ("e-mail" must not become "due east-mail"). A word with punctuation only ("Paris.", "(Bob)")
+    is a word, and a mention's edge is a word's edge ("Mary" of "Mary's" is a word). All False for
+    token data. ``f`` is the unedited flat layout of ``x``."""
+    if x.space is None or not f.t:
+        return torch.zeros(f.t, dtype=torch.bool)
+    sent, ent = f.sent.numpy(), f.ent.numpy()
+    glued = np.fromiter((w == "" for w in chain.from_iterable(x.space)), bool, f.t)
+    glued[:-1] &= (sent[1:] == sent[:-1]) & (ent[1:] == ent[:-1])  # a mention's edge parts words too
+    glued[-1] = False
+    group = np.cumsum(np.r_[True, ~glued[:-1]]) - 1
+    word_start = _word_edges()[0]
+    wordy = np.fromiter((bool(word_start.match(t)) for t in f.tok.tolist()), bool, f.t)
+    return torch.from_numpy(np.bincount(group, weights=wordy)[group] >= 2)
+
+
 def _unglue(ws: np.ndarray, glued: np.ndarray, f: _Flat, x: TaggedBatch) -> None:
     """Put one space (in ``ws``, the whitespace after each output token) between two tokens that were
     written together in the input ("Paris" "!") when one of them changed and both now touch with word
@@ -971,7 +990,7 @@ class LabelwiseTokenReplacement(_Fitted):
         u = params["u"]
         tags = _tag_strings(f, self.tag_scheme_).tolist()
         group = torch.tensor([index.get(t, -1) for t in tags], dtype=torch.long)
-        chosen = self._eligible(f) & (group >= 0) & (u[0] < float(self.rate))
+        chosen = self._eligible(f) & (group >= 0) & (u[0] < float(self.rate)) & ~_fragments(f, x)
         if stop and f.t:
             uniq, inv = factorize(f.tok.tolist())
             is_stop = np.array([w.lower() in stop for w in uniq], dtype=bool)[inv]
@@ -1046,7 +1065,7 @@ class TaggedSynonymReplacement(_SynonymOp):
         table, sw = self._table()
         tid, _ = _synonym_ids(f.tok, table, sw)
         u = params["u"]
-        idx = torch.nonzero(self._eligible(f) & (tid >= 0) & (u[0] < float(self.rate))).flatten()
+        idx = torch.nonzero(self._eligible(f) & (tid >= 0) & (u[0] < float(self.rate)) & ~_fragments(f, x)).flatten()
         if idx.numel() == 0:
             return f
         return _replace(f, idx.tolist(), self._synonyms_of(f, idx, tid, u[1][idx], table))
@@ -1085,10 +1104,12 @@ class MentionReplacement(_Fitted):
     def fit(self, X: Any, y: Any = None, **fit_params: Any) -> "MentionReplacement":
         xi, _ = self._to_internal(X)
         by_type: dict[str, dict[tuple, int]] = {}
-        for toks, spans in zip(xi.tokens, xi.spans()):
+        for i, (toks, spans) in enumerate(zip(xi.tokens, xi.spans())):
+            ws = xi.space[i] if xi.space is not None else None
             for s, e, ty in spans:
                 d = by_type.setdefault(ty, {})
-                key = tuple(toks[s:e])
+                # span data: the tokens of a mention written together ("Ana-María O'Neil") stay together
+                key = tuple(toks[s:e] if ws is None else _glue(toks[s:e], ws[s:e]))
                 d[key] = d.get(key, 0) + 1
         if not by_type:
             raise ValueError(f"{type(self).__name__}.fit: X holds no mention; expected tagged sentences with entities")
@@ -1115,7 +1136,27 @@ class MentionReplacement(_Fitted):
         if sel.numel() == 0:
             return f
         pick = _weighted_pick(u[1][sel], group[sel], cum, base, total)
-        return _replace(f, first[sel].tolist(), [list(flat[i]) for i in pick.tolist()], last[sel].tolist())
+        starts, ends = first[sel].tolist(), last[sel].tolist()
+        pieces = [list(flat[i]) for i in pick.tolist()]
+        # a mention drawn for itself stays as it is (its text and, in span data, its whitespace)
+        ws = list(chain.from_iterable(x.space)) if x.space is not None else None
+        keep = [k for k, (a, b, new) in enumerate(zip(starts, ends, pieces))
+                if new != (old := f.tok[a: b + 1].tolist()) and (ws is None or new != _glue(old, ws[a: b + 1]))]
+        if len(keep) < len(starts):
+            starts, ends, pieces = ([v[k] for k in keep] for v in (starts, ends, pieces))
+        return _replace(f, starts, pieces, ends)
+
+
+def _glue(tokens: list[str], space: list[str]) -> list[str]:
+    """The tokens of a span-data mention with those written together (no whitespace between them:
+    "Ana" "-" "María") joined into one, so that the mention reads as written wherever it goes."""
+    out = [tokens[0]] if tokens else []
+    for tok, ws in zip(tokens[1:], space):
+        if ws == "":
+            out[-1] += tok
+        else:
+            out.append(tok)
+    return out
 
 
 def _segments(f: _Flat) -> tuple[torch.Tensor, int]:
@@ -1288,13 +1329,13 @@ class TaggedRandomInsertion(_SynonymOp):
         self.protect = protect
         super().__init__(**kwargs)
 
-    def _sources(self, f: _Flat) -> tuple[torch.Tensor, torch.Tensor, Any]:
+    def _sources(self, f: _Flat, x: TaggedBatch) -> tuple[torch.Tensor, torch.Tensor, Any]:
         table, sw = self._table()
         tid, _ = _synonym_ids(f.tok, table, sw)
-        return self._eligible(f) & (tid >= 0), tid, table
+        return self._eligible(f) & (tid >= 0) & ~_fragments(f, x), tid, table
 
     def _draw(self, f: _Flat, x: TaggedBatch) -> Params:
-        src, _, _ = self._sources(f)
+        src, _, _ = self._sources(f, x)
         m = F.segment_sum(src, f.sent, f.n)
         n_ins = torch.where(m > 0, F.n_changes(float(self.alpha), f.counts()), torch.zeros(f.n, dtype=torch.long))
         return {"n_insert": n_ins, "u": torch.rand(3, int(n_ins.sum()), generator=self.generator(self._dev()), dtype=torch.float32)}
@@ -1304,7 +1345,7 @@ class TaggedRandomInsertion(_SynonymOp):
         k = int(n_ins.sum())
         if k == 0:
             return f
-        src, tid, table = self._sources(f)
+        src, tid, table = self._sources(f, x)
         n = f.n
         ins_sent = torch.repeat_interleave(torch.arange(n), n_ins)
         # the source word of each insertion
@@ -1325,6 +1366,10 @@ class TaggedRandomInsertion(_SynonymOp):
         left = (tstart[gap_sent] + g - 1).clamp(min=0, max=max(f.t - 1, 0))
         right = (tstart[gap_sent] + g).clamp(max=max(f.t - 1, 0))
         blocked = inner & (f.ent[left] >= 0) & (f.ent[left] == f.ent[right]) if f.t else torch.zeros_like(inner)
+        if x.space is not None and f.t:
+            # span data: nor inside a word written together with the next token ("don't", "e-mail", "3.5")
+            glued = torch.from_numpy(np.fromiter((w == "" for w in chain.from_iterable(x.space)), bool, f.t))
+            blocked |= inner & glued[left]
         allowed = torch.nonzero(~blocked).flatten()
         na = F.segment_sum(~blocked, gap_sent, n)
         aoff = F.segment_starts(na)

@@ -223,3 +223,14 @@ def test_span_with_edge_whitespace_restored_at_an_end_of_the_reply():
     aug = scripted(lambda masked, k: "<E0> is where Ann lives")
     texts, spans, _, _ = quiet(aug.augment_spans, ["Ann lives in  Paris"], [[(12, 19, "LOC")]], n_aug=1)
     assert texts == ["Paris is where Ann lives"] and spans == [[(0, 5, "LOC")]]
+
+
+def test_augment_tagged_on_span_data_keeps_the_texts_as_written():
+    # span data given to augment_tagged came back re-joined from tokens: the model's "On Monday, Paris"
+    # became "On Monday , Paris" (and the prompt held the input re-joined the same way)
+    aug = scripted(lambda masked, k: "On Monday, <E1> was visited by <E0>.", n_aug=1)
+    text = "Barack Obama visited  Paris, on Monday"
+    out, y_aug, src = quiet(aug.augment_tagged, [(text, [(0, 12, "PER"), (22, 27, "LOC")])], [7])
+    assert out == [("On Monday, Paris was visited by Barack Obama.", [(11, 16, "LOC"), (32, 44, "PER")])]
+    assert list(y_aug) == [7] and src.tolist() == [0]
+    assert "<E0> visited  <E1>, on Monday" in aug.script_backend.requests[0].messages[-1]["content"]

@@ -310,3 +310,81 @@ def test_punctuation_moved_between_two_glued_words_does_not_glue_them_into_one_t
             assert sorted(re.findall(r"\w+|\S", otext)) == sorted(re.findall(r"\w+|\S", text)), otext
             moved_in |= set(re.findall(r"\w([^\w\s]) \w", otext)) | set(re.findall(r"\w (\()\w", otext))
     assert "(" in moved_in and {".", ",", "!"} & moved_in  # the case happened, with both kinds of punctuation
+
+
+def test_mentions_fitted_on_span_data_come_back_as_written():
+    # fitted on span data, a mention whose tokens are written together ("Ana-María O'Neil": six tokens)
+    # was put back with a space between every token ("Ana - María O ' Neil")
+    data = [("Dr. Ana-María O'Neil visited Paris.", [(4, 20, "PER"), (29, 34, "LOC")]),
+            ("Bob met Tom in Rome.", [(0, 3, "PER"), (8, 11, "PER"), (15, 19, "LOC")])]
+    seen = set()
+    for seed in range(12):
+        mr = MentionReplacement(rate=1.0, seed=seed).fit(data)
+        for text, spans in mr(data):
+            seen.update((text[a:b], lab) for a, b, lab in spans)
+    assert ("Ana-María O'Neil", "PER") in seen
+    assert {m for m, _ in seen} <= {"Ana-María O'Neil", "Bob", "Tom", "Paris", "Rome"}
+    # on token data the fitted mention is the written one too
+    mr = MentionReplacement(rate=1.0, seed=0).fit(data)
+    assert ["Ana-María", "O'Neil"] in mr.mentions_[mr.types_.index("PER")]
+
+
+def test_a_mention_drawn_for_itself_keeps_its_text_and_whitespace():
+    # "New  York" replaced by itself came back "New York" (its inner whitespace lost) and was reported
+    # unchanged while its text had changed
+    data = [("I love New  York.", [(7, 16, "LOC")])]
+    mr = MentionReplacement(rate=1.0, seed=0).fit(data)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        assert mr(data) == data
+    assert mr.report_.n_unchanged == 1
+
+
+def test_insertions_in_span_data_never_split_a_word_written_together():
+    # span data splits "don't", "e-mail", "3.5" into several tokens; an insertion went between them
+    # ("don' post t", "3. bucks 5", "bob@example runs . com")
+    text = "I don't like e-mail, it costs 3.5 dollars at bob@example.com in Paris."
+    data = [(text, [span_of(text, "Paris", "LOC")])]
+    syn = {"like": ["love"], "costs": ["runs"], "dollars": ["bucks"], "mail": ["post"], "example": ["model"]}
+    for seed in range(10):
+        (out, spans), = quiet(TaggedRandomInsertion(alpha=0.5, synonyms=syn, seed=seed), data)
+        assert out != text
+        words = out.split()
+        for w in ("don't", "e-mail,", "3.5", "bob@example.com", "Paris."):
+            assert w in words, (seed, out)
+        assert [out[a:b] for a, b, _ in spans] == ["Paris"]
+
+
+def test_touching_spans_of_one_label_are_refused_in_the_io_scheme_not_merged():
+    # IO tags cannot tell "Ann" and "Bob" apart: the two spans came back as one (0, 7, 'PER'), even at p=0
+    text = "Ann Bob and Carl Lee"
+    data = [(text, [(0, 3, "PER"), (4, 7, "PER"), (12, 20, "PER")])]
+    with pytest.raises(ValueError, match=r"x\[0\]: spans \(0, 3, 'PER'\) and \(4, 7, 'PER'\) touch.*scheme='BIO'"):
+        TaggedRandomSwap(scheme="IO", p=0.0)(data)
+    assert TaggedRandomSwap(scheme="BIO", p=0.0)(data) == data
+    # spans apart, or of different labels, are fine in IO
+    ok = [(text, [(0, 3, "PER"), (4, 7, "ORG"), (12, 20, "PER")])]
+    assert TaggedRandomSwap(scheme="IO", p=0.0)(ok) == ok
+
+
+def test_pieces_of_a_word_written_together_are_not_replaced_as_words():
+    # span data splits "e-mail", "well-known", "don't" into pieces; synonym and label-wise replacement
+    # replaced the pieces ("due east-mail", "e-ring mail", "swell-known"); a mention's edge is a word's
+    # edge ("Mary" of "Mary's" is still replaced)
+    text = "I don't think it's a well-known fact that Mary's e-mail works."
+    data = [(text, [span_of(text, "Mary", "PER")])]
+    syn = {"e": ["east"], "mail": ["post"], "well": ["swell"], "known": ["famous"], "don": ["wear"],
+           "mary": ["Maria"], "think": ["believe"], "fact": ["truth"]}
+    train = [(["e", "well", "Bob", "mail"], ["O", "O", "B-PER", "O"])]
+    names = set()
+    for seed in range(8):
+        for aug in (TaggedSynonymReplacement(rate=1.0, synonyms=syn, stopwords=[], seed=seed),
+                    LabelwiseTokenReplacement(rate=1.0, stopwords=[], seed=seed).fit(train)):
+            (out, spans), = quiet(aug, data)
+            words = out.split()
+            for w in ("don't", "well-known", "e-mail"):
+                assert w in words, (type(aug).__name__, out)
+            names.update(out[a:b] for a, b, _ in spans)
+    assert {"Maria", "Bob"} <= names
+    (out, _), = quiet(TaggedSynonymReplacement(rate=1.0, synonyms=syn, stopwords=[], seed=0), data)
+    assert out == "I don't believe it's a well-known truth that Maria's e-mail works."

@@ -170,3 +170,16 @@ def test_decomposed_text_finds_the_synonyms_of_accented_words():
             assert SynonymReplacement(alpha=1.0, synonyms=syn, seed=0)(text) == "Bistro cream"
             out = TaggedSynonymReplacement(rate=1.0, synonyms=syn, seed=0)([(text.split(), ["O", "O"])])
         assert out[0][0] == ["Bistro", "cream"]
+
+
+@pytest.mark.parametrize("key", ["new york", " dog", "dog\t", ""])
+def test_a_key_that_is_not_one_word_is_refused_not_silently_unused(key):
+    # texts are split at whitespace and each word looked up alone: {"new york": [...]} was accepted and never used
+    with pytest.raises(ValueError, match="is not one word"):
+        SynonymTable.from_dict({key: ["NYC"], "movie": ["film"]})
+    from multiaug.core.constraints import InvalidParameterError
+    from multiaug.text import SynonymReplacement
+
+    with pytest.raises(InvalidParameterError, match=r"SynonymReplacement: synonyms: key .* is not one word"):
+        SynonymReplacement(synonyms={key: ["NYC"]})(["I saw a movie in new york"])
+    assert SynonymTable.from_dict({"york": ["big apple"]}).lookup("York") >= 0  # multi-word synonyms stay fine

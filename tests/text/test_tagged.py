@@ -410,12 +410,14 @@ def test_registered_and_composable():
 
 
 def test_docs_examples_run():
-    """The python blocks of docs/text_tagged.md run in order, as one script."""
+    """The python blocks of docs/text_tagged.md run in order, as one script (those marked
+    ``<!-- test_docs: skip (...) -->`` left out, as tests/test_docs.py does)."""
     import pathlib
-    import re
+
+    from tests.test_docs import blocks
 
     doc = pathlib.Path(__file__).resolve().parents[2] / "docs" / "text_tagged.md"
-    code = "\n".join(re.findall(r"```python\n(.*?)```", doc.read_text(), flags=re.S))
+    code = "\n".join(c for c, skipped in blocks(doc) if not skipped)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         exec(compile(code, str(doc), "exec"), {"__name__": "__main__", "print": lambda *a, **k: None})
