@@ -1346,6 +1346,17 @@ def _has_docstart(p: Path) -> bool:
         return any(line.lstrip().startswith(DOCSTART) for line in fh)
 
 
+def conll_columns(path: str | os.PathLike) -> int:
+    """The number of columns of the first token line of a CoNLL file (0 when it has none): more than 2
+    means middle columns (CoNLL-2003's part-of-speech and chunk tags) that :func:`iter_conll` drops."""
+    with open(check_input(path), encoding="utf-8-sig", errors="replace") as fh:
+        for line in fh:
+            text = line.rstrip("\r\n")
+            if text.strip() and not text.lstrip().startswith(DOCSTART):
+                return len(_conll_fields(text))
+    return 0
+
+
 def iter_conll(path: str | os.PathLike, batch_size: int = 1024) -> Iterator["Any"]:
     """Yield pandas DataFrames of at most ``batch_size`` sentences of a CoNLL file, streaming it.
 

@@ -170,3 +170,25 @@ def test_round_trip_property(tmp_path_factory, sentences, batch_size):
         got_tokens += t
         got_tags += g
     assert (got_tokens, got_tags) == (tokens, tags)
+
+
+def test_cli_says_when_middle_conll_columns_are_dropped(tmp_path, capsys):
+    # CoNLL-2003's part-of-speech and chunk columns are not written back (not for the originals either):
+    # the run says so instead of dropping them silently; a two-column file gets no such warning
+    from multiaug.cli import main as cli_main
+
+    def main(args):
+        with pytest.raises(SystemExit) as e:
+            cli_main(args)
+        assert e.value.code == 0
+
+    src = _write(tmp_path, "train.conll", CONLL2003)
+    capsys.readouterr()
+    main(["augment", str(src), "-o", str(tmp_path / "aug.conll"), "-a", "segment_shuffle", "--seed", "0"])
+    err = capsys.readouterr().err
+    assert "has 4 columns per token: the output holds the token (first) and the tag (last) only; the 2 middle " \
+           "column(s) (e.g. part-of-speech and chunk tags) are dropped" in err
+    assert io.conll_columns(src) == 4
+    two = _write(tmp_path, "two.conll", "Peter B-PER\nruns O\n")
+    main(["augment", str(two), "-o", str(tmp_path / "aug2.conll"), "-a", "segment_shuffle", "--seed", "0"])
+    assert "columns per token" not in capsys.readouterr().err

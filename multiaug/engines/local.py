@@ -720,6 +720,12 @@ def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
     if aug.modality not in ("text", "tabular", "tagged"):
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; {inp.suffix} files hold text or tables")
     tagged_columns = _tagged_columns(opts.tokens_column, opts.tags_column)
+    if inp.suffix.lower() in io.CONLL_SUFFIXES and (ncols := io.conll_columns(inp)) > 2:
+        report.warnings.append(
+            f"input {str(inp)!r} has {ncols} columns per token: the output holds the token (first) and the tag "
+            f"(last) only; the {ncols - 2} middle column(s) (e.g. part-of-speech and chunk tags) are dropped, originals "
+            "included, as they would not match augmented sentences"
+        )
 
     fit_table_if_needed(aug, inp, column, label_column, opts.feature_columns, batch_size=max(batch_size, 1 << 12),
                         tagged_columns=tagged_columns)
