@@ -448,8 +448,39 @@ def with_consistency(aug, model_path: str, input_path: str, *, column: str | Non
         settings["threshold"] = threshold
     if needs_fit:
         X, y = _labelled_input(aug, mio, input_path, column, label_column, feature_columns)
+        model = _encode_text_columns(model, X)
         model.fit(X, y)
     return LabelConsistent(aug, model, **settings)
+
+
+def _text_like(dtype) -> bool:
+    """A column of words (object, string or category), which a table model must encode."""
+    return dtype.kind == "O" or str(dtype) in ("string", "str", "category") or str(dtype).startswith("string")
+
+
+def _encode_text_columns(model, X):
+    """The default table model (HistGradientBoosting) for a frame ``X`` with columns of words (declared
+    categorical for the augmenter): those columns ordinal-encoded (categories from the whole input,
+    missing cells missing) and used as categorical features (when they have at most 255 categories,
+    HistGradientBoosting's limit; more are used as codes). ``model`` itself for numeric input."""
+    if not hasattr(X, "dtypes"):
+        return model
+    words = [c for c, t in X.dtypes.items() if _text_like(t)]
+    if not words:
+        return model
+    from sklearn.compose import make_column_transformer
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import OrdinalEncoder
+
+    encode = make_column_transformer(
+        (OrdinalEncoder(handle_unknown="use_encoded_value", unknown_value=np.nan, encoded_missing_value=np.nan,
+                        dtype=np.float64), words),
+        remainder="passthrough", verbose_feature_names_out=False)
+    # the encoded columns come first in the transformer's output
+    categorical = [X[c].nunique() <= 255 for c in words] + [False] * (X.shape[1] - len(words))
+    if "categorical_features" in model.get_params():
+        model.set_params(categorical_features=categorical)
+    return make_pipeline(encode, model)
 
 
 def _labelled_input(aug, mio, input_path, column, label_column, feature_columns):
@@ -529,9 +560,15 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
             if skipped:
                 click.echo(f"multiaug: warning: {mio.unnamed_note(skipped)}", err=True)
         X = df[feats]
-        bad = [c for c in feats if X[c].dtype.kind not in "biuf"]
+        bad = [c for c in feats if X[c].dtype.kind not in "biuf" and not _text_like(X[c].dtype)]
         if bad:
-            raise UserError(f"feature column(s) {bad} are not numeric; pick numeric ones with --columns or a text one with --column")
+            raise UserError(f"feature column(s) {bad} are neither numeric nor words; pick others with --columns or a "
+                            "text one with --column")
+        words = [c for c in feats if _text_like(X[c].dtype)]
+        if words:
+            # columns of words are categorical features: pandas 'category' columns (categories from the whole
+            # file), which the tabular augmenters keep as categories and the default model uses as such
+            return X.astype({c: "category" for c in words}), y, groups, None
         return X.to_numpy(dtype="float32"), y, groups, None
     if kind == "array":
         X, y, extras = mio.read_arrays(input_path, mmap=False)

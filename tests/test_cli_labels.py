@@ -248,3 +248,22 @@ def test_nullable_label_with_missing_cell_passes_through(tmp_path, capsys, dtype
     aug = df[df["is_augmented"]]
     expected = pd.array(values, dtype=dtype)[aug["source_index"].to_numpy()]
     assert aug["label"].reset_index(drop=True).equals(pd.Series(expected))
+
+
+def test_default_consistency_model_on_a_table_with_a_word_column(tmp_path, capsys):
+    # the default reference model was fitted on the raw frame: "could not convert string to float: 'dark'"
+    g = np.random.default_rng(0)
+    a = g.normal(size=80)
+    df = pd.DataFrame({"a": a, "shade": np.where(a > 0.5, "dark", "light"), "label": (a > 0).astype(int)})
+    src = tmp_path / "t.csv"
+    df.to_csv(src, index=False)
+    cfg = tmp_path / "m.json"
+    cfg.write_text('{"model": "default"}')
+    out = tmp_path / "o.csv"
+    r = run_inproc("augment", src, "-o", out, "-a", "gaussian_noise", "-p", "sigma=2.0", "-p",
+                   'categorical_columns=["shade"]', "--label-column", "label", "--n-aug", "2",
+                   "--consistency-model", cfg, "--seed", "0", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    o = pd.read_csv(out)
+    assert set(o["shade"]) == {"dark", "light"}
+    assert 0 < int(o["is_augmented"].sum()) < 160 and "rejected by the model" in r.stderr

@@ -278,3 +278,26 @@ def test_search_config_carries_the_n_aug_it_measured(tmp_path, capsys, monkeypat
                    "--label-column", "y", "--seed", "0", capsys=capsys)
     assert r.returncode == 0, r.stderr
     assert len(pd.read_csv(tmp_path / "o.csv")) == 30 * 4
+
+
+def test_evaluate_and_search_use_word_columns_as_categories(tmp_path, capsys):
+    # a table with a column of words: it was refused ("not numeric") although the tabular augmenters and
+    # the default model take categories; now it is a categorical feature (categories from the whole file)
+    g = np.random.default_rng(0)
+    a = g.normal(size=60)
+    df = pd.DataFrame({"a": a, "colour": np.where(g.random(60) < 0.5, "red", "blue"), "y": (a > 0).astype(int)})
+    p = tmp_path / "words.csv"
+    df.to_csv(p, index=False)
+    r = run_inproc("evaluate", p, "--label-column", "y", "-a", "gaussian_noise", "-a", "mixup", "--cv", "3",
+                   "--repeats", "1", "--threads", "1", "--report", tmp_path / "r.json", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    summary = json.loads((tmp_path / "r.json").read_text())["summary"]
+    assert [s["candidate"] for s in summary] == ["none", "gaussian_noise", "mixup"]
+    assert summary[0]["mean"] > 0.8  # the numeric feature carries the label
+    r = run_inproc("search", p, "--label-column", "y", "-a", "gaussian_noise", "--cv", "3", "--repeats", "1",
+                   "-o", tmp_path / "best.yaml", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    df.assign(when=pd.Timestamp("2020-01-01")).to_parquet(tmp_path / "dates.parquet")  # datetime64, not words
+    r = run_inproc("evaluate", tmp_path / "dates.parquet", "--label-column", "y", "--columns", "a,when", "-a",
+                   "gaussian_noise", capsys=capsys)
+    assert r.returncode == 2 and "['when'] are neither numeric nor words" in r.stderr
