@@ -54,7 +54,7 @@ class LearnedScale(TimeSeriesAugmenter):
     def fit(self, X, y=None):
         x, _ = self._to_internal(X)
         self.scale_ = x.std().reshape(1)
-        self.net_ = torch.nn.Linear(1, self.hidden)
+        self.net_ = torch.nn.Linear(1, self.hidden, dtype=torch.float32)
         with torch.no_grad():  # fixed weights: the helper's fit must replay whatever the global RNG did
             self.net_.weight.fill_(0.1)
             self.net_.bias.zero_()
@@ -62,10 +62,12 @@ class LearnedScale(TimeSeriesAugmenter):
         return self
 
     def _build_fitted_modules(self, meta):
-        return {"net_": torch.nn.Linear(1, self.hidden)}
+        return {"net_": torch.nn.Linear(1, self.hidden, dtype=torch.float32)}
 
     def _sample(self, x):
-        return {"e": torch.rand(x.shape[0], generator=self.generator(x.device), device=x.device)}
+        # its own dtype, as every augmenter fixes its draws' (the contract test runs it under float64 too
+        # when this module is collected first)
+        return {"e": torch.rand(x.shape[0], generator=self.generator(x.device), device=x.device, dtype=torch.float32)}
 
     def _apply(self, x, params):
         w = self.net_.weight.sum().detach()

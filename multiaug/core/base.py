@@ -42,9 +42,9 @@ from .constraints import (
 )
 from .handlers import ModalityHandler, get_modality
 from .hostreads import all_true, host_reads_cheap, split_active
-from .labels import concat_labels, label_length, merge_labels, take_labels
+from .labels import concat_labels, graph_labels, label_length, merge_labels, take_labels
 from .persistence import Persistence
-from .report import AugmentReport
+from .report import AugmentReport, note_report
 from .seeding import RandomStreams
 from .sklearn import SklearnMixin
 
@@ -504,8 +504,10 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
         return self.__dict__.get("_report")
 
     def _set_report(self, report: AugmentReport | None) -> None:
-        """The one writer of ``report_``."""
+        """The one writer of ``report_`` (inside a composition, the composition collects it: see
+        :func:`multiaug.core.report.note_report`)."""
         self.__dict__["_report"] = report
+        note_report(self, report)
 
     # ---- fitting -----------------------------------------------------------------------------------
 
@@ -589,7 +591,10 @@ class Augmenter(SklearnMixin, RandomStreams, Persistence, BaseEstimator):
                     )
                 xi, ctx = self._to_internal(X)
                 self._check_y(xi, y)
-                return balanced_augment(self, xi, ctx, y, {**self.handler.inputs(ctx), **extra}, strategy)
+                # graphs that carry one label each (a Batch's y) are balanced by it when no y is given
+                ys = y if y is not None else graph_labels(xi, self.modality, self.handler.length(xi))
+                out = balanced_augment(self, xi, ctx, ys, {**self.handler.inputs(ctx), **extra}, strategy)
+                return out if y is not None or ys is None else (out[0], None, out[2])
             n_aug = self._check_n_aug(n_aug)
             xi, ctx = self._to_internal(X)
             self._check_y(xi, y)

@@ -5,6 +5,8 @@ A composition is one step with its own ``p``: the samples it draws (its ``active
 parameters; its ``sample``/``apply`` pair is therefore not available (call the composition directly)."""
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import copy
 from typing import Any, Sequence
 
@@ -25,9 +27,29 @@ from .labels import (
     merge_labels,
     take_labels,
 )
+from .report import _FRAME, AugmentReport, UnchangedWarning, report_frame, warn_user
 from .seeding import worker_seed
 
 __all__ = ["Composition", "Sequential", "OneOf", "SomeOf", "Sometimes", "RandAugment"]
+
+#: during a composition's ``augment``: (id of the composition, [(batch size, unchanged rows) per copy])
+_COMPOSED_TALLY: contextvars.ContextVar[tuple[int, list] | None] = contextvars.ContextVar(
+    "multiaug_composed_tally", default=None)
+
+
+@contextlib.contextmanager
+def _share(index: Any) -> Any:
+    """Within the block, the children run on the samples ``index`` of the composition's batch (or of
+    the share it was given): rows they report are mapped back through it (see ``note_report``)."""
+    frame = _FRAME.get()
+    if frame is None:
+        yield
+        return
+    frame["chain"].append(index)
+    try:
+        yield
+    finally:
+        frame["chain"].pop()
 
 
 class Composition(Augmenter):
@@ -189,9 +211,21 @@ class Composition(Augmenter):
 
     def _augment_batch(self, xi: Any, ctx: Any, y: Any, n_aug: int, inputs: dict) -> tuple[Any, Any, np.ndarray]:
         rule = getattr(self.handler, "composed_augment", None)
-        if rule is None:
-            return super()._augment_batch(xi, ctx, y, n_aug, inputs)
-        return rule(self, xi, ctx, y, n_aug, inputs)
+        if rule is not None:
+            return rule(self, xi, ctx, y, n_aug, inputs)
+        # one report_ and one warning for all the copies (rows: positions in xi)
+        token = _COMPOSED_TALLY.set((id(self), []))
+        try:
+            out = super()._augment_batch(xi, ctx, y, n_aug, inputs)
+            seen = _COMPOSED_TALLY.get()[1]
+        finally:
+            _COMPOSED_TALLY.reset(token)
+        if not seen:
+            if self.__dict__.get("_report") is not None:
+                self._set_report(None)
+            return out
+        self._report_unchanged(sum(k for k, _ in seen), len(out[2]), [r for _, rows in seen for r in rows])
+        return out
 
     def _run_on(self, aug: Augmenter, x: Any, y: Any, index: torch.Tensor | None, inputs: dict) -> tuple[Any, Any]:
         """Run ``aug`` on the samples at ``index`` (all when None) and put them back."""
@@ -200,8 +234,9 @@ class Composition(Augmenter):
         if index.numel() == 0:
             return x, y
         h = self.handler
-        part, ypart = aug._forward(h.take(x, index), take_labels(y, index),
-                                   **take_inputs(inputs, index, h.length(x), h.batch_inputs))
+        with _share(index):
+            part, ypart = aug._forward(h.take(x, index), take_labels(y, index),
+                                       **take_inputs(inputs, index, h.length(x), h.batch_inputs))
         x = h.merge(x, index, part)
         if y is not None:
             y = merge_labels(y, index, ypart)
@@ -213,6 +248,20 @@ class Composition(Augmenter):
     routes_subsets = True
 
     def _forward(self, x: Any, y: Any = None, **inputs: Any) -> tuple[Any, Any]:
+        if getattr(self.handler, "composed_call", None) is not None:  # the modality's own rule (text)
+            return self._forward_routed(x, y, **inputs)
+        # what the children report (time series left as they were because they are too short for an
+        # augmenter: lengths=...) is collected and reported for the whole batch (_report_composed)
+        frame = report_frame(self.augmenters)
+        token = _FRAME.set(frame)
+        try:
+            out = self._forward_routed(x, y, **inputs)
+        finally:
+            _FRAME.reset(token)
+        self._report_composed(x, out[0], frame)
+        return out
+
+    def _forward_routed(self, x: Any, y: Any = None, **inputs: Any) -> tuple[Any, Any]:
         # class labels other than non-negative integers: every child numbers soft-target columns by
         # the classes of this whole batch (or those a mixing child was fitted on), not of its share
         with batch_classes(self._label_classes(y)):
@@ -221,11 +270,47 @@ class Composition(Augmenter):
                 # measure the whole batch, not the share routed to them (a stand-in sharing our streams)
                 runner = batch_standin(self, x)
                 if runner is not self:
+                    frame = _FRAME.get()
+                    if frame is not None:  # the stand-in's children report for ours
+                        frame["direct"].update(id(a) for a in runner.augmenters)
                     try:
                         return runner._forward_batch(x, y, **inputs)
                     finally:
                         standin_done(runner)
             return self._forward_batch(x, y, **inputs)
+
+    # Modalities without a rule of their own (time series, tables, graphs): samples that at least one
+    # child drew and left as they were (its report_'s unchanged_index: a series too short for a time
+    # warp, lengths=...) and that come out of the composition as they went in are counted in the
+    # composition's report_ and one UnchangedWarning, as text compositions count theirs; the children
+    # do not warn themselves. A call in which no child reported leaves report_ None.
+
+    def _report_composed(self, x: Any, out: Any, frame: dict) -> None:
+        if not frame["reported"]:
+            if self.__dict__.get("_report") is not None:
+                self._set_report(None)
+            return
+        n = self.handler.length(x)
+        rows = sorted(set(frame["rows"]))
+        if rows and isinstance(x, torch.Tensor) and isinstance(out, torch.Tensor) and out.shape == x.shape:
+            # a sample another child changed is not unchanged: keep those equal to their input
+            idx = torch.as_tensor(rows, device=x.device)
+            same = (out[idx] == x[idx]).reshape(len(rows), -1).all(dim=1).tolist()
+            rows = [r for r, s in zip(rows, same) if s]
+        tally = _COMPOSED_TALLY.get()
+        if tally is not None and tally[0] == id(self):
+            tally[1].append((n, rows))
+            return
+        self._report_unchanged(n, n, rows)
+
+    def _report_unchanged(self, n: int, n_out: int, rows: list[int]) -> None:
+        self._set_report(AugmentReport(n_inputs=n, n_outputs=n_out, n_unchanged=len(rows),
+                                       details={"unchanged_index": list(rows)}))  # every row: an outer composition maps them
+        if rows:
+            warn_user(UnchangedWarning(type(self).__name__, len(rows), n,
+                                       "inputs could not be changed (every augmenter inside that drew them left them "
+                                       "as they were, e.g. series with too few valid steps (lengths) for a time warp; ",
+                                       rows, ")"))
 
     def _label_classes(self, y: Any) -> list | None:
         """The class list children number soft targets by: None unless a mixing augmenter is inside
@@ -268,7 +353,8 @@ class Composition(Augmenter):
             return self._route(x, y, inputs)
         if state == "none":  # no sample drawn (always at p=0): the children see nothing
             return x, y
-        part, ypart = self._route(h.take(x, idx), take_labels(y, idx), take_inputs(inputs, idx, h.length(x), h.batch_inputs))
+        with _share(idx):
+            part, ypart = self._route(h.take(x, idx), take_labels(y, idx), take_inputs(inputs, idx, h.length(x), h.batch_inputs))
         x = h.merge(x, idx, part)
         return x, (merge_labels(y, idx, ypart) if y is not None else None)
 
@@ -416,6 +502,9 @@ class RandAugment(Composition):
         h = self.handler
         n, dev = h.length(x), h.device(x)
         ops = self._scaled()
+        frame = _FRAME.get()
+        if frame is not None:  # the scaled copies report for the children
+            frame["direct"].update(id(a) for a in ops)
         g = self.generator(dev)
         for _ in range(int(self.n)):
             choice = torch.randint(0, len(ops), (n,), generator=g, device=dev)

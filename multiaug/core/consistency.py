@@ -41,8 +41,8 @@ from .base import Augmenter, Params, input_settings
 from .compose import Composition
 from .constraints import Boolean, InstanceOf, Integral, Interval, Options, Real, Satisfies
 from .handlers import ModalityHandler, get_modality
+from .labels import graph_labels, merge_labels, take_labels
 from .labels import labels_to_numpy as _np
-from .labels import merge_labels, take_labels
 from .report import AugmentReport, UnchangedWarning, warn_user
 from .seeding import worker_seed
 
@@ -313,11 +313,9 @@ class LabelConsistent(Composition):
     def _source_labels(self, x: Any, y: Any) -> Any:
         if y is not None:
             return y
-        if self.modality == "graph":
-            yy = getattr(x, "y", None)
-            n = self.handler.length(x)
-            if isinstance(yy, torch.Tensor) and yy.numel() == n:
-                return yy.view(-1)
+        yy = graph_labels(x, self.modality, self.handler.length(x))
+        if yy is not None:
+            return yy
         raise ValueError(
             "LabelConsistent needs y, the source label of each sample (graphs: one label per graph in y, or in each graph's y)"
         )

@@ -10,11 +10,23 @@ from typing import Any, Iterator, Sequence
 import numpy as np
 import torch
 
-__all__ = ["label_length", "take_labels", "merge_labels", "concat_labels", "resample_labels", "label_classes",
+__all__ = ["graph_labels", "label_length", "take_labels", "merge_labels", "concat_labels", "resample_labels", "label_classes",
            "batch_classes", "current_batch_classes", "check_class_columns", "MAX_CLASS_COLUMNS"]
 
 #: the class list of the batch a composition is running on (see :func:`batch_classes`)
 _BATCH_CLASSES: ContextVar[list | None] = ContextVar("multiaug_batch_classes", default=None)
+
+
+def graph_labels(x: Any, modality: str, n: int) -> Any:
+    """The one label per graph a graph batch ``x`` of ``n`` graphs carries in ``x.y`` (a flat tensor),
+    or None (another modality, no ``y``, node-level labels): what class balancing and
+    :class:`~multiaug.core.consistency.LabelConsistent` use when no ``y`` is given."""
+    if modality != "graph":
+        return None
+    yy = getattr(x, "y", None)
+    if isinstance(yy, torch.Tensor) and yy.numel() == n:
+        return yy.view(-1)
+    return None
 
 
 def label_classes(y: Any) -> list | None:

@@ -1,6 +1,7 @@
 """What an augmenter reports about a call (``report_``) and small helpers for messages."""
 from __future__ import annotations
 
+import contextvars
 import os
 import sys
 import warnings
@@ -11,6 +12,40 @@ if TYPE_CHECKING:  # annotations only (base imports this module)
     from .base import Augmenter
 
 __all__ = ["AugmentReport", "UnchangedWarning", "warn_unchanged", "warn_user", "ensure_callable"]
+
+#: while a composition without a modality rule of its own runs its children (see
+#: :meth:`multiaug.core.compose.Composition._forward`): what its direct children report, their
+#: ``unchanged_index`` rows mapped to the composition's batch (:func:`note_report`)
+_FRAME: contextvars.ContextVar[dict | None] = contextvars.ContextVar("multiaug_report_frame", default=None)
+
+
+def report_frame(children: Any) -> dict:
+    """A new collecting frame for a composition whose direct children are ``children``."""
+    return {"direct": {id(a) for a in children}, "chain": [], "rows": [], "seen": [], "reporters": set(),
+            "reported": False}
+
+
+def note_report(aug: Any, report: Any) -> None:
+    """``aug`` wrote ``report`` (:meth:`Augmenter._set_report`): inside a composition's frame, a report of
+    one of its direct children is collected, its ``details["unchanged_index"]`` (rows of the child's
+    input) mapped through the shares the child was given (``frame["chain"]``) to rows of the
+    composition's batch; the child's own :func:`warn_unchanged` is then left to the composition."""
+    frame = _FRAME.get()
+    if frame is None or report is None or id(aug) not in frame["direct"]:
+        return
+    if any(r is report for r in frame["seen"]):  # a stand-in's report handed to its original
+        return
+    frame["seen"].append(report)
+    frame["reporters"].add(id(aug))
+    frame["reported"] = True
+    rows = (report.details or {}).get("unchanged_index") or []
+    if rows:
+        import numpy as np
+
+        r = np.asarray(rows, dtype=np.int64)
+        for idx in reversed(frame["chain"]):
+            r = (idx.cpu().numpy() if hasattr(idx, "cpu") else np.asarray(idx))[r]
+        frame["rows"].extend(r.tolist())
 
 
 @dataclass
@@ -71,6 +106,9 @@ def warn_user(message: Any, category: type[Warning] | None = None) -> None:
 
 
 def warn_unchanged(aug: Augmenter, n_unchanged: int, n_total: int, why: str = "") -> None:
+    frame = _FRAME.get()
+    if frame is not None and id(aug) in frame["reporters"]:
+        return  # a composition's child that reported: the composition reports and warns for the batch
     if n_unchanged:
         reason = f"inputs could not be changed{(' (' + why + ')') if why else ''}"
         warn_user(UnchangedWarning(type(aug).__name__, n_unchanged, n_total, reason))

@@ -501,7 +501,7 @@ class TimeSeriesAugmenter(Augmenter):
     def _report_too_short(self, n: int, rows: list[int], n_out: int | None = None) -> None:
         """``report_`` of a call of ``n`` series (``n_out`` outputs) whose ``rows`` were left as they were."""
         self._set_report(AugmentReport(n_inputs=n, n_outputs=n if n_out is None else n_out, n_unchanged=len(rows),
-                                       details={"unchanged_index": rows[:100]}))
+                                       details={"unchanged_index": list(rows)}))
         warn_unchanged(self, len(rows), n, f"series with fewer than {self.min_length} valid steps (lengths), "
                                            "returned as they are")
 

@@ -318,3 +318,26 @@ def test_evaluate_balances_a_training_fold_with_the_augmenters_own_strategy():
     res = evaluate([GaussianNoise(sampling_strategy="auto", seed=0)], X, y, model=KNeighborsClassifier(3), cv=3,
                    repeats=1, n_aug=2, progress=False)
     assert len(res.scores["gaussian_noise(sampling_strategy=auto)"]) == 3
+
+
+def test_graphs_are_balanced_by_the_labels_their_batch_carries():
+    # a Batch whose graphs carry one label each needs no y= (as LabelConsistent reads it): balancing
+    # raised "class balancing needs y"
+    import numpy as np
+    import torch
+    from torch_geometric.data import Batch, Data
+
+    from multiaug.core import OneOf
+    from multiaug.graph import EdgeDrop, NodeDrop
+
+    g = torch.Generator().manual_seed(0)
+    labels = [0, 1, 0, 0, 2, 0, 1, 0]
+    graphs = [Data(x=torch.randn(5, 3, generator=g), edge_index=torch.randint(0, 5, (2, 12), generator=g),
+                   y=torch.tensor([c])) for c in labels]
+    batch = Batch.from_data_list(graphs)
+    for make in (lambda: EdgeDrop(seed=0), lambda: OneOf([EdgeDrop(), NodeDrop()], seed=0)):
+        out, y_aug, src = make().augment(batch, sampling_strategy="auto")
+        assert y_aug is None and out.num_graphs == len(src) == 3 + 4
+        assert out.y.tolist() == [labels[s] for s in src] and sorted(np.bincount(out.y.numpy(), minlength=3)) == [0, 3, 4]
+        with_y = make().augment(batch, np.array(labels), sampling_strategy="auto")
+        assert with_y[1].tolist() == out.y.tolist() and np.array_equal(with_y[2], src)

@@ -85,3 +85,60 @@ def test_every_warning_path_points_at_the_callers_line():
             call()
         assert caught, i
         assert all(w.filename == __file__ for w in caught), (i, [(w.filename, str(w.message)[:60]) for w in caught])
+
+
+def test_time_series_compositions_report_the_series_their_children_left_as_they_were():
+    # a series too short for TimeWarp (lengths) is left as it was and reported by TimeWarp alone; a
+    # composition reports it too (was report_ None), in rows of its own batch, once, as text compositions do
+    import numpy as np
+    import torch
+
+    from multiaug.core import OneOf, Sequential, Sometimes
+    from multiaug.timeseries import Jitter, TimeWarp, WindowWarp
+
+    x = torch.randn(12, 2, 16, generator=torch.Generator().manual_seed(0))
+    lengths = torch.tensor([16, 1, 16, 1, 3, 1, 16, 1, 2, 1, 16, 1])
+    for seed in range(4):
+        comp = OneOf([TimeWarp(), Jitter()], seed=seed)  # Jitter changes every series, TimeWarp the long ones
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            out = comp(x, lengths=lengths)
+        same = [i for i in range(12) if torch.equal(out[i], x[i])]
+        assert same and comp.report_.n_inputs == 12 and comp.report_.details["unchanged_index"] == same
+        (w,) = [c.message for c in caught if isinstance(c.message, UnchangedWarning)]  # one, the composition's
+        assert (w.name, w.n_unchanged, w.n_total, w.rows) == ("OneOf", len(same), 12, same)
+    # nested, p < 1, augment: rows of the batch given, one report for all copies
+    for p in (1.0, 0.7):
+        comp = Sometimes(Sequential([WindowWarp(), OneOf([TimeWarp(), Jitter()])]), p=p, seed=1)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            Xa, _, src = comp.augment(x, np.arange(12), n_aug=3, lengths=lengths)
+            rep = comp.report_
+        same = [int(src[i]) for i in range(len(src)) if torch.equal(Xa[i], x[src[i]])]
+        assert rep.n_inputs == 36 and rep.n_unchanged > 0 and set(rep.details["unchanged_index"]) <= {1, 3, 5, 7, 9, 11}
+        if p == 1.0:  # every series drawn: those unchanged are those reported
+            assert sorted(rep.details["unchanged_index"]) == sorted(same)
+        else:  # those not drawn come back unchanged too, and are not counted
+            assert len(rep.details["unchanged_index"]) < len(same)
+    # a child that changes every series it is given: nothing is left unchanged
+    comp = Sequential([TimeWarp(), Jitter()], seed=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        comp(x, lengths=lengths)
+    assert comp.report_.n_unchanged == 0 and not [c for c in caught if isinstance(c.message, UnchangedWarning)]
+    comp(x)  # without lengths no child reports
+    assert comp.report_ is None
+
+
+def test_composition_counts_every_short_series_beyond_a_hundred():
+    import numpy as np
+    # the children's report_ kept only the first 100 rows, so a composition counted at most 100 per child
+    import multiaug
+    from multiaug.timeseries import TimeWarp
+
+    x = np.random.default_rng(0).normal(size=(300, 1, 20)).astype("float32")
+    lengths = np.r_[np.ones(250, int), np.full(50, 20)]
+    comp = multiaug.Sequential([multiaug.Sequential([TimeWarp()])], seed=0)
+    with pytest.warns(UnchangedWarning, match="250 of 300"):
+        comp(x, lengths=lengths)
+    assert comp.report_.n_unchanged == 250 and comp.report_.details["unchanged_index"] == list(range(250))
