@@ -9,7 +9,7 @@
                      [--tokens-column COL] [--tags-column COL]     (tagged sentences: .conll/.bio/.iob, jsonl, parquet)
                      [--balance STRATEGY] [--consistency-model MODEL.skops|model.json [--consistency-threshold P]]
     multiaug evaluate FILE [--label-column COL] [--column TEXT | --columns a,b] (-a NAME | --config FILE)...
-                     [--cv 5] [--repeats 3] [--seed 0] [--n-aug 1] [--scoring NAME] [--max-time S]
+                     [--cv 5] [--repeats 3] [--seed 0] [--n-aug N] [--scoring NAME] [--max-time S]
                      [--graph-mode node|graph] [--report report.md|.json|.html]
     multiaug search FILE ... -o best.yaml        (the best augmenter's config, for `augment --config`)
     multiaug preview FILE (-a NAME | --config FILE) [--n 8] -o preview.png|svg|html
@@ -517,11 +517,12 @@ def _labelled_input(aug, mio, input_path, column, label_column, feature_columns)
 
 def _eval_data(input_path: str, label_column: str | None, column: str | None, columns: str | None,
                groups_column: str | None = None):
-    """``(X, y, groups, lengths)`` for ``evaluate``/``search`` from a file: a text column or feature
+    """``(X, y, groups, lengths, nan)`` for ``evaluate``/``search`` from a file: a text column or feature
     columns of a csv/jsonl/parquet table (labels from ``--label-column``, groups from
     ``--groups-column``), x/y of an .npz (series or table; series' ``lengths`` when it holds them), or
     the graphs of a .pt file (one graph: node classification with its ``y``; several: graph
-    classification)."""
+    classification); ``nan``: the table's feature columns with missing cells, and how many each
+    (:func:`_check_nan_features`)."""
     from . import io as mio
     from .engines.local import check_column_options, check_text_column
 
@@ -551,7 +552,7 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         _two_values(y, f"--label-column {label_column!r}")
         if column:
             check_text_column(df[column], column, UserError)
-            return df[column].tolist(), y, groups, None
+            return df[column].tolist(), y, groups, None, {}
         if not columns:
             # an unnamed column is an index written by to_csv(): as a feature it can leak the order of the rows
             feats, skipped = mio.default_feature_columns(df.columns, label_column,
@@ -564,12 +565,14 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         if bad:
             raise UserError(f"feature column(s) {bad} are neither numeric nor words; pick others with --columns or a "
                             "text one with --column")
+        nan = {c: int(n) for c, n in X.isna().sum().items() if n}  # for _check_nan_features
         words = [c for c in feats if _text_like(X[c].dtype)]
         if words:
             # columns of words are categorical features: pandas 'category' columns (categories from the whole
             # file), which the tabular augmenters keep as categories and the default model uses as such
-            return X.astype({c: "category" for c in words}), y, groups, None
-        return X.to_numpy(dtype="float32"), y, groups, None
+            return X.astype({c: "category" for c in words}), y, groups, None, nan
+        values = X.to_numpy(dtype="float64")
+        return (values.astype(np.float32) if _float32_holds(values) else values), y, groups, None, nan
     if kind == "array":
         X, y, extras = mio.read_arrays(input_path, mmap=False)
         if y is None:
@@ -577,11 +580,77 @@ def _eval_data(input_path: str, label_column: str | None, column: str | None, co
         _two_values(np.asarray(y), f"the y array of {input_path!r}")
         # series padded at the end: their valid lengths go to the augmentation of each training fold
         lengths = extras.get("lengths")
-        return np.asarray(X), np.asarray(y), None, (None if lengths is None else np.asarray(lengths))
+        return np.asarray(X), np.asarray(y), None, (None if lengths is None else np.asarray(lengths)), {}
     graphs = mio.read_graphs(input_path)
     if len(graphs) == 1:
-        return graphs[0], None, None, None
-    return graphs, None, None, None
+        return graphs[0], None, None, None, {}
+    return graphs, None, None, None, {}
+
+
+def _float32_holds(a: np.ndarray) -> bool:
+    """Whether float32 holds every value of float64 array ``a`` without losing a digit: exactly, or as
+    the decimal of at most 7 significant digits it was read from (a csv's ``0.03808``, which float32
+    gives back at that precision). False for ids beyond 2**24, values with more digits (``0.123456789``)
+    and magnitudes beyond float32's range: ``evaluate``/``search`` then keep float64."""
+    a = a[np.isfinite(a)].ravel()
+    with np.errstate(over="ignore"):
+        f = a.astype(np.float32).astype(np.float64)
+    off = f != a
+    a, f = a[off], f[off]
+    if not a.size:
+        return True
+    if not np.isfinite(f).all() or (f == 0).any():  # beyond float32's range, or below its smallest values
+        return False
+    p = 6 - np.floor(np.log10(np.abs(a)))  # 10**p scales 7 significant digits to the units
+    if (np.abs(p) > 22).any():  # 10**p is no longer exact in float64
+        return False
+    # the decimal n * 10**-p is the value read (a division or product of exact numbers rounds correctly, as
+    # parsing does), and float32's value rounds back to it at that precision
+    for sel in (p >= 0, p < 0):
+        if not sel.any():
+            continue
+        x, y, q = (a, f, p) if sel.all() else (a[sel], f[sel], p[sel])
+        if q[0] >= 0:
+            scale = 10.0 ** q
+            n = np.round(x * scale)
+            if not ((n / scale == x).all() and (np.round(y * scale) == n).all()):
+                return False
+        else:
+            scale = 10.0 ** -q
+            n = np.round(x / scale)
+            if not ((n * scale == x).all() and (np.round(y / scale) == n).all()):
+                return False
+    return True
+
+
+def _check_nan_features(nan: dict[Any, int], candidates: list | None) -> None:
+    """A ``UserError`` before any fit when feature columns of the table hold NaN and a candidate refuses
+    NaN (``nan_policy='raise'``, the default): naming the columns by name, not by position in the array
+    the augmenter gets, and saying what a CLI user can do (impute, or a ``--config`` candidate with
+    ``nan_policy: keep``)."""
+    from . import registry
+    from .core.base import input_settings
+    from .evaluation.evaluate import normalize_candidates
+
+    if not nan:
+        return
+    refusing, example = [], "gaussian_noise"
+    for label, aug in normalize_candidates(candidates, "tabular"):
+        policies = [v for _, v in input_settings(aug, "nan_policy")] if aug is not None else ["keep"]
+        if not policies or any(v != "keep" for v in policies):
+            if not refusing:
+                try:
+                    example = registry.name_of(type(aug))
+                except (ValueError, KeyError):  # a composition: the example keeps a registered name
+                    pass
+            refusing.append(label)
+    if not refusing:
+        return
+    cells = ", ".join(f"{c!r} ({n} row{'s' if n > 1 else ''})" for c, n in nan.items())
+    raise UserError(f"feature column(s) {cells} hold missing values (NaN), which candidate(s) {refusing} refuse: "
+                    "impute or drop them first, pick other columns with --columns, or give each candidate as "
+                    f"--config FILE with nan_policy: keep (e.g. {{augmenter: {example}, params: {{nan_policy: keep}}}}; "
+                    "NaN cells are then never interpolated)")
 
 
 def _every_row_has(df: Any, flag: str, name: str, what: str) -> None:
@@ -625,8 +694,10 @@ def _eval_options(f):
                      help="Column of group ids (tables: a patient, a document...): no group is split between training and test folds."),
         click.option("--cv", type=int, default=5, show_default=True, help="Folds."),
         click.option("--repeats", type=int, default=None, help="Repeats of the k-fold (evaluate: 3, search: 1)."),
-        click.option("--seed", type=int, default=0, show_default=True, help="Seed of the splits, augmenters and model."),
-        click.option("-n", "--n-aug", type=int, default=1, show_default=True, help="Augmented copies per training sample."),
+        click.option("--seed", type=int, default=0, show_default=True, help="Seed of the splits, augmenters and model (a --config's own seed is not used)."),
+        click.option("-n", "--n-aug", type=int, default=None,
+                     help="Augmented copies per training sample, for every candidate (default: each candidate's own "
+                          "n_aug: a --config's n_aug, else 1)."),
         click.option("--scoring", default=None, help="scikit-learn scoring name (default: accuracy, or r2 for regression)."),
         click.option("--task", type=click.Choice(["auto", "classification", "regression"]), default="auto", show_default=True),
         click.option("--graph-mode", type=click.Choice(["node", "graph"]), default=None, help="Graph setting (default: one graph = node)."),
@@ -639,7 +710,9 @@ def _eval_options(f):
     return f
 
 
-def _eval_setup(threads, cv, repeats):
+def _eval_setup(threads, cv, repeats, n_aug=None):
+    if n_aug is not None and n_aug < 1:
+        raise UserError(f"--n-aug: expected an integer >= 1 (augmented copies per training sample), got {n_aug}")
     if threads is not None:
         if threads < 1:
             raise UserError(f"--threads: expected a positive number of threads, got {threads}")
@@ -674,10 +747,12 @@ def evaluate_cmd(input_path, augmenters, configs, label_column, column, columns,
     """Does augmentation help? Cross-validated score with and without each augmenter (leakage-free)."""
     from .evaluation import evaluate
 
-    _eval_setup(threads, cv, repeats)
+    _eval_setup(threads, cv, repeats, n_aug)
     _report_path(report)
-    X, y, groups, lengths = _eval_data(input_path, label_column, column, columns, groups_column)
-    res = evaluate(_eval_candidates(augmenters, configs), X, y, cv=cv, repeats=3 if repeats is None else repeats,
+    X, y, groups, lengths, nan = _eval_data(input_path, label_column, column, columns, groups_column)
+    candidates = _eval_candidates(augmenters, configs)
+    _check_nan_features(nan, candidates)
+    res = evaluate(candidates, X, y, cv=cv, repeats=3 if repeats is None else repeats,
                    scoring=scoring, n_aug=n_aug, seed=seed, task=task, graph_mode=graph_mode, max_time=max_time,
                    progress=progress, groups=groups, lengths=lengths)
     click.echo(res.to_markdown())
@@ -700,8 +775,9 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, g
     import yaml
 
     from .evaluation import AugmentationSearchCV
+    from .evaluation.evaluate import candidate_n_aug
 
-    _eval_setup(threads, cv, repeats)
+    _eval_setup(threads, cv, repeats, n_aug)
     _report_path(report)
     out = Path(output_path)
     if out.suffix.lower() not in (".yaml", ".yml", ".json"):
@@ -709,8 +785,10 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, g
     if out.exists() and not overwrite:
         raise UserError(f"--output {output_path!r} exists; pass --overwrite to replace it")
     _parent_exists("--output", output_path)
-    X, y, groups, lengths = _eval_data(input_path, label_column, column, columns, groups_column)
-    s = AugmentationSearchCV(None, _eval_candidates(augmenters, configs), cv=cv, repeats=1 if repeats is None else repeats,
+    X, y, groups, lengths, nan = _eval_data(input_path, label_column, column, columns, groups_column)
+    candidates = _eval_candidates(augmenters, configs)
+    _check_nan_features(nan, candidates)
+    s = AugmentationSearchCV(None, candidates, cv=cv, repeats=1 if repeats is None else repeats,
                              scoring=scoring, n_aug=n_aug, seed=seed, task=task, graph_mode=graph_mode,
                              max_time=max_time, refit=False, progress=progress)
     s.fit(X, y, groups=groups, lengths=lengths)
@@ -728,14 +806,16 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, g
         click.echo(f"multiaug: warning: no augmentation scored best ({s.best_score_:.4f}); writing the best augmenter, "
                    f"{best['candidate']} ({best['mean']:.4f}), to {output_path}", err=True)
         config = aug
+        measured = n_aug if n_aug is not None else int(((config or {}).get("params") or {}).get("n_aug", 1))
     else:
         config = aug.to_config()
+        measured = candidate_n_aug(aug, n_aug)
     if config is None:
         raise UserError("the best augmenter has no registry name; it cannot be written as a config")
     if isinstance(config, dict) and "augmenter" in config and isinstance(config.get("params") or {}, dict):
-        # the copies per sample the search measured (`-n`; every augmenter takes n_aug), so that
-        # `multiaug augment --config` makes as many
-        config = {**config, "params": {**(config.get("params") or {}), "n_aug": int(n_aug)}}
+        # the copies per sample the search measured (`-n`, else the candidate's own; every augmenter takes
+        # n_aug), so that `multiaug augment --config` makes as many
+        config = {**config, "params": {**(config.get("params") or {}), "n_aug": int(measured)}}
     text = yaml.safe_dump(config, sort_keys=False) if out.suffix.lower() in (".yaml", ".yml") else json.dumps(config, indent=2) + "\n"
     from .io import write_text_atomic
 

@@ -332,17 +332,30 @@ def atomic_output(path: str | os.PathLike) -> Iterator[Path]:
     folder = target.parent if str(target.parent) else Path(".")
     if not folder.exists():
         raise FileNotFoundError(f"output folder {str(folder)!r} does not exist")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + full_suffix(target), dir=folder)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp" + full_suffix(target), dir=folder)
+    except OSError as e:  # named as the user gave it, not as the temporary file beside it
+        raise _as_output_error(e, target) from None
     os.close(fd)
     tmp_path = Path(tmp)
     try:
         yield tmp_path
         os.chmod(tmp_path, _output_mode(target))
         replace_durably(tmp_path, target)
-    except BaseException:
+    except BaseException as e:
         with contextlib.suppress(FileNotFoundError):
             tmp_path.unlink()
+        if isinstance(e, OSError) and str(tmp_path) in (e.filename, e.filename2):
+            raise _as_output_error(e, target) from None
         raise
+
+
+def _as_output_error(e: OSError, target: Path) -> OSError:
+    """``e`` (raised on the temporary file of :func:`atomic_output`), of the same type and errno, saying
+    "cannot write TARGET: reason" (a user never named the temporary file)."""
+    err = type(e)(f"cannot write {str(target)!r}: {e.strerror or e}")
+    err.errno = e.errno  # (without strerror, str(err) is the message alone)
+    return err
 
 
 def write_text_atomic(path: str | os.PathLike, text: str, encoding: str = "utf-8") -> None:

@@ -395,3 +395,43 @@ def test_package_names_resolve_on_first_use():
     assert all(name in namespace for name in multiaug.__all__)
     with pytest.raises(AttributeError, match="has no attribute 'nope'"):
         multiaug.nope  # noqa: B018
+
+
+def test_fitting_a_learned_augmenter_on_the_input_is_announced_on_stderr(tmp_path, capsys):
+    # `augment -a autotcl` trained for minutes on the input without a word: it looked like a hang. Now a
+    # line on stderr says what is fitted, on what, and how long; --progress shows the iterations; stdout stays clean
+    x = np.random.default_rng(0).normal(size=(6, 1, 16)).astype("float32")
+    np.savez(tmp_path / "s.npz", x=x)
+    small = ["-p", "n_iters=2", "-p", "depth=1", "-p", "output_dims=4", "-p", "hidden_dims=4", "-p", "batch_size=4"]
+    r = run_inproc("augment", tmp_path / "s.npz", "-o", tmp_path / "o.npz", "-a", "autotcl", *small, "--seed", "0",
+                   "--progress", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == ""
+    assert "multiaug: fitting AutoTCL on 6 series (2 iterations)" in r.stderr and "--load DIR" in r.stderr
+    assert "fitting AutoTCL: 100%" in r.stderr and "2/2" in r.stderr
+    # a fitted one (--load) is not fitted again: no such line
+    r = run_inproc("augment", tmp_path / "s.npz", "-o", tmp_path / "o2.npz", "-a", "autotcl", *small, "--seed", "0",
+                   "--save", tmp_path / "fitted", "--no-progress", capsys=capsys)
+    assert r.returncode == 0 and "fitting AutoTCL" in r.stderr and "%" not in r.stderr
+    r = run_inproc("augment", tmp_path / "s.npz", "-o", tmp_path / "o3.npz", "--load", tmp_path / "fitted", "--seed", "0",
+                   capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    assert "multiaug: fitting" not in r.stderr
+
+
+def test_seed_option_wins_over_a_config_seed_as_the_readme_says(tmp_path, capsys):
+    # README: with --seed the config's own seed does not matter; without it, the config's seed is reproducible
+    # but not the output of --seed with the same number
+    x = np.random.default_rng(0).normal(size=(6, 1, 16)).astype("float32")
+    np.savez(tmp_path / "s.npz", x=x)
+    outs = {}
+    for name, seed, args in (("c5s1", 5, ["--seed", "1"]), ("c7s1", 7, ["--seed", "1"]), ("c5", 5, []),
+                             ("c5again", 5, []), ("c5s5", 5, ["--seed", "5"])):
+        (tmp_path / f"{name}.yaml").write_text(f"augmenter: jitter\nparams: {{sigma: 0.5, seed: {seed}}}\n")
+        r = run_inproc("augment", tmp_path / "s.npz", "-o", tmp_path / f"{name}.npz", "--config",
+                       tmp_path / f"{name}.yaml", *args, capsys=capsys)
+        assert r.returncode == 0, r.stderr
+        outs[name] = np.load(tmp_path / f"{name}.npz")["x"]
+    assert np.array_equal(outs["c5s1"], outs["c7s1"])
+    assert np.array_equal(outs["c5"], outs["c5again"])
+    assert not np.array_equal(outs["c5"], outs["c5s5"])

@@ -440,3 +440,20 @@ def test_an_output_directory_is_named_a_directory_not_an_existing_file(tmp_path,
     line = one_error_line(proc, "outdir' is a directory; expected a file path such as", "augmented.csv")
     assert "--overwrite" not in line
     assert list((tmp_path / "outdir").iterdir()) == []
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc, where no file can be created")
+@pytest.mark.parametrize("suffix", [".csv", ".csv.gz", ".npz"])
+def test_an_output_that_cannot_be_created_is_named_as_given_not_as_its_temporary_file(tmp_path, capsys, suffix):
+    # -o /proc/x.csv said "No such file or directory: '/proc/.x.csv.jjjqtu4l.tmp.csv'": a file the user never named
+    # (io.atomic_output names the output for the Python API too)
+    src = tmp_path / ("s.npz" if suffix == ".npz" else "t.csv")
+    if suffix == ".npz":
+        np.savez(src, x=np.zeros((2, 1, 8), dtype="float32"))
+        aug = "jitter"
+    else:
+        pd.DataFrame({"a": [1.0, 2.0], "b": [3.0, 4.0]}).to_csv(src, index=False)
+        aug = "gaussian_noise"
+    r = run_inproc("augment", src, "-o", f"/proc/x{suffix}", "-a", aug, capsys=capsys)
+    assert r.returncode == 2
+    assert r.stderr.strip() == f"multiaug: error: cannot write '/proc/x{suffix}': No such file or directory"

@@ -166,3 +166,26 @@ def test_check_output_directory(tmp_path):
         io.check_output(tmp_path, inp, overwrite=True, directory=True)
     with pytest.raises(FileNotFoundError, match="output folder .* does not exist"):
         io.check_output(tmp_path / "nope" / "out", inp, directory=True)
+
+
+def test_atomic_output_errors_name_the_output_not_its_temporary_file(tmp_path):
+    # a folder where no file can be created, and a write that fails on the temporary file: the error is the
+    # same type with the same errno, naming the path given (the Python API and the CLI say the same)
+    import errno
+    import os
+
+    from multiaug import io as mio
+
+    if os.path.isdir("/proc/self"):
+        with pytest.raises(FileNotFoundError, match=r"^cannot write '/proc/x.csv': No such file or directory$") as e:
+            with mio.atomic_output("/proc/x.csv"):
+                pass
+        assert e.value.errno == errno.ENOENT
+    out = tmp_path / "o.csv"
+    with pytest.raises(OSError, match=r"^cannot write '.*o\.csv': No space left on device$") as e:
+        with mio.atomic_output(out) as tmp:  # as a writer running out of disk space reports it
+            raise OSError(errno.ENOSPC, "No space left on device", str(tmp))
+    assert e.value.errno == errno.ENOSPC and not out.exists() and list(tmp_path.iterdir()) == []
+    with pytest.raises(OSError, match="unrelated.txt"):  # an error about another file is left as it is
+        with mio.atomic_output(out):
+            raise OSError(errno.ENOENT, "No such file or directory", "unrelated.txt")

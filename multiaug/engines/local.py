@@ -54,6 +54,7 @@ one is a ``ValueError`` naming the row.
 """
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import sys
@@ -592,10 +593,55 @@ def _balance_summary(report: RunReport, plan: tuple[np.ndarray, dict, np.ndarray
                                   "outputs dropped as unchanged or rejected by the consistency model")
 
 
-def _fit_if_needed(aug: Augmenter, load_all: Callable[[], tuple[Any, Any]]) -> None:
-    if getattr(aug, "learned", False) and not aug.__sklearn_is_fitted__():
-        X, y = load_all()
-        aug.fit(X, y) if y is not None else aug.fit(X)
+_FIT_UNITS = {"timeseries": "series", "tabular": "rows", "text": "texts", "tagged": "sentences", "graph": "graphs"}
+
+
+def _fit_size(X: Any) -> int | None:
+    """How many samples ``X`` (as the engine loads it for ``fit``) holds: rows, series, sentences, graphs."""
+    if isinstance(X, dict):  # tagged sentences
+        X = X.get("tokens")
+    n = getattr(X, "num_graphs", None)  # a PyG batch of graphs
+    if n is not None:
+        return int(n)
+    try:
+        return len(X)
+    except TypeError:
+        return None
+
+
+def _fit_iterations(aug: Augmenter) -> int | None:
+    """The training iterations of a learned augmenter's ``fit`` (``n_iters``, AutoTCL's), when it says."""
+    n = getattr(aug, "n_iters", None)
+    if isinstance(n, int) and getattr(aug, "epochs", None) is None:
+        return n
+    return None
+
+
+def _fit_if_needed(aug: Augmenter, load_all: Callable[[], tuple[Any, Any]], progress: bool | None = None) -> None:
+    """Fit a learned, unfitted augmenter on the whole input: first a line on stderr saying so (a long fit,
+    AutoTCL's training on a busy machine, would look like a hang otherwise), then the fit, with a progress
+    bar over its iterations (``progress``: as :func:`_progress`) when its ``fit`` reports them
+    (``callback=f(iteration, state)``)."""
+    if not getattr(aug, "learned", False) or aug.__sklearn_is_fitted__():
+        return
+    X, y = load_all()
+    name, size, iters = type(aug).__name__, _fit_size(X), _fit_iterations(aug)
+    on = "" if size is None else f" on {size} {_FIT_UNITS.get(aug.modality, 'samples')}"
+    print(f"multiaug: fitting {name}{on}{'' if iters is None else f' ({iters} iterations)'} before augmenting; "
+          "a fitted one saved with --save DIR is reused with --load DIR", file=sys.stderr, flush=True)
+    kw: dict[str, Any] = {}
+    bar = None
+    if iters is not None and "callback" in inspect.signature(aug.fit).parameters:
+        from tqdm.auto import tqdm
+
+        show = sys.stderr.isatty() if progress is None else progress
+        bar = tqdm(total=iters, unit="iter", desc=f"fitting {name}", disable=not show, dynamic_ncols=True)
+        kw["callback"] = lambda it, state: bar.update(1)
+    try:
+        aug.fit(X, y, **kw) if y is not None else aug.fit(X, **kw)
+    finally:
+        if bar is not None:
+            bar.close()
 
 
 def _feature_frame(df: Any, label_column: str | None, feature_columns: list[str] | None) -> Any:
@@ -626,8 +672,9 @@ def _tagged_columns(tokens: str | None = None, tags: str | None = None) -> tuple
 
 def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_column: str | None,
                         feature_columns: list[str] | None, batch_size: int = 1 << 16,
-                        tagged_columns: tuple[str, str] | None = None) -> None:
-    """Fit a learned, unfitted augmenter on the whole table (the one step that reads it all at once),
+                        tagged_columns: tuple[str, str] | None = None, progress: bool | None = None) -> None:
+    """Fit a learned, unfitted augmenter on the whole table (the one step that reads it all at once;
+    :func:`_fit_if_needed`),
     then stream the table through ``partial_fit`` of the augmenters that measure the data (column
     statistics of the whole file, never of one batch)."""
 
@@ -645,7 +692,7 @@ def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_col
             return {"tokens": tokens, "tags": tags}, y
         return df[column].tolist(), y
 
-    _fit_if_needed(aug, load_all)
+    _fit_if_needed(aug, load_all, progress)
     pending = _needs_statistics(aug) if aug.modality == "tabular" else []
     if not pending:
         return
@@ -728,7 +775,7 @@ def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
         )
 
     fit_table_if_needed(aug, inp, column, label_column, opts.feature_columns, batch_size=max(batch_size, 1 << 12),
-                        tagged_columns=tagged_columns)
+                        tagged_columns=tagged_columns, progress=opts.progress)
     first = True
     integer_labels: list[bool | None] = []  # decided once, when a batch first needs it
 
@@ -826,7 +873,7 @@ def _augment_array_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
         raise ValueError(f"output {str(out)!r}: a .npy file holds the series only, but the input also holds {held}; "
                          "write .npz to keep them (with source_index and is_augmented)")
     lengths = file_lengths(inp, extras, X, aug)
-    _fit_if_needed(aug, lambda: (np.array(X), y))
+    _fit_if_needed(aug, lambda: (np.array(X), y), opts.progress)
     per_batch = (0 if exclude_original else 1) + n_aug
     total = N * per_batch if plan is None else (0 if exclude_original else N) + int(plan[2].sum())
     src_all = np.empty(total, dtype=np.int64)
@@ -922,7 +969,7 @@ def _augment_graph_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
     if aug.modality != "graph":
         raise ValueError(f"augmenter {type(aug).__name__} works on {aug.modality} data; .pt files hold graphs")
     graphs = io.read_graphs(inp)
-    _fit_if_needed(aug, lambda: (as_batch(graphs), None))
+    _fit_if_needed(aug, lambda: (as_batch(graphs), None), opts.progress)
     result = []
     with _progress(len(graphs), opts.progress) as bar:
         for start in range(0, len(graphs), batch_size):

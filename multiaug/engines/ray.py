@@ -600,7 +600,7 @@ def augment_path(
             f"--engine ray with --batch-size 1: {type(mixer).__name__} mixes rows and every batch would be a "
             "single row; use --batch-size 2 or more, or --engine local"
         )
-    fit_table_if_needed(aug, inp, column, label_column, opts.feature_columns)
+    fit_table_if_needed(aug, inp, column, label_column, opts.feature_columns, progress=opts.progress)
     _validate_on_head(aug, inp, n_aug, opts)
     partners = _last_row_partners(aug, inp, batch_size, column)
     integer_labels = None

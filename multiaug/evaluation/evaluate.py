@@ -302,6 +302,15 @@ def _fold_safe(aug: Any, notes: list[str], label: str) -> Any:
     return aug
 
 
+def candidate_n_aug(aug: Any, n_aug: int | None) -> int:
+    """The augmented copies per training sample of candidate ``aug``: ``n_aug``, or, when it is None,
+    the candidate's own ``n_aug`` hyperparameter (a config's ``n_aug: 4``; 1 for one without it)."""
+    if n_aug is not None:
+        return int(n_aug)
+    own = getattr(aug, "n_aug", None)
+    return 1 if own is None else int(own)
+
+
 def _fit_score(adapter, model, scorer, label_aug, split_no, cand_no, train, test, n_aug, seed):
     from sklearn.base import clone
 
@@ -311,7 +320,7 @@ def _fit_score(adapter, model, scorer, label_aug, split_no, cand_no, train, test
     if aug is not None:
         a = clone(aug)
         a.reseed(_split_seed(seed, split_no, cand_no))
-    X_fit, y_fit = adapter.train_set(a, train, n_aug, times)
+    X_fit, y_fit = adapter.train_set(a, train, candidate_n_aug(aug, n_aug), times)
     m = clone(model)
     t0 = time.perf_counter()
     m.fit(X_fit, y_fit)
@@ -328,8 +337,8 @@ class CVRun:
                  task="auto", graph_mode=None, max_time=None, n_jobs=None, progress=None, groups=None, lengths=None):
         from .models import default_model
 
-        if isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1:
-            raise ValueError(f"n_aug: expected an integer >= 1, got {n_aug!r}")
+        if n_aug is not None and (isinstance(n_aug, bool) or not isinstance(n_aug, (int, np.integer)) or n_aug < 1):
+            raise ValueError(f"n_aug: expected an integer >= 1 or None (each candidate's own n_aug), got {n_aug!r}")
         if max_time is not None and (isinstance(max_time, bool) or not isinstance(max_time, (int, float)) or max_time <= 0):
             raise ValueError(f"max_time: expected None or a positive number of seconds, got {max_time!r}")
         if task == "auto" and model is not None and y is not None and _is_regressor(model) and _numeric(y):
@@ -353,7 +362,8 @@ class CVRun:
         # the model is scored on the user's labels, except where it is trained on class indices (graph lists)
         labels = None if getattr(self.adapter, "model_codes", False) else self.adapter.classes_
         self.scorer, self.scoring = _scorer(self.model, scoring, self.task, labels)
-        self.n_aug, self.seed, self.max_time, self.n_jobs, self.progress = int(n_aug), seed, max_time, n_jobs, progress
+        self.n_aug = None if n_aug is None else int(n_aug)
+        self.seed, self.max_time, self.n_jobs, self.progress = seed, max_time, n_jobs, progress
         self.groups = _unit_groups(groups, self.adapter)
         names = [n for n, _ in self.candidates]
         self.scores = {n: [] for n in names}
@@ -491,7 +501,7 @@ def _config(aug: Any) -> Any:
 
 
 def evaluate(candidates: Any = None, X: Any = None, y: Any = None, model: Any = None, cv: Any = 5, repeats: int = 3,
-             scoring: Any = None, n_aug: int = 1, seed: int | None = 0, task: str = "auto",
+             scoring: Any = None, n_aug: int | None = 1, seed: int | None = 0, task: str = "auto",
              graph_mode: str | None = None, max_time: float | None = None, n_jobs: int | None = None,
              progress: bool | None = None, ci: str = "corrected", level: float = 0.95,
              groups: Any = None, lengths: Any = None) -> EvaluationResult:
@@ -519,7 +529,8 @@ def evaluate(candidates: Any = None, X: Any = None, y: Any = None, model: Any = 
         lengths, so padding stays padding; the model sees the padded series, as without augmentation.
         Learned candidates (``AutoTCL``: fitted per fold over whole series) are refused with it.
     scoring : a scikit-learn scoring name or callable (``check_scoring``); default accuracy / r2.
-    n_aug : augmented copies of each training sample added to the training fold.
+    n_aug : augmented copies of each training sample added to the training fold, for every candidate;
+        ``None``: each candidate's own ``n_aug`` hyperparameter (``n_aug: 4`` in its config).
     task : "auto" (regression for a scikit-learn regressor as ``model``, else from ``type_of_target``),
         "classification" or "regression".
     graph_mode : "node" or "graph" to insist on one graph setting (default: from the type of ``X``).

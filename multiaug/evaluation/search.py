@@ -7,7 +7,7 @@ from typing import Any
 import numpy as np
 from sklearn.base import BaseEstimator, clone
 
-from .evaluate import NONE, CVRun, as_candidate, normalize_candidates
+from .evaluate import NONE, CVRun, as_candidate, candidate_n_aug, normalize_candidates
 from .results import _scale, check_level, paired_stats
 
 
@@ -70,7 +70,7 @@ class AugmentationSearchCV(BaseEstimator):
       when no augmentation won); with ``refit=True`` fitted on all the data, with ``refit=False``
       unfitted (as the candidate was given: its config, ``best_config()``, is what it is for);
     - ``best_estimator_`` (``refit=True`` only): a clone of the model trained on all the data plus
-      ``n_aug`` augmented copies from ``best_augmenter_``; ``predict``/``score`` delegate to it. With
+      ``n_aug`` augmented copies from ``best_augmenter_`` (``n_aug=None``: each candidate's own ``n_aug``); ``predict``/``score`` delegate to it. With
       ``refit=False`` (as scikit-learn's ``GridSearchCV(refit=False)``) nothing is fitted or augmented
       on the whole data after the cross-validation: there is no ``best_estimator_``, and ``predict``
       and ``score`` raise ``NotFittedError``;
@@ -85,7 +85,7 @@ class AugmentationSearchCV(BaseEstimator):
     """
 
     def __init__(self, model: Any = None, candidates: Any = None, *, cv: Any = 5, repeats: int = 1,
-                 scoring: Any = None, n_aug: int = 1, seed: int | None = 0, task: str = "auto",
+                 scoring: Any = None, n_aug: int | None = 1, seed: int | None = 0, task: str = "auto",
                  graph_mode: str | None = None, max_time: float | None = None, early_stop: bool = True,
                  early_stop_level: float = 0.95, include_none: bool = True, refit: bool = True,
                  n_jobs: int | None = None, progress: bool | None = None):
@@ -179,7 +179,8 @@ class AugmentationSearchCV(BaseEstimator):
             # refit=False nothing is fitted or drawn on the whole data (GridSearchCV's refit=False)
             units, _ = run.adapter.units()
             times = {"augment_fit": 0.0, "augment": 0.0}
-            X_fit, y_fit = run.adapter.train_set(self.best_augmenter_, units, run.n_aug, times)
+            X_fit, y_fit = run.adapter.train_set(self.best_augmenter_, units,
+                                                 candidate_n_aug(self.best_augmenter_, run.n_aug), times)
             self.best_estimator_ = clone(run.model).fit(X_fit, y_fit)
         self.classes_ = run.adapter.classes_
         self._pred_classes = self.classes_ if getattr(run.adapter, "model_codes", False) else None
@@ -209,7 +210,8 @@ class AugmentationSearchCV(BaseEstimator):
 
     def best_config(self) -> dict | None:
         """``best_augmenter_.to_config()`` (what ``multiaug augment --config`` reads) with ``n_aug`` set to
-        the search's (the copies per sample it measured), or None."""
+        the copies per sample the search measured (its ``n_aug``, or with ``n_aug=None`` the candidate's
+        own), or None."""
         if not hasattr(self, "best_augmenter_"):
             from sklearn.exceptions import NotFittedError
 
@@ -218,7 +220,8 @@ class AugmentationSearchCV(BaseEstimator):
             return None
         config = self.best_augmenter_.to_config()
         if isinstance(config, dict) and isinstance(config.get("params"), dict):
-            config = {**config, "params": {**config["params"], "n_aug": int(self.n_aug)}}
+            config = {**config, "params": {**config["params"],
+                                           "n_aug": candidate_n_aug(self.best_augmenter_, self.n_aug)}}
         return config
 
 

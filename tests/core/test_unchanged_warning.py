@@ -132,6 +132,7 @@ def test_time_series_compositions_report_the_series_their_children_left_as_they_
 
 def test_composition_counts_every_short_series_beyond_a_hundred():
     import numpy as np
+
     # the children's report_ kept only the first 100 rows, so a composition counted at most 100 per child
     import multiaug
     from multiaug.timeseries import TimeWarp

@@ -301,3 +301,102 @@ def test_evaluate_and_search_use_word_columns_as_categories(tmp_path, capsys):
     r = run_inproc("evaluate", tmp_path / "dates.parquet", "--label-column", "y", "--columns", "a,when", "-a",
                    "gaussian_noise", capsys=capsys)
     assert r.returncode == 2 and "['when'] are neither numeric nor words" in r.stderr
+
+
+@pytest.mark.parametrize("cmd", ["evaluate", "search"])
+def test_nan_feature_is_named_and_the_advice_is_one_the_cli_can_follow(tmp_path, capsys, monkeypatch, cmd):
+    # NaN in a feature: "GaussianNoise: x columns [1] contain NaN; ... pass nan_policy='keep'" named the
+    # column by its position in the float array and advised a parameter evaluate/search cannot set (no -p)
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    import multiaug.evaluation.models as models
+
+    monkeypatch.setattr(models, "default_model", lambda *a, **k: HistGradientBoostingClassifier(max_iter=3))
+    g = np.random.default_rng(0)
+    df = pd.DataFrame({"age": g.normal(size=20), "income": g.normal(size=20)})
+    df["y"] = (df["age"] > 0).astype(int)
+    df.loc[3, "income"] = np.nan
+    df.to_csv(tmp_path / "nan.csv", index=False)
+    extra = ["-o", tmp_path / "best.yaml"] if cmd == "search" else []
+    base = [cmd, tmp_path / "nan.csv", "--label-column", "y", "--cv", "2", "--repeats", "1", "--no-progress", *extra]
+    r = run_inproc(*base, "-a", "gaussian_noise", capsys=capsys)
+    assert r.returncode == 2 and len(r.stderr.strip().splitlines()) == 1
+    assert "'income' (1 row)" in r.stderr and "[1]" not in r.stderr
+    assert "--config FILE with nan_policy: keep" in r.stderr and "{augmenter: gaussian_noise" in r.stderr
+    # the advice works: a --config candidate with nan_policy: keep runs
+    (tmp_path / "keep.yaml").write_text(yaml.safe_dump({"augmenter": "gaussian_noise", "params": {"nan_policy": "keep"}}))
+    r = run_inproc(*base, "--config", tmp_path / "keep.yaml", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+
+
+@pytest.mark.parametrize("cmd", ["evaluate", "search"])
+def test_a_config_candidates_own_n_aug_is_used_unless_n_is_given(tmp_path, capsys, monkeypatch, cmd):
+    # a --config with n_aug: 4 was evaluated with -n's default, 1 copy per training sample, without a word
+    from sklearn.neighbors import KNeighborsClassifier
+
+    import multiaug.evaluation.models as models
+
+    sizes = []
+
+    class Recording(KNeighborsClassifier):
+        def fit(self, X, y):
+            sizes.append(len(X))
+            return super().fit(X, y)
+
+    monkeypatch.setattr(models, "default_model", lambda *a, **k: Recording(3))
+    rng = np.random.default_rng(1)
+    df = pd.DataFrame(rng.normal(size=(20, 2)), columns=["a", "b"])
+    df["y"] = (df["a"] > 0).astype(int)
+    df.to_csv(tmp_path / "s.csv", index=False)
+    (tmp_path / "four.yaml").write_text(yaml.safe_dump({"augmenter": "gaussian_noise", "params": {"n_aug": 4}}))
+    out = ["-o", tmp_path / "best.yaml", "--overwrite"] if cmd == "search" else []
+    base = [cmd, tmp_path / "s.csv", "--label-column", "y", "--cv", "2", "--repeats", "1", "--no-progress", *out]
+    for extra, copies in (([], 4), (["-n", "2"], 2)):
+        sizes.clear()
+        plain = ["-a", "gaussian_noise"] if cmd == "evaluate" else []
+        r = run_inproc(*base, *plain, "--config", tmp_path / "four.yaml", *extra, capsys=capsys)
+        assert r.returncode == 0, r.stderr
+        # per split: none (10 rows), [gaussian_noise (its own n_aug 1, or -n),] four (10 + 10 * copies)
+        assert sizes[:2 + len(plain) // 2] == [10, *([10 * (1 + (copies if extra else 1))] if plain else []),
+                                                10 * (1 + copies)]
+        if cmd == "search":  # the written config carries what was measured
+            assert yaml.safe_load((tmp_path / "best.yaml").read_text())["params"]["n_aug"] == copies
+
+
+def test_features_float32_cannot_hold_reach_the_model_with_every_digit(tmp_path, capsys, monkeypatch):
+    # evaluate cast every numeric feature to float32: the id 123456789 reached the model as 123456792 and
+    # 0.123456789 as 0.12345679, silently. Now float64 then; float32 still where it holds every value
+    # (a csv of measurements such as 0.03808: the same seeded scores as before)
+    from sklearn.neighbors import KNeighborsClassifier
+
+    import multiaug.evaluation.models as models
+
+    seen = []
+
+    class Recording(KNeighborsClassifier):
+        def fit(self, X, y):
+            seen.append(np.asarray(X))
+            return super().fit(X, y)
+
+    monkeypatch.setattr(models, "default_model", lambda *a, **k: Recording(3))
+    ids = pd.DataFrame({"id": 123456789 + np.arange(20), "x": 0.123456789 + np.arange(20), "y": np.arange(20) % 2})
+    short = pd.DataFrame({"a": np.round(np.linspace(-0.1, 0.1, 20), 5), "b": np.arange(20) * 1000, "y": np.arange(20) % 2})
+    for df, dtype in ((ids, np.float64), (short, np.float32)):
+        df.to_csv(tmp_path / "t.csv", index=False)
+        seen.clear()
+        r = run_inproc("evaluate", tmp_path / "t.csv", "--label-column", "y", "-a", "none", "--cv", "2", "--repeats", "1",
+                       "--no-progress", capsys=capsys)
+        assert r.returncode == 0, r.stderr
+        X = np.concatenate(seen)
+        assert X.dtype == dtype
+        # every training row as the file holds it (float32 of the short decimals: what the old cast gave)
+        expected = df.drop(columns="y").to_numpy(dtype=dtype)
+        assert {tuple(row) for row in X.tolist()} == {tuple(row) for row in expected.tolist()}
+
+
+def test_float32_holds():
+    from multiaug.cli import _float32_holds
+
+    assert _float32_holds(np.array([0.03808, -0.00259, 151.0, 16777216.0, 12345678.0, 0.1234567, -2.5e-7, 0.0, np.nan]))
+    for v in (123456789.0, 16777217.0, 0.123456789, 1234.5678, 1e-40, 4e38):
+        assert not _float32_holds(np.array([1.5, v])), v

@@ -141,3 +141,28 @@ def test_best_config_carries_the_n_aug_of_the_search():
     cfg = s.best_config()
     assert cfg["augmenter"] == "gaussian_noise" and cfg["params"]["n_aug"] == 2
     assert multiaug.from_config(cfg).n_aug == 2
+
+
+def test_n_aug_none_uses_each_candidates_own_n_aug():
+    # n_aug=None: each candidate makes its own n_aug copies (what `multiaug evaluate` does without -n)
+    from sklearn.linear_model import LogisticRegression
+
+    from multiaug.evaluation import evaluate
+    from multiaug.tabular import GaussianNoise
+
+    sizes = []
+
+    class Recording(LogisticRegression):
+        def fit(self, X, y):
+            sizes.append(len(X))
+            return super().fit(X, y)
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 3))
+    y = (X[:, 0] > 0).astype(int)
+    evaluate([GaussianNoise(n_aug=3)], X, y, model=Recording(), cv=2, repeats=1, n_aug=None)
+    assert sizes[:2] == [20, 80]  # none, then 20 + 3 * 20
+    s = AugmentationSearchCV(Recording(), [GaussianNoise(n_aug=3)], cv=2, n_aug=None, include_none=False).fit(X, y)
+    assert s.best_config()["params"]["n_aug"] == 3 and sizes[-1] == 40 * 4  # refit: all rows + 3 copies each
+    with pytest.raises(ValueError, match="n_aug: expected an integer >= 1 or None"):
+        evaluate(["gaussian_noise"], X, y, n_aug=0)
