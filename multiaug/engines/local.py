@@ -670,6 +670,22 @@ def _tagged_columns(tokens: str | None = None, tags: str | None = None) -> tuple
     return tokens or io.TOKENS_COLUMN, tags or io.TAGS_COLUMN
 
 
+def _per_token_columns(df: Any, tok_col: str, tag_col: str) -> list[str]:
+    """Columns of a tagged batch other than the tokens and tags that hold, in every row, a list (array)
+    as long as the row's tokens (a part-of-speech column): they pass through unedited."""
+    if tok_col not in df.columns or not len(df):
+        return []
+    lengths = [len(t) if isinstance(t, (list, tuple, np.ndarray)) else -1 for t in df[tok_col]]
+    out = []
+    for c in df.columns:
+        if c in (tok_col, tag_col):
+            continue
+        vals = df[c].tolist()
+        if all(isinstance(v, (list, tuple, np.ndarray)) and len(v) == n for v, n in zip(vals, lengths)):
+            out.append(str(c))
+    return out
+
+
 def fit_table_if_needed(aug: Augmenter, inp: Path, column: str | None, label_column: str | None,
                         feature_columns: list[str] | None, batch_size: int = 1 << 16,
                         tagged_columns: tuple[str, str] | None = None, progress: bool | None = None) -> None:
@@ -797,6 +813,14 @@ def _augment_table_file(aug: Augmenter, inp: Path, out: Path, n_aug: int, opts: 
                 for c in (SOURCE_INDEX, IS_AUGMENTED):
                     if c in df.columns:
                         raise ValueError(f"input already has a {c!r} column (is it an augmented file?); rename it first")
+                if aug.modality == "tagged":
+                    per_token = _per_token_columns(df, *_tagged_columns(*(tagged_columns or ())))
+                    if per_token:
+                        report.warnings.append(
+                            f"column(s) {per_token} hold one entry per token in every row of the first batch: they are "
+                            "copied from the source sentence to its augmented rows as they are, so they do not follow "
+                            "the tokens the augmenter moved, replaced, inserted or deleted"
+                        )
             _reseed(aug, opts.seed, int(df.index[0]))
             writer.write(
                 augment_table_batch(

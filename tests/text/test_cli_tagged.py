@@ -173,3 +173,20 @@ def test_preview_of_tagged_sentences(tmp_path, conll, capsys):
     r = run_inproc("preview", conll, "-a", "eda", "-o", tmp_path / "k.html", capsys=capsys)
     one_error_line(r, "tagged (CoNLL) data")
     assert not (tmp_path / "k.html").exists()
+
+
+def test_per_token_list_columns_are_said_to_pass_through_unedited(tmp_path, capsys):
+    # a jsonl row's part-of-speech list is copied to the augmented row as it was, so it no longer matches the
+    # moved tokens: the run says so (it was silent); a list column of another length (one per sentence) is not named
+    rows = [{"tokens": t, "tags": g, "pos": ["X"] * len(t), "refs": ["a"], "id": i} for i, (t, g) in enumerate(SENTENCES)]
+    src = tmp_path / "t.jsonl"
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows), encoding="utf-8")
+    r = run_inproc("augment", src, "-o", tmp_path / "o.jsonl", "-a", "tagged_random_swap", "--seed", "0", capsys=capsys)
+    assert r.returncode == 0, r.stderr
+    assert "column(s) ['pos'] hold one entry per token in every row of the first batch: they are copied from the " \
+           "source sentence" in r.stderr
+    assert "'refs'" not in r.stderr and "'id'" not in r.stderr
+    rows2 = [{k: v for k, v in row.items() if k != "pos"} for row in rows]
+    src.write_text("".join(json.dumps(r) + "\n" for r in rows2), encoding="utf-8")
+    r = run_inproc("augment", src, "-o", tmp_path / "o2.jsonl", "-a", "tagged_random_swap", "--seed", "0", capsys=capsys)
+    assert r.returncode == 0 and "hold one entry per token" not in r.stderr
