@@ -268,9 +268,11 @@ def check_finite(data: Any, aug: Any = None, tree: Sequence[Any] | None = None) 
 
 def check_edge_weight(data: Any, who: str, positive: bool = True) -> None:
     """Refuse an ``edge_weight`` the weighted views cannot read: not a 1-D tensor with one weight per
-    edge, or (``positive``) with a weight <= 0. A missing ``edge_weight`` is fine (weight 1)."""
+    edge, or (``positive``) with a weight <= 0. A missing ``edge_weight`` is fine (weight 1), unless
+    the weights are stored under another name (:func:`refuse_misnamed_weight`)."""
     w = getattr(data, "edge_weight", None)
     if w is None:
+        refuse_misnamed_weight(data, who)
         return
     E = data.edge_index.shape[1]
     if not isinstance(w, torch.Tensor) or w.dim() != 1 or w.shape[0] != E:
@@ -282,6 +284,29 @@ def check_edge_weight(data: Any, who: str, positive: bool = True) -> None:
         bad = w[w <= 0]
         raise ValueError(f"{who}: edge_weight must be positive, found {bad.numel()} weight(s) <= 0 (e.g. "
                          f"{bad[:3].tolist()}); expected weights > 0 (drop zero-weight edges, or shift the weights)")
+
+
+def refuse_misnamed_weight(data: Any, who: str) -> None:
+    """Refuse, for a weighted view (which reads ``edge_weight`` only, PyG's name, and removes the
+    other edge attributes), a graph without ``edge_weight`` that holds one number per edge under a
+    name containing ``weight`` (``weight``: what ``torch_geometric.utils.from_networkx`` names
+    networkx's edge weights): the view would compute an unweighted view and drop the weights without a
+    word. An edge attribute is one the views cut with the edges (:func:`~.functional.node_edge_keys`)."""
+    names = [k for k, v in data._store.items() if "weight" in k.lower() and isinstance(v, torch.Tensor)
+             and (v.dim() == 1 or (v.dim() == 2 and v.shape[1] == 1))]
+    if not names:
+        return
+    from .functional import node_edge_keys
+
+    _, edge_keys = node_edge_keys(data)
+    for key in names:
+        if key in edge_keys:
+            raise ValueError(
+                f"{who}: data.{key} holds one number per edge, but {who} reads edge weights only from data.edge_weight "
+                f"(PyG's name; from_networkx names networkx's edge weights 'weight') and would drop data.{key}, giving an "
+                f"unweighted view; rename it (data.edge_weight = data.{key}.view(-1); del data.{key}) or delete it "
+                f"(del data.{key})"
+            )
 
 
 class GraphHandler(ModalityHandler):

@@ -73,25 +73,33 @@ NO_EDGE_ID = -1
 def symmetric_edge_draws(edge_index: torch.Tensor, node_draws: torch.Tensor) -> torch.Tensor:
     """One integer per edge, ``mix32(node_draws[u] + node_draws[v])`` (wrapping): both directions (and
     parallel copies) of an edge get the same value. With ``node_draws`` uniform over int32, the sums
-    are uniform and pairwise independent (two edges share at most one endpoint), but linearly tied
-    around every even cycle (on a 4-cycle the fourth sum is s1 - s2 + s3: thresholded, the whole cycle
-    is dropped or kept far more often than by independent draws); :func:`_mix32`, a bijection of
-    int32 (murmur3's finaliser), breaks those ties and keeps each value uniform. It costs two gathers,
-    an add and a few in-place integer operations, with no sort."""
-    return _mix32(node_draws.index_select(0, edge_index[0]) + node_draws.index_select(0, edge_index[1]))
+    are uniform and pairwise independent (two edges share at most one endpoint; the sums over a forest
+    are jointly uniform), but linearly tied around every even cycle (on a 4-cycle the fourth sum is
+    s1 - s2 + s3: thresholded, the whole cycle is dropped or kept far more often than by independent
+    draws); :func:`_mix32`, a bijection of int32 that is not linear modulo 2**32, breaks those ties and
+    keeps each value uniform. It costs two gathers, an add, a shift, an xor and a multiply, no sort."""
+    z = node_draws.index_select(0, edge_index[0])
+    z += node_draws.index_select(0, edge_index[1])
+    return _mix32(z)
+
+
+#: odd multiplier of :func:`_mix32` (murmur3's first fmix32 constant, as a signed int32)
+_M32 = 0x85EBCA6B - (1 << 32)
 
 
 def _mix32(z: torch.Tensor) -> torch.Tensor:
-    """murmur3's fmix32 on int32 (wrapping arithmetic, logical shifts), in place on ``z`` (a fresh
-    tensor): a bijection of the 32-bit integers that is not linear modulo 2**32."""
-    t = torch.bitwise_right_shift(z, 16)
-    z ^= t.bitwise_and_(0xFFFF)
-    z *= 0x85EBCA6B - (1 << 32)
-    torch.bitwise_right_shift(z, 13, out=t)
-    z ^= t.bitwise_and_(0x7FFFF)
-    z *= 0xC2B2AE35 - (1 << 32)
-    torch.bitwise_right_shift(z, 16, out=t)
-    z ^= t.bitwise_and_(0xFFFF)
+    """``(z ^ (z << 16)) * _M32`` on int32 (wrapping), in place on ``z`` (a fresh tensor): a bijection
+    of the 32-bit integers (the xor-shift is undone by the same xor, the multiplier is odd) whose high
+    bits, which a threshold reads, depend on every bit of ``z`` through both the xor (not linear modulo
+    2**32) and the multiply (not linear over bits). One xor-shift and one multiply, where murmur3's
+    fmix32 finaliser has three and two; a left shift needs no mask (int32 has no logical right shift).
+    The order matters: a multiply followed by a right xor-shift (which keeps the high 16 bits as they
+    are) would leave the high bits linear in ``z``. On independent uniform node draws, the thresholded
+    draws of the edges of 3-, 4-, 6- and 8-cycles, K4, K2,3, a 3x3 grid and triangles and squares
+    sharing nodes or edges pass chi-square tests of independence over 16-40 million copies, at several
+    rates, as the full finaliser does (the plain sum fails them at 1 million)."""
+    z ^= z << 16
+    z *= _M32
     return z
 
 
@@ -311,10 +319,21 @@ def edge_slices(data: Any) -> torch.Tensor | None:
 
 def edge_graph_values(data: Any, per_graph: torch.Tensor) -> torch.Tensor:
     """``per_graph[graph of each edge]``: a sequential repeat when the Batch's edge slices are known
-    (edges are stored graph by graph), otherwise a gather through the source node's graph."""
+    (edges are stored graph by graph), otherwise a gather through the source node's graph. int32
+    values (EdgeDrop's thresholds) are filled by a running sum of each graph's step from the previous
+    one, placed at its first edge (exact in wrapping int32 arithmetic; about half the time of
+    ``repeat_interleave``, which builds and gathers an int64 index)."""
     sl = edge_slices(data)
     if sl is not None:
-        return per_graph.repeat_interleave(sl[1:] - sl[:-1], output_size=data.edge_index.shape[1])
+        E = data.edge_index.shape[1]
+        if per_graph.dtype == torch.int32 and E:
+            step = per_graph.clone()
+            step[1:] -= per_graph[:-1]
+            start = sl[:-1]
+            step = torch.where(start < E, step, 0)  # graphs after the last edge (none of their own): no step
+            fill = torch.zeros(E, dtype=torch.int32, device=per_graph.device).index_add_(0, start.clamp(max=E - 1), step)
+            return torch.cumsum(fill, 0, dtype=torch.int32)
+        return per_graph.repeat_interleave(sl[1:] - sl[:-1], output_size=E)
     node_graph, _ = node_graph_index(data)
     return per_graph[node_graph[data.edge_index[0]]]
 
@@ -463,7 +482,9 @@ def subgraph(data: Any, node_keep: torch.Tensor | None = None, edge_keep: torch.
         values = {k: data[k] for k in edge_keys}
     else:
         idx = keep_e.nonzero().flatten()
-        new_ei = ei.index_select(1, idx)
+        new_ei = ei.new_empty((2, idx.numel()))  # row by row: a gather along dim 1 of (2, E) is ~1.3x slower
+        torch.index_select(ei[0], 0, idx, out=new_ei[0])
+        torch.index_select(ei[1], 0, idx, out=new_ei[1])
         values = {k: data[k].index_select(data.__cat_dim__(k, data[k]), idx.to(data[k].device)) for k in edge_keys}
         sl = edge_slices(data)
         if sl is not None:  # kept edges stay in order, so the old slices cut them per graph

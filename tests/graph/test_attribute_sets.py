@@ -600,3 +600,28 @@ def test_a_per_edge_list_is_refused_by_views_that_change_edges():
         with pytest.raises(ValueError, match="data.relation is a list with one entry per edge"):
             aug(d)
     assert FeatureMask(seed=0)(d).relation == d.relation  # features only: the edges stay
+
+
+@pytest.mark.parametrize("cls", [DiffusionView, SchurView])
+def test_weighted_views_refuse_edge_weights_stored_under_another_name(cls):
+    # from_networkx stores networkx's edge weights as data.weight; the weighted views read edge_weight only,
+    # so they gave an unweighted view and removed data.weight without a word
+    d = ring(6)
+    d.weight = torch.arange(1.0, 7.0).repeat(2)  # (both directions of an edge: one weight)
+    for aug in (cls(seed=0), cls(p=0.0, seed=0), multiaug.OneOf([cls(), EdgeDrop()], seed=0)):
+        with pytest.raises(ValueError, match=rf"{cls.__name__}: data.weight holds one number per edge.*"
+                                             r"data.edge_weight = data.weight.view\(-1\)"):
+            aug(d)
+    with pytest.raises(ValueError, match="data.weight holds one number per edge"):
+        cls(seed=0)(Batch.from_data_list([d, ring(5, seed=1).update({"weight": torch.ones(10)})]))
+    d2 = ring(6)
+    d2.edge_weights = torch.ones(12, 1)
+    with pytest.raises(ValueError, match="data.edge_weights holds one number per edge"):
+        cls(seed=0)(d2)
+    # renamed, the weights are read; next to edge_weight, weight is one more edge attribute (removed)
+    renamed = ring(6).update({"edge_weight": d.weight})
+    assert torch.equal(cls(seed=0)(renamed).edge_weight, cls(seed=0)(d.update({"edge_weight": d.weight})).edge_weight)
+    assert "weight" not in cls(seed=0)(d).keys()
+    # views that follow the edges keep it; a per-node or per-graph weight is no edge weight
+    assert torch.equal(EdgeDrop(rate=0.0, seed=0)(ring(6).update({"weight": torch.ones(12)})).weight, torch.ones(12))
+    cls(seed=0)(ring(6).update({"node_weight": torch.ones(6), "graph_weight": torch.ones(1)}))

@@ -95,6 +95,40 @@ def test_edge_drop_draws_the_edges_of_a_cycle_independently():
     assert binomial_z(tied_gone, squares, 0.2**4) > Z, tied_gone
 
 
+def _chi2_z(counts: torch.Tensor, expected: torch.Tensor) -> float:
+    """Chi-square of ``counts`` against ``expected`` as a standard score (Wilson-Hilferty)."""
+    x, df = float(((counts - expected) ** 2 / expected).sum()), counts.numel() - 1
+    return ((x / df) ** (1 / 3) - (1 - 2 / (9 * df))) / math.sqrt(2 / (9 * df))
+
+
+@pytest.mark.parametrize("edges", [
+    [(0, 1), (0, 2), (0, 3), (1, 2), (1, 3), (2, 3)],  # K4: three 4-cycles, four triangles
+    [(0, 1), (1, 2), (2, 0), (1, 3), (3, 4), (4, 2)],  # a triangle and a square sharing an edge
+    [(0, 1), (1, 2), (2, 3), (3, 4), (4, 5), (5, 0)],  # a 6-cycle
+], ids=["K4", "triangle+square", "hexagon"])
+def test_edge_drop_draws_the_edges_of_overlapping_cycles_independently(edges):
+    # EdgeDrop's edge draw hashes the sum of its endpoints' draws with a short mix (an xor-shift, then a
+    # multiply): the joint keep pattern of every edge of a small structure must be that of independent draws
+    copies, k = 20000, len(edges)
+    n = 1 + max(max(e) for e in edges)
+    e = torch.tensor(edges).t()
+    base = (n * torch.arange(copies)).repeat_interleave(k)
+    a, b = base + e[0].repeat(copies), base + e[1].repeat(copies)
+    data = Data(edge_index=torch.stack([torch.cat([a, b]), torch.cat([b, a])]), num_nodes=n * copies)
+    out = EdgeDrop(rate=0.5, seed=0)(data)
+    kept = torch.isin(a * n * copies + b, out.edge_index[0] * n * copies + out.edge_index[1])
+    patterns = (kept.view(copies, k).long() << torch.arange(k)).sum(1)
+    expected = torch.full((2**k,), copies / 2**k, dtype=torch.float64)
+    assert abs(_chi2_z(torch.bincount(patterns, minlength=2**k).double(), expected)) < Z
+    # the check has power: the same mix in the other order (multiply, then xor-shift: the high bits a
+    # threshold reads stay linear in the sum) ties the cycles again
+    nd = torch.randint(-2**31, 2**31, (n * copies,), generator=torch.Generator().manual_seed(0), dtype=torch.int32)
+    z = (nd[a] + nd[b]) * (0x85EBCA6B - (1 << 32))
+    z ^= torch.bitwise_right_shift(z, 16).bitwise_and_(0xFFFF)
+    tied = ((z >= 0).view(copies, k).long() << torch.arange(k)).sum(1)
+    assert _chi2_z(torch.bincount(tied, minlength=2**k).double(), expected) > Z
+
+
 def test_edge_drop_range_rate_is_drawn_per_graph():
     graphs = [random_graph(60, 200, s) for s in range(200)]
     b = Batch.from_data_list(graphs)

@@ -28,6 +28,21 @@ def test_drop_mask_is_symmetric_and_has_the_right_rate():
     assert bool(two[ei[0] < n // 2].all()) and not bool(two[ei[0] >= n // 2].any())
 
 
+def test_edge_graph_values_fills_int32_values_graph_by_graph():
+    # int32 (EdgeDrop's per-graph thresholds) takes a running sum of steps instead of repeat_interleave:
+    # the same values, with graphs without edges first, in the middle and last, and steps that wrap
+    counts = [0, 3, 0, 0, 2, 1, 0]
+    graphs = [Data(edge_index=torch.zeros(2, c, dtype=torch.long), num_nodes=1) for c in counts]
+    b = Batch.from_data_list(graphs)
+    thr = torch.tensor([5, 2**31 - 1, -7, 0, -2**31, 2**31 - 1, 9], dtype=torch.int32)
+    got = F.edge_graph_values(b, thr)
+    assert got.dtype == torch.int32
+    assert torch.equal(got, thr.repeat_interleave(torch.tensor(counts)))
+    assert torch.equal(F.edge_graph_values(b, thr > 0), (thr > 0).repeat_interleave(torch.tensor(counts)))
+    empty = Batch.from_data_list(graphs[:1] * 2)
+    assert F.edge_graph_values(empty, thr[:2]).numel() == 0
+
+
 @settings(max_examples=30, deadline=None)
 @given(sizes=st.lists(st.integers(0, 20), min_size=1, max_size=5), seed=st.integers(0, 1000))
 def test_sample_per_group_counts(sizes, seed):
