@@ -6,7 +6,6 @@ parameters; its ``sample``/``apply`` pair is therefore not available (call the c
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import copy
 from typing import Any, Sequence
 
@@ -27,15 +26,10 @@ from .labels import (
     merge_labels,
     take_labels,
 )
-from .report import _FRAME, AugmentReport, UnchangedWarning, report_frame, warn_user
+from .report import _FRAME, AugmentReport, UnchangedWarning, copies_tally, report_frame, tally_copy, warn_user
 from .seeding import worker_seed
 
 __all__ = ["Composition", "Sequential", "OneOf", "SomeOf", "Sometimes", "RandAugment"]
-
-#: during a composition's ``augment``: (id of the composition, [(batch size, unchanged rows) per copy])
-_COMPOSED_TALLY: contextvars.ContextVar[tuple[int, list] | None] = contextvars.ContextVar(
-    "multiaug_composed_tally", default=None)
-
 
 @contextlib.contextmanager
 def _share(index: Any) -> Any:
@@ -214,12 +208,8 @@ class Composition(Augmenter):
         if rule is not None:
             return rule(self, xi, ctx, y, n_aug, inputs)
         # one report_ and one warning for all the copies (rows: positions in xi)
-        token = _COMPOSED_TALLY.set((id(self), []))
-        try:
+        with copies_tally(self) as seen:
             out = super()._augment_batch(xi, ctx, y, n_aug, inputs)
-            seen = _COMPOSED_TALLY.get()[1]
-        finally:
-            _COMPOSED_TALLY.reset(token)
         if not seen:
             if self.__dict__.get("_report") is not None:
                 self._set_report(None)
@@ -297,11 +287,8 @@ class Composition(Augmenter):
             idx = torch.as_tensor(rows, device=x.device)
             same = (out[idx] == x[idx]).reshape(len(rows), -1).all(dim=1).tolist()
             rows = [r for r, s in zip(rows, same) if s]
-        tally = _COMPOSED_TALLY.get()
-        if tally is not None and tally[0] == id(self):
-            tally[1].append((n, rows))
-            return
-        self._report_unchanged(n, n, rows)
+        if not tally_copy(self, n, rows):
+            self._report_unchanged(n, n, rows)
 
     def _report_unchanged(self, n: int, n_out: int, rows: list[int]) -> None:
         self._set_report(AugmentReport(n_inputs=n, n_outputs=n_out, n_unchanged=len(rows),

@@ -1,12 +1,13 @@
 """What an augmenter reports about a call (``report_``) and small helpers for messages."""
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import sys
 import warnings
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 if TYPE_CHECKING:  # annotations only (base imports this module)
     from .base import Augmenter
@@ -17,6 +18,33 @@ __all__ = ["AugmentReport", "UnchangedWarning", "warn_unchanged", "warn_user", "
 #: :meth:`multiaug.core.compose.Composition._forward`): what its direct children report, their
 #: ``unchanged_index`` rows mapped to the composition's batch (:func:`note_report`)
 _FRAME: contextvars.ContextVar[dict | None] = contextvars.ContextVar("multiaug_report_frame", default=None)
+
+
+#: inside an augmenter's ``augment`` (its copies, one call each): (its id, one ``(n, rows)`` per call:
+#: the samples it was given and the positions of those it left as they were); None elsewhere
+_COPIES: contextvars.ContextVar[tuple[int, list] | None] = contextvars.ContextVar("multiaug_copies", default=None)
+
+
+@contextlib.contextmanager
+def copies_tally(aug: Any) -> Iterator[list]:
+    """Around ``aug``'s calls for the copies of one ``augment``: yields the list that :func:`tally_copy`
+    fills with each call's ``(n, rows)``, so that ``aug`` reports once for all the copies."""
+    seen: list = []
+    token = _COPIES.set((id(aug), seen))
+    try:
+        yield seen
+    finally:
+        _COPIES.reset(token)
+
+
+def tally_copy(aug: Any, n: int, rows: list[int]) -> bool:
+    """Inside :func:`copies_tally` for ``aug``: record one call's count and unchanged rows and return True
+    (the report is made for all copies at the end); False elsewhere (the call reports itself)."""
+    tally = _COPIES.get()
+    if tally is None or tally[0] != id(aug):
+        return False
+    tally[1].append((n, rows))
+    return True
 
 
 def report_frame(children: Any) -> dict:

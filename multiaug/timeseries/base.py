@@ -39,7 +39,7 @@ from ..core.base import input_settings
 from ..core.constraints import Boolean
 from ..core.handlers import float_of_ints
 from ..core.hostreads import all_finite, min_max
-from ..core.report import AugmentReport, warn_user
+from ..core.report import AugmentReport, copies_tally, tally_copy, warn_user
 
 
 @dataclass
@@ -104,9 +104,6 @@ def _warn_if_channels_last(shape: tuple[int, ...], aug: Any) -> None:
 _SCOPES: contextvars.ContextVar[dict[int, dict] | None] = contextvars.ContextVar("multiaug_ts_scopes", default=None)
 #: a weak reference to the batch the handler converted last (``preview`` samples on it)
 _CONVERTED: contextvars.ContextVar[Any] = contextvars.ContextVar("multiaug_ts_converted", default=None)
-#: inside an augmenter's ``augment`` (``_augment_batch``): (its id, one ``(n, rows)`` per ``apply``: the
-#: series it was given and the positions of those left as they were, too short); None elsewhere
-_TALLY: contextvars.ContextVar[tuple[int, list] | None] = contextvars.ContextVar("multiaug_ts_tally", default=None)
 
 
 def _user_call(x: Any = None) -> bool:
@@ -491,10 +488,7 @@ class TimeSeriesAugmenter(Augmenter):
         if short is not None:
             rows = torch.nonzero(params["active"].to(short.device) & short).flatten().tolist()
         n = x.shape[0]
-        tally = _TALLY.get()
-        if tally is not None and tally[0] == id(self):
-            tally[1].append((n, rows))
-        else:
+        if not tally_copy(self, n, rows):  # in augment: one report for all the copies (_augment_batch)
             self._report_too_short(n, rows)
         return out
 
@@ -510,12 +504,8 @@ class TimeSeriesAugmenter(Augmenter):
         all of them (the series left as they were, ``report_.details['unchanged_index']``: their rows in ``xi``)."""
         if inputs.get("lengths") is None:
             return super()._augment_batch(xi, ctx, y, n_aug, inputs)
-        token = _TALLY.set((id(self), []))
-        try:
+        with copies_tally(self) as seen:
             out = super()._augment_batch(xi, ctx, y, n_aug, inputs)
-            seen = _TALLY.get()[1]
-        finally:
-            _TALLY.reset(token)
         n = sum(k for k, _ in seen)
         self._report_too_short(n, [r for k, rows in seen for r in rows], len(out[2]))
         return out
