@@ -126,6 +126,13 @@ def _small_table(tmp_path, labels):
     return p
 
 
+def _two_feature_csv(path, n):
+    """``n`` rows of two normal features (seed 1) and ``y = a > 0``."""
+    df = pd.DataFrame(np.random.default_rng(1).normal(size=(n, 2)), columns=["a", "b"])
+    df["y"] = (df["a"] > 0).astype(int)
+    df.to_csv(path, index=False)
+
+
 def test_evaluate_refuses_a_single_class(tmp_path, capsys):
     p = _small_table(tmp_path, ["a"] * 12)
     r = run_inproc("evaluate", p, "--label-column", "y", "-a", "gaussian_noise", "--cv", "3", "--repeats", "1",
@@ -264,10 +271,7 @@ def test_search_config_carries_the_n_aug_it_measured(tmp_path, capsys, monkeypat
     import multiaug.evaluation.models as models
 
     monkeypatch.setattr(models, "default_model", lambda *a, **k: KNeighborsClassifier(3))
-    rng = np.random.default_rng(1)
-    df = pd.DataFrame(rng.normal(size=(30, 2)), columns=["a", "b"])
-    df["y"] = (df["a"] > 0).astype(int)
-    df.to_csv(tmp_path / "s.csv", index=False)
+    _two_feature_csv(tmp_path / "s.csv", 30)
     (tmp_path / "c.yaml").write_text(yaml.safe_dump({"augmenter": "gaussian_noise", "params": {"sigma": 0.1}}))
     cand = ["-a", "gaussian_noise"] if how == "-a" else ["--config", tmp_path / "c.yaml"]
     r = run_inproc("search", tmp_path / "s.csv", "--label-column", "y", *cand, "-n", "3", "--cv", "2",
@@ -344,10 +348,7 @@ def test_a_config_candidates_own_n_aug_is_used_unless_n_is_given(tmp_path, capsy
             return super().fit(X, y)
 
     monkeypatch.setattr(models, "default_model", lambda *a, **k: Recording(3))
-    rng = np.random.default_rng(1)
-    df = pd.DataFrame(rng.normal(size=(20, 2)), columns=["a", "b"])
-    df["y"] = (df["a"] > 0).astype(int)
-    df.to_csv(tmp_path / "s.csv", index=False)
+    _two_feature_csv(tmp_path / "s.csv", 20)
     (tmp_path / "four.yaml").write_text(yaml.safe_dump({"augmenter": "gaussian_noise", "params": {"n_aug": 4}}))
     out = ["-o", tmp_path / "best.yaml", "--overwrite"] if cmd == "search" else []
     base = [cmd, tmp_path / "s.csv", "--label-column", "y", "--cv", "2", "--repeats", "1", "--no-progress", *out]
