@@ -121,6 +121,10 @@ def _fold_lengths(lengths: Any, X: Any, modality: str) -> np.ndarray | None:
     of each) checked against the series ``X``, as an int64 array; None when not given."""
     if lengths is None:
         return None
+    n, count = len(X), np.size(lengths)
+    if np.ndim(lengths) != 1 or count != n:  # said here in one line, not with the whole array printed
+        raise ValueError(f"lengths: expected {n} integers (one per series), got "
+                         f"{count if np.ndim(lengths) == 1 else f'shape {np.shape(lengths)}'}")
     from ..timeseries.base import TimeSeriesHandler, _valid_lengths
 
     xi, _ = TimeSeriesHandler().check(X)
@@ -352,8 +356,11 @@ class GraphListAdapter:
         return gs + extra, np.concatenate([y_tr, harden(y_a, "classification")])
 
 
-def make_adapter(X: Any, y: Any, task: str = "auto", graph_mode: str | None = None, lengths: Any = None):
-    modality = detect_modality(X, graph_mode)
+def make_adapter(X: Any, y: Any, task: str = "auto", graph_mode: str | None = None, lengths: Any = None,
+                 modality: str | None = None):
+    """The adapter of ``X``; ``modality``: what the caller knows ``X`` holds (a 2-D array of univariate
+    series, see :func:`~multiaug.evaluation.evaluate.series_2d`), else detected from ``X``."""
+    modality = detect_modality(X, graph_mode) if modality is None else modality
     if lengths is not None and modality != "timeseries":
         raise ValueError(f"lengths: the valid lengths of time series padded at the end; X holds {modality} data")
     if modality == "graph-node":

@@ -179,8 +179,10 @@ class RepeatedGroupKFold:
         groups = np.asarray(groups)
         uniq, codes = np.unique(groups, return_inverse=True)
         if len(uniq) < self.n_splits:
-            raise ValueError(f"groups: {len(uniq)} distinct groups cannot fill cv={self.n_splits} test folds; "
-                             f"lower cv (at most {len(uniq)}) or use finer groups")
+            fix = f"lower cv (at most {len(uniq)}) or use finer groups" if len(uniq) >= 2 else \
+                "cross-validation by groups needs at least 2 groups: use finer groups"
+            raise ValueError(f"groups: {len(uniq)} distinct group{'s' if len(uniq) != 1 else ''} cannot fill "
+                             f"cv={self.n_splits} test folds; {fix}")
         seeds = np.random.SeedSequence(0 if self.random_state is None else int(self.random_state)).generate_state(self.n_repeats)
         idx = np.arange(len(codes))
         for r in range(self.n_repeats):
@@ -343,11 +345,25 @@ class CVRun:
             raise ValueError(f"max_time: expected None or a positive number of seconds, got {max_time!r}")
         if task == "auto" and model is not None and y is not None and _is_regressor(model) and _numeric(y):
             task = "regression"  # integer targets (counts, prices) look like classes to type_of_target
-        self.adapter = make_adapter(X, y, task, graph_mode, lengths)
+        given = None if candidates is None else normalize_candidates(candidates, None)
+        self.adapter = make_adapter(X, y, task, graph_mode, lengths,
+                                    modality="timeseries" if series_2d(X, given, lengths) else None)
         self.task = self.adapter.task
         self.modality = self.adapter.modality
+        if model is None and self.task == "regression" and np.ndim(self.adapter.y) == 2 \
+                and self.adapter.y.shape[1] > 1 and self.modality == "tabular":
+            raise ValueError(f"y: {self.adapter.y.shape[1]} targets per sample (shape {self.adapter.y.shape}); the default "
+                             "table model (HistGradientBoostingRegressor) predicts one: pass model= a multi-output "
+                             "regressor (e.g. RandomForestRegressor()) or one target column")
         self.notes: list[str] = []
-        self.candidates = [(n, _fold_safe(a, self.notes, n)) for n, a in normalize_candidates(candidates, self.modality)]
+        classes = self.adapter.classes_
+        if task == "auto" and classes is not None and classes.dtype.kind in "iu" and len(classes) > 20:
+            # integer targets (counts, rounded prices) look like classes to type_of_target: say what was assumed
+            self.notes.append(f"y: {len(classes)} distinct integer values were taken as classes (task='auto'); if they "
+                              "are numeric targets, pass task='regression' (--task regression) or a regressor as model=.")
+        if given is None:
+            given = normalize_candidates(None, self.modality)
+        self.candidates = [(n, _fold_safe(a, self.notes, n)) for n, a in given]
         if lengths is not None:
             for n, a in self.candidates:
                 learned = [d for d in (a._descendants() if a is not None else ()) if getattr(d, "learned", False)]
@@ -443,6 +459,21 @@ class CVRun:
             repeats=self.repeats, test_train_ratio=float(np.mean(self.ratios)) if self.ratios else 0.0,
             ci=ci, level=level, notes=list(self.notes),
         )
+
+
+def series_2d(X: Any, candidates: list | None, lengths: Any = None) -> bool:
+    """Whether a 2-D array ``X`` holds univariate series ``(N, T)`` rather than a table ``(N, F)``: when
+    every candidate (``"none"`` aside) is a time-series augmenter, or the candidates are the defaults and
+    ``lengths`` (valid lengths of padded series) are given. Then ``X`` is augmented as series and the
+    default model is the series one."""
+    import torch
+
+    if not isinstance(X, (np.ndarray, torch.Tensor)) or X.ndim != 2:
+        return False
+    if candidates is None:
+        return lengths is not None
+    augs = [a for _, a in candidates if a is not None]
+    return bool(augs) and all(getattr(a, "modality", None) == "timeseries" for a in augs)
 
 
 def _is_regressor(model: Any) -> bool:

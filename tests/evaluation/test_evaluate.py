@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -432,3 +433,73 @@ def test_lengths_are_checked_by_name():
         evaluate(["gaussian_noise"], np.zeros((12, 3)), y, cv=3, repeats=1, lengths=np.full(12, 2))
     with pytest.raises(ValueError, match="candidate 'autotcl': AutoTCL is fitted on each training fold"):
         evaluate(["autotcl"], X, y, cv=3, repeats=1, lengths=np.full(12, 20))
+
+
+def test_lengths_of_the_wrong_count_are_refused_in_one_short_line():
+    # the message printed the whole lengths array over several lines (a CLI user saw a truncated array repr)
+    X = np.zeros((60, 1, 20), dtype=np.float32)
+    with pytest.raises(ValueError) as e:
+        evaluate(["jitter"], X, np.arange(60) % 2, cv=3, repeats=1, lengths=np.full(59, 10))
+    assert str(e.value) == "lengths: expected 60 integers (one per series), got 59"
+    with pytest.raises(ValueError, match=r"lengths: expected 60 integers \(one per series\), got shape \(60, 1\)"):
+        evaluate(["jitter"], X, np.arange(60) % 2, cv=3, repeats=1, lengths=np.full((60, 1), 10))
+
+
+def test_2d_univariate_series_with_series_candidates_use_the_series_path():
+    # an (N, T) array with series augmenters was evaluated as a table (gradient boosting on time steps: 0.62
+    # where the series model scores 1.0 on (N, 1, T)), and lengths= with it was refused as "tabular data"
+    from multiaug.evaluation.evaluate import CVRun
+    from multiaug.evaluation.models import RandomKernelFeatures
+
+    rng = np.random.default_rng(1)
+    X, y = rng.normal(size=(12, 40)).astype(np.float32), np.arange(12) % 2
+    run = CVRun(X, y, ["jitter", "window_warp"], cv=3, repeats=1)
+    assert run.modality == "timeseries" and isinstance(run.model.steps[0][1], RandomKernelFeatures)
+    assert CVRun(X, y, None, cv=3, repeats=1, lengths=np.full(12, 30)).modality == "timeseries"
+    # a table candidate, or the default candidates without lengths: a table, as before
+    assert CVRun(X, y, ["jitter", "gaussian_noise"], cv=3, repeats=1).modality == "tabular"
+    assert CVRun(X, y, None, cv=3, repeats=1).modality == "tabular"
+    res = evaluate(["jitter"], X, y, model=KNeighborsClassifier(1), cv=3, repeats=1, lengths=np.full(12, 30))
+    assert res.modality == "timeseries" and len(res.scores["jitter"]) == 3
+
+
+def test_multi_output_regression_with_the_default_table_model_is_refused_naming_y():
+    # the default HistGradientBoostingRegressor failed inside the first fit with scikit-learn's
+    # "y should be a 1d array, got an array of shape (13, 3)"; a multi-output model given as model= runs
+    from sklearn.linear_model import Ridge
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(20, 3))
+    y = X @ rng.normal(size=(3, 2)) + 0.1 * rng.normal(size=(20, 2))
+    with pytest.raises(ValueError, match=r"y: 2 targets per sample \(shape \(20, 2\)\); the default table model"):
+        evaluate(["gaussian_noise"], X, y, cv=3, repeats=1)
+    res = evaluate(["gaussian_noise"], X, y, model=Ridge(), cv=3, repeats=1)
+    assert res.task == "regression" and res.scores["none"].mean() > 0.9
+
+
+def test_many_integer_classes_taken_by_task_auto_are_named_in_a_note():
+    # rounded regression targets (ints) became ~100 classes scored by accuracy, with nothing in the report to say so
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(60, 2))
+    y = np.round(X @ [20.0, 10.0]).astype(int)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # scikit-learn: the least populated class has 1 member
+        res = evaluate(["gaussian_noise"], X, y, model=KNeighborsClassifier(1), cv=3, repeats=1)
+    assert res.task == "classification"
+    assert any("distinct integer values were taken as classes" in n for n in res.notes)
+    assert "task='regression'" in res.to_markdown()
+    few = evaluate(["gaussian_noise"], X, (X[:, 0] > 0).astype(int), model=KNeighborsClassifier(1), cv=3, repeats=1)
+    assert not any("taken as classes" in n for n in few.notes)
+    from sklearn.neighbors import KNeighborsRegressor
+
+    reg = evaluate(["gaussian_noise"], X, y, model=KNeighborsRegressor(1), cv=3, repeats=1, task="regression")
+    assert reg.task == "regression" and not any("taken as classes" in n for n in reg.notes)
+
+
+def test_one_group_is_refused_without_suggesting_cv_1():
+    # the message said "lower cv (at most 1)", a cv that is itself refused
+    X, y = np.random.default_rng(0).normal(size=(12, 2)), np.arange(12) % 2
+    with pytest.raises(ValueError, match=r"groups: 1 distinct group cannot fill cv=3 test folds; cross-validation "
+                                         r"by groups needs at least 2 groups") as e:
+        evaluate(["gaussian_noise"], X, y, model=KNeighborsClassifier(1), cv=3, repeats=1, groups=np.zeros(12))
+    assert "at most 1" not in str(e.value)
