@@ -455,7 +455,9 @@ def with_consistency(aug, model_path: str, input_path: str, *, column: str | Non
 
 def _text_like(dtype) -> bool:
     """A column of words (object, string or category), which a table model must encode."""
-    return dtype.kind == "O" or str(dtype) in ("string", "str", "category") or str(dtype).startswith("string")
+    import pandas as pd
+
+    return dtype.kind == "O" or pd.api.types.is_string_dtype(dtype) or isinstance(dtype, pd.CategoricalDtype)
 
 
 def _encode_text_columns(model, X):
@@ -775,7 +777,7 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, g
     import yaml
 
     from .evaluation import AugmentationSearchCV
-    from .evaluation.evaluate import candidate_n_aug
+    from .evaluation.search import config_with_n_aug
 
     _eval_setup(threads, cv, repeats, n_aug)
     _report_path(report)
@@ -805,17 +807,13 @@ def search_cmd(input_path, augmenters, configs, label_column, column, columns, g
         aug = dict(s.result_.configs)[best["candidate"]]
         click.echo(f"multiaug: warning: no augmentation scored best ({s.best_score_:.4f}); writing the best augmenter, "
                    f"{best['candidate']} ({best['mean']:.4f}), to {output_path}", err=True)
-        config = aug
-        measured = n_aug if n_aug is not None else int(((config or {}).get("params") or {}).get("n_aug", 1))
+        # the copies per sample the search measured (`-n`, else the candidate's own), as best_config() gives them
+        measured = n_aug if n_aug is not None else int(((aug or {}).get("params") or {}).get("n_aug", 1))
+        config = config_with_n_aug(aug, measured)
     else:
-        config = aug.to_config()
-        measured = candidate_n_aug(aug, n_aug)
+        config = s.best_config()
     if config is None:
         raise UserError("the best augmenter has no registry name; it cannot be written as a config")
-    if isinstance(config, dict) and "augmenter" in config and isinstance(config.get("params") or {}, dict):
-        # the copies per sample the search measured (`-n`, else the candidate's own; every augmenter takes
-        # n_aug), so that `multiaug augment --config` makes as many
-        config = {**config, "params": {**(config.get("params") or {}), "n_aug": int(measured)}}
     text = yaml.safe_dump(config, sort_keys=False) if out.suffix.lower() in (".yaml", ".yml") else json.dumps(config, indent=2) + "\n"
     from .io import write_text_atomic
 

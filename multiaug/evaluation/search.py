@@ -218,11 +218,16 @@ class AugmentationSearchCV(BaseEstimator):
             raise NotFittedError("AugmentationSearchCV is not fitted; call fit(X, y) first")
         if self.best_augmenter_ is None:
             return None
-        config = self.best_augmenter_.to_config()
-        if isinstance(config, dict) and isinstance(config.get("params"), dict):
-            config = {**config, "params": {**config["params"],
-                                           "n_aug": candidate_n_aug(self.best_augmenter_, self.n_aug)}}
-        return config
+        return config_with_n_aug(self.best_augmenter_.to_config(), candidate_n_aug(self.best_augmenter_, self.n_aug))
 
 
-__all__ = ["AugmentationSearchCV", "expand_grid", "normalize_candidates"]
+def config_with_n_aug(config: Any, n_aug: int) -> Any:
+    """An augmenter config (``{"augmenter": name, "params": {...}}``) with ``params["n_aug"]`` set to
+    ``n_aug`` (the copies per sample a search measured, so that ``multiaug augment --config`` makes as
+    many); anything else as it is."""
+    if isinstance(config, dict) and "augmenter" in config and isinstance(config.get("params") or {}, dict):
+        return {**config, "params": {**(config.get("params") or {}), "n_aug": int(n_aug)}}
+    return config
+
+
+__all__ = ["AugmentationSearchCV", "config_with_n_aug", "expand_grid", "normalize_candidates"]

@@ -485,6 +485,11 @@ def _word_edges() -> tuple[re.Pattern, re.Pattern]:
     return re.compile(rf"[\w{_marks()}]"), re.compile(rf"[\w{_marks()}]$")
 
 
+def _written_together(x: TaggedBatch, t: int) -> np.ndarray:
+    """(T,) bool over the ``t`` tokens of span data ``x``: no whitespace between a token and the next."""
+    return np.fromiter((w == "" for w in chain.from_iterable(x.space)), bool, t)
+
+
 def _fragments(f: _Flat, x: TaggedBatch) -> torch.Tensor:
     """(T,) bool: for span data, the tokens of a word the text writes together with another word token
     ("don" "'" "t", "e" "-" "mail", "bob" "@" "example" "." "com"): pieces of a word, not words, so the
@@ -495,7 +500,7 @@ def _fragments(f: _Flat, x: TaggedBatch) -> torch.Tensor:
     if x.space is None or not f.t:
         return torch.zeros(f.t, dtype=torch.bool)
     sent, ent = f.sent.numpy(), f.ent.numpy()
-    glued = np.fromiter((w == "" for w in chain.from_iterable(x.space)), bool, f.t)
+    glued = _written_together(x, f.t)
     glued[:-1] &= (sent[1:] == sent[:-1]) & (ent[1:] == ent[:-1])  # a mention's edge parts words too
     glued[-1] = False
     group = np.cumsum(np.r_[True, ~glued[:-1]]) - 1
@@ -1368,8 +1373,7 @@ class TaggedRandomInsertion(_SynonymOp):
         blocked = inner & (f.ent[left] >= 0) & (f.ent[left] == f.ent[right]) if f.t else torch.zeros_like(inner)
         if x.space is not None and f.t:
             # span data: nor inside a word written together with the next token ("don't", "e-mail", "3.5")
-            glued = torch.from_numpy(np.fromiter((w == "" for w in chain.from_iterable(x.space)), bool, f.t))
-            blocked |= inner & glued[left]
+            blocked |= inner & torch.from_numpy(_written_together(x, f.t))[left]
         allowed = torch.nonzero(~blocked).flatten()
         na = F.segment_sum(~blocked, gap_sent, n)
         aoff = F.segment_starts(na)
